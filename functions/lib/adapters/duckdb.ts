@@ -1,0 +1,167 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  DuckDBConnection,
+  DuckDBInstance,
+  StatementType,
+  dateValue,
+  timestampTZValue,
+  type DuckDBAppender,
+} from '@duckdb/node-api';
+import { fileColumns, type ColumnType, type DatasetDeclaration } from '../datasets/declaration.ts';
+import { DUCKDB_TYPE, duckdbViewSql } from '../datasets/derive.ts';
+import { listKeys, type ObjectStore } from '../ports/object-store.ts';
+
+// DuckDB: the SQL engine on one machine, and the Parquet writer of every stage.
+
+export interface QueryResult {
+  columns: { name: string; type: string }[];
+  rows: Record<string, unknown>[];
+}
+
+export const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880";
+
+let tableCounter = 0;
+
+export class Duck {
+  private constructor(
+    readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+    private readonly tmpDir: string,
+  ) {}
+
+  static async open(options: { threads?: number; memoryLimit?: string } = {}): Promise<Duck> {
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: String(options.threads ?? Math.max(1, os.cpus().length)),
+      ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+    });
+    const connection = await instance.connect();
+    await connection.run("SET TimeZone = 'UTC'");
+    const tmpDir = await mkdtemp(path.join(os.tmpdir(), 'observatory-duck-'));
+    return new Duck(instance, connection, tmpDir);
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
+  async all(sql: string): Promise<QueryResult> {
+    const reader = await this.connection.runAndReadAll(sql);
+    const names = reader.columnNames();
+    const types = reader.columnTypes().map((t) => t.toString());
+    return { columns: names.map((name, i) => ({ name, type: types[i]! })), rows: reader.getRowObjectsJS() as Record<string, unknown>[] };
+  }
+
+  /** rejects anything but a read: SELECT, WITH … SELECT, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE */
+  async readOnly(sql: string): Promise<QueryResult> {
+    const extracted = await this.connection.extractStatements(sql);
+    const count = extracted.count;
+    if (count === 0) throw new Error('empty query');
+    let result: QueryResult | undefined;
+    for (let i = 0; i < count; i++) {
+      const prepared = await extracted.prepare(i);
+      const type = prepared.statementType;
+      if (type !== StatementType.SELECT && type !== StatementType.EXPLAIN) {
+        throw new Error(`read-only: statement ${i + 1} is ${StatementType[type] ?? type}; only SELECT queries are allowed`);
+      }
+      const reader = await prepared.runAndReadAll();
+      const names = reader.columnNames();
+      const types = reader.columnTypes().map((t) => t.toString());
+      result = { columns: names.map((name, j) => ({ name, type: types[j]! })), rows: reader.getRowObjectsJS() as Record<string, unknown>[] };
+    }
+    return result!;
+  }
+
+  /** a fresh file path in this engine's scratch folder */
+  scratch(name: string): string {
+    return path.join(this.tmpDir, `${++tableCounter}-${name}`);
+  }
+
+  /** writes rows of a dataset (its file columns) to a local Parquet file */
+  async writeParquet(d: DatasetDeclaration, rows: readonly Record<string, unknown>[], file: string): Promise<void> {
+    const table = await this.loadRows(d, rows);
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      await this.run(`COPY (SELECT * FROM ${table}) TO '${sqlPath(file)}' (${PARQUET_OPTIONS})`);
+    } finally {
+      await this.run(`DROP TABLE IF EXISTS ${table}`);
+    }
+  }
+
+  /** loads rows into a temporary table with the dataset's file columns; returns its name */
+  async loadRows(d: DatasetDeclaration, rows: readonly Record<string, unknown>[]): Promise<string> {
+    const columns = fileColumns(d);
+    const table = `tmp_${d.name}_${++tableCounter}`;
+    await this.run(`CREATE TEMP TABLE ${table} (${columns.map((c) => `${c.name} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
+    const appender = await this.connection.createAppender(table, 'temp');
+    const writers = columns.map((c) => appendFor(c.type));
+    for (const row of rows) {
+      for (let i = 0; i < columns.length; i++) {
+        const v = row[columns[i]!.name];
+        if (v === null || v === undefined) appender.appendNull();
+        else writers[i]!(appender, v);
+      }
+      appender.endRow();
+    }
+    appender.closeSync();
+    return table;
+  }
+
+  /** creates one view per dataset over the lake's Parquet files (an empty view where there is none) */
+  async attachLake(store: ObjectStore, datasets: readonly DatasetDeclaration[]): Promise<void> {
+    for (const d of datasets) {
+      const glob = await this.datasetGlob(store, d);
+      await this.run(duckdbViewSql(d, glob));
+    }
+  }
+
+  private async datasetGlob(store: ObjectStore, d: DatasetDeclaration): Promise<string | undefined> {
+    const objects = (await listKeys(store, d.prefix + '/')).filter((o) => o.key.endsWith('.parquet'));
+    if (objects.length === 0) return undefined;
+    if (store.localPath) return path.join(store.localPath(d.prefix), '**', '*.parquet');
+    // a remote store: mirror the files into the scratch folder, keeping the Hive layout
+    const mirror = path.join(this.tmpDir, 'mirror');
+    for (const o of objects) {
+      const local = path.join(mirror, ...o.key.split('/'));
+      await mkdir(path.dirname(local), { recursive: true });
+      await writeFile(local, await store.get(o.key));
+    }
+    return path.join(mirror, ...d.prefix.split('/'), '**', '*.parquet');
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+    await rm(this.tmpDir, { recursive: true, force: true });
+  }
+}
+
+type Writer = (a: DuckDBAppender, v: unknown) => void;
+
+function appendFor(type: ColumnType): Writer {
+  switch (type) {
+    case 'string':
+      return (a, v) => a.appendVarchar(String(v));
+    case 'double':
+      return (a, v) => a.appendDouble(v as number);
+    case 'integer':
+      return (a, v) => a.appendInteger(v as number);
+    case 'bigint':
+      return (a, v) => a.appendBigInt(BigInt(v as number));
+    case 'boolean':
+      return (a, v) => a.appendBoolean(v as boolean);
+    case 'timestamp':
+      return (a, v) => a.appendTimestampTZ(timestampTZValue(BigInt((v instanceof Date ? v.getTime() : Number(v)) * 1000)));
+    case 'date':
+      return (a, v) => a.appendDate(dateValue(Math.round(Date.parse(`${String(v)}T00:00:00Z`) / 86_400_000)));
+  }
+}
+
+export function sqlPath(p: string): string {
+  return p.replaceAll("'", "''");
+}
+
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,222 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  ObjectNotFoundError,
+  type Body,
+  type ListPage,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from '../ports/object-store.ts';
+
+// The embedded object store: one folder, keys are relative paths. Writes go to a temporary file and
+// are renamed into place (atomic on one filesystem); put-if-absent uses link(2), which fails if the
+// target exists, so two writers racing on one key cannot both win. Content type, user metadata and
+// the sha256 of each object live in a sidecar under `.meta/`, out of the way of DuckDB's globs.
+
+const META_DIR = '.meta';
+const TMP_DIR = '.tmp';
+
+interface Sidecar {
+  contentType?: string;
+  metadata?: Record<string, string>;
+  sha256: string;
+}
+
+export function checkKey(key: string): void {
+  if (
+    !key ||
+    key.startsWith('/') ||
+    key.endsWith('/') ||
+    key.split('/').some((s) => s === '' || s === '.' || s === '..' || s.startsWith('.')) ||
+    key.includes('\\') ||
+    key.includes('\0')
+  ) {
+    throw new Error(`invalid object key "${key}": expected slash-separated names, no empty, hidden, "." or ".." segment`);
+  }
+}
+
+export class FsObjectStore implements ObjectStore {
+  readonly root: string;
+  readonly url: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.url = `file://${this.root}`;
+  }
+
+  localPath(key: string): string {
+    checkKey(key);
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  private metaPath(key: string): string {
+    return path.join(this.root, META_DIR, ...key.split('/')) + '.json';
+  }
+
+  private async tmpFile(): Promise<string> {
+    const dir = path.join(this.root, TMP_DIR);
+    await mkdir(dir, { recursive: true });
+    return path.join(dir, randomUUID());
+  }
+
+  private async writeTmp(body: Body | Readable): Promise<{ tmp: string; sha256: string; size: number }> {
+    const tmp = await this.tmpFile();
+    const hash = createHash('sha256');
+    let size = 0;
+    if (body instanceof Readable) {
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          size += chunk.length;
+          cb(null, chunk);
+        },
+      });
+      await pipeline(body, tap, createWriteStream(tmp));
+    } else {
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      hash.update(bytes);
+      size = bytes.length;
+      await writeFile(tmp, bytes);
+    }
+    return { tmp, sha256: hash.digest('hex'), size };
+  }
+
+  private async writeSidecar(key: string, sidecar: Sidecar): Promise<void> {
+    const meta = this.metaPath(key);
+    await mkdir(path.dirname(meta), { recursive: true });
+    const tmp = await this.tmpFile();
+    await writeFile(tmp, JSON.stringify(sidecar));
+    await rename(tmp, meta);
+  }
+
+  private async commit(key: string, written: { tmp: string; sha256: string }, options: PutOptions | undefined): Promise<ObjectInfo> {
+    const target = this.localPath(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    await this.writeSidecar(key, { contentType: options?.contentType, metadata: lower(options?.metadata), sha256: written.sha256 });
+    await rename(written.tmp, target);
+    return (await this.head(key))!;
+  }
+
+  async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
+    checkKey(key);
+    return this.commit(key, await this.writeTmp(body), options);
+  }
+
+  async putStream(key: string, body: Readable, options?: PutOptions): Promise<ObjectInfo> {
+    checkKey(key);
+    return this.commit(key, await this.writeTmp(body), options);
+  }
+
+  async putIfAbsent(key: string, body: Body, options?: PutOptions): Promise<{ created: boolean; info: ObjectInfo }> {
+    checkKey(key);
+    const existing = await this.head(key);
+    if (existing) return { created: false, info: existing };
+    const written = await this.writeTmp(body);
+    const target = this.localPath(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    try {
+      await link(written.tmp, target);
+    } catch (e) {
+      await unlink(written.tmp).catch(() => {});
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { created: false, info: (await this.head(key))! };
+      throw e;
+    }
+    await unlink(written.tmp);
+    await this.writeSidecar(key, { contentType: options?.contentType, metadata: lower(options?.metadata), sha256: written.sha256 });
+    return { created: true, info: (await this.head(key))! };
+  }
+
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await readFile(this.localPath(key));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') {
+        throw new ObjectNotFoundError(key, this.url);
+      }
+      throw e;
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    if (!(await this.head(key))) throw new ObjectNotFoundError(key, this.url);
+    return createReadStream(this.localPath(key));
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    let s;
+    try {
+      s = await stat(this.localPath(key));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    if (!s.isFile()) return undefined;
+    let sidecar: Sidecar | undefined;
+    try {
+      sidecar = JSON.parse(await readFile(this.metaPath(key), 'utf8')) as Sidecar;
+    } catch {
+      sidecar = undefined; // written by put-if-absent a moment ago, or by hand: no recorded metadata
+    }
+    return {
+      key,
+      size: s.size,
+      etag: sidecar?.sha256 ?? `${s.size}-${s.mtimeMs}`,
+      lastModified: s.mtime,
+      contentType: sidecar?.contentType,
+      metadata: sidecar?.metadata ?? {},
+      sha256: sidecar?.sha256,
+    };
+  }
+
+  async list(prefix: string, options: { cursor?: string; pageSize?: number } = {}): Promise<ListPage> {
+    const pageSize = options.pageSize ?? 1000;
+    const keys = (await this.walk(prefix)).filter((k) => k.startsWith(prefix) && (!options.cursor || k > options.cursor)).sort();
+    const pageKeys = keys.slice(0, pageSize);
+    const items: ObjectInfo[] = [];
+    for (const k of pageKeys) {
+      const info = await this.head(k);
+      if (info) items.push(info);
+    }
+    return { items, cursor: keys.length > pageSize ? pageKeys[pageKeys.length - 1] : undefined };
+  }
+
+  /** keys under the deepest folder the prefix names */
+  private async walk(prefix: string): Promise<string[]> {
+    const slash = prefix.lastIndexOf('/');
+    const baseKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    const baseDir = baseKey ? path.join(this.root, ...baseKey.split('/')) : this.root;
+    const out: string[] = [];
+    const visit = async (dir: string, keyPrefix: string) => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+        throw e;
+      }
+      for (const entry of entries) {
+        if (entry.name.startsWith('.')) continue;
+        const key = keyPrefix ? `${keyPrefix}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) {
+          if (prefix.startsWith(key + '/') || key.startsWith(prefix) || (prefix + '/').startsWith(key + '/')) await visit(path.join(dir, entry.name), key);
+        } else if (entry.isFile()) out.push(key);
+      }
+    };
+    await visit(baseDir, baseKey);
+    return out;
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.localPath(key), { force: true });
+    await rm(this.metaPath(key), { force: true });
+  }
+}
+
+function lower(m: Record<string, string> | undefined): Record<string, string> | undefined {
+  return m && Object.fromEntries(Object.entries(m).map(([k, v]) => [k.toLowerCase(), v]));
+}

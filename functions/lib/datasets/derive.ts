@@ -1,0 +1,256 @@
+import { z } from 'zod';
+import {
+  fileColumns,
+  isPartitioned,
+  type CheckContext,
+  type CheckFailure,
+  type Column,
+  type ColumnType,
+  type DatasetDeclaration,
+} from './declaration.ts';
+import { isCalendarDate } from '../domain/time/calendar.ts';
+
+// Everything derived from a declaration: keep the mappings here, one table per target.
+
+export const DUCKDB_TYPE: Record<ColumnType, string> = {
+  string: 'VARCHAR',
+  double: 'DOUBLE',
+  integer: 'INTEGER',
+  bigint: 'BIGINT',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMPTZ',
+  date: 'DATE',
+};
+
+export const GLUE_TYPE: Record<ColumnType, string> = {
+  string: 'string',
+  double: 'double',
+  integer: 'int',
+  bigint: 'bigint',
+  boolean: 'boolean',
+  timestamp: 'timestamp',
+  date: 'date',
+};
+
+/** Parquet physical/logical type as DuckDB writes it for each column type */
+export const PARQUET_TYPE: Record<ColumnType, string> = {
+  string: 'BYTE_ARRAY (STRING)',
+  double: 'DOUBLE',
+  integer: 'INT32',
+  bigint: 'INT64',
+  boolean: 'BOOLEAN',
+  timestamp: 'INT64 (TIMESTAMP(MICROS,true))',
+  date: 'INT32 (DATE)',
+};
+
+function columnSchema(c: Column): z.ZodType {
+  let s: z.ZodType;
+  switch (c.type) {
+    case 'string':
+      s = c.values ? z.enum(c.values as [string, ...string[]]) : z.string().min(1);
+      break;
+    case 'double':
+    case 'integer':
+    case 'bigint': {
+      let n = c.type === 'double' ? z.number() : z.number().int();
+      if (c.min !== undefined) n = n.min(c.min);
+      if (c.max !== undefined) n = n.max(c.max);
+      s = n;
+      break;
+    }
+    case 'boolean':
+      s = z.boolean();
+      break;
+    case 'timestamp':
+      s = z.date();
+      break;
+    case 'date':
+      s = z.string().refine(isCalendarDate, { message: 'a real calendar date YYYY-MM-DD' });
+      break;
+  }
+  return c.nullable ? s.nullable() : s;
+}
+
+const schemaCache = new WeakMap<DatasetDeclaration, z.ZodObject>();
+
+/** the zod validator of one row (partition columns included) */
+export function rowSchema(d: DatasetDeclaration): z.ZodObject {
+  let s = schemaCache.get(d);
+  if (!s) {
+    s = z.object(Object.fromEntries(d.columns.map((c) => [c.name, columnSchema(c)])));
+    schemaCache.set(d, s);
+  }
+  return s;
+}
+
+function expectedOf(c: Column): string {
+  const parts: string[] = [];
+  if (c.values) parts.push(`one of ${c.values.join('|')}`);
+  else parts.push(c.type === 'double' ? 'a finite number' : c.type === 'integer' ? 'an integer' : `a ${c.type}`);
+  if (c.min !== undefined && c.max !== undefined) parts.push(`in [${c.min}, ${c.max}]${c.unit ? ' ' + c.unit : ''}`);
+  else if (c.min !== undefined) parts.push(`>= ${c.min}`);
+  else if (c.max !== undefined) parts.push(`<= ${c.max}`);
+  if (c.nullable) parts.push('or null');
+  return parts.join(' ');
+}
+
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'an invalid date' : v.toISOString();
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 200 ? v.slice(0, 200) + '…' : v);
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 200 ? text.slice(0, 200) + '…' : text;
+}
+
+/**
+ * Validates one row against its declaration: column types and bounds (zod), then the dataset's
+ * record checks. Returns every failure, each naming the field, what was expected and what was found.
+ */
+export function validateRow(d: DatasetDeclaration, row: Record<string, unknown>, ctx: CheckContext): CheckFailure[] {
+  const result = rowSchema(d).safeParse(row);
+  if (!result.success) {
+    const byName = new Map(d.columns.map((c) => [c.name, c]));
+    const seen = new Set<string>();
+    const failures: CheckFailure[] = [];
+    for (const issue of result.error.issues) {
+      const field = String(issue.path[0] ?? '');
+      if (seen.has(field)) continue;
+      seen.add(field);
+      const column = byName.get(field);
+      failures.push({
+        field,
+        expected: column ? expectedOf(column) : 'a declared column',
+        found: describeValue(row[field]),
+        reason: issue.message,
+      });
+    }
+    return failures;
+  }
+  const failures: CheckFailure[] = [];
+  for (const rule of d.checks ?? []) {
+    const failure = rule.check(row, ctx);
+    if (failure) failures.push(failure);
+  }
+  return failures;
+}
+
+export function duckdbColumns(d: DatasetDeclaration): string {
+  return d.columns.map((c) => `${c.name} ${DUCKDB_TYPE[c.type]}`).join(', ');
+}
+
+/** a `SELECT … WHERE false` with the declared types, for a dataset that has no file yet */
+export function emptySelect(d: DatasetDeclaration): string {
+  return `SELECT ${d.columns.map((c) => `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`).join(', ')} WHERE false`;
+}
+
+/**
+ * DuckDB view over a dataset's Parquet files. `glob` is the files' location (a local path glob);
+ * `undefined` when the dataset holds no file yet: the view is then empty, not an error.
+ */
+export function duckdbViewSql(d: DatasetDeclaration, glob: string | undefined): string {
+  if (!glob) return `CREATE OR REPLACE VIEW ${d.name} AS ${emptySelect(d)}`;
+  const options = isPartitioned(d)
+    ? `hive_partitioning = true, hive_types = {${d.columns
+        .filter((c) => c.partition)
+        .map((c) => `'${c.name}': ${DUCKDB_TYPE[c.type]}`)
+        .join(', ')}}, union_by_name = true`
+    : 'hive_partitioning = false, union_by_name = true';
+  const select = d.columns.map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`).join(', ');
+  const base = `SELECT ${select} FROM read_parquet('${glob.replaceAll("'", "''")}', ${options})`;
+  if (d.key && d.dedupOrder) {
+    return `CREATE OR REPLACE VIEW ${d.name} AS ${base} QUALIFY row_number() OVER (PARTITION BY ${d.key.join(', ')} ORDER BY ${d.dedupOrder.join(', ')}) = 1`;
+  }
+  return `CREATE OR REPLACE VIEW ${d.name} AS ${base}`;
+}
+
+export interface GlueColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly comment: string;
+}
+
+/** Glue table columns and partition keys, as infra/ creates them */
+export function glueColumns(d: DatasetDeclaration): { columns: GlueColumn[]; partitionKeys: GlueColumn[] } {
+  const toGlue = (c: Column): GlueColumn => ({
+    name: c.name,
+    type: GLUE_TYPE[c.type],
+    comment: (c.unit ? `[${c.unit}] ` : '') + c.description,
+  });
+  return {
+    columns: fileColumns(d).map(toGlue),
+    partitionKeys: d.columns.filter((c) => c.partition).map(toGlue),
+  };
+}
+
+export interface DictionaryEntry {
+  name: string;
+  title: string;
+  description: string;
+  location: string;
+  partitioned_by: string[];
+  key: string[];
+  duplicate_rule: string | null;
+  licence: string;
+  provenance: string;
+  columns: {
+    name: string;
+    type: string;
+    sql_type: string;
+    unit: string | null;
+    nullable: boolean;
+    bounds: string | null;
+    values: string[] | null;
+    description: string;
+  }[];
+}
+
+export function dictionary(datasets: readonly DatasetDeclaration[]): DictionaryEntry[] {
+  return datasets.map((d) => ({
+    name: d.name,
+    title: d.title,
+    description: d.description,
+    location: `${d.prefix}/${isPartitioned(d) ? 'dt=YYYY-MM-DD/' : ''}*.parquet`,
+    partitioned_by: d.columns.filter((c) => c.partition).map((c) => c.name),
+    key: [...(d.key ?? [])],
+    duplicate_rule: d.duplicateRule ?? null,
+    licence: d.licence,
+    provenance: d.provenance,
+    columns: d.columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      sql_type: DUCKDB_TYPE[c.type],
+      unit: c.unit ?? null,
+      nullable: Boolean(c.nullable),
+      bounds:
+        c.min !== undefined || c.max !== undefined ? `[${c.min ?? '-∞'}, ${c.max ?? '+∞'}]` : null,
+      values: c.values ? [...c.values] : null,
+      description: c.description,
+    })),
+  }));
+}
+
+export function dictionaryMarkdown(datasets: readonly DatasetDeclaration[]): string {
+  const out: string[] = [
+    '# Data dictionary',
+    '',
+    'Generated from the dataset declarations in `functions/lib/datasets/` by `observatory dictionary`. Do not edit by hand.',
+    '',
+  ];
+  for (const e of dictionary(datasets)) {
+    out.push(`## ${e.name} — ${e.title}`, '', e.description, '');
+    out.push(`- Location: \`${e.location}\``);
+    if (e.partitioned_by.length) out.push(`- Partitioned by: ${e.partitioned_by.join(', ')}`);
+    if (e.key.length) out.push(`- Key: ${e.key.join(', ')}`);
+    if (e.duplicate_rule) out.push(`- Duplicates: ${e.duplicate_rule}`);
+    out.push(`- Licence: ${e.licence}`, `- Provenance: ${e.provenance}`, '');
+    out.push('| column | type | unit | nullable | bounds / values | description |', '|---|---|---|---|---|---|');
+    for (const c of e.columns) {
+      const bounds = c.values ? c.values.join(' \\| ') : (c.bounds ?? '');
+      out.push(`| ${c.name} | ${c.sql_type} | ${c.unit ?? ''} | ${c.nullable ? 'yes' : 'no'} | ${bounds} | ${c.description.replaceAll('|', '\\|')} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}

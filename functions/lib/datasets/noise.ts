@@ -1,0 +1,213 @@
+import { declareDataset, type RecordCheck } from './declaration.ts';
+import { communeInsee, conventionColumn, dt, level, OPEN_LICENCE, sensorId } from './common.ts';
+
+export const NOISE_SOURCE_KINDS = ['noise-fiware', 'noise-csv'] as const;
+export const NOISE_SOURCES = ['road', 'rail', 'air', 'industry', 'mixed', 'unknown'] as const;
+
+export interface NoiseReadingRow {
+  sensor_id: string;
+  commune_insee: string | null;
+  ts_from: Date;
+  ts_to: Date;
+  laeq: number | null;
+  lamax: number | null;
+  las: number | null;
+  source_kind: string;
+  raw_key: string;
+  record: number;
+  received_at: Date;
+  dt: string;
+}
+
+const EARLIEST = Date.UTC(2000, 0, 1);
+const DAY_MS = 86_400_000;
+
+const noiseReadingChecks: readonly RecordCheck<NoiseReadingRow>[] = [
+  {
+    name: 'at least one measurand',
+    check: (r) =>
+      r.laeq === null && r.lamax === null && r.las === null
+        ? { field: 'LAeq', expected: 'at least one of LAeq, LAmax, LAS', found: 'none', reason: 'no acoustic measurand in the record' }
+        : undefined,
+  },
+  {
+    name: 'ts_from not before 2000',
+    check: (r) =>
+      r.ts_from.getTime() < EARLIEST
+        ? { field: 'ts_from', expected: '>= 2000-01-01T00:00:00Z', found: r.ts_from.toISOString(), reason: 'observation start before 2000' }
+        : undefined,
+  },
+  {
+    name: 'ts_from at most one day in the future',
+    check: (r, ctx) =>
+      r.ts_from.getTime() > ctx.now.getTime() + DAY_MS
+        ? {
+            field: 'ts_from',
+            expected: `<= ${new Date(ctx.now.getTime() + DAY_MS).toISOString()} (receive time + 1 day)`,
+            found: r.ts_from.toISOString(),
+            reason: 'observation start more than a day in the future',
+          }
+        : undefined,
+  },
+  {
+    name: 'ts_to after ts_from',
+    check: (r) =>
+      r.ts_to.getTime() <= r.ts_from.getTime()
+        ? { field: 'ts_to', expected: `> ts_from (${r.ts_from.toISOString()})`, found: r.ts_to.toISOString(), reason: 'observation end not after its start' }
+        : undefined,
+  },
+];
+
+export const noiseReadings = declareDataset({
+  name: 'noise_readings',
+  title: 'Noise readings',
+  description: 'Curated acoustic measurements, one row per sensor and observation interval.',
+  prefix: 'curated/noise_readings',
+  columns: [
+    sensorId,
+    communeInsee,
+    { name: 'ts_from', type: 'timestamp', description: 'Start of the observation interval (UTC)' },
+    { name: 'ts_to', type: 'timestamp', description: 'End of the observation interval (UTC), after ts_from' },
+    level('laeq', 'A-weighted equivalent continuous sound level over the interval'),
+    level('lamax', 'Maximum A-weighted level over the interval'),
+    level('las', 'A-weighted level with slow time weighting'),
+    { name: 'source_kind', type: 'string', values: NOISE_SOURCE_KINDS, description: 'Ingestion format the record arrived in' },
+    { name: 'raw_key', type: 'string', description: 'Object key of the raw file the record came from (raw/…)' },
+    { name: 'record', type: 'integer', min: 0, description: 'Position of the record in its raw file (entity index, or CSV line number)' },
+    { name: 'received_at', type: 'timestamp', description: 'When the raw file was first received (UTC)' },
+    dt,
+  ],
+  key: ['sensor_id', 'ts_from', 'ts_to'],
+  duplicateRule:
+    'Among rows with the same sensor_id, ts_from and ts_to, the one from the most recently received raw file wins (ties: the greatest raw_key); within one file, the last record wins (a sensor re-sending a corrected value replaces the earlier one). Re-ingesting the same bytes changes nothing.',
+  dedupOrder: ['received_at DESC', 'raw_key DESC', 'record DESC'],
+  checks: noiseReadingChecks,
+  licence: OPEN_LICENCE,
+  provenance: 'FIWARE NoiseLevelObserved payloads (pushed or files) and LAeq CSV series, validated and curated by the ingest stage.',
+});
+
+export const sensors = declareDataset({
+  name: 'sensors',
+  title: 'Noise sensors',
+  description: 'One row per noise sensor seen in the readings, with its location and commune.',
+  prefix: 'curated/sensors',
+  columns: [
+    sensorId,
+    { name: 'name', type: 'string', nullable: true, description: 'Human-readable name, when the source gives one' },
+    { name: 'lon', type: 'double', unit: '°', nullable: true, min: -180, max: 180, description: 'Longitude (WGS84)' },
+    { name: 'lat', type: 'double', unit: '°', nullable: true, min: -90, max: 90, description: 'Latitude (WGS84)' },
+    communeInsee,
+    { name: 'in_metropole', type: 'boolean', nullable: true, description: 'Whether the sensor lies inside the Métropole du Grand Paris (NULL when its location is unknown)' },
+    { name: 'noise_source', type: 'string', values: NOISE_SOURCES, description: 'Dominant noise source the sensor watches' },
+    { name: 'sonometer_class', type: 'string', nullable: true, values: ['0', '1', '2'], description: 'IEC 61672 sound level meter class' },
+    { name: 'first_seen', type: 'timestamp', description: 'Start of the first reading (UTC)' },
+    { name: 'last_seen', type: 'timestamp', description: 'End of the last reading (UTC)' },
+  ],
+  key: ['sensor_id'],
+  duplicateRule: 'Attributes from the most recently received file win; first_seen/last_seen span all files.',
+  licence: OPEN_LICENCE,
+  provenance: 'Derived from the sensor attributes carried by the noise payloads (or given on the command line for CSV series).',
+});
+
+const dailyLevels = [
+  level('leq', 'Energy-average level over the whole local day'),
+  level('lday', 'Energy-average level over the day period'),
+  level('levening', 'Energy-average level over the evening period'),
+  level('lnight', 'Energy-average level over the night period (hours 00–07 and 23–24 of the day for eu; 00–06 and 22–24 for fr)'),
+  level('lden', 'Day-evening-night level: 10·log10((12·10^(Ld/10) + 4·10^((Le+5)/10) + 8·10^((Ln+10)/10))/24) with the convention’s period lengths'),
+];
+
+export const noiseIndicatorsDaily = declareDataset({
+  name: 'noise_indicators_daily',
+  title: 'Daily noise indicators per sensor',
+  description:
+    'Per sensor, local calendar day and period convention: energy-average levels, Lden, statistical levels and coverage. Exceedance flags compare a single day with yearly limit values and are indicative only.',
+  prefix: 'curated/noise_indicators_daily',
+  columns: [
+    sensorId,
+    communeInsee,
+    { name: 'day', type: 'date', description: 'Europe/Paris local calendar day' },
+    conventionColumn,
+    ...dailyLevels,
+    level('l10', 'Level exceeded 10 % of the time (90th percentile of the samples)'),
+    level('l50', 'Level exceeded 50 % of the time (median of the samples)'),
+    level('l90', 'Level exceeded 90 % of the time (10th percentile of the samples)'),
+    { name: 'samples', type: 'integer', min: 0, description: 'Number of LAeq readings in the day' },
+    { name: 'coverage', type: 'double', unit: '1', min: 0, max: 1, description: 'Share of the local day covered by readings (day length 23, 24 or 25 h)' },
+    { name: 'coverage_ok', type: 'boolean', description: 'coverage and every period’s coverage reach the configured threshold' },
+    { name: 'noise_source', type: 'string', values: NOISE_SOURCES, description: 'Noise source used to pick the limit values' },
+    { name: 'who_lden_exceeded', type: 'boolean', nullable: true, description: 'Indicative: Lden above the WHO 2018 guideline for the noise source' },
+    { name: 'who_lnight_exceeded', type: 'boolean', nullable: true, description: 'Indicative: Lnight above the WHO 2018 guideline for the noise source' },
+    { name: 'fr_lden_exceeded', type: 'boolean', nullable: true, description: 'Indicative: Lden above the French limit value (arrêté du 4 avril 2006)' },
+    { name: 'fr_ln_exceeded', type: 'boolean', nullable: true, description: 'Indicative: Ln above the French limit value (arrêté du 4 avril 2006)' },
+    dt,
+  ],
+  key: ['sensor_id', 'day', 'convention'],
+  licence: OPEN_LICENCE,
+  provenance: 'Computed by the noise-indicators stage from noise_readings.',
+});
+
+export const noiseIndicatorsCommuneDaily = declareDataset({
+  name: 'noise_indicators_commune_daily',
+  title: 'Daily noise indicators per commune',
+  description: 'Per commune and local day: energy average over the commune’s sensors whose day meets the coverage threshold.',
+  prefix: 'curated/noise_indicators_commune_daily',
+  columns: [
+    communeInsee,
+    { name: 'day', type: 'date', description: 'Europe/Paris local calendar day' },
+    conventionColumn,
+    ...dailyLevels,
+    { name: 'sensors', type: 'integer', min: 0, description: 'Number of sensors averaged (those meeting the coverage threshold)' },
+    dt,
+  ],
+  key: ['commune_insee', 'day', 'convention'],
+  licence: OPEN_LICENCE,
+  provenance: 'Computed by the noise-indicators stage from noise_indicators_daily.',
+});
+
+export const noiseIndicatorsHourly = declareDataset({
+  name: 'noise_indicators_hourly',
+  title: 'Hourly noise levels per sensor',
+  description: 'Per sensor and UTC hour: energy-average LAeq, the input of the noise models.',
+  prefix: 'curated/noise_indicators_hourly',
+  columns: [
+    sensorId,
+    communeInsee,
+    { name: 'hour_start', type: 'timestamp', description: 'Start of the hour (UTC)' },
+    { name: 'local_hour', type: 'integer', min: 0, max: 23, description: 'Europe/Paris local clock hour of hour_start' },
+    level('leq', 'Energy-average LAeq over the hour'),
+    { name: 'samples', type: 'integer', min: 0, description: 'Number of LAeq readings in the hour' },
+    { name: 'coverage', type: 'double', unit: '1', min: 0, max: 1, description: 'Share of the hour covered by readings' },
+    dt,
+  ],
+  key: ['sensor_id', 'hour_start'],
+  licence: OPEN_LICENCE,
+  provenance: 'Computed by the noise-indicators stage from noise_readings.',
+});
+
+export const noiseIndicatorsYearly = declareDataset({
+  name: 'noise_indicators_yearly',
+  title: 'Yearly noise indicators per sensor (legal indicators)',
+  description: 'Per sensor, calendar year and convention: Lden and Ln over the year, the indicators the limit values apply to.',
+  prefix: 'curated/noise_indicators_yearly',
+  columns: [
+    sensorId,
+    communeInsee,
+    { name: 'year', type: 'integer', min: 2000, max: 2100, description: 'Europe/Paris local calendar year' },
+    conventionColumn,
+    level('lday', 'Energy-average level over all day periods of the year'),
+    level('levening', 'Energy-average level over all evening periods of the year'),
+    level('ln', 'Energy-average level over all night periods of the year (Ln)'),
+    level('lden', 'Lden over the year'),
+    { name: 'days', type: 'integer', min: 0, description: 'Number of days with readings' },
+    { name: 'coverage', type: 'double', unit: '1', min: 0, max: 1, description: 'Share of the year covered by readings' },
+    { name: 'noise_source', type: 'string', values: NOISE_SOURCES, description: 'Noise source used to pick the limit values' },
+    { name: 'who_lden_exceeded', type: 'boolean', nullable: true, description: 'Lden above the WHO 2018 guideline' },
+    { name: 'who_lnight_exceeded', type: 'boolean', nullable: true, description: 'Ln above the WHO 2018 guideline' },
+    { name: 'fr_lden_exceeded', type: 'boolean', nullable: true, description: 'Lden above the French limit value' },
+    { name: 'fr_ln_exceeded', type: 'boolean', nullable: true, description: 'Ln above the French limit value' },
+  ],
+  key: ['sensor_id', 'year', 'convention'],
+  licence: OPEN_LICENCE,
+  provenance: 'Computed by the noise-indicators stage from noise_readings.',
+});

@@ -1,0 +1,73 @@
+import type { Readable } from 'node:stream';
+
+// The object store the stages read and write through: a folder on one machine, S3 on AWS.
+
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string;
+  readonly lastModified: Date;
+  readonly contentType?: string;
+  /** user metadata (S3 x-amz-meta-*), lower-case keys */
+  readonly metadata?: Record<string, string>;
+  /** sha256 of the bytes, hex, recorded when the object was written */
+  readonly sha256?: string;
+}
+
+export interface PutOptions {
+  readonly contentType?: string;
+  readonly metadata?: Record<string, string>;
+}
+
+export interface ListPage {
+  readonly items: ObjectInfo[];
+  /** pass back to get the next page; undefined on the last page */
+  readonly cursor?: string;
+}
+
+export type Body = Uint8Array | string;
+
+export interface ObjectStore {
+  /** a human-readable location, e.g. `file:///…/lake` or `s3://bucket/prefix` */
+  readonly url: string;
+  put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo>;
+  putStream(key: string, body: Readable, options?: PutOptions): Promise<ObjectInfo>;
+  /**
+   * writes only when the key does not exist yet; `created: false` leaves the existing object untouched.
+   * Atomic where the store supports a conditional write; see each adapter for the fallback.
+   */
+  putIfAbsent(key: string, body: Body, options?: PutOptions): Promise<{ created: boolean; info: ObjectInfo }>;
+  get(key: string): Promise<Buffer>;
+  getStream(key: string): Promise<Readable>;
+  /** undefined when the key does not exist */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** one page of keys under a prefix, in lexicographic order */
+  list(prefix: string, options?: { cursor?: string; pageSize?: number }): Promise<ListPage>;
+  /** deleting a missing key is not an error */
+  delete(key: string): Promise<void>;
+  /** the local file path of a key when the store is a folder (lets DuckDB read it in place) */
+  localPath?(key: string): string;
+}
+
+export class ObjectNotFoundError extends Error {
+  constructor(readonly key: string, readonly store: string) {
+    super(`no object "${key}" in ${store}`);
+    this.name = 'ObjectNotFoundError';
+  }
+}
+
+/** every object under a prefix, following the pages */
+export async function* listAll(store: ObjectStore, prefix: string, pageSize?: number): AsyncGenerator<ObjectInfo> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.list(prefix, { cursor, pageSize });
+    yield* page.items;
+    cursor = page.cursor;
+  } while (cursor);
+}
+
+export async function listKeys(store: ObjectStore, prefix: string): Promise<ObjectInfo[]> {
+  const out: ObjectInfo[] = [];
+  for await (const o of listAll(store, prefix)) out.push(o);
+  return out;
+}
