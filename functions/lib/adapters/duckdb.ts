@@ -93,8 +93,8 @@ export class Duck {
   async loadRows(d: DatasetDeclaration, rows: readonly Record<string, unknown>[]): Promise<string> {
     const columns = fileColumns(d);
     const table = `tmp_${d.name}_${++tableCounter}`;
-    await this.run(`CREATE TEMP TABLE ${table} (${columns.map((c) => `${c.name} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
-    const appender = await this.connection.createAppender(table, 'temp');
+    await this.run(`CREATE TABLE ${table} (${columns.map((c) => `${c.name} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
+    const appender = await this.connection.createAppender(table);
     const writers = columns.map((c) => appendFor(c.type));
     for (const row of rows) {
       for (let i = 0; i < columns.length; i++) {

@@ -18,7 +18,7 @@ export const DUCKDB_TYPE: Record<ColumnType, string> = {
   integer: 'INTEGER',
   bigint: 'BIGINT',
   boolean: 'BOOLEAN',
-  timestamp: 'TIMESTAMPTZ',
+  timestamp: 'TIMESTAMP WITH TIME ZONE',
   date: 'DATE',
 };
 

@@ -1,0 +1,275 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Duck } from '../lib/adapters/duckdb.ts';
+import { FsObjectStore } from '../lib/adapters/fs-store.ts';
+import { DATASETS } from '../lib/datasets/index.ts';
+import { dictionary, dictionaryMarkdown } from '../lib/datasets/derive.ts';
+import { stderrLogger, type Logger } from '../lib/ports/logger.ts';
+import type { ObjectStore } from '../lib/ports/object-store.ts';
+import type { StageContext } from '../lib/stages/context.ts';
+import { ingestNoise, isNoiseSourceKind, NOISE_SOURCE_FORMATS, type IngestSummary } from '../lib/stages/ingest-noise.ts';
+import { refreshSensors } from '../lib/stages/sensors.ts';
+import { runPipeline } from '../lib/stages/pipeline.ts';
+import { serveSite } from '../local/site-server.ts';
+import { feedDemo } from '../local/demo-feed.ts';
+import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
+
+// `observatory`: results on stdout, logs and summaries on stderr; exit 0 when the input was processed
+// (even with records in quarantine), 1 when an input could not be read, 2 on usage errors.
+
+export const DEFAULT_LAKE = '.lake';
+
+class UsageError extends Error {}
+class InputError extends Error {}
+
+interface Globals {
+  lake: string;
+  quiet?: boolean;
+}
+
+function lakeStore(dir: string): ObjectStore {
+  return new FsObjectStore(path.resolve(dir));
+}
+
+async function withContext<T>(globals: Globals, fn: (ctx: StageContext) => Promise<T>): Promise<T> {
+  const duck = await Duck.open();
+  const ctx: StageContext = {
+    store: lakeStore(globals.lake),
+    duck,
+    logger: stderrLogger({ quiet: globals.quiet }),
+    now: () => new Date(),
+  };
+  try {
+    return await fn(ctx);
+  } finally {
+    await duck.close();
+  }
+}
+
+const formatOption = () =>
+  new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS as string[]).default('table');
+
+function parseNumber(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${value}"`);
+    return n;
+  };
+}
+
+export function printIngestSummary(logger: Logger, s: IngestSummary): void {
+  const replay = s.newRaw ? '' : ' (already received: replay, nothing new)';
+  if (s.unreadable) {
+    logger.error(`${s.origin}: could not be read: ${s.unreadable} — kept in ${s.rawKey} and in the quarantine`);
+    return;
+  }
+  logger.info(
+    `${s.origin}: ${s.records} records → ${s.curated} curated, ${s.quarantined} quarantined` +
+      (s.duplicatesInFile ? ` (${s.duplicatesInFile} superseded by a later record of the same file)` : '') +
+      ` — ${s.rawKey}${replay}`,
+  );
+  for (const r of s.rejections.slice(0, 5)) {
+    logger.info(`  record ${r.record}: ${r.field ?? '-'}: ${r.reason} (expected ${r.expected ?? '-'}, found ${r.found ?? '-'})`);
+  }
+  if (s.rejections.length > 5) logger.info(`  … ${s.quarantined - 5} more in the quarantine`);
+}
+
+function buildProgram(out: { code: number }): Command {
+  const program = new Command('observatory')
+    .description('Grand Paris noise & climate observatory: ingest, curate, compute indicators, query and publish the data lake')
+    .option('--lake <dir>', 'lake folder (the embedded object store)', DEFAULT_LAKE)
+    .option('-q, --quiet', 'only warnings and errors on stderr')
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .exitOverride();
+
+  const globals = () => program.opts<Globals>();
+
+  program
+    .command('ingest')
+    .description(`store raw, validate and curate input files; kinds: ${Object.keys(NOISE_SOURCE_FORMATS).join(', ')}`)
+    .argument('<kind>', 'input format')
+    .argument('<files...>', 'files to ingest')
+    .option('--sensor <id>', 'noise-csv: the sensor the series comes from')
+    .option('--lon <deg>', 'noise-csv: sensor longitude (WGS84)', parseNumber('--lon'))
+    .option('--lat <deg>', 'noise-csv: sensor latitude (WGS84)', parseNumber('--lat'))
+    .option('--tz <zone>', 'noise-csv: time zone of naive timestamps', 'Europe/Paris')
+    .option('--interval <seconds>', 'noise-csv: length of each reading (default: inferred from the series)', parseNumber('--interval'))
+    .addOption(new Option('--format <format>', 'print the per-file summary on stdout').choices(['csv', 'json']))
+    .action(async (kind: string, files: string[], o: { sensor?: string; lon?: number; lat?: number; tz: string; interval?: number; format?: OutputFormat }) => {
+      if (!isNoiseSourceKind(kind)) throw new UsageError(`unknown kind "${kind}"; expected one of ${Object.keys(NOISE_SOURCE_FORMATS).join(', ')}`);
+      if (kind === 'noise-csv' && !o.sensor) throw new UsageError('noise-csv needs --sensor ID');
+      if ((o.lon === undefined) !== (o.lat === undefined)) throw new UsageError('give both --lon and --lat, or neither');
+      if (o.tz && !isTimeZone(o.tz)) throw new UsageError(`--tz: unknown time zone "${o.tz}"`);
+      await withContext(globals(), async (ctx) => {
+        const summaries: IngestSummary[] = [];
+        const failures: string[] = [];
+        for (const file of files) {
+          let bytes: Buffer;
+          try {
+            bytes = await readFile(file);
+          } catch (e) {
+            failures.push(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+            continue;
+          }
+          const summary = await ingestNoise(ctx, {
+            sourceKind: kind,
+            bytes,
+            origin: path.basename(file),
+            csv: kind === 'noise-csv' ? { sensorId: o.sensor!, lon: o.lon, lat: o.lat, tz: o.tz, intervalSeconds: o.interval } : undefined,
+          });
+          printIngestSummary(ctx.logger, summary);
+          if (summary.unreadable) failures.push(`${file}: ${summary.unreadable}`);
+          summaries.push(summary);
+        }
+        if (summaries.some((s) => s.curated > 0)) await refreshSensors(ctx);
+        const total = summaries.reduce(
+          (t, s) => ({ records: t.records + s.records, curated: t.curated + s.curated, quarantined: t.quarantined + s.quarantined }),
+          { records: 0, curated: 0, quarantined: 0 },
+        );
+        ctx.logger.info(`total: ${files.length} files, ${total.records} records → ${total.curated} curated + ${total.quarantined} quarantined`);
+        if (o.format) {
+          const rows = summaries.map(({ rejections: _r, days, ...s }) => ({ ...s, days: days.join(' '), unreadable: s.unreadable ?? null }));
+          const columns = Object.keys(rows[0] ?? { rawKey: '' }).map((name) => ({ name, type: 'VARCHAR' }));
+          process.stdout.write(formatResult({ columns, rows }, o.format));
+        }
+        if (failures.length) throw new InputError(failures.join('; '));
+      });
+    });
+
+  program
+    .command('run')
+    .description('run the downstream stages (indicators, site publication) over whatever the lake holds')
+    .option('--demo', 'first feed the simulated demo network through the real ingestion')
+    .addOption(new Option('--format <format>', 'print the stage reports on stdout').choices(['json']))
+    .action(async (o: { demo?: boolean; format?: 'json' }) => {
+      await withContext(globals(), async (ctx) => {
+        const started = performance.now();
+        const demo = o.demo ? await feedDemo(ctx) : undefined;
+        const reports = await runPipeline(ctx);
+        ctx.logger.info(`pipeline done in ${((performance.now() - started) / 1000).toFixed(1)} s on ${ctx.store.url}`);
+        if (o.format === 'json') process.stdout.write(JSON.stringify({ demo, stages: reports }) + '\n');
+      });
+    });
+
+  program
+    .command('query')
+    .description('run a read-only SQL query over the lake’s datasets (one view per dataset)')
+    .argument('<sql>', 'the SQL (SELECT only)')
+    .addOption(formatOption())
+    .option('--max-rows <n>', 'stop after this many rows (a warning says so)', parseNumber('--max-rows'), 10000)
+    .action(async (sql: string, o: { format: OutputFormat; maxRows: number }) => {
+      await withContext({ ...globals(), quiet: true }, async (ctx) => {
+        await ctx.duck.attachLake(ctx.store, DATASETS);
+        let result;
+        try {
+          result = await ctx.duck.readOnly(sql);
+        } catch (e) {
+          throw new UsageError(firstLine((e as Error).message));
+        }
+        if (result.rows.length > o.maxRows) {
+          process.stderr.write(`warning: ${result.rows.length} rows, showing the first ${o.maxRows} (--max-rows)\n`);
+          result = { ...result, rows: result.rows.slice(0, o.maxRows) };
+        }
+        process.stdout.write(formatResult(result, o.format));
+      });
+    });
+
+  program
+    .command('serve')
+    .description('serve the published site from the lake (read-only)')
+    .option('--port <n>', 'port (0 = any free port)', parseNumber('--port'), 8080)
+    .option('--host <address>', 'address to bind', '127.0.0.1')
+    .action(async (o: { port: number; host: string }) => {
+      const server = await serveSite(lakeStore(globals().lake), o);
+      process.stdout.write(server.url + '\n');
+      process.stderr.write(`serving ${path.resolve(globals().lake)}/site at ${server.url} (Ctrl-C to stop)\n`);
+      await waitForever();
+    });
+
+  program
+    .command('start')
+    .description('the main job: run the whole pipeline with demo data on the embedded lake, then serve the site')
+    .option('--port <n>', 'port (0 = any free port)', parseNumber('--port'), 8080)
+    .option('--no-serve', 'stop after the pipeline')
+    .action(async (o: { port: number; serve: boolean }) => {
+      await withContext(globals(), async (ctx) => {
+        const started = performance.now();
+        const demo = await feedDemo(ctx);
+        const reports = await runPipeline(ctx);
+        ctx.logger.info(
+          `\nSummary: ${demo.files} demo files, ${demo.records} records → ${demo.curated} curated + ${demo.quarantined} quarantined; ` +
+            `${reports.length} stages in ${((performance.now() - started) / 1000).toFixed(1)} s; lake: ${ctx.store.url}`,
+        );
+      });
+      if (!o.serve) return;
+      let server;
+      try {
+        server = await serveSite(lakeStore(globals().lake), { port: o.port });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+        process.stderr.write(`port ${o.port} is in use; using a free port\n`);
+        server = await serveSite(lakeStore(globals().lake), { port: 0 });
+      }
+      process.stderr.write(`site: ${server.url} (Ctrl-C to stop)\n`);
+      process.stdout.write(server.url + '\n');
+      await waitForever();
+    });
+
+  program
+    .command('dictionary')
+    .description('print the data dictionary generated from the dataset declarations')
+    .addOption(new Option('--format <format>', 'markdown or json').choices(['markdown', 'json']).default('markdown'))
+    .action((o: { format: 'markdown' | 'json' }) => {
+      process.stdout.write(o.format === 'json' ? JSON.stringify(dictionary(DATASETS), null, 2) + '\n' : dictionaryMarkdown(DATASETS));
+    });
+
+  for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n').find((l) => l.trim()) ?? s;
+}
+
+function waitForever(): Promise<never> {
+  return new Promise(() => {
+    process.on('SIGINT', () => process.exit(0));
+    process.on('SIGTERM', () => process.exit(0));
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const out = { code: 0 };
+  const program = buildProgram(out);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return out.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2; // commander already printed its one-line message
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`observatory: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      process.stderr.write(`observatory: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`observatory: ${(e as Error).message.split('\n')[0]}\n`);
+    if (process.env.OBSERVATORY_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,288 @@
+// FIWARE Smart Data Models NoiseLevelObserved (schema 0.2.1) → noise observations.
+// Every attribute is unwrapped by its own shape, so NGSI-v2 / NGSI-LD, keyValues / normalized and the
+// GeoJSON Feature form are all read, and one batch (even one entity) may mix them.
+import { NOISE_SOURCES } from '../../datasets/noise.ts';
+import { daysInMonth } from '../time/calendar.ts';
+import {
+  type NoiseObservation,
+  type ParseResult,
+  type RecordRejection,
+  UnreadableInputError,
+  truncateRecord,
+} from './observation.ts';
+
+const ENTITY_TYPE = 'NoiseLevelObserved';
+const EXPECTED_INPUT = 'a JSON NoiseLevelObserved entity, an array of entities, a GeoJSON FeatureCollection or an NGSI notification';
+const EXPECTED_DATE_TIME = 'an ISO 8601 date-time with offset, a real calendar date';
+const EXPECTED_NUMBER = 'a JSON number (dB(A))';
+// refDevice / refPointOfInterest: the schema caps entity ids at 256 characters
+const MAX_ID_LENGTH = 256;
+const FOUND_MAX = 200;
+
+const OFFSET_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+
+type Attributes = Record<string, unknown>;
+
+class Problem {
+  constructor(
+    readonly field: string,
+    readonly expected: string,
+    readonly found: string,
+    readonly reason: string,
+  ) {}
+}
+
+export function parseFiware(text: string): ParseResult {
+  const entities = entitiesOf(parseJson(text));
+  const observations: NoiseObservation[] = [];
+  const rejections: RecordRejection[] = [];
+  for (let index = 0; index < entities.length; index++) {
+    const entity = entities[index];
+    const recordText = truncateRecord(printable(entity));
+    const read = readEntity(entity, index, recordText);
+    if (read instanceof Problem) rejections.push({ record: String(index), ...read, recordText });
+    else observations.push(read);
+  }
+  return { observations, rejections };
+}
+
+function parseJson(text: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (!/\S/.test(body)) throw new UnreadableInputError('empty input: no JSON to read', EXPECTED_INPUT, 'empty input');
+  try {
+    return JSON.parse(body);
+  } catch (error) {
+    const found = `invalid JSON (${(error as Error).message}) starting ${JSON.stringify(body.slice(0, 60))}`;
+    throw new UnreadableInputError('input is not valid JSON', EXPECTED_INPUT, found);
+  }
+}
+
+function entitiesOf(json: unknown): readonly unknown[] {
+  if (Array.isArray(json)) return json;
+  if (!isObject(json)) {
+    const found = `a JSON ${json === null ? 'null' : typeof json}`;
+    throw new UnreadableInputError('JSON input is neither an object nor an array', EXPECTED_INPUT, found);
+  }
+  if (json.type === 'FeatureCollection') {
+    if (!Array.isArray(json.features)) {
+      throw new UnreadableInputError('FeatureCollection without a features array', 'a "features" array', clip(show(json.features)));
+    }
+    return json.features;
+  }
+  // an NGSI-v2 or NGSI-LD subscription notification carries the entities in `data`
+  if (Object.hasOwn(json, 'subscriptionId') && Array.isArray(json.data)) return json.data;
+  return [json];
+}
+
+function readEntity(entity: unknown, index: number, recordText: string): NoiseObservation | Problem {
+  if (!isObject(entity)) {
+    return new Problem('type', 'a JSON object (a NoiseLevelObserved entity)', clip(show(entity)), 'entity is not an object');
+  }
+  const feature = entity.type === 'Feature';
+  const attributes = feature ? entity.properties : entity;
+  if (!isObject(attributes)) {
+    return new Problem('properties', 'an object holding the entity', clip(show(attributes)), 'GeoJSON Feature without properties');
+  }
+  const type = readType(attributes);
+  if (type) return type;
+  const locationField = feature && !Object.hasOwn(attributes, 'location') ? 'geometry' : 'location';
+  const point = readPoint(locationField === 'geometry' ? unwrap(entity.geometry) : attribute(attributes, 'location'), locationField);
+  if (point instanceof Problem) return point;
+  const period = readPeriod(attributes);
+  if (period instanceof Problem) return period;
+  const laeq = readLevel(attributes, 'LAeq');
+  if (laeq instanceof Problem) return laeq;
+  const lamax = readLevel(attributes, 'LAmax');
+  if (lamax instanceof Problem) return lamax;
+  const las = readLevel(attributes, 'LAS');
+  if (las instanceof Problem) return las;
+  const sensorId = readSensorId(attributes, point);
+  if (sensorId instanceof Problem) return sensorId;
+  const sonometerClass = readSonometerClass(attributes);
+  if (sonometerClass instanceof Problem) return sonometerClass;
+  const noiseSource = readNoiseSource(attributes);
+  if (noiseSource instanceof Problem) return noiseSource;
+  const name = attribute(attributes, 'name');
+  return {
+    record: index,
+    recordText,
+    sensorId,
+    name: typeof name === 'string' ? name : null,
+    lon: point[0],
+    lat: point[1],
+    tsFrom: new Date(period[0]),
+    tsTo: new Date(period[1]),
+    laeq,
+    lamax,
+    las,
+    noiseSource,
+    sonometerClass,
+  };
+}
+
+function readType(attributes: Attributes): Problem | undefined {
+  const type = attributes.type;
+  // NGSI-LD may give the expanded type URI instead of the short name
+  if (typeof type === 'string' && (type === ENTITY_TYPE || type.endsWith(`/${ENTITY_TYPE}`))) return undefined;
+  const reason = type === undefined ? 'entity has no type' : `entity type is not ${ENTITY_TYPE}`;
+  return new Problem('type', JSON.stringify(ENTITY_TYPE), clip(show(type)), reason);
+}
+
+function readPoint(location: unknown, field: string): [number, number] | Problem {
+  const expected = 'a GeoJSON Point {"type":"Point","coordinates":[lon, lat]}';
+  if (location === undefined || location === null) return new Problem(field, expected, 'nothing', `${field} is missing`);
+  if (!isObject(location) || location.type !== 'Point') {
+    return new Problem(field, expected, clip(show(location)), `${field} is not a GeoJSON Point`);
+  }
+  const c = location.coordinates;
+  if (!Array.isArray(c) || c.length < 2 || !isFiniteNumber(c[0]) || !isFiniteNumber(c[1])) {
+    return new Problem(field, 'coordinates [lon, lat] as two numbers', clip(show(c)), `${field} coordinates are not [lon, lat] numbers`);
+  }
+  const [lon, lat] = c as [number, number];
+  if (lon < -180 || lon > 180 || lat < -90 || lat > 90) {
+    return new Problem(field, 'lon in [-180, 180], lat in [-90, 90]', clip(show(c)), `${field} coordinates out of range`);
+  }
+  return [lon, lat];
+}
+
+function readPeriod(attributes: Attributes): [number, number] | Problem {
+  const from = attribute(attributes, 'dateObservedFrom');
+  const to = attribute(attributes, 'dateObservedTo');
+  if (from !== undefined && from !== null && to !== undefined && to !== null) {
+    const start = readDateTime(from, 'dateObservedFrom');
+    if (start instanceof Problem) return start;
+    const end = readDateTime(to, 'dateObservedTo');
+    return end instanceof Problem ? end : [start, end];
+  }
+  const interval = attribute(attributes, 'dateObserved');
+  if (interval === undefined || interval === null) {
+    const field = from === undefined || from === null ? 'dateObservedFrom' : 'dateObservedTo';
+    return new Problem(field, `${EXPECTED_DATE_TIME} (or dateObserved as an interval "start/end")`, 'nothing', `${field} is missing`);
+  }
+  const parts = typeof interval === 'string' ? interval.split('/') : [];
+  if (parts.length !== 2) {
+    return new Problem('dateObserved', 'an ISO 8601 interval "start/end" with offsets', clip(show(interval)), 'dateObserved is not a start/end interval');
+  }
+  const start = from === undefined || from === null ? readDateTime(parts[0], 'dateObserved') : readDateTime(from, 'dateObservedFrom');
+  if (start instanceof Problem) return start;
+  const end = to === undefined || to === null ? readDateTime(parts[1], 'dateObserved') : readDateTime(to, 'dateObservedTo');
+  return end instanceof Problem ? end : [start, end];
+}
+
+/** UTC milliseconds of an ISO 8601 date-time that carries an offset; calendar fields checked one by one */
+function readDateTime(value: unknown, field: string): number | Problem {
+  if (typeof value !== 'string') return new Problem(field, EXPECTED_DATE_TIME, clip(show(value)), `${field} is not a date-time text`);
+  const m = OFFSET_DATE_TIME.exec(value);
+  if (!m) return new Problem(field, EXPECTED_DATE_TIME, clip(value), `${field} is not an ISO 8601 date-time`);
+  if (m[8] === undefined && m[9] === undefined) {
+    return new Problem(field, EXPECTED_DATE_TIME, clip(value), `${field} has no UTC offset: an offset or Z is required to place it in time`);
+  }
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  const offsetHours = m[10] === undefined ? 0 : Number(m[10]);
+  const offsetMinutes = m[11] === undefined ? 0 : Number(m[11]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return new Problem(field, EXPECTED_DATE_TIME, clip(value), `${field} is not a real calendar date`);
+  }
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+    return new Problem(field, EXPECTED_DATE_TIME, clip(value), `${field} has an hour, minute, second or offset out of range`);
+  }
+  const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+  const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offset;
+}
+
+function readLevel(attributes: Attributes, field: string): number | null | Problem {
+  const value = attribute(attributes, field);
+  if (value === undefined || value === null) return null;
+  if (isFiniteNumber(value)) return value;
+  const reason =
+    typeof value === 'string'
+      ? `${field} is text, not a JSON number (the schema types measurands as numbers)`
+      : typeof value === 'number'
+        ? `${field} is not a finite number`
+        : `${field} is not a number`;
+  return new Problem(field, EXPECTED_NUMBER, clip(show(value)), reason);
+}
+
+/**
+ * refDevice, else refPointOfInterest, else `loc:<lon>,<lat>` with 5 decimals (about 1 m): a sensor
+ * without a reference keeps one stable id across payloads as long as its position does not move.
+ */
+function readSensorId(attributes: Attributes, [lon, lat]: [number, number]): string | Problem {
+  for (const field of ['refDevice', 'refPointOfInterest']) {
+    const ref = reference(attribute(attributes, field));
+    if (ref === undefined) continue;
+    if (typeof ref === 'string' && ref.trim() !== '' && ref.length <= MAX_ID_LENGTH) return ref;
+    return new Problem(field, `an entity id (text of 1 to ${MAX_ID_LENGTH} characters) or a list of them`, clip(show(ref)), `${field} is not a usable entity id`);
+  }
+  return `loc:${coordinate(lon)},${coordinate(lat)}`;
+}
+
+function reference(value: unknown): unknown {
+  let ref = unwrap(value);
+  if (Array.isArray(ref)) ref = unwrap(ref[0]);
+  return ref === null ? undefined : ref;
+}
+
+function coordinate(x: number): string {
+  const text = x.toFixed(5);
+  return text === '-0.00000' ? '0.00000' : text;
+}
+
+function readSonometerClass(attributes: Attributes): string | null | Problem {
+  const value = attribute(attributes, 'sonometerClass');
+  if (value === undefined || value === null) return null;
+  if (value === '0' || value === '1' || value === '2' || value === 0 || value === 1 || value === 2) return String(value);
+  return new Problem('sonometerClass', '"0", "1" or "2"', clip(show(value)), 'sonometerClass is not an IEC 61672 class 0, 1 or 2');
+}
+
+function readNoiseSource(attributes: Attributes): string | Problem {
+  const value = attribute(attributes, 'noiseSource');
+  if (value === undefined || value === null) return 'unknown';
+  const source = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (source !== undefined && (NOISE_SOURCES as readonly string[]).includes(source)) return source;
+  return new Problem('noiseSource', `one of ${NOISE_SOURCES.join(', ')}`, clip(show(value)), 'noiseSource is not a known noise source');
+}
+
+/** an own attribute of the entity (never one inherited through `__proto__`), unwrapped */
+function attribute(attributes: Attributes, name: string): unknown {
+  return Object.hasOwn(attributes, name) ? unwrap(attributes[name]) : undefined;
+}
+
+/** the plain value of a normalized attribute (v2 `value`, LD Property `value`, LD Relationship `object`, JSON-LD `@value`) */
+function unwrap(value: unknown): unknown {
+  if (!isObject(value)) return value;
+  let inner: unknown = value;
+  if (typeof value.type === 'string') {
+    if (value.type === 'Relationship' && Object.hasOwn(value, 'object')) inner = value.object;
+    else if (Object.hasOwn(value, 'value')) inner = value.value;
+  }
+  return isObject(inner) && Object.hasOwn(inner, '@value') ? inner['@value'] : inner;
+}
+
+function isObject(value: unknown): value is Attributes {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** JSON text of a parsed value; nesting too deep for JSON.stringify must not crash the batch */
+function printable(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'undefined';
+  } catch {
+    return '(not printable: nested too deeply)';
+  }
+}
+
+function show(value: unknown): string {
+  return value === undefined ? 'nothing' : printable(value);
+}
+
+function clip(text: string): string {
+  return truncateRecord(text, FOUND_MAX);
+}

@@ -1,0 +1,253 @@
+import { createHash } from 'node:crypto';
+import { validateRow } from '../datasets/derive.ts';
+import { noiseReadings, quarantine, type NoiseReadingRow } from '../datasets/index.ts';
+import type { CheckFailure } from '../datasets/declaration.ts';
+import { communeAt } from '../domain/geo/communes.ts';
+import { parseNoiseCsv } from '../domain/noise/csv.ts';
+import { parseFiware } from '../domain/noise/fiware.ts';
+import {
+  UnreadableInputError,
+  truncateRecord,
+  type NoiseObservation,
+  type ParseResult,
+  type RecordRejection,
+} from '../domain/noise/observation.ts';
+import { parisDate } from '../domain/time/paris.ts';
+import { datasetFileKey, rawKey, rawSha } from '../lake/layout.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import type { StageContext } from './context.ts';
+import { writeDataset } from '../lake/write.ts';
+import { stageSensorSightings, type SensorSighting } from './sensors.ts';
+
+// The noise ingest stage: raw bytes in, curated readings and quarantined records out.
+// 1. the exact bytes go to raw/ under their sha256 (a replay lands on the same key, first receipt kept);
+// 2. the parser turns them into observations or record rejections;
+// 3. each observation gets its commune and is validated against the noise_readings declaration;
+// 4. valid rows are written per local day to curated/noise_readings/dt=…/<sha>.parquet, rejected ones
+//    to quarantine/dt=…/<kind>-<sha>.parquet — both named after the raw file, so re-ingesting rewrites
+//    the same files with the same rows and changes nothing.
+
+export const NOISE_SOURCE_FORMATS = {
+  'noise-fiware': { extension: '.json', contentType: 'application/json' },
+  'noise-csv': { extension: '.csv', contentType: 'text/csv' },
+} as const;
+
+export type NoiseSourceKind = keyof typeof NOISE_SOURCE_FORMATS;
+
+export interface NoiseCsvOptions {
+  readonly sensorId: string;
+  readonly lon?: number;
+  readonly lat?: number;
+  readonly tz?: string;
+  readonly intervalSeconds?: number;
+}
+
+export interface IngestInput {
+  readonly sourceKind: NoiseSourceKind;
+  readonly bytes: Uint8Array;
+  /** the file name or request id the bytes came with (kept in the raw object's metadata) */
+  readonly origin: string;
+  readonly contentType?: string;
+  readonly csv?: NoiseCsvOptions;
+  /** demo data: recorded in the raw metadata */
+  readonly demo?: boolean;
+}
+
+export interface IngestSummary {
+  readonly rawKey: string;
+  readonly origin: string;
+  /** false when the same bytes had been received before (a replay) */
+  readonly newRaw: boolean;
+  readonly receivedAt: string;
+  /** records found in the input (entities or data lines); 0 when the file could not be read */
+  readonly records: number;
+  readonly curated: number;
+  readonly quarantined: number;
+  /** curated records superseded by a later record of the same file with the same key */
+  readonly duplicatesInFile: number;
+  /** the whole input could not be read: the reason (the file is in raw/ and in the quarantine) */
+  readonly unreadable?: string;
+  readonly days: string[];
+  /** the first few rejections, for the command line */
+  readonly rejections: RecordRejection[];
+}
+
+export function isNoiseSourceKind(kind: string): kind is NoiseSourceKind {
+  return kind in NOISE_SOURCE_FORMATS;
+}
+
+function parse(input: IngestInput): ParseResult {
+  const text = Buffer.from(input.bytes).toString('utf8');
+  switch (input.sourceKind) {
+    case 'noise-fiware':
+      return parseFiware(text);
+    case 'noise-csv':
+      if (!input.csv?.sensorId) {
+        throw new UnreadableInputError('a noise CSV series needs the sensor it comes from', '--sensor ID', 'none');
+      }
+      return parseNoiseCsv(text, input.csv);
+  }
+}
+
+/** stores the raw bytes (first receipt wins) and returns the key and the first receive time */
+export async function storeRaw(
+  store: ObjectStore,
+  input: { sourceKind: string; bytes: Uint8Array; origin: string; contentType?: string; demo?: boolean; extension: string },
+  now: Date,
+): Promise<{ key: string; receivedAt: Date; created: boolean }> {
+  const sha256 = createHash('sha256').update(input.bytes).digest('hex');
+  const key = rawKey(input.sourceKind, sha256, input.extension);
+  const { created, info } = await store.putIfAbsent(key, input.bytes, {
+    contentType: input.contentType,
+    metadata: {
+      'source-kind': input.sourceKind,
+      'received-at': now.toISOString(),
+      origin: encodeURIComponent(input.origin).slice(0, 512),
+      sha256,
+      ...(input.demo ? { demo: 'true' } : {}),
+    },
+  });
+  const recorded = info.metadata?.['received-at'];
+  return { key, receivedAt: recorded ? new Date(recorded) : info.lastModified, created };
+}
+
+function rejectionFromFailures(o: NoiseObservation, failures: CheckFailure[]): RecordRejection {
+  const first = failures[0]!;
+  return {
+    record: String(o.record),
+    field: first.field,
+    expected: first.expected,
+    found: first.found,
+    reason: failures.map((f) => `${f.field}: ${f.reason}`).join('; '),
+    recordText: truncateRecord(o.recordText),
+  };
+}
+
+export async function ingestNoise(ctx: StageContext, input: IngestInput): Promise<IngestSummary> {
+  const format = NOISE_SOURCE_FORMATS[input.sourceKind];
+  const raw = await storeRaw(
+    ctx.store,
+    { ...input, contentType: input.contentType ?? format.contentType, extension: format.extension },
+    ctx.now(),
+  );
+  const receivedAt = raw.receivedAt;
+  const sha = rawSha(raw.key);
+
+  let parsed: ParseResult;
+  let unreadable: string | undefined;
+  try {
+    parsed = parse(input);
+  } catch (e) {
+    if (!(e instanceof UnreadableInputError)) throw e;
+    unreadable = e.message;
+    parsed = {
+      observations: [],
+      rejections: [{ record: 'file', field: null, expected: e.expected, found: e.found, reason: e.message, recordText: null }],
+    };
+  }
+
+  const rows: NoiseReadingRow[] = [];
+  const rejections: RecordRejection[] = [...parsed.rejections];
+  const sightings = new Map<string, SensorSighting>();
+  const checkContext = { now: receivedAt };
+  for (const o of parsed.observations) {
+    const located = o.lon != null && o.lat != null && Number.isFinite(o.lon) && Number.isFinite(o.lat);
+    const commune = located ? communeAt(o.lon!, o.lat!) : undefined;
+    const row: NoiseReadingRow = {
+      sensor_id: o.sensorId,
+      commune_insee: commune?.commune_insee ?? null,
+      ts_from: o.tsFrom,
+      ts_to: o.tsTo,
+      laeq: o.laeq,
+      lamax: o.lamax,
+      las: o.las,
+      source_kind: input.sourceKind,
+      raw_key: raw.key,
+      record: o.record,
+      received_at: receivedAt,
+      dt: Number.isFinite(o.tsFrom.getTime()) ? parisDate(o.tsFrom) : '',
+    };
+    const failures = validateRow(noiseReadings, row as unknown as Record<string, unknown>, checkContext);
+    if (failures.length) {
+      rejections.push(rejectionFromFailures(o, failures));
+      continue;
+    }
+    rows.push(row);
+    noteSighting(sightings, o, row, located, commune !== undefined);
+  }
+
+  const byDay = new Map<string, NoiseReadingRow[]>();
+  const seenKeys = new Set<string>();
+  let duplicatesInFile = 0;
+  for (const row of rows) {
+    const k = `${row.sensor_id}\u0000${row.ts_from.getTime()}\u0000${row.ts_to.getTime()}`;
+    if (seenKeys.has(k)) duplicatesInFile++;
+    seenKeys.add(k);
+    let list = byDay.get(row.dt);
+    if (!list) byDay.set(row.dt, (list = []));
+    list.push(row);
+  }
+
+  for (const [dt, dayRows] of byDay) {
+    await writeDataset(ctx, noiseReadings, dayRows, datasetFileKey(noiseReadings, sha, dt));
+  }
+  if (rejections.length) {
+    const receivedDt = parisDate(receivedAt);
+    const quarantineRows = rejections.map((r) => ({
+      received_at: receivedAt,
+      source_kind: input.sourceKind,
+      raw_key: raw.key,
+      record: r.record,
+      field: r.field,
+      expected: r.expected,
+      found: r.found,
+      reason: r.reason,
+      record_text: r.recordText,
+      dt: receivedDt,
+    }));
+    await writeDataset(ctx, quarantine, quarantineRows, datasetFileKey(quarantine, `${input.sourceKind}-${sha}`, receivedDt));
+  }
+  if (sightings.size) await stageSensorSightings(ctx.store, sha, receivedAt, [...sightings.values()]);
+
+  const summary: IngestSummary = {
+    rawKey: raw.key,
+    origin: input.origin,
+    newRaw: raw.created,
+    receivedAt: receivedAt.toISOString(),
+    records: parsed.observations.length + parsed.rejections.filter((r) => r.record !== 'file').length,
+    curated: rows.length,
+    quarantined: rejections.filter((r) => r.record !== 'file').length,
+    duplicatesInFile,
+    unreadable,
+    days: [...byDay.keys()].sort(),
+    rejections: rejections.slice(0, 20),
+  };
+  return summary;
+}
+
+function noteSighting(
+  sightings: Map<string, SensorSighting>,
+  o: NoiseObservation,
+  row: NoiseReadingRow,
+  located: boolean,
+  inMetropole: boolean,
+): void {
+  const s = sightings.get(o.sensorId);
+  if (!s) {
+    sightings.set(o.sensorId, {
+      sensor_id: o.sensorId,
+      name: o.name ?? null,
+      lon: located ? o.lon! : null,
+      lat: located ? o.lat! : null,
+      commune_insee: row.commune_insee,
+      in_metropole: located ? inMetropole : null,
+      noise_source: o.noiseSource ?? 'unknown',
+      sonometer_class: o.sonometerClass ?? null,
+      first_seen: row.ts_from,
+      last_seen: row.ts_to,
+    });
+    return;
+  }
+  if (row.ts_from < s.first_seen) s.first_seen = row.ts_from;
+  if (row.ts_to > s.last_seen) s.last_seen = row.ts_to;
+}

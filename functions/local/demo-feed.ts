@@ -1,0 +1,39 @@
+import { DEMO_NOTICE, demoManifest, simulateNoiseNetwork } from '../lib/demo/index.ts';
+import { markDemo } from '../lib/lake/manifest.ts';
+import type { StageContext } from '../lib/stages/context.ts';
+import { ingestNoise } from '../lib/stages/ingest-noise.ts';
+
+// Feeds the simulated network through the real ingestion, as files would arrive, and marks the lake
+// as holding demo data.
+
+export interface DemoFeedSummary {
+  files: number;
+  records: number;
+  curated: number;
+  quarantined: number;
+  unreadable: number;
+}
+
+export async function feedDemo(ctx: StageContext, options: Parameters<typeof simulateNoiseNetwork>[0] = {}): Promise<DemoFeedSummary> {
+  const files = simulateNoiseNetwork(options);
+  await markDemo(ctx.store, DEMO_NOTICE, demoManifest(options), ctx.now());
+  const total: DemoFeedSummary = { files: files.length, records: 0, curated: 0, quarantined: 0, unreadable: 0 };
+  ctx.logger.info(`demo: ingesting ${files.length} simulated files (${DEMO_NOTICE})`);
+  for (const f of files) {
+    const s = await ingestNoise(ctx, {
+      sourceKind: f.kind,
+      bytes: f.bytes,
+      origin: f.name,
+      demo: true,
+      csv: f.kind === 'noise-csv' ? { sensorId: f.options!.sensorId!, lon: f.options?.lon, lat: f.options?.lat, tz: f.options?.tz } : undefined,
+    });
+    total.records += s.records;
+    total.curated += s.curated;
+    total.quarantined += s.quarantined;
+    if (s.unreadable) total.unreadable++;
+  }
+  ctx.logger.info(
+    `demo: ${total.records} records → ${total.curated} curated + ${total.quarantined} quarantined; ${total.unreadable} unreadable file(s) quarantined whole`,
+  );
+  return total;
+}

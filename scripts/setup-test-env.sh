@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests need (idempotent): Chromium for the browser tests, and
+# OpenStack Swift + memcached for the real S3 server the object-store tests run against.
+# Called by `npm test`; safe to run again: it only installs what is missing.
+set -euo pipefail
+
+packages=(chromium swift-proxy swift-account swift-container swift-object memcached curl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup-test-env: these Debian packages are needed by the tests and missing: ${missing[*]}" >&2
+  echo "setup-test-env: run as root (or: sudo apt-get install -y --no-install-recommends ${missing[*]})" >&2
+  exit 1
+fi
+
+echo "setup-test-env: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# update the package lists only when they are missing or older than a day
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -1)" ]; then
+  apt-get update -qq >&2
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+echo "setup-test-env: done" >&2
