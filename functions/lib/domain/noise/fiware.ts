@@ -34,12 +34,14 @@ class Problem {
 }
 
 export function parseFiware(text: string): ParseResult {
-  const entities = entitiesOf(parseJson(text));
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const { entities, spans } = entitiesOf(parseJson(body), body);
   const observations: NoiseObservation[] = [];
   const rejections: RecordRejection[] = [];
   for (let index = 0; index < entities.length; index++) {
     const entity = entities[index];
-    const recordText = truncateRecord(printable(entity));
+    const span = spans[index];
+    const recordText = truncateRecord(span ? body.slice(span[0], span[1]) : printable(entity));
     const read = readEntity(entity, index, recordText);
     if (read instanceof Problem) rejections.push({ record: String(index), ...read, recordText });
     else observations.push(read);
@@ -47,8 +49,7 @@ export function parseFiware(text: string): ParseResult {
   return { observations, rejections };
 }
 
-function parseJson(text: string): unknown {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+function parseJson(body: string): unknown {
   if (!/\S/.test(body)) throw new UnreadableInputError('empty input: no JSON to read', EXPECTED_INPUT, 'empty input');
   try {
     return JSON.parse(body);
@@ -58,8 +59,15 @@ function parseJson(text: string): unknown {
   }
 }
 
-function entitiesOf(json: unknown): readonly unknown[] {
-  if (Array.isArray(json)) return json;
+interface Batch {
+  readonly entities: readonly unknown[];
+  /** where each entity's text lies in the input: the record as received, cheaper than JSON.stringify on a hot path */
+  readonly spans: readonly Span[];
+}
+
+function entitiesOf(json: unknown, body: string): Batch {
+  const start = firstNonSpace(body);
+  if (Array.isArray(json)) return batch(json, elementSpans(body, start));
   if (!isObject(json)) {
     const found = `a JSON ${json === null ? 'null' : typeof json}`;
     throw new UnreadableInputError('JSON input is neither an object nor an array', EXPECTED_INPUT, found);
@@ -68,11 +76,17 @@ function entitiesOf(json: unknown): readonly unknown[] {
     if (!Array.isArray(json.features)) {
       throw new UnreadableInputError('FeatureCollection without a features array', 'a "features" array', clip(show(json.features)));
     }
-    return json.features;
+    return batch(json.features, elementSpans(body, memberStart(body, start, 'features')));
   }
   // an NGSI-v2 or NGSI-LD subscription notification carries the entities in `data`
-  if (Object.hasOwn(json, 'subscriptionId') && Array.isArray(json.data)) return json.data;
-  return [json];
+  if (Object.hasOwn(json, 'subscriptionId') && Array.isArray(json.data)) {
+    return batch(json.data, elementSpans(body, memberStart(body, start, 'data')));
+  }
+  return batch([json], [[start, skipValue(body, start)]]);
+}
+
+function batch(entities: readonly unknown[], spans: readonly Span[]): Batch {
+  return { entities, spans: spans.length === entities.length ? spans : [] };
 }
 
 function readEntity(entity: unknown, index: number, recordText: string): NoiseObservation | Problem {
@@ -178,11 +192,15 @@ function readDateTime(value: unknown, field: string): number | Problem {
   if (m[8] === undefined && m[9] === undefined) {
     return new Problem(field, EXPECTED_DATE_TIME, clip(value), `${field} has no UTC offset: an offset or Z is required to place it in time`);
   }
-  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
   const second = m[6] === undefined ? 0 : Number(m[6]);
   const offsetHours = m[10] === undefined ? 0 : Number(m[10]);
   const offsetMinutes = m[11] === undefined ? 0 : Number(m[11]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+  if (month < 1 || month > 12 || day < 1 || (day > 28 && day > daysInMonth(year, month))) {
     return new Problem(field, EXPECTED_DATE_TIME, clip(value), `${field} is not a real calendar date`);
   }
   if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
@@ -285,4 +303,103 @@ function show(value: unknown): string {
 
 function clip(text: string): string {
   return truncateRecord(text, FOUND_MAX);
+}
+
+// A minimal scanner over text already accepted by JSON.parse: it only finds where values start and end.
+// Iterative (deep nesting cannot overflow the stack); strings are skipped with indexOf.
+
+type Span = readonly [start: number, end: number];
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+const COLON = 58;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+function firstNonSpace(text: string, from = 0): number {
+  let i = from;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function skipString(text: string, open: number): number {
+  let from = open + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) return text.length;
+    let b = quote - 1;
+    while (text.charCodeAt(b) === BACKSLASH) b--;
+    if ((quote - 1 - b) % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+function skipValue(text: string, start: number): number {
+  const first = text.charCodeAt(start);
+  if (first === QUOTE) return skipString(text, start);
+  let i = start;
+  if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || isSpace(c)) break;
+      i++;
+    }
+    return i;
+  }
+  let depth = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = skipString(text, i);
+      continue;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+    i++;
+  }
+  return i;
+}
+
+function elementSpans(text: string, open: number): Span[] {
+  const spans: Span[] = [];
+  if (text.charCodeAt(open) !== OPEN_BRACKET) return spans;
+  let i = firstNonSpace(text, open + 1);
+  if (text.charCodeAt(i) === CLOSE_BRACKET) return spans;
+  while (i < text.length) {
+    const end = skipValue(text, i);
+    spans.push([i, end]);
+    i = firstNonSpace(text, end);
+    if (text.charCodeAt(i) !== COMMA) break;
+    i = firstNonSpace(text, i + 1);
+  }
+  return spans;
+}
+
+/** where the value of member `key` of the object at `open` starts (the last one wins, as in JSON.parse) */
+function memberStart(text: string, open: number, key: string): number {
+  let found = -1;
+  let i = firstNonSpace(text, open + 1);
+  while (text.charCodeAt(i) === QUOTE) {
+    const keyEnd = skipString(text, i);
+    const raw = text.slice(i, keyEnd);
+    const name = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+    i = firstNonSpace(text, keyEnd);
+    if (text.charCodeAt(i) !== COLON) break;
+    i = firstNonSpace(text, i + 1);
+    if (name === key) found = i;
+    i = firstNonSpace(text, skipValue(text, i));
+    if (text.charCodeAt(i) !== COMMA) break;
+    i = firstNonSpace(text, i + 1);
+  }
+  return found;
 }

@@ -1,0 +1,81 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { observatory } from '../support/cli.ts';
+
+const entities = [
+  { id: 'n1', type: 'NoiseLevelObserved', refDevice: 'dev-a', dateObservedFrom: '2025-06-02T10:00:00Z', dateObservedTo: '2025-06-02T10:15:00Z', location: { type: 'Point', coordinates: [2.3522, 48.8566] }, LAeq: 62.5 },
+  { id: 'n2', type: 'NoiseLevelObserved', refDevice: 'dev-a', dateObservedFrom: '2025-06-02T10:15:00Z', dateObservedTo: '2025-06-02T10:30:00Z', location: { type: 'Point', coordinates: [2.3522, 48.8566] }, LAeq: 'loud' },
+];
+
+describe('observatory CLI', () => {
+  let dir: string;
+  let lake: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'observatory-cli-'));
+    lake = path.join(dir, 'lake');
+    await writeFile(path.join(dir, 'batch.json'), JSON.stringify(entities));
+    await writeFile(path.join(dir, 'broken.json'), '[{"id": ');
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it('prints help for every command and exits 0', async () => {
+    for (const args of [['--help'], ['ingest', '--help'], ['run', '--help'], ['query', '--help'], ['serve', '--help'], ['start', '--help'], ['dictionary', '--help']]) {
+      const r = await observatory(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/Usage: observatory/);
+    }
+  });
+
+  it('exits 2 with a one-line message on a usage error', async () => {
+    const r = await observatory(['--lake', lake, 'ingest', 'noise-fax', 'x.json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('noise-fax');
+    expect(r.stdout).toBe('');
+  });
+
+  it('ingest: exit 0 with records in quarantine, the summary on stderr and nothing on stdout', async () => {
+    const r = await observatory(['--lake', lake, 'ingest', 'noise-fiware', path.join(dir, 'batch.json')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/2 records → 1 curated, 1 quarantined/);
+  });
+
+  it('ingest: exit 1 naming the file when an input cannot be read at all, which is still kept in raw/', async () => {
+    const r = await observatory(['--lake', lake, 'ingest', 'noise-fiware', path.join(dir, 'broken.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('broken.json');
+    const q = await observatory(['--lake', lake, 'query', "SELECT count(*) AS n FROM quarantine WHERE record = 'file'", '--format', 'json']);
+    expect(JSON.parse(q.stdout)).toEqual([{ n: 1 }]);
+    const missing = await observatory(['--lake', lake, 'ingest', 'noise-fiware', path.join(dir, 'nope.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nope.json');
+  });
+
+  it('query --format csv: a header line, dot decimals, no trailing blank line', async () => {
+    const r = await observatory(['--lake', lake, 'query', 'SELECT sensor_id, laeq, ts_from FROM noise_readings', '--format', 'csv']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('sensor_id,laeq,ts_from\ndev-a,62.5,2025-06-02T10:00:00.000Z\n');
+  });
+
+  it('query --format json: one array of row objects with numbers as numbers', async () => {
+    const r = await observatory(['--lake', lake, 'query', 'SELECT laeq, count(*) AS n, 1.5::DECIMAL(4,1) AS d FROM noise_readings GROUP BY laeq', '--format', 'json']);
+    expect(JSON.parse(r.stdout)).toEqual([{ laeq: 62.5, n: 1, d: 1.5 }]);
+  });
+
+  it('query refuses to write and exits 2', async () => {
+    for (const sql of ["COPY (SELECT 1) TO '/tmp/observatory-should-not-exist.csv'", 'CREATE TABLE t AS SELECT 1', 'DROP VIEW noise_readings']) {
+      const r = await observatory(['--lake', lake, 'query', sql]);
+      expect(r.code, sql).toBe(2);
+      expect(r.stderr).toMatch(/read-only|only SELECT/);
+    }
+  });
+
+  it('query on a dataset with no rows yet returns an empty result, not an error', async () => {
+    const r = await observatory(['--lake', lake, 'query', 'SELECT * FROM noise_indicators_yearly', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+  });
+});
