@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { AthenaEngine, athenaSettingsFromEnv, type AthenaSettings } from '../lib/adapters/athena.ts';
 import { Duck } from '../lib/adapters/duckdb.ts';
 import { FsObjectStore } from '../lib/adapters/fs-store.ts';
 import { DATASETS } from '../lib/datasets/index.ts';
@@ -10,8 +11,11 @@ import type { ObjectStore } from '../lib/ports/object-store.ts';
 import type { StageContext } from '../lib/stages/context.ts';
 import { ingestNoise, isNoiseSourceKind, NOISE_SOURCE_FORMATS, type IngestSummary } from '../lib/stages/ingest-noise.ts';
 import { refreshSensors } from '../lib/stages/sensors.ts';
+import { quarantineGroups, replayQuarantine } from '../lib/stages/quarantine.ts';
+import { lakeStatus } from '../lib/stages/status.ts';
 import { runPipeline } from '../lib/stages/pipeline.ts';
-import { serveSite } from '../local/site-server.ts';
+import { PUSH_PATH, serveSite } from '../local/site-server.ts';
+import { parsePushNetworks } from '../lib/push/networks.ts';
 import { feedDemo } from '../local/demo-feed.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
 
@@ -159,13 +163,30 @@ function buildProgram(out: { code: number }): Command {
     .argument('<sql>', 'the SQL (SELECT only)')
     .addOption(formatOption())
     .option('--max-rows <n>', 'stop after this many rows (a warning says so)', parseNumber('--max-rows'), 10000)
-    .action(async (sql: string, o: { format: OutputFormat; maxRows: number }) => {
+    .addOption(new Option('--engine <engine>', 'duckdb over the local lake, or athena on AWS').choices(['duckdb', 'athena']).default('duckdb'))
+    .option('--workgroup <name>', 'athena: workgroup (default: $OBSERVATORY_ATHENA_WORKGROUP)')
+    .option('--database <name>', 'athena: Glue database (default: $OBSERVATORY_ATHENA_DATABASE)')
+    .option('--output-location <s3url>', 'athena: result location (default: $OBSERVATORY_ATHENA_OUTPUT, or the workgroup’s)')
+    .action(async (sql: string, o: { format: OutputFormat; maxRows: number; engine: 'duckdb' | 'athena'; workgroup?: string; database?: string; outputLocation?: string }) => {
       await withContext({ ...globals(), quiet: true }, async (ctx) => {
-        await ctx.duck.attachLake(ctx.store, DATASETS);
         let result;
         try {
-          result = await ctx.duck.readOnly(sql);
+          if (o.engine === 'athena') {
+            let settings;
+            try {
+              settings = athenaSettingsFromEnv(process.env, { workgroup: o.workgroup, database: o.database, outputLocation: o.outputLocation });
+            } catch (e) {
+              throw new UsageError((e as Error).message);
+            }
+            const r = await athenaEngine(settings).query(sql);
+            process.stderr.write(`athena: ${r.queryExecutionId}, ${r.bytesScanned} bytes scanned\n`);
+            result = r;
+          } else {
+            await ctx.duck.attachLake(ctx.store, DATASETS);
+            result = await ctx.duck.readOnly(sql);
+          }
         } catch (e) {
+          if (e instanceof UsageError) throw e;
           throw new UsageError(firstLine((e as Error).message));
         }
         if (result.rows.length > o.maxRows) {
@@ -178,13 +199,28 @@ function buildProgram(out: { code: number }): Command {
 
   program
     .command('serve')
-    .description('serve the published site from the lake (read-only)')
+    .description(`serve the published site from the lake (read-only), and the sensor push endpoint POST ${PUSH_PATH} when networks are configured`)
     .option('--port <n>', 'port (0 = any free port)', parseNumber('--port'), 8080)
     .option('--host <address>', 'address to bind', '127.0.0.1')
-    .action(async (o: { port: number; host: string }) => {
-      const server = await serveSite(lakeStore(globals().lake), o);
+    .option('--push-networks <file>', 'JSON [{network, key_sha256}] of the networks allowed to push (default: $OBSERVATORY_PUSH_NETWORKS)')
+    .action(async (o: { port: number; host: string; pushNetworks?: string }) => {
+      const networksJson = o.pushNetworks ? await readFile(o.pushNetworks, 'utf8').catch((e: NodeJS.ErrnoException) => {
+        throw new UsageError(`--push-networks: cannot read ${o.pushNetworks}: ${e.code}`);
+      }) : process.env.OBSERVATORY_PUSH_NETWORKS;
+      let networks;
+      try {
+        networks = networksJson ? parsePushNetworks(networksJson, o.pushNetworks ?? 'OBSERVATORY_PUSH_NETWORKS') : undefined;
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      const store = lakeStore(globals().lake);
+      const push = networks
+        ? { ctx: { store, duck: await Duck.open(), logger: stderrLogger({ quiet: globals().quiet }), now: () => new Date() }, networks }
+        : undefined;
+      const server = await serveSite(store, { port: o.port, host: o.host, push });
       process.stdout.write(server.url + '\n');
       process.stderr.write(`serving ${path.resolve(globals().lake)}/site at ${server.url} (Ctrl-C to stop)\n`);
+      process.stderr.write(push ? `push endpoint: POST ${server.url.replace(/\/$/, '')}${PUSH_PATH} for ${networks!.map((n) => n.network).join(', ')}\n` : 'push endpoint off (no --push-networks)\n');
       await waitForever();
     });
 
@@ -217,6 +253,54 @@ function buildProgram(out: { code: number }): Command {
       await waitForever();
     });
 
+  const quarantineCommand = program.command('quarantine').description('what was rejected and why; replay after a fix');
+  quarantineCommand
+    .command('list')
+    .description('rejections grouped by source, field and reason, with counts')
+    .option('--since <time>', 'only files received since this date or ISO time')
+    .addOption(formatOption())
+    .action(async (o: { since?: string; format: OutputFormat }) => {
+      if (o.since && Number.isNaN(Date.parse(o.since))) throw new UsageError(`--since: not a date or time: "${o.since}"`);
+      await withContext({ ...globals(), quiet: true }, async (ctx) => {
+        const groups = await quarantineGroups(ctx, { since: o.since });
+        const columns = ['source_kind', 'field', 'reason', 'records', 'files', 'first_received', 'last_received'].map((name) => ({ name, type: name === 'records' || name === 'files' ? 'INTEGER' : 'VARCHAR' }));
+        process.stdout.write(formatResult({ columns, rows: groups as unknown as Record<string, unknown>[] }, o.format));
+        process.stderr.write(`${groups.reduce((t, g) => t + g.records, 0)} records in quarantine\n`);
+      });
+    });
+  quarantineCommand
+    .command('replay')
+    .description('parse and validate the quarantined files again with the current code and configuration')
+    .option('--source <kind>', 'only this source kind')
+    .addOption(new Option('--format <format>', 'print the summary on stdout').choices(['json']))
+    .action(async (o: { source?: string; format?: 'json' }) => {
+      await withContext(globals(), async (ctx) => {
+        const r = await replayQuarantine(ctx, { sourceKind: o.source });
+        ctx.logger.info(`replay: ${r.files} files, ${r.before} records were in quarantine, ${r.released} released, ${r.after} remain`);
+        for (const s of r.skipped) ctx.logger.warn(`skipped ${s.rawKey}: ${s.reason}`);
+        if (o.format === 'json') process.stdout.write(JSON.stringify(r) + '\n');
+      });
+    });
+
+  program
+    .command('status')
+    .description('per source and dataset: last ingest, freshness, gaps, quarantine rate, row counts')
+    .addOption(new Option('--format <format>', 'table, or json for monitoring').choices(['table', 'json']).default('table'))
+    .action(async (o: { format: 'table' | 'json' }) => {
+      await withContext({ ...globals(), quiet: true }, async (ctx) => {
+        const status = await lakeStatus(ctx);
+        if (o.format === 'json') {
+          process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+          return;
+        }
+        const asTable = (rows: object[]) => {
+          const list = rows as Record<string, unknown>[];
+          return formatResult({ columns: Object.keys(list[0] ?? {}).map((name) => ({ name, type: 'VARCHAR' })), rows: list }, 'table');
+        };
+        process.stdout.write(`lake ${status.lake}${status.demo ? ' (DEMO DATA)' : ''}\n\nsources\n${asTable(status.sources)}\ndatasets\n${asTable(status.datasets)}`);
+      });
+    });
+
   program
     .command('dictionary')
     .description('print the data dictionary generated from the dataset declarations')
@@ -225,8 +309,15 @@ function buildProgram(out: { code: number }): Command {
       process.stdout.write(o.format === 'json' ? JSON.stringify(dictionary(DATASETS), null, 2) + '\n' : dictionaryMarkdown(DATASETS));
     });
 
-  for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program)) c.exitOverride().configureOutput(program.configureOutput());
   return program;
+}
+
+/** the Athena engine; tests replace it to run against a stubbed SDK client */
+export let athenaEngine = (settings: AthenaSettings) => new AthenaEngine(settings);
+export function setAthenaEngineFactory(factory: (settings: AthenaSettings) => AthenaEngine): void {
+  athenaEngine = factory;
 }
 
 function isTimeZone(tz: string): boolean {

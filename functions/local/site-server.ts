@@ -1,6 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { SITE_PREFIX } from '../lib/lake/layout.ts';
+import type { PushNetworks } from '../lib/push/networks.ts';
+import { handlePush, MAX_PUSH_BYTES } from '../lib/push/service.ts';
+import type { StageContext } from '../lib/stages/context.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../lib/ports/object-store.ts';
 
 // The local stand-in for S3 + CloudFront: serves the lake's site/ folder, read-only.
@@ -36,13 +40,53 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function serveSite(store: ObjectStore, options: { port?: number; host?: string } = {}): Promise<RunningServer> {
+export const PUSH_PATH = '/api/v1/noise';
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  /** enables the sensor push endpoint at POST /api/v1/noise */
+  push?: { ctx: StageContext; networks: PushNetworks };
+}
+
+/** reads a request body, giving up (undefined) past `limit` bytes */
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export async function serveSite(store: ObjectStore, options: ServeOptions = {}): Promise<RunningServer> {
   const server = http.createServer(async (req, res) => {
     const securityHeaders = {
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
     };
+    if (options.push && (req.url ?? '').split('?')[0] === PUSH_PATH) {
+      const body = req.method === 'POST' ? await readBody(req, MAX_PUSH_BYTES) : Buffer.alloc(0);
+      const reply = (status: number, payload: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...securityHeaders }).end(JSON.stringify(payload));
+      };
+      if (body === undefined) return reply(413, { error: `payload larger than ${MAX_PUSH_BYTES} bytes; split the batch` });
+      try {
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+        const r = await handlePush(options.push.ctx, options.push.networks, { method: req.method ?? 'GET', headers, body, requestId: randomUUID() });
+        return reply(r.status, r.body);
+      } catch (e) {
+        options.push.ctx.logger.error(`push failed: ${(e as Error).message}`);
+        return reply(500, { error: 'internal error; nothing was acknowledged, send again' });
+      }
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', ...securityHeaders }).end();
       return;
@@ -80,6 +124,7 @@ export async function serveSite(store: ObjectStore, options: { port?: number; ho
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, host, () => resolve());
+    server.requestTimeout = 30_000;
   });
   const { port } = server.address() as AddressInfo;
   return {

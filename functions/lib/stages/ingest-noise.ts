@@ -92,7 +92,7 @@ function parse(input: IngestInput): ParseResult {
 /** stores the raw bytes (first receipt wins) and returns the key and the first receive time */
 export async function storeRaw(
   store: ObjectStore,
-  input: { sourceKind: string; bytes: Uint8Array; origin: string; contentType?: string; demo?: boolean; extension: string },
+  input: { sourceKind: string; bytes: Uint8Array; origin: string; contentType?: string; demo?: boolean; extension: string; options?: object },
   now: Date,
 ): Promise<{ key: string; receivedAt: Date; created: boolean }> {
   const sha256 = createHash('sha256').update(input.bytes).digest('hex');
@@ -105,6 +105,8 @@ export async function storeRaw(
       origin: encodeURIComponent(input.origin).slice(0, 512),
       sha256,
       ...(input.demo ? { demo: 'true' } : {}),
+      // what is needed to parse the bytes again (quarantine replay): e.g. the CSV's sensor and time zone
+      ...(input.options ? { 'parse-options': JSON.stringify(input.options) } : {}),
     },
   });
   const recorded = info.metadata?.['received-at'];
@@ -127,7 +129,7 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   const format = NOISE_SOURCE_FORMATS[input.sourceKind];
   const raw = await storeRaw(
     ctx.store,
-    { ...input, contentType: input.contentType ?? format.contentType, extension: format.extension },
+    { ...input, contentType: input.contentType ?? format.contentType, extension: format.extension, options: input.csv },
     ctx.now(),
   );
   const receivedAt = raw.receivedAt;
@@ -191,8 +193,10 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   for (const [dt, dayRows] of byDay) {
     await writeDataset(ctx, noiseReadings, dayRows, datasetFileKey(noiseReadings, sha, dt));
   }
+  // one quarantine object per raw file: rewritten on a replay, removed once nothing in it is rejected
+  const receivedDt = parisDate(receivedAt);
+  const quarantineKey = datasetFileKey(quarantine, `${input.sourceKind}-${sha}`, receivedDt);
   if (rejections.length) {
-    const receivedDt = parisDate(receivedAt);
     const quarantineRows = rejections.map((r) => ({
       received_at: receivedAt,
       source_kind: input.sourceKind,
@@ -205,7 +209,9 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
       record_text: r.recordText,
       dt: receivedDt,
     }));
-    await writeDataset(ctx, quarantine, quarantineRows, datasetFileKey(quarantine, `${input.sourceKind}-${sha}`, receivedDt));
+    await writeDataset(ctx, quarantine, quarantineRows, quarantineKey);
+  } else if (!raw.created) {
+    await ctx.store.delete(quarantineKey);
   }
   if (sightings.size) await stageSensorSightings(ctx.store, sha, receivedAt, [...sightings.values()]);
 

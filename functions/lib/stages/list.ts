@@ -25,6 +25,12 @@ export const STAGES: readonly StageEntry[] = [
     outputs: ['sensors'],
   },
   {
+    name: 'compact',
+    description: 'Merges the small files frequent ingests leave in each day of noise_readings',
+    inputs: ['noise_readings'],
+    outputs: ['noise_readings'],
+  },
+  {
     name: 'noise-indicators',
     description: 'Hourly, daily, per-commune and yearly noise indicators for the days whose readings changed',
     inputs: ['noise_readings', 'sensors'],

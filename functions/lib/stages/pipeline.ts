@@ -4,12 +4,14 @@ import { publishCommunes } from './communes.ts';
 import { refreshSensors } from './sensors.ts';
 import { noiseIndicators } from './noise-indicators.ts';
 import { publishSite } from './publish-site.ts';
+import { compactDataset } from './compact.ts';
 
 // The local runner: walks the stage list in process, the same stages Step Functions runs on AWS.
 
 const IMPLEMENTATIONS: Record<string, (ctx: StageContext) => Promise<unknown>> = {
   communes: publishCommunes,
   sensors: refreshSensors,
+  compact: (ctx) => compactDataset(ctx),
   'noise-indicators': (ctx) => noiseIndicators(ctx),
   'publish-site': publishSite,
 };

@@ -2,6 +2,9 @@ import { PERIOD_CONVENTIONS, type Convention, type Period, type PeriodConvention
 
 // Acoustic indicators over levels in dB: always through energies (10^(L/10)), never arithmetic means of dB.
 
+/** dB added to each period's level in Lden (Directive 2002/49/EC, Annex I) */
+export const LDEN_PENALTY: Readonly<Record<Period, number>> = { day: 0, evening: 5, night: 10 };
+
 export interface StatisticalLevels {
   /** exceeded 10 % of the time: the 90th percentile */
   readonly l10: number | null;
@@ -38,8 +41,9 @@ export function lden(
 ): number | null {
   if (ld === null || le === null || ln === null) return null;
   const h = typeof periods === 'string' ? PERIOD_CONVENTIONS[periods].hours : periods;
-  const total = h.day + h.evening + h.night;
-  return 10 * Math.log10((h.day * 10 ** (ld / 10) + h.evening * 10 ** ((le + 5) / 10) + h.night * 10 ** ((ln + 10) / 10)) / total);
+  const p = LDEN_PENALTY;
+  const energy = h.day * 10 ** ((ld + p.day) / 10) + h.evening * 10 ** ((le + p.evening) / 10) + h.night * 10 ** ((ln + p.night) / 10);
+  return 10 * Math.log10(energy / (h.day + h.evening + h.night));
 }
 
 /** the p-th percentile (0–100) with linear interpolation between order statistics, as numpy.percentile */

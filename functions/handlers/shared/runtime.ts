@@ -1,0 +1,75 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { Duck } from '../../lib/adapters/duckdb.ts';
+import { FsObjectStore } from '../../lib/adapters/fs-store.ts';
+import { createS3Client, S3ObjectStore } from '../../lib/adapters/s3-store.ts';
+import { envSchemas, optionalEnv, requiredEnv } from '../../lib/env.ts';
+import { stderrLogger } from '../../lib/ports/logger.ts';
+import type { ObjectStore } from '../../lib/ports/object-store.ts';
+import type { StageContext } from '../../lib/stages/context.ts';
+import { BUCKET_ENV, BUCKET_ROUTES, type BucketRole } from './buckets.ts';
+import { once, RoutedObjectStore } from './routed-store.ts';
+
+// What every handler shares: the logger, the lake store built from the environment (module-level, so
+// a warm container reuses its S3 client), and a fresh DuckDB per invocation.
+
+export const logger = stderrLogger({ json: true });
+
+const s3Client = once(() => createS3Client({ region: requiredEnv('AWS_REGION') }));
+
+function bucketStore(role: BucketRole): () => ObjectStore {
+  return once(() => new S3ObjectStore({ bucket: requiredEnv(BUCKET_ENV[role], envSchemas.bucketName), client: s3Client() }));
+}
+
+/**
+ * The lake: `LAKE_STORE=file:///abs/path` runs the handler against a folder (tests, local runs);
+ * unset (or `s3`), each area goes to its bucket, named by LAKE_BUCKET / RAW_BUCKET / SITE_BUCKET — read
+ * when first needed, so a function is given only the buckets it uses.
+ */
+export const lakeStore = once((): ObjectStore => {
+  const location = optionalEnv('LAKE_STORE', envSchemas.lakeStore, 's3');
+  if (location !== 's3') return new FsObjectStore(fileURLToPath(location));
+  const stores = { lake: bucketStore('lake'), raw: bucketStore('raw'), site: bucketStore('site') };
+  return new RoutedObjectStore(
+    BUCKET_ROUTES.map((r) => ({ prefix: r.prefix, targetPrefix: r.targetPrefix, store: stores[r.bucket] })),
+    stores.lake,
+  );
+});
+
+const duckMemory = z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, { message: 'expected a DuckDB memory size such as 1.5GB' });
+
+/**
+ * Runs `work` with a stage context. DuckDB is opened and closed per invocation, not kept warm: its
+ * scratch folder (in /tmp) mirrors lake files, and a mirror left from a previous invocation could
+ * hold objects deleted since.
+ */
+export async function withStageContext<T>(work: (ctx: StageContext) => Promise<T>): Promise<T> {
+  const memoryLimit = optionalEnv('DUCKDB_MEMORY_LIMIT', duckMemory, '');
+  const duck = await Duck.open(memoryLimit ? { memoryLimit } : {});
+  try {
+    return await work({ store: lakeStore(), duck, logger, now: () => new Date() });
+  } finally {
+    await duck.close();
+  }
+}
+
+/** a value Lambda can serialize: bigints (DuckDB counts) become numbers */
+export function jsonSafe<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))) as T;
+}
+
+/**
+ * Publishes CloudWatch metrics through the embedded metric format: one JSON line on stdout, which
+ * Lambda's log agent turns into metrics, no SDK call and no permission needed.
+ */
+export function emitMetrics(metrics: Record<string, number>, unit: 'Count' | 'Bytes' | 'Seconds' = 'Count'): void {
+  const namespace = optionalEnv('METRICS_NAMESPACE', z.string().min(1), 'Observatory/local');
+  const line = {
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [[]], Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: unit })) }],
+    },
+    ...metrics,
+  };
+  process.stdout.write(JSON.stringify(line) + '\n');
+}

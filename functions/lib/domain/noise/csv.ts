@@ -1,0 +1,326 @@
+// An LAeq time series in CSV → noise observations, one per row.
+import { Temporal } from 'temporal-polyfill';
+import { daysInMonth } from '../time/calendar.ts';
+import {
+  type NoiseObservation,
+  type ParseResult,
+  type RecordRejection,
+  UnreadableInputError,
+  truncateRecord,
+} from './observation.ts';
+
+export interface NoiseCsvOptions {
+  readonly sensorId: string;
+  readonly name?: string;
+  readonly lon?: number;
+  readonly lat?: number;
+  /** time zone of naive timestamps (default Europe/Paris) */
+  readonly tz?: string;
+  /** length of each reading; inferred from the timestamps when absent */
+  readonly intervalSeconds?: number;
+}
+
+const EXPECTED_HEADER =
+  'a header with a time column (datetime, timestamp, date_time, time, or date + time) and a level column (LAeq, Leq, noise_LAeq…)';
+const EXPECTED_TIME = 'YYYY-MM-DD HH:MM[:SS[.fff]] (local time), or ISO 8601 with an offset or Z';
+const EXPECTED_NUMBER = 'a number (dB(A)), decimal point or comma';
+const NUMBER = /^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const HOUR_MS = 3_600_000;
+// interval inference looks at the first steps only: enough for a typical step, bounded on large files
+const INTERVAL_SAMPLE = 1000;
+const FALLBACK_INTERVAL_MS = 60_000;
+
+interface Columns {
+  readonly time: number;
+  /** a separate date column when the file splits date and time */
+  readonly date: number;
+  readonly laeq: number;
+  readonly lamax: number;
+  readonly las: number;
+  readonly names: readonly string[];
+}
+
+interface Reading {
+  readonly record: number;
+  readonly recordText: string;
+  readonly ms: number;
+  readonly laeq: number;
+  readonly lamax: number | null;
+  readonly las: number | null;
+}
+
+class Problem {
+  constructor(
+    readonly field: string | null,
+    readonly expected: string,
+    readonly found: string,
+    readonly reason: string,
+  ) {}
+}
+
+export function parseNoiseCsv(text: string, options: NoiseCsvOptions): ParseResult {
+  const tz = options.tz ?? 'Europe/Paris';
+  checkOptions(options, tz);
+  const lines = linesOf(text);
+  const headerIndex = lines.findIndex((line) => line.trim() !== '');
+  const headerLine = lines[headerIndex] as string;
+  const separator = detectSeparator(headerLine);
+  const columns = locateColumns(splitFields(headerLine, separator), headerLine);
+  const clock = new LocalClock(tz);
+  const readings: Reading[] = [];
+  const rejections: RecordRejection[] = [];
+  for (let i = headerIndex + 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.length === 0 || line.trim() === '') continue;
+    const read = readRow(line, i + 1, separator, columns, clock);
+    if (read === undefined) continue;
+    if (read instanceof Problem) rejections.push({ record: String(i + 1), ...read, recordText: truncateRecord(line) });
+    else readings.push(read);
+  }
+  const intervalMs = options.intervalSeconds === undefined ? typicalStep(readings) : options.intervalSeconds * 1000;
+  return { observations: readings.map((r) => observation(r, intervalMs, options)), rejections };
+}
+
+function checkOptions(options: NoiseCsvOptions, tz: string): void {
+  if (!options.sensorId) throw new RangeError('parseNoiseCsv(): options.sensorId is required');
+  const interval = options.intervalSeconds;
+  if (interval !== undefined && !(Number.isFinite(interval) && interval > 0)) {
+    throw new RangeError(`parseNoiseCsv(): intervalSeconds must be a positive number of seconds, got ${interval}`);
+  }
+  try {
+    Temporal.Now.zonedDateTimeISO(tz);
+  } catch {
+    throw new RangeError(`parseNoiseCsv(): unknown time zone ${JSON.stringify(tz)} (tz option)`);
+  }
+}
+
+function linesOf(text: string): string[] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const nul = body.indexOf('\0');
+  if (nul >= 0) {
+    throw new UnreadableInputError('binary data, not a CSV text file', 'UTF-8 text (a CSV file)', `a NUL byte at character ${nul}`);
+  }
+  if (body.trim() === '') throw new UnreadableInputError('empty CSV file', EXPECTED_HEADER, 'an empty file');
+  return body.split(/\r\n|\n|\r/);
+}
+
+/** the separator that splits the header into the most fields; on a tie tab, then `;`, then `,` */
+function detectSeparator(header: string): string {
+  let best = ',';
+  let bestCount = 0;
+  for (const candidate of ['\t', ';', ',']) {
+    const count = splitFields(header, candidate)?.length ?? 0;
+    if (count > bestCount) {
+      best = candidate;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function locateColumns(header: readonly string[] | null, headerLine: string): Columns {
+  const names = (header ?? []).map((name) => name.trim());
+  const keys = names.map(normalize);
+  const find = (match: (key: string) => boolean) => keys.findIndex(match);
+  const single = find((k) => k === 'datetime' || k === 'timestamp');
+  const date = find((k) => k === 'date');
+  const time = find((k) => k === 'time');
+  const laeq = find((k) => k.startsWith('laeq') || k.startsWith('leq') || k === 'noiselaeq');
+  const columns: Columns = {
+    time: single >= 0 ? single : time >= 0 ? time : date,
+    date: single < 0 && date >= 0 && time >= 0 ? date : -1,
+    laeq,
+    lamax: find((k) => k.startsWith('lamax') || k === 'noiselamax'),
+    las: find((k) => k === 'las' || k.startsWith('lasdb')),
+    names,
+  };
+  if (columns.time < 0 || laeq < 0) {
+    const missing = columns.time < 0 ? (laeq < 0 ? 'no time column and no level column' : 'no time column') : 'no level column';
+    throw new UnreadableInputError(`CSV header not recognised: ${missing}`, EXPECTED_HEADER, `header ${JSON.stringify(truncateRecord(headerLine, 200))}`);
+  }
+  return columns;
+}
+
+function normalize(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** the row's reading, why it cannot be read, or undefined for a row of empty fields */
+function readRow(line: string, lineNumber: number, separator: string, columns: Columns, clock: LocalClock): Reading | Problem | undefined {
+  const fields = splitFields(line, separator);
+  if (fields === null) return new Problem(null, 'quotes closed on the same line', truncateRecord(line, 200), 'unterminated quoted field');
+  if (fields.length !== columns.names.length) {
+    if (fields.every((f) => f.trim() === '')) return undefined;
+    const expected = `${columns.names.length} fields, as in the header`;
+    return new Problem(null, expected, `${fields.length} fields`, `line ${lineNumber} has ${fields.length} fields, the header has ${columns.names.length}`);
+  }
+  const timeText = timeOf(fields, columns);
+  if (timeText === '' && fields.every((f) => f.trim() === '')) return undefined;
+  const ms = clock.parse(timeText);
+  if (typeof ms === 'string') return new Problem(timeField(columns), EXPECTED_TIME, truncateRecord(timeText, 200), ms);
+  const laeq = readLevel(fields, columns, columns.laeq);
+  if (laeq === null) return missingLevel(columns);
+  if (laeq instanceof Problem) return laeq;
+  const lamax = readLevel(fields, columns, columns.lamax);
+  if (lamax instanceof Problem) return lamax;
+  const las = readLevel(fields, columns, columns.las);
+  if (las instanceof Problem) return las;
+  return { record: lineNumber, recordText: truncateRecord(line), ms, laeq, lamax, las };
+}
+
+function timeOf(fields: readonly string[], columns: Columns): string {
+  const time = (fields[columns.time] as string).trim();
+  return columns.date < 0 ? time : `${(fields[columns.date] as string).trim()} ${time}`;
+}
+
+function timeField(columns: Columns): string {
+  const time = columns.names[columns.time] as string;
+  return columns.date < 0 ? time : `${columns.names[columns.date]}+${time}`;
+}
+
+function readLevel(fields: readonly string[], columns: Columns, index: number): number | null | Problem {
+  if (index < 0) return null;
+  const text = (fields[index] as string).trim();
+  if (text === '') return null;
+  if (NUMBER.test(text)) return Number(text.includes(',') ? text.replace(',', '.') : text);
+  const field = columns.names[index] as string;
+  return new Problem(field, EXPECTED_NUMBER, truncateRecord(text, 200), `${field} is not a number`);
+}
+
+function missingLevel(columns: Columns): Problem {
+  const field = columns.names[columns.laeq] as string;
+  return new Problem(field, EXPECTED_NUMBER, 'an empty field', `${field} is empty`);
+}
+
+/** fields of one physical line; null when a quote is left open */
+function splitFields(line: string, separator: string): string[] | null {
+  if (!line.includes('"')) return line.split(separator);
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (quoted) {
+      if (c !== '"') field += c;
+      else if (line[i + 1] === '"') field += line[++i];
+      else quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === separator) {
+      fields.push(field);
+      field = '';
+    } else field += c;
+  }
+  if (quoted) return null;
+  fields.push(field);
+  return fields;
+}
+
+/**
+ * The length of each reading when not given: the median of the first positive steps between consecutive
+ * timestamps (robust to a gap or a rejected row); 60 s when there is no step to look at (a single row).
+ */
+function typicalStep(readings: readonly Reading[]): number {
+  const steps: number[] = [];
+  for (let i = 1; i < readings.length && steps.length < INTERVAL_SAMPLE; i++) {
+    const step = (readings[i] as Reading).ms - (readings[i - 1] as Reading).ms;
+    if (step > 0) steps.push(step);
+  }
+  if (steps.length === 0) return FALLBACK_INTERVAL_MS;
+  steps.sort((a, b) => a - b);
+  return steps[Math.floor(steps.length / 2)] as number;
+}
+
+function observation(r: Reading, intervalMs: number, options: NoiseCsvOptions): NoiseObservation {
+  return {
+    record: r.record,
+    recordText: r.recordText,
+    sensorId: options.sensorId,
+    name: options.name ?? null,
+    lon: options.lon ?? null,
+    lat: options.lat ?? null,
+    tsFrom: new Date(r.ms),
+    tsTo: new Date(r.ms + intervalMs),
+    laeq: r.laeq,
+    lamax: r.lamax,
+    las: r.las,
+    noiseSource: 'unknown',
+    sonometerClass: null,
+  };
+}
+
+/**
+ * Naive local times → UTC in one time zone, never shifted: a time in the spring-forward gap or the
+ * fall-back overlap is refused (Temporal, disambiguation 'reject'). Temporal is slow (~10 µs a call), so the
+ * UTC start of each local hour is computed once; rows add their minutes and seconds to it.
+ */
+class LocalClock {
+  /** UTC ms of local `YYYY-MM-DDTHH:00`, or NaN when the offset changes within that hour */
+  private readonly hours = new Map<string, number>();
+
+  constructor(private readonly tz: string) {}
+
+  /** UTC milliseconds of a CSV timestamp, or why it cannot be placed in time */
+  parse(text: string): number | string {
+    const m = DATE_TIME.exec(text);
+    if (!m) return `${JSON.stringify(truncateRecord(text, 200))} is not a date-time`;
+    const year = Number(m[1]);
+    const month = Number(m[2]);
+    const day = Number(m[3]);
+    const hour = Number(m[4]);
+    const minute = Number(m[5]);
+    const second = m[6] === undefined ? 0 : Number(m[6]);
+    const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return `${m[1]}-${m[2]}-${m[3]} is not a calendar date`;
+    if (hour > 23 || minute > 59 || second > 59) return `${text} has an hour, minute or second out of range`;
+    const withinHour = (minute * 60 + second) * 1000 + millis;
+    if (m[8] !== undefined || m[9] !== undefined) {
+      const offset = m[9] === undefined ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11] ?? 0)) * 60_000;
+      return Date.UTC(year, month - 1, day, hour) + withinHour - offset;
+    }
+    const start = this.hourStart(`${m[1]}-${m[2]}-${m[3]}T${m[4]}`, year, month, day, hour);
+    if (!Number.isNaN(start)) return start + withinHour;
+    const exact = this.resolve(year, month, day, hour, minute, second, millis);
+    return Number.isNaN(exact) ? this.explain(text, new Temporal.PlainDateTime(year, month, day, hour, minute, second, millis)) : exact;
+  }
+
+  private hourStart(key: string, year: number, month: number, day: number, hour: number): number {
+    let start = this.hours.get(key);
+    if (start === undefined) {
+      start = this.resolve(year, month, day, hour, 0, 0, 0);
+      const end = this.resolve(year, month, day, hour, 59, 59, 999);
+      if (end - start !== HOUR_MS - 1) start = NaN;
+      this.hours.set(key, start);
+    }
+    return start;
+  }
+
+  /** UTC ms of a local time, NaN when it does not exist or occurs twice */
+  private resolve(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number): number {
+    try {
+      const local = new Temporal.PlainDateTime(year, month, day, hour, minute, second, millis);
+      return local.toZonedDateTime(this.tz, { disambiguation: 'reject' }).epochMilliseconds;
+    } catch {
+      return NaN;
+    }
+  }
+
+  private explain(text: string, local: Temporal.PlainDateTime): string {
+    const earlier = local.toZonedDateTime(this.tz, { disambiguation: 'earlier' });
+    const change = earlier.getTimeZoneTransition('next');
+    const skipped = !local.toZonedDateTime(this.tz, { disambiguation: 'compatible' }).toPlainDateTime().equals(local);
+    const advice = 'pass --tz or give times with an offset';
+    if (!change) return `${text} cannot be placed in ${this.tz}; ${advice}`;
+    const before = clockAt(change.epochMilliseconds + earlier.offsetNanoseconds / 1e6);
+    const after = clockAt(change.epochMilliseconds + change.offsetNanoseconds / 1e6);
+    const on = change.toPlainDate().toString();
+    return skipped
+      ? `${text} does not exist in ${this.tz} (clocks jump from ${before} to ${after} on ${on}, daylight saving time); ${advice}`
+      : `${text} occurs twice in ${this.tz} (clocks go back from ${before} to ${after} on ${on}, end of daylight saving time); ${advice}`;
+  }
+}
+
+/** HH:MM of a wall-clock instant given as milliseconds */
+function clockAt(wallMs: number): string {
+  return new Date(wallMs).toISOString().slice(11, 16);
+}

@@ -1,0 +1,63 @@
+import type { StageContext } from '../stages/context.ts';
+import { ingestNoise } from '../stages/ingest-noise.ts';
+import { networkForKey, type PushNetworks } from './networks.ts';
+
+// The sensor push endpoint, independent of how the request arrived (API Gateway / function URL event
+// on AWS, node:http locally): authenticate, check size and content type, ingest, and tell the sender
+// how many records were accepted and why the others were rejected.
+
+export const MAX_PUSH_BYTES = 1024 * 1024;
+export const PUSH_CONTENT_TYPES = ['application/json', 'application/ld+json', 'application/geo+json'] as const;
+
+export interface PushRequest {
+  readonly method: string;
+  /** header names in lower case */
+  readonly headers: Record<string, string | undefined>;
+  readonly body: Uint8Array;
+  readonly requestId: string;
+}
+
+export interface PushResponse {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+const error = (status: number, message: string, extra: Record<string, unknown> = {}): PushResponse => ({ status, body: { error: message, ...extra } });
+
+export function apiKeyOf(headers: PushRequest['headers']): string | undefined {
+  const direct = headers['x-api-key'];
+  if (direct) return direct.trim();
+  const auth = headers.authorization;
+  const m = auth ? /^(?:ApiKey|Bearer)\s+(\S+)$/i.exec(auth.trim()) : null;
+  return m?.[1];
+}
+
+export async function handlePush(ctx: StageContext, networks: PushNetworks, request: PushRequest): Promise<PushResponse> {
+  if (request.method !== 'POST') return error(405, 'use POST');
+  const network = networkForKey(networks, apiKeyOf(request.headers));
+  if (!network) return error(401, 'missing or unknown API key (send it as "x-api-key" or "Authorization: ApiKey …")');
+  if (request.body.length > MAX_PUSH_BYTES) return error(413, `payload larger than ${MAX_PUSH_BYTES} bytes; split the batch`);
+  const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!(PUSH_CONTENT_TYPES as readonly string[]).includes(contentType)) {
+    return error(415, `content type must be one of ${PUSH_CONTENT_TYPES.join(', ')}; got "${contentType || 'none'}"`);
+  }
+  if (request.body.length === 0) return error(400, 'empty body');
+  const s = await ingestNoise(ctx, {
+    sourceKind: 'noise-fiware',
+    bytes: request.body,
+    origin: `push:${network}:${request.requestId}`,
+    contentType,
+  });
+  const body = {
+    network,
+    raw_key: s.rawKey,
+    replay: !s.newRaw,
+    records: s.records,
+    accepted: s.curated,
+    rejected: s.quarantined,
+    rejections: s.rejections.map((r) => ({ record: r.record, field: r.field, expected: r.expected, found: r.found, reason: r.reason })),
+  };
+  if (s.unreadable) return { status: 400, body: { ...body, error: s.unreadable } };
+  if (s.records > 0 && s.curated === 0) return { status: 422, body: { ...body, error: 'no record was accepted' } };
+  return { status: 200, body };
+}

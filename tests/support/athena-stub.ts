@@ -1,0 +1,94 @@
+import type { Duck } from '../../functions/lib/adapters/duckdb.ts';
+
+// A stand-in for the Athena service behind the real SDK command objects: it runs the SQL on DuckDB and
+// answers in Athena's wire shapes (every value as text, a header row, NextToken paging, QUEUED/RUNNING
+// states before SUCCEEDED, FAILED with StateChangeReason). No AWS account exists here.
+
+interface Execution {
+  state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  polls: number;
+  columns: { name: string; type: string }[];
+  rows: (string | undefined)[][];
+  error?: string;
+}
+
+const ATHENA_TYPE: Record<string, string> = {
+  INTEGER: 'integer',
+  BIGINT: 'bigint',
+  DOUBLE: 'double',
+  BOOLEAN: 'boolean',
+  DATE: 'date',
+  VARCHAR: 'varchar',
+  'TIMESTAMP WITH TIME ZONE': 'timestamp',
+  TIMESTAMP: 'timestamp',
+};
+
+function athenaText(v: unknown, type: string): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (v instanceof Date) {
+    const iso = v.toISOString();
+    return type === 'date' ? iso.slice(0, 10) : iso.replace('T', ' ').replace('Z', '');
+  }
+  return String(v);
+}
+
+export class AthenaStub {
+  readonly calls: { command: string; input: Record<string, unknown> }[] = [];
+  private readonly executions = new Map<string, Execution>();
+  private next = 0;
+
+  constructor(
+    private readonly duck: Duck,
+    private readonly options: { pollsBeforeDone?: number; pageSize?: number; bytesScanned?: number } = {},
+  ) {}
+
+  async send(command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<Record<string, unknown>> {
+    const name = command.constructor.name;
+    this.calls.push({ command: name, input: command.input });
+    switch (name) {
+      case 'StartQueryExecutionCommand': {
+        const id = `q-${++this.next}`;
+        const exec: Execution = { state: 'QUEUED', polls: 0, columns: [], rows: [] };
+        try {
+          const r = await this.duck.readOnly(String(command.input.QueryString));
+          exec.columns = r.columns.map((c) => ({ name: c.name, type: ATHENA_TYPE[c.type] ?? 'varchar' }));
+          exec.rows = r.rows.map((row) => exec.columns.map((c) => athenaText(row[c.name], c.type)));
+        } catch (e) {
+          exec.error = `SYNTAX_ERROR: ${(e as Error).message.split('\n')[0]}`;
+        }
+        this.executions.set(id, exec);
+        return { QueryExecutionId: id };
+      }
+      case 'GetQueryExecutionCommand': {
+        const exec = this.executions.get(String(command.input.QueryExecutionId))!;
+        exec.polls++;
+        if (exec.polls > (this.options.pollsBeforeDone ?? 2)) exec.state = exec.error ? 'FAILED' : 'SUCCEEDED';
+        else exec.state = exec.polls === 1 ? 'QUEUED' : 'RUNNING';
+        return {
+          QueryExecution: {
+            Status: { State: exec.state, ...(exec.state === 'FAILED' ? { StateChangeReason: exec.error } : {}) },
+            Statistics: { DataScannedInBytes: this.options.bytesScanned ?? 12345, EngineExecutionTimeInMillis: 42 },
+          },
+        };
+      }
+      case 'GetQueryResultsCommand': {
+        const exec = this.executions.get(String(command.input.QueryExecutionId))!;
+        if (exec.state !== 'SUCCEEDED') throw new Error(`InvalidRequestException: Query has not yet finished. Current state: ${exec.state}`);
+        const pageSize = Math.min(Number(command.input.MaxResults ?? 1000), this.options.pageSize ?? 1000);
+        const offset = command.input.NextToken ? Number(command.input.NextToken) : 0;
+        const header = offset === 0 ? [{ Data: exec.columns.map((c) => ({ VarCharValue: c.name })) }] : [];
+        const body = exec.rows.slice(offset, offset + pageSize - header.length).map((r) => ({ Data: r.map((v) => (v === undefined ? {} : { VarCharValue: v })) }));
+        const consumed = offset + body.length;
+        return {
+          ResultSet: {
+            ResultSetMetadata: { ColumnInfo: exec.columns.map((c) => ({ Name: c.name, Label: c.name, Type: c.type })) },
+            Rows: [...header, ...body],
+          },
+          NextToken: consumed < exec.rows.length ? String(consumed) : undefined,
+        };
+      }
+      default:
+        throw new Error(`the Athena stub does not implement ${name}`);
+    }
+  }
+}
