@@ -32,7 +32,7 @@ export function requiredEnv<T>(name: string, schema?: z.ZodType<T>, env: Env = p
   if (raw === undefined || raw.trim() === '') {
     throw new EnvError(name, `environment variable ${name} is required but is not set`);
   }
-  return parse(name, raw, schema ?? nonEmpty);
+  return schema ? parse(name, raw, schema) : parse(name, raw, nonEmpty);
 }
 
 /** the value of a variable that may be absent: `fallback` then (a set but invalid value still fails) */
@@ -48,4 +48,16 @@ export const envSchemas = {
   /** `file:///absolute/path` or `s3` */
   lakeStore: z.string().regex(/^(file:\/\/\/.+|s3)$/, { message: 'expected file:///<absolute path> or s3' }),
   bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'expected an S3 bucket name' }),
+  /** a JSON object of strings, e.g. {"a1b2c3":"bruitparif"} */
+  jsonStringMap: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.string(), { message: 'expected a JSON object of strings' })),
 } as const;

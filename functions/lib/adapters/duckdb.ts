@@ -25,6 +25,16 @@ export const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE
 let tableCounter = 0;
 
 export class Duck {
+  // one DuckDB connection runs one statement at a time: statements on the shared connection queue up
+  // here, and each Parquet write takes a connection of its own so that concurrent ingests can overlap
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   private constructor(
     readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
@@ -43,10 +53,14 @@ export class Duck {
   }
 
   async run(sql: string): Promise<void> {
-    await this.connection.run(sql);
+    await this.exclusive(() => this.connection.run(sql));
   }
 
   async all(sql: string): Promise<QueryResult> {
+    return this.exclusive(() => this.allUnlocked(sql));
+  }
+
+  private async allUnlocked(sql: string): Promise<QueryResult> {
     const reader = await this.connection.runAndReadAll(sql);
     const names = reader.columnNames();
     const types = reader.columnTypes().map((t) => t.toString());
@@ -55,6 +69,10 @@ export class Duck {
 
   /** rejects anything but a read: SELECT, WITH … SELECT, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE */
   async readOnly(sql: string): Promise<QueryResult> {
+    return this.exclusive(() => this.readOnlyUnlocked(sql));
+  }
+
+  private async readOnlyUnlocked(sql: string): Promise<QueryResult> {
     const extracted = await this.connection.extractStatements(sql);
     const count = extracted.count;
     if (count === 0) throw new Error('empty query');
@@ -80,21 +98,27 @@ export class Duck {
 
   /** writes rows of a dataset (its file columns) to a local Parquet file */
   async writeParquet(d: DatasetDeclaration, rows: readonly Record<string, unknown>[], file: string): Promise<void> {
-    const table = await this.loadRows(d, rows);
+    const connection = await this.instance.connect();
     try {
-      await mkdir(path.dirname(file), { recursive: true });
-      await this.run(`COPY (SELECT * FROM ${table}) TO '${sqlPath(file)}' (${PARQUET_OPTIONS})`);
+      const table = await this.loadRows(d, rows, connection);
+      try {
+        await mkdir(path.dirname(file), { recursive: true });
+        await connection.run(`COPY (SELECT * FROM ${table}) TO '${sqlPath(file)}' (${PARQUET_OPTIONS})`);
+      } finally {
+        await connection.run(`DROP TABLE IF EXISTS ${table}`);
+      }
     } finally {
-      await this.run(`DROP TABLE IF EXISTS ${table}`);
+      connection.closeSync();
     }
   }
 
-  /** loads rows into a temporary table with the dataset's file columns; returns its name */
-  async loadRows(d: DatasetDeclaration, rows: readonly Record<string, unknown>[]): Promise<string> {
+  /** loads rows into a table with the dataset's file columns; returns its name */
+  async loadRows(d: DatasetDeclaration, rows: readonly Record<string, unknown>[], connection?: DuckDBConnection): Promise<string> {
+    if (!connection) return this.exclusive(() => this.loadRows(d, rows, this.connection));
     const columns = fileColumns(d);
     const table = `tmp_${d.name}_${++tableCounter}`;
-    await this.run(`CREATE TABLE ${table} (${columns.map((c) => `${c.name} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
-    const appender = await this.connection.createAppender(table);
+    await connection.run(`CREATE TABLE ${table} (${columns.map((c) => `${c.name} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
+    const appender = await connection.createAppender(table);
     const writers = columns.map((c) => appendFor(c.type));
     for (const row of rows) {
       for (let i = 0; i < columns.length; i++) {

@@ -69,18 +69,53 @@ function reportedSeries(plan: DemoPlan): Map<string, Series> {
   return out;
 }
 
-function reading(plan: DemoPlan, series: Map<string, Series>, sensor: DemoSensor, i: number): EntityReading {
-  const s = series.get(sensor.key)!;
-  const slot = plan.grid[i]!;
-  const base = { sensor, from: utcIso(slot.from), to: utcIso(slot.to), laeq: s.laeq[i]!, lamax: s.lamax[i]!, las: s.las[i]! };
-  const at = (f: { sensor: DemoSensor; slot: number } | undefined) => f !== undefined && f.sensor === sensor && f.slot === i;
-  if (at(plan.naive)) return { ...base, from: naiveLocal(slot.from, 'T'), to: naiveLocal(slot.to, 'T'), idFrom: base.from };
-  if (at(plan.invalidDate)) {
-    const year = base.from.slice(0, 4);
-    return { ...base, from: `${year}-02-30${base.from.slice(10)}`, to: `${year}-02-30${base.to.slice(10)}` };
+interface Renderer {
+  readonly plan: DemoPlan;
+  readonly series: ReadonlyMap<string, Series>;
+  /** UTC ISO start and end of each slot, computed once */
+  readonly fromIso: readonly string[];
+  readonly toIso: readonly string[];
+  /** the malformed entities: sensor → slot → what is wrong */
+  readonly malformed: ReadonlyMap<DemoSensor, ReadonlyMap<number, 'naive' | 'invalid-date' | 'wrong-type'>>;
+}
+
+function renderer(plan: DemoPlan): Renderer {
+  const malformed = new Map<DemoSensor, Map<number, 'naive' | 'invalid-date' | 'wrong-type'>>();
+  const mark = (f: { sensor: DemoSensor; slot: number } | undefined, what: 'naive' | 'invalid-date' | 'wrong-type') => {
+    if (!f) return;
+    const bySlot = malformed.get(f.sensor) ?? new Map();
+    bySlot.set(f.slot, what);
+    malformed.set(f.sensor, bySlot);
+  };
+  mark(plan.naive, 'naive');
+  mark(plan.invalidDate, 'invalid-date');
+  mark(plan.wrongType, 'wrong-type');
+  return {
+    plan,
+    series: reportedSeries(plan),
+    fromIso: plan.grid.map((g) => utcIso(g.from)),
+    toIso: plan.grid.map((g) => utcIso(g.to)),
+    malformed,
+  };
+}
+
+function reading(r: Renderer, sensor: DemoSensor, i: number): EntityReading {
+  const s = r.series.get(sensor.key)!;
+  const from = r.fromIso[i]!;
+  const to = r.toIso[i]!;
+  const base = { sensor, from, to, laeq: s.laeq[i]!, lamax: s.lamax[i]!, las: s.las[i]! };
+  switch (r.malformed.get(sensor)?.get(i)) {
+    case undefined:
+      return base;
+    case 'naive': {
+      const slot = r.plan.grid[i]!;
+      return { ...base, from: naiveLocal(slot.from, 'T'), to: naiveLocal(slot.to, 'T'), idFrom: from };
+    }
+    case 'invalid-date':
+      return { ...base, from: `${from.slice(0, 4)}-02-30${from.slice(10)}`, to: `${to.slice(0, 4)}-02-30${to.slice(10)}` };
+    case 'wrong-type':
+      return { ...base, type: 'NoisePollution' };
   }
-  if (at(plan.wrongType)) return { ...base, type: 'NoisePollution' };
-  return base;
 }
 
 const json = (entities: readonly string[]) => Buffer.from(`[${entities.join(',')}]`, 'utf8');
@@ -119,7 +154,8 @@ const ENCODING_LABEL: Readonly<Record<Encoding | 'per-sensor', string>> = {
  */
 export function simulateNoiseNetwork(options: DemoOptions = {}): DemoFile[] {
   const plan = demoPlan(options);
-  const series = reportedSeries(plan);
+  const r = renderer(plan);
+  const series = r.series;
   const batchBytes = new Map<number, Buffer>();
   const batchEntities = new Map<number, number>();
   const faultsIn = (name: string) => plan.faults.filter((f) => f.file === name && f.kind !== 'offline');
@@ -133,7 +169,7 @@ export function simulateNoiseNetwork(options: DemoOptions = {}): DemoFile[] {
     for (let i = start; i < end; i++) {
       for (const sensor of plan.fiwareSensors) {
         if (!isOnline(plan, sensor, i) || isLate(plan, sensor, i)) continue;
-        entities.push(entityJson(reading(plan, series, sensor, i), mode === 'per-sensor' ? sensor.encoding : mode));
+        entities.push(entityJson(reading(r, sensor, i), mode === 'per-sensor' ? sensor.encoding : mode));
       }
     }
     const bytes = json(entities);
@@ -171,8 +207,8 @@ export function simulateNoiseNetwork(options: DemoOptions = {}): DemoFile[] {
         const c = plan.corrected!;
         const entities: string[] = [];
         for (let i = c.start; i < c.end; i++) {
-          const r = reading(plan, series, c.sensor, i);
-          entities.push(entityJson({ ...r, laeq: r.laeq - c.delta, lamax: r.lamax - c.delta, las: r.las - c.delta }, c.sensor.encoding));
+          const sent = reading(r, c.sensor, i);
+          entities.push(entityJson({ ...sent, laeq: sent.laeq - c.delta, lamax: sent.lamax - c.delta, las: sent.las - c.delta }, c.sensor.encoding));
         }
         files.push({
           kind: 'noise-fiware',
@@ -187,7 +223,7 @@ export function simulateNoiseNetwork(options: DemoOptions = {}): DemoFile[] {
         const entities: string[] = [];
         plan.grid.forEach((slot, i) => {
           if (slot.day !== late.day) return;
-          for (const sensor of late.sensors) if (isOnline(plan, sensor, i)) entities.push(entityJson(reading(plan, series, sensor, i), sensor.encoding));
+          for (const sensor of late.sensors) if (isOnline(plan, sensor, i)) entities.push(entityJson(reading(r, sensor, i), sensor.encoding));
         });
         files.push({
           kind: 'noise-fiware',

@@ -25,8 +25,13 @@ const EXPECTED_HEADER =
 const EXPECTED_TIME = 'YYYY-MM-DD HH:MM[:SS[.fff]] (local time), or ISO 8601 with an offset or Z';
 const EXPECTED_NUMBER = 'a number (dB(A)), decimal point or comma';
 const NUMBER = /^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$/;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 const HOUR_MS = 3_600_000;
+const SPACE = 32;
+const COMMA = 44;
+const DASH = 45;
+const DOT = 46;
+const COLON = 58;
+const PLUS = 43;
 // interval inference looks at the first steps only: enough for a typical step, bounded on large files
 const INTERVAL_SAMPLE = 1000;
 const FALLBACK_INTERVAL_MS = 60_000;
@@ -82,16 +87,17 @@ export function parseNoiseCsv(text: string, options: NoiseCsvOptions): ParseResu
   return { observations: readings.map((r) => observation(r, intervalMs, options)), rejections };
 }
 
+/** options come with the file (CLI flags, object metadata): wrong ones make the file unreadable, not the process fail */
 function checkOptions(options: NoiseCsvOptions, tz: string): void {
-  if (!options.sensorId) throw new RangeError('parseNoiseCsv(): options.sensorId is required');
+  if (!options.sensorId) throw new UnreadableInputError('a noise CSV series needs the sensor it comes from', 'a sensor id', 'none');
   const interval = options.intervalSeconds;
   if (interval !== undefined && !(Number.isFinite(interval) && interval > 0)) {
-    throw new RangeError(`parseNoiseCsv(): intervalSeconds must be a positive number of seconds, got ${interval}`);
+    throw new UnreadableInputError('interval of the readings is not a positive duration', 'intervalSeconds > 0', String(interval));
   }
   try {
     Temporal.Now.zonedDateTimeISO(tz);
   } catch {
-    throw new RangeError(`parseNoiseCsv(): unknown time zone ${JSON.stringify(tz)} (tz option)`);
+    throw new UnreadableInputError(`unknown time zone for the naive timestamps`, 'an IANA time zone such as Europe/Paris or UTC', tz);
   }
 }
 
@@ -255,36 +261,56 @@ function observation(r: Reading, intervalMs: number, options: NoiseCsvOptions): 
  * UTC start of each local hour is computed once; rows add their minutes and seconds to it.
  */
 class LocalClock {
-  /** UTC ms of local `YYYY-MM-DDTHH:00`, or NaN when the offset changes within that hour */
-  private readonly hours = new Map<string, number>();
+  /** UTC ms of local `YYYY-MM-DDTHH:00` by a numeric key of that hour, or NaN when the offset changes within it */
+  private readonly hours = new Map<number, number>();
 
   constructor(private readonly tz: string) {}
 
-  /** UTC milliseconds of a CSV timestamp, or why it cannot be placed in time */
+  /** UTC milliseconds of a CSV timestamp, or why it cannot be placed in time; read by character codes, it allocates nothing */
   parse(text: string): number | string {
-    const m = DATE_TIME.exec(text);
-    if (!m) return `${JSON.stringify(truncateRecord(text, 200))} is not a date-time`;
-    const year = Number(m[1]);
-    const month = Number(m[2]);
-    const day = Number(m[3]);
-    const hour = Number(m[4]);
-    const minute = Number(m[5]);
-    const second = m[6] === undefined ? 0 : Number(m[6]);
-    const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return `${m[1]}-${m[2]}-${m[3]} is not a calendar date`;
+    const year = digits(text, 0, 4);
+    const month = digits(text, 5, 2);
+    const day = digits(text, 8, 2);
+    const hour = digits(text, 11, 2);
+    const minute = digits(text, 14, 2);
+    const t = text.charCodeAt(10);
+    const shaped = text.charCodeAt(4) === DASH && text.charCodeAt(7) === DASH && text.charCodeAt(13) === COLON;
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || !shaped || (t !== 84 && t !== 116 && t !== SPACE)) {
+      return notDateTime(text);
+    }
+    let i = 16;
+    let second = 0;
+    let millis = 0;
+    if (text.charCodeAt(i) === COLON) {
+      second = digits(text, i + 1, 2);
+      if (second < 0) return notDateTime(text);
+      i += 3;
+      const c = text.charCodeAt(i);
+      if (c === DOT || c === COMMA) {
+        const from = ++i;
+        for (let scale = 100; isDigit(text.charCodeAt(i)); i++, scale /= 10) {
+          if (scale >= 1) millis += (text.charCodeAt(i) - 48) * scale;
+        }
+        if (i === from) return notDateTime(text);
+      }
+    }
+    while (text.charCodeAt(i) === SPACE) i++;
+    const offset = i === text.length ? undefined : offsetMinutes(text, i);
+    if (i !== text.length && offset === undefined) return notDateTime(text);
+    if (month < 1 || month > 12 || day < 1 || (day > 28 && day > daysInMonth(year, month))) {
+      return `${text.slice(0, 10)} is not a calendar date`;
+    }
     if (hour > 23 || minute > 59 || second > 59) return `${text} has an hour, minute or second out of range`;
     const withinHour = (minute * 60 + second) * 1000 + millis;
-    if (m[8] !== undefined || m[9] !== undefined) {
-      const offset = m[9] === undefined ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11] ?? 0)) * 60_000;
-      return Date.UTC(year, month - 1, day, hour) + withinHour - offset;
-    }
-    const start = this.hourStart(`${m[1]}-${m[2]}-${m[3]}T${m[4]}`, year, month, day, hour);
+    if (offset !== undefined) return (daysFromCivil(year, month, day) * 24 + hour) * HOUR_MS + withinHour - offset * 60_000;
+    const start = this.hourStart(year, month, day, hour);
     if (!Number.isNaN(start)) return start + withinHour;
     const exact = this.resolve(year, month, day, hour, minute, second, millis);
     return Number.isNaN(exact) ? this.explain(text, new Temporal.PlainDateTime(year, month, day, hour, minute, second, millis)) : exact;
   }
 
-  private hourStart(key: string, year: number, month: number, day: number, hour: number): number {
+  private hourStart(year: number, month: number, day: number, hour: number): number {
+    const key = ((year * 13 + month) * 32 + day) * 24 + hour;
     let start = this.hours.get(key);
     if (start === undefined) {
       start = this.resolve(year, month, day, hour, 0, 0, 0);
@@ -323,4 +349,46 @@ class LocalClock {
 /** HH:MM of a wall-clock instant given as milliseconds */
 function clockAt(wallMs: number): string {
   return new Date(wallMs).toISOString().slice(11, 16);
+}
+
+function notDateTime(text: string): string {
+  return `${JSON.stringify(truncateRecord(text, 200))} is not a date-time`;
+}
+
+/** `Z` or `±HH[:MM]` ending the text at `i`, in minutes east of UTC */
+function offsetMinutes(text: string, i: number): number | undefined {
+  const sign = text.charCodeAt(i);
+  if ((sign === 90 /* Z */ || sign === 122 /* z */) && i + 1 === text.length) return 0;
+  if (sign !== PLUS && sign !== DASH) return undefined;
+  const hours = digits(text, i + 1, 2);
+  let j = i + 3;
+  if (text.charCodeAt(j) === COLON) j++;
+  const minutes = j === text.length ? 0 : digits(text, j, 2);
+  if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || (j !== text.length && j + 2 !== text.length)) return undefined;
+  return (sign === DASH ? -1 : 1) * (hours * 60 + minutes);
+}
+
+/** the decimal number written by `count` digits at `at`, or -1 */
+function digits(text: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = text.charCodeAt(i);
+    if (!isDigit(c)) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil) */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }

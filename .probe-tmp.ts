@@ -1,0 +1,13 @@
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { swiftClient, deleteTestBucket } from './tests/support/swift.ts';
+const c = swiftClient(process.argv[2]!);
+await c.send(new CreateBucketCommand({ Bucket: 'timing' })).catch(() => {});
+let t = Date.now();
+for (let i = 0; i < 50; i++) await c.send(new PutObjectCommand({ Bucket: 'timing', Key: `s/${i}`, Body: 'x' }));
+console.log('serial put ms/op', (Date.now() - t) / 50);
+t = Date.now();
+await Promise.all(Array.from({ length: 200 }, (_, i) => c.send(new PutObjectCommand({ Bucket: 'timing', Key: `p/${i}`, Body: 'x' }))));
+console.log('parallel 200 puts ms', Date.now() - t);
+t = Date.now();
+await deleteTestBucket(c, 'timing');
+console.log('delete bucket 250 ms', Date.now() - t);

@@ -1,0 +1,70 @@
+import { ingestNoise, type IngestSummary } from '../../lib/stages/ingest-noise.ts';
+import type { StageContext } from '../../lib/stages/context.ts';
+import { emitMetrics, jsonSafe, lakeStore, logger, withStageContext } from '../shared/runtime.ts';
+import { IncomingFileError, incomingFileInput, incomingKeysFromEvent, isSqsBatch } from './file-request.ts';
+
+// A file dropped under incoming/<kind>/ (S3 → EventBridge → SQS → here) → ingestNoise. From SQS it
+// reports the failed messages only, which go back to the queue and, after a few tries, to its DLQ.
+
+export type FileOutcome =
+  | { key: string; status: 'ingested'; summary: IngestSummary }
+  | { key: string; status: 'skipped'; reason: string };
+
+async function ingestOne(ctx: StageContext, candidates: readonly string[]): Promise<FileOutcome> {
+  let key: string | undefined;
+  let metadata: Record<string, string> = {};
+  for (const k of candidates) {
+    const info = await ctx.store.head(k);
+    if (info) {
+      key = k;
+      metadata = info.metadata ?? {};
+      break;
+    }
+  }
+  if (!key) return { key: candidates[0]!, status: 'skipped', reason: 'no such object (deleted since the event?)' };
+  let input;
+  try {
+    input = incomingFileInput(key, metadata);
+  } catch (e) {
+    // a misplaced file will not get better on a retry: log it, do not fail the batch
+    if (e instanceof IncomingFileError) return { key, status: 'skipped', reason: e.message };
+    throw e;
+  }
+  const summary = await ingestNoise(ctx, { ...input, bytes: await ctx.store.get(key) });
+  emitMetrics({ FilesIngested: 1, ReadingsCurated: summary.curated, ReadingsQuarantined: summary.quarantined });
+  return { key, status: 'ingested', summary };
+}
+
+function log(outcome: FileOutcome): void {
+  if (outcome.status === 'skipped') logger.warn(`skipped ${outcome.key}: ${outcome.reason}`);
+  else logger.info(`ingested ${outcome.key}`, { rawKey: outcome.summary.rawKey, curated: outcome.summary.curated, quarantined: outcome.summary.quarantined });
+}
+
+export async function handler(event: unknown): Promise<{ batchItemFailures: { itemIdentifier: string }[] } | { files: FileOutcome[] }> {
+  lakeStore(); // fail on a bad environment before touching anything
+  if (isSqsBatch(event)) {
+    const failures: { itemIdentifier: string }[] = [];
+    await withStageContext(async (ctx) => {
+      for (const record of event.Records) {
+        try {
+          for (const candidates of incomingKeysFromEvent(JSON.parse(record.body))) log(await ingestOne(ctx, candidates));
+        } catch (e) {
+          logger.error(`message ${record.messageId} failed: ${(e as Error).message}`, { messageId: record.messageId });
+          failures.push({ itemIdentifier: record.messageId });
+        }
+      }
+    });
+    return { batchItemFailures: failures };
+  }
+  const keys = incomingKeysFromEvent(event);
+  const files = await withStageContext(async (ctx) => {
+    const out: FileOutcome[] = [];
+    for (const candidates of keys) {
+      const outcome = await ingestOne(ctx, candidates);
+      log(outcome);
+      out.push(outcome);
+    }
+    return out;
+  });
+  return jsonSafe({ files });
+}
