@@ -10,6 +10,7 @@
 #                    its own: SWIFT_PROXY_PORT, SWIFT_OBJECT_PORT, SWIFT_CONTAINER_PORT,
 #                    SWIFT_ACCOUNT_PORT, SWIFT_MEMCACHED_PORT.
 #   RUNUSER          user the worker processes drop to; 'swift' when that user exists, else root.
+#   SWIFT_WORKERS    worker processes per server (default 1; more only helps with spare cores).
 #
 # S3 endpoint: http://127.0.0.1:$SWIFT_PROXY_PORT, credentials test:tester / testing (tempauth),
 # region us-east-1, path-style addressing. Written to $DIR/run/endpoint and $DIR/run/ports.env.
@@ -30,6 +31,7 @@ else
   P_ACC=${SWIFT_ACCOUNT_PORT:-16412} P_MC=${SWIFT_MEMCACHED_PORT:-11511}
 fi
 PORTS="P_PROXY=$P_PROXY P_OBJ=$P_OBJ P_CONT=$P_CONT P_ACC=$P_ACC P_MC=$P_MC"
+WORKERS=${SWIFT_WORKERS:-1}
 
 for bin in swift-proxy-server swift-account-server swift-container-server swift-object-server swift-ring-builder memcached curl; do
   command -v "$bin" >/dev/null || { echo "swift-up: '$bin' not found; install Swift first: sudo scripts/install-swift.sh" >&2; exit 1; }
@@ -89,7 +91,7 @@ devices = $DIR/node
 mount_check = false
 bind_ip = 127.0.0.1
 bind_port = $port
-workers = 1
+workers = $WORKERS
 user = $RUNUSER
 swift_dir = $DIR/etc
 [pipeline:main]
@@ -103,7 +105,7 @@ cat >"$DIR/etc/proxy-server.conf" <<CONF
 [DEFAULT]
 bind_ip = 127.0.0.1
 bind_port = $P_PROXY
-workers = 1
+workers = $WORKERS
 user = $RUNUSER
 swift_dir = $DIR/etc
 [pipeline:main]
@@ -114,6 +116,7 @@ account_autocreate = true
 [filter:s3api]
 use = egg:swift#s3api
 location = us-east-1
+multi_delete_concurrency = 8
 [filter:tempauth]
 use = egg:swift#tempauth
 user_test_tester = testing .admin

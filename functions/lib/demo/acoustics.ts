@@ -7,7 +7,7 @@ import { normal, poisson, uniform, type Random } from './prng.ts';
 // sirens, motorbikes), slow drifts (weather, traffic conditions) and measurement noise.
 
 /** weekday road-traffic level relative to the daytime plateau, dB, by local clock hour (peaks 08–09 and 17–19) */
-const ROAD_PROFILE = [-10, -13, -15, -16, -15, -11, -5, -0.5, 1.5, 0.5, -0.5, -0.5, -0.5, -0.5, -0.5, 0, 0.5, 1.5, 1.5, 0, -2, -3.5, -5.5, -7.5];
+const ROAD_PROFILE = [-11, -14, -16, -17, -16, -12, -6.5, -1.5, 1.5, 0.5, -0.5, -0.5, -0.5, -0.5, -0.5, 0, 0.5, 1.5, 1.5, 0, -2, -3.5, -6, -8.5];
 // no morning rush at the weekend; Sundays and public holidays are quieter all day
 const SATURDAY = [0, 0, 0, 0, 0, -3, -4, -5, -4.5, -3, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0];
 const SUNDAY = [0, 0, 0, 0, 0, -4, -6, -8, -8, -7, -5, -3, -3, -3, -3, -3, -3, -3, -3, -3, -1.5, -1.5, 0, 0];

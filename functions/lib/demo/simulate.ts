@@ -178,9 +178,10 @@ export function simulateNoiseNetwork(options: DemoOptions = {}): DemoFile[] {
     return bytes;
   };
 
+  const regularName = (batch: number) => plan.files.find((f) => f.type === 'batch' && f.batch === batch)!.name;
   const describeBatch = (spec: FileSpec & { batch: number }, prefix: string): string => {
     const [start, end] = plan.batches[spec.batch]!;
-    const extra = faultsIn(spec.name).map((f) => f.description);
+    const extra = faultsIn(regularName(spec.batch)).map((f) => f.description);
     const text = `${prefix}FIWARE NoiseLevelObserved batch ${spec.batch + 1}/${plan.batches.length}: ${batchEntities.get(spec.batch)} entities, ${range(plan, start, end)}, encoding ${ENCODING_LABEL[plan.batchEncodings[spec.batch]!]}`;
     return extra.length ? `${text}; includes ${extra.join('; ')}` : text;
   };

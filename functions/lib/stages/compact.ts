@@ -6,7 +6,7 @@ import { noiseReadings } from '../datasets/index.ts';
 import { PARQUET_OPTIONS, sqlPath } from '../adapters/duckdb.ts';
 import { dtOfKey } from '../lake/layout.ts';
 import { PARQUET_CONTENT_TYPE } from '../lake/write.ts';
-import { listKeys } from '../ports/object-store.ts';
+import { listKeys, ObjectNotFoundError } from '../ports/object-store.ts';
 import type { StageContext } from './context.ts';
 
 // Compaction of the small files frequent ingests leave in a partition.
@@ -48,13 +48,24 @@ export async function compactDataset(
     if (files.length < minFiles) continue;
     const keys = files.map((o) => o.key).sort();
     const name = COMPACTED_PREFIX + createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 32);
-    const local = await localCopies(ctx, keys);
-    const list = `[${local.map((p) => `'${sqlPath(p)}'`).join(', ')}]`;
-    const rowsIn = Number((await ctx.duck.all(`SELECT count(*) AS n FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true)`)).rows[0]!.n);
     const out = ctx.duck.scratch(`${name}.parquet`);
-    await ctx.duck.run(
-      `COPY (SELECT ${columns} FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true) ${dedup} ORDER BY ${d.key ? d.key.join(', ') : columns}) TO '${sqlPath(out)}' (${PARQUET_OPTIONS})`,
-    );
+    let local: string[];
+    let rowsIn: number;
+    try {
+      local = await localCopies(ctx, keys);
+      const list = `[${local.map((p) => `'${sqlPath(p)}'`).join(', ')}]`;
+      rowsIn = Number((await ctx.duck.all(`SELECT count(*) AS n FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true)`)).rows[0]!.n);
+      await ctx.duck.run(
+        `COPY (SELECT ${columns} FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true) ${dedup} ORDER BY ${d.key ? d.key.join(', ') : columns}) TO '${sqlPath(out)}' (${PARQUET_OPTIONS})`,
+      );
+    } catch (e) {
+      // another compaction merged (and deleted) some of these files first: its output holds their rows
+      if (e instanceof ObjectNotFoundError || /no such file|not exist|No files found/i.test((e as Error).message)) {
+        ctx.logger.warn(`compaction of ${d.name} dt=${dt} skipped: its files changed meanwhile`);
+        continue;
+      }
+      throw e;
+    }
     const rowsOut = Number((await ctx.duck.all(`SELECT count(*) AS n FROM read_parquet('${sqlPath(out)}')`)).rows[0]!.n);
     await ctx.store.put(`${d.prefix}/dt=${dt}/${name}.parquet`, await readFile(out), { contentType: PARQUET_CONTENT_TYPE });
     for (const k of keys) await ctx.store.delete(k);

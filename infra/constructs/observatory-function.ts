@@ -1,0 +1,131 @@
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { BUCKET_ENV, type BucketRole } from '../../functions/handlers/shared/buckets.ts';
+import { ARCHITECTURE, BUNDLING, handlerEntry, RUNTIME } from '../bundling.ts';
+import { REPO_ROOT } from '../catalog.ts';
+import type { FunctionSettings } from '../config.ts';
+import { bucketGrants, type LakeAccess } from '../lake-access.ts';
+
+/**
+ * One deployed function: functions/handlers/<name>/handler.ts bundled by esbuild, nodejs22.x on
+ * x86_64 (the DuckDB binary's architecture), the DuckDB layer, its own log group and its own role:
+ * write to that log group, and read/write only the lake prefixes in `access` — no bucket-wide object
+ * grant, no AWS-managed policy. Only the buckets it touches are named in its environment.
+ */
+export interface ObservatoryFunctionProps {
+  readonly name: string;
+  readonly description: string;
+  readonly settings: FunctionSettings;
+  readonly layer: lambda.ILayerVersion;
+  readonly buckets: Readonly<Record<BucketRole, s3.IBucket>>;
+  /** the key of the buckets that have one (raw, lake) */
+  readonly dataKey: kms.IKey;
+  readonly access: LakeAccess;
+  /** why it needs that access, for the reviewers of the IAM wildcards */
+  readonly accessReason: string;
+  readonly environment?: Record<string, string>;
+  readonly logRetentionDays: logs.RetentionDays;
+  readonly metricsNamespace: string;
+}
+
+export class ObservatoryFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: ObservatoryFunctionProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.name} function: its log group and its lake prefixes only`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}`] }),
+    );
+
+    const grants = bucketGrants(props.access);
+    const environment: Record<string, string> = {};
+    const kmsActions = new Set<string>();
+    for (const g of grants) {
+      const bucket = props.buckets[g.bucket];
+      environment[BUCKET_ENV[g.bucket]] = bucket.bucketName;
+      // HEAD of a missing key answers 404 (not 403) only with s3:ListBucket on the bucket; it lists key
+      // names, not contents. Every object action below stays within the prefixes.
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+      const statement = (actions: string[], patterns: string[]) =>
+        patterns.length && this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: patterns.map((p) => bucket.arnForObjects(p)) }));
+      statement(['s3:GetObject'], [...new Set([...g.objects.read, ...g.objects.write])]);
+      statement(['s3:PutObject', 's3:AbortMultipartUpload'], g.objects.write);
+      statement(['s3:DeleteObject'], g.objects.delete);
+      if (g.bucket !== 'site') {
+        kmsActions.add('kms:Decrypt');
+        if (g.objects.write.length) kmsActions.add('kms:GenerateDataKey');
+      }
+    }
+    if (kmsActions.size) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'LakeObjectsThroughS3',
+          actions: [...kmsActions].sort(),
+          resources: [props.dataKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+        }),
+      );
+    }
+
+    const memoryMb = props.settings.memoryMb;
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: handlerEntry(props.name),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
+      description: props.description,
+      runtime: RUNTIME,
+      architecture: ARCHITECTURE,
+      memorySize: memoryMb,
+      timeout: Duration.seconds(props.settings.timeoutSeconds),
+      ephemeralStorageSize: Size.mebibytes(props.settings.ephemeralStorageMb),
+      reservedConcurrentExecutions: props.settings.reservedConcurrency,
+      layers: [props.layer],
+      role: this.role,
+      logGroup,
+      bundling: BUNDLING,
+      environment: {
+        ...environment,
+        ...props.environment,
+        METRICS_NAMESPACE: props.metricsNamespace,
+        // DuckDB gets ~60 % of the function's memory; the rest is Node, the SDK and the rows in flight
+        DUCKDB_MEMORY_LIMIT: `${Math.floor(memoryMb * 0.6)}MB`,
+        // DuckDB looks for a home folder (extension cache); /tmp is the only writable place
+        HOME: '/tmp',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+
+    NagSuppressions.addResourceSuppressions(
+      this.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: `Prefix-scoped object access for ${props.name}: ${props.accessReason}. Each "<prefix>*" covers the objects under one lake prefix (${grants
+            .flatMap((g) => [...g.objects.read, ...g.objects.write].map((p) => `${g.bucket}:${p}`))
+            .filter((x, i, a) => a.indexOf(x) === i)
+            .join(', ')}); the log-group ARN ends in :* to cover its streams.`,
+          appliesTo: [{ regex: '/^Resource::(.*\\/\\*|.*\\/[^/]*\\*|.*:log-group:.*:\\*|<.*LogsLogGroup.*\\.Arn>:\\*)$/g' }],
+        },
+      ],
+      true,
+    );
+  }
+}

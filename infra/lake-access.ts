@@ -1,0 +1,87 @@
+import { DATASETS, noiseReadings, quarantine } from '../functions/lib/datasets/index.ts';
+import { LAKE_MANIFEST_KEY, RAW_PREFIX, SITE_PREFIX, stateKey } from '../functions/lib/lake/layout.ts';
+import { STAGES, type StageEntry } from '../functions/lib/stages/list.ts';
+import { bucketOfKey, INCOMING_PREFIX, type BucketRole } from '../functions/handlers/shared/buckets.ts';
+
+// What each function may touch in the lake, as key prefixes, derived from the stage list (inputs and
+// outputs) and the dataset declarations (their prefixes). infra/ turns these into IAM statements; no
+// function gets a whole data bucket.
+
+export interface LakeAccess {
+  /** prefixes (or exact keys) read: GetObject (which HEAD needs too) */
+  readonly reads: readonly string[];
+  /** prefixes written: PutObject, and GetObject to read back what was written */
+  readonly writes: readonly string[];
+  /** prefixes where objects are deleted (stale partitions, emptied quarantine files) */
+  readonly deletes: readonly string[];
+}
+
+/** the key prefix of an input or output of STAGES: a declared dataset, the site, or a lake area */
+export function areaPrefix(name: string): string {
+  const d = DATASETS.find((x) => x.name === name);
+  if (d) return `${d.prefix}/`;
+  if (name === 'site') return `${SITE_PREFIX}/`;
+  if (/^[a-z]+\/[a-z0-9_/-]+$/.test(name)) return `${name.replace(/\/+$/, '')}/`;
+  throw new Error(`stage list: "${name}" is neither a declared dataset (${DATASETS.map((x) => x.name).join(', ')}) nor a lake area such as staging/<name>`);
+}
+
+/**
+ * Reads a stage needs beyond its declared inputs, each with the reason. Keep this short: the fix is
+ * to declare the input in STAGES (or to narrow what the stage attaches).
+ */
+export const EXTRA_READS: Readonly<Record<string, { readonly prefixes: readonly string[]; readonly why: string }>> = {
+  'publish-site': {
+    prefixes: DATASETS.map((d) => `${d.prefix}/`),
+    why: 'publishSite attaches every declared dataset (attachLake(DATASETS)) and reads noise_readings for data_as_of',
+  },
+};
+
+export function stageAccess(stage: StageEntry): LakeAccess {
+  const outputs = stage.outputs.map(areaPrefix);
+  const state = stateKey(stage.name);
+  return {
+    // every stage may read the lake manifest (demo flag) and its own incremental state
+    reads: unique([...stage.inputs.map(areaPrefix), ...(EXTRA_READS[stage.name]?.prefixes ?? []), LAKE_MANIFEST_KEY, state]),
+    writes: unique([...outputs, state]),
+    // stages rewrite their outputs and remove partitions no input backs any more
+    deletes: unique([...outputs, state]),
+  };
+}
+
+/** the noise ingest (push or file): raw bytes, curated readings, quarantine, staged sensor sightings */
+export function ingestAccess(options: { incoming: boolean }): LakeAccess {
+  const sightings = STAGES.find((s) => s.name === 'sensors')?.inputs.map(areaPrefix) ?? [];
+  const writes = [`${RAW_PREFIX}/`, `${noiseReadings.prefix}/`, `${quarantine.prefix}/`, ...sightings];
+  return {
+    reads: unique([...writes, ...(options.incoming ? [`${INCOMING_PREFIX}/`] : [])]),
+    writes: unique(writes),
+    // a replay that is clean now removes the quarantine file of its earlier receipt
+    deletes: [`${quarantine.prefix}/`],
+  };
+}
+
+export interface BucketGrant {
+  readonly bucket: BucketRole;
+  /** object ARN patterns relative to the bucket: `curated/noise_readings/*`, `lake.json` */
+  readonly objects: { readonly read: string[]; readonly write: string[]; readonly delete: string[] };
+}
+
+/** the access per bucket: prefixes become `prefix*` patterns, exact keys stay exact */
+export function bucketGrants(access: LakeAccess): BucketGrant[] {
+  const byBucket = new Map<BucketRole, BucketGrant>();
+  const add = (key: string, kind: 'read' | 'write' | 'delete') => {
+    const { bucket, key: inBucket } = bucketOfKey(key);
+    let g = byBucket.get(bucket);
+    if (!g) byBucket.set(bucket, (g = { bucket, objects: { read: [], write: [], delete: [] } }));
+    const pattern = key.endsWith('/') ? `${inBucket}*` : inBucket;
+    if (!g.objects[kind].includes(pattern)) g.objects[kind].push(pattern);
+  };
+  for (const k of access.reads) add(k, 'read');
+  for (const k of access.writes) add(k, 'write');
+  for (const k of access.deletes) add(k, 'delete');
+  return [...byBucket.values()];
+}
+
+function unique(xs: readonly string[]): string[] {
+  return [...new Set(xs)];
+}

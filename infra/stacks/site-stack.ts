@@ -1,0 +1,136 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import type { ObservatoryConfig } from '../config.ts';
+import { SecureBucket } from '../constructs/secure-bucket.ts';
+
+// The public site: a private bucket (the publish-site stage writes it) behind CloudFront with origin
+// access control; security headers on every response; short TTLs on /data/* (rewritten after every
+// indicator run), a year on /assets/* (file names carry a content hash), a few minutes on pages.
+
+export interface SiteStackProps extends StackProps {
+  readonly config: ObservatoryConfig;
+  readonly accessLogsBucket: s3.IBucket;
+}
+
+/** the Content-Security-Policy of the site: its own scripts, styles (inline ones: pre-rendered pages), data and images only */
+export const SITE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  'upgrade-insecure-requests',
+].join('; ');
+
+export class SiteStack extends Stack {
+  readonly siteBucket: s3.Bucket;
+  readonly distribution: cloudfront.Distribution;
+
+  constructor(scope: Construct, id: string, props: SiteStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.siteBucket = new SecureBucket(this, 'Site', {
+      retain: config.retainData,
+      accessLogs: { bucket: props.accessLogsBucket, prefix: 's3/site/' },
+    }).bucket;
+
+    const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Observatory site: CSP, HSTS, nosniff, no framing, strict referrer',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: SITE_CSP, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, preload: true, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        xssProtection: { protection: true, modeBlock: true, override: true },
+      },
+      customHeadersBehavior: {
+        customHeaders: [
+          { header: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), interest-cohort=()', override: true },
+          { header: 'Cross-Origin-Opener-Policy', value: 'same-origin', override: true },
+        ],
+      },
+    });
+
+    const cachePolicy = (name: string, ttl: Duration, maxTtl: Duration, comment: string) =>
+      new cloudfront.CachePolicy(this, name, {
+        comment,
+        defaultTtl: ttl,
+        minTtl: Duration.seconds(0),
+        maxTtl,
+        enableAcceptEncodingGzip: true,
+        enableAcceptEncodingBrotli: true,
+        queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+        headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+        cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      });
+    const pages = cachePolicy('PageCache', Duration.seconds(config.site.pageTtlSeconds), Duration.seconds(Math.max(config.site.pageTtlSeconds, 3600)), 'Pages: a few minutes');
+    const data = cachePolicy('DataCache', Duration.seconds(config.site.dataTtlSeconds), Duration.seconds(Math.max(config.site.dataTtlSeconds, 300)), 'Data files (/data/*): rewritten after each indicator run');
+    const assets = cachePolicy('AssetCache', Duration.days(365), Duration.days(365), 'Hashed assets (/assets/*): immutable');
+
+    const origin = origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket, {
+      originAccessLevels: [cloudfront.AccessLevel.READ],
+    });
+    const behavior = (cache: cloudfront.ICachePolicy): cloudfront.BehaviorOptions => ({
+      origin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+      compress: true,
+      cachePolicy: cache,
+      responseHeadersPolicy: headers,
+    });
+
+    const custom = config.site.domainName && config.site.certificateArn
+      ? {
+          domainNames: [config.site.domainName],
+          certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', config.site.certificateArn),
+          minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+        }
+      : {};
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: `${config.project} ${config.envName} public site`,
+      defaultRootObject: 'index.html',
+      priceClass: cloudfront.PriceClass[config.site.priceClass === 'PriceClass_100' ? 'PRICE_CLASS_100' : config.site.priceClass === 'PriceClass_200' ? 'PRICE_CLASS_200' : 'PRICE_CLASS_ALL'],
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      defaultBehavior: behavior(pages),
+      additionalBehaviors: { '/data/*': behavior(data), '/assets/*': behavior(assets) },
+      enableLogging: true,
+      logBucket: props.accessLogsBucket,
+      logFilePrefix: 'cloudfront/site/',
+      ...custom,
+    });
+
+    const suppressions = [
+      { id: 'AwsSolutions-CFR1', reason: 'Open data for everyone: no geographic restriction on the public site.' },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason: 'Static, read-only site (GET/HEAD only, no origin compute): a WAF in us-east-1 would add cost without protecting anything CloudFront does not already absorb.',
+      },
+    ];
+    if (!custom.domainNames) {
+      suppressions.push(
+        {
+          id: 'AwsSolutions-CFR4',
+          reason: 'No custom domain configured: the default *.cloudfront.net certificate, for which CloudFront fixes the TLS policy; set site.domainName and site.certificateArn to get TLSv1.2_2021.',
+        },
+      );
+    }
+    NagSuppressions.addResourceSuppressions(this.distribution, suppressions);
+
+    new CfnOutput(this, 'SiteUrl', { value: `https://${config.site.domainName ?? this.distribution.distributionDomainName}/` });
+    new CfnOutput(this, 'SiteBucketName', { value: this.siteBucket.bucketName });
+    new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId });
+  }
+}

@@ -1,0 +1,336 @@
+import { createHash } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEMO_NOTICE,
+  demoManifest,
+  demoPlan,
+  easterSunday,
+  ENCODINGS,
+  frenchPublicHoliday,
+  frenchPublicHolidays,
+  simulateNoiseNetwork,
+  type DemoFile,
+  type DemoManifest,
+  type DemoPlan,
+} from '../../functions/lib/demo/index.ts';
+import { COMMUNES, communeAt, pointInCommune } from '../../functions/lib/domain/geo/communes.ts';
+import { localHour } from '../../functions/lib/domain/time/paris.ts';
+import { decodeFiles, type Decoded } from './decode.ts';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const energyMean = (levels: readonly number[]) => 10 * Math.log10(levels.reduce((s, l) => s + 10 ** (l / 10), 0) / levels.length);
+
+let files: DemoFile[];
+let entities: Decoded[];
+let plan: DemoPlan;
+let manifest: DemoManifest;
+let defaultRunMs: number;
+
+beforeAll(() => {
+  const t0 = performance.now();
+  files = simulateNoiseNetwork();
+  defaultRunMs = performance.now() - t0;
+  entities = decodeFiles(files);
+  plan = demoPlan();
+  manifest = demoManifest();
+});
+
+const fileNamed = (name: string | undefined) => files.find((f) => f.name === name)!;
+const faultOf = (kind: string) => manifest.faults.find((f) => f.kind === kind)!;
+
+describe('simulateNoiseNetwork() determinism', () => {
+  it('the same seed gives byte-identical files', async ({ annotate }) => {
+    await annotate(`default simulation: ${defaultRunMs.toFixed(0)} ms, ${files.length} files, ${(files.reduce((s, f) => s + f.bytes.length, 0) / 1e6).toFixed(1)} MB`);
+    const again = simulateNoiseNetwork();
+    expect(again.map((f) => f.name)).toEqual(files.map((f) => f.name));
+    expect(again.map((f) => sha(f.bytes))).toEqual(files.map((f) => sha(f.bytes)));
+    expect(again.map((f) => f.description)).toEqual(files.map((f) => f.description));
+  });
+
+  it('another seed gives other sensors and other readings', () => {
+    const a = simulateNoiseNetwork({ seed: 1, days: 2 });
+    const b = simulateNoiseNetwork({ seed: 2, days: 2 });
+    const c = simulateNoiseNetwork({ seed: 1, days: 2 });
+    expect(a.map((f) => sha(f.bytes))).toEqual(c.map((f) => sha(f.bytes)));
+    expect(sha(a[0]!.bytes)).not.toBe(sha(b[0]!.bytes));
+    expect(demoPlan({ seed: 1 }).sensors.map((s) => s.lon)).not.toEqual(demoPlan({ seed: 2 }).sensors.map((s) => s.lon));
+  });
+
+  it('rejects impossible options with what was expected', () => {
+    expect(() => simulateNoiseNetwork({ start: '2025-02-30' })).toThrow(/start: expected a calendar date YYYY-MM-DD, found "2025-02-30"/);
+    expect(() => simulateNoiseNetwork({ intervalMinutes: 7 })).toThrow(/divisor of 60/);
+  });
+});
+
+describe('the network', () => {
+  it('has a sensor in every one of the 130 communes and two outside the Métropole', () => {
+    const inside = new Set(plan.sensors.filter((s) => s.inMetropole).map((s) => s.communeInsee));
+    expect(COMMUNES).toHaveLength(130);
+    for (const c of COMMUNES) expect(inside.has(c.commune_insee), c.name).toBe(true);
+    expect(plan.sensors.filter((s) => s.communeInsee === '75056').length).toBe(20);
+    expect(manifest.sensors.outsideMetropole).toHaveLength(2);
+  });
+
+  it('places each sensor inside its commune polygon, and outside sensors outside every commune', () => {
+    for (const s of plan.sensors) {
+      if (s.inMetropole) {
+        expect(pointInCommune(s.lon, s.lat, s.communeInsee), s.key).toBe(true);
+        expect(communeAt(s.lon, s.lat)?.commune_insee, s.key).toBe(s.communeInsee);
+      } else {
+        expect(communeAt(s.lon, s.lat), s.key).toBeUndefined();
+      }
+    }
+    expect(new Set(plan.sensors.map((s) => s.sensorId)).size).toBe(plan.sensors.length);
+  });
+
+  it('mixes noise sources and site types, with aircraft near the airports', () => {
+    expect(Object.keys(manifest.sensors.bySource).sort()).toEqual(['air', 'industry', 'mixed', 'rail', 'road']);
+    expect(manifest.sensors.bySource.road! / manifest.sensors.total).toBeGreaterThan(0.6);
+    expect(Object.keys(manifest.sensors.bySite).sort()).toEqual(['loud', 'moderate', 'quiet']);
+    const air = plan.sensors.filter((s) => s.noiseSource === 'air').map((s) => s.communeInsee);
+    expect(air).toEqual(expect.arrayContaining(['94054', '93013', '93073', '95527']));
+  });
+
+  it('every entity carries its sensor location, the demo data provider and a demo id', () => {
+    const bySensor = new Map(plan.sensors.map((s) => [s.sensorId, s]));
+    for (const e of entities) {
+      const s = bySensor.get(e.sensor);
+      expect(s, e.sensor).toBeDefined();
+      expect([e.lon, e.lat]).toEqual([s!.lon, s!.lat]);
+      expect(e.dataProvider).toBe('DEMO — simulated by grand-paris-observatory');
+      expect(e.noiseSource).toBe(s!.noiseSource);
+      expect(e.id.startsWith(`urn:ngsi-ld:NoiseLevelObserved:${s!.key}-`)).toBe(true);
+    }
+    expect(files.every((f) => f.name.startsWith('demo-'))).toBe(true);
+    expect(DEMO_NOTICE).toMatch(/simulated/i);
+    expect(DEMO_NOTICE).toMatch(/not measurements/);
+    expect(DEMO_NOTICE).not.toContain('\n');
+  });
+});
+
+describe('realistic levels', () => {
+  const clean = () => {
+    const faulty = new Set(manifest.faults.filter((f) => f.sensorId && f.kind !== 'offline').map((f) => f.sensorId));
+    return entities.filter((e) => e.type === 'NoiseLevelObserved' && e.from.endsWith('Z') && !e.from.includes('-02-30') && !faulty.has(e.sensor));
+  };
+  const roadSensors = () => new Set(plan.sensors.filter((s) => s.noiseSource === 'road' && s.delivery === 'fiware').map((s) => s.sensorId));
+
+  it('road sensors: the night energy average is at least 8 dB below the day (EU periods, local time)', () => {
+    const road = roadSensors();
+    const levels = new Map<string, { day: number[]; night: number[] }>();
+    for (const e of clean()) {
+      if (!road.has(e.sensor)) continue;
+      const h = localHour(Date.parse(e.from)).hour;
+      const l = levels.get(e.sensor) ?? { day: [], night: [] };
+      if (h >= 7 && h < 19) l.day.push(e.laeq);
+      if (h >= 23 || h < 7) l.night.push(e.laeq);
+      levels.set(e.sensor, l);
+    }
+    const gaps = [...levels.values()].map((l) => energyMean(l.day) - energyMean(l.night));
+    expect(gaps.length).toBeGreaterThan(100);
+    expect(gaps.reduce((s, g) => s + g, 0) / gaps.length).toBeGreaterThanOrEqual(8);
+    expect(Math.min(...gaps)).toBeGreaterThan(5);
+    const all = clean().filter((e) => road.has(e.sensor));
+    const day = all.filter((e) => localHour(Date.parse(e.from)).hour >= 7 && localHour(Date.parse(e.from)).hour < 19).map((e) => e.laeq);
+    const night = all.filter((e) => localHour(Date.parse(e.from)).hour >= 23 || localHour(Date.parse(e.from)).hour < 7).map((e) => e.laeq);
+    expect(energyMean(day) - energyMean(night)).toBeGreaterThanOrEqual(8);
+  });
+
+  it('Sunday and holiday mornings are quieter than weekday mornings; weekend small hours are livelier', () => {
+    const road = roadSensors();
+    const morning: Record<string, number[]> = { weekday: [], sunday: [], holiday: [] };
+    const smallHours: Record<string, number[]> = { weekday: [], weekend: [] };
+    for (const e of clean()) {
+      if (!road.has(e.sensor)) continue;
+      const { date, hour } = localHour(Date.parse(e.from));
+      const wd = new Date(`${date}T12:00:00Z`).getUTCDay();
+      const holiday = frenchPublicHoliday(date) !== undefined;
+      if (hour >= 7 && hour < 10) {
+        if (holiday) morning.holiday!.push(e.laeq);
+        else if (wd === 0) morning.sunday!.push(e.laeq);
+        else if (wd >= 1 && wd <= 5) morning.weekday!.push(e.laeq);
+      }
+      if (hour < 3 && !holiday) (wd === 0 || wd === 6 ? smallHours.weekend! : wd >= 2 && wd <= 5 ? smallHours.weekday! : []).push(e.laeq);
+    }
+    expect(energyMean(morning.sunday!)).toBeLessThan(energyMean(morning.weekday!) - 3);
+    // 2025-11-01 (Toussaint) is a Saturday in the default period, simulated like a Sunday
+    expect(morning.holiday!.length).toBeGreaterThan(1000);
+    expect(energyMean(morning.holiday!)).toBeLessThan(energyMean(morning.weekday!) - 3);
+    expect(energyMean(smallHours.weekend!)).toBeGreaterThan(energyMean(smallHours.weekday!) + 1);
+  });
+
+  it('site types sit at their levels: parks 45–50, residential streets 55–60, boulevards 70–75 dB(A) by day', () => {
+    const bySite = new Map(plan.sensors.filter((s) => s.noiseSource === 'road').map((s) => [s.sensorId, s.site]));
+    const day: Record<string, number[]> = { quiet: [], moderate: [], loud: [] };
+    for (const e of clean()) {
+      const site = bySite.get(e.sensor);
+      const { date, hour } = localHour(Date.parse(e.from));
+      const wd = new Date(`${date}T12:00:00Z`).getUTCDay();
+      if (site && hour >= 7 && hour < 19 && wd >= 1 && wd <= 5) day[site]!.push(e.laeq);
+    }
+    expect(energyMean(day.quiet!)).toBeGreaterThan(44);
+    expect(energyMean(day.quiet!)).toBeLessThan(52);
+    expect(energyMean(day.moderate!)).toBeGreaterThan(54);
+    expect(energyMean(day.moderate!)).toBeLessThan(62);
+    expect(energyMean(day.loud!)).toBeGreaterThan(69);
+    expect(energyMean(day.loud!)).toBeLessThan(77);
+  });
+
+  it('LAmax is above LAeq, with occasional loud events', () => {
+    const ok = clean();
+    expect(ok.every((e) => e.lamax >= e.laeq && e.las <= e.lamax)).toBe(true);
+    expect(ok.filter((e) => e.lamax - e.laeq >= 20).length).toBeGreaterThan(1000);
+    expect(ok.every((e) => e.laeq > 20 && e.laeq < 100)).toBe(true);
+  });
+
+  it('Orly sensors are silent of aircraft during the 23:30–06:00 curfew', () => {
+    const orly = new Set(plan.sensors.filter((s) => s.airport === 'orly').map((s) => s.sensorId));
+    const night: number[] = [];
+    const day: number[] = [];
+    for (const e of clean()) {
+      if (!orly.has(e.sensor)) continue;
+      const h = localHour(Date.parse(e.from)).hour;
+      if (h >= 0 && h < 5) night.push(e.laeq);
+      if (h >= 8 && h < 20) day.push(e.laeq);
+    }
+    expect(energyMean(day) - energyMean(night)).toBeGreaterThan(10);
+  });
+});
+
+describe('French public holidays', () => {
+  it('easterSunday() follows the Gregorian computus', () => {
+    expect(['2024', '2025', '2026', '2027', '2038'].map((y) => easterSunday(Number(y)))).toEqual(['2024-03-31', '2025-04-20', '2026-04-05', '2027-03-28', '2038-04-25']);
+  });
+
+  it('frenchPublicHolidays() computes the Easter-based holidays of 2025 and 2026', () => {
+    const of = (year: number) => Object.fromEntries(frenchPublicHolidays(year).map((h) => [h.name, h.date]));
+    expect(of(2025)).toMatchObject({ 'Lundi de Pâques': '2025-04-21', Ascension: '2025-05-29', 'Lundi de Pentecôte': '2025-06-09' });
+    expect(of(2026)).toMatchObject({ 'Lundi de Pâques': '2026-04-06', Ascension: '2026-05-14', 'Lundi de Pentecôte': '2026-06-25'.replace('06-25', '05-25') });
+    expect(frenchPublicHolidays(2025)).toHaveLength(11);
+    expect(frenchPublicHoliday('2025-11-01')).toBe('Toussaint');
+    expect(frenchPublicHoliday('2025-11-02')).toBeUndefined();
+  });
+});
+
+describe('faults and malformed payloads', () => {
+  it('a truncated JSON file: the first part of a batch that is then sent whole', () => {
+    const truncated = fileNamed(faultOf('truncated-json').file);
+    const whole = fileNamed(truncated.name.replace('-attempt1', ''));
+    expect(() => JSON.parse(truncated.bytes.toString('utf8'))).toThrow();
+    expect(whole.bytes.subarray(0, truncated.bytes.length).equals(truncated.bytes)).toBe(true);
+    expect(files.indexOf(truncated)).toBe(files.indexOf(whole) - 1);
+  });
+
+  it('a duplicate batch: exactly the same bytes under another name, later', () => {
+    const resent = fileNamed(faultOf('duplicate-batch').file);
+    const original = fileNamed(resent.name.replace('-resent', ''));
+    expect(resent.bytes.equals(original.bytes)).toBe(true);
+    expect(files.indexOf(resent)).toBeGreaterThan(files.indexOf(original));
+  });
+
+  it('a corrected re-send: same sensor and intervals, different values, sent after the originals', () => {
+    const fault = faultOf('corrected-resend');
+    const corrections = entities.filter((e) => e.file === fault.file);
+    expect(corrections.length).toBeGreaterThan(0);
+    for (const c of corrections) {
+      const first = entities.find((e) => e.id === c.id && e.file !== fault.file)!;
+      expect(first.sensor).toBe(c.sensor);
+      expect([first.from, first.to]).toEqual([c.from, c.to]);
+      expect(first.laeq - c.laeq).toBeCloseTo(2.5, 1);
+      expect(files.findIndex((f) => f.name === first.file)).toBeLessThan(files.findIndex((f) => f.name === c.file));
+    }
+  });
+
+  it('late data: an old day delivered in the last file, missing from the regular batches', () => {
+    const fault = faultOf('late-data');
+    expect(files[files.length - 1]!.name).toBe(fault.file);
+    const late = entities.filter((e) => e.file === fault.file);
+    expect(late.length).toBe(4 * 96);
+    const ids = new Set(late.map((e) => e.id));
+    expect(entities.filter((e) => ids.has(e.id))).toHaveLength(late.length);
+    expect(late.every((e) => localHour(Date.parse(e.from)).date === '2025-10-21')).toBe(true);
+  });
+
+  it('one entity of the wrong type, one with a naive timestamp, one dated February 30', () => {
+    const wrong = entities.filter((e) => e.type !== 'NoiseLevelObserved');
+    expect(wrong).toHaveLength(1);
+    expect(wrong[0]).toMatchObject({ type: 'NoisePollution', file: faultOf('wrong-entity-type').file });
+    const naive = entities.filter((e) => !/(Z|[+-]\d\d:\d\d)$/.test(e.from));
+    expect(naive).toHaveLength(1);
+    expect(naive[0]!.from).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    expect(naive[0]!.file).toBe(faultOf('naive-timestamp').file);
+    const invalid = entities.filter((e) => e.from.slice(5, 10) === '02-30');
+    expect(invalid).toHaveLength(1);
+    expect(invalid[0]!.file).toBe(faultOf('invalid-date').file);
+  });
+
+  it('faulty sensors: a stuck value for 36 hours, spikes above 150 dB(A), negative values', () => {
+    const of = (kind: string) => entities.filter((e) => e.sensor === faultOf(kind).sensorId && e.type === 'NoiseLevelObserved').sort((a, b) => a.id.localeCompare(b.id));
+    const stuck = of('stuck-value').map((e) => e.laeq);
+    let run = 1;
+    let longest = 1;
+    for (let i = 1; i < stuck.length; i++) longest = Math.max(longest, (run = stuck[i] === stuck[i - 1] ? run + 1 : 1));
+    expect(longest).toBe(36 * 4);
+    expect(of('spikes').filter((e) => e.laeq > 150).length).toBeGreaterThanOrEqual(5);
+    expect(of('negative-values').filter((e) => e.laeq < 0).length).toBeGreaterThanOrEqual(5);
+    expect(entities.filter((e) => e.laeq > 150 || e.laeq < 0).length).toBe(of('spikes').filter((e) => e.laeq > 150).length + of('negative-values').filter((e) => e.laeq < 0).length);
+  });
+
+  it('offline sensors leave gaps of hours', () => {
+    const offline = manifest.faults.filter((f) => f.kind === 'offline');
+    expect(offline.length).toBeGreaterThan(20);
+    const f = offline[0]!;
+    const inGap = entities.filter((e) => e.sensor === f.sensorId && e.from >= f.from! && e.to <= f.to!);
+    expect(inGap).toHaveLength(0);
+  });
+
+  it('mixes the five encodings across and within batches, and the three ways of naming a sensor', () => {
+    expect(new Set(entities.map((e) => e.encoding))).toEqual(new Set(ENCODINGS));
+    const perFile = new Map<string, Set<string>>();
+    for (const e of entities) perFile.set(e.file, (perFile.get(e.file) ?? new Set()).add(e.encoding));
+    const single = [...perFile.values()].filter((s) => s.size === 1).map((s) => [...s][0]);
+    expect(new Set(single).size).toBeGreaterThanOrEqual(3);
+    expect([...perFile.values()].some((s) => s.size === 5)).toBe(true);
+    expect(entities.some((e) => e.sensor.startsWith('urn:ngsi-ld:PointOfInterest:'))).toBe(true);
+    expect(entities.some((e) => e.sensor.startsWith('loc:'))).toBe(true);
+  });
+
+  it('CSV series in two layouts with naive local times: the autumn hour twice, the spring hour missing', () => {
+    const csv = files.filter((f) => f.kind === 'noise-csv');
+    expect(csv.length).toBe(4);
+    for (const f of csv) expect(f.options).toMatchObject({ sensorId: expect.stringMatching(/^urn:ngsi-ld:Device:demo-/), tz: 'Europe/Paris', lon: expect.any(Number), lat: expect.any(Number) });
+    const text = (f: DemoFile) => f.bytes.toString('utf8');
+    const semicolon = csv.find((f) => text(f).startsWith('\ufeffdatetime;LAeq\r\n'))!;
+    expect(text(semicolon)).toMatch(/^2025-10-20 00:00:00;\d+,\d\r$/m);
+    expect(csv.some((f) => /^timestamp,LAeq\n2025-10-20 00:00:00,\d+\.\d\n/.test(text(f)))).toBe(true);
+    const autumn = fileNamed(manifest.faults.find((f) => f.kind === 'dst-ambiguous-hour')!.file);
+    expect(text(autumn).match(/^2025-10-26 02:15:00;/gm)).toHaveLength(2);
+    const spring = fileNamed(faultOf('dst-missing-hour').file);
+    expect(text(spring)).not.toMatch(/^2025-03-30 02:/m);
+    expect(text(spring)).toMatch(/^2025-03-30 01:45:00;.*\r\n2025-03-30 03:00:00;/m);
+  });
+});
+
+describe('sizes', () => {
+  it('the default run stays within the stated bounds and matches demoManifest()', () => {
+    expect(manifest.sensors.total).toBeGreaterThanOrEqual(150);
+    expect(manifest.sensors.total).toBeLessThanOrEqual(250);
+    expect(manifest.readings).toBeGreaterThanOrEqual(200_000);
+    expect(manifest.readings).toBeLessThanOrEqual(300_000);
+    expect(manifest.files.total).toBe(files.length);
+    expect(manifest.entities).toBe(entities.length);
+    const fiwareReadings = new Set(entities.map((e) => e.id)).size;
+    const csvRows = files.filter((f) => f.kind === 'noise-csv').reduce((s, f) => s + f.bytes.toString('utf8').trim().split('\n').length - 1, 0);
+    expect(manifest.readings).toBe(fiwareReadings + csvRows);
+    expect(Math.max(...files.map((f) => f.bytes.length))).toBeLessThan(4_000_000);
+    expect(manifest).toMatchObject({ seed: 2025, start: '2025-10-20', end: '2025-11-02', days: 14, intervalMinutes: 15, notice: DEMO_NOTICE });
+  });
+
+  it('sensorsPerCommune and days scale the run', () => {
+    const small = demoManifest({ sensorsPerCommune: 1, days: 2 });
+    expect(small.sensors.total).toBe(132);
+    expect(small.sensors.communes).toBe(130);
+    expect(small.readings).toBeLessThan(30_000);
+    expect(demoManifest({ faults: false }).faults).toEqual([]);
+  });
+});

@@ -1,0 +1,306 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseFiware } from '../../functions/lib/domain/noise/fiware.ts';
+import { UnreadableInputError } from '../../functions/lib/domain/noise/observation.ts';
+
+const ENCODINGS = [
+  'NoiseLevelObserved.example.json',
+  'NoiseLevelObserved.example-normalized.json',
+  'NoiseLevelObserved.example.jsonld',
+  'NoiseLevelObserved.example-normalized.jsonld',
+  'NoiseLevelObserved.example-geojsonfeature.json',
+] as const;
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/noise/${name}`, import.meta.url), 'utf8');
+
+const VITORIA = {
+  sensorId: 'loc:-2.69800,42.84910',
+  name: null,
+  lon: -2.698,
+  lat: 42.8491,
+  tsFrom: new Date('2016-12-28T11:00:00Z'),
+  tsTo: new Date('2016-12-28T12:00:00Z'),
+  laeq: 67.8,
+  lamax: 94.5,
+  las: 91.6,
+  noiseSource: 'unknown',
+  sonometerClass: null,
+};
+
+const keyValues = (extra: Record<string, unknown> = {}) => ({
+  id: 'urn:ngsi-ld:NoiseLevelObserved:1',
+  type: 'NoiseLevelObserved',
+  dateObservedFrom: '2025-06-01T10:00:00+02:00',
+  dateObservedTo: '2025-06-01T10:01:00+02:00',
+  location: { type: 'Point', coordinates: [2.3522219, 48.856614] },
+  LAeq: 61.2,
+  ...extra,
+});
+
+const one = (entity: unknown) => parseFiware(JSON.stringify(entity));
+
+const rejectionOf = (entity: unknown) => {
+  const result = one(entity);
+  expect(result.observations).toHaveLength(0);
+  expect(result.rejections).toHaveLength(1);
+  return result.rejections[0]!;
+};
+
+const unreadable = (text: string): UnreadableInputError => {
+  try {
+    parseFiware(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UnreadableInputError);
+    return error as UnreadableInputError;
+  }
+  throw new Error(`parseFiware() accepted ${JSON.stringify(text.slice(0, 40))}`);
+};
+
+describe('parseFiware()', () => {
+  it('parseFiware() reads the same reading from all five encodings', () => {
+    for (const name of ENCODINGS) {
+      const { observations, rejections } = parseFiware(fixture(name));
+      expect(rejections, name).toEqual([]);
+      expect(observations, name).toHaveLength(1);
+      expect(observations[0], name).toMatchObject({ record: 0, ...VITORIA });
+    }
+  });
+
+  it('parseFiware() keeps each entity as received in recordText', () => {
+    for (const name of ENCODINGS) {
+      const [observation] = parseFiware(fixture(name)).observations;
+      expect(JSON.parse(observation!.recordText)).toEqual(JSON.parse(fixture(name)));
+    }
+  });
+
+  it('parseFiware() reads a batch mixing the encodings entity by entity', () => {
+    const batch = `[${ENCODINGS.map(fixture).join(',\n')}]`;
+    const { observations, rejections } = parseFiware(batch);
+    expect(rejections).toEqual([]);
+    expect(observations.map((o) => o.record)).toEqual([0, 1, 2, 3, 4]);
+    for (const o of observations) expect(o).toMatchObject(VITORIA);
+    expect(observations.map((o) => JSON.parse(o.recordText))).toEqual(ENCODINGS.map((name) => JSON.parse(fixture(name))));
+  });
+
+  it('parseFiware() reads the features of a GeoJSON FeatureCollection', () => {
+    const feature = JSON.parse(fixture('NoiseLevelObserved.example-geojsonfeature.json'));
+    const collection = { type: 'FeatureCollection', features: [feature, { ...feature, properties: { ...feature.properties, LAeq: 70 } }] };
+    const { observations } = parseFiware(JSON.stringify(collection, null, 2));
+    expect(observations.map((o) => [o.record, o.laeq])).toEqual([
+      [0, 67.8],
+      [1, 70],
+    ]);
+    expect(JSON.parse(observations[1]!.recordText).properties.LAeq).toBe(70);
+    const decoy = `{"metadata":{"features":[1,2]},"fea\\u0074ures":[${JSON.stringify(feature)}],"type":"FeatureCollection"}`;
+    expect(JSON.parse(parseFiware(decoy).observations[0]!.recordText)).toEqual(feature);
+  });
+
+  it('parseFiware() takes the location of a Feature from its geometry when properties have none', () => {
+    const feature = JSON.parse(fixture('NoiseLevelObserved.example-geojsonfeature.json'));
+    delete feature.properties.location;
+    feature.geometry = { type: 'Point', coordinates: [2.35, 48.85] };
+    expect(one(feature).observations[0]).toMatchObject({ lon: 2.35, lat: 48.85, sensorId: 'loc:2.35000,48.85000' });
+  });
+
+  it('parseFiware() reads the entities of an NGSI subscription notification', () => {
+    const notification = { subscriptionId: 'urn:ngsi-ld:Subscription:1', data: [keyValues(), keyValues({ LAeq: 62 })] };
+    expect(one(notification).observations.map((o) => o.laeq)).toEqual([61.2, 62]);
+  });
+
+  it('parseFiware() names the sensor after refDevice, else refPointOfInterest, else its location to 5 decimals', () => {
+    const poi = 'urn:ngsi-ld:PointOfInterest:square';
+    const cases: [Record<string, unknown>, string][] = [
+      [{ refDevice: 'urn:ngsi-ld:Device:a', refPointOfInterest: poi }, 'urn:ngsi-ld:Device:a'],
+      [{ refDevice: ['urn:ngsi-ld:Device:b', 'urn:ngsi-ld:Device:c'] }, 'urn:ngsi-ld:Device:b'],
+      [{ refDevice: { type: 'Relationship', object: 'urn:ngsi-ld:Device:d' } }, 'urn:ngsi-ld:Device:d'],
+      [{ refDevice: { type: 'Relationship', value: 'urn:ngsi-ld:Device:e' } }, 'urn:ngsi-ld:Device:e'],
+      [{ refDevice: { type: 'Relationship', object: ['urn:ngsi-ld:Device:f'] } }, 'urn:ngsi-ld:Device:f'],
+      [{ refDevice: null, refPointOfInterest: poi }, poi],
+      [{ refDevice: [], refPointOfInterest: { type: 'Relationship', object: poi } }, poi],
+      [{}, 'loc:2.35222,48.85661'],
+      [{ location: { type: 'Point', coordinates: [-0.000001, 48.8] } }, 'loc:0.00000,48.80000'],
+    ];
+    for (const [extra, sensorId] of cases) {
+      expect(one(keyValues(extra)).observations[0]?.sensorId, JSON.stringify(extra)).toBe(sensorId);
+    }
+  });
+
+  it('parseFiware() reads name, sonometerClass and noiseSource, with defaults when absent', () => {
+    const read = one(keyValues({ name: { type: 'Property', value: 'Place de la Nation' }, sonometerClass: 1, noiseSource: 'Road' }));
+    expect(read.observations[0]).toMatchObject({ name: 'Place de la Nation', sonometerClass: '1', noiseSource: 'road' });
+    expect(one(keyValues({ sonometerClass: '2' })).observations[0]).toMatchObject({ sonometerClass: '2', noiseSource: 'unknown', name: null });
+  });
+
+  it('parseFiware() takes the period from a dateObserved interval when dateObservedFrom/To are absent', () => {
+    const entity = keyValues({ dateObserved: '2025-06-01T08:00:00Z/2025-06-01T09:00:00Z' });
+    delete (entity as Record<string, unknown>).dateObservedFrom;
+    delete (entity as Record<string, unknown>).dateObservedTo;
+    expect(one(entity).observations[0]).toMatchObject({ tsFrom: new Date('2025-06-01T08:00:00Z'), tsTo: new Date('2025-06-01T09:00:00Z') });
+  });
+
+  it('parseFiware() places offset and fractional timestamps in UTC', () => {
+    const read = one(keyValues({ dateObservedFrom: '2024-02-29T23:59:59.5-05:30', dateObservedTo: '2024-03-01T05:31:00+0000' }));
+    expect(read.observations[0]?.tsFrom.toISOString()).toBe('2024-03-01T05:29:59.500Z');
+    expect(read.observations[0]?.tsTo.toISOString()).toBe('2024-03-01T05:31:00.000Z');
+  });
+
+  it('parseFiware() passes levels and period order through for the dataset validator', () => {
+    const read = one(keyValues({ LAeq: 180, LAmax: -3, dateObservedTo: '2025-06-01T09:00:00+02:00' }));
+    expect(read.observations[0]).toMatchObject({ laeq: 180, lamax: -3, las: null });
+  });
+
+  it('parseFiware() rejects an entity of another type, naming the type', () => {
+    expect(rejectionOf(keyValues({ type: 'WeatherObserved' }))).toMatchObject({
+      record: '0',
+      field: 'type',
+      expected: '"NoiseLevelObserved"',
+      found: '"WeatherObserved"',
+    });
+    expect(rejectionOf({ ...keyValues(), type: undefined }).reason).toBe('entity has no type');
+  });
+
+  it('parseFiware() rejects an entity without dates, naming the missing attribute', () => {
+    const entity: Record<string, unknown> = keyValues();
+    delete entity.dateObservedTo;
+    expect(rejectionOf(entity)).toMatchObject({ field: 'dateObservedTo', found: 'nothing', reason: 'dateObservedTo is missing' });
+  });
+
+  it('parseFiware() rejects a timestamp without offset, saying an offset is required', () => {
+    const rejection = rejectionOf(keyValues({ dateObservedFrom: '2025-06-01T10:00:00' }));
+    expect(rejection).toMatchObject({ field: 'dateObservedFrom', found: '2025-06-01T10:00:00' });
+    expect(rejection.reason).toContain('no UTC offset');
+    expect(rejection.reason).toContain('offset or Z is required');
+  });
+
+  it('parseFiware() rejects a date that JavaScript Date would roll over to March', () => {
+    expect(rejectionOf(keyValues({ dateObservedFrom: '2025-02-30T10:00:00Z' }))).toEqual({
+      record: '0',
+      field: 'dateObservedFrom',
+      expected: 'an ISO 8601 date-time with offset, a real calendar date',
+      found: '2025-02-30T10:00:00Z',
+      reason: 'dateObservedFrom is not a real calendar date',
+      recordText: JSON.stringify(keyValues({ dateObservedFrom: '2025-02-30T10:00:00Z' })),
+    });
+    for (const text of ['2025-06-01T24:00:00Z', '2025-06-01T10:60:00Z', '2025-13-01T10:00:00Z', '2025-06-01', '1748772000000', 'yesterday']) {
+      expect(rejectionOf(keyValues({ dateObservedTo: text })), text).toMatchObject({ field: 'dateObservedTo', found: text });
+    }
+  });
+
+  it('parseFiware() rejects a measurand that is not a finite JSON number, numeric text included', () => {
+    const cases: [unknown, string][] = [
+      ['67.8', 'LAeq is text, not a JSON number (the schema types measurands as numbers)'],
+      ['NaN', 'LAeq is text, not a JSON number (the schema types measurands as numbers)'],
+      ['', 'LAeq is text, not a JSON number (the schema types measurands as numbers)'],
+      [true, 'LAeq is not a number'],
+      [{ type: 'Property', value: [67.8] }, 'LAeq is not a number'],
+    ];
+    for (const [value, reason] of cases) {
+      expect(rejectionOf(keyValues({ LAeq: value })), JSON.stringify(value)).toMatchObject({
+        field: 'LAeq',
+        expected: 'a JSON number (dB(A))',
+        reason,
+      });
+    }
+    expect(rejectionOf(keyValues({ LAmax: { type: 'Number', value: '94.5' } }))).toMatchObject({ field: 'LAmax', found: '"94.5"' });
+    const overflow = parseFiware(JSON.stringify(keyValues()).replace('"LAeq":61.2', '"LAS":1e999'));
+    expect(overflow.rejections[0]).toMatchObject({ field: 'LAS', reason: 'LAS is not a finite number' });
+  });
+
+  it('parseFiware() rejects a location that is not a GeoJSON Point of [lon, lat] numbers in range', () => {
+    const cases: [unknown, string][] = [
+      [undefined, 'location is missing'],
+      [{ type: 'Polygon', coordinates: [[[2, 48], [3, 48], [2, 49], [2, 48]]] }, 'location is not a GeoJSON Point'],
+      ['48.85,2.35', 'location is not a GeoJSON Point'],
+      [{ type: 'Point', coordinates: ['2.35', '48.85'] }, 'location coordinates are not [lon, lat] numbers'],
+      [{ type: 'Point', coordinates: [2.35] }, 'location coordinates are not [lon, lat] numbers'],
+      [{ type: 'Point', coordinates: [48.85, 182.35] }, 'location coordinates out of range'],
+      [{ type: 'geo:json', value: { type: 'Point', coordinates: [200, 48] } }, 'location coordinates out of range'],
+    ];
+    for (const [location, reason] of cases) {
+      expect(rejectionOf(keyValues({ location })), reason).toMatchObject({ field: 'location', reason });
+    }
+  });
+
+  it('parseFiware() rejects unusable sensor references, sonometer classes and noise sources', () => {
+    expect(rejectionOf(keyValues({ refDevice: 42 }))).toMatchObject({ field: 'refDevice', found: '42' });
+    expect(rejectionOf(keyValues({ refDevice: 'x'.repeat(300) }))).toMatchObject({ field: 'refDevice' });
+    expect(rejectionOf(keyValues({ sonometerClass: 'A' }))).toMatchObject({ field: 'sonometerClass', expected: '"0", "1" or "2"', found: '"A"' });
+    expect(rejectionOf(keyValues({ noiseSource: 'traffic' }))).toMatchObject({
+      field: 'noiseSource',
+      expected: 'one of road, rail, air, industry, mixed, unknown',
+      found: '"traffic"',
+    });
+  });
+
+  it('parseFiware() rejects entities that are not objects and goes on with the batch', () => {
+    const { observations, rejections } = parseFiware(JSON.stringify([42, keyValues(), null, ['a'], 'text', keyValues({ type: 'X' })]));
+    expect(observations.map((o) => o.record)).toEqual([1]);
+    expect(rejections.map((r) => [r.record, r.field])).toEqual([
+      ['0', 'type'],
+      ['2', 'type'],
+      ['3', 'type'],
+      ['4', 'type'],
+      ['5', 'type'],
+    ]);
+    expect(rejections.slice(0, 4).map((r) => r.recordText)).toEqual(['42', 'null', '["a"]', '"text"']);
+  });
+
+  it('parseFiware() survives an entity nested too deeply to print', () => {
+    const depth = 100_000;
+    const text = `[${'['.repeat(depth)}${']'.repeat(depth)}, ${JSON.stringify(keyValues())}]`;
+    const { observations, rejections } = parseFiware(text);
+    expect(observations).toHaveLength(1);
+    expect(rejections[0]).toMatchObject({ record: '0', field: 'type' });
+    expect(rejections[0]!.recordText!.length).toBeLessThanOrEqual(4097);
+    const deepAttribute = JSON.stringify(keyValues({ LAeq: 'x' })).replace('{', `{"deep":${'['.repeat(depth)}${']'.repeat(depth)},`);
+    expect(parseFiware(deepAttribute).rejections[0]).toMatchObject({ field: 'LAeq', found: '"x"' });
+  });
+
+  it('parseFiware() clips huge strings in what it reports', () => {
+    const huge = 'x'.repeat(1_000_000);
+    const rejection = rejectionOf(keyValues({ LAeq: huge }));
+    expect(rejection.found!.length).toBeLessThanOrEqual(201);
+    expect(rejection.recordText!.length).toBeLessThanOrEqual(4097);
+    expect(rejectionOf(keyValues({ dateObservedFrom: huge })).found!.length).toBeLessThanOrEqual(201);
+  });
+
+  it('parseFiware() reads __proto__ keys as plain data, never as the prototype', () => {
+    const text = JSON.stringify(keyValues()).replace('{', '{"__proto__":{"LAmax":99,"polluted":true,"refDevice":"evil"},');
+    const { observations } = parseFiware(`[${text}, {"__proto__": {"type": "NoiseLevelObserved"}}]`);
+    expect(observations).toHaveLength(1);
+    expect(observations[0]).toMatchObject({ lamax: null, sensorId: 'loc:2.35222,48.85661' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('type');
+  });
+
+  it('parseFiware() reads input behind a UTF-8 BOM', () => {
+    expect(parseFiware(`\uFEFF${fixture('NoiseLevelObserved.example.json')}`).observations[0]).toMatchObject(VITORIA);
+  });
+
+  it('parseFiware() throws UnreadableInputError for input that is not a JSON object or array', () => {
+    expect(unreadable('')).toMatchObject({ found: 'empty input' });
+    expect(unreadable(' \n\t')).toMatchObject({ found: 'empty input' });
+    expect(unreadable('\uFEFF')).toMatchObject({ found: 'empty input' });
+    expect(unreadable('datetime,LAeq\n2025-01-01 00:00,50').found).toContain('invalid JSON');
+    expect(unreadable('[{"type": "NoiseLevelObserved",')).toMatchObject({ message: 'input is not valid JSON' });
+    expect(unreadable('42')).toMatchObject({ found: 'a JSON number' });
+    expect(unreadable('"NoiseLevelObserved"')).toMatchObject({ found: 'a JSON string' });
+    expect(unreadable('null')).toMatchObject({ found: 'a JSON null' });
+    expect(unreadable('{"type":"FeatureCollection","features":{}}')).toMatchObject({ expected: 'a "features" array', found: '{}' });
+    expect(unreadable('42').expected).toContain('NoiseLevelObserved entity');
+  });
+
+  it('parseFiware() reads 100 000 entities in linear time', () => {
+    const entities = Array.from({ length: 100_000 }, (_, i) =>
+      keyValues({ refDevice: `urn:ngsi-ld:Device:${i % 50}`, dateObservedFrom: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString() }),
+    );
+    const text = JSON.stringify(entities);
+    const started = performance.now();
+    const { observations } = parseFiware(text);
+    const seconds = (performance.now() - started) / 1000;
+    expect(observations).toHaveLength(100_000);
+    expect(observations[99_999]).toMatchObject({ record: 99_999, sensorId: 'urn:ngsi-ld:Device:49' });
+    // a generous bound for a shared machine: a quadratic step would take minutes
+    expect(seconds).toBeLessThan(10);
+  });
+});
