@@ -90,7 +90,7 @@ export const configSchema = z
       /** alarm e-mails; unset: the topic has no subscriber yet */
       alarmEmail: z.email().optional(),
       /** ALARM when no reading was curated for this long */
-      freshnessHours: z.number().int().min(1).max(72),
+      freshnessHours: z.number().int().min(1).max(24),
     }),
     site: z.strictObject({
       priceClass: z.enum(['PriceClass_100', 'PriceClass_200', 'PriceClass_All']),

@@ -11,6 +11,8 @@
 #                    SWIFT_ACCOUNT_PORT, SWIFT_MEMCACHED_PORT.
 #   RUNUSER          user the worker processes drop to; 'swift' when that user exists, else root.
 #   SWIFT_WORKERS    worker processes per server (default 1; more only helps with spare cores).
+#   SWIFT_READY_TIMEOUT  seconds to wait for the servers to answer (default 120: ~4 s on an idle
+#                    machine, but Python start-up of four servers is slow on a loaded one).
 #
 # S3 endpoint: http://127.0.0.1:$SWIFT_PROXY_PORT, credentials test:tester / testing (tempauth),
 # region us-east-1, path-style addressing. Written to $DIR/run/endpoint and $DIR/run/ports.env.
@@ -177,13 +179,14 @@ ready() {
   for p in $P_ACC $P_CONT $P_OBJ; do curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/" || return 1; done
   port_busy "$P_MC" && healthy
 }
-for _ in $(seq 1 150); do
+deadline=$((SECONDS + ${SWIFT_READY_TIMEOUT:-120}))
+while [ "$SECONDS" -lt "$deadline" ]; do
   if ready; then echo "swift ready at $ENDPOINT (DIR=$DIR, workers as $RUNUSER)"; exit 0; fi
-  for n in account container object proxy; do
-    alive "$n" || { echo "swift-up: swift-$n-server exited; last lines of $DIR/log/$n.log:" >&2; tail -n 20 "$DIR/log/$n.log" >&2; DIR="$DIR" "$SCRIPT_DIR/swift-down.sh"; exit 1; }
+  for n in memcached account container object proxy; do
+    alive "$n" || { echo "swift-up: $(proc_name "$n") exited; last lines of $DIR/log/$n.log:" >&2; tail -n 20 "$DIR/log/$n.log" >&2; DIR="$DIR" "$SCRIPT_DIR/swift-down.sh"; exit 1; }
   done
   sleep 0.2
 done
-echo "swift-up: swift did not come up within 30 s; see $DIR/log" >&2
+echo "swift-up: swift did not come up within ${SWIFT_READY_TIMEOUT:-120} s; see $DIR/log" >&2
 DIR="$DIR" "$SCRIPT_DIR/swift-down.sh"
 exit 1

@@ -1,23 +1,35 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { AthenaEngine, athenaSettingsFromEnv, type AthenaSettings } from '../lib/adapters/athena.ts';
-import { Duck } from '../lib/adapters/duckdb.ts';
-import { FsObjectStore } from '../lib/adapters/fs-store.ts';
-import { DATASETS } from '../lib/datasets/index.ts';
-import { dictionary, dictionaryMarkdown } from '../lib/datasets/derive.ts';
-import { stderrLogger, type Logger } from '../lib/ports/logger.ts';
+import type { AthenaEngine, AthenaSettings } from '../lib/adapters/athena.ts';
+import type { Logger } from '../lib/ports/logger.ts';
 import type { ObjectStore } from '../lib/ports/object-store.ts';
 import type { StageContext } from '../lib/stages/context.ts';
-import { ingestNoise, isNoiseSourceKind, NOISE_SOURCE_FORMATS, type IngestSummary } from '../lib/stages/ingest-noise.ts';
-import { refreshSensors } from '../lib/stages/sensors.ts';
-import { quarantineGroups, replayQuarantine } from '../lib/stages/quarantine.ts';
-import { lakeStatus } from '../lib/stages/status.ts';
-import { runPipeline } from '../lib/stages/pipeline.ts';
-import { PUSH_PATH, serveSite } from '../local/site-server.ts';
-import { parsePushNetworks } from '../lib/push/networks.ts';
-import { feedDemo } from '../local/demo-feed.ts';
+import type { IngestSummary } from '../lib/stages/ingest-noise.ts';
+import { PUSH_PATH } from '../lib/push/constants.ts';
+import { isNoiseSourceKind, NOISE_SOURCE_FORMATS } from '../lib/stages/source-kinds.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
+
+// Heavy modules (DuckDB's native binary, the AWS SDK, the stages) load when a command needs them, so
+// that `--help` and usage errors answer at once.
+const lib = {
+  duck: () => import('../lib/adapters/duckdb.ts'),
+  fsStore: () => import('../lib/adapters/fs-store.ts'),
+  athena: () => import('../lib/adapters/athena.ts'),
+  datasets: () => import('../lib/datasets/index.ts'),
+  derive: () => import('../lib/datasets/derive.ts'),
+  logger: () => import('../lib/ports/logger.ts'),
+  ingest: () => import('../lib/stages/ingest-noise.ts'),
+  sensors: () => import('../lib/stages/sensors.ts'),
+  quarantine: () => import('../lib/stages/quarantine.ts'),
+  status: () => import('../lib/stages/status.ts'),
+  pipeline: () => import('../lib/stages/pipeline.ts'),
+  server: () => import('../local/site-server.ts'),
+  networks: () => import('../lib/push/networks.ts'),
+  demo: () => import('../local/demo-feed.ts'),
+};
+
+const INGEST_KINDS = Object.keys(NOISE_SOURCE_FORMATS);
 
 // `observatory`: results on stdout, logs and summaries on stderr; exit 0 when the input was processed
 // (even with records in quarantine), 1 when an input could not be read, 2 on usage errors.
@@ -32,14 +44,17 @@ interface Globals {
   quiet?: boolean;
 }
 
-function lakeStore(dir: string): ObjectStore {
+async function lakeStore(dir: string): Promise<ObjectStore> {
+  const { FsObjectStore } = await lib.fsStore();
   return new FsObjectStore(path.resolve(dir));
 }
 
 async function withContext<T>(globals: Globals, fn: (ctx: StageContext) => Promise<T>): Promise<T> {
+  const { Duck } = await lib.duck();
+  const { stderrLogger } = await lib.logger();
   const duck = await Duck.open();
   const ctx: StageContext = {
-    store: lakeStore(globals.lake),
+    store: await lakeStore(globals.lake),
     duck,
     logger: stderrLogger({ quiet: globals.quiet }),
     now: () => new Date(),
@@ -79,7 +94,7 @@ export function printIngestSummary(logger: Logger, s: IngestSummary): void {
   if (s.rejections.length > 5) logger.info(`  … ${s.quarantined - 5} more in the quarantine`);
 }
 
-function buildProgram(out: { code: number }): Command {
+function buildProgram(): Command {
   const program = new Command('observatory')
     .description('Grand Paris noise & climate observatory: ingest, curate, compute indicators, query and publish the data lake')
     .option('--lake <dir>', 'lake folder (the embedded object store)', DEFAULT_LAKE)
@@ -92,7 +107,7 @@ function buildProgram(out: { code: number }): Command {
 
   program
     .command('ingest')
-    .description(`store raw, validate and curate input files; kinds: ${Object.keys(NOISE_SOURCE_FORMATS).join(', ')}`)
+    .description(`store raw, validate and curate input files; kinds: ${INGEST_KINDS.join(', ')}`)
     .argument('<kind>', 'input format')
     .argument('<files...>', 'files to ingest')
     .option('--sensor <id>', 'noise-csv: the sensor the series comes from')
@@ -102,7 +117,9 @@ function buildProgram(out: { code: number }): Command {
     .option('--interval <seconds>', 'noise-csv: length of each reading (default: inferred from the series)', parseNumber('--interval'))
     .addOption(new Option('--format <format>', 'print the per-file summary on stdout').choices(['csv', 'json']))
     .action(async (kind: string, files: string[], o: { sensor?: string; lon?: number; lat?: number; tz: string; interval?: number; format?: OutputFormat }) => {
-      if (!isNoiseSourceKind(kind)) throw new UsageError(`unknown kind "${kind}"; expected one of ${Object.keys(NOISE_SOURCE_FORMATS).join(', ')}`);
+      if (!isNoiseSourceKind(kind)) throw new UsageError(`unknown kind "${kind}"; expected one of ${INGEST_KINDS.join(', ')}`);
+      const { ingestNoise } = await lib.ingest();
+      const { refreshSensors } = await lib.sensors();
       if (kind === 'noise-csv' && !o.sensor) throw new UsageError('noise-csv needs --sensor ID');
       if ((o.lon === undefined) !== (o.lat === undefined)) throw new UsageError('give both --lon and --lat, or neither');
       if (o.tz && !isTimeZone(o.tz)) throw new UsageError(`--tz: unknown time zone "${o.tz}"`);
@@ -148,6 +165,8 @@ function buildProgram(out: { code: number }): Command {
     .option('--demo', 'first feed the simulated demo network through the real ingestion')
     .addOption(new Option('--format <format>', 'print the stage reports on stdout').choices(['json']))
     .action(async (o: { demo?: boolean; format?: 'json' }) => {
+      const { runPipeline } = await lib.pipeline();
+      const { feedDemo } = await lib.demo();
       await withContext(globals(), async (ctx) => {
         const started = performance.now();
         const demo = o.demo ? await feedDemo(ctx) : undefined;
@@ -172,17 +191,18 @@ function buildProgram(out: { code: number }): Command {
         let result;
         try {
           if (o.engine === 'athena') {
+            const { athenaSettingsFromEnv } = await lib.athena();
             let settings;
             try {
               settings = athenaSettingsFromEnv(process.env, { workgroup: o.workgroup, database: o.database, outputLocation: o.outputLocation });
             } catch (e) {
               throw new UsageError((e as Error).message);
             }
-            const r = await athenaEngine(settings).query(sql);
+            const r = await (await athenaEngine(settings)).query(sql);
             process.stderr.write(`athena: ${r.queryExecutionId}, ${r.bytesScanned} bytes scanned\n`);
             result = r;
           } else {
-            await ctx.duck.attachLake(ctx.store, DATASETS);
+            await ctx.duck.attachLake(ctx.store, (await lib.datasets()).DATASETS);
             result = await ctx.duck.readOnly(sql);
           }
         } catch (e) {
@@ -209,14 +229,17 @@ function buildProgram(out: { code: number }): Command {
       }) : process.env.OBSERVATORY_PUSH_NETWORKS;
       let networks;
       try {
-        networks = networksJson ? parsePushNetworks(networksJson, o.pushNetworks ?? 'OBSERVATORY_PUSH_NETWORKS') : undefined;
+        networks = networksJson ? (await lib.networks()).parsePushNetworks(networksJson, o.pushNetworks ?? 'OBSERVATORY_PUSH_NETWORKS') : undefined;
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
-      const store = lakeStore(globals().lake);
+      const store = await lakeStore(globals().lake);
+      const { Duck } = await lib.duck();
+      const { stderrLogger } = await lib.logger();
       const push = networks
         ? { ctx: { store, duck: await Duck.open(), logger: stderrLogger({ quiet: globals().quiet }), now: () => new Date() }, networks }
         : undefined;
+      const { serveSite } = await lib.server();
       const server = await serveSite(store, { port: o.port, host: o.host, push });
       process.stdout.write(server.url + '\n');
       process.stderr.write(`serving ${path.resolve(globals().lake)}/site at ${server.url} (Ctrl-C to stop)\n`);
@@ -230,6 +253,9 @@ function buildProgram(out: { code: number }): Command {
     .option('--port <n>', 'port (0 = any free port)', parseNumber('--port'), 8080)
     .option('--no-serve', 'stop after the pipeline')
     .action(async (o: { port: number; serve: boolean }) => {
+      const { runPipeline } = await lib.pipeline();
+      const { feedDemo } = await lib.demo();
+      const { serveSite } = await lib.server();
       await withContext(globals(), async (ctx) => {
         const started = performance.now();
         const demo = await feedDemo(ctx);
@@ -242,11 +268,11 @@ function buildProgram(out: { code: number }): Command {
       if (!o.serve) return;
       let server;
       try {
-        server = await serveSite(lakeStore(globals().lake), { port: o.port });
+        server = await serveSite(await lakeStore(globals().lake), { port: o.port });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
         process.stderr.write(`port ${o.port} is in use; using a free port\n`);
-        server = await serveSite(lakeStore(globals().lake), { port: 0 });
+        server = await serveSite(await lakeStore(globals().lake), { port: 0 });
       }
       process.stderr.write(`site: ${server.url} (Ctrl-C to stop)\n`);
       process.stdout.write(server.url + '\n');
@@ -261,6 +287,7 @@ function buildProgram(out: { code: number }): Command {
     .addOption(formatOption())
     .action(async (o: { since?: string; format: OutputFormat }) => {
       if (o.since && Number.isNaN(Date.parse(o.since))) throw new UsageError(`--since: not a date or time: "${o.since}"`);
+      const { quarantineGroups } = await lib.quarantine();
       await withContext({ ...globals(), quiet: true }, async (ctx) => {
         const groups = await quarantineGroups(ctx, { since: o.since });
         const columns = ['source_kind', 'field', 'reason', 'records', 'files', 'first_received', 'last_received'].map((name) => ({ name, type: name === 'records' || name === 'files' ? 'INTEGER' : 'VARCHAR' }));
@@ -274,6 +301,7 @@ function buildProgram(out: { code: number }): Command {
     .option('--source <kind>', 'only this source kind')
     .addOption(new Option('--format <format>', 'print the summary on stdout').choices(['json']))
     .action(async (o: { source?: string; format?: 'json' }) => {
+      const { replayQuarantine } = await lib.quarantine();
       await withContext(globals(), async (ctx) => {
         const r = await replayQuarantine(ctx, { sourceKind: o.source });
         ctx.logger.info(`replay: ${r.files} files, ${r.before} records were in quarantine, ${r.released} released, ${r.after} remain`);
@@ -287,6 +315,7 @@ function buildProgram(out: { code: number }): Command {
     .description('per source and dataset: last ingest, freshness, gaps, quarantine rate, row counts')
     .addOption(new Option('--format <format>', 'table, or json for monitoring').choices(['table', 'json']).default('table'))
     .action(async (o: { format: 'table' | 'json' }) => {
+      const { lakeStatus } = await lib.status();
       await withContext({ ...globals(), quiet: true }, async (ctx) => {
         const status = await lakeStatus(ctx);
         if (o.format === 'json') {
@@ -305,7 +334,9 @@ function buildProgram(out: { code: number }): Command {
     .command('dictionary')
     .description('print the data dictionary generated from the dataset declarations')
     .addOption(new Option('--format <format>', 'markdown or json').choices(['markdown', 'json']).default('markdown'))
-    .action((o: { format: 'markdown' | 'json' }) => {
+    .action(async (o: { format: 'markdown' | 'json' }) => {
+      const { DATASETS } = await lib.datasets();
+      const { dictionary, dictionaryMarkdown } = await lib.derive();
       process.stdout.write(o.format === 'json' ? JSON.stringify(dictionary(DATASETS), null, 2) + '\n' : dictionaryMarkdown(DATASETS));
     });
 
@@ -315,9 +346,9 @@ function buildProgram(out: { code: number }): Command {
 }
 
 /** the Athena engine; tests replace it to run against a stubbed SDK client */
-export let athenaEngine = (settings: AthenaSettings) => new AthenaEngine(settings);
+let athenaEngine = async (settings: AthenaSettings): Promise<AthenaEngine> => new (await lib.athena()).AthenaEngine(settings);
 export function setAthenaEngineFactory(factory: (settings: AthenaSettings) => AthenaEngine): void {
-  athenaEngine = factory;
+  athenaEngine = async (settings) => factory(settings);
 }
 
 function isTimeZone(tz: string): boolean {
@@ -341,11 +372,10 @@ function waitForever(): Promise<never> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const out = { code: 0 };
-  const program = buildProgram(out);
+  const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return out.code;
+    return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;

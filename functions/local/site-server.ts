@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { SITE_PREFIX } from '../lib/lake/layout.ts';
 import type { PushNetworks } from '../lib/push/networks.ts';
-import { handlePush, MAX_PUSH_BYTES } from '../lib/push/service.ts';
+import { MAX_PUSH_BYTES, PUSH_PATH } from '../lib/push/constants.ts';
+import { handlePush } from '../lib/push/service.ts';
 import type { StageContext } from '../lib/stages/context.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../lib/ports/object-store.ts';
 
@@ -40,7 +41,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const PUSH_PATH = '/api/v1/noise';
+export { PUSH_PATH };
 
 export interface ServeOptions {
   port?: number;

@@ -5,13 +5,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { BUCKET_ENV, type BucketRole } from '../../functions/handlers/shared/buckets.ts';
 import { ARCHITECTURE, BUNDLING, handlerEntry, RUNTIME } from '../bundling.ts';
 import { REPO_ROOT } from '../catalog.ts';
 import type { FunctionSettings } from '../config.ts';
 import { bucketGrants, type LakeAccess } from '../lake-access.ts';
+import { acknowledgeFindings } from '../nag.ts';
 
 /**
  * One deployed function: functions/handlers/<name>/handler.ts bundled by esbuild, nodejs22.x on
@@ -113,19 +113,23 @@ export class ObservatoryFunction extends Construct {
       },
     });
 
-    NagSuppressions.addResourceSuppressions(
+    const patterns = grants.flatMap((g) => [...g.objects.read, ...g.objects.write, ...g.objects.delete].filter((p) => p.endsWith('*')));
+    acknowledgeFindings(
       this.role,
+      'AwsSolutions-IAM5',
       [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: `Prefix-scoped object access for ${props.name}: ${props.accessReason}. Each "<prefix>*" covers the objects under one lake prefix (${grants
-            .flatMap((g) => [...g.objects.read, ...g.objects.write].map((p) => `${g.bucket}:${p}`))
-            .filter((x, i, a) => a.indexOf(x) === i)
-            .join(', ')}); the log-group ARN ends in :* to cover its streams.`,
-          appliesTo: [{ regex: '/^Resource::(.*\\/\\*|.*\\/[^/]*\\*|.*:log-group:.*:\\*|<.*LogsLogGroup.*\\.Arn>:\\*)$/g' }],
-        },
+        ...[...new Set(patterns)].map((p) => new RegExp(`^Resource::<.*>/${escapeRegExp(p)}$`)),
+        // the log group ARN ends in :* to cover its streams
+        /^Resource::<.*Logs.*\.Arn>$/,
       ],
-      true,
+      `Prefix-scoped object access for ${props.name}: ${props.accessReason}. Each "<prefix>*" covers the objects under one lake prefix (${grants
+        .flatMap((g) => [...g.objects.read, ...g.objects.write].map((p) => `${g.bucket}:${p}`))
+        .filter((x, i, a) => a.indexOf(x) === i)
+        .join(', ')}).`,
     );
   }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

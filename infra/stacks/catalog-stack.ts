@@ -4,11 +4,11 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { dedupQueries, glueTableInput, sqlFileQueries } from '../catalog.ts';
 import type { ObservatoryConfig } from '../config.ts';
+import { acknowledgeFindings } from '../nag.ts';
 
 // SQL over the lake: a Glue database with one table per declared dataset (partition projection on dt,
 // so no crawler and no MSCK REPAIR), an Athena workgroup that enforces its settings, the project's
@@ -92,19 +92,17 @@ export class CatalogStack extends Stack {
       managedPolicies: [this.researcherPolicy],
       maxSessionDuration: Duration.hours(4),
     });
-    NagSuppressions.addResourceSuppressions(this.researcherPolicy, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason:
-          'Wildcards are scoped: objects under each declared dataset prefix (curated/<dataset>/*, quarantine/*) of the lake bucket, query results under the workgroup prefix, the tables of this one Glue database; athena:ListWorkGroups and ListDataCatalogs have no resource-level permissions (the console needs them).',
-        appliesTo: [
-          { regex: '/^Resource::.*\\/(curated\\/[a-z_]+|quarantine)\\/\\*$/g' },
-          { regex: `/^Resource::.*\\/${this.workGroupName}\\/\\*$/g` },
-          { regex: `/^Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table\\/${this.databaseName}\\/\\*$/g` },
-          'Resource::*',
-        ],
-      },
-    ]);
+    acknowledgeFindings(
+      this.researcherPolicy,
+      'AwsSolutions-IAM5',
+      [
+        /^Resource::<.*>\/(curated\/[a-z_]+|quarantine)\/\*$/,
+        new RegExp(`^Resource::<.*>\\/${this.workGroupName}\\/\\*$`),
+        new RegExp(`^Resource::arn:<AWS::Partition>:glue:${this.region}:<AWS::AccountId>:table\\/${this.databaseName}\\/\\*$`),
+        /^Resource::\*$/,
+      ],
+      'Scoped wildcards: the objects under each declared dataset prefix of the lake bucket (curated/<dataset>/*, quarantine/*), the query results under the workgroup prefix, the tables of this one Glue database; athena:ListWorkGroups and ListDataCatalogs have no resource-level permissions (the console needs them).',
+    );
 
     new CfnOutput(this, 'GlueDatabase', { value: this.databaseName });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.workGroupName });

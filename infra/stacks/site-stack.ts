@@ -3,10 +3,10 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { ObservatoryConfig } from '../config.ts';
 import { SecureBucket } from '../constructs/secure-bucket.ts';
+import { acknowledge } from '../nag.ts';
 
 // The public site: a private bucket (the publish-site stage writes it) behind CloudFront with origin
 // access control; security headers on every response; short TTLs on /data/* (rewritten after every
@@ -127,7 +127,7 @@ export class SiteStack extends Stack {
         },
       );
     }
-    NagSuppressions.addResourceSuppressions(this.distribution, suppressions);
+    acknowledge(this.distribution, ...suppressions);
 
     new CfnOutput(this, 'SiteUrl', { value: `https://${config.site.domainName ?? this.distribution.distributionDomainName}/` });
     new CfnOutput(this, 'SiteBucketName', { value: this.siteBucket.bucketName });

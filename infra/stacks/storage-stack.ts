@@ -1,12 +1,12 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { INCOMING_PREFIX } from '../../functions/handlers/shared/buckets.ts';
 import { RAW_PREFIX } from '../../functions/lib/lake/layout.ts';
 import type { ObservatoryConfig } from '../config.ts';
 import { SecureBucket } from '../constructs/secure-bucket.ts';
+import { acknowledge } from '../nag.ts';
 
 // The buckets: raw (bytes as received, versioned, tiered to archive), the lake (curated/, quarantine/,
 // staging/, state/, models/), Athena query results, and the access logs of all of them.
@@ -44,9 +44,7 @@ export class StorageStack extends Stack {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(s.accessLogsExpireDays) }],
     }).bucket;
-    NagSuppressions.addResourceSuppressions(this.accessLogsBucket, [
-      { id: 'AwsSolutions-S1', reason: 'This is the access-log bucket: logging its own accesses into itself would loop.' },
-    ]);
+    acknowledge(this.accessLogsBucket, { id: 'AwsSolutions-S1', reason: 'This is the access-log bucket: logging its own accesses into itself would loop.' });
     const logsTo = (prefix: string) => ({ bucket: this.accessLogsBucket, prefix: `s3/${prefix}/` });
 
     this.rawBucket = new SecureBucket(this, 'Raw', {

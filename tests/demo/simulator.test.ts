@@ -93,14 +93,18 @@ describe('the network', () => {
 
   it('every entity carries its sensor location, the demo data provider and a demo id', () => {
     const bySensor = new Map(plan.sensors.map((s) => [s.sensorId, s]));
-    for (const e of entities) {
+    const wrong = entities.filter((e) => {
       const s = bySensor.get(e.sensor);
-      expect(s, e.sensor).toBeDefined();
-      expect([e.lon, e.lat]).toEqual([s!.lon, s!.lat]);
-      expect(e.dataProvider).toBe('DEMO — simulated by grand-paris-observatory');
-      expect(e.noiseSource).toBe(s!.noiseSource);
-      expect(e.id.startsWith(`urn:ngsi-ld:NoiseLevelObserved:${s!.key}-`)).toBe(true);
-    }
+      return (
+        !s ||
+        e.lon !== s.lon ||
+        e.lat !== s.lat ||
+        e.dataProvider !== 'DEMO — simulated by grand-paris-observatory' ||
+        e.noiseSource !== s.noiseSource ||
+        !e.id.startsWith(`urn:ngsi-ld:NoiseLevelObserved:${s.key}-`)
+      );
+    });
+    expect(wrong.slice(0, 3)).toEqual([]);
     expect(files.every((f) => f.name.startsWith('demo-'))).toBe(true);
     expect(DEMO_NOTICE).toMatch(/simulated/i);
     expect(DEMO_NOTICE).toMatch(/not measurements/);
@@ -265,7 +269,8 @@ describe('faults and malformed payloads', () => {
   });
 
   it('faulty sensors: a stuck value for 36 hours, spikes above 150 dB(A), negative values', () => {
-    const of = (kind: string) => entities.filter((e) => e.sensor === faultOf(kind).sensorId && e.type === 'NoiseLevelObserved').sort((a, b) => a.id.localeCompare(b.id));
+    // one entity per id (the duplicate batch repeats some), in time order
+    const of = (kind: string) => [...new Map(entities.filter((e) => e.sensor === faultOf(kind).sensorId).map((e) => [e.id, e])).values()].sort((a, b) => a.id.localeCompare(b.id));
     const stuck = of('stuck-value').map((e) => e.laeq);
     let run = 1;
     let longest = 1;
@@ -273,7 +278,8 @@ describe('faults and malformed payloads', () => {
     expect(longest).toBe(36 * 4);
     expect(of('spikes').filter((e) => e.laeq > 150).length).toBeGreaterThanOrEqual(5);
     expect(of('negative-values').filter((e) => e.laeq < 0).length).toBeGreaterThanOrEqual(5);
-    expect(entities.filter((e) => e.laeq > 150 || e.laeq < 0).length).toBe(of('spikes').filter((e) => e.laeq > 150).length + of('negative-values').filter((e) => e.laeq < 0).length);
+    const outOfRange = new Set(entities.filter((e) => e.laeq > 150 || e.laeq < 0).map((e) => e.sensor));
+    expect(outOfRange).toEqual(new Set([faultOf('spikes').sensorId, faultOf('negative-values').sensorId]));
   });
 
   it('offline sensors leave gaps of hours', () => {

@@ -273,6 +273,18 @@ describe('parseFiware()', () => {
     expect(Object.prototype).not.toHaveProperty('type');
   });
 
+  it('parseFiware() ignores attributes inherited from a polluted Object.prototype', () => {
+    const polluted = Object.prototype as Record<string, unknown>;
+    polluted.refDevice = 'urn:evil';
+    polluted.LAmax = 99;
+    try {
+      expect(one(keyValues()).observations[0]).toMatchObject({ sensorId: 'loc:2.35222,48.85661', lamax: null });
+    } finally {
+      delete polluted.refDevice;
+      delete polluted.LAmax;
+    }
+  });
+
   it('parseFiware() reads input behind a UTF-8 BOM', () => {
     expect(parseFiware(`\uFEFF${fixture('NoiseLevelObserved.example.json')}`).observations[0]).toMatchObject(VITORIA);
   });

@@ -8,6 +8,8 @@ import { S3_ENDPOINT_ENV, startSwift, swiftInstalled } from './swift.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     s3Endpoint: string;
+    /** the server is this run's own and is deleted at teardown: tests need not empty their buckets */
+    s3Ephemeral: boolean;
   }
 }
 
@@ -15,6 +17,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const external = process.env[S3_ENDPOINT_ENV];
   if (external) {
     project.provide('s3Endpoint', external);
+    project.provide('s3Ephemeral', false);
     return undefined;
   }
   if (!swiftInstalled()) {
@@ -28,6 +31,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const swift = await startSwift();
   process.env[S3_ENDPOINT_ENV] = swift.endpoint;
   project.provide('s3Endpoint', swift.endpoint);
+  project.provide('s3Ephemeral', true);
   if (process.env.OBSERVATORY_TEST_VERBOSE) console.log(`swift up at ${swift.endpoint} in ${Date.now() - started} ms (${swift.dir})`);
   return async () => {
     await swift.stop();

@@ -88,9 +88,10 @@ export function objectStoreContract(
       await subject?.cleanup();
     });
 
-    it('put() then get() returns the same bytes, 0x00 and all', async () => {
+    it('put() then get() and getStream() return the same bytes, 0x00 and all', async () => {
       await store.put('roundtrip/binary.bin', BINARY);
       expect(Buffer.compare(await store.get('roundtrip/binary.bin'), BINARY)).toBe(0);
+      expect(Buffer.compare(await drain(await store.getStream('roundtrip/binary.bin')), BINARY)).toBe(0);
       await store.put('roundtrip/text.txt', 'Bruit à Paris — Lden 62 dB\n');
       expect((await store.get('roundtrip/text.txt')).toString('utf8')).toBe('Bruit à Paris — Lden 62 dB\n');
     });
@@ -246,15 +247,16 @@ export function objectStoreContract(
       );
     }
 
-    it('lists 1500 keys across the default 1000-key page, in order, each once', async () => {
-      const keys = Array.from({ length: 1500 }, (_, i) => `many/${String(i).padStart(4, '0')}.csv`);
+    // 1001 keys are enough to cross the default 1000-key page; on Swift each PUT costs ~15 ms of CPU
+    it('lists 1001 keys across the default 1000-key page, in order, each once', async () => {
+      const keys = Array.from({ length: 1001 }, (_, i) => `many/${String(i).padStart(4, '0')}.csv`);
       await inBatches(keys, 32, (k) => store.put(k, 'x'));
       const { keys: listed, pages } = await collect(store, 'many/');
-      expect(pages).toEqual([1000, 500]);
+      expect(pages).toEqual([1000, 1]);
       expect(listed).toEqual(keys);
       const all: ObjectInfo[] = [];
-      for await (const o of listAll(store, 'many/', 700)) all.push(o);
-      expect(new Set(all.map((o) => o.key)).size).toBe(1500);
+      for await (const o of listAll(store, 'many/', 400)) all.push(o);
+      expect(all.map((o) => o.key)).toEqual(keys);
     });
   });
 }

@@ -41,7 +41,10 @@ import {
 export type ConditionalPutMode = 'auto' | 'native' | 'emulated';
 
 export interface S3ObjectStoreOptions {
-  /** a configured client; when absent one is built from the options below with createS3Client() */
+  /**
+   * a configured client; when absent one is built with createS3Client() from endpoint, region,
+   * credentials, forcePathStyle, maxAttempts and retryBaseDelayMs, which a given client ignores
+   */
   readonly client?: S3Client;
   readonly bucket: string;
   /** keys are stored under `prefix/`; leading and trailing slashes are ignored */
@@ -112,6 +115,8 @@ export function createS3Client(options: Omit<S3ObjectStoreOptions, 'client' | 'b
     responseChecksumValidation: custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     maxAttempts,
     retryStrategy: new BackoffRetryStrategy(maxAttempts, options.retryBaseDelayMs ?? 100),
+    // without timeouts a stalled server hangs the caller; a timeout is retried like any network error
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
   });
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -283,7 +288,12 @@ export class S3ObjectStore implements ObjectStore {
         Metadata: lower(options?.metadata),
       },
     });
-    await this.send('multipart upload', key, () => upload.done());
+    try {
+      await this.send('multipart upload', key, () => upload.done());
+    } catch (e) {
+      body.destroy();
+      throw e;
+    }
     await this.recordChecksum(key, size, hash.digest('hex'), options);
     return this.headAfterWrite(key);
   }

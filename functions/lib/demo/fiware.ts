@@ -1,3 +1,4 @@
+import type { ByteWriter } from './bytes.ts';
 import type { DemoSensor, Encoding } from './network.ts';
 
 // FIWARE Smart Data Models NoiseLevelObserved entities, in the five encodings of the model's examples
@@ -147,9 +148,16 @@ function build(f: Fields, encoding: Encoding): Record<string, unknown> {
 // filled per reading. Same bytes as JSON.stringify(encodeEntity(…)), several times faster.
 const HOLE = /"@@hole:(\w+)@@"/;
 const HOLES: Values = { id: '@@hole:id@@', type: '@@hole:type@@', from: '@@hole:from@@', to: '@@hole:to@@', laeq: '@@hole:laeq@@', lamax: '@@hole:lamax@@', las: '@@hole:las@@' };
-const templates = new WeakMap<DemoSensor, Map<Encoding, string[]>>();
+interface Template {
+  /** [text, hole, text, hole, …, text] as split() with a capture group returns it */
+  readonly parts: readonly string[];
+  /** the text parts as UTF-8 bytes (index i holds parts[2i]) */
+  readonly bytes: readonly Buffer[];
+}
 
-function template(sensor: DemoSensor, encoding: Encoding): string[] {
+const templates = new WeakMap<DemoSensor, Map<Encoding, Template>>();
+
+function template(sensor: DemoSensor, encoding: Encoding): Template {
   let bySensor = templates.get(sensor);
   if (!bySensor) {
     bySensor = new Map();
@@ -157,22 +165,31 @@ function template(sensor: DemoSensor, encoding: Encoding): string[] {
   }
   let t = bySensor.get(encoding);
   if (!t) {
-    // split() with a capture group alternates text and hole names: [text, name, text, name, …, text]
-    t = JSON.stringify(build(fields(sensor, HOLES), encoding)).split(new RegExp(HOLE.source, 'g'));
+    const parts = JSON.stringify(build(fields(sensor, HOLES), encoding)).split(new RegExp(HOLE.source, 'g'));
+    t = { parts, bytes: parts.filter((_, i) => i % 2 === 0).map((p) => Buffer.from(p, 'utf8')) };
     bySensor.set(encoding, t);
   }
   return t;
 }
 
+const holeText = (value: string | number) => (typeof value === 'number' ? String(value) : JSON.stringify(value));
+
 /** the entity as JSON text: JSON.stringify(encodeEntity(r, encoding)) */
 export function entityJson(r: EntityReading, encoding: Encoding): string {
-  const t = template(r.sensor, encoding);
+  const { parts } = template(r.sensor, encoding);
   const v = values(r);
-  let out = t[0]!;
-  for (let i = 1; i < t.length; i += 2) {
-    const name = t[i] as keyof Values;
-    const value = v[name];
-    out += (typeof value === 'number' ? String(value) : JSON.stringify(value)) + t[i + 1]!;
-  }
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) out += holeText(v[parts[i] as keyof Values]) + parts[i + 1]!;
   return out;
+}
+
+/** the same bytes as entityJson(), written straight into `w` */
+export function writeEntity(w: ByteWriter, r: EntityReading, encoding: Encoding): void {
+  const { parts, bytes } = template(r.sensor, encoding);
+  const v = values(r);
+  w.bytes(bytes[0]!);
+  for (let i = 1; i < parts.length; i += 2) {
+    w.text(holeText(v[parts[i] as keyof Values]));
+    w.bytes(bytes[(i + 1) / 2]!);
+  }
 }

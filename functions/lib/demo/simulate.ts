@@ -1,6 +1,7 @@
 import { naiveLocal, utcIso, type Slot } from './grid.ts';
 import { simulateSeries, type Series } from './acoustics.ts';
-import { entityJson, type EntityReading } from './fiware.ts';
+import { ByteWriter } from './bytes.ts';
+import { writeEntity, type EntityReading } from './fiware.ts';
 import type { DemoSensor, Encoding } from './network.ts';
 import { demoPlan, isLate, isOnline, type CsvFormat, type DemoOptions, type DemoPlan, type FileSpec } from './plan.ts';
 import { stream, uniform } from './prng.ts';
@@ -118,7 +119,26 @@ function reading(r: Renderer, sensor: DemoSensor, i: number): EntityReading {
   }
 }
 
-const json = (entities: readonly string[]) => Buffer.from(`[${entities.join(',')}]`, 'utf8');
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
+/** a JSON array of entities, written straight to bytes */
+class EntityArray {
+  private readonly w = new ByteWriter();
+  count = 0;
+  constructor() {
+    this.w.bytes(OPEN);
+  }
+  push(r: EntityReading, encoding: Encoding): void {
+    if (this.count++ > 0) this.w.bytes(COMMA);
+    writeEntity(this.w, r, encoding);
+  }
+  toBuffer(): Buffer {
+    this.w.bytes(CLOSE);
+    return this.w.toBuffer();
+  }
+}
 
 function range(plan: DemoPlan, start: number, end: number): string {
   return `${utcIso(plan.grid[start]!.from)} – ${utcIso(plan.grid[end - 1]!.to)}`;
@@ -165,16 +185,16 @@ export function simulateNoiseNetwork(options: DemoOptions = {}): DemoFile[] {
     if (cached) return cached;
     const [start, end] = plan.batches[b]!;
     const mode = plan.batchEncodings[b]!;
-    const entities: string[] = [];
+    const entities = new EntityArray();
     for (let i = start; i < end; i++) {
       for (const sensor of plan.fiwareSensors) {
         if (!isOnline(plan, sensor, i) || isLate(plan, sensor, i)) continue;
-        entities.push(entityJson(reading(r, sensor, i), mode === 'per-sensor' ? sensor.encoding : mode));
+        entities.push(reading(r, sensor, i), mode === 'per-sensor' ? sensor.encoding : mode);
       }
     }
-    const bytes = json(entities);
+    const bytes = entities.toBuffer();
     batchBytes.set(b, bytes);
-    batchEntities.set(b, entities.length);
+    batchEntities.set(b, entities.count);
     return bytes;
   };
 
@@ -206,31 +226,31 @@ export function simulateNoiseNetwork(options: DemoOptions = {}): DemoFile[] {
       }
       case 'corrections': {
         const c = plan.corrected!;
-        const entities: string[] = [];
+        const entities = new EntityArray();
         for (let i = c.start; i < c.end; i++) {
           const sent = reading(r, c.sensor, i);
-          entities.push(entityJson({ ...sent, laeq: sent.laeq - c.delta, lamax: sent.lamax - c.delta, las: sent.las - c.delta }, c.sensor.encoding));
+          entities.push({ ...sent, laeq: sent.laeq - c.delta, lamax: sent.lamax - c.delta, las: sent.las - c.delta }, c.sensor.encoding);
         }
         files.push({
           kind: 'noise-fiware',
           name: spec.name,
-          bytes: json(entities),
-          description: `Corrected re-send: ${entities.length} entities of ${c.sensor.sensorId}, ${range(plan, c.start, c.end)}, values ${c.delta} dB lower than first sent`,
+          bytes: entities.toBuffer(),
+          description: `Corrected re-send: ${entities.count} entities of ${c.sensor.sensorId}, ${range(plan, c.start, c.end)}, values ${c.delta} dB lower than first sent`,
         });
         break;
       }
       case 'late': {
         const late = plan.late!;
-        const entities: string[] = [];
+        const entities = new EntityArray();
         plan.grid.forEach((slot, i) => {
           if (slot.day !== late.day) return;
-          for (const sensor of late.sensors) if (isOnline(plan, sensor, i)) entities.push(entityJson(reading(r, sensor, i), sensor.encoding));
+          for (const sensor of late.sensors) if (isOnline(plan, sensor, i)) entities.push(reading(r, sensor, i), sensor.encoding);
         });
         files.push({
           kind: 'noise-fiware',
           name: spec.name,
-          bytes: json(entities),
-          description: `Late data: ${entities.length} entities of ${late.sensors.length} sensors for the local day ${late.date}, held back by their gateway and sent last`,
+          bytes: entities.toBuffer(),
+          description: `Late data: ${entities.count} entities of ${late.sensors.length} sensors for the local day ${late.date}, held back by their gateway and sent last`,
         });
         break;
       }

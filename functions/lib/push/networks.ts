@@ -20,7 +20,7 @@ export function parsePushNetworks(json: string, where: string): PushNetworks {
   try {
     value = JSON.parse(json);
   } catch (e) {
-    throw new Error(`${where}: not JSON (${(e as Error).message})`);
+    throw new Error(`${where}: not JSON (${(e as Error).message})`, { cause: e });
   }
   const r = pushNetworksSchema.safeParse(value);
   if (!r.success) {

@@ -6,8 +6,9 @@ import { networkForKey, type PushNetworks } from './networks.ts';
 // on AWS, node:http locally): authenticate, check size and content type, ingest, and tell the sender
 // how many records were accepted and why the others were rejected.
 
-export const MAX_PUSH_BYTES = 1024 * 1024;
-export const PUSH_CONTENT_TYPES = ['application/json', 'application/ld+json', 'application/geo+json'] as const;
+import { MAX_PUSH_BYTES, PUSH_CONTENT_TYPES } from './constants.ts';
+
+export { MAX_PUSH_BYTES, PUSH_CONTENT_TYPES, PUSH_PATH } from './constants.ts';
 
 export interface PushRequest {
   readonly method: string;

@@ -17,6 +17,7 @@ import { datasetFileKey, rawKey, rawSha } from '../lake/layout.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { StageContext } from './context.ts';
 import { writeDataset } from '../lake/write.ts';
+import { NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
 import { stageSensorSightings, type SensorSighting } from './sensors.ts';
 
 // The noise ingest stage: raw bytes in, curated readings and quarantined records out.
@@ -27,12 +28,7 @@ import { stageSensorSightings, type SensorSighting } from './sensors.ts';
 //    to quarantine/dt=…/<kind>-<sha>.parquet — both named after the raw file, so re-ingesting rewrites
 //    the same files with the same rows and changes nothing.
 
-export const NOISE_SOURCE_FORMATS = {
-  'noise-fiware': { extension: '.json', contentType: 'application/json' },
-  'noise-csv': { extension: '.csv', contentType: 'text/csv' },
-} as const;
-
-export type NoiseSourceKind = keyof typeof NOISE_SOURCE_FORMATS;
+export { isNoiseSourceKind, NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
 
 export interface NoiseCsvOptions {
   readonly sensorId: string;
@@ -70,10 +66,6 @@ export interface IngestSummary {
   readonly days: string[];
   /** the first few rejections, for the command line */
   readonly rejections: RecordRejection[];
-}
-
-export function isNoiseSourceKind(kind: string): kind is NoiseSourceKind {
-  return kind in NOISE_SOURCE_FORMATS;
 }
 
 function parse(input: IngestInput): ParseResult {

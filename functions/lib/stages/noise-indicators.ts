@@ -88,8 +88,13 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
   const settings = JSON.stringify({ algorithm: ALGORITHM_VERSION, coverageThreshold: threshold });
   const previous = await readState(ctx.store);
   const fingerprints = await readingFingerprints(ctx.store);
-  await ctx.duck.attachLake(ctx.store, [noiseReadings, sensors]);
+  await ctx.duck.attachLake(ctx.store, [sensors]);
   const sensorAttributes = await readSensorAttributes(ctx.duck);
+  let readingsAttached = false;
+  const attachReadings = async () => {
+    if (!readingsAttached) await ctx.duck.attachLake(ctx.store, [noiseReadings]);
+    readingsAttached = true;
+  };
 
   const fullReason = options.full
     ? 'full option'
@@ -108,6 +113,7 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
     const ids = new Set([...Object.keys(previous.sensors), ...Object.keys(sensorAttributes)]);
     const moved = [...ids].filter((id) => previous.sensors[id] !== sensorAttributes[id]);
     if (moved.length) {
+      await attachReadings();
       const dts = await dtsOfSensors(ctx.duck, moved);
       ctx.logger.info(`noise-indicators: ${moved.length} sensor(s) changed commune or noise source; recomputing their ${dts.length} day(s)`);
       for (const dt of dts) changed.add(dt);
@@ -121,6 +127,7 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
   let readings = 0;
   let deleted = 0;
   if (years.length) {
+    await attachReadings();
     const computed = await computeIndicators(ctx.duck, { years, dts, threshold, loadAll: fullReason !== null });
     readings = computed.readings;
     try {

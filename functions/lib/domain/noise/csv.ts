@@ -77,7 +77,7 @@ export function parseNoiseCsv(text: string, options: NoiseCsvOptions): ParseResu
   const rejections: RecordRejection[] = [];
   for (let i = headerIndex + 1; i < lines.length; i++) {
     const line = lines[i] as string;
-    if (line.length === 0 || line.trim() === '') continue;
+    if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === '')) continue;
     const read = readRow(line, i + 1, separator, columns, clock);
     if (read === undefined) continue;
     if (read instanceof Problem) rejections.push({ record: String(i + 1), ...read, recordText: truncateRecord(line) });
@@ -108,7 +108,7 @@ function linesOf(text: string): string[] {
     throw new UnreadableInputError('binary data, not a CSV text file', 'UTF-8 text (a CSV file)', `a NUL byte at character ${nul}`);
   }
   if (body.trim() === '') throw new UnreadableInputError('empty CSV file', EXPECTED_HEADER, 'an empty file');
-  return body.split(/\r\n|\n|\r/);
+  return body.includes('\r') ? body.split(/\r\n|\n|\r/) : body.split('\n');
 }
 
 /** the separator that splits the header into the most fields; on a tie tab, then `;`, then `,` */
@@ -263,6 +263,9 @@ function observation(r: Reading, intervalMs: number, options: NoiseCsvOptions): 
 class LocalClock {
   /** UTC ms of local `YYYY-MM-DDTHH:00` by a numeric key of that hour, or NaN when the offset changes within it */
   private readonly hours = new Map<number, number>();
+  // consecutive rows mostly share their hour
+  private lastKey = -1;
+  private lastStart = NaN;
 
   constructor(private readonly tz: string) {}
 
@@ -311,6 +314,7 @@ class LocalClock {
 
   private hourStart(year: number, month: number, day: number, hour: number): number {
     const key = ((year * 13 + month) * 32 + day) * 24 + hour;
+    if (key === this.lastKey) return this.lastStart;
     let start = this.hours.get(key);
     if (start === undefined) {
       start = this.resolve(year, month, day, hour, 0, 0, 0);
@@ -318,6 +322,8 @@ class LocalClock {
       if (end - start !== HOUR_MS - 1) start = NaN;
       this.hours.set(key, start);
     }
+    this.lastKey = key;
+    this.lastStart = start;
     return start;
   }
 

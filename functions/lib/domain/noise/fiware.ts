@@ -58,7 +58,7 @@ function parseJson(body: string): unknown {
 
 interface Batch {
   readonly entities: readonly unknown[];
-  /** start, end of each entity's text in the input: the record as received, 5× cheaper than JSON.stringify */
+  /** start, end of each entity's text in the input: the record as received, and several times cheaper than JSON.stringify */
   readonly bounds: readonly number[];
 }
 
@@ -69,15 +69,17 @@ function entitiesOf(json: unknown, body: string): Batch {
     const found = `a JSON ${json === null ? 'null' : typeof json}`;
     throw new UnreadableInputError('JSON input is neither an object nor an array', EXPECTED_INPUT, found);
   }
-  if (json.type === 'FeatureCollection') {
-    if (!Array.isArray(json.features)) {
-      throw new UnreadableInputError('FeatureCollection without a features array', 'a "features" array', clip(show(json.features)));
+  if (own(json, 'type') === 'FeatureCollection') {
+    const features = own(json, 'features');
+    if (!Array.isArray(features)) {
+      throw new UnreadableInputError('FeatureCollection without a features array', 'a "features" array', clip(show(features)));
     }
-    return batch(json.features, elementBounds(body, memberStart(body, start, 'features')));
+    return batch(features, elementBounds(body, memberStart(body, start, 'features')));
   }
   // an NGSI-v2 or NGSI-LD subscription notification carries the entities in `data`
-  if (Object.hasOwn(json, 'subscriptionId') && Array.isArray(json.data)) {
-    return batch(json.data, elementBounds(body, memberStart(body, start, 'data')));
+  const data = own(json, 'data');
+  if (Object.hasOwn(json, 'subscriptionId') && Array.isArray(data)) {
+    return batch(data, elementBounds(body, memberStart(body, start, 'data')));
   }
   return batch([json], [start, skipValue(body, start)]);
 }
@@ -90,15 +92,15 @@ function readEntity(entity: unknown, index: number, recordText: string): NoiseOb
   if (!isObject(entity)) {
     return new Problem('type', 'a JSON object (a NoiseLevelObserved entity)', clip(show(entity)), 'entity is not an object');
   }
-  const feature = entity.type === 'Feature';
-  const attributes = feature ? entity.properties : entity;
+  const feature = own(entity, 'type') === 'Feature';
+  const attributes = feature ? own(entity, 'properties') : entity;
   if (!isObject(attributes)) {
     return new Problem('properties', 'an object holding the entity', clip(show(attributes)), 'GeoJSON Feature without properties');
   }
   const type = readType(attributes);
   if (type) return type;
   const locationField = feature && !Object.hasOwn(attributes, 'location') ? 'geometry' : 'location';
-  const point = readPoint(locationField === 'geometry' ? unwrap(entity.geometry) : attribute(attributes, 'location'), locationField);
+  const point = readPoint(locationField === 'geometry' ? unwrap(own(entity, 'geometry')) : attribute(attributes, 'location'), locationField);
   if (point instanceof Problem) return point;
   const period = readPeriod(attributes);
   if (period instanceof Problem) return period;
@@ -133,7 +135,7 @@ function readEntity(entity: unknown, index: number, recordText: string): NoiseOb
 }
 
 function readType(attributes: Attributes): Problem | undefined {
-  const type = attributes.type;
+  const type = own(attributes, 'type');
   // NGSI-LD may give the expanded type URI instead of the short name
   if (typeof type === 'string' && (type === ENTITY_TYPE || type.endsWith(`/${ENTITY_TYPE}`))) return undefined;
   const reason = type === undefined ? 'entity has no type' : `entity type is not ${ENTITY_TYPE}`;
@@ -143,10 +145,10 @@ function readType(attributes: Attributes): Problem | undefined {
 function readPoint(location: unknown, field: string): [number, number] | Problem {
   const expected = 'a GeoJSON Point {"type":"Point","coordinates":[lon, lat]}';
   if (location === undefined || location === null) return new Problem(field, expected, 'nothing', `${field} is missing`);
-  if (!isObject(location) || location.type !== 'Point') {
+  if (!isObject(location) || own(location, 'type') !== 'Point') {
     return new Problem(field, expected, clip(show(location)), `${field} is not a GeoJSON Point`);
   }
-  const c = location.coordinates;
+  const c = own(location, 'coordinates');
   if (!Array.isArray(c) || c.length < 2 || !isFiniteNumber(c[0]) || !isFiniteNumber(c[1])) {
     return new Problem(field, 'coordinates [lon, lat] as two numbers', clip(show(c)), `${field} coordinates are not [lon, lat] numbers`);
   }
@@ -316,17 +318,23 @@ function readNoiseSource(attributes: Attributes): string | Problem {
   return new Problem('noiseSource', `one of ${NOISE_SOURCES.join(', ')}`, clip(show(value)), 'noiseSource is not a known noise source');
 }
 
-/** an own attribute of the entity (never one inherited through `__proto__`), unwrapped */
+/** an own attribute of the entity, unwrapped */
 function attribute(attributes: Attributes, name: string): unknown {
-  return Object.hasOwn(attributes, name) ? unwrap(attributes[name]) : undefined;
+  return unwrap(own(attributes, name));
+}
+
+/** a property of the object itself, never one inherited from a (possibly polluted) prototype */
+function own(object: Attributes, key: string): unknown {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
 /** the plain value of a normalized attribute (v2 `value`, LD Property `value`, LD Relationship `object`, JSON-LD `@value`) */
 function unwrap(value: unknown): unknown {
   if (!isObject(value)) return value;
   let inner: unknown = value;
-  if (typeof value.type === 'string') {
-    if (value.type === 'Relationship' && Object.hasOwn(value, 'object')) inner = value.object;
+  const type = own(value, 'type');
+  if (typeof type === 'string') {
+    if (type === 'Relationship' && Object.hasOwn(value, 'object')) inner = value.object;
     else if (Object.hasOwn(value, 'value')) inner = value.value;
   }
   return isObject(inner) && Object.hasOwn(inner, '@value') ? inner['@value'] : inner;

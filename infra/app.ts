@@ -1,0 +1,30 @@
+import { App } from 'aws-cdk-lib';
+import { ConfigError, loadConfig } from './config.ts';
+import { buildObservatory } from './observatory.ts';
+
+// cdk.json's "app": `npx cdk synth -c env=dev` (or prod); `-c config='{"monitoring":{"alarmEmail":"…"}}'`
+// overrides fields of infra/config/<env>.json.
+
+function contextOverrides(app: App): Record<string, unknown> {
+  const raw: unknown = app.node.tryGetContext('config');
+  if (raw === undefined) return {};
+  if (typeof raw === 'object' && raw !== null) return raw as Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(String(raw));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new ConfigError(`-c config=… must be a JSON object of configuration fields: ${(e as Error).message}`);
+  }
+}
+
+const app = new App();
+try {
+  const config = loadConfig(String(app.node.tryGetContext('env') ?? 'dev'), contextOverrides(app));
+  buildObservatory(app, config);
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(e.message);
+  process.exit(1);
+}
+app.synth();

@@ -1,0 +1,194 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { INCOMING_PREFIX } from '../../functions/handlers/shared/buckets.ts';
+import { STAGES, type StageEntry } from '../../functions/lib/stages/list.ts';
+import { functionSettingsOf, type ObservatoryConfig } from '../config.ts';
+import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
+import { IngestApi } from '../constructs/ingest-api.ts';
+import { Monitoring } from '../constructs/monitoring.ts';
+import { ObservatoryFunction } from '../constructs/observatory-function.ts';
+import { PipelineStateMachine, type PipelineInput } from '../constructs/pipeline-state-machine.ts';
+import { EXTRA_READS, ingestAccess, stageAccess } from '../lake-access.ts';
+import { acknowledge, acknowledgeFindings } from '../nag.ts';
+
+// What runs: one function per stage of STAGES and the two ingest functions, the state machine built
+// from STAGES, the schedules (each stage's own, and the whole pipeline), the push API, the
+// incoming-file queue, dead-letter queues, alarms, and the secrets of future sources.
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: ObservatoryConfig;
+  readonly rawBucket: s3.IBucket;
+  readonly lakeBucket: s3.IBucket;
+  readonly siteBucket: s3.IBucket;
+  readonly dataKey: kms.IKey;
+  /** defaults to STAGES; tests pass a variant */
+  readonly stages?: readonly StageEntry[];
+}
+
+export class PipelineStack extends Stack {
+  readonly stageFunctions = new Map<string, ObservatoryFunction>();
+  readonly ingestPush: ObservatoryFunction;
+  readonly ingestFile: ObservatoryFunction;
+  readonly pipeline: PipelineStateMachine;
+  readonly monitoring: Monitoring;
+  readonly deadLetterQueues: sqs.Queue[] = [];
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const stages = props.stages ?? STAGES;
+    const metricsNamespace = `${config.project}/${config.envName}`;
+    const logRetentionDays = config.functions.logRetentionDays as logs.RetentionDays;
+    const layer = new DuckDbLayer(this, 'DuckDb').layer;
+    const common = {
+      layer,
+      buckets: { raw: props.rawBucket, lake: props.lakeBucket, site: props.siteBucket },
+      dataKey: props.dataKey,
+      logRetentionDays,
+      metricsNamespace,
+    };
+    this.monitoring = new Monitoring(this, 'Monitoring', { email: config.monitoring.alarmEmail, retain: config.retainData });
+
+    for (const stage of stages) {
+      const fn = new ObservatoryFunction(this, `Stage-${stage.name}`, {
+        ...common,
+        name: stage.name,
+        description: `Stage ${stage.name}: ${stage.description}`.slice(0, 256),
+        settings: functionSettingsOf(config, stage.name),
+        access: stageAccess(stage),
+        accessReason: `inputs ${stage.inputs.join(', ') || 'none'}, outputs ${stage.outputs.join(', ')}, its state file${EXTRA_READS[stage.name] ? `; ${EXTRA_READS[stage.name]!.why}` : ''}`,
+      });
+      this.stageFunctions.set(stage.name, fn);
+      this.monitoring.functionErrors(stage.name, fn.function);
+    }
+
+    // the pipeline, and its schedules
+    this.pipeline = new PipelineStateMachine(this, 'Pipeline', {
+      stages,
+      functionOf: (s) => this.stageFunctions.get(s.name)!.function,
+      timeoutOf: (s) => Duration.seconds(functionSettingsOf(config, s.name).timeoutSeconds),
+      timeout: Duration.minutes(config.pipeline.timeoutMinutes),
+      logRetentionDays,
+    });
+    const stateMachine = this.pipeline.stateMachine;
+    this.monitoring.executions('pipeline', stateMachine.metricFailed(), stateMachine.metricTimedOut());
+
+    const schedulerDlq = this.deadLetterQueue('SchedulerDeadLetters', 'scheduler');
+    const schedule = (id: string, expression: string, input: PipelineInput, description: string) =>
+      new scheduler.Schedule(this, id, {
+        description,
+        schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(config.pipeline.timezone)),
+        enabled: config.pipeline.schedulesEnabled,
+        target: new schedulerTargets.StepFunctionsStartExecution(stateMachine, {
+          input: scheduler.ScheduleTargetInput.fromObject(input),
+          deadLetterQueue: schedulerDlq,
+          retryAttempts: 3,
+          maxEventAge: Duration.hours(1),
+        }),
+      });
+    schedule('PipelineSchedule', config.pipeline.schedule, { trigger: 'schedule:pipeline' }, 'Runs every stage, in order');
+    for (const stage of stages) {
+      if (!stage.schedule) continue;
+      schedule(`Schedule-${stage.name}`, stage.schedule, { startAt: stage.name, trigger: `schedule:${stage.name}` }, `Runs ${stage.name} and every stage after it`);
+    }
+    this.monitoring.deadLetters('scheduler', schedulerDlq, 'start the missed execution by hand: aws stepfunctions start-execution');
+
+    // push ingestion
+    this.ingestPush = new ObservatoryFunction(this, 'IngestPush', {
+      ...common,
+      name: 'ingest-push',
+      description: 'Sensor networks push FIWARE readings: raw bytes, curated readings, quarantine',
+      settings: functionSettingsOf(config, 'ingest-push'),
+      access: ingestAccess({ incoming: false }),
+      accessReason: 'the noise ingest writes raw/, curated/noise_readings/, quarantine/ and staging/sensor-sightings/, and rereads what it wrote',
+      environment: { MAX_PUSH_BYTES: String(config.ingest.maxPushBytes) },
+    });
+    const api = new IngestApi(this, 'PushApi', { config, handler: this.ingestPush.function });
+    this.ingestPush.function.addEnvironment('PUSH_NETWORKS', api.networksByKeyId);
+    this.monitoring.functionErrors('ingest-push', this.ingestPush.function);
+    this.monitoring.apiServerErrors('push', api.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }));
+
+    // files dropped under incoming/: S3 → EventBridge → SQS (redrive: DLQ) → ingest-file
+    this.ingestFile = new ObservatoryFunction(this, 'IngestFile', {
+      ...common,
+      name: 'ingest-file',
+      description: `Ingests files dropped under ${INCOMING_PREFIX}/<kind>/ in the raw bucket`,
+      settings: functionSettingsOf(config, 'ingest-file'),
+      access: ingestAccess({ incoming: true }),
+      accessReason: `the noise ingest (raw/, curated/noise_readings/, quarantine/, staging/sensor-sightings/) of the files under ${INCOMING_PREFIX}/`,
+    });
+    const fileDlq = this.deadLetterQueue('IncomingDeadLetters', 'incoming-files');
+    const fileTimeout = functionSettingsOf(config, 'ingest-file').timeoutSeconds;
+    const fileQueue = new sqs.Queue(this, 'IncomingFiles', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS advises 6 × the function timeout, so a batch being retried is not handed out twice
+      visibilityTimeout: Duration.seconds(fileTimeout * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: fileDlq, maxReceiveCount: 3 },
+    });
+    new events.Rule(this, 'IncomingFileCreated', {
+      description: `Files created under ${INCOMING_PREFIX}/ in the raw bucket`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [props.rawBucket.bucketName] }, object: { key: events.Match.prefix(`${INCOMING_PREFIX}/`) } },
+      },
+      targets: [new eventTargets.SqsQueue(fileQueue, { deadLetterQueue: fileDlq, retryAttempts: 8 })],
+    });
+    this.ingestFile.function.addEventSource(new SqsEventSource(fileQueue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 2 }));
+    this.monitoring.functionErrors('ingest-file', this.ingestFile.function);
+    this.monitoring.deadLetters(
+      'incoming-files',
+      fileDlq,
+      'aws sqs start-message-move-task --source-arn <IncomingDeadLetters ARN> (moves the messages back to the IncomingFiles queue)',
+    );
+    this.monitoring.freshness(metricsNamespace, config.monitoring.freshnessHours);
+
+    // a future source's API key: created empty-ish here, its value set by hand, never in the repository
+    const sourceKey = new secretsmanager.Secret(this, 'MeteoFranceApiKey', {
+      secretName: `${config.project}/${config.envName}/sources/meteo-france-api-key`,
+      description: 'API key of the Météo-France API portal for the weather source (placeholder until set with aws secretsmanager put-secret-value)',
+      generateSecretString: { passwordLength: 32, excludePunctuation: true },
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    acknowledge(sourceKey, {
+      id: 'AwsSolutions-SMG4',
+      reason: 'A third-party API key issued by the Météo-France portal: it is renewed there, by hand, so there is no rotation Lambda to attach.',
+    });
+
+    acknowledgeFindings(
+      stateMachine,
+      'AwsSolutions-IAM5',
+      [/^Resource::<.*Stage.*Function.*\.Arn>:\*$/, /^Resource::\*$/],
+      'Generated by CDK for the state machine role: invoking a stage function covers its versions (<function ARN>:*); X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.',
+    );
+
+    new CfnOutput(this, 'PushApiUrl', { value: `${api.api.urlForPath('/readings')}`, description: 'POST FIWARE entities here with x-api-key' });
+    new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'IncomingDeadLettersArn', { value: fileDlq.queueArn });
+    new CfnOutput(this, 'SchedulerDeadLettersArn', { value: schedulerDlq.queueArn });
+  }
+
+  private deadLetterQueue(id: string, name: string): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(queue, { id: 'AwsSolutions-SQS3', reason: `This queue is the ${name} dead-letter queue itself; a DLQ of a DLQ would only move the problem.` });
+    this.deadLetterQueues.push(queue);
+    return queue;
+  }
+}
