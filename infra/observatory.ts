@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, Tags, Validations, type Environment } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { StageEntry } from '../functions/lib/stages/list.ts';
 import { REPO_ROOT } from './catalog.ts';
 import type { ObservatoryConfig } from './config.ts';
-import { resolveFindingAcknowledgments } from './nag.ts';
+import { ObservatoryNagChecks } from './nag.ts';
 import { CatalogStack } from './stacks/catalog-stack.ts';
 import { PipelineStack } from './stacks/pipeline-stack.ts';
 import { SiteStack } from './stacks/site-stack.ts';
@@ -67,7 +66,6 @@ export function buildObservatory(app: App, config: ObservatoryConfig, options: {
     Tags.of(stack).add('project', config.project);
     Tags.of(stack).add('environment', config.envName);
   }
-  resolveFindingAcknowledgments(app);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  Validations.of(app).addPlugins(new ObservatoryNagChecks(app));
   return { storage, catalog, site, pipeline };
 }

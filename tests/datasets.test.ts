@@ -135,3 +135,27 @@ describe('the committed data dictionary', () => {
     expect(json).toEqual(dictionary(DATASETS));
   });
 });
+
+describe('validateRow() and the zod schema', () => {
+  it('accept and reject exactly the same rows, naming the same fields', async () => {
+    const { columnFailures, validateRowWithZod } = await import('../functions/lib/datasets/derive.ts');
+    const odd: unknown[] = [null, undefined, '', 'x', '2025-02-30', '2024-02-29', 0, -1, 1.5, 151, Number.NaN, Infinity, true, new Date('nope'), new Date('2025-01-01T00:00:00Z'), {}, [], '75056', 'eu', 'road', '1'];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let compared = 0;
+    let rejected = 0;
+    for (const d of DATASETS) {
+      for (let n = 0; n < 400; n++) {
+        const row: Record<string, unknown> = sampleRow(d);
+        for (const c of d.columns) if (random() < 0.15) row[c.name] = odd[Math.floor(random() * odd.length)];
+        const fast = columnFailures(d, row).map((f) => f.field);
+        expect(fast.sort(), JSON.stringify(row)).toEqual(validateRowWithZod(d, row).sort());
+        if (fast.length) rejected++;
+        compared++;
+      }
+    }
+    expect(compared).toBe(DATASETS.length * 400);
+    expect(rejected).toBeGreaterThan(compared / 4);
+    expect(rejected).toBeLessThan(compared);
+  });
+});

@@ -62,7 +62,8 @@ export class IngestApi extends Construct {
       restApi: this.api,
       requestValidatorName: 'json-body',
       validateRequestBody: true,
-      validateRequestParameters: false,
+      // no parameter is required: nothing to refuse, but unknown required ones would be
+      validateRequestParameters: true,
     });
     const readings = this.api.root.addResource('readings');
     const method = readings.addMethod('POST', new apigw.LambdaIntegration(props.handler, { proxy: true }), {
@@ -73,7 +74,9 @@ export class IngestApi extends Construct {
 
     const keyIds: Record<string, string> = {};
     for (const network of config.ingest.pushNetworks) {
-      const key = this.api.addApiKey(`Key-${network.id}`, {
+      // a standalone key: RestApi.addApiKey() would tie it to the stage, and the function's
+      // PUSH_NETWORKS (key ids) → key → stage → method → function would be a cycle
+      const key = new apigw.ApiKey(this, `Key-${network.id}`, {
         apiKeyName: `${config.project}-${config.envName}-${network.id}`,
         description: `Push API key of the ${network.id} sensor network`,
       });

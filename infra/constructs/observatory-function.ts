@@ -11,7 +11,7 @@ import { ARCHITECTURE, BUNDLING, handlerEntry, RUNTIME } from '../bundling.ts';
 import { REPO_ROOT } from '../catalog.ts';
 import type { FunctionSettings } from '../config.ts';
 import { bucketGrants, type LakeAccess } from '../lake-access.ts';
-import { acknowledgeFindings } from '../nag.ts';
+import { acknowledge, acknowledgeFindings, escapeRegExp, logicalIdOf } from '../nag.ts';
 
 /**
  * One deployed function: functions/handlers/<name>/handler.ts bundled by esbuild, nodejs22.x on
@@ -113,15 +113,18 @@ export class ObservatoryFunction extends Construct {
       },
     });
 
-    const patterns = grants.flatMap((g) => [...g.objects.read, ...g.objects.write, ...g.objects.delete].filter((p) => p.endsWith('*')));
+    acknowledge(this.function, {
+      id: 'AwsSolutions-L1',
+      reason: 'Pinned to nodejs22.x on purpose: the runtime the DuckDB layer (Node-API binary) and the bundles are built and tested for; move to a newer runtime with the layer, not silently.',
+    });
     acknowledgeFindings(
       this.role,
       'AwsSolutions-IAM5',
-      [
-        ...[...new Set(patterns)].map((p) => new RegExp(`^Resource::<.*>/${escapeRegExp(p)}$`)),
-        // the log group ARN ends in :* to cover its streams
-        /^Resource::<.*Logs.*\.Arn>$/,
-      ],
+      grants.flatMap((g) => {
+        const bucket = logicalIdOf(props.buckets[g.bucket]);
+        const wildcards = [...new Set([...g.objects.read, ...g.objects.write, ...g.objects.delete])].filter((p) => p.endsWith('*'));
+        return wildcards.map((p) => new RegExp(`^Resource::.*${bucket}.*\\/${escapeRegExp(p)}$`));
+      }),
       `Prefix-scoped object access for ${props.name}: ${props.accessReason}. Each "<prefix>*" covers the objects under one lake prefix (${grants
         .flatMap((g) => [...g.objects.read, ...g.objects.write].map((p) => `${g.bucket}:${p}`))
         .filter((x, i, a) => a.indexOf(x) === i)
@@ -130,6 +133,3 @@ export class ObservatoryFunction extends Construct {
   }
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}

@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { dedupQueries, glueTableInput, sqlFileQueries } from '../catalog.ts';
 import type { ObservatoryConfig } from '../config.ts';
-import { acknowledgeFindings } from '../nag.ts';
+import { acknowledgeFindings, escapeRegExp, logicalIdOf } from '../nag.ts';
 
 // SQL over the lake: a Glue database with one table per declared dataset (partition projection on dt,
 // so no crawler and no MSCK REPAIR), an Athena workgroup that enforces its settings, the project's
@@ -48,7 +48,7 @@ export class CatalogStack extends Stack {
         databaseName: this.databaseName,
         tableInput: glueTableInput(d, lakeBucket.bucketName, config.dataStartDate),
       });
-      table.addDependency(database);
+      table.addResourceDependency(database);
     }
 
     const resultsPrefix = `${this.workGroupName}/`;
@@ -78,7 +78,7 @@ export class CatalogStack extends Stack {
         workGroup: this.workGroupName,
         queryString: q.sql,
       });
-      named.addDependency(workGroup);
+      named.addResourceDependency(workGroup);
     }
 
     this.researcherPolicy = new iam.ManagedPolicy(this, 'ResearcherPolicy', {
@@ -92,13 +92,15 @@ export class CatalogStack extends Stack {
       managedPolicies: [this.researcherPolicy],
       maxSessionDuration: Duration.hours(4),
     });
+    const lake = logicalIdOf(lakeBucket);
+    const results = logicalIdOf(athenaResultsBucket);
     acknowledgeFindings(
       this.researcherPolicy,
       'AwsSolutions-IAM5',
       [
-        /^Resource::<.*>\/(curated\/[a-z_]+|quarantine)\/\*$/,
-        new RegExp(`^Resource::<.*>\\/${this.workGroupName}\\/\\*$`),
-        new RegExp(`^Resource::arn:<AWS::Partition>:glue:${this.region}:<AWS::AccountId>:table\\/${this.databaseName}\\/\\*$`),
+        ...[...new Set(DATASETS.map((d) => `${d.prefix}/*`))].map((p) => new RegExp(`^Resource::.*${lake}.*\\/${escapeRegExp(p)}$`)),
+        new RegExp(`^Resource::.*${results}.*\\/${escapeRegExp(`${resultsPrefix}*`)}$`),
+        new RegExp(`^Resource::arn:.*:glue:.*:table\\/${this.databaseName}\\/\\*$`),
         /^Resource::\*$/,
       ],
       'Scoped wildcards: the objects under each declared dataset prefix of the lake bucket (curated/<dataset>/*, quarantine/*), the query results under the workgroup prefix, the tables of this one Glue database; athena:ListWorkGroups and ListDataCatalogs have no resource-level permissions (the console needs them).',

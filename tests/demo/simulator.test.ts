@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_NOTICE,
   demoManifest,
   demoPlan,
   easterSunday,
+  encodeEntity,
   ENCODINGS,
+  entityJson,
   frenchPublicHoliday,
   frenchPublicHolidays,
   simulateNoiseNetwork,
@@ -15,7 +18,82 @@ import {
 } from '../../functions/lib/demo/index.ts';
 import { COMMUNES, communeAt, pointInCommune } from '../../functions/lib/domain/geo/communes.ts';
 import { localHour } from '../../functions/lib/domain/time/paris.ts';
-import { decodeFiles, type Decoded } from './decode.ts';
+
+// a minimal reader of the simulator's output for these tests (not the project's parser)
+interface Decoded {
+  readonly file: string;
+  readonly id: string;
+  readonly type: string;
+  readonly sensor: string;
+  readonly from: string;
+  readonly to: string;
+  readonly laeq: number;
+  readonly lamax: number;
+  readonly las: number;
+  readonly lon: number;
+  readonly lat: number;
+  readonly noiseSource: string;
+  readonly dataProvider: string;
+  readonly encoding: string;
+}
+
+type Json = Record<string, unknown>;
+
+const unwrap = (x: unknown): unknown => {
+  if (x && typeof x === 'object' && !Array.isArray(x)) {
+    const o = x as Json;
+    if ('@value' in o) return o['@value'];
+    if ('object' in o) return o.object;
+    if ('value' in o) return unwrap(o.value);
+  }
+  return x;
+};
+
+function encodingOf(e: Json): string {
+  if (e.type === 'Feature') return 'geojson-feature';
+  const ld = '@context' in e;
+  const normalized = typeof e.LAeq === 'object';
+  return `ngsi-${ld ? 'ld' : 'v2'}-${normalized ? 'normalized' : 'keyvalues'}`;
+}
+
+function decodeEntity(file: string, e: Json): Decoded {
+  const p = e.type === 'Feature' ? { ...(e.properties as Json), id: e.id } : e;
+  const location = unwrap(p.location) as { coordinates: [number, number] };
+  const ref = (unwrap(p.refDevice) ?? unwrap(p.refPointOfInterest)) as string | undefined;
+  const [lon, lat] = location.coordinates;
+  return {
+    file,
+    id: p.id as string,
+    type: p.type as string,
+    sensor: ref ?? `loc:${lon.toFixed(5)},${lat.toFixed(5)}`,
+    from: unwrap(p.dateObservedFrom) as string,
+    to: unwrap(p.dateObservedTo) as string,
+    laeq: unwrap(p.LAeq) as number,
+    lamax: unwrap(p.LAmax) as number,
+    las: unwrap(p.LAS) as number,
+    lon,
+    lat,
+    noiseSource: unwrap(p.noiseSource) as string,
+    dataProvider: unwrap(p.dataProvider) as string,
+    encoding: encodingOf(e),
+  };
+}
+
+/** the entities of every readable FIWARE file, in arrival order */
+function decodeFiles(files: readonly DemoFile[]): Decoded[] {
+  const out: Decoded[] = [];
+  for (const f of files) {
+    if (f.kind !== 'noise-fiware') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(f.bytes.toString('utf8'));
+    } catch {
+      continue;
+    }
+    for (const e of parsed as Json[]) out.push(decodeEntity(f.name, e));
+  }
+  return out;
+}
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const energyMean = (levels: readonly number[]) => 10 * Math.log10(levels.reduce((s, l) => s + 10 ** (l / 10), 0) / levels.length);
@@ -198,6 +276,43 @@ describe('realistic levels', () => {
       if (h >= 8 && h < 20) day.push(e.laeq);
     }
     expect(energyMean(day) - energyMean(night)).toBeGreaterThan(10);
+  });
+});
+
+const EXAMPLES = 'NoiseLevelObserved examples in ../shared/fixtures/noise';
+const exampleDir = new URL('../../../shared/fixtures/noise/', import.meta.url);
+const EXAMPLE_FILES: Record<string, string> = {
+  'ngsi-v2-keyvalues': 'NoiseLevelObserved.example.json',
+  'ngsi-v2-normalized': 'NoiseLevelObserved.example-normalized.json',
+  'ngsi-ld-keyvalues': 'NoiseLevelObserved.example.jsonld',
+  'ngsi-ld-normalized': 'NoiseLevelObserved.example-normalized.jsonld',
+  'geojson-feature': 'NoiseLevelObserved.example-geojsonfeature.json',
+};
+
+// the structure of a JSON value: wrapper types and contexts kept, other values reduced to their kind
+function skeleton(x: unknown, key = ''): unknown {
+  if (Array.isArray(x)) return key === '@context' ? x : x.map((v) => skeleton(v));
+  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, skeleton(v, k)]));
+  return (key === 'type' || key === '@type') && typeof x === 'string' ? x : typeof x;
+}
+
+describe('FIWARE encodings', () => {
+  const sensors = () => ['device', 'point-of-interest', 'none'].map((ref) => plan.sensors.find((s) => s.reference === ref && s.delivery === 'fiware')!);
+  const reading = (i: number) => ({ sensor: sensors()[i % 3]!, from: '2025-10-20T06:00:00Z', to: '2025-10-20T06:15:00Z', laeq: 61.04, lamax: 78.96, las: -0 });
+
+  it('entityJson() writes exactly JSON.stringify(encodeEntity())', () => {
+    ENCODINGS.forEach((encoding, i) => expect(entityJson(reading(i), encoding)).toBe(JSON.stringify(encodeEntity(reading(i), encoding))));
+  });
+
+  it.skipIf(!existsSync(exampleDir))(`encodeEntity() copies the shapes of the ${EXAMPLES}`, () => {
+    for (const encoding of ENCODINGS) {
+      const example = JSON.parse(readFileSync(new URL(EXAMPLE_FILES[encoding]!, exampleDir), 'utf8')) as Record<string, unknown>;
+      const ours = skeleton(encodeEntity(reading(0), encoding)) as Record<string, unknown>;
+      const theirs = skeleton(example) as Record<string, unknown>;
+      const body = (e: Record<string, unknown>) => (encoding === 'geojson-feature' ? (e.properties as Record<string, unknown>) : e);
+      for (const [k, v] of Object.entries(body(theirs))) if (k !== 'LAeq_d') expect(body(ours)[k], `${encoding} ${k}`).toEqual(v);
+      if (encoding === 'geojson-feature') expect(ours.geometry).toEqual(theirs.geometry);
+    }
   });
 });
 

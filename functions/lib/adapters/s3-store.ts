@@ -115,8 +115,9 @@ export function createS3Client(options: Omit<S3ObjectStoreOptions, 'client' | 'b
     responseChecksumValidation: custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     maxAttempts,
     retryStrategy: new BackoffRetryStrategy(maxAttempts, options.retryBaseDelayMs ?? 100),
-    // without timeouts a stalled server hangs the caller; a timeout is retried like any network error
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+    // without timeouts a stalled server hangs the caller: no connection in 10 s or no response headers
+    // in 2 min is a TimeoutError, retried like any network error (the body of a response may take longer)
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000, throwOnRequestTimeout: true },
   });
   client.middlewareStack.add(
     (next, context) => async (args) => {

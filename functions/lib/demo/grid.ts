@@ -34,6 +34,7 @@ export function timeGrid(start: string, days: number, intervalMinutes: number, t
     const dayType: DayType = holiday !== undefined || wd === 0 ? 'sunday' : wd === 6 ? 'saturday' : 'weekday';
     for (let t = from; t < end; t += step) {
       const local = localHour(t, tz);
+      // Europe/Paris offsets are whole hours, so the local minute is the UTC minute
       slots.push({ from: t, to: t + step, date, hour: local.hour, minute: new Date(t).getUTCMinutes(), weekday: wd, dayType, holiday, day });
     }
   }

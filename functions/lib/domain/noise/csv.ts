@@ -261,6 +261,7 @@ function observation(r: Reading, intervalMs: number, options: NoiseCsvOptions): 
  * UTC start of each local hour is computed once; rows add their minutes and seconds to it.
  */
 class LocalClock {
+  private readonly fields = new DateTimeFields();
   /** UTC ms of local `YYYY-MM-DDTHH:00` by a numeric key of that hour, or NaN when the offset changes within it */
   private readonly hours = new Map<number, number>();
   // consecutive rows mostly share their hour
@@ -269,47 +270,23 @@ class LocalClock {
 
   constructor(private readonly tz: string) {}
 
-  /** UTC milliseconds of a CSV timestamp, or why it cannot be placed in time; read by character codes, it allocates nothing */
+  /** UTC milliseconds of a CSV timestamp, or why it cannot be placed in time */
   parse(text: string): number | string {
-    const year = digits(text, 0, 4);
-    const month = digits(text, 5, 2);
-    const day = digits(text, 8, 2);
-    const hour = digits(text, 11, 2);
-    const minute = digits(text, 14, 2);
-    const t = text.charCodeAt(10);
-    const shaped = text.charCodeAt(4) === DASH && text.charCodeAt(7) === DASH && text.charCodeAt(13) === COLON;
-    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || !shaped || (t !== 84 && t !== 116 && t !== SPACE)) {
-      return notDateTime(text);
-    }
-    let i = 16;
-    let second = 0;
-    let millis = 0;
-    if (text.charCodeAt(i) === COLON) {
-      second = digits(text, i + 1, 2);
-      if (second < 0) return notDateTime(text);
-      i += 3;
-      const c = text.charCodeAt(i);
-      if (c === DOT || c === COMMA) {
-        const from = ++i;
-        for (let scale = 100; isDigit(text.charCodeAt(i)); i++, scale /= 10) {
-          if (scale >= 1) millis += (text.charCodeAt(i) - 48) * scale;
-        }
-        if (i === from) return notDateTime(text);
-      }
-    }
-    while (text.charCodeAt(i) === SPACE) i++;
-    const offset = i === text.length ? undefined : offsetMinutes(text, i);
-    if (i !== text.length && offset === undefined) return notDateTime(text);
-    if (month < 1 || month > 12 || day < 1 || (day > 28 && day > daysInMonth(year, month))) {
+    const f = this.fields;
+    if (!f.read(text)) return `${JSON.stringify(truncateRecord(text, 200))} is not a date-time`;
+    if (f.month < 1 || f.month > 12 || f.day < 1 || (f.day > 28 && f.day > daysInMonth(f.year, f.month))) {
       return `${text.slice(0, 10)} is not a calendar date`;
     }
-    if (hour > 23 || minute > 59 || second > 59) return `${text} has an hour, minute or second out of range`;
-    const withinHour = (minute * 60 + second) * 1000 + millis;
-    if (offset !== undefined) return (daysFromCivil(year, month, day) * 24 + hour) * HOUR_MS + withinHour - offset * 60_000;
-    const start = this.hourStart(year, month, day, hour);
+    if (f.hour > 23 || f.minute > 59 || f.second > 59) return `${text} has an hour, minute or second out of range`;
+    const withinHour = (f.minute * 60 + f.second) * 1000 + f.millis;
+    if (f.offsetMinutes !== undefined) {
+      return (daysFromCivil(f.year, f.month, f.day) * 24 + f.hour) * HOUR_MS + withinHour - f.offsetMinutes * 60_000;
+    }
+    const start = this.hourStart(f.year, f.month, f.day, f.hour);
     if (!Number.isNaN(start)) return start + withinHour;
-    const exact = this.resolve(year, month, day, hour, minute, second, millis);
-    return Number.isNaN(exact) ? this.explain(text, new Temporal.PlainDateTime(year, month, day, hour, minute, second, millis)) : exact;
+    const local = new Temporal.PlainDateTime(f.year, f.month, f.day, f.hour, f.minute, f.second, f.millis);
+    const exact = this.resolve(local);
+    return Number.isNaN(exact) ? this.explain(text, local) : exact;
   }
 
   private hourStart(year: number, month: number, day: number, hour: number): number {
@@ -317,8 +294,8 @@ class LocalClock {
     if (key === this.lastKey) return this.lastStart;
     let start = this.hours.get(key);
     if (start === undefined) {
-      start = this.resolve(year, month, day, hour, 0, 0, 0);
-      const end = this.resolve(year, month, day, hour, 59, 59, 999);
+      start = this.resolve(new Temporal.PlainDateTime(year, month, day, hour));
+      const end = this.resolve(new Temporal.PlainDateTime(year, month, day, hour, 59, 59, 999));
       if (end - start !== HOUR_MS - 1) start = NaN;
       this.hours.set(key, start);
     }
@@ -328,9 +305,8 @@ class LocalClock {
   }
 
   /** UTC ms of a local time, NaN when it does not exist or occurs twice */
-  private resolve(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number): number {
+  private resolve(local: Temporal.PlainDateTime): number {
     try {
-      const local = new Temporal.PlainDateTime(year, month, day, hour, minute, second, millis);
       return local.toZonedDateTime(this.tz, { disambiguation: 'reject' }).epochMilliseconds;
     } catch {
       return NaN;
@@ -352,13 +328,59 @@ class LocalClock {
   }
 }
 
+/**
+ * The fields of `YYYY-MM-DD[T ]HH:MM[:SS[.fff…]][Z|±HH[:MM]]`, read by character codes into one reused
+ * object: no regex match arrays on a path taken once per row. Ranges are checked by the caller.
+ */
+class DateTimeFields {
+  year = 0;
+  month = 0;
+  day = 0;
+  hour = 0;
+  minute = 0;
+  second = 0;
+  millis = 0;
+  /** minutes east of UTC; undefined for a naive local time */
+  offsetMinutes: number | undefined = undefined;
+
+  read(text: string): boolean {
+    this.year = digits(text, 0, 4);
+    this.month = digits(text, 5, 2);
+    this.day = digits(text, 8, 2);
+    this.hour = digits(text, 11, 2);
+    this.minute = digits(text, 14, 2);
+    const t = text.charCodeAt(10);
+    if (this.year < 0 || this.month < 0 || this.day < 0 || this.hour < 0 || this.minute < 0) return false;
+    if (text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH || text.charCodeAt(13) !== COLON) return false;
+    if (t !== 84 /* T */ && t !== 116 /* t */ && t !== SPACE) return false;
+    let i = this.readSeconds(text, 16);
+    if (i < 0) return false;
+    while (text.charCodeAt(i) === SPACE) i++;
+    this.offsetMinutes = i === text.length ? undefined : offsetMinutes(text, i);
+    return i === text.length || this.offsetMinutes !== undefined;
+  }
+
+  /** `:SS[.fff…]` at `i` if present; the index after it, or -1 */
+  private readSeconds(text: string, i: number): number {
+    this.second = 0;
+    this.millis = 0;
+    if (text.charCodeAt(i) !== COLON) return i;
+    this.second = digits(text, i + 1, 2);
+    if (this.second < 0) return -1;
+    let j = i + 3;
+    const c = text.charCodeAt(j);
+    if (c !== DOT && c !== COMMA) return j;
+    const from = ++j;
+    for (let scale = 100; isDigit(text.charCodeAt(j)); j++, scale /= 10) {
+      if (scale >= 1) this.millis += (text.charCodeAt(j) - 48) * scale;
+    }
+    return j === from ? -1 : j;
+  }
+}
+
 /** HH:MM of a wall-clock instant given as milliseconds */
 function clockAt(wallMs: number): string {
   return new Date(wallMs).toISOString().slice(11, 16);
-}
-
-function notDateTime(text: string): string {
-  return `${JSON.stringify(truncateRecord(text, 200))} is not a date-time`;
 }
 
 /** `Z` or `±HH[:MM]` ending the text at `i`, in minutes east of UTC */
