@@ -80,8 +80,6 @@ export const configSchema = z
       timeoutMinutes: z.number().int().min(1).max(24 * 60),
     }),
     ingest: z.strictObject({
-      /** a pushed body above this is refused with 413 (API Gateway's own limit is 10 MB) */
-      maxPushBytes: z.number().int().min(1024).max(6 * 1024 * 1024),
       pushNetworks: z.array(pushNetwork).min(1, { message: 'at least one sensor network is needed for the push API' }),
       /** attach a WAF web ACL (rate limit per IP, AWS IP reputation list) to the push API */
       waf: z.boolean(),

@@ -79,10 +79,71 @@ async function benchIngest(dir: string, entities: number, batches: number) {
   await duck.close();
 }
 
+/** a lake of `sensors` × `days` of 1-minute readings, written straight as curated Parquet */
+async function syntheticReadings(ctx: StageContext, sensorCount: number, days: number): Promise<number> {
+  const dir = ctx.duck.scratch('readings');
+  const start = Date.UTC(2025, 2, 24); // spans the 2025-03-30 DST change
+  await ctx.duck.run(`COPY (
+    SELECT 's' || s AS sensor_id, CASE WHEN s % 7 = 0 THEN NULL ELSE '75056' END AS commune_insee,
+      make_timestamptz((${start} + m * 60000) * 1000) AS ts_from, make_timestamptz((${start} + m * 60000 + 60000) * 1000) AS ts_to,
+      45 + 15 * sin(m / 229.0) + (hash(s, m) % 100) / 20.0 AS laeq, NULL::DOUBLE AS lamax, NULL::DOUBLE AS las,
+      'noise-fiware' AS source_kind, 'raw/bench' AS raw_key, m::INTEGER AS record, make_timestamptz(${start} * 1000) AS received_at,
+      strftime(timezone('Europe/Paris', make_timestamptz((${start} + m * 60000) * 1000)), '%Y-%m-%d') AS dt
+    FROM range(${sensorCount}) t(s), range(${days * 1440}) u(m)
+  ) TO '${sqlPath(dir)}' (${PARQUET_OPTIONS}, PARTITION_BY (dt))`);
+  const { readdir, readFile } = await import('node:fs/promises');
+  for (const part of await readdir(dir)) {
+    for (const f of await readdir(path.join(dir, part))) {
+      await ctx.store.put(`curated/noise_readings/${part}/${f}`, await readFile(path.join(dir, part, f)));
+    }
+  }
+  return sensorCount * days * 1440;
+}
+
+async function benchIndicators(dir: string, sensorCount: number, days: number) {
+  const duck = await Duck.open();
+  const ctx: StageContext = { store: new FsObjectStore(path.join(dir, 'indicators-lake')), duck, logger: silentLogger, now: () => new Date('2025-06-10T00:00:00Z') };
+  const readings = await syntheticReadings(ctx, sensorCount, days);
+  const { noiseIndicators } = await import('../functions/lib/stages/noise-indicators.ts');
+  const [, seconds] = await timed(() => noiseIndicators(ctx, { full: true }));
+  record({ name: 'noise indicators (hourly, daily ×2 conventions, commune, yearly)', value: readings / seconds, unit: 'readings/s', note: `${(readings / 1e6).toFixed(1)} M readings in ${seconds.toFixed(1)} s` });
+  await duck.close();
+}
+
+async function benchPush(dir: string, requests: number, perRequest: number, concurrency: number) {
+  const duck = await Duck.open();
+  const store = new FsObjectStore(path.join(dir, 'push-lake'));
+  const ctx: StageContext = { store, duck, logger: silentLogger, now: () => new Date('2025-06-10T00:00:00Z') };
+  const { serveSite, PUSH_PATH } = await import('../functions/local/site-server.ts');
+  const { keyHash } = await import('../functions/lib/push/networks.ts');
+  const key = 'bench-key-0123456789abcdef';
+  const server = await serveSite(store, { port: 0, push: { ctx, networks: [{ network: 'bench', key_sha256: keyHash(key) }] } });
+  const url = server.url.replace(/\/$/, '') + PUSH_PATH;
+  const bodies = Array.from({ length: requests }, (_, i) => ngsiBatch(perRequest, i * perRequest));
+  let next = 0;
+  let accepted = 0;
+  const [, seconds] = await timed(() =>
+    Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < requests) {
+          const body = bodies[next++]!;
+          const r = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-api-key': key } });
+          accepted += ((await r.json()) as { accepted: number }).accepted;
+        }
+      }),
+    ),
+  );
+  await server.close();
+  record({ name: 'push endpoint (loopback)', value: requests / seconds, unit: 'requests/s', note: `${perRequest} entities each, ${concurrency} concurrent, ${accepted}/${requests * perRequest} accepted` });
+  await duck.close();
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'observatory-bench-'));
   try {
     await benchIngest(dir, Number(process.env.BENCH_ENTITIES ?? 50_000), Number(process.env.BENCH_BATCHES ?? 6));
+    await benchIndicators(dir, Number(process.env.BENCH_SENSORS ?? 200), Number(process.env.BENCH_DAYS ?? 14));
+    await benchPush(dir, Number(process.env.BENCH_REQUESTS ?? 400), 50, 8);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -36,7 +36,12 @@ for p in "${missing[@]}"; do
 done
 
 echo "install-swift: installing ${missing[*]}"
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+  # stale package lists name versions the mirror no longer has: refresh once and retry
+  echo "install-swift: install failed; running apt-get update and retrying"
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
 
 # the packages create the 'swift' user the workers drop to; swift-up.sh falls back to root without it
 id swift >/dev/null 2>&1 || echo "install-swift: warning: user 'swift' was not created; swift-up.sh will run workers as root" >&2

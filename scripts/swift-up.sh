@@ -9,7 +9,8 @@
 #                    memcached = base+4; without it the defaults below. Each port can also be set on
 #                    its own: SWIFT_PROXY_PORT, SWIFT_OBJECT_PORT, SWIFT_CONTAINER_PORT,
 #                    SWIFT_ACCOUNT_PORT, SWIFT_MEMCACHED_PORT.
-#   RUNUSER          user the worker processes drop to; 'swift' when that user exists, else root.
+#   RUNUSER          user the worker processes drop to when started as root: 'swift' when that user
+#                    exists, else root. Started by another user, everything runs as that user.
 #   SWIFT_WORKERS    worker processes per server (default 1; more only helps with spare cores).
 #   SWIFT_READY_TIMEOUT  seconds to wait for the servers to answer (default 120: ~4 s on an idle
 #                    machine, but Python start-up of four servers is slow on a loaded one).
@@ -36,15 +37,18 @@ PORTS="P_PROXY=$P_PROXY P_OBJ=$P_OBJ P_CONT=$P_CONT P_ACC=$P_ACC P_MC=$P_MC"
 WORKERS=${SWIFT_WORKERS:-1}
 
 for bin in swift-proxy-server swift-account-server swift-container-server swift-object-server swift-ring-builder memcached curl; do
-  command -v "$bin" >/dev/null || { echo "swift-up: '$bin' not found; install Swift first: sudo scripts/install-swift.sh" >&2; exit 1; }
+  command -v "$bin" >/dev/null || { echo "swift-up: '$bin' not found; install Swift first: sudo bash scripts/install-swift.sh" >&2; exit 1; }
 done
 
-if [ -z "${RUNUSER:-}" ]; then
+ME=$(id -un)
+if [ "$(id -u)" -ne 0 ]; then
+  RUNUSER=$ME # not root: the servers cannot switch user, they run as the caller
+elif [ -z "${RUNUSER:-}" ]; then
   if id swift >/dev/null 2>&1; then RUNUSER=swift; else RUNUSER=root; fi
 fi
 id "$RUNUSER" >/dev/null 2>&1 || { echo "swift-up: RUNUSER '$RUNUSER' does not exist (use RUNUSER=root)" >&2; exit 1; }
-MC_USER=memcache
-id "$MC_USER" >/dev/null 2>&1 || MC_USER=root   # memcached refuses to run as root without -u
+MC_USER=$ME
+[ "$ME" != root ] || { id memcache >/dev/null 2>&1 && MC_USER=memcache; } # memcached refuses root without -u
 
 ENDPOINT="http://127.0.0.1:$P_PROXY"
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,7 +71,7 @@ if [ -f "$DIR/run/ports.env" ] && [ "$(cat "$DIR/run/ports.env")" = "$PORTS" ]; 
   if [ "$all" = 1 ] && healthy; then echo "swift already running at $ENDPOINT (DIR=$DIR)"; exit 0; fi
 fi
 # anything left of an earlier start with this DIR goes first
-if compgen -G "$DIR/run/*.pid" >/dev/null; then DIR="$DIR" "$SCRIPT_DIR/swift-down.sh"; fi
+if compgen -G "$DIR/run/*.pid" >/dev/null; then DIR="$DIR" bash "$SCRIPT_DIR/swift-down.sh"; fi
 
 for p in $P_PROXY $P_OBJ $P_CONT $P_ACC $P_MC; do
   if port_busy "$p"; then
@@ -78,8 +82,8 @@ done
 
 mkdir -p "$DIR"/{etc,node/d1,run,log}
 chmod 755 "$DIR"
-chown -R "$RUNUSER": "$DIR/node" # storage must be writable by the workers
-if [ "$RUNUSER" != root ] && command -v runuser >/dev/null && ! runuser -u "$RUNUSER" -- test -w "$DIR/node/d1"; then
+[ "$RUNUSER" = "$ME" ] || chown -R "$RUNUSER": "$DIR/node" # storage must be writable by the workers
+if [ "$RUNUSER" != "$ME" ] && command -v runuser >/dev/null && ! runuser -u "$RUNUSER" -- test -w "$DIR/node/d1"; then
   echo "swift-up: user '$RUNUSER' cannot write $DIR/node/d1 (a parent folder not searchable?); use a folder it can reach or RUNUSER=root" >&2
   exit 1
 fi
@@ -183,10 +187,10 @@ deadline=$((SECONDS + ${SWIFT_READY_TIMEOUT:-120}))
 while [ "$SECONDS" -lt "$deadline" ]; do
   if ready; then echo "swift ready at $ENDPOINT (DIR=$DIR, workers as $RUNUSER)"; exit 0; fi
   for n in memcached account container object proxy; do
-    alive "$n" || { echo "swift-up: $(proc_name "$n") exited; last lines of $DIR/log/$n.log:" >&2; tail -n 20 "$DIR/log/$n.log" >&2; DIR="$DIR" "$SCRIPT_DIR/swift-down.sh"; exit 1; }
+    alive "$n" || { echo "swift-up: $(proc_name "$n") exited; last lines of $DIR/log/$n.log:" >&2; tail -n 20 "$DIR/log/$n.log" >&2; DIR="$DIR" bash "$SCRIPT_DIR/swift-down.sh"; exit 1; }
   done
   sleep 0.2
 done
 echo "swift-up: swift did not come up within ${SWIFT_READY_TIMEOUT:-120} s; see $DIR/log" >&2
-DIR="$DIR" "$SCRIPT_DIR/swift-down.sh"
+DIR="$DIR" bash "$SCRIPT_DIR/swift-down.sh"
 exit 1

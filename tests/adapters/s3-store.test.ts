@@ -34,10 +34,12 @@ function countCommands(client: S3Client): Map<string, number> {
   return counts;
 }
 
-function withStore(label: string, options: Partial<S3ObjectStoreOptions> = {}) {
+/** a store on a fresh bucket of the test server, with a count of the commands its client sends */
+async function withStore(label: string, options: Partial<S3ObjectStoreOptions> = {}) {
   const client = swiftClient(s3Endpoint());
   const counts = countCommands(client);
-  return createTestBucket(client, label).then((bucket) => ({
+  const bucket = await createTestBucket(client, label);
+  return {
     client,
     bucket,
     counts,
@@ -46,7 +48,7 @@ function withStore(label: string, options: Partial<S3ObjectStoreOptions> = {}) {
     cleanup: async () => {
       if (!inject('s3Ephemeral')) await deleteTestBucket(client, bucket);
     },
-  }));
+  };
 }
 
 let contractCounts: Map<string, number> = new Map();

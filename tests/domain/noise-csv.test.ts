@@ -52,7 +52,7 @@ describe('parseNoiseCsv()', () => {
     expect(rejections[0]).toEqual({
       record: '13082',
       field: 'datetime',
-      expected: 'YYYY-MM-DD HH:MM[:SS[.fff]] (local time), or ISO 8601 with an offset or Z',
+      expected: 'a local time that occurs exactly once in Europe/Paris, or a time with an offset',
       found: '2025-03-30 02:00:30',
       reason:
         '2025-03-30 02:00:30 does not exist in Europe/Paris (clocks jump from 02:00 to 03:00 on 2025-03-30, daylight saving time); pass --tz or give times with an offset',
@@ -82,7 +82,7 @@ describe('parseNoiseCsv()', () => {
     const { observations, rejections } = parse(text);
     expect(observations.map((o) => iso(o.tsFrom))).toEqual(['2025-10-25T23:59:00.000Z', '2025-10-26T02:00:00.000Z']);
     expect(rejections).toHaveLength(1);
-    expect(rejections[0]).toMatchObject({ record: '3', field: 'timestamp', found: '2025-10-26 02:30:00' });
+    expect(rejections[0]).toMatchObject({ record: '3', field: 'timestamp', found: '2025-10-26 02:30:00', expected: expect.stringContaining('exactly once') });
     expect(rejections[0]!.reason).toBe(
       '2025-10-26 02:30:00 occurs twice in Europe/Paris (clocks go back from 03:00 to 02:00 on 2025-10-26, end of daylight saving time); pass --tz or give times with an offset',
     );
@@ -110,6 +110,7 @@ describe('parseNoiseCsv()', () => {
     const text = 'datetime,LAeq\n2025-02-30 10:00:00,50\n2024-02-29 10:00:00,51\n2025-06-01 25:00:00,52\n01/06/2025 10:00,53\n';
     const { observations, rejections } = parse(text);
     expect(observations.map((o) => o.record)).toEqual([3]);
+    expect(rejections.every((r) => r.expected === 'YYYY-MM-DD HH:MM[:SS[.fff]] (local time), or ISO 8601 with an offset or Z')).toBe(true);
     expect(rejections.map((r) => [r.record, r.field, r.found, r.reason])).toEqual([
       ['2', 'datetime', '2025-02-30 10:00:00', '2025-02-30 is not a calendar date'],
       ['4', 'datetime', '2025-06-01 25:00:00', '2025-06-01 25:00:00 has an hour, minute or second out of range'],

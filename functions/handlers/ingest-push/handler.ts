@@ -1,40 +1,27 @@
 import { envSchemas, requiredEnv } from '../../lib/env.ts';
-import { ingestNoise } from '../../lib/stages/ingest-noise.ts';
+import { keyHash, type PushNetworks } from '../../lib/push/networks.ts';
+import { apiKeyOf, handlePush } from '../../lib/push/service.ts';
 import { once } from '../shared/routed-store.ts';
-import { emitMetrics, jsonSafe, logger, withStageContext } from '../shared/runtime.ts';
-import { pushRequestFromEvent, PushRequestError, type PushEvent, type PushRequest } from './push-request.ts';
+import { emitMetrics, logger, withStageContext } from '../shared/runtime.ts';
+import { apiKeyIdOf, proxyResult, pushRequestFromEvent, type ProxyResult, type PushEvent } from './push-request.ts';
 
-// POST /readings from a sensor network (API Gateway, API key per network) → ingestNoise.
+// POST /api/v1/noise from a sensor network → the push service (the one the local server runs).
+// API Gateway has already checked the key against the network's usage plan; the key's id tells which
+// network it is, so the service is handed that one network with the presented key.
 
-export interface PushResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
+/** API key id → network id, written by infra/ from the usage plans */
+const networksByKeyId = once(() => requiredEnv('PUSH_NETWORKS', envSchemas.jsonStringMap));
 
-const settings = once(() => ({
-  maxBytes: requiredEnv('MAX_PUSH_BYTES', envSchemas.positiveInt),
-  /** API key id → network id, written by infra/ from the usage plans */
-  networks: requiredEnv('PUSH_NETWORKS', envSchemas.jsonStringMap),
-}));
-
-const respond = (statusCode: number, body: unknown): PushResponse => ({
-  statusCode,
-  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-  body: JSON.stringify(jsonSafe(body)),
-});
-
-export async function handler(event: PushEvent): Promise<PushResponse> {
-  const { maxBytes, networks } = settings();
-  let request: PushRequest;
-  try {
-    request = pushRequestFromEvent(event, { maxBytes, networkOf: (id) => networks[id] });
-  } catch (e) {
-    if (e instanceof PushRequestError) return respond(e.statusCode, { error: e.message });
-    throw e;
-  }
-  const summary = await withStageContext((ctx) => ingestNoise(ctx, request.input));
-  emitMetrics({ PushRequests: 1, ReadingsCurated: summary.curated, ReadingsQuarantined: summary.quarantined });
-  logger.info('push ingested', { network: request.network, requestId: request.requestId, rawKey: summary.rawKey, curated: summary.curated, quarantined: summary.quarantined });
-  return respond(summary.unreadable ? 422 : 200, summary);
+export async function handler(event: PushEvent): Promise<ProxyResult> {
+  const request = pushRequestFromEvent(event);
+  const keyId = apiKeyIdOf(event);
+  const network = keyId ? networksByKeyId()[keyId] : undefined;
+  const key = apiKeyOf(request.headers);
+  const networks: PushNetworks = network && key ? [{ network, key_sha256: keyHash(key) }] : [];
+  const response = await withStageContext((ctx) => handlePush(ctx, networks, request));
+  const accepted = Number(response.body.accepted ?? 0);
+  const rejected = Number(response.body.rejected ?? 0);
+  emitMetrics({ PushRequests: 1, ReadingsCurated: accepted, ReadingsQuarantined: rejected });
+  logger.info('push', { status: response.status, network, requestId: request.requestId, rawKey: response.body.raw_key, accepted, rejected });
+  return proxyResult(response);
 }

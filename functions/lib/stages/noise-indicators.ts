@@ -105,7 +105,7 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
         : null;
   const changed = new Set<string>();
   const vanished: string[] = [];
-  if (fullReason || !previous) {
+  if (fullReason !== null || !previous) {
     for (const dt of Object.keys(fingerprints)) changed.add(dt);
   } else {
     for (const [dt, fp] of Object.entries(fingerprints)) if (previous.dts[dt] !== fp) changed.add(dt);
@@ -132,16 +132,19 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
     readings = computed.readings;
     try {
       const touched = [...dts, ...vanished];
-      for (const d of [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily]) {
-        const written = await writePartitions(ctx, d, computed.tables[d.name]!, 'dt', touched, (dt) => datasetFileKey(d, PART_NAME, dt));
-        rows[d.name] = written.rows;
-        deleted += written.deleted;
+      // uploads of one output overlap the COPY of the next
+      const uploads: Promise<number>[] = [];
+      for (const d of OUTPUTS) {
+        const exported =
+          d === noiseIndicatorsYearly
+            ? await exportPartitions(ctx.duck, d, computed.tables[d.name]!, 'CAST(year AS VARCHAR)', years.map(String), (y) => datasetFileKey(d, y))
+            : await exportPartitions(ctx.duck, d, computed.tables[d.name]!, 'dt', touched, (dt) => datasetFileKey(d, PART_NAME, dt));
+        rows[d.name] = exported.rows;
+        const upload = publishPartitions(ctx.store, exported);
+        upload.catch(() => {}); // awaited below; this only keeps an early failure from being reported as unhandled
+        uploads.push(upload);
       }
-      const yearly = await writePartitions(ctx, noiseIndicatorsYearly, computed.tables[noiseIndicatorsYearly.name]!, 'CAST(year AS VARCHAR)', years.map(String), (y) =>
-        datasetFileKey(noiseIndicatorsYearly, y),
-      );
-      rows[noiseIndicatorsYearly.name] = yearly.rows;
-      deleted += yearly.deleted;
+      for (const n of await Promise.all(uploads)) deleted += n;
     } finally {
       await computed.drop();
     }
@@ -401,50 +404,65 @@ function withExceedanceFlags(night: string, query: string): string {
 // ---------------------------------------------------------------------------------------------------
 // Output
 
+interface ExportedPartitions {
+  readonly dataset: string;
+  readonly rows: number;
+  /** the scratch folder holding the files */
+  readonly dir: string;
+  /** object key → local file, or undefined when the partition has no row (its object is deleted) */
+  readonly files: ReadonlyMap<string, string | undefined>;
+}
+
 /**
- * Writes a temp table as one Parquet file per partition (one COPY … PARTITION_BY into a scratch
- * folder, then one put per file, so any store works). Each partition of `partitions` without rows has
- * its file deleted.
+ * Writes a temp table as one Parquet file per partition, in one COPY … PARTITION_BY into a scratch
+ * folder; the files then go to the store with one put each, so any store works.
  */
-async function writePartitions(
-  ctx: StageContext,
+async function exportPartitions(
+  duck: Duck,
   d: DatasetDeclaration,
   table: string,
   partitionExpr: string,
   partitions: readonly string[],
   keyOf: (partition: string) => string,
-): Promise<{ rows: number; deleted: number }> {
-  const rows = Number((await ctx.duck.all(`SELECT count(*) AS n FROM ${table}`)).rows[0]!['n']);
-  const dir = ctx.duck.scratch(d.name);
+): Promise<ExportedPartitions> {
+  const rows = Number((await duck.all(`SELECT count(*) AS n FROM ${table}`)).rows[0]!['n']);
+  const dir = duck.scratch(d.name);
   const columns = fileColumns(d).map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`);
-  const order = d.key!.join(', ');
-  try {
-    if (rows > 0) {
-      await ctx.duck.run(
-        `COPY (SELECT ${columns.join(', ')}, ${partitionExpr} AS nid_part FROM ${table} ORDER BY ${order}) TO '${sqlPath(dir)}' (${PARQUET_OPTIONS}, PARTITION_BY (nid_part), FILENAME_PATTERN 'part')`,
-      );
-    }
-    let deleted = 0;
-    await forEachLimited(partitions, UPLOAD_CONCURRENCY, async (p) => {
-      const partDir = path.join(dir, `nid_part=${p}`);
-      const files = await readdir(partDir).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return [];
-        throw e;
-      });
-      if (files.length === 0) {
-        if (await ctx.store.head(keyOf(p))) {
-          await ctx.store.delete(keyOf(p));
-          deleted++;
-        }
-        return;
-      }
-      if (files.length > 1) throw new Error(`${d.name}: DuckDB wrote ${files.length} files for partition ${p} (${files.join(', ')}); expected one`);
-      await ctx.store.put(keyOf(p), await readFile(path.join(partDir, files[0]!)), { contentType: PARQUET_CONTENT_TYPE });
-    });
-    return { rows, deleted };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  if (rows > 0) {
+    await duck.run(
+      `COPY (SELECT ${columns.join(', ')}, ${partitionExpr} AS nid_part FROM ${table} ORDER BY ${d.key!.join(', ')})
+       TO '${sqlPath(dir)}' (${PARQUET_OPTIONS}, PARTITION_BY (nid_part), FILENAME_PATTERN 'part')`,
+    );
   }
+  const files = new Map<string, string | undefined>();
+  for (const p of partitions) {
+    const partDir = path.join(dir, `nid_part=${p}`);
+    const names = await readdir(partDir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    });
+    if (names.length > 1) throw new Error(`${d.name}: DuckDB wrote ${names.length} files for partition ${p} (${names.join(', ')}); expected one`);
+    files.set(keyOf(p), names[0] === undefined ? undefined : path.join(partDir, names[0]));
+  }
+  return { dataset: d.name, rows, dir, files };
+}
+
+/** puts each exported file under its fixed key (replacing the previous one), deletes emptied ones; returns how many were deleted */
+async function publishPartitions(store: ObjectStore, exported: ExportedPartitions): Promise<number> {
+  let deleted = 0;
+  try {
+    await forEachLimited([...exported.files], UPLOAD_CONCURRENCY, async ([key, file]) => {
+      if (file) {
+        await store.put(key, await readFile(file), { contentType: PARQUET_CONTENT_TYPE });
+      } else if (await store.head(key)) {
+        await store.delete(key);
+        deleted++;
+      }
+    });
+  } finally {
+    await rm(exported.dir, { recursive: true, force: true });
+  }
+  return deleted;
 }
 
 /** after a full run: deletes indicator files of dts and years that no reading backs any more */

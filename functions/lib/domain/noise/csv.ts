@@ -55,6 +55,11 @@ interface Reading {
   readonly las: number | null;
 }
 
+interface TimeProblem {
+  readonly expected: string;
+  readonly reason: string;
+}
+
 class Problem {
   constructor(
     readonly field: string | null,
@@ -164,7 +169,7 @@ function readRow(line: string, lineNumber: number, separator: string, columns: C
   const timeText = timeOf(fields, columns);
   if (timeText === '' && fields.every((f) => f.trim() === '')) return undefined;
   const ms = clock.parse(timeText);
-  if (typeof ms === 'string') return new Problem(timeField(columns), EXPECTED_TIME, truncateRecord(timeText, 200), ms);
+  if (typeof ms !== 'number') return new Problem(timeField(columns), ms.expected, truncateRecord(timeText, 200), ms.reason);
   const laeq = readLevel(fields, columns, columns.laeq);
   if (laeq === null) return missingLevel(columns);
   if (laeq instanceof Problem) return laeq;
@@ -271,13 +276,15 @@ class LocalClock {
   constructor(private readonly tz: string) {}
 
   /** UTC milliseconds of a CSV timestamp, or why it cannot be placed in time */
-  parse(text: string): number | string {
+  parse(text: string): number | TimeProblem {
     const f = this.fields;
-    if (!f.read(text)) return `${JSON.stringify(truncateRecord(text, 200))} is not a date-time`;
+    if (!f.read(text)) return { expected: EXPECTED_TIME, reason: `${JSON.stringify(truncateRecord(text, 200))} is not a date-time` };
     if (f.month < 1 || f.month > 12 || f.day < 1 || (f.day > 28 && f.day > daysInMonth(f.year, f.month))) {
-      return `${text.slice(0, 10)} is not a calendar date`;
+      return { expected: EXPECTED_TIME, reason: `${text.slice(0, 10)} is not a calendar date` };
     }
-    if (f.hour > 23 || f.minute > 59 || f.second > 59) return `${text} has an hour, minute or second out of range`;
+    if (f.hour > 23 || f.minute > 59 || f.second > 59) {
+      return { expected: EXPECTED_TIME, reason: `${text} has an hour, minute or second out of range` };
+    }
     const withinHour = (f.minute * 60 + f.second) * 1000 + f.millis;
     if (f.offsetMinutes !== undefined) {
       return (daysFromCivil(f.year, f.month, f.day) * 24 + f.hour) * HOUR_MS + withinHour - f.offsetMinutes * 60_000;
@@ -286,7 +293,8 @@ class LocalClock {
     if (!Number.isNaN(start)) return start + withinHour;
     const local = new Temporal.PlainDateTime(f.year, f.month, f.day, f.hour, f.minute, f.second, f.millis);
     const exact = this.resolve(local);
-    return Number.isNaN(exact) ? this.explain(text, local) : exact;
+    if (!Number.isNaN(exact)) return exact;
+    return { expected: `a local time that occurs exactly once in ${this.tz}, or a time with an offset`, reason: this.explain(text, local) };
   }
 
   private hourStart(year: number, month: number, day: number, hour: number): number {
