@@ -60,7 +60,7 @@ async function benchIngest(dir: string, entities: number, batches: number) {
   const ourRate = (entities * batches) / ours;
   record({ name: 'ingest+curate NGSI keyValues (ours)', value: ourRate, unit: 'records/s', note: `${batches} batches × ${entities}` });
   // DuckDB's own read_json → Parquet on the same payloads
-  const files = [];
+  const files: string[] = [];
   for (const [b, p] of payloads.entries()) {
     const f = path.join(dir, `p${b}.json`);
     await writeFile(f, p);

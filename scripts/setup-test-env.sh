@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need (idempotent): Chromium for the browser tests, and
-# OpenStack Swift + memcached for the real S3 server the object-store tests run against.
+# Installs the system packages the tests need (idempotent): Chromium for the browser tests here, and
+# OpenStack Swift + memcached (install-swift.sh) for the real S3 server the object-store tests run against.
 # Called by `npm test`; safe to run again: it only installs what is missing.
 set -euo pipefail
 
-packages=(chromium swift-proxy swift-account swift-container swift-object memcached curl)
+bash "$(dirname "$0")/install-swift.sh"
+
+packages=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,5 +1,5 @@
 import { localDayBounds, localHour, PARIS_TZ } from '../domain/time/paris.ts';
-import { frenchPublicHoliday, plusDays, weekday } from './holidays.ts';
+import { frenchPublicHoliday, plusDays, weekday } from '../domain/time/holidays.ts';
 
 // The time grid of the simulation: regular UTC intervals covering whole Europe/Paris local days,
 // so a 25-hour autumn day has 100 quarter-hours and a 23-hour spring day 92.

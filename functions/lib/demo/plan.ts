@@ -283,6 +283,7 @@ export function demoPlan(options: DemoOptions = {}): DemoPlan {
   const change = previousClockChange(o.start);
   const dstGrid = timeGrid(change.date, 1, intervalMinutes);
   const showcase = csvSensors[0];
+  const lastSlotMinute = String(60 - intervalMinutes).padStart(2, '0');
   if (showcase) {
     csvFiles.push({ type: 'csv', name: `demo-laeq-${showcase.key}-${change.date}.csv`, sensor: showcase, format: 'semicolon-bom-crlf', grid: 'dst' });
     plan = { ...plan, dstDay: { date: change.date, change: change.change, grid: dstGrid } };
@@ -292,20 +293,26 @@ export function demoPlan(options: DemoOptions = {}): DemoPlan {
       file: `demo-laeq-${showcase.key}-${change.date}.csv`,
       description:
         change.change === 'spring'
-          ? `naive local times jump from 01:45 to 03:00 on ${change.date} (the hour that does not exist)`
-          : `naive local times 02:00–02:45 appear twice on ${change.date} (the hour that occurs twice)`,
+          ? `naive local times jump from 01:${lastSlotMinute} to 03:00 on ${change.date} (the hour that does not exist)`
+          : `naive local times from 02:00 to 02:${lastSlotMinute} appear twice on ${change.date} (the hour that occurs twice)`,
     });
-    for (const g of grid) {
-      const { start, end } = localDayBounds(g.date);
-      if (g.hour === 0 && g.minute === 0 && end - start !== 24 * HOUR_MS) {
-        const longDay = end - start > 24 * HOUR_MS;
-        faults.push({
-          kind: longDay ? 'dst-ambiguous-hour' : 'dst-missing-hour',
-          sensorId: showcase.sensorId,
-          file: csvFiles[0]!.name,
-          description: longDay ? `naive local times 02:00–02:${String(60 - intervalMinutes).padStart(2, '0')} appear twice on ${g.date}` : `naive local times skip 02:00–03:00 on ${g.date}`,
-        });
-      }
+  }
+  // clock changes inside the period: every period CSV shows them (unless its sensor was offline through the repeated hour)
+  for (const g of grid) {
+    if (g.hour !== 0 || g.minute !== 0) continue;
+    const { start, end } = localDayBounds(g.date);
+    if (end - start === 24 * HOUR_MS) continue;
+    const longDay = end - start > 24 * HOUR_MS;
+    for (const spec of csvFiles) {
+      if (spec.type !== 'csv' || spec.grid !== 'period') continue;
+      const sensor = spec.sensor;
+      if (longDay && !grid.some((x, i) => x.date === g.date && x.hour === 2 && isOnline({ outages }, sensor, i))) continue;
+      faults.push({
+        kind: longDay ? 'dst-ambiguous-hour' : 'dst-missing-hour',
+        sensorId: sensor.sensorId,
+        file: spec.name,
+        description: longDay ? `naive local times from 02:00 to 02:${lastSlotMinute} appear twice on ${g.date}` : `naive local times skip 02:00–03:00 on ${g.date}`,
+      });
     }
   }
 
@@ -315,7 +322,7 @@ export function demoPlan(options: DemoOptions = {}): DemoPlan {
 }
 
 /** whether the sensor delivers a reading for the slot of the period (false while offline) */
-export function isOnline(plan: DemoPlan, sensor: DemoSensor, slot: number): boolean {
+export function isOnline(plan: Pick<DemoPlan, 'outages'>, sensor: DemoSensor, slot: number): boolean {
   const ranges = plan.outages.get(sensor.key);
   return !ranges || ranges.every(([a, b]) => slot < a || slot >= b);
 }

@@ -31,9 +31,14 @@ import type { StageContext } from './context.ts';
 // day: readings are first summed per sensor and UTC hour, and every other indicator is built from
 // those sums (quantiles excepted), which keeps DST days (23 or 25 h) exact.
 //
-// Incremental: the state holds a fingerprint of each dt's reading files; a run recomputes the dts
-// whose fingerprint changed, and the yearly rows of their years. Each output partition is written
-// as one file with a fixed name, so a recompute replaces it in one put.
+// The local day of a reading is its dt partition (the Europe/Paris date of ts_from, by the
+// noise_readings contract) for the quantiles, and the local day of its UTC hour for everything else.
+//
+// Incremental: the state holds a fingerprint of each dt's reading files (keys and etags); a run
+// recomputes the dts whose fingerprint changed, the dts of sensors whose commune or noise source
+// changed, and the yearly rows of the years they touch (reading all of those years). A change of
+// settings (coverage threshold, ALGORITHM_VERSION) recomputes everything. Each output partition is
+// one file with a fixed name, so a recompute replaces it in one put; an emptied one is deleted.
 
 export interface NoiseIndicatorsOptions {
   /** share of the day and of each period that readings must cover (default DEFAULT_COVERAGE_THRESHOLD) */
@@ -43,9 +48,9 @@ export interface NoiseIndicatorsOptions {
 }
 
 export interface NoiseIndicatorsSummary {
-  /** why every dt was recomputed (full option, first run, changed settings or sensors), or null */
+  /** why every dt was recomputed ('full option', 'no previous state', changed settings), or null */
   readonly fullReason: string | null;
-  /** dts recomputed because their readings changed */
+  /** dts recomputed: their reading files changed, or one of their sensors changed commune or noise source */
   readonly dts: string[];
   /** dts whose readings all disappeared: their indicator files were deleted */
   readonly deletedDts: string[];

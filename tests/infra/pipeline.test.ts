@@ -1,0 +1,315 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
+import { STAGES } from '../../functions/lib/stages/list.ts';
+import { EXTRA_READS } from '../../infra/lake-access.ts';
+import { logicalId, resourcesOf, synthObservatory, text, type Resources, type SynthesizedObservatory } from './support.ts';
+
+const FUNCTIONS = [...STAGES.map((s) => s.name), 'ingest-push', 'ingest-file'];
+/** the logical-id prefix of a function, a role, … of a deployed function name */
+const idOf = (name: string) => (STAGES.some((s) => s.name === name) ? `Stage${name.replaceAll('-', '')}` : name === 'ingest-push' ? 'IngestPush' : 'IngestFile');
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+/** the statements of a function's role, and its environment */
+function functionOf(t: Template, name: string) {
+  const fnId = logicalId(t, 'AWS::Lambda::Function', `${idOf(name)}Function`);
+  const fn = resourcesOf(t, 'AWS::Lambda::Function')[fnId]!;
+  const roleId = (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const statements = Object.values(resourcesOf(t, 'AWS::IAM::Policy'))
+    .filter((p) => text(p.Properties!.Roles).includes(`"${roleId}"`))
+    .flatMap((p) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+  const env = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+  return { fnId, fn, roleId, statements, env };
+}
+
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOfStatement = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+/** "bucket:suffix" of each S3 object resource of the statements granting `action` */
+function objectGrants(statements: Statement[], action: string, buckets: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const s of statements.filter((x) => actionsOf(x).includes(action))) {
+    for (const r of resourcesOfStatement(s)) {
+      const json = text(r);
+      const bucket = Object.entries(buckets).find(([, id]) => json.includes(id))?.[0] ?? 'unknown';
+      const suffix = /"(\/[^"]*)"\]\]\}$/.exec(json)?.[1] ?? '(whole resource)';
+      out.push(`${bucket}:${suffix}`);
+    }
+  }
+  return out.sort();
+}
+
+/** the state machine definition with the intrinsic parts replaced by placeholders */
+function definitionOf(t: Template): { StartAt: string; States: Record<string, Record<string, unknown>> } {
+  const [sm] = Object.values(resourcesOf(t, 'AWS::StepFunctions::StateMachine'));
+  const join = (sm!.Properties!.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  return JSON.parse(join.map((p) => (typeof p === 'string' ? p : `<${text(p).replaceAll('"', "'")}>`)).join(''));
+}
+
+describe('pipeline: functions, state machine, schedules, queues, alarms, push API', () => {
+  let dev: SynthesizedObservatory;
+  let buckets: Record<string, string>;
+  beforeAll(() => {
+    dev = synthObservatory('dev');
+    buckets = {
+      raw: logicalId(dev.templates.storage, 'AWS::S3::Bucket', 'Raw'),
+      lake: logicalId(dev.templates.storage, 'AWS::S3::Bucket', 'Lake'),
+      site: logicalId(dev.templates.site, 'AWS::S3::Bucket', 'Site'),
+    };
+  });
+
+  describe('functions', () => {
+    it('deploys one function per stage of STAGES plus the push and file ingests', () => {
+      const fns = resourcesOf(dev.templates.pipeline, 'AWS::Lambda::Function');
+      expect(Object.keys(fns)).toHaveLength(FUNCTIONS.length);
+      for (const name of FUNCTIONS) expect(functionOf(dev.templates.pipeline, name).fn).toBeDefined();
+    });
+
+    it('runs every function of every stack on nodejs22.x, x86_64, with the DuckDB layer', () => {
+      const layer = logicalId(dev.templates.pipeline, 'AWS::Lambda::LayerVersion', 'DuckDb');
+      dev.templates.pipeline.hasResourceProperties('AWS::Lambda::LayerVersion', { CompatibleRuntimes: ['nodejs22.x'], CompatibleArchitectures: ['x86_64'] });
+      for (const t of Object.values(dev.templates)) {
+        for (const [id, fn] of Object.entries(resourcesOf(t, 'AWS::Lambda::Function') as Resources)) {
+          expect(fn.Properties!.Runtime, id).toBe('nodejs22.x');
+          expect(fn.Properties!.Architectures, id).toEqual(['x86_64']);
+          expect(fn.Properties!.Layers, id).toEqual([{ Ref: layer }]);
+        }
+      }
+    });
+
+    it('sizes each function from the configuration', () => {
+      const { fn } = functionOf(dev.templates.pipeline, 'noise-indicators');
+      expect(fn.Properties).toMatchObject({ MemorySize: 3008, Timeout: 900, EphemeralStorage: { Size: 4096 } });
+      expect((fn.Properties!.Environment as { Variables: Record<string, string> }).Variables.DUCKDB_MEMORY_LIMIT).toBe('1804MB');
+    });
+
+    it('names in each function’s environment only the buckets it touches', () => {
+      const bucketEnv = (name: string) => Object.keys(functionOf(dev.templates.pipeline, name).env).filter((k) => k.endsWith('_BUCKET')).sort();
+      expect(bucketEnv('communes')).toEqual(['LAKE_BUCKET']);
+      expect(bucketEnv('noise-indicators')).toEqual(['LAKE_BUCKET']);
+      expect(bucketEnv('publish-site')).toEqual(['LAKE_BUCKET', 'SITE_BUCKET']);
+      expect(bucketEnv('ingest-push')).toEqual(['LAKE_BUCKET', 'RAW_BUCKET']);
+      expect(bucketEnv('ingest-file')).toEqual(['LAKE_BUCKET', 'RAW_BUCKET']);
+    });
+
+    it('gives each role its own log group and no AWS-managed policy', () => {
+      for (const [id, role] of Object.entries(resourcesOf(dev.templates.pipeline, 'AWS::IAM::Role'))) {
+        if (!text(role.Properties!.AssumeRolePolicyDocument).includes('lambda.amazonaws.com')) continue;
+        expect(role.Properties!.ManagedPolicyArns, id).toBeUndefined();
+      }
+    });
+  });
+
+  describe('least privilege on the data buckets', () => {
+    it('never grants an action on "*" or on all objects of the raw or lake bucket', () => {
+      for (const [id, p] of Object.entries(resourcesOf(dev.templates.pipeline, 'AWS::IAM::Policy'))) {
+        for (const s of (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement) {
+          if (!actionsOf(s).some((a) => a.startsWith('s3:') || a.startsWith('kms:'))) continue;
+          for (const r of resourcesOfStatement(s)) {
+            expect(r, `${id}: ${actionsOf(s).join(',')}`).not.toBe('*');
+            const json = text(r);
+            if (json.includes(buckets.raw!) || json.includes(buckets.lake!)) expect(json, id).not.toMatch(/"\/\*"\]\]\}$/);
+          }
+          expect(actionsOf(s).filter((a) => a.includes('*')), id).toEqual([]);
+        }
+      }
+    });
+
+    it('lets each stage write only its outputs and its state file, and read only its inputs', () => {
+      for (const stage of STAGES) {
+        const { statements } = functionOf(dev.templates.pipeline, stage.name);
+        const prefixOf = (x: string) => {
+          const d = DATASETS.find((y) => y.name === x);
+          return d ? `lake:/${d.prefix}/*` : x === 'site' ? 'site:/*' : `lake:/${x}/*`;
+        };
+        const state = `lake:/state/${stage.name}.json`;
+        expect(objectGrants(statements, 's3:PutObject', buckets), stage.name).toEqual([...new Set([...stage.outputs.map(prefixOf), state])].sort());
+        const reads = [...stage.inputs, ...stage.outputs].map(prefixOf);
+        const extra = (EXTRA_READS[stage.name]?.prefixes ?? []).map((p) => `lake:/${p}*`);
+        expect(objectGrants(statements, 's3:GetObject', buckets), stage.name).toEqual([...new Set([...reads, ...extra, state, 'lake:/lake.json'])].sort());
+      }
+    });
+
+    it('lets the ingests write raw/, readings, quarantine and sensor sightings — nothing derived', () => {
+      for (const name of ['ingest-push', 'ingest-file']) {
+        const { statements } = functionOf(dev.templates.pipeline, name);
+        expect(objectGrants(statements, 's3:PutObject', buckets), name).toEqual(
+          ['lake:/curated/noise_readings/*', 'lake:/quarantine/*', 'lake:/staging/sensor-sightings/*', 'raw:/raw/*'].sort(),
+        );
+        expect(objectGrants(statements, 's3:DeleteObject', buckets), name).toEqual(['lake:/quarantine/*']);
+      }
+      expect(objectGrants(functionOf(dev.templates.pipeline, 'ingest-file').statements, 's3:GetObject', buckets)).toContain('raw:/incoming/*');
+      expect(objectGrants(functionOf(dev.templates.pipeline, 'ingest-push').statements, 's3:GetObject', buckets)).not.toContain('raw:/incoming/*');
+    });
+
+    it('decrypts and encrypts with the data key only through S3', () => {
+      const { statements } = functionOf(dev.templates.pipeline, 'ingest-push');
+      const kms = statements.find((s) => actionsOf(s).some((a) => a.startsWith('kms:')))!;
+      expect(actionsOf(kms).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+      expect(text(kms.Condition)).toContain('s3.eu-west-3.amazonaws.com');
+    });
+  });
+
+  describe('the state machine', () => {
+    it('has one Lambda task per stage, named after it, chained in the order of STAGES', () => {
+      const def = definitionOf(dev.templates.pipeline);
+      const tasks = Object.entries(def.States).filter(([, s]) => s.Type === 'Task');
+      expect(tasks.map(([name]) => name).sort()).toEqual(STAGES.map((s) => s.name).sort());
+      const chain: string[] = [];
+      for (let name: string | undefined = (def.States[def.StartAt] as { Default: string }).Default; name; name = def.States[name]!.Next as string | undefined) chain.push(name);
+      expect(chain).toEqual(STAGES.map((s) => s.name));
+      expect(def.States[chain.at(-1)!]!.End).toBe(true);
+    });
+
+    it('invokes each stage’s own function', () => {
+      const def = definitionOf(dev.templates.pipeline);
+      for (const stage of STAGES) {
+        expect(text(def.States[stage.name]!.Parameters), stage.name).toContain(`${idOf(stage.name)}Function`);
+      }
+    });
+
+    it('retries every task with exponential backoff, throttling (a stage running elsewhere) included', () => {
+      const def = definitionOf(dev.templates.pipeline);
+      for (const stage of STAGES) {
+        const retry = def.States[stage.name]!.Retry as { ErrorEquals: string[]; BackoffRate: number; MaxAttempts: number }[];
+        expect(retry.map((r) => r.ErrorEquals).flat()).toEqual(expect.arrayContaining(['Lambda.TooManyRequestsException', 'States.ALL']));
+        for (const r of retry) expect(r.BackoffRate).toBeGreaterThan(1);
+      }
+    });
+
+    it('can start at any later stage, so a stage schedule runs it and everything after it', () => {
+      const def = definitionOf(dev.templates.pipeline);
+      const choice = def.States[def.StartAt] as { Type: string; Choices: { And: { StringEquals?: string }[]; Next: string }[]; Default: string };
+      expect(choice.Type).toBe('Choice');
+      expect(choice.Default).toBe(STAGES[0]!.name);
+      expect(choice.Choices.map((c) => c.Next)).toEqual(STAGES.slice(1).map((s) => s.name));
+    });
+
+    it('logs every execution and traces it', () => {
+      dev.templates.pipeline.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+        TracingConfiguration: { Enabled: true },
+      });
+    });
+  });
+
+  describe('schedules', () => {
+    const schedules = () => Object.values(resourcesOf(dev.templates.pipeline, 'AWS::Scheduler::Schedule')).map((r) => r.Properties as Record<string, unknown> & { Target: { Input: string; DeadLetterConfig: unknown; RetryPolicy: unknown } });
+
+    it('runs the whole pipeline on the configured schedule, in Paris time', () => {
+      const whole = schedules().find((s) => !JSON.parse(s.Target.Input).startAt)!;
+      expect(whole.ScheduleExpression).toBe(dev.config.pipeline.schedule);
+      expect(whole.ScheduleExpressionTimezone).toBe('Europe/Paris');
+    });
+
+    it('runs each stage that has a schedule in STAGES on it, from that stage on', () => {
+      const scheduled = STAGES.filter((s) => s.schedule);
+      expect(scheduled.length).toBeGreaterThan(0);
+      for (const stage of scheduled) {
+        const s = schedules().find((x) => JSON.parse(x.Target.Input).startAt === stage.name);
+        expect(s?.ScheduleExpression, stage.name).toBe(stage.schedule);
+      }
+      expect(schedules()).toHaveLength(scheduled.length + 1);
+    });
+
+    it('sends failed deliveries to a dead-letter queue, after retries', () => {
+      const dlq = logicalId(dev.templates.pipeline, 'AWS::SQS::Queue', 'SchedulerDeadLetters');
+      for (const s of schedules()) {
+        expect(text(s.Target.DeadLetterConfig)).toContain(dlq);
+        expect(s.Target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 3 });
+      }
+    });
+
+    it('creates the dev schedules disabled, the prod ones enabled', () => {
+      for (const s of schedules()) expect(s.State).toBe('DISABLED');
+      const prod = synthObservatory('prod');
+      for (const s of Object.values(resourcesOf(prod.templates.pipeline, 'AWS::Scheduler::Schedule'))) expect(s.Properties!.State).toBe('ENABLED');
+    });
+  });
+
+  describe('queues and alarms', () => {
+    it('queues incoming files (S3 → EventBridge → SQS) with a dead-letter queue and partial batch failures', () => {
+      const dlq = logicalId(dev.templates.pipeline, 'AWS::SQS::Queue', 'IncomingDeadLetters');
+      dev.templates.pipeline.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 3 } });
+      dev.templates.pipeline.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { object: { key: [{ prefix: 'incoming/' }] } } },
+      });
+      dev.templates.pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    });
+
+    it('encrypts every queue and refuses non-TLS access to it', () => {
+      const queues = resourcesOf(dev.templates.pipeline, 'AWS::SQS::Queue');
+      for (const [id, q] of Object.entries(queues)) expect(q.Properties!.SqsManagedSseEnabled, id).toBe(true);
+      const policies = text(resourcesOf(dev.templates.pipeline, 'AWS::SQS::QueuePolicy'));
+      for (const id of Object.keys(queues)) expect(policies).toContain(id);
+      expect(policies).toContain('"aws:SecureTransport":"false"');
+    });
+
+    it('alarms on each function’s errors, each dead-letter queue, failed executions and data freshness, to an encrypted topic', () => {
+      const alarms = Object.values(resourcesOf(dev.templates.pipeline, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties as Record<string, unknown>);
+      const topic = logicalId(dev.templates.pipeline, 'AWS::SNS::Topic', 'MonitoringAlarms');
+      for (const a of alarms) expect(text(a.AlarmActions)).toContain(topic);
+      expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(FUNCTIONS.length);
+      const dlqs = Object.keys(resourcesOf(dev.templates.pipeline, 'AWS::SQS::Queue')).filter((id) => id.includes('DeadLetters'));
+      for (const dlq of dlqs) {
+        expect(alarms.some((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && text(a.Dimensions).includes(dlq)), dlq).toBe(true);
+      }
+      expect(alarms.some((a) => a.MetricName === 'ExecutionsFailed')).toBe(true);
+      expect(alarms.some((a) => a.MetricName === 'ExecutionsTimedOut')).toBe(true);
+      const freshness = alarms.find((a) => a.MetricName === 'ReadingsCurated')!;
+      expect(freshness).toMatchObject({
+        Namespace: 'observatory/dev',
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        TreatMissingData: 'breaching',
+        Period: dev.config.monitoring.freshnessHours * 3600,
+      });
+      expect(text(dev.templates.pipeline.findResources('AWS::SNS::Topic'))).toContain('KmsMasterKeyId');
+    });
+  });
+
+  describe('the push API', () => {
+    it('requires an API key on POST /api/v1/noise and validates the body', () => {
+      dev.templates.pipeline.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', ApiKeyRequired: true });
+      dev.templates.pipeline.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true });
+      const paths = Object.values(resourcesOf(dev.templates.pipeline, 'AWS::ApiGateway::Resource')).map((r) => r.Properties!.PathPart);
+      expect(paths).toEqual(['api', 'v1', 'noise']);
+    });
+
+    it('has one key and one throttled, quota-limited usage plan per network, and tells the handler which key is which network', () => {
+      const networks = dev.config.ingest.pushNetworks;
+      expect(Object.keys(resourcesOf(dev.templates.pipeline, 'AWS::ApiGateway::ApiKey'))).toHaveLength(networks.length);
+      for (const n of networks) {
+        dev.templates.pipeline.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+          Throttle: { RateLimit: n.rateLimit, BurstLimit: n.burstLimit },
+          Quota: { Limit: n.dailyQuota, Period: 'DAY' },
+        });
+      }
+      const env = functionOf(dev.templates.pipeline, 'ingest-push').env;
+      expect(text(env.PUSH_NETWORKS)).toContain(logicalId(dev.templates.pipeline, 'AWS::ApiGateway::ApiKey', 'PushApiKey'));
+      // no key value anywhere in the template: API Gateway generates them
+      for (const k of Object.values(resourcesOf(dev.templates.pipeline, 'AWS::ApiGateway::ApiKey'))) expect(k.Properties!.Value).toBeUndefined();
+    });
+
+    it('logs access and throttles the stage; a WAF is attached in prod only', () => {
+      dev.templates.pipeline.hasResourceProperties('AWS::ApiGateway::Stage', { AccessLogSetting: {} });
+      expect(dev.templates.pipeline.findResources('AWS::WAFv2::WebACLAssociation')).toEqual({});
+      const prod = synthObservatory('prod');
+      expect(Object.keys(prod.templates.pipeline.findResources('AWS::WAFv2::WebACLAssociation'))).toHaveLength(1);
+      const fns = resourcesOf(prod.templates.pipeline, 'AWS::Lambda::Function');
+      for (const stage of STAGES) expect(fns[functionOf(prod.templates.pipeline, stage.name).fnId]!.Properties!.ReservedConcurrentExecutions, stage.name).toBe(1);
+      expect(fns[functionOf(prod.templates.pipeline, 'ingest-push').fnId]!.Properties!.ReservedConcurrentExecutions).toBe(20);
+    });
+  });
+
+  it('keeps the source API key in Secrets Manager, generated, never in the template', () => {
+    dev.templates.pipeline.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'observatory/dev/sources/meteo-france-api-key', GenerateSecretString: {} });
+    expect(text(dev.templates.pipeline.findResources('AWS::SecretsManager::Secret'))).not.toContain('SecretString"');
+  });
+});

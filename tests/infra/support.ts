@@ -1,0 +1,55 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { loadConfig, type ObservatoryConfig } from '../../infra/config.ts';
+import { buildObservatory, cdkJsonContext, type ObservatoryStacks } from '../../infra/observatory.ts';
+
+export interface SynthesizedObservatory {
+  readonly app: App;
+  readonly config: ObservatoryConfig;
+  readonly stacks: ObservatoryStacks;
+  readonly assembly: CloudAssembly;
+  readonly templates: { [K in keyof ObservatoryStacks]: Template };
+}
+
+/**
+ * The whole app synthesized in process with cdk.json's feature flags, without bundling the functions
+ * (their code is a placeholder) and without copying assets: the templates, fast.
+ */
+export function synthObservatory(envName: 'dev' | 'prod' = 'dev', overrides: Record<string, unknown> = {}): SynthesizedObservatory {
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'observatory-cdk-'));
+  const app = new App({
+    outdir,
+    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true },
+  });
+  const config = loadConfig(envName, overrides);
+  const stacks = buildObservatory(app, config);
+  const assembly = app.synth();
+  const template = (k: keyof ObservatoryStacks) => Template.fromJSON(assembly.getStackByName(stacks[k].stackName).template as Record<string, unknown>);
+  return {
+    app,
+    config,
+    stacks,
+    assembly,
+    templates: { storage: template('storage'), catalog: template('catalog'), site: template('site'), pipeline: template('pipeline') },
+  };
+}
+
+export type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+
+export function resourcesOf(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+/** the logical id of the one resource of `type` whose id starts with `prefix` */
+export function logicalId(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(resourcesOf(template, type)).filter((id) => id.startsWith(prefix));
+  if (ids.length !== 1) throw new Error(`expected one ${type} starting with ${prefix}, found ${ids.join(', ') || 'none'}`);
+  return ids[0]!;
+}
+
+/** JSON text of a value, for "does this policy mention X" checks */
+export const text = (v: unknown) => JSON.stringify(v);
