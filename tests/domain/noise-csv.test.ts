@@ -88,6 +88,19 @@ describe('parseNoiseCsv()', () => {
     );
   });
 
+  it('parseNoiseCsv() places row by row an hour whose offset changes within it (Lord Howe shifts 30 minutes)', () => {
+    const text = 'datetime,LAeq\n2025-10-05 02:15:00,51\n2025-10-05 02:45:00,52\n2026-04-05 01:15:00,53\n2026-04-05 01:45:00,54\n';
+    const { observations, rejections } = parse(text, { tz: 'Australia/Lord_Howe' });
+    expect(observations.map((o) => [o.record, iso(o.tsFrom)])).toEqual([
+      [3, '2025-10-04T15:45:00.000Z'],
+      [4, '2026-04-04T14:15:00.000Z'],
+    ]);
+    expect(rejections.map((r) => [r.record, r.reason])).toEqual([
+      ['2', '2025-10-05 02:15:00 does not exist in Australia/Lord_Howe (clocks jump from 02:00 to 02:30 on 2025-10-05, daylight saving time); pass --tz or give times with an offset'],
+      ['5', '2026-04-05 01:45:00 occurs twice in Australia/Lord_Howe (clocks go back from 02:00 to 01:30 on 2026-04-05, end of daylight saving time); pass --tz or give times with an offset'],
+    ]);
+  });
+
   it('parseNoiseCsv() takes times with an offset or Z as they are, in the DST hours too', () => {
     const text = [
       'datetime;LAeq',

@@ -61,11 +61,11 @@ async function putReadings(dt: string, readings: Reading[], receivedAt = new Dat
   return key;
 }
 
-async function putSensors(): Promise<void> {
+async function putSensors(sources: Record<string, string> = {}): Promise<void> {
   const base = { name: null, lon: 2.35, lat: 48.85, in_metropole: true, sonometer_class: '1', first_seen: new Date('2025-01-01T00:00:00Z'), last_seen: new Date('2025-12-31T00:00:00Z') };
   const rows = [
-    { ...base, sensor_id: 'road-1', commune_insee: '75056', noise_source: 'road' },
-    { ...base, sensor_id: 'rail-1', commune_insee: '75056', noise_source: 'rail' },
+    { ...base, sensor_id: 'road-1', commune_insee: '75056', noise_source: sources['road-1'] ?? 'road' },
+    { ...base, sensor_id: 'rail-1', commune_insee: '75056', noise_source: sources['rail-1'] ?? 'rail' },
     // other-1 is missing from the sensors file: its noise source defaults to 'unknown'
   ];
   const file = duck.scratch('sensors.parquet');
@@ -368,6 +368,29 @@ describe('noiseIndicators()', () => {
     expect(year!['days']).toBe(3);
     const state = JSON.parse((await store.get(stateKey('noise-indicators'))).toString()) as { dts: Record<string, string> };
     expect(Object.keys(state.dts)).toEqual(['2025-03-30', '2025-06-10', '2025-06-11']);
+  });
+
+  it('noiseIndicators() recomputes the days of a sensor whose noise source changed', async () => {
+    await putSensors({ 'road-1': 'industry' });
+    const summary = await noiseIndicators(ctx);
+    expect(summary.fullReason).toBeNull();
+    expect(summary.dts).toEqual(['2025-03-30', '2025-06-10', '2025-06-11']);
+    const rows = await query(`SELECT DISTINCT noise_source, who_lden_exceeded, fr_lden_exceeded FROM noise_indicators_daily WHERE sensor_id = 'road-1' AND lden IS NOT NULL`);
+    // WHO 2018 gives no industry value; the French industry limit is Lden 71
+    expect(rows).toEqual([{ noise_source: 'industry', who_lden_exceeded: null, fr_lden_exceeded: false }]);
+    expect(await query(`SELECT DISTINCT noise_source FROM noise_indicators_yearly WHERE sensor_id = 'road-1'`)).toEqual([{ noise_source: 'industry' }]);
+    expect((await noiseIndicators(ctx)).dts).toEqual([]);
+  });
+
+  it('noiseIndicators() with full: true recomputes every day and deletes files no reading backs', async () => {
+    const stale = [datasetFileKey(noiseIndicatorsDaily, 'part-0', '2024-02-02'), datasetFileKey(noiseIndicatorsYearly, '2024'), datasetFileKey(noiseIndicatorsHourly, 'old', '2025-06-10')];
+    for (const key of stale) await store.put(key, 'stale');
+    const summary = await noiseIndicators(ctx, { full: true });
+    expect(summary.fullReason).toBe('full option');
+    expect(summary.dts).toEqual(['2025-03-30', '2025-06-10', '2025-06-11']);
+    for (const key of stale) expect(await store.head(key), key).toBeUndefined();
+    expect(summary.deleted).toBeGreaterThanOrEqual(stale.length);
+    expect(await store.head(datasetFileKey(noiseIndicatorsHourly, 'part-0', '2025-06-10'))).toBeDefined();
   });
 
   it('noiseIndicators() recomputes everything when the coverage threshold changes', async () => {

@@ -113,25 +113,4 @@ describe('compactDataset()', () => {
     expect((await lake.duck.all('SELECT * FROM noise_readings ORDER BY sensor_id, ts_from')).rows).toEqual(before);
     expect(before.find((r) => r.sensor_id === 'a' && (r.ts_from as Date).getUTCMinutes() === 0)!.laeq).toBe(65);
   });
-
-  it('running ingests and compactions at the same time never loses or duplicates a curated reading', async () => {
-    const ingests = Array.from({ length: 24 }, (_, i) => async () => {
-      // overlapping batches: each re-sends the previous batch's last readings
-      const entities = Array.from({ length: 30 }, (_, k) => reading(`s${k % 3}`, i * 20 + k));
-      await ingestNoise({ ...lake, now: () => new Date(Date.UTC(2025, 5, 3, 0, 0, i)) }, { sourceKind: 'noise-fiware', bytes: batch(...entities), origin: `c${i}.json` });
-    });
-    const compactions = Array.from({ length: 6 }, () => async () => {
-      await compactDataset(lake);
-    });
-    const jobs = [...ingests, ...compactions].sort((a, b) => (ingests.indexOf(a) % 4) - (ingests.indexOf(b) % 4));
-    await Promise.all(jobs.map((job) => job()));
-    // every distinct reading sent is there exactly once
-    const expected = new Set<string>();
-    for (let i = 0; i < 24; i++) for (let k = 0; k < 30; k++) expected.add(`s${k % 3}|${i * 20 + k}`);
-    expect(await count(lake, 'SELECT count(*) AS n FROM noise_readings')).toBe(expected.size);
-    expect(await count(lake, 'SELECT count(DISTINCT (sensor_id, ts_from)) AS n FROM noise_readings')).toBe(expected.size);
-    await compactDataset(lake);
-    expect(await count(lake, 'SELECT count(*) AS n FROM noise_readings')).toBe(expected.size);
-    expect(await listKeys(lake.store, 'curated/noise_readings/')).toHaveLength(1);
-  });
 });

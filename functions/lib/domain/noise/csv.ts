@@ -267,13 +267,19 @@ function observation(r: Reading, intervalMs: number, options: NoiseCsvOptions): 
  */
 class LocalClock {
   private readonly fields = new DateTimeFields();
-  /** UTC ms of local `YYYY-MM-DDTHH:00` by a numeric key of that hour, or NaN when the offset changes within it */
-  private readonly hours = new Map<number, number>();
+  private readonly expectedOnce: string;
+  /**
+   * Per local hour (numeric key of `YYYY-MM-DDTHH`): the UTC ms of its start; or, when none of its times
+   * can be placed, why; or NaN when the offset changes within the hour, so each row is placed on its own.
+   */
+  private readonly hours = new Map<number, number | string>();
   // consecutive rows mostly share their hour
   private lastKey = -1;
-  private lastStart = NaN;
+  private lastHour: number | string = NaN;
 
-  constructor(private readonly tz: string) {}
+  constructor(private readonly tz: string) {
+    this.expectedOnce = `a local time that occurs exactly once in ${tz}, or a time with an offset`;
+  }
 
   /** UTC milliseconds of a CSV timestamp, or why it cannot be placed in time */
   parse(text: string): number | TimeProblem {
@@ -289,27 +295,33 @@ class LocalClock {
     if (f.offsetMinutes !== undefined) {
       return (daysFromCivil(f.year, f.month, f.day) * 24 + f.hour) * HOUR_MS + withinHour - f.offsetMinutes * 60_000;
     }
-    const start = this.hourStart(f.year, f.month, f.day, f.hour);
-    if (!Number.isNaN(start)) return start + withinHour;
+    const hour = this.hourOf(f.year, f.month, f.day, f.hour);
+    if (typeof hour === 'string') return { expected: this.expectedOnce, reason: `${text} ${hour}` };
+    if (!Number.isNaN(hour)) return hour + withinHour;
     const local = new Temporal.PlainDateTime(f.year, f.month, f.day, f.hour, f.minute, f.second, f.millis);
     const exact = this.resolve(local);
-    if (!Number.isNaN(exact)) return exact;
-    return { expected: `a local time that occurs exactly once in ${this.tz}, or a time with an offset`, reason: this.explain(text, local) };
+    return Number.isNaN(exact) ? { expected: this.expectedOnce, reason: `${text} ${this.explain(local)}` } : exact;
   }
 
-  private hourStart(year: number, month: number, day: number, hour: number): number {
+  private hourOf(year: number, month: number, day: number, hour: number): number | string {
     const key = ((year * 13 + month) * 32 + day) * 24 + hour;
-    if (key === this.lastKey) return this.lastStart;
-    let start = this.hours.get(key);
-    if (start === undefined) {
-      start = this.resolve(new Temporal.PlainDateTime(year, month, day, hour));
-      const end = this.resolve(new Temporal.PlainDateTime(year, month, day, hour, 59, 59, 999));
-      if (end - start !== HOUR_MS - 1) start = NaN;
-      this.hours.set(key, start);
+    if (key === this.lastKey) return this.lastHour;
+    let placed = this.hours.get(key);
+    if (placed === undefined) {
+      placed = this.placeHour(new Temporal.PlainDateTime(year, month, day, hour));
+      this.hours.set(key, placed);
     }
     this.lastKey = key;
-    this.lastStart = start;
-    return start;
+    this.lastHour = placed;
+    return placed;
+  }
+
+  private placeHour(start: Temporal.PlainDateTime): number | string {
+    const first = this.resolve(start);
+    const last = this.resolve(start.with({ minute: 59, second: 59, millisecond: 999 }));
+    if (last - first === HOUR_MS - 1) return first;
+    // offsets change at most once an hour: both ends unplaceable means the whole hour is
+    return Number.isNaN(first) && Number.isNaN(last) ? this.explain(start) : NaN;
   }
 
   /** UTC ms of a local time, NaN when it does not exist or occurs twice */
@@ -321,18 +333,19 @@ class LocalClock {
     }
   }
 
-  private explain(text: string, local: Temporal.PlainDateTime): string {
+  /** why a local time that does not exist or occurs twice cannot be placed (the sentence after the time) */
+  private explain(local: Temporal.PlainDateTime): string {
     const earlier = local.toZonedDateTime(this.tz, { disambiguation: 'earlier' });
     const change = earlier.getTimeZoneTransition('next');
     const skipped = !local.toZonedDateTime(this.tz, { disambiguation: 'compatible' }).toPlainDateTime().equals(local);
     const advice = 'pass --tz or give times with an offset';
-    if (!change) return `${text} cannot be placed in ${this.tz}; ${advice}`;
+    if (!change) return `cannot be placed in ${this.tz}; ${advice}`;
     const before = clockAt(change.epochMilliseconds + earlier.offsetNanoseconds / 1e6);
     const after = clockAt(change.epochMilliseconds + change.offsetNanoseconds / 1e6);
     const on = change.toPlainDate().toString();
     return skipped
-      ? `${text} does not exist in ${this.tz} (clocks jump from ${before} to ${after} on ${on}, daylight saving time); ${advice}`
-      : `${text} occurs twice in ${this.tz} (clocks go back from ${before} to ${after} on ${on}, end of daylight saving time); ${advice}`;
+      ? `does not exist in ${this.tz} (clocks jump from ${before} to ${after} on ${on}, daylight saving time); ${advice}`
+      : `occurs twice in ${this.tz} (clocks go back from ${before} to ${after} on ${on}, end of daylight saving time); ${advice}`;
   }
 }
 

@@ -1,0 +1,83 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { S3ObjectStore } from '../../functions/lib/adapters/s3-store.ts';
+import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
+import { listKeys, type ObjectStore } from '../../functions/lib/ports/object-store.ts';
+import { compactDataset } from '../../functions/lib/stages/compact.ts';
+import { ingestNoise } from '../../functions/lib/stages/ingest-noise.ts';
+import { tempLake } from '../support/lake.ts';
+import { createTestBucket, S3_ENDPOINT_ENV, swiftClient } from '../support/swift.ts';
+
+// Two ingests of overlapping data, and ingests during compactions, must never lose or duplicate a
+// curated reading — on the filesystem store and on a real S3 server (Swift).
+
+const reading = (sensor: string, minute: number, laeq = 55) => ({
+  type: 'NoiseLevelObserved',
+  refDevice: sensor,
+  dateObservedFrom: new Date(Date.UTC(2025, 5, 2, 6) + minute * 60_000).toISOString(),
+  dateObservedTo: new Date(Date.UTC(2025, 5, 2, 6) + (minute + 1) * 60_000).toISOString(),
+  location: { type: 'Point', coordinates: [2.3522, 48.8566] },
+  LAeq: laeq,
+});
+
+const stores: [string, () => Promise<ObjectStore>][] = [
+  ['filesystem', async () => new FsObjectStore(await mkdtemp(path.join(os.tmpdir(), 'observatory-conc-')))],
+  [
+    'S3 (Swift)',
+    async () => {
+      const endpoint = inject('s3Endpoint') ?? process.env[S3_ENDPOINT_ENV];
+      if (!endpoint) throw new Error('no S3 test server (see tests/support/global-setup.ts)');
+      const client = swiftClient(endpoint);
+      return new S3ObjectStore({ client, bucket: await createTestBucket(client, 'concurrency'), prefix: 'lake' });
+    },
+  ],
+];
+
+describe.each(stores)('concurrent ingests and compactions on the %s store', (_name, makeStore) => {
+  let lake: Awaited<ReturnType<typeof tempLake>>;
+  beforeAll(async () => {
+    lake = await tempLake({ now: new Date('2025-06-03T00:00:00Z'), store: await makeStore() });
+  });
+  afterAll(async () => lake.cleanup());
+
+  async function counts() {
+    await lake.duck.attachLake(lake.store, DATASETS);
+    const r = await lake.duck.all('SELECT count(*)::INT AS n, count(DISTINCT (sensor_id, ts_from, ts_to))::INT AS d, sum(laeq)::DOUBLE AS s FROM noise_readings');
+    return r.rows[0] as { n: number; d: number; s: number };
+  }
+
+  it('keeps every distinct reading exactly once, with the latest value of a re-sent one', async () => {
+    const batches = 16;
+    const ingest = (i: number) => async () => {
+      // each batch overlaps the previous one by 10 readings, re-sent with a corrected value
+      const entities = Array.from({ length: 30 }, (_, k) => reading(`s${k % 3}`, i * 20 + k, k < 10 ? 50 + i : 60));
+      await ingestNoise({ ...lake, now: () => new Date(Date.UTC(2025, 5, 3, 0, 0, i)) }, { sourceKind: 'noise-fiware', bytes: Buffer.from(JSON.stringify(entities)), origin: `c${i}.json` });
+    };
+    const jobs: (() => Promise<unknown>)[] = [];
+    for (let i = 0; i < batches; i++) {
+      jobs.push(ingest(i));
+      if (i % 4 === 3) jobs.push(() => compactDataset(lake));
+    }
+    await Promise.all(jobs.map((job) => job()));
+    const expected = new Map<string, number>();
+    for (let i = 0; i < batches; i++) for (let k = 0; k < 30; k++) expected.set(`s${k % 3}|${i * 20 + k}`, k < 10 ? 50 + i : 60);
+    const sum = [...expected.values()].reduce((a, b) => a + b, 0);
+    expect(await counts()).toEqual({ n: expected.size, d: expected.size, s: sum });
+    await compactDataset(lake);
+    expect(await counts()).toEqual({ n: expected.size, d: expected.size, s: sum });
+    expect(await listKeys(lake.store, 'curated/noise_readings/')).toHaveLength(1);
+  });
+
+  it('re-ingesting every file after compaction changes nothing', async () => {
+    const before = await counts();
+    for (let i = 0; i < 4; i++) {
+      const entities = Array.from({ length: 30 }, (_, k) => reading(`s${k % 3}`, i * 20 + k, k < 10 ? 50 + i : 60));
+      const s = await ingestNoise(lake, { sourceKind: 'noise-fiware', bytes: Buffer.from(JSON.stringify(entities)), origin: `again${i}.json` });
+      expect(s.newRaw).toBe(false);
+    }
+    expect(await counts()).toEqual(before);
+  });
+});
