@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AthenaEngine, AthenaSettings } from '../lib/adapters/athena.ts';
@@ -27,6 +29,9 @@ const lib = {
   server: () => import('../local/site-server.ts'),
   networks: () => import('../lib/push/networks.ts'),
   demo: () => import('../local/demo-feed.ts'),
+  dialect: () => import('../lib/sql/dialect.ts'),
+  confine: () => import('../lib/sql/confine.ts'),
+  exportStage: () => import('../lib/stages/export.ts'),
 };
 
 const INGEST_KINDS = Object.keys(NOISE_SOURCE_FORMATS);
@@ -179,14 +184,21 @@ function buildProgram(): Command {
   program
     .command('query')
     .description('run a read-only SQL query over the lake’s datasets (one view per dataset)')
-    .argument('<sql>', 'the SQL (SELECT only)')
+    .argument('[sql]', 'the SQL (SELECT only)')
+    .option('--file <file>', 'read the SQL from a file, e.g. notebooks/sql/commune_lden_by_month.sql')
     .addOption(formatOption())
     .option('--max-rows <n>', 'stop after this many rows (a warning says so)', parseNumber('--max-rows'), 10000)
     .addOption(new Option('--engine <engine>', 'duckdb over the local lake, or athena on AWS').choices(['duckdb', 'athena']).default('duckdb'))
     .option('--workgroup <name>', 'athena: workgroup (default: $OBSERVATORY_ATHENA_WORKGROUP)')
     .option('--database <name>', 'athena: Glue database (default: $OBSERVATORY_ATHENA_DATABASE)')
     .option('--output-location <s3url>', 'athena: result location (default: $OBSERVATORY_ATHENA_OUTPUT, or the workgroup’s)')
-    .action(async (sql: string, o: { format: OutputFormat; maxRows: number; engine: 'duckdb' | 'athena'; workgroup?: string; database?: string; outputLocation?: string }) => {
+    .action(async (text: string | undefined, o: { file?: string; format: OutputFormat; maxRows: number; engine: 'duckdb' | 'athena'; workgroup?: string; database?: string; outputLocation?: string }) => {
+      if ((text === undefined) === (o.file === undefined)) throw new UsageError('give the SQL as an argument or with --file FILE (one of the two)');
+      const sql = o.file
+        ? await readFile(o.file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+            throw new UsageError(`--file: cannot read ${o.file}: ${e.code ?? e.message}`);
+          })
+        : text!;
       await withContext({ ...globals(), quiet: true }, async (ctx) => {
         let result;
         try {
@@ -198,15 +210,19 @@ function buildProgram(): Command {
             } catch (e) {
               throw new UsageError((e as Error).message);
             }
-            const r = await (await athenaEngine(settings)).query(sql);
+            // the same SQL as on the local lake: DuckDB spellings are rewritten for Athena, or refused with a reason
+            const r = await (await athenaEngine(settings)).query((await lib.dialect()).toAthena(sql));
             process.stderr.write(`athena: ${r.queryExecutionId}, ${r.bytesScanned} bytes scanned\n`);
             result = r;
           } else {
             await ctx.duck.attachLake(ctx.store, (await lib.datasets()).DATASETS);
+            await (await lib.confine()).confineToDirectories(ctx.duck, [globals().lake]);
             result = await ctx.duck.readOnly(sql);
           }
         } catch (e) {
           if (e instanceof UsageError) throw e;
+          // a dialect error lists every construct Athena cannot run, one per line
+          if ((e as Error).name === 'DialectError') throw new UsageError((e as Error).message);
           throw new UsageError(firstLine((e as Error).message));
         }
         if (result.rows.length > o.maxRows) {
@@ -214,6 +230,39 @@ function buildProgram(): Command {
           result = { ...result, rows: result.rows.slice(0, o.maxRows) };
         }
         process.stdout.write(formatResult(result, o.format));
+      });
+    });
+
+  program
+    .command('export')
+    .description('write an extract of one dataset for offline work (Parquet or CSV), optionally for one commune and a range of dates')
+    .argument('<dataset>', 'a declared dataset (see `observatory dictionary`)')
+    .addOption(new Option('--format <format>', 'file format').choices(['parquet', 'csv']).makeOptionMandatory())
+    .option('--commune <insee>', 'only this commune (datasets with a commune_insee column)')
+    .option('--from <date>', 'first local date (dt partition, YYYY-MM-DD, inclusive)')
+    .option('--to <date>', 'last local date (dt partition, YYYY-MM-DD, inclusive)')
+    .option('--out <file>', 'where to write; - for stdout (default: <dataset>[_<commune>][_<from>_<to>].<format>)')
+    .action(async (name: string, o: { format: 'parquet' | 'csv'; commune?: string; from?: string; to?: string; out?: string }) => {
+      const { exportDataset, planExport, ExportRequestError } = await lib.exportStage();
+      const request = { dataset: name, format: o.format, commune: o.commune, from: o.from, to: o.to };
+      let plan;
+      try {
+        plan = planExport(request);
+      } catch (e) {
+        if (e instanceof ExportRequestError) throw new UsageError(e.message);
+        throw e;
+      }
+      await withContext({ ...globals(), quiet: true }, async (ctx) => {
+        const toStdout = o.out === '-';
+        const file = toStdout ? ctx.duck.scratch(plan.defaultFile) : (o.out ?? plan.defaultFile);
+        const s = await exportDataset(ctx, request, file);
+        if (toStdout) {
+          for await (const chunk of createReadStream(file)) {
+            if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+          }
+        }
+        const read = s.partitions === undefined ? '' : `, ${s.partitions} dt partition(s) read`;
+        process.stderr.write(`export: ${s.rows} rows of ${s.dataset} (${s.filters}${read}) → ${toStdout ? 'stdout' : s.file} (${s.format}, ${s.bytes} bytes)\n`);
       });
     });
 
@@ -341,7 +390,15 @@ function buildProgram(): Command {
     });
 
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
-  for (const c of all(program)) c.exitOverride().configureOutput(program.configureOutput());
+  for (const c of all(program)) {
+    c.exitOverride().configureOutput(program.configureOutput());
+    // --lake is accepted after the command too: `observatory query "…" --lake DIR`
+    if (c !== program && c.commands.length === 0) c.option('--lake <dir>', 'lake folder (the embedded object store)');
+  }
+  program.hook('preAction', (_program, action) => {
+    const lake = action.opts().lake as string | undefined;
+    if (lake) program.setOptionValue('lake', lake);
+  });
   return program;
 }
 

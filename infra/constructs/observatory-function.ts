@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -34,6 +34,8 @@ export interface ObservatoryFunctionProps {
   readonly logRetentionDays: logs.RetentionDays;
   readonly metricsNamespace: string;
 }
+
+export const FUNCTION_METADATA = 'observatory:function';
 
 export class ObservatoryFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -113,6 +115,8 @@ export class ObservatoryFunction extends Construct {
       },
     });
 
+    // lets tools find a function's bundle in a cloud assembly (scripts/bundle-lambdas.ts, the tests)
+    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(FUNCTION_METADATA, props.name);
     acknowledge(this.function, {
       id: 'AwsSolutions-L1',
       reason: 'Pinned to nodejs22.x on purpose: the runtime the DuckDB layer (Node-API binary) and the bundles are built and tested for; move to a newer runtime with the layer, not silently.',

@@ -61,7 +61,7 @@ describe('site: S3 behind CloudFront', () => {
   });
 
   it('caches /data/* briefly and /assets/* for a year, with gzip and brotli', () => {
-    const byPath = Object.fromEntries(config.CacheBehaviors.map((b) => [b.PathPattern, ttlOf(b)]));
+    const byPath: Record<string, ReturnType<typeof ttlOf>> = Object.fromEntries(config.CacheBehaviors.map((b) => [b.PathPattern!, ttlOf(b)]));
     expect(byPath['/data/*']!.DefaultTTL).toBe(dev.config.site.dataTtlSeconds);
     expect(byPath['/data/*']!.MaxTTL).toBeLessThanOrEqual(300);
     expect(byPath['/assets/*']!.DefaultTTL).toBe(365 * 86400);

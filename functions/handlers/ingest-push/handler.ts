@@ -13,9 +13,10 @@ import { apiKeyIdOf, proxyResult, pushRequestFromEvent, type ProxyResult, type P
 const networksByKeyId = once(() => requiredEnv('PUSH_NETWORKS', envSchemas.jsonStringMap));
 
 export async function handler(event: PushEvent): Promise<ProxyResult> {
+  const byKeyId = networksByKeyId();
   const request = pushRequestFromEvent(event);
   const keyId = apiKeyIdOf(event);
-  const network = keyId ? networksByKeyId()[keyId] : undefined;
+  const network = keyId ? byKeyId[keyId] : undefined;
   const key = apiKeyOf(request.headers);
   const networks: PushNetworks = network && key ? [{ network, key_sha256: keyHash(key) }] : [];
   const response = await withStageContext((ctx) => handlePush(ctx, networks, request));

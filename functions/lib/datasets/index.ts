@@ -8,10 +8,14 @@ import {
   noiseReadings,
   sensors,
 } from './noise.ts';
+import { floodIndicatorsDaily, floodVigilance, floodVigilanceCommuneDaily, riverObservations, riverStations } from './flood.ts';
+import { heatIndicatorsCommuneDaily, heatIndicatorsDaily, weatherDaily } from './heat.ts';
 
 export * from './declaration.ts';
 export * from './noise.ts';
 export * from './reference.ts';
+export * from './flood.ts';
+export * from './heat.ts';
 
 /** every declared dataset; views, Glue tables and the dictionary are made for each */
 export const DATASETS: readonly DatasetDeclaration[] = [
@@ -22,6 +26,14 @@ export const DATASETS: readonly DatasetDeclaration[] = [
   noiseIndicatorsCommuneDaily,
   noiseIndicatorsHourly,
   noiseIndicatorsYearly,
+  riverObservations,
+  riverStations,
+  floodVigilance,
+  floodIndicatorsDaily,
+  floodVigilanceCommuneDaily,
+  weatherDaily,
+  heatIndicatorsDaily,
+  heatIndicatorsCommuneDaily,
   quarantine,
 ];
 

@@ -11,3 +11,16 @@ export type NoiseSourceKind = keyof typeof NOISE_SOURCE_FORMATS;
 export function isNoiseSourceKind(kind: string): kind is NoiseSourceKind {
   return kind in NOISE_SOURCE_FORMATS;
 }
+
+// The flood and heat sources: Hub'Eau hydrométrie pages, Vigicrues vigilance, Météo-France daily files.
+export const CLIMATE_SOURCE_FORMATS = {
+  hubeau: { extension: '.json', contentType: 'application/json' },
+  vigicrues: { extension: '.json', contentType: 'application/json' },
+  meteofrance: { extension: '.csv', contentType: 'text/csv' },
+} as const;
+
+export type ClimateSourceKind = keyof typeof CLIMATE_SOURCE_FORMATS;
+
+export function isClimateSourceKind(kind: string): kind is ClimateSourceKind {
+  return kind in CLIMATE_SOURCE_FORMATS;
+}

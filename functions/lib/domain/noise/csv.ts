@@ -308,7 +308,7 @@ class LocalClock {
     if (key === this.lastKey) return this.lastHour;
     let placed = this.hours.get(key);
     if (placed === undefined) {
-      placed = this.placeHour(new Temporal.PlainDateTime(year, month, day, hour));
+      placed = this.placeHour(year, month, day, hour);
       this.hours.set(key, placed);
     }
     this.lastKey = key;
@@ -316,9 +316,10 @@ class LocalClock {
     return placed;
   }
 
-  private placeHour(start: Temporal.PlainDateTime): number | string {
+  private placeHour(year: number, month: number, day: number, hour: number): number | string {
+    const start = new Temporal.PlainDateTime(year, month, day, hour);
     const first = this.resolve(start);
-    const last = this.resolve(start.with({ minute: 59, second: 59, millisecond: 999 }));
+    const last = this.resolve(new Temporal.PlainDateTime(year, month, day, hour, 59, 59, 999));
     if (last - first === HOUR_MS - 1) return first;
     // offsets change at most once an hour: both ends unplaceable means the whole hour is
     return Number.isNaN(first) && Number.isNaN(last) ? this.explain(start) : NaN;

@@ -1,0 +1,175 @@
+import { QUANTITIES, type Quantity } from './config.ts';
+import { parseInstant, rejection, UnreadableInputError, type RecordRejection } from './records.ts';
+
+// Hub'Eau hydrométrie API v2 responses: `observations_tr` pages and `referentiel/stations` pages, both
+// in the envelope {count, first, prev, next, api_version, data[]}. One parser for the poller and for
+// saved files (`observatory ingest hubeau`). Values stay in the received unit here (mm, l/s): the
+// conversion is done once, by units.ts, when the row is curated.
+
+export interface HubeauEnvelope {
+  readonly count: number | null;
+  readonly first: string | null;
+  readonly prev: string | null;
+  readonly next: string | null;
+  readonly apiVersion: string | null;
+}
+
+export interface RiverObservationRecord {
+  /** index of the row in `data` (0-based) */
+  readonly record: number;
+  readonly recordText: string;
+  readonly siteCode: string;
+  /** null: the site-level series Hub'Eau returns alongside the stations' rows when queried by site */
+  readonly stationCode: string | null;
+  readonly quantity: Quantity;
+  readonly ts: Date;
+  /** as received: mm for H, l/s for Q */
+  readonly resultatObs: number;
+  readonly statusCode: number | null;
+  readonly statusLabel: string | null;
+  readonly qualificationCode: number | null;
+  readonly qualificationLabel: string | null;
+  readonly methodCode: number | null;
+  readonly continuityCode: number | null;
+}
+
+export interface StationRecord {
+  readonly record: number;
+  readonly recordText: string;
+  readonly stationCode: string;
+  readonly siteCode: string | null;
+  readonly label: string | null;
+  readonly siteLabel: string | null;
+  readonly river: string | null;
+  readonly communeInsee: string | null;
+  readonly communeName: string | null;
+  readonly departement: string | null;
+  readonly lon: number | null;
+  readonly lat: number | null;
+  readonly altitudeRefM: number | null;
+  readonly inService: boolean | null;
+  readonly updatedAt: Date | null;
+}
+
+export type HubeauPayload =
+  | { readonly kind: 'observations'; readonly envelope: HubeauEnvelope; readonly observations: RiverObservationRecord[]; readonly rejections: RecordRejection[] }
+  | { readonly kind: 'stations'; readonly envelope: HubeauEnvelope; readonly stations: StationRecord[]; readonly rejections: RecordRejection[] };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new UnreadableInputError(`not JSON: ${(e as Error).message}`, 'a Hub’Eau JSON response', text.length > 60 ? `${JSON.stringify(text.slice(0, 60))}… (${text.length} characters)` : JSON.stringify(text));
+  }
+}
+
+function envelopeOf(doc: Record<string, unknown>): HubeauEnvelope {
+  const url = (v: unknown) => (typeof v === 'string' && v ? v : null);
+  return {
+    count: typeof doc.count === 'number' ? doc.count : null,
+    first: url(doc.first),
+    prev: url(doc.prev),
+    next: url(doc.next),
+    apiVersion: typeof doc.api_version === 'string' ? doc.api_version : null,
+  };
+}
+
+/** parses a Hub'Eau hydrométrie page: observations_tr or referentiel/stations, told apart by their rows */
+export function parseHubeau(text: string): HubeauPayload {
+  const doc = parseJson(text);
+  if (!isObject(doc) || !Array.isArray(doc.data)) {
+    const message = isObject(doc) && typeof doc.message === 'string' ? ` (the API said: ${doc.message})` : '';
+    throw new UnreadableInputError(`not a Hub’Eau envelope: no data array${message}`, 'an object {count, first, prev, next, api_version, data: […]}', isObject(doc) ? `keys ${Object.keys(doc).join(', ')}` : typeof doc);
+  }
+  const envelope = envelopeOf(doc);
+  const rows = doc.data as unknown[];
+  const first = rows.find(isObject);
+  const stations = first !== undefined && !('grandeur_hydro' in first) && ('libelle_station' in first || 'longitude_station' in first);
+  return stations
+    ? { kind: 'stations', envelope, ...parseStationRows(rows) }
+    : { kind: 'observations', envelope, ...parseObservationRows(rows) };
+}
+
+const intOrNull = (v: unknown): number | null | undefined => (v === null || v === undefined ? null : typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+const strOrNull = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+function parseObservationRows(rows: readonly unknown[]): { observations: RiverObservationRecord[]; rejections: RecordRejection[] } {
+  const observations: RiverObservationRecord[] = [];
+  const rejections: RecordRejection[] = [];
+  rows.forEach((row, i) => {
+    const text = JSON.stringify(row) ?? String(row);
+    const reject = (field: string, expected: string, found: unknown, reason: string) => rejections.push(rejection(i, field, expected, found, reason, text));
+    if (!isObject(row)) return reject('data', 'an observation object', row, 'row is not an object');
+    const site = row.code_site;
+    if (typeof site !== 'string' || !/^[A-Z0-9]{8}$/.test(site)) return reject('code_site', 'a site code of 8 characters', site, 'code_site missing or malformed');
+    const station = row.code_station;
+    if (station !== null && station !== undefined && (typeof station !== 'string' || !/^[A-Z0-9]{10}$/.test(station) || !station.startsWith(site))) {
+      return reject('code_station', `null (the site-level series) or a station code of 10 characters starting with ${site}`, station, 'code_station malformed or not a station of code_site');
+    }
+    const quantity = row.grandeur_hydro;
+    if (typeof quantity !== 'string' || !(QUANTITIES as readonly string[]).includes(quantity)) {
+      return reject('grandeur_hydro', 'H (water height) or Q (discharge)', quantity, 'unknown grandeur_hydro');
+    }
+    const ts = parseInstant(row.date_obs);
+    if (!ts) return reject('date_obs', 'an ISO 8601 UTC instant such as 2026-01-29T08:00:00Z, on a real calendar date', row.date_obs, 'date_obs missing, without offset, or not a real date');
+    const value = row.resultat_obs;
+    if (typeof value !== 'number' || !Number.isFinite(value)) return reject('resultat_obs', quantity === 'H' ? 'a number (mm)' : 'a number (l/s)', value, 'resultat_obs missing or not a number');
+    const codes = { statusCode: intOrNull(row.code_statut), qualificationCode: intOrNull(row.code_qualification_obs), methodCode: intOrNull(row.code_methode_obs), continuityCode: intOrNull(row.code_continuite) };
+    const hubeauName = { statusCode: 'code_statut', qualificationCode: 'code_qualification_obs', methodCode: 'code_methode_obs', continuityCode: 'code_continuite' } as const;
+    for (const [k, v] of Object.entries(codes)) {
+      if (v === undefined) return reject(hubeauName[k as keyof typeof codes], 'an integer code or null', row[hubeauName[k as keyof typeof codes]], `${hubeauName[k as keyof typeof codes]} not an integer`);
+    }
+    observations.push({
+      record: i,
+      recordText: text,
+      siteCode: site,
+      stationCode: typeof station === 'string' ? station : null,
+      quantity: quantity as Quantity,
+      ts,
+      resultatObs: value,
+      statusCode: codes.statusCode ?? null,
+      statusLabel: strOrNull(row.libelle_statut),
+      qualificationCode: codes.qualificationCode ?? null,
+      qualificationLabel: strOrNull(row.libelle_qualification_obs),
+      methodCode: codes.methodCode ?? null,
+      continuityCode: codes.continuityCode ?? null,
+    });
+  });
+  return { observations, rejections };
+}
+
+function parseStationRows(rows: readonly unknown[]): { stations: StationRecord[]; rejections: RecordRejection[] } {
+  const stations: StationRecord[] = [];
+  const rejections: RecordRejection[] = [];
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  rows.forEach((row, i) => {
+    const text = JSON.stringify(row) ?? String(row);
+    if (!isObject(row)) return rejections.push(rejection(i, 'data', 'a station object', row, 'row is not an object', text));
+    const code = row.code_station;
+    if (typeof code !== 'string' || !/^[A-Z0-9]{10}$/.test(code)) {
+      return rejections.push(rejection(i, 'code_station', 'a station code of 10 characters', code, 'code_station missing or malformed', text));
+    }
+    const updated = row.date_maj_station === null || row.date_maj_station === undefined ? null : parseInstant(row.date_maj_station);
+    if (updated === undefined) return rejections.push(rejection(i, 'date_maj_station', 'an ISO 8601 instant or null', row.date_maj_station, 'date_maj_station not an instant', text));
+    stations.push({
+      record: i,
+      recordText: text,
+      stationCode: code,
+      siteCode: strOrNull(row.code_site),
+      label: strOrNull(row.libelle_station),
+      siteLabel: strOrNull(row.libelle_site),
+      river: strOrNull(row.libelle_cours_eau),
+      communeInsee: strOrNull(row.code_commune_station),
+      communeName: strOrNull(row.libelle_commune),
+      departement: strOrNull(row.code_departement),
+      lon: num(row.longitude_station),
+      lat: num(row.latitude_station),
+      altitudeRefM: num(row.altitude_ref_alti_station),
+      inService: typeof row.en_service === 'boolean' ? row.en_service : null,
+      updatedAt: updated,
+    });
+  });
+  return { stations, rejections };
+}

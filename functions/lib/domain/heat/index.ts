@@ -1,0 +1,2 @@
+export * from './thresholds.ts';
+export * from './meteofrance.ts';

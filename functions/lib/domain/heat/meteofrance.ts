@@ -1,0 +1,190 @@
+import { constants, gunzipSync } from 'node:zlib';
+import { isCalendarDate } from '../time/calendar.ts';
+import { rejection, UnreadableInputError, type RecordRejection } from '../flood/records.ts';
+import { METROPOLE_DEPARTEMENTS } from './thresholds.ts';
+
+// Météo-France daily climatological files ("données climatologiques de base quotidiennes",
+// Q_<dep>_<period>_RR-T-Vent.csv[.gz]): `;`-separated, one line per station and day, each value
+// followed by its quality code (Q…: 9 filtered, 0 protected, 1 validated, 2 doubtful). Gzip is
+// recognised by its magic bytes, the text is UTF-8 or else Latin-1 (older files spell station names
+// in Latin-1), columns are found by their header names.
+
+export const QUALITY_CODES = [0, 1, 2, 9] as const;
+/** quality code of a doubtful value, being checked: kept and flagged, left out of the indicators */
+export const DOUBTFUL = 2;
+
+export interface WeatherDayRecord {
+  /** 1-based line number in the (decompressed) file */
+  readonly record: number;
+  readonly recordText: string;
+  readonly stationId: string;
+  readonly stationName: string | null;
+  readonly departement: string;
+  readonly lat: number | null;
+  readonly lon: number | null;
+  readonly alti: number | null;
+  /** YYYY-MM-DD, from AAAAMMJJ */
+  readonly day: string;
+  readonly rr: number | null;
+  readonly qrr: number | null;
+  readonly tn: number | null;
+  readonly qtn: number | null;
+  readonly tx: number | null;
+  readonly qtx: number | null;
+  readonly tm: number | null;
+  readonly qtm: number | null;
+}
+
+export interface MeteoFranceParse {
+  readonly gzip: boolean;
+  readonly encoding: 'utf-8' | 'latin-1';
+  /** the gzip stream ended early: the lines before the cut were read, the cut line is rejected */
+  readonly truncated: boolean;
+  readonly days: WeatherDayRecord[];
+  readonly rejections: RecordRejection[];
+  /** data lines found (records), days + rejected lines */
+  readonly lines: number;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
+}
+
+/** the file's bytes, gunzipped when they are gzip; `truncated` when the gzip stream ends early */
+export function decompress(bytes: Uint8Array): { data: Buffer; gzip: boolean; truncated: boolean } {
+  if (!isGzip(bytes)) return { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), gzip: false, truncated: false };
+  try {
+    return { data: gunzipSync(bytes), gzip: true, truncated: false };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'Z_BUF_ERROR') {
+      throw new UnreadableInputError(`gzip data is corrupt: ${(e as Error).message}`, 'a gzip stream', `${bytes.length} bytes starting with 1f 8b (${code ?? 'error'})`);
+    }
+    // "unexpected end of file": keep what the stream held up to the cut
+    const data = gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH });
+    if (data.length === 0) throw new UnreadableInputError('gzip stream truncated before any data', 'a complete gzip stream', `${bytes.length} bytes`);
+    return { data, gzip: true, truncated: true };
+  }
+}
+
+/** UTF-8 when the bytes are valid UTF-8, else Latin-1 */
+export function decodeText(data: Uint8Array): { text: string; encoding: 'utf-8' | 'latin-1' } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(data), encoding: 'utf-8' };
+  } catch {
+    return { text: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1'), encoding: 'latin-1' };
+  }
+}
+
+const REQUIRED = ['NUM_POSTE', 'AAAAMMJJ'] as const;
+const MEASURES = [
+  ['RR', 'QRR', 'rr', 'qrr'],
+  ['TN', 'QTN', 'tn', 'qtn'],
+  ['TX', 'QTX', 'tx', 'qtx'],
+  ['TM', 'QTM', 'tm', 'qtm'],
+] as const;
+
+export function parseMeteoFranceDaily(bytes: Uint8Array): MeteoFranceParse {
+  const { data, gzip, truncated } = decompress(bytes);
+  // a cut stream may end inside a line (and inside a UTF-8 sequence): decode the complete lines only
+  const cut = truncated ? data.lastIndexOf(0x0a) + 1 : data.length;
+  const { text, encoding } = decodeText(data.subarray(0, cut));
+  const tail = truncated ? decodeText(data.subarray(cut)).text : '';
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const headerIndex = lines.findIndex((l) => l.trim() !== '');
+  if (headerIndex < 0) throw new UnreadableInputError('empty file', 'a header line NUM_POSTE;NOM_USUEL;…;AAAAMMJJ;RR;QRR;TN;QTN;…', 'no line');
+  const header = lines[headerIndex]!.split(';').map((h) => h.trim().replace(/^"|"$/g, ''));
+  const col = (name: string) => header.indexOf(name);
+  for (const name of REQUIRED) {
+    if (col(name) < 0) {
+      throw new UnreadableInputError(
+        `not a Météo-France daily file: no ${name} column in the header`,
+        `a ;-separated header with ${REQUIRED.join(', ')} (Q_<dep>_…_RR-T-Vent.csv)`,
+        JSON.stringify(lines[headerIndex]!.slice(0, 120)),
+      );
+    }
+  }
+  if (!MEASURES.some(([v]) => col(v) >= 0)) {
+    throw new UnreadableInputError('no RR, TN, TX or TM column in the header', 'at least one of RR, TN, TX, TM', JSON.stringify(lines[headerIndex]!.slice(0, 120)));
+  }
+  const days: WeatherDayRecord[] = [];
+  const rejections: RecordRejection[] = [];
+  let count = 0;
+  for (let i = headerIndex + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    count++;
+    const parsed = parseLine(line, i + 1, header.length, col);
+    if ('reason' in parsed) rejections.push(parsed);
+    else days.push(parsed);
+  }
+  if (truncated && tail.trim() !== '') {
+    count++;
+    rejections.push(
+      rejection(lines.length, 'line', 'a complete line', tail.slice(0, 80), 'gzip stream truncated: the last line is incomplete', tail),
+    );
+  }
+  return { gzip, encoding, truncated, days, rejections, lines: count };
+}
+
+function parseLine(line: string, lineNumber: number, width: number, col: (name: string) => number): WeatherDayRecord | RecordRejection {
+  const f = line.split(';').map((x) => x.trim().replace(/^"|"$/g, ''));
+  const reject = (field: string, expected: string, found: unknown, reason: string) => rejection(lineNumber, field, expected, found, reason, line);
+  if (f.length < width) return reject('line', `${width} ;-separated fields, as in the header`, `${f.length} fields`, 'line has fewer fields than the header');
+  const at = (name: string) => (col(name) >= 0 ? f[col(name)]! : '');
+  const station = at('NUM_POSTE');
+  if (!/^\d{8}$/.test(station)) return reject('NUM_POSTE', 'an 8-digit Météo-France station number', station, 'station number malformed');
+  const departement = station.slice(0, 2);
+  if (!(METROPOLE_DEPARTEMENTS as readonly string[]).includes(departement)) {
+    return reject('NUM_POSTE', `a station of the Métropole's départements (${METROPOLE_DEPARTEMENTS.join(', ')})`, station, `station in département ${departement}, outside the Métropole`);
+  }
+  const date = at('AAAAMMJJ');
+  const day = /^\d{8}$/.test(date) ? `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}` : '';
+  if (!isCalendarDate(day)) return reject('AAAAMMJJ', 'a real calendar date YYYYMMDD', date, 'date malformed or not a real date');
+  const numbers: Record<string, number | null> = {};
+  for (const name of ['LAT', 'LON', 'ALTI', ...MEASURES.map(([v]) => v)]) {
+    const raw = at(name);
+    if (raw === '') {
+      numbers[name] = null;
+      continue;
+    }
+    const n = Number(raw.replace(',', '.'));
+    if (!/^-?\d+([.,]\d+)?$/.test(raw) || !Number.isFinite(n)) return reject(name, 'a decimal number or empty', raw, `${name} is not a number`);
+    numbers[name] = n;
+  }
+  const quality: Record<string, number | null> = {};
+  for (const [, q] of MEASURES) {
+    const raw = at(q);
+    if (raw === '') {
+      quality[q] = null;
+      continue;
+    }
+    const n = Number(raw);
+    if (!(QUALITY_CODES as readonly number[]).includes(n) || !/^\d$/.test(raw)) {
+      return reject(q, 'a quality code 0, 1, 2 or 9, or empty', raw, `${q} is not a Météo-France quality code`);
+    }
+    quality[q] = n;
+  }
+  const name = at('NOM_USUEL');
+  return {
+    record: lineNumber,
+    recordText: line,
+    stationId: station,
+    stationName: name === '' ? null : name,
+    departement,
+    lat: numbers.LAT ?? null,
+    lon: numbers.LON ?? null,
+    alti: numbers.ALTI ?? null,
+    day,
+    rr: numbers.RR ?? null,
+    qrr: quality.QRR ?? null,
+    tn: numbers.TN ?? null,
+    qtn: quality.QTN ?? null,
+    tx: numbers.TX ?? null,
+    qtx: quality.QTX ?? null,
+    tm: numbers.TM ?? null,
+    qtm: quality.QTM ?? null,
+  };
+}

@@ -1,0 +1,275 @@
+import { hourCalendar, type HourCalendar } from '../calendar.ts';
+import { matrix, type Matrix } from '../nn.ts';
+
+// Features of the noise model, built only from what is known at the forecast origin.
+//
+// The origin `o` is the last complete UTC hour with data: levels of hours ≤ o are known, the targets are
+// the 48 hours o+1 … o+48. Every level feature is computed from hours ≤ o (a test perturbs the later
+// hours and checks the features do not move); the calendar of the target hours (local clock hour, day
+// type, public holidays) is known in advance and is used freely.
+//
+// The sensor's profile P(day type, local hour) is the mean hourly level over the PROFILE_WINDOW_DAYS
+// before the origin (hours ≤ o), shrunk towards the sensor's mean level at that local hour when a
+// (day type, hour) cell has few values. The model predicts each target's anomaly L − P, so that one
+// network serves sensors whose levels differ by tens of dB.
+//
+// Levels are averaged in dB (arithmetic mean), not energy-averaged: the forecast is scored on hourly
+// levels in dB, and the arithmetic mean is the estimate that minimises the squared error in dB.
+
+export const HORIZON_HOURS = 48;
+/** hours of recent anomalies fed to the model: lag k is the same clock hour "yesterday" for target o+24−k */
+export const RECENT_HOURS = 24;
+export const PROFILE_WINDOW_DAYS = 28;
+const WINDOW = PROFILE_WINDOW_DAYS * 24;
+/** pseudo-count of the shrinkage of a (day type, hour) cell towards the sensor's mean at that hour */
+const SHRINK = 1;
+const WEEK = 168;
+
+export const NOISE_FEATURES: readonly string[] = [
+  ...Array.from({ length: RECENT_HOURS }, (_, k) => `anomaly_lag${k}h`),
+  'recent_missing_share',
+  'anomaly_mean_24h',
+  ...Array.from({ length: HORIZON_HOURS }, (_, j) => `profile_minus_mean_h${j + 1}`),
+  ...Array.from({ length: HORIZON_HOURS }, (_, j) => `same_hour_last_week_anomaly_h${j + 1}`),
+  'last_week_missing_share',
+  'origin_hour_of_week_sin',
+  'origin_hour_of_week_cos',
+  ...[0, 1, 2].flatMap((d) => [`day${d}_saturday`, `day${d}_sunday_or_holiday`, `day${d}_public_holiday`]),
+  'sensor_mean_level',
+  'history_days',
+];
+
+export const NOISE_BASELINES = ['same_hour_last_week', 'hour_of_week_mean'] as const;
+export type NoiseBaseline = (typeof NOISE_BASELINES)[number];
+
+/** hourly levels of every sensor on one hourly grid */
+export interface NoisePanel {
+  /** UTC hour index of the first hour */
+  readonly start: number;
+  /** hours of data; the calendar covers HORIZON_HOURS more */
+  readonly hours: number;
+  readonly sensors: readonly string[];
+  /** per sensor, one level per hour (NaN = no level) */
+  readonly levels: readonly Float32Array[];
+  readonly calendar: HourCalendar;
+}
+
+export interface HourlyLevel {
+  readonly sensor_id: string;
+  /** UTC hour index (ms / 3 600 000) */
+  readonly hour: number;
+  readonly leq: number;
+}
+
+export function noisePanel(rows: readonly HourlyLevel[], range?: { start: number; end: number }): NoisePanel {
+  let start = range?.start ?? Infinity;
+  let end = range?.end ?? -Infinity;
+  if (!range) {
+    for (const r of rows) {
+      if (r.hour < start) start = r.hour;
+      if (r.hour + 1 > end) end = r.hour + 1;
+    }
+  }
+  if (!(end > start)) throw new RangeError('noisePanel: no hourly level');
+  const hours = end - start;
+  const index = new Map<string, number>();
+  const sensors: string[] = [];
+  const levels: Float32Array[] = [];
+  for (const r of [...rows].sort((a, b) => (a.sensor_id < b.sensor_id ? -1 : a.sensor_id > b.sensor_id ? 1 : 0))) {
+    if (r.hour < start || r.hour >= end || !Number.isFinite(r.leq)) continue;
+    let s = index.get(r.sensor_id);
+    if (s === undefined) {
+      s = sensors.length;
+      index.set(r.sensor_id, s);
+      sensors.push(r.sensor_id);
+      levels.push(new Float32Array(hours).fill(NaN));
+    }
+    levels[s]![r.hour - start] = r.leq;
+  }
+  return { start, hours, sensors, levels, calendar: hourCalendar(start, hours + HORIZON_HOURS) };
+}
+
+/** the sensor's hourly statistics over a sliding window of past hours */
+class History {
+  private readonly cellSum = new Float64Array(3 * 24);
+  private readonly cellCount = new Uint32Array(3 * 24);
+  private readonly hourSum = new Float64Array(24);
+  private readonly hourCount = new Uint32Array(24);
+  private readonly howSum = new Float64Array(WEEK);
+  private readonly howCount = new Uint32Array(WEEK);
+  private sum = 0;
+  count = 0;
+
+  constructor(
+    private readonly levels: Float32Array,
+    private readonly calendar: HourCalendar,
+  ) {}
+
+  update(i: number, sign: 1 | -1): void {
+    const v = this.levels[i]!;
+    if (!Number.isFinite(v)) return;
+    const h = this.calendar.localHour[i]!;
+    const cell = this.calendar.dayType[i]! * 24 + h;
+    const how = this.calendar.hourOfWeek[i]!;
+    this.cellSum[cell]! += sign * v;
+    this.cellCount[cell]! += sign;
+    this.hourSum[h]! += sign * v;
+    this.hourCount[h]! += sign;
+    this.howSum[how]! += sign * v;
+    this.howCount[how]! += sign;
+    this.sum += sign * v;
+    this.count += sign;
+  }
+
+  mean(): number {
+    return this.count ? this.sum / this.count : NaN;
+  }
+
+  /** profile level of calendar hour i (any hour, past or future: only its calendar is read) */
+  profile(i: number): number {
+    const h = this.calendar.localHour[i]!;
+    const cell = this.calendar.dayType[i]! * 24 + h;
+    const hourMean = this.hourCount[h]! ? this.hourSum[h]! / this.hourCount[h]! : this.mean();
+    return (this.cellSum[cell]! + SHRINK * hourMean) / (this.cellCount[cell]! + SHRINK);
+  }
+
+  hourOfWeekMean(i: number): number {
+    const how = this.calendar.hourOfWeek[i]!;
+    return this.howCount[how]! ? this.howSum[how]! / this.howCount[how]! : NaN;
+  }
+}
+
+/** examples of one or more (sensor, origin) pairs: features, and what scoring and de-normalising need */
+export interface NoiseExamples {
+  readonly rows: number;
+  /** panel sensor index and origin hour index (relative to panel.start) of each row */
+  readonly sensor: Uint32Array;
+  readonly origin: Uint32Array;
+  readonly features: Matrix;
+  /** profile level P of each target hour (dB): forecast = P + predicted anomaly */
+  readonly profile: Matrix;
+  /** observed level of each target hour (NaN when missing, or at/after `targetsUntil`) */
+  readonly observed: Matrix;
+  readonly baselines: Readonly<Record<NoiseBaseline, Matrix>>;
+}
+
+export interface ExampleOptions {
+  /** origins per sensor (hour indexes relative to panel.start, ascending); the same list for all sensors */
+  readonly origins: readonly number[];
+  /** targets at or after this relative hour index are hidden (NaN): keeps a held-out period out of training */
+  readonly targetsUntil?: number;
+  /** only these sensors (panel indexes); default all */
+  readonly sensors?: readonly number[];
+}
+
+/**
+ * Builds the examples at the given origins. A (sensor, origin) is kept when the sensor has at least one
+ * level in the 24 hours up to the origin.
+ */
+export function noiseExamples(panel: NoisePanel, options: ExampleOptions): NoiseExamples {
+  const origins = [...options.origins].sort((a, b) => a - b);
+  const sensors = options.sensors ?? panel.sensors.map((_, i) => i);
+  const until = options.targetsUntil ?? panel.hours;
+  const capacity = sensors.length * origins.length;
+  const cols = NOISE_FEATURES.length;
+  const feats = new Float32Array(capacity * cols);
+  const prof = new Float32Array(capacity * HORIZON_HOURS);
+  const obs = new Float32Array(capacity * HORIZON_HOURS);
+  const lastWeek = new Float32Array(capacity * HORIZON_HOURS);
+  const howMean = new Float32Array(capacity * HORIZON_HOURS);
+  const sensorOf = new Uint32Array(capacity);
+  const originOf = new Uint32Array(capacity);
+  const cal = panel.calendar;
+  let n = 0;
+  for (const s of sensors) {
+    const levels = panel.levels[s]!;
+    const history = new History(levels, cal);
+    let lo = 0; // window is [lo, hi]
+    let hi = -1;
+    for (const o of origins) {
+      if (o < 0 || o >= panel.hours) continue;
+      while (hi < o) history.update(++hi, 1);
+      while (lo < o - WINDOW + 1) history.update(lo++, -1);
+      let recentCount = 0;
+      for (let k = 0; k < RECENT_HOURS; k++) if (o - k >= 0 && Number.isFinite(levels[o - k]!)) recentCount++;
+      if (recentCount === 0 || history.count === 0) continue;
+      const f = feats.subarray(n * cols, (n + 1) * cols);
+      const m = history.mean();
+      let c = 0;
+      let anomalySum = 0;
+      for (let k = 0; k < RECENT_HOURS; k++) {
+        const i = o - k;
+        const v = i >= 0 ? levels[i]! : NaN;
+        const a = Number.isFinite(v) ? v - history.profile(i) : NaN;
+        if (Number.isFinite(a)) anomalySum += a;
+        f[c++] = Number.isFinite(a) ? a : 0;
+      }
+      f[c++] = 1 - recentCount / RECENT_HOURS;
+      f[c++] = anomalySum / recentCount;
+      const base = n * HORIZON_HOURS;
+      for (let j = 1; j <= HORIZON_HOURS; j++) {
+        const t = o + j;
+        const p = history.profile(t);
+        prof[base + j - 1] = p;
+        obs[base + j - 1] = t < until && t < panel.hours ? levels[t]! : NaN;
+        howMean[base + j - 1] = history.hourOfWeekMean(t);
+        const w = t - WEEK; // ≤ o − 120: known at the origin
+        lastWeek[base + j - 1] = w >= 0 ? levels[w]! : NaN;
+        f[c++] = p - m;
+      }
+      let lastWeekMissing = 0;
+      for (let j = 0; j < HORIZON_HOURS; j++) {
+        const v = lastWeek[base + j]!;
+        if (!Number.isFinite(v)) lastWeekMissing++;
+        f[c++] = Number.isFinite(v) ? v - prof[base + j]! : 0;
+      }
+      f[c++] = lastWeekMissing / HORIZON_HOURS;
+      const angle = (2 * Math.PI * cal.hourOfWeek[o]!) / WEEK;
+      f[c++] = Math.sin(angle);
+      f[c++] = Math.cos(angle);
+      // the three local dates the targets fall on: the date of o+1 and the next two
+      const firstDay = cal.dayIndex[o + 1]!;
+      for (let d = 0; d < 3; d++) {
+        const t = firstHourOfDay(cal, firstDay + d, o + 1);
+        f[c++] = t === undefined ? 0 : cal.dayType[t] === 1 ? 1 : 0;
+        f[c++] = t === undefined ? 0 : cal.dayType[t] === 2 ? 1 : 0;
+        f[c++] = t === undefined ? 0 : cal.holiday[t]!;
+      }
+      f[c++] = m;
+      f[c++] = history.count / 24;
+      sensorOf[n] = s;
+      originOf[n] = o;
+      n++;
+    }
+  }
+  const cut = (a: Float32Array, width: number): Matrix => ({ rows: n, cols: width, data: a.slice(0, n * width) });
+  return {
+    rows: n,
+    sensor: sensorOf.slice(0, n),
+    origin: originOf.slice(0, n),
+    features: cut(feats, cols),
+    profile: cut(prof, HORIZON_HOURS),
+    observed: cut(obs, HORIZON_HOURS),
+    baselines: { same_hour_last_week: cut(lastWeek, HORIZON_HOURS), hour_of_week_mean: cut(howMean, HORIZON_HOURS) },
+  };
+}
+
+function firstHourOfDay(cal: HourCalendar, day: number, from: number): number | undefined {
+  for (let t = from; t < cal.hours && t < from + 72; t++) if (cal.dayIndex[t] === day) return t;
+  return undefined;
+}
+
+/** the anomaly targets (observed − profile) and their weights (0 where no observation) */
+export function anomalyTargets(x: NoiseExamples): { y: Matrix; weights: Matrix } {
+  const y = matrix(x.rows, HORIZON_HOURS);
+  const weights = matrix(x.rows, HORIZON_HOURS);
+  for (let i = 0; i < y.data.length; i++) {
+    const v = x.observed.data[i]! - x.profile.data[i]!;
+    const ok = Number.isFinite(v);
+    y.data[i] = ok ? v : 0;
+    weights.data[i] = ok ? 1 : 0;
+  }
+  return { y, weights };
+}
+
+export { matrix };

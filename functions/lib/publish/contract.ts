@@ -1,0 +1,225 @@
+import type { Commune } from '../domain/geo/communes.ts';
+import type { StageContext } from '../stages/context.ts';
+import type { Text } from './i18n.ts';
+
+// What a theme of the site (noise now; heat, flood, forecasts next) hands to the publisher, and what
+// the publisher writes into site/data/. A theme is a SiteSection: it names the datasets it reads and,
+// when they hold rows, returns map layers, map points, per-commune content, alerts and downloads. The
+// publisher renders the pages and the JSON from these values only, so a new theme needs no page code.
+// docs/site.md describes the published files.
+
+export const LAYER_GROUPS = ['noise', 'exceedance', 'heat', 'flood', 'risk', 'forecast'] as const;
+export type LayerGroup = (typeof LAYER_GROUPS)[number];
+
+export interface LayerClass {
+  /** inclusive lower bound; null: unbounded */
+  readonly min: number | null;
+  /** exclusive upper bound; null: unbounded */
+  readonly max: number | null;
+  /** CSS colour, from a colour-blind-safe sequential scheme */
+  readonly color: string;
+  readonly label: Text;
+}
+
+export interface Period {
+  /** local calendar days YYYY-MM-DD, inclusive */
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface MapLayer {
+  /** stable: used in URLs (#couche=<id>) and file names */
+  readonly id: string;
+  readonly group: LayerGroup;
+  readonly title: Text;
+  /** short name for tooltips and accessible names, e.g. « Lden » */
+  readonly short: Text;
+  /** unit of the values, e.g. 'dB(A)', '%', 'j', '°C'; '' when none */
+  readonly unit: string;
+  readonly decimals: number;
+  /** one sentence: what the value is, over which period, with which convention */
+  readonly description: Text;
+  readonly source: Text;
+  readonly period: Period | null;
+  /** ordered bins: a value v falls in the first class with (min ≤ v or min null) and (v < max or max null) */
+  readonly classes: readonly LayerClass[];
+  /** one entry per commune code; null: no data (never 0) */
+  readonly values: Readonly<Record<string, number | null>>;
+}
+
+export interface MapPoint {
+  readonly id: string;
+  readonly name: string | null;
+  readonly lon: number;
+  readonly lat: number;
+  readonly commune_insee: string | null;
+  /** one line for the tooltip, e.g. the station's latest value */
+  readonly label: Text;
+}
+
+export interface PointGroup {
+  readonly id: string;
+  readonly kind: 'noise-sensor' | 'river-station' | 'weather-station';
+  readonly title: Text;
+  readonly points: readonly MapPoint[];
+}
+
+export interface Trend {
+  /** recent window minus previous window, in the indicator's unit (percentage points for shares) */
+  readonly delta: number;
+  /** what was compared, e.g. « 7 derniers jours / 7 précédents » */
+  readonly window: Text;
+}
+
+export interface Indicator {
+  readonly id: string;
+  readonly label: Text;
+  readonly unit: string;
+  readonly decimals: number;
+  /** null: no data */
+  readonly value: number | null;
+  readonly trend: Trend | null;
+  /** period and convention, one short line */
+  readonly note: Text;
+}
+
+export interface ChartSeries {
+  readonly id: string;
+  readonly label: Text;
+  /** aligned with the chart's x values; null: no data (a gap in the line) */
+  readonly values: readonly (number | null)[];
+}
+
+/** an uncertainty band (e.g. forecast P10–P90), aligned with the chart's x values */
+export interface ChartBand {
+  readonly id: string;
+  readonly label: Text;
+  readonly lower: readonly (number | null)[];
+  readonly upper: readonly (number | null)[];
+}
+
+export interface ChartThreshold {
+  readonly value: number;
+  readonly label: Text;
+  /** who: WHO guideline; fr: French limit value; ref: any other reference (flood of 1910…) */
+  readonly kind: 'who' | 'fr' | 'ref';
+}
+
+export interface ChartSpec {
+  readonly id: string;
+  readonly title: Text;
+  /** the text alternative: what the chart shows, in two sentences */
+  readonly summary: Text;
+  readonly x: {
+    /** day: YYYY-MM-DD local days; hour: local clock hours 0–23; instant: ISO UTC times */
+    readonly kind: 'day' | 'hour' | 'instant';
+    readonly label: Text;
+    readonly values: readonly (string | number)[];
+  };
+  readonly y: { readonly label: Text; readonly unit: string; readonly decimals: number };
+  readonly series: readonly ChartSeries[];
+  readonly bands?: readonly ChartBand[];
+  readonly thresholds?: readonly ChartThreshold[];
+  readonly source: Text;
+}
+
+export interface TableColumn {
+  readonly id: string;
+  readonly label: Text;
+  readonly kind: 'text' | 'number' | 'day' | 'instant';
+  readonly unit?: string;
+  readonly decimals?: number;
+}
+
+export interface TableSpec {
+  readonly id: string;
+  readonly title: Text;
+  readonly columns: readonly TableColumn[];
+  /** cells by column id: a Text where the cell is words to translate; null: no data */
+  readonly rows: readonly Readonly<Record<string, string | number | Text | null>>[];
+  readonly note?: Text;
+  /** shown instead of an empty table */
+  readonly empty: Text;
+}
+
+export interface Fact {
+  readonly label: Text;
+  readonly value: Text;
+}
+
+export interface CommuneSection {
+  /** the theme's id, or 'forecast' for a forecast block (shown under « Prévisions ») */
+  readonly id: string;
+  readonly title: Text;
+  readonly indicators: readonly Indicator[];
+  readonly charts: readonly ChartSpec[];
+  readonly tables: readonly TableSpec[];
+  /** data coverage and provenance, as label/value pairs */
+  readonly facts: readonly Fact[];
+}
+
+export interface Alert {
+  /** stable across runs: the same event keeps its id (Atom entry id, JSON Feed item id) */
+  readonly id: string;
+  readonly kind: string;
+  readonly severity: 'info' | 'warning' | 'danger';
+  /** when the event happened (ISO UTC), and when its figures last changed */
+  readonly start: string;
+  readonly updated: string;
+  readonly title: Text;
+  readonly content: Text;
+  readonly value: number | null;
+  readonly threshold: number | null;
+  readonly unit: string;
+}
+
+export interface DownloadSpec {
+  readonly dataset: string;
+  /** also one file per commune (rows with that commune_insee) */
+  readonly perCommune: boolean;
+  /** only the last N local days (large datasets); undefined: everything */
+  readonly recentDays?: number;
+  /** the column holding the local day the window applies to */
+  readonly dayColumn?: string;
+}
+
+export interface MethodBlock {
+  readonly id: string;
+  readonly title: Text;
+  readonly paragraphs: readonly Text[];
+  /** formulas in plain text, shown as code: « Leq = 10·log10(mean(10^(Li/10))) » */
+  readonly formulas: readonly { readonly label: Text; readonly expression: string }[];
+  readonly tables: readonly TableSpec[];
+}
+
+export interface SectionInput {
+  readonly ctx: StageContext;
+  readonly communes: readonly Commune[];
+}
+
+export interface SectionOutput {
+  /** ISO instant of the theme's latest data; null when it holds none */
+  readonly asOf: string | null;
+  readonly layers: readonly MapLayer[];
+  readonly points: readonly PointGroup[];
+  /** by commune code; a commune absent here shows « pas de données » */
+  readonly communes: ReadonlyMap<string, CommuneSection>;
+  /** by commune code, most recent first */
+  readonly alerts: ReadonlyMap<string, readonly Alert[]>;
+  readonly downloads: readonly DownloadSpec[];
+  readonly methodology: readonly MethodBlock[];
+}
+
+export interface SiteSection {
+  readonly id: string;
+  readonly title: Text;
+  /** declared datasets it reads: the section is left out when one is undeclared or holds no row */
+  readonly requires: readonly string[];
+  build(input: SectionInput): Promise<SectionOutput>;
+}
+
+/** the bin of a value, -1 for missing data */
+export function classOf(value: number | null | undefined, classes: readonly LayerClass[]): number {
+  if (value === null || value === undefined || !Number.isFinite(value)) return -1;
+  return classes.findIndex((c) => (c.min === null || value >= c.min) && (c.max === null || value < c.max));
+}

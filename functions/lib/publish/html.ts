@@ -1,0 +1,169 @@
+import { formatDay, formatInstant, formatNumber, type Lang, MISSING, text, type Text } from './i18n.ts';
+
+// The frame every page shares: language, skip link, demo banner, navigation, « data as of » stamp,
+// footer. Pages are static HTML with relative links, so the site works from any folder or domain.
+
+export const escapeHtml = (s: string): string =>
+  s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+
+/** a tagged template whose ${} values are escaped unless wrapped in raw() */
+export class Raw {
+  constructor(readonly html: string) {}
+  toString(): string {
+    return this.html;
+  }
+}
+export const raw = (html: string): Raw => new Raw(html);
+
+type Part = string | number | Raw | null | undefined | false | readonly Part[];
+
+function render(p: Part): string {
+  if (p === null || p === undefined || p === false) return '';
+  if (p instanceof Raw) return p.html;
+  if (Array.isArray(p)) return p.map(render).join('');
+  return escapeHtml(String(p));
+}
+
+export function html(strings: TemplateStringsArray, ...values: Part[]): Raw {
+  let out = strings[0]!;
+  values.forEach((v, i) => (out += render(v) + strings[i + 1]!));
+  return new Raw(out);
+}
+
+/** the site's pages, and the path of each in each language (relative to the site root, '' = home) */
+export type PageRef = { kind: 'home' } | { kind: 'data' } | { kind: 'methodology' } | { kind: 'commune'; insee: string };
+
+export function pagePath(lang: Lang, page: PageRef): string {
+  const root = lang === 'fr' ? '' : `${lang}/`;
+  switch (page.kind) {
+    case 'home':
+      return root;
+    case 'data':
+      return `${root}${lang === 'fr' ? 'donnees' : 'data'}/`;
+    case 'methodology':
+      return `${root}${lang === 'fr' ? 'methodologie' : 'methodology'}/`;
+    case 'commune':
+      return `${root}commune/${page.insee}/`;
+  }
+}
+
+/** the relative prefix from a page to the site root: '' for the home page, '../../' for commune/75056/ */
+export function rootPrefix(path: string): string {
+  return '../'.repeat(path.split('/').filter(Boolean).length);
+}
+
+export interface SiteFrame {
+  readonly generatedAt: string;
+  readonly dataAsOf: string | null;
+  readonly demo: boolean;
+  readonly demoNotice: string | null;
+  /** asset paths relative to the site root */
+  readonly css: string;
+  readonly scripts: Readonly<Record<string, string>>;
+}
+
+export interface PageOptions {
+  readonly lang: Lang;
+  readonly page: PageRef;
+  readonly title: string;
+  readonly description: string;
+  readonly frame: SiteFrame;
+  /** entry name in frame.scripts, e.g. 'map' */
+  readonly script?: string;
+  /** <link rel="alternate"> feeds, relative to the site root */
+  readonly feeds?: readonly { readonly href: string; readonly type: string; readonly title: string }[];
+  readonly main: Raw;
+}
+
+const NAV: readonly { page: PageRef; label: Text }[] = [
+  { page: { kind: 'home' }, label: text('Carte', 'Map') },
+  { page: { kind: 'data' }, label: text('Données', 'Data') },
+  { page: { kind: 'methodology' }, label: text('Méthodologie', 'Methodology') },
+];
+
+export const SITE_NAME = text('Observatoire bruit et climat du Grand Paris', 'Grand Paris noise and climate observatory');
+
+export function demoBanner(lang: Lang, frame: SiteFrame): Raw {
+  if (!frame.demo) return raw('');
+  return lang === 'fr'
+    ? html`<div class="demo-banner" role="note" aria-label="Avertissement"><p><strong>Données de démonstration</strong> : les valeurs de ce site sont simulées, ce ne sont pas des mesures.</p></div>`
+    : html`<div class="demo-banner" role="note" aria-label="Warning"><p><strong>Demo data</strong>: the values on this site are simulated, they are not measurements. ${frame.demoNotice ?? ''}</p></div>`;
+}
+
+export function asOfStamp(lang: Lang, frame: SiteFrame): Raw {
+  const data = frame.dataAsOf
+    ? html`<time datetime="${frame.dataAsOf}">${formatInstant(lang, frame.dataAsOf)}</time>`
+    : html`<span class="missing">${MISSING[lang]}</span>`;
+  const built = html`<time datetime="${frame.generatedAt}">${formatInstant(lang, frame.generatedAt)}</time>`;
+  return lang === 'fr'
+    ? html`<p class="as-of">Données au ${data} · site mis à jour le ${built}</p>`
+    : html`<p class="as-of">Data as of ${data} · site updated ${built}</p>`;
+}
+
+export function page(o: PageOptions): string {
+  const here = pagePath(o.lang, o.page);
+  const root = rootPrefix(here);
+  const other: Lang = o.lang === 'fr' ? 'en' : 'fr';
+  const link = (p: PageRef) => root + pagePath(o.lang, p);
+  const current = (p: PageRef) => pagePath(o.lang, p) === here || (p.kind === 'home' && o.page.kind === 'commune');
+  const nav = NAV.map(
+    (n) => html`<li><a href="${link(n.page) || './'}"${raw(current(n.page) && pagePath(o.lang, n.page) === here ? ' aria-current="page"' : '')}>${n.label[o.lang]}</a></li>`,
+  );
+  const otherHref = root + pagePath(other, o.page) || './';
+  const script = o.script ? o.frame.scripts[o.script] : undefined;
+  return `<!doctype html>
+${html`<html lang="${o.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${o.title}</title>
+<meta name="description" content="${o.description}">
+<link rel="stylesheet" href="${root}${o.frame.css}">
+<link rel="alternate" hreflang="${other}" href="${otherHref}">
+${(o.feeds ?? []).map((f) => html`<link rel="alternate" type="${f.type}" title="${f.title}" href="${root}${f.href}">\n`)}${script ? html`<script type="module" src="${root}${script}"></script>` : ''}
+</head>
+<body>
+<a class="skip-link" href="#contenu">${o.lang === 'fr' ? 'Aller au contenu' : 'Skip to content'}</a>
+${demoBanner(o.lang, o.frame)}
+<header class="site-header">
+<div class="wrap">
+<p class="site-name"><a href="${link({ kind: 'home' }) || './'}">${SITE_NAME[o.lang]}</a></p>
+<nav aria-label="${o.lang === 'fr' ? 'Navigation principale' : 'Main navigation'}"><ul>${nav}
+<li><a href="${otherHref}" hreflang="${other}" lang="${other}">${other === 'en' ? 'English' : 'Français'}</a></li></ul></nav>
+</div>
+</header>
+<div class="wrap">${asOfStamp(o.lang, o.frame)}</div>
+<main id="contenu" class="wrap" tabindex="-1">
+${o.main}
+</main>
+<footer class="site-footer">
+<div class="wrap">
+${footer(o.lang, root)}
+</div>
+</footer>
+</body>
+</html>
+`}`;
+}
+
+function footer(lang: Lang, root: string): Raw {
+  return lang === 'fr'
+    ? html`<p>Observatoire ouvert de la Métropole du Grand Paris. Données sous Licence Ouverte / Etalab 2.0 ; géométrie des communes : IGN – ADMIN EXPRESS ; code sous licence MIT. <a href="${root}donnees/">Télécharger les données</a> · <a href="${root}methodologie/">Méthodologie</a></p>`
+    : html`<p>Open observatory of the Métropole du Grand Paris. Data under Licence Ouverte / Etalab 2.0; commune geometry: IGN – ADMIN EXPRESS; code under the MIT licence. <a href="${root}en/data/">Download the data</a> · <a href="${root}en/methodology/">Methodology</a></p>`;
+}
+
+/** a value with its unit, or « pas de données » (never 0) */
+export function valueHtml(lang: Lang, value: number | null, decimals: number, unit: string): Raw {
+  if (value === null) return html`<span class="missing">${MISSING[lang]}</span>`;
+  return html`${formatNumber(lang, value, decimals)}${unit ? raw(`&nbsp;${escapeHtml(unit)}`) : ''}`;
+}
+
+export function valueText(lang: Lang, value: number | null, decimals: number, unit: string): string {
+  if (value === null) return MISSING[lang];
+  return `${formatNumber(lang, value, decimals)}${unit ? ` ${unit}` : ''}`;
+}
+
+export function periodText(lang: Lang, p: { from: string; to: string } | null): string {
+  if (!p) return MISSING[lang];
+  return lang === 'fr' ? `du ${formatDay(lang, p.from)} au ${formatDay(lang, p.to)}` : `${formatDay(lang, p.from)} to ${formatDay(lang, p.to)}`;
+}

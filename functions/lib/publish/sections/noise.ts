@@ -1,0 +1,734 @@
+import {
+  noiseIndicatorsCommuneDaily,
+  noiseIndicatorsDaily,
+  noiseIndicatorsHourly,
+  noiseIndicatorsYearly,
+  noiseReadings,
+  sensors as sensorsDataset,
+} from '../../datasets/index.ts';
+import { PERIOD_CONVENTIONS } from '../../domain/noise/conventions.ts';
+import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, isNoiseSource, WHO_2018 } from '../../domain/noise/thresholds.ts';
+import { localDayBounds } from '../../domain/time/paris.ts';
+import { bandClasses, shareClasses } from '../classes.ts';
+import type {
+  Alert,
+  ChartSpec,
+  CommuneSection,
+  Fact,
+  Indicator,
+  MapLayer,
+  MethodBlock,
+  Period,
+  SectionInput,
+  SectionOutput,
+  SiteSection,
+  TableSpec,
+} from '../contract.ts';
+import { formatDay, formatNumber, LANGS, type Lang, text, type Text } from '../i18n.ts';
+import { addDays, dateLiteral, daysBetween, num, roundTo, rows, str, type Row } from '../sql.ts';
+
+// The noise theme: commune levels (Lden, Lnight…) over the last twelve months, shares of sensor-days
+// over the WHO guidelines and the French limit values, daily series, hourly profiles, the sensors, and
+// alerts for nights over the WHO guideline.
+
+/** the map and the key figures cover this many days up to the latest day with data */
+export const PERIOD_DAYS = 365;
+/** trends compare the last TREND_DAYS days with the TREND_DAYS before */
+export const TREND_DAYS = 7;
+/** a trend needs at least this many days with a value in each window */
+export const TREND_MIN_DAYS = 4;
+export const CHART_DAYS = 92;
+export const PROFILE_DAYS = 28;
+export const ALERT_DAYS = 92;
+/** readings and hourly levels are published for the last month only: the lake keeps the rest */
+export const RECENT_DOWNLOAD_DAYS = 31;
+
+const EU = PERIOD_CONVENTIONS.eu;
+const FR = PERIOD_CONVENTIONS.fr;
+const pad = (h: number) => String(h).padStart(2, '0');
+const periodsOf = (c: typeof EU) => `${pad(c.dayStart)}–${pad(c.eveningStart)} h / ${pad(c.eveningStart)}–${pad(c.nightStart)} h / ${pad(c.nightStart)}–${pad(c.dayStart)} h`;
+const EU_NOTE = text(`périodes européennes (${periodsOf(EU)})`, `EU periods (${periodsOf(EU)})`);
+const FR_NOTE = text(`périodes françaises (${periodsOf(FR)})`, `French periods (${periodsOf(FR)})`);
+const SOURCE = text(
+  'Réseau de capteurs de l’observatoire, indicateurs calculés selon la directive 2002/49/CE',
+  'Observatory sensor network, indicators computed as in Directive 2002/49/EC',
+);
+
+// road values stand for a commune: road traffic is the dominant source of exposure in the Métropole
+const WHO_ROAD = WHO_2018.road;
+const FR_ROAD = FR_LIMITS_2006.road;
+
+const LEVELS = ['lden', 'lnight', 'lday', 'levening'] as const;
+type Level = (typeof LEVELS)[number];
+const SHARES = ['who_lden', 'who_lnight', 'fr_lden', 'fr_ln'] as const;
+type Share = (typeof SHARES)[number];
+
+const LEVEL_LABEL: Record<Level | 'lden_fr', Text> = {
+  lden: text('Lden (jour-soir-nuit)', 'Lden (day-evening-night)'),
+  lnight: text('Lnight (nuit)', 'Lnight (night)'),
+  lday: text('Lday (jour)', 'Lday (day)'),
+  levening: text('Levening (soirée)', 'Levening (evening)'),
+  lden_fr: text('Lden, périodes françaises', 'Lden, French periods'),
+};
+
+const SHARE_LABEL: Record<Share, Text> = {
+  who_lden: text('Jours-capteurs au-dessus de la recommandation OMS (Lden)', 'Sensor-days above the WHO guideline (Lden)'),
+  who_lnight: text('Nuits-capteurs au-dessus de la recommandation OMS (Lnight)', 'Sensor-nights above the WHO guideline (Lnight)'),
+  fr_lden: text('Jours-capteurs au-dessus de la valeur limite française (Lden)', 'Sensor-days above the French limit value (Lden)'),
+  fr_ln: text('Nuits-capteurs au-dessus de la valeur limite française (Ln)', 'Sensor-nights above the French limit value (Ln)'),
+};
+
+const SHARE_SHORT: Record<Share, Text> = {
+  who_lden: text('Jours > OMS (Lden)', 'Days > WHO (Lden)'),
+  who_lnight: text('Nuits > OMS (Lnight)', 'Nights > WHO (Lnight)'),
+  fr_lden: text('Jours > valeur limite (Lden)', 'Days > limit value (Lden)'),
+  fr_ln: text('Nuits > valeur limite (Ln)', 'Nights > limit value (Ln)'),
+};
+
+interface Windows {
+  readonly period: Period;
+  readonly recent: Period;
+  readonly previous: Period;
+}
+
+type Aggregates = Map<string, Map<string, Row>>; // window → commune → row
+
+export const noiseSection: SiteSection = {
+  id: 'noise',
+  title: text('Bruit', 'Noise'),
+  requires: [noiseIndicatorsCommuneDaily.name, noiseIndicatorsDaily.name, sensorsDataset.name],
+  build: buildNoise,
+};
+
+async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutput> {
+  const duck = ctx.duck;
+  const [last] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS day FROM ${noiseIndicatorsCommuneDaily.name} WHERE lden IS NOT NULL`);
+  const [asOfRow] = await rows(duck, `SELECT max(ts_to) AS t FROM ${noiseReadings.name}`);
+  const asOf = asOfRow?.t instanceof Date ? asOfRow.t.toISOString() : null;
+  const lastDay = str(last?.day);
+  const windows: Windows | null = lastDay
+    ? {
+        period: { from: addDays(lastDay, 1 - PERIOD_DAYS), to: lastDay },
+        recent: { from: addDays(lastDay, 1 - TREND_DAYS), to: lastDay },
+        previous: { from: addDays(lastDay, 1 - 2 * TREND_DAYS), to: addDays(lastDay, -TREND_DAYS) },
+      }
+    : null;
+
+  const levels = windows ? await levelAggregates(ctx.duck, windows) : new Map();
+  const shares = windows ? await shareAggregates(ctx.duck, windows) : new Map();
+  const sensorRows = await rows(
+    duck,
+    `SELECT sensor_id, name, lon, lat, commune_insee, noise_source, sonometer_class, first_seen, last_seen
+     FROM ${sensorsDataset.name} WHERE in_metropole AND commune_insee IS NOT NULL ORDER BY commune_insee, sensor_id`,
+  );
+  const perSensor = windows ? await sensorAggregates(ctx.duck, windows.period) : new Map<string, Row>();
+  const yearly = await yearlyBySensor(ctx.duck);
+  const daily = windows ? await dailySeries(ctx.duck, { from: addDays(windows.period.to, 1 - CHART_DAYS), to: windows.period.to }) : new Map();
+  const profiles = windows ? await hourlyProfiles(ctx.duck, { from: addDays(windows.period.to, 1 - PROFILE_DAYS), to: windows.period.to }) : new Map();
+  const alerts = windows ? await nightAlerts(ctx.duck, addDays(windows.period.to, 1 - ALERT_DAYS)) : new Map();
+
+  const period = windows?.period ?? null;
+  const value = (agg: Aggregates, w: keyof Windows, insee: string, column: string) => num(agg.get(w)?.get(insee)?.[column]);
+  const trendOf = (agg: Aggregates, insee: string, column: string, daysColumn: string): number | null => {
+    const r = agg.get('recent')?.get(insee);
+    const p = agg.get('previous')?.get(insee);
+    if (!r || !p || (num(r[daysColumn]) ?? 0) < TREND_MIN_DAYS || (num(p[daysColumn]) ?? 0) < TREND_MIN_DAYS) return null;
+    const a = num(r[column]);
+    const b = num(p[column]);
+    return a === null || b === null ? null : a - b;
+  };
+
+  const layerValues = (agg: Aggregates, column: string, decimals: number) =>
+    Object.fromEntries(communes.map((c) => [c.commune_insee, roundTo(value(agg, 'period', c.commune_insee, column), decimals)]));
+
+  const layers: MapLayer[] = [
+    {
+      id: 'noise-lden',
+      group: 'noise',
+      title: text('Lden moyen', 'Mean Lden'),
+      short: text('Lden', 'Lden'),
+      unit: 'dB(A)',
+      decimals: 1,
+      description: text(
+        `Moyenne énergétique des Lden journaliers de la commune sur 12 mois glissants, ${EU_NOTE.fr}. Classes de 5 dB des cartes de bruit stratégiques.`,
+        `Energy average of the commune's daily Lden over a rolling 12 months, ${EU_NOTE.en}. 5 dB classes of the strategic noise maps.`,
+      ),
+      source: SOURCE,
+      period,
+      classes: bandClasses([55, 60, 65, 70, 75], 'magma', ''),
+      values: layerValues(levels, 'lden', 1),
+    },
+    {
+      id: 'noise-lnight',
+      group: 'noise',
+      title: text('Lnight moyen', 'Mean Lnight'),
+      short: text('Lnight', 'Lnight'),
+      unit: 'dB(A)',
+      decimals: 1,
+      description: text(
+        `Moyenne énergétique des Lnight journaliers de la commune sur 12 mois glissants, ${EU_NOTE.fr}. Classes de 5 dB des cartes de bruit stratégiques.`,
+        `Energy average of the commune's daily Lnight over a rolling 12 months, ${EU_NOTE.en}. 5 dB classes of the strategic noise maps.`,
+      ),
+      source: SOURCE,
+      period,
+      classes: bandClasses([50, 55, 60, 65, 70], 'magma', ''),
+      values: layerValues(levels, 'lnight', 1),
+    },
+    ...SHARES.map(
+      (s): MapLayer => ({
+        id: `noise-${s.replace('_', '-')}-share`,
+        group: 'exceedance',
+        title: SHARE_LABEL[s],
+        short: SHARE_SHORT[s],
+        unit: '%',
+        decimals: 1,
+        description: shareDescription(s),
+        source: SOURCE,
+        period,
+        classes: shareClasses([10, 25, 50, 75], 'ylorrd'),
+        values: layerValues(shares, s, 1),
+      }),
+    ),
+  ];
+
+  const sensorsByCommune = new Map<string, Row[]>();
+  for (const s of sensorRows) {
+    const k = String(s.commune_insee);
+    sensorsByCommune.set(k, [...(sensorsByCommune.get(k) ?? []), s]);
+  }
+
+  const communeSections = new Map<string, CommuneSection>();
+  for (const c of communes) {
+    const insee = c.commune_insee;
+    const trendWindow = text(`${TREND_DAYS} derniers jours / ${TREND_DAYS} précédents`, `last ${TREND_DAYS} days / previous ${TREND_DAYS}`);
+    const levelIndicator = (id: Level | 'lden_fr', column: string, note: Text): Indicator => {
+      const delta = trendOf(levels, insee, column, id === 'lden_fr' ? 'days_fr' : 'days');
+      return {
+        id: `noise-${id.replace('_', '-')}`,
+        label: LEVEL_LABEL[id],
+        unit: 'dB(A)',
+        decimals: 1,
+        value: roundTo(value(levels, 'period', insee, column), 1),
+        trend: delta === null ? null : { delta: roundTo(delta, 1)!, window: trendWindow },
+        note,
+      };
+    };
+    const shareIndicator = (s: Share): Indicator => {
+      const delta = trendOf(shares, insee, s, `${s.startsWith('who') ? 'days_eu' : 'days_fr'}`);
+      return {
+        id: `noise-${s.replace('_', '-')}-share`,
+        label: SHARE_LABEL[s],
+        unit: '%',
+        decimals: 1,
+        value: roundTo(value(shares, 'period', insee, s), 1),
+        trend: delta === null ? null : { delta: roundTo(delta, 1)!, window: trendWindow },
+        note: s.startsWith('who') ? EU_NOTE : FR_NOTE,
+      };
+    };
+    const indicators: Indicator[] = [
+      ...LEVELS.map((l) => levelIndicator(l, l, EU_NOTE)),
+      levelIndicator('lden_fr', 'lden_fr', FR_NOTE),
+      ...SHARES.map(shareIndicator),
+    ];
+    const here = sensorsByCommune.get(insee) ?? [];
+    communeSections.set(insee, {
+      id: 'noise',
+      title: text('Bruit', 'Noise'),
+      indicators,
+      charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), windows)],
+      tables: [sensorTable(here, perSensor, yearly)],
+      facts: coverageFacts(period, here, perSensor, levels.get('period')?.get(insee)),
+    });
+  }
+
+  const points = [
+    {
+      id: 'noise-sensors',
+      kind: 'noise-sensor' as const,
+      title: text('Capteurs de bruit', 'Noise sensors'),
+      points: sensorRows
+        .filter((s) => num(s.lon) !== null && num(s.lat) !== null)
+        .map((s) => {
+          const lden = roundTo(num(perSensor.get(String(s.sensor_id))?.lden), 1);
+          const name = str(s.name) ?? String(s.sensor_id);
+          return {
+            id: String(s.sensor_id),
+            name: str(s.name),
+            lon: num(s.lon)!,
+            lat: num(s.lat)!,
+            commune_insee: str(s.commune_insee),
+            label: Object.fromEntries(
+              LANGS.map((l) => [l, `${name} · Lden ${lden === null ? (l === 'fr' ? 'pas de données' : 'no data') : `${formatNumber(l, lden, 1)} dB(A)`}`]),
+            ) as unknown as Text,
+          };
+        }),
+    },
+  ];
+
+  return {
+    asOf,
+    layers,
+    points,
+    communes: communeSections,
+    alerts,
+    downloads: [
+      { dataset: sensorsDataset.name, perCommune: true },
+      { dataset: noiseIndicatorsCommuneDaily.name, perCommune: true },
+      { dataset: noiseIndicatorsDaily.name, perCommune: true },
+      { dataset: noiseIndicatorsYearly.name, perCommune: true },
+      { dataset: noiseIndicatorsHourly.name, perCommune: true, recentDays: RECENT_DOWNLOAD_DAYS, dayColumn: 'dt' },
+      { dataset: noiseReadings.name, perCommune: true, recentDays: RECENT_DOWNLOAD_DAYS, dayColumn: 'dt' },
+    ],
+    methodology: noiseMethodology(),
+  };
+}
+
+function shareDescription(s: Share): Text {
+  const who = s.startsWith('who');
+  const night = s.endsWith('night') || s.endsWith('ln');
+  const what = night ? text('nuits', 'nights') : text('jours', 'days');
+  const limit = who
+    ? text('la recommandation de l’OMS (2018) pour la source de bruit du capteur', 'the WHO (2018) guideline for the sensor’s noise source')
+    : text('la valeur limite de l’arrêté du 4 avril 2006 pour la source de bruit du capteur', 'the limit value of the arrêté of 4 April 2006 for the sensor’s noise source');
+  const note = who ? EU_NOTE : FR_NOTE;
+  return text(
+    `Part des ${what.fr} (capteur × jour, couverture suffisante) dont le niveau dépasse ${limit.fr}, sur 12 mois glissants, ${note.fr}. Indicatif : les valeurs de référence portent sur des moyennes annuelles.`,
+    `Share of sensor-${what.en} (with enough coverage) whose level is above ${limit.en}, over a rolling 12 months, ${note.en}. Indicative: the reference values apply to yearly averages.`,
+  );
+}
+
+const windowValues = (w: Windows) =>
+  (['period', 'recent', 'previous'] as const).map((k) => `('${k}', ${dateLiteral(w[k].from)}, ${dateLiteral(w[k].to)})`).join(', ');
+
+const energy = (column: string, filter: string) => `10 * log10(avg(pow(10, ${column} / 10)) FILTER (WHERE ${filter}))`;
+
+async function levelAggregates(duck: SectionInput['ctx']['duck'], w: Windows): Promise<Aggregates> {
+  const r = await rows(
+    duck,
+    `WITH w(name, d0, d1) AS (VALUES ${windowValues(w)})
+     SELECT w.name, c.commune_insee,
+       ${LEVELS.map((l) => `${energy(`c.${l}`, "c.convention = 'eu'")} AS ${l}`).join(',\n       ')},
+       ${energy('c.lden', "c.convention = 'fr'")} AS lden_fr,
+       count(DISTINCT c.day) FILTER (WHERE c.convention = 'eu' AND c.lden IS NOT NULL) AS days,
+       count(DISTINCT c.day) FILTER (WHERE c.convention = 'fr' AND c.lden IS NOT NULL) AS days_fr
+     FROM w JOIN ${noiseIndicatorsCommuneDaily.name} c ON c.day BETWEEN w.d0 AND w.d1
+     GROUP BY ALL`,
+  );
+  return byWindow(r);
+}
+
+async function shareAggregates(duck: SectionInput['ctx']['duck'], w: Windows): Promise<Aggregates> {
+  const share = (flag: string, convention: string) =>
+    `100.0 * count(*) FILTER (WHERE d.convention = '${convention}' AND d.${flag}) / nullif(count(d.${flag}) FILTER (WHERE d.convention = '${convention}'), 0)`;
+  const r = await rows(
+    duck,
+    `WITH w(name, d0, d1) AS (VALUES ${windowValues(w)})
+     SELECT w.name, d.commune_insee,
+       ${share('who_lden_exceeded', 'eu')} AS who_lden,
+       ${share('who_lnight_exceeded', 'eu')} AS who_lnight,
+       ${share('fr_lden_exceeded', 'fr')} AS fr_lden,
+       ${share('fr_ln_exceeded', 'fr')} AS fr_ln,
+       count(DISTINCT d.day) FILTER (WHERE d.convention = 'eu') AS days_eu,
+       count(DISTINCT d.day) FILTER (WHERE d.convention = 'fr') AS days_fr
+     FROM w JOIN ${noiseIndicatorsDaily.name} d ON d.day BETWEEN w.d0 AND w.d1 AND d.coverage_ok
+     WHERE d.commune_insee IS NOT NULL
+     GROUP BY ALL`,
+  );
+  return byWindow(r);
+}
+
+function byWindow(r: Row[]): Aggregates {
+  const out: Aggregates = new Map();
+  for (const row of r) {
+    const w = String(row.name);
+    if (!out.has(w)) out.set(w, new Map());
+    out.get(w)!.set(String(row.commune_insee), row);
+  }
+  return out;
+}
+
+/** per sensor over the period (EU periods): levels over the days meeting the coverage threshold */
+async function sensorAggregates(duck: SectionInput['ctx']['duck'], p: Period): Promise<Map<string, Row>> {
+  const r = await rows(
+    duck,
+    `SELECT sensor_id,
+       ${energy('lden', 'coverage_ok')} AS lden,
+       ${energy('lnight', 'coverage_ok')} AS lnight,
+       median(l50) FILTER (WHERE coverage_ok) AS l50,
+       count(*) FILTER (WHERE coverage_ok) AS days_ok,
+       count(*) AS days,
+       avg(coverage) AS coverage
+     FROM ${noiseIndicatorsDaily.name}
+     WHERE convention = 'eu' AND day BETWEEN ${dateLiteral(p.from)} AND ${dateLiteral(p.to)}
+     GROUP BY sensor_id`,
+  );
+  return new Map(r.map((x) => [String(x.sensor_id), x]));
+}
+
+async function yearlyBySensor(duck: SectionInput['ctx']['duck']): Promise<Map<string, Row>> {
+  const r = await rows(
+    duck,
+    `SELECT sensor_id, year, lden, ln, coverage FROM ${noiseIndicatorsYearly.name}
+     WHERE convention = 'eu' QUALIFY row_number() OVER (PARTITION BY sensor_id ORDER BY year DESC) = 1`,
+  );
+  return new Map(r.map((x) => [String(x.sensor_id), x]));
+}
+
+interface Daily {
+  readonly days: string[];
+  readonly lden: (number | null)[];
+  readonly lnight: (number | null)[];
+}
+
+async function dailySeries(duck: SectionInput['ctx']['duck'], p: Period): Promise<Map<string, Daily>> {
+  const r = await rows(
+    duck,
+    `SELECT commune_insee, CAST(day AS VARCHAR) AS day, lden, lnight FROM ${noiseIndicatorsCommuneDaily.name}
+     WHERE convention = 'eu' AND day BETWEEN ${dateLiteral(p.from)} AND ${dateLiteral(p.to)}`,
+  );
+  const byCommune = new Map<string, Map<string, Row>>();
+  for (const x of r) {
+    const k = String(x.commune_insee);
+    if (!byCommune.has(k)) byCommune.set(k, new Map());
+    byCommune.get(k)!.set(String(x.day), x);
+  }
+  const out = new Map<string, Daily>();
+  for (const [insee, byDay] of byCommune) {
+    // the chart starts at the commune's first day in the window: no empty months before it
+    const first = [...byDay.keys()].sort()[0]!;
+    const days = daysBetween(first, p.to);
+    out.set(insee, {
+      days,
+      lden: days.map((d) => roundTo(num(byDay.get(d)?.lden), 1)),
+      lnight: days.map((d) => roundTo(num(byDay.get(d)?.lnight), 1)),
+    });
+  }
+  return out;
+}
+
+interface Profile {
+  readonly weekday: (number | null)[];
+  readonly weekend: (number | null)[];
+}
+
+async function hourlyProfiles(duck: SectionInput['ctx']['duck'], p: Period): Promise<Map<string, Profile>> {
+  const r = await rows(
+    duck,
+    `SELECT commune_insee, local_hour, isodow(CAST(dt AS DATE)) >= 6 AS weekend, 10 * log10(avg(pow(10, leq / 10))) AS leq
+     FROM ${noiseIndicatorsHourly.name}
+     WHERE commune_insee IS NOT NULL AND coverage >= ${DEFAULT_COVERAGE_THRESHOLD} AND leq IS NOT NULL
+       AND dt BETWEEN '${p.from}' AND '${p.to}'
+     GROUP BY ALL`,
+  );
+  const out = new Map<string, Profile>();
+  for (const x of r) {
+    const k = String(x.commune_insee);
+    if (!out.has(k)) out.set(k, { weekday: Array(24).fill(null), weekend: Array(24).fill(null) });
+    out.get(k)![x.weekend ? 'weekend' : 'weekday'][Number(x.local_hour)] = roundTo(num(x.leq), 1);
+  }
+  return out;
+}
+
+function dailyChart(d: Daily | undefined): ChartSpec {
+  const days = d?.days ?? [];
+  const valid = (v: (number | null)[] | undefined) => (v ?? []).filter((x): x is number => x !== null);
+  const ld = valid(d?.lden);
+  const ln = valid(d?.lnight);
+  const over = (v: (number | null)[] | undefined, limit: number) => valid(v).filter((x) => x > limit).length;
+  const summary: Text =
+    ld.length === 0
+      ? text('Aucune valeur journalière pour cette commune sur la période.', 'No daily value for this commune over the period.')
+      : Object.fromEntries(
+          LANGS.map((l) => {
+            const f = (x: number) => formatNumber(l, x, 1);
+            const from = formatDay(l, days[0]!);
+            const to = formatDay(l, days[days.length - 1]!);
+            return [
+              l,
+              l === 'fr'
+                ? `Du ${from} au ${to}, ${ld.length} jours avec une valeur : Lden journalier de ${f(Math.min(...ld))} à ${f(Math.max(...ld))} dB(A), Lnight de ${f(Math.min(...ln))} à ${f(Math.max(...ln))} dB(A). Lnight au-dessus de la recommandation OMS (${WHO_ROAD.lnight} dB(A)) ${over(d?.lnight, WHO_ROAD.lnight!)} nuits, au-dessus de la valeur limite française (${FR_ROAD.lnight} dB(A)) ${over(d?.lnight, FR_ROAD.lnight!)} nuits.`
+                : `From ${from} to ${to}, ${ld.length} days with a value: daily Lden from ${f(Math.min(...ld))} to ${f(Math.max(...ld))} dB(A), Lnight from ${f(Math.min(...ln))} to ${f(Math.max(...ln))} dB(A). Lnight above the WHO guideline (${WHO_ROAD.lnight} dB(A)) on ${over(d?.lnight, WHO_ROAD.lnight!)} nights, above the French limit value (${FR_ROAD.lnight} dB(A)) on ${over(d?.lnight, FR_ROAD.lnight!)} nights.`,
+            ];
+          }),
+        ) as unknown as Text;
+  return {
+    id: 'noise-daily',
+    title: text(`Lden et Lnight journaliers (${CHART_DAYS} derniers jours au plus)`, `Daily Lden and Lnight (last ${CHART_DAYS} days at most)`),
+    summary,
+    x: { kind: 'day', label: text('Jour', 'Day'), values: days },
+    y: { label: text('Niveau sonore', 'Sound level'), unit: 'dB(A)', decimals: 1 },
+    series: [
+      { id: 'lden', label: text('Lden', 'Lden'), values: d?.lden ?? [] },
+      { id: 'lnight', label: text('Lnight', 'Lnight'), values: d?.lnight ?? [] },
+    ],
+    thresholds: [
+      { value: WHO_ROAD.lden!, kind: 'who', label: text(`OMS Lden ${WHO_ROAD.lden}`, `WHO Lden ${WHO_ROAD.lden}`) },
+      { value: WHO_ROAD.lnight!, kind: 'who', label: text(`OMS Lnight ${WHO_ROAD.lnight}`, `WHO Lnight ${WHO_ROAD.lnight}`) },
+      { value: FR_ROAD.lden!, kind: 'fr', label: text(`Valeur limite Lden ${FR_ROAD.lden}`, `Limit value Lden ${FR_ROAD.lden}`) },
+      { value: FR_ROAD.lnight!, kind: 'fr', label: text(`Valeur limite Ln ${FR_ROAD.lnight}`, `Limit value Ln ${FR_ROAD.lnight}`) },
+    ],
+    source: text(
+      `Indicateurs journaliers de la commune, ${EU_NOTE.fr}. Seuils pour le bruit routier : OMS 2018 et arrêté du 4 avril 2006.`,
+      `Daily commune indicators, ${EU_NOTE.en}. Thresholds for road traffic noise: WHO 2018 and arrêté of 4 April 2006.`,
+    ),
+  };
+}
+
+function profileChart(p: Profile | undefined, w: Windows | null): ChartSpec {
+  const hours = Array.from({ length: 24 }, (_, h) => h);
+  const all = [...(p?.weekday ?? []), ...(p?.weekend ?? [])].filter((x): x is number => x !== null);
+  const loudest = (v: (number | null)[] | undefined) => {
+    let best = -1;
+    (v ?? []).forEach((x, h) => {
+      if (x !== null && (best < 0 || x > v![best]!)) best = h;
+    });
+    return best;
+  };
+  const hw = loudest(p?.weekday);
+  const quiet = (v: (number | null)[] | undefined) => {
+    let best = -1;
+    (v ?? []).forEach((x, h) => {
+      if (x !== null && (best < 0 || x < v![best]!)) best = h;
+    });
+    return best;
+  };
+  const qw = quiet(p?.weekday);
+  const summary: Text =
+    all.length === 0
+      ? text('Aucun niveau horaire pour cette commune sur la période.', 'No hourly level for this commune over the period.')
+      : text(
+          `LAeq horaire moyen selon l’heure locale, en semaine et le week-end, sur les ${PROFILE_DAYS} derniers jours${w ? ` jusqu’au ${formatDay('fr', w.period.to)}` : ''}.${hw >= 0 ? ` En semaine, l’heure la plus bruyante est ${hw} h (${formatNumber('fr', p!.weekday[hw]!, 1)} dB(A)), la plus calme ${qw} h (${formatNumber('fr', p!.weekday[qw]!, 1)} dB(A)).` : ''}`,
+          `Mean hourly LAeq by local hour, on weekdays and at weekends, over the last ${PROFILE_DAYS} days${w ? ` up to ${formatDay('en', w.period.to)}` : ''}.${hw >= 0 ? ` On weekdays the loudest hour is ${hw}:00 (${formatNumber('en', p!.weekday[hw]!, 1)} dB(A)), the quietest ${qw}:00 (${formatNumber('en', p!.weekday[qw]!, 1)} dB(A)).` : ''}`,
+        );
+  return {
+    id: 'noise-hourly-profile',
+    title: text(`Profil horaire (${PROFILE_DAYS} derniers jours)`, `Hourly profile (last ${PROFILE_DAYS} days)`),
+    summary,
+    x: { kind: 'hour', label: text('Heure locale', 'Local hour'), values: hours },
+    y: { label: text('LAeq horaire', 'Hourly LAeq'), unit: 'dB(A)', decimals: 1 },
+    series: [
+      { id: 'weekday', label: text('Semaine (lun.–ven.)', 'Weekdays (Mon–Fri)'), values: p?.weekday ?? Array(24).fill(null) },
+      { id: 'weekend', label: text('Week-end', 'Weekend'), values: p?.weekend ?? Array(24).fill(null) },
+    ],
+    source: text(
+      `Moyenne énergétique des niveaux horaires des capteurs de la commune (heures couvertes à ${DEFAULT_COVERAGE_THRESHOLD * 100} % au moins).`,
+      `Energy average of the hourly levels of the commune's sensors (hours at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % covered).`,
+    ),
+  };
+}
+
+const SOURCE_LABEL: Record<string, Text> = {
+  road: text('routier', 'road'),
+  rail: text('ferroviaire', 'rail'),
+  air: text('aérien', 'aircraft'),
+  industry: text('industriel', 'industry'),
+  mixed: text('mixte', 'mixed'),
+  unknown: text('inconnu', 'unknown'),
+};
+
+export function noiseSourceLabel(source: string, lang: Lang): string {
+  return SOURCE_LABEL[source]?.[lang] ?? source;
+}
+
+function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<string, Row>): TableSpec {
+  return {
+    id: 'noise-sensors',
+    title: text('Capteurs utilisés', 'Sensors used'),
+    columns: [
+      { id: 'name', label: text('Capteur', 'Sensor'), kind: 'text' },
+      { id: 'sensor_id', label: text('Identifiant', 'Identifier'), kind: 'text' },
+      { id: 'source', label: text('Source de bruit', 'Noise source'), kind: 'text' },
+      { id: 'class', label: text('Classe', 'Class'), kind: 'text' },
+      { id: 'lden', label: text('Lden', 'Lden'), kind: 'number', unit: 'dB(A)', decimals: 1 },
+      { id: 'lnight', label: text('Lnight', 'Lnight'), kind: 'number', unit: 'dB(A)', decimals: 1 },
+      { id: 'l50', label: text('L50 médian', 'Median L50'), kind: 'number', unit: 'dB(A)', decimals: 1 },
+      { id: 'days_ok', label: text('Jours valides', 'Valid days'), kind: 'number', decimals: 0 },
+      { id: 'coverage', label: text('Couverture', 'Coverage'), kind: 'number', unit: '%', decimals: 0 },
+      { id: 'year_lden', label: text('Lden annuel', 'Yearly Lden'), kind: 'number', unit: 'dB(A)', decimals: 1 },
+      { id: 'last_seen', label: text('Dernière mesure', 'Last reading'), kind: 'instant' },
+    ],
+    rows: here.map((s) => {
+      const a = perSensor.get(String(s.sensor_id));
+      const y = yearly.get(String(s.sensor_id));
+      const source = String(s.noise_source);
+      return {
+        name: str(s.name) ?? String(s.sensor_id),
+        sensor_id: String(s.sensor_id),
+        source: SOURCE_LABEL[isNoiseSource(source) ? source : 'unknown']!,
+        class: str(s.sonometer_class),
+        lden: roundTo(num(a?.lden), 1),
+        lnight: roundTo(num(a?.lnight), 1),
+        l50: roundTo(num(a?.l50), 1),
+        days_ok: num(a?.days_ok),
+        coverage: roundTo(num(a?.coverage) === null ? null : num(a?.coverage)! * 100, 0),
+        year_lden: roundTo(num(y?.lden), 1),
+        last_seen: s.last_seen instanceof Date ? s.last_seen.toISOString() : null,
+      };
+    }),
+    note: text(
+      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur 12 mois glissants, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible).`,
+      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over a rolling 12 months, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial).`,
+    ),
+    empty: text('Aucun capteur de bruit dans cette commune.', 'No noise sensor in this commune.'),
+  };
+}
+
+function coverageFacts(period: Period | null, here: Row[], perSensor: Map<string, Row>, levels: Row | undefined): Fact[] {
+  const both = (f: (l: Lang) => string): Text => Object.fromEntries(LANGS.map((l) => [l, f(l)])) as unknown as Text;
+  const contributing = here.filter((s) => (num(perSensor.get(String(s.sensor_id))?.days_ok) ?? 0) > 0).length;
+  const sensorDays = here.map((s) => perSensor.get(String(s.sensor_id))).filter((a): a is Row => a !== undefined);
+  const totalDays = sensorDays.reduce((t, a) => t + (num(a.days) ?? 0), 0);
+  const okDays = sensorDays.reduce((t, a) => t + (num(a.days_ok) ?? 0), 0);
+  const days = num(levels?.days) ?? 0;
+  const none = text('pas de données', 'no data');
+  return [
+    { label: text('Période', 'Period'), value: period ? both((l) => (l === 'fr' ? `du ${formatDay(l, period.from)} au ${formatDay(l, period.to)} (12 mois glissants)` : `${formatDay(l, period.from)} to ${formatDay(l, period.to)} (rolling 12 months)`)) : none },
+    { label: text('Jours avec une valeur communale', 'Days with a commune value'), value: both((l) => formatNumber(l, days, 0)) },
+    {
+      label: text('Capteurs', 'Sensors'),
+      value: both((l) => (l === 'fr' ? `${here.length} dans la commune, ${contributing} avec au moins un jour valide` : `${here.length} in the commune, ${contributing} with at least one valid day`)),
+    },
+    {
+      label: text('Jours-capteurs valides', 'Valid sensor-days'),
+      value:
+        totalDays === 0
+          ? none
+          : both((l) => `${formatNumber(l, okDays, 0)} / ${formatNumber(l, totalDays, 0)} (${formatNumber(l, (100 * okDays) / totalDays, 0)} %)`),
+    },
+    {
+      label: text('Règle de couverture', 'Coverage rule'),
+      value: text(
+        `un jour-capteur compte si ses relevés couvrent au moins ${DEFAULT_COVERAGE_THRESHOLD * 100} % du jour et de chaque période`,
+        `a sensor-day counts when its readings cover at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % of the day and of each period`,
+      ),
+    },
+  ];
+}
+
+async function nightAlerts(duck: SectionInput['ctx']['duck'], since: string): Promise<Map<string, Alert[]>> {
+  const r = await rows(
+    duck,
+    `SELECT d.commune_insee, CAST(d.day AS VARCHAR) AS day, d.sensor_id, s.name, d.noise_source, d.lnight, d.who_lnight_exceeded AS exceeded
+     FROM ${noiseIndicatorsDaily.name} d LEFT JOIN ${sensorsDataset.name} s ON s.sensor_id = d.sensor_id
+     WHERE d.convention = 'eu' AND d.coverage_ok AND d.who_lnight_exceeded IS NOT NULL AND d.commune_insee IS NOT NULL
+       AND d.day >= ${dateLiteral(since)}
+     ORDER BY d.commune_insee, d.day, d.sensor_id`,
+  );
+  const groups = new Map<string, Row[]>();
+  for (const x of r) {
+    const k = `${x.commune_insee}|${x.day}`;
+    groups.set(k, [...(groups.get(k) ?? []), x]);
+  }
+  const out = new Map<string, Alert[]>();
+  for (const [k, g] of groups) {
+    const over = g.filter((x) => x.exceeded === true);
+    if (over.length === 0) continue;
+    const [insee, day] = k.split('|') as [string, string];
+    const worst = over.reduce((a, b) => ((num(b.lnight) ?? 0) > (num(a.lnight) ?? 0) ? b : a));
+    const source = String(worst.noise_source);
+    const limit = WHO_2018[isNoiseSource(source) ? source : 'unknown'].lnight;
+    const level = roundTo(num(worst.lnight), 1);
+    const name = str(worst.name) ?? String(worst.sensor_id);
+    const { start, end } = localDayBounds(day);
+    const alert: Alert = {
+      id: `urn:observatoire-grand-paris:alerte:bruit-nuit-oms:${insee}:${day}`,
+      kind: 'noise-night-who',
+      severity: 'warning',
+      start: new Date(start).toISOString(),
+      updated: new Date(end).toISOString(),
+      title: text(
+        `Nuit bruyante le ${formatDay('fr', day)} : ${over.length} capteur${over.length > 1 ? 's' : ''} sur ${g.length} au-dessus de la recommandation OMS`,
+        `Noisy night on ${formatDay('en', day)}: ${over.length} sensor${over.length > 1 ? 's' : ''} out of ${g.length} above the WHO guideline`,
+      ),
+      content: text(
+        `Lnight le plus élevé : ${level === null ? '—' : formatNumber('fr', level, 1)} dB(A) au capteur « ${name} » (source ${noiseSourceLabel(source, 'fr')}, recommandation OMS : ${limit} dB(A)). Indicatif : la recommandation porte sur une moyenne annuelle.`,
+        `Highest Lnight: ${level === null ? '—' : formatNumber('en', level, 1)} dB(A) at sensor “${name}” (${noiseSourceLabel(source, 'en')} noise, WHO guideline: ${limit} dB(A)). Indicative: the guideline applies to a yearly average.`,
+      ),
+      value: level,
+      threshold: limit,
+      unit: 'dB(A)',
+    };
+    out.set(insee, [...(out.get(insee) ?? []), alert]);
+  }
+  for (const [k, v] of out) out.set(k, v.sort((a, b) => (a.start < b.start ? 1 : -1)));
+  return out;
+}
+
+function noiseMethodology(): MethodBlock[] {
+  const sources = ['road', 'rail', 'air', 'industry', 'mixed', 'unknown'] as const;
+  return [
+    {
+      id: 'noise-indicators',
+      title: text('Indicateurs de bruit', 'Noise indicators'),
+      paragraphs: [
+        text(
+          'Les niveaux sonores sont des niveaux pondérés A en dB(A). Une moyenne de niveaux est toujours une moyenne énergétique, jamais une moyenne arithmétique des décibels. Chaque jour local (heure de Paris) est découpé en périodes jour, soirée et nuit ; l’indicateur Lden pénalise la soirée de 5 dB et la nuit de 10 dB.',
+          'Sound levels are A-weighted levels in dB(A). An average of levels is always an energy average, never an arithmetic mean of decibels. Each local day (Paris time) is split into day, evening and night periods; Lden adds a 5 dB penalty to the evening and 10 dB to the night.',
+        ),
+        text(
+          `Un jour-capteur n’est retenu que si ses relevés couvrent au moins ${DEFAULT_COVERAGE_THRESHOLD * 100} % du jour et de chacune de ses périodes. Le niveau d’une commune un jour donné est la moyenne énergétique des capteurs retenus ce jour-là.`,
+          `A sensor-day counts only if its readings cover at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % of the day and of each of its periods. A commune's level on a day is the energy average of the sensors that count that day.`,
+        ),
+        text(
+          `Carte et chiffres clés : moyenne énergétique des valeurs journalières sur 12 mois glissants (${PERIOD_DAYS} jours jusqu’au dernier jour mesuré). Tendance : écart entre les ${TREND_DAYS} derniers jours et les ${TREND_DAYS} précédents, calculée lorsque chaque fenêtre compte au moins ${TREND_MIN_DAYS} jours avec une valeur. Médiane métropolitaine : médiane des communes ayant une valeur. Une commune sans donnée est affichée « pas de données », jamais zéro.`,
+          `Map and key figures: energy average of the daily values over a rolling 12 months (${PERIOD_DAYS} days up to the latest measured day). Trend: difference between the last ${TREND_DAYS} days and the ${TREND_DAYS} before, computed when each window has at least ${TREND_MIN_DAYS} days with a value. Metropolitan median: median of the communes with a value. A commune without data shows “no data”, never zero.`,
+        ),
+      ],
+      formulas: [
+        { label: text('Niveau équivalent (moyenne énergétique)', 'Equivalent level (energy average)'), expression: 'Leq = 10 · log10( Σ tᵢ · 10^(Lᵢ/10) / Σ tᵢ )' },
+        {
+          label: text('Niveau jour-soir-nuit', 'Day-evening-night level'),
+          expression: `Lden = 10 · log10( (${EU.hours.day} · 10^(Ld/10) + ${EU.hours.evening} · 10^((Le+5)/10) + ${EU.hours.night} · 10^((Ln+10)/10)) / 24 )`,
+        },
+        {
+          label: text('Niveaux statistiques', 'Statistical levels'),
+          expression: 'L10 = 90e centile · L50 = médiane · L90 = 10e centile des niveaux échantillonnés (niveau dépassé 10 / 50 / 90 % du temps)',
+        },
+      ],
+      tables: [
+        {
+          id: 'noise-periods',
+          title: text('Périodes jour / soirée / nuit (heure locale)', 'Day / evening / night periods (local time)'),
+          columns: [
+            { id: 'convention', label: text('Convention', 'Convention'), kind: 'text' },
+            { id: 'day', label: text('Jour', 'Day'), kind: 'text' },
+            { id: 'evening', label: text('Soirée', 'Evening'), kind: 'text' },
+            { id: 'night', label: text('Nuit', 'Night'), kind: 'text' },
+            { id: 'source', label: text('Texte', 'Legal text'), kind: 'text' },
+          ],
+          rows: [EU, FR].map((c) => ({
+            convention: c.name === 'eu' ? text('européenne (eu)', 'European (eu)') : text('française (fr)', 'French (fr)'),
+            day: `${pad(c.dayStart)}–${pad(c.eveningStart)} h`,
+            evening: `${pad(c.eveningStart)}–${pad(c.nightStart)} h`,
+            night: `${pad(c.nightStart)}–${pad(c.dayStart)} h`,
+            source: c.source,
+          })),
+          empty: text('—', '—'),
+        },
+        {
+          id: 'noise-thresholds',
+          title: text('Valeurs de référence par source de bruit, en dB(A)', 'Reference values by noise source, in dB(A)'),
+          columns: [
+            { id: 'source', label: text('Source de bruit', 'Noise source'), kind: 'text' },
+            { id: 'who_lden', label: text('OMS Lden', 'WHO Lden'), kind: 'number', decimals: 0 },
+            { id: 'who_lnight', label: text('OMS Lnight', 'WHO Lnight'), kind: 'number', decimals: 0 },
+            { id: 'fr_lden', label: text('Valeur limite Lden', 'Limit value Lden'), kind: 'number', decimals: 0 },
+            { id: 'fr_ln', label: text('Valeur limite Ln', 'Limit value Ln'), kind: 'number', decimals: 0 },
+          ],
+          rows: sources.map((s) => ({
+            source: SOURCE_LABEL[s]!,
+            who_lden: WHO_2018[s].lden,
+            who_lnight: WHO_2018[s].lnight,
+            fr_lden: FR_LIMITS_2006[s].lden,
+            fr_ln: FR_LIMITS_2006[s].lnight,
+          })),
+          note: text(
+            'OMS : Lignes directrices relatives au bruit dans l’environnement pour la Région européenne (2018), recommandations fortes. Valeurs limites : arrêté du 4 avril 2006 (art. 7), pris pour l’article R. 572-5 du Code de l’environnement ; le ferroviaire prend les valeurs des lignes conventionnelles, l’aérien n’a pas de valeur Ln. Sources « mixte » et « inconnue » : valeurs du bruit routier, source dominante dans la Métropole. Une case vide : le texte ne fixe pas de valeur. Un niveau dépasse une valeur lorsqu’il lui est strictement supérieur.',
+            'WHO: Environmental Noise Guidelines for the European Region (2018), strong recommendations. Limit values: arrêté of 4 April 2006 (art. 7), under article R. 572-5 of the Code de l’environnement; rail takes the values of conventional lines, aircraft noise has no Ln value. “Mixed” and “unknown” sources: road traffic values, the dominant source in the Métropole. An empty cell: the text sets no value. A level exceeds a value when it is strictly above it.',
+          ),
+          empty: text('—', '—'),
+        },
+      ],
+    },
+  ];
+}

@@ -1,0 +1,21 @@
+import path from 'node:path';
+import { sqlString, type Duck } from '../adapters/duckdb.ts';
+
+// What "read-only" means for researchers' SQL on the local lake (observatory query, the notebooks):
+// - statements: only SELECT (and EXPLAIN, DESCRIBE, SHOW, SUMMARIZE, PRAGMA of a read) run —
+//   Duck.readOnly() checks each statement's type before running it, so a write in second position
+//   never runs; CREATE, INSERT, COPY … TO, EXPORT, ATTACH, INSTALL/LOAD, SET/RESET/PRAGMA x=y, USE,
+//   CALL, CHECKPOINT are refused;
+// - files: the engine reads the lake's folders and nothing else. File readers (read_parquet,
+//   read_csv, read_text, glob…) work inside them and fail outside (`/etc/passwd`, `~/.aws`, URLs), so a
+//   query is about the lake and runs the same on Athena, whose tables are the same datasets;
+// - configuration: locked, so no later statement can lift these limits.
+
+/** confines an engine, after its views are attached, to reading files under `dirs` */
+export async function confineToDirectories(duck: Duck, dirs: readonly string[]): Promise<void> {
+  // a trailing separator so that /lake does not also allow /lake-other
+  const allowed = dirs.map((d) => sqlString(path.resolve(d) + path.sep)).join(', ');
+  await duck.run(`SET allowed_directories = [${allowed}]`);
+  await duck.run('SET enable_external_access = false');
+  await duck.run('SET lock_configuration = true');
+}

@@ -1,0 +1,128 @@
+import { validateRow } from '../datasets/derive.ts';
+import { isPartitioned, type CheckFailure, type DatasetDeclaration } from '../datasets/declaration.ts';
+import { quarantine } from '../datasets/index.ts';
+import { truncateRecord, type RecordRejection } from '../domain/noise/observation.ts';
+import { parisDate } from '../domain/time/paris.ts';
+import { datasetFileKey, rawSha } from '../lake/layout.ts';
+import { writeDataset } from '../lake/write.ts';
+import type { StageContext } from './context.ts';
+import type { IngestSummary } from './ingest-noise.ts';
+
+// The second half of every climate ingest, the same steps as the noise ingest: the parser's rows are
+// validated against their dataset's declaration; valid rows go to curated/<dataset>/dt=…/<sha>.parquet
+// and rejected records to quarantine/dt=<receive day>/<kind>-<sha>.parquet — both named after the raw
+// file, so re-ingesting the same bytes rewrites the same files with the same rows.
+
+export interface Candidate<Row> {
+  /** the record's position in its raw file */
+  readonly record: number;
+  readonly recordText: string;
+  readonly row: Row;
+}
+
+export interface CurateInput<Row> {
+  readonly dataset: DatasetDeclaration;
+  readonly sourceKind: string;
+  readonly raw: { readonly key: string; readonly receivedAt: Date; readonly created: boolean };
+  readonly origin: string;
+  readonly candidates: readonly Candidate<Row>[];
+  /** records the parser could not read */
+  readonly rejections: readonly RecordRejection[];
+  /** the whole input could not be read: the reason (one quarantine row with record = "file") */
+  readonly unreadable?: { readonly message: string; readonly expected: string; readonly found: string };
+  /** file-level notes that do not reject a record (e.g. a truncated gzip stream): quarantined with record = "file" */
+  readonly fileNotes?: readonly RecordRejection[];
+  /** the key columns of a row, to count the records a later record of the same file supersedes */
+  readonly keyOf: (row: Row) => string;
+}
+
+export interface CurateResult<Row> extends IngestSummary {
+  /** the rows curated, for callers that need them (e.g. the poller's watermark) */
+  readonly rows: readonly Row[];
+}
+
+function fromFailures(record: number, recordText: string, failures: CheckFailure[]): RecordRejection {
+  const first = failures[0]!;
+  return {
+    record: String(record),
+    field: first.field,
+    expected: first.expected,
+    found: first.found,
+    reason: failures.map((f) => `${f.field}: ${f.reason}`).join('; '),
+    recordText: truncateRecord(recordText),
+  };
+}
+
+export async function curate<Row extends { dt?: string }>(ctx: StageContext, input: CurateInput<Row>): Promise<CurateResult<Row>> {
+  const { dataset: d, raw } = input;
+  const sha = rawSha(raw.key);
+  const rejections: RecordRejection[] = [...input.rejections];
+  const rows: Row[] = [];
+  const checkContext = { now: raw.receivedAt };
+  for (const c of input.candidates) {
+    const failures = validateRow(d, c.row as Record<string, unknown>, checkContext);
+    if (failures.length) rejections.push(fromFailures(c.record, c.recordText, failures));
+    else rows.push(c.row);
+  }
+
+  const byDt = new Map<string, Row[]>();
+  const seen = new Set<string>();
+  let duplicatesInFile = 0;
+  for (const row of rows) {
+    const k = input.keyOf(row);
+    if (seen.has(k)) duplicatesInFile++;
+    seen.add(k);
+    const dt = isPartitioned(d) ? row.dt! : '';
+    let list = byDt.get(dt);
+    if (!list) byDt.set(dt, (list = []));
+    list.push(row);
+  }
+  for (const [dt, dayRows] of byDt) {
+    await writeDataset(ctx, d, dayRows, datasetFileKey(d, sha, isPartitioned(d) ? dt : undefined));
+  }
+
+  const fileRows: RecordRejection[] = [...(input.fileNotes ?? [])];
+  if (input.unreadable) {
+    fileRows.push({ record: 'file', field: null, expected: input.unreadable.expected, found: input.unreadable.found, reason: input.unreadable.message, recordText: null });
+  }
+  const all = [...rejections, ...fileRows.map((r) => ({ ...r, record: 'file' }))];
+  const receivedDt = parisDate(raw.receivedAt);
+  const quarantineKey = datasetFileKey(quarantine, `${input.sourceKind}-${sha}`, receivedDt);
+  if (all.length) {
+    await writeDataset(
+      ctx,
+      quarantine,
+      all.map((r) => ({
+        received_at: raw.receivedAt,
+        source_kind: input.sourceKind,
+        raw_key: raw.key,
+        record: r.record,
+        field: r.field,
+        expected: r.expected,
+        found: r.found,
+        reason: r.reason,
+        record_text: r.recordText,
+        dt: receivedDt,
+      })),
+      quarantineKey,
+    );
+  } else if (!raw.created) {
+    // a replay that is clean now removes the quarantine file of the earlier receipt
+    await ctx.store.delete(quarantineKey);
+  }
+
+  return {
+    rawKey: raw.key,
+    origin: input.origin,
+    newRaw: raw.created,
+    receivedAt: raw.receivedAt.toISOString(),
+    records: input.candidates.length + input.rejections.length,
+    curated: rows.length,
+    quarantined: rejections.length,
+    duplicatesInFile,
+    unreadable: input.unreadable?.message,
+    days: isPartitioned(d) ? [...byDt.keys()].sort() : [],
+    rejections: all.slice(0, 20),
+    rows,
+  };
+}

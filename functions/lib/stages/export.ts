@@ -1,0 +1,127 @@
+import { mkdir, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PARQUET_OPTIONS, sqlPath, sqlString } from '../adapters/duckdb.ts';
+import { DATASETS, dataset as declaredDataset, isPartitioned, type DatasetDeclaration } from '../datasets/index.ts';
+import { duckdbViewSql } from '../datasets/derive.ts';
+import { isCalendarDate } from '../domain/time/calendar.ts';
+import { dtOfKey } from '../lake/layout.ts';
+import { listKeys } from '../ports/object-store.ts';
+import type { StageContext } from './context.ts';
+
+// Extracts for offline work: one dataset, optionally one commune and a range of local dates, written
+// as Parquet or CSV by DuckDB from the dataset's view — the rows `observatory query` would show.
+
+export const EXPORT_FORMATS = ['parquet', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportRequest {
+  readonly dataset: string;
+  /** INSEE code: rows of this commune only (datasets with a commune_insee column) */
+  readonly commune?: string;
+  /** inclusive range of the `dt` partition (Europe/Paris local dates), partitioned datasets only */
+  readonly from?: string;
+  readonly to?: string;
+  readonly format: ExportFormat;
+}
+
+export interface ExportPlan {
+  readonly dataset: DatasetDeclaration;
+  readonly request: ExportRequest;
+  /** SQL conditions on the view */
+  readonly where: readonly string[];
+  /** the file name an extract gets when none is given: dataset + filters + extension */
+  readonly defaultFile: string;
+}
+
+export interface ExportSummary {
+  readonly dataset: string;
+  readonly file: string;
+  readonly format: ExportFormat;
+  readonly rows: number;
+  readonly bytes: number;
+  /** dt partitions read; undefined when the whole dataset was read */
+  readonly partitions?: number;
+  readonly filters: string;
+}
+
+/** a request that cannot be served: the message says which option and what would work */
+export class ExportRequestError extends Error {}
+
+const INSEE = /^\d[0-9AB]\d{3}$/;
+
+export function planExport(request: ExportRequest): ExportPlan {
+  let d: DatasetDeclaration;
+  try {
+    d = declaredDataset(request.dataset);
+  } catch (e) {
+    throw new ExportRequestError((e as Error).message);
+  }
+  if (!(EXPORT_FORMATS as readonly string[]).includes(request.format)) {
+    throw new ExportRequestError(`unknown format "${request.format}"; expected one of ${EXPORT_FORMATS.join(', ')}`);
+  }
+  const where: string[] = [];
+  if (request.commune !== undefined) {
+    if (!d.columns.some((c) => c.name === 'commune_insee')) {
+      const withCommune = DATASETS.filter((x) => x.columns.some((c) => c.name === 'commune_insee')).map((x) => x.name);
+      throw new ExportRequestError(`--commune: dataset ${d.name} has no commune_insee column; datasets with one: ${withCommune.join(', ')}`);
+    }
+    if (!INSEE.test(request.commune)) throw new ExportRequestError(`--commune: "${request.commune}" is not an INSEE commune code (5 characters, e.g. 75056)`);
+    where.push(`commune_insee = ${sqlString(request.commune)}`);
+  }
+  for (const [option, value] of [['--from', request.from], ['--to', request.to]] as const) {
+    if (value === undefined) continue;
+    if (!isPartitioned(d)) {
+      const partitioned = DATASETS.filter(isPartitioned).map((x) => x.name);
+      throw new ExportRequestError(`${option}: dataset ${d.name} is not partitioned by date; --from/--to apply to ${partitioned.join(', ')}`);
+    }
+    if (!isCalendarDate(value)) throw new ExportRequestError(`${option}: "${value}" is not a calendar date YYYY-MM-DD`);
+  }
+  if (request.from && request.to && request.from > request.to) throw new ExportRequestError(`--from ${request.from} is after --to ${request.to}`);
+  if (request.from) where.push(`dt >= ${sqlString(request.from)}`);
+  if (request.to) where.push(`dt <= ${sqlString(request.to)}`);
+  const range = request.from && request.to ? `${request.from}_${request.to}` : request.from ? `from-${request.from}` : request.to ? `to-${request.to}` : '';
+  const defaultFile = [d.name, request.commune, range].filter(Boolean).join('_') + `.${request.format}`;
+  return { dataset: d, request, where, defaultFile };
+}
+
+export function describeFilters(request: ExportRequest): string {
+  const parts = [request.commune && `commune ${request.commune}`, (request.from || request.to) && `dt ${request.from ?? '…'} → ${request.to ?? '…'}`];
+  return parts.filter(Boolean).join(', ') || 'no filter';
+}
+
+/**
+ * The dataset's view over the partitions in range only. The view derived from the declaration filters
+ * `dt` after the deduplication window of a keyed dataset (noise_readings), which reads every file; here
+ * the partitions outside the range are left out of the view's folder instead (links to the lake's files,
+ * copies from a remote store). Deduplication is unchanged: rows sharing a key share their local date.
+ */
+async function attachRange(ctx: StageContext, d: DatasetDeclaration, from: string | undefined, to: string | undefined): Promise<number> {
+  const keys = (await listKeys(ctx.store, d.prefix + '/'))
+    .map((o) => ({ key: o.key, dt: dtOfKey(o.key) }))
+    .filter((o) => o.key.endsWith('.parquet') && o.dt !== undefined && (!from || o.dt >= from) && (!to || o.dt <= to));
+  const root = ctx.duck.scratch(`export-${d.name}`);
+  for (const { key } of keys) {
+    const local = path.join(root, ...key.split('/'));
+    await mkdir(path.dirname(local), { recursive: true });
+    if (ctx.store.localPath) await symlink(ctx.store.localPath(key), local);
+    else await writeFile(local, await ctx.store.get(key));
+  }
+  await ctx.duck.run(duckdbViewSql(d, keys.length ? path.join(root, ...d.prefix.split('/'), '**', '*.parquet') : undefined));
+  return new Set(keys.map((k) => k.dt)).size;
+}
+
+/** writes the extract to `file` (a local path) */
+export async function exportDataset(ctx: StageContext, request: ExportRequest, file: string): Promise<ExportSummary> {
+  const plan = planExport(request);
+  const d = plan.dataset;
+  const ranged = request.from !== undefined || request.to !== undefined;
+  const partitions = ranged ? await attachRange(ctx, d, request.from, request.to) : undefined;
+  if (!ranged) await ctx.duck.attachLake(ctx.store, [d]);
+  const where = plan.where.length ? ` WHERE ${plan.where.join(' AND ')}` : '';
+  const order = d.key?.length ? ` ORDER BY ${d.key.join(', ')}` : '';
+  const options = request.format === 'parquet' ? PARQUET_OPTIONS : 'FORMAT csv, HEADER true';
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const copied = await ctx.duck.all(`COPY (SELECT * FROM ${d.name}${where}${order}) TO '${sqlPath(file)}' (${options})`);
+  const rows = Number(copied.rows[0]?.Count ?? 0);
+  return { dataset: d.name, file, format: request.format, rows, bytes: (await stat(file)).size, partitions, filters: describeFilters(request) };
+}

@@ -1,0 +1,127 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
+import { listKeys } from '../../functions/lib/ports/object-store.ts';
+import { STAGES } from '../../functions/lib/stages/list.ts';
+import { functionArtifacts, type FunctionArtifact } from '../../infra/artifacts.ts';
+import { REPO_ROOT } from '../../infra/catalog.ts';
+import { invokeBundle } from './invoke.ts';
+
+// `npx cdk synth` as an operator runs it (the CLI, cdk.json, offline), then every function BUNDLE it
+// produced, run locally against a filesystem lake, in the order the pipeline runs them.
+
+const STACKS = ['Storage', 'Catalog', 'Site', 'Pipeline'].map((s) => `Observatory-dev-${s}`);
+const KEY = 'local-network-key-0123456789';
+
+function fiwareReadings(sensor: string, from: Date, count: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `urn:ngsi-ld:NoiseLevelObserved:${sensor}-${i}`,
+    type: 'NoiseLevelObserved',
+    refDevice: sensor,
+    dateObservedFrom: new Date(from.getTime() + i * 3_600_000).toISOString(),
+    dateObservedTo: new Date(from.getTime() + (i + 1) * 3_600_000).toISOString(),
+    location: { type: 'Point', coordinates: [2.3522, 48.8566] },
+    LAeq: 50 + (i % 10),
+  }));
+}
+
+describe('cdk synth (CLI) and the function bundles it produces', () => {
+  let outdir: string;
+  let synth: ReturnType<typeof spawnSync>;
+  let fns: Map<string, FunctionArtifact>;
+  let lakeDir: string;
+  let lake: FsObjectStore;
+  let env: Record<string, string>;
+
+  beforeAll(() => {
+    outdir = mkdtempSync(path.join(os.tmpdir(), 'observatory-cdk-out-'));
+    synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-c', 'env=dev', '-o', outdir], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 240_000,
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CI: 'true' },
+    });
+    if (synth.status !== 0) return;
+    fns = new Map(functionArtifacts(outdir, 'Observatory-dev-Pipeline.template.json').map((f) => [f.name, f]));
+    lakeDir = mkdtempSync(path.join(os.tmpdir(), 'observatory-bundle-lake-'));
+    lake = new FsObjectStore(lakeDir);
+    env = { LAKE_STORE: pathToFileURL(lakeDir).href };
+  }, 240_000);
+
+  it('exits 0 and writes the four templates, the layer and a bundle per function', () => {
+    expect(synth.status, String(synth.stderr)).toBe(0);
+    for (const s of STACKS) expect(existsSync(path.join(outdir, `${s}.template.json`)), s).toBe(true);
+    expect([...fns.keys()].sort()).toEqual([...STAGES.map((s) => s.name), 'ingest-file', 'ingest-push'].sort());
+    for (const f of fns.values()) {
+      expect(existsSync(path.join(f.dir, 'index.js')), f.name).toBe(true);
+      expect(f.layers).toHaveLength(1);
+      expect(existsSync(path.join(f.layers[0]!, 'nodejs', 'node_modules', '@duckdb', 'node-bindings-linux-x64', 'duckdb.node'))).toBe(true);
+    }
+  });
+
+  it('bundles everything but DuckDB, which comes from the layer', () => {
+    for (const f of fns.values()) {
+      const code = readFileSync(path.join(f.dir, 'index.js'), 'utf8');
+      const external = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!).filter((m) => !m.startsWith('node:') && !['buffer', 'stream', 'events', 'crypto', 'fs', 'path', 'os', 'util', 'http', 'https', 'url', 'zlib', 'child_process', 'process'].includes(m));
+      // @aws-sdk/signature-v4-crt is an optional require of the SDK, in a try/catch
+      expect([...new Set(external)].filter((m) => m !== '@aws-sdk/signature-v4-crt').sort(), f.name).toEqual(['@duckdb/node-api']);
+    }
+  });
+
+  it('ingest-push: takes a FIWARE batch from a network key and curates it; refuses an unknown key', () => {
+    const fn = fns.get('ingest-push')!;
+    const readings = fiwareReadings('bundle-sensor-1', new Date(Date.now() - 2 * 86_400_000), 24);
+    const event = (apiKeyId: string) => ({
+      httpMethod: 'POST',
+      path: '/api/v1/noise',
+      headers: { 'Content-Type': 'application/json', 'x-api-key': KEY },
+      body: JSON.stringify(readings),
+      isBase64Encoded: false,
+      requestContext: { requestId: 'bundle-request-1', identity: { apiKeyId } },
+    });
+    const ok = invokeBundle(fn, event('key-id-1'), { ...env, PUSH_NETWORKS: JSON.stringify({ 'key-id-1': 'demo-network' }) });
+    expect(ok.status, ok.stderr).toBe(0);
+    const response = ok.result as { statusCode: number; body: string };
+    expect(response.statusCode, response.body).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ network: 'demo-network', accepted: 24, rejected: 0 });
+    expect(ok.stdout).toContain('"ReadingsCurated":24');
+
+    const refused = invokeBundle(fn, event('someone-else'), { ...env, PUSH_NETWORKS: JSON.stringify({ 'key-id-1': 'demo-network' }) });
+    expect((refused.result as { statusCode: number }).statusCode).toBe(401);
+  });
+
+  it('ingest-push: fails on a missing environment variable, naming it', () => {
+    const run = invokeBundle(fns.get('ingest-push')!, { httpMethod: 'POST', body: '[]' }, env);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('environment variable PUSH_NETWORKS is required but is not set');
+  });
+
+  it('ingest-file: ingests a CSV series dropped under incoming/, from an SQS batch of S3 events', async () => {
+    const key = 'incoming/noise-csv/bundle-csv-sensor/day.csv';
+    const csv = readFileSync(path.join(REPO_ROOT, 'tests/fixtures/series/laeq-1min-11-days.csv'), 'utf8').split('\n').slice(0, 1441).join('\n');
+    await lake.put(key, csv, { contentType: 'text/csv', metadata: { lon: '2.2945', lat: '48.8584', tz: 'Europe/Paris' } });
+    const message = { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'raw' }, object: { key } } };
+    const run = invokeBundle(fns.get('ingest-file')!, { Records: [{ messageId: 'm-1', eventSource: 'aws:sqs', body: JSON.stringify(message) }] }, env);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.result).toEqual({ batchItemFailures: [] });
+    expect(run.stdout).toContain('"FilesIngested":1');
+    expect((await listKeys(lake, 'raw/noise-csv/')).length).toBe(1);
+  });
+
+  it('runs every stage bundle, in the order of STAGES, and publishes the site', async () => {
+    for (const stage of STAGES) {
+      const run = invokeBundle(fns.get(stage.name)!, { stage: stage.name, execution: 'local', trigger: 'test' }, env);
+      expect(run.status, `${stage.name}: ${run.stderr}`).toBe(0);
+      expect(run.result, stage.name).toMatchObject({ stage: stage.name });
+    }
+    expect((await lake.head('site/index.html'))?.size).toBeGreaterThan(1000);
+    const summary = JSON.parse((await lake.get('site/data/summary.json')).toString()) as { communes: { commune_insee: string; lden: number | null }[] };
+    expect(summary.communes).toHaveLength(130);
+    expect(summary.communes.filter((c) => c.lden !== null).length).toBeGreaterThanOrEqual(1);
+    expect((await listKeys(lake, 'curated/noise_indicators_daily/')).length).toBeGreaterThan(0);
+  });
+});
