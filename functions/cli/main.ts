@@ -257,8 +257,13 @@ function buildProgram(): Command {
         const file = toStdout ? ctx.duck.scratch(plan.defaultFile) : (o.out ?? plan.defaultFile);
         const s = await exportDataset(ctx, request, file);
         if (toStdout) {
-          for await (const chunk of createReadStream(file)) {
-            if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+          try {
+            for await (const chunk of createReadStream(file)) {
+              if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+            }
+          } catch (e) {
+            // the reader went away (`… --out - | head`): not an error of the export
+            if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
           }
         }
         const read = s.partitions === undefined ? '' : `, ${s.partitions} dt partition(s) read`;

@@ -146,7 +146,7 @@ export function normalCdf(z: number): number {
   return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
-/** a score as JSON can carry it: null for NaN/±Infinity, else rounded to `digits` significant decimals */
+/** a score as JSON can carry it: null for NaN/±Infinity, else rounded to `digits` decimals */
 export function finiteOrNull(v: number, digits = 6): number | null {
   return Number.isFinite(v) ? Number(v.toFixed(digits)) : null;
 }
@@ -180,7 +180,7 @@ export function standardDeviation(values: Values): number {
 
 /** empirical quantile (linear interpolation between order statistics) of the finite values */
 export function quantile(values: Values, q: number): number {
-  const v = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
+  const v = Float64Array.from(values).filter(Number.isFinite).sort();
   if (!v.length) return NaN;
   const pos = (v.length - 1) * q;
   const lo = Math.floor(pos);

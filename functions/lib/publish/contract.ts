@@ -45,6 +45,8 @@ export interface MapLayer {
   readonly classes: readonly LayerClass[];
   /** one entry per commune code; null: no data (never 0) */
   readonly values: Readonly<Record<string, number | null>>;
+  /** the legend's words for null, when « pas de données » would mislead (e.g. « commune non riveraine ») */
+  readonly missingLabel?: Text;
 }
 
 export interface MapPoint {
@@ -55,6 +57,8 @@ export interface MapPoint {
   readonly commune_insee: string | null;
   /** one line for the tooltip, e.g. the station's latest value */
   readonly label: Text;
+  /** attributes and indicators for the GeoJSON download */
+  readonly properties: Readonly<Record<string, string | number | boolean | null>>;
 }
 
 export interface PointGroup {
@@ -222,4 +226,58 @@ export interface SiteSection {
 export function classOf(value: number | null | undefined, classes: readonly LayerClass[]): number {
   if (value === null || value === undefined || !Number.isFinite(value)) return -1;
   return classes.findIndex((c) => (c.min === null || value >= c.min) && (c.max === null || value < c.max));
+}
+
+// ── the files under site/data/ ─────────────────────────────────────────────────────────────────────
+
+export interface SiteJson {
+  readonly generated_at: string;
+  readonly data_as_of: string | null;
+  readonly demo: boolean;
+  readonly demo_notice: string | null;
+  readonly sections: readonly { readonly id: string; readonly title: Text; readonly as_of: string | null }[];
+  readonly languages: readonly string[];
+  readonly files: Readonly<Record<string, string>>;
+}
+
+export interface PublishedLayer extends MapLayer {
+  /** the class index of each commune, -1 for no data */
+  readonly class_of: Readonly<Record<string, number>>;
+  /** communes per class, and without data */
+  readonly counts: readonly number[];
+  readonly missing: number;
+}
+
+export interface MapJson {
+  readonly generated_at: string;
+  readonly data_as_of: string | null;
+  readonly default_layer: string | null;
+  readonly groups: readonly { readonly id: LayerGroup; readonly title: Text }[];
+  readonly layers: readonly PublishedLayer[];
+  readonly points: readonly PointGroup[];
+  readonly communes: readonly { readonly insee: string; readonly name: string; readonly departement: string }[];
+}
+
+export interface PublishedIndicator extends Indicator {
+  /** the median of the communes with a value (same indicator, same period) */
+  readonly median: number | null;
+}
+
+export interface DownloadFile {
+  readonly dataset: string;
+  readonly format: 'csv' | 'parquet' | 'geojson';
+  /** relative to the site root */
+  readonly path: string;
+  readonly bytes: number;
+  readonly rows: number | null;
+}
+
+export interface CommuneJson {
+  readonly generated_at: string;
+  readonly data_as_of: string | null;
+  readonly commune: Commune;
+  readonly sections: readonly (Omit<CommuneSection, 'indicators'> & { readonly indicators: readonly PublishedIndicator[] })[];
+  /** the most recent alerts (the feeds hold more) */
+  readonly alerts: readonly Alert[];
+  readonly downloads: readonly DownloadFile[];
 }

@@ -53,14 +53,14 @@ function fromFailures(record: number, recordText: string, failures: CheckFailure
   };
 }
 
-export async function curate<Row extends { dt?: string }>(ctx: StageContext, input: CurateInput<Row>): Promise<CurateResult<Row>> {
+export async function curate<Row extends object>(ctx: StageContext, input: CurateInput<Row>): Promise<CurateResult<Row>> {
   const { dataset: d, raw } = input;
   const sha = rawSha(raw.key);
   const rejections: RecordRejection[] = [...input.rejections];
   const rows: Row[] = [];
   const checkContext = { now: raw.receivedAt };
   for (const c of input.candidates) {
-    const failures = validateRow(d, c.row as Record<string, unknown>, checkContext);
+    const failures = validateRow(d, c.row as unknown as Record<string, unknown>, checkContext);
     if (failures.length) rejections.push(fromFailures(c.record, c.recordText, failures));
     else rows.push(c.row);
   }
@@ -72,7 +72,7 @@ export async function curate<Row extends { dt?: string }>(ctx: StageContext, inp
     const k = input.keyOf(row);
     if (seen.has(k)) duplicatesInFile++;
     seen.add(k);
-    const dt = isPartitioned(d) ? row.dt! : '';
+    const dt = isPartitioned(d) ? String((row as { dt?: unknown }).dt) : '';
     let list = byDt.get(dt);
     if (!list) byDt.set(dt, (list = []));
     list.push(row);

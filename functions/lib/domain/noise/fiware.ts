@@ -40,7 +40,6 @@ export function parseFiware(text: string): ParseResult {
     const start = bounds[2 * index];
     const recordText = truncateRecord(start === undefined ? printable(entity) : body.slice(start, bounds[2 * index + 1]));
     const read = readEntity(entity, index, recordText);
-    (entities as unknown[])[index] = undefined;
     if (read instanceof Problem) rejections.push({ record: String(index), ...read, recordText });
     else observations.push(read);
   }

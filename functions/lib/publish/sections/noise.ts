@@ -249,7 +249,8 @@ async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutpu
       points: sensorRows
         .filter((s) => num(s.lon) !== null && num(s.lat) !== null)
         .map((s) => {
-          const lden = roundTo(num(perSensor.get(String(s.sensor_id))?.lden), 1);
+          const a = perSensor.get(String(s.sensor_id));
+          const lden = roundTo(num(a?.lden), 1);
           const name = str(s.name) ?? String(s.sensor_id);
           return {
             id: String(s.sensor_id),
@@ -260,6 +261,22 @@ async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutpu
             label: Object.fromEntries(
               LANGS.map((l) => [l, `${name} · Lden ${lden === null ? (l === 'fr' ? 'pas de données' : 'no data') : `${formatNumber(l, lden, 1)} dB(A)`}`]),
             ) as unknown as Text,
+            properties: {
+              sensor_id: String(s.sensor_id),
+              name: str(s.name),
+              commune_insee: str(s.commune_insee),
+              noise_source: str(s.noise_source),
+              sonometer_class: str(s.sonometer_class),
+              first_seen: s.first_seen instanceof Date ? s.first_seen.toISOString() : null,
+              last_seen: s.last_seen instanceof Date ? s.last_seen.toISOString() : null,
+              period_from: windows?.period.from ?? null,
+              period_to: windows?.period.to ?? null,
+              lden: lden,
+              lnight: roundTo(num(a?.lnight), 1),
+              l50_median: roundTo(num(a?.l50), 1),
+              valid_days: num(a?.days_ok),
+              mean_coverage: roundTo(num(a?.coverage), 3),
+            },
           };
         }),
     },

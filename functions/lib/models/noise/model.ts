@@ -1,0 +1,332 @@
+import { CONVENTIONS, type Convention } from '../../domain/noise/conventions.ts';
+import { NOISE_SOURCES } from '../../datasets/noise.ts';
+import type { NoiseSource } from '../../domain/noise/thresholds.ts';
+import { HOUR_MS } from '../calendar.ts';
+import { brier, brierSkillScore, mae, mean, normalCdf, quantile, reliability, rmse, standardDeviation } from '../metrics.ts';
+import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
+import { reliabilityJson, scores, verdict, type EvaluationReport, type HorizonScores, type ProbabilityScores } from '../report.ts';
+import type { TfRuntime } from '../runtime.ts';
+import { anomalyTargets, HORIZON_HOURS, NOISE_BASELINES, NOISE_FEATURES, noiseExamples, PROFILE_WINDOW_DAYS, type NoiseExamples, type NoisePanel } from './features.ts';
+import { DEFAULT_NIGHT_THRESHOLDS, limitFor, nightLevel, nightsInHorizon, type NightThreshold } from './nights.ts';
+
+// The noise nuisance model: per sensor, the hourly LAeq of the next 48 hours, and per night in that
+// horizon the probability that the night level exceeds each night threshold.
+//
+// One small network for all sensors: 136 features (see features.ts) → 32 ReLU units → 48 outputs, the
+// anomaly of each target hour with respect to the sensor's profile. Huber loss (loud events make the
+// errors heavy-tailed), Adam, seeded initialisers and batch order.
+//
+// Uncertainty comes from the training residuals: per lead time, the 5 % and 95 % quantiles of observed
+// − forecast give the 90 % interval; per night and convention, the mean and standard deviation of the
+// night-level error give a normal distribution around the forecast night level, from which the
+// exceedance probability is read. The held-out period then checks whether those probabilities are
+// reliable (Brier score, reliability bins).
+
+export const NOISE_MODEL = 'noise';
+export const NOISE_PREDICTORS = ['model', ...NOISE_BASELINES] as const;
+export type NoisePredictor = (typeof NOISE_PREDICTORS)[number];
+
+export interface NoiseTrainingOptions {
+  /** hours between training origins (default 3) */
+  readonly stride?: number;
+  readonly hidden?: readonly number[];
+  readonly epochs?: number;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+  readonly seed?: number;
+  /** local days at the end of the data held out for the evaluation (default 3) */
+  readonly testDays?: number;
+  readonly thresholds?: readonly NightThreshold[];
+}
+
+export const NOISE_DEFAULTS = { stride: 3, hidden: [32], epochs: 25, batchSize: 512, learningRate: 0.003, seed: 2025, testDays: 3 } as const;
+
+interface NightStats {
+  readonly mean: number[];
+  readonly std: number[];
+}
+
+export interface NoisePreprocessing {
+  readonly horizon_hours: number;
+  readonly profile_window_days: number;
+  readonly feature_scaler: Scaler;
+  /** anomalies are divided by this before training (dB) */
+  readonly target_std: number;
+  /** per predictor, per lead time 1…48: quantiles of observed − forecast (dB) on the training examples */
+  readonly residual_q05: Record<NoisePredictor, number[]>;
+  readonly residual_q95: Record<NoisePredictor, number[]>;
+  /** per predictor and convention, per night ordinal (first, second full night): night-level error mean and std (dB) */
+  readonly night_error: Record<NoisePredictor, Partial<Record<Convention, NightStats>>>;
+  readonly thresholds: readonly { name: string; convention: Convention; variable: string; description: string; limits: Record<string, number | null> }[];
+}
+
+export interface NoiseTrainingResult {
+  readonly model: LayersModel;
+  readonly preprocessing: NoisePreprocessing;
+  /** the evaluation, without version and backend (the registry fills them) */
+  readonly report: Omit<EvaluationReport, 'version' | 'backend' | 'evaluated_at' | 'model' | 'data'>;
+  readonly fit: FitReport;
+  readonly trainRows: number;
+  readonly testRows: number;
+  /** seconds spent in each step: features, fit, predict, statistics, evaluation */
+  readonly timings: Record<string, number>;
+  readonly architecture: Record<string, unknown>;
+}
+
+export interface NoiseSplit {
+  /** relative hour index where the held-out period starts */
+  readonly testStart: number;
+  readonly trainOrigins: number[];
+  readonly testOrigins: number[];
+}
+
+/** the last `testDays` local days are held out; training origins leave 24 h of history and stop before them */
+export function noiseSplit(panel: NoisePanel, testDays: number, stride: number): NoiseSplit | undefined {
+  const cal = panel.calendar;
+  const lastDay = cal.dayIndex[panel.hours - 1]!;
+  const firstTestDay = lastDay - testDays + 1;
+  let testStart = -1;
+  for (let t = 0; t < panel.hours; t++) {
+    if (cal.dayIndex[t]! >= firstTestDay) {
+      testStart = t;
+      break;
+    }
+  }
+  if (testStart < 24 + 24) return undefined;
+  const trainOrigins: number[] = [];
+  for (let o = 23; o <= testStart - 2; o += stride) trainOrigins.push(o);
+  const testOrigins: number[] = [];
+  for (let o = testStart - 1; o <= panel.hours - 2; o++) testOrigins.push(o);
+  return { testStart, trainOrigins, testOrigins };
+}
+
+/** hourly forecasts (dB) of each predictor for the examples: rows × 48 */
+export function forecasts(x: NoiseExamples, anomalies: Matrix | undefined): Record<NoisePredictor, Matrix> {
+  const model = matrix(x.rows, HORIZON_HOURS);
+  if (anomalies) for (let i = 0; i < model.data.length; i++) model.data[i] = x.profile.data[i]! + anomalies.data[i]!;
+  else model.data.fill(NaN);
+  return { model, same_hour_last_week: x.baselines.same_hour_last_week, hour_of_week_mean: x.baselines.hour_of_week_mean };
+}
+
+export async function predictAnomalies(rt: TfRuntime, model: LayersModel, x: NoiseExamples, pre: Pick<NoisePreprocessing, 'feature_scaler' | 'target_std'>): Promise<Matrix> {
+  const features = applyScaler({ ...x.features, data: x.features.data.slice() }, pre.feature_scaler);
+  const out = await predictRows(rt.tf, model, features);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = out.data[i]! * pre.target_std;
+  return out;
+}
+
+export async function trainNoiseModel(
+  rt: TfRuntime,
+  panel: NoisePanel,
+  sources: ReadonlyMap<string, NoiseSource>,
+  options: NoiseTrainingOptions = {},
+): Promise<NoiseTrainingResult | { skipped: string }> {
+  const o = { ...NOISE_DEFAULTS, ...options };
+  const thresholds = options.thresholds ?? DEFAULT_NIGHT_THRESHOLDS;
+  const timings: Record<string, number> = {};
+  let clock = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Number(((now - clock) / 1000).toFixed(3));
+    clock = now;
+  };
+  const split = noiseSplit(panel, o.testDays, o.stride);
+  if (!split) {
+    const days = panel.calendar.dayIndex[panel.hours - 1]! + 1;
+    return { skipped: `${days} local day(s) of hourly levels; the noise model needs at least ${o.testDays + 3} (2 to train, ${o.testDays} held out)` };
+  }
+  const train = noiseExamples(panel, { origins: split.trainOrigins, targetsUntil: split.testStart });
+  const test = noiseExamples(panel, { origins: split.testOrigins });
+  if (train.rows < 50 || test.rows === 0) {
+    return { skipped: `too few examples (${train.rows} to train, ${test.rows} to test)` };
+  }
+
+  lap('features');
+  const scaler = fitScaler(train.features);
+  const { y, weights } = anomalyTargets(train);
+  const targetStd = Math.fround(Math.max(0.5, standardDeviation(Array.from(y.data).filter((_, i) => weights.data[i] === 1))));
+  for (let i = 0; i < y.data.length; i++) y.data[i] = y.data[i]! / targetStd;
+  const xs = applyScaler({ ...train.features, data: train.features.data.slice() }, scaler);
+  const net = buildMlp(rt.tf, { inputs: NOISE_FEATURES.length, hidden: o.hidden, outputs: HORIZON_HOURS, seed: o.seed });
+  const fit = await fitMlp(rt.tf, net, xs, y, {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    learningRate: o.learningRate,
+    seed: o.seed,
+    loss: 'huber',
+    huberDelta: 1,
+    weights,
+  });
+
+  lap('fit');
+  const partial = { feature_scaler: scaler, target_std: targetStd };
+  const trainF = forecasts(train, await predictAnomalies(rt, net, train, partial));
+  const testF = forecasts(test, await predictAnomalies(rt, net, test, partial));
+
+  lap('predict');
+  const residual_q05 = {} as Record<NoisePredictor, number[]>;
+  const residual_q95 = {} as Record<NoisePredictor, number[]>;
+  for (const p of NOISE_PREDICTORS) {
+    residual_q05[p] = [];
+    residual_q95[p] = [];
+    for (let j = 0; j < HORIZON_HOURS; j++) {
+      const r = column(train.observed, j).map((v, i) => v - trainF[p].data[i * HORIZON_HOURS + j]!);
+      residual_q05[p].push(round(quantile(r, 0.05)));
+      residual_q95[p].push(round(quantile(r, 0.95)));
+    }
+  }
+  const conventions = [...new Set(thresholds.map((t) => t.convention))];
+  const night_error = {} as NoisePreprocessing['night_error'];
+  for (const p of NOISE_PREDICTORS) {
+    night_error[p] = {};
+    for (const c of conventions) {
+      const errors: number[][] = [[], []];
+      forEachNight(panel, train, c, (row, night) => {
+        const obs = nightLevel(rowOf(train.observed, row), night.offsets);
+        const f = nightLevel(rowOf(trainF[p], row), night.offsets);
+        if (Number.isFinite(obs) && Number.isFinite(f) && night.ordinal < 2) errors[night.ordinal]!.push(obs - f);
+      });
+      const pooled = errors.flat();
+      night_error[p][c] = {
+        mean: errors.map((e) => round(e.length >= 30 ? mean(e) : mean(pooled))),
+        std: errors.map((e) => round(Math.max(0.5, e.length >= 30 ? standardDeviation(e) : standardDeviation(pooled)))),
+      };
+    }
+  }
+  const preprocessing: NoisePreprocessing = {
+    horizon_hours: HORIZON_HOURS,
+    profile_window_days: PROFILE_WINDOW_DAYS,
+    feature_scaler: scaler,
+    target_std: targetStd,
+    residual_q05,
+    residual_q95,
+    night_error,
+    thresholds: thresholds.map((t) => ({
+      name: t.name,
+      convention: t.convention,
+      variable: t.variable,
+      description: t.description,
+      limits: Object.fromEntries(NOISE_SOURCES.map((s) => [s, limitFor(t, s)])),
+    })),
+  };
+
+  lap('statistics');
+  // --- evaluation on the held-out period
+  const horizons: HorizonScores[] = [];
+  const pooled: Record<NoisePredictor, { f: number[]; o: number[] }> = Object.fromEntries(NOISE_PREDICTORS.map((p) => [p, { f: [], o: [] }])) as never;
+  for (let j = 0; j < HORIZON_HOURS; j++) {
+    const obs: number[] = [];
+    const f: Record<NoisePredictor, number[]> = { model: [], same_hour_last_week: [], hour_of_week_mean: [] };
+    for (let r = 0; r < test.rows; r++) {
+      const i = r * HORIZON_HOURS + j;
+      const v = test.observed.data[i]!;
+      // scored where the observation and every predictor exist, so that all are compared on the same cases
+      if (!Number.isFinite(v) || NOISE_PREDICTORS.some((p) => !Number.isFinite(testF[p].data[i]!))) continue;
+      obs.push(v);
+      for (const p of NOISE_PREDICTORS) f[p].push(testF[p].data[i]!);
+    }
+    for (const p of NOISE_PREDICTORS) {
+      pooled[p].f.push(...f[p]);
+      pooled[p].o.push(...obs);
+    }
+    horizons.push({
+      horizon_hours: j + 1,
+      n: obs.length,
+      model: scores({ mae: mae(f.model, obs), rmse: rmse(f.model, obs) }),
+      baselines: Object.fromEntries(NOISE_BASELINES.map((b) => [b, scores({ mae: mae(f[b], obs), rmse: rmse(f[b], obs) })])),
+    });
+  }
+  const overallOf = (p: NoisePredictor) => scores({ mae: mae(pooled[p].f, pooled[p].o), rmse: rmse(pooled[p].f, pooled[p].o) });
+  const overall = { n: pooled.model.o.length, model: overallOf('model'), baselines: Object.fromEntries(NOISE_BASELINES.map((b) => [b, overallOf(b)])) };
+  const decision = verdict(overall.model.mae ?? null, Object.fromEntries(NOISE_BASELINES.map((b) => [b, overall.baselines[b]!.mae ?? null])));
+
+  const probabilities: ProbabilityScores[] = [];
+  for (const t of thresholds) {
+    const probs: Record<NoisePredictor, number[]> = { model: [], same_hour_last_week: [], hour_of_week_mean: [] };
+    const outcome: number[] = [];
+    forEachNight(panel, test, t.convention, (row, night) => {
+      const source = sources.get(panel.sensors[test.sensor[row]!]!) ?? 'unknown';
+      const limit = limitFor(t, source);
+      const obs = nightLevel(rowOf(test.observed, row), night.offsets);
+      if (limit === null || !Number.isFinite(obs)) return;
+      const p = NOISE_PREDICTORS.map((pr) => exceedance(nightLevel(rowOf(testF[pr], row), night.offsets), limit, preprocessing.night_error[pr][t.convention]!, night.ordinal));
+      if (p.some((v) => !Number.isFinite(v))) return;
+      NOISE_PREDICTORS.forEach((pr, k) => probs[pr].push(p[k]!));
+      outcome.push(obs > limit ? 1 : 0);
+    });
+    const bs = Object.fromEntries(NOISE_PREDICTORS.map((p) => [p, brier(probs[p], outcome)])) as Record<NoisePredictor, number>;
+    probabilities.push({
+      target: `${t.variable}>${t.name}`,
+      horizon_hours: null,
+      n: outcome.length,
+      base_rate: outcome.length ? Number((mean(outcome)).toFixed(6)) : null,
+      model: { brier: scores({ b: bs.model }).b!, reliability: reliabilityJson(reliability(probs.model, outcome)) },
+      baselines: Object.fromEntries(NOISE_BASELINES.map((b) => [b, { brier: scores({ b: bs[b] }).b! }])),
+      bss: Object.fromEntries(NOISE_BASELINES.map((b) => [b, scores({ s: brierSkillScore(bs.model, bs[b]) }).s!])),
+    });
+  }
+
+  lap('evaluation');
+  const iso = (rel: number) => new Date((panel.start + rel) * HOUR_MS).toISOString();
+  const notes = [
+    `one network for ${panel.sensors.length} sensors; training origins every ${o.stride} h, held-out origins every hour`,
+    'hourly scores on the (origin, lead time) pairs where the observation and every predictor exist',
+    'the deployed weights are the evaluated ones; the held-out days still feed the features at prediction time',
+  ];
+  if (!decision.beats_baseline) notes.push(`the model does not beat ${decision.best_baseline} on MAE: predictions publish the baseline`);
+  return {
+    model: net,
+    preprocessing,
+    fit,
+    trainRows: train.rows,
+    testRows: test.rows,
+    timings,
+    architecture: { type: 'mlp', inputs: NOISE_FEATURES.length, hidden: o.hidden, outputs: HORIZON_HOURS, activation: 'relu', loss: 'huber', optimizer: 'adam', learning_rate: o.learningRate, epochs: o.epochs, batch_size: o.batchSize, seed: o.seed, stride_hours: o.stride },
+    report: {
+      target: 'laeq',
+      unit: 'dB(A)',
+      train: { from: iso(0), until: iso(split.testStart) },
+      test: { from: iso(split.testStart), until: iso(panel.hours) },
+      primary_metric: 'mae',
+      overall,
+      horizons,
+      probabilities,
+      crossings: [],
+      ...decision,
+      notes,
+    },
+  };
+}
+
+/** probability that a night's level exceeds the limit, from the forecast and the night-error distribution */
+export function exceedance(forecast: number, limit: number, stats: NightStats, ordinal: number): number {
+  if (!Number.isFinite(forecast)) return NaN;
+  const k = Math.min(ordinal, stats.mean.length - 1);
+  const mu = stats.mean[k]!;
+  const sd = stats.std[k]!;
+  return 1 - normalCdf((limit - (forecast + mu)) / sd);
+}
+
+export function forEachNight(panel: NoisePanel, x: NoiseExamples, convention: Convention, fn: (row: number, night: ReturnType<typeof nightsInHorizon>[number]) => void): void {
+  const cache = new Map<number, ReturnType<typeof nightsInHorizon>>();
+  for (let row = 0; row < x.rows; row++) {
+    const o = x.origin[row]!;
+    let nights = cache.get(o);
+    if (!nights) cache.set(o, (nights = nightsInHorizon(panel.calendar, o, convention)));
+    for (const night of nights) fn(row, night);
+  }
+}
+
+export function rowOf(m: Matrix, row: number): Float32Array {
+  return m.data.subarray(row * m.cols, (row + 1) * m.cols);
+}
+
+function column(m: Matrix, j: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < m.rows; r++) out.push(m.data[r * m.cols + j]!);
+  return out;
+}
+
+const round = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(4)) : NaN);
+
+export { CONVENTIONS };

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
+import { MODELS_PREFIX } from '../lake/layout.ts';
+import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.ts';
+import { storeIOHandler } from './io-handler.ts';
+import type { EvaluationReport } from './report.ts';
+
+// The model registry in the lake:
+//   models/<name>/<version>/model.json, weights.bin   the network (through the tf.io handler)
+//   models/<name>/<version>/metadata.json             training window, features, preprocessing, backend, code version
+//   models/<name>/<version>/metrics.json              the evaluation report (model vs baselines)
+//   models/<name>/current.json                        the version the predictions use, and whether they
+//                                                     publish its forecast or its best baseline's
+// A version is written completely before current.json points at it.
+
+/** bump when a model's features, architecture or training change */
+export const MODELS_CODE_VERSION = 'models-1';
+export const CODE_VERSION_ENV = 'OBSERVATORY_CODE_VERSION';
+
+export function codeVersion(): string {
+  const deployed = process.env[CODE_VERSION_ENV]?.trim();
+  return deployed ? `${MODELS_CODE_VERSION}+${deployed}` : MODELS_CODE_VERSION;
+}
+
+export interface ModelMetadata {
+  readonly name: string;
+  readonly version: string;
+  readonly trained_at: string;
+  readonly training_window: { from: string; until: string };
+  readonly evaluation_window: { from: string; until: string };
+  readonly data: string;
+  readonly features: readonly string[];
+  readonly outputs: readonly string[];
+  /** TensorFlow.js backend used for training, e.g. "wasm (tfjs 4.22.0, simd)" */
+  readonly backend: string;
+  readonly code_version: string;
+  readonly architecture: Record<string, unknown>;
+  readonly training: { rows: number; epochs: number; steps: number; seconds: number; final_loss: number | null };
+  /** what the model needs besides its weights (scalers, residual statistics, thresholds…) */
+  readonly preprocessing: Record<string, unknown>;
+  readonly beats_baseline: boolean;
+  readonly use: 'model' | 'baseline';
+  readonly best_baseline: string;
+  /** sha256 of weights.bin */
+  readonly weights_sha256: string;
+}
+
+export interface CurrentPointer {
+  readonly name: string;
+  readonly version: string;
+  readonly updated_at: string;
+  readonly use: 'model' | 'baseline';
+  /** the baseline the predictions publish when use = baseline */
+  readonly baseline: string | null;
+  readonly beats_baseline: boolean;
+}
+
+export const modelPrefix = (name: string, version: string) => `${MODELS_PREFIX}/${name}/${version}/`;
+export const currentKey = (name: string) => `${MODELS_PREFIX}/${name}/current.json`;
+
+/** a version name: the training time, and a fingerprint of the weights */
+export function versionName(trainedAt: Date, weightsSha256: string): string {
+  const stamp = trainedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${weightsSha256.slice(0, 8)}`;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export interface RegisteredVersion {
+  readonly metadata: ModelMetadata;
+  readonly report: EvaluationReport;
+}
+
+/** writes a version (network, metadata, metrics), then points current.json at it */
+export async function registerVersion(
+  store: ObjectStore,
+  entry: { model?: tf.LayersModel; metadata: ModelMetadata; report: EvaluationReport; now: Date },
+): Promise<CurrentPointer> {
+  const { metadata, report } = entry;
+  const prefix = modelPrefix(metadata.name, metadata.version);
+  if (entry.model) await entry.model.save(storeIOHandler(store, prefix));
+  await store.put(`${prefix}metadata.json`, JSON.stringify(metadata, null, 1), { contentType: 'application/json' });
+  await store.put(`${prefix}metrics.json`, JSON.stringify(report, null, 1), { contentType: 'application/json' });
+  const pointer: CurrentPointer = {
+    name: metadata.name,
+    version: metadata.version,
+    updated_at: entry.now.toISOString(),
+    use: metadata.use,
+    baseline: metadata.use === 'baseline' ? metadata.best_baseline : null,
+    beats_baseline: metadata.beats_baseline,
+  };
+  await store.put(currentKey(metadata.name), JSON.stringify(pointer, null, 1), { contentType: 'application/json' });
+  return pointer;
+}
+
+async function getJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
+  try {
+    return JSON.parse((await store.get(key)).toString('utf8')) as T;
+  } catch (e) {
+    if (e instanceof ObjectNotFoundError) return undefined;
+    throw new Error(`${key} in ${store.url}: ${(e as Error).message}`);
+  }
+}
+
+export function readCurrent(store: ObjectStore, name: string): Promise<CurrentPointer | undefined> {
+  return getJson<CurrentPointer>(store, currentKey(name));
+}
+
+export async function readMetadata(store: ObjectStore, name: string, version: string): Promise<ModelMetadata> {
+  const m = await getJson<ModelMetadata>(store, `${modelPrefix(name, version)}metadata.json`);
+  if (!m) throw new Error(`models/${name}/${version}/metadata.json is missing in ${store.url}`);
+  return m;
+}
+
+export async function readReport(store: ObjectStore, name: string, version: string): Promise<EvaluationReport | undefined> {
+  return getJson<EvaluationReport>(store, `${modelPrefix(name, version)}metrics.json`);
+}
+
+export interface LoadedModel {
+  readonly pointer: CurrentPointer;
+  readonly metadata: ModelMetadata;
+  readonly model: tf.LayersModel;
+}
+
+/** the current version of a model, loaded from the store; undefined when none is registered */
+export async function loadCurrent(store: ObjectStore, name: string): Promise<LoadedModel | undefined> {
+  const pointer = await readCurrent(store, name);
+  if (!pointer) return undefined;
+  const metadata = await readMetadata(store, name, pointer.version);
+  const model = await tf.loadLayersModel(storeIOHandler(store, modelPrefix(name, pointer.version)));
+  return { pointer, metadata, model };
+}

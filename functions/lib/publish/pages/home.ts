@@ -1,0 +1,151 @@
+import type { PointGroup, PublishedLayer } from '../contract.ts';
+import { formatInteger, type Lang, MISSING } from '../i18n.ts';
+import { html, page, pagePath, periodText, raw, type Raw, SITE_NAME, valueHtml, valueText } from '../html.ts';
+import type { SiteModel } from '../model.ts';
+
+// The home page: the map of the 130 communes, drawn at publish time (it shows without JavaScript,
+// each commune a link), its legends, and the table of every commune's figures.
+
+const HATCH_ID = 'pas-de-donnees';
+const MISSING_FILL = `url(#${HATCH_ID})`;
+
+export function layerAccessibleName(lang: Lang, name: string, layer: PublishedLayer, insee: string): string {
+  return `${name} : ${layer.short[lang]} ${valueText(lang, layer.values[insee] ?? null, layer.decimals, layer.unit)}`;
+}
+
+export function fillOf(layer: PublishedLayer, insee: string): string {
+  const k = layer.class_of[insee] ?? -1;
+  return k < 0 ? MISSING_FILL : layer.classes[k]!.color;
+}
+
+const SYMBOL: Record<PointGroup['kind'], (x: number, y: number) => string> = {
+  'noise-sensor': (x, y) => `<circle cx="${x}" cy="${y}" r="2.6"/>`,
+  'river-station': (x, y) => `<path d="M${x},${(y - 4.5).toFixed(1)}l4.5,7.8h-9z"/>`,
+  'weather-station': (x, y) => `<rect x="${(x - 3.2).toFixed(1)}" y="${(y - 3.2).toFixed(1)}" width="6.4" height="6.4"/>`,
+};
+
+function legendSymbol(kind: PointGroup['kind']): Raw {
+  return raw(`<svg class="swatch point-${kind}" width="18" height="18" viewBox="-9 -9 18 18" aria-hidden="true">${SYMBOL[kind](0, 0)}</svg>`);
+}
+
+export function renderHome(lang: Lang, m: SiteModel): string {
+  const layers = m.mapJson.layers;
+  const current = layers.find((l) => l.id === m.mapJson.default_layer);
+  const names = new Map(m.communes.map((c) => [c.commune_insee, c.name]));
+  const fr = lang === 'fr';
+  const sensors = m.mapJson.points.find((p) => p.kind === 'noise-sensor')?.points.length ?? 0;
+
+  const svg = html`<svg id="carte" class="map" viewBox="0 0 ${m.map.width} ${m.map.height}" role="group" aria-labelledby="carte-titre" aria-describedby="carte-aide">
+<defs><pattern id="${HATCH_ID}" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f2f2f2"/><line x1="0" y1="0" x2="0" y2="6" stroke="#6f6f6f" stroke-width="1.6"/></pattern></defs>
+<g class="communes">
+${m.communes.map((c) => {
+  const d = m.map.paths.get(c.commune_insee) ?? '';
+  const label = current ? layerAccessibleName(lang, c.name, current, c.commune_insee) : c.name;
+  return html`<a href="${pagePath(lang, { kind: 'commune', insee: c.commune_insee }).slice(pagePath(lang, { kind: 'home' }).length)}" class="commune" data-insee="${c.commune_insee}" aria-label="${label}"><path id="p-${c.commune_insee}" d="${d}" fill="${current ? fillOf(current, c.commune_insee) : MISSING_FILL}"/></a>\n`;
+})}</g>
+${m.mapJson.points.map(
+  (g) =>
+    html`<g class="points point-${g.kind}" data-group="${g.id}" aria-hidden="true">${raw(
+      g.points
+        .map((p) => m.map.project(p.lon, p.lat))
+        .filter((xy): xy is [number, number] => xy !== null)
+        .map(([x, y]) => SYMBOL[g.kind](x, y))
+        .join(''),
+    )}</g>\n`,
+)}<g class="highlight" aria-hidden="true"></g>
+</svg>`;
+
+  const legends = layers.map(
+    (l) => html`<div class="legend" id="legende-${l.id}" data-layer="${l.id}"${raw(l.id === current?.id ? '' : ' hidden')}>
+<h3>${l.title[lang]}${l.unit ? html` <span class="unit">(${l.unit})</span>` : ''}</h3>
+<ul class="legend-classes">
+${l.classes.map(
+  (c, i) =>
+    html`<li><svg class="swatch" width="26" height="16" aria-hidden="true"><rect width="26" height="16" fill="${c.color}"/></svg><span class="legend-label">${c.label[lang]}</span> <span class="count">${formatInteger(lang, l.counts[i] ?? 0)}&nbsp;${fr ? 'communes' : 'communes'}</span></li>\n`,
+)}<li><svg class="swatch" width="26" height="16" aria-hidden="true"><rect width="26" height="16" fill="${MISSING_FILL}"/></svg><span class="legend-label">${(l.missingLabel ?? MISSING)[lang]}</span> <span class="count">${formatInteger(lang, l.missing)}&nbsp;communes</span></li>
+</ul>
+<p class="legend-desc">${l.description[lang]}</p>
+<p class="legend-source">${fr ? 'Source' : 'Source'} : ${l.source[lang]}. ${fr ? 'Période' : 'Period'} : ${periodText(lang, l.period)}.</p>
+</div>
+`,
+  );
+
+  const pointLegend = m.mapJson.points.length
+    ? html`<ul class="legend-points">${m.mapJson.points.map(
+        (g) => html`<li>${legendSymbol(g.kind)}<span>${g.title[lang]} (${formatInteger(lang, g.points.length)})</span></li>`,
+      )}</ul>`
+    : '';
+
+  const controls = html`<div class="map-controls" hidden>
+<div class="control"><label for="couche">${fr ? 'Indicateur affiché' : 'Indicator shown'}</label>
+<select id="couche">${m.mapJson.groups.map(
+    (g) =>
+      html`<optgroup label="${g.title[lang]}">${layers
+        .filter((l) => l.group === g.id)
+        .map((l) => html`<option value="${l.id}"${raw(l.id === current?.id ? ' selected' : '')}>${l.title[lang]}${l.unit ? ` (${l.unit})` : ''}</option>`)}</optgroup>`,
+  )}</select></div>
+${m.mapJson.points.map(
+  (g) => html`<div class="control check"><input type="checkbox" id="points-${g.id}" data-group="${g.id}" checked><label for="points-${g.id}">${fr ? 'Afficher : ' : 'Show: '}${g.title[lang]}</label></div>`,
+)}
+</div>`;
+
+  const tableLayers = layers;
+  const sorted = [...m.communes].sort((a, b) => a.name.localeCompare(b.name, 'fr'));
+  const table = html`<div class="table-wrap" role="region" tabindex="0" aria-labelledby="communes-titre">
+<table id="communes-tableau" class="communes-table">
+<caption>${fr ? `Indicateurs des ${m.communes.length} communes, par ordre alphabétique` : `Indicators of the ${m.communes.length} communes, in alphabetical order`}</caption>
+<thead><tr><th scope="col">${fr ? 'Commune' : 'Commune'}</th><th scope="col">${fr ? 'Dép.' : 'Dep.'}</th>${tableLayers.map(
+    (l) => html`<th scope="col" class="num" data-layer="${l.id}">${l.short[lang]}${l.unit ? html` <span class="unit">(${l.unit})</span>` : ''}</th>`,
+  )}</tr></thead>
+<tbody>
+${sorted.map(
+  (c) =>
+    html`<tr data-insee="${c.commune_insee}"><th scope="row"><a href="${pagePath(lang, { kind: 'commune', insee: c.commune_insee }).slice(pagePath(lang, { kind: 'home' }).length)}">${c.name}</a></th><td>${c.departement}</td>${tableLayers.map(
+      (l) => html`<td class="num" data-layer="${l.id}">${valueHtml(lang, l.values[c.commune_insee] ?? null, l.decimals, '')}</td>`,
+    )}</tr>\n`,
+)}</tbody>
+</table>
+</div>`;
+
+  const main = html`<h1>${fr ? 'Bruit et climat dans les communes du Grand Paris' : 'Noise and climate in the communes of Grand Paris'}</h1>
+<p class="lead">${
+    fr
+      ? `Les ${m.communes.length} communes de la Métropole du Grand Paris, leurs niveaux de bruit mesurés par ${formatInteger(lang, sensors)} capteurs et les dépassements des valeurs de l’OMS et de la réglementation française${m.sections.some((s) => s.section.id !== 'noise') ? ', la chaleur, les crues et les prévisions' : ''}. Choisissez un indicateur, survolez ou parcourez les communes, ouvrez la page d’une commune pour ses chiffres détaillés.`
+      : `The ${m.communes.length} communes of the Métropole du Grand Paris, their noise levels measured by ${formatInteger(lang, sensors)} sensors and the exceedances of the WHO and French reference values${m.sections.some((s) => s.section.id !== 'noise') ? ', heat, floods and forecasts' : ''}. Choose an indicator, hover over or tab through the communes, open a commune's page for its detailed figures.`
+  }</p>
+<section class="map-section" aria-labelledby="carte-titre">
+<h2 id="carte-titre">${fr ? `Carte des ${m.communes.length} communes` : `Map of the ${m.communes.length} communes`}</h2>
+${controls}
+<p id="carte-aide" class="help">${
+    fr
+      ? 'Chaque commune est un lien : parcourez-les avec la touche Tab, Entrée ouvre la page de la commune. Les communes hachurées n’ont pas de données.'
+      : 'Each commune is a link: tab through them, Enter opens the commune’s page. Hatched communes have no data.'
+  } <a class="skip-map" href="#communes-titre">${fr ? 'Passer la carte' : 'Skip the map'}</a></p>
+<div class="map-layout">
+<div class="map-wrap">
+${svg}
+<div class="tooltip" aria-hidden="true" hidden></div>
+</div>
+<p class="visually-hidden" role="status" id="carte-statut"></p>
+<div class="legends">
+${legends}${pointLegend}
+</div>
+</div>
+</section>
+<section aria-labelledby="communes-titre">
+<h2 id="communes-titre" tabindex="-1">${fr ? 'Les communes en chiffres' : 'The communes in figures'}</h2>
+${table}
+</section>`;
+
+  return page({
+    lang,
+    page: { kind: 'home' },
+    title: SITE_NAME[lang],
+    description: fr
+      ? 'Carte et indicateurs de bruit et de climat des 130 communes de la Métropole du Grand Paris : Lden, Lnight, dépassements OMS et valeurs limites.'
+      : 'Map and noise and climate indicators of the 130 communes of the Métropole du Grand Paris: Lden, Lnight, WHO and limit-value exceedances.',
+    frame: m.frame,
+    script: 'map',
+    main,
+  });
+}

@@ -1,0 +1,139 @@
+import { riverObservations, riverStations, type RiverObservationRow } from '../datasets/index.ts';
+import { curatedValue } from '../domain/flood/units.ts';
+import { parseHubeau, type HubeauEnvelope, type HubeauPayload } from '../domain/flood/hubeau.ts';
+import { UnreadableInputError } from '../domain/noise/observation.ts';
+import { parisDate } from '../domain/time/paris.ts';
+import type { StageContext } from './context.ts';
+import { curate } from './curate.ts';
+import { storeRaw, type IngestSummary } from './ingest-noise.ts';
+import { CLIMATE_SOURCE_FORMATS } from './source-kinds.ts';
+
+// Hub'Eau hydrométrie pages in, curated river observations (or station referential rows) and
+// quarantined records out — the same path as the noise ingest. The poller calls it once per page it
+// receives; `observatory ingest hubeau` once per saved response.
+
+export const HUBEAU_SOURCE_KIND = 'hubeau';
+
+export interface HubeauIngestInput {
+  readonly bytes: Uint8Array;
+  /** the file name, or the request URL of a polled page */
+  readonly origin: string;
+  readonly contentType?: string;
+  readonly demo?: boolean;
+}
+
+export interface HubeauIngestSummary extends IngestSummary {
+  readonly payload: 'observations' | 'stations' | 'unreadable';
+  /** the envelope's cursor to the next page (null on the last page) */
+  readonly next: string | null;
+  readonly count: number | null;
+}
+
+export interface HubeauPageResult {
+  readonly summary: HubeauIngestSummary;
+  readonly envelope: HubeauEnvelope | null;
+  /** the curated observation rows of the page (empty for a referential page) */
+  readonly observations: readonly RiverObservationRow[];
+}
+
+export const riverKey = (r: Pick<RiverObservationRow, 'site_code' | 'station_code' | 'quantity' | 'ts'>) =>
+  `${r.site_code}|${r.station_code ?? ''}|${r.quantity}|${r.ts.getTime()}`;
+
+export async function ingestHubeauPage(ctx: StageContext, input: HubeauIngestInput): Promise<HubeauPageResult> {
+  const format = CLIMATE_SOURCE_FORMATS.hubeau;
+  const raw = await storeRaw(
+    ctx.store,
+    { sourceKind: HUBEAU_SOURCE_KIND, bytes: input.bytes, origin: input.origin, contentType: input.contentType ?? format.contentType, demo: input.demo, extension: format.extension },
+    ctx.now(),
+  );
+  let payload: HubeauPayload;
+  try {
+    payload = parseHubeau(Buffer.from(input.bytes).toString('utf8'));
+  } catch (e) {
+    if (!(e instanceof UnreadableInputError)) throw e;
+    const s = await curate<RiverObservationRow>(ctx, {
+      dataset: riverObservations,
+      sourceKind: HUBEAU_SOURCE_KIND,
+      raw,
+      origin: input.origin,
+      candidates: [],
+      rejections: [],
+      unreadable: { message: e.message, expected: e.expected, found: e.found },
+      keyOf: riverKey,
+    });
+    const { rows: _rows, ...summary } = s;
+    return { summary: { ...summary, payload: 'unreadable', next: null, count: null }, envelope: null, observations: [] };
+  }
+
+  if (payload.kind === 'stations') {
+    const s = await curate(ctx, {
+      dataset: riverStations,
+      sourceKind: HUBEAU_SOURCE_KIND,
+      raw,
+      origin: input.origin,
+      candidates: payload.stations.map((st) => ({
+        record: st.record,
+        recordText: st.recordText,
+        row: {
+          station_code: st.stationCode,
+          site_code: st.siteCode,
+          label: st.label,
+          site_label: st.siteLabel,
+          river: st.river,
+          commune_insee: st.communeInsee,
+          commune_name: st.communeName,
+          departement: st.departement,
+          lon: st.lon,
+          lat: st.lat,
+          altitude_ref_m: st.altitudeRefM,
+          in_service: st.inService,
+          updated_at: st.updatedAt,
+          raw_key: raw.key,
+          record: st.record,
+          received_at: raw.receivedAt,
+        },
+      })),
+      rejections: payload.rejections,
+      keyOf: (r) => r.station_code,
+    });
+    const { rows: _rows, ...summary } = s;
+    return { summary: { ...summary, payload: 'stations', next: payload.envelope.next, count: payload.envelope.count }, envelope: payload.envelope, observations: [] };
+  }
+
+  const s = await curate<RiverObservationRow>(ctx, {
+    dataset: riverObservations,
+    sourceKind: HUBEAU_SOURCE_KIND,
+    raw,
+    origin: input.origin,
+    candidates: payload.observations.map((o) => ({
+      record: o.record,
+      recordText: o.recordText,
+      row: {
+        site_code: o.siteCode,
+        station_code: o.stationCode,
+        quantity: o.quantity,
+        ts: o.ts,
+        value: curatedValue(o.quantity, o.resultatObs),
+        status_code: o.statusCode,
+        status_label: o.statusLabel,
+        qualification_code: o.qualificationCode,
+        qualification_label: o.qualificationLabel,
+        method_code: o.methodCode,
+        continuity_code: o.continuityCode,
+        raw_key: raw.key,
+        record: o.record,
+        received_at: raw.receivedAt,
+        dt: parisDate(o.ts),
+      },
+    })),
+    rejections: payload.rejections,
+    keyOf: riverKey,
+  });
+  const { rows, ...summary } = s;
+  return { summary: { ...summary, payload: 'observations', next: payload.envelope.next, count: payload.envelope.count }, envelope: payload.envelope, observations: rows };
+}
+
+/** ingests a saved Hub'Eau response (observations_tr or referentiel/stations) */
+export async function ingestHubeau(ctx: StageContext, input: HubeauIngestInput): Promise<HubeauIngestSummary> {
+  return (await ingestHubeauPage(ctx, input)).summary;
+}

@@ -1,0 +1,96 @@
+import { floodVigilance } from '../datasets/index.ts';
+import { SECTION_COMMUNES } from '../domain/flood/sections.ts';
+import { parseInfoVigiCru, VIGILANCE_LEVELS, type VigilanceParse } from '../domain/flood/vigicrues.ts';
+import { UnreadableInputError } from '../domain/noise/observation.ts';
+import { parisDate } from '../domain/time/paris.ts';
+import type { StageContext } from './context.ts';
+import { curate } from './curate.ts';
+import { storeRaw, type IngestSummary } from './ingest-noise.ts';
+import { CLIMATE_SOURCE_FORMATS } from './source-kinds.ts';
+
+// Vigicrues InfoVigiCru documents in, one flood_vigilance row per section and bulletin out. The
+// bulletin time is the document's DtHrInfoVigiCru; a document without one is dated by its receive
+// time (bulletin_time_source = 'received').
+
+export const VIGICRUES_SOURCE_KIND = 'vigicrues';
+
+export interface VigicruesIngestInput {
+  readonly bytes: Uint8Array;
+  readonly origin: string;
+  readonly contentType?: string;
+  readonly demo?: boolean;
+}
+
+export interface VigicruesIngestSummary extends IngestSummary {
+  readonly form: VigilanceParse['form'] | null;
+  readonly bulletinAt: string | null;
+  /** configured sections of the Métropole found in the document, with their level */
+  readonly metropoleSections: Record<string, number>;
+}
+
+interface FloodVigilanceRow {
+  section_code: string;
+  section_label: string | null;
+  level: number;
+  level_label: string;
+  bulletin_at: Date;
+  bulletin_time_source: 'bulletin' | 'received';
+  in_metropole: boolean;
+  source_kind: 'vigicrues';
+  raw_key: string;
+  record: number;
+  received_at: Date;
+  dt: string;
+}
+
+export async function ingestVigicrues(ctx: StageContext, input: VigicruesIngestInput): Promise<VigicruesIngestSummary> {
+  const format = CLIMATE_SOURCE_FORMATS.vigicrues;
+  const raw = await storeRaw(
+    ctx.store,
+    { sourceKind: VIGICRUES_SOURCE_KIND, bytes: input.bytes, origin: input.origin, contentType: input.contentType ?? format.contentType, demo: input.demo, extension: format.extension },
+    ctx.now(),
+  );
+  let parsed: VigilanceParse | undefined;
+  let unreadable: { message: string; expected: string; found: string } | undefined;
+  try {
+    parsed = parseInfoVigiCru(Buffer.from(input.bytes).toString('utf8'));
+  } catch (e) {
+    if (!(e instanceof UnreadableInputError)) throw e;
+    unreadable = { message: e.message, expected: e.expected, found: e.found };
+  }
+  const metropoleSections: Record<string, number> = {};
+  const s = await curate<FloodVigilanceRow>(ctx, {
+    dataset: floodVigilance,
+    sourceKind: VIGICRUES_SOURCE_KIND,
+    raw,
+    origin: input.origin,
+    candidates: (parsed?.sections ?? []).map((v) => {
+      const at = v.bulletinAt ?? raw.receivedAt;
+      const inMetropole = SECTION_COMMUNES.has(v.sectionCode);
+      if (inMetropole) metropoleSections[v.sectionCode] = v.level;
+      return {
+        record: v.record,
+        recordText: v.recordText,
+        row: {
+          section_code: v.sectionCode,
+          section_label: v.sectionLabel,
+          level: v.level,
+          level_label: VIGILANCE_LEVELS[v.level],
+          bulletin_at: at,
+          bulletin_time_source: v.bulletinAt ? 'bulletin' : 'received',
+          in_metropole: inMetropole,
+          source_kind: VIGICRUES_SOURCE_KIND,
+          raw_key: raw.key,
+          record: v.record,
+          received_at: raw.receivedAt,
+          dt: parisDate(at),
+        },
+      };
+    }),
+    rejections: parsed?.rejections ?? [],
+    unreadable,
+    keyOf: (r) => `${r.section_code}|${r.bulletin_at.getTime()}`,
+  });
+  const { rows: _rows, ...summary } = s;
+  return { ...summary, form: parsed?.form ?? null, bulletinAt: parsed?.bulletinAt?.toISOString() ?? null, metropoleSections };
+}

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatResult, jsonValue } from '../../functions/cli/format.ts';
+import { chartSvg, escapeXml, type ChartSpec } from './chart.ts';
+import type { QueryEngine } from './engines.ts';
+import { lines, readNotebook, sourceText, type Notebook, type Output } from './notebook.ts';
+
+// Runs a notebook's TypeScript cells in order, in one shared scope: the cells are joined into one
+// module (a marker call between cells says which cell is running), written next to the executed
+// outputs, and imported through the TypeScript loader the harness itself runs under (tsx, or vitest).
+// Cells may `import` like any module: relative paths are relative to the notebook's folder. The cells
+// see these helpers:
+//   sql(text | 'sql/file.sql')   rows of a read-only query on the engine (DuckDB over the lake, or Athena)
+//   table(rows, { limit })      a table output (text and HTML)
+//   chart(spec)                 an SVG chart output (see chart.ts)
+//   md(text)                    a Markdown output, for prose computed from the data
+//   show(value)                 a text output
+//   notebook                    { engine, file }
+// console.log goes to the cell's output too.
+
+/** rows as sql() returns them: BIGINTs as numbers, dates as Date, and the column types alongside */
+export type Rows = Record<string, unknown>[] & { columns: { name: string; type: string }[] };
+
+export interface NotebookScope {
+  sql(query: string): Promise<Rows>;
+  table(rows: readonly Record<string, unknown>[], options?: { limit?: number }): void;
+  chart(spec: ChartSpec): void;
+  md(text: string): void;
+  show(value: unknown): void;
+  readonly notebook: { readonly engine: QueryEngine['name']; readonly file: string };
+}
+
+export interface NotebookRun {
+  /** the executed notebook: outputs and execution counts filled in */
+  readonly notebook: Notebook;
+  readonly charts: readonly { readonly name: string; readonly svg: string }[];
+  /** the cell (index among all cells) that threw, and its error; the cells after it did not run */
+  readonly failure?: { readonly cell: number; readonly error: Error };
+  readonly queries: readonly string[];
+}
+
+export interface ExecuteOptions {
+  readonly engine: QueryEngine;
+  /** notes that are not results (bytes scanned on Athena): stderr, never the outputs */
+  readonly log?: (line: string) => void;
+  /** where the joined module is written while it runs (default: <notebook folder>/out/.run) */
+  readonly workDir?: string;
+}
+
+const RUNS = Symbol.for('observatory.notebook.runs');
+type Registry = Map<string, { scope: NotebookScope; cell: (i: number) => void }>;
+const registry = (): Registry => ((globalThis as Record<symbol, unknown>)[RUNS] ??= new Map()) as Registry;
+
+const DEFAULT_TABLE_ROWS = 20;
+
+function toRows(result: { columns: { name: string; type: string }[]; rows: Record<string, unknown>[] }): Rows {
+  const rows = result.rows.map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : v])),
+  ) as Rows;
+  rows.columns = result.columns;
+  return rows;
+}
+
+function columnsOf(rows: readonly Record<string, unknown>[]): { name: string; type: string }[] {
+  const typed = (rows as Partial<Rows>).columns;
+  return typed ?? Object.keys(rows[0] ?? {}).map((name) => ({ name, type: 'VARCHAR' }));
+}
+
+function htmlTable(columns: { name: string; type: string }[], rows: readonly Record<string, unknown>[], more: number): string {
+  const cell = (v: unknown, type: string) => {
+    const j = jsonValue(v, type);
+    return j === null ? '' : escapeXml(typeof j === 'object' ? JSON.stringify(j) : String(j));
+  };
+  const numeric = (type: string) => /INT|DOUBLE|DECIMAL|FLOAT|REAL/.test(type);
+  return [
+    '<table>',
+    `<thead><tr>${columns.map((c) => `<th>${escapeXml(c.name)}</th>`).join('')}</tr></thead>`,
+    '<tbody>',
+    ...rows.map((r) => `<tr>${columns.map((c) => `<td${numeric(c.type) ? ' style="text-align:right"' : ''}>${cell(r[c.name], c.type)}</td>`).join('')}</tr>`),
+    '</tbody>',
+    '</table>',
+    ...(more > 0 ? [`<p>… ${more} more rows</p>`] : []),
+  ].join('\n');
+}
+
+/** relative import specifiers of the cells, made absolute so that the module runs from anywhere */
+function absoluteImports(code: string, dir: string): string {
+  return code.replace(/(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]+)\2/g, (_m, lead: string, q: string, spec: string) => `${lead}${q}${path.resolve(dir, spec)}${q}`);
+}
+
+const display = (data: Record<string, unknown>): Output => ({ output_type: 'display_data', data, metadata: {} });
+
+export async function executeNotebook(file: string, options: ExecuteOptions): Promise<NotebookRun> {
+  const nb = await readNotebook(file);
+  const dir = path.dirname(path.resolve(file));
+  const name = path.basename(file, '.ipynb');
+  const outputs: Output[][] = nb.cells.map(() => []);
+  const charts: { name: string; svg: string }[] = [];
+  const queries: string[] = [];
+  const log = options.log ?? (() => undefined);
+  let current = -1;
+  const emit = (o: Output) => {
+    if (current < 0) throw new Error('a notebook helper was called outside of a cell');
+    outputs[current]!.push(o);
+  };
+  const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(jsonValue(v), null, 2));
+
+  const scope: NotebookScope = {
+    async sql(query) {
+      const trimmed = query.trim();
+      const sqlText = /^[\w./-]+\.sql$/.test(trimmed) ? await readFile(path.resolve(dir, trimmed), 'utf8') : query;
+      queries.push(sqlText);
+      const r = await options.engine.query(sqlText);
+      if (r.bytesScanned !== undefined) log(`${name}: cell ${current + 1}: ${options.engine.name}: ${r.bytesScanned} bytes scanned`);
+      return toRows(r);
+    },
+    table(rows, o = {}) {
+      const limit = o.limit ?? DEFAULT_TABLE_ROWS;
+      const columns = columnsOf(rows);
+      const shown = rows.slice(0, limit);
+      const more = rows.length - shown.length;
+      const plain = formatResult({ columns, rows: shown as Record<string, unknown>[] }, 'table') + (more > 0 ? `… ${more} more rows\n` : '');
+      emit(display({ 'text/plain': lines(plain), 'text/html': lines(htmlTable(columns, shown, more)) }));
+    },
+    chart(spec) {
+      const svg = chartSvg(spec);
+      const slug = spec.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48);
+      charts.push({ name: `${name}-${charts.length + 1}-${slug}.svg`, svg });
+      emit(display({ 'image/svg+xml': lines(svg), 'text/plain': [`[chart] ${spec.title}`] }));
+    },
+    md(markdown) {
+      emit(display({ 'text/markdown': lines(markdown), 'text/plain': lines(markdown) }));
+    },
+    show(value) {
+      emit(display({ 'text/plain': lines(text(value)) }));
+    },
+    notebook: { engine: options.engine.name, file: path.resolve(file) },
+  };
+
+  const runId = randomUUID();
+  const code = [
+    `const __run = (globalThis as any)[Symbol.for('observatory.notebook.runs')].get('${runId}');`,
+    'const { sql, table, chart, md, show, notebook } = __run.scope;',
+    ...nb.cells.flatMap((c, i) => (c.cell_type === 'code' ? [`__run.cell(${i});`, absoluteImports(sourceText(c), dir), ';'] : [])),
+    'export {};',
+  ].join('\n');
+  const workDir = options.workDir ?? path.join(dir, 'out', '.run');
+  await mkdir(workDir, { recursive: true });
+  const module = path.join(workDir, `${name}-${runId}.ts`);
+  await writeFile(module, code);
+
+  const captured = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+  const stream = (streamName: 'stdout' | 'stderr') => (...args: unknown[]) => emit({ output_type: 'stream', name: streamName, text: lines(args.map(text).join(' ') + '\n') });
+  registry().set(runId, { scope, cell: (i) => (current = i) });
+  console.log = console.info = stream('stdout');
+  console.warn = console.error = stream('stderr');
+  let failure: NotebookRun['failure'];
+  try {
+    await import(module);
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    failure = { cell: current, error };
+    if (current >= 0) outputs[current]!.push({ output_type: 'error', ename: error.name, evalue: error.message, traceback: [`${error.name}: ${error.message}`] });
+  } finally {
+    Object.assign(console, captured);
+    registry().delete(runId);
+    await rm(module, { force: true });
+  }
+
+  let count = 0;
+  const ran = (i: number) => failure === undefined || i <= failure.cell;
+  const executed: Notebook = {
+    ...nb,
+    metadata: { ...nb.metadata, observatory: { engine: options.engine.name } },
+    cells: nb.cells.map((c, i) => (c.cell_type === 'code' ? { ...c, outputs: outputs[i]!, execution_count: ran(i) ? ++count : null } : c)),
+  };
+  return { notebook: executed, charts, failure, queries };
+}
