@@ -58,6 +58,7 @@ export function buildObservatory(app: App, config: ObservatoryConfig, options: {
     rawBucket: storage.rawBucket,
     lakeBucket: storage.lakeBucket,
     siteBucket: site.siteBucket,
+    siteUrl: site.siteUrl,
     dataKey: storage.dataKey,
     stages: options.stages,
   });

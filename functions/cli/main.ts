@@ -9,7 +9,7 @@ import type { ObjectStore } from '../lib/ports/object-store.ts';
 import type { StageContext } from '../lib/stages/context.ts';
 import type { IngestSummary } from '../lib/stages/ingest-noise.ts';
 import { PUSH_PATH } from '../lib/push/constants.ts';
-import { isNoiseSourceKind, NOISE_SOURCE_FORMATS } from '../lib/stages/source-kinds.ts';
+import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS, type ClimateSourceKind } from '../lib/stages/source-kinds.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
 
 // Heavy modules (DuckDB's native binary, the AWS SDK, the stages) load when a command needs them, so
@@ -22,6 +22,7 @@ const lib = {
   derive: () => import('../lib/datasets/derive.ts'),
   logger: () => import('../lib/ports/logger.ts'),
   ingest: () => import('../lib/stages/ingest-noise.ts'),
+  climateIngest: () => import('../lib/stages/ingest-climate.ts'),
   sensors: () => import('../lib/stages/sensors.ts'),
   quarantine: () => import('../lib/stages/quarantine.ts'),
   status: () => import('../lib/stages/status.ts'),
@@ -34,7 +35,7 @@ const lib = {
   exportStage: () => import('../lib/stages/export.ts'),
 };
 
-const INGEST_KINDS = Object.keys(NOISE_SOURCE_FORMATS);
+const INGEST_KINDS = [...Object.keys(NOISE_SOURCE_FORMATS), ...Object.keys(CLIMATE_SOURCE_FORMATS)];
 
 // `observatory`: results on stdout, logs and summaries on stderr; exit 0 when the input was processed
 // (even with records in quarantine), 1 when an input could not be read, 2 on usage errors.
@@ -99,6 +100,36 @@ export function printIngestSummary(logger: Logger, s: IngestSummary): void {
   if (s.rejections.length > 5) logger.info(`  … ${s.quarantined - 5} more in the quarantine`);
 }
 
+/** `observatory ingest hubeau|vigicrues|meteofrance <files…>`: the same parsers as the pollers */
+async function ingestClimateFiles(globals: Globals, kind: ClimateSourceKind, files: string[], format?: OutputFormat): Promise<void> {
+  const { ingestClimateFile } = await lib.climateIngest();
+  await withContext(globals, async (ctx) => {
+    const summaries: IngestSummary[] = [];
+    const failures: string[] = [];
+    for (const file of files) {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(file);
+      } catch (e) {
+        failures.push(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        continue;
+      }
+      const summary = await ingestClimateFile(ctx, kind, { bytes, origin: path.basename(file) });
+      printIngestSummary(ctx.logger, summary);
+      if (summary.unreadable) failures.push(`${file}: ${summary.unreadable}`);
+      summaries.push(summary);
+    }
+    const total = summaries.reduce((t, s) => ({ records: t.records + s.records, curated: t.curated + s.curated, quarantined: t.quarantined + s.quarantined }), { records: 0, curated: 0, quarantined: 0 });
+    ctx.logger.info(`total: ${files.length} files, ${total.records} records → ${total.curated} curated + ${total.quarantined} quarantined`);
+    if (format) {
+      const rows = summaries.map(({ rejections: _r, days, ...s }) => ({ ...s, days: days.join(' '), unreadable: s.unreadable ?? null }));
+      const columns = Object.keys(rows[0] ?? { rawKey: '' }).map((name) => ({ name, type: 'VARCHAR' }));
+      process.stdout.write(formatResult({ columns, rows }, format));
+    }
+    if (failures.length) throw new InputError(failures.join('; '));
+  });
+}
+
 function buildProgram(): Command {
   const program = new Command('observatory')
     .description('Grand Paris noise & climate observatory: ingest, curate, compute indicators, query and publish the data lake')
@@ -122,6 +153,7 @@ function buildProgram(): Command {
     .option('--interval <seconds>', 'noise-csv: length of each reading (default: inferred from the series)', parseNumber('--interval'))
     .addOption(new Option('--format <format>', 'print the per-file summary on stdout').choices(['csv', 'json']))
     .action(async (kind: string, files: string[], o: { sensor?: string; lon?: number; lat?: number; tz: string; interval?: number; format?: OutputFormat }) => {
+      if (isClimateSourceKind(kind)) return ingestClimateFiles(globals(), kind, files, o.format);
       if (!isNoiseSourceKind(kind)) throw new UsageError(`unknown kind "${kind}"; expected one of ${INGEST_KINDS.join(', ')}`);
       const { ingestNoise } = await lib.ingest();
       const { refreshSensors } = await lib.sensors();

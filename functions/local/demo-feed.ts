@@ -2,6 +2,7 @@ import { DEMO_NOTICE, demoManifest, simulateNoiseNetwork } from '../lib/demo/ind
 import { markDemo } from '../lib/lake/manifest.ts';
 import type { StageContext } from '../lib/stages/context.ts';
 import { ingestNoise } from '../lib/stages/ingest-noise.ts';
+import { feedDemoClimate, type ClimateDemoSummary } from './demo-climate-feed.ts';
 
 // Feeds the simulated network through the real ingestion, as files would arrive, and marks the lake
 // as holding demo data.
@@ -12,6 +13,8 @@ export interface DemoFeedSummary {
   curated: number;
   quarantined: number;
   unreadable: number;
+  /** the demo flood and heat wave (Hub'Eau and Vigicrues through the real pollers, Météo-France files) */
+  climate?: ClimateDemoSummary;
 }
 
 export async function feedDemo(ctx: StageContext, options: Parameters<typeof simulateNoiseNetwork>[0] = {}): Promise<DemoFeedSummary> {
@@ -35,5 +38,12 @@ export async function feedDemo(ctx: StageContext, options: Parameters<typeof sim
   ctx.logger.info(
     `demo: ${total.records} records → ${total.curated} curated + ${total.quarantined} quarantined; ${total.unreadable} unreadable file(s) quarantined whole`,
   );
+  const climate = await feedDemoClimate(ctx);
+  total.climate = climate;
+  total.files += climate.files;
+  total.records += climate.records;
+  total.curated += climate.curated;
+  total.quarantined += climate.quarantined;
+  total.unreadable += climate.unreadable;
   return total;
 }

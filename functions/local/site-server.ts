@@ -20,6 +20,7 @@ const TYPES: Record<string, string> = {
   '.parquet': 'application/vnd.apache.parquet',
   '.geojson': 'application/geo+json',
   '.xml': 'application/atom+xml',
+  '.atom': 'application/atom+xml; charset=utf-8',
   '.png': 'image/png',
   '.wasm': 'application/wasm',
 };

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,8 +18,11 @@ export class Monitoring extends Construct {
   readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
 
-  constructor(scope: Construct, id: string, props: { readonly email?: string; readonly retain: boolean }) {
+  private readonly namePrefix: string;
+
+  constructor(scope: Construct, id: string, props: { readonly email?: string; readonly retain: boolean; readonly namePrefix: string }) {
     super(scope, id);
+    this.namePrefix = props.namePrefix;
     const key = new kms.Key(this, 'TopicKey', {
       description: 'Encrypts the observatory alarm topic',
       enableKeyRotation: true,
@@ -32,6 +35,7 @@ export class Monitoring extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
     this.topic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true, displayName: 'Observatory alarms' });
@@ -39,7 +43,7 @@ export class Monitoring extends Construct {
   }
 
   private add(id: string, metric: cloudwatch.IMetric, options: Omit<cloudwatch.CreateAlarmOptions, 'metric'>): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this, id, { metric, ...options });
+    const alarm = new cloudwatch.Alarm(this, id, { metric, alarmName: `${this.namePrefix}-${id}`, ...options });
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
     this.alarms.push(alarm);
     return alarm;

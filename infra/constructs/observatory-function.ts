@@ -33,6 +33,8 @@ export interface ObservatoryFunctionProps {
   readonly environment?: Record<string, string>;
   readonly logRetentionDays: logs.RetentionDays;
   readonly metricsNamespace: string;
+  /** shell commands run after esbuild, to add files next to the bundle (run locally, in the repository) */
+  readonly afterBundling?: (outputDir: string) => string[];
 }
 
 export const FUNCTION_METADATA = 'observatory:function';
@@ -102,7 +104,9 @@ export class ObservatoryFunction extends Construct {
       layers: [props.layer],
       role: this.role,
       logGroup,
-      bundling: BUNDLING,
+      bundling: props.afterBundling
+        ? { ...BUNDLING, commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: (_input, output) => props.afterBundling!(output) } }
+        : BUNDLING,
       environment: {
         ...environment,
         ...props.environment,

@@ -13,6 +13,7 @@ import type { Construct } from 'constructs';
 import { INCOMING_PREFIX } from '../../functions/handlers/shared/buckets.ts';
 import { PUSH_PATH } from '../../functions/lib/push/constants.ts';
 import { STAGES, type StageEntry } from '../../functions/lib/stages/list.ts';
+import { REPO_ROOT } from '../catalog.ts';
 import { functionSettingsOf, type ObservatoryConfig } from '../config.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
 import { IngestApi } from '../constructs/ingest-api.ts';
@@ -31,6 +32,8 @@ export interface PipelineStackProps extends StackProps {
   readonly rawBucket: s3.IBucket;
   readonly lakeBucket: s3.IBucket;
   readonly siteBucket: s3.IBucket;
+  /** the public site's URL, for the absolute links the publishing stage writes (feeds) */
+  readonly siteUrl: string;
   readonly dataKey: kms.IKey;
   /** defaults to STAGES; tests pass a variant */
   readonly stages?: readonly StageEntry[];
@@ -58,12 +61,21 @@ export class PipelineStack extends Stack {
       logRetentionDays,
       metricsNamespace,
     };
-    this.monitoring = new Monitoring(this, 'Monitoring', { email: config.monitoring.alarmEmail, retain: config.retainData });
+    this.monitoring = new Monitoring(this, 'Monitoring', { email: config.monitoring.alarmEmail, retain: config.retainData, namePrefix: `${config.project}-${config.envName}` });
 
     for (const stage of stages) {
+      // the stage that publishes the site carries the site's browser code, built next to its bundle
+      // (web/build.ts → web-assets/, which the stage reads from LAMBDA_TASK_ROOT)
+      const publishes = stage.outputs.includes('site');
       const fn = new ObservatoryFunction(this, `Stage-${stage.name}`, {
         ...common,
         name: stage.name,
+        ...(publishes
+          ? {
+              afterBundling: (outputDir: string) => [`cd "${REPO_ROOT}" && node --import tsx web/build.ts "${outputDir}/web-assets"`],
+              environment: { OBSERVATORY_SITE_URL: props.siteUrl },
+            }
+          : {}),
         description: `Stage ${stage.name}: ${stage.description}`.slice(0, 256),
         settings: functionSettingsOf(config, stage.name),
         access: stageAccess(stage),

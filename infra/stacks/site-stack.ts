@@ -35,6 +35,8 @@ export const SITE_CSP = [
 export class SiteStack extends Stack {
   readonly siteBucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
+  /** https://<domain>/ (the custom domain when configured) */
+  readonly siteUrl: string;
 
   constructor(scope: Construct, id: string, props: SiteStackProps) {
     super(scope, id, props);
@@ -129,7 +131,8 @@ export class SiteStack extends Stack {
     }
     acknowledge(this.distribution, ...suppressions);
 
-    new CfnOutput(this, 'SiteUrl', { value: `https://${config.site.domainName ?? this.distribution.distributionDomainName}/` });
+    this.siteUrl = `https://${config.site.domainName ?? this.distribution.distributionDomainName}/`;
+    new CfnOutput(this, 'SiteUrl', { value: this.siteUrl });
     new CfnOutput(this, 'SiteBucketName', { value: this.siteBucket.bucketName });
     new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId });
   }

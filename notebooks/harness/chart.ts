@@ -22,12 +22,15 @@ export interface ChartSpec {
   readonly yLabel?: string;
   /** reference lines across the value axis */
   readonly rules?: readonly ChartRule[];
+  /** line charts: start the value axis at 0 (bar charts always do) */
+  readonly zero?: boolean;
   readonly width?: number;
   readonly height?: number;
 }
 
 const MARGIN = { top: 36, right: 24, bottom: 44, left: 64 };
 const BAR_HEIGHT = 18;
+const LEGEND_HEIGHT = 22;
 
 const px = (n: number) => String(Math.round(n * 10) / 10);
 
@@ -61,20 +64,16 @@ function frame(spec: ChartSpec, width: number, height: number, body: string[]): 
   ].join('\n');
 }
 
-function valueAxis(scale: ScaleLinear<number, number>, orientation: 'left' | 'bottom', at: number, label: string, length: number): string[] {
+function yAxis(scale: ScaleLinear<number, number>, plotWidth: number, label: string): string[] {
   const tickFormat = scale.tickFormat(6);
-  const out = scale.ticks(6).map((t) => {
-    const p = px(scale(t));
-    return orientation === 'left'
-      ? `<line x1="${MARGIN.left}" x2="${px(MARGIN.left + length)}" y1="${p}" y2="${p}" stroke="#e5e5e5"/><text x="${MARGIN.left - 6}" y="${p}" dy="0.32em" text-anchor="end">${tickFormat(t)}</text>`
-      : `<line x1="${p}" x2="${p}" y1="${MARGIN.top}" y2="${px(at)}" stroke="#e5e5e5"/><text x="${p}" y="${px(at + 14)}" text-anchor="middle">${tickFormat(t)}</text>`;
-  });
-  out.push(
-    orientation === 'left'
-      ? `<text transform="translate(14,${px(MARGIN.top + length / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(label)}</text>`
-      : `<text x="${px(MARGIN.left + length / 2)}" y="${px(at + 32)}" text-anchor="middle">${escapeXml(label)}</text>`,
-  );
-  return out;
+  const [bottom, top] = scale.range() as [number, number];
+  return [
+    ...scale.ticks(6).map((t) => {
+      const p = px(scale(t));
+      return `<line x1="${MARGIN.left}" x2="${px(MARGIN.left + plotWidth)}" y1="${p}" y2="${p}" stroke="#e5e5e5"/><text x="${MARGIN.left - 6}" y="${p}" dy="0.32em" text-anchor="end">${tickFormat(t)}</text>`;
+    }),
+    `<text transform="translate(14,${px((top + bottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(label)}</text>`,
+  ];
 }
 
 function rules(spec: ChartSpec, scale: ScaleLinear<number, number>, orientation: 'horizontal' | 'vertical', from: number, to: number): string[] {
@@ -121,16 +120,17 @@ function barChart(spec: ChartSpec): string {
 
 function lineChart(spec: ChartSpec): string {
   const width = spec.width ?? 720;
-  const height = spec.height ?? 360;
+  const legend = spec.series ? LEGEND_HEIGHT : 0;
+  const height = (spec.height ?? 360) + legend;
   const plotWidth = width - MARGIN.left - MARGIN.right;
-  const plotHeight = height - MARGIN.top - MARGIN.bottom;
+  const plotHeight = height - legend - MARGIN.top - MARGIN.bottom;
   const dates = spec.data.length > 0 && spec.data.every((d) => asDate(d[spec.x]) !== undefined);
   const points = spec.data.flatMap((d) => {
     const xv = dates ? asDate(d[spec.x])!.getTime() : asNumber(d[spec.x]);
     const yv = asNumber(d[spec.y]);
     return xv === undefined || yv === undefined ? [] : [{ x: xv, y: yv, series: spec.series ? String(d[spec.series] ?? '—') : '' }];
   });
-  const ys = [...points.map((p) => p.y), ...(spec.rules ?? []).map((r) => r.value)];
+  const ys = [...points.map((p) => p.y), ...(spec.rules ?? []).map((r) => r.value), ...(spec.zero ? [0] : [])];
   const y = scaleLinear()
     .domain(ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1])
     .nice()
@@ -139,10 +139,11 @@ function lineChart(spec: ChartSpec): string {
   const xDomain: [number, number] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   const range: [number, number] = [MARGIN.left, MARGIN.left + plotWidth];
   const x: ScaleTime<number, number> | ScaleLinear<number, number> = dates ? scaleUtc().domain(xDomain).range(range) : scaleLinear().domain(xDomain).nice().range(range);
-  const body = valueAxis(y, 'left', 0, spec.yLabel ?? spec.y, plotHeight);
+  const body = yAxis(y, plotWidth, spec.yLabel ?? spec.y);
   const bottom = MARGIN.top + plotHeight;
-  const xTickFormat = x.tickFormat(6);
-  for (const t of x.ticks(6) as (number | Date)[]) {
+  // whole numbers such as years print without a thousands separator
+  const xTickFormat = !dates && xs.every(Number.isInteger) ? format('d') : x.tickFormat(6);
+  for (const t of (x.ticks(6) as (number | Date)[]).filter((t) => dates || !xs.every(Number.isInteger) || Number.isInteger(t))) {
     const p = px(x(t as number & Date));
     body.push(`<line x1="${p}" x2="${p}" y1="${bottom}" y2="${bottom + 4}" stroke="#333"/><text x="${p}" y="${bottom + 16}" text-anchor="middle">${xTickFormat(t as number & Date)}</text>`);
   }
@@ -154,11 +155,16 @@ function lineChart(spec: ChartSpec): string {
   const path = line<{ x: number; y: number }>()
     .x((p) => Math.round(x(p.x) * 10) / 10)
     .y((p) => Math.round(y(p.y) * 10) / 10);
-  series.forEach((s, i) => {
+  let legendX = MARGIN.left;
+  series.forEach((s) => {
     const own = points.filter((p) => p.series === s).sort((a, b) => a.x - b.x);
     body.push(`<path d="${path(own) ?? ''}" fill="none" stroke="${colour(s)}" stroke-width="1.5"><title>${escapeXml(s || spec.y)}</title></path>`);
     if (own.length === 1) body.push(`<circle cx="${px(x(own[0]!.x))}" cy="${px(y(own[0]!.y))}" r="2.5" fill="${colour(s)}"/>`);
-    if (spec.series) body.push(`<rect x="${MARGIN.left + 8}" y="${MARGIN.top + 6 + i * 14}" width="10" height="3" fill="${colour(s)}"/><text x="${MARGIN.left + 22}" y="${MARGIN.top + 10 + i * 14}">${escapeXml(s)}</text>`);
+    if (spec.series) {
+      // one row under the x axis, items side by side (label width estimated at 6.2 px a character)
+      body.push(`<rect x="${px(legendX)}" y="${height - 14}" width="12" height="3" fill="${colour(s)}"/><text x="${px(legendX + 16)}" y="${height - 10}">${escapeXml(s)}</text>`);
+      legendX += 16 + 6.2 * s.length + 18;
+    }
   });
   if (!points.length) body.push(noData(MARGIN.left + plotWidth / 2, MARGIN.top + plotHeight / 2));
   return frame(spec, width, height, body);

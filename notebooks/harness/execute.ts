@@ -172,7 +172,6 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
   const ran = (i: number) => failure === undefined || i <= failure.cell;
   const executed: Notebook = {
     ...nb,
-    metadata: { ...nb.metadata, observatory: { engine: options.engine.name } },
     cells: nb.cells.map((c, i) => (c.cell_type === 'code' ? { ...c, outputs: outputs[i]!, execution_count: ran(i) ? ++count : null } : c)),
   };
   return { notebook: executed, charts, failure, queries };

@@ -87,7 +87,14 @@ export function cleanNotebook(nb: Notebook): Notebook {
   };
 }
 
-/** Jupyter's own layout: one-space indent, keys in insertion order, a final newline */
+const sortKeys = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(sortKeys)
+    : value !== null && typeof value === 'object'
+      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]))
+      : value;
+
+/** Jupyter's own layout (nbformat writes sorted keys, a one-space indent), and a final newline */
 export function serializeNotebook(nb: Notebook): string {
-  return JSON.stringify(nb, null, 1) + '\n';
+  return JSON.stringify(sortKeys(nb), null, 1) + '\n';
 }

@@ -39,6 +39,8 @@ export function invokeBundle(fn: FunctionArtifact, event: unknown, env: Record<s
       TZ: 'UTC',
       AWS_REGION: 'eu-west-3',
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
+      // Lambda's /var/task: where a function finds the files shipped next to its bundle
+      LAMBDA_TASK_ROOT: fn.dir,
       ...fn.environment,
       NODE_PATH: fn.layers.map((l) => path.join(l, 'nodejs', 'node_modules')).join(path.delimiter),
       INVOKE_HANDLER: `${path.join(fn.dir, `${module}.js`)}#${exportName}`,

@@ -207,7 +207,10 @@ export function duckdbViewSql(d: DatasetDeclaration, glob: string | undefined): 
   const select = d.columns.map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`).join(', ');
   const base = `SELECT ${select} FROM read_parquet('${glob.replaceAll("'", "''")}', ${options})`;
   if (d.key && d.dedupOrder) {
-    return `CREATE OR REPLACE VIEW ${d.name} AS ${base} QUALIFY row_number() OVER (PARTITION BY ${d.key.join(', ')} ORDER BY ${d.dedupOrder.join(', ')}) = 1`;
+    // partition columns join the window: they derive from the key (dt from ts_from), so the verdict is the
+    // same, and a filter on dt can then reach the files below the window (partition pruning)
+    const window = [...d.key, ...d.columns.filter((c) => c.partition && !d.key!.includes(c.name)).map((c) => c.name)];
+    return `CREATE OR REPLACE VIEW ${d.name} AS ${base} QUALIFY row_number() OVER (PARTITION BY ${window.join(', ')} ORDER BY ${d.dedupOrder.join(', ')}) = 1`;
   }
   return `CREATE OR REPLACE VIEW ${d.name} AS ${base}`;
 }

@@ -10,12 +10,14 @@ import {
 } from './noise.ts';
 import { floodIndicatorsDaily, floodVigilance, floodVigilanceCommuneDaily, riverObservations, riverStations } from './flood.ts';
 import { heatIndicatorsCommuneDaily, heatIndicatorsDaily, weatherDaily } from './heat.ts';
+import { modelEvaluations, predictions } from './models.ts';
 
 export * from './declaration.ts';
 export * from './noise.ts';
 export * from './reference.ts';
 export * from './flood.ts';
 export * from './heat.ts';
+export * from './models.ts';
 
 /** every declared dataset; views, Glue tables and the dictionary are made for each */
 export const DATASETS: readonly DatasetDeclaration[] = [
@@ -34,6 +36,8 @@ export const DATASETS: readonly DatasetDeclaration[] = [
   weatherDaily,
   heatIndicatorsDaily,
   heatIndicatorsCommuneDaily,
+  predictions,
+  modelEvaluations,
   quarantine,
 ];
 

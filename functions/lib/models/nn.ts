@@ -65,6 +65,11 @@ export interface FitOptions {
   readonly huberDelta?: number;
   /** optional per-value weights (same shape as Y): 0 leaves a missing target out of the loss */
   readonly weights?: Matrix;
+  /**
+   * a held-out set (the end of the training period): its loss is computed after each epoch and the
+   * weights of the best epoch are kept (early stopping without randomness)
+   */
+  readonly validation?: { x: Matrix; y: Matrix; weights?: Matrix };
 }
 
 export interface FitReport {
@@ -72,6 +77,10 @@ export interface FitReport {
   readonly steps: number;
   /** mean training loss of each epoch */
   readonly loss: number[];
+  /** validation loss of each epoch, when a validation set was given */
+  readonly validationLoss: number[];
+  /** the epoch (1-based) whose weights were kept */
+  readonly bestEpoch: number;
   readonly seconds: number;
 }
 
@@ -84,6 +93,10 @@ export async function fitMlp(tf: Tf, model: LayersModel, x: Matrix, y: Matrix, o
   const random = mulberry32(options.seed);
   const order = Uint32Array.from({ length: x.rows }, (_, i) => i);
   const losses: number[] = [];
+  const validationLoss: number[] = [];
+  let best: tfTypes.Tensor[] = [];
+  let bestLoss = Infinity;
+  let bestEpoch = options.epochs;
   let steps = 0;
   const delta = options.huberDelta ?? 1;
   const bx = new Float32Array(options.batchSize * x.cols);
@@ -119,9 +132,36 @@ export async function fitMlp(tf: Tf, model: LayersModel, x: Matrix, y: Matrix, o
     }
     losses.push((await total.data())[0]! / batches);
     total.dispose();
+    if (options.validation) {
+      const v = await evaluateLoss(tf, model, options.validation, options.loss, delta);
+      validationLoss.push(v);
+      if (v < bestLoss) {
+        bestLoss = v;
+        bestEpoch = epoch + 1;
+        tf.dispose(best);
+        best = model.getWeights().map((w) => w.clone());
+      }
+    }
   }
   optimizer.dispose();
-  return { epochs: options.epochs, steps, loss: losses, seconds: (performance.now() - started) / 1000 };
+  if (best.length) {
+    model.setWeights(best);
+    tf.dispose(best);
+  }
+  return { epochs: options.epochs, steps, loss: losses, validationLoss, bestEpoch, seconds: (performance.now() - started) / 1000 };
+}
+
+async function evaluateLoss(tf: Tf, model: LayersModel, set: { x: Matrix; y: Matrix; weights?: Matrix }, loss: FitOptions['loss'], delta: number): Promise<number> {
+  const value = tf.tidy(() => {
+    const xs = tf.tensor2d(set.x.data, [set.x.rows, set.x.cols]);
+    const ys = tf.tensor2d(set.y.data, [set.y.rows, set.y.cols]);
+    const ws = set.weights ? tf.tensor2d(set.weights.data, [set.y.rows, set.y.cols]) : tf.onesLike(ys);
+    const out = model.predict(xs, { batchSize: 4096 }) as tfTypes.Tensor;
+    return tf.div(tf.sum(tf.mul(lossOf(tf, loss, out, ys, delta), ws)), tf.maximum(tf.sum(ws), 1));
+  });
+  const v = (await value.data())[0]!;
+  value.dispose();
+  return v;
 }
 
 function lossOf(tf: Tf, loss: FitOptions['loss'], out: tfTypes.Tensor, y: tfTypes.Tensor, delta: number): tfTypes.Tensor {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MODELS_PREFIX } from '../lake/layout.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.ts';
 import { storeIOHandler } from './io-handler.ts';
-import type { EvaluationReport } from './report.ts';
+import type { Decision, EvaluationReport } from './report.ts';
 
 // The model registry in the lake:
 //   models/<name>/<version>/model.json, weights.bin   the network (through the tf.io handler)
@@ -41,6 +41,8 @@ export interface ModelMetadata {
   readonly beats_baseline: boolean;
   readonly use: 'model' | 'baseline';
   readonly best_baseline: string;
+  /** per forecast target: publish the model's forecast or the best baseline's */
+  readonly decisions: readonly Decision[];
   /** sha256 of weights.bin */
   readonly weights_sha256: string;
 }
@@ -53,6 +55,8 @@ export interface CurrentPointer {
   /** the baseline the predictions publish when use = baseline */
   readonly baseline: string | null;
   readonly beats_baseline: boolean;
+  /** per forecast target: what the predictions publish ('model' or a baseline's name) */
+  readonly publish: Record<string, string>;
 }
 
 export const modelPrefix = (name: string, version: string) => `${MODELS_PREFIX}/${name}/${version}/`;
@@ -90,6 +94,7 @@ export async function registerVersion(
     use: metadata.use,
     baseline: metadata.use === 'baseline' ? metadata.best_baseline : null,
     beats_baseline: metadata.beats_baseline,
+    publish: Object.fromEntries(metadata.decisions.map((d) => [d.target, d.use === 'model' ? 'model' : d.best_baseline])),
   };
   await store.put(currentKey(metadata.name), JSON.stringify(pointer, null, 1), { contentType: 'application/json' });
   return pointer;

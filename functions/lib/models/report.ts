@@ -38,6 +38,8 @@ export interface ReliabilityBinJson {
 export interface CrossingScores {
   readonly horizon_hours: number;
   readonly threshold: number;
+  /** cases scored (origins below the threshold) */
+  readonly n: number;
   readonly model: Scores;
   readonly baselines: Record<string, Scores>;
 }
@@ -66,11 +68,22 @@ export interface EvaluationReport {
   readonly horizons: HorizonScores[];
   readonly probabilities: ProbabilityScores[];
   readonly crossings: CrossingScores[];
+  /** the primary target's decision (the first of `decisions`) */
   readonly beats_baseline: boolean;
   readonly best_baseline: string;
-  /** what the predictions publish: the model's forecast, or the best baseline's */
+  /** what the predictions publish for the primary target: the model's forecast, or the best baseline's */
   readonly use: 'model' | 'baseline';
+  /** one decision per forecast target (hourly levels, each night threshold, …): each is published from the model or from its best baseline */
+  readonly decisions: Decision[];
   readonly notes: string[];
+}
+
+export interface Decision extends Verdict {
+  readonly target: string;
+  /** the score compared (lower is better) */
+  readonly metric: 'mae' | 'brier';
+  readonly model_score: number | null;
+  readonly best_baseline_score: number | null;
 }
 
 export interface Verdict {
@@ -83,13 +96,25 @@ export interface Verdict {
  * The honesty switch: the model is used only when its score (lower is better) is strictly below every
  * baseline's. A model without a score (nothing to evaluate on) does not beat anything.
  */
-export function verdict(model: number | null, baselines: Record<string, number | null>): Verdict {
+export function verdict(model: number | null, baselines: Record<string, number | null>): Verdict & { best_baseline_score: number } {
   const entries = Object.entries(baselines).filter((e): e is [string, number] => e[1] !== null && Number.isFinite(e[1]));
   if (!entries.length) throw new Error('verdict: no baseline has a score');
   entries.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
   const [best, bestScore] = entries[0]!;
   const beats = model !== null && Number.isFinite(model) && model < bestScore;
-  return { beats_baseline: beats, best_baseline: best, use: beats ? 'model' : 'baseline' };
+  return { beats_baseline: beats, best_baseline: best, use: beats ? 'model' : 'baseline', best_baseline_score: bestScore };
+}
+
+export function decide(target: string, metric: Decision['metric'], model: number | null, baselines: Record<string, number | null>): Decision {
+  const v = verdict(model, baselines);
+  return { target, metric, beats_baseline: v.beats_baseline, best_baseline: v.best_baseline, use: v.use, model_score: model, best_baseline_score: v.best_baseline_score };
+}
+
+/** what to publish for a target: 'model', or the name of the baseline */
+export function publishedPredictor(decisions: readonly Pick<Decision, 'target' | 'use' | 'best_baseline'>[], target: string): string {
+  const d = decisions.find((x) => x.target === target);
+  if (!d) throw new Error(`no decision for target ${target}`);
+  return d.use === 'model' ? 'model' : d.best_baseline;
 }
 
 export function reliabilityJson(bins: readonly ReliabilityBin[]): ReliabilityBinJson[] {
@@ -145,19 +170,20 @@ export function evaluationRows(r: EvaluationReport): EvaluationRow[] {
   const rows: EvaluationRow[] = [];
   const row = (x: Partial<EvaluationRow> & Pick<EvaluationRow, 'target' | 'predictor' | 'metric' | 'value' | 'n'>) =>
     rows.push({ ...common, is_baseline: x.predictor !== 'model', horizon_hours: null, reference: null, bin_from: null, bin_to: null, beats_baseline: null, ...x });
-  const scored = (target: string, horizon: number | null, n: number, model: Scores, baselines: Record<string, Scores>, pooled: boolean) => {
+  const verdictOf = (target: string, metric: string, horizon: number | null) =>
+    horizon === null ? (r.decisions.find((d) => d.target === target && d.metric === metric)?.beats_baseline ?? null) : null;
+  const scored = (target: string, horizon: number | null, n: number, model: Scores, baselines: Record<string, Scores>) => {
     for (const [metric, value] of Object.entries(model)) {
-      row({ target, predictor: 'model', horizon_hours: horizon, metric, value, n, beats_baseline: pooled && metric === r.primary_metric ? r.beats_baseline : null });
+      row({ target, predictor: 'model', horizon_hours: horizon, metric, value, n, beats_baseline: verdictOf(target, metric, horizon) });
     }
     for (const [name, s] of Object.entries(baselines)) {
       for (const [metric, value] of Object.entries(s)) row({ target, predictor: name, horizon_hours: horizon, metric, value, n });
     }
   };
-  scored(r.target, null, r.overall.n, r.overall.model, r.overall.baselines, r.primary_metric !== 'brier');
-  for (const h of r.horizons) scored(r.target, h.horizon_hours, h.n, h.model, h.baselines, false);
+  scored(r.target, null, r.overall.n, r.overall.model, r.overall.baselines);
+  for (const h of r.horizons) scored(r.target, h.horizon_hours, h.n, h.model, h.baselines);
   for (const p of r.probabilities) {
-    const primary = r.primary_metric === 'brier' && p.horizon_hours === null;
-    row({ target: p.target, predictor: 'model', horizon_hours: p.horizon_hours, metric: 'brier', value: p.model.brier, n: p.n, beats_baseline: primary ? r.beats_baseline : null });
+    row({ target: p.target, predictor: 'model', horizon_hours: p.horizon_hours, metric: 'brier', value: p.model.brier, n: p.n, beats_baseline: verdictOf(p.target, 'brier', p.horizon_hours) });
     for (const [name, s] of Object.entries(p.baselines)) row({ target: p.target, predictor: name, horizon_hours: p.horizon_hours, metric: 'brier', value: s.brier, n: p.n });
     for (const [name, v] of Object.entries(p.bss)) row({ target: p.target, predictor: 'model', horizon_hours: p.horizon_hours, metric: 'bss', reference: name, value: v, n: p.n });
     for (const b of p.model.reliability) {
@@ -166,9 +192,9 @@ export function evaluationRows(r: EvaluationReport): EvaluationRow[] {
   }
   for (const c of r.crossings) {
     const target = `${r.target}>=${c.threshold}`;
-    for (const [metric, value] of Object.entries(c.model)) row({ target, predictor: 'model', horizon_hours: c.horizon_hours, metric, value, n: 0 });
+    for (const [metric, value] of Object.entries(c.model)) row({ target, predictor: 'model', horizon_hours: c.horizon_hours, metric, value, n: c.n });
     for (const [name, s] of Object.entries(c.baselines)) {
-      for (const [metric, value] of Object.entries(s)) row({ target, predictor: name, horizon_hours: c.horizon_hours, metric, value, n: 0 });
+      for (const [metric, value] of Object.entries(s)) row({ target, predictor: name, horizon_hours: c.horizon_hours, metric, value, n: c.n });
     }
   }
   return rows;

@@ -185,6 +185,8 @@ export interface DownloadSpec {
   readonly recentDays?: number;
   /** the column holding the local day the window applies to */
   readonly dayColumn?: string;
+  /** the columns of the CSV files when not all (e.g. without lineage columns); Parquet keeps them all */
+  readonly csvColumns?: readonly string[];
 }
 
 export interface MethodBlock {
@@ -199,6 +201,8 @@ export interface MethodBlock {
 export interface SectionInput {
   readonly ctx: StageContext;
   readonly communes: readonly Commune[];
+  /** whether a dataset is declared and holds rows (for the optional parts of a section) */
+  has(dataset: string): Promise<boolean>;
 }
 
 export interface SectionOutput {
@@ -265,6 +269,8 @@ export interface PublishedIndicator extends Indicator {
 
 export interface DownloadFile {
   readonly dataset: string;
+  /** the commune of a per-commune file; null for a whole-Métropole file */
+  readonly commune: string | null;
   readonly format: 'csv' | 'parquet' | 'geojson';
   /** relative to the site root */
   readonly path: string;

@@ -105,9 +105,8 @@ export function page(o: PageOptions): string {
   const root = rootPrefix(here);
   const other: Lang = o.lang === 'fr' ? 'en' : 'fr';
   const link = (p: PageRef) => root + pagePath(o.lang, p);
-  const current = (p: PageRef) => pagePath(o.lang, p) === here || (p.kind === 'home' && o.page.kind === 'commune');
   const nav = NAV.map(
-    (n) => html`<li><a href="${link(n.page) || './'}"${raw(current(n.page) && pagePath(o.lang, n.page) === here ? ' aria-current="page"' : '')}>${n.label[o.lang]}</a></li>`,
+    (n) => html`<li><a href="${link(n.page) || './'}"${raw(pagePath(o.lang, n.page) === here ? ' aria-current="page"' : '')}>${n.label[o.lang]}</a></li>`,
   );
   const otherHref = root + pagePath(other, o.page) || './';
   const script = o.script ? o.frame.scripts[o.script] : undefined;
@@ -118,22 +117,25 @@ ${html`<html lang="${o.lang}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title}</title>
 <meta name="description" content="${o.description}">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${root}${o.frame.css}">
 <link rel="alternate" hreflang="${other}" href="${otherHref}">
 ${(o.feeds ?? []).map((f) => html`<link rel="alternate" type="${f.type}" title="${f.title}" href="${root}${f.href}">\n`)}${script ? html`<script type="module" src="${root}${script}"></script>` : ''}
 </head>
 <body>
 <a class="skip-link" href="#contenu">${o.lang === 'fr' ? 'Aller au contenu' : 'Skip to content'}</a>
+<header>
 ${demoBanner(o.lang, o.frame)}
-<header class="site-header">
+<div class="site-header">
 <div class="wrap">
 <p class="site-name"><a href="${link({ kind: 'home' }) || './'}">${SITE_NAME[o.lang]}</a></p>
 <nav aria-label="${o.lang === 'fr' ? 'Navigation principale' : 'Main navigation'}"><ul>${nav}
 <li><a href="${otherHref}" hreflang="${other}" lang="${other}">${other === 'en' ? 'English' : 'Français'}</a></li></ul></nav>
 </div>
+</div>
 </header>
-<div class="wrap">${asOfStamp(o.lang, o.frame)}</div>
 <main id="contenu" class="wrap" tabindex="-1">
+${asOfStamp(o.lang, o.frame)}
 ${o.main}
 </main>
 <footer class="site-footer">

@@ -1,10 +1,13 @@
-import { validateRow } from '../datasets/derive.ts';
-import { isPartitioned, type CheckFailure, type DatasetDeclaration } from '../datasets/declaration.ts';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { PARQUET_OPTIONS, sqlPath } from '../adapters/duckdb.ts';
+import { DUCKDB_TYPE, validateRow } from '../datasets/derive.ts';
+import { fileColumns, isPartitioned, type CheckFailure, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { quarantine } from '../datasets/index.ts';
 import { truncateRecord, type RecordRejection } from '../domain/noise/observation.ts';
 import { parisDate } from '../domain/time/paris.ts';
 import { datasetFileKey, rawSha } from '../lake/layout.ts';
-import { writeDataset } from '../lake/write.ts';
+import { PARQUET_CONTENT_TYPE, writeDataset } from '../lake/write.ts';
 import type { StageContext } from './context.ts';
 import type { IngestSummary } from './ingest-noise.ts';
 
@@ -77,8 +80,10 @@ export async function curate<Row extends object>(ctx: StageContext, input: Curat
     if (!list) byDt.set(dt, (list = []));
     list.push(row);
   }
-  for (const [dt, dayRows] of byDt) {
-    await writeDataset(ctx, d, dayRows, datasetFileKey(d, sha, isPartitioned(d) ? dt : undefined));
+  if (isPartitioned(d) && byDt.size > 1) {
+    await writePartitions(ctx, d, rows, (dt) => datasetFileKey(d, sha, dt));
+  } else {
+    for (const [dt, dayRows] of byDt) await writeDataset(ctx, d, dayRows, datasetFileKey(d, sha, isPartitioned(d) ? dt : undefined));
   }
 
   const fileRows: RecordRejection[] = [...(input.fileNotes ?? [])];
@@ -125,4 +130,32 @@ export async function curate<Row extends object>(ctx: StageContext, input: Curat
     rejections: all.slice(0, 20),
     rows,
   };
+}
+
+/**
+ * writes rows spanning several dt partitions in one DuckDB COPY … PARTITION_BY (one file per dt, then
+ * one put each): a page of a month of observations is one statement, not thirty
+ */
+async function writePartitions(ctx: StageContext, d: DatasetDeclaration, rows: readonly object[], keyOf: (dt: string) => string): Promise<void> {
+  const withDt: DatasetDeclaration = { ...d, columns: [...fileColumns(d), { name: 'dt', type: 'string', description: 'partition' }] };
+  const connection = await ctx.duck.instance.connect();
+  const dir = ctx.duck.scratch(`${d.name}-parts`);
+  try {
+    const table = await ctx.duck.loadRows(withDt, rows as readonly Record<string, unknown>[], connection);
+    try {
+      const columns = fileColumns(d).map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`);
+      await connection.run(`COPY (SELECT ${columns.join(', ')}, dt AS out_part FROM ${table}) TO '${sqlPath(dir)}' (${PARQUET_OPTIONS}, PARTITION_BY (out_part), FILENAME_PATTERN 'part')`);
+    } finally {
+      await connection.run(`DROP TABLE IF EXISTS ${table}`);
+    }
+    for (const part of await readdir(dir)) {
+      const dt = part.replace(/^out_part=/, '');
+      const names = await readdir(path.join(dir, part));
+      if (names.length !== 1) throw new Error(`${d.name}: DuckDB wrote ${names.length} files for partition ${dt}; expected one`);
+      await ctx.store.put(keyOf(dt), await readFile(path.join(dir, part, names[0]!)), { contentType: PARQUET_CONTENT_TYPE });
+    }
+  } finally {
+    connection.closeSync();
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -42,7 +42,7 @@ export function floodSettings(): string {
 
 export async function floodIndicators(ctx: StageContext, options: { full?: boolean; compactMinFiles?: number } = {}): Promise<FloodIndicatorsSummary> {
   const started = performance.now();
-  const minFiles = options.compactMinFiles ?? 8;
+  const minFiles = options.compactMinFiles ?? 24;
   const compactedObs = await compactDataset(ctx, riverObservations, { minFiles });
   const compactedVig = await compactDataset(ctx, floodVigilance, { minFiles });
   const compacted = { riverObservations: compactedObs.filesMerged, floodVigilance: compactedVig.filesMerged };
@@ -91,7 +91,7 @@ async function computeFloodTables(ctx: StageContext): Promise<void> {
   await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.daily} AS
     WITH m AS (
       SELECT site_code, sk, dt, quantity, max(value) AS vmax, count(*) AS n FROM ${T.obs} GROUP BY ALL),
-    at AS (
+    peak_at AS (
       SELECT o.site_code, o.sk, o.dt, o.quantity, min(o.ts) AS t
       FROM ${T.obs} o JOIN m ON o.site_code = m.site_code AND o.sk = m.sk AND o.dt = m.dt AND o.quantity = m.quantity AND o.value = m.vmax
       GROUP BY ALL),
@@ -109,8 +109,8 @@ async function computeFloodTables(ctx: StageContext): Promise<void> {
       CASE WHEN r.station_code IS NOT NULL AND s.h_max IS NOT NULL THEN CAST((SELECT count(*) FROM ${T.peaks}) AS INTEGER) END AS reference_floods,
       s.dt
     FROM series s
-    LEFT JOIN at ah ON ah.site_code = s.site_code AND ah.sk = s.sk AND ah.dt = s.dt AND ah.quantity = 'H'
-    LEFT JOIN at aq ON aq.site_code = s.site_code AND aq.sk = s.sk AND aq.dt = s.dt AND aq.quantity = 'Q'
+    LEFT JOIN peak_at ah ON ah.site_code = s.site_code AND ah.sk = s.sk AND ah.dt = s.dt AND ah.quantity = 'H'
+    LEFT JOIN peak_at aq ON aq.site_code = s.site_code AND aq.sk = s.sk AND aq.dt = s.dt AND aq.quantity = 'Q'
     LEFT JOIN ${T.refStations} r ON r.station_code = s.sk`);
 
   // bulletins of the configured sections, with the local day they were issued and when that day starts

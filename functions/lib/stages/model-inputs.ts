@@ -1,4 +1,8 @@
-import { noiseIndicatorsHourly, sensors } from '../datasets/index.ts';
+import { sqlString } from '../adapters/duckdb.ts';
+import { heatIndicatorsDaily, noiseIndicatorsHourly, riverObservations, sensors } from '../datasets/index.ts';
+import { plusDays } from '../domain/time/holidays.ts';
+import type { DailyTemperatures } from '../models/heat/model.ts';
+import type { RegularSeries } from '../models/river/series.ts';
 import { isNoiseSource, type NoiseSource } from '../domain/noise/thresholds.ts';
 import { HOUR_MS } from '../models/calendar.ts';
 import { noisePanel, type HourlyLevel, type NoisePanel } from '../models/noise/features.ts';
@@ -39,4 +43,60 @@ export async function readNoiseSources(ctx: StageContext): Promise<Map<string, N
     out.set(String(r['sensor_id']), isNoiseSource(s) ? s : 'unknown');
   }
   return out;
+}
+
+/**
+ * Hourly means of one quantity (H stage in m, Q discharge in m³/s) of the given stations over the last
+ * `days` days of river_observations, as a regular hourly series (one column per station); undefined
+ * when the dataset holds no row for them.
+ */
+export async function readRiverSeries(ctx: StageContext, stations: readonly string[], quantity: 'H' | 'Q', days: number): Promise<RegularSeries | undefined> {
+  await ctx.duck.attachLake(ctx.store, [riverObservations]);
+  const list = stations.map(sqlString).join(', ');
+  const result = await ctx.duck.all(
+    `WITH obs AS (SELECT station_code, ts, value FROM ${riverObservations.name} WHERE quantity = '${quantity}' AND station_code IN (${list})),
+          last AS (SELECT max(ts) AS t FROM obs)
+     SELECT station_code, epoch_ms(date_trunc('hour', ts)) AS h, avg(value) AS v
+     FROM obs, last WHERE ts > last.t - INTERVAL ${Math.max(1, Math.round(days))} DAY
+     GROUP BY station_code, h ORDER BY h`,
+  );
+  if (!result.rows.length) return undefined;
+  const hours = result.rows.map((r) => Number(r['h']) / HOUR_MS);
+  const start = Math.min(...hours);
+  const length = Math.max(...hours) - start + 1;
+  const columns: Record<string, Float64Array> = Object.fromEntries(stations.map((s) => [s, new Float64Array(length).fill(NaN)]));
+  for (const r of result.rows) columns[String(r['station_code'])]![Number(r['h']) / HOUR_MS - start] = Number(r['v']);
+  return { start: start * HOUR_MS, stepHours: 1, length, columns };
+}
+
+/**
+ * TN/TX of a station from heat_indicators_daily (doubtful values left out, as the indicators do) on
+ * consecutive days, with the IBMn/IBMx thresholds of its rows; undefined when the station has no row.
+ */
+export async function readStationTemperatures(ctx: StageContext, station: string): Promise<DailyTemperatures | undefined> {
+  await ctx.duck.attachLake(ctx.store, [heatIndicatorsDaily]);
+  const result = await ctx.duck.all(
+    `SELECT strftime(day, '%Y-%m-%d') AS day, CASE WHEN tn_doubtful THEN NULL ELSE tn END AS tn, CASE WHEN tx_doubtful THEN NULL ELSE tx END AS tx,
+       ibmn_threshold, ibmx_threshold
+     FROM ${heatIndicatorsDaily.name} WHERE station_id = ${sqlString(station)} ORDER BY day`,
+  );
+  if (!result.rows.length) return undefined;
+  const first = String(result.rows[0]!['day']);
+  const last = String(result.rows[result.rows.length - 1]!['day']);
+  const days: string[] = [];
+  for (let d = first; d <= last; d = plusDays(d, 1)) days.push(d);
+  const index = new Map(days.map((d, i) => [d, i]));
+  const tn = new Float64Array(days.length).fill(NaN);
+  const tx = new Float64Array(days.length).fill(NaN);
+  let ibmn = NaN;
+  let ibmx = NaN;
+  for (const r of result.rows) {
+    const i = index.get(String(r['day']))!;
+    if (r['tn'] !== null) tn[i] = Number(r['tn']);
+    if (r['tx'] !== null) tx[i] = Number(r['tx']);
+    if (r['ibmn_threshold'] !== null) ibmn = Number(r['ibmn_threshold']);
+    if (r['ibmx_threshold'] !== null) ibmx = Number(r['ibmx_threshold']);
+  }
+  if (!Number.isFinite(ibmn) || !Number.isFinite(ibmx)) return undefined;
+  return { days, tn, tx, ibmnThreshold: ibmn, ibmxThreshold: ibmx };
 }

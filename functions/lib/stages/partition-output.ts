@@ -77,7 +77,7 @@ export async function writeChangedPartitions(
     const columns = fileColumns(d);
     const key = d.key!.join(', ');
     const hashes = await ctx.duck.all(
-      `SELECT dt, count(*) AS n, md5(string_agg(CAST(struct_pack(${columns.map((c) => c.name).join(', ')}) AS VARCHAR), chr(10) ORDER BY ${key})) AS h FROM ${table} GROUP BY dt ORDER BY dt`,
+      `SELECT CAST(dt AS VARCHAR) AS dt, count(*) AS n, md5(string_agg(CAST(struct_pack(${columns.map((c) => c.name).join(', ')}) AS VARCHAR), chr(10) ORDER BY ${key})) AS h FROM ${table} GROUP BY ALL ORDER BY 1`,
     );
     const now: Record<string, string> = {};
     let rows = 0;
@@ -92,6 +92,8 @@ export async function writeChangedPartitions(
       if (dt) existing.set(o.key, dt);
     }
     const changed = Object.keys(now).filter((dt) => rewriteAll || before[dt] !== now[dt] || !existing.has(datasetFileKey(d, PART_NAME, dt)));
+    if (changed.length) await exportPartitions(ctx, d, table, columns.map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`), key, changed);
+    // only once the new files are stored: a failed export leaves the previous outputs in place
     let deleted = 0;
     for (const [k, dt] of existing) {
       if (!(dt in now) || k !== datasetFileKey(d, PART_NAME, dt)) {
@@ -99,7 +101,6 @@ export async function writeChangedPartitions(
         deleted++;
       }
     }
-    if (changed.length) await exportPartitions(ctx, d, table, columns.map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`), key, changed);
     result.partitions[d.name] = now;
     result.rows[d.name] = rows;
     result.written[d.name] = changed.length;
@@ -112,7 +113,7 @@ async function exportPartitions(ctx: StageContext, d: DatasetDeclaration, table:
   const dir = ctx.duck.scratch(d.name);
   try {
     await ctx.duck.run(
-      `COPY (SELECT ${select.join(', ')}, dt AS out_part FROM ${table} WHERE dt IN (${dts.map(sqlString).join(', ')}) ORDER BY ${key})
+      `COPY (SELECT ${select.join(', ')}, CAST(dt AS VARCHAR) AS out_part FROM ${table} WHERE CAST(dt AS VARCHAR) IN (${dts.map(sqlString).join(', ')}) ORDER BY ${key})
        TO '${sqlPath(dir)}' (${PARQUET_OPTIONS}, PARTITION_BY (out_part), FILENAME_PATTERN 'part')`,
     );
     for (const dt of dts) {

@@ -5,6 +5,13 @@ import { refreshSensors } from './sensors.ts';
 import { noiseIndicators } from './noise-indicators.ts';
 import { publishSite } from './publish-site.ts';
 import { compactDataset } from './compact.ts';
+import { pollHubeau } from './poll-hubeau.ts';
+import { pollVigicrues } from './poll-vigicrues.ts';
+import { floodIndicators } from './flood-indicators.ts';
+import { heatIndicators } from './heat-indicators.ts';
+import { trainModels } from './train-models.ts';
+import { predict } from './predict.ts';
+import { SOURCE_URL_ENV, sourceUrl } from './source-endpoints.ts';
 
 // The local runner: walks the stage list in process, the same stages Step Functions runs on AWS.
 
@@ -13,6 +20,19 @@ const IMPLEMENTATIONS: Record<string, (ctx: StageContext) => Promise<unknown>> =
   sensors: refreshSensors,
   compact: (ctx) => compactDataset(ctx),
   'noise-indicators': (ctx) => noiseIndicators(ctx),
+  // the local runner polls only when given a URL (the demo feed polls the fake sources itself)
+  'poll-hubeau': async (ctx) => {
+    const baseUrl = sourceUrl('hubeau');
+    return baseUrl ? pollHubeau(ctx, { baseUrl }) : { skipped: `no Hub’Eau URL (set ${SOURCE_URL_ENV.hubeau} to poll)` };
+  },
+  'poll-vigicrues': async (ctx) => {
+    const baseUrl = sourceUrl('vigicrues');
+    return baseUrl ? pollVigicrues(ctx, { baseUrl }) : { skipped: `no Vigicrues URL (set ${SOURCE_URL_ENV.vigicrues} to poll)` };
+  },
+  'flood-indicators': (ctx) => floodIndicators(ctx),
+  'heat-indicators': (ctx) => heatIndicators(ctx),
+  'train-models': (ctx) => trainModels(ctx),
+  predict: (ctx) => predict(ctx),
   'publish-site': publishSite,
 };
 

@@ -22,8 +22,7 @@ export const RECENT_HOURS = 24;
 export const PROFILE_WINDOW_DAYS = 28;
 const WINDOW = PROFILE_WINDOW_DAYS * 24;
 /** pseudo-count of the shrinkage of a (day type, hour) cell towards the sensor's mean at that hour */
-const SHRINK = Number(process.env.SHRINK ?? 1);
-const SHRINK_WEEK = Number(process.env.SHRINK_WEEK ?? 1);
+const SHRINK = 1;
 const WEEK = 168;
 
 export const NOISE_FEATURES: readonly string[] = [
@@ -127,19 +126,16 @@ class History {
   }
 
   /**
-   * profile level of calendar hour i (any hour, past or future: only its calendar is read): the mean at
-   * the same hour of the week, shrunk towards the mean of the same (day type, hour) cell, itself shrunk
-   * towards the mean at the same clock hour
+   * profile level of calendar hour i (any hour, past or future: only its calendar is read): the mean of
+   * the same (day type, clock hour) cell, shrunk towards the mean at the same clock hour. (Shrinking
+   * towards the hour-of-week mean instead did worse on the demo's held-out days: one week's value is
+   * noisier than the day-type cell.)
    */
   profile(i: number): number {
     const h = this.calendar.localHour[i]!;
     const cell = this.calendar.dayType[i]! * 24 + h;
-    const how = this.calendar.hourOfWeek[i]!;
     const hourMean = this.hourCount[h]! ? this.hourSum[h]! / this.hourCount[h]! : this.mean();
-    const cellMean = (this.cellSum[cell]! + SHRINK * hourMean) / (this.cellCount[cell]! + SHRINK);
-    // a public holiday is a Sunday (day type 2): its hour-of-week cell (a weekday's) does not apply
-    if (this.calendar.holiday[i] && this.calendar.dayType[i] === 2 && how < 6 * 24) return cellMean;
-    return (this.howSum[how]! + SHRINK_WEEK * cellMean) / (this.howCount[how]! + SHRINK_WEEK);
+    return (this.cellSum[cell]! + SHRINK * hourMean) / (this.cellCount[cell]! + SHRINK);
   }
 
   hourOfWeekMean(i: number): number {

@@ -2,9 +2,10 @@ import { CONVENTIONS, type Convention } from '../../domain/noise/conventions.ts'
 import { NOISE_SOURCES } from '../../datasets/noise.ts';
 import type { NoiseSource } from '../../domain/noise/thresholds.ts';
 import { HOUR_MS } from '../calendar.ts';
-import { brier, brierSkillScore, mae, mean, normalCdf, quantile, reliability, rmse, standardDeviation } from '../metrics.ts';
+import { brier, brierSkillScore, finiteOrNull, mae, mean, normalCdf, quantile, reliability, rmse, standardDeviation } from '../metrics.ts';
 import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
-import { reliabilityJson, scores, verdict, type EvaluationReport, type HorizonScores, type ProbabilityScores } from '../report.ts';
+import { decide, reliabilityJson, scores, type EvaluationReport, type HorizonScores, type ProbabilityScores } from '../report.ts';
+import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
 import type { TfRuntime } from '../runtime.ts';
 import { anomalyTargets, HORIZON_HOURS, NOISE_BASELINES, NOISE_FEATURES, noiseExamples, PROFILE_WINDOW_DAYS, type NoiseExamples, type NoisePanel } from './features.ts';
 import { DEFAULT_NIGHT_THRESHOLDS, limitFor, nightLevel, nightsInHorizon, type NightThreshold } from './nights.ts';
@@ -238,7 +239,7 @@ export async function trainNoiseModel(
   }
   const overallOf = (p: NoisePredictor) => scores({ mae: mae(pooled[p].f, pooled[p].o), rmse: rmse(pooled[p].f, pooled[p].o) });
   const overall = { n: pooled.model.o.length, model: overallOf('model'), baselines: Object.fromEntries(NOISE_BASELINES.map((b) => [b, overallOf(b)])) };
-  const decision = verdict(overall.model.mae ?? null, Object.fromEntries(NOISE_BASELINES.map((b) => [b, overall.baselines[b]!.mae ?? null])));
+  const decisions = [decide('laeq', 'mae', overall.model.mae ?? null, Object.fromEntries(NOISE_BASELINES.map((b) => [b, overall.baselines[b]!.mae ?? null])))];
 
   const probabilities: ProbabilityScores[] = [];
   for (const t of thresholds) {
@@ -255,14 +256,16 @@ export async function trainNoiseModel(
       outcome.push(obs > limit ? 1 : 0);
     });
     const bs = Object.fromEntries(NOISE_PREDICTORS.map((p) => [p, brier(probs[p], outcome)])) as Record<NoisePredictor, number>;
+    const target = `${t.variable}>${t.name}`;
+    if (outcome.length) decisions.push(decide(target, 'brier', bs.model, Object.fromEntries(NOISE_BASELINES.map((b) => [b, bs[b]]))));
     probabilities.push({
-      target: `${t.variable}>${t.name}`,
+      target,
       horizon_hours: null,
       n: outcome.length,
-      base_rate: outcome.length ? Number((mean(outcome)).toFixed(6)) : null,
-      model: { brier: scores({ b: bs.model }).b!, reliability: reliabilityJson(reliability(probs.model, outcome)) },
-      baselines: Object.fromEntries(NOISE_BASELINES.map((b) => [b, { brier: scores({ b: bs[b] }).b! }])),
-      bss: Object.fromEntries(NOISE_BASELINES.map((b) => [b, scores({ s: brierSkillScore(bs.model, bs[b]) }).s!])),
+      base_rate: finiteOrNull(mean(outcome)),
+      model: { brier: finiteOrNull(bs.model), reliability: reliabilityJson(reliability(probs.model, outcome)) },
+      baselines: Object.fromEntries(NOISE_BASELINES.map((b) => [b, { brier: finiteOrNull(bs[b]) }])),
+      bss: Object.fromEntries(NOISE_BASELINES.map((b) => [b, finiteOrNull(brierSkillScore(bs.model, bs[b]))])),
     });
   }
 
@@ -273,7 +276,10 @@ export async function trainNoiseModel(
     'hourly scores on the (origin, lead time) pairs where the observation and every predictor exist',
     'the deployed weights are the evaluated ones; the held-out days still feed the features at prediction time',
   ];
-  if (!decision.beats_baseline) notes.push(`the model does not beat ${decision.best_baseline} on MAE: predictions publish the baseline`);
+  for (const d of decisions) {
+    if (!d.beats_baseline) notes.push(`${d.target}: the model does not beat ${d.best_baseline} on ${d.metric}; the predictions publish ${d.best_baseline}'s forecast`);
+  }
+  const primary = decisions[0]!;
   return {
     model: net,
     preprocessing,
@@ -292,7 +298,10 @@ export async function trainNoiseModel(
       horizons,
       probabilities,
       crossings: [],
-      ...decision,
+      beats_baseline: primary.beats_baseline,
+      best_baseline: primary.best_baseline,
+      use: primary.use,
+      decisions,
       notes,
     },
   };
@@ -330,3 +339,88 @@ function column(m: Matrix, j: number): number[] {
 const round = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(4)) : NaN);
 
 export { CONVENTIONS };
+
+export interface NoiseForecastInput {
+  readonly model: LayersModel;
+  readonly version: string;
+  readonly preprocessing: NoisePreprocessing;
+  /** per target: 'model' or the baseline to publish (CurrentPointer.publish) */
+  readonly publish: Record<string, string>;
+}
+
+/**
+ * Forecasts from the last hour of the panel: per sensor with a level in the last 24 hours, 48 hourly
+ * levels with their 90 % interval, and per full night in the horizon and threshold, the night level
+ * and the probability of exceeding the threshold.
+ */
+export async function forecastNoise(
+  rt: TfRuntime,
+  input: NoiseForecastInput,
+  panel: NoisePanel,
+  sources: ReadonlyMap<string, NoiseSource>,
+  runTime: Date,
+): Promise<{ rows: PredictionRow[]; origin: Date; sensors: number; stale: number }> {
+  const origin = panel.hours - 1;
+  const x = noiseExamples(panel, { origins: [origin] });
+  const pre = input.preprocessing;
+  const f = forecasts(x, await predictAnomalies(rt, input.model, x, pre));
+  const originTime = new Date((panel.start + origin + 1) * HOUR_MS);
+  const rows: PredictionRow[] = [];
+  const hourly = input.publish['laeq'] ?? 'model';
+  const common = { model: NOISE_MODEL, version: input.version, run_time: runTime, origin_time: originTime, entity_kind: 'sensor' as const };
+  const at = (j: number) => new Date((panel.start + origin + j) * HOUR_MS);
+  for (let row = 0; row < x.rows; row++) {
+    const sensor = panel.sensors[x.sensor[row]!]!;
+    const values = rowOf(f[hourly as NoisePredictor] ?? f.model, row);
+    for (let j = 1; j <= HORIZON_HOURS; j++) {
+      const v = values[j - 1]!;
+      if (!Number.isFinite(v)) continue;
+      rows.push(
+        predictionRow({
+          ...common,
+          ...sourceOf(hourly),
+          target_time: at(j),
+          target_end: at(j + 1),
+          entity: sensor,
+          variable: 'laeq',
+          unit: 'dB(A)',
+          value: v,
+          lower: v + (pre.residual_q05[hourly as NoisePredictor]?.[j - 1] ?? NaN),
+          upper: v + (pre.residual_q95[hourly as NoisePredictor]?.[j - 1] ?? NaN),
+        }),
+      );
+    }
+    const source = sources.get(sensor) ?? 'unknown';
+    for (const t of pre.thresholds) {
+      const target = `${t.variable}>${t.name}`;
+      const predictor = (input.publish[target] ?? 'model') as NoisePredictor;
+      const stats = pre.night_error[predictor]?.[t.convention];
+      const limit = t.limits[source] ?? null;
+      if (!stats) continue;
+      for (const night of nightsInHorizon(panel.calendar, origin, t.convention)) {
+        const level = nightLevel(rowOf(f[predictor], row), night.offsets);
+        if (!Number.isFinite(level)) continue;
+        const k = Math.min(night.ordinal, stats.mean.length - 1);
+        const centre = level + stats.mean[k]!;
+        rows.push(
+          predictionRow({
+            ...common,
+            ...sourceOf(predictor),
+            target_time: at(night.offsets[0]!),
+            target_end: at(night.offsets[night.offsets.length - 1]! + 1),
+            entity: sensor,
+            variable: t.variable,
+            unit: 'dB(A)',
+            value: centre,
+            lower: centre - 1.645 * stats.std[k]!,
+            upper: centre + 1.645 * stats.std[k]!,
+            threshold_name: t.name,
+            threshold: limit,
+            probability: limit === null ? null : exceedance(level, limit, stats, night.ordinal),
+          }),
+        );
+      }
+    }
+  }
+  return { rows, origin: originTime, sensors: x.rows, stale: panel.sensors.length - x.rows };
+}

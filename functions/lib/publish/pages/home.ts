@@ -91,9 +91,10 @@ ${m.mapJson.points.map(
 
   const tableLayers = layers;
   const sorted = [...m.communes].sort((a, b) => a.name.localeCompare(b.name, 'fr'));
-  const table = html`<div class="table-wrap" role="region" tabindex="0" aria-labelledby="communes-titre">
+  const caption = fr ? `Indicateurs des ${m.communes.length} communes, par ordre alphabétique` : `Indicators of the ${m.communes.length} communes, in alphabetical order`;
+  const table = html`<div class="table-wrap" role="region" tabindex="0" aria-label="${caption}">
 <table id="communes-tableau" class="communes-table">
-<caption>${fr ? `Indicateurs des ${m.communes.length} communes, par ordre alphabétique` : `Indicators of the ${m.communes.length} communes, in alphabetical order`}</caption>
+<caption>${caption}</caption>
 <thead><tr><th scope="col">${fr ? 'Commune' : 'Commune'}</th><th scope="col">${fr ? 'Dép.' : 'Dep.'}</th>${tableLayers.map(
     (l) => html`<th scope="col" class="num" data-layer="${l.id}">${l.short[lang]}${l.unit ? html` <span class="unit">(${l.unit})</span>` : ''}</th>`,
   )}</tr></thead>

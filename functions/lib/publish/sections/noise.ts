@@ -8,7 +8,7 @@ import {
 } from '../../datasets/index.ts';
 import { PERIOD_CONVENTIONS } from '../../domain/noise/conventions.ts';
 import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, isNoiseSource, WHO_2018 } from '../../domain/noise/thresholds.ts';
-import { localDayBounds } from '../../domain/time/paris.ts';
+import { localDayBounds, parisDate } from '../../domain/time/paris.ts';
 import { bandClasses, shareClasses } from '../classes.ts';
 import type {
   Alert,
@@ -40,13 +40,18 @@ export const TREND_MIN_DAYS = 4;
 export const CHART_DAYS = 92;
 export const PROFILE_DAYS = 28;
 export const ALERT_DAYS = 92;
-/** readings and hourly levels are published for the last month only: the lake keeps the rest */
-export const RECENT_DOWNLOAD_DAYS = 31;
+// the downloads cover the recent past only, so that their size does not grow with the lake's history
+// (the lake keeps everything): daily indicators a year, hourly levels a month, readings a week
+export const DAILY_DOWNLOAD_DAYS = 366;
+export const HOURLY_DOWNLOAD_DAYS = 31;
+export const READINGS_DOWNLOAD_DAYS = 7;
 
 const EU = PERIOD_CONVENTIONS.eu;
+const NO_VALUE = text('aucune', 'none');
 const FR = PERIOD_CONVENTIONS.fr;
 const pad = (h: number) => String(h).padStart(2, '0');
-const periodsOf = (c: typeof EU) => `${pad(c.dayStart)}–${pad(c.eveningStart)} h / ${pad(c.eveningStart)}–${pad(c.nightStart)} h / ${pad(c.nightStart)}–${pad(c.dayStart)} h`;
+const hours = (a: number, b: number) => `${pad(a)}–${pad(b)}\u00a0h`;
+const periodsOf = (c: typeof EU) => `${hours(c.dayStart, c.eveningStart)} / ${hours(c.eveningStart, c.nightStart)} / ${hours(c.nightStart, c.dayStart)}`;
 const EU_NOTE = text(`périodes européennes (${periodsOf(EU)})`, `EU periods (${periodsOf(EU)})`);
 const FR_NOTE = text(`périodes françaises (${periodsOf(FR)})`, `French periods (${periodsOf(FR)})`);
 const SOURCE = text(
@@ -102,13 +107,17 @@ export const noiseSection: SiteSection = {
 
 async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutput> {
   const duck = ctx.duck;
-  const [last] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS day FROM ${noiseIndicatorsCommuneDaily.name} WHERE lden IS NOT NULL`);
+  const [last] = await rows(
+    duck,
+    `SELECT CAST(max(day) AS VARCHAR) AS day, CAST(min(day) FILTER (WHERE day > max_day - ${PERIOD_DAYS}) AS VARCHAR) AS first
+     FROM (SELECT day, max(day) OVER () AS max_day FROM ${noiseIndicatorsCommuneDaily.name} WHERE lden IS NOT NULL)`,
+  );
   const [asOfRow] = await rows(duck, `SELECT max(ts_to) AS t FROM ${noiseReadings.name}`);
   const asOf = asOfRow?.t instanceof Date ? asOfRow.t.toISOString() : null;
   const lastDay = str(last?.day);
   const windows: Windows | null = lastDay
     ? {
-        period: { from: addDays(lastDay, 1 - PERIOD_DAYS), to: lastDay },
+        period: { from: maxDay(addDays(lastDay, 1 - PERIOD_DAYS), str(last?.first) ?? lastDay), to: lastDay },
         recent: { from: addDays(lastDay, 1 - TREND_DAYS), to: lastDay },
         previous: { from: addDays(lastDay, 1 - 2 * TREND_DAYS), to: addDays(lastDay, -TREND_DAYS) },
       }
@@ -290,11 +299,17 @@ async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutpu
     alerts,
     downloads: [
       { dataset: sensorsDataset.name, perCommune: true },
-      { dataset: noiseIndicatorsCommuneDaily.name, perCommune: true },
-      { dataset: noiseIndicatorsDaily.name, perCommune: true },
+      { dataset: noiseIndicatorsCommuneDaily.name, perCommune: true, recentDays: DAILY_DOWNLOAD_DAYS, dayColumn: 'dt' },
+      { dataset: noiseIndicatorsDaily.name, perCommune: true, recentDays: DAILY_DOWNLOAD_DAYS, dayColumn: 'dt' },
       { dataset: noiseIndicatorsYearly.name, perCommune: true },
-      { dataset: noiseIndicatorsHourly.name, perCommune: true, recentDays: RECENT_DOWNLOAD_DAYS, dayColumn: 'dt' },
-      { dataset: noiseReadings.name, perCommune: true, recentDays: RECENT_DOWNLOAD_DAYS, dayColumn: 'dt' },
+      { dataset: noiseIndicatorsHourly.name, perCommune: true, recentDays: HOURLY_DOWNLOAD_DAYS, dayColumn: 'dt' },
+      {
+        dataset: noiseReadings.name,
+        perCommune: true,
+        recentDays: READINGS_DOWNLOAD_DAYS,
+        dayColumn: 'dt',
+        csvColumns: ['sensor_id', 'commune_insee', 'ts_from', 'ts_to', 'laeq', 'lamax', 'las', 'dt'],
+      },
     ],
     methodology: noiseMethodology(),
   };
@@ -313,6 +328,8 @@ function shareDescription(s: Share): Text {
     `Share of sensor-${what.en} (with enough coverage) whose level is above ${limit.en}, over a rolling 12 months, ${note.en}. Indicative: the reference values apply to yearly averages.`,
   );
 }
+
+const maxDay = (a: string, b: string) => (a > b ? a : b);
 
 const windowValues = (w: Windows) =>
   (['period', 'recent', 'previous'] as const).map((k) => `('${k}', ${dateLiteral(w[k].from)}, ${dateLiteral(w[k].to)})`).join(', ');
@@ -553,7 +570,6 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
     title: text('Capteurs utilisés', 'Sensors used'),
     columns: [
       { id: 'name', label: text('Capteur', 'Sensor'), kind: 'text' },
-      { id: 'sensor_id', label: text('Identifiant', 'Identifier'), kind: 'text' },
       { id: 'source', label: text('Source de bruit', 'Noise source'), kind: 'text' },
       { id: 'class', label: text('Classe', 'Class'), kind: 'text' },
       { id: 'lden', label: text('Lden', 'Lden'), kind: 'number', unit: 'dB(A)', decimals: 1 },
@@ -562,7 +578,8 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
       { id: 'days_ok', label: text('Jours valides', 'Valid days'), kind: 'number', decimals: 0 },
       { id: 'coverage', label: text('Couverture', 'Coverage'), kind: 'number', unit: '%', decimals: 0 },
       { id: 'year_lden', label: text('Lden annuel', 'Yearly Lden'), kind: 'number', unit: 'dB(A)', decimals: 1 },
-      { id: 'last_seen', label: text('Dernière mesure', 'Last reading'), kind: 'instant' },
+      { id: 'last_seen', label: text('Dernière mesure', 'Last reading'), kind: 'day' },
+      { id: 'sensor_id', label: text('Identifiant', 'Identifier'), kind: 'text' },
     ],
     rows: here.map((s) => {
       const a = perSensor.get(String(s.sensor_id));
@@ -579,7 +596,7 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
         days_ok: num(a?.days_ok),
         coverage: roundTo(num(a?.coverage) === null ? null : num(a?.coverage)! * 100, 0),
         year_lden: roundTo(num(y?.lden), 1),
-        last_seen: s.last_seen instanceof Date ? s.last_seen.toISOString() : null,
+        last_seen: s.last_seen instanceof Date ? parisDate(new Date(s.last_seen.getTime() - 1)) : null,
       };
     }),
     note: text(
@@ -698,8 +715,11 @@ function noiseMethodology(): MethodBlock[] {
           expression: `Lden = 10 · log10( (${EU.hours.day} · 10^(Ld/10) + ${EU.hours.evening} · 10^((Le+5)/10) + ${EU.hours.night} · 10^((Ln+10)/10)) / 24 )`,
         },
         {
-          label: text('Niveaux statistiques', 'Statistical levels'),
-          expression: 'L10 = 90e centile · L50 = médiane · L90 = 10e centile des niveaux échantillonnés (niveau dépassé 10 / 50 / 90 % du temps)',
+          label: text(
+            'Niveaux statistiques : niveau dépassé 10, 50 et 90 % du temps (Pn : n-ième centile des niveaux échantillonnés du jour)',
+            'Statistical levels: level exceeded 10, 50 and 90 % of the time (Pn: n-th percentile of the day’s sampled levels)',
+          ),
+          expression: 'L10 = P90 · L50 = P50 · L90 = P10',
         },
       ],
       tables: [
@@ -715,9 +735,9 @@ function noiseMethodology(): MethodBlock[] {
           ],
           rows: [EU, FR].map((c) => ({
             convention: c.name === 'eu' ? text('européenne (eu)', 'European (eu)') : text('française (fr)', 'French (fr)'),
-            day: `${pad(c.dayStart)}–${pad(c.eveningStart)} h`,
-            evening: `${pad(c.eveningStart)}–${pad(c.nightStart)} h`,
-            night: `${pad(c.nightStart)}–${pad(c.dayStart)} h`,
+            day: hours(c.dayStart, c.eveningStart),
+            evening: hours(c.eveningStart, c.nightStart),
+            night: hours(c.nightStart, c.dayStart),
             source: c.source,
           })),
           empty: text('—', '—'),
@@ -734,14 +754,14 @@ function noiseMethodology(): MethodBlock[] {
           ],
           rows: sources.map((s) => ({
             source: SOURCE_LABEL[s]!,
-            who_lden: WHO_2018[s].lden,
-            who_lnight: WHO_2018[s].lnight,
-            fr_lden: FR_LIMITS_2006[s].lden,
-            fr_ln: FR_LIMITS_2006[s].lnight,
+            who_lden: WHO_2018[s].lden ?? NO_VALUE,
+            who_lnight: WHO_2018[s].lnight ?? NO_VALUE,
+            fr_lden: FR_LIMITS_2006[s].lden ?? NO_VALUE,
+            fr_ln: FR_LIMITS_2006[s].lnight ?? NO_VALUE,
           })),
           note: text(
-            'OMS : Lignes directrices relatives au bruit dans l’environnement pour la Région européenne (2018), recommandations fortes. Valeurs limites : arrêté du 4 avril 2006 (art. 7), pris pour l’article R. 572-5 du Code de l’environnement ; le ferroviaire prend les valeurs des lignes conventionnelles, l’aérien n’a pas de valeur Ln. Sources « mixte » et « inconnue » : valeurs du bruit routier, source dominante dans la Métropole. Une case vide : le texte ne fixe pas de valeur. Un niveau dépasse une valeur lorsqu’il lui est strictement supérieur.',
-            'WHO: Environmental Noise Guidelines for the European Region (2018), strong recommendations. Limit values: arrêté of 4 April 2006 (art. 7), under article R. 572-5 of the Code de l’environnement; rail takes the values of conventional lines, aircraft noise has no Ln value. “Mixed” and “unknown” sources: road traffic values, the dominant source in the Métropole. An empty cell: the text sets no value. A level exceeds a value when it is strictly above it.',
+            'OMS : Lignes directrices relatives au bruit dans l’environnement pour la Région européenne (2018), recommandations fortes. Valeurs limites : arrêté du 4 avril 2006 (art. 7), pris pour l’article R. 572-5 du Code de l’environnement ; le ferroviaire prend les valeurs des lignes conventionnelles, l’aérien n’a pas de valeur Ln. Sources « mixte » et « inconnue » : valeurs du bruit routier, source dominante dans la Métropole. « aucune » : le texte ne fixe pas de valeur. Un niveau dépasse une valeur lorsqu’il lui est strictement supérieur.',
+            'WHO: Environmental Noise Guidelines for the European Region (2018), strong recommendations. Limit values: arrêté of 4 April 2006 (art. 7), under article R. 572-5 of the Code de l’environnement; rail takes the values of conventional lines, aircraft noise has no Ln value. “Mixed” and “unknown” sources: road traffic values, the dominant source in the Métropole. “none”: the text sets no value. A level exceeds a value when it is strictly above it.',
           ),
           empty: text('—', '—'),
         },

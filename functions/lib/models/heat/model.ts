@@ -1,0 +1,319 @@
+import { brier, brierSkillScore, finiteOrNull, mean, reliability } from '../metrics.ts';
+import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
+import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
+import { decide, reliabilityJson, type Decision, type EvaluationReport, type ProbabilityScores } from '../report.ts';
+import type { TfRuntime } from '../runtime.ts';
+import { plusDays } from '../../domain/time/holidays.ts';
+import { localDayBounds } from '../../domain/time/paris.ts';
+
+// The heat model: the probability that the heat-wave criteria of the alert system (SACS) are met on
+// each of the next 3 days at a reference station: IBMn ≥ its threshold and IBMx ≥ its threshold, IBMn
+// and IBMx being the means of TN and TX over the day and the two days before (as the heat-indicators
+// stage computes them).
+//
+// Inputs at day d (data up to d only): TN and TX of the last 7 days and IBMn/IBMx of day d, each minus
+// its threshold (so a station with other thresholds reads the same), whether the criteria are met on
+// d, and the season. One ReLU layer of 16 units, 3 logit outputs, logistic loss, Adam, early stopping
+// on the end of the training period. Baselines: climatology (frequency of heat-wave days within ±15
+// days of the calendar day, over the training years) and persistence (tomorrow like today: 1 or 0).
+
+export const HEAT_MODEL = 'heat';
+export const HEAT_BASELINES = ['climatology', 'persistence'] as const;
+export const HEAT_HORIZON_DAYS = 3;
+const LAGS = 7;
+const CLIMATOLOGY_HALF_WINDOW = 15;
+
+export interface DailyTemperatures {
+  /** consecutive local days YYYY-MM-DD */
+  readonly days: readonly string[];
+  /** °C, NaN when missing or doubtful */
+  readonly tn: Float64Array;
+  readonly tx: Float64Array;
+  readonly ibmnThreshold: number;
+  readonly ibmxThreshold: number;
+}
+
+export const HEAT_FEATURES: readonly string[] = [
+  ...Array.from({ length: LAGS }, (_, k) => `tn_minus_ibmn_threshold_lag${k}d`),
+  ...Array.from({ length: LAGS }, (_, k) => `tx_minus_ibmx_threshold_lag${k}d`),
+  'ibmn_minus_threshold',
+  'ibmx_minus_threshold',
+  'heatwave_today',
+  'day_of_year_sin',
+  'day_of_year_cos',
+];
+
+/** IBMn/IBMx of each day (NaN unless the day and the two before are known) and the heat-wave flag (NaN when unknown) */
+export function heatwaveFlags(s: DailyTemperatures): { ibmn: Float64Array; ibmx: Float64Array; event: Float64Array } {
+  const n = s.days.length;
+  const ibmn = new Float64Array(n).fill(NaN);
+  const ibmx = new Float64Array(n).fill(NaN);
+  const event = new Float64Array(n).fill(NaN);
+  for (let d = 2; d < n; d++) {
+    ibmn[d] = (s.tn[d]! + s.tn[d - 1]! + s.tn[d - 2]!) / 3;
+    ibmx[d] = (s.tx[d]! + s.tx[d - 1]! + s.tx[d - 2]!) / 3;
+    if (Number.isFinite(ibmn[d]!) && Number.isFinite(ibmx[d]!)) event[d] = ibmn[d]! >= s.ibmnThreshold && ibmx[d]! >= s.ibmxThreshold ? 1 : 0;
+  }
+  return { ibmn, ibmx, event };
+}
+
+const dayOfYear = (day: string) => (Date.parse(`${day}T00:00:00Z`) - Date.UTC(Number(day.slice(0, 4)), 0, 1)) / 86_400_000;
+
+/** features at day d; undefined when an input is missing */
+export function heatFeatures(s: DailyTemperatures, flags: ReturnType<typeof heatwaveFlags>, d: number): number[] | undefined {
+  if (d < LAGS - 1) return undefined;
+  const row: number[] = [];
+  for (let k = 0; k < LAGS; k++) row.push(s.tn[d - k]! - s.ibmnThreshold);
+  for (let k = 0; k < LAGS; k++) row.push(s.tx[d - k]! - s.ibmxThreshold);
+  row.push(flags.ibmn[d]! - s.ibmnThreshold, flags.ibmx[d]! - s.ibmxThreshold, flags.event[d]!);
+  const angle = (2 * Math.PI * dayOfYear(s.days[d]!)) / 365.25;
+  row.push(Math.sin(angle), Math.cos(angle));
+  return row.every(Number.isFinite) ? row : undefined;
+}
+
+/** frequency of heat-wave days within ±15 calendar days of each day of the year, over the given days */
+export function climatology(s: DailyTemperatures, event: Float64Array, from: number, until: number): Float64Array {
+  const hits = new Float64Array(366);
+  const counts = new Float64Array(366);
+  for (let d = from; d < until; d++) {
+    const e = event[d]!;
+    if (!Number.isFinite(e)) continue;
+    const doy = Math.floor(dayOfYear(s.days[d]!));
+    hits[doy]! += e;
+    counts[doy]!++;
+  }
+  const out = new Float64Array(366);
+  for (let doy = 0; doy < 366; doy++) {
+    let h = 0;
+    let c = 0;
+    for (let k = -CLIMATOLOGY_HALF_WINDOW; k <= CLIMATOLOGY_HALF_WINDOW; k++) {
+      const j = (doy + k + 366) % 366;
+      h += hits[j]!;
+      c += counts[j]!;
+    }
+    out[doy] = c ? h / c : 0;
+  }
+  return out;
+}
+
+export interface HeatPreprocessing {
+  readonly feature_scaler: Scaler;
+  /** climatology by day of year (0–365), from the training period */
+  readonly climatology: number[];
+  readonly ibmn_threshold: number;
+  readonly ibmx_threshold: number;
+}
+
+export interface HeatTrainingResult {
+  readonly model: LayersModel;
+  readonly preprocessing: HeatPreprocessing;
+  readonly report: Omit<EvaluationReport, 'version' | 'backend' | 'evaluated_at' | 'model' | 'data'>;
+  readonly fit: FitReport;
+  readonly trainRows: number;
+  readonly testRows: number;
+  readonly architecture: Record<string, unknown>;
+}
+
+/** minimum history: two summers to learn from, and heat-wave days among them */
+export const HEAT_MIN_TRAIN_DAYS = 730;
+export const HEAT_MIN_EVENTS = 5;
+
+function examplesAt(s: DailyTemperatures, flags: ReturnType<typeof heatwaveFlags>, from: number, until: number, targetsUntil: number) {
+  const origins: number[] = [];
+  const x: number[] = [];
+  const y: number[] = [];
+  const w: number[] = [];
+  for (let d = from; d < until; d++) {
+    const f = heatFeatures(s, flags, d);
+    if (!f) continue;
+    origins.push(d);
+    x.push(...f);
+    for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
+      const e = d + k < targetsUntil ? flags.event[d + k]! : NaN;
+      y.push(Number.isFinite(e) ? e : 0);
+      w.push(Number.isFinite(e) ? 1 : 0);
+    }
+  }
+  const m = (data: number[], cols: number): Matrix => ({ rows: origins.length, cols, data: Float32Array.from(data) });
+  return { origins, x: m(x, HEAT_FEATURES.length), y: m(y, HEAT_HORIZON_DAYS), w: m(w, HEAT_HORIZON_DAYS) };
+}
+
+export async function trainHeatModel(
+  rt: TfRuntime,
+  s: DailyTemperatures,
+  window: { trainUntil: string },
+  options: { seed?: number; epochs?: number } = {},
+): Promise<HeatTrainingResult | { skipped: string }> {
+  const seed = options.seed ?? 2003;
+  const flags = heatwaveFlags(s);
+  const trainEnd = s.days.findIndex((d) => d >= window.trainUntil);
+  const split = trainEnd < 0 ? s.days.length : trainEnd;
+  const known = Array.from(flags.event.subarray(0, split)).filter(Number.isFinite);
+  const events = known.filter((e) => e === 1).length;
+  if (known.length < HEAT_MIN_TRAIN_DAYS || events < HEAT_MIN_EVENTS) {
+    return {
+      skipped: `${known.length} days with IBMn/IBMx and ${events} heat-wave day(s) before ${window.trainUntil}; the heat model needs ≥ ${HEAT_MIN_TRAIN_DAYS} days (two summers) with ≥ ${HEAT_MIN_EVENTS} heat-wave days`,
+    };
+  }
+  const train = examplesAt(s, flags, 0, split - 1, split);
+  const test = examplesAt(s, flags, split, s.days.length - 1, s.days.length);
+  if (test.origins.length < 30) return { skipped: `${test.origins.length} held-out days (need ≥ 30)` };
+  const scaler = fitScaler(train.x);
+  const xs = applyScaler({ ...train.x, data: train.x.data.slice() }, scaler);
+  const cut = Math.floor(train.origins.length * 0.85);
+  const part = (m: Matrix, a: number, b: number): Matrix => ({ rows: b - a, cols: m.cols, data: m.data.slice(a * m.cols, b * m.cols) });
+  const net = buildMlp(rt.tf, { inputs: HEAT_FEATURES.length, hidden: [16], outputs: HEAT_HORIZON_DAYS, seed });
+  const epochs = options.epochs ?? 60;
+  const fit = await fitMlp(rt.tf, net, part(xs, 0, cut), part(train.y, 0, cut), {
+    epochs,
+    batchSize: 64,
+    learningRate: 0.003,
+    seed,
+    loss: 'logistic',
+    weights: part(train.w, 0, cut),
+    validation: { x: part(xs, cut, xs.rows), y: part(train.y, cut, xs.rows), weights: part(train.w, cut, xs.rows) },
+  });
+  const clim = climatology(s, flags.event, 0, split);
+  const probs = await predictRows(rt.tf, net, applyScaler({ ...test.x, data: test.x.data.slice() }, scaler), { sigmoid: true });
+
+  const probabilities: ProbabilityScores[] = [];
+  const decisions: Decision[] = [];
+  const pooled = { model: [] as number[], climatology: [] as number[], persistence: [] as number[], outcome: [] as number[] };
+  for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
+    const pm: number[] = [];
+    const pc: number[] = [];
+    const pp: number[] = [];
+    const outcome: number[] = [];
+    test.origins.forEach((d, r) => {
+      const e = flags.event[d + k];
+      if (e === undefined || !Number.isFinite(e)) return;
+      pm.push(probs.data[r * HEAT_HORIZON_DAYS + k - 1]!);
+      pc.push(clim[Math.floor(dayOfYear(s.days[d + k]!))]!);
+      pp.push(flags.event[d]!);
+      outcome.push(e);
+    });
+    pooled.model.push(...pm);
+    pooled.climatology.push(...pc);
+    pooled.persistence.push(...pp);
+    pooled.outcome.push(...outcome);
+    const entry = probabilityScores(`heatwave+${k}d`, k * 24, pm, { climatology: pc, persistence: pp }, outcome);
+    probabilities.push(entry);
+    decisions.push(decide(entry.target, 'brier', entry.model.brier, { climatology: entry.baselines['climatology']!.brier, persistence: entry.baselines['persistence']!.brier }));
+  }
+  const all = probabilityScores('heatwave', null, pooled.model, { climatology: pooled.climatology, persistence: pooled.persistence }, pooled.outcome);
+  probabilities.unshift(all);
+  const primary = decide('heatwave', 'brier', all.model.brier, { climatology: all.baselines['climatology']!.brier, persistence: all.baselines['persistence']!.brier });
+  decisions.unshift(primary);
+  const notes = [
+    `heat-wave criteria: IBMn ≥ ${s.ibmnThreshold} °C and IBMx ≥ ${s.ibmxThreshold} °C (3-day means ending on the day)`,
+    `${events} heat-wave day(s) in the training period; early stopping kept epoch ${fit.bestEpoch} of ${fit.epochs}`,
+  ];
+  for (const d of decisions) if (!d.beats_baseline) notes.push(`${d.target}: the model does not beat ${d.best_baseline} on the Brier score; the predictions publish ${d.best_baseline}`);
+  const dayIso = (i: number) => new Date(`${s.days[Math.min(i, s.days.length - 1)]!}T00:00:00Z`).toISOString();
+  return {
+    model: net,
+    fit,
+    trainRows: train.origins.length,
+    testRows: test.origins.length,
+    architecture: { type: 'mlp', inputs: HEAT_FEATURES.length, hidden: [16], outputs: HEAT_HORIZON_DAYS, activation: 'relu', output: 'logits (sigmoid at prediction)', loss: 'logistic', optimizer: 'adam', learning_rate: 0.003, epochs, batch_size: 64, seed },
+    preprocessing: { feature_scaler: scaler, climatology: Array.from(clim, (v) => Number(v.toFixed(6))), ibmn_threshold: s.ibmnThreshold, ibmx_threshold: s.ibmxThreshold },
+    report: {
+      target: 'heatwave',
+      unit: '1',
+      train: { from: dayIso(0), until: dayIso(split) },
+      test: { from: dayIso(split), until: new Date(Date.parse(`${s.days[s.days.length - 1]!}T00:00:00Z`) + 86_400_000).toISOString() },
+      primary_metric: 'brier',
+      overall: { n: all.n, model: { brier: all.model.brier }, baselines: Object.fromEntries(Object.entries(all.baselines).map(([b, v]) => [b, { brier: v.brier }])) },
+      horizons: [],
+      probabilities,
+      crossings: [],
+      beats_baseline: primary.beats_baseline,
+      best_baseline: primary.best_baseline,
+      use: primary.use,
+      decisions,
+      notes,
+    },
+  };
+}
+
+function probabilityScores(target: string, horizon: number | null, model: number[], baselines: Record<string, number[]>, outcome: number[]): ProbabilityScores {
+  const bm = brier(model, outcome);
+  const bb = Object.fromEntries(Object.entries(baselines).map(([k, v]) => [k, brier(v, outcome)]));
+  return {
+    target,
+    horizon_hours: horizon,
+    n: outcome.length,
+    base_rate: finiteOrNull(mean(outcome)),
+    model: { brier: finiteOrNull(bm), reliability: reliabilityJson(reliability(model, outcome)) },
+    baselines: Object.fromEntries(Object.entries(bb).map(([k, v]) => [k, { brier: finiteOrNull(v) }])),
+    bss: Object.fromEntries(Object.entries(bb).map(([k, v]) => [k, finiteOrNull(brierSkillScore(bm, v))])),
+  };
+}
+
+export interface HeatForecastInput {
+  /** undefined: no trained model, the baseline (persistence) is published */
+  readonly model?: LayersModel;
+  readonly version: string;
+  readonly preprocessing?: HeatPreprocessing;
+  readonly publish: Record<string, string>;
+}
+
+/**
+ * P(heat-wave criteria met) on each of the 3 days after the latest day with IBMn/IBMx, at one station.
+ * Without a trained model (or when it did not beat them) the baseline's probability is published:
+ * persistence without a model, else the decision's baseline.
+ */
+export async function forecastHeat(
+  rt: TfRuntime,
+  input: HeatForecastInput,
+  s: DailyTemperatures,
+  runTime: Date,
+  station: string,
+): Promise<{ rows: PredictionRow[]; origin: string } | { skipped: string }> {
+  const flags = heatwaveFlags(s);
+  let d = s.days.length - 1;
+  while (d >= 0 && !Number.isFinite(flags.event[d]!)) d--;
+  if (d < 0 || d < s.days.length - 3) return { skipped: `no IBMn/IBMx in the last 3 days at ${station}` };
+  const features = heatFeatures(s, flags, d);
+  let probs: Float32Array | undefined;
+  if (input.model && input.preprocessing && features) {
+    const x = matrix(1, HEAT_FEATURES.length);
+    x.data.set(features);
+    probs = (await predictRows(rt.tf, input.model, applyScaler(x, input.preprocessing.feature_scaler), { sigmoid: true })).data;
+  }
+  // days are Europe/Paris local days: the forecast knows day d up to its local end
+  const originTime = new Date(localDayBounds(s.days[d]!).end);
+  const rows: PredictionRow[] = [];
+  for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
+    const target = `heatwave+${k}d`;
+    let predictor = input.publish[target] ?? input.publish['heatwave'] ?? (probs ? 'model' : 'persistence');
+    if (predictor === 'model' && !probs) predictor = 'persistence';
+    if (predictor === 'climatology' && !input.preprocessing) predictor = 'persistence';
+    const day = plusDays(s.days[d]!, k);
+    const bounds = localDayBounds(day);
+    const p =
+      predictor === 'model'
+        ? probs![k - 1]!
+        : predictor === 'climatology'
+          ? input.preprocessing!.climatology[Math.floor(dayOfYear(day))]!
+          : flags.event[d]!;
+    rows.push(
+      predictionRow({
+        model: HEAT_MODEL,
+        version: input.version,
+        run_time: runTime,
+        origin_time: originTime,
+        target_time: new Date(bounds.start),
+        target_end: new Date(bounds.end),
+        entity_kind: 'station',
+        entity: station,
+        variable: 'heatwave',
+        unit: '1',
+        threshold_name: 'heatwave_ibm',
+        probability: p,
+        ...sourceOf(predictor),
+      }),
+    );
+  }
+  return { rows, origin: s.days[d]! };
+}

@@ -1,0 +1,472 @@
+import { brier, brierSkillScore, contingency, finiteOrNull, mae, mean, nse, normalCdf, quantile, reliability, standardDeviation } from '../metrics.ts';
+import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
+import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
+import { decide, reliabilityJson, scores, type CrossingScores, type Decision, type EvaluationReport, type HorizonScores, type ProbabilityScores } from '../report.ts';
+import type { TfRuntime } from '../runtime.ts';
+import { instantOf, stepMs, type RegularSeries } from './series.ts';
+
+// The river model: the stage (or discharge) of a station 1 to 3 days ahead, from its own recent changes
+// and those of upstream stations.
+//
+// Inputs at origin t (values up to t only): the target's changes over several lags, its level, each
+// upstream station's changes and its offset to the target, and the season (day of year). Discharges are
+// modelled in log space (floods are multiplicative: a recession is a constant rate in log flow), stages
+// as they are. The network predicts the change x(t+h) − x(t) for each horizon h, so "no change" — the
+// persistence baseline — is its natural zero. Two ReLU layers (32, 16), MSE on standardised changes,
+// Adam, early stopping on the last 15 % of the training period (the best epoch's weights are kept).
+
+export const RIVER_MODEL = 'river';
+export const RIVER_BASELINES = ['persistence'] as const;
+export const RIVER_HORIZONS_HOURS = [24, 48, 72] as const;
+
+export interface RiverSetup {
+  /** target column */
+  readonly target: string;
+  /** upstream columns the model may use */
+  readonly upstream: readonly string[];
+  /** 'log' for discharges, 'identity' for stages */
+  readonly transform: 'log' | 'identity';
+  /** e.g. flow or level: names the forecast variable */
+  readonly variable: string;
+  readonly unit: string;
+  readonly horizonsHours?: readonly number[];
+  /** a level of the target whose crossings are scored (and whose exceedance probability is published) */
+  readonly threshold?: number;
+  /** where the threshold comes from, for the report */
+  readonly thresholdSource?: string;
+}
+
+export interface RiverOptions {
+  readonly seed?: number;
+  readonly hidden?: readonly number[];
+  readonly learningRate?: number;
+  /** target number of optimiser steps (epochs adapt to the data size) */
+  readonly steps?: number;
+}
+
+export interface RiverPreprocessing {
+  readonly setup: Required<Omit<RiverSetup, 'threshold' | 'thresholdSource'>> & { threshold: number | null; threshold_source: string | null };
+  readonly step_hours: number;
+  readonly lag_steps: number[];
+  readonly upstream_lag_steps: number[];
+  /** per column, the offset added before the log */
+  readonly offsets: Record<string, number>;
+  readonly feature_scaler: Scaler;
+  readonly target_scaler: Scaler;
+  /** per predictor and horizon: mean, std and 5 %/95 % quantiles of the transformed error (observed − forecast) on the training origins */
+  readonly residuals: Record<string, { mean: number[]; std: number[]; q05: number[]; q95: number[] }>;
+}
+
+/** lags of the target and of upstream stations, in steps of the series */
+function lagSteps(stepHours: number): { target: number[]; upstream: number[] } {
+  if (stepHours >= 24) return { target: [1, 2, 3, 4, 5, 6, 7], upstream: [1, 2, 3, 4, 5] };
+  const hours = { target: [1, 3, 6, 12, 24, 48, 72, 120], upstream: [1, 3, 6, 12, 24, 48] };
+  const toSteps = (h: number[]) => [...new Set(h.map((x) => Math.max(1, Math.round(x / stepHours))))];
+  return { target: toSteps(hours.target), upstream: toSteps(hours.upstream) };
+}
+
+export function riverFeatureNames(setup: Pick<RiverSetup, 'upstream'>, stepHours: number): string[] {
+  const lags = lagSteps(stepHours);
+  return [
+    ...lags.target.map((l) => `target_change_${l * stepHours}h`),
+    'target_level',
+    ...setup.upstream.flatMap((u) => [...lags.upstream.map((l) => `${u}_change_${l * stepHours}h`), `${u}_minus_target`]),
+    'day_of_year_sin',
+    'day_of_year_cos',
+  ];
+}
+
+/** the transformed columns (log or identity), NaN where missing or not positive under log */
+function transformed(series: RegularSeries, setup: Pick<RiverSetup, 'target' | 'upstream' | 'transform'>, offsets: Record<string, number>): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const c of [setup.target, ...setup.upstream]) {
+    const v = series.columns[c];
+    if (!v) throw new Error(`series has no column "${c}"; columns: ${Object.keys(series.columns).join(', ')}`);
+    out[c] = setup.transform === 'log' ? v.map((x) => (x + offsets[c]! > 0 ? Math.log(x + offsets[c]!) : NaN)) : v.slice();
+  }
+  return out;
+}
+
+function inverse(x: number, setup: Pick<RiverSetup, 'transform'>, offset: number): number {
+  return setup.transform === 'log' ? Math.exp(x) - offset : x;
+}
+
+function forward(v: number, setup: Pick<RiverSetup, 'transform'>, offset: number): number {
+  return setup.transform === 'log' ? Math.log(v + offset) : v;
+}
+
+interface Examples {
+  readonly origins: number[];
+  readonly x: Matrix;
+  /** transformed target at each origin */
+  readonly base: Float64Array;
+}
+
+/** features at the given origins; origins lacking an input are dropped */
+function examples(series: RegularSeries, setup: Pick<RiverSetup, 'target' | 'upstream'>, x: Record<string, Float64Array>, origins: Iterable<number>): Examples {
+  const lags = lagSteps(series.stepHours);
+  const names = riverFeatureNames(setup, series.stepHours);
+  const rows: number[] = [];
+  const data: number[] = [];
+  const base: number[] = [];
+  const tgt = x[setup.target]!;
+  for (const t of origins) {
+    const row: number[] = [];
+    const xt = tgt[t]!;
+    if (!Number.isFinite(xt)) continue;
+    let ok = true;
+    for (const l of lags.target) row.push(xt - (t - l >= 0 ? tgt[t - l]! : NaN));
+    row.push(xt);
+    for (const u of setup.upstream) {
+      const xu = x[u]!;
+      for (const l of lags.upstream) row.push(xu[t]! - (t - l >= 0 ? xu[t - l]! : NaN));
+      row.push(xu[t]! - xt);
+    }
+    const doy = dayOfYear(instantOf(series, t));
+    row.push(Math.sin((2 * Math.PI * doy) / 365.25), Math.cos((2 * Math.PI * doy) / 365.25));
+    for (const v of row) if (!Number.isFinite(v)) ok = false;
+    if (!ok) continue;
+    rows.push(t);
+    data.push(...row);
+    base.push(xt);
+  }
+  return { origins: rows, x: { rows: rows.length, cols: names.length, data: Float32Array.from(data) }, base: Float64Array.from(base) };
+}
+
+function dayOfYear(d: Date): number {
+  return (d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000;
+}
+
+/** changes x(t+h) − x(t) per horizon, and 0/1 weights (targets at or after `until` are hidden) */
+function changes(ex: Examples, tgt: Float64Array, hSteps: readonly number[], until: number): { y: Matrix; w: Matrix } {
+  const y = matrix(ex.x.rows, hSteps.length);
+  const w = matrix(ex.x.rows, hSteps.length);
+  ex.origins.forEach((t, r) => {
+    hSteps.forEach((h, k) => {
+      const v = t + h < until ? tgt[t + h]! - ex.base[r]! : NaN;
+      y.data[r * hSteps.length + k] = Number.isFinite(v) ? v : 0;
+      w.data[r * hSteps.length + k] = Number.isFinite(v) ? 1 : 0;
+    });
+  });
+  return { y, w };
+}
+
+export interface RiverTrainingResult {
+  readonly model: LayersModel;
+  readonly preprocessing: RiverPreprocessing;
+  readonly report: Omit<EvaluationReport, 'version' | 'backend' | 'evaluated_at' | 'model' | 'data'>;
+  readonly fit: FitReport;
+  readonly trainRows: number;
+  readonly testRows: number;
+  readonly architecture: Record<string, unknown>;
+  readonly features: string[];
+}
+
+/**
+ * Trains on the origins before `trainUntil` (their targets too) and scores on the origins from
+ * `trainUntil` to `testUntil` (default: the end of the series), against persistence.
+ */
+export async function trainRiverModel(
+  rt: TfRuntime,
+  series: RegularSeries,
+  setup: RiverSetup,
+  window: { trainUntil: number; testUntil?: number },
+  options: RiverOptions = {},
+): Promise<RiverTrainingResult | { skipped: string }> {
+  const seed = options.seed ?? 1910;
+  const horizonsHours = setup.horizonsHours ?? RIVER_HORIZONS_HOURS;
+  const hSteps = horizonsHours.map((h) => Math.round(h / series.stepHours));
+  if (hSteps.some((h, i) => h < 1 || h * series.stepHours !== horizonsHours[i])) {
+    throw new Error(`river: horizons ${horizonsHours.join(', ')} h are not whole steps of ${series.stepHours} h`);
+  }
+  const trainEnd = Math.min(series.length, Math.max(0, Math.ceil((window.trainUntil - series.start) / stepMs(series))));
+  const testEnd = window.testUntil === undefined ? series.length : Math.min(series.length, Math.ceil((window.testUntil - series.start) / stepMs(series)));
+  const target = series.columns[setup.target];
+  if (!target) throw new Error(`series has no column "${setup.target}"; columns: ${Object.keys(series.columns).join(', ')}`);
+
+  const offsets: Record<string, number> = {};
+  for (const c of [setup.target, ...setup.upstream]) {
+    const v = series.columns[c]!.subarray(0, trainEnd);
+    offsets[c] = setup.transform === 'log' ? Math.max(1e-3, 0.01 * quantile(v, 0.5)) : 0;
+    if (!Number.isFinite(offsets[c]!)) offsets[c] = 1e-3;
+  }
+  const x = transformed(series, setup, offsets);
+  const tgt = x[setup.target]!;
+  const range = (a: number, b: number) => ({ *[Symbol.iterator]() { for (let t = a; t < b; t++) yield t; } });
+  const train = examples(series, setup, x, range(0, trainEnd - 1));
+  const test = examples(series, setup, x, range(trainEnd, testEnd - 1));
+  if (train.x.rows < 200) return { skipped: `${train.x.rows} training origins with every input (need ≥ 200)` };
+  if (test.x.rows < 10) return { skipped: `${test.x.rows} held-out origins with every input (need ≥ 10)` };
+
+  const featureScaler = fitScaler(train.x);
+  const { y, w } = changes(train, tgt, hSteps, trainEnd);
+  const targetScaler = fitScaler(y, w);
+  const ys = applyScaler({ ...y, data: y.data.slice() }, targetScaler);
+  for (let i = 0; i < ys.data.length; i++) if (w.data[i] === 0) ys.data[i] = 0;
+  const xs = applyScaler({ ...train.x, data: train.x.data.slice() }, featureScaler);
+
+  // the last 15 % of the training origins validate (time-based), the rest fit
+  const cut = Math.floor(train.x.rows * 0.85);
+  const part = (m: Matrix, a: number, b: number): Matrix => ({ rows: b - a, cols: m.cols, data: m.data.slice(a * m.cols, b * m.cols) });
+  const batchSize = cut > 20_000 ? 256 : cut > 2_000 ? 128 : 32;
+  const epochs = Math.max(10, Math.min(80, Math.ceil((options.steps ?? 3000) / Math.ceil(cut / batchSize))));
+  const hidden = options.hidden ?? [32, 16];
+  const net = buildMlp(rt.tf, { inputs: xs.cols, hidden, outputs: hSteps.length, seed });
+  const fit = await fitMlp(rt.tf, net, part(xs, 0, cut), part(ys, 0, cut), {
+    epochs,
+    batchSize,
+    learningRate: options.learningRate ?? 0.002,
+    seed,
+    loss: 'mse',
+    weights: part(w, 0, cut),
+    validation: { x: part(xs, cut, xs.rows), y: part(ys, cut, ys.rows), weights: part(w, cut, w.rows) },
+  });
+
+  const predictChanges = async (ex: Examples): Promise<Matrix> => {
+    const out = await predictRows(rt.tf, net, applyScaler({ ...ex.x, data: ex.x.data.slice() }, featureScaler));
+    for (let r = 0; r < out.rows; r++) {
+      for (let k = 0; k < out.cols; k++) out.data[r * out.cols + k] = out.data[r * out.cols + k]! * targetScaler.std[k]! + targetScaler.mean[k]!;
+    }
+    return out;
+  };
+  const trainChanges = await predictChanges(train);
+  const testChanges = await predictChanges(test);
+
+  // residual statistics (transformed space) on the training origins
+  const residuals: RiverPreprocessing['residuals'] = { model: { mean: [], std: [], q05: [], q95: [] }, persistence: { mean: [], std: [], q05: [], q95: [] } };
+  hSteps.forEach((h, k) => {
+    const errModel: number[] = [];
+    const errPersistence: number[] = [];
+    train.origins.forEach((t, r) => {
+      const obs = t + h < trainEnd ? tgt[t + h]! : NaN;
+      if (!Number.isFinite(obs)) return;
+      errModel.push(obs - (train.base[r]! + trainChanges.data[r * hSteps.length + k]!));
+      errPersistence.push(obs - train.base[r]!);
+    });
+    for (const [p, e] of [['model', errModel], ['persistence', errPersistence]] as const) {
+      residuals[p]!.mean.push(round(mean(e)));
+      residuals[p]!.std.push(round(Math.max(1e-6, standardDeviation(e))));
+      residuals[p]!.q05.push(round(quantile(e, 0.05)));
+      residuals[p]!.q95.push(round(quantile(e, 0.95)));
+    }
+  });
+
+  // --- scores on the held-out origins, in the series' units
+  const rawTarget = series.columns[setup.target]!;
+  const threshold = setup.threshold ?? quantile(rawTarget.subarray(0, trainEnd), 0.95);
+  const thresholdSource = setup.threshold !== undefined ? (setup.thresholdSource ?? 'configured') : '95th percentile of the training period';
+  const horizons: HorizonScores[] = [];
+  const crossings: CrossingScores[] = [];
+  const probabilities: ProbabilityScores[] = [];
+  const pooled = { model: [] as number[], persistence: [] as number[], obs: [] as number[] };
+  const decisions: Decision[] = [];
+  hSteps.forEach((h, k) => {
+    const fm: number[] = [];
+    const fp: number[] = [];
+    const obs: number[] = [];
+    const pm: number[] = [];
+    const pp: number[] = [];
+    const eventObs: number[] = [];
+    const eventModel: number[] = [];
+    const eventPersistence: number[] = [];
+    const exceeded: number[] = [];
+    test.origins.forEach((t, r) => {
+      if (t + h >= testEnd) return;
+      const o = rawTarget[t + h]!;
+      const now = rawTarget[t]!;
+      if (!Number.isFinite(o) || !Number.isFinite(now)) return;
+      const xm = test.base[r]! + testChanges.data[r * hSteps.length + k]!;
+      const m = inverse(xm, setup, offsets[setup.target]!);
+      fm.push(m);
+      fp.push(now);
+      obs.push(o);
+      const xThr = forward(threshold, setup, offsets[setup.target]!);
+      pm.push(exceedanceOf(xm, xThr, residuals.model!, k));
+      pp.push(exceedanceOf(test.base[r]!, xThr, residuals.persistence!, k));
+      exceeded.push(o >= threshold ? 1 : 0);
+      // a crossing: below the threshold at the origin, at or above it at the target
+      if (now < threshold) {
+        eventObs.push(o >= threshold ? 1 : 0);
+        eventModel.push(m >= threshold ? 1 : 0);
+        eventPersistence.push(0);
+      }
+    });
+    pooled.model.push(...fm);
+    pooled.persistence.push(...fp);
+    pooled.obs.push(...obs);
+    const hours = horizonsHours[k]!;
+    horizons.push({
+      horizon_hours: hours,
+      n: obs.length,
+      model: scores({ mae: mae(fm, obs), nse: nse(fm, obs) }),
+      baselines: { persistence: scores({ mae: mae(fp, obs), nse: nse(fp, obs) }) },
+    });
+    const cm = contingency(eventModel, eventObs);
+    const cp = contingency(eventPersistence, eventObs);
+    crossings.push({
+      horizon_hours: hours,
+      threshold: Number(threshold.toFixed(4)),
+      n: eventObs.length,
+      model: scores({ hit_rate: cm.hitRate, false_alarm_ratio: cm.falseAlarmRatio, false_alarm_rate: cm.falseAlarmRate }),
+      baselines: { persistence: scores({ hit_rate: cp.hitRate, false_alarm_ratio: cp.falseAlarmRatio, false_alarm_rate: cp.falseAlarmRate }) },
+    });
+    decisions.push(decide(`${setup.variable}+${hours}h`, 'mae', finiteOrNull(mae(fm, obs)), { persistence: finiteOrNull(mae(fp, obs)) }));
+    const bm = brier(pm, exceeded);
+    const bp = brier(pp, exceeded);
+    probabilities.push({
+      target: `${setup.variable}+${hours}h>=${Number(threshold.toFixed(4))}`,
+      horizon_hours: hours,
+      n: exceeded.length,
+      base_rate: finiteOrNull(mean(exceeded)),
+      model: { brier: finiteOrNull(bm), reliability: reliabilityJson(reliability(pm, exceeded)) },
+      baselines: { persistence: { brier: finiteOrNull(bp) } },
+      bss: { persistence: finiteOrNull(brierSkillScore(bm, bp)) },
+    });
+  });
+  const overall = {
+    n: pooled.obs.length,
+    model: scores({ mae: mae(pooled.model, pooled.obs), nse: nse(pooled.model, pooled.obs) }),
+    baselines: { persistence: scores({ mae: mae(pooled.persistence, pooled.obs), nse: nse(pooled.persistence, pooled.obs) }) },
+  };
+  const primary = decide(setup.variable, 'mae', overall.model.mae ?? null, { persistence: overall.baselines.persistence.mae ?? null });
+  decisions.unshift(primary);
+
+  const iso = (i: number) => instantOf(series, i).toISOString();
+  const features = riverFeatureNames(setup, series.stepHours);
+  const notes = [
+    `${setup.transform === 'log' ? 'log-transformed' : 'untransformed'} ${setup.variable}; inputs: ${setup.target}${setup.upstream.length ? ` and upstream ${setup.upstream.join(', ')}` : ''}`,
+    `crossings: origins below ${Number(threshold.toFixed(3))} ${setup.unit} (${thresholdSource}); hit_rate = hits / observed crossings, false_alarm_ratio = false alarms / forecast crossings`,
+    `early stopping kept epoch ${fit.bestEpoch} of ${fit.epochs}`,
+  ];
+  for (const d of decisions) if (!d.beats_baseline) notes.push(`${d.target}: the model does not beat persistence on MAE; the predictions publish persistence`);
+  return {
+    model: net,
+    features,
+    fit,
+    trainRows: train.x.rows,
+    testRows: test.x.rows,
+    architecture: { type: 'mlp', inputs: features.length, hidden, outputs: hSteps.length, activation: 'relu', loss: 'mse', optimizer: 'adam', learning_rate: options.learningRate ?? 0.002, epochs, batch_size: batchSize, seed, early_stopping: 'last 15 % of the training origins' },
+    preprocessing: {
+      setup: {
+        target: setup.target,
+        upstream: [...setup.upstream],
+        transform: setup.transform,
+        variable: setup.variable,
+        unit: setup.unit,
+        horizonsHours: [...horizonsHours],
+        threshold: Number(threshold.toFixed(4)),
+        threshold_source: thresholdSource,
+      },
+      step_hours: series.stepHours,
+      lag_steps: lagSteps(series.stepHours).target,
+      upstream_lag_steps: lagSteps(series.stepHours).upstream,
+      offsets,
+      feature_scaler: featureScaler,
+      target_scaler: targetScaler,
+      residuals,
+    },
+    report: {
+      target: setup.target,
+      unit: setup.unit,
+      train: { from: iso(0), until: iso(trainEnd) },
+      test: { from: iso(trainEnd), until: iso(testEnd) },
+      primary_metric: 'mae',
+      overall,
+      horizons,
+      probabilities,
+      crossings,
+      beats_baseline: primary.beats_baseline,
+      best_baseline: primary.best_baseline,
+      use: primary.use,
+      decisions,
+      notes,
+    },
+  };
+}
+
+function exceedanceOf(xForecast: number, xThreshold: number, stats: { mean: number[]; std: number[] }, k: number): number {
+  return 1 - normalCdf((xThreshold - (xForecast + stats.mean[k]!)) / stats.std[k]!);
+}
+
+const round = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(6)) : NaN);
+
+/** the `observatory models evaluate river --series` output: per horizon, the model next to persistence */
+export function seriesEvaluationJson(report: Pick<EvaluationReport, 'target' | 'horizons'>): {
+  target: string;
+  horizons: { horizon_days: number; model: { mae: number | null; nse: number | null }; baselines: { persistence: { mae: number | null; nse: number | null } } }[];
+} {
+  return {
+    target: report.target,
+    horizons: report.horizons.map((h) => ({
+      horizon_days: h.horizon_hours / 24,
+      model: { mae: h.model['mae'] ?? null, nse: h.model['nse'] ?? null },
+      baselines: { persistence: { mae: h.baselines['persistence']?.['mae'] ?? null, nse: h.baselines['persistence']?.['nse'] ?? null } },
+    })),
+  };
+}
+
+export interface RiverForecastInput {
+  readonly model: LayersModel;
+  readonly version: string;
+  readonly preprocessing: RiverPreprocessing;
+  readonly publish: Record<string, string>;
+}
+
+/** forecasts from the latest origin with every input: per horizon, value, 90 % interval and P(≥ threshold) */
+export async function forecastRiver(
+  rt: TfRuntime,
+  input: RiverForecastInput,
+  series: RegularSeries,
+  runTime: Date,
+  entity: string,
+): Promise<{ rows: PredictionRow[]; origin: Date } | { skipped: string }> {
+  const pre = input.preprocessing;
+  const setup = pre.setup;
+  const x = transformed(series, setup, pre.offsets);
+  let origin = -1;
+  let ex: Examples | undefined;
+  for (let t = series.length - 1; t >= Math.max(0, series.length - 1 - Math.round(48 / series.stepHours)); t--) {
+    const e = examples(series, setup, x, [t]);
+    if (e.x.rows) {
+      origin = t;
+      ex = e;
+      break;
+    }
+  }
+  if (!ex) return { skipped: `no origin in the last 48 h of ${setup.target} has every input` };
+  const out = await predictRows(rt.tf, input.model, applyScaler({ ...ex.x, data: ex.x.data.slice() }, pre.feature_scaler));
+  const base = ex.base[0]!;
+  const offset = pre.offsets[setup.target]!;
+  const originTime = new Date(instantOf(series, origin).getTime() + stepMs(series));
+  const rows: PredictionRow[] = [];
+  setup.horizonsHours.forEach((hours, k) => {
+    const target = `${setup.variable}+${hours}h`;
+    const predictor = input.publish[target] ?? input.publish[setup.variable] ?? 'model';
+    const change = predictor === 'model' ? out.data[k]! * pre.target_scaler.std[k]! + pre.target_scaler.mean[k]! : 0;
+    const xf = base + change;
+    const r = pre.residuals[predictor] ?? pre.residuals['model']!;
+    const start = new Date(originTime.getTime() + (hours - series.stepHours) * 3_600_000);
+    rows.push(
+      predictionRow({
+        model: RIVER_MODEL,
+        version: input.version,
+        run_time: runTime,
+        origin_time: originTime,
+        target_time: start,
+        target_end: new Date(start.getTime() + stepMs(series)),
+        entity_kind: 'station',
+        entity,
+        variable: setup.variable,
+        unit: setup.unit,
+        value: inverse(xf, setup, offset),
+        lower: inverse(xf + r.q05[k]!, setup, offset),
+        upper: inverse(xf + r.q95[k]!, setup, offset),
+        threshold_name: setup.threshold === null ? null : 'flood_threshold',
+        threshold: setup.threshold,
+        probability: setup.threshold === null ? null : exceedanceOf(xf, forward(setup.threshold, setup, offset), r, k),
+        ...sourceOf(predictor),
+      }),
+    );
+  });
+  return { rows, origin: originTime };
+}

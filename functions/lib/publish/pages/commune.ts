@@ -1,0 +1,132 @@
+import type { CommuneJson } from '../contract.ts';
+import { formatBytes, formatDay, formatInstant, formatInteger, type Lang } from '../i18n.ts';
+import { html, page, pagePath, rootPrefix, type Raw, SITE_NAME } from '../html.ts';
+import type { SiteModel } from '../model.ts';
+import { chartFigure, factsHtml, indicatorsTable, tableHtml } from './parts.ts';
+
+// A commune's page: its key figures with trend and the metropolitan median (readable without
+// JavaScript), then per theme the charts (drawn by the script, each with its text alternative and
+// data table), the sensors and stations used, the data coverage; forecasts; alerts; downloads.
+
+export const ALERTS_SHOWN = 10;
+
+export function alertsFeedPaths(insee: string): { atom: string; json: string } {
+  return { atom: `commune/${insee}/alertes.atom`, json: `commune/${insee}/alertes.json` };
+}
+
+export function renderCommune(lang: Lang, m: SiteModel, insee: string): string {
+  const c = m.communeJson.get(insee);
+  if (!c) throw new Error(`commune ${insee}: no published content`);
+  const fr = lang === 'fr';
+  const here = pagePath(lang, { kind: 'commune', insee });
+  const root = rootPrefix(here);
+  const feeds = alertsFeedPaths(insee);
+  const themes = c.sections.filter((s) => s.id !== 'forecast');
+  const forecasts = c.sections.filter((s) => s.id === 'forecast');
+  const com = c.commune;
+
+  const keyFigures = themes.map((s) =>
+    s.indicators.length ? indicatorsTable(lang, `${s.title[lang]} — ${fr ? 'chiffres clés' : 'key figures'}`, s.indicators) : '',
+  );
+
+  const themeBlocks = themes.map(
+    (s) => html`<section class="theme" id="theme-${s.id}" aria-labelledby="theme-${s.id}-titre">
+<h2 id="theme-${s.id}-titre">${s.title[lang]}</h2>
+${s.charts.map((ch) => chartFigure(lang, ch, 3))}
+${s.tables.map((t) => html`<h3>${t.title[lang]}</h3>${tableHtml(lang, t, { caption: false })}`)}
+${s.facts.length ? html`<h3>${fr ? 'Couverture des données' : 'Data coverage'}</h3>${factsHtml(lang, s.facts)}` : ''}
+</section>`,
+  );
+
+  const forecastBlock = html`<section class="theme" id="previsions" aria-labelledby="previsions-titre">
+<h2 id="previsions-titre">${fr ? 'Prévisions' : 'Forecasts'}</h2>
+${
+  forecasts.length
+    ? forecasts.map(
+        (s) => html`${s.indicators.length ? indicatorsTable(lang, s.title[lang], s.indicators) : ''}
+${s.charts.map((ch) => chartFigure(lang, ch, 3))}
+${s.tables.map((t) => html`<h3>${t.title[lang]}</h3>${tableHtml(lang, t, { caption: false })}`)}
+${s.facts.length ? factsHtml(lang, s.facts) : ''}`,
+      )
+    : html`<p class="empty">${fr ? 'Pas encore de prévision pour cette commune : aucun modèle n’a publié de prévision évaluée.' : 'No forecast yet for this commune: no model has published an evaluated forecast.'}</p>`
+}
+</section>`;
+
+  const alerts = alertsBlock(lang, c, root, feeds);
+  const downloads = downloadsBlock(lang, c, root);
+
+  const main = html`<nav class="breadcrumb" aria-label="${fr ? 'Fil d’Ariane' : 'Breadcrumb'}"><ol><li><a href="${root}${pagePath(lang, { kind: 'home' }) || './'}">${fr ? 'Carte des communes' : 'Map of the communes'}</a></li><li><span aria-current="page">${com.name}</span></li></ol></nav>
+<h1 data-insee="${com.commune_insee}">${com.name} <span class="insee">${fr ? 'code INSEE' : 'INSEE code'} ${com.commune_insee}</span></h1>
+<p class="lead">${
+    fr
+      ? `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} habitants`
+      : `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} inhabitants`
+  }</p>
+<nav class="toc" aria-label="${fr ? 'Sur cette page' : 'On this page'}"><ul>
+<li><a href="#chiffres-cles">${fr ? 'Chiffres clés' : 'Key figures'}</a></li>
+${themes.map((s) => html`<li><a href="#theme-${s.id}">${s.title[lang]}</a></li>`)}
+<li><a href="#previsions">${fr ? 'Prévisions' : 'Forecasts'}</a></li>
+<li><a href="#alertes">${fr ? 'Alertes' : 'Alerts'}</a></li>
+<li><a href="#telechargements">${fr ? 'Télécharger' : 'Download'}</a></li>
+</ul></nav>
+<section id="chiffres-cles" aria-labelledby="chiffres-cles-titre">
+<h2 id="chiffres-cles-titre">${fr ? 'Chiffres clés' : 'Key figures'}</h2>
+${keyFigures}
+</section>
+${themeBlocks}
+${forecastBlock}
+${alerts}
+${downloads}`;
+
+  return page({
+    lang,
+    page: { kind: 'commune', insee },
+    title: `${com.name} (${com.commune_insee}) — ${SITE_NAME[lang]}`,
+    description: fr
+      ? `Bruit et climat à ${com.name} : chiffres clés, tendances, séries journalières, capteurs, alertes et données à télécharger.`
+      : `Noise and climate in ${com.name}: key figures, trends, daily series, sensors, alerts and data to download.`,
+    frame: m.frame,
+    script: 'commune',
+    feeds: [
+      { href: feeds.atom, type: 'application/atom+xml', title: fr ? `Alertes — ${com.name}` : `Alerts — ${com.name}` },
+      { href: feeds.json, type: 'application/feed+json', title: fr ? `Alertes (JSON Feed) — ${com.name}` : `Alerts (JSON Feed) — ${com.name}` },
+    ],
+    main,
+  });
+}
+
+function alertsBlock(lang: Lang, c: CommuneJson, root: string, feeds: { atom: string; json: string }): Raw {
+  const fr = lang === 'fr';
+  const shown = c.alerts.slice(0, ALERTS_SHOWN);
+  return html`<section id="alertes" aria-labelledby="alertes-titre">
+<h2 id="alertes-titre">${fr ? 'Alertes' : 'Alerts'}</h2>
+<p>${fr ? 'Franchissements de seuils dans la commune, les plus récents d’abord. Abonnez-vous :' : 'Threshold crossings in the commune, most recent first (in French). Subscribe:'} <a href="${root}${feeds.atom}">${fr ? 'flux Atom' : 'Atom feed'}</a> · <a href="${root}${feeds.json}">JSON Feed</a></p>
+${
+  shown.length
+    ? html`<ul class="alerts">${shown.map(
+        (a) => html`<li class="alert alert-${a.severity}"><p class="alert-title"><time datetime="${a.start}">${formatInstant(lang, a.start)}</time> — ${a.title[lang]}</p><p>${a.content[lang]}</p></li>`,
+      )}</ul>${c.alerts.length > shown.length ? html`<p class="note">${fr ? `${c.alerts.length - shown.length} alertes plus anciennes dans les flux.` : `${c.alerts.length - shown.length} older alerts in the feeds.`}</p>` : ''}`
+    : html`<p class="empty">${fr ? 'Aucune alerte récente pour cette commune.' : 'No recent alert for this commune.'}</p>`
+}
+</section>`;
+}
+
+function downloadsBlock(lang: Lang, c: CommuneJson, root: string): Raw {
+  const fr = lang === 'fr';
+  const byDataset = new Map<string, typeof c.downloads>();
+  for (const d of c.downloads) byDataset.set(d.dataset, [...(byDataset.get(d.dataset) ?? []), d]);
+  return html`<section id="telechargements" aria-labelledby="telechargements-titre">
+<h2 id="telechargements-titre">${fr ? 'Télécharger les données de la commune' : 'Download the commune’s data'}</h2>
+${
+  byDataset.size
+    ? html`<ul class="downloads">${[...byDataset].map(
+        ([dataset, files]) =>
+          html`<li><code>${dataset}</code> : ${files.map(
+            (f, i) => html`${i ? ' · ' : ''}<a href="${root}${f.path}" download>${f.format === 'parquet' ? 'Parquet' : f.format.toUpperCase()}</a> <span class="small">(${formatBytes(lang, f.bytes)}${f.rows === null ? '' : `, ${formatInteger(lang, f.rows)} ${fr ? 'lignes' : 'rows'}`})</span>`,
+          )}</li>`,
+      )}</ul>
+<p class="note">${fr ? 'Colonnes, unités et licences : voir le ' : 'Columns, units and licences: see the '}<a href="${root}${pagePath(lang, { kind: 'data' })}#dictionnaire">${fr ? 'dictionnaire des données' : 'data dictionary'}</a>.${c.data_as_of ? (fr ? ` Données au ${formatDay(lang, c.data_as_of.slice(0, 10))}.` : ` Data as of ${formatDay(lang, c.data_as_of.slice(0, 10))}.`) : ''}</p>`
+    : html`<p class="empty">${fr ? 'Aucune donnée à télécharger pour cette commune.' : 'No data to download for this commune.'}</p>`
+}
+</section>`;
+}

@@ -1,0 +1,74 @@
+import { NOISE_MODEL, trainNoiseModel, type NoiseTrainingOptions } from '../models/noise/model.ts';
+import { NOISE_FEATURES, HORIZON_HOURS } from '../models/noise/features.ts';
+import { tfRuntime } from '../models/runtime.ts';
+import type { StageContext } from './context.ts';
+import { readNoisePanel, readNoiseSources } from './model-inputs.ts';
+import { trainHeat, type HeatTrainOptions } from './train-heat.ts';
+import { trainRiver, type RiverTrainOptions } from './train-river.ts';
+import { register, type TrainSummary } from './model-registration.ts';
+
+export type { TrainSummary } from './model-registration.ts';
+
+// The weekly training stage: each model trains on the lake's data, is scored against its baselines on
+// the last days (held out), and is registered with its evaluation; current.json then points at it,
+// saying per target whether the predictions publish the model's forecast or the best baseline's.
+
+export const TRAINED_MODELS = ['noise', 'river', 'heat'] as const;
+export type TrainedModel = (typeof TRAINED_MODELS)[number];
+
+export interface TrainModelsOptions {
+  readonly models?: readonly TrainedModel[];
+  readonly noise?: NoiseTrainingOptions & { days?: number };
+  readonly river?: RiverTrainOptions;
+  readonly heat?: HeatTrainOptions;
+}
+
+export async function trainModels(ctx: StageContext, options: TrainModelsOptions = {}): Promise<TrainSummary[]> {
+  const out: TrainSummary[] = [];
+  for (const name of options.models ?? TRAINED_MODELS) {
+    if (name === 'noise') out.push(await trainNoise(ctx, options.noise));
+    if (name === 'river') out.push(await trainRiver(ctx, options.river));
+    if (name === 'heat') out.push(await trainHeat(ctx, options.heat));
+  }
+  return out;
+}
+
+/** noise model over the last `days` (default 42) of noise_indicators_hourly */
+export async function trainNoise(ctx: StageContext, options: NoiseTrainingOptions & { days?: number } = {}): Promise<TrainSummary> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  const panel = await readNoisePanel(ctx, options.days ?? 42);
+  if (!panel) return skip(ctx, NOISE_MODEL, 'noise_indicators_hourly is empty', seconds());
+  const rt = await tfRuntime({ logger: ctx.logger });
+  const sources = await readNoiseSources(ctx);
+  const result = await trainNoiseModel(rt, panel, sources, options);
+  if ('skipped' in result) return skip(ctx, NOISE_MODEL, result.skipped, seconds());
+  try {
+    const summary = await register(ctx, rt, {
+      name: NOISE_MODEL,
+      model: result.model,
+      report: result.report,
+      features: NOISE_FEATURES,
+      outputs: Array.from({ length: HORIZON_HOURS }, (_, j) => `laeq_anomaly_h${j + 1}`),
+      architecture: result.architecture,
+      training: { rows: result.trainRows, epochs: result.fit.epochs, steps: result.fit.steps, seconds: result.fit.seconds, final_loss: result.fit.loss.at(-1) ?? null },
+      preprocessing: result.preprocessing as unknown as Record<string, unknown>,
+      data: 'lake',
+    });
+    ctx.logger.info(
+      `train noise: ${result.trainRows} training / ${result.testRows} held-out examples, ${result.fit.seconds.toFixed(1)} s fit; ` +
+        `MAE model ${result.report.overall.model.mae} dB vs ${Object.entries(result.report.overall.baselines).map(([b, s]) => `${b} ${s.mae}`).join(', ')}; ` +
+        `publishes ${result.report.decisions.map((d) => `${d.target}: ${d.use === 'model' ? 'model' : d.best_baseline}`).join(', ')}`,
+      { timings: result.timings },
+    );
+    return { ...summary, seconds: seconds() };
+  } finally {
+    result.model.dispose();
+  }
+}
+
+function skip(ctx: StageContext, model: string, reason: string, seconds: number): TrainSummary {
+  ctx.logger.info(`train ${model}: skipped — ${reason}`);
+  return { model, skipped: reason, seconds };
+}
+

@@ -1,0 +1,81 @@
+import { HYDROMETRY, REFERENCE_FLOODS } from '../domain/flood/index.ts';
+import { RIVER_MODEL, trainRiverModel, type RiverOptions, type RiverSetup } from '../models/river/model.ts';
+import { tfRuntime } from '../models/runtime.ts';
+import type { StageContext } from './context.ts';
+import { readRiverSeries } from './model-inputs.ts';
+import { register, type TrainSummary } from './model-registration.ts';
+
+// Training of the river model on the lake's hourly stages (or discharges) of the configured stations:
+// the reference station (Paris-Austerlitz) is the target, the others are its upstream inputs.
+
+export interface RiverTrainOptions extends RiverOptions {
+  readonly target?: string;
+  readonly upstream?: readonly string[];
+  /** H (stage, default) or Q (discharge) */
+  readonly quantity?: 'H' | 'Q';
+  /** days held out at the end for the evaluation (default 6: the origins of the last 3 days and 3 more to reach their targets) */
+  readonly testDays?: number;
+  /** history read from the lake (default 400 days) */
+  readonly days?: number;
+  /** the level whose exceedance is forecast; default for the stage at the reference station: the lowest verified reference flood */
+  readonly threshold?: number;
+}
+
+/** the river setup for the lake: target, upstream stations, transform, flood threshold */
+export function riverSetup(options: RiverTrainOptions = {}): RiverSetup {
+  const quantity = options.quantity ?? 'H';
+  const target = options.target ?? REFERENCE_FLOODS.station;
+  const upstream = options.upstream ?? HYDROMETRY.stations.map((s) => s.code_station).filter((s) => s !== target);
+  const verified = REFERENCE_FLOODS.peaks.filter((p) => p.verified).map((p) => p.stage_m);
+  const defaultThreshold = quantity === 'H' && target === REFERENCE_FLOODS.station && verified.length ? Math.min(...verified) : undefined;
+  const threshold = options.threshold ?? defaultThreshold;
+  return {
+    target,
+    upstream,
+    transform: quantity === 'Q' ? 'log' : 'identity',
+    variable: quantity === 'Q' ? 'flow' : 'level',
+    unit: quantity === 'Q' ? 'm³/s' : 'm',
+    threshold,
+    thresholdSource:
+      options.threshold !== undefined ? 'configured' : threshold !== undefined ? 'lowest verified reference flood at the station (config/flood-reference-peaks.json)' : undefined,
+  };
+}
+
+export async function trainRiver(ctx: StageContext, options: RiverTrainOptions = {}): Promise<TrainSummary> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  const setup = riverSetup(options);
+  const series = await readRiverSeries(ctx, [setup.target, ...setup.upstream], options.quantity ?? 'H', options.days ?? 400);
+  const skip = (reason: string): TrainSummary => {
+    ctx.logger.info(`train river: skipped — ${reason}`);
+    return { model: RIVER_MODEL, skipped: reason, seconds: seconds() };
+  };
+  if (!series) return skip(`river_observations has no ${options.quantity ?? 'H'} observation of ${setup.target} or its upstream stations`);
+  // upstream stations without data are left out rather than blocking the model
+  const upstream = setup.upstream.filter((u) => series.columns[u]!.some(Number.isFinite));
+  const testDays = options.testDays ?? 6;
+  const trainUntil = series.start + series.length * 3_600_000 - testDays * 86_400_000;
+  const rt = await tfRuntime({ logger: ctx.logger });
+  const result = await trainRiverModel(rt, series, { ...setup, upstream }, { trainUntil }, options);
+  if ('skipped' in result) return skip(`${result.skipped} (${series.length} hours of data)`);
+  try {
+    const summary = await register(ctx, rt, {
+      name: RIVER_MODEL,
+      model: result.model,
+      report: result.report,
+      features: result.features,
+      outputs: result.preprocessing.setup.horizonsHours.map((h) => `${setup.variable}_change_${h}h`),
+      architecture: result.architecture,
+      training: { rows: result.trainRows, epochs: result.fit.epochs, steps: result.fit.steps, seconds: result.fit.seconds, final_loss: result.fit.loss.at(-1) ?? null },
+      preprocessing: result.preprocessing as unknown as Record<string, unknown>,
+      data: 'lake',
+    });
+    ctx.logger.info(
+      `train river: ${setup.target} from ${upstream.join(', ') || 'its own history'}, ${result.trainRows} training / ${result.testRows} held-out origins; ` +
+        result.report.horizons.map((h) => `+${h.horizon_hours}h MAE ${h.model['mae']} vs persistence ${h.baselines['persistence']?.['mae']}`).join('; '),
+    );
+    return { ...summary, seconds: seconds() };
+  } finally {
+    result.model.dispose();
+  }
+}

@@ -1,0 +1,84 @@
+import { DEMO_CLIMATE_NOTICE, DEMO_FLOOD, demoBulletins, demoHydrometry, demoStationsReferential, demoWeatherFiles } from '../lib/demo-climate/index.ts';
+import { localDayBounds } from '../lib/domain/time/paris.ts';
+import type { StageContext } from '../lib/stages/context.ts';
+import { ingestMeteoFrance } from '../lib/stages/ingest-meteofrance.ts';
+import { pollHubeau, type PollHubeauSummary } from '../lib/stages/poll-hubeau.ts';
+import { pollVigicrues } from '../lib/stages/poll-vigicrues.ts';
+import { startFakeSources } from './fake-sources.ts';
+
+// Feeds the demo climate data through the real code: the Hub'Eau poller and the Vigicrues poller over
+// HTTP against the local fake sources (on a loopback port chosen by the system), the Météo-France
+// files through their ingest, as files would arrive.
+
+export interface ClimateDemoSummary {
+  files: number;
+  records: number;
+  curated: number;
+  quarantined: number;
+  unreadable: number;
+  hubeau: Pick<PollHubeauSummary, 'pages' | 'records' | 'curated' | 'quarantined' | 'duplicates' | 'retries' | 'failed'>;
+  vigicrues: { bulletins: number; records: number; curated: number; quarantined: number };
+  meteofrance: { files: number; records: number; curated: number; quarantined: number; doubtful: number };
+}
+
+export async function feedDemoClimate(ctx: StageContext): Promise<ClimateDemoSummary> {
+  ctx.logger.info(`demo: climate sources (${DEMO_CLIMATE_NOTICE})`);
+  const bulletins = demoBulletins();
+  const fake = await startFakeSources({
+    hubeau: { observations: demoHydrometry(), stations: demoStationsReferential() },
+    vigicrues: { bulletins },
+    // one transient outage, so that the demo log shows the retry path at work
+    faults: [{ target: 'observations', kind: '503', times: 1 }],
+  });
+  let hubeau: PollHubeauSummary;
+  const vigicrues = { bulletins: 0, records: 0, curated: 0, quarantined: 0 };
+  try {
+    hubeau = await pollHubeau(ctx, {
+      baseUrl: fake.url,
+      since: new Date(localDayBounds(DEMO_FLOOD.start).start),
+      pageSize: 2000,
+      referential: 'always',
+      retry: { baseDelayMs: 10, maxDelayMs: 100, timeoutMs: 10_000 },
+      demo: true,
+    });
+    for (const b of bulletins) {
+      fake.setClock(b.at);
+      const at = new Date(b.at.getTime() + 5 * 60_000);
+      const s = await pollVigicrues({ ...ctx, now: () => at, logger: { ...ctx.logger, info: () => {} } }, { baseUrl: fake.url, demo: true, retry: { baseDelayMs: 10, maxDelayMs: 100 } });
+      vigicrues.bulletins++;
+      vigicrues.records += s.records;
+      vigicrues.curated += s.curated;
+      vigicrues.quarantined += s.quarantined;
+    }
+  } finally {
+    await fake.close();
+  }
+  ctx.logger.info(`demo: vigicrues: ${vigicrues.bulletins} bulletins, ${vigicrues.records} section levels → ${vigicrues.curated} curated + ${vigicrues.quarantined} quarantined`);
+
+  const meteofrance = { files: 0, records: 0, curated: 0, quarantined: 0, doubtful: 0 };
+  let unreadable = 0;
+  const files = demoWeatherFiles();
+  for (const [i, f] of files.entries()) {
+    // one second apart, in arrival order: the "latest" file is received after the "previous" one
+    const at = new Date(ctx.now().getTime() + i * 1000);
+    const s = await ingestMeteoFrance({ ...ctx, now: () => at }, { bytes: f.bytes, origin: f.name, demo: true });
+    meteofrance.files++;
+    meteofrance.records += s.records;
+    meteofrance.curated += s.curated;
+    meteofrance.quarantined += s.quarantined;
+    meteofrance.doubtful += s.doubtful;
+    if (s.unreadable) unreadable++;
+  }
+  ctx.logger.info(`demo: meteofrance: ${meteofrance.files} files, ${meteofrance.records} lines → ${meteofrance.curated} curated + ${meteofrance.quarantined} quarantined (${meteofrance.doubtful} with a doubtful value)`);
+
+  return {
+    files: hubeau.pages + vigicrues.bulletins + meteofrance.files,
+    records: hubeau.records + vigicrues.records + meteofrance.records,
+    curated: hubeau.curated + vigicrues.curated + meteofrance.curated,
+    quarantined: hubeau.quarantined + vigicrues.quarantined + meteofrance.quarantined,
+    unreadable,
+    hubeau: { pages: hubeau.pages, records: hubeau.records, curated: hubeau.curated, quarantined: hubeau.quarantined, duplicates: hubeau.duplicates, retries: hubeau.retries, failed: hubeau.failed },
+    vigicrues,
+    meteofrance,
+  };
+}

@@ -1,0 +1,159 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main, setAthenaEngineFactory } from '../../functions/cli/main.ts';
+import { AthenaEngine } from '../../functions/lib/adapters/athena.ts';
+import { DATASETS, noiseReadings } from '../../functions/lib/datasets/index.ts';
+import { datasetFileKey } from '../../functions/lib/lake/layout.ts';
+import { writeDataset } from '../../functions/lib/lake/write.ts';
+import { AthenaStub } from '../support/athena-stub.ts';
+import { tempLake } from '../support/lake.ts';
+
+// What `observatory query` lets a researcher do to the local lake: read it, and nothing else.
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await main(args);
+    return { code, stdout: out.mock.calls.map((c) => String(c[0])).join(''), stderr: err.mock.calls.map((c) => String(c[0])).join('') };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('observatory query is read-only and confined to the lake', () => {
+  let lake: Awaited<ReturnType<typeof tempLake>>;
+  let outside: string;
+  const query = (sql: string, ...more: string[]) => cli(['--lake', lake.dir, 'query', sql, '--format', 'json', ...more]);
+
+  beforeAll(async () => {
+    lake = await tempLake();
+    const rows = Array.from({ length: 30 }, (_, i) => ({
+      sensor_id: `s${i % 3}`,
+      commune_insee: '75056',
+      ts_from: new Date(Date.UTC(2025, 5, 2, 0, i)),
+      ts_to: new Date(Date.UTC(2025, 5, 2, 0, i + 1)),
+      laeq: 50 + i / 10,
+      lamax: null,
+      las: null,
+      source_kind: 'noise-fiware',
+      raw_key: 'raw/x',
+      record: i,
+      received_at: new Date('2025-06-03T00:00:00Z'),
+    }));
+    await writeDataset(lake, noiseReadings, rows, datasetFileKey(noiseReadings, 'a', '2025-06-02'));
+    // a readable file right next to the lake, outside it
+    outside = `${lake.dir}-outside.csv`;
+    await writeFile(outside, 'secret\n42\n');
+  });
+  afterAll(async () => lake.cleanup());
+
+  it.each([
+    ['a write in second position', 'SELECT 1; CREATE TABLE t AS SELECT 1', /statement 2 is CREATE/],
+    ['CREATE', 'CREATE TABLE t AS SELECT 1', /statement 1 is CREATE/],
+    ['DROP', 'DROP VIEW noise_readings', /statement 1 is DROP/],
+    ['ATTACH', "ATTACH ':memory:' AS other", /ATTACH/],
+    ['DETACH', 'DETACH memory', /DETACH/],
+    ['INSTALL', 'INSTALL httpfs', /LOAD/],
+    ['LOAD', 'LOAD httpfs', /LOAD/],
+    ['SET', 'SET threads = 1', /SET/],
+    ['RESET', 'RESET threads', /SET/],
+    ['a PRAGMA that sets', 'PRAGMA threads = 1', /SET/],
+    ['USE', 'USE memory', /SET/],
+    ['CALL', 'CALL pragma_version()', /CALL/],
+    ['CHECKPOINT', 'CHECKPOINT', /CALL/],
+    // a statement that writes files is stopped twice: its target is outside the lake, and it is not a read
+    ['EXPORT DATABASE', "EXPORT DATABASE '/tmp/observatory-export'", /EXPORT|file system operations are disabled/],
+  ])('refuses %s and exits 2', async (_name, sql, reason) => {
+    const r = await query(sql);
+    expect(r.code, sql).toBe(2);
+    expect(r.stderr).toMatch(/read-only|file system operations are disabled/);
+    expect(r.stderr).toMatch(reason);
+    expect(r.stdout).toBe('');
+  });
+
+  it('never runs a COPY … TO, even after a SELECT', async () => {
+    const target = `${lake.dir}-copied.csv`;
+    for (const sql of [`COPY (SELECT * FROM noise_readings) TO '${target}'`, `SELECT 1; COPY (SELECT 1) TO '${target}'`]) {
+      const r = await query(sql);
+      expect(r.code, sql).toBe(2);
+      expect(r.stderr).toMatch(/read-only: statement \d is COPY|file system operations are disabled/);
+    }
+    expect(existsSync(target)).toBe(false);
+    // inside the lake folder the files are readable, and still not writable: the statement type decides
+    const inside = path.join(lake.dir, 'copied.csv');
+    const r = await query(`SELECT 1; COPY (SELECT * FROM noise_readings) TO '${inside}'`);
+    expect(r.stderr).toMatch(/read-only: statement 2 is COPY; only SELECT queries are allowed/);
+    expect(existsSync(inside)).toBe(false);
+  });
+
+  it('reads files under the lake folder only', async () => {
+    for (const sql of ["SELECT * FROM read_text('/etc/passwd')", `SELECT * FROM read_csv('${outside}')`, "SELECT * FROM glob('/etc/*')", "SELECT * FROM read_csv('https://example.org/x.csv')", `SELECT * FROM read_text('${lake.dir}/../${path.basename(outside)}')`]) {
+      const r = await query(sql);
+      expect(r.code, sql).toBe(2);
+      expect(r.stderr, sql).toMatch(/file system operations are disabled/);
+    }
+    const own = await query(`SELECT count(*) AS n FROM read_parquet('${lake.dir}/curated/noise_readings/**/*.parquet')`);
+    expect(own.code).toBe(0);
+    expect(JSON.parse(own.stdout)).toEqual([{ n: 30 }]);
+  });
+
+  it('runs reads: SELECT, WITH, EXPLAIN, DESCRIBE, and the configuration it runs under is locked', async () => {
+    for (const sql of ['WITH s AS (SELECT sensor_id FROM noise_readings) SELECT count(*) FROM s', 'EXPLAIN SELECT * FROM noise_readings', 'DESCRIBE noise_readings']) {
+      expect((await query(sql)).code, sql).toBe(0);
+    }
+    const settings = await query("SELECT name, value FROM duckdb_settings() WHERE name IN ('enable_external_access', 'lock_configuration') ORDER BY name");
+    expect(JSON.parse(settings.stdout)).toEqual([
+      { name: 'enable_external_access', value: 'false' },
+      { name: 'lock_configuration', value: 'true' },
+    ]);
+  });
+
+  it('stops at --max-rows (10 000 by default) with a warning on stderr', async () => {
+    const limited = await query('SELECT * FROM range(25) t(i)', '--max-rows', '10');
+    expect(JSON.parse(limited.stdout)).toHaveLength(10);
+    expect(limited.stderr).toMatch(/25 rows, showing the first 10 \(--max-rows\)/);
+    const byDefault = await query('SELECT * FROM range(10005) t(i)');
+    expect(JSON.parse(byDefault.stdout)).toHaveLength(10_000);
+    expect(byDefault.stderr).toMatch(/10005 rows, showing the first 10000/);
+  });
+
+  it('reads the SQL from --file (a shared query starts with a comment), and wants the SQL one way only', async () => {
+    const file = `${lake.dir}-query.sql`;
+    await writeFile(file, '-- sensors\n-- Question: which?\nSELECT DISTINCT sensor_id FROM noise_readings ORDER BY sensor_id\n');
+    const r = await cli(['--lake', lake.dir, 'query', '--file', file, '--format', 'csv']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('sensor_id\ns0\ns1\ns2\n');
+    expect((await cli(['--lake', lake.dir, 'query'])).code).toBe(2);
+    expect((await cli(['--lake', lake.dir, 'query', 'SELECT 1', '--file', file])).stderr).toMatch(/as an argument or with --file/);
+    expect((await cli(['--lake', lake.dir, 'query', '--file', `${file}.missing`])).stderr).toMatch(/--file: cannot read .*ENOENT/);
+  });
+
+  describe('--engine athena', () => {
+    let stub: AthenaStub;
+    beforeAll(async () => {
+      await lake.duck.attachLake(lake.store, DATASETS);
+      stub = new AthenaStub(lake.duck, { bytesScanned: 777 });
+      setAthenaEngineFactory((s) => new AthenaEngine({ ...s, pollMinMs: 1 }, stub));
+    });
+
+    it('sends the SQL through toAthena() and reports the bytes scanned', async () => {
+      const r = await cli(['--lake', lake.dir, 'query', 'SELECT count(*)::INT AS n FROM noise_readings;', '--format', 'json', '--engine', 'athena', '--workgroup', 'w', '--database', 'd']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual([{ n: 30 }]);
+      expect(r.stderr).toMatch(/777 bytes scanned/);
+      expect(stub.calls.find((c) => c.command === 'StartQueryExecutionCommand')!.input.QueryString).toBe('SELECT CAST(count(*) AS INTEGER) AS n FROM noise_readings');
+    });
+
+    it('refuses what Athena cannot run, naming the line and what to write instead, before sending anything', async () => {
+      const before = stub.calls.length;
+      const r = await cli(['--lake', lake.dir, 'query', 'SELECT *\nFROM noise_readings\nQUALIFY row_number() OVER (PARTITION BY sensor_id ORDER BY ts_from) = 1', '--engine', 'athena', '--workgroup', 'w', '--database', 'd']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/line 3, column 1: QUALIFY — filter the window in a subquery/);
+      expect(stub.calls.length).toBe(before);
+    });
+  });
+});
