@@ -26,6 +26,9 @@ export const BUNDLING: nodejs.BundlingOptions = {
   externalModules: EXTERNAL_MODULES,
   // the stage code is ESM TypeScript; `import … with { type: 'json' }` is bundled as data
   mainFields: ['module', 'main'],
+  // ESM code locating files from import.meta.url gets the bundle's own URL, as it would unbundled
+  banner: "const __bundleUrl=require('node:url').pathToFileURL(__filename).href;",
+  define: { 'import.meta.url': '__bundleUrl' },
   logLevel: nodejs.LogLevel.WARNING,
 };
 

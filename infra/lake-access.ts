@@ -1,5 +1,5 @@
 import { DATASETS, noiseReadings, quarantine } from '../functions/lib/datasets/index.ts';
-import { LAKE_MANIFEST_KEY, RAW_PREFIX, SITE_PREFIX, stateKey } from '../functions/lib/lake/layout.ts';
+import { LAKE_MANIFEST_KEY, MODELS_PREFIX, RAW_PREFIX, SITE_PREFIX, STAGING_PREFIX, STATE_PREFIX, stateKey } from '../functions/lib/lake/layout.ts';
 import { STAGES, type StageEntry } from '../functions/lib/stages/list.ts';
 import { bucketOfKey, INCOMING_PREFIX, type BucketRole } from '../functions/handlers/shared/buckets.ts';
 
@@ -16,13 +16,18 @@ export interface LakeAccess {
   readonly deletes: readonly string[];
 }
 
-/** the key prefix of an input or output of STAGES: a declared dataset, the site, or a lake area */
+/** the top-level areas of the lake (functions/lib/lake/layout.ts) a stage may name as an input or output */
+export const LAKE_AREAS = [RAW_PREFIX, STAGING_PREFIX, STATE_PREFIX, MODELS_PREFIX, SITE_PREFIX];
+
+/** the key prefix of an input or output of STAGES: a declared dataset, or a lake area (`models`, `raw/hubeau`) */
 export function areaPrefix(name: string): string {
   const d = DATASETS.find((x) => x.name === name);
   if (d) return `${d.prefix}/`;
-  if (name === 'site') return `${SITE_PREFIX}/`;
-  if (/^[a-z]+\/[a-z0-9_/-]+$/.test(name)) return `${name.replace(/\/+$/, '')}/`;
-  throw new Error(`stage list: "${name}" is neither a declared dataset (${DATASETS.map((x) => x.name).join(', ')}) nor a lake area such as staging/<name>`);
+  const area = name.split('/')[0]!;
+  if (LAKE_AREAS.includes(area) && /^[a-z]+(\/[a-z0-9_-]+)*$/.test(name)) return `${name}/`;
+  throw new Error(
+    `stage list: "${name}" is neither a declared dataset (${DATASETS.map((x) => x.name).join(', ')}) nor a lake area (${LAKE_AREAS.join(', ')}, or <area>/<name>)`,
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ import type { IngestSummary } from '../lib/stages/ingest-noise.ts';
 import { PUSH_PATH } from '../lib/push/constants.ts';
 import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS, type ClimateSourceKind } from '../lib/stages/source-kinds.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
+import { isCalendarDate } from '../lib/domain/time/calendar.ts';
 
 // Heavy modules (DuckDB's native binary, the AWS SDK, the stages) load when a command needs them, so
 // that `--help` and usage errors answer at once.
@@ -33,6 +34,11 @@ const lib = {
   dialect: () => import('../lib/sql/dialect.ts'),
   confine: () => import('../lib/sql/confine.ts'),
   exportStage: () => import('../lib/stages/export.ts'),
+  trainModels: () => import('../lib/stages/train-models.ts'),
+  trainRiver: () => import('../lib/stages/train-river.ts'),
+  predict: () => import('../lib/stages/predict.ts'),
+  riverSeries: () => import('../lib/models/river/series.ts'),
+  riverModel: () => import('../lib/models/river/model.ts'),
 };
 
 const INGEST_KINDS = [...Object.keys(NOISE_SOURCE_FORMATS), ...Object.keys(CLIMATE_SOURCE_FORMATS)];
@@ -41,6 +47,16 @@ const INGEST_KINDS = [...Object.keys(NOISE_SOURCE_FORMATS), ...Object.keys(CLIMA
 // (even with records in quarantine), 1 when an input could not be read, 2 on usage errors.
 
 export const DEFAULT_LAKE = '.lake';
+
+// model names, spelled here so that `--help` and usage errors need no TensorFlow import
+const MODEL_NAMES = ['noise', 'river', 'heat'] as const;
+const PREDICT_NAMES = ['noise', 'river', 'heat', 'climate-risk'] as const;
+
+function modelNames(given: string, known: readonly string[], allowAll = true): string[] {
+  if (allowAll && given === 'all') return [...known];
+  if (!known.includes(given)) throw new UsageError(`unknown model "${given}"; expected one of ${known.join(', ')}${allowAll ? ', all' : ''}`);
+  return [given];
+}
 
 class UsageError extends Error {}
 class InputError extends Error {}
@@ -248,8 +264,9 @@ function buildProgram(): Command {
             result = r;
           } else {
             await ctx.duck.attachLake(ctx.store, (await lib.datasets()).DATASETS);
-            await (await lib.confine()).confineToDirectories(ctx.duck, [globals().lake]);
-            result = await ctx.duck.readOnly(sql);
+            const { confineToDirectories, readLake } = await lib.confine();
+            await confineToDirectories(ctx.duck, [globals().lake]);
+            result = await readLake(ctx.duck, sql);
           }
         } catch (e) {
           if (e instanceof UsageError) throw e;
@@ -424,6 +441,96 @@ function buildProgram(): Command {
       const { DATASETS } = await lib.datasets();
       const { dictionary, dictionaryMarkdown } = await lib.derive();
       process.stdout.write(o.format === 'json' ? JSON.stringify(dictionary(DATASETS), null, 2) + '\n' : dictionaryMarkdown(DATASETS));
+    });
+
+  const modelsCommand = program.command('models').description(`train, evaluate and run the forecasting models: ${MODEL_NAMES.join(', ')} (see docs/models.md)`);
+  modelsCommand
+    .command('train')
+    .description('train on the lake’s data, score against the baselines on held-out days, register the version and point current.json at it')
+    .argument('<model>', `${MODEL_NAMES.join(' | ')} | all`)
+    .action(async (model: string) => {
+      const names = modelNames(model, MODEL_NAMES);
+      const { trainModels } = await lib.trainModels();
+      await withContext(globals(), async (ctx) => {
+        const summaries = await trainModels(ctx, { models: names as (typeof MODEL_NAMES)[number][] });
+        process.stdout.write(JSON.stringify(summaries.map(({ report: _r, ...s }) => s), null, 1) + '\n');
+      });
+    });
+  modelsCommand
+    .command('evaluate')
+    .description(
+      'score a model against its baselines on held-out data without registering it: on the lake’s last days, or (river) on an external daily series ' +
+        '(CSV/TSV: a date column and one column per station; the columns other than --target are upstream inputs). Prints JSON on stdout.',
+    )
+    .argument('<model>', MODEL_NAMES.join(' | '))
+    .option('--series <file>', 'river: backtest on this daily series file instead of the lake (the version and its metrics are kept in models/river-series/ and model_evaluations)')
+    .option('--target <column>', 'river --series: the column to forecast')
+    .option('--upstream <columns>', 'river --series: comma-separated upstream columns (default: every other column)')
+    .option('--train-until <date>', 'river --series: first held-out day YYYY-MM-DD (training uses the days before)')
+    .option('--threshold <value>', 'river: the level whose crossings are scored (default: 95th percentile of the training period, or the flood threshold)', parseNumber('--threshold'))
+    .option('--details', 'print the whole evaluation report instead of the per-horizon summary')
+    .action(async (model: string, o: { series?: string; target?: string; upstream?: string; trainUntil?: string; threshold?: number; details?: boolean }) => {
+      const [name] = modelNames(model, MODEL_NAMES, false);
+      if (o.series) {
+        if (name !== 'river') throw new UsageError('--series is only for the river model');
+        if (!o.target) throw new UsageError('--series needs --target COLUMN');
+        if (!o.trainUntil || !isCalendarDate(o.trainUntil)) throw new UsageError(`--train-until: expected a date YYYY-MM-DD, found ${JSON.stringify(o.trainUntil ?? null)}`);
+        const text = await readFile(o.series, 'utf8').catch((e: NodeJS.ErrnoException) => {
+          throw new InputError(`--series: cannot read ${o.series}: ${e.code ?? e.message}`);
+        });
+        const { parseDailySeries } = await lib.riverSeries();
+        const { evaluateRiverSeries } = await lib.trainRiver();
+        const { seriesEvaluationJson } = await lib.riverModel();
+        let series;
+        try {
+          series = parseDailySeries(text, path.basename(o.series));
+        } catch (e) {
+          throw new InputError((e as Error).message);
+        }
+        await withContext(globals(), async (ctx) => {
+          let result;
+          try {
+            result = await evaluateRiverSeries(ctx, {
+              name: path.basename(o.series!),
+              series,
+              target: o.target!,
+              upstream: o.upstream?.split(',').map((c) => c.trim()).filter(Boolean),
+              trainUntil: o.trainUntil!,
+              threshold: o.threshold,
+            });
+          } catch (e) {
+            throw new UsageError((e as Error).message);
+          }
+          process.stdout.write(JSON.stringify(o.details ? result.report : seriesEvaluationJson(result.report)) + '\n');
+        });
+        return;
+      }
+      const { trainNoise, trainHeat, trainRiver } = await lib.trainModels();
+      await withContext(globals(), async (ctx) => {
+        const options = { dryRun: true, ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) };
+        const summary = name === 'noise' ? await trainNoise(ctx, options) : name === 'river' ? await trainRiver(ctx, options) : await trainHeat(ctx, options);
+        if (summary.skipped || !summary.report) throw new InputError(`${name}: nothing to evaluate: ${summary.skipped ?? 'no report'}`);
+        const r = summary.report;
+        process.stdout.write(
+          JSON.stringify(
+            o.details
+              ? r
+              : { target: r.target, unit: r.unit, overall: r.overall, horizons: r.horizons, probabilities: r.probabilities.map(({ model: m, ...p }) => ({ ...p, model: { brier: m.brier } })), decisions: r.decisions },
+          ) + '\n',
+        );
+      });
+    });
+  modelsCommand
+    .command('predict')
+    .description('forecast with the current version of a model (or its baseline where it did not beat it) and write the predictions dataset')
+    .argument('<model>', `${PREDICT_NAMES.join(' | ')} | all`)
+    .action(async (model: string) => {
+      const names = modelNames(model, PREDICT_NAMES);
+      const { predict } = await lib.predict();
+      await withContext(globals(), async (ctx) => {
+        const summaries = await predict(ctx, { models: names as (typeof PREDICT_NAMES)[number][] });
+        process.stdout.write(JSON.stringify(summaries, null, 1) + '\n');
+      });
     });
 
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];

@@ -12,7 +12,8 @@ const OBSERVATIONS = '/api/v2/hydrometrie/observations_tr';
 const STATIONS = '/api/v2/hydrometrie/referentiel/stations';
 const VIGICRUES = ['/services/1/InfoVigiCru.geojson', '/services/InfoVigiCru.geojson', '/services/1/InfoVigiCru.json'];
 
-export type FaultKind = '500' | '502' | '503' | '429' | 'timeout' | 'reset' | 'truncated' | 'duplicate-page' | 'not-json';
+/** an HTTP status to answer with, or a misbehaviour */
+export type FaultKind = '400' | '404' | '410' | '429' | '500' | '502' | '503' | 'timeout' | 'reset' | 'truncated' | 'duplicate-page' | 'not-json';
 export type FaultTarget = 'observations' | 'stations' | 'vigicrues' | 'any';
 
 export interface Fault {
@@ -182,7 +183,7 @@ export async function startFakeSources(options: FakeSourcesOptions = {}): Promis
       }
     }
     const data = selected.slice(offset, offset + size);
-    let nextOffset: number | null = forcedNext !== undefined ? forcedNext : offset + size < selected.length ? offset + size : null;
+    const nextOffset: number | null = forcedNext !== undefined ? forcedNext : offset + size < selected.length ? offset + size : null;
     const pageUrl = (c: string) => {
       const u = new URL(url);
       u.searchParams.set('cursor', c);
@@ -195,7 +196,6 @@ export async function startFakeSources(options: FakeSourcesOptions = {}): Promis
       const c = `dup-${duplicates.size}-${encodeCursor(offset)}`;
       duplicates.set(c, { offset, next: nextOffset });
       next = pageUrl(c);
-      nextOffset = offset;
     }
     return [next ? 206 : 200, { count: selected.length, first: pageUrl(''), prev: null, next, api_version: FAKE_API_VERSION, data }];
   };

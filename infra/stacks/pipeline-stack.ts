@@ -112,7 +112,7 @@ export class PipelineStack extends Stack {
     schedule('PipelineSchedule', config.pipeline.schedule, { trigger: 'schedule:pipeline' }, 'Runs every stage, in order');
     for (const stage of stages) {
       if (!stage.schedule) continue;
-      schedule(`Schedule-${stage.name}`, stage.schedule, { startAt: stage.name, trigger: `schedule:${stage.name}` }, `Runs ${stage.name} and every stage after it`);
+      schedule(`Schedule-${stage.name}`, stage.schedule, { startAt: stage.name, scope: 'stage', trigger: `schedule:${stage.name}` }, `Runs ${stage.name}, then republishes the site`);
     }
     this.monitoring.deadLetters('scheduler', schedulerDlq, 'start the missed execution by hand: aws stepfunctions start-execution');
 

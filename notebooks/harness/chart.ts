@@ -25,6 +25,7 @@ export interface ChartSpec {
   /** line charts: start the value axis at 0 (bar charts always do) */
   readonly zero?: boolean;
   readonly width?: number;
+  /** line charts; a bar chart's height follows its number of bars */
   readonly height?: number;
 }
 

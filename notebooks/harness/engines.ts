@@ -2,7 +2,7 @@ import { AthenaEngine, athenaSettingsFromEnv, type AthenaSettings } from '../../
 import { Duck, type QueryResult } from '../../functions/lib/adapters/duckdb.ts';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
-import { confineToDirectories } from '../../functions/lib/sql/confine.ts';
+import { confineToDirectories, readLake } from '../../functions/lib/sql/confine.ts';
 import { toAthena } from '../../functions/lib/sql/dialect.ts';
 
 // Where a notebook's SQL runs: DuckDB over a local lake folder (read-only, confined to the lake), or
@@ -21,7 +21,7 @@ export async function duckdbEngine(lakeDir: string): Promise<QueryEngine> {
   const duck = await Duck.open();
   await duck.attachLake(new FsObjectStore(lakeDir), DATASETS);
   await confineToDirectories(duck, [lakeDir]);
-  return { name: 'duckdb', query: (sql) => duck.readOnly(sql), close: () => duck.close() };
+  return { name: 'duckdb', query: (sql) => readLake(duck, sql), close: () => duck.close() };
 }
 
 /** `client` stands in for the AWS SDK client in tests */

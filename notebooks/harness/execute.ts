@@ -8,7 +8,8 @@ import { lines, readNotebook, sourceText, type Notebook, type Output } from './n
 
 // Runs a notebook's TypeScript cells in order, in one shared scope: the cells are joined into one
 // module (a marker call between cells says which cell is running), written next to the executed
-// outputs, and imported through the TypeScript loader the harness itself runs under (tsx, or vitest).
+// outputs (<notebook folder>/out/.run, deleted after the run), and imported through the TypeScript loader
+// the harness itself runs under (tsx, or vitest).
 // Cells may `import` like any module: relative paths are relative to the notebook's folder. The cells
 // see these helpers:
 //   sql(text | 'sql/file.sql')   rows of a read-only query on the engine (DuckDB over the lake, or Athena)
@@ -44,8 +45,6 @@ export interface ExecuteOptions {
   readonly engine: QueryEngine;
   /** notes that are not results (bytes scanned on Athena): stderr, never the outputs */
   readonly log?: (line: string) => void;
-  /** where the joined module is written while it runs (default: <notebook folder>/out/.run) */
-  readonly workDir?: string;
 }
 
 const RUNS = Symbol.for('observatory.notebook.runs');
@@ -140,12 +139,15 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
 
   const runId = randomUUID();
   const code = [
+    // a run leaves nothing behind; if it is killed, the leftover under out/.run (a hidden, git-ignored
+    // folder tsc skips) must not fail the linter either
+    '/* eslint-disable */',
     `const __run = (globalThis as any)[Symbol.for('observatory.notebook.runs')].get('${runId}');`,
     'const { sql, table, chart, md, show, notebook } = __run.scope;',
     ...nb.cells.flatMap((c, i) => (c.cell_type === 'code' ? [`__run.cell(${i});`, absoluteImports(sourceText(c), dir), ';'] : [])),
     'export {};',
   ].join('\n');
-  const workDir = options.workDir ?? path.join(dir, 'out', '.run');
+  const workDir = path.join(dir, 'out', '.run');
   await mkdir(workDir, { recursive: true });
   const module = path.join(workDir, `${name}-${runId}.ts`);
   await writeFile(module, code);

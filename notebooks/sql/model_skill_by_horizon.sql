@@ -33,4 +33,4 @@ JOIN latest l ON l.model = e.model AND l.evaluated_at = e.evaluated_at
 WHERE e.data = 'lake'
   AND e.metric <> 'reliability'
 GROUP BY e.model, e.version, e.target, e.metric, e.horizon_hours
-ORDER BY e.model, e.target, e.metric, e.horizon_hours NULLS FIRST
+ORDER BY e.model, e.version, e.target, e.metric, e.horizon_hours NULLS FIRST

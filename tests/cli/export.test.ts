@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../functions/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlPath } from '../../functions/lib/adapters/duckdb.ts';
 import { DUCKDB_TYPE } from '../../functions/lib/datasets/derive.ts';
 import { DATASETS, noiseIndicatorsDaily, noiseReadings, type DatasetDeclaration } from '../../functions/lib/datasets/index.ts';
@@ -11,25 +10,13 @@ import { writeDataset } from '../../functions/lib/lake/write.ts';
 import { planExport } from '../../functions/lib/stages/export.ts';
 import { observatory } from '../support/cli.ts';
 import { tempLake } from '../support/lake.ts';
+import { observatoryInProcess } from '../notebooks/in-process.ts';
 
 const DAYS = ['2025-06-01', '2025-06-02', '2025-06-03'];
 const SENSORS = [
   { sensor_id: 'paris-1', commune_insee: '75056' },
   { sensor_id: 'saint-denis-1', commune_insee: '93066' },
 ];
-
-/** the real command in this process: usage errors answer before any engine starts */
-async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(args);
-    return { code, stdout: out.mock.calls.map((c) => String(c[0])).join(''), stderr: err.mock.calls.map((c) => String(c[0])).join('') };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('observatory export', () => {
   let lake: Awaited<ReturnType<typeof tempLake>>;
@@ -150,7 +137,7 @@ describe('observatory export', () => {
     [['noise_readings', '--format', 'csv', '--to', '2025-02-30'], /--to: "2025-02-30" is not a calendar date/],
     [['noise_readings', '--format', 'csv', '--from', '2025-06-03', '--to', '2025-06-01'], /--from 2025-06-03 is after --to 2025-06-01/],
   ])('exits 2 with one line naming the problem: %j', async (args, message) => {
-    const r = await inProcess(['--lake', lake.dir, 'export', ...args]);
+    const r = await observatoryInProcess(['--lake', lake.dir, 'export', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,14 +26,14 @@ Promise.resolve(handler(JSON.parse(process.env.INVOKE_EVENT), { functionName: 'l
   .catch((e) => { console.error(e && e.stack || e); process.exit(1); });
 `;
 
-export function invokeBundle(fn: FunctionArtifact, event: unknown, env: Record<string, string>): Invocation {
+/** asynchronous, so that servers of the calling process (fake sources) keep answering meanwhile */
+export async function invokeBundle(fn: FunctionArtifact, event: unknown, env: Record<string, string>): Promise<Invocation> {
   const [module, exportName] = fn.handler.split('.');
   const resultFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'observatory-invoke-')), 'result.json');
   const started = performance.now();
-  const run = spawnSync(process.execPath, ['-e', RUNNER], {
+  const child = spawn(process.execPath, ['-e', RUNNER], {
     cwd: fn.dir,
-    encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 180_000,
     env: {
       PATH: process.env.PATH,
       TZ: 'UTC',
@@ -49,6 +49,11 @@ export function invokeBundle(fn: FunctionArtifact, event: unknown, env: Record<s
       ...env,
     },
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const ms = performance.now() - started;
   let result: unknown;
   try {
@@ -56,5 +61,5 @@ export function invokeBundle(fn: FunctionArtifact, event: unknown, env: Record<s
   } catch {
     result = undefined;
   }
-  return { status: run.status, result, stdout: run.stdout, stderr: run.stderr, ms };
+  return { status, result, stdout, stderr, ms };
 }

@@ -2,6 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { STAGES } from '../../functions/lib/stages/list.ts';
+import { bucketOfKey } from '../../functions/handlers/shared/buckets.ts';
 import { EXTRA_READS } from '../../infra/lake-access.ts';
 import { logicalId, resourcesOf, synthObservatory, text, type Resources, type SynthesizedObservatory } from './support.ts';
 
@@ -126,7 +127,8 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
         const { statements } = functionOf(dev.templates.pipeline, stage.name);
         const prefixOf = (x: string) => {
           const d = DATASETS.find((y) => y.name === x);
-          return d ? `lake:/${d.prefix}/*` : x === 'site' ? 'site:/*' : `lake:/${x}/*`;
+          const { bucket, key } = bucketOfKey(d ? `${d.prefix}/` : `${x}/`);
+          return `${bucket}:/${key}*`;
         };
         const state = `lake:/state/${stage.name}.json`;
         expect(objectGrants(statements, 's3:PutObject', buckets), stage.name).toEqual([...new Set([...stage.outputs.map(prefixOf), state])].sort());
@@ -157,14 +159,39 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
   });
 
   describe('the state machine', () => {
-    it('has one Lambda task per stage, named after it, chained in the order of STAGES', () => {
-      const def = definitionOf(dev.templates.pipeline);
+    type States = Record<string, Record<string, unknown> & { Type: string; Next?: string; Default?: string; End?: boolean; Choices?: { Next: string; And?: unknown[] }[] }>;
+    /** the tasks an execution runs, following the Choice rule that `input` matches (else Default) */
+    function walk(def: { StartAt: string; States: States }, input: { startAt?: string; scope?: string }): string[] {
+      const ran: string[] = [];
+      for (let name: string | undefined = def.StartAt; name; ) {
+        const state: States[string] = def.States[name]!;
+        if (state.Type === 'Task') ran.push(name);
+        if (state.Type === 'Choice') {
+          const hit: { Next: string } | undefined = state.Choices!.find((c: { Next: string }) => {
+            const t = text(c);
+            return (t.includes('"$.startAt"') && t.includes(`"StringEquals":"${input.startAt}"`)) || (t.includes('"$.scope"') && input.scope === 'stage');
+          });
+          name = hit ? hit.Next : state.Default;
+        } else name = state.Next;
+      }
+      return ran;
+    }
+
+    it('has one Lambda task per stage, named after it, run in the order of STAGES', () => {
+      const def = definitionOf(dev.templates.pipeline) as { StartAt: string; States: States };
       const tasks = Object.entries(def.States).filter(([, s]) => s.Type === 'Task');
       expect(tasks.map(([name]) => name).sort()).toEqual(STAGES.map((s) => s.name).sort());
-      const chain: string[] = [];
-      for (let name: string | undefined = (def.States[def.StartAt] as { Default: string }).Default; name; name = def.States[name]!.Next as string | undefined) chain.push(name);
-      expect(chain).toEqual(STAGES.map((s) => s.name));
-      expect(def.States[chain.at(-1)!]!.End).toBe(true);
+      expect(walk(def, {})).toEqual(STAGES.map((s) => s.name));
+    });
+
+    it('runs a scheduled stage, then the publishing stage, and nothing in between', () => {
+      const def = definitionOf(dev.templates.pipeline) as { StartAt: string; States: States };
+      const publisher = STAGES.filter((s) => s.outputs.includes('site')).map((s) => s.name);
+      for (const stage of STAGES.filter((s) => s.schedule)) {
+        expect(walk(def, { startAt: stage.name, scope: 'stage' }), stage.name).toEqual([...new Set([stage.name, ...publisher])]);
+      }
+      const i = STAGES.findIndex((s) => s.name === 'noise-indicators');
+      expect(walk(def, { startAt: 'noise-indicators' })).toEqual(STAGES.slice(i).map((s) => s.name));
     });
 
     it('invokes each stage’s own function', () => {
@@ -181,14 +208,6 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
         expect(retry.map((r) => r.ErrorEquals).flat()).toEqual(expect.arrayContaining(['Lambda.TooManyRequestsException', 'States.ALL']));
         for (const r of retry) expect(r.BackoffRate).toBeGreaterThan(1);
       }
-    });
-
-    it('can start at any later stage, so a stage schedule runs it and everything after it', () => {
-      const def = definitionOf(dev.templates.pipeline);
-      const choice = def.States[def.StartAt] as { Type: string; Choices: { And: { StringEquals?: string }[]; Next: string }[]; Default: string };
-      expect(choice.Type).toBe('Choice');
-      expect(choice.Default).toBe(STAGES[0]!.name);
-      expect(choice.Choices.map((c) => c.Next)).toEqual(STAGES.slice(1).map((s) => s.name));
     });
 
     it('logs every execution and traces it', () => {
@@ -208,12 +227,13 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
       expect(whole.ScheduleExpressionTimezone).toBe('Europe/Paris');
     });
 
-    it('runs each stage that has a schedule in STAGES on it, from that stage on', () => {
+    it('runs each stage that has a schedule in STAGES on it, as a stage-scoped run', () => {
       const scheduled = STAGES.filter((s) => s.schedule);
       expect(scheduled.length).toBeGreaterThan(0);
       for (const stage of scheduled) {
         const s = schedules().find((x) => JSON.parse(x.Target.Input).startAt === stage.name);
         expect(s?.ScheduleExpression, stage.name).toBe(stage.schedule);
+        expect(JSON.parse(s!.Target.Input).scope).toBe('stage');
       }
       expect(schedules()).toHaveLength(scheduled.length + 1);
     });

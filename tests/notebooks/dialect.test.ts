@@ -44,6 +44,8 @@ describe('toAthena()', () => {
       "SELECT date_format(day, '%Y-%m') AS m, CAST(x AS integer) AS n, interval '3' day AS i FROM t",
       "SELECT approx_percentile(x, 0.5), array_join(array_agg(a), ', '), to_unixtime(ts) FROM t",
       'SELECT a, count(*) FILTER (WHERE b > 1) FROM t GROUP BY ALL a',
+      'SELECT CAST(m AS MAP(VARCHAR, INTEGER)), CAST(r AS ROW(a BIGINT)), CAST(l AS ARRAY(VARCHAR)) FROM t',
+      "SELECT CAST(x AS constructor), INTERVAL '1' constructor FROM t",
       "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY a ORDER BY b) AS rank FROM t) WHERE rank = 1",
       "SELECT extract(year FROM d), substring(s FROM 2) FROM t",
     ]) {

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Duck, sqlString } from '../../functions/lib/adapters/duckdb.ts';
+import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { STAGE_1910_M } from '../../functions/lib/domain/flood/reference-floods.ts';
 import { HEAT } from '../../functions/lib/domain/heat/thresholds.ts';
@@ -53,12 +56,22 @@ describe('notebooks/sql: the shared queries', () => {
     for (const q of registered) expect(q.description).toBe(files.find((f) => f.file === `${q.name}.sql`)!.title);
   });
 
-  describe('SELECT only', () => {
+  describe('SELECT only, and runnable on a lake that holds nothing yet', () => {
     let duck: Duck;
+    let empty: string;
     beforeAll(async () => {
       duck = await Duck.open({ threads: 1 });
+      empty = await mkdtemp(path.join(os.tmpdir(), 'observatory-empty-lake-'));
+      await duck.attachLake(new FsObjectStore(empty), DATASETS);
     });
-    afterAll(async () => duck?.close());
+    afterAll(async () => {
+      await duck?.close();
+      await rm(empty, { recursive: true, force: true });
+    });
+
+    it.each(files.filter((f) => f.waitingFor.length === 0).map((f) => [f.file, f] as const))('%s runs on the empty views of a new lake', async (_name, f) => {
+      expect((await duck.readOnly(f.sql)).rows).toEqual([]);
+    });
 
     it.each(files.map((f) => [f.file, f] as const))('%s parses as one SELECT statement (datasets to come included)', async (_name, f) => {
       // json_serialize_sql parses without binding, and serialises SELECT statements only

@@ -20,7 +20,7 @@ export const SQL_DIR = path.join(NOTEBOOKS_DIR, 'sql');
  * Datasets the SQL files may name before they are in DATASETS (they are being written): a file that
  * needs one is listed as waiting, not run. Anything else a header names must be declared.
  */
-export const DATASETS_TO_COME = ['predictions', 'model_evaluations'];
+export const DATASETS_TO_COME: readonly string[] = [];
 
 export interface SqlFile extends SqlHeader {
   readonly file: string;

@@ -4,7 +4,7 @@ import { select } from 'd3-selection';
 import { area, line, symbol, symbolCircle, symbolDiamond, symbolSquare, symbolTriangle } from 'd3-shape';
 import type { ChartSpec } from '../../functions/lib/publish/contract.ts';
 import { formatDayLong, formatDayShort, formatInstantShort, formatNumber, type Lang, valueText } from './lib/format.ts';
-import { nearestIndex, paddedDomain, spreadLabels, xValues, yExtent } from './lib/scales.ts';
+import { lineRuns, nearestIndex, paddedDomain, spreadLabels, xValues, yExtent } from './lib/scales.ts';
 
 // Line charts drawn from a ChartSpec of data/communes/<insee>.json: series (gaps where a value is
 // missing), uncertainty bands, reference values as labelled lines. The figure already holds the text
@@ -17,6 +17,12 @@ const THRESHOLD = { who: { color: '#3d3d3d', dash: '6 4' }, fr: { color: '#8a1c1
 
 const HEIGHT = 300;
 const sep = (lang: Lang) => (lang === 'fr' ? ' : ' : ': ');
+const decimalsOf = (step: number) => (String(+step.toPrecision(6)).split('.')[1] ?? '').length;
+/** the tick spacing d3 will choose over a domain, for the tick labels' decimals */
+const niceTick = (a: number, b: number) => {
+  const t = scaleLinear().domain([a, b]).ticks(6);
+  return t.length > 1 ? t[1]! - t[0]! : 1;
+};
 const MARGIN = { top: 26, right: 150, bottom: 34, left: 46 };
 
 type X = ScaleTime<number, number> | ScaleLinear<number, number>;
@@ -38,7 +44,12 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
       : scaleUtc()
           .domain(xs.length > 1 ? [xs[0] as Date, xs[xs.length - 1] as Date] : [new Date(+xs[0]! - 43_200_000), new Date(+xs[0]! + 43_200_000)])
           .range([0, innerW]);
-  const y = scaleLinear().domain(paddedDomain(extent)).range([innerH, 0]);
+  const y = scaleLinear()
+    .domain(spec.y.domain ? [...spec.y.domain] : paddedDomain(extent))
+    .range([innerH, 0]);
+  const [y0, y1] = y.domain() as [number, number];
+  const xNumbers = xs.map((v) => +v);
+  const runs = (defined: (i: number) => boolean) => lineRuns(xNumbers, xs.map((_, i) => defined(i)), spec.x.kind === 'hour' ? Infinity : 3);
   const px = (i: number) => (x as (v: Date | number) => number)(xs[i]!);
 
   container.append(legend(spec, lang));
@@ -64,21 +75,24 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
   g.append('g')
     .attr('class', 'axis axis-y')
     .call(
-      axisLeft(y)
-        .ticks(6)
+      (spec.y.decimals === 0 && y1 - y0 <= 10
+        ? axisLeft(y).tickValues(Array.from({ length: Math.floor(y1) - Math.ceil(y0) + 1 }, (_, i) => Math.ceil(y0) + i))
+        : axisLeft(y).ticks(6)
+      )
         .tickSize(-innerW)
-        .tickFormat((v) => formatNumber(lang, +v, 0)),
+        .tickFormat((v) => formatNumber(lang, +v, decimalsOf(niceTick(y0, y1)))),
     )
     .call((a) => a.select('.domain').remove());
   g.append('text').attr('class', 'axis-unit').attr('x', -margin.left + 2).attr('y', -14).text(spec.y.unit);
 
   for (const [k, b] of (spec.bands ?? []).entries()) {
     const band = area<number>()
-      .defined((i) => b.lower[i] != null && b.upper[i] != null)
       .x(px)
       .y0((i) => y(b.lower[i]!))
       .y1((i) => y(b.upper[i]!));
-    g.append('path').attr('class', 'band').attr('fill', COLORS[k % COLORS.length]!).attr('fill-opacity', 0.18).attr('d', band(xs.map((_, i) => i)));
+    for (const run of runs((i) => b.lower[i] != null && b.upper[i] != null)) {
+      g.append('path').attr('class', 'band').attr('fill', COLORS[k % COLORS.length]!).attr('fill-opacity', 0.18).attr('d', band(run.length > 1 ? run : [run[0]!, run[0]!]));
+    }
   }
 
   const thresholds = spec.thresholds ?? [];
@@ -102,10 +116,12 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
   spec.series.forEach((s, k) => {
     const color = COLORS[k % COLORS.length]!;
     const path = line<number>()
-      .defined((i) => s.values[i] != null)
       .x(px)
       .y((i) => y(s.values[i]!));
-    g.append('path').attr('class', 'series').attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2).attr('d', path(xs.map((_, i) => i)));
+    const series = g.append('g').attr('class', 'series-runs');
+    for (const run of runs((i) => s.values[i] != null)) {
+      if (run.length > 1) series.append('path').attr('class', 'series').attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2).attr('d', path(run));
+    }
     const marks = xs.map((_, i) => i).filter((i) => s.values[i] != null);
     if (marks.length <= 120) {
       g.append('g')

@@ -1,5 +1,5 @@
 import { declareDataset, type RecordCheck } from './declaration.ts';
-import { communeInsee, dt, OPEN_LICENCE } from './common.ts';
+import { communeInsee, dt } from './common.ts';
 
 // Flood / GEMAPI datasets: Hub'Eau river observations and stations, Vigicrues vigilance, and the
 // indicators computed from them.

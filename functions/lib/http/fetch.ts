@@ -85,7 +85,7 @@ export async function getWithRetry(url: string, options: GetOptions = {}): Promi
   const sleep = options.deps?.sleep ?? sleepReal;
   const random = options.deps?.random ?? Math.random;
   let lastStatus: number | undefined;
-  let lastReason = '';
+  let lastReason: string;
   for (let attempt = 0; ; attempt++) {
     let wait: number | undefined;
     try {

@@ -175,15 +175,19 @@ function lossOf(tf: Tf, loss: FitOptions['loss'], out: tfTypes.Tensor, y: tfType
   return tf.add(tf.sub(tf.relu(out), tf.mul(out, y)), tf.log1p(tf.exp(tf.neg(tf.abs(out)))));
 }
 
-/** runs the model over all rows in large batches (the default of 32 is ~100× slower) */
+/**
+ * Runs the model over all rows, `batchSize` rows per call (default 16 384). Each call is one batch:
+ * tfjs-layers' own batching concatenates the outputs batch after batch (quadratic copying), and its
+ * default batch of 32 is ~100× slower than large batches.
+ */
 export async function predictRows(tf: Tf, model: LayersModel, x: Matrix, options: { batchSize?: number; sigmoid?: boolean } = {}): Promise<Matrix> {
   const outputs = (model.outputs[0]!.shape[1] as number | null) ?? 1;
   const result = matrix(x.rows, outputs);
-  const chunk = 65_536;
+  const chunk = Math.max(1, options.batchSize ?? 16_384);
   for (let start = 0; start < x.rows; start += chunk) {
     const n = Math.min(chunk, x.rows - start);
     const xs = tf.tensor2d(x.data.subarray(start * x.cols, (start + n) * x.cols), [n, x.cols]);
-    const raw = model.predict(xs, { batchSize: options.batchSize ?? 4096 }) as tfTypes.Tensor;
+    const raw = model.predict(xs, { batchSize: n }) as tfTypes.Tensor;
     const out = options.sigmoid ? tf.sigmoid(raw) : raw;
     result.data.set(await out.data(), start * outputs);
     tf.dispose([xs, raw, out]);

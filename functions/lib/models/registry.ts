@@ -80,7 +80,7 @@ export interface RegisteredVersion {
 /** writes a version (network, metadata, metrics), then points current.json at it */
 export async function registerVersion(
   store: ObjectStore,
-  entry: { model?: tf.LayersModel; metadata: ModelMetadata; report: EvaluationReport; now: Date },
+  entry: { model?: tf.LayersModel; metadata: ModelMetadata; report: EvaluationReport; now: Date; setCurrent?: boolean },
 ): Promise<CurrentPointer> {
   const { metadata, report } = entry;
   const prefix = modelPrefix(metadata.name, metadata.version);
@@ -96,7 +96,7 @@ export async function registerVersion(
     beats_baseline: metadata.beats_baseline,
     publish: Object.fromEntries(metadata.decisions.map((d) => [d.target, d.use === 'model' ? 'model' : d.best_baseline])),
   };
-  await store.put(currentKey(metadata.name), JSON.stringify(pointer, null, 1), { contentType: 'application/json' });
+  if (entry.setCurrent !== false) await store.put(currentKey(metadata.name), JSON.stringify(pointer, null, 1), { contentType: 'application/json' });
   return pointer;
 }
 
@@ -105,7 +105,7 @@ async function getJson<T>(store: ObjectStore, key: string): Promise<T | undefine
     return JSON.parse((await store.get(key)).toString('utf8')) as T;
   } catch (e) {
     if (e instanceof ObjectNotFoundError) return undefined;
-    throw new Error(`${key} in ${store.url}: ${(e as Error).message}`);
+    throw new Error(`${key} in ${store.url}: ${(e as Error).message}`, { cause: e });
   }
 }
 

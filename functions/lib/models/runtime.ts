@@ -12,6 +12,8 @@ import type { Logger } from '../ports/logger.ts';
 export type Tf = typeof tf;
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ENV = 'OBSERVATORY_TF_BACKEND';
+/** a folder holding the tfjs-backend-wasm .wasm files, for bundles shipped without node_modules (Lambda) */
+export const WASM_DIR_ENV = 'OBSERVATORY_TF_WASM_DIR';
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 export interface TfRuntime {
@@ -48,10 +50,11 @@ async function pick(wanted: BackendName | 'auto', logger?: Logger): Promise<TfRu
     try {
       if (await activate(name)) {
         const description = await describe(name);
-        logger?.info(`models: TensorFlow.js backend ${description}`);
+        const skipped = failures.length ? ` (${failures.join('; ')})` : '';
+        logger?.info(`models: TensorFlow.js backend ${description}${skipped}`);
         return { tf, backend: name, description };
       }
-      failures.push(`${name}: not available`);
+      failures.push(name === 'tensorflow' ? '@tensorflow/tfjs-node is not installed' : `${name}: not available`);
     } catch (e) {
       failures.push(`${name}: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -78,8 +81,10 @@ async function activate(name: BackendName): Promise<boolean> {
   return tf.setBackend(name);
 }
 
-/** the folder holding the backend's .wasm binaries, inside node_modules (a path: nothing is fetched) */
+/** the folder holding the backend's .wasm binaries: $OBSERVATORY_TF_WASM_DIR, else inside node_modules (a path: nothing is fetched) */
 export function wasmDirectory(): string {
+  const configured = process.env[WASM_DIR_ENV]?.trim();
+  if (configured) return configured.endsWith(path.sep) ? configured : configured + path.sep;
   const require = createRequire(import.meta.url);
   return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
 }

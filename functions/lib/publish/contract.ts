@@ -120,7 +120,8 @@ export interface ChartSpec {
     readonly label: Text;
     readonly values: readonly (string | number)[];
   };
-  readonly y: { readonly label: Text; readonly unit: string; readonly decimals: number };
+  /** domain: a fixed range (e.g. vigilance levels 1–4) instead of one fitted to the values */
+  readonly y: { readonly label: Text; readonly unit: string; readonly decimals: number; readonly domain?: readonly [number, number] };
   readonly series: readonly ChartSeries[];
   readonly bands?: readonly ChartBand[];
   readonly thresholds?: readonly ChartThreshold[];
@@ -130,7 +131,8 @@ export interface ChartSpec {
 export interface TableColumn {
   readonly id: string;
   readonly label: Text;
-  readonly kind: 'text' | 'number' | 'day' | 'instant';
+  /** code: an identifier, shown small and allowed to break anywhere */
+  readonly kind: 'text' | 'number' | 'day' | 'instant' | 'code';
   readonly unit?: string;
   readonly decimals?: number;
 }

@@ -54,7 +54,10 @@ export function rootPrefix(path: string): string {
 
 export interface SiteFrame {
   readonly generatedAt: string;
+  /** the latest measured data (forecasts aside) */
   readonly dataAsOf: string | null;
+  /** the same per theme, when several themes are published */
+  readonly asOfByTheme: readonly { readonly title: Text; readonly asOf: string }[];
   readonly demo: boolean;
   readonly demoNotice: string | null;
   /** asset paths relative to the site root */
@@ -91,9 +94,14 @@ export function demoBanner(lang: Lang, frame: SiteFrame): Raw {
 }
 
 export function asOfStamp(lang: Lang, frame: SiteFrame): Raw {
-  const data = frame.dataAsOf
-    ? html`<time datetime="${frame.dataAsOf}">${formatInstant(lang, frame.dataAsOf)}</time>`
-    : html`<span class="missing">${MISSING[lang]}</span>`;
+  const time = (iso: string) => html`<time datetime="${iso}">${formatInstant(lang, iso)}</time>`;
+  // themes can end on different days (a heat season, a flood event): each says how fresh it is
+  const data =
+    frame.asOfByTheme.length > 1
+      ? html`${frame.asOfByTheme.map((t, i) => html`${i ? ', ' : ''}${time(t.asOf)} (${t.title[lang].toLowerCase()})`)}`
+      : frame.dataAsOf
+        ? time(frame.dataAsOf)
+        : html`<span class="missing">${MISSING[lang]}</span>`;
   const built = html`<time datetime="${frame.generatedAt}">${formatInstant(lang, frame.generatedAt)}</time>`;
   return lang === 'fr'
     ? html`<p class="as-of">Données au ${data} · site mis à jour le ${built}</p>`

@@ -33,15 +33,24 @@ export function formatSigned(lang: Lang, value: number, decimals: number): strin
   return value > 0 && s !== formatNumber(lang, 0, decimals) ? `+${s}` : s;
 }
 
+// Intl formatters are slow to build and the pages format thousands of dates: one per language and style
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(key: string, lang: Lang, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const k = `${lang}:${key}`;
+  let f = dateFormats.get(k);
+  if (!f) dateFormats.set(k, (f = new Intl.DateTimeFormat(LOCALE[lang], options)));
+  return f;
+}
+
 /** 2 nov. 2025 / 2 Nov 2025, for a local calendar date YYYY-MM-DD */
 export function formatDay(lang: Lang, day: string, style: 'short' | 'long' = 'short'): string {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  return new Intl.DateTimeFormat(LOCALE[lang], { day: 'numeric', month: style, year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+  return dateFormat(`day-${style}`, lang, { day: 'numeric', month: style, year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
 /** an instant in Paris local time, with the zone said: « 2 nov. 2025, 23:00 (heure de Paris) » */
 export function formatInstant(lang: Lang, iso: string): string {
-  const s = new Intl.DateTimeFormat(LOCALE[lang], {
+  const s = dateFormat('instant', lang, {
     day: 'numeric',
     month: 'short',
     year: 'numeric',

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { sqlString, type Duck } from '../adapters/duckdb.ts';
+import { sqlString, type Duck, type QueryResult } from '../adapters/duckdb.ts';
 
 // What "read-only" means for researchers' SQL on the local lake (observatory query, the notebooks):
 // - statements: only SELECT (and EXPLAIN, DESCRIBE, SHOW, SUMMARIZE, PRAGMA of a read) run —
@@ -18,4 +18,19 @@ export async function confineToDirectories(duck: Duck, dirs: readonly string[]):
   await duck.run(`SET allowed_directories = [${allowed}]`);
   await duck.run('SET enable_external_access = false');
   await duck.run('SET lock_configuration = true');
+}
+
+/**
+ * Duck.readOnly() on a confined engine, its refusals worded as such: DuckDB stops a file outside the
+ * lake (`COPY … TO '/tmp/x'`, `read_text('/etc/passwd')`) when it binds the statement, before the
+ * statement's type is checked.
+ */
+export async function readLake(duck: Duck, sql: string): Promise<QueryResult> {
+  try {
+    return await duck.readOnly(sql);
+  } catch (e) {
+    const m = /Cannot access (?:file|directory) "([^"]*)" - file system operations are disabled by configuration/.exec((e as Error).message);
+    if (m) throw new Error(`read-only: only the files under the lake folder can be read; "${m[1]}" is outside it`, { cause: e });
+    throw e;
+  }
 }

@@ -122,9 +122,11 @@ const TYPES: Readonly<Record<string, string | null>> = {
   decimal: 'DECIMAL', numeric: 'DECIMAL',
   json: 'JSON', uuid: 'UUID', blob: 'VARBINARY', bytea: 'VARBINARY', varbinary: 'VARBINARY',
   hugeint: null, uhugeint: null, ubigint: null, uinteger: null, usmallint: null, utinyint: null,
-  timestamp_s: null, timestamp_ms: null, timestamp_ns: null, interval: null,
-  list: null, struct: null, map: null, union: null, bit: null, bitstring: null,
+  timestamp_s: null, timestamp_ms: null, timestamp_ns: null,
+  list: null, struct: null, union: null, bit: null, bitstring: null,
 };
+
+const typeOf = (name: string) => (Object.hasOwn(TYPES, name) ? TYPES[name] : undefined);
 
 const MULTIWORD = ['timestamp with time zone', 'double precision', 'character varying'];
 
@@ -169,7 +171,7 @@ function parseType(tokens: readonly Token[], start: number): ParsedType | undefi
 
 /** the Trino spelling of a DuckDB type; undefined when it is not a DuckDB name (kept as written) */
 function trinoType(t: ParsedType): string | undefined {
-  const mapped = TYPES[t.name];
+  const mapped = typeOf(t.name);
   return mapped ? mapped + t.params : undefined;
 }
 
@@ -432,13 +434,13 @@ const intervals: DialectRule = {
       let unitWord: string | undefined;
       let end = u;
       if (value?.kind === 'number' && isWord(tokens[u])) [amount, unitWord] = [value.text, lower(tokens[u])];
-      else if (value?.kind === 'string' && isWord(tokens[u]) && lower(tokens[u]) in INTERVAL_UNITS) [amount, unitWord] = [unquote(value.text).trim(), lower(tokens[u])];
+      else if (value?.kind === 'string' && isWord(tokens[u]) && Object.hasOwn(INTERVAL_UNITS, lower(tokens[u]))) [amount, unitWord] = [unquote(value.text).trim(), lower(tokens[u])];
       else if (value?.kind === 'string') {
         const m = /^\s*(-?\d+)\s*([a-z]+)\s*$/i.exec(unquote(value.text));
         if (!m) continue;
         [amount, unitWord, end] = [m[1]!, m[2]!.toLowerCase(), k];
       } else continue;
-      const unit = INTERVAL_UNITS[unitWord];
+      const unit = Object.hasOwn(INTERVAL_UNITS, unitWord) ? INTERVAL_UNITS[unitWord] : undefined;
       if (!unit || !/^-?\d+$/.test(amount)) {
         report(i, `INTERVAL ${amount} ${unitWord}`, "write INTERVAL '<integer>' <YEAR|MONTH|DAY|HOUR|MINUTE|SECOND>");
         return replace(tokens, i, end, 'NULL');
@@ -474,13 +476,13 @@ const END_OF_CLAUSE = (t: Token | undefined) => !t || isSymbol(t, ')') || isSymb
 
 export const REFUSALS: readonly DialectRefusal[] = [
   {
-    construct: 'a DuckDB-only type (HUGEINT, unsigned integers, LIST, STRUCT, INTERVAL…, or T[])',
+    construct: 'a DuckDB-only type (HUGEINT, unsigned integers, LIST, STRUCT, UNION, BIT, or T[])',
     instead: 'cast to a type Athena has: BIGINT, DOUBLE, DECIMAL(38, 0), VARCHAR, ARRAY(T), ROW(…), MAP(K, V)',
     example: 'SELECT sum(laeq)::HUGEINT, [1, 2]::INTEGER[]',
     find: (tokens) =>
       castTypeStarts(tokens).filter((start) => {
         const type = parseType(tokens, start);
-        return type && (type.array || TYPES[type.name] === null);
+        return type && (type.array || typeOf(type.name) === null);
       }),
   },
   {

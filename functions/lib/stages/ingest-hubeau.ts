@@ -107,7 +107,9 @@ export async function ingestHubeauPage(ctx: StageContext, input: HubeauIngestInp
     origin: input.origin,
     candidates: payload.observations.map((o) => ({
       record: o.record,
-      recordText: o.recordText,
+      get recordText() {
+        return o.recordText;
+      },
       row: {
         site_code: o.siteCode,
         station_code: o.stationCode,

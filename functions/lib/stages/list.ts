@@ -72,7 +72,7 @@ export const STAGES: readonly StageEntry[] = [
   {
     name: 'predict',
     description: 'Forecasts with the current model versions (or their baselines where they did not beat them) and the per-commune climate-risk index',
-    inputs: ['models', 'noise_indicators_hourly', 'sensors', 'river_observations', 'heat_indicators_daily', 'communes'],
+    inputs: ['models', 'noise_indicators_hourly', 'sensors', 'river_observations', 'heat_indicators_daily'],
     outputs: ['predictions'],
     schedule: 'rate(1 hour)',
   },

@@ -17,7 +17,16 @@ export interface TrainSummary {
   readonly beats_baseline?: boolean;
   readonly use?: string;
   readonly overall?: EvaluationReport['overall'];
+  /** the evaluation report (also in models/<name>/<version>/metrics.json) */
+  readonly report?: EvaluationReport;
   readonly seconds: number;
+}
+
+export interface RegisterOptions {
+  /** evaluate only: nothing is written to the lake */
+  readonly dryRun?: boolean;
+  /** write the version and its evaluation, but leave current.json alone (backtests on external series) */
+  readonly keepCurrent?: boolean;
 }
 
 export interface Registration {
@@ -34,7 +43,7 @@ export interface Registration {
 }
 
 /** names the version, writes it to the registry and its evaluation to model_evaluations */
-export async function register(ctx: StageContext, rt: TfRuntime, r: Registration): Promise<Omit<TrainSummary, 'seconds'>> {
+export async function register(ctx: StageContext, rt: TfRuntime, r: Registration, options: RegisterOptions = {}): Promise<Omit<TrainSummary, 'seconds'>> {
   const now = ctx.now();
   const weightsSha = sha256(await weightBytes(r.model));
   const version = versionName(now, weightsSha);
@@ -59,7 +68,9 @@ export async function register(ctx: StageContext, rt: TfRuntime, r: Registration
     decisions: r.report.decisions,
     weights_sha256: weightsSha,
   };
-  await registerVersion(ctx.store, { model: r.model, metadata, report, now });
-  await writeDataset(ctx, modelEvaluations, evaluationRows(report), datasetFileKey(modelEvaluations, `${r.name}-${version}`));
-  return { model: r.name, version, beats_baseline: report.beats_baseline, use: report.use === 'model' ? 'model' : report.best_baseline, overall: report.overall };
+  if (!options.dryRun) {
+    await registerVersion(ctx.store, { model: r.model, metadata, report, now, setCurrent: !options.keepCurrent });
+    await writeDataset(ctx, modelEvaluations, evaluationRows(report), datasetFileKey(modelEvaluations, `${r.name}-${version}`));
+  }
+  return { model: r.name, version, beats_baseline: report.beats_baseline, use: report.use === 'model' ? 'model' : report.best_baseline, overall: report.overall, report };
 }

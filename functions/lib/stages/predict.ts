@@ -180,6 +180,8 @@ export async function predictClimateRisk(ctx: StageContext, hazards: readonly Pr
     for (const day of days) {
       const h = station ? heatByDay.get(`${station}|${day}`) : undefined;
       const f = floodByDay.get(day);
+      // no hazard forecast covers this commune on this day: no index rather than a false zero
+      if (!h && !f) continue;
       const risk = climateRisk(h?.probability ?? 0, f?.probability ?? 0, e.proximity);
       const parts = [h ? `heat=${h.method}` : 'heat=none', f ? `flood=${f.method}` : 'flood=none'];
       const components = [h, f].filter((x): x is PredictionRow => x !== undefined);

@@ -31,6 +31,7 @@ import { renderData } from '../publish/pages/data.ts';
 import { renderHome } from '../publish/pages/home.ts';
 import { renderMethodology } from '../publish/pages/methodology.ts';
 import { SECTIONS } from '../publish/sections/index.ts';
+import { forecastSection } from '../publish/sections/forecast.ts';
 import { median } from '../publish/sql.ts';
 import { webAssets } from '../publish/web-assets.ts';
 import { CONTENT_TYPES, SiteWriter } from '../publish/writer.ts';
@@ -103,11 +104,13 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
 
   t = performance.now();
   const generatedAt = ctx.now().toISOString();
-  const asOfs = sections.map((s) => s.output.asOf).filter((a): a is string => a !== null);
-  const dataAsOf = asOfs.length ? asOfs.reduce((a, b) => (a > b ? a : b)) : null;
+  // a forecast's date is when it was issued, not how fresh the measurements are
+  const measured = sections.filter((s) => s.section.id !== forecastSection.id && s.output.asOf !== null);
+  const dataAsOf = measured.length ? measured.map((s) => s.output.asOf!).reduce((a, b) => (a > b ? a : b)) : null;
   const frame: SiteFrame = {
     generatedAt,
     dataAsOf,
+    asOfByTheme: measured.map((s) => ({ title: s.section.title, asOf: s.output.asOf! })),
     demo: Boolean(manifest?.demo),
     demoNotice: manifest?.demo ? (manifest.demo_notice ?? null) : null,
     css: assets.entries.styles,

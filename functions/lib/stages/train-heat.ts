@@ -1,15 +1,15 @@
 import { HEAT } from '../domain/heat/thresholds.ts';
 import { plusDays } from '../domain/time/holidays.ts';
-import { HEAT_FEATURES, HEAT_HORIZON_DAYS, HEAT_MODEL, trainHeatModel } from '../models/heat/model.ts';
+import { HEAT_FEATURES, HEAT_HORIZON_DAYS, HEAT_MIN_TRAIN_DAYS, HEAT_MODEL, trainHeatModel } from '../models/heat/model.ts';
 import { tfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
 import { readStationTemperatures } from './model-inputs.ts';
-import { register, type TrainSummary } from './model-registration.ts';
+import { register, type RegisterOptions, type TrainSummary } from './model-registration.ts';
 
 // Training of the heat model at Paris-Montsouris (the confirmed reference station of the Paris
 // thresholds), on heat_indicators_daily: the last year is held out.
 
-export interface HeatTrainOptions {
+export interface HeatTrainOptions extends RegisterOptions {
   /** default: the reference station of département 75 */
   readonly station?: string;
   /** first held-out day YYYY-MM-DD (default: 365 days before the last day) */
@@ -31,8 +31,16 @@ export async function trainHeat(ctx: StageContext, options: HeatTrainOptions = {
     return { model: HEAT_MODEL, skipped: reason, seconds: seconds() };
   };
   const temperatures = await readStationTemperatures(ctx, station);
-  if (!temperatures) return skip(`heat_indicators_daily has no row for station ${station}`);
-  const trainUntil = options.trainUntil ?? plusDays(temperatures.days[temperatures.days.length - 1]!, -365);
+  if (!temperatures) return skip(`heat_indicators_daily has no row for station ${station}; the predictions publish no heat forecast`);
+  const needed = HEAT_MIN_TRAIN_DAYS + 30;
+  if (!options.trainUntil && temperatures.days.length < needed) {
+    return skip(
+      `${temperatures.days.length} days of TN/TX at station ${station} (${temperatures.days[0]} … ${temperatures.days.at(-1)}); the heat model needs ≥ ${needed} (two summers to learn, a month to check); the predictions publish the persistence baseline`,
+    );
+  }
+  // the last year is held out when there is enough history, else what is left after two years
+  const heldOut = Math.max(30, Math.min(365, temperatures.days.length - HEAT_MIN_TRAIN_DAYS));
+  const trainUntil = options.trainUntil ?? plusDays(temperatures.days[temperatures.days.length - 1]!, 1 - heldOut);
   const rt = await tfRuntime({ logger: ctx.logger });
   const result = await trainHeatModel(rt, temperatures, { trainUntil }, options);
   if ('skipped' in result) return skip(`${result.skipped} at station ${station}; the predictions publish the persistence baseline`);
@@ -47,7 +55,7 @@ export async function trainHeat(ctx: StageContext, options: HeatTrainOptions = {
       training: { rows: result.trainRows, epochs: result.fit.epochs, steps: result.fit.steps, seconds: result.fit.seconds, final_loss: result.fit.loss.at(-1) ?? null },
       preprocessing: { ...result.preprocessing, station } as unknown as Record<string, unknown>,
       data: 'lake',
-    });
+    }, options);
     ctx.logger.info(`train heat: ${station}, Brier model ${result.report.overall.model['brier']} vs ${Object.entries(result.report.overall.baselines).map(([b, s]) => `${b} ${s['brier']}`).join(', ')}`);
     return { ...summary, seconds: seconds() };
   } finally {

@@ -5,9 +5,11 @@ import type { StageContext } from './context.ts';
 import { readNoisePanel, readNoiseSources } from './model-inputs.ts';
 import { trainHeat, type HeatTrainOptions } from './train-heat.ts';
 import { trainRiver, type RiverTrainOptions } from './train-river.ts';
-import { register, type TrainSummary } from './model-registration.ts';
+import { register, type RegisterOptions, type TrainSummary } from './model-registration.ts';
 
 export type { TrainSummary } from './model-registration.ts';
+export { trainHeat } from './train-heat.ts';
+export { trainRiver } from './train-river.ts';
 
 // The weekly training stage: each model trains on the lake's data, is scored against its baselines on
 // the last days (held out), and is registered with its evaluation; current.json then points at it,
@@ -34,7 +36,7 @@ export async function trainModels(ctx: StageContext, options: TrainModelsOptions
 }
 
 /** noise model over the last `days` (default 42) of noise_indicators_hourly */
-export async function trainNoise(ctx: StageContext, options: NoiseTrainingOptions & { days?: number } = {}): Promise<TrainSummary> {
+export async function trainNoise(ctx: StageContext, options: NoiseTrainingOptions & RegisterOptions & { days?: number } = {}): Promise<TrainSummary> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   const panel = await readNoisePanel(ctx, options.days ?? 42);
@@ -54,7 +56,7 @@ export async function trainNoise(ctx: StageContext, options: NoiseTrainingOption
       training: { rows: result.trainRows, epochs: result.fit.epochs, steps: result.fit.steps, seconds: result.fit.seconds, final_loss: result.fit.loss.at(-1) ?? null },
       preprocessing: result.preprocessing as unknown as Record<string, unknown>,
       data: 'lake',
-    });
+    }, options);
     ctx.logger.info(
       `train noise: ${result.trainRows} training / ${result.testRows} held-out examples, ${result.fit.seconds.toFixed(1)} s fit; ` +
         `MAE model ${result.report.overall.model.mae} dB vs ${Object.entries(result.report.overall.baselines).map(([b, s]) => `${b} ${s.mae}`).join(', ')}; ` +

@@ -1,14 +1,16 @@
 import { HYDROMETRY, REFERENCE_FLOODS } from '../domain/flood/index.ts';
 import { RIVER_MODEL, trainRiverModel, type RiverOptions, type RiverSetup } from '../models/river/model.ts';
+import type { EvaluationReport } from '../models/report.ts';
+import type { RegularSeries } from '../models/river/series.ts';
 import { tfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
 import { readRiverSeries } from './model-inputs.ts';
-import { register, type TrainSummary } from './model-registration.ts';
+import { register, type RegisterOptions, type TrainSummary } from './model-registration.ts';
 
 // Training of the river model on the lake's hourly stages (or discharges) of the configured stations:
 // the reference station (Paris-Austerlitz) is the target, the others are its upstream inputs.
 
-export interface RiverTrainOptions extends RiverOptions {
+export interface RiverTrainOptions extends RiverOptions, RegisterOptions {
   readonly target?: string;
   readonly upstream?: readonly string[];
   /** H (stage, default) or Q (discharge) */
@@ -69,12 +71,80 @@ export async function trainRiver(ctx: StageContext, options: RiverTrainOptions =
       training: { rows: result.trainRows, epochs: result.fit.epochs, steps: result.fit.steps, seconds: result.fit.seconds, final_loss: result.fit.loss.at(-1) ?? null },
       preprocessing: result.preprocessing as unknown as Record<string, unknown>,
       data: 'lake',
-    });
+    }, options);
     ctx.logger.info(
       `train river: ${setup.target} from ${upstream.join(', ') || 'its own history'}, ${result.trainRows} training / ${result.testRows} held-out origins; ` +
         result.report.horizons.map((h) => `+${h.horizon_hours}h MAE ${h.model['mae']} vs persistence ${h.baselines['persistence']?.['mae']}`).join('; '),
     );
     return { ...summary, seconds: seconds() };
+  } finally {
+    result.model.dispose();
+  }
+}
+
+export interface SeriesEvaluationOptions extends RiverOptions, RegisterOptions {
+  /** a name for the series (its file name) */
+  readonly name: string;
+  readonly series: RegularSeries;
+  readonly target: string;
+  /** default: every other column */
+  readonly upstream?: readonly string[];
+  /** first held-out day, YYYY-MM-DD */
+  readonly trainUntil: string;
+  readonly threshold?: number;
+  /** default: log when the target has no negative value (discharges), else identity */
+  readonly transform?: 'log' | 'identity';
+}
+
+export const RIVER_SERIES_MODEL = 'river-series';
+
+/**
+ * Backtest on an external daily series: train until `trainUntil`, score the rest against persistence.
+ * The version is kept in models/river-series/<version>/ with its metrics (current.json untouched: its
+ * stations are not the lake's), and its rows go to model_evaluations with data = series:<name>.
+ */
+export async function evaluateRiverSeries(ctx: StageContext, o: SeriesEvaluationOptions): Promise<TrainSummary & { report: EvaluationReport }> {
+  const started = performance.now();
+  const column = o.series.columns[o.target];
+  if (!column) throw new Error(`${o.name}: no column "${o.target}"; columns: ${Object.keys(o.series.columns).join(', ')}`);
+  const upstream = o.upstream ?? Object.keys(o.series.columns).filter((c) => c !== o.target);
+  for (const u of upstream) if (!o.series.columns[u]) throw new Error(`${o.name}: no upstream column "${u}"`);
+  const split = Date.parse(`${o.trainUntil}T00:00:00Z`);
+  const end = o.series.start + o.series.length * 86_400_000;
+  if (!(split > o.series.start && split < end)) {
+    throw new Error(`--train-until ${o.trainUntil} is outside the series (${new Date(o.series.start).toISOString().slice(0, 10)} … ${new Date(end - 86_400_000).toISOString().slice(0, 10)})`);
+  }
+  const transform = o.transform ?? (Array.from(column).some((v) => v < 0) ? 'identity' : 'log');
+  const rt = await tfRuntime({ logger: ctx.logger });
+  const result = await trainRiverModel(
+    rt,
+    o.series,
+    { target: o.target, upstream, transform, variable: transform === 'log' ? 'flow' : 'level', unit: transform === 'log' ? 'm³/s' : 'm', threshold: o.threshold, thresholdSource: o.threshold === undefined ? undefined : '--threshold' },
+    { trainUntil: split },
+    o,
+  );
+  if ('skipped' in result) throw new Error(`${o.name}: ${result.skipped}`);
+  try {
+    const summary = await register(
+      ctx,
+      rt,
+      {
+        name: RIVER_SERIES_MODEL,
+        model: result.model,
+        report: result.report,
+        features: result.features,
+        outputs: result.preprocessing.setup.horizonsHours.map((h) => `change_${h}h`),
+        architecture: result.architecture,
+        training: { rows: result.trainRows, epochs: result.fit.epochs, steps: result.fit.steps, seconds: result.fit.seconds, final_loss: result.fit.loss.at(-1) ?? null },
+        preprocessing: result.preprocessing as unknown as Record<string, unknown>,
+        data: `series:${o.name}`,
+      },
+      { ...o, keepCurrent: true },
+    );
+    ctx.logger.info(
+      `evaluate river on ${o.name}: ${o.target} from ${upstream.join(', ') || 'its own history'}; ${result.trainRows} training / ${result.testRows} held-out days; fit ${result.fit.seconds.toFixed(1)} s (best epoch ${result.fit.bestEpoch}/${result.fit.epochs}) on ${rt.description}`,
+    );
+    return { ...summary, report: summary.report!, seconds: (performance.now() - started) / 1000 };
   } finally {
     result.model.dispose();
   }

@@ -20,14 +20,53 @@ export function yExtent(spec: Pick<ChartSpec, 'series' | 'bands' | 'thresholds'>
   return [lo, hi];
 }
 
-/** an extent widened to round steps, with room above and below; a flat extent gets some height */
-export function paddedDomain([lo, hi]: [number, number], step = 5): [number, number] {
-  if (hi - lo < step) {
-    const mid = (lo + hi) / 2;
-    lo = mid - step / 2;
-    hi = mid + step / 2;
+/** a round step giving about `count` intervals over `span`: 1, 2, 2.5 or 5 × 10^k */
+export function niceStep(span: number, count = 6): number {
+  const raw = span / count;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= raw - 1e-12)!;
+}
+
+/**
+ * an extent widened to round steps with room above and below; a flat extent gets some height; an
+ * extent of non-negative values never goes below 0 (no negative level, index or count)
+ */
+export function paddedDomain([lo, hi]: readonly [number, number]): [number, number] {
+  if (hi - lo < 1e-9) {
+    const pad = Math.max(1, Math.abs(lo) * 0.05);
+    [lo, hi] = [lo - pad, hi + pad];
   }
-  return [Math.floor((lo - step * 0.2) / step) * step, Math.ceil((hi + step * 0.2) / step) * step];
+  const step = niceStep(hi - lo);
+  let a = Math.floor((lo - step * 0.25) / step) * step;
+  const b = Math.ceil((hi + step * 0.25) / step) * step;
+  if (lo >= 0 && a < 0) a = 0;
+  return [a, b];
+}
+
+/**
+ * the indexes to join with a line, in runs: a run breaks at a missing value and where two
+ * consecutive values lie more than `maxGapFactor` times the usual spacing apart (forecast targets
+ * months apart must not be joined)
+ */
+export function lineRuns(xs: readonly number[], defined: readonly boolean[], maxGapFactor = 3): number[][] {
+  const gaps = xs.slice(1).map((x, i) => x - xs[i]!).filter((g) => g > 0).sort((a, b) => a - b);
+  const usual = gaps.length ? gaps[Math.floor(gaps.length / 2)]! : Infinity;
+  const runs: number[][] = [];
+  let run: number[] = [];
+  xs.forEach((x, i) => {
+    if (!defined[i]) {
+      if (run.length) runs.push(run);
+      run = [];
+      return;
+    }
+    if (run.length && x - xs[run[run.length - 1]!]! > usual * maxGapFactor) {
+      runs.push(run);
+      run = [];
+    }
+    run.push(i);
+  });
+  if (run.length) runs.push(run);
+  return runs;
 }
 
 /** the x position of each value: dates for days and instants, numbers for hours */

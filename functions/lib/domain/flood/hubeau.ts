@@ -1,4 +1,4 @@
-import { QUANTITIES, type Quantity } from './config.ts';
+import type { Quantity } from './config.ts';
 import { parseInstant, rejection, UnreadableInputError, type RecordRejection } from './records.ts';
 
 // Hub'Eau hydrométrie API v2 responses: `observations_tr` pages and `referentiel/stations` pages, both
@@ -92,51 +92,75 @@ export function parseHubeau(text: string): HubeauPayload {
     : { kind: 'observations', envelope, ...parseObservationRows(rows) };
 }
 
+const SITE_CODE = /^[A-Z0-9]{8}$/;
+const STATION_CODE = /^[A-Z0-9]{10}$/;
+
 const intOrNull = (v: unknown): number | null | undefined => (v === null || v === undefined ? null : typeof v === 'number' && Number.isInteger(v) ? v : undefined);
 const strOrNull = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 function parseObservationRows(rows: readonly unknown[]): { observations: RiverObservationRecord[]; rejections: RecordRejection[] } {
   const observations: RiverObservationRecord[] = [];
   const rejections: RecordRejection[] = [];
-  rows.forEach((row, i) => {
-    const text = JSON.stringify(row) ?? String(row);
-    const reject = (field: string, expected: string, found: unknown, reason: string) => rejections.push(rejection(i, field, expected, found, reason, text));
-    if (!isObject(row)) return reject('data', 'an observation object', row, 'row is not an object');
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const reject = (field: string, expected: string, found: unknown, reason: string) => rejections.push(rejection(i, field, expected, found, reason, JSON.stringify(row) ?? String(row)));
+    if (!isObject(row)) {
+      reject('data', 'an observation object', row, 'row is not an object');
+      continue;
+    }
     const site = row.code_site;
-    if (typeof site !== 'string' || !/^[A-Z0-9]{8}$/.test(site)) return reject('code_site', 'a site code of 8 characters', site, 'code_site missing or malformed');
+    if (typeof site !== 'string' || !SITE_CODE.test(site)) {
+      reject('code_site', 'a site code of 8 characters', site, 'code_site missing or malformed');
+      continue;
+    }
     const station = row.code_station;
-    if (station !== null && station !== undefined && (typeof station !== 'string' || !/^[A-Z0-9]{10}$/.test(station) || !station.startsWith(site))) {
-      return reject('code_station', `null (the site-level series) or a station code of 10 characters starting with ${site}`, station, 'code_station malformed or not a station of code_site');
+    if (station !== null && station !== undefined && (typeof station !== 'string' || !STATION_CODE.test(station) || !station.startsWith(site))) {
+      reject('code_station', `null (the site-level series) or a station code of 10 characters starting with ${site}`, station, 'code_station malformed or not a station of code_site');
+      continue;
     }
     const quantity = row.grandeur_hydro;
-    if (typeof quantity !== 'string' || !(QUANTITIES as readonly string[]).includes(quantity)) {
-      return reject('grandeur_hydro', 'H (water height) or Q (discharge)', quantity, 'unknown grandeur_hydro');
+    if (quantity !== 'H' && quantity !== 'Q') {
+      reject('grandeur_hydro', 'H (water height) or Q (discharge)', quantity, 'unknown grandeur_hydro');
+      continue;
     }
     const ts = parseInstant(row.date_obs);
-    if (!ts) return reject('date_obs', 'an ISO 8601 UTC instant such as 2026-01-29T08:00:00Z, on a real calendar date', row.date_obs, 'date_obs missing, without offset, or not a real date');
+    if (!ts) {
+      reject('date_obs', 'an ISO 8601 UTC instant such as 2026-01-29T08:00:00Z, on a real calendar date', row.date_obs, 'date_obs missing, without offset, or not a real date');
+      continue;
+    }
     const value = row.resultat_obs;
-    if (typeof value !== 'number' || !Number.isFinite(value)) return reject('resultat_obs', quantity === 'H' ? 'a number (mm)' : 'a number (l/s)', value, 'resultat_obs missing or not a number');
-    const codes = { statusCode: intOrNull(row.code_statut), qualificationCode: intOrNull(row.code_qualification_obs), methodCode: intOrNull(row.code_methode_obs), continuityCode: intOrNull(row.code_continuite) };
-    const hubeauName = { statusCode: 'code_statut', qualificationCode: 'code_qualification_obs', methodCode: 'code_methode_obs', continuityCode: 'code_continuite' } as const;
-    for (const [k, v] of Object.entries(codes)) {
-      if (v === undefined) return reject(hubeauName[k as keyof typeof codes], 'an integer code or null', row[hubeauName[k as keyof typeof codes]], `${hubeauName[k as keyof typeof codes]} not an integer`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      reject('resultat_obs', quantity === 'H' ? 'a number (mm)' : 'a number (l/s)', value, 'resultat_obs missing or not a number');
+      continue;
+    }
+    const statusCode = intOrNull(row.code_statut);
+    const qualificationCode = intOrNull(row.code_qualification_obs);
+    const methodCode = intOrNull(row.code_methode_obs);
+    const continuityCode = intOrNull(row.code_continuite);
+    const bad = statusCode === undefined ? 'code_statut' : qualificationCode === undefined ? 'code_qualification_obs' : methodCode === undefined ? 'code_methode_obs' : continuityCode === undefined ? 'code_continuite' : undefined;
+    if (bad) {
+      reject(bad, 'an integer code or null', row[bad], `${bad} not an integer`);
+      continue;
     }
     observations.push({
       record: i,
-      recordText: text,
+      // the text is only needed when the record is rejected later: made on demand
+      get recordText() {
+        return JSON.stringify(row);
+      },
       siteCode: site,
       stationCode: typeof station === 'string' ? station : null,
-      quantity: quantity as Quantity,
+      quantity,
       ts,
       resultatObs: value,
-      statusCode: codes.statusCode ?? null,
+      statusCode: statusCode ?? null,
       statusLabel: strOrNull(row.libelle_statut),
-      qualificationCode: codes.qualificationCode ?? null,
+      qualificationCode: qualificationCode ?? null,
       qualificationLabel: strOrNull(row.libelle_qualification_obs),
-      methodCode: codes.methodCode ?? null,
-      continuityCode: codes.continuityCode ?? null,
+      methodCode: methodCode ?? null,
+      continuityCode: continuityCode ?? null,
     });
-  });
+  }
   return { observations, rejections };
 }
 

@@ -9,13 +9,18 @@ export function rejection(record: number | string, field: string, expected: stri
   return { record: String(record), field, expected, found: describeValue(found), reason, recordText: truncateRecord(recordText) };
 }
 
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
 /** an ISO 8601 instant with an explicit offset (`Z` or ±hh:mm), on a real calendar date; undefined otherwise */
 export function parseInstant(text: unknown): Date | undefined {
   if (typeof text !== 'string') return undefined;
-  const m = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+  const m = INSTANT.exec(text);
   if (!m) return undefined;
-  const [y, mo, d] = m[1]!.split('-').map(Number) as [number, number, number];
-  if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return undefined;
+  const y = +m[1]!;
+  const mo = +m[2]!;
+  const d = +m[3]!;
+  // Date would roll 2026-02-30 over to 2 March: check the calendar date first
+  if (mo < 1 || mo > 12 || d < 1 || d > (mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(mo) ? 30 : 31)) return undefined;
   const ms = Date.parse(text);
   return Number.isFinite(ms) ? new Date(ms) : undefined;
 }

@@ -241,7 +241,7 @@ export function noiseExamples(panel: NoisePanel, options: ExampleOptions): Noise
         f[c++] = t === undefined ? 0 : cal.holiday[t]!;
       }
       f[c++] = m;
-      f[c++] = history.count / 24;
+      f[c] = history.count / 24;
       sensorOf[n] = s;
       originOf[n] = o;
       n++;

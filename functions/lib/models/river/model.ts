@@ -133,6 +133,12 @@ function examples(series: RegularSeries, setup: Pick<RiverSetup, 'target' | 'ups
   return { origins: rows, x: { rows: rows.length, cols: names.length, data: Float32Array.from(data) }, base: Float64Array.from(base) };
 }
 
+/** the feature row at origin t (transformed with the given offsets), undefined when an input is missing */
+export function riverFeatureRow(series: RegularSeries, setup: Pick<RiverSetup, 'target' | 'upstream' | 'transform'>, offsets: Record<string, number>, t: number): number[] | undefined {
+  const ex = examples(series, setup, transformed(series, setup, offsets), [t]);
+  return ex.x.rows ? Array.from(ex.x.data) : undefined;
+}
+
 function dayOfYear(d: Date): number {
   return (d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000;
 }
@@ -310,7 +316,6 @@ export async function trainRiverModel(
       model: scores({ hit_rate: cm.hitRate, false_alarm_ratio: cm.falseAlarmRatio, false_alarm_rate: cm.falseAlarmRate }),
       baselines: { persistence: scores({ hit_rate: cp.hitRate, false_alarm_ratio: cp.falseAlarmRatio, false_alarm_rate: cp.falseAlarmRate }) },
     });
-    decisions.push(decide(`${setup.variable}+${hours}h`, 'mae', finiteOrNull(mae(fm, obs)), { persistence: finiteOrNull(mae(fp, obs)) }));
     const bm = brier(pm, exceeded);
     const bp = brier(pp, exceeded);
     probabilities.push({
@@ -328,8 +333,10 @@ export async function trainRiverModel(
     model: scores({ mae: mae(pooled.model, pooled.obs), nse: nse(pooled.model, pooled.obs) }),
     baselines: { persistence: scores({ mae: mae(pooled.persistence, pooled.obs), nse: nse(pooled.persistence, pooled.obs) }) },
   };
+  // one decision for all horizons, so that a published trajectory comes from one predictor; the
+  // per-horizon scores show where the model wins
   const primary = decide(setup.variable, 'mae', overall.model.mae ?? null, { persistence: overall.baselines.persistence.mae ?? null });
-  decisions.unshift(primary);
+  decisions.push(primary);
 
   const iso = (i: number) => instantOf(series, i).toISOString();
   const features = riverFeatureNames(setup, series.stepHours);
@@ -338,7 +345,12 @@ export async function trainRiverModel(
     `crossings: origins below ${Number(threshold.toFixed(3))} ${setup.unit} (${thresholdSource}); hit_rate = hits / observed crossings, false_alarm_ratio = false alarms / forecast crossings`,
     `early stopping kept epoch ${fit.bestEpoch} of ${fit.epochs}`,
   ];
-  for (const d of decisions) if (!d.beats_baseline) notes.push(`${d.target}: the model does not beat persistence on MAE; the predictions publish persistence`);
+  for (const d of decisions) if (!d.beats_baseline) notes.push(`${d.target}: the model does not beat persistence on MAE (all horizons pooled); the predictions publish persistence`);
+  for (const h of horizons) {
+    const m = h.model['mae'];
+    const p = h.baselines['persistence']?.['mae'];
+    if (m != null && p != null) notes.push(`+${h.horizon_hours} h: MAE ${m} (model) vs ${p} (persistence): ${m < p ? 'model better' : 'persistence better'}`);
+  }
   return {
     model: net,
     features,
@@ -440,8 +452,7 @@ export async function forecastRiver(
   const originTime = new Date(instantOf(series, origin).getTime() + stepMs(series));
   const rows: PredictionRow[] = [];
   setup.horizonsHours.forEach((hours, k) => {
-    const target = `${setup.variable}+${hours}h`;
-    const predictor = input.publish[target] ?? input.publish[setup.variable] ?? 'model';
+    const predictor = input.publish[setup.variable] ?? 'model';
     const change = predictor === 'model' ? out.data[k]! * pre.target_scaler.std[k]! + pre.target_scaler.mean[k]! : 0;
     const xf = base + change;
     const r = pre.residuals[predictor] ?? pre.residuals['model']!;

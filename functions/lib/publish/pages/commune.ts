@@ -33,7 +33,7 @@ export function renderCommune(lang: Lang, m: SiteModel, insee: string): string {
     (s) => html`<section class="theme" id="theme-${s.id}" aria-labelledby="theme-${s.id}-titre">
 <h2 id="theme-${s.id}-titre">${s.title[lang]}</h2>
 ${s.charts.map((ch) => chartFigure(lang, ch, 3))}
-${s.tables.map((t) => html`<h3>${t.title[lang]}</h3>${tableHtml(lang, t, { caption: false })}`)}
+${s.tables.map((t) => html`<h3 id="${t.id}-titre">${t.title[lang]}</h3>${tableHtml(lang, t, { caption: false, id: t.id, labelledBy: `${t.id}-titre` })}`)}
 ${s.facts.length ? html`<h3>${fr ? 'Couverture des données' : 'Data coverage'}</h3>${factsHtml(lang, s.facts)}` : ''}
 </section>`,
   );

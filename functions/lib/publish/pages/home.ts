@@ -13,6 +13,8 @@ export function layerAccessibleName(lang: Lang, name: string, layer: PublishedLa
   return `${name} : ${layer.short[lang]} ${valueText(lang, layer.values[insee] ?? null, layer.decimals, layer.unit)}`;
 }
 
+const communesCount = (lang: Lang, n: number) => `${formatInteger(lang, n)}\u00a0commune${(lang === 'fr' ? n > 1 : n !== 1) ? 's' : ''}`;
+
 export function fillOf(layer: PublishedLayer, insee: string): string {
   const k = layer.class_of[insee] ?? -1;
   return k < 0 ? MISSING_FILL : layer.classes[k]!.color;
@@ -61,8 +63,8 @@ ${m.mapJson.points.map(
 <ul class="legend-classes">
 ${l.classes.map(
   (c, i) =>
-    html`<li><svg class="swatch" width="26" height="16" aria-hidden="true"><rect width="26" height="16" fill="${c.color}"/></svg><span class="legend-label">${c.label[lang]}</span> <span class="count">${formatInteger(lang, l.counts[i] ?? 0)}&nbsp;${fr ? 'communes' : 'communes'}</span></li>\n`,
-)}<li><svg class="swatch" width="26" height="16" aria-hidden="true"><rect width="26" height="16" fill="${MISSING_FILL}"/></svg><span class="legend-label">${(l.missingLabel ?? MISSING)[lang]}</span> <span class="count">${formatInteger(lang, l.missing)}&nbsp;communes</span></li>
+    html`<li><svg class="swatch" width="26" height="16" aria-hidden="true"><rect width="26" height="16" fill="${c.color}"/></svg><span class="legend-label">${c.label[lang]}</span> <span class="count">${communesCount(lang, l.counts[i] ?? 0)}</span></li>\n`,
+)}<li><svg class="swatch" width="26" height="16" aria-hidden="true"><rect width="26" height="16" fill="${MISSING_FILL}"/></svg><span class="legend-label">${(l.missingLabel ?? MISSING)[lang]}</span> <span class="count">${communesCount(lang, l.missing)}</span></li>
 </ul>
 <p class="legend-desc">${l.description[lang]}</p>
 <p class="legend-source">${fr ? 'Source' : 'Source'} : ${l.source[lang]}. ${fr ? 'Période' : 'Period'} : ${periodText(lang, l.period)}.</p>
@@ -108,11 +110,12 @@ ${sorted.map(
 </table>
 </div>`;
 
+  const themes = m.sections.map((s) => s.section.title[lang].toLowerCase());
   const main = html`<h1>${fr ? 'Bruit et climat dans les communes du Grand Paris' : 'Noise and climate in the communes of Grand Paris'}</h1>
 <p class="lead">${
     fr
-      ? `Les ${m.communes.length} communes de la Métropole du Grand Paris, leurs niveaux de bruit mesurés par ${formatInteger(lang, sensors)} capteurs et les dépassements des valeurs de l’OMS et de la réglementation française${m.sections.some((s) => s.section.id !== 'noise') ? ', la chaleur, les crues et les prévisions' : ''}. Choisissez un indicateur, survolez ou parcourez les communes, ouvrez la page d’une commune pour ses chiffres détaillés.`
-      : `The ${m.communes.length} communes of the Métropole du Grand Paris, their noise levels measured by ${formatInteger(lang, sensors)} sensors and the exceedances of the WHO and French reference values${m.sections.some((s) => s.section.id !== 'noise') ? ', heat, floods and forecasts' : ''}. Choose an indicator, hover over or tab through the communes, open a commune's page for its detailed figures.`
+      ? `Les ${m.communes.length} communes de la Métropole du Grand Paris, leurs niveaux de bruit mesurés par ${formatInteger(lang, sensors)} capteurs et les dépassements des valeurs de l’OMS et de la réglementation française${themes.length > 1 ? ` ; thèmes publiés : ${themes.join(', ')}` : ''}. Choisissez un indicateur, survolez ou parcourez les communes, ouvrez la page d’une commune pour ses chiffres détaillés.`
+      : `The ${m.communes.length} communes of the Métropole du Grand Paris, their noise levels measured by ${formatInteger(lang, sensors)} sensors and the exceedances of the WHO and French reference values${themes.length > 1 ? `; themes published: ${themes.join(', ')}` : ''}. Choose an indicator, hover over or tab through the communes, open a commune's page for its detailed figures.`
   }</p>
 <section class="map-section" aria-labelledby="carte-titre">
 <h2 id="carte-titre">${fr ? `Carte des ${m.communes.length} communes` : `Map of the ${m.communes.length} communes`}</h2>

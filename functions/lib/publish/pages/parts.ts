@@ -17,6 +17,8 @@ export function cellHtml(lang: Lang, column: TableColumn, v: string | number | T
       return html`<time datetime="${String(v)}">${formatDay(lang, String(v))}</time>`;
     case 'instant':
       return html`<time datetime="${String(v)}">${formatInstant(lang, String(v))}</time>`;
+    case 'code':
+      return html`<code class="id">${v}</code>`;
     default:
       return html`${v}`;
   }
@@ -27,12 +29,12 @@ export function columnHeader(lang: Lang, c: TableColumn): Raw {
 }
 
 /** a table in a scrollable region (keyboard-reachable: axe scrollable-region-focusable) */
-export function tableHtml(lang: Lang, t: TableSpec, options: { caption?: boolean; id?: string } = {}): Raw {
+export function tableHtml(lang: Lang, t: TableSpec, options: { caption?: boolean; id?: string; labelledBy?: string } = {}): Raw {
   if (t.rows.length === 0) return html`<p class="empty">${t.empty[lang]}</p>`;
   const [first, ...rest] = t.columns;
   const numeric = (c: TableColumn) => (c.kind === 'number' ? ' class="num"' : '');
   return html`<div class="table-wrap" role="region" tabindex="0" aria-label="${t.title[lang]}">
-<table${options.id ? raw(` id="${options.id}"`) : ''}>
+<table${options.id ? raw(` id="${options.id}"`) : ''}${options.labelledBy ? raw(` aria-labelledby="${options.labelledBy}"`) : ''}>
 ${options.caption === false ? '' : html`<caption>${t.title[lang]}</caption>`}
 <thead><tr>${t.columns.map((c) => html`<th scope="col"${raw(numeric(c))}>${columnHeader(lang, c)}</th>`)}</tr></thead>
 <tbody>

@@ -4,7 +4,7 @@ import { bandClasses } from '../classes.ts';
 import type { Alert, ChartSpec, CommuneSection, Indicator, MapLayer, MapPoint, MethodBlock, SectionInput, SectionOutput, SiteSection } from '../contract.ts';
 import { formatDay, formatNumber, text, type Text } from '../i18n.ts';
 import { addDays, dateLiteral, num, roundTo, rows, str, type Row } from '../sql.ts';
-import { both, countClasses, dailyByCommune, dayEndIso, dayStartIso, iso, rollingPeriod } from './common.ts';
+import { both, countClasses, dailyByCommune, type DailySeries, dayEndIso, dayStartIso, rollingPeriod } from './common.ts';
 
 // The heat theme, from the heat-indicators stage: heat-wave days (IBMn and IBMx at or above the
 // département's SACS thresholds), tropical nights, hot days, the latest IBMn/IBMx against the
@@ -215,7 +215,8 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
     communes: section,
     alerts,
     downloads: [
-      { dataset: heatIndicatorsCommuneDaily.name, perCommune: true, recentDays: 366, dayColumn: 'dt' },
+      // a commune takes its département's reference station: per-commune files would repeat the same rows
+      { dataset: heatIndicatorsCommuneDaily.name, perCommune: false, recentDays: 366, dayColumn: 'dt' },
       { dataset: heatIndicatorsDaily.name, perCommune: false, recentDays: 366, dayColumn: 'dt' },
       {
         dataset: weatherDaily.name,
@@ -229,7 +230,7 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
   };
 }
 
-function heatChart(series: ReturnType<typeof dailyByCommune> extends Map<string, infer S> ? S | undefined : never, latest: Row | undefined): ChartSpec {
+function heatChart(series: DailySeries | undefined, latest: Row | undefined): ChartSpec {
   const days = series?.days ?? [];
   const col = (c: string) => series?.columns[c] ?? [];
   const tx = col('tx').filter((v): v is number => v !== null);
@@ -279,7 +280,7 @@ async function weatherStations(duck: SectionInput['ctx']['duck']) {
     lat: num(s.lat)!,
     commune_insee: null,
     label: both((l) => `${str(s.station_name) ?? String(s.station_id)} · TX ${num(s.tx) === null ? '—' : formatNumber(l, num(s.tx)!, 1)} °C (${formatDay(l, String(s.day))})`),
-    properties: { station_id: String(s.station_id), name: str(s.station_name), departement: str(s.departement), latest_day: str(s.day), tn: num(s.tn), tx: num(s.tx), latest: iso(s.day) },
+    properties: { station_id: String(s.station_id), name: str(s.station_name), departement: str(s.departement), latest_day: str(s.day), tn: num(s.tn), tx: num(s.tx) },
   }));
   return { id: 'weather-stations', kind: 'weather-station' as const, title: text('Stations météo', 'Weather stations'), points };
 }

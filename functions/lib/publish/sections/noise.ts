@@ -298,10 +298,10 @@ async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutpu
     communes: communeSections,
     alerts,
     downloads: [
-      { dataset: sensorsDataset.name, perCommune: true },
+      { dataset: sensorsDataset.name, perCommune: false },
       { dataset: noiseIndicatorsCommuneDaily.name, perCommune: true, recentDays: DAILY_DOWNLOAD_DAYS, dayColumn: 'dt' },
       { dataset: noiseIndicatorsDaily.name, perCommune: true, recentDays: DAILY_DOWNLOAD_DAYS, dayColumn: 'dt' },
-      { dataset: noiseIndicatorsYearly.name, perCommune: true },
+      { dataset: noiseIndicatorsYearly.name, perCommune: false },
       { dataset: noiseIndicatorsHourly.name, perCommune: true, recentDays: HOURLY_DOWNLOAD_DAYS, dayColumn: 'dt' },
       {
         dataset: noiseReadings.name,
@@ -579,7 +579,7 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
       { id: 'coverage', label: text('Couverture', 'Coverage'), kind: 'number', unit: '%', decimals: 0 },
       { id: 'year_lden', label: text('Lden annuel', 'Yearly Lden'), kind: 'number', unit: 'dB(A)', decimals: 1 },
       { id: 'last_seen', label: text('Dernière mesure', 'Last reading'), kind: 'day' },
-      { id: 'sensor_id', label: text('Identifiant', 'Identifier'), kind: 'text' },
+      { id: 'sensor_id', label: text('Identifiant', 'Identifier'), kind: 'code' },
     ],
     rows: here.map((s) => {
       const a = perSensor.get(String(s.sensor_id));

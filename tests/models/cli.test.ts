@@ -1,0 +1,74 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { observatory } from '../support/cli.ts';
+import { seriesTsv, syntheticRiver } from './synthetic.ts';
+
+let dir: string;
+let seriesFile: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'observatory-models-cli-'));
+  seriesFile = path.join(dir, 'synthetic-flow.tsv');
+  // DOWN follows UP two days later: a model that reads UP must beat persistence at 2 and 3 days
+  await writeFile(seriesFile, seriesTsv(syntheticRiver({ days: 2200, lagDays: 2 })));
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+describe('observatory models evaluate river --series', () => {
+  it('prints per horizon the model’s MAE and NSE next to persistence’s, as JSON on stdout', async () => {
+    const lake = path.join(dir, 'lake');
+    const r = await observatory(['--lake', lake, 'models', 'evaluate', 'river', '--series', seriesFile, '--target', 'DOWN', '--train-until', '1994-01-01']);
+    expect(r.stderr).toMatch(/models: TensorFlow\.js backend wasm/);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['target', 'horizons']);
+    expect(out.target).toBe('DOWN');
+    expect(out.horizons.map((h: { horizon_days: number }) => h.horizon_days)).toEqual([1, 2, 3]);
+    for (const h of out.horizons) {
+      expect(Object.keys(h)).toEqual(['horizon_days', 'model', 'baselines']);
+      expect(Object.keys(h.model)).toEqual(['mae', 'nse']);
+      expect(Object.keys(h.baselines)).toEqual(['persistence']);
+      expect(Object.keys(h.baselines.persistence)).toEqual(['mae', 'nse']);
+    }
+    for (const h of out.horizons.slice(1)) {
+      expect(h.model.mae).toBeLessThan(h.baselines.persistence.mae);
+      expect(h.model.nse).toBeGreaterThan(h.baselines.persistence.nse);
+    }
+    // the backtest is kept in the lake, without touching the river model's current version
+    const q = await observatory(['--lake', lake, 'query', "SELECT DISTINCT data, model FROM model_evaluations", '--format', 'json']);
+    expect(JSON.parse(q.stdout)).toEqual([{ data: 'series:synthetic-flow.tsv', model: 'river-series' }]);
+  });
+
+  it('rejects incomplete or wrong usage with exit code 2 and one line saying why', async () => {
+    const cases: [string[], RegExp][] = [
+      [['models', 'evaluate', 'river', '--series', seriesFile, '--train-until', '1994-01-01'], /--series needs --target COLUMN/],
+      [['models', 'evaluate', 'river', '--series', seriesFile, '--target', 'DOWN', '--train-until', '1994-02-30'], /--train-until: expected a date YYYY-MM-DD/],
+      [['models', 'evaluate', 'river', '--series', seriesFile, '--target', 'NOPE', '--train-until', '1994-01-01'], /no column "NOPE"; columns: UP, DOWN/],
+      [['models', 'evaluate', 'noise', '--series', seriesFile, '--target', 'DOWN', '--train-until', '1994-01-01'], /--series is only for the river model/],
+      [['models', 'train', 'tides'], /unknown model "tides"; expected one of noise, river, heat, all/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await observatory(['--lake', path.join(dir, 'lake2'), ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+    }
+    const missing = await observatory(['models', 'evaluate', 'river', '--series', path.join(dir, 'absent.tsv'), '--target', 'DOWN', '--train-until', '1994-01-01']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/--series: cannot read .*absent\.tsv: ENOENT/);
+  });
+
+  it('models train on a lake without data skips every model and says why', async () => {
+    const r = await observatory(['--lake', path.join(dir, 'empty'), 'models', 'train', 'all']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.map((s: { model: string; skipped: string }) => [s.model, typeof s.skipped])).toEqual([
+      ['noise', 'string'],
+      ['river', 'string'],
+      ['heat', 'string'],
+    ]);
+    expect(r.stderr).toMatch(/train noise: skipped — noise_indicators_hourly is empty/);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { brier, brierSkillScore, contingency, finiteOrNull, mae, normalCdf, nse, pairCount, quantile, reliability, rmse } from '../../functions/lib/models/metrics.ts';
+import { decide, evaluationRows, publishedPredictor, verdict, type EvaluationReport } from '../../functions/lib/models/report.ts';
+
+describe('metrics', () => {
+  const f = [1, 2, 3, NaN];
+  const o = [2, 2, 5, 4];
+
+  it('mae() averages absolute errors, leaving out pairs with a missing value', () => {
+    expect(mae(f, o)).toBeCloseTo(1, 12); // (1 + 0 + 2) / 3
+    expect(pairCount(f, o)).toBe(3);
+  });
+
+  it('rmse() is the root of the mean squared error', () => {
+    expect(rmse(f, o)).toBeCloseTo(Math.sqrt(5 / 3), 12);
+  });
+
+  it('nse() compares the squared error with the variance around the observed mean', () => {
+    // ō = 3; Σ(o − f)² = 5; Σ(o − ō)² = 6 → 1 − 5/6
+    expect(nse(f, o)).toBeCloseTo(1 / 6, 12);
+    expect(nse([2, 2, 5], [2, 2, 5])).toBe(1);
+    expect(nse([3, 3, 3], [2, 2, 5])).toBeCloseTo(0, 12); // the observed mean scores 0
+  });
+
+  it('brier() is the mean squared difference between probability and outcome', () => {
+    expect(brier([0.9, 0.2, 0.5, 1], [1, 0, 1, 1])).toBeCloseTo((0.01 + 0.04 + 0.25 + 0) / 4, 12);
+  });
+
+  it('brierSkillScore() is 1 − BS / BS_reference', () => {
+    expect(brierSkillScore(0.075, 0.15)).toBeCloseTo(0.5, 12);
+    expect(brierSkillScore(0.3, 0.15)).toBeCloseTo(-1, 12);
+    expect(brierSkillScore(0, 0)).toBe(0);
+  });
+
+  it('reliability() bins forecasts by probability and gives each bin its observed frequency', () => {
+    const bins = reliability([0.1, 0.4, 0.6, 0.9, 1], [0, 1, 1, 1, 0], 2);
+    expect(bins).toHaveLength(2);
+    expect(bins[0]).toEqual({ from: 0, to: 0.5, n: 2, meanForecast: 0.25, observedFrequency: 0.5 });
+    // p = 1 falls in the last bin
+    expect(bins[1]!.n).toBe(3);
+    expect(bins[1]!.meanForecast).toBeCloseTo((0.6 + 0.9 + 1) / 3, 12);
+    expect(bins[1]!.observedFrequency).toBeCloseTo(2 / 3, 12);
+    expect(Number.isNaN(reliability([0.1], [0], 2)[1]!.observedFrequency)).toBe(true);
+  });
+
+  it('contingency() counts hits, misses and false alarms and derives the rates', () => {
+    const c = contingency([1, 1, 0, 0, 1], [1, 0, 1, 0, 1]);
+    expect([c.hits, c.misses, c.falseAlarms, c.correctNegatives]).toEqual([2, 1, 1, 1]);
+    expect(c.hitRate).toBeCloseTo(2 / 3, 12);
+    expect(c.falseAlarmRatio).toBeCloseTo(1 / 3, 12);
+    expect(c.falseAlarmRate).toBeCloseTo(1 / 2, 12);
+    expect(Number.isNaN(contingency([0, 0], [0, 0]).hitRate)).toBe(true);
+  });
+
+  it('normalCdf() matches the standard normal table', () => {
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+    expect(normalCdf(1.959964)).toBeCloseTo(0.975, 6);
+    expect(normalCdf(-1)).toBeCloseTo(0.158655, 6);
+  });
+
+  it('quantile() interpolates between order statistics', () => {
+    expect(quantile([4, 1, 3, 2, NaN], 0.5)).toBe(2.5);
+    expect(quantile([1, 2, 3, 4, 5], 0.05)).toBeCloseTo(1.2, 12);
+  });
+
+  it('finiteOrNull() turns NaN into null for JSON', () => {
+    expect(finiteOrNull(NaN)).toBeNull();
+    expect(finiteOrNull(1 / 3, 3)).toBe(0.333);
+  });
+});
+
+describe('the honesty switch', () => {
+  it('verdict() uses the model only when it scores strictly below every baseline', () => {
+    expect(verdict(1.0, { a: 1.2, b: 0.9 })).toMatchObject({ beats_baseline: false, best_baseline: 'b', use: 'baseline' });
+    expect(verdict(0.8, { a: 1.2, b: 0.9 })).toMatchObject({ beats_baseline: true, best_baseline: 'b', use: 'model' });
+    expect(verdict(0.9, { a: 1.2, b: 0.9 })).toMatchObject({ beats_baseline: false, use: 'baseline' });
+    expect(verdict(null, { a: 1 })).toMatchObject({ beats_baseline: false, use: 'baseline' });
+  });
+
+  it('publishedPredictor() names the baseline to publish when the model lost', () => {
+    const decisions = [decide('laeq', 'mae', 2, { same_hour_last_week: 1.5, hour_of_week_mean: 1.8 }), decide('lnight_eu>who_lnight', 'brier', 0.05, { same_hour_last_week: 0.1 })];
+    expect(publishedPredictor(decisions, 'laeq')).toBe('same_hour_last_week');
+    expect(publishedPredictor(decisions, 'lnight_eu>who_lnight')).toBe('model');
+  });
+
+  it('evaluationRows() flags the pooled primary row with the verdict', () => {
+    const decision = decide('flow', 'mae', 5, { persistence: 4 });
+    const report: EvaluationReport = {
+      model: 'river',
+      version: 'v1',
+      evaluated_at: '2026-01-01T00:00:00.000Z',
+      data: 'lake',
+      backend: 'cpu',
+      target: 'flow',
+      unit: 'm³/s',
+      train: { from: '2025-01-01T00:00:00.000Z', until: '2025-06-01T00:00:00.000Z' },
+      test: { from: '2025-06-01T00:00:00.000Z', until: '2025-07-01T00:00:00.000Z' },
+      primary_metric: 'mae',
+      overall: { n: 10, model: { mae: 5, nse: 0.5 }, baselines: { persistence: { mae: 4, nse: 0.6 } } },
+      horizons: [{ horizon_hours: 24, n: 10, model: { mae: 5, nse: 0.5 }, baselines: { persistence: { mae: 4, nse: 0.6 } } }],
+      probabilities: [],
+      crossings: [],
+      beats_baseline: decision.beats_baseline,
+      best_baseline: decision.best_baseline,
+      use: decision.use,
+      decisions: [decision],
+      notes: [],
+    };
+    const rows = evaluationRows(report);
+    expect(rows).toHaveLength(8);
+    const pooledMae = rows.find((r) => r.predictor === 'model' && r.metric === 'mae' && r.horizon_hours === null)!;
+    expect(pooledMae).toMatchObject({ value: 5, beats_baseline: false, is_baseline: false, n: 10 });
+    expect(rows.filter((r) => r.beats_baseline !== null)).toHaveLength(1);
+    expect(rows.find((r) => r.predictor === 'persistence' && r.horizon_hours === 24 && r.metric === 'nse')!.value).toBe(0.6);
+  });
+});

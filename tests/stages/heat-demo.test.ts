@@ -1,0 +1,41 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
+import { DEMO_HEAT_FAULTS, demoWeatherFiles } from '../../functions/lib/demo-climate/index.ts';
+import { heatIndicators } from '../../functions/lib/stages/heat-indicators.ts';
+import { ingestMeteoFrance } from '../../functions/lib/stages/ingest-meteofrance.ts';
+import { tempLake } from '../support/lake.ts';
+
+describe('the demo heat wave (simulated Météo-France files)', () => {
+  let lake: Awaited<ReturnType<typeof tempLake>>;
+  beforeEach(async () => {
+    lake = await tempLake({ now: new Date('2026-11-26T12:00:00Z') });
+  });
+  afterEach(async () => lake.cleanup());
+
+  it('ingests cleanly (one Latin-1 file, an overlapping previous file) and gives Paris a 4–5 day heat wave above 21 / 31 °C', async () => {
+    const files = demoWeatherFiles();
+    expect(files.map((f) => f.name)).toContain('Q_75_latest-2025-2026_RR-T-Vent.csv.gz');
+    let lines = 0;
+    for (const [i, f] of files.entries()) {
+      const at = new Date(Date.parse('2026-11-26T12:00:00Z') + i * 1000);
+      const s = await ingestMeteoFrance({ ...lake, now: () => at }, { bytes: f.bytes, origin: f.name, demo: true });
+      expect(s, f.name).toMatchObject({ gzip: true, encoding: f.encoding, quarantined: 0, curated: f.lines });
+      lines += f.lines;
+    }
+    await heatIndicators(lake);
+    await lake.duck.attachLake(lake.store, DATASETS);
+    const q = async (sql: string) => (await lake.duck.all(sql)).rows;
+    const [{ n, distinct }] = (await q('SELECT count(*)::INT AS n, count(DISTINCT (station_id, day))::INT AS distinct FROM weather_daily')) as [{ n: number; distinct: number }];
+    expect(n).toBe(distinct);
+    expect(n).toBeLessThan(lines); // the previous file's days are the latest file's
+    const wave = await q("SELECT heatwave_episode, min(ibmn) AS ibmn, min(ibmx) AS ibmx, count(*)::INT AS days FROM heat_indicators_daily WHERE station_id = '75114001' AND heatwave GROUP BY ALL");
+    expect(wave).toHaveLength(1);
+    expect(wave[0]!.days as number).toBeGreaterThanOrEqual(4);
+    expect(wave[0]!.days as number).toBeLessThanOrEqual(5);
+    expect(wave[0]!.ibmn as number).toBeGreaterThanOrEqual(21);
+    expect(wave[0]!.ibmx as number).toBeGreaterThanOrEqual(31);
+    const f = DEMO_HEAT_FAULTS.doubtfulTx;
+    expect(await q(`SELECT tx_doubtful, hot_day FROM heat_indicators_daily WHERE station_id = '${f.station}' AND day = DATE '${f.day}'`)).toEqual([{ tx_doubtful: true, hot_day: null }]);
+    expect(await q("SELECT DISTINCT station_name FROM weather_daily WHERE station_id = '94068001'")).toEqual([{ station_name: 'SAINT-MAUR-DES-FOSSÉS' }]);
+  });
+});

@@ -1,0 +1,293 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
+import { dictionary } from '../../functions/lib/datasets/derive.ts';
+import { modelEvaluations, predictions } from '../../functions/lib/datasets/models.ts';
+import { COMMUNES } from '../../functions/lib/domain/geo/communes.ts';
+import { WHO_2018 } from '../../functions/lib/domain/noise/thresholds.ts';
+import { SITE_PREFIX } from '../../functions/lib/lake/layout.ts';
+import { listKeys } from '../../functions/lib/ports/object-store.ts';
+import type { CommuneJson, MapJson, SiteJson } from '../../functions/lib/publish/contract.ts';
+import { formatNumber } from '../../functions/lib/publish/i18n.ts';
+import { publishSite, type PublishReport } from '../../functions/lib/stages/publish-site.ts';
+import { tempLake } from '../support/lake.ts';
+import { DAYS, energyMean, LAST_DAY, NOW, PARIS_LDEN, PARIS_LNIGHT, SAINT_DENIS_LNIGHT, writeClimateAndForecasts, writeNoiseLake } from './synthetic-lake.ts';
+import { xmlProblems, xmlTexts } from './xml.ts';
+
+// The publish stage over a lake written row by row: every figure the site shows is known here.
+
+type Lake = Awaited<ReturnType<typeof tempLake>>;
+
+const site = async (lake: Lake, path: string) => (await lake.store.get(`${SITE_PREFIX}/${path}`)).toString('utf8');
+const json = async <T>(lake: Lake, path: string) => JSON.parse(await site(lake, path)) as T;
+const round1 = (v: number) => Math.round(v * 10) / 10;
+const fr1 = (v: number) => formatNumber('fr', v, 1);
+
+describe('publishSite() over the noise datasets only', () => {
+  let lake: Lake;
+  let report: PublishReport;
+  let keys: string[];
+
+  beforeAll(async () => {
+    lake = await tempLake({ now: NOW });
+    await writeNoiseLake(lake);
+    await lake.store.put(`${SITE_PREFIX}/stale/page.html`, 'left by an older run', { contentType: 'text/html' });
+    report = await publishSite(lake);
+    keys = (await listKeys(lake.store, `${SITE_PREFIX}/`)).map((o) => o.key.slice(SITE_PREFIX.length + 1));
+  });
+  afterAll(() => lake.cleanup());
+
+  it('writes a page, a JSON file and two alert feeds per commune, in French and in English', () => {
+    const count = (re: RegExp) => keys.filter((k) => re.test(k)).length;
+    expect(count(/^commune\/\d{5}\/index\.html$/)).toBe(130);
+    expect(count(/^en\/commune\/\d{5}\/index\.html$/)).toBe(130);
+    expect(count(/^data\/communes\/\d{5}\.json$/)).toBe(130);
+    expect(count(/^commune\/\d{5}\/alertes\.atom$/)).toBe(130);
+    expect(count(/^commune\/\d{5}\/alertes\.json$/)).toBe(130);
+    for (const k of ['index.html', 'donnees/index.html', 'methodologie/index.html', 'en/index.html', 'en/data/index.html', 'en/methodology/index.html', 'data/site.json', 'data/map.json', 'data/dictionary.json', 'data/downloads.json']) {
+      expect(keys).toContain(k);
+    }
+  });
+
+  it('names the browser code after its content hash, under assets/', () => {
+    const assets = keys.filter((k) => k.startsWith('assets/'));
+    expect(assets.some((k) => /^assets\/map-[A-Z0-9]{8}\.js$/.test(k))).toBe(true);
+    expect(assets.some((k) => /^assets\/commune-[A-Z0-9]{8}\.js$/.test(k))).toBe(true);
+    expect(assets.some((k) => /^assets\/styles-[A-Z0-9]{8}\.css$/.test(k))).toBe(true);
+  });
+
+  it('removes what an older run left and this one did not write', () => {
+    expect(keys).not.toContain('stale/page.html');
+    expect(report.removed).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reports the themes left out and the datasets they wait for', () => {
+    expect(report.sections).toEqual(['noise']);
+    expect(report.hidden).toEqual(
+      expect.arrayContaining([
+        { id: 'heat', missing: ['heat_indicators_commune_daily'] },
+        { id: 'flood', missing: ['flood_vigilance_commune_daily'] },
+        { id: 'forecast', missing: ['predictions'] },
+      ]),
+    );
+  });
+
+  it('site.json: demo flag, data date (the latest reading), the themes shown', async () => {
+    const s = await json<SiteJson>(lake, 'data/site.json');
+    expect(s).toMatchObject({ demo: true, data_as_of: `${LAST_DAY}T22:00:00.000Z`, generated_at: NOW.toISOString(), languages: ['fr', 'en'] });
+    expect(s.sections.map((x) => x.id)).toEqual(['noise']);
+  });
+
+  it('map.json: one value per commune and layer, the energy average for Paris, null (never 0) without data', async () => {
+    const m = await json<MapJson>(lake, 'data/map.json');
+    expect(m.default_layer).toBe('noise-lden');
+    expect(m.groups.map((g) => g.id)).toEqual(['noise', 'exceedance']);
+    const lden = m.layers.find((l) => l.id === 'noise-lden')!;
+    expect(Object.keys(lden.values)).toHaveLength(130);
+    expect(lden.values['75056']).toBe(round1(energyMean(PARIS_LDEN)));
+    expect(lden.values['94028']).toBeNull();
+    expect(lden.class_of['94028']).toBe(-1);
+    expect(lden.missing).toBe(128);
+    expect(lden.counts.reduce((a, b) => a + b, 0) + lden.missing).toBe(130);
+    expect(lden.period).toEqual({ from: DAYS[0], to: LAST_DAY });
+    const lnight = m.layers.find((l) => l.id === 'noise-lnight')!;
+    expect(lnight.values['93066']).toBe(round1(energyMean(SAINT_DENIS_LNIGHT)));
+    const who = m.layers.find((l) => l.id === 'noise-who-lden-share')!;
+    // Paris: the road sensor is over the WHO Lden every day (14), the park never (13 valid days)
+    expect(who.values['75056']).toBe(round1((100 * 14) / 27));
+    expect(who.values['93066']).toBe(100);
+    expect(who.values['92012']).toBeNull();
+    const fr = m.layers.find((l) => l.id === 'noise-fr-lden-share')!;
+    expect(fr.values['75056']).toBe(0);
+    expect(fr.class_of['75056']).toBe(0);
+    expect(m.points[0]!.points.map((p) => p.id).sort()).toEqual(['S-PARIS-PARK', 'S-PARIS-ROAD', 'S-SD-RAIL']);
+    expect(m.communes).toHaveLength(130);
+  });
+
+  it('a commune JSON: indicators with trend and metropolitan median, daily series, sensors, alerts', async () => {
+    const c = await json<CommuneJson>(lake, 'data/communes/75056.json');
+    const noise = c.sections.find((s) => s.id === 'noise')!;
+    const lden = noise.indicators.find((i) => i.id === 'noise-lden')!;
+    expect(lden.value).toBe(round1(energyMean(PARIS_LDEN)));
+    expect(lden.median).toBe(round1((round1(energyMean(PARIS_LDEN)) + 70) / 2));
+    const recent = energyMean(PARIS_LDEN.slice(7));
+    const previous = energyMean(PARIS_LDEN.slice(0, 7));
+    expect(lden.trend?.delta).toBe(round1(recent - previous));
+    const daily = noise.charts.find((ch) => ch.id === 'noise-daily')!;
+    expect(daily.x.values).toEqual(DAYS);
+    expect(daily.series.find((s) => s.id === 'lnight')!.values).toEqual(PARIS_LNIGHT);
+    expect(daily.thresholds?.map((t) => t.value)).toEqual(expect.arrayContaining([WHO_2018.road.lden, WHO_2018.road.lnight]));
+    expect(noise.tables[0]!.rows.map((r) => r.name)).toEqual(['Paris — parc', 'Paris — boulevard']);
+    // nights over the WHO guideline: the road sensor, every night
+    expect(c.alerts).toHaveLength(14);
+    expect(c.alerts[0]!.id).toBe(`urn:observatoire-grand-paris:alerte:bruit-nuit-oms:75056:${LAST_DAY}`);
+    expect(c.downloads.map((d) => d.path)).toContain('data/downloads/communes/75056/noise_indicators_commune_daily.csv');
+  });
+
+  it('a commune without data: nulls, empty series, no file to download — never zeros', async () => {
+    const c = await json<CommuneJson>(lake, 'data/communes/94028.json');
+    const noise = c.sections.find((s) => s.id === 'noise')!;
+    for (const i of noise.indicators) {
+      expect(i.value, i.id).toBeNull();
+      expect(i.trend, i.id).toBeNull();
+    }
+    expect(noise.charts.every((ch) => ch.series.every((s) => s.values.every((v) => v === null)))).toBe(true);
+    expect(c.alerts).toEqual([]);
+    expect(c.downloads).toEqual([]);
+    const page = await site(lake, 'commune/94028/index.html');
+    expect(page).toContain('pas de données');
+    expect(page).not.toMatch(/>0,0&nbsp;dB\(A\)</);
+  });
+
+  it('commune pages carry their key figures in the HTML (readable without JavaScript)', async () => {
+    const page = await site(lake, 'commune/75056/index.html');
+    expect(page).toContain('<html lang="fr">');
+    expect(page).toContain(`${fr1(round1(energyMean(PARIS_LDEN)))}&nbsp;dB(A)`);
+    expect(page).toContain('Pas encore de prévision');
+    expect(page).toMatch(/<script type="module" src="\.\.\/\.\.\/assets\/commune-[A-Z0-9]{8}\.js"><\/script>/);
+    expect(page).toContain('href="alertes.atom"'.replace('alertes', '../../commune/75056/alertes'));
+    const en = await site(lake, 'en/commune/75056/index.html');
+    expect(en).toContain('<html lang="en">');
+    expect(en).toContain(`${formatNumber('en', round1(energyMean(PARIS_LDEN)), 1)}&nbsp;dB(A)`);
+  });
+
+  it('every page has the demo banner and the data date', async () => {
+    for (const p of ['index.html', 'commune/93066/index.html', 'donnees/index.html', 'methodologie/index.html']) {
+      const page = await site(lake, p);
+      expect(page, p).toContain('Données de démonstration');
+      expect(page, p).toContain('simulées, ce ne sont pas des mesures');
+      expect(page, p).toContain(`Données au <time datetime="${LAST_DAY}T22:00:00.000Z">`);
+    }
+  });
+
+  it('the home page: one link per commune, coloured by the default layer, hatched without data', async () => {
+    const page = await site(lake, 'index.html');
+    const links = [...page.matchAll(/<a href="commune\/(\d{5})\/" class="commune" data-insee="\d{5}" aria-label="([^"]+)"><path id="p-\d{5}" d="M[^"]+" fill="([^"]+)"\/><\/a>/g)];
+    expect(links).toHaveLength(130);
+    const paris = links.find((l) => l[1] === '75056')!;
+    expect(paris[2]).toBe(`Paris : Lden ${fr1(round1(energyMean(PARIS_LDEN)))} dB(A)`);
+    expect(paris[3]).toMatch(/^#[0-9a-f]{6}$/);
+    const other = links.find((l) => l[1] === '94028')!;
+    expect(other[2]).toContain('pas de données');
+    expect(other[3]).toBe('url(#pas-de-donnees)');
+  });
+
+  it('Atom feeds are well-formed Atom 1.0 with stable ids; JSON feeds are JSON Feed 1.1', async () => {
+    const atom = await site(lake, 'commune/75056/alertes.atom');
+    expect(xmlProblems(atom)).toEqual([]);
+    expect(atom).toContain('<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">');
+    for (const tag of ['id', 'title', 'updated']) expect(xmlTexts(atom, tag).length, tag).toBeGreaterThan(14);
+    expect(xmlTexts(atom, 'id')[0]).toBe('urn:observatoire-grand-paris:commune:75056:alertes');
+    expect(xmlTexts(atom, 'updated').every((u) => !Number.isNaN(Date.parse(u)) && /Z$/.test(u))).toBe(true);
+    expect(atom).toContain('<author><name>');
+    expect(atom).toContain('<link rel="self" type="application/atom+xml" href="alertes.atom"/>');
+    const empty = await site(lake, 'commune/94028/alertes.atom');
+    expect(xmlProblems(empty)).toEqual([]);
+    expect(xmlTexts(empty, 'updated')).toEqual([`${LAST_DAY}T22:00:00.000Z`]);
+    const feed = await json<{ version: string; items: { id: string; date_published: string }[] }>(lake, 'commune/75056/alertes.json');
+    expect(feed.version).toBe('https://jsonfeed.org/version/1.1');
+    expect(feed.items.map((i) => i.id)).toEqual(xmlTexts(atom, 'id').slice(1));
+  });
+
+  it('downloads: whole and per-commune CSV and Parquet, columns of the declaration, UTC timestamps', async () => {
+    const whole = await site(lake, 'data/downloads/noise_indicators_commune_daily.csv');
+    const header = whole.split('\n')[0]!.split(',');
+    expect(header).toEqual(DATASETS.find((d) => d.name === 'noise_indicators_commune_daily')!.columns.map((c) => c.name));
+    expect(whole.trim().split('\n')).toHaveLength(1 + 2 * 2 * DAYS.length);
+    const paris = await site(lake, 'data/downloads/communes/75056/noise_indicators_commune_daily.csv');
+    const rows = paris.trim().split('\n').slice(1);
+    expect(rows).toHaveLength(2 * DAYS.length);
+    expect(rows.every((r) => r.startsWith('75056,'))).toBe(true);
+    expect(keys).toContain('data/downloads/communes/75056/noise_indicators_commune_daily.parquet');
+    const sensors = await site(lake, 'data/downloads/sensors.csv');
+    expect(sensors).toContain(',2025-10-14T22:00:00.000Z');
+    const index = await json<{ files: { path: string; bytes: number }[] }>(lake, 'data/downloads.json');
+    expect(index.files.find((f) => f.path === 'data/downloads/sensors.csv')!.bytes).toBe(Buffer.byteLength(sensors));
+    const geo = await json<{ features: { id: string; properties: Record<string, unknown> }[] }>(lake, 'data/downloads/communes.geojson');
+    expect(geo.features).toHaveLength(130);
+    expect(geo.features.find((f) => f.id === '94028')!.properties.noise_lden).toBeNull();
+  });
+
+  it('the data dictionary is generated from the declarations of the published datasets', async () => {
+    const d = await json<ReturnType<typeof dictionary>>(lake, 'data/dictionary.json');
+    expect(d.map((e) => e.name)).not.toContain('quarantine');
+    expect(d.find((e) => e.name === 'sensors')).toEqual(dictionary(DATASETS).find((e) => e.name === 'sensors'));
+  });
+
+  it('gives the same feeds and JSON on a second run over the same lake, and keeps the previous assets', async () => {
+    const before = await site(lake, 'commune/75056/alertes.atom');
+    const mapBefore = await site(lake, 'data/map.json');
+    await publishSite(lake);
+    expect(await site(lake, 'commune/75056/alertes.atom')).toBe(before);
+    expect(await site(lake, 'data/map.json')).toBe(mapBefore);
+  });
+});
+
+describe('publishSite() with heat, flood, river and forecast datasets', () => {
+  let lake: Lake;
+  let report: PublishReport;
+
+  beforeAll(async () => {
+    lake = await tempLake({ now: NOW });
+    await writeNoiseLake(lake);
+    await writeClimateAndForecasts(lake);
+    report = await publishSite(lake, { datasets: [...DATASETS, predictions, modelEvaluations] });
+  });
+  afterAll(() => lake.cleanup());
+
+  it('shows each theme whose datasets hold rows', () => {
+    expect(report.sections).toEqual(['noise', 'heat', 'flood', 'river', 'forecast']);
+    expect(report.hidden).toEqual([]);
+  });
+
+  it('adds their layers to the map, and their stations as points', async () => {
+    const m = await json<MapJson>(lake, 'data/map.json');
+    const ids = m.layers.map((l) => l.id);
+    expect(ids).toEqual(expect.arrayContaining(['heat-heatwave-days', 'heat-tropical-nights', 'heat-ibm-margin', 'flood-vigilance', 'flood-orange-days']));
+    expect(m.layers.find((l) => l.id === 'heat-heatwave-days')!.values['75056']).toBe(3);
+    expect(m.layers.find((l) => l.id === 'heat-heatwave-days')!.values['93066']).toBeNull();
+    expect(m.layers.find((l) => l.id === 'flood-vigilance')!.values['75056']).toBe(2);
+    const forecast = m.layers.find((l) => l.group === 'forecast')!;
+    expect(forecast.unit).toBe('%');
+    expect(forecast.values['75056']).toBe(70);
+    expect(m.groups.map((g) => g.id)).toEqual(['noise', 'exceedance', 'heat', 'flood', 'forecast']);
+    expect(m.points.map((p) => p.kind)).toEqual(['noise-sensor', 'river-station']);
+  });
+
+  it('a commune page gets their sections, the forecast with its interval and measured skill', async () => {
+    const c = await json<CommuneJson>(lake, 'data/communes/75056.json');
+    expect(c.sections.map((s) => s.id)).toEqual(['noise', 'heat', 'flood', 'river', 'forecast']);
+    const f = c.sections.find((s) => s.id === 'forecast')!;
+    expect(f.charts[0]!.bands![0]!.lower).toEqual([46, 47, 48]);
+    expect(f.tables.find((t) => t.id === 'model-skill')!.rows[0]).toMatchObject({ score: 1.8, baseline: 'same_hour_last_week', baseline_score: 2.6 });
+    const page = await site(lake, 'commune/75056/index.html');
+    expect(page).not.toContain('Pas encore de prévision');
+    expect(page).toContain('Performance mesurée sur une période mise de côté');
+    const river = c.sections.find((s) => s.id === 'river')!;
+    expect(river.charts[0]!.thresholds!.map((t) => t.value)).toContain(8.62);
+  });
+
+  it('alerts when a heat wave starts and when flood vigilance turns orange', async () => {
+    const c = await json<CommuneJson>(lake, 'data/communes/75056.json');
+    const kinds = c.alerts.map((a) => a.kind);
+    expect(kinds.filter((k) => k === 'heat-wave-start')).toHaveLength(1);
+    expect(kinds.filter((k) => k === 'flood-vigilance')).toHaveLength(1);
+    expect(c.alerts.find((a) => a.kind === 'flood-vigilance')!.id).toBe(`urn:observatoire-grand-paris:alerte:vigilance-crues:75056:${DAYS[11]}:3`);
+    const atom = await site(lake, 'commune/75056/alertes.atom');
+    expect(xmlProblems(atom)).toEqual([]);
+    expect(atom).toContain('Début d’un épisode de canicule');
+  });
+
+  it('the methodology page shows the model evaluation against its baseline', async () => {
+    const page = await site(lake, 'methodologie/index.html');
+    expect(page).toContain('Évaluation des modèles');
+    expect(page).toContain('same_hour_last_week');
+    expect(page).not.toContain('Aucun modèle de prévision n’est encore publié');
+  });
+
+  it('communes outside the heat and flood data show « pas de données », not zero', async () => {
+    const c = await json<CommuneJson>(lake, 'data/communes/93066.json');
+    expect(c.sections.map((s) => s.id)).toEqual(['noise', 'heat']);
+    expect(c.sections.find((s) => s.id === 'heat')!.indicators.every((i) => i.value === null)).toBe(true);
+    expect(COMMUNES).toHaveLength(130);
+  });
+});
