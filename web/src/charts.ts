@@ -1,7 +1,7 @@
 import { axisBottom, axisLeft } from 'd3-axis';
 import { scaleLinear, scaleUtc, type ScaleLinear, type ScaleTime } from 'd3-scale';
 import { select } from 'd3-selection';
-import { area, line, symbol, symbolCircle, symbolDiamond, symbolSquare, symbolTriangle } from 'd3-shape';
+import { area, curveLinear, curveStep, line, symbol, symbolCircle, symbolDiamond, symbolSquare, symbolTriangle } from 'd3-shape';
 import type { ChartSpec } from '../../functions/lib/publish/contract.ts';
 import { formatDayLong, formatDayShort, formatInstantShort, formatNumber, type Lang, valueText } from './lib/format.ts';
 import { lineRuns, nearestIndex, paddedDomain, spreadLabels, xValues, yExtent } from './lib/scales.ts';
@@ -49,6 +49,7 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
     .range([innerH, 0]);
   const [y0, y1] = y.domain() as [number, number];
   const xNumbers = xs.map((v) => +v);
+  const integerTicks = spec.y.decimals === 0 && y1 - y0 <= 10;
   const runs = (defined: (i: number) => boolean) => lineRuns(xNumbers, xs.map((_, i) => defined(i)), spec.x.kind === 'hour' ? Infinity : 3);
   const px = (i: number) => (x as (v: Date | number) => number)(xs[i]!);
 
@@ -70,17 +71,18 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
           .tickFormat((h) => `${h} h`)
       : axisBottom(x as ScaleTime<number, number>)
           .ticks(xTicks as number)
-          .tickFormat((d) => (spec.x.kind === 'day' ? formatDayShort(lang, d as Date) : formatInstantShort(lang, d as Date)));
+          // instants over more than a few days read as days
+          .tickFormat((d) => (spec.x.kind === 'day' || +xs[xs.length - 1]! - +xs[0]! > 3 * 86_400_000 ? formatDayShort(lang, d as Date) : formatInstantShort(lang, d as Date)));
   g.append('g').attr('class', 'axis axis-x').attr('transform', `translate(0,${innerH})`).call(xAxis);
   g.append('g')
     .attr('class', 'axis axis-y')
     .call(
-      (spec.y.decimals === 0 && y1 - y0 <= 10
+      (integerTicks
         ? axisLeft(y).tickValues(Array.from({ length: Math.floor(y1) - Math.ceil(y0) + 1 }, (_, i) => Math.ceil(y0) + i))
         : axisLeft(y).ticks(6)
       )
         .tickSize(-innerW)
-        .tickFormat((v) => formatNumber(lang, +v, decimalsOf(niceTick(y0, y1)))),
+        .tickFormat((v) => formatNumber(lang, +v, integerTicks ? 0 : decimalsOf(niceTick(y0, y1)))),
     )
     .call((a) => a.select('.domain').remove());
   g.append('text').attr('class', 'axis-unit').attr('x', -margin.left + 2).attr('y', -14).text(spec.y.unit);
@@ -116,6 +118,7 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
   spec.series.forEach((s, k) => {
     const color = COLORS[k % COLORS.length]!;
     const path = line<number>()
+      .curve(spec.step ? curveStep : curveLinear)
       .x(px)
       .y((i) => y(s.values[i]!));
     const series = g.append('g').attr('class', 'series-runs');

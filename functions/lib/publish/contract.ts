@@ -123,6 +123,8 @@ export interface ChartSpec {
   /** domain: a fixed range (e.g. vigilance levels 1–4) instead of one fitted to the values */
   readonly y: { readonly label: Text; readonly unit: string; readonly decimals: number; readonly domain?: readonly [number, number] };
   readonly series: readonly ChartSeries[];
+  /** draw the series as steps (a level held over each x), not as lines */
+  readonly step?: boolean;
   readonly bands?: readonly ChartBand[];
   readonly thresholds?: readonly ChartThreshold[];
   readonly source: Text;

@@ -1,4 +1,4 @@
-import { formatDay, formatInstant, formatNumber, type Lang, MISSING, text, type Text } from './i18n.ts';
+import { formatDay, formatInstant, formatNumber, type Lang, MISSING, PARIS_TIME, text, type Text } from './i18n.ts';
 
 // The frame every page shares: language, skip link, demo banner, navigation, « data as of » stamp,
 // footer. Pages are static HTML with relative links, so the site works from any folder or domain.
@@ -94,15 +94,15 @@ export function demoBanner(lang: Lang, frame: SiteFrame): Raw {
 }
 
 export function asOfStamp(lang: Lang, frame: SiteFrame): Raw {
-  const time = (iso: string) => html`<time datetime="${iso}">${formatInstant(lang, iso)}</time>`;
+  const time = (iso: string) => html`<time datetime="${iso}">${formatInstant(lang, iso, { zone: false })}</time>`;
   // themes can end on different days (a heat season, a flood event): each says how fresh it is
   const data =
     frame.asOfByTheme.length > 1
-      ? html`${frame.asOfByTheme.map((t, i) => html`${i ? ', ' : ''}${time(t.asOf)} (${t.title[lang].toLowerCase()})`)}`
+      ? html`${frame.asOfByTheme.map((t, i) => html`${i ? ', ' : ''}${time(t.asOf)} ${lang === 'fr' ? 'pour' : 'for'} ${t.title[lang].toLowerCase()}`)} ${PARIS_TIME[lang]}`
       : frame.dataAsOf
-        ? time(frame.dataAsOf)
+        ? html`${time(frame.dataAsOf)} ${PARIS_TIME[lang]}`
         : html`<span class="missing">${MISSING[lang]}</span>`;
-  const built = html`<time datetime="${frame.generatedAt}">${formatInstant(lang, frame.generatedAt)}</time>`;
+  const built = html`<time datetime="${frame.generatedAt}">${formatInstant(lang, frame.generatedAt, { zone: false })}</time>`;
   return lang === 'fr'
     ? html`<p class="as-of">Données au ${data} · site mis à jour le ${built}</p>`
     : html`<p class="as-of">Data as of ${data} · site updated ${built}</p>`;

@@ -49,7 +49,7 @@ export function formatDay(lang: Lang, day: string, style: 'short' | 'long' = 'sh
 }
 
 /** an instant in Paris local time, with the zone said: « 2 nov. 2025, 23:00 (heure de Paris) » */
-export function formatInstant(lang: Lang, iso: string): string {
+export function formatInstant(lang: Lang, iso: string, options: { zone?: boolean } = {}): string {
   const s = dateFormat('instant', lang, {
     day: 'numeric',
     month: 'short',
@@ -59,7 +59,7 @@ export function formatInstant(lang: Lang, iso: string): string {
     hourCycle: 'h23',
     timeZone: PARIS_TZ,
   }).format(new Date(iso));
-  return `${s} ${lang === 'fr' ? '(heure de Paris)' : '(Paris time)'}`;
+  return options.zone === false ? s : `${s} ${PARIS_TIME[lang]}`;
 }
 
 export function formatBytes(lang: Lang, bytes: number): string {
@@ -71,5 +71,7 @@ export function formatBytes(lang: Lang, bytes: number): string {
 export function formatInteger(lang: Lang, value: number): string {
   return formatNumber(lang, value, 0);
 }
+
+export const PARIS_TIME: Text = { fr: '(heure de Paris)', en: '(Paris time)' };
 
 export const MISSING: Text = text('pas de données', 'no data');

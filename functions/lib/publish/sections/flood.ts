@@ -241,6 +241,7 @@ function vigilanceChart(series: DailySeries | undefined): ChartSpec {
     x: { kind: 'day', label: text('Jour', 'Day'), values: days },
     y: { label: text('Niveau de vigilance', 'Vigilance level'), unit: '', decimals: 0, domain: [1, 4] },
     series: [{ id: 'level', label: text('Niveau le plus élevé', 'Highest level'), values: levels }],
+    step: true,
     thresholds: [{ value: 3, kind: 'ref', label: text('Orange (3)', 'Orange (3)') }],
     source: VIGICRUES,
   };

@@ -84,6 +84,8 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
     ? new Map((await rows(duck, `SELECT station_code, label, commune_insee FROM ${riverStations.name}`)).map((r) => [String(r.station_code), r]))
     : new Map<string, Row>();
 
+  stationNames.clear();
+  for (const [code, r] of stationRows) if (str(r.label)) stationNames.set(code, str(r.label)!);
   const seriesKey = (r: Row) => `${r.model}|${r.entity_kind}|${r.entity}|${r.variable}|${str(r.threshold_name) ?? ''}`;
   const series = groupBy(latest, seriesKey);
   const first = (list: readonly Row[]) => list[0]!;
@@ -207,10 +209,16 @@ function probabilityIndicator(r: Row): Indicator {
   };
 }
 
+/** names of the stations the forecasts are for (river gauges; weather stations by number) */
+const stationNames = new Map<string, string>();
+
 function entityName(r: Row): Text {
   const entity = String(r.entity);
   if (r.entity_kind === 'departement') return text(`département ${entity}`, `département ${entity}`);
-  if (r.entity_kind === 'station') return text(`station ${entity}`, `station ${entity}`);
+  if (r.entity_kind === 'station') {
+    const name = stationNames.get(entity);
+    return name ? text(name, name) : text(`station ${entity}`, `station ${entity}`);
+  }
   return text('', '');
 }
 
@@ -245,7 +253,7 @@ function forecastChart(group: readonly (readonly Row[])[]): ChartSpec {
     x: { kind: 'instant', label: text('Échéance', 'Target time'), values: targets },
     y: { label: probabilityOnly ? text('Probabilité', 'Probability') : variableLabel(variable), unit, decimals: 1, ...(probabilityOnly ? { domain: [0, 100] as const } : {}) },
     series: [{ id: 'value', label: probabilityOnly ? text('Probabilité', 'Probability') : text('Prévision', 'Forecast'), values }],
-    bands: probabilityOnly ? [] : [{ id: 'interval', label: text('Intervalle à 90 %', '90 % interval'), lower: pick('lower'), upper: pick('upper') }],
+    bands: probabilityOnly || pick('lower').every((x) => x === null) ? [] : [{ id: 'interval', label: text('Intervalle à 90 %', '90 % interval'), lower: pick('lower'), upper: pick('upper') }],
     thresholds: thresholds.map((r) => {
       const name = str(r.threshold_name) ?? '';
       return {
