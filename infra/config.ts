@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { STAGES } from '../functions/lib/stages/list.ts';
 
 // Configuration of one deployment environment (dev, prod): infra/config/<env>.json, overridable from
 // the CDK context, validated here at synth time. A bad value fails `cdk synth` naming the field.
@@ -34,6 +35,9 @@ const pushNetwork = z.strictObject({
   /** requests per day */
   dailyQuota: z.number().int().positive(),
 });
+
+/** the deployed functions that are not stages */
+export const INGEST_FUNCTIONS = ['ingest-push', 'ingest-file'] as const;
 
 export const configSchema = z
   .strictObject({
@@ -114,6 +118,12 @@ export const configSchema = z
     }
     if (Date.parse(c.dataStartDate) > Date.now()) {
       ctx.addIssue({ code: 'custom', path: ['dataStartDate'], message: `is in the future (${c.dataStartDate}): the dt projection range would be empty` });
+    }
+    const functions = [...STAGES.map((st) => st.name), ...INGEST_FUNCTIONS];
+    for (const name of Object.keys(c.functions.overrides)) {
+      if (!functions.includes(name)) {
+        ctx.addIssue({ code: 'custom', path: ['functions', 'overrides', name], message: `no function is called "${name}": expected one of ${functions.join(', ')}` });
+      }
     }
     const ids = c.ingest.pushNetworks.map((n) => n.id);
     const twice = ids.find((id, i) => ids.indexOf(id) !== i);

@@ -39,6 +39,7 @@ describe('configuration per environment (zod, at synth time)', () => {
     [{ site: { domainName: 'bruit.example.org' } }, 'site: domainName and certificateArn go together'],
     [{ functions: { overrides: { communes: { memoryMb: 64 } } } }, 'functions.overrides.communes.memoryMb'],
     [{ pipeline: { schedule: 'every hour' } }, 'pipeline.schedule: expected an EventBridge Scheduler expression'],
+    [{ functions: { overrides: { 'noise-indicator': { memoryMb: 2048 } } } }, 'functions.overrides.noise-indicator: no function is called "noise-indicator"'],
     [{ storage: { rawArchiveDays: 90 } }, 'storage: Unrecognized key'],
   ])('refuses %j with a message naming the field', (override, message) => {
     expect(() => loadConfig('dev', override)).toThrow(ConfigError);

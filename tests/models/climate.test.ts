@@ -71,7 +71,7 @@ describe('train-models and predict on a lake with river and heat data', () => {
   afterAll(async () => lake.cleanup());
 
   it('trains the river model, skips heat for lack of history, and forecasts both', async () => {
-    const summaries = await trainModels(lake, { models: ['river', 'heat'], river: { steps: 400 } });
+    const summaries = await trainModels(lake, { models: ['river', 'heat'], river: { steps: 400 }, withReports: true });
     expect(summaries[0]).toMatchObject({ model: 'river', version: expect.any(String) });
     expect(summaries[0]!.report!.horizons.map((h) => h.horizon_hours)).toEqual([24, 48, 72]);
     expect(summaries[0]!.report!.crossings.map((c) => c.threshold)).toEqual([5.84, 5.84, 5.84]);
@@ -107,8 +107,9 @@ describe('train-models and predict on a lake with river and heat data', () => {
     expect(paris.map((r) => [r['variable'], r['value']])).toEqual([
       ['climate_risk_index', 100],
       ['exposed_population', communeExposures().find((e) => e.commune.commune_insee === '75056')!.commune.population],
+      ['river_proximity', 1],
     ]);
-    expect(String(paris[0]!['method'])).toMatch(/^index\(heat=persistence,flood=none;proximity=1\.000\)$/);
+    expect(paris[0]!['method']).toBe('index(heat=persistence,flood=none)');
     // Athis-Mons (91) takes Orly's heat forecast, and Orly has no data: rows only on the flood days
     const athis = risk.filter((r) => r['entity'] === '91027' && r['variable'] === 'climate_risk_index');
     expect(athis.map((r) => String(r['day']).slice(0, 7))).toEqual(['2026-02', '2026-02', '2026-02']);

@@ -8,7 +8,8 @@ import { formatNumber, formatSigned } from '../../functions/lib/publish/i18n.ts'
 import { countClasses } from '../../functions/lib/publish/sections/common.ts';
 import { median } from '../../functions/lib/publish/sql.ts';
 import { valueText } from '../../web/src/lib/format.ts';
-import { nearestIndex, paddedDomain, spreadLabels, xValues, yExtent } from '../../web/src/lib/scales.ts';
+import { lineRuns, nearestIndex, niceStep, paddedDomain, spreadLabels, xValues, yExtent } from '../../web/src/lib/scales.ts';
+import { splitCsvByColumn } from '../../functions/lib/publish/downloads.ts';
 
 const T = (fr: string) => ({ fr, en: fr });
 
@@ -101,9 +102,22 @@ describe('chart scales', () => {
     expect(yExtent({ series: [], bands: [{ id: 'i', label: T('i'), lower: [1, null], upper: [3, 9] }] })).toEqual([1, 9]);
   });
 
-  it('paddedDomain() rounds to steps with room around, and opens a flat extent', () => {
+  it('paddedDomain() rounds to steps with room around, opens a flat extent, and stays at 0 or above for non-negative values', () => {
     expect(paddedDomain([50, 68])).toEqual([45, 70]);
-    expect(paddedDomain([60, 60])).toEqual([55, 65]);
+    expect(paddedDomain([60, 60])).toEqual([56, 64]);
+    expect(paddedDomain([0, 0.7])).toEqual([0, 0.8]);
+    expect(paddedDomain([1.9, 8.62])).toEqual([0, 10]);
+    expect(paddedDomain([-3, 4])[0]).toBeLessThan(-3);
+  });
+
+  it('niceStep() picks 1, 2, 2.5 or 5 times a power of ten', () => {
+    expect([niceStep(18), niceStep(0.7), niceStep(14_000)]).toEqual([5, 0.2, 2500]);
+  });
+
+  it('lineRuns() breaks a line at missing values and across gaps far wider than the usual spacing', () => {
+    expect(lineRuns([0, 1, 2, 3, 4], [true, true, false, true, true])).toEqual([[0, 1], [3, 4]]);
+    expect(lineRuns([0, 1, 2, 100, 101], [true, true, true, true, true])).toEqual([[0, 1, 2], [3, 4]]);
+    expect(lineRuns([0, 1, 2, 100, 101], [true, true, true, true, true], Infinity)).toEqual([[0, 1, 2, 3, 4]]);
   });
 
   it('xValues() reads local days at UTC midnight (no DST shift) and hours as numbers', () => {
@@ -141,5 +155,16 @@ describe('numbers as the pages write them', () => {
     expect(median([3, null, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
     expect(median([null])).toBeNull();
+  });
+});
+
+describe('per-commune CSV', () => {
+  it('splitCsvByColumn() cuts rows grouped by a column, each part with the header, quoted commas and line breaks kept', () => {
+    const header = 'sensor_id,commune_insee,name\n';
+    const csv = `${header}"loc:2.1,48.8",75056,"a ""b"""\nS2,75056,x\nS3,93066,"two\nlines"\nS4,,outside\n`;
+    const parts = splitCsvByColumn(csv, 'commune_insee');
+    expect([...parts.keys()]).toEqual(['75056', '93066']);
+    expect(parts.get('75056')).toEqual({ text: `${header}"loc:2.1,48.8",75056,"a ""b"""\nS2,75056,x\n`, rows: 2 });
+    expect(parts.get('93066')).toEqual({ text: `${header}S3,93066,"two\nlines"\n`, rows: 1 });
   });
 });

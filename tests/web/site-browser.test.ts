@@ -132,9 +132,9 @@ describe('the published site in a browser', () => {
     expect(await cell('noise-lden')).toBe(`${formatNumber('fr', Number(expected.lden), 1)} dB(A)`);
     expect(await cell('noise-lnight')).toBe(`${formatNumber('fr', Number(expected.lnight), 1)} dB(A)`);
     expect(await page.locator('table#noise-sensors tbody tr').count()).toBe(Number(sensors.n));
-    await expect.poll(() => page.locator('#noise-daily .chart-canvas svg path.series').count()).toBe(2);
-    expect(await page.locator('#noise-daily .chart-canvas svg line.threshold').count()).toBe(4);
-    expect(await page.locator('#noise-daily .chart-canvas svg').getAttribute('aria-labelledby')).toBe('noise-daily-titre noise-daily-resume');
+    await expect.poll(() => page.locator('#noise-daily svg.chart-svg path.series').count()).toBe(2);
+    expect(await page.locator('#noise-daily svg.chart-svg line.threshold').count()).toBe(4);
+    expect(await page.locator('#noise-daily svg.chart-svg').getAttribute('aria-labelledby')).toBe('noise-daily-titre noise-daily-resume');
     const home = await open('/');
     expect(await home.locator('a.commune[data-insee="75056"]').getAttribute('aria-label')).toBe(`Paris : Lden ${formatNumber('fr', Number(expected.lden), 1)} dB(A)`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'commune-75056.png'), fullPage: true });
@@ -178,7 +178,7 @@ describe('the published site in a browser', () => {
   ] as const) {
     it(`has no axe-core violation: ${name}`, async () => {
       const page = await open(p);
-      if (p.includes('commune')) await page.locator('.chart-canvas svg').first().waitFor();
+      if (p.includes('commune')) await page.locator('svg.chart-svg').first().waitFor();
       const violations = await axe(page);
       expect(violations, JSON.stringify(violations, null, 1)).toEqual([]);
       await page.close();

@@ -3,7 +3,7 @@ import { scaleLinear, scaleUtc, type ScaleLinear, type ScaleTime } from 'd3-scal
 import { select } from 'd3-selection';
 import { area, curveLinear, curveStep, line, symbol, symbolCircle, symbolDiamond, symbolSquare, symbolTriangle } from 'd3-shape';
 import type { ChartSpec } from '../../functions/lib/publish/contract.ts';
-import { formatDayLong, formatDayShort, formatInstantShort, formatNumber, type Lang, valueText } from './lib/format.ts';
+import { formatDayLong, formatDayShort, formatInstantShort, formatNumber, type Lang, unitIn, valueText } from './lib/format.ts';
 import { lineRuns, nearestIndex, paddedDomain, spreadLabels, xValues, yExtent } from './lib/scales.ts';
 
 // Line charts drawn from a ChartSpec of data/communes/<insee>.json: series (gaps where a value is
@@ -85,7 +85,7 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
         .tickFormat((v) => formatNumber(lang, +v, integerTicks ? 0 : decimalsOf(niceTick(y0, y1)))),
     )
     .call((a) => a.select('.domain').remove());
-  g.append('text').attr('class', 'axis-unit').attr('x', -margin.left + 2).attr('y', -14).text(spec.y.unit);
+  g.append('text').attr('class', 'axis-unit').attr('x', -margin.left + 2).attr('y', -14).text(unitIn(lang, spec.y.unit));
 
   for (const [k, b] of (spec.bands ?? []).entries()) {
     const band = area<number>()

@@ -23,7 +23,7 @@ export const predictions = declareDataset({
     { name: 'horizon_hours', type: 'integer', unit: 'h', min: 0, description: 'Hours from origin_time to target_end' },
     { name: 'entity_kind', type: 'string', values: PREDICTION_ENTITY_KINDS, description: 'What entity is: a noise sensor, a river station, a commune, a département' },
     { name: 'entity', type: 'string', description: 'sensor_id, station code, INSEE commune code or département code' },
-    { name: 'variable', type: 'string', description: 'Forecast quantity, e.g. laeq, lnight_eu, ln_fr, flow, level, heatwave, climate_risk_index' },
+    { name: 'variable', type: 'string', description: 'Forecast quantity: laeq, lnight_eu, ln_fr (noise); level or flow (river); heatwave (heat); climate_risk_index, exposed_population, river_proximity (climate-risk)' },
     { name: 'unit', type: 'string', nullable: true, description: 'Unit of value, lower and upper (dB(A), m³/s, mm, 1, index 0–100)' },
     { name: 'value', type: 'double', nullable: true, description: 'Point forecast (in unit)' },
     { name: 'lower', type: 'double', nullable: true, description: 'Lower bound of the central 90 % forecast interval (in unit)' },

@@ -1,4 +1,4 @@
-import { formatDay, formatInstant, formatNumber, type Lang, MISSING, PARIS_TIME, text, type Text } from './i18n.ts';
+import { formatDay, formatInstant, formatNumber, type Lang, MISSING, PARIS_TIME, text, type Text, unitIn } from './i18n.ts';
 
 // The frame every page shares: language, skip link, demo banner, navigation, « data as of » stamp,
 // footer. Pages are static HTML with relative links, so the site works from any folder or domain.
@@ -98,7 +98,7 @@ export function asOfStamp(lang: Lang, frame: SiteFrame): Raw {
   // themes can end on different days (a heat season, a flood event): each says how fresh it is
   const data =
     frame.asOfByTheme.length > 1
-      ? html`${frame.asOfByTheme.map((t, i) => html`${i ? ', ' : ''}${time(t.asOf)} ${lang === 'fr' ? 'pour' : 'for'} ${t.title[lang].toLowerCase()}`)} ${PARIS_TIME[lang]}`
+      ? html`${frame.asOfByTheme.map((t, i) => html`${i ? ', ' : ''}${time(t.asOf)} (${t.title[lang].toLowerCase()})`)} ${PARIS_TIME[lang]}`
       : frame.dataAsOf
         ? html`${time(frame.dataAsOf)} ${PARIS_TIME[lang]}`
         : html`<span class="missing">${MISSING[lang]}</span>`;
@@ -165,15 +165,16 @@ function footer(lang: Lang, root: string): Raw {
 /** a value with its unit, or « pas de données » (never 0) */
 export function valueHtml(lang: Lang, value: number | null, decimals: number, unit: string): Raw {
   if (value === null) return html`<span class="missing">${MISSING[lang]}</span>`;
-  return html`${formatNumber(lang, value, decimals)}${unit ? raw(`&nbsp;${escapeHtml(unit)}`) : ''}`;
+  return html`${formatNumber(lang, value, decimals)}${unit ? raw(`&nbsp;${escapeHtml(unitIn(lang, unit))}`) : ''}`;
 }
 
 export function valueText(lang: Lang, value: number | null, decimals: number, unit: string): string {
   if (value === null) return MISSING[lang];
-  return `${formatNumber(lang, value, decimals)}${unit ? ` ${unit}` : ''}`;
+  return `${formatNumber(lang, value, decimals)}${unit ? ` ${unitIn(lang, unit)}` : ''}`;
 }
 
 export function periodText(lang: Lang, p: { from: string; to: string } | null): string {
   if (!p) return MISSING[lang];
+  if (p.from === p.to) return lang === 'fr' ? `le ${formatDay(lang, p.from)}` : formatDay(lang, p.from);
   return lang === 'fr' ? `du ${formatDay(lang, p.from)} au ${formatDay(lang, p.to)}` : `${formatDay(lang, p.from)} to ${formatDay(lang, p.to)}`;
 }

@@ -72,6 +72,14 @@ export function formatInteger(lang: Lang, value: number): string {
   return formatNumber(lang, value, 0);
 }
 
+// units written with French abbreviations in the data (j for jours): their English spelling
+const UNITS_EN: Readonly<Record<string, string>> = { j: 'd', 'hab.': 'inh.', 'indice 0–100': 'index 0–100' };
+
+/** a unit as the reader's language writes it */
+export function unitIn(lang: Lang, unit: string): string {
+  return lang === 'en' ? (UNITS_EN[unit] ?? unit) : unit;
+}
+
 export const PARIS_TIME: Text = { fr: '(heure de Paris)', en: '(Paris time)' };
 
 export const MISSING: Text = text('pas de données', 'no data');

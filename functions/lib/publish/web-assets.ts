@@ -46,7 +46,7 @@ async function readPrebuilt(dir: string): Promise<WebAssets> {
   try {
     manifest = manifestSchema.parse(JSON.parse(await readFile(file, 'utf8')));
   } catch (e) {
-    throw new Error(`web assets: ${file} is not a manifest written by web/build.ts (${(e as Error).message.split('\n')[0]}); rebuild with: npx tsx web/build.ts ${dir}`);
+    throw new Error(`web assets: ${file} is not a manifest written by web/build.ts (${(e as Error).message.split('\n')[0]}); rebuild with: npx tsx web/build.ts ${dir}`, { cause: e });
   }
   const files = await Promise.all(manifest.files.map(async (f) => ({ ...f, body: await readFile(path.join(dir, ...f.path.split('/'))) })));
   return { files, entries: manifest.entries, sqlExamples: manifest.sqlExamples, origin: 'prebuilt' };

@@ -195,13 +195,15 @@ export async function predictClimateRisk(ctx: StageContext, hazards: readonly Pr
         entity_kind: 'commune' as const,
         entity: e.commune.commune_insee,
         source: components.every((c) => c.source === 'model') ? ('model' as const) : ('baseline' as const),
-        method: `index(${parts.join(',')};proximity=${e.proximity.toFixed(3)})`,
+        method: `index(${parts.join(',')})`,
       };
       rows.push(predictionRow({ ...common, variable: 'climate_risk_index', unit: 'index 0-100', value: risk }));
       rows.push(predictionRow({ ...common, variable: 'exposed_population', unit: 'inhabitants', value: (e.commune.population * risk) / 100 }));
+      // the exposure factor, so that the index can be recomputed from the dataset alone
+      rows.push(predictionRow({ ...common, variable: 'river_proximity', unit: '1', value: e.proximity }));
     }
   }
   await writePredictions(ctx, RISK_MODEL, rows);
-  ctx.logger.info(`predict climate-risk: ${rows.length / 2} commune-days over ${days.join(', ')} (heat: ${heat.length ? 'yes' : 'none'}, flood: ${flood.length ? 'yes' : 'none'})`);
+  ctx.logger.info(`predict climate-risk: ${rows.length / 3} commune-days over ${days.join(', ')} (heat: ${heat.length ? 'yes' : 'none'}, flood: ${flood.length ? 'yes' : 'none'})`);
   return { model: RISK_MODEL, version: RISK_VERSION, rows: rows.length, seconds: elapsed() };
 }

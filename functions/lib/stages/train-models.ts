@@ -23,14 +23,17 @@ export interface TrainModelsOptions {
   readonly noise?: NoiseTrainingOptions & { days?: number };
   readonly river?: RiverTrainOptions;
   readonly heat?: HeatTrainOptions;
+  /** keep each evaluation report in the summaries (the CLI and tests read them) */
+  readonly withReports?: boolean;
 }
 
 export async function trainModels(ctx: StageContext, options: TrainModelsOptions = {}): Promise<TrainSummary[]> {
   const out: TrainSummary[] = [];
   for (const name of options.models ?? TRAINED_MODELS) {
-    if (name === 'noise') out.push(await trainNoise(ctx, options.noise));
-    if (name === 'river') out.push(await trainRiver(ctx, options.river));
-    if (name === 'heat') out.push(await trainHeat(ctx, options.heat));
+    const summary = name === 'noise' ? await trainNoise(ctx, options.noise) : name === 'river' ? await trainRiver(ctx, options.river) : await trainHeat(ctx, options.heat);
+    // the full report is in models/<name>/<version>/metrics.json; the stage result stays small
+    const { report: _report, ...small } = summary;
+    out.push(options.withReports ? summary : small);
   }
   return out;
 }

@@ -19,10 +19,17 @@ export function formatNumber(lang: Lang, value: number, decimals: number): strin
 
 export const MISSING: Readonly<Record<Lang, string>> = { fr: 'pas de données', en: 'no data' };
 
+// units written with French abbreviations in the data (j for jours): their English spelling
+const UNITS_EN: Readonly<Record<string, string>> = { j: 'd', 'hab.': 'inh.', 'indice 0–100': 'index 0–100' };
+
+export function unitIn(lang: Lang, unit: string): string {
+  return lang === 'en' ? (UNITS_EN[unit] ?? unit) : unit;
+}
+
 /** « 62,3 dB(A) », or « pas de données » for null: missing data is never shown as 0 */
 export function valueText(lang: Lang, value: number | null | undefined, decimals: number, unit: string): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return MISSING[lang];
-  return `${formatNumber(lang, value, decimals)}${unit ? ` ${unit}` : ''}`;
+  return `${formatNumber(lang, value, decimals)}${unit ? ` ${unitIn(lang, unit)}` : ''}`;
 }
 
 /** a local day YYYY-MM-DD as a UTC midnight Date (chart axes work in UTC: no DST shift) */

@@ -13,8 +13,13 @@ export function yExtent(spec: Pick<ChartSpec, 'series' | 'bands' | 'thresholds'>
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
   };
-  for (const s of spec.series) for (const v of s.values) if (v !== null) (any = true), see(v);
-  for (const b of spec.bands ?? []) for (const v of [...b.lower, ...b.upper]) if (v !== null) (any = true), see(v);
+  const value = (v: number | null) => {
+    if (v === null) return;
+    any = true;
+    see(v);
+  };
+  for (const s of spec.series) s.values.forEach(value);
+  for (const b of spec.bands ?? []) [...b.lower, ...b.upper].forEach(value);
   if (!any) return null;
   for (const t of spec.thresholds ?? []) see(t.value);
   return [lo, hi];
@@ -83,7 +88,10 @@ export function nearestIndex(values: readonly (Date | number)[], target: number)
   let bestGap = Infinity;
   values.forEach((v, i) => {
     const gap = Math.abs(+v - target);
-    if (gap < bestGap) (best = i), (bestGap = gap);
+    if (gap < bestGap) {
+      best = i;
+      bestGap = gap;
+    }
   });
   return best;
 }

@@ -1,5 +1,5 @@
 import type { PointGroup, PublishedLayer } from '../contract.ts';
-import { formatInteger, type Lang, MISSING } from '../i18n.ts';
+import { formatInteger, type Lang, MISSING, unitIn } from '../i18n.ts';
 import { html, page, pagePath, periodText, raw, type Raw, SITE_NAME, valueHtml, valueText } from '../html.ts';
 import type { SiteModel } from '../model.ts';
 
@@ -33,10 +33,17 @@ function legendSymbol(kind: PointGroup['kind']): Raw {
 export function renderHome(lang: Lang, m: SiteModel): string {
   const layers = m.mapJson.layers;
   const current = layers.find((l) => l.id === m.mapJson.default_layer);
-  const names = new Map(m.communes.map((c) => [c.commune_insee, c.name]));
   const fr = lang === 'fr';
   const sensors = m.mapJson.points.find((p) => p.kind === 'noise-sensor')?.points.length ?? 0;
 
+  // points outside the drawing (a station beyond the Métropole's edge) are left off the map
+  const inside = ([x, y]: [number, number]) => x >= 3 && y >= 3 && x <= m.map.width - 3 && y <= m.map.height - 3;
+  const projected = new Map(
+    m.mapJson.points.map((g) => [
+      g.id,
+      g.points.map((p) => m.map.project(p.lon, p.lat)).filter((xy): xy is [number, number] => xy !== null && inside(xy)),
+    ]),
+  );
   const svg = html`<svg id="carte" class="map" viewBox="0 0 ${m.map.width} ${m.map.height}" role="group" aria-labelledby="carte-titre" aria-describedby="carte-aide">
 <defs><pattern id="${HATCH_ID}" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f2f2f2"/><line x1="0" y1="0" x2="0" y2="6" stroke="#6f6f6f" stroke-width="1.6"/></pattern></defs>
 <g class="communes">
@@ -48,9 +55,8 @@ ${m.communes.map((c) => {
 ${m.mapJson.points.map(
   (g) =>
     html`<g class="points point-${g.kind}" data-group="${g.id}" aria-hidden="true">${raw(
-      g.points
-        .map((p) => m.map.project(p.lon, p.lat))
-        .filter((xy): xy is [number, number] => xy !== null)
+      projected
+        .get(g.id)!
         .map(([x, y]) => SYMBOL[g.kind](x, y))
         .join(''),
     )}</g>\n`,
@@ -59,7 +65,7 @@ ${m.mapJson.points.map(
 
   const legends = layers.map(
     (l) => html`<div class="legend" id="legende-${l.id}" data-layer="${l.id}"${raw(l.id === current?.id ? '' : ' hidden')}>
-<h3>${l.title[lang]}${l.unit ? html` <span class="unit">(${l.unit})</span>` : ''}</h3>
+<h3>${l.title[lang]}${l.unit ? html` <span class="unit">(${unitIn(lang, l.unit)})</span>` : ''}</h3>
 <ul class="legend-classes">
 ${l.classes.map(
   (c, i) =>
@@ -74,7 +80,7 @@ ${l.classes.map(
 
   const pointLegend = m.mapJson.points.length
     ? html`<ul class="legend-points">${m.mapJson.points.map(
-        (g) => html`<li>${legendSymbol(g.kind)}<span>${g.title[lang]} (${formatInteger(lang, g.points.length)})</span></li>`,
+        (g) => html`<li>${legendSymbol(g.kind)}<span>${g.title[lang]} (${formatInteger(lang, projected.get(g.id)!.length)}${projected.get(g.id)!.length < g.points.length ? (fr ? ` sur la carte, ${g.points.length} en tout` : ` on the map, ${g.points.length} in all`) : ''})</span></li>`,
       )}</ul>`
     : '';
 
@@ -84,7 +90,7 @@ ${l.classes.map(
     (g) =>
       html`<optgroup label="${g.title[lang]}">${layers
         .filter((l) => l.group === g.id)
-        .map((l) => html`<option value="${l.id}"${raw(l.id === current?.id ? ' selected' : '')}>${l.title[lang]}${l.unit ? ` (${l.unit})` : ''}</option>`)}</optgroup>`,
+        .map((l) => html`<option value="${l.id}"${raw(l.id === current?.id ? ' selected' : '')}>${l.title[lang]}${l.unit ? ` (${unitIn(lang, l.unit)})` : ''}</option>`)}</optgroup>`,
   )}</select></div>
 ${m.mapJson.points.map(
   (g) => html`<div class="control check"><input type="checkbox" id="points-${g.id}" data-group="${g.id}" checked><label for="points-${g.id}">${fr ? 'Afficher : ' : 'Show: '}${g.title[lang]}</label></div>`,
@@ -98,7 +104,7 @@ ${m.mapJson.points.map(
 <table id="communes-tableau" class="communes-table">
 <caption>${caption}</caption>
 <thead><tr><th scope="col">${fr ? 'Commune' : 'Commune'}</th><th scope="col">${fr ? 'Dép.' : 'Dep.'}</th>${tableLayers.map(
-    (l) => html`<th scope="col" class="num" data-layer="${l.id}">${l.short[lang]}${l.unit ? html` <span class="unit">(${l.unit})</span>` : ''}</th>`,
+    (l) => html`<th scope="col" class="num" data-layer="${l.id}">${l.short[lang]}${l.unit ? html` <span class="unit">(${unitIn(lang, l.unit)})</span>` : ''}</th>`,
   )}</tr></thead>
 <tbody>
 ${sorted.map(

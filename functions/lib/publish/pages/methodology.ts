@@ -1,5 +1,5 @@
 import type { MethodBlock, TableSpec } from '../contract.ts';
-import { type Lang, text } from '../i18n.ts';
+import { type Lang, text, unitIn } from '../i18n.ts';
 import { html, page, periodText, SITE_NAME } from '../html.ts';
 import type { SiteModel } from '../model.ts';
 import { tableHtml } from './parts.ts';
@@ -32,7 +32,7 @@ export function classesTable(m: SiteModel): TableSpec {
     ],
     rows: m.mapJson.layers.map((l) => ({
       layer: l.title,
-      unit: l.unit || '—',
+      unit: { fr: l.unit || '—', en: unitIn('en', l.unit) || '—' },
       classes: { fr: l.classes.map((c) => c.label.fr).join(' · '), en: l.classes.map((c) => c.label.en).join(' · ') },
       period: { fr: periodText('fr', l.period), en: periodText('en', l.period) },
     })),

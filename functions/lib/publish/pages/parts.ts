@@ -1,5 +1,5 @@
 import type { ChartSpec, Fact, PublishedIndicator, TableColumn, TableSpec } from '../contract.ts';
-import { formatDay, formatInstant, formatNumber, formatSigned, type Lang, MISSING, type Text } from '../i18n.ts';
+import { formatDay, formatInstant, formatNumber, formatSigned, type Lang, MISSING, type Text, unitIn } from '../i18n.ts';
 import { html, raw, type Raw } from '../html.ts';
 
 // Pieces the pages share: data tables, chart figures (a placeholder the script draws into, the text
@@ -25,7 +25,7 @@ export function cellHtml(lang: Lang, column: TableColumn, v: string | number | T
 }
 
 export function columnHeader(lang: Lang, c: TableColumn): Raw {
-  return html`${c.label[lang]}${c.unit ? html` <span class="unit">(${c.unit})</span>` : ''}`;
+  return html`${c.label[lang]}${c.unit ? html` <span class="unit">(${unitIn(lang, c.unit)})</span>` : ''}`;
 }
 
 /** a table in a scrollable region (keyboard-reachable: axe scrollable-region-focusable) */
@@ -92,7 +92,7 @@ ${tableHtml(lang, chartTable(c), { caption: true })}
 export function trendHtml(lang: Lang, i: PublishedIndicator): Raw {
   if (!i.trend) return html`<span class="missing">${lang === 'fr' ? 'non calculable' : 'not available'}</span>`;
   const d = i.trend.delta;
-  const unit = i.unit === '%' ? (lang === 'fr' ? 'pts' : 'pts') : i.unit;
+  const unit = i.unit === '%' ? 'pts' : unitIn(lang, i.unit);
   const zero = Math.abs(d) < 0.5 * 10 ** -i.decimals;
   const arrow = zero ? '→' : d > 0 ? '↗' : '↘';
   const word = zero ? (lang === 'fr' ? 'stable' : 'steady') : d > 0 ? (lang === 'fr' ? 'hausse' : 'up') : lang === 'fr' ? 'baisse' : 'down';
@@ -101,10 +101,10 @@ export function trendHtml(lang: Lang, i: PublishedIndicator): Raw {
 
 function medianHtml(lang: Lang, i: PublishedIndicator): Raw {
   if (i.median === null) return html`<span class="missing">${MISSING[lang]}</span>`;
-  const m = html`${formatNumber(lang, i.median, i.decimals)}${i.unit ? raw(`&nbsp;${i.unit}`) : ''}`;
+  const m = html`${formatNumber(lang, i.median, i.decimals)}${i.unit ? raw(`&nbsp;${unitIn(lang, i.unit)}`) : ''}`;
   if (i.value === null) return m;
   const gap = i.value - i.median;
-  const unit = i.unit === '%' ? 'pts' : i.unit;
+  const unit = i.unit === '%' ? 'pts' : unitIn(lang, i.unit);
   return html`${m} <span class="small">(${lang === 'fr' ? 'écart' : 'difference'} ${formatSigned(lang, gap, i.decimals)}${unit ? raw(`&nbsp;${unit}`) : ''})</span>`;
 }
 
@@ -116,7 +116,7 @@ export function indicatorsTable(lang: Lang, title: string, indicators: readonly 
 <tbody>
 ${indicators.map(
   (i) => html`<tr data-indicator="${i.id}"><th scope="row">${i.label[lang]}<span class="small block">${i.note[lang]}</span></th>
-<td class="num value">${i.value === null ? html`<span class="missing">${MISSING[lang]}</span>` : html`${formatNumber(lang, i.value, i.decimals)}${i.unit ? raw(`&nbsp;${i.unit}`) : ''}`}</td>
+<td class="num value">${i.value === null ? html`<span class="missing">${MISSING[lang]}</span>` : html`${formatNumber(lang, i.value, i.decimals)}${i.unit ? raw(`&nbsp;${unitIn(lang, i.unit)}`) : ''}`}</td>
 <td>${trendHtml(lang, i)}</td>
 <td>${medianHtml(lang, i)}</td></tr>
 `,

@@ -9,7 +9,7 @@ import { REFERENCE_FLOODS } from '../../domain/flood/config.ts';
 import { STAGE_1910_M } from '../../domain/flood/reference-floods.ts';
 import { SECTIONS as VIGICRUES_SECTIONS } from '../../domain/flood/sections.ts';
 import type { Alert, ChartSpec, CommuneSection, LayerClass, MapLayer, MethodBlock, SectionInput, SectionOutput, SiteSection, TableSpec } from '../contract.ts';
-import { formatDay, formatInstant, formatNumber, text, type Text } from '../i18n.ts';
+import { formatDay, formatNumber, text, type Text } from '../i18n.ts';
 import { addDays, dateLiteral, daysBetween, num, roundTo, rows, str, type Row } from '../sql.ts';
 import { both, countClasses, dailyByCommune, type DailySeries, dayEndIso, dayStartIso, groupBy, iso, rollingPeriod } from './common.ts';
 

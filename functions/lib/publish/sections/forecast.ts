@@ -84,8 +84,7 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
     ? new Map((await rows(duck, `SELECT station_code, label, commune_insee FROM ${riverStations.name}`)).map((r) => [String(r.station_code), r]))
     : new Map<string, Row>();
 
-  stationNames.clear();
-  for (const [code, r] of stationRows) if (str(r.label)) stationNames.set(code, str(r.label)!);
+  const stationNames = new Map([...stationRows].filter(([, r]) => str(r.label)).map(([code, r]) => [code, str(r.label)!]));
   const seriesKey = (r: Row) => `${r.model}|${r.entity_kind}|${r.entity}|${r.variable}|${str(r.threshold_name) ?? ''}`;
   const series = groupBy(latest, seriesKey);
   const first = (list: readonly Row[]) => list[0]!;
@@ -152,8 +151,8 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
     communeSections.set(c.commune_insee, {
       id: 'forecast',
       title: text('Prévisions', 'Forecasts'),
-      indicators: own.filter((l) => first(l).probability !== null && first(l).probability !== undefined).map((l) => probabilityIndicator(first(l))),
-      charts: [...charts.values()].map((group) => forecastChart(group)),
+      indicators: own.filter((l) => first(l).probability !== null && first(l).probability !== undefined).map((l) => probabilityIndicator(first(l), stationNames)),
+      charts: [...charts.values()].map((group) => forecastChart(group, stationNames)),
       tables: [...(located.length ? [entityTable(located.map(first), sensorNames)] : []), evaluationTable(models)],
       facts: models.map((m) => {
         const f = first(latest.filter((r) => r.model === m));
@@ -196,7 +195,7 @@ function niceStep(raw: number): number {
   return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
 }
 
-function probabilityIndicator(r: Row): Indicator {
+function probabilityIndicator(r: Row, stationNames: ReadonlyMap<string, string>): Indicator {
   const variable = String(r.variable);
   return {
     id: `forecast-${r.model}-${r.entity_kind}-${variable}-${str(r.threshold_name) ?? ''}`,
@@ -205,14 +204,12 @@ function probabilityIndicator(r: Row): Indicator {
     decimals: 0,
     value: num(r.probability) === null ? null : roundTo(num(r.probability)! * 100, 0),
     trend: null,
-    note: both((l) => `${l === 'fr' ? 'échéance' : 'target'} ${formatInstant(l, iso(r.target_time)!)}${entityName(r)[l] ? ` (${entityName(r)[l]})` : ''}`),
+    note: both((l) => `${l === 'fr' ? 'échéance' : 'target'} ${formatInstant(l, iso(r.target_time)!)}${entityName(r, stationNames)[l] ? ` (${entityName(r, stationNames)[l]})` : ''}`),
   };
 }
 
-/** names of the stations the forecasts are for (river gauges; weather stations by number) */
-const stationNames = new Map<string, string>();
-
-function entityName(r: Row): Text {
+/** where a forecast is for, when not the commune itself: a département, a station (by name when known) */
+function entityName(r: Row, stationNames: ReadonlyMap<string, string>): Text {
   const entity = String(r.entity);
   if (r.entity_kind === 'departement') return text(`département ${entity}`, `département ${entity}`);
   if (r.entity_kind === 'station') {
@@ -222,7 +219,7 @@ function entityName(r: Row): Text {
   return text('', '');
 }
 
-function forecastChart(group: readonly (readonly Row[])[]): ChartSpec {
+function forecastChart(group: readonly (readonly Row[])[], stationNames: ReadonlyMap<string, string>): ChartSpec {
   const f = group[0]![0]!;
   const variable = String(f.variable);
   const targets = [...new Set(group.flatMap((l) => l.map((r) => iso(r.target_time)!)))].sort();
@@ -235,7 +232,7 @@ function forecastChart(group: readonly (readonly Row[])[]): ChartSpec {
   const thresholds = probabilityOnly ? [] : [...new Map(group.flatMap((l) => l).filter((r) => num(r.threshold) !== null).map((r) => [num(r.threshold), r])).values()];
   const unit = probabilityOnly ? '%' : unitOf(f.unit, 'fr');
   const v = values.filter((x): x is number => x !== null);
-  const where = entityName(f);
+  const where = entityName(f, stationNames);
   return {
     id: `forecast-${String(f.model)}-${String(f.entity_kind)}-${String(f.entity)}-${variable}`.replace(/[^\w-]/g, '_'),
     title: both(
