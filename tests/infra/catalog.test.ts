@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,7 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
       ['b', 'second query'],
     ]);
     expect(sqlFileQueries(path.join(dir, 'missing'))).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   describe('the researcher policy', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,5 +61,6 @@ describe('configuration per environment (zod, at synth time)', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('invalid observatory configuration (infra/config/dev.json + context overrides)');
     expect(run.stderr).toContain('storage.rawArchiveAfterDays');
+    rmSync(out, { recursive: true, force: true });
   });
 });

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
 import { STAGES } from '../../functions/lib/stages/list.ts';
@@ -54,6 +54,10 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     lake = new FsObjectStore(lakeDir);
     env = { LAKE_STORE: pathToFileURL(lakeDir).href };
   }, 240_000);
+
+  afterAll(() => {
+    for (const dir of [outdir, lakeDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('exits 0 and writes the four templates, the layer and a bundle per function', () => {
     expect(synth.status, String(synth.stderr)).toBe(0);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -147,6 +147,7 @@ describe('the lake over several buckets', () => {
     expect((await store.head('site/data/summary.json'))?.key).toBe('site/data/summary.json');
     expect((await store.get('raw/k/a.json')).toString()).toBe('bytes');
     await expect(store.list('')).rejects.toThrow('would span several buckets');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FunctionArtifact } from '../../infra/artifacts.ts';
@@ -29,7 +29,8 @@ Promise.resolve(handler(JSON.parse(process.env.INVOKE_EVENT), { functionName: 'l
 /** asynchronous, so that servers of the calling process (fake sources) keep answering meanwhile */
 export async function invokeBundle(fn: FunctionArtifact, event: unknown, env: Record<string, string>): Promise<Invocation> {
   const [module, exportName] = fn.handler.split('.');
-  const resultFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'observatory-invoke-')), 'result.json');
+  const resultDir = mkdtempSync(path.join(os.tmpdir(), 'observatory-invoke-'));
+  const resultFile = path.join(resultDir, 'result.json');
   const started = performance.now();
   const child = spawn(process.execPath, ['-e', RUNNER], {
     cwd: fn.dir,
@@ -61,5 +62,6 @@ export async function invokeBundle(fn: FunctionArtifact, event: unknown, env: Re
   } catch {
     result = undefined;
   }
+  rmSync(resultDir, { recursive: true, force: true });
   return { status, result, stdout, stderr, ms };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -6,6 +6,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { loadConfig, type ObservatoryConfig } from '../../infra/config.ts';
 import { buildObservatory, cdkJsonContext, type ObservatoryStacks } from '../../infra/observatory.ts';
+
+// one folder for the cloud assemblies of this test process, removed when it exits
+const ASSEMBLIES = mkdtempSync(path.join(os.tmpdir(), 'observatory-cdk-'));
+process.on('exit', () => rmSync(ASSEMBLIES, { recursive: true, force: true }));
 
 export interface SynthesizedObservatory {
   readonly app: App;
@@ -20,7 +24,7 @@ export interface SynthesizedObservatory {
  * (their code is a placeholder) and without copying assets: the templates, fast.
  */
 export function synthObservatory(envName: 'dev' | 'prod' = 'dev', overrides: Record<string, unknown> = {}): SynthesizedObservatory {
-  const outdir = mkdtempSync(path.join(os.tmpdir(), 'observatory-cdk-'));
+  const outdir = mkdtempSync(path.join(ASSEMBLIES, `${envName}-`));
   const app = new App({
     outdir,
     context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true },

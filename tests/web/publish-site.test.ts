@@ -6,7 +6,8 @@ import { COMMUNES } from '../../functions/lib/domain/geo/communes.ts';
 import { WHO_2018 } from '../../functions/lib/domain/noise/thresholds.ts';
 import { SITE_PREFIX } from '../../functions/lib/lake/layout.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
-import type { CommuneJson, MapJson, SiteJson } from '../../functions/lib/publish/contract.ts';
+import type { CommuneJson, MapJson, SiteJson, SiteSection } from '../../functions/lib/publish/contract.ts';
+import { noiseSection } from '../../functions/lib/publish/sections/noise.ts';
 import { formatNumber } from '../../functions/lib/publish/i18n.ts';
 import { publishSite, type PublishReport } from '../../functions/lib/stages/publish-site.ts';
 import { tempLake } from '../support/lake.ts';
@@ -62,6 +63,7 @@ describe('publishSite() over the noise datasets only', () => {
 
   it('reports the themes left out and the datasets they wait for', () => {
     expect(report.sections).toEqual(['noise']);
+    expect(report.failed).toEqual([]);
     expect(report.hidden).toEqual(
       expect.arrayContaining([
         { id: 'heat', missing: ['heat_indicators_commune_daily'] },
@@ -230,13 +232,15 @@ describe('publishSite() with heat, flood, river and forecast datasets', () => {
     lake = await tempLake({ now: NOW });
     await writeNoiseLake(lake);
     await writeClimateAndForecasts(lake);
-    report = await publishSite(lake, { datasets: [...DATASETS, predictions, modelEvaluations] });
+    const declared = DATASETS.some((d) => d.name === predictions.name) ? DATASETS : [...DATASETS, predictions, modelEvaluations];
+    report = await publishSite(lake, { datasets: declared });
   });
   afterAll(() => lake.cleanup());
 
   it('shows each theme whose datasets hold rows', () => {
     expect(report.sections).toEqual(['noise', 'heat', 'flood', 'river', 'forecast']);
     expect(report.hidden).toEqual([]);
+    expect(report.failed).toEqual([]);
   });
 
   it('adds their layers to the map, and their stations as points', async () => {
@@ -289,5 +293,15 @@ describe('publishSite() with heat, flood, river and forecast datasets', () => {
     expect(c.sections.map((s) => s.id)).toEqual(['noise', 'heat']);
     expect(c.sections.find((s) => s.id === 'heat')!.indicators.every((i) => i.value === null)).toBe(true);
     expect(COMMUNES).toHaveLength(130);
+  });
+
+  // last: it rewrites the site without the other themes
+  it('leaves out a theme whose queries fail, reports it, and still publishes the rest', async () => {
+    const broken: SiteSection = { id: 'broken', title: { fr: 'Cassé', en: 'Broken' }, requires: [], build: () => Promise.reject(new Error('no such column: foo')) };
+    const r = await publishSite(lake, { sections: [noiseSection, broken] });
+    expect(r.sections).toEqual(['noise']);
+    expect(r.failed).toEqual([{ id: 'broken', error: 'no such column: foo' }]);
+    expect(lake.logs.some((l) => l.includes('section broken failed'))).toBe(true);
+    expect(await site(lake, 'index.html')).toContain('Bruit et climat dans les communes du Grand Paris');
   });
 });

@@ -58,6 +58,8 @@ export interface PublishReport {
   readonly communesWithData: number;
   readonly sections: readonly string[];
   readonly hidden: readonly { readonly id: string; readonly missing: readonly string[] }[];
+  /** sections whose queries failed: left out of the site, the error logged */
+  readonly failed: readonly { readonly id: string; readonly error: string }[];
   readonly assets: 'prebuilt' | 'esbuild';
   readonly seconds: Readonly<Record<string, number>>;
 }
@@ -99,7 +101,17 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   let t = performance.now();
   const communes = COMMUNES;
   const sections: { section: SiteSection; output: SectionOutput }[] = [];
-  for (const section of active) sections.push({ section, output: await section.build({ ctx, communes, has }) });
+  // a theme that fails is left out (and reported): the rest of the site is still published
+  const failed: { id: string; error: string }[] = [];
+  for (const section of active) {
+    try {
+      sections.push({ section, output: await section.build({ ctx, communes, has }) });
+    } catch (e) {
+      const error = (e as Error).message.split('\n')[0]!;
+      ctx.logger.error(`publish-site: section ${section.id} failed and is left out: ${error}`);
+      failed.push({ id: section.id, error });
+    }
+  }
   mark('queries', t);
 
   t = performance.now();
@@ -229,6 +241,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     communesWithData: layers[0] ? communes.filter((c) => layers[0]!.values[c.commune_insee] !== null).length : 0,
     sections: sections.map((s) => s.section.id),
     hidden: hidden.map((h) => ({ id: h.id, missing: h.missing })),
+    failed,
     assets: assets.origin,
     seconds: lap,
   };

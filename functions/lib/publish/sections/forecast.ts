@@ -72,7 +72,7 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
   const evaluations = (await has(MODEL_EVALUATIONS))
     ? await rows(
         duck,
-        `SELECT model, version, target, predictor, is_baseline, metric, value, n, beats_baseline, evaluated_at FROM ${MODEL_EVALUATIONS}
+        `SELECT model, version, target, predictor, is_baseline, metric, reference, value, n, beats_baseline, evaluated_at FROM ${MODEL_EVALUATIONS}
          WHERE horizon_hours IS NULL AND metric <> 'reliability' QUALIFY evaluated_at = max(evaluated_at) OVER (PARTITION BY model, version)
          ORDER BY model, target, metric, is_baseline, predictor`,
       )
@@ -308,14 +308,26 @@ function skillTable(evaluations: readonly Row[]): TableSpec {
     const metric = String(model.metric);
     const higherIsBetter = ['nse', 'bss', 'hit_rate'].includes(metric);
     const best = baselines.sort((a, b) => (higherIsBetter ? num(b.value)! - num(a.value)! : num(a.value)! - num(b.value)!))[0];
+    const none = text('—', '—');
+    const yesNo = (b: boolean) => (b ? text('oui', 'yes') : text('non', 'no'));
+    // a skill score is already relative to its reference: above 0, the model does better
+    const skill = metric === 'bss';
+    const score = num(model.value);
     out.push({
       model: `${String(model.model)} ${String(model.version)}`,
       target: String(model.target),
       metric: METRICS[metric] ?? text(metric, metric),
-      score: roundTo(num(model.value), 3),
-      baseline: best ? String(best.predictor) : null,
-      baseline_score: roundTo(num(best?.value), 3),
-      beats: model.beats_baseline === null || model.beats_baseline === undefined ? null : model.beats_baseline ? text('oui', 'yes') : text('non', 'no'),
+      score: roundTo(score, 3),
+      baseline: skill ? (str(model.reference) ?? none) : best ? String(best.predictor) : none,
+      baseline_score: skill ? none : (roundTo(num(best?.value), 3) ?? none),
+      beats:
+        model.beats_baseline === true || model.beats_baseline === false
+          ? yesNo(model.beats_baseline)
+          : skill && score !== null
+            ? yesNo(score > 0)
+            : best && score !== null
+              ? yesNo(higherIsBetter ? score > num(best.value)! : score < num(best.value)!)
+              : none,
       n: num(model.n),
     });
   }
