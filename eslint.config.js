@@ -12,4 +12,5 @@ export default tseslint.config(
     },
   },
   { files: ['bin/**', 'scripts/**', 'tests/**', 'notebooks/**'], rules: { 'no-console': 'off' } },
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } } },
 );

@@ -1,22 +1,19 @@
 import { createHash } from 'node:crypto';
-import { validateRow } from '../datasets/derive.ts';
-import { noiseReadings, quarantine, type NoiseReadingRow } from '../datasets/index.ts';
-import type { CheckFailure } from '../datasets/declaration.ts';
+import { noiseReadings, type NoiseReadingRow } from '../datasets/index.ts';
 import { communeAt } from '../domain/geo/communes.ts';
 import { parseNoiseCsv } from '../domain/noise/csv.ts';
 import { parseFiware } from '../domain/noise/fiware.ts';
 import {
   UnreadableInputError,
-  truncateRecord,
   type NoiseObservation,
   type ParseResult,
   type RecordRejection,
 } from '../domain/noise/observation.ts';
 import { parisDate } from '../domain/time/paris.ts';
-import { datasetFileKey, rawKey, rawSha } from '../lake/layout.ts';
+import { rawKey, rawSha } from '../lake/layout.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { StageContext } from './context.ts';
-import { writeDataset } from '../lake/write.ts';
+import { curate } from './curate.ts';
 import { NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
 import { stageSensorSightings, type SensorSighting } from './sensors.ts';
 
@@ -105,18 +102,6 @@ export async function storeRaw(
   return { key, receivedAt: recorded ? new Date(recorded) : info.lastModified, created };
 }
 
-function rejectionFromFailures(o: NoiseObservation, failures: CheckFailure[]): RecordRejection {
-  const first = failures[0]!;
-  return {
-    record: String(o.record),
-    field: first.field,
-    expected: first.expected,
-    found: first.found,
-    reason: failures.map((f) => `${f.field}: ${f.reason}`).join('; '),
-    recordText: truncateRecord(o.recordText),
-  };
-}
-
 export async function ingestNoise(ctx: StageContext, input: IngestInput): Promise<IngestSummary> {
   const format = NOISE_SOURCE_FORMATS[input.sourceKind];
   const raw = await storeRaw(
@@ -124,32 +109,22 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
     { ...input, contentType: input.contentType ?? format.contentType, extension: format.extension, options: input.csv },
     ctx.now(),
   );
-  const receivedAt = raw.receivedAt;
-  const sha = rawSha(raw.key);
 
-  let parsed: ParseResult;
-  let unreadable: string | undefined;
+  let parsed: ParseResult = { observations: [], rejections: [] };
+  let unreadable: UnreadableInputError | undefined;
   try {
     parsed = parse(input);
   } catch (e) {
     if (!(e instanceof UnreadableInputError)) throw e;
-    unreadable = e.message;
-    parsed = {
-      observations: [],
-      rejections: [{ record: 'file', field: null, expected: e.expected, found: e.found, reason: e.message, recordText: null }],
-    };
+    unreadable = e;
   }
 
-  const rows: NoiseReadingRow[] = [];
-  const rejections: RecordRejection[] = [...parsed.rejections];
-  const sightings = new Map<string, SensorSighting>();
-  const checkContext = { now: receivedAt };
-  for (const o of parsed.observations) {
+  const observationOf = new Map<NoiseReadingRow, NoiseObservation>();
+  const candidates = parsed.observations.map((o) => {
     const located = o.lon != null && o.lat != null && Number.isFinite(o.lon) && Number.isFinite(o.lat);
-    const commune = located ? communeAt(o.lon!, o.lat!) : undefined;
     const row: NoiseReadingRow = {
       sensor_id: o.sensorId,
-      commune_insee: commune?.commune_insee ?? null,
+      commune_insee: located ? (communeAt(o.lon!, o.lat!)?.commune_insee ?? null) : null,
       ts_from: o.tsFrom,
       ts_to: o.tsTo,
       laeq: o.laeq,
@@ -158,78 +133,33 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
       source_kind: input.sourceKind,
       raw_key: raw.key,
       record: o.record,
-      received_at: receivedAt,
+      received_at: raw.receivedAt,
       dt: Number.isFinite(o.tsFrom.getTime()) ? parisDate(o.tsFrom) : '',
     };
-    const failures = validateRow(noiseReadings, row as unknown as Record<string, unknown>, checkContext);
-    if (failures.length) {
-      rejections.push(rejectionFromFailures(o, failures));
-      continue;
-    }
-    rows.push(row);
-    noteSighting(sightings, o, row, located, commune !== undefined);
-  }
+    observationOf.set(row, o);
+    return { record: o.record, recordText: o.recordText, row };
+  });
 
-  const byDay = new Map<string, NoiseReadingRow[]>();
-  const seenKeys = new Set<string>();
-  let duplicatesInFile = 0;
-  for (const row of rows) {
-    const k = `${row.sensor_id}\u0000${row.ts_from.getTime()}\u0000${row.ts_to.getTime()}`;
-    if (seenKeys.has(k)) duplicatesInFile++;
-    seenKeys.add(k);
-    let list = byDay.get(row.dt);
-    if (!list) byDay.set(row.dt, (list = []));
-    list.push(row);
-  }
-
-  for (const [dt, dayRows] of byDay) {
-    await writeDataset(ctx, noiseReadings, dayRows, datasetFileKey(noiseReadings, sha, dt));
-  }
-  // one quarantine object per raw file: rewritten on a replay, removed once nothing in it is rejected
-  const receivedDt = parisDate(receivedAt);
-  const quarantineKey = datasetFileKey(quarantine, `${input.sourceKind}-${sha}`, receivedDt);
-  if (rejections.length) {
-    const quarantineRows = rejections.map((r) => ({
-      received_at: receivedAt,
-      source_kind: input.sourceKind,
-      raw_key: raw.key,
-      record: r.record,
-      field: r.field,
-      expected: r.expected,
-      found: r.found,
-      reason: r.reason,
-      record_text: r.recordText,
-      dt: receivedDt,
-    }));
-    await writeDataset(ctx, quarantine, quarantineRows, quarantineKey);
-  } else if (!raw.created) {
-    await ctx.store.delete(quarantineKey);
-  }
-  if (sightings.size) await stageSensorSightings(ctx.store, sha, receivedAt, [...sightings.values()]);
-
-  const summary: IngestSummary = {
-    rawKey: raw.key,
+  const result = await curate(ctx, {
+    dataset: noiseReadings,
+    sourceKind: input.sourceKind,
+    raw,
     origin: input.origin,
-    newRaw: raw.created,
-    receivedAt: receivedAt.toISOString(),
-    records: parsed.observations.length + parsed.rejections.filter((r) => r.record !== 'file').length,
-    curated: rows.length,
-    quarantined: rejections.filter((r) => r.record !== 'file').length,
-    duplicatesInFile,
-    unreadable,
-    days: [...byDay.keys()].sort(),
-    rejections: rejections.slice(0, 20),
-  };
+    candidates,
+    rejections: parsed.rejections,
+    unreadable: unreadable && { message: unreadable.message, expected: unreadable.expected, found: unreadable.found },
+    keyOf: (r) => `${r.sensor_id}\u0000${r.ts_from.getTime()}\u0000${r.ts_to.getTime()}`,
+  });
+
+  const sightings = new Map<string, SensorSighting>();
+  for (const row of result.rows) noteSighting(sightings, observationOf.get(row)!, row);
+  if (sightings.size) await stageSensorSightings(ctx.store, rawSha(raw.key), raw.receivedAt, [...sightings.values()]);
+  const { rows: _rows, ...summary } = result;
   return summary;
 }
 
-function noteSighting(
-  sightings: Map<string, SensorSighting>,
-  o: NoiseObservation,
-  row: NoiseReadingRow,
-  located: boolean,
-  inMetropole: boolean,
-): void {
+function noteSighting(sightings: Map<string, SensorSighting>, o: NoiseObservation, row: NoiseReadingRow): void {
+  const located = o.lon != null && o.lat != null && Number.isFinite(o.lon) && Number.isFinite(o.lat);
   const s = sightings.get(o.sensorId);
   if (!s) {
     sightings.set(o.sensorId, {
@@ -238,7 +168,7 @@ function noteSighting(
       lon: located ? o.lon! : null,
       lat: located ? o.lat! : null,
       commune_insee: row.commune_insee,
-      in_metropole: located ? inMetropole : null,
+      in_metropole: located ? row.commune_insee !== null : null,
       noise_source: o.noiseSource ?? 'unknown',
       sonometer_class: o.sonometerClass ?? null,
       first_seen: row.ts_from,
