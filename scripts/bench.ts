@@ -144,6 +144,10 @@ async function main() {
     await benchIngest(dir, Number(process.env.BENCH_ENTITIES ?? 50_000), Number(process.env.BENCH_BATCHES ?? 6));
     await benchIndicators(dir, Number(process.env.BENCH_SENSORS ?? 200), Number(process.env.BENCH_DAYS ?? 14));
     await benchPush(dir, Number(process.env.BENCH_REQUESTS ?? 400), 50, 8);
+    const { benchClimate } = await import('./bench-climate.ts');
+    for (const f of await benchClimate()) record(f);
+    const { benchModels } = await import('./bench-models.ts');
+    for (const f of await benchModels()) record(f);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

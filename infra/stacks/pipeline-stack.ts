@@ -67,6 +67,9 @@ export class PipelineStack extends Stack {
       // the stage that publishes the site carries the site's browser code, built next to its bundle
       // (web/build.ts → web-assets/, which the stage reads from LAMBDA_TASK_ROOT)
       const publishes = stage.outputs.includes('site');
+      // the stages that run the TF.js models carry the wasm backend's binaries next to their bundle
+      // (without them tfjs falls back to its pure-JS backend, ~17× slower)
+      const runsModels = [...stage.inputs, ...stage.outputs].includes('models');
       const fn = new ObservatoryFunction(this, `Stage-${stage.name}`, {
         ...common,
         name: stage.name,
@@ -74,6 +77,14 @@ export class PipelineStack extends Stack {
           ? {
               afterBundling: (outputDir: string) => [`cd "${REPO_ROOT}" && node --import tsx web/build.ts "${outputDir}/web-assets"`],
               environment: { OBSERVATORY_SITE_URL: props.siteUrl },
+            }
+          : {}),
+        ...(runsModels
+          ? {
+              afterBundling: (outputDir: string) => [
+                `mkdir -p "${outputDir}/tfjs-wasm" && cp "${REPO_ROOT}"/node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "${outputDir}/tfjs-wasm/"`,
+              ],
+              environment: { OBSERVATORY_TF_WASM_DIR: '/var/task/tfjs-wasm/' },
             }
           : {}),
         description: `Stage ${stage.name}: ${stage.description}`.slice(0, 256),

@@ -70,6 +70,18 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     }
   });
 
+  it('ships the TF.js wasm binaries with the stages that run the models, and points them there', () => {
+    const modelStages = STAGES.filter((s) => [...s.inputs, ...s.outputs].includes('models')).map((s) => s.name);
+    expect(modelStages.sort()).toEqual(['predict', 'train-models']);
+    const template = JSON.parse(readFileSync(path.join(outdir, 'Observatory-dev-Pipeline.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties?: { Environment?: { Variables?: Record<string, unknown> }; Description?: string } }> };
+    for (const name of modelStages) {
+      const f = fns.get(name)!;
+      expect(existsSync(path.join(f.dir, 'tfjs-wasm', 'tfjs-backend-wasm-simd.wasm')), name).toBe(true);
+      const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Description?.startsWith(`Stage ${name}:`));
+      expect(fn?.Properties?.Environment?.Variables?.OBSERVATORY_TF_WASM_DIR, name).toBe('/var/task/tfjs-wasm/');
+    }
+  });
+
   it('bundles everything but DuckDB, which comes from the layer', () => {
     for (const f of fns.values()) {
       const code = readFileSync(path.join(f.dir, 'index.js'), 'utf8');

@@ -71,6 +71,31 @@ describe('quarantine operations', () => {
   });
 });
 
+describe('replayQuarantine() on a climate source', () => {
+  it('replays a Météo-France file through its own ingest: the rejected line stays, nothing is duplicated', async () => {
+    const lake = await tempLake({ now: new Date('2026-07-25T00:00:00Z') });
+    try {
+      const { readFile } = await import('node:fs/promises');
+      const { ingestClimateFile } = await import('../../functions/lib/stages/ingest-climate.ts');
+      const header = (await readFile(new URL('../fixtures/heat/meteofrance-Q_RR-T-Vent-header.csv', import.meta.url), 'utf8')).trim();
+      const columns = header.split(';');
+      const line = (v: Record<string, string>) => columns.map((c) => v[c] ?? '').join(';');
+      const station = (id: string, day: string) =>
+        line({ NUM_POSTE: id, NOM_USUEL: 'STATION', LAT: '48.82', LON: '2.34', ALTI: '75', AAAAMMJJ: day, TN: '21.5', QTN: '1', TX: '33.0', QTX: '1' });
+      // a station of the Bouches-du-Rhône has no place in the Métropole's files: quarantined
+      const bytes = Buffer.from([header, station('75114001', '20260722'), station('13055001', '20260722')].join('\n') + '\n');
+      const first = await ingestClimateFile(lake, 'meteofrance', { bytes, origin: 'Q_75_latest.csv' });
+      expect(first).toMatchObject({ records: 2, curated: 1, quarantined: 1 });
+      const replay = await replayQuarantine(lake);
+      expect(replay).toMatchObject({ files: 1, before: 1, after: 1, released: 0, skipped: [] });
+      expect(await count(lake, 'SELECT count(*) AS n FROM weather_daily')).toBe(1);
+      expect(await count(lake, 'SELECT count(*) AS n FROM quarantine')).toBe(1);
+    } finally {
+      await lake.cleanup();
+    }
+  });
+});
+
 describe('lakeStatus()', () => {
   it('reports per source the files and quarantine rate, per dataset the rows, days and gaps', async () => {
     const lake = await tempLake({ now: new Date('2025-06-10T00:00:00Z') });

@@ -1,7 +1,9 @@
 import { DATASETS, quarantine } from '../datasets/index.ts';
 import { sqlString } from '../adapters/duckdb.ts';
 import type { StageContext } from './context.ts';
-import { ingestNoise, isNoiseSourceKind, type NoiseCsvOptions } from './ingest-noise.ts';
+import { ingestClimateFile } from './ingest-climate.ts';
+import { ingestNoise, type NoiseCsvOptions } from './ingest-noise.ts';
+import { isClimateSourceKind, isNoiseSourceKind } from './source-kinds.ts';
 import { refreshSensors } from './sensors.ts';
 
 // Operations on the quarantine: what was rejected and why, and replaying the rejected files through
@@ -47,25 +49,26 @@ export async function replayQuarantine(ctx: StageContext, options: { sourceKind?
   const summary: ReplaySummary = { files: files.length, before: 0, after: 0, released: 0, skipped: [] };
   for (const f of files) {
     summary.before += f.n;
-    if (!isNoiseSourceKind(f.source_kind)) {
-      summary.skipped.push({ rawKey: f.raw_key, reason: `no replay for source kind ${f.source_kind}` });
-      summary.after += f.n;
-      continue;
-    }
+    const kind = f.source_kind;
     const head = await ctx.store.head(f.raw_key);
-    if (!head) {
-      summary.skipped.push({ rawKey: f.raw_key, reason: 'raw file missing' });
+    if (!head || !(isNoiseSourceKind(kind) || isClimateSourceKind(kind))) {
+      summary.skipped.push({ rawKey: f.raw_key, reason: head ? `no replay for source kind ${kind}` : 'raw file missing' });
       summary.after += f.n;
       continue;
     }
+    const bytes = await ctx.store.get(f.raw_key);
+    const origin = decodeURIComponent(head.metadata?.origin ?? f.raw_key);
     const parseOptions = head.metadata?.['parse-options'];
-    const result = await ingestNoise(ctx, {
-      sourceKind: f.source_kind,
-      bytes: await ctx.store.get(f.raw_key),
-      origin: decodeURIComponent(head.metadata?.origin ?? f.raw_key),
-      contentType: head.contentType,
-      csv: parseOptions ? (JSON.parse(parseOptions) as NoiseCsvOptions) : undefined,
-    });
+    // the same ingest that first read the file, from its raw bytes: outputs are named after the raw file
+    const result = isNoiseSourceKind(kind)
+      ? await ingestNoise(ctx, {
+          sourceKind: kind,
+          bytes,
+          origin,
+          contentType: head.contentType,
+          csv: parseOptions ? (JSON.parse(parseOptions) as NoiseCsvOptions) : undefined,
+        })
+      : await ingestClimateFile(ctx, kind, { bytes, origin });
     summary.after += result.quarantined + (result.unreadable ? 1 : 0);
   }
   summary.released = summary.before - summary.after;
