@@ -1,6 +1,6 @@
 import { hourCalendar, HOUR_MS } from '../../functions/lib/models/calendar.ts';
 import type { HourlyLevel } from '../../functions/lib/models/noise/features.ts';
-import { mulberry32 } from '../../functions/lib/models/nn.ts';
+import { mulberry32 } from '../../functions/lib/domain/random.ts';
 import type { DailyTemperatures } from '../../functions/lib/models/heat/model.ts';
 import type { RegularSeries } from '../../functions/lib/models/river/series.ts';
 import { plusDays } from '../../functions/lib/domain/time/holidays.ts';

@@ -1,4 +1,4 @@
-import type { Column } from './declaration.ts';
+import type { Column, RecordCheck } from './declaration.ts';
 
 // columns shared by several datasets, written once
 
@@ -40,3 +40,27 @@ export const level = (name: string, description: string): Column => ({
 });
 
 export const OPEN_LICENCE = 'Licence Ouverte / Etalab 2.0';
+
+const EARLIEST_OBSERVATION_MS = Date.UTC(2000, 0, 1);
+const DAY_MS = 86_400_000;
+
+/**
+ * the one rule for observation times of every source: not before 2000, and not more than a day after
+ * the file was received (a sensor clock a little ahead is tolerated; one a year ahead is not)
+ */
+export function observationTimeCheck<Row>(field: string, timeOf: (row: Row) => Date): RecordCheck<Row> {
+  return {
+    name: `${field} from 2000 to one day after receipt`,
+    check: (r, ctx) => {
+      const t = timeOf(r).getTime();
+      const latest = ctx.now.getTime() + DAY_MS;
+      if (t >= EARLIEST_OBSERVATION_MS && t <= latest) return undefined;
+      return {
+        field,
+        expected: `between 2000-01-01T00:00:00Z and ${new Date(latest).toISOString()} (receive time + 1 day)`,
+        found: timeOf(r).toISOString(),
+        reason: t < EARLIEST_OBSERVATION_MS ? 'observation time before 2000' : 'observation time more than a day in the future',
+      };
+    },
+  };
+}

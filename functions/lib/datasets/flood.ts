@@ -1,5 +1,5 @@
 import { declareDataset, type RecordCheck } from './declaration.ts';
-import { communeInsee, dt } from './common.ts';
+import { communeInsee, dt, observationTimeCheck } from './common.ts';
 
 // Flood / GEMAPI datasets: Hub'Eau river observations and stations, Vigicrues vigilance, and the
 // indicators computed from them.
@@ -30,9 +30,6 @@ export interface RiverObservationRow {
   dt: string;
 }
 
-const EARLIEST = Date.UTC(2000, 0, 1);
-const DAY_MS = 86_400_000;
-
 const riverChecks: readonly RecordCheck<RiverObservationRow>[] = [
   {
     name: 'plausible height',
@@ -53,18 +50,7 @@ const riverChecks: readonly RecordCheck<RiverObservationRow>[] = [
         ? { field: 'value', expected: 'a discharge in [-1000, 100000] m³/s (Hub’Eau sends l/s)', found: `${r.value} m³/s`, reason: 'implausible discharge: the unit is probably wrong' }
         : undefined,
   },
-  {
-    name: 'ts from 2000 to one day after receipt',
-    check: (r, ctx) =>
-      r.ts.getTime() < EARLIEST || r.ts.getTime() > ctx.now.getTime() + DAY_MS
-        ? {
-            field: 'ts',
-            expected: `between 2000-01-01 and ${new Date(ctx.now.getTime() + DAY_MS).toISOString()} (receive time + 1 day)`,
-            found: r.ts.toISOString(),
-            reason: 'observation time before 2000 or more than a day in the future',
-          }
-        : undefined,
-  },
+  observationTimeCheck<RiverObservationRow>('ts', (r) => r.ts),
 ];
 
 export const riverObservations = declareDataset({

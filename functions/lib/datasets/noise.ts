@@ -1,5 +1,5 @@
 import { declareDataset, type RecordCheck } from './declaration.ts';
-import { communeInsee, conventionColumn, dt, level, OPEN_LICENCE, sensorId } from './common.ts';
+import { communeInsee, conventionColumn, dt, level, observationTimeCheck, OPEN_LICENCE, sensorId } from './common.ts';
 
 export const NOISE_SOURCE_KINDS = ['noise-fiware', 'noise-csv'] as const;
 export const NOISE_SOURCES = ['road', 'rail', 'air', 'industry', 'mixed', 'unknown'] as const;
@@ -19,9 +19,6 @@ export interface NoiseReadingRow {
   dt: string;
 }
 
-const EARLIEST = Date.UTC(2000, 0, 1);
-const DAY_MS = 86_400_000;
-
 const noiseReadingChecks: readonly RecordCheck<NoiseReadingRow>[] = [
   {
     name: 'at least one measurand',
@@ -30,25 +27,7 @@ const noiseReadingChecks: readonly RecordCheck<NoiseReadingRow>[] = [
         ? { field: 'LAeq', expected: 'at least one of LAeq, LAmax, LAS', found: 'none', reason: 'no acoustic measurand in the record' }
         : undefined,
   },
-  {
-    name: 'ts_from not before 2000',
-    check: (r) =>
-      r.ts_from.getTime() < EARLIEST
-        ? { field: 'ts_from', expected: '>= 2000-01-01T00:00:00Z', found: r.ts_from.toISOString(), reason: 'observation start before 2000' }
-        : undefined,
-  },
-  {
-    name: 'ts_from at most one day in the future',
-    check: (r, ctx) =>
-      r.ts_from.getTime() > ctx.now.getTime() + DAY_MS
-        ? {
-            field: 'ts_from',
-            expected: `<= ${new Date(ctx.now.getTime() + DAY_MS).toISOString()} (receive time + 1 day)`,
-            found: r.ts_from.toISOString(),
-            reason: 'observation start more than a day in the future',
-          }
-        : undefined,
-  },
+  observationTimeCheck<NoiseReadingRow>('ts_from', (r) => r.ts_from),
   {
     name: 'ts_to after ts_from',
     check: (r) =>

@@ -1,19 +1,9 @@
 // Seeded randomness for the demo simulator: the same seed always gives the same bytes.
 // Never Math.random, never the clock.
 
-export type Random = () => number;
+import { mulberry32, type Random } from '../domain/random.ts';
 
-/** mulberry32: a tiny 32-bit PRNG, uniform in [0, 1) */
-export function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Random };
 
 /** FNV-1a over the seed and labels: independent streams per purpose and per sensor */
 export function hashSeed(seed: number, ...labels: readonly string[]): number {

@@ -1,5 +1,6 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Tf } from './runtime.ts';
+import { mulberry32 } from '../domain/random.ts';
 
 // Small multilayer perceptrons, trained deterministically: seeded initialisers, named layers (so the
 // saved topology does not depend on how many models the process built before), no dropout, and batches
@@ -248,18 +249,6 @@ export function invertScaler(m: Matrix, s: Scaler): Matrix {
     }
   }
   return m;
-}
-
-/** a small fast seeded PRNG (mulberry32), uniform in [0, 1) */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle(a: Uint32Array, random: () => number): void {
