@@ -472,8 +472,8 @@ function riverMethodology(): MethodBlock {
     title: text('Hauteurs et débits des cours d’eau', 'River stages and discharges'),
     paragraphs: [
       text(
-        'Les hauteurs (H) et débits (Q) temps réel de Hub’Eau sont convertis une fois (H mm → m, Q l/s → m³/s). Par station et jour local : la hauteur et le débit les plus élevés. À Paris-Austerlitz, la hauteur est comparée aux crues historiques ; celle de 1910 (8,62 m) fonde le plan de prévention du risque d’inondation de Paris.',
-        'Hub’Eau real-time stages (H) and discharges (Q) are converted once (H mm → m, Q l/s → m³/s). Per station and local day: the highest stage and discharge. At Paris-Austerlitz the stage is compared with the historical floods; that of 1910 (8.62 m) underlies the Paris flood-risk prevention plan.',
+        `Les hauteurs (H) et débits (Q) temps réel de Hub’Eau sont convertis une fois (H mm → m, Q l/s → m³/s). Par station et jour local : la hauteur et le débit les plus élevés. À Paris-Austerlitz, la hauteur est comparée aux crues historiques ; celle de 1910 (${String(STAGE_1910_M).replace('.', ',')} m) fonde le plan de prévention du risque d’inondation de Paris.`,
+        `Hub’Eau real-time stages (H) and discharges (Q) are converted once (H mm → m, Q l/s → m³/s). Per station and local day: the highest stage and discharge. At Paris-Austerlitz the stage is compared with the historical floods; that of 1910 (${STAGE_1910_M} m) underlies the Paris flood-risk prevention plan.`,
       ),
     ],
     formulas: [{ label: text('Rapport à la crue de 1910', 'Ratio to the 1910 flood'), expression: `ratio_1910 = h_max / ${STAGE_1910_M} m` }],
