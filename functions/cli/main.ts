@@ -9,7 +9,7 @@ import type { ObjectStore } from '../lib/ports/object-store.ts';
 import type { StageContext } from '../lib/stages/context.ts';
 import type { IngestSummary } from '../lib/stages/ingest-noise.ts';
 import { PUSH_PATH } from '../lib/push/constants.ts';
-import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS, type ClimateSourceKind } from '../lib/stages/source-kinds.ts';
+import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS } from '../lib/stages/source-kinds.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
 import { isCalendarDate } from '../lib/domain/time/calendar.ts';
 
@@ -116,34 +116,43 @@ export function printIngestSummary(logger: Logger, s: IngestSummary): void {
   if (s.rejections.length > 5) logger.info(`  … ${s.quarantined - 5} more in the quarantine`);
 }
 
-/** `observatory ingest hubeau|vigicrues|meteofrance <files…>`: the same parsers as the pollers */
-async function ingestClimateFiles(globals: Globals, kind: ClimateSourceKind, files: string[], format?: OutputFormat): Promise<void> {
-  const { ingestClimateFile } = await lib.climateIngest();
-  await withContext(globals, async (ctx) => {
-    const summaries: IngestSummary[] = [];
-    const failures: string[] = [];
-    for (const file of files) {
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(file);
-      } catch (e) {
-        failures.push(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-        continue;
-      }
-      const summary = await ingestClimateFile(ctx, kind, { bytes, origin: path.basename(file) });
-      printIngestSummary(ctx.logger, summary);
-      if (summary.unreadable) failures.push(`${file}: ${summary.unreadable}`);
-      summaries.push(summary);
+/**
+ * reads each file, hands its bytes to `ingestOne`, prints each summary and the total; an unreadable
+ * file (missing, or not parseable at all) makes the command exit 1 after the others were processed
+ */
+async function ingestFiles(
+  ctx: StageContext,
+  files: readonly string[],
+  format: OutputFormat | undefined,
+  ingestOne: (bytes: Buffer, origin: string) => Promise<IngestSummary>,
+): Promise<IngestSummary[]> {
+  const summaries: IngestSummary[] = [];
+  const failures: string[] = [];
+  for (const file of files) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (e) {
+      failures.push(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      continue;
     }
-    const total = summaries.reduce((t, s) => ({ records: t.records + s.records, curated: t.curated + s.curated, quarantined: t.quarantined + s.quarantined }), { records: 0, curated: 0, quarantined: 0 });
-    ctx.logger.info(`total: ${files.length} files, ${total.records} records → ${total.curated} curated + ${total.quarantined} quarantined`);
-    if (format) {
-      const rows = summaries.map(({ rejections: _r, days, ...s }) => ({ ...s, days: days.join(' '), unreadable: s.unreadable ?? null }));
-      const columns = Object.keys(rows[0] ?? { rawKey: '' }).map((name) => ({ name, type: 'VARCHAR' }));
-      process.stdout.write(formatResult({ columns, rows }, format));
-    }
-    if (failures.length) throw new InputError(failures.join('; '));
-  });
+    const summary = await ingestOne(bytes, path.basename(file));
+    printIngestSummary(ctx.logger, summary);
+    if (summary.unreadable) failures.push(`${file}: ${summary.unreadable}`);
+    summaries.push(summary);
+  }
+  const total = summaries.reduce(
+    (t, s) => ({ records: t.records + s.records, curated: t.curated + s.curated, quarantined: t.quarantined + s.quarantined }),
+    { records: 0, curated: 0, quarantined: 0 },
+  );
+  ctx.logger.info(`total: ${files.length} files, ${total.records} records → ${total.curated} curated + ${total.quarantined} quarantined`);
+  if (format) {
+    const rows = summaries.map(({ rejections: _r, days, ...s }) => ({ ...s, days: days.join(' '), unreadable: s.unreadable ?? null }));
+    const columns = Object.keys(rows[0] ?? { rawKey: '' }).map((name) => ({ name, type: 'VARCHAR' }));
+    process.stdout.write(formatResult({ columns, rows }, format));
+  }
+  if (failures.length) throw new InputError(failures.join('; '));
+  return summaries;
 }
 
 function buildProgram(): Command {
@@ -169,46 +178,25 @@ function buildProgram(): Command {
     .option('--interval <seconds>', 'noise-csv: length of each reading (default: inferred from the series)', parseNumber('--interval'))
     .addOption(new Option('--format <format>', 'print the per-file summary on stdout').choices(['csv', 'json']))
     .action(async (kind: string, files: string[], o: { sensor?: string; lon?: number; lat?: number; tz: string; interval?: number; format?: OutputFormat }) => {
-      if (isClimateSourceKind(kind)) return ingestClimateFiles(globals(), kind, files, o.format);
+      if (isClimateSourceKind(kind)) {
+        const { ingestClimateFile } = await lib.climateIngest();
+        await withContext(globals(), (ctx) => ingestFiles(ctx, files, o.format, (bytes, origin) => ingestClimateFile(ctx, kind, { bytes, origin })));
+        return;
+      }
       if (!isNoiseSourceKind(kind)) throw new UsageError(`unknown kind "${kind}"; expected one of ${INGEST_KINDS.join(', ')}`);
       const { ingestNoise } = await lib.ingest();
       const { refreshSensors } = await lib.sensors();
       if (kind === 'noise-csv' && !o.sensor) throw new UsageError('noise-csv needs --sensor ID');
       if ((o.lon === undefined) !== (o.lat === undefined)) throw new UsageError('give both --lon and --lat, or neither');
       if (o.tz && !isTimeZone(o.tz)) throw new UsageError(`--tz: unknown time zone "${o.tz}"`);
+      const csv = kind === 'noise-csv' ? { sensorId: o.sensor!, lon: o.lon, lat: o.lat, tz: o.tz, intervalSeconds: o.interval } : undefined;
       await withContext(globals(), async (ctx) => {
-        const summaries: IngestSummary[] = [];
-        const failures: string[] = [];
-        for (const file of files) {
-          let bytes: Buffer;
-          try {
-            bytes = await readFile(file);
-          } catch (e) {
-            failures.push(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-            continue;
-          }
-          const summary = await ingestNoise(ctx, {
-            sourceKind: kind,
-            bytes,
-            origin: path.basename(file),
-            csv: kind === 'noise-csv' ? { sensorId: o.sensor!, lon: o.lon, lat: o.lat, tz: o.tz, intervalSeconds: o.interval } : undefined,
-          });
-          printIngestSummary(ctx.logger, summary);
-          if (summary.unreadable) failures.push(`${file}: ${summary.unreadable}`);
-          summaries.push(summary);
+        try {
+          await ingestFiles(ctx, files, o.format, (bytes, origin) => ingestNoise(ctx, { sourceKind: kind, bytes, origin, csv }));
+        } finally {
+          // the sensors seen in the files that did go through are merged even when another file failed
+          await refreshSensors(ctx);
         }
-        if (summaries.some((s) => s.curated > 0)) await refreshSensors(ctx);
-        const total = summaries.reduce(
-          (t, s) => ({ records: t.records + s.records, curated: t.curated + s.curated, quarantined: t.quarantined + s.quarantined }),
-          { records: 0, curated: 0, quarantined: 0 },
-        );
-        ctx.logger.info(`total: ${files.length} files, ${total.records} records → ${total.curated} curated + ${total.quarantined} quarantined`);
-        if (o.format) {
-          const rows = summaries.map(({ rejections: _r, days, ...s }) => ({ ...s, days: days.join(' '), unreadable: s.unreadable ?? null }));
-          const columns = Object.keys(rows[0] ?? { rawKey: '' }).map((name) => ({ name, type: 'VARCHAR' }));
-          process.stdout.write(formatResult({ columns, rows }, o.format));
-        }
-        if (failures.length) throw new InputError(failures.join('; '));
       });
     });
 
