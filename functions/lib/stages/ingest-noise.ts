@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { noiseReadings, type NoiseReadingRow } from '../datasets/index.ts';
 import { communeAt } from '../domain/geo/communes.ts';
-import { parseNoiseCsv } from '../domain/noise/csv.ts';
+import { parseNoiseCsv, type NoiseCsvOptions } from '../domain/noise/csv.ts';
 import { parseFiware } from '../domain/noise/fiware.ts';
 import {
   UnreadableInputError,
@@ -27,13 +27,7 @@ import { stageSensorSightings, type SensorSighting } from './sensors.ts';
 
 export { isNoiseSourceKind, NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
 
-export interface NoiseCsvOptions {
-  readonly sensorId: string;
-  readonly lon?: number;
-  readonly lat?: number;
-  readonly tz?: string;
-  readonly intervalSeconds?: number;
-}
+export type { NoiseCsvOptions } from '../domain/noise/csv.ts';
 
 export interface IngestInput {
   readonly sourceKind: NoiseSourceKind;
