@@ -98,11 +98,13 @@ export async function storeRaw(
 
 export async function ingestNoise(ctx: StageContext, input: IngestInput): Promise<IngestSummary> {
   const format = NOISE_SOURCE_FORMATS[input.sourceKind];
-  const raw = await storeRaw(
+  // the raw write runs while the bytes are parsed (it needs nothing from the parse, and the parse nothing from it)
+  const storing = storeRaw(
     ctx.store,
     { ...input, contentType: input.contentType ?? format.contentType, extension: format.extension, options: input.csv },
     ctx.now(),
   );
+  storing.catch(() => {}); // awaited below; this only keeps a failed write from being reported as unhandled meanwhile
 
   let parsed: ParseResult = { observations: [], rejections: [] };
   let unreadable: UnreadableInputError | undefined;
@@ -112,6 +114,7 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
     if (!(e instanceof UnreadableInputError)) throw e;
     unreadable = e;
   }
+  const raw = await storing;
 
   const observationOf = new Map<NoiseReadingRow, NoiseObservation>();
   const candidates = parsed.observations.map((o) => {
