@@ -8,7 +8,7 @@ import {
   UnreadableInputError,
   truncateRecord,
 } from './observation.ts';
-import { daysFromCivil, digits, isDigit, offsetMinutes } from '../time/iso.ts';
+import { COLON, COMMA, DASH, daysFromCivil, digits, DOT, isDigit, offsetMinutes, SPACE } from '../time/iso.ts';
 
 export interface NoiseCsvOptions {
   readonly sensorId: string;
@@ -27,11 +27,6 @@ const EXPECTED_TIME = 'YYYY-MM-DD HH:MM[:SS[.fff]] (local time), or ISO 8601 wit
 const EXPECTED_NUMBER = 'a number (dB(A)), decimal point or comma';
 const NUMBER = /^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$/;
 const HOUR_MS = 3_600_000;
-const SPACE = 32;
-const COMMA = 44;
-const DASH = 45;
-const DOT = 46;
-const COLON = 58;
 // interval inference looks at the first steps only: enough for a typical step, bounded on large files
 const INTERVAL_SAMPLE = 1000;
 const FALLBACK_INTERVAL_MS = 60_000;

@@ -10,7 +10,7 @@ import {
   UnreadableInputError,
   truncateRecord,
 } from './observation.ts';
-import { daysFromCivil, digits, isDigit, offsetMinutes } from '../time/iso.ts';
+import { COLON, COMMA, DASH, daysFromCivil, digits, DOT, isDigit, offsetMinutes } from '../time/iso.ts';
 
 const ENTITY_TYPE = 'NoiseLevelObserved';
 const EXPECTED_INPUT = 'a JSON NoiseLevelObserved entity, an array of entities, a GeoJSON FeatureCollection or an NGSI notification';
@@ -333,10 +333,6 @@ function clip(text: string): string {
 
 const QUOTE = 34;
 const BACKSLASH = 92;
-const COMMA = 44;
-const COLON = 58;
-const DASH = 45;
-const DOT = 46;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const OPEN_BRACKET = 91;

@@ -1,9 +1,13 @@
 // Character-level readers of ISO 8601 text, shared by the parsers' hot paths: no match arrays, and
 // no Date parsing (which rolls 2025-02-30 over to March).
 
-const PLUS = 43;
-const DASH = 45;
-const COLON = 58;
+// character codes the parsers compare against
+export const SPACE = 32;
+export const PLUS = 43;
+export const COMMA = 44;
+export const DASH = 45;
+export const DOT = 46;
+export const COLON = 58;
 
 export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
