@@ -14,7 +14,6 @@ import {
   TIMESTAMPTZ,
   VARCHAR,
   dateValue,
-  timestampTZValue,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -109,43 +108,51 @@ export class Duck {
   async writeParquet(d: DatasetDeclaration, rows: readonly Record<string, unknown>[], file: string): Promise<void> {
     const connection = await this.instance.connect();
     try {
-      const table = await this.loadRows(d, rows, connection);
+      const loaded = await this.loadRows(d, rows, connection);
       try {
         await mkdir(path.dirname(file), { recursive: true });
-        await connection.run(`COPY (SELECT * FROM ${table}) TO '${sqlPath(file)}' (${PARQUET_OPTIONS})`);
+        await connection.run(`COPY (SELECT ${loaded.columns.map((c) => `${c.sql} AS ${c.name}`).join(', ')} FROM ${loaded.table}) TO '${sqlPath(file)}' (${PARQUET_OPTIONS})`);
       } finally {
-        await connection.run(`DROP TABLE IF EXISTS ${table}`);
+        await connection.run(`DROP TABLE IF EXISTS ${loaded.table}`);
       }
     } finally {
       connection.closeSync();
     }
   }
 
-  /** loads rows into a table with the dataset's file columns; returns its name */
-  async loadRows(d: DatasetDeclaration, rows: readonly Record<string, unknown>[], connection?: DuckDBConnection): Promise<string> {
+  /**
+   * Loads rows into a scratch table; returns its name and, per file column of the dataset, the SQL
+   * expression that reads the column back with its declared type.
+   *
+   * Only numbers cross into DuckDB (a typed-array copy per chunk): every string or timestamp value
+   * would otherwise be a native call or a BigInt. Text columns travel as codes into a dictionary
+   * (a list literal in the select) or as one constant; timestamps as epoch milliseconds.
+   */
+  async loadRows(d: DatasetDeclaration, rows: readonly Record<string, unknown>[], connection?: DuckDBConnection): Promise<LoadedRows> {
     if (!connection) return this.exclusive(() => this.loadRows(d, rows, this.connection));
-    const columns = fileColumns(d);
+    const encodings = fileColumns(d).map((c) => encodingOf(c.name, c.type, rows));
+    const loadedColumns = encodings.filter((e) => e.load);
     const table = `tmp_${d.name}_${++tableCounter}`;
-    await connection.run(`CREATE TABLE ${table} (${columns.map((c) => `${c.name} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
+    await connection.run(
+      `CREATE TABLE ${table} (${loadedColumns.length ? loadedColumns.map((e) => `${e.name} ${e.load!.sqlType}`).join(', ') : 'unused INTEGER'})`,
+    );
     const appender = await connection.createAppender(table);
-    // columnar appends, one data chunk of up to 2048 rows at a time: ~2× faster than value by value
-    const types = columns.map((c) => DUCK_TYPE[c.type]);
-    const convert = columns.map((c) => toDuck(c.type));
+    const types = loadedColumns.length ? loadedColumns.map((e) => e.load!.duckType) : [INTEGER];
     for (let offset = 0; offset < rows.length; offset += CHUNK_ROWS) {
-      const part = rows.slice(offset, offset + CHUNK_ROWS);
-      const chunk = DuckDBDataChunk.create(types, part.length);
-      for (let j = 0; j < columns.length; j++) {
-        const name = columns[j]!.name;
-        const f = convert[j]!;
-        chunk.setColumnValues(j, part.map((row) => {
-          const v = row[name];
-          return v === null || v === undefined ? null : f(v);
-        }));
+      const count = Math.min(CHUNK_ROWS, rows.length - offset);
+      const chunk = DuckDBDataChunk.create(types, count);
+      if (!loadedColumns.length) chunk.setColumnValues(0, new Array<null>(count).fill(null));
+      for (let j = 0; j < loadedColumns.length; j++) {
+        const { load } = loadedColumns[j]!;
+        const values = new Array<DuckDBValue>(count);
+        const { valueAt } = load!;
+        for (let i = 0; i < count; i++) values[i] = valueAt(offset + i);
+        chunk.setColumnValues(j, values);
       }
       appender.appendDataChunk(chunk);
     }
     appender.closeSync();
-    return table;
+    return { table, columns: encodings.map((e) => ({ name: e.name, sql: `CAST(${e.select} AS ${DUCKDB_TYPE[e.type]})` })) };
   }
 
   /** creates one view per dataset over the lake's Parquet files (an empty view where there is none) */
@@ -179,6 +186,86 @@ export class Duck {
 
 const CHUNK_ROWS = 2048;
 
+/** a scratch table of loaded rows, and the expressions that read it back as the dataset's file columns */
+export interface LoadedRows {
+  readonly table: string;
+  readonly columns: readonly { readonly name: string; readonly sql: string }[];
+}
+
+interface ColumnEncoding {
+  readonly name: string;
+  readonly type: ColumnType;
+  /** the SQL that reads the column back (before the cast to its declared type) */
+  readonly select: string;
+  /** how the column is loaded; undefined when the select holds it all (a constant) */
+  readonly load?: { readonly sqlType: string; readonly duckType: DuckDBType; readonly valueAt: (row: number) => DuckDBValue };
+}
+
+/** a text column travels as codes into a dictionary (a list literal in the SQL) while it stays this small */
+const DICTIONARY_MAX_VALUES = 4096;
+const DICTIONARY_MAX_CHARS = 256 * 1024;
+
+function encodingOf(name: string, type: ColumnType, rows: readonly Record<string, unknown>[]): ColumnEncoding {
+  const loaded = (sqlType: string, duckType: DuckDBType, convert: (v: unknown) => DuckDBValue, select = name): ColumnEncoding => ({
+    name,
+    type,
+    select,
+    load: {
+      sqlType,
+      duckType,
+      valueAt: (i) => {
+        const v = rows[i]![name];
+        return v === null || v === undefined ? null : convert(v);
+      },
+    },
+  });
+  switch (type) {
+    case 'timestamp':
+      // epoch milliseconds as a double (exact for dates): a typed-array copy instead of a BigInt per value
+      return loaded('DOUBLE', DOUBLE, (v) => (v instanceof Date ? v.getTime() : Number(v)), `make_timestamptz(CAST(${name} AS BIGINT) * 1000)`);
+    case 'string':
+      return textEncoding(name, rows) ?? loaded('VARCHAR', VARCHAR, (v) => String(v));
+    case 'bigint':
+      return loaded('BIGINT', BIGINT, (v) => BigInt(v as number));
+    case 'date':
+      return loaded('DATE', DATE, (v) => dateValue(Math.round(Date.parse(`${String(v)}T00:00:00Z`) / 86_400_000)));
+    default:
+      return loaded(DUCKDB_TYPE[type], DUCK_TYPE[type], (v) => v as DuckDBValue);
+  }
+}
+
+/** a text column as a constant, or as 1-based codes into a dictionary; undefined when it has too many distinct values */
+function textEncoding(name: string, rows: readonly Record<string, unknown>[]): ColumnEncoding | undefined {
+  const dictionary = new Map<string, number>();
+  const codes = new Int32Array(rows.length); // 0: null
+  let nulls = 0;
+  let chars = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const v = rows[i]![name];
+    if (v === null || v === undefined) {
+      nulls++;
+      continue;
+    }
+    const text = typeof v === 'string' ? v : String(v);
+    let code = dictionary.get(text);
+    if (code === undefined) {
+      chars += text.length;
+      if (dictionary.size === DICTIONARY_MAX_VALUES || chars > DICTIONARY_MAX_CHARS) return undefined;
+      dictionary.set(text, (code = dictionary.size + 1));
+    }
+    codes[i] = code;
+  }
+  const values = [...dictionary.keys()];
+  if (values.length === 0) return { name, type: 'string', select: 'NULL' };
+  if (values.length === 1 && nulls === 0) return { name, type: 'string', select: sqlString(values[0]!) };
+  return {
+    name,
+    type: 'string',
+    select: `([${values.map(sqlString).join(', ')}])[${name}]`,
+    load: { sqlType: 'INTEGER', duckType: INTEGER, valueAt: (i) => codes[i] || null },
+  };
+}
+
 const DUCK_TYPE: Record<ColumnType, DuckDBType> = {
   string: VARCHAR,
   double: DOUBLE,
@@ -188,21 +275,6 @@ const DUCK_TYPE: Record<ColumnType, DuckDBType> = {
   timestamp: TIMESTAMPTZ,
   date: DATE,
 };
-
-function toDuck(type: ColumnType): (v: unknown) => DuckDBValue {
-  switch (type) {
-    case 'string':
-      return (v) => String(v);
-    case 'bigint':
-      return (v) => BigInt(v as number);
-    case 'timestamp':
-      return (v) => timestampTZValue(BigInt(v instanceof Date ? v.getTime() : Number(v)) * 1000n);
-    case 'date':
-      return (v) => dateValue(Math.round(Date.parse(`${String(v)}T00:00:00Z`) / 86_400_000));
-    default:
-      return (v) => v as DuckDBValue;
-  }
-}
 
 export function sqlPath(p: string): string {
   return p.replaceAll("'", "''");

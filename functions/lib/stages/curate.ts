@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PARQUET_OPTIONS, sqlPath } from '../adapters/duckdb.ts';
-import { DUCKDB_TYPE, validateRow } from '../datasets/derive.ts';
+import { validateRow } from '../datasets/derive.ts';
 import { fileColumns, isPartitioned, type CheckFailure, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { quarantine } from '../datasets/index.ts';
 import { truncateRecord, type RecordRejection } from '../domain/noise/observation.ts';
@@ -141,12 +141,13 @@ async function writePartitions(ctx: StageContext, d: DatasetDeclaration, rows: r
   const connection = await ctx.duck.instance.connect();
   const dir = ctx.duck.scratch(`${d.name}-parts`);
   try {
-    const table = await ctx.duck.loadRows(withDt, rows as readonly Record<string, unknown>[], connection);
+    const loaded = await ctx.duck.loadRows(withDt, rows as readonly Record<string, unknown>[], connection);
     try {
-      const columns = fileColumns(d).map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`);
-      await connection.run(`COPY (SELECT ${columns.join(', ')}, dt AS out_part FROM ${table}) TO '${sqlPath(dir)}' (${PARQUET_OPTIONS}, PARTITION_BY (out_part), FILENAME_PATTERN 'part')`);
+      // dt is the partition: renamed so that it is not also written as a column
+      const columns = loaded.columns.map((c) => `${c.sql} AS ${c.name === 'dt' ? 'out_part' : c.name}`);
+      await connection.run(`COPY (SELECT ${columns.join(', ')} FROM ${loaded.table}) TO '${sqlPath(dir)}' (${PARQUET_OPTIONS}, PARTITION_BY (out_part), FILENAME_PATTERN 'part')`);
     } finally {
-      await connection.run(`DROP TABLE IF EXISTS ${table}`);
+      await connection.run(`DROP TABLE IF EXISTS ${loaded.table}`);
     }
     for (const part of await readdir(dir)) {
       const dt = part.replace(/^out_part=/, '');
