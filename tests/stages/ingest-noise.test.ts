@@ -92,6 +92,27 @@ describe('ingestNoise()', () => {
     expect(await query(lake, 'SELECT laeq FROM noise_readings')).toEqual([{ laeq: 63 }]);
   });
 
+  it('counts the records a later record of the same file supersedes: same sensor, start and end only', async () => {
+    const s = await ingestNoise(lake, {
+      sourceKind: 'noise-fiware',
+      bytes: fiware([
+        entity({ LAeq: 60 }),
+        entity({ LAeq: 60 }), // exact repeat
+        entity({ LAeq: 61 }), // corrected re-send of the same period
+        entity({ dateObservedTo: '2025-06-02T10:01:00Z' }), // same start, another end: another reading
+        entity({ refDevice: 'dev-2' }), // another sensor
+        entity({ dateObservedTo: '2025-06-02T10:01:00Z', LAeq: 50 }), // repeat of the one-minute reading
+      ]),
+      origin: 'resend.json',
+    });
+    expect(s).toMatchObject({ records: 6, curated: 6, quarantined: 0, duplicatesInFile: 3 });
+    expect(await query(lake, "SELECT sensor_id, (epoch_ms(ts_to) - epoch_ms(ts_from))::INTEGER AS ms, laeq FROM noise_readings ORDER BY sensor_id, ms")).toEqual([
+      { sensor_id: 'dev-1', ms: 60_000, laeq: 50 },
+      { sensor_id: 'dev-1', ms: 900_000, laeq: 61 },
+      { sensor_id: 'dev-2', ms: 900_000, laeq: 62.5 },
+    ]);
+  });
+
   it('lands late data in its own local day, and splits a batch across Paris days', async () => {
     const batch = [
       entity({ dateObservedFrom: '2025-05-01T21:45:00Z', dateObservedTo: '2025-05-01T22:00:00Z' }), // 23:45 Paris, 1 May

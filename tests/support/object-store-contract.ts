@@ -117,6 +117,17 @@ export function objectStoreContract(
       expect(Object.keys(info!.metadata!).sort()).toEqual(['source', 'x-batch']);
     });
 
+    it('records the sha256 of a large body given as a view into a bigger buffer, by put() and putIfAbsent()', async () => {
+      const whole = Buffer.alloc(3 * 1024 * 1024 + 17);
+      for (let i = 0; i < whole.length; i++) whole[i] = (i * 7919) % 251;
+      const view = whole.subarray(1001, whole.length - 1000); // not at offset 0, not to the end
+      const put = await store.put('large/view.bin', view);
+      expect(put).toMatchObject({ size: view.length, sha256: sha256(view) });
+      const once = await store.putIfAbsent('large/view-once.bin', view);
+      expect(once.info).toMatchObject({ size: view.length, sha256: sha256(view) });
+      expect(sha256(await store.get('large/view-once.bin'))).toBe(sha256(view));
+    });
+
     it('a missing key: get() and getStream() throw ObjectNotFoundError, head() is undefined', async () => {
       await expect(store.get('missing/nothing.csv')).rejects.toBeInstanceOf(ObjectNotFoundError);
       await expect(store.get('missing/nothing.csv')).rejects.toMatchObject({ key: 'missing/nothing.csv' });

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { sha256Hex } from '../hash.ts';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -66,23 +67,21 @@ export class FsObjectStore implements ObjectStore {
 
   private async writeTmp(body: Body | Readable): Promise<{ tmp: string; sha256: string; size: number }> {
     const tmp = await this.tmpFile();
+    if (!(body instanceof Readable)) {
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      const [sha256] = await Promise.all([sha256Hex(bytes), writeFile(tmp, bytes)]);
+      return { tmp, sha256, size: bytes.length };
+    }
     const hash = createHash('sha256');
     let size = 0;
-    if (body instanceof Readable) {
-      const tap = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          hash.update(chunk);
-          size += chunk.length;
-          cb(null, chunk);
-        },
-      });
-      await pipeline(body, tap, createWriteStream(tmp));
-    } else {
-      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-      hash.update(bytes);
-      size = bytes.length;
-      await writeFile(tmp, bytes);
-    }
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    await pipeline(body, tap, createWriteStream(tmp));
     return { tmp, sha256: hash.digest('hex'), size };
   }
 

@@ -35,12 +35,17 @@ export interface CurateInput<Row> {
   readonly unreadable?: { readonly message: string; readonly expected: string; readonly found: string };
   /** file-level notes that do not reject a record (e.g. a truncated gzip stream): quarantined with record = "file" */
   readonly fileNotes?: readonly RecordRejection[];
-  /** the key columns of a row, to count the records a later record of the same file supersedes */
-  readonly keyOf: (row: Row) => string;
+  /**
+   * the key columns of a row, to count the records a later record of the same file supersedes: a
+   * text, or its parts (looked up through nested maps, no key text built: the noise hot path)
+   */
+  readonly keyOf: (row: Row) => string | RowKeyParts;
 }
 
+export type RowKeyParts = readonly [string | number, ...(string | number)[]];
+
 export interface CurateResult<Row> extends IngestSummary {
-  /** the rows curated, for callers that need them (e.g. the poller's watermark) */
+  /** the rows curated (the candidates that passed, in their order), for callers that need them (e.g. the poller’s watermark) */
   readonly rows: readonly Row[];
 }
 
@@ -69,12 +74,10 @@ export async function curate<Row extends object>(ctx: StageContext, input: Curat
   }
 
   const byDt = new Map<string, Row[]>();
-  const seen = new Set<string>();
+  const seen = new KeySet();
   let duplicatesInFile = 0;
   for (const row of rows) {
-    const k = input.keyOf(row);
-    if (seen.has(k)) duplicatesInFile++;
-    seen.add(k);
+    if (!seen.add(input.keyOf(row))) duplicatesInFile++;
     const dt = isPartitioned(d) ? String((row as { dt?: unknown }).dt) : '';
     let list = byDt.get(dt);
     if (!list) byDt.set(dt, (list = []));
@@ -130,6 +133,43 @@ export async function curate<Row extends object>(ctx: StageContext, input: Curat
     rejections: all.slice(0, 20),
     rows,
   };
+}
+
+/** the keys seen so far; add() tells whether a key is new */
+class KeySet {
+  private readonly texts = new Set<string>();
+  private readonly tree = new Map<string | number, unknown>();
+
+  add(key: string | RowKeyParts): boolean {
+    if (typeof key === 'string' || key.length === 1) {
+      const text = typeof key === 'string' ? key : String(key[0]);
+      if (this.texts.has(text)) return false;
+      this.texts.add(text);
+      return true;
+    }
+    // nested maps down to the last two parts; the last part is held as the value until a second one needs a set
+    let node = this.tree;
+    for (let i = 0; i < key.length - 2; i++) {
+      let next = node.get(key[i]!) as Map<string | number, unknown> | undefined;
+      if (!next) node.set(key[i]!, (next = new Map()));
+      node = next;
+    }
+    const at = key[key.length - 2]!;
+    const last = key[key.length - 1]!;
+    const held = node.get(at);
+    if (held === undefined) {
+      node.set(at, last);
+      return true;
+    }
+    if (held instanceof Set) {
+      if (held.has(last)) return false;
+      held.add(last);
+      return true;
+    }
+    if (held === last) return false;
+    node.set(at, new Set([held, last]));
+    return true;
+  }
 }
 
 /**

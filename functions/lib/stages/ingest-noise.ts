@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { noiseReadings, type NoiseReadingRow } from '../datasets/index.ts';
 import { communeAt } from '../domain/geo/communes.ts';
 import { parseNoiseCsv, type NoiseCsvOptions } from '../domain/noise/csv.ts';
@@ -10,6 +9,7 @@ import {
   type RecordRejection,
 } from '../domain/noise/observation.ts';
 import { parisDate } from '../domain/time/paris.ts';
+import { sha256Hex } from '../hash.ts';
 import { rawKey, rawSha } from '../lake/layout.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { StageContext } from './context.ts';
@@ -60,7 +60,7 @@ export interface IngestSummary {
 }
 
 function parse(input: IngestInput): ParseResult {
-  const text = Buffer.from(input.bytes).toString('utf8');
+  const text = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength).toString('utf8');
   switch (input.sourceKind) {
     case 'noise-fiware':
       return parseFiware(text);
@@ -78,7 +78,7 @@ export async function storeRaw(
   input: { sourceKind: string; bytes: Uint8Array; origin: string; contentType?: string; demo?: boolean; extension: string; options?: object },
   now: Date,
 ): Promise<{ key: string; receivedAt: Date; created: boolean }> {
-  const sha256 = createHash('sha256').update(input.bytes).digest('hex');
+  const sha256 = await sha256Hex(input.bytes);
   const key = rawKey(input.sourceKind, sha256, input.extension);
   const { created, info } = await store.putIfAbsent(key, input.bytes, {
     contentType: input.contentType,
@@ -116,7 +116,6 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   }
   const raw = await storing;
 
-  const observationOf = new Map<NoiseReadingRow, NoiseObservation>();
   const candidates = parsed.observations.map((o) => {
     const located = o.lon != null && o.lat != null && Number.isFinite(o.lon) && Number.isFinite(o.lat);
     const row: NoiseReadingRow = {
@@ -133,7 +132,6 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
       received_at: raw.receivedAt,
       dt: Number.isFinite(o.tsFrom.getTime()) ? parisDate(o.tsFrom) : '',
     };
-    observationOf.set(row, o);
     return { record: o.record, recordText: o.recordText, row };
   });
 
@@ -145,11 +143,14 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
     candidates,
     rejections: parsed.rejections,
     unreadable: unreadable && { message: unreadable.message, expected: unreadable.expected, found: unreadable.found },
-    keyOf: (r) => `${r.sensor_id}\u0000${r.ts_from.getTime()}\u0000${r.ts_to.getTime()}`,
+    keyOf: (r) => [r.sensor_id, r.ts_from.getTime(), r.ts_to.getTime()],
   });
 
+  // the curated rows are the candidates that passed, in order: walk both to find each row's observation
   const sightings = new Map<string, SensorSighting>();
-  for (const row of result.rows) noteSighting(sightings, observationOf.get(row)!, row);
+  for (let i = 0, j = 0; i < candidates.length && j < result.rows.length; i++) {
+    if (candidates[i]!.row === result.rows[j]) noteSighting(sightings, parsed.observations[i]!, result.rows[j++]!);
+  }
   if (sightings.size) await stageSensorSightings(ctx.store, rawSha(raw.key), raw.receivedAt, [...sightings.values()]);
   const { rows: _rows, ...summary } = result;
   return summary;
