@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
 import { once } from 'node:events';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -23,6 +24,7 @@ const lib = {
   derive: () => import('../lib/datasets/derive.ts'),
   logger: () => import('../lib/ports/logger.ts'),
   ingest: () => import('../lib/stages/ingest-noise.ts'),
+  ingestPool: () => import('../local/ingest-workers/pool.ts'),
   climateIngest: () => import('../lib/stages/ingest-climate.ts'),
   sensors: () => import('../lib/stages/sensors.ts'),
   quarantine: () => import('../lib/stages/quarantine.ts'),
@@ -91,6 +93,23 @@ async function withContext<T>(globals: Globals, fn: (ctx: StageContext) => Promi
 const formatOption = () =>
   new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS as string[]).default('table');
 
+/** below this many bytes in all, worker threads would take longer to start than the ingest */
+const JOBS_FROM_BYTES = 32 * 2 ** 20;
+
+async function totalBytes(files: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const f of files) total += await stat(f).then((s) => s.size, () => 0);
+  return total;
+}
+
+function parseCount(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1, got "${value}"`);
+    return n;
+  };
+}
+
 function parseNumber(name: string) {
   return (value: string) => {
     const n = Number(value);
@@ -117,28 +136,42 @@ export function printIngestSummary(logger: Logger, s: IngestSummary): void {
 }
 
 /**
- * reads each file, hands its bytes to `ingestOne`, prints each summary and the total; an unreadable
- * file (missing, or not parseable at all) makes the command exit 1 after the others were processed
+ * reads each file, hands its bytes to `ingestOne` (up to `concurrency` files at a time), prints each
+ * summary in the order of the files and the total; an unreadable file (missing, or not parseable at
+ * all) makes the command exit 1 after the others were processed
  */
 async function ingestFiles(
   ctx: StageContext,
   files: readonly string[],
   format: OutputFormat | undefined,
   ingestOne: (bytes: Buffer, origin: string) => Promise<IngestSummary>,
+  concurrency = 1,
 ): Promise<IngestSummary[]> {
   const summaries: IngestSummary[] = [];
   const failures: string[] = [];
-  for (const file of files) {
+  const started: Promise<IngestSummary | string>[] = [];
+  const start = async (file: string): Promise<IngestSummary | string> => {
     let bytes: Buffer;
     try {
       bytes = await readFile(file);
     } catch (e) {
-      failures.push(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    }
+    return ingestOne(bytes, path.basename(file));
+  };
+  for (let next = 0, done = 0; done < files.length; done++) {
+    while (next < files.length && next - done < concurrency) {
+      const ingest = start(files[next++]!);
+      ingest.catch(() => {}); // awaited in order below; a failure meanwhile is not "unhandled"
+      started.push(ingest);
+    }
+    const summary = await started[done]!;
+    if (typeof summary === 'string') {
+      failures.push(summary);
       continue;
     }
-    const summary = await ingestOne(bytes, path.basename(file));
     printIngestSummary(ctx.logger, summary);
-    if (summary.unreadable) failures.push(`${file}: ${summary.unreadable}`);
+    if (summary.unreadable) failures.push(`${files[done]}: ${summary.unreadable}`);
     summaries.push(summary);
   }
   const total = summaries.reduce(
@@ -176,8 +209,9 @@ function buildProgram(): Command {
     .option('--lat <deg>', 'noise-csv: sensor latitude (WGS84)', parseNumber('--lat'))
     .option('--tz <zone>', 'noise-csv: time zone of naive timestamps', 'Europe/Paris')
     .option('--interval <seconds>', 'noise-csv: length of each reading (default: inferred from the series)', parseNumber('--interval'))
+    .option('--jobs <n>', `noise kinds: files ingested side by side in worker threads (default: the cores, ${os.availableParallelism()} here, when there are several files of ${JOBS_FROM_BYTES / 2 ** 20} MiB or more in all; else 1)`, parseCount('--jobs'))
     .addOption(new Option('--format <format>', 'print the per-file summary on stdout').choices(['csv', 'json']))
-    .action(async (kind: string, files: string[], o: { sensor?: string; lon?: number; lat?: number; tz: string; interval?: number; format?: OutputFormat }) => {
+    .action(async (kind: string, files: string[], o: { sensor?: string; lon?: number; lat?: number; tz: string; interval?: number; jobs?: number; format?: OutputFormat }) => {
       if (isClimateSourceKind(kind)) {
         const { ingestClimateFile } = await lib.climateIngest();
         await withContext(globals(), (ctx) => ingestFiles(ctx, files, o.format, (bytes, origin) => ingestClimateFile(ctx, kind, { bytes, origin })));
@@ -190,9 +224,21 @@ function buildProgram(): Command {
       if ((o.lon === undefined) !== (o.lat === undefined)) throw new UsageError('give both --lon and --lat, or neither');
       if (o.tz && !isTimeZone(o.tz)) throw new UsageError(`--tz: unknown time zone "${o.tz}"`);
       const csv = kind === 'noise-csv' ? { sensorId: o.sensor!, lon: o.lon, lat: o.lat, tz: o.tz, intervalSeconds: o.interval } : undefined;
+      const jobs = Math.min(files.length, o.jobs ?? ((await totalBytes(files)) >= JOBS_FROM_BYTES ? os.availableParallelism() : 1));
       await withContext(globals(), async (ctx) => {
         try {
-          await ingestFiles(ctx, files, o.format, (bytes, origin) => ingestNoise(ctx, { sourceKind: kind, bytes, origin, csv }));
+          if (jobs > 1) {
+            const { NoiseIngestPool } = await lib.ingestPool();
+            const pool = await NoiseIngestPool.open({ lakeDir: path.resolve(globals().lake), workers: jobs });
+            ctx.logger.info(`ingesting ${files.length} files with ${jobs} worker threads`);
+            try {
+              await ingestFiles(ctx, files, o.format, (bytes, origin) => pool.ingest({ sourceKind: kind, bytes, origin, csv }), jobs);
+            } finally {
+              await pool.close();
+            }
+          } else {
+            await ingestFiles(ctx, files, o.format, (bytes, origin) => ingestNoise(ctx, { sourceKind: kind, bytes, origin, csv }));
+          }
         } finally {
           // the sensors seen in the files that did go through are merged even when another file failed
           await refreshSensors(ctx);

@@ -34,6 +34,9 @@ describe('observatory CLI', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('noise-fax');
     expect(r.stdout).toBe('');
+    const jobs = await observatory(['--lake', lake, 'ingest', 'noise-fiware', 'x.json', '--jobs', '0']);
+    expect(jobs.code).toBe(2);
+    expect(jobs.stderr).toContain('--jobs must be a whole number ≥ 1, got "0"');
   });
 
   it('ingest: exit 0 with records in quarantine, the summary on stderr and nothing on stdout', async () => {
@@ -52,6 +55,48 @@ describe('observatory CLI', () => {
     const missing = await observatory(['--lake', lake, 'ingest', 'noise-fiware', path.join(dir, 'nope.json')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope.json');
+  });
+
+  it('ingest --jobs 2: worker threads curate exactly what one process does, summaries in file order', async () => {
+    // five files, one of them unreadable and one missing, overlapping readings between two of them
+    const files: string[] = [];
+    for (let f = 0; f < 3; f++) {
+      const batch = Array.from({ length: 300 }, (_, i) => ({
+        ...entities[0],
+        id: `e${f}-${i}`,
+        refDevice: `dev-${i % 7}`,
+        dateObservedFrom: new Date(Date.UTC(2025, 5, 2) + (f === 2 ? i : f * 300 + i) * 60_000).toISOString(),
+        dateObservedTo: new Date(Date.UTC(2025, 5, 2) + ((f === 2 ? i : f * 300 + i) + 1) * 60_000).toISOString(),
+        LAeq: i % 50 === 0 ? 'loud' : 40 + (i % 30) + f / 10,
+      }));
+      files.push(path.join(dir, `jobs-${f}.json`));
+      await writeFile(files.at(-1)!, JSON.stringify(batch));
+    }
+    files.splice(1, 0, path.join(dir, 'broken.json'));
+    files.push(path.join(dir, 'nope.json'));
+    const run = async (name: string, extra: string[]) => {
+      const at = path.join(dir, name);
+      const r = await observatory(['--lake', at, 'ingest', 'noise-fiware', ...files, '--format', 'json', ...extra]);
+      const rows = await observatory(['--lake', at, 'query', 'SELECT sensor_id, ts_from, laeq, raw_key, record FROM noise_readings ORDER BY ALL', '--format', 'json']);
+      const quarantined = await observatory(['--lake', at, 'query', 'SELECT raw_key, record, field FROM quarantine ORDER BY ALL', '--format', 'json']);
+      return { r, rows: JSON.parse(rows.stdout) as unknown[], quarantined: JSON.parse(quarantined.stdout) as unknown[] };
+    };
+    const one = await run('lake-jobs-1', ['--jobs', '1']);
+    const two = await run('lake-jobs-2', ['--jobs', '2']);
+    expect(two.r.stderr).toContain('with 2 worker threads');
+    expect(one.r.stderr).not.toContain('worker threads');
+    for (const { r } of [one, two]) {
+      expect(r.code).toBe(1); // the broken and the missing file
+      expect(r.stderr).toContain('nope.json');
+      const summaries = JSON.parse(r.stdout) as { origin: string; curated: number; quarantined: number; unreadable: string | null }[];
+      expect(summaries.map((s) => s.origin)).toEqual(['jobs-0.json', 'broken.json', 'jobs-1.json', 'jobs-2.json']);
+      expect(summaries.map((s) => [s.curated, s.quarantined, s.unreadable !== null])).toEqual([[294, 6, false], [0, 0, true], [294, 6, false], [294, 6, false]]);
+    }
+    // jobs-2 repeats the readings of jobs-0: the view keeps one per sensor and period
+    expect(two.rows).toHaveLength(588);
+    expect(two.rows).toEqual(one.rows);
+    expect(two.quarantined).toEqual(one.quarantined);
+    expect(two.quarantined).toHaveLength(19);
   });
 
   it('query --format csv: a header line, dot decimals, no trailing blank line', async () => {

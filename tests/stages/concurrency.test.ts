@@ -7,7 +7,8 @@ import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { listKeys, type ObjectStore } from '../../functions/lib/ports/object-store.ts';
 import { compactDataset } from '../../functions/lib/stages/compact.ts';
-import { ingestNoise } from '../../functions/lib/stages/ingest-noise.ts';
+import { ingestNoise, type IngestSummary } from '../../functions/lib/stages/ingest-noise.ts';
+import { NoiseIngestPool } from '../../functions/local/ingest-workers/pool.ts';
 import { tempLake } from '../support/lake.ts';
 import { createTestBucket, S3_ENDPOINT_ENV, swiftClient } from '../support/swift.ts';
 
@@ -79,5 +80,52 @@ describe.each(stores)('concurrent ingests and compactions on the %s store', (_na
       expect(s.newRaw).toBe(false);
     }
     expect(await counts()).toEqual(before);
+  });
+});
+
+describe('ingests in worker threads (the CLI’s --jobs), with compactions in the main thread', () => {
+  let lake: Awaited<ReturnType<typeof tempLake>>;
+  let pool: NoiseIngestPool;
+  beforeAll(async () => {
+    lake = await tempLake({ now: new Date('2025-06-03T00:00:00Z') });
+    let second = 0;
+    pool = await NoiseIngestPool.open({ lakeDir: lake.dir, workers: 2, now: () => new Date(Date.UTC(2025, 5, 10, 0, 0, second++)) });
+  });
+  afterAll(async () => {
+    await pool.close();
+    await lake.cleanup();
+  });
+
+  it('keeps every distinct reading exactly once, with the latest value of a re-sent one', async () => {
+    const batches = 24;
+    const jobs: Promise<unknown>[] = [];
+    for (let i = 0; i < batches; i++) {
+      const entities = Array.from({ length: 300 }, (_, k) => reading(`s${k % 3}`, i * 200 + k, k < 100 ? 50 + i : 60));
+      jobs.push(pool.ingest({ sourceKind: 'noise-fiware', bytes: Buffer.from(JSON.stringify(entities)), origin: `w${i}.json` }));
+      if (i % 6 === 5) jobs.push(compactDataset(lake));
+    }
+    const results = await Promise.all(jobs);
+    const summaries = results.filter((r): r is IngestSummary => typeof r === 'object' && r !== null && 'curated' in r);
+    expect(summaries.map((s) => s.curated)).toEqual(Array(batches).fill(300));
+    expect(new Set(summaries.map((s) => s.rawKey)).size).toBe(batches);
+    const expected = new Map<string, number>();
+    for (let i = 0; i < batches; i++) for (let k = 0; k < 300; k++) expected.set(`s${k % 3}|${i * 200 + k}`, k < 100 ? 50 + i : 60);
+    const sum = [...expected.values()].reduce((a, b) => a + b, 0);
+    await lake.duck.attachLake(lake.store, DATASETS);
+    const counts = async () =>
+      (await lake.duck.all('SELECT count(*)::INT AS n, count(DISTINCT (sensor_id, ts_from, ts_to))::INT AS d, sum(laeq)::DOUBLE AS s FROM noise_readings')).rows[0];
+    expect(await counts()).toEqual({ n: expected.size, d: expected.size, s: sum });
+    await compactDataset(lake);
+    await lake.duck.attachLake(lake.store, DATASETS);
+    expect(await counts()).toEqual({ n: expected.size, d: expected.size, s: sum });
+  });
+
+  it('reports a failure of the ingest itself as a rejected promise, and goes on with the next', async () => {
+    await expect(pool.ingest({ sourceKind: 'noise-csv', bytes: Buffer.from('ts;laeq\n'), origin: 'no-sensor.csv' })).resolves.toMatchObject({
+      unreadable: expect.stringContaining('sensor'),
+    });
+    await expect(pool.ingest({ sourceKind: 'noise-nope' as 'noise-csv', bytes: Buffer.from('x'), origin: 'bad-kind' })).rejects.toThrow();
+    const ok = await pool.ingest({ sourceKind: 'noise-fiware', bytes: Buffer.from(JSON.stringify([reading('s9', 0)])), origin: 'after.json' });
+    expect(ok.curated).toBe(1);
   });
 });

@@ -1,0 +1,91 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { IngestInput, IngestSummary } from '../../lib/stages/ingest-noise.ts';
+import type { IngestReply, IngestRequest, WorkerSetup } from './messages.ts';
+
+// Noise ingests side by side on one machine: a pool of worker threads, each running ingestNoise with
+// its own store on the lake folder and its own DuckDB. Ingests of different files are independent —
+// content-addressed raw files, outputs named after them, duplicates resolved at read time (the
+// concurrency tests run them interleaved) — so N workers ingest about N times as many records per
+// second, up to the machine's cores. On AWS the same happens across Lambda invocations.
+
+interface Pending {
+  readonly resolve: (s: IngestSummary) => void;
+  readonly reject: (e: Error) => void;
+}
+
+class PoolWorker {
+  readonly pending = new Map<number, Pending>();
+  private constructor(readonly worker: Worker) {}
+
+  static async start(setup: WorkerSetup): Promise<PoolWorker> {
+    const worker = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: setup });
+    const w = new PoolWorker(worker);
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error) => reject(new Error(`ingest worker failed to start: ${e.message}`));
+      worker.once('error', onError);
+      worker.once('message', (m) => {
+        worker.off('error', onError);
+        if (m === 'ready') resolve();
+        else reject(new Error(`ingest worker: unexpected first message ${JSON.stringify(m)}`));
+      });
+    });
+    worker.on('message', (reply: IngestReply) => {
+      const p = w.pending.get(reply.id);
+      if (!p) return;
+      w.pending.delete(reply.id);
+      if ('summary' in reply) p.resolve(reply.summary);
+      else p.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name, code: reply.error.code }));
+    });
+    const failAll = (e: Error) => {
+      for (const p of w.pending.values()) p.reject(e);
+      w.pending.clear();
+    };
+    worker.on('error', (e) => failAll(new Error(`ingest worker crashed: ${e.message}`)));
+    worker.on('exit', (code) => failAll(new Error(`ingest worker exited (code ${code}) with ingests pending`)));
+    return w;
+  }
+}
+
+export class NoiseIngestPool {
+  private nextId = 0;
+
+  private constructor(
+    private readonly workers: readonly PoolWorker[],
+    private readonly now: () => Date,
+  ) {}
+
+  /** `workers` defaults to the cores available */
+  static async open(options: { lakeDir: string; workers?: number; now?: () => Date }): Promise<NoiseIngestPool> {
+    const count = Math.max(1, Math.floor(options.workers ?? os.availableParallelism()));
+    const workers = await Promise.all(Array.from({ length: count }, () => PoolWorker.start({ lakeDir: options.lakeDir })));
+    return new NoiseIngestPool(workers, options.now ?? (() => new Date()));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** ingests one input on the least busy worker (its bytes are copied there); resolves with ingestNoise's summary */
+  ingest(input: IngestInput): Promise<IngestSummary> {
+    const w = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = ++this.nextId;
+    const request: IngestRequest = { id, input, receivedAt: this.now().toISOString() };
+    return new Promise<IngestSummary>((resolve, reject) => {
+      w.pending.set(id, { resolve, reject });
+      w.worker.postMessage(request);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            w.worker.once('exit', () => resolve());
+            w.worker.postMessage('close');
+          }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,6 @@
+// Worker-thread entry of the parallel ingest (see pool.ts): registers the TypeScript loader, then runs
+// the worker in TypeScript, as bin/observatory.mjs does for the CLI.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./worker.ts');
