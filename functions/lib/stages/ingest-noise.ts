@@ -174,6 +174,7 @@ function noteSighting(sightings: Map<string, SensorSighting>, o: NoiseObservatio
     });
     return;
   }
-  if (row.ts_from < s.first_seen) s.first_seen = row.ts_from;
-  if (row.ts_to > s.last_seen) s.last_seen = row.ts_to;
+  // compared as numbers: a Date comparison goes through valueOf() on every call
+  if (row.ts_from.getTime() < s.first_seen.getTime()) s.first_seen = row.ts_from;
+  if (row.ts_to.getTime() > s.last_seen.getTime()) s.last_seen = row.ts_to;
 }
