@@ -55,6 +55,8 @@ export interface GetOptions {
   readonly policy?: Partial<RetryPolicy>;
   readonly deps?: HttpDeps;
   readonly headers?: Record<string, string>;
+  /** non-2xx statuses returned as they are instead of failing, e.g. 304 to a conditional GET */
+  readonly accept?: readonly number[];
   /** inspects a 2xx response: a returned reason makes it a failed attempt, retried like a 503 */
   readonly check?: (response: HttpResponse) => Promise<string | undefined> | string | undefined;
   readonly onRetry?: (event: RetryEvent) => void;
@@ -93,6 +95,7 @@ export async function getWithRetry(url: string, options: GetOptions = {}): Promi
       const res = await doFetch(url, { headers: { accept: 'application/json', ...options.headers }, signal, redirect: 'follow' });
       lastStatus = res.status;
       const body = Buffer.from(await res.arrayBuffer());
+      if (options.accept?.includes(res.status)) return { url, status: res.status, headers: res.headers, body, attempts: attempt + 1 };
       if (res.status >= 200 && res.status < 300) {
         const response: HttpResponse = { url, status: res.status, headers: res.headers, body, attempts: attempt + 1 };
         const problem = options.check ? await options.check(response) : undefined;
