@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeText, HEAT, isGzip, parseHeatConfig, parseMeteoFranceDaily, thresholdsOf } from '../../functions/lib/domain/heat/index.ts';
+import { decodeText, gzipIntegrity, HEAT, isGzip, parseDailyFileName, parseHeatConfig, parseMeteoFranceDaily, readMeteoFranceDaily, thresholdsOf } from '../../functions/lib/domain/heat/index.ts';
 import { UnreadableInputError } from '../../functions/lib/domain/noise/observation.ts';
 
 const header = (await readFile(new URL('../fixtures/heat/meteofrance-Q_RR-T-Vent-header.csv', import.meta.url), 'utf8')).trim();
@@ -109,6 +109,43 @@ describe('parseMeteoFranceDaily()', () => {
     ]);
     expect(p.rejections[1]!.reason).toContain('département 77, outside the Métropole');
     expect(p.lines).toBe(7);
+  });
+});
+
+describe('reading a daily file a part at a time', () => {
+  it('lists the data lines and their dates, and parses the lines asked for only', () => {
+    const f = readMeteoFranceDaily(gzipSync(csv(montsouris('20260722'), '', montsouris('20260723'), montsouris('2026-07-24'))));
+    expect(f.dataLines).toEqual([1, 3, 4]);
+    expect(f.dataLines.map((i) => f.dateOf(i))).toEqual(['20260722', '20260723', '2026-07-24']);
+    const p = f.parse([3]);
+    expect(p.days.map((d) => [d.record, d.day])).toEqual([[4, '2026-07-23']]);
+    expect(f.parse([4]).rejections.map((r) => [r.record, r.field])).toEqual([['5', 'AAAAMMJJ']]);
+  });
+
+  it('says a gzip stream cut before the end of the header is truncated, not empty', () => {
+    // stored (level 0) deflate blocks: the bytes before the cut decompress to the start of the header
+    const gz = gzipSync(csv(montsouris('20260722')), { level: 0 });
+    expect(() => parseMeteoFranceDaily(gz.subarray(0, 100))).toThrow('gzip stream truncated before the end of the first line');
+  });
+
+  it('tells a complete gzip stream from a cut or corrupt one, without keeping the data', async () => {
+    const gz = gzipSync(csv(...Array.from({ length: 200 }, (_, i) => montsouris(String(20250101 + i)))));
+    expect(await gzipIntegrity(gz)).toBe('complete');
+    expect(await gzipIntegrity(gz.subarray(0, gz.length - 10))).toBe('truncated');
+    // a deflate block of the reserved type 3
+    expect(await gzipIntegrity(Buffer.concat([gz.subarray(0, 10), Buffer.from([0x07, 0, 0, 0])]))).toBe('corrupt');
+    expect(await gzipIntegrity(Buffer.from('<html>'))).toBe('not-gzip');
+  });
+});
+
+describe('parseDailyFileName()', () => {
+  it('reads the département, the period and its years from the RR-T-Vent file names only', () => {
+    expect(parseDailyFileName('Q_75_latest-2025-2026_RR-T-Vent.csv.gz')).toEqual({ name: 'Q_75_latest-2025-2026_RR-T-Vent.csv.gz', departement: '75', period: 'latest', fromYear: 2025, toYear: 2026 });
+    expect(parseDailyFileName('Q_2A_previous-1950-2024_RR-T-Vent.csv.gz')).toMatchObject({ departement: '2A', period: 'previous', fromYear: 1950, toYear: 2024 });
+    expect(parseDailyFileName('Q_971_latest-2025-2026_RR-T-Vent.csv.gz')?.departement).toBe('971');
+    for (const other of ['Q_75_latest-2025-2026_autres-parametres.csv.gz', 'Q_75_1852-1949_RR-T-Vent.csv.gz', 'Q_descriptif_champs_RR-T-Vent.csv', 'Q_75_latest-2025-2026_RR-T-Vent.csv']) {
+      expect(parseDailyFileName(other), other).toBeUndefined();
+    }
   });
 });
 

@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
-import { ingestMeteoFrance } from '../../functions/lib/stages/ingest-meteofrance.ts';
+import { ingestMeteoFrance, MAX_DAYS_PER_WRITE } from '../../functions/lib/stages/ingest-meteofrance.ts';
+import { listKeys } from '../../functions/lib/ports/object-store.ts';
 import { observatory } from '../support/cli.ts';
 import { tempLake } from '../support/lake.ts';
 
@@ -80,6 +81,34 @@ describe('ingestMeteoFrance()', () => {
       ['7', 'TN'],
       ['8', 'QRR'],
     ]);
+  });
+
+  it('stores a long file in chunks of days, quarantines every rejected line with the last chunk, and resumes after the last day stored', async () => {
+    const day = (i: number) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10);
+    const lines = Array.from({ length: 800 }, (_, i) => line('75114001', day(i).replaceAll('-', '')));
+    lines[4] = line('75114001', day(4).replaceAll('-', ''), { TN: '25.0', TX: '21.0' }); // chunk 1: TX below TN (the dataset's check)
+    lines[499] = line('75114001', day(499).replaceAll('-', ''), { QRR: '7' }); // chunk 2: not a quality code (the parser)
+    lines.push(line('77186002', '20240105')); // a station outside the Métropole, on a day of chunk 1
+    const bytes = gzipSync(file(...lines));
+    const chunks: string[] = [];
+    const first = await ingestMeteoFrance(lake, { bytes, origin: 'Q_75_previous.csv.gz' }, { stop: () => true, stored: (d) => void chunks.push(d) });
+    expect(first).toMatchObject({ complete: false, writes: 1, through: day(MAX_DAYS_PER_WRITE - 1), curated: MAX_DAYS_PER_WRITE - 1, quarantined: 0 });
+    expect(chunks).toEqual([day(MAX_DAYS_PER_WRITE - 1)]);
+    expect(await listKeys(lake.store, 'quarantine/')).toEqual([]);
+
+    const rest = await ingestMeteoFrance(lake, { bytes, origin: 'Q_75_previous.csv.gz' }, { after: first.through, stored: (d) => void chunks.push(d) });
+    expect(rest).toMatchObject({ complete: true, writes: 2, through: day(799), newRaw: false });
+    expect(chunks).toEqual([day(365), day(731), day(799)]);
+    expect(first.curated + rest.curated).toBe(800 - 2);
+    expect(rest.quarantined).toBe(3);
+    expect((await query('SELECT record, field FROM quarantine ORDER BY record')).map((r) => [r.record, r.field])).toEqual([
+      ['501', 'QRR'],
+      ['6', 'tx'],
+      ['802', 'NUM_POSTE'],
+    ]);
+    expect(await query('SELECT count(*)::INT AS n, count(DISTINCT dt)::INT AS days FROM weather_daily')).toEqual([{ n: 798, days: 798 }]);
+    // one file per day, never written twice
+    expect(await listKeys(lake.store, 'curated/weather_daily/')).toHaveLength(798);
   });
 
   it('reads Latin-1 gzip files and, from a truncated gzip, the lines before the cut; the counts still add up', async () => {

@@ -1,4 +1,4 @@
-import { constants, gunzipSync } from 'node:zlib';
+import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import { isCalendarDate } from '../time/calendar.ts';
 import { rejection, UnreadableInputError, type RecordRejection } from '../flood/records.ts';
 import { METROPOLE_DEPARTEMENTS } from './thresholds.ts';
@@ -52,6 +52,45 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
 }
 
+/**
+ * Whether gzip bytes hold a whole stream, read without keeping the decompressed data: `truncated` when
+ * the stream ends early (a cut download), `corrupt` when it is not valid deflate data.
+ */
+export function gzipIntegrity(bytes: Uint8Array): Promise<'complete' | 'truncated' | 'corrupt' | 'not-gzip'> {
+  if (!isGzip(bytes)) return Promise.resolve('not-gzip');
+  return new Promise((resolve) => {
+    const gunzip = createGunzip();
+    gunzip.on('data', () => {});
+    gunzip.on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'Z_BUF_ERROR' ? 'truncated' : 'corrupt'));
+    gunzip.on('end', () => resolve('complete'));
+    gunzip.end(bytes);
+  });
+}
+
+/** the two files of a département the observatory reads: "latest" (this year and last, updated daily) and "previous" (1950 to two years ago) */
+export const DAILY_FILE_PERIODS = ['previous', 'latest'] as const;
+export type DailyFilePeriod = (typeof DAILY_FILE_PERIODS)[number];
+
+export interface DailyFileName {
+  readonly name: string;
+  readonly departement: string;
+  readonly period: DailyFilePeriod;
+  /** the years in the name, e.g. 1950 and 2024 in previous-1950-2024 */
+  readonly fromYear: number;
+  readonly toYear: number;
+}
+
+/**
+ * Q_<dep>_<period>-<y1>-<y2>_RR-T-Vent.csv.gz, the names of the daily files with precipitation,
+ * temperature and wind (the "autres-parametres" files and the 1852-1949 files are not read): the
+ * département (2 characters, 3 overseas), the period and its years; undefined for any other name.
+ */
+export function parseDailyFileName(name: string): DailyFileName | undefined {
+  const m = /^Q_(\d{2,3}|2[AB])_(latest|previous)-(\d{4})-(\d{4})_RR-T-Vent\.csv\.gz$/.exec(name);
+  if (!m) return undefined;
+  return { name, departement: m[1]!, period: m[2] as DailyFilePeriod, fromYear: Number(m[3]), toYear: Number(m[4]) };
+}
+
 /** the file's bytes, gunzipped when they are gzip; `truncated` when the gzip stream ends early */
 export function decompress(bytes: Uint8Array): { data: Buffer; gzip: boolean; truncated: boolean } {
   if (!isGzip(bytes)) return { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), gzip: false, truncated: false };
@@ -86,7 +125,26 @@ const MEASURES = [
   ['TM', 'QTM', 'tm', 'qtm'],
 ] as const;
 
-export function parseMeteoFranceDaily(bytes: Uint8Array): MeteoFranceParse {
+/**
+ * A daily file read as far as its lines: decompressed, decoded, the header checked; the data lines are
+ * parsed on demand (`parse`), so that a caller can parse a big file a part at a time.
+ */
+export interface MeteoFranceLines {
+  readonly gzip: boolean;
+  readonly encoding: 'utf-8' | 'latin-1';
+  /** the gzip stream ended early: the lines before the cut are read, the cut line is `tailRejection` */
+  readonly truncated: boolean;
+  /** indices (in the file's lines) of the data lines: non-empty, after the header */
+  readonly dataLines: readonly number[];
+  /** a data line's AAAAMMJJ as written (not checked: `parse` checks it), '' when the line has none */
+  dateOf(index: number): string;
+  /** parses the data lines at these indices */
+  parse(indices: Iterable<number>): { days: WeatherDayRecord[]; rejections: RecordRejection[] };
+  /** the incomplete last line of a truncated stream, rejected */
+  readonly tailRejection?: RecordRejection;
+}
+
+export function readMeteoFranceDaily(bytes: Uint8Array): MeteoFranceLines {
   const { data, gzip, truncated } = decompress(bytes);
   // a cut stream may end inside a line (and inside a UTF-8 sequence): decode the complete lines only
   const cut = truncated ? data.lastIndexOf(0x0a) + 1 : data.length;
@@ -94,8 +152,11 @@ export function parseMeteoFranceDaily(bytes: Uint8Array): MeteoFranceParse {
   const tail = truncated ? decodeText(data.subarray(cut)).text : '';
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const headerIndex = lines.findIndex((l) => l.trim() !== '');
-  if (headerIndex < 0) throw new UnreadableInputError('empty file', 'a header line NUM_POSTE;NOM_USUEL;…;AAAAMMJJ;RR;QRR;TN;QTN;…', 'no line');
-  const header = lines[headerIndex]!.split(';').map((h) => h.trim().replace(/^"|"$/g, ''));
+  if (headerIndex < 0) {
+    if (truncated) throw new UnreadableInputError('gzip stream truncated before the end of the first line', 'a complete gzip stream', `${bytes.length} bytes, cut`);
+    throw new UnreadableInputError('empty file', 'a header line NUM_POSTE;NOM_USUEL;…;AAAAMMJJ;RR;QRR;TN;QTN;…', 'no line');
+  }
+  const header = lines[headerIndex]!.split(';').map(unquote);
   const col = (name: string) => header.indexOf(name);
   for (const name of REQUIRED) {
     if (col(name) < 0) {
@@ -109,28 +170,42 @@ export function parseMeteoFranceDaily(bytes: Uint8Array): MeteoFranceParse {
   if (!MEASURES.some(([v]) => col(v) >= 0)) {
     throw new UnreadableInputError('no RR, TN, TX or TM column in the header', 'at least one of RR, TN, TX, TM', JSON.stringify(lines[headerIndex]!.slice(0, 120)));
   }
-  const days: WeatherDayRecord[] = [];
-  const rejections: RecordRejection[] = [];
-  let count = 0;
-  for (let i = headerIndex + 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
-    count++;
-    const parsed = parseLine(line, i + 1, header.length, col);
-    if ('reason' in parsed) rejections.push(parsed);
-    else days.push(parsed);
-  }
-  if (truncated && tail.trim() !== '') {
-    count++;
-    rejections.push(
-      rejection(lines.length, 'line', 'a complete line', tail.slice(0, 80), 'gzip stream truncated: the last line is incomplete', tail),
-    );
-  }
-  return { gzip, encoding, truncated, days, rejections, lines: count };
+  const dataLines: number[] = [];
+  for (let i = headerIndex + 1; i < lines.length; i++) if (lines[i]!.trim() !== '') dataLines.push(i);
+  const dateColumn = col('AAAAMMJJ');
+  return {
+    gzip,
+    encoding,
+    truncated,
+    dataLines,
+    dateOf: (i) => unquote(lines[i]!.split(';', dateColumn + 1)[dateColumn] ?? ''),
+    parse(indices) {
+      const days: WeatherDayRecord[] = [];
+      const rejections: RecordRejection[] = [];
+      for (const i of indices) {
+        const parsed = parseLine(lines[i]!, i + 1, header.length, col);
+        if ('reason' in parsed) rejections.push(parsed);
+        else days.push(parsed);
+      }
+      return { days, rejections };
+    },
+    ...(truncated && tail.trim() !== ''
+      ? { tailRejection: rejection(lines.length, 'line', 'a complete line', tail.slice(0, 80), 'gzip stream truncated: the last line is incomplete', tail) }
+      : {}),
+  };
 }
 
+export function parseMeteoFranceDaily(bytes: Uint8Array): MeteoFranceParse {
+  const file = readMeteoFranceDaily(bytes);
+  const { days, rejections } = file.parse(file.dataLines);
+  if (file.tailRejection) rejections.push(file.tailRejection);
+  return { gzip: file.gzip, encoding: file.encoding, truncated: file.truncated, days, rejections, lines: file.dataLines.length + (file.tailRejection ? 1 : 0) };
+}
+
+const unquote = (x: string) => x.trim().replace(/^"|"$/g, '');
+
 function parseLine(line: string, lineNumber: number, width: number, col: (name: string) => number): WeatherDayRecord | RecordRejection {
-  const f = line.split(';').map((x) => x.trim().replace(/^"|"$/g, ''));
+  const f = line.split(';').map(unquote);
   const reject = (field: string, expected: string, found: unknown, reason: string) => rejection(lineNumber, field, expected, found, reason, line);
   if (f.length < width) return reject('line', `${width} ;-separated fields, as in the header`, `${f.length} fields`, 'line has fewer fields than the header');
   const at = (name: string) => (col(name) >= 0 ? f[col(name)]! : '');
