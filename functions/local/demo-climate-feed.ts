@@ -1,14 +1,14 @@
 import { DEMO_CLIMATE_NOTICE, DEMO_FLOOD, demoBulletins, demoHydrometry, demoStationsReferential, demoWeatherFiles } from '../lib/demo-climate/index.ts';
 import { localDayBounds } from '../lib/domain/time/paris.ts';
 import type { StageContext } from '../lib/stages/context.ts';
-import { ingestMeteoFrance } from '../lib/stages/ingest-meteofrance.ts';
 import { pollHubeau, type PollHubeauSummary } from '../lib/stages/poll-hubeau.ts';
+import { pollMeteoFrance, type PollMeteoFranceSummary } from '../lib/stages/poll-meteofrance.ts';
 import { pollVigicrues } from '../lib/stages/poll-vigicrues.ts';
 import { startFakeSources } from './fake-sources.ts';
 
-// Feeds the demo climate data through the real code: the Hub'Eau poller and the Vigicrues poller over
-// HTTP against the local fake sources (on a loopback port chosen by the system), the Météo-France
-// files through their ingest, as files would arrive.
+// Feeds the demo climate data through the real code: the Hub'Eau, Vigicrues and Météo-France pollers
+// over HTTP against the local fake sources (on a loopback port chosen by the system) — the Météo-France
+// files listed by an imitation of data.gouv.fr and downloaded from it, as on the real service.
 
 export interface ClimateDemoSummary {
   files: number;
@@ -18,7 +18,7 @@ export interface ClimateDemoSummary {
   unreadable: number;
   hubeau: Pick<PollHubeauSummary, 'pages' | 'records' | 'curated' | 'quarantined' | 'duplicates' | 'retries' | 'failed'>;
   vigicrues: { bulletins: number; records: number; curated: number; quarantined: number };
-  meteofrance: { files: number; records: number; curated: number; quarantined: number; doubtful: number };
+  meteofrance: Pick<PollMeteoFranceSummary, 'records' | 'curated' | 'quarantined' | 'retries' | 'failed'> & { files: number };
 }
 
 export async function feedDemoClimate(ctx: StageContext): Promise<ClimateDemoSummary> {
@@ -27,10 +27,15 @@ export async function feedDemoClimate(ctx: StageContext): Promise<ClimateDemoSum
   const fake = await startFakeSources({
     hubeau: { observations: demoHydrometry(), stations: demoStationsReferential() },
     vigicrues: { bulletins },
-    // one transient outage, so that the demo log shows the retry path at work
-    faults: [{ target: 'observations', kind: '503', times: 1 }],
+    meteofrance: { files: demoWeatherFiles().map((f) => ({ name: f.name, bytes: f.bytes })) },
+    // transient outages, so that the demo log shows the retry path at work
+    faults: [
+      { target: 'observations', kind: '503', times: 1 },
+      { target: 'meteofrance', kind: '503', times: 1 },
+    ],
   });
   let hubeau: PollHubeauSummary;
+  let weather: PollMeteoFranceSummary;
   const vigicrues = { bulletins: 0, records: 0, curated: 0, quarantined: 0 };
   try {
     hubeau = await pollHubeau(ctx, {
@@ -50,26 +55,15 @@ export async function feedDemoClimate(ctx: StageContext): Promise<ClimateDemoSum
       vigicrues.curated += s.curated;
       vigicrues.quarantined += s.quarantined;
     }
+    // the "previous" file of Paris and the "latest" file of each département, listed by the fake data.gouv.fr
+    weather = await pollMeteoFrance(ctx, { baseUrl: fake.url, demo: true, retry: { baseDelayMs: 10, maxDelayMs: 100, timeoutMs: 10_000 } });
   } finally {
     await fake.close();
   }
   ctx.logger.info(`demo: vigicrues: ${vigicrues.bulletins} bulletins, ${vigicrues.records} section levels → ${vigicrues.curated} curated + ${vigicrues.quarantined} quarantined`);
 
-  const meteofrance = { files: 0, records: 0, curated: 0, quarantined: 0, doubtful: 0 };
-  let unreadable = 0;
-  const files = demoWeatherFiles();
-  for (const [i, f] of files.entries()) {
-    // one second apart, in arrival order: the "latest" file is received after the "previous" one
-    const at = new Date(ctx.now().getTime() + i * 1000);
-    const s = await ingestMeteoFrance({ ...ctx, now: () => at }, { bytes: f.bytes, origin: f.name, demo: true });
-    meteofrance.files++;
-    meteofrance.records += s.records;
-    meteofrance.curated += s.curated;
-    meteofrance.quarantined += s.quarantined;
-    meteofrance.doubtful += s.doubtful;
-    if (s.unreadable) unreadable++;
-  }
-  ctx.logger.info(`demo: meteofrance: ${meteofrance.files} files, ${meteofrance.records} lines → ${meteofrance.curated} curated + ${meteofrance.quarantined} quarantined (${meteofrance.doubtful} with a doubtful value)`);
+  const meteofrance = { files: weather.ingested, records: weather.records, curated: weather.curated, quarantined: weather.quarantined, retries: weather.retries, failed: weather.failed };
+  const unreadable = weather.files.reduce((n, f) => n + f.unreadableResponses, 0);
 
   return {
     files: hubeau.pages + vigicrues.bulletins + meteofrance.files,

@@ -1,20 +1,29 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-// A local imitation of the Hub'Eau hydrométrie API v2 and of Vigicrues, serving given rows in exactly
-// the real response shapes — cursor paging (HTTP 206 while a next page exists, 200 on the last), the
-// envelope {count, first, prev, next, api_version, data} — and, on request, faults: 5xx, 429 with
-// Retry-After, timeouts, reset connections, truncated JSON, a page served twice, rows out of order.
+// A local imitation of the Hub'Eau hydrométrie API v2, of Vigicrues, and of the Météo-France daily
+// files as data.gouv.fr lists them, serving given rows and files in exactly the real response shapes —
+// Hub'Eau's cursor paging (HTTP 206 while a next page exists, 200 on the last) and envelope {count,
+// first, prev, next, api_version, data}; data.gouv.fr's paged resource listing {data, next_page,
+// previous_page, page, page_size, total} whose resource URLs point at the files, served with ETag and
+// Last-Modified (and 304 to a conditional GET) — and, on request, faults: 5xx, 429 with Retry-After,
+// timeouts, reset connections, truncated JSON or gzip, a page served twice, rows out of order.
 // `npm start` and the tests drive the real pollers against it on a loopback port.
 
 export const FAKE_API_VERSION = '2.0.1';
 const OBSERVATIONS = '/api/v2/hydrometrie/observations_tr';
 const STATIONS = '/api/v2/hydrometrie/referentiel/stations';
 const VIGICRUES = ['/services/1/InfoVigiCru.geojson', '/services/InfoVigiCru.geojson', '/services/1/InfoVigiCru.json'];
+/** data.gouv.fr API v2: the resources of a dataset (by slug or id), paged */
+const DATAGOUV_RESOURCES = /^\/api\/2\/datasets\/([^/]+)\/resources\/?$/;
+export const FAKE_METEOFRANCE_DATASET = { slug: 'donnees-climatologiques-de-base-quotidiennes', id: '000000000000000000000d01' } as const;
+/** where the Météo-France files are, as on object.files.data.gouv.fr */
+export const FAKE_METEOFRANCE_FILES_PATH = '/meteofrance/data/synchro_ftp/BASE/QUOT/';
 
 /** an HTTP status to answer with, or a misbehaviour */
 export type FaultKind = '400' | '404' | '410' | '429' | '500' | '502' | '503' | 'timeout' | 'reset' | 'truncated' | 'duplicate-page' | 'not-json';
-export type FaultTarget = 'observations' | 'stations' | 'vigicrues' | 'any';
+export type FaultTarget = 'observations' | 'stations' | 'vigicrues' | 'datagouv' | 'meteofrance' | 'any';
 
 export interface Fault {
   readonly target: FaultTarget;
@@ -40,9 +49,25 @@ export interface VigicruesSource {
   readonly bulletins: readonly { readonly at: Date; readonly body: string }[];
 }
 
+export interface MeteoFranceFile {
+  /** Q_<dep>_<period>_RR-T-Vent.csv.gz, or any other name the dataset lists */
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  /** the resource's last_modified and the file's Last-Modified (default: when it was published to the fake) */
+  readonly modified?: Date;
+}
+
+export interface MeteoFranceSource {
+  /** the files of the dataset, listed in this order */
+  readonly files: readonly MeteoFranceFile[];
+  /** the largest page the listing serves whatever page_size asks (default 50) */
+  readonly maxPageSize?: number;
+}
+
 export interface FakeSourcesOptions {
   readonly hubeau?: HubeauSource;
   readonly vigicrues?: VigicruesSource;
+  readonly meteofrance?: MeteoFranceSource;
   readonly host?: string;
   readonly port?: number;
   readonly faults?: readonly Fault[];
@@ -56,10 +81,14 @@ export interface RequestLog {
 }
 
 export interface FakeSources {
-  /** http://127.0.0.1:<port> — the base URL of both APIs */
+  /** http://127.0.0.1:<port> — the base URL of every API (and of the Météo-France files) */
   readonly url: string;
   readonly requests: RequestLog[];
   inject(fault: Fault): void;
+  /** adds or replaces a Météo-France file (by name): new bytes, new last_modified */
+  publish(file: MeteoFranceFile): void;
+  /** removes a Météo-France file from the listing and the file server */
+  unpublish(name: string): void;
   /** what Vigicrues serves: the bulletin current at this time (default: the last one) */
   setClock(at: Date | undefined): void;
   close(): Promise<void>;
@@ -85,6 +114,15 @@ const decodeCursor = (c: string): number | undefined => {
 export async function startFakeSources(options: FakeSourcesOptions = {}): Promise<FakeSources> {
   const faults: ActiveFault[] = (options.faults ?? []).map((f) => ({ ...f, remaining: f.times ?? 1, skip: f.after ?? 0 }));
   const requests: RequestLog[] = [];
+  const published = new Map<string, { bytes: Uint8Array; modified: Date; etag: string; id: string; created: Date }>();
+  const publish = (f: MeteoFranceFile) => {
+    const sha = createHash('sha256').update(f.bytes).digest('hex');
+    // HTTP dates have whole seconds
+    const modified = new Date(Math.floor((f.modified ?? new Date()).getTime() / 1000) * 1000);
+    const id = published.get(f.name)?.id ?? fakeUuid(f.name);
+    published.set(f.name, { bytes: f.bytes, modified, etag: `"${sha.slice(0, 32)}"`, id, created: published.get(f.name)?.created ?? modified });
+  };
+  for (const f of options.meteofrance?.files ?? []) publish(f);
   const sockets = new Set<Socket>();
   const held = new Set<ServerResponse>();
   let clock: Date | undefined;
@@ -107,7 +145,18 @@ export async function startFakeSources(options: FakeSourcesOptions = {}): Promis
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', base);
-    const target: FaultTarget | undefined = url.pathname === OBSERVATIONS ? 'observations' : url.pathname === STATIONS ? 'stations' : VIGICRUES.includes(url.pathname) ? 'vigicrues' : undefined;
+    const target: FaultTarget | undefined =
+      url.pathname === OBSERVATIONS
+        ? 'observations'
+        : url.pathname === STATIONS
+          ? 'stations'
+          : VIGICRUES.includes(url.pathname)
+            ? 'vigicrues'
+            : DATAGOUV_RESOURCES.test(url.pathname)
+              ? 'datagouv'
+              : url.pathname.startsWith(FAKE_METEOFRANCE_FILES_PATH)
+                ? 'meteofrance'
+                : undefined;
     const log = (status: RequestLog['status'], fault?: FaultKind) => requests.push({ path: url.pathname, query: url.search, status, ...(fault ? { fault } : {}) });
     if (req.method !== 'GET' || !target) {
       log(404);
@@ -128,12 +177,14 @@ export async function startFakeSources(options: FakeSourcesOptions = {}): Promis
       req.socket.destroy();
       return;
     }
+    if (target === 'meteofrance') return meteofranceFile(req, res, url, log, fault?.kind);
     let status: number;
     let body: unknown;
     let text: string | undefined;
     try {
       if (target === 'observations') [status, body] = observations(url, fault?.kind === 'duplicate-page');
       else if (target === 'stations') [status, body] = stations(url);
+      else if (target === 'datagouv') [status, body] = resources(url);
       else [status, text] = vigicrues();
     } catch (e) {
       log(400);
@@ -214,6 +265,74 @@ export async function startFakeSources(options: FakeSourcesOptions = {}): Promis
     return [200, current.body];
   };
 
+  // data.gouv.fr API v2 GET /datasets/<dataset>/resources/?page=&page_size= (udata: next_page while more remain)
+  const resources = (url: URL): [number, unknown] => {
+    const dataset = decodeURIComponent(DATAGOUV_RESOURCES.exec(url.pathname)![1]!);
+    if (dataset !== FAKE_METEOFRANCE_DATASET.slug && dataset !== FAKE_METEOFRANCE_DATASET.id) return [404, { message: `Dataset ${dataset} not found`, status: 404 }];
+    const page = Number(url.searchParams.get('page') ?? 1);
+    const asked = Number(url.searchParams.get('page_size') ?? 50);
+    if (!(Number.isInteger(page) && page >= 1) || !(Number.isInteger(asked) && asked >= 1)) throw new Error('page and page_size must be positive integers');
+    const size = Math.min(asked, options.meteofrance?.maxPageSize ?? 50);
+    const all = [...published.entries()];
+    const offset = (page - 1) * size;
+    const listUrl = `${base}/api/2/datasets/${FAKE_METEOFRANCE_DATASET.id}/resources/`;
+    const data = all.slice(offset, offset + size).map(([name, f]) => ({
+      id: f.id,
+      title: name,
+      description: null,
+      filetype: 'remote',
+      type: 'main',
+      format: name.endsWith('.csv.gz') ? 'csv.gz' : (name.split('.').pop() ?? ''),
+      url: `${base}${FAKE_METEOFRANCE_FILES_PATH}${name}`,
+      latest: `${base}/api/1/datasets/r/${f.id}`,
+      checksum: null,
+      filesize: f.bytes.length,
+      mime: name.endsWith('.gz') ? 'application/gzip' : 'text/csv',
+      created_at: f.created.toISOString(),
+      last_modified: f.modified.toISOString(),
+      metrics: { views: 0 },
+      extras: {},
+      preview_url: null,
+      schema: null,
+      internal: { created_at_internal: f.created.toISOString(), last_modified_internal: f.modified.toISOString() },
+    }));
+    return [
+      200,
+      {
+        data,
+        next_page: offset + size < all.length ? `${listUrl}?page=${page + 1}&page_size=${size}` : null,
+        page,
+        page_size: size,
+        previous_page: page > 1 ? `${listUrl}?page=${page - 1}&page_size=${size}` : null,
+        total: all.length,
+      },
+    ];
+  };
+
+  // a file of object.files.data.gouv.fr: ETag, Last-Modified, 304 to a conditional GET
+  const meteofranceFile = (req: IncomingMessage, res: ServerResponse, url: URL, log: (status: RequestLog['status'], fault?: FaultKind) => void, fault: FaultKind | undefined) => {
+    const name = decodeURIComponent(url.pathname.slice(FAKE_METEOFRANCE_FILES_PATH.length));
+    const f = published.get(name);
+    if (!f) {
+      log(404);
+      res.writeHead(404, { 'content-type': 'application/xml' });
+      return res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code></Error>');
+    }
+    const headers = { etag: f.etag, 'last-modified': f.modified.toUTCString() };
+    const ims = req.headers['if-modified-since'];
+    const notModified = req.headers['if-none-match'] !== undefined ? req.headers['if-none-match'] === f.etag : ims !== undefined && Date.parse(ims) >= f.modified.getTime();
+    if (notModified) {
+      log(304, fault);
+      res.writeHead(304, headers);
+      return res.end();
+    }
+    // truncated: a complete HTTP response whose gzip stream is cut (a file cut at the origin or by a proxy)
+    const body = fault === 'truncated' ? f.bytes.subarray(0, Math.max(1, Math.floor(f.bytes.length / 2))) : fault === 'not-json' ? Buffer.from('<html><body>502 Bad Gateway</body></html>') : f.bytes;
+    log(200, fault);
+    res.writeHead(200, { 'content-type': fault === 'not-json' ? 'text/html' : 'application/gzip', 'content-length': body.length, ...headers });
+    res.end(body);
+  };
+
   const server: Server = createServer(handle);
   server.on('connection', (s) => {
     sockets.add(s);
@@ -229,6 +348,8 @@ export async function startFakeSources(options: FakeSourcesOptions = {}): Promis
     url: base,
     requests,
     inject: (f) => faults.push({ ...f, remaining: f.times ?? 1, skip: f.after ?? 0 }),
+    publish,
+    unpublish: (name) => void published.delete(name),
     setClock: (at) => (clock = at),
     close: () =>
       new Promise<void>((resolve) => {
@@ -237,6 +358,12 @@ export async function startFakeSources(options: FakeSourcesOptions = {}): Promis
         server.close(() => resolve());
       }),
   };
+}
+
+/** a stable uuid-shaped id for a resource name */
+function fakeUuid(name: string): string {
+  const h = createHash('sha1').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 function shuffle<T>(xs: T[]): T[] {

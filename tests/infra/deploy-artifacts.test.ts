@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
@@ -30,6 +31,14 @@ function fiwareReadings(sensor: string, from: Date, count: number) {
     location: { type: 'Point', coordinates: [2.3522, 48.8566] },
     LAeq: 50 + (i % 10),
   }));
+}
+
+/** a Météo-France daily file (the real header), gzip: one line per day of one station */
+function weatherFile(days: readonly string[], station = '75114001'): Buffer {
+  const header = readFileSync(path.join(REPO_ROOT, 'tests/fixtures/heat/meteofrance-Q_RR-T-Vent-header.csv'), 'utf8').trim();
+  const values = (day: string): Record<string, string> => ({ NUM_POSTE: station, NOM_USUEL: 'STATION', AAAAMMJJ: day, TN: '18.0', QTN: '1', TX: '30.0', QTX: '1' });
+  const lines = days.map((d) => header.split(';').map((c) => values(d)[c] ?? '').join(';'));
+  return gzipSync([header, ...lines].join('\n') + '\n');
 }
 
 describe('cdk synth (CLI) and the function bundles it produces', () => {
@@ -134,9 +143,13 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
   it('runs every stage bundle, in the order of STAGES, the pollers against the fake sources, and publishes the site', async () => {
     const hubeau = JSON.parse(readFileSync(path.join(REPO_ROOT, 'tests/fixtures/flood/observations_tr_K447001001_H.json'), 'utf8')) as { data: object[] };
     const bulletin = { DtHrInfoVigiCru: new Date().toISOString(), ListEntVigiCru: [{ CdEntVigiCru: 'SEINE-PARIS', NivInfoVigiCru: 1 }] };
-    const fake = await startFakeSources({ hubeau: { observations: hubeau.data }, vigicrues: { bulletins: [{ at: new Date(0), body: JSON.stringify(bulletin) }] } });
+    const fake = await startFakeSources({
+      hubeau: { observations: hubeau.data },
+      vigicrues: { bulletins: [{ at: new Date(0), body: JSON.stringify(bulletin) }] },
+      meteofrance: { files: [{ name: 'Q_92_latest-2025-2026_RR-T-Vent.csv.gz', bytes: weatherFile(['20260801', '20260802'], '92048001') }] },
+    });
     try {
-      const sources = { OBSERVATORY_HUBEAU_URL: fake.url, OBSERVATORY_VIGICRUES_URL: fake.url };
+      const sources = { OBSERVATORY_HUBEAU_URL: fake.url, OBSERVATORY_VIGICRUES_URL: fake.url, OBSERVATORY_METEOFRANCE_URL: fake.url };
       for (const stage of STAGES) {
         const run = await invokeBundle(fns.get(stage.name)!, { stage: stage.name, execution: 'local', input: { trigger: 'test' } }, { ...env, ...sources });
         expect(run.status, `${stage.name}: ${run.stderr.slice(-3000)}`).toBe(0);
@@ -153,5 +166,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     // the pollers reached the (fake) sources and kept what they received
     expect((await listKeys(lake, 'raw/hubeau/')).length).toBeGreaterThan(0);
     expect((await listKeys(lake, 'curated/flood_vigilance/')).length).toBeGreaterThan(0);
+    expect(fake.requests.filter((r) => r.path.endsWith('/Q_92_latest-2025-2026_RR-T-Vent.csv.gz')).map((r) => r.status)).toEqual([200]);
+    expect((await listKeys(lake, 'curated/weather_daily/dt=2026-08-01/')).length).toBe(1);
   });
 });

@@ -88,6 +88,8 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
       const { fn } = functionOf(dev.templates.pipeline, 'noise-indicators');
       expect(fn.Properties).toMatchObject({ MemorySize: 3008, Timeout: 900, EphemeralStorage: { Size: 4096 } });
       expect((fn.Properties!.Environment as { Variables: Record<string, string> }).Variables.DUCKDB_MEMORY_LIMIT).toBe('1804MB');
+      // the Météo-France poller reads files of up to ~1 M lines (V8's default heap: a quarter of the memory)
+      expect(functionOf(dev.templates.pipeline, 'poll-meteofrance').fn.Properties).toMatchObject({ MemorySize: 4096, Timeout: 900 });
     });
 
     it('names in each function’s environment only the buckets it touches', () => {

@@ -3,6 +3,9 @@ import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { DEMO_HEAT_FAULTS, demoWeatherFiles } from '../../functions/lib/demo-climate/index.ts';
 import { heatIndicators } from '../../functions/lib/stages/heat-indicators.ts';
 import { ingestMeteoFrance } from '../../functions/lib/stages/ingest-meteofrance.ts';
+import { listKeys } from '../../functions/lib/ports/object-store.ts';
+import { pollMeteoFrance } from '../../functions/lib/stages/poll-meteofrance.ts';
+import { startFakeSources } from '../../functions/local/fake-sources.ts';
 import { tempLake } from '../support/lake.ts';
 
 describe('the demo heat wave (simulated Météo-France files)', () => {
@@ -37,5 +40,34 @@ describe('the demo heat wave (simulated Météo-France files)', () => {
     const f = DEMO_HEAT_FAULTS.doubtfulTx;
     expect(await q(`SELECT tx_doubtful, hot_day FROM heat_indicators_daily WHERE station_id = '${f.station}' AND day = DATE '${f.day}'`)).toEqual([{ tx_doubtful: true, hot_day: null }]);
     expect(await q("SELECT DISTINCT station_name FROM weather_daily WHERE station_id = '94068001'")).toEqual([{ station_name: 'SAINT-MAUR-DES-FOSSÉS' }]);
+  });
+});
+
+describe('the demo heat wave through the real poller over HTTP', () => {
+  let lake: Awaited<ReturnType<typeof tempLake>>;
+  beforeEach(async () => {
+    lake = await tempLake({ now: new Date('2026-11-26T12:00:00Z') });
+  });
+  afterEach(async () => lake.cleanup());
+
+  it('is listed by the fake data.gouv.fr, downloaded, kept in raw/ marked as demo data, and gives the same rows as the files ingested directly', async () => {
+    const files = demoWeatherFiles();
+    const fake = await startFakeSources({ meteofrance: { files: files.map((f) => ({ name: f.name, bytes: f.bytes })) } });
+    try {
+      const s = await pollMeteoFrance(lake, { baseUrl: fake.url, demo: true });
+      expect(s).toMatchObject({ ingested: files.length, failed: 0, quarantined: 0, records: files.reduce((n, f) => n + f.lines, 0) });
+      // Paris: the previous file, then the latest one
+      expect(s.files.slice(0, 2).map((f) => f.name)).toEqual(['Q_75_previous-1950-2024_RR-T-Vent.csv.gz', 'Q_75_latest-2025-2026_RR-T-Vent.csv.gz']);
+      // départements without a previous file in the demo
+      expect(s.missing.map((m) => `${m.departement}/${m.period}`)).toEqual(['91/previous', '92/previous', '93/previous', '94/previous', '95/previous']);
+    } finally {
+      await fake.close();
+    }
+    const raw = await listKeys(lake.store, 'raw/meteofrance/');
+    expect(raw).toHaveLength(files.length);
+    for (const o of raw) expect((await lake.store.head(o.key))?.metadata?.demo).toBe('true');
+    await lake.duck.attachLake(lake.store, DATASETS);
+    const days = files.filter((f) => f.name.includes('latest')).reduce((n, f) => n + f.lines, 0);
+    expect((await lake.duck.all('SELECT count(*)::INT AS n, count(DISTINCT (station_id, day))::INT AS d FROM weather_daily')).rows).toEqual([{ n: days, d: days }]);
   });
 });

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { stream } from '../demo/prng.ts';
+import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
 
 // A simulated summer heat wave in Météo-France daily files (Q_<dep>_latest-2025-2026_RR-T-Vent.csv.gz,
 // the real 58-column header, `;`-separated, quality codes): Paris-Montsouris reaches IBMn ≥ 21 °C and
@@ -115,7 +116,7 @@ export function demoWeatherFiles(options: { start?: string; days?: number } = {}
   const files: DemoWeatherFile[] = [];
   // the previous file overlaps the latest one on the first days, with the values the latest one has
   files.push(file('Q_75_previous-1950-2024_RR-T-Vent.csv.gz', byDep('75'), days.slice(0, 5), 'utf-8', DEMO_HEAT.seed));
-  for (const dep of ['75', '92', '93', '94', '91', '95']) {
+  for (const dep of METROPOLE_DEPARTEMENTS) {
     files.push(file(`Q_${dep}_latest-2025-2026_RR-T-Vent.csv.gz`, byDep(dep), days, dep === '94' ? 'latin-1' : 'utf-8', DEMO_HEAT.seed));
   }
   return files;

@@ -51,6 +51,14 @@ export const STAGES: readonly StageEntry[] = [
     outputs: ['raw/vigicrues', 'flood_vigilance', 'quarantine'],
   },
   {
+    name: 'poll-meteofrance',
+    description: 'Downloads the Météo-France daily files (latest and previous, RR-T-Vent) of the Métropole’s départements listed on data.gouv.fr, when they changed',
+    inputs: [],
+    outputs: ['raw/meteofrance', 'weather_daily', 'quarantine'],
+    // daily, at midday Paris time: the "latest" files are updated once a day; the nightly pipeline run polls too
+    schedule: 'cron(0 12 * * ? *)',
+  },
+  {
     name: 'flood-indicators',
     description: 'Daily river maxima against the reference floods, and the flood vigilance per commune (merges the poller’s small files first)',
     inputs: ['river_observations', 'flood_vigilance'],

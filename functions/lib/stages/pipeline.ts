@@ -7,6 +7,7 @@ import { publishSite } from './publish-site.ts';
 import { compactDataset } from './compact.ts';
 import { pollHubeau } from './poll-hubeau.ts';
 import { pollVigicrues } from './poll-vigicrues.ts';
+import { pollMeteoFrance } from './poll-meteofrance.ts';
 import { floodIndicators } from './flood-indicators.ts';
 import { heatIndicators } from './heat-indicators.ts';
 import { trainModels } from './train-models.ts';
@@ -28,6 +29,10 @@ const IMPLEMENTATIONS: Record<string, (ctx: StageContext) => Promise<unknown>> =
   'poll-vigicrues': async (ctx) => {
     const baseUrl = sourceUrl('vigicrues');
     return baseUrl ? pollVigicrues(ctx, { baseUrl }) : { skipped: `no Vigicrues URL (set ${SOURCE_URL_ENV.vigicrues} to poll)` };
+  },
+  'poll-meteofrance': async (ctx) => {
+    const baseUrl = sourceUrl('meteofrance');
+    return baseUrl ? pollMeteoFrance(ctx, { baseUrl }) : { skipped: `no data.gouv.fr URL for the Météo-France files (set ${SOURCE_URL_ENV.meteofrance} to poll)` };
   },
   'flood-indicators': (ctx) => floodIndicators(ctx),
   'heat-indicators': (ctx) => heatIndicators(ctx),

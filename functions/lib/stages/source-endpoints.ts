@@ -8,6 +8,8 @@ import { optionalEnv } from '../env.ts';
 export const SOURCE_URL_ENV = {
   hubeau: 'OBSERVATORY_HUBEAU_URL',
   vigicrues: 'OBSERVATORY_VIGICRUES_URL',
+  /** the data.gouv.fr API that lists the Météo-France daily files (the files' URLs come from it) */
+  meteofrance: 'OBSERVATORY_METEOFRANCE_URL',
 } as const;
 
 const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });

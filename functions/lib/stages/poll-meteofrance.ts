@@ -1,0 +1,486 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { DAILY_FILE_PERIODS, gzipIntegrity, parseDailyFileName, type DailyFileName, type DailyFilePeriod } from '../domain/heat/meteofrance.ts';
+import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
+import { getWithRetry, HttpError, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http/fetch.ts';
+import { stateKey } from '../lake/layout.ts';
+import { ObjectNotFoundError } from '../ports/object-store.ts';
+import type { StageContext } from './context.ts';
+import { ingestMeteoFrance, type MeteoFranceIngestSummary } from './ingest-meteofrance.ts';
+
+// The Météo-France poller (a scheduled stage, daily): the "données climatologiques de base
+// quotidiennes" (RR-T-Vent) of the Métropole's départements, the "latest" file of each (this year and
+// last, updated daily) and its "previous" file (1950 to two years ago, updated rarely). Their names
+// carry year ranges that move every January, so each run first lists the dataset's resources on
+// data.gouv.fr (API v2, paged) and takes, per département and period, the file with the latest years.
+// Each file is stored raw and ingested by ingestMeteoFrance, like a saved file; per département the
+// "previous" file is received before the "latest" one, so that where they overlap the latest wins
+// (weather_daily's duplicate rule: the most recently received file).
+//
+// Unchanged files cost nothing. state/poll-meteofrance.json keeps, per file URL, what data.gouv.fr
+// said of the resource (last_modified, checksum, filesize), what the file server said (ETag,
+// Last-Modified) and the sha256 of the bytes ingested:
+// - a file completely ingested whose resource metadata has not changed is not requested at all (but is
+//   asked again with a conditional GET after `recheckDays`, in case the metadata lags);
+// - otherwise a conditional GET (If-None-Match / If-Modified-Since): 304 means unchanged;
+// - bytes with the sha256 already ingested are not ingested again (they would change nothing: raw/ is
+//   content-addressed and the curated files are named after it).
+// A file is ingested in chunks of days (ingestMeteoFrance); the state records the last day stored, so a
+// run stopped by its deadline (or killed) resumes there, reading the bytes back from raw/ instead of
+// downloading them again. A file that fails after the retries is recorded as failed; the other files
+// go on, and the next run tries it again. A response that is not a complete gzip stream (a cut
+// download) is kept in raw/ and quarantined with the reason, then asked again.
+
+/** the data.gouv.fr API (not the file server: the files' URLs come from the resource listing) */
+export const DATAGOUV_DEFAULT_URL = 'https://www.data.gouv.fr';
+export const METEOFRANCE_DAILY_DATASET = 'donnees-climatologiques-de-base-quotidiennes';
+/** resources of a dataset, paged: {data, next_page, previous_page, page, page_size, total} */
+export const resourcesPath = (dataset: string) => `/api/2/datasets/${encodeURIComponent(dataset)}/resources/`;
+/** resources asked per page (udata's default is 50) */
+export const RESOURCES_PAGE_SIZE = 100;
+
+const STATE_KEY = stateKey('poll-meteofrance');
+
+export interface PollMeteoFranceOptions {
+  /** scheme, host and optional path prefix of the data.gouv.fr API, e.g. https://www.data.gouv.fr */
+  readonly baseUrl: string;
+  readonly dataset?: string;
+  readonly departements?: readonly string[];
+  readonly pageSize?: number;
+  /** a file unchanged per data.gouv.fr is asked again (conditional GET) after this many days; default 7 */
+  readonly recheckDays?: number;
+  /** epoch ms: past it, no new file or chunk is started; what is left resumes next run */
+  readonly deadline?: number;
+  /** the clock the deadline is read against (epoch ms); default Date.now */
+  readonly clock?: () => number;
+  readonly retry?: Partial<RetryPolicy>;
+  /** per attempt of a file download (a "previous" file is tens of MB); default 5 minutes */
+  readonly fileTimeoutMs?: number;
+  readonly http?: HttpDeps;
+  /** listing pages per run, a guard against a server that never ends */
+  readonly maxPages?: number;
+  readonly demo?: boolean;
+}
+
+const fileState = z.object({
+  departement: z.string(),
+  period: z.enum(DAILY_FILE_PERIODS),
+  name: z.string(),
+  /** the resource as data.gouv.fr described it when the file was last asked */
+  resource: z.object({ id: z.string().nullable(), lastModified: z.string().nullable(), checksum: z.string().nullable(), filesize: z.number().nullable() }),
+  etag: z.string().nullable(),
+  httpLastModified: z.string().nullable(),
+  sha256: z.string().nullable(),
+  rawKey: z.string().nullable(),
+  /** the last day stored from rawKey (null: none yet) */
+  through: z.string().nullable(),
+  /** every chunk of rawKey is stored */
+  complete: z.boolean(),
+  /** when the file itself was last asked (GET or conditional GET) */
+  checkedAt: z.string().nullable(),
+  lastRun: z.string(),
+  lastStatus: z.enum(['ingested', 'unchanged', 'partial', 'failed']),
+  lastError: z.string().optional(),
+});
+const stateSchema = z.object({ version: z.literal(1), files: z.record(z.string(), fileState) });
+export type PollMeteoFranceState = z.infer<typeof stateSchema>;
+type FileState = z.infer<typeof fileState>;
+
+/** a file of the dataset, as the resource listing describes it */
+export interface DailyFileResource extends DailyFileName {
+  readonly url: string;
+  readonly id: string | null;
+  readonly lastModified: string | null;
+  readonly checksum: string | null;
+  readonly filesize: number | null;
+}
+
+export interface FileReport {
+  readonly departement: string;
+  readonly period: DailyFilePeriod;
+  readonly name: string;
+  /**
+   * ingested: every chunk stored; unchanged: nothing to do; partial: stopped at the deadline, resumes
+   * next run; deferred: not started (deadline); failed: see error, tried again next run
+   */
+  readonly status: 'ingested' | 'unchanged' | 'partial' | 'deferred' | 'failed';
+  /** what was asked: nothing, a conditional GET, a full GET, or the bytes kept in raw/ (resume) */
+  readonly fetched: 'none' | 'conditional' | 'full' | 'raw';
+  readonly httpStatus?: number;
+  readonly records: number;
+  readonly curated: number;
+  readonly quarantined: number;
+  /** responses that were not a complete gzip stream, kept in raw/ and quarantined, then asked again */
+  readonly unreadableResponses: number;
+  readonly through: string | null;
+  readonly rawKey: string | null;
+  readonly error?: string;
+}
+
+export interface PollMeteoFranceSummary {
+  readonly baseUrl: string;
+  /** the resource listing: pages read and resources listed, or why it failed (the known files are polled anyway) */
+  readonly discovery: { readonly pages: number; readonly resources: number; readonly superseded: string[] } | { readonly error: string };
+  readonly files: FileReport[];
+  /** départements and periods without a file in the listing */
+  readonly missing: { readonly departement: string; readonly period: DailyFilePeriod }[];
+  readonly ingested: number;
+  readonly unchanged: number;
+  readonly partial: number;
+  readonly deferred: number;
+  readonly failed: number;
+  readonly records: number;
+  readonly curated: number;
+  readonly quarantined: number;
+  readonly retries: number;
+  readonly seconds: number;
+}
+
+export async function readMeteoFranceState(ctx: Pick<StageContext, 'store'>): Promise<PollMeteoFranceState> {
+  let text: string;
+  try {
+    text = (await ctx.store.get(STATE_KEY)).toString('utf8');
+  } catch (e) {
+    if (e instanceof ObjectNotFoundError) return { version: 1, files: {} };
+    throw e;
+  }
+  const r = stateSchema.safeParse(JSON.parse(text));
+  if (!r.success) throw new Error(`${STATE_KEY}: not a poll-meteofrance state (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}); delete it to fetch every file again`);
+  return r.data;
+}
+
+async function writeState(ctx: StageContext, state: PollMeteoFranceState): Promise<void> {
+  await ctx.store.put(STATE_KEY, JSON.stringify(state, null, 1), { contentType: 'application/json' });
+}
+
+const resourceSchema = z.object({
+  id: z.string().nullish(),
+  title: z.string().nullish(),
+  url: z.string().min(1),
+  last_modified: z.string().nullish(),
+  checksum: z.object({ type: z.string().nullish(), value: z.string() }).nullish(),
+  filesize: z.number().nullish(),
+});
+const pageSchema = z.object({ data: z.array(z.unknown()), next_page: z.string().nullish(), total: z.number().nullish() });
+
+/** the file name at the end of a URL's path, decoded */
+function fileNameOf(url: string): string {
+  const path = new URL(url).pathname;
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+/**
+ * The daily files of the départements in the dataset's resources, one per département and period
+ * (the latest years when several are listed, e.g. around the new year), and the names passed over.
+ * A resource is recognised by the file name of its URL, else by its title.
+ */
+export function selectDailyFiles(resources: readonly unknown[], departements: readonly string[]): { files: DailyFileResource[]; superseded: string[] } {
+  const best = new Map<string, DailyFileResource>();
+  const superseded: string[] = [];
+  for (const item of resources) {
+    const r = resourceSchema.safeParse(item);
+    if (!r.success) continue;
+    let url: URL;
+    try {
+      url = new URL(r.data.url);
+    } catch {
+      continue;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') continue;
+    const name = parseDailyFileName(fileNameOf(url.toString())) ?? (r.data.title ? parseDailyFileName(r.data.title.trim()) : undefined);
+    if (!name || !departements.includes(name.departement)) continue;
+    const file: DailyFileResource = {
+      ...name,
+      url: url.toString(),
+      id: r.data.id ?? null,
+      lastModified: r.data.last_modified ?? null,
+      checksum: r.data.checksum ? `${r.data.checksum.type ?? 'sha1'}:${r.data.checksum.value}` : null,
+      filesize: r.data.filesize ?? null,
+    };
+    const k = `${name.departement}/${name.period}`;
+    const current = best.get(k);
+    if (!current) best.set(k, file);
+    else if (file.toYear > current.toYear || (file.toYear === current.toYear && file.fromYear > current.fromYear)) {
+      superseded.push(current.name);
+      best.set(k, file);
+    } else superseded.push(file.name);
+  }
+  return { files: [...best.values()], superseded };
+}
+
+export async function pollMeteoFrance(ctx: StageContext, options: PollMeteoFranceOptions): Promise<PollMeteoFranceSummary> {
+  const started = performance.now();
+  const departements = options.departements ?? METROPOLE_DEPARTEMENTS;
+  const state = await readMeteoFranceState(ctx);
+  let retries = 0;
+  const onRetry = (e: { url: string; attempt: number; delayMs: number; reason: string }) => {
+    retries++;
+    ctx.logger.warn(`poll-meteofrance: ${e.reason}; attempt ${e.attempt + 1} in ${e.delayMs} ms`, { url: e.url });
+  };
+  const clock = options.clock ?? Date.now;
+  const pastDeadline = () => options.deadline !== undefined && clock() >= options.deadline;
+
+  // 1. which files exist today
+  let discovery: PollMeteoFranceSummary['discovery'];
+  let files: DailyFileResource[];
+  try {
+    const listing = await listResources(options, onRetry);
+    const selected = selectDailyFiles(listing.resources, departements);
+    files = selected.files;
+    discovery = { pages: listing.pages, resources: listing.resources.length, superseded: selected.superseded };
+  } catch (e) {
+    // without the listing, the files known from earlier runs are still worth a (conditional) GET
+    const message = (e as Error).message;
+    ctx.logger.error(`poll-meteofrance: the resource listing failed (${message}); polling the ${Object.keys(state.files).length} file(s) known from earlier runs`);
+    discovery = { error: message };
+    files = Object.entries(state.files)
+      .filter(([, s]) => departements.includes(s.departement))
+      .map(([url, s]) => ({ ...parseDailyFileName(s.name)!, url, id: s.resource.id, lastModified: null, checksum: null, filesize: null }));
+  }
+  const missing = departements.flatMap((departement) =>
+    DAILY_FILE_PERIODS.filter((period) => !files.some((f) => f.departement === departement && f.period === period)).map((period) => ({ departement, period })),
+  );
+  for (const m of missing) ctx.logger.warn(`poll-meteofrance: no ${m.period} file for département ${m.departement} in the listing`);
+
+  // 2. each file, département by département, "previous" before "latest"
+  const order = (f: DailyFileResource) => [departements.indexOf(f.departement), DAILY_FILE_PERIODS.indexOf(f.period)] as const;
+  files.sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]);
+  const reports: FileReport[] = [];
+  // files received in one run are received one after the other, even when the clock does not move (tests)
+  let lastReceipt = 0;
+  const receiptContext = (): StageContext => {
+    lastReceipt = Math.max(ctx.now().getTime(), lastReceipt + 1);
+    const at = new Date(lastReceipt);
+    return { ...ctx, now: () => at };
+  };
+  for (const file of files) {
+    if (pastDeadline()) {
+      reports.push(emptyReport(file, 'deferred', state.files[file.url]));
+      continue;
+    }
+    reports.push(await pollFile(ctx, { options, file, state, onRetry, pastDeadline, receiptContext, save: () => writeState(ctx, state) }));
+  }
+  // a file replaced by one with later years (the new year's names) leaves the state
+  for (const [url, s] of Object.entries(state.files)) {
+    if (files.some((f) => f.departement === s.departement && f.period === s.period && f.url !== url)) delete state.files[url];
+  }
+  await writeState(ctx, state);
+
+  const count = (status: FileReport['status']) => reports.filter((r) => r.status === status).length;
+  const sum = (k: 'records' | 'curated' | 'quarantined') => reports.reduce((t, r) => t + r[k], 0);
+  const summary: PollMeteoFranceSummary = {
+    baseUrl: options.baseUrl,
+    discovery,
+    files: reports,
+    missing,
+    ingested: count('ingested'),
+    unchanged: count('unchanged'),
+    partial: count('partial'),
+    deferred: count('deferred'),
+    failed: count('failed'),
+    records: sum('records'),
+    curated: sum('curated'),
+    quarantined: sum('quarantined'),
+    retries,
+    seconds: (performance.now() - started) / 1000,
+  };
+  ctx.logger.info(
+    `poll-meteofrance: ${reports.length} files: ${summary.ingested} ingested, ${summary.unchanged} unchanged` +
+      (summary.partial + summary.deferred ? `, ${summary.partial} partial and ${summary.deferred} deferred (they resume next run)` : '') +
+      (summary.failed ? `, ${summary.failed} failed (tried again next run)` : '') +
+      `; ${summary.records} lines → ${summary.curated} curated + ${summary.quarantined} quarantined`,
+  );
+  return summary;
+}
+
+async function listResources(options: PollMeteoFranceOptions, onRetry: (e: { url: string; attempt: number; delayMs: number; reason: string }) => void): Promise<{ resources: unknown[]; pages: number }> {
+  const first = new URL(options.baseUrl.replace(/\/+$/, '') + resourcesPath(options.dataset ?? METEOFRANCE_DAILY_DATASET));
+  first.searchParams.set('page', '1');
+  first.searchParams.set('page_size', String(options.pageSize ?? RESOURCES_PAGE_SIZE));
+  const resources: unknown[] = [];
+  const seen = new Set<string>();
+  const maxPages = options.maxPages ?? 100;
+  let url: string | null = first.toString();
+  let pages = 0;
+  while (url) {
+    if (seen.has(url)) throw new Error(`the resource listing sent the same page twice (next_page loop): ${url}`);
+    if (pages >= maxPages) throw new Error(`the resource listing has more than ${maxPages} pages`);
+    seen.add(url);
+    const res = await getWithRetry(url, {
+      policy: options.retry,
+      deps: options.http,
+      onRetry,
+      check: (r) => {
+        try {
+          JSON.parse(r.body.toString('utf8'));
+          return undefined;
+        } catch {
+          return 'the body is not complete JSON';
+        }
+      },
+    });
+    const page = pageSchema.safeParse(JSON.parse(res.body.toString('utf8')));
+    if (!page.success) {
+      const issue = page.error.issues[0]!;
+      throw new Error(`${url}: not a data.gouv.fr resource page: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+    pages++;
+    resources.push(...page.data.data);
+    url = page.data.next_page ? new URL(page.data.next_page, url).toString() : null;
+  }
+  return { resources, pages };
+}
+
+interface FileJob {
+  readonly options: PollMeteoFranceOptions;
+  readonly file: DailyFileResource;
+  readonly state: PollMeteoFranceState;
+  readonly onRetry: (e: { url: string; attempt: number; delayMs: number; reason: string }) => void;
+  readonly pastDeadline: () => boolean;
+  /** the context of one receipt: its clock is strictly after the previous receipt's */
+  readonly receiptContext: () => StageContext;
+  readonly save: () => Promise<void>;
+}
+
+function emptyReport(file: DailyFileResource, status: FileReport['status'], s: FileState | undefined, extra: Partial<FileReport> = {}): FileReport {
+  return {
+    departement: file.departement,
+    period: file.period,
+    name: file.name,
+    status,
+    fetched: 'none',
+    records: 0,
+    curated: 0,
+    quarantined: 0,
+    unreadableResponses: 0,
+    through: s?.through ?? null,
+    rawKey: s?.rawKey ?? null,
+    ...extra,
+  };
+}
+
+const sameResource = (s: FileState, f: DailyFileResource) =>
+  f.lastModified !== null && s.resource.lastModified === f.lastModified && s.resource.checksum === f.checksum && s.resource.filesize === f.filesize;
+
+async function pollFile(ctx: StageContext, job: FileJob): Promise<FileReport> {
+  const { file, options } = job;
+  const now = ctx.now();
+  const previous = job.state.files[file.url];
+  const recheckMs = (options.recheckDays ?? 7) * 86_400_000;
+  const metadataUnchanged = previous !== undefined && sameResource(previous, file);
+  const resource = { id: file.id, lastModified: file.lastModified, checksum: file.checksum, filesize: file.filesize };
+  const base: FileState = previous ?? {
+    departement: file.departement,
+    period: file.period,
+    name: file.name,
+    resource,
+    etag: null,
+    httpLastModified: null,
+    sha256: null,
+    rawKey: null,
+    through: null,
+    complete: false,
+    checkedAt: null,
+    lastRun: now.toISOString(),
+    lastStatus: 'failed',
+  };
+  const set = (s: FileState) => (job.state.files[file.url] = s);
+
+  // unchanged per data.gouv.fr, completely ingested and checked recently: no request
+  if (previous?.complete && metadataUnchanged && previous.checkedAt && now.getTime() - Date.parse(previous.checkedAt) < recheckMs) {
+    set({ ...previous, lastRun: now.toISOString(), lastStatus: 'unchanged', lastError: undefined });
+    return emptyReport(file, 'unchanged', previous);
+  }
+
+  const unreadable = { count: 0 };
+  let fetched: FileReport['fetched'] = 'none';
+  let httpStatus: number | undefined;
+  try {
+    let bytes: Uint8Array;
+    let s: FileState;
+    if (previous && !previous.complete && previous.rawKey && metadataUnchanged) {
+      // an interrupted ingest of bytes that have not changed since: resume from the copy in raw/
+      fetched = 'raw';
+      bytes = await ctx.store.get(previous.rawKey);
+      s = previous;
+    } else {
+      const conditional = previous?.complete ? { ...(previous.etag ? { 'if-none-match': previous.etag } : {}), ...(previous.httpLastModified ? { 'if-modified-since': previous.httpLastModified } : {}) } : {};
+      fetched = Object.keys(conditional).length ? 'conditional' : 'full';
+      const res = await download(ctx, job, conditional, unreadable);
+      httpStatus = res.status;
+      const server = { etag: res.headers.get('etag'), httpLastModified: res.headers.get('last-modified'), checkedAt: now.toISOString() };
+      if (res.status === 304) {
+        set({ ...base, ...server, etag: server.etag ?? base.etag, httpLastModified: server.httpLastModified ?? base.httpLastModified, resource, lastRun: now.toISOString(), lastStatus: 'unchanged', lastError: undefined });
+        return emptyReport(file, 'unchanged', previous, { fetched, httpStatus, unreadableResponses: unreadable.count });
+      }
+      bytes = res.body;
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (previous?.complete && previous.sha256 === sha256) {
+        set({ ...previous, ...server, resource, lastRun: now.toISOString(), lastStatus: 'unchanged', lastError: undefined });
+        return emptyReport(file, 'unchanged', previous, { fetched, httpStatus, unreadableResponses: unreadable.count });
+      }
+      // the same bytes as an interrupted ingest resume where it stopped; new bytes start over
+      const resume = previous && previous.sha256 === sha256 ? previous.through : null;
+      s = { ...base, ...server, resource, sha256, rawKey: null, through: resume, complete: false };
+    }
+    set(s);
+    const summary: MeteoFranceIngestSummary = await ingestMeteoFrance(
+      job.receiptContext(),
+      { bytes, origin: file.url, demo: options.demo },
+      {
+        after: s.through,
+        stop: job.pastDeadline,
+        // the progress is saved after every chunk: a run killed in the middle resumes at the last one
+        stored: async (through) => {
+          s = { ...s, through };
+          set(s);
+          await job.save();
+        },
+      },
+    );
+    s = { ...s, rawKey: summary.rawKey, through: summary.through, complete: summary.complete, lastRun: now.toISOString(), lastStatus: summary.complete ? 'ingested' : 'partial', lastError: undefined };
+    set(s);
+    await job.save();
+    if (!summary.complete) ctx.logger.warn(`poll-meteofrance: ${file.name}: stopped at the deadline after ${summary.through}; resumes next run`);
+    return {
+      ...emptyReport(file, summary.complete ? 'ingested' : 'partial', s),
+      fetched,
+      ...(httpStatus !== undefined ? { httpStatus } : {}),
+      records: summary.records,
+      curated: summary.curated,
+      quarantined: summary.quarantined,
+      unreadableResponses: unreadable.count,
+    };
+  } catch (e) {
+    const message = (e as Error).message;
+    ctx.logger.error(`poll-meteofrance: ${file.name} failed: ${message}`);
+    const failed: FileState = { ...(job.state.files[file.url] ?? base), lastRun: now.toISOString(), lastStatus: 'failed', lastError: message.slice(0, 500) };
+    set(failed);
+    await job.save();
+    return emptyReport(file, 'failed', failed, { fetched, ...(e instanceof HttpError && e.status !== undefined ? { httpStatus: e.status } : {}), unreadableResponses: unreadable.count, error: message });
+  }
+}
+
+/** GET of a file: a body that is not a complete gzip stream is kept in raw/ and quarantined, then asked again */
+function download(ctx: StageContext, job: FileJob, headers: Record<string, string>, unreadable: { count: number }): Promise<HttpResponse> {
+  const { file, options } = job;
+  return getWithRetry(file.url, {
+    policy: { ...options.retry, timeoutMs: options.fileTimeoutMs ?? 300_000 },
+    deps: options.http,
+    headers: { accept: 'application/gzip, application/octet-stream, */*', ...headers },
+    accept: [304],
+    onRetry: job.onRetry,
+    check: async (res) => {
+      const integrity = await gzipIntegrity(res.body);
+      if (integrity === 'complete') return undefined;
+      unreadable.count++;
+      await ingestMeteoFrance(job.receiptContext(), { bytes: res.body, origin: file.url, demo: options.demo });
+      return integrity === 'not-gzip' ? 'the body is not gzip (kept in raw/ and quarantined)' : `the gzip stream is ${integrity} (kept in raw/ and quarantined)`;
+    },
+  });
+}

@@ -1,0 +1,306 @@
+import { readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
+import { METROPOLE_DEPARTEMENTS } from '../../functions/lib/domain/heat/thresholds.ts';
+import { listKeys } from '../../functions/lib/ports/object-store.ts';
+import { MAX_DAYS_PER_WRITE } from '../../functions/lib/stages/ingest-meteofrance.ts';
+import { pollMeteoFrance, readMeteoFranceState, selectDailyFiles, type PollMeteoFranceOptions } from '../../functions/lib/stages/poll-meteofrance.ts';
+import { FAKE_METEOFRANCE_FILES_PATH, startFakeSources, type FakeSources, type Fault, type MeteoFranceFile } from '../../functions/local/fake-sources.ts';
+import { tempLake } from '../support/lake.ts';
+
+type Lake = Awaited<ReturnType<typeof tempLake>>;
+
+const NOW = new Date('2026-11-26T12:00:00Z');
+const header = (await readFile(new URL('../fixtures/heat/meteofrance-Q_RR-T-Vent-header.csv', import.meta.url), 'utf8')).trim();
+const columns = header.split(';');
+
+const dayAfter = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+/** the station of a département in these tests: 75114001 (Paris-Montsouris), 92001001, … */
+const stationOf = (dep: string) => (dep === '75' ? '75114001' : `${dep}001001`);
+
+/** a Météo-France daily file (the real header, `;`, gzip): one line per day of one station, TX = base + day index */
+function weatherFile(dep: string, from: string, days: number, txBase: number): Uint8Array {
+  const lines = Array.from({ length: days }, (_, i) => {
+    const values: Record<string, string> = {
+      NUM_POSTE: stationOf(dep),
+      NOM_USUEL: `STATION ${dep}`,
+      LAT: '48.8',
+      LON: '2.4',
+      ALTI: '50',
+      AAAAMMJJ: dayAfter(from, i).replaceAll('-', ''),
+      RR: '0.0',
+      QRR: '1',
+      TN: '5.0',
+      QTN: '1',
+      TX: (txBase + (i % 5)).toFixed(1),
+      QTX: '1',
+    };
+    return columns.map((c) => values[c] ?? '').join(';');
+  });
+  return gzipSync(Buffer.from([header, ...lines].join('\n') + '\n'));
+}
+
+const latestName = (dep: string) => `Q_${dep}_latest-2025-2026_RR-T-Vent.csv.gz`;
+const previousName = (dep: string) => `Q_${dep}_previous-1950-2024_RR-T-Vent.csv.gz`;
+// latest: 20 days from 1 November; previous: 15 days from 22 October, overlapping latest on 1–5 November
+const LATEST = { from: '2026-11-01', days: 20, tx: 12 };
+const PREVIOUS = { from: '2026-10-22', days: 15, tx: 30 };
+const PER_DEPARTEMENT = { lines: LATEST.days + PREVIOUS.days, rows: 30 };
+
+function dailyFiles(departements: readonly string[] = METROPOLE_DEPARTEMENTS): MeteoFranceFile[] {
+  return departements.flatMap((dep) => [
+    { name: latestName(dep), bytes: weatherFile(dep, LATEST.from, LATEST.days, LATEST.tx) },
+    { name: previousName(dep), bytes: weatherFile(dep, PREVIOUS.from, PREVIOUS.days, PREVIOUS.tx) },
+  ]);
+}
+
+/** what the dataset lists besides: other parameters, the 1852-1949 files, a département outside the Métropole, last year's name */
+const DECOYS: MeteoFranceFile[] = [
+  { name: 'Q_75_latest-2025-2026_autres-parametres.csv.gz', bytes: gzipSync('x') },
+  { name: 'Q_75_1852-1949_RR-T-Vent.csv.gz', bytes: gzipSync('x') },
+  { name: 'Q_77_latest-2025-2026_RR-T-Vent.csv.gz', bytes: weatherFile('77', LATEST.from, 3, 10) },
+  { name: 'Q_93_latest-2024-2025_RR-T-Vent.csv.gz', bytes: weatherFile('93', '2025-01-01', 3, 10) },
+  { name: 'Q_descriptif_champs_RR-T-Vent.csv', bytes: Buffer.from('NUM_POSTE;numéro Météo-France du poste\n') },
+];
+
+const noSleep = { sleep: async () => {}, random: () => 0.5 };
+
+describe('pollMeteoFrance() against a local data.gouv.fr and file server on a loopback port', () => {
+  let lake: Lake;
+  let fake: FakeSources | undefined;
+  beforeEach(async () => {
+    lake = await tempLake({ now: NOW });
+  });
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+    await lake.cleanup();
+  });
+
+  const serve = async (files: MeteoFranceFile[], faults: Fault[] = [], maxPageSize = 50) => (fake = await startFakeSources({ meteofrance: { files, maxPageSize }, faults }));
+  const poll = (over: Partial<PollMeteoFranceOptions> = {}, ctx: Lake = lake) =>
+    pollMeteoFrance(ctx, { baseUrl: fake!.url, http: noSleep, retry: { retries: 3, timeoutMs: 2000 }, fileTimeoutMs: 2000, ...over });
+  const query = async (sql: string) => {
+    await lake.duck.attachLake(lake.store, DATASETS);
+    return (await lake.duck.all(sql)).rows;
+  };
+  /** every row of every curated weather_daily file, duplicates included */
+  const physical = async () => {
+    const keys = (await listKeys(lake.store, 'curated/weather_daily/')).map((o) => lake.store.localPath!(o.key));
+    if (!keys.length) return 0;
+    return Number((await lake.duck.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]!.n);
+  };
+  /** the curated rows (duplicates included) of one raw file */
+  const physicalOf = async (rawKey: string) => {
+    await lake.duck.attachLake(lake.store, DATASETS);
+    const keys = (await listKeys(lake.store, 'curated/weather_daily/')).filter((o) => o.key.includes(rawKey.split('/').pop()!.split('.')[0]!)).map((o) => lake.store.localPath!(o.key));
+    return keys.length ? Number((await lake.duck.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]!.n) : 0;
+  };
+  const fileRequests = (name?: string) => fake!.requests.filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH) && (!name || r.path.endsWith(`/${name}`)));
+  const listingRequests = () => fake!.requests.filter((r) => r.path.startsWith('/api/2/datasets/'));
+  const rawKeys = async () => (await listKeys(lake.store, 'raw/meteofrance/')).map((o) => o.key);
+
+  it('finds the latest and previous files of the six départements across the listing’s pages, and ingests them: one row per station and day, the latest file winning the overlap', async () => {
+    await serve([...dailyFiles(), ...DECOYS], [], 5);
+    const s = await poll({ pageSize: 100 });
+    // the server caps pages at 5 resources: 17 resources, 4 pages, followed through next_page
+    expect(s.discovery).toEqual({ pages: 4, resources: 17, superseded: ['Q_93_latest-2024-2025_RR-T-Vent.csv.gz'] });
+    expect(listingRequests().map((r) => new URLSearchParams(r.query).get('page'))).toEqual(['1', '2', '3', '4']);
+    expect(s.files.map((f) => f.name)).toEqual(METROPOLE_DEPARTEMENTS.flatMap((dep) => [previousName(dep), latestName(dep)]));
+    expect(s.files.every((f) => f.status === 'ingested' && f.fetched === 'full' && f.httpStatus === 200)).toBe(true);
+    expect(s.missing).toEqual([]);
+    // nothing but the twelve files was downloaded
+    expect(fileRequests().map((r) => r.path.split('/').pop()).sort()).toEqual(s.files.map((f) => f.name).sort());
+    expect(s).toMatchObject({ ingested: 12, failed: 0, records: 6 * PER_DEPARTEMENT.lines, curated: 6 * PER_DEPARTEMENT.lines, quarantined: 0 });
+    expect(await rawKeys()).toHaveLength(12);
+    expect(await physical()).toBe(6 * PER_DEPARTEMENT.lines);
+    expect(await query('SELECT count(*)::INT AS n, count(DISTINCT (station_id, day))::INT AS d FROM weather_daily')).toEqual([{ n: 6 * PER_DEPARTEMENT.rows, d: 6 * PER_DEPARTEMENT.rows }]);
+    // 1–5 November are in both files: the latest file (received after the previous one) wins
+    expect(await query("SELECT strftime(day, '%Y-%m-%d') AS day, tx FROM weather_daily WHERE station_id = '75114001' AND day BETWEEN DATE '2026-10-31' AND DATE '2026-11-02' ORDER BY day")).toEqual([
+      { day: '2026-10-31', tx: PREVIOUS.tx + (9 % 5) },
+      { day: '2026-11-01', tx: LATEST.tx },
+      { day: '2026-11-02', tx: LATEST.tx + 1 },
+    ]);
+    const state = await readMeteoFranceState(lake);
+    expect(Object.values(state.files).map((f) => [f.name, f.complete, f.lastStatus, f.through])).toContainEqual([latestName('94'), true, 'ingested', dayAfter(LATEST.from, LATEST.days - 1)]);
+  });
+
+  it('skips unchanged files without a request, asks a changed file only, and does not download again bytes it has ingested', async () => {
+    await serve(dailyFiles());
+    await poll();
+    const afterFirst = fake!.requests.length;
+    const rawBefore = await rawKeys();
+
+    // nothing changed: the listing, and no file request
+    const second = await poll();
+    expect(second).toMatchObject({ ingested: 0, unchanged: 12, records: 0 });
+    expect(second.files.every((f) => f.fetched === 'none')).toBe(true);
+    expect(fake!.requests.slice(afterFirst).map((r) => r.path)).toEqual([listingRequests()[0]!.path]);
+
+    // the latest file of 93 changes: only it is downloaded, with the validators of the last download
+    const mark = fake!.requests.length;
+    fake!.publish({ name: latestName('93'), bytes: weatherFile('93', LATEST.from, LATEST.days + 2, LATEST.tx) });
+    const third = await poll();
+    expect(third).toMatchObject({ ingested: 1, unchanged: 11, records: LATEST.days + 2 });
+    expect(fake!.requests.slice(mark).filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH)).map((r) => [r.path.split('/').pop(), r.status])).toEqual([[latestName('93'), 200]]);
+    expect(third.files.find((f) => f.name === latestName('93'))).toMatchObject({ status: 'ingested', fetched: 'conditional' });
+
+    // data.gouv.fr says the previous files changed, but their bytes did not: a conditional GET each, 304, nothing downloaded
+    const mark2 = fake!.requests.length;
+    for (const dep of METROPOLE_DEPARTEMENTS) fake!.publish({ name: previousName(dep), bytes: weatherFile(dep, PREVIOUS.from, PREVIOUS.days, PREVIOUS.tx), modified: new Date(Date.now() + 60_000) });
+    const fourth = await poll();
+    expect(fourth).toMatchObject({ ingested: 0, unchanged: 12 });
+    expect(fake!.requests.slice(mark2).filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH)).map((r) => r.status)).toEqual(Array(6).fill(304));
+    expect(await rawKeys()).toHaveLength(rawBefore.length + 1);
+
+    // the state lost: every file is downloaded again, and the same bytes change nothing
+    await lake.store.delete('state/poll-meteofrance.json');
+    const again = await poll();
+    expect(again.ingested).toBe(12);
+    expect(await rawKeys()).toHaveLength(rawBefore.length + 1);
+    expect(await query('SELECT count(*)::INT AS n FROM weather_daily')).toEqual([{ n: 6 * PER_DEPARTEMENT.rows + 2 }]);
+  });
+
+  it('retries the listing and the files on 5xx, timeouts and reset connections, then gets everything', async () => {
+    const target = latestName('91');
+    await serve(dailyFiles(), [
+      { target: 'datagouv', kind: '503', times: 1 },
+      { target: 'meteofrance', kind: '500', times: 1, match: (u) => u.pathname.endsWith(target) },
+      { target: 'meteofrance', kind: 'timeout', times: 1, match: (u) => u.pathname.endsWith(target) },
+      { target: 'meteofrance', kind: 'reset', times: 1, match: (u) => u.pathname.endsWith(target) },
+    ]);
+    const delays: number[] = [];
+    const s = await poll({ http: { sleep: async (ms) => void delays.push(ms), random: () => 0.5 }, retry: { retries: 3, baseDelayMs: 100, maxDelayMs: 1000 }, fileTimeoutMs: 300 });
+    expect(s).toMatchObject({ ingested: 12, failed: 0, retries: 4 });
+    expect(delays).toHaveLength(4);
+    expect(listingRequests().map((r) => r.fault ?? r.status)).toEqual(['503', 200]);
+    expect(fileRequests(target).map((r) => r.fault ?? r.status)).toEqual(['500', 'timeout', 'reset', 200]);
+    expect(await query('SELECT count(*)::INT AS n FROM weather_daily')).toEqual([{ n: 6 * PER_DEPARTEMENT.rows }]);
+  });
+
+  it('keeps a truncated gzip download in raw/ and quarantines it with the reason, then gets the whole file: no duplicate row', async () => {
+    const target = latestName('92');
+    // 200 days, so that the first half of the gzip stream holds complete lines
+    const whole = weatherFile('92', '2026-05-01', 200, LATEST.tx);
+    await serve([...dailyFiles().filter((f) => f.name !== target), { name: target, bytes: whole }], [{ target: 'meteofrance', kind: 'truncated', times: 1, match: (u) => u.pathname.endsWith(target) }]);
+    const s = await poll();
+    expect(s).toMatchObject({ ingested: 12, failed: 0, retries: 1 });
+    expect(s.files.find((f) => f.name === target)).toMatchObject({ status: 'ingested', unreadableResponses: 1 });
+    expect(fileRequests(target).map((r) => r.fault ?? r.status)).toEqual(['truncated', 200]);
+    // the cut bytes, as received, next to the whole file
+    const raws = await rawKeys();
+    expect(raws).toHaveLength(13);
+    const cut = (await Promise.all(raws.map(async (k) => ({ k, bytes: await lake.store.get(k) })))).find((r) => r.bytes.length === Math.floor(whole.length / 2))!;
+    expect(Buffer.compare(cut.bytes, Buffer.from(whole).subarray(0, cut.bytes.length))).toBe(0);
+    // its complete lines were curated, the cut line and the file quarantined with the reason
+    const q = await query(`SELECT record, reason FROM quarantine WHERE raw_key = '${cut.k}' ORDER BY record`);
+    expect(q).toHaveLength(2);
+    expect(q.find((r) => r.record === 'file')!.reason).toBe('gzip stream truncated: the lines before the cut were read');
+    expect(q.find((r) => r.record !== 'file')!.reason).toBe('gzip stream truncated: the last line is incomplete');
+    const cutLines = await physicalOf(cut.k);
+    expect(cutLines).toBeGreaterThan(10);
+    expect(cutLines).toBeLessThan(200);
+    // those lines are the whole file's too: counted once, from the whole file (received later)
+    const rows = 5 * PER_DEPARTEMENT.rows + 200; // 92: 200 days from 1 May, over the previous file's 22 October – 5 November
+    expect(await query('SELECT count(*)::INT AS n, count(DISTINCT (station_id, day))::INT AS d FROM weather_daily')).toEqual([{ n: rows, d: rows }]);
+    expect(await query(`SELECT count(*)::INT AS n FROM weather_daily WHERE raw_key = '${cut.k}'`)).toEqual([{ n: 0 }]);
+  });
+
+  it('says which département has no file, and ingests the others', async () => {
+    await serve([...dailyFiles(['75', '91', '92', '93', '94']), { name: previousName('95'), bytes: weatherFile('95', PREVIOUS.from, PREVIOUS.days, PREVIOUS.tx) }]);
+    const s = await poll();
+    expect(s.missing).toEqual([{ departement: '95', period: 'latest' }]);
+    expect(s).toMatchObject({ ingested: 11, failed: 0 });
+    expect(lake.logs.some((l) => l.includes('no latest file for département 95'))).toBe(true);
+    expect(await query("SELECT departement, count(*)::INT AS n FROM weather_daily GROUP BY ALL ORDER BY departement")).toEqual([
+      ...['75', '91', '92', '93', '94'].map((departement) => ({ departement, n: PER_DEPARTEMENT.rows })),
+      { departement: '95', n: PREVIOUS.days },
+    ]);
+  });
+
+  it('goes on after a file that fails, and the next run asks for that file only', async () => {
+    const target = latestName('93');
+    // more 503s than attempts: the file fails in this run
+    await serve(dailyFiles(), [{ target: 'meteofrance', kind: '503', times: 4, match: (u) => u.pathname.endsWith(target) }]);
+    const first = await poll({ retry: { retries: 2, timeoutMs: 2000 } });
+    expect(first).toMatchObject({ ingested: 11, failed: 1 });
+    expect(first.files.find((f) => f.name === target)).toMatchObject({ status: 'failed', httpStatus: 503, error: expect.stringContaining('gave up after 3 attempts') });
+    expect((await readMeteoFranceState(lake)).files[`${fake!.url}${FAKE_METEOFRANCE_FILES_PATH}${target}`]).toMatchObject({ lastStatus: 'failed', complete: false });
+    const mark = fake!.requests.length;
+    const second = await poll({ retry: { retries: 2, timeoutMs: 2000 } });
+    expect(second).toMatchObject({ ingested: 1, unchanged: 11, failed: 0 });
+    expect(fake!.requests.slice(mark).filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH)).map((r) => [r.path.split('/').pop(), r.fault ?? r.status])).toEqual([
+      [target, '503'],
+      [target, 200],
+    ]);
+    expect(await query('SELECT count(*)::INT AS n FROM weather_daily')).toEqual([{ n: 6 * PER_DEPARTEMENT.rows }]);
+  });
+
+  it('stops at its deadline between chunks of a long file, and the next run resumes at the last day stored, from raw/', async () => {
+    // a previous file of Paris over 800 days: three writes of at most MAX_DAYS_PER_WRITE days
+    const long = { name: previousName('75'), bytes: weatherFile('75', '2024-09-01', 800, 20) };
+    await serve([long, ...dailyFiles(['75', '92']).filter((f) => f.name !== long.name)]);
+    let expired = false;
+    const s = await poll({
+      deadline: 1000,
+      clock: () => (expired ? 1000 : 0),
+      // the deadline passes while the first file downloads
+      http: {
+        ...noSleep,
+        fetch: async (url, init) => {
+          const res = await fetch(url, init);
+          if (String(url).includes('/QUOT/')) expired = true;
+          return res;
+        },
+      },
+    });
+    expect(s.files.map((f) => [f.name, f.status])).toEqual([
+      [long.name, 'partial'],
+      [latestName('75'), 'deferred'],
+      [previousName('92'), 'deferred'],
+      [latestName('92'), 'deferred'],
+    ]);
+    const firstThrough = dayAfter('2024-09-01', MAX_DAYS_PER_WRITE - 1);
+    expect(s.files[0]).toMatchObject({ curated: MAX_DAYS_PER_WRITE, through: firstThrough });
+    expect(Object.values((await readMeteoFranceState(lake)).files)).toEqual([expect.objectContaining({ name: long.name, complete: false, through: firstThrough, lastStatus: 'partial' })]);
+    expect(fileRequests()).toHaveLength(1);
+
+    const mark = fake!.requests.length;
+    const t = await poll();
+    expect(t.files[0]).toMatchObject({ name: long.name, status: 'ingested', fetched: 'raw', curated: 800 - MAX_DAYS_PER_WRITE, through: dayAfter('2024-09-01', 799) });
+    expect(t.ingested).toBe(4);
+    // the long file was not downloaded again
+    expect(fake!.requests.slice(mark).filter((r) => r.path.endsWith(long.name))).toHaveLength(0);
+    expect(await rawKeys()).toHaveLength(4);
+    // every line written once; the long previous file ends on 9 November 2026, overlapping Paris's latest file on 1–9 November
+    const overlap = 9;
+    expect(await physical()).toBe(800 + LATEST.days + PER_DEPARTEMENT.lines);
+    expect(await query("SELECT count(*)::INT AS n FROM weather_daily WHERE departement = '75'")).toEqual([{ n: 800 + LATEST.days - overlap }]);
+  });
+});
+
+describe('selectDailyFiles()', () => {
+  const resource = (url: string, title = url.split('/').pop()!) => ({ id: title, title, url, last_modified: '2026-11-01T00:00:00Z', checksum: null, filesize: 10 });
+  const BASE = 'https://object.files.data.gouv.fr/meteofrance/data/synchro_ftp/BASE/QUOT/';
+
+  it('recognises a file by its URL, else by its title, takes the latest years per département and period, and leaves the rest', () => {
+    const { files, superseded } = selectDailyFiles(
+      [
+        resource(`${BASE}Q_75_latest-2025-2026_RR-T-Vent.csv.gz`),
+        resource(`${BASE}Q_75_latest-2024-2025_RR-T-Vent.csv.gz`),
+        resource('https://www.data.gouv.fr/api/1/datasets/r/abc', 'Q_92_previous-1950-2024_RR-T-Vent.csv.gz'),
+        resource(`${BASE}Q_2A_latest-2025-2026_RR-T-Vent.csv.gz`),
+        resource(`${BASE}Q_75_latest-2025-2026_autres-parametres.csv.gz`),
+        resource('ftp://example.org/Q_93_latest-2025-2026_RR-T-Vent.csv.gz'),
+        { title: 'no url' },
+      ],
+      METROPOLE_DEPARTEMENTS,
+    );
+    expect(files.map((f) => [f.departement, f.period, f.fromYear, f.toYear, f.url])).toEqual([
+      ['75', 'latest', 2025, 2026, `${BASE}Q_75_latest-2025-2026_RR-T-Vent.csv.gz`],
+      ['92', 'previous', 1950, 2024, 'https://www.data.gouv.fr/api/1/datasets/r/abc'],
+    ]);
+    expect(superseded).toEqual(['Q_75_latest-2024-2025_RR-T-Vent.csv.gz']);
+  });
+});
