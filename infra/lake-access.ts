@@ -1,6 +1,7 @@
 import { DATASETS, noiseReadings, quarantine } from '../functions/lib/datasets/index.ts';
 import { LAKE_MANIFEST_KEY, MODELS_PREFIX, RAW_PREFIX, SITE_PREFIX, STAGING_PREFIX, STATE_PREFIX, stateKey } from '../functions/lib/lake/layout.ts';
 import { STAGES, type StageEntry } from '../functions/lib/stages/list.ts';
+import { CLIMATE_SOURCE_FORMATS } from '../functions/lib/stages/source-kinds.ts';
 import { bucketOfKey, INCOMING_PREFIX, type BucketRole } from '../functions/handlers/shared/buckets.ts';
 
 // What each function may touch in the lake, as key prefixes, derived from the stage list (inputs and
@@ -53,10 +54,28 @@ export function stageAccess(stage: StageEntry): LakeAccess {
   };
 }
 
-/** the noise ingest (push or file): raw bytes, curated readings, quarantine, staged sensor sightings */
+/**
+ * What the ingest of a saved climate file writes: for each climate source kind, the outputs of the
+ * stage that polls it (the stage whose outputs include raw/<kind>) — the file goes through the same
+ * ingest as what the poller fetches.
+ */
+export function climateIngestWrites(): string[] {
+  return unique(
+    Object.keys(CLIMATE_SOURCE_FORMATS).flatMap((kind) => {
+      const poller = STAGES.find((s) => s.outputs.includes(`${RAW_PREFIX}/${kind}`));
+      if (!poller) throw new Error(`no stage of STAGES has raw/${kind} among its outputs: the ${kind} files dropped under ${INCOMING_PREFIX}/ would have no grant`);
+      return poller.outputs.map(areaPrefix);
+    }),
+  );
+}
+
+/**
+ * The ingests: raw bytes, curated readings, quarantine, staged sensor sightings; the file ingest
+ * (incoming: true) also reads incoming/ and writes what the climate files give (climateIngestWrites).
+ */
 export function ingestAccess(options: { incoming: boolean }): LakeAccess {
   const sightings = STAGES.find((s) => s.name === 'sensors')?.inputs.map(areaPrefix) ?? [];
-  const writes = [`${RAW_PREFIX}/`, `${noiseReadings.prefix}/`, `${quarantine.prefix}/`, ...sightings];
+  const writes = withoutCovered([`${RAW_PREFIX}/`, `${noiseReadings.prefix}/`, `${quarantine.prefix}/`, ...sightings, ...(options.incoming ? climateIngestWrites() : [])]);
   return {
     reads: unique([...writes, ...(options.incoming ? [`${INCOMING_PREFIX}/`] : [])]),
     writes: unique(writes),
@@ -89,4 +108,10 @@ export function bucketGrants(access: LakeAccess): BucketGrant[] {
 
 function unique(xs: readonly string[]): string[] {
   return [...new Set(xs)];
+}
+
+/** the prefixes, without those inside another one (raw/hubeau/ when raw/ is there) */
+function withoutCovered(prefixes: readonly string[]): string[] {
+  const all = unique(prefixes);
+  return all.filter((p) => !all.some((q) => q !== p && q.endsWith('/') && p.startsWith(q)));
 }

@@ -140,6 +140,18 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     expect((await listKeys(lake, 'raw/noise-csv/')).length).toBe(1);
   });
 
+  it('ingest-file: ingests a Météo-France .csv.gz dropped under incoming/meteofrance/ into weather_daily', async () => {
+    const key = 'incoming/meteofrance/Q_75_latest-2025-2026_RR-T-Vent.csv.gz';
+    await lake.put(key, weatherFile(['20260720', '20260721', '20260722']), { contentType: 'application/gzip' });
+    const message = { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'raw' }, object: { key } } };
+    const run = await invokeBundle(fns.get('ingest-file')!, { Records: [{ messageId: 'm-2', eventSource: 'aws:sqs', body: JSON.stringify(message) }] }, env);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.result).toEqual({ batchItemFailures: [] });
+    expect(run.stdout).toContain('"ClimateRecordsCurated":3');
+    expect((await listKeys(lake, 'raw/meteofrance/')).map((o) => o.key)).toEqual([expect.stringMatching(/\.csv\.gz$/)]);
+    expect((await listKeys(lake, 'curated/weather_daily/')).map((o) => o.key.split('/')[2])).toEqual(['dt=2026-07-20', 'dt=2026-07-21', 'dt=2026-07-22']);
+  });
+
   it('runs every stage bundle, in the order of STAGES, the pollers against the fake sources, and publishes the site', async () => {
     const hubeau = JSON.parse(readFileSync(path.join(REPO_ROOT, 'tests/fixtures/flood/observations_tr_K447001001_H.json'), 'utf8')) as { data: object[] };
     const bulletin = { DtHrInfoVigiCru: new Date().toISOString(), ListEntVigiCru: [{ CdEntVigiCru: 'SEINE-PARIS', NivInfoVigiCru: 1 }] };

@@ -10,9 +10,9 @@ import { STAGES } from '../../functions/lib/stages/list.ts';
 import { bucketOfKey } from '../../functions/handlers/shared/buckets.ts';
 import { RoutedObjectStore } from '../../functions/handlers/shared/routed-store.ts';
 import { apiKeyIdOf, proxyResult, pushRequestFromEvent } from '../../functions/handlers/ingest-push/push-request.ts';
-import { IncomingFileError, incomingFileInput, incomingKeysFromEvent, isSqsBatch } from '../../functions/handlers/ingest-file/file-request.ts';
+import { IncomingFileError, incomingFileInput, incomingKeysFromEvent, isClimateFileInput, isSqsBatch } from '../../functions/handlers/ingest-file/file-request.ts';
 import { HANDLERS_DIR } from '../../infra/bundling.ts';
-import { areaPrefix, bucketGrants, ingestAccess, stageAccess } from '../../infra/lake-access.ts';
+import { areaPrefix, bucketGrants, climateIngestWrites, ingestAccess, stageAccess } from '../../infra/lake-access.ts';
 
 describe('requiredEnv()', () => {
   it('returns a set variable, parsed', () => {
@@ -107,9 +107,19 @@ describe('incoming files', () => {
     });
   });
 
+  it('makes a flood or heat source’s file (meteofrance, hubeau, vigicrues) a climate ingest input named after its key', () => {
+    const meteofrance = incomingFileInput('incoming/meteofrance/Q_75_latest-2025-2026_RR-T-Vent.csv.gz');
+    expect(meteofrance).toEqual({ sourceKind: 'meteofrance', origin: 'incoming/meteofrance/Q_75_latest-2025-2026_RR-T-Vent.csv.gz' });
+    expect(isClimateFileInput(meteofrance)).toBe(true);
+    expect(incomingFileInput('incoming/hubeau/2026/obs.json')).toEqual({ sourceKind: 'hubeau', origin: 'incoming/hubeau/2026/obs.json' });
+    expect(incomingFileInput('incoming/vigicrues/InfoVigiCru.geojson')).toEqual({ sourceKind: 'vigicrues', origin: 'incoming/vigicrues/InfoVigiCru.geojson' });
+    expect(isClimateFileInput(incomingFileInput('incoming/noise-fiware/a.json'))).toBe(false);
+  });
+
   it('refuses misplaced files with the reason', () => {
     expect(() => incomingFileInput('incoming/weather/x.json')).toThrow(IncomingFileError);
-    expect(() => incomingFileInput('incoming/weather/x.json')).toThrow('unknown source kind "weather"');
+    expect(() => incomingFileInput('incoming/weather/x.json')).toThrow('unknown source kind "weather": expected one of noise-fiware, noise-csv, hubeau, vigicrues, meteofrance');
+    expect(() => incomingFileInput('incoming/meteofrance')).toThrow('expected incoming/<source kind>/<file>');
     expect(() => incomingFileInput('incoming/noise-csv/day.csv')).toThrow('incoming/noise-csv/<sensor id>/<file>.csv');
     expect(() => incomingFileInput('incoming/noise-csv/s/day.csv', { lat: '123' })).toThrow('metadata lat');
   });
@@ -169,6 +179,18 @@ describe('lake access derived from the stage list and the declarations', () => {
       'state/noise-indicators.json',
     ]);
     expect(s.reads).toEqual(['curated/noise_readings/', 'curated/sensors/', 'lake.json', 'state/noise-indicators.json']);
+  });
+
+  it('lets the file ingest write what the poller of each climate source writes, and the push ingest none of it', () => {
+    expect(climateIngestWrites().sort()).toEqual(
+      ['raw/hubeau/', 'raw/vigicrues/', 'raw/meteofrance/', 'curated/river_observations/', 'curated/river_stations/', 'curated/flood_vigilance/', 'curated/weather_daily/', 'quarantine/'].sort(),
+    );
+    expect(ingestAccess({ incoming: true }).writes).toEqual(
+      expect.arrayContaining(['raw/', 'curated/noise_readings/', 'curated/weather_daily/', 'curated/river_observations/', 'curated/river_stations/', 'curated/flood_vigilance/']),
+    );
+    // raw/ covers raw/meteofrance/ and the others: one grant
+    expect(ingestAccess({ incoming: true }).writes.filter((w) => w.startsWith('raw/'))).toEqual(['raw/']);
+    expect(ingestAccess({ incoming: false }).writes).not.toContain('curated/weather_daily/');
   });
 
   it('turns access into per-bucket object patterns', () => {

@@ -140,12 +140,15 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
       }
     });
 
-    it('lets the ingests write raw/, readings, quarantine and sensor sightings — nothing derived', () => {
-      for (const name of ['ingest-push', 'ingest-file']) {
+    it('lets the ingests write raw/, readings, quarantine and sensor sightings, the file ingest the climate datasets too — nothing derived', () => {
+      const noise = ['lake:/curated/noise_readings/*', 'lake:/quarantine/*', 'lake:/staging/sensor-sightings/*', 'raw:/raw/*'];
+      const climate = ['lake:/curated/flood_vigilance/*', 'lake:/curated/river_observations/*', 'lake:/curated/river_stations/*', 'lake:/curated/weather_daily/*'];
+      for (const [name, writes] of [
+        ['ingest-push', noise],
+        ['ingest-file', [...noise, ...climate]],
+      ] as const) {
         const { statements } = functionOf(dev.templates.pipeline, name);
-        expect(objectGrants(statements, 's3:PutObject', buckets), name).toEqual(
-          ['lake:/curated/noise_readings/*', 'lake:/quarantine/*', 'lake:/staging/sensor-sightings/*', 'raw:/raw/*'].sort(),
-        );
+        expect(objectGrants(statements, 's3:PutObject', buckets), name).toEqual([...writes].sort());
         expect(objectGrants(statements, 's3:DeleteObject', buckets), name).toEqual(['lake:/quarantine/*']);
       }
       expect(objectGrants(functionOf(dev.templates.pipeline, 'ingest-file').statements, 's3:GetObject', buckets)).toContain('raw:/incoming/*');

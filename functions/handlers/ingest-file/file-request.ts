@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isNoiseSourceKind, type IngestInput, type NoiseCsvOptions } from '../../lib/stages/ingest-noise.ts';
+import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, NOISE_SOURCE_FORMATS, type ClimateSourceKind } from '../../lib/stages/source-kinds.ts';
 import { INCOMING_PREFIX } from '../shared/buckets.ts';
 
 // Files dropped under incoming/<source kind>/… : which keys an event names, and how a key (and the
@@ -7,6 +8,24 @@ import { INCOMING_PREFIX } from '../shared/buckets.ts';
 //
 // incoming/noise-fiware/<any name>.json
 // incoming/noise-csv/<sensor id>/<any name>.csv   metadata (x-amz-meta-…): lon, lat, tz, interval-seconds
+// incoming/meteofrance/<any name>                 a Météo-France daily file (Q_<dep>_…_RR-T-Vent.csv or .csv.gz)
+// incoming/hubeau/<any name>.json                 a saved Hub'Eau hydrométrie response (observations_tr or referential)
+// incoming/vigicrues/<any name>.json              a saved Vigicrues InfoVigiCru document
+// The noise kinds go to ingestNoise, the climate kinds (flood and heat sources) to ingestClimateFile.
+
+/** a climate file's ingest input, without its bytes */
+export interface ClimateFileInput {
+  readonly sourceKind: ClimateSourceKind;
+  readonly origin: string;
+}
+
+export type IncomingFileInput = Omit<IngestInput, 'bytes'> | ClimateFileInput;
+
+export function isClimateFileInput(input: IncomingFileInput): input is ClimateFileInput {
+  return isClimateSourceKind(input.sourceKind);
+}
+
+const SOURCE_KINDS = [...Object.keys(NOISE_SOURCE_FORMATS), ...Object.keys(CLIMATE_SOURCE_FORMATS)];
 
 /** the events the function accepts: SQS messages carrying EventBridge S3 events, the events themselves, S3 notifications, or {keys} */
 export interface SqsBatch {
@@ -68,13 +87,14 @@ const csvMetadata = z.object({
 });
 
 /** the ingest input of an incoming object, without its bytes */
-export function incomingFileInput(key: string, metadata: Readonly<Record<string, string>> = {}): Omit<IngestInput, 'bytes'> {
+export function incomingFileInput(key: string, metadata: Readonly<Record<string, string>> = {}): IncomingFileInput {
   const parts = key.split('/');
   if (parts[0] !== INCOMING_PREFIX || parts.length < 3) {
     throw new IncomingFileError(key, `expected ${INCOMING_PREFIX}/<source kind>/<file>`);
   }
   const kind = parts[1]!;
-  if (!isNoiseSourceKind(kind)) throw new IncomingFileError(key, `unknown source kind "${kind}": expected noise-fiware or noise-csv`);
+  if (isClimateSourceKind(kind)) return { sourceKind: kind, origin: key };
+  if (!isNoiseSourceKind(kind)) throw new IncomingFileError(key, `unknown source kind "${kind}": expected one of ${SOURCE_KINDS.join(', ')}`);
   if (kind === 'noise-fiware') return { sourceKind: kind, origin: key };
 
   if (parts.length < 4) throw new IncomingFileError(key, `a noise CSV series goes under ${INCOMING_PREFIX}/noise-csv/<sensor id>/<file>.csv`);

@@ -1,9 +1,11 @@
+import { ingestClimateFile } from '../../lib/stages/ingest-climate.ts';
 import { ingestNoise, type IngestSummary } from '../../lib/stages/ingest-noise.ts';
 import type { StageContext } from '../../lib/stages/context.ts';
 import { emitMetrics, jsonSafe, lakeStore, logger, withStageContext } from '../shared/runtime.ts';
-import { IncomingFileError, incomingFileInput, incomingKeysFromEvent, isSqsBatch } from './file-request.ts';
+import { IncomingFileError, incomingFileInput, incomingKeysFromEvent, isClimateFileInput, isSqsBatch, type IncomingFileInput } from './file-request.ts';
 
-// A file dropped under incoming/<kind>/ (S3 → EventBridge → SQS → here) → ingestNoise. From SQS it
+// A file dropped under incoming/<kind>/ (S3 → EventBridge → SQS → here) → ingestNoise for the noise
+// kinds, ingestClimateFile for the flood and heat sources (meteofrance, hubeau, vigicrues). From SQS it
 // reports the failed messages only, which go back to the queue and, after a few tries, to its DLQ.
 
 export type FileOutcome =
@@ -22,7 +24,7 @@ async function ingestOne(ctx: StageContext, candidates: readonly string[]): Prom
     }
   }
   if (!key) return { key: candidates[0]!, status: 'skipped', reason: 'no such object (deleted since the event?)' };
-  let input;
+  let input: IncomingFileInput;
   try {
     input = incomingFileInput(key, metadata);
   } catch (e) {
@@ -30,7 +32,14 @@ async function ingestOne(ctx: StageContext, candidates: readonly string[]): Prom
     if (e instanceof IncomingFileError) return { key, status: 'skipped', reason: e.message };
     throw e;
   }
-  const summary = await ingestNoise(ctx, { ...input, bytes: await ctx.store.get(key) });
+  const bytes = await ctx.store.get(key);
+  if (isClimateFileInput(input)) {
+    const summary = await ingestClimateFile(ctx, input.sourceKind, { bytes, origin: input.origin });
+    // ReadingsCurated feeds the noise freshness alarm: the climate sources count apart
+    emitMetrics({ FilesIngested: 1, ClimateRecordsCurated: summary.curated, ClimateRecordsQuarantined: summary.quarantined });
+    return { key, status: 'ingested', summary };
+  }
+  const summary = await ingestNoise(ctx, { ...input, bytes });
   emitMetrics({ FilesIngested: 1, ReadingsCurated: summary.curated, ReadingsQuarantined: summary.quarantined });
   return { key, status: 'ingested', summary };
 }
