@@ -92,7 +92,7 @@ export const weatherDaily = declareDataset({
   dedupOrder: ['received_at DESC', 'raw_key DESC', 'record DESC'],
   checks: weatherChecks,
   licence: METEOFRANCE_LICENCE,
-  provenance: 'Météo-France daily files Q_<dep>_<period>_RR-T-Vent.csv(.gz), ingested with `observatory ingest meteofrance`.',
+  provenance: 'Météo-France daily files Q_<dep>_<period>_RR-T-Vent.csv(.gz), downloaded from data.gouv.fr by the poll-meteofrance stage, or ingested from files (`observatory ingest meteofrance`, incoming/meteofrance/ on AWS).',
 });
 
 const heatColumns = [
