@@ -302,6 +302,28 @@ describe('parseFiware()', () => {
     expect(unreadable('42').expected).toContain('NoiseLevelObserved entity');
   });
 
+  it('parseFiware() reads a top-level array element by element with the verdicts of a whole JSON.parse', () => {
+    // valid arrays: the same observations and rejections as the same array read through the whole-document
+    // path (an NGSI notification wrapping it)
+    const valid = [
+      '[]',
+      ' \n[ ]\t',
+      JSON.stringify([keyValues(), keyValues({ LAeq: 'loud' }), 42, null, [1, [2]], keyValues({ name: 'a "quoted" ] } name \\' })]),
+      `[\n  ${JSON.stringify(keyValues())} ,\n\t${JSON.stringify(keyValues({ refDevice: 'd\\u00e9v' }))}\n]\n`,
+      '[{"__proto__": {"type": "NoiseLevelObserved"}, "type": "x"}, "a,b]", 1e400, -0, true]',
+    ];
+    for (const text of valid) {
+      const notification = `{"subscriptionId": "s", "data": ${text.trim()}}`;
+      expect(parseFiware(text), text).toEqual(parseFiware(notification));
+    }
+    // not JSON: unreadable exactly when JSON.parse says so
+    const invalid = ['[1,]', '[,1]', '[1 2]', '[] x', '[]]', '[[]', '["a]', '[{"a": 1}, {"b": }]', '[1]\n,', '[\'x\']', '[01]', '[{"a":"\\x"}]', '[NaN]'];
+    for (const text of invalid) {
+      expect(() => JSON.parse(text), text).toThrow();
+      expect(unreadable(text), text).toMatchObject({ message: 'input is not valid JSON' });
+    }
+  });
+
   it('parseFiware() reads 100 000 entities in linear time', () => {
     const entities = Array.from({ length: 100_000 }, (_, i) =>
       keyValues({ refDevice: `urn:ngsi-ld:Device:${i % 50}`, dateObservedFrom: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString() }),

@@ -126,6 +126,10 @@ export function objectStoreContract(
       const once = await store.putIfAbsent('large/view-once.bin', view);
       expect(once.info).toMatchObject({ size: view.length, sha256: sha256(view) });
       expect(sha256(await store.get('large/view-once.bin'))).toBe(sha256(view));
+      // a caller that has the hash already (content-addressed raw files) passes it: recorded, not metadata
+      const given = await store.putIfAbsent('large/view-given.bin', view, { sha256: sha256(view), metadata: { origin: 'x' } });
+      expect(given.info).toMatchObject({ size: view.length, sha256: sha256(view), metadata: { origin: 'x' } });
+      expect(Object.keys(given.info.metadata ?? {})).toEqual(['origin']);
     });
 
     it('a missing key: get() and getStream() throw ObjectNotFoundError, head() is undefined', async () => {

@@ -65,11 +65,11 @@ export class FsObjectStore implements ObjectStore {
     return path.join(dir, randomUUID());
   }
 
-  private async writeTmp(body: Body | Readable): Promise<{ tmp: string; sha256: string; size: number }> {
+  private async writeTmp(body: Body | Readable, knownSha256?: string): Promise<{ tmp: string; sha256: string; size: number }> {
     const tmp = await this.tmpFile();
     if (!(body instanceof Readable)) {
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-      const [sha256] = await Promise.all([sha256Hex(bytes), writeFile(tmp, bytes)]);
+      const [sha256] = await Promise.all([knownSha256 ?? sha256Hex(bytes), writeFile(tmp, bytes)]);
       return { tmp, sha256, size: bytes.length };
     }
     const hash = createHash('sha256');
@@ -103,7 +103,7 @@ export class FsObjectStore implements ObjectStore {
 
   async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
     checkKey(key);
-    return this.commit(key, await this.writeTmp(body), options);
+    return this.commit(key, await this.writeTmp(body, options?.sha256), options);
   }
 
   async putStream(key: string, body: Readable, options?: PutOptions): Promise<ObjectInfo> {
@@ -115,7 +115,7 @@ export class FsObjectStore implements ObjectStore {
     checkKey(key);
     const existing = await this.head(key);
     if (existing) return { created: false, info: existing };
-    const written = await this.writeTmp(body);
+    const written = await this.writeTmp(body, options?.sha256);
     const target = this.localPath(key);
     await mkdir(path.dirname(target), { recursive: true });
     try {

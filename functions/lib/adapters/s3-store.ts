@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash.ts';
 import { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
@@ -233,7 +234,7 @@ export class S3ObjectStore implements ObjectStore {
   /** one PutObject with the checksum; `ifAbsent` adds If-None-Match: * */
   private async putBytes(key: string, bytes: Uint8Array, options: PutOptions | undefined, ifAbsent: boolean): Promise<void> {
     const Key = this.fullKey(key);
-    const digest = createHash('sha256').update(bytes).digest();
+    const digest = Buffer.from(options?.sha256 ?? (await sha256Hex(bytes)), 'hex');
     await this.send('put', key, () =>
       this.client.send(
         new PutObjectCommand({

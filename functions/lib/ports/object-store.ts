@@ -17,6 +17,11 @@ export interface ObjectInfo {
 export interface PutOptions {
   readonly contentType?: string;
   readonly metadata?: Record<string, string>;
+  /**
+   * the sha256 (hex) of the body when the caller already computed it (a content-addressed key): the
+   * store records it instead of hashing the bytes again (S3 still verifies it, as ChecksumSHA256)
+   */
+  readonly sha256?: string;
 }
 
 export interface ListPage {

