@@ -73,20 +73,20 @@ export async function curate<Row extends object>(ctx: StageContext, input: Curat
     else rows.push(c.row);
   }
 
-  const byDt = new Map<string, Row[]>();
+  const partitioned = isPartitioned(d);
+  const days = new Set<string>();
   const seen = new KeySet();
   let duplicatesInFile = 0;
+  let lastDt: unknown;
   for (const row of rows) {
     if (!seen.add(input.keyOf(row))) duplicatesInFile++;
-    const dt = isPartitioned(d) ? String((row as { dt?: unknown }).dt) : '';
-    let list = byDt.get(dt);
-    if (!list) byDt.set(dt, (list = []));
-    list.push(row);
+    const dt = partitioned ? (row as { dt?: unknown }).dt : '';
+    if (dt !== lastDt) days.add(String((lastDt = dt)));
   }
-  if (isPartitioned(d) && byDt.size > 1) {
+  if (days.size > 1) {
     await writePartitions(ctx, d, rows, (dt) => datasetFileKey(d, sha, dt));
-  } else {
-    for (const [dt, dayRows] of byDt) await writeDataset(ctx, d, dayRows, datasetFileKey(d, sha, isPartitioned(d) ? dt : undefined));
+  } else if (days.size === 1) {
+    await writeDataset(ctx, d, rows, datasetFileKey(d, sha, partitioned ? [...days][0] : undefined));
   }
 
   const fileRows: RecordRejection[] = [...(input.fileNotes ?? [])];
@@ -129,7 +129,7 @@ export async function curate<Row extends object>(ctx: StageContext, input: Curat
     quarantined: rejections.length,
     duplicatesInFile,
     unreadable: input.unreadable?.message,
-    days: isPartitioned(d) ? [...byDt.keys()].sort() : [],
+    days: partitioned ? [...days].sort() : [],
     rejections: all.slice(0, 20),
     rows,
   };
