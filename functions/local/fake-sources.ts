@@ -62,6 +62,8 @@ export interface MeteoFranceSource {
   readonly files: readonly MeteoFranceFile[];
   /** the largest page the listing serves whatever page_size asks (default 50) */
   readonly maxPageSize?: number;
+  /** serves the .gz files with Content-Encoding: gzip, as an object store whose objects carry that metadata does (HTTP clients then decompress them) */
+  readonly contentEncodingGzip?: boolean;
 }
 
 export interface FakeSourcesOptions {
@@ -329,7 +331,8 @@ export async function startFakeSources(options: FakeSourcesOptions = {}): Promis
     // truncated: a complete HTTP response whose gzip stream is cut (a file cut at the origin or by a proxy)
     const body = fault === 'truncated' ? f.bytes.subarray(0, Math.max(1, Math.floor(f.bytes.length / 2))) : fault === 'not-json' ? Buffer.from('<html><body>502 Bad Gateway</body></html>') : f.bytes;
     log(200, fault);
-    res.writeHead(200, { 'content-type': fault === 'not-json' ? 'text/html' : 'application/gzip', 'content-length': body.length, ...headers });
+    const encoded = options.meteofrance?.contentEncodingGzip && name.endsWith('.gz') && !fault ? { 'content-encoding': 'gzip' } : {};
+    res.writeHead(200, { 'content-type': fault === 'not-json' ? 'text/html' : 'application/gzip', 'content-length': body.length, ...headers, ...encoded });
     res.end(body);
   };
 

@@ -207,6 +207,15 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
     expect(await query(`SELECT count(*)::INT AS n FROM weather_daily WHERE raw_key = '${cut.k}'`)).toEqual([{ n: 0 }]);
   });
 
+  it('takes a file the HTTP client decompressed (served with Content-Encoding: gzip) as the CSV it is', async () => {
+    fake = await startFakeSources({ meteofrance: { files: dailyFiles(['75']), contentEncodingGzip: true } });
+    const s = await poll({ departements: ['75'] });
+    expect(s).toMatchObject({ ingested: 2, failed: 0, retries: 0, records: PER_DEPARTEMENT.lines });
+    expect(s.files.every((f) => f.unreadableResponses === 0)).toBe(true);
+    expect((await rawKeys()).every((k) => k.endsWith('.csv'))).toBe(true);
+    expect(await query('SELECT count(*)::INT AS n FROM weather_daily')).toEqual([{ n: PER_DEPARTEMENT.rows }]);
+  });
+
   it('says which département has no file, and ingests the others', async () => {
     await serve([...dailyFiles(['75', '91', '92', '93', '94']), { name: previousName('95'), bytes: weatherFile('95', PREVIOUS.from, PREVIOUS.days, PREVIOUS.tx) }]);
     const s = await poll();

@@ -29,7 +29,8 @@ import { ingestMeteoFrance, type MeteoFranceIngestSummary } from './ingest-meteo
 // run stopped by its deadline (or killed) resumes there, reading the bytes back from raw/ instead of
 // downloading them again. A file that fails after the retries is recorded as failed; the other files
 // go on, and the next run tries it again. A response that is not a complete gzip stream (a cut
-// download) is kept in raw/ and quarantined with the reason, then asked again.
+// download) is kept in raw/ and quarantined with the reason, then asked again — unless it is the CSV
+// itself, decompressed by the HTTP client because the server sent it with Content-Encoding: gzip.
 
 /** the data.gouv.fr API (not the file server: the files' URLs come from the resource listing) */
 export const DATAGOUV_DEFAULT_URL = 'https://www.data.gouv.fr';
@@ -472,15 +473,22 @@ function download(ctx: StageContext, job: FileJob, headers: Record<string, strin
   return getWithRetry(file.url, {
     policy: { ...options.retry, timeoutMs: options.fileTimeoutMs ?? 300_000 },
     deps: options.http,
-    headers: { accept: 'application/gzip, application/octet-stream, */*', ...headers },
+    headers: { accept: 'application/gzip, application/octet-stream, */*', 'accept-encoding': 'identity', ...headers },
     accept: [304],
     onRetry: job.onRetry,
     check: async (res) => {
       const integrity = await gzipIntegrity(res.body);
       if (integrity === 'complete') return undefined;
+      // served with Content-Encoding: gzip (object metadata), the file arrives decompressed by the HTTP client
+      if (integrity === 'not-gzip' && res.headers.get('content-encoding') === 'gzip' && startsWithHeader(res.body)) return undefined;
       unreadable.count++;
       await ingestMeteoFrance(job.receiptContext(), { bytes: res.body, origin: file.url, demo: options.demo });
       return integrity === 'not-gzip' ? 'the body is not gzip (kept in raw/ and quarantined)' : `the gzip stream is ${integrity} (kept in raw/ and quarantined)`;
     },
   });
+}
+
+/** the bytes start with a Météo-France daily file's header (NUM_POSTE first, an optional BOM) */
+function startsWithHeader(bytes: Uint8Array): boolean {
+  return /^"?NUM_POSTE"?;/.test(Buffer.from(bytes.subarray(0, 64)).toString('latin1').replace(/^\xEF\xBB\xBF/, ''));
 }
