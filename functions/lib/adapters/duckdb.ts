@@ -16,6 +16,7 @@ import {
   dateValue,
   type DuckDBType,
   type DuckDBValue,
+  type DuckDBVector,
 } from '@duckdb/node-api';
 import { fileColumns, type ColumnType, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { DUCKDB_TYPE, duckdbViewSql } from '../datasets/derive.ts';
@@ -143,11 +144,9 @@ export class Duck {
       const chunk = DuckDBDataChunk.create(types, count);
       if (!loadedColumns.length) chunk.setColumnValues(0, new Array<null>(count).fill(null));
       for (let j = 0; j < loadedColumns.length; j++) {
-        const { load } = loadedColumns[j]!;
-        const values = new Array<DuckDBValue>(count);
-        const { valueAt } = load!;
-        for (let i = 0; i < count; i++) values[i] = valueAt(offset + i);
-        chunk.setColumnValues(j, values);
+        const vector = chunk.getColumnVector(j);
+        loadedColumns[j]!.load!.fill(vector, offset, count);
+        vector.flush();
       }
       appender.appendDataChunk(chunk);
     }
@@ -198,7 +197,12 @@ interface ColumnEncoding {
   /** the SQL that reads the column back (before the cast to its declared type) */
   readonly select: string;
   /** how the column is loaded; undefined when the select holds it all (a constant) */
-  readonly load?: { readonly sqlType: string; readonly duckType: DuckDBType; readonly valueAt: (row: number) => DuckDBValue };
+  readonly load?: {
+    readonly sqlType: string;
+    readonly duckType: DuckDBType;
+    /** sets rows offset … offset + count - 1 into the vector (one loop per kind of column: no value boxed on the way) */
+    readonly fill: (vector: DuckDBVector, offset: number, count: number) => void;
+  };
 }
 
 /** a text column travels as codes into a dictionary (a list literal in the SQL) while it stays this small */
@@ -206,36 +210,55 @@ const DICTIONARY_MAX_VALUES = 4096;
 const DICTIONARY_MAX_CHARS = 256 * 1024;
 
 function encodingOf(name: string, type: ColumnType, rows: readonly Record<string, unknown>[]): ColumnEncoding {
-  const loaded = (sqlType: string, duckType: DuckDBType, convert: (v: unknown) => DuckDBValue, select = name): ColumnEncoding => ({
+  const loaded = (sqlType: string, duckType: DuckDBType, fill: (vector: DuckDBVector, offset: number, count: number) => void, select = name): ColumnEncoding => ({
     name,
     type,
     select,
-    load: {
-      sqlType,
-      duckType,
-      valueAt: (i) => {
-        const v = rows[i]![name];
-        return v === null || v === undefined ? null : convert(v);
-      },
-    },
+    load: { sqlType, duckType, fill },
   });
+  const each = (convert: (v: unknown) => DuckDBValue) => (vector: DuckDBVector, offset: number, count: number) => {
+    for (let i = 0; i < count; i++) {
+      const v = rows[offset + i]![name];
+      vector.setItem(i, v === null || v === undefined ? null : convert(v));
+    }
+  };
   switch (type) {
     case 'timestamp':
       // epoch milliseconds as a double (exact for dates): a typed-array copy instead of a BigInt per value
-      return loaded('DOUBLE', DOUBLE, (v) => (v instanceof Date ? v.getTime() : Number(v)), `make_timestamptz(CAST(${name} AS BIGINT) * 1000)`);
+      return loaded(
+        'DOUBLE',
+        DOUBLE,
+        (vector, offset, count) => {
+          for (let i = 0; i < count; i++) {
+            const v = rows[offset + i]![name];
+            vector.setItem(i, v === null || v === undefined ? null : v instanceof Date ? v.getTime() : Number(v));
+          }
+        },
+        `make_timestamptz(CAST(${name} AS BIGINT) * 1000)`,
+      );
+    case 'double':
+      return loaded('DOUBLE', DOUBLE, (vector, offset, count) => {
+        for (let i = 0; i < count; i++) {
+          const v = rows[offset + i]![name] as number | null | undefined;
+          vector.setItem(i, v ?? null);
+        }
+      });
     case 'string':
-      return textEncoding(name, rows) ?? loaded('VARCHAR', VARCHAR, (v) => String(v));
+      return textEncoding(name, rows) ?? loaded('VARCHAR', VARCHAR, each((v) => String(v)));
     case 'bigint':
-      return loaded('BIGINT', BIGINT, (v) => BigInt(v as number));
+      return loaded('BIGINT', BIGINT, each((v) => BigInt(v as number)));
     case 'date':
-      return loaded('DATE', DATE, (v) => dateValue(Math.round(Date.parse(`${String(v)}T00:00:00Z`) / 86_400_000)));
+      return loaded('DATE', DATE, each((v) => dateValue(Math.round(Date.parse(`${String(v)}T00:00:00Z`) / 86_400_000))));
     default:
-      return loaded(DUCKDB_TYPE[type], DUCK_TYPE[type], (v) => v as DuckDBValue);
+      return loaded(DUCKDB_TYPE[type], DUCK_TYPE[type], each((v) => v as DuckDBValue));
   }
 }
 
 /** a text column as a constant, or as 1-based codes into a dictionary; undefined when it has too many distinct values */
 function textEncoding(name: string, rows: readonly Record<string, unknown>[]): ColumnEncoding | undefined {
+  // the common constant column (source, raw file…) first: one comparison per row, no hashing
+  const first = rows[0]?.[name];
+  if (typeof first === 'string' && rows.every((row) => row[name] === first)) return { name, type: 'string', select: sqlString(first) };
   const dictionary = new Map<string, number>();
   const codes = new Int32Array(rows.length); // 0: null
   let nulls = 0;
@@ -262,7 +285,13 @@ function textEncoding(name: string, rows: readonly Record<string, unknown>[]): C
     name,
     type: 'string',
     select: `([${values.map(sqlString).join(', ')}])[${name}]`,
-    load: { sqlType: 'INTEGER', duckType: INTEGER, valueAt: (i) => codes[i] || null },
+    load: {
+      sqlType: 'INTEGER',
+      duckType: INTEGER,
+      fill: (vector, offset, count) => {
+        for (let i = 0; i < count; i++) vector.setItem(i, codes[offset + i] || null);
+      },
+    },
   };
 }
 
