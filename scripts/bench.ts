@@ -49,34 +49,41 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [r, (performance.now() - t) / 1000];
 }
 
-/** best of `rounds` runs: the figure least disturbed by whatever else the machine does */
-async function bestOf(rounds: number, run: (round: number) => Promise<number>): Promise<number> {
-  let best = Infinity;
-  for (let r = 0; r < rounds; r++) best = Math.min(best, await run(r));
-  return best;
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+/**
+ * Ours against DuckDB on the same NGSI payloads. The three measurements alternate within each round,
+ * so that whatever else the machine does weighs on all of them alike; the ratios are the medians of
+ * the per-round ratios, the rates the medians of the rounds.
+ */
 async function benchIngest(dir: string, entities: number, batches: number, rounds: number) {
   const duck = await Duck.open();
   const now = () => new Date('2025-06-10T00:00:00Z');
   const payloads = Array.from({ length: batches }, (_, b) => Buffer.from(ngsiBatch(entities, b * entities)));
   const records = entities * batches;
-  const note = `${batches} batches × ${entities}, best of ${rounds}`;
   const warm = Buffer.from(ngsiBatch(2000, 10_000_000));
+  const workers = os.availableParallelism();
+  const files: string[] = [];
+  for (const [b, p] of payloads.entries()) {
+    const f = path.join(dir, `p${b}.json`);
+    await writeFile(f, p);
+    files.push(f);
+  }
 
   // one stream: each batch ingested after the other, in this process (a fresh lake per round)
-  const single = await bestOf(rounds, async (round) => {
+  const single = async (round: number) => {
     const ctx: StageContext = { store: new FsObjectStore(path.join(dir, `lake-single-${round}`)), duck, logger: silentLogger, now };
     await ingestNoise(ctx, { sourceKind: 'noise-fiware', bytes: warm, origin: 'warm.json' }); // module JIT, DuckDB
     const [, seconds] = await timed(async () => {
       for (const [b, p] of payloads.entries()) await ingestNoise(ctx, { sourceKind: 'noise-fiware', bytes: p, origin: `b${b}.json` });
     });
     return seconds;
-  });
-
+  };
   // the batches side by side in worker threads, one per core (`observatory ingest --jobs`)
-  const workers = os.availableParallelism();
-  const parallel = await bestOf(rounds, async (round) => {
+  const parallel = async (round: number) => {
     const pool = await NoiseIngestPool.open({ lakeDir: path.join(dir, `lake-workers-${round}`), workers, now });
     try {
       await Promise.all(Array.from({ length: workers }, (_, w) => pool.ingest({ sourceKind: 'noise-fiware', bytes: warm, origin: `warm${w}.json` })));
@@ -85,16 +92,9 @@ async function benchIngest(dir: string, entities: number, batches: number, round
     } finally {
       await pool.close();
     }
-  });
-
+  };
   // DuckDB's own read_json → Parquet on the same payloads, with all its threads
-  const files: string[] = [];
-  for (const [b, p] of payloads.entries()) {
-    const f = path.join(dir, `p${b}.json`);
-    await writeFile(f, p);
-    files.push(f);
-  }
-  const theirs = await bestOf(rounds, async () => {
+  const theirs = async () => {
     const [, seconds] = await timed(async () => {
       for (const [b, f] of files.entries()) {
         await duck.run(
@@ -103,13 +103,19 @@ async function benchIngest(dir: string, entities: number, batches: number, round
       }
     });
     return seconds;
-  });
-  const duckRate = records / theirs;
-  record({ name: 'ingest+curate NGSI keyValues, one stream (ours)', value: records / single, unit: 'records/s', note });
-  record({ name: `ingest+curate NGSI keyValues, ${workers} worker threads (ours)`, value: records / parallel, unit: 'records/s', note });
-  record({ name: `DuckDB read_json → Parquet (same payloads, ${os.availableParallelism()} threads)`, value: duckRate, unit: 'records/s', note });
-  record({ name: 'ratio ours / DuckDB, one stream', value: theirs / single, unit: '×' });
-  record({ name: `ratio ours / DuckDB, ${workers} worker threads`, value: theirs / parallel, unit: '×', note: 'target ≥ 0.5' });
+  };
+
+  const runs: { single: number; parallel: number; duck: number }[] = [];
+  for (let round = 0; round < rounds; round++) runs.push({ duck: await theirs(), single: await single(round), parallel: await parallel(round) });
+  const note = `${batches} batches × ${entities}, median of ${rounds} rounds`;
+  const rate = (pick: (r: (typeof runs)[number]) => number) => median(runs.map((r) => records / pick(r)));
+  const ratio = (pick: (r: (typeof runs)[number]) => number) => runs.map((r) => r.duck / pick(r));
+  const spread = (xs: number[]) => `rounds: ${xs.map((x) => x.toFixed(2)).join(' ')}`;
+  record({ name: 'ingest+curate NGSI keyValues, one stream (ours)', value: rate((r) => r.single), unit: 'records/s', note });
+  record({ name: `ingest+curate NGSI keyValues, ${workers} worker threads (ours)`, value: rate((r) => r.parallel), unit: 'records/s', note });
+  record({ name: `DuckDB read_json → Parquet (same payloads, ${workers} threads)`, value: rate((r) => r.duck), unit: 'records/s', note });
+  record({ name: 'ratio ours / DuckDB, one stream', value: median(ratio((r) => r.single)), unit: '×', note: spread(ratio((r) => r.single)) });
+  record({ name: `ratio ours / DuckDB, ${workers} worker threads`, value: median(ratio((r) => r.parallel)), unit: '×', note: `target ≥ 0.5; ${spread(ratio((r) => r.parallel))}` });
   await duck.close();
 }
 
@@ -178,7 +184,7 @@ async function main() {
     // BENCH_ONLY=ingest,push… runs some of them
     const only = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
     const wanted = (name: string) => !only || only.includes(name);
-    if (wanted('ingest')) await benchIngest(dir, Number(process.env.BENCH_ENTITIES ?? 50_000), Number(process.env.BENCH_BATCHES ?? 6), Number(process.env.BENCH_ROUNDS ?? 2));
+    if (wanted('ingest')) await benchIngest(dir, Number(process.env.BENCH_ENTITIES ?? 50_000), Number(process.env.BENCH_BATCHES ?? 6), Number(process.env.BENCH_ROUNDS ?? 5));
     if (wanted('indicators')) await benchIndicators(dir, Number(process.env.BENCH_SENSORS ?? 200), Number(process.env.BENCH_DAYS ?? 14));
     if (wanted('push')) await benchPush(dir, Number(process.env.BENCH_REQUESTS ?? 400), 50, 8);
     if (wanted('climate')) {
