@@ -8,7 +8,7 @@
 //               each writer has here, timed from rows in memory to the file on disk, read back with
 //               DuckDB to check the row count.
 //
-//   npx tsx scripts/bench-parquet-writers.ts [--rows 1000000] [--runs 3] [--out bench-results/parquet-writers.json]
+//   npx tsx scripts/bench-parquet-writers.ts [--rows 1000000] [--runs 3] [--only duckdb-stages,…] [--out bench-results/parquet-writers.json]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,8 +19,9 @@ import { gzipSync } from 'node:zlib';
 const SELF = fileURLToPath(import.meta.url);
 const REPO_ROOT = path.resolve(path.dirname(SELF), '..');
 
-type WriterName = 'duckdb' | 'duckdb-chunks' | 'duckdb-sql' | 'hyparquet-writer' | 'parquet-wasm';
+type WriterName = 'duckdb-stages' | 'duckdb' | 'duckdb-chunks' | 'duckdb-sql' | 'hyparquet-writer' | 'parquet-wasm';
 const WRITERS: { name: WriterName; codec: string; package: string }[] = [
+  { name: 'duckdb-stages', codec: 'ZSTD', package: '@duckdb/node-api' },
   { name: 'duckdb', codec: 'ZSTD', package: '@duckdb/node-api' },
   { name: 'duckdb-chunks', codec: 'ZSTD', package: '@duckdb/node-api' },
   { name: 'duckdb-sql', codec: 'ZSTD', package: '@duckdb/node-api' },
@@ -89,8 +90,31 @@ function makeColumns(n: number): Columns {
 // ---------------------------------------------------------------------------------------------
 // the writers, each fed the way it takes data best
 
+async function writeDuckdbStages(c: Columns, file: string): Promise<void> {
+  // what the stages do: Duck.writeParquet (functions/lib/adapters/duckdb.ts) on the rows as objects, the
+  // way the ingests hold them (numbers, dictionary codes and constants into DuckDB, then COPY … ZSTD)
+  const { Duck } = await import('../functions/lib/adapters/duckdb.ts');
+  const { noiseReadings } = await import('../functions/lib/datasets/index.ts');
+  const rows = Array.from({ length: c.n }, (_, i) => ({
+    sensor_id: c.sensor_id[i],
+    commune_insee: c.commune_insee[i],
+    ts_from: new Date(c.ts_from[i]!),
+    ts_to: new Date(c.ts_to[i]!),
+    laeq: c.laeq[i],
+    lamax: c.lamax[i],
+    las: c.las[i],
+    source_kind: c.source_kind[i],
+    raw_key: c.raw_key[i],
+    record: c.record[i],
+    received_at: new Date(c.received_at[i]!),
+  }));
+  const duck = await Duck.open();
+  await duck.writeParquet(noiseReadings, rows, file);
+  await duck.close();
+}
+
 async function writeDuckdb(c: Columns, file: string): Promise<void> {
-  // what the stages do (functions/lib/adapters/duckdb.ts): an appender into a table, then COPY … ZSTD
+  // the first way the stages wrote (replaced): an appender into a table row by row, then COPY … ZSTD
   const { DuckDBInstance, timestampTZValue } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const con = await instance.connect();
@@ -237,6 +261,7 @@ async function writeParquetWasm(c: Columns, file: string): Promise<void> {
 }
 
 async function write(writer: WriterName, codec: string, c: Columns, file: string): Promise<void> {
+  if (writer === 'duckdb-stages') return writeDuckdbStages(c, file);
   if (writer === 'duckdb') return writeDuckdb(c, file);
   if (writer === 'duckdb-chunks') return writeDuckdbChunks(c, file);
   if (writer === 'duckdb-sql') return writeDuckdbSql(c, file);
@@ -245,7 +270,8 @@ async function write(writer: WriterName, codec: string, c: Columns, file: string
 }
 
 async function preload(writer: WriterName): Promise<void> {
-  if (writer.startsWith('duckdb')) await import('@duckdb/node-api');
+  if (writer === 'duckdb-stages') await Promise.all([import('../functions/lib/adapters/duckdb.ts'), import('../functions/lib/datasets/index.ts')]);
+  else if (writer.startsWith('duckdb')) await import('@duckdb/node-api');
   else if (writer === 'hyparquet-writer') await import('hyparquet-writer');
   else await Promise.all([import('apache-arrow'), import('parquet-wasm/node')]);
 }
@@ -323,7 +349,8 @@ async function main(): Promise<void> {
   const outFile = path.resolve(REPO_ROOT, opt('out', 'bench-results/parquet-writers.json'));
 
   const results = [];
-  for (const w of WRITERS) {
+  const only = args.includes('--only') ? opt('only', '').split(',') : undefined;
+  for (const w of WRITERS.filter((x) => !only || only.includes(x.name))) {
     const cold = Array.from({ length: 5 }, () => runWorker('cold', w, 1000));
     const hot = Array.from({ length: runs }, () => runWorker('throughput', w, rows));
     if (hot.some((h) => h.rows !== rows || !h.laeqSumOk)) throw new Error(`${w.name} ${w.codec}: the file read back does not hold the rows written`);
