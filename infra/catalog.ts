@@ -29,6 +29,8 @@ export function glueTableInput(d: DatasetDeclaration, bucket: string, projection
     }
   }
   const location = `s3://${bucket}/${d.prefix}/`;
+  // a dataset with older history (weather since 1950) is projected from its first day
+  const start = d.historySince && d.historySince < projectionStart ? d.historySince : projectionStart;
   const projection: Record<string, string> = isPartitioned(d)
     ? Object.fromEntries(
         partitionKeys.flatMap((k) => {
@@ -36,7 +38,7 @@ export function glueTableInput(d: DatasetDeclaration, bucket: string, projection
           return [
             ['projection.dt.type', 'date'],
             ['projection.dt.format', 'yyyy-MM-dd'],
-            ['projection.dt.range', `${projectionStart},NOW`],
+            ['projection.dt.range', `${start},NOW`],
             ['projection.dt.interval', '1'],
             ['projection.dt.interval.unit', 'DAYS'],
           ];

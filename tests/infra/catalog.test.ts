@@ -56,7 +56,7 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
     }
   });
 
-  it('projects the dt partitions (date, yyyy-MM-dd, from the configured start to NOW) of partitioned datasets only', () => {
+  it('projects the dt partitions (date, yyyy-MM-dd, from the configured start — or the dataset’s older history — to NOW) of partitioned datasets only', () => {
     for (const d of DATASETS) {
       const p = tables.get(d.name)!.Parameters;
       if (!isPartitioned(d)) {
@@ -67,12 +67,17 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
         'projection.enabled': 'true',
         'projection.dt.type': 'date',
         'projection.dt.format': 'yyyy-MM-dd',
-        'projection.dt.range': `${dev.config.dataStartDate},NOW`,
+        'projection.dt.range': `${d.historySince && d.historySince < dev.config.dataStartDate ? d.historySince : dev.config.dataStartDate},NOW`,
         'projection.dt.interval': '1',
         'projection.dt.interval.unit': 'DAYS',
       });
       expect(text(p['storage.location.template'])).toContain(`/${d.prefix}/dt=\${dt}/`);
     }
+    // the weather history the poller loads (the "previous" files, from 1950) is visible to Athena
+    for (const name of ['weather_daily', 'heat_indicators_daily', 'heat_indicators_commune_daily']) {
+      expect(tables.get(name)!.Parameters['projection.dt.range'], name).toBe('1950-01-01,NOW');
+    }
+    expect(tables.get('noise_readings')!.Parameters['projection.dt.range']).toBe(`${dev.config.dataStartDate},NOW`);
   });
 
   it('fails the synth, naming the column, when a Glue comment would exceed 255 characters', () => {

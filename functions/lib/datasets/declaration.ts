@@ -56,6 +56,11 @@ export interface DatasetDeclaration {
   readonly checks?: readonly RecordCheck<any>[];
   readonly licence: string;
   readonly provenance: string;
+  /**
+   * the first day (YYYY-MM-DD) a partitioned dataset holds history from, when it goes back before the
+   * deployment's dataStartDate (weather since 1950): Athena's dt projection starts at the earlier of the two
+   */
+  readonly historySince?: string;
 }
 
 export function declareDataset<const D extends DatasetDeclaration>(declaration: D): D {

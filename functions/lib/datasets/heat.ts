@@ -58,12 +58,16 @@ const weatherChecks: readonly RecordCheck<WeatherDailyRow>[] = [
   },
 ];
 
+/** the "previous" daily files the poller reads start in 1950 (DAILY_FILE_PERIODS, domain/heat/meteofrance.ts) */
+const METEOFRANCE_HISTORY_SINCE = '1950-01-01';
+
 export const weatherDaily = declareDataset({
   name: 'weather_daily',
   title: 'Daily weather per station (Météo-France)',
   description:
     'Daily climatological values of the Météo-France stations of the Métropole’s départements (75, 91, 92, 93, 94, 95): precipitation and temperatures with their quality codes. Doubtful values (quality 2) are kept and flagged; the indicators leave them out.',
   prefix: 'curated/weather_daily',
+  historySince: METEOFRANCE_HISTORY_SINCE,
   columns: [
     stationId,
     { name: 'station_name', type: 'string', nullable: true, description: 'NOM_USUEL (decoded from UTF-8 or Latin-1)' },
@@ -120,6 +124,7 @@ export const heatIndicatorsDaily = declareDataset({
   description:
     'Per Météo-France station and day: TN, TX, the heat-wave biometeorological indicators IBMn/IBMx (3-day means), the heat-wave flag against the département’s thresholds (SACS), heat-wave episodes, tropical nights, hot and very hot days. Doubtful values never enter an indicator.',
   prefix: 'curated/heat_indicators_daily',
+  historySince: METEOFRANCE_HISTORY_SINCE,
   columns: [stationId, { name: 'departement', type: 'string', description: 'Département of the station' }, day, ...heatColumns, dt],
   key: ['station_id', 'day'],
   licence: METEOFRANCE_LICENCE,
@@ -132,6 +137,7 @@ export const heatIndicatorsCommuneDaily = declareDataset({
   description:
     'Per commune of the Métropole and day: the heat indicators of the reference station of the commune’s département (config/heat-thresholds.json; Paris-Montsouris 75114001 for Paris). Rows exist for the days the reference station has data.',
   prefix: 'curated/heat_indicators_commune_daily',
+  historySince: METEOFRANCE_HISTORY_SINCE,
   columns: [
     { ...communeInsee, nullable: false, description: 'INSEE code of the commune' },
     { name: 'departement', type: 'string', description: 'Département of the commune' },
