@@ -79,6 +79,18 @@ describe('writeParquet', () => {
     }
   });
 
+  it('keeps text holding a NUL character, which no SQL literal can carry (loaded as text instead)', async () => {
+    const nul = rows.slice(0, 3).map((r, i) => ({ ...r, constant_text: 'a\u0000b', few_texts: i === 1 ? 'x\u0000' : 'y' }));
+    const file = duck.scratch('nul.parquet');
+    await duck.writeParquet(d, nul, file);
+    const read = await duck.all(`SELECT constant_text, few_texts FROM read_parquet('${sqlPath(file)}')`);
+    expect(read.rows).toEqual([
+      { constant_text: 'a\u0000b', few_texts: 'y' },
+      { constant_text: 'a\u0000b', few_texts: 'x\u0000' },
+      { constant_text: 'a\u0000b', few_texts: 'y' },
+    ]);
+  });
+
   it('writes an empty file with the declared columns, and one row of constants', async () => {
     const empty = duck.scratch('empty.parquet');
     await duck.writeParquet(d, [], empty);

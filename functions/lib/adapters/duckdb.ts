@@ -254,11 +254,16 @@ function encodingOf(name: string, type: ColumnType, rows: readonly Record<string
   }
 }
 
-/** a text column as a constant, or as 1-based codes into a dictionary; undefined when it has too many distinct values */
+/**
+ * a text column as a constant, or as 1-based codes into a dictionary; undefined when it has too many
+ * distinct values, or a NUL character (which no SQL literal can hold): it is then loaded as text
+ */
 function textEncoding(name: string, rows: readonly Record<string, unknown>[]): ColumnEncoding | undefined {
   // the common constant column (source, raw file…) first: one comparison per row, no hashing
   const first = rows[0]?.[name];
-  if (typeof first === 'string' && rows.every((row) => row[name] === first)) return { name, type: 'string', select: sqlString(first) };
+  if (typeof first === 'string' && !first.includes('\u0000') && rows.every((row) => row[name] === first)) {
+    return { name, type: 'string', select: sqlString(first) };
+  }
   const dictionary = new Map<string, number>();
   const codes = new Int32Array(rows.length); // 0: null
   let nulls = 0;
@@ -273,7 +278,7 @@ function textEncoding(name: string, rows: readonly Record<string, unknown>[]): C
     let code = dictionary.get(text);
     if (code === undefined) {
       chars += text.length;
-      if (dictionary.size === DICTIONARY_MAX_VALUES || chars > DICTIONARY_MAX_CHARS) return undefined;
+      if (dictionary.size === DICTIONARY_MAX_VALUES || chars > DICTIONARY_MAX_CHARS || text.includes('\u0000')) return undefined;
       dictionary.set(text, (code = dictionary.size + 1));
     }
     codes[i] = code;
