@@ -120,6 +120,10 @@ describe('ingests in worker threads (the CLI’s --jobs), with compactions in th
     expect(await counts()).toEqual({ n: expected.size, d: expected.size, s: sum });
   });
 
+  it('fails to open, saying so, when its workers cannot start', async () => {
+    await expect(NoiseIngestPool.open({ lakeDir: undefined as unknown as string, workers: 2 })).rejects.toThrow(/ingest worker failed to start/);
+  });
+
   it('reports a failure of the ingest itself as a rejected promise, and goes on with the next', async () => {
     await expect(pool.ingest({ sourceKind: 'noise-csv', bytes: Buffer.from('ts;laeq\n'), origin: 'no-sensor.csv' })).resolves.toMatchObject({
       unreadable: expect.stringContaining('sensor'),
