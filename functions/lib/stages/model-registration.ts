@@ -1,7 +1,7 @@
 import { modelEvaluations } from '../datasets/models.ts';
 import { datasetFileKey } from '../lake/layout.ts';
 import { writeDataset } from '../lake/write.ts';
-import { weightBytes, type LayersModel } from '../models/nn.ts';
+import { weightBytes, type FitReport, type LayersModel } from '../models/nn.ts';
 import { codeVersion, registerVersion, sha256, versionName, type ModelMetadata } from '../models/registry.ts';
 import { evaluationRows, type EvaluationReport } from '../models/report.ts';
 import type { TfRuntime } from '../models/runtime.ts';
@@ -40,6 +40,12 @@ export interface Registration {
   readonly preprocessing: Record<string, unknown>;
   /** 'lake' or 'series:<file>' */
   readonly data: string;
+}
+
+/** what the registry records of a training run */
+export function trainingSummary(result: { readonly trainRows: number; readonly fit: FitReport }): ModelMetadata['training'] {
+  const { fit } = result;
+  return { rows: result.trainRows, epochs: fit.epochs, steps: fit.steps, seconds: fit.seconds, final_loss: fit.loss.at(-1) ?? null };
 }
 
 /** names the version, writes it to the registry and its evaluation to model_evaluations */

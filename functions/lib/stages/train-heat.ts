@@ -4,7 +4,7 @@ import { HEAT_FEATURES, HEAT_HORIZON_DAYS, HEAT_MIN_TRAIN_DAYS, HEAT_MODEL, trai
 import { tfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
 import { readStationTemperatures } from './model-inputs.ts';
-import { register, type RegisterOptions, type TrainSummary } from './model-registration.ts';
+import { register, type RegisterOptions, type TrainSummary, trainingSummary } from './model-registration.ts';
 
 // Training of the heat model at Paris-Montsouris (the confirmed reference station of the Paris
 // thresholds), on heat_indicators_daily: the last year is held out.
@@ -52,7 +52,7 @@ export async function trainHeat(ctx: StageContext, options: HeatTrainOptions = {
       features: HEAT_FEATURES,
       outputs: Array.from({ length: HEAT_HORIZON_DAYS }, (_, k) => `heatwave_logit_d${k + 1}`),
       architecture: result.architecture,
-      training: { rows: result.trainRows, epochs: result.fit.epochs, steps: result.fit.steps, seconds: result.fit.seconds, final_loss: result.fit.loss.at(-1) ?? null },
+      training: trainingSummary(result),
       preprocessing: { ...result.preprocessing, station } as unknown as Record<string, unknown>,
       data: 'lake',
     }, options);

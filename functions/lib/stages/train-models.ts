@@ -5,7 +5,7 @@ import type { StageContext } from './context.ts';
 import { readNoisePanel, readNoiseSources } from './model-inputs.ts';
 import { trainHeat, type HeatTrainOptions } from './train-heat.ts';
 import { trainRiver, type RiverTrainOptions } from './train-river.ts';
-import { register, type RegisterOptions, type TrainSummary } from './model-registration.ts';
+import { register, type RegisterOptions, type TrainSummary, trainingSummary } from './model-registration.ts';
 
 export type { TrainSummary } from './model-registration.ts';
 export { trainHeat } from './train-heat.ts';
@@ -56,7 +56,7 @@ export async function trainNoise(ctx: StageContext, options: NoiseTrainingOption
       features: NOISE_FEATURES,
       outputs: Array.from({ length: HORIZON_HOURS }, (_, j) => `laeq_anomaly_h${j + 1}`),
       architecture: result.architecture,
-      training: { rows: result.trainRows, epochs: result.fit.epochs, steps: result.fit.steps, seconds: result.fit.seconds, final_loss: result.fit.loss.at(-1) ?? null },
+      training: trainingSummary(result),
       preprocessing: result.preprocessing as unknown as Record<string, unknown>,
       data: 'lake',
     }, options);

@@ -5,7 +5,7 @@ import type { RegularSeries } from '../models/river/series.ts';
 import { tfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
 import { readRiverSeries } from './model-inputs.ts';
-import { register, type RegisterOptions, type TrainSummary } from './model-registration.ts';
+import { register, type RegisterOptions, type TrainSummary, trainingSummary } from './model-registration.ts';
 
 // Training of the river model on the lake's hourly stages (or discharges) of the configured stations:
 // the reference station (Paris-Austerlitz) is the target, the others are its upstream inputs.
@@ -68,7 +68,7 @@ export async function trainRiver(ctx: StageContext, options: RiverTrainOptions =
       features: result.features,
       outputs: result.preprocessing.setup.horizonsHours.map((h) => `${setup.variable}_change_${h}h`),
       architecture: result.architecture,
-      training: { rows: result.trainRows, epochs: result.fit.epochs, steps: result.fit.steps, seconds: result.fit.seconds, final_loss: result.fit.loss.at(-1) ?? null },
+      training: trainingSummary(result),
       preprocessing: result.preprocessing as unknown as Record<string, unknown>,
       data: 'lake',
     }, options);
@@ -135,7 +135,7 @@ export async function evaluateRiverSeries(ctx: StageContext, o: SeriesEvaluation
         features: result.features,
         outputs: result.preprocessing.setup.horizonsHours.map((h) => `change_${h}h`),
         architecture: result.architecture,
-        training: { rows: result.trainRows, epochs: result.fit.epochs, steps: result.fit.steps, seconds: result.fit.seconds, final_loss: result.fit.loss.at(-1) ?? null },
+        training: trainingSummary(result),
         preprocessing: result.preprocessing as unknown as Record<string, unknown>,
         data: `series:${o.name}`,
       },
