@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { MODELS_PREFIX } from '../lake/layout.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.ts';
@@ -66,10 +65,6 @@ export const currentKey = (name: string) => `${MODELS_PREFIX}/${name}/current.js
 export function versionName(trainedAt: Date, weightsSha256: string): string {
   const stamp = trainedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${weightsSha256.slice(0, 8)}`;
-}
-
-export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 export interface RegisteredVersion {

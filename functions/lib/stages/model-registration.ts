@@ -2,7 +2,8 @@ import { modelEvaluations } from '../datasets/models.ts';
 import { datasetFileKey } from '../lake/layout.ts';
 import { writeDataset } from '../lake/write.ts';
 import { weightBytes, type FitReport, type LayersModel } from '../models/nn.ts';
-import { codeVersion, registerVersion, sha256, versionName, type ModelMetadata } from '../models/registry.ts';
+import { sha256HexSync } from '../hash.ts';
+import { codeVersion, registerVersion, versionName, type ModelMetadata } from '../models/registry.ts';
 import { evaluationRows, type EvaluationReport } from '../models/report.ts';
 import type { TfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
@@ -51,7 +52,7 @@ export function trainingSummary(result: { readonly trainRows: number; readonly f
 /** names the version, writes it to the registry and its evaluation to model_evaluations */
 export async function register(ctx: StageContext, rt: TfRuntime, r: Registration, options: RegisterOptions = {}): Promise<Omit<TrainSummary, 'seconds'>> {
   const now = ctx.now();
-  const weightsSha = sha256(await weightBytes(r.model));
+  const weightsSha = sha256HexSync(await weightBytes(r.model));
   const version = versionName(now, weightsSha);
   const report: EvaluationReport = { model: r.name, version, evaluated_at: now.toISOString(), data: r.data, backend: rt.description, ...r.report };
   const metadata: ModelMetadata = {

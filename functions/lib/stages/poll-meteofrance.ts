@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { sha256Hex } from '../hash.ts';
 import { DAILY_FILE_PERIODS, gzipIntegrity, parseDailyFileName, type DailyFileName, type DailyFilePeriod } from '../domain/heat/meteofrance.ts';
 import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
 import { getWithRetry, HttpError, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http/fetch.ts';
@@ -420,7 +420,7 @@ async function pollFile(ctx: StageContext, job: FileJob): Promise<FileReport> {
         return emptyReport(file, 'unchanged', previous, { fetched, httpStatus, unreadableResponses: unreadable.count });
       }
       bytes = res.body;
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const sha256 = await sha256Hex(bytes);
       if (previous?.complete && previous.sha256 === sha256) {
         set({ ...previous, ...server, resource, lastRun: now.toISOString(), lastStatus: 'unchanged', lastError: undefined });
         return emptyReport(file, 'unchanged', previous, { fetched, httpStatus, unreadableResponses: unreadable.count });
