@@ -8,6 +8,7 @@ import { silentLogger } from '../functions/lib/ports/logger.ts';
 import type { StageContext } from '../functions/lib/stages/context.ts';
 import { ingestNoise } from '../functions/lib/stages/ingest-noise.ts';
 import { NoiseIngestPool } from '../functions/local/ingest-workers/pool.ts';
+import { median } from '../functions/lib/publish/sql.ts';
 
 export interface Figure {
   name: string;
@@ -47,11 +48,6 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();
   const r = await fn();
   return [r, (performance.now() - t) / 1000];
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /**
@@ -111,15 +107,15 @@ async function benchIngest(parent: string, label: string, entities: number, batc
   const runs: { single: number; parallel: number; duck: number }[] = [];
   for (let round = 0; round < rounds; round++) runs.push({ duck: await theirs(), single: await single(round), parallel: await parallel(round) });
   const note = `${batches} batches × ${entities}, median of ${rounds} rounds`;
-  const rate = (pick: (r: (typeof runs)[number]) => number) => median(runs.map((r) => records / pick(r)));
+  const rate = (pick: (r: (typeof runs)[number]) => number) => median(runs.map((r) => records / pick(r)))!;
   const ratio = (pick: (r: (typeof runs)[number]) => number) => runs.map((r) => r.duck / pick(r));
   const spread = (xs: number[]) => `rounds: ${xs.map((x) => x.toFixed(2)).join(' ')}`;
   const bytes = `${(payloads[0]!.length / 2 ** 20).toFixed(1)} MiB each`;
   record({ name: `${label}: ingest+curate NGSI keyValues, one stream (ours)`, value: rate((r) => r.single), unit: 'records/s', note: `${note}, ${bytes}` });
   record({ name: `${label}: ingest+curate NGSI keyValues, ${workers} worker threads (ours)`, value: rate((r) => r.parallel), unit: 'records/s', note });
   record({ name: `${label}: DuckDB read_json → Parquet (same payloads, ${workers} threads)`, value: rate((r) => r.duck), unit: 'records/s', note });
-  record({ name: `${label}: ratio ours / DuckDB, one stream`, value: median(ratio((r) => r.single)), unit: '×', note: `target ≥ 0.5; ${spread(ratio((r) => r.single))}` });
-  record({ name: `${label}: ratio ours / DuckDB, ${workers} worker threads`, value: median(ratio((r) => r.parallel)), unit: '×', note: `target ≥ 0.5; ${spread(ratio((r) => r.parallel))}` });
+  record({ name: `${label}: ratio ours / DuckDB, one stream`, value: median(ratio((r) => r.single))!, unit: '×', note: `target ≥ 0.5; ${spread(ratio((r) => r.single))}` });
+  record({ name: `${label}: ratio ours / DuckDB, ${workers} worker threads`, value: median(ratio((r) => r.parallel))!, unit: '×', note: `target ≥ 0.5; ${spread(ratio((r) => r.parallel))}` });
   await duck.close();
 }
 
