@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseNoiseCsv, type NoiseCsvOptions } from '../../functions/lib/domain/noise/csv.ts';
 import { UnreadableInputError } from '../../functions/lib/domain/noise/observation.ts';
 
-const series = (name: string) => readFileSync(new URL(`../fixtures/series/${name}`, import.meta.url), 'utf8');
+const series = (name: string) => gunzipSync(readFileSync(new URL(`../fixtures/series/${name}.gz`, import.meta.url))).toString('utf8');
 const SENSOR: NoiseCsvOptions = { sensorId: 'urn:ngsi-ld:Device:nation' };
 const parse = (text: string, options: Partial<NoiseCsvOptions> = {}) => parseNoiseCsv(text, { ...SENSOR, ...options });
 const iso = (d: Date) => d.toISOString();

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
@@ -130,7 +130,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
 
   it('ingest-file: ingests a CSV series dropped under incoming/, from an SQS batch of S3 events', async () => {
     const key = 'incoming/noise-csv/bundle-csv-sensor/day.csv';
-    const csv = readFileSync(path.join(REPO_ROOT, 'tests/fixtures/series/laeq-1min-11-days.csv'), 'utf8').split('\n').slice(0, 1441).join('\n');
+    const csv = gunzipSync(readFileSync(path.join(REPO_ROOT, 'tests/fixtures/series/laeq-1min-11-days.csv.gz'))).toString('utf8').split('\n').slice(0, 1441).join('\n');
     await lake.put(key, csv, { contentType: 'text/csv', metadata: { lon: '2.2945', lat: '48.8584', tz: 'Europe/Paris' } });
     const message = { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'raw' }, object: { key } } };
     const run = await invokeBundle(fns.get('ingest-file')!, { Records: [{ messageId: 'm-1', eventSource: 'aws:sqs', body: JSON.stringify(message) }] }, env);

@@ -12,10 +12,11 @@ Textbook formulas (EU Environmental Noise Directive 2002/49/EC, Annex I):
 Each sample belongs to the local clock hour and day of its timestamp. Timestamps that do not exist
 in Europe/Paris (the hour skipped when summer time starts) are left out.
 
-Usage: python3 noise_reference.py SERIES.csv
+Usage: python3 noise_reference.py SERIES.csv[.gz]
 """
 
 import csv
+import gzip
 import json
 import sys
 from datetime import datetime, timezone
@@ -50,7 +51,8 @@ def lden(ld, le, ln):
 def read_series(path: str):
     days, hours, levels = [], [], []
     skipped = 0
-    with open(path, newline="", encoding="utf-8-sig") as f:
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", newline="", encoding="utf-8-sig") as f:
         rows = csv.reader(f)
         next(rows)  # header
         for row in rows:

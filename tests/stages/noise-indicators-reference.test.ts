@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -22,11 +23,11 @@ const INDICATORS = ['leq', 'lday', 'levening', 'lnight', 'lden', 'l10', 'l50', '
 
 const CASES = [
   // 2025-03-22 at 1 s (plus one sample at midnight of the 23rd)
-  { sensor: 'noisemonitor-1s', file: 'laeq-1s-one-day.csv', seconds: 1, fullDays: ['2025-03-22'] },
+  { sensor: 'noisemonitor-1s', file: 'laeq-1s-one-day.csv.gz', seconds: 1, fullDays: ['2025-03-22'] },
   // 2025-03-21 … 2025-04-01 at 1 min, timestamps at hh:mm:30, across the 23-h day 2025-03-30
   {
     sensor: 'noisemonitor-1min',
-    file: 'laeq-1min-11-days.csv',
+    file: 'laeq-1min-11-days.csv.gz',
     seconds: 60,
     fullDays: Array.from({ length: 11 }, (_, i) => `2025-03-${String(21 + i).padStart(2, '0')}`),
   },
@@ -61,7 +62,7 @@ function localToUtc(local: string): number | undefined {
 }
 
 async function seriesReadings(file: string, sensor: string, seconds: number) {
-  const text = await readFile(path.join(SERIES, file), 'utf8');
+  const text = gunzipSync(await readFile(path.join(SERIES, file))).toString('utf8');
   const byDt = new Map<string, Record<string, unknown>[]>();
   const lines = text.split(/\r?\n/);
   for (let i = 1; i < lines.length; i++) {
