@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need (idempotent): Chromium for the browser tests here, and
+# Installs the system packages the tests need (idempotent): Chromium for the browser tests here, numpy
+# for the independent indicator reference (tests/reference/noise_reference.py) when no python3 has it, and
 # OpenStack Swift + memcached (install-swift.sh) for the real S3 server the object-store tests run against.
 # Called by `npm test`; safe to run again: it only installs what is missing.
 set -euo pipefail
@@ -7,6 +8,10 @@ set -euo pipefail
 bash "$(dirname "$0")/install-swift.sh"
 
 packages=(chromium)
+# the reference test runs the first of python3 (PATH) and /usr/bin/python3 that imports numpy
+if ! python3 -c 'import numpy' 2>/dev/null && ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  packages+=(python3-numpy)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
@@ -38,6 +38,13 @@ interface ReferenceDay {
   convention: string;
   samples: number;
   [indicator: string]: number | string | null;
+}
+
+/** the first python3 that has numpy (scripts/setup-test-env.sh installs Debian's when none has) */
+function python(): string {
+  const found = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import numpy']).status === 0);
+  if (!found) throw new Error('no python3 with numpy for tests/reference/noise_reference.py: run scripts/setup-test-env.sh');
+  return found;
 }
 
 let root: string;
@@ -105,7 +112,7 @@ beforeAll(async () => {
   const [summary] = await Promise.all([
     noiseIndicators({ store, duck, logger: silentLogger, now: () => new Date('2025-04-02T00:00:00Z') }),
     ...CASES.map(async (c) => {
-      const { stdout } = await run('python3', [REFERENCE, path.join(SERIES, c.file)], { maxBuffer: 16 * 1024 * 1024 });
+      const { stdout } = await run(python(), [REFERENCE, path.join(SERIES, c.file)], { maxBuffer: 16 * 1024 * 1024 });
       reference.set(c.sensor, JSON.parse(stdout) as { skipped: number; days: ReferenceDay[] });
     }),
   ]);
