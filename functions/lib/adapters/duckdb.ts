@@ -21,6 +21,7 @@ import {
 import { fileColumns, type ColumnType, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { DUCKDB_TYPE, duckdbViewSql } from '../datasets/derive.ts';
 import { listKeys, type ObjectStore } from '../ports/object-store.ts';
+import { encodeRows, type EncodedColumn, type EncodedRows } from './encoded-rows.ts';
 
 // DuckDB: the SQL engine on one machine, and the Parquet writer of every stage.
 
@@ -105,8 +106,8 @@ export class Duck {
     return path.join(this.tmpDir, `${++tableCounter}-${name}`);
   }
 
-  /** writes rows of a dataset (its file columns) to a local Parquet file */
-  async writeParquet(d: DatasetDeclaration, rows: readonly Record<string, unknown>[], file: string): Promise<void> {
+  /** writes rows of a dataset (its file columns) to a local Parquet file; the rows as objects or already encoded */
+  async writeParquet(d: DatasetDeclaration, rows: readonly Record<string, unknown>[] | EncodedRows, file: string): Promise<void> {
     const connection = await this.instance.connect();
     try {
       const loaded = await this.loadRows(d, rows, connection);
@@ -123,15 +124,15 @@ export class Duck {
 
   /**
    * Loads rows into a scratch table; returns its name and, per file column of the dataset, the SQL
-   * expression that reads the column back with its declared type.
-   *
-   * Only numbers cross into DuckDB (a typed-array copy per chunk): every string or timestamp value
-   * would otherwise be a native call or a BigInt. Text columns travel as codes into a dictionary
-   * (a list literal in the select) or as one constant; timestamps as epoch milliseconds.
+   * expression that reads the column back with its declared type. Rows given as objects are encoded
+   * first (encoded-rows.ts): only numbers cross into DuckDB, and text columns travel as codes into a
+   * dictionary (a list literal in the select) or as one constant.
    */
-  async loadRows(d: DatasetDeclaration, rows: readonly Record<string, unknown>[], connection?: DuckDBConnection): Promise<LoadedRows> {
+  async loadRows(d: DatasetDeclaration, rows: readonly Record<string, unknown>[] | EncodedRows, connection?: DuckDBConnection): Promise<LoadedRows> {
     if (!connection) return this.exclusive(() => this.loadRows(d, rows, this.connection));
-    const encodings = fileColumns(d).map((c) => encodingOf(c.name, c.type, rows));
+    const columns = fileColumns(d);
+    const encoded = Array.isArray(rows) ? encodeRows(columns, rows) : (rows as EncodedRows);
+    const encodings = columns.map((c) => encodingOf(c.name, c.type, encoded.columns[c.name] ?? { kind: 'constant', value: null }));
     const loadedColumns = encodings.filter((e) => e.load);
     const table = `tmp_${d.name}_${++tableCounter}`;
     await connection.run(
@@ -139,8 +140,8 @@ export class Duck {
     );
     const appender = await connection.createAppender(table);
     const types = loadedColumns.length ? loadedColumns.map((e) => e.load!.duckType) : [INTEGER];
-    for (let offset = 0; offset < rows.length; offset += CHUNK_ROWS) {
-      const count = Math.min(CHUNK_ROWS, rows.length - offset);
+    for (let offset = 0; offset < encoded.count; offset += CHUNK_ROWS) {
+      const count = Math.min(CHUNK_ROWS, encoded.count - offset);
       const chunk = DuckDBDataChunk.create(types, count);
       if (!loadedColumns.length) chunk.setColumnValues(0, new Array<null>(count).fill(null));
       for (let j = 0; j < loadedColumns.length; j++) {
@@ -205,100 +206,67 @@ interface ColumnEncoding {
   };
 }
 
-/** a text column travels as codes into a dictionary (a list literal in the SQL) while it stays this small */
-const DICTIONARY_MAX_VALUES = 4096;
-const DICTIONARY_MAX_CHARS = 256 * 1024;
-
-function encodingOf(name: string, type: ColumnType, rows: readonly Record<string, unknown>[]): ColumnEncoding {
+/** how an encoded column is loaded and read back */
+function encodingOf(name: string, type: ColumnType, column: EncodedColumn): ColumnEncoding {
   const loaded = (sqlType: string, duckType: DuckDBType, fill: (vector: DuckDBVector, offset: number, count: number) => void, select = name): ColumnEncoding => ({
     name,
     type,
     select,
     load: { sqlType, duckType, fill },
   });
-  const each = (convert: (v: unknown) => DuckDBValue) => (vector: DuckDBVector, offset: number, count: number) => {
-    for (let i = 0; i < count; i++) {
-      const v = rows[offset + i]![name];
-      vector.setItem(i, v === null || v === undefined ? null : convert(v));
+  switch (column.kind) {
+    case 'constant':
+      return { name, type, select: column.value === null ? 'NULL' : sqlString(column.value) };
+    case 'codes': {
+      const { codes } = column;
+      return loaded(
+        'INTEGER',
+        INTEGER,
+        (vector, offset, count) => {
+          for (let i = 0; i < count; i++) vector.setItem(i, codes[offset + i] || null);
+        },
+        `([${column.dictionary.map(sqlString).join(', ')}])[${name}]`,
+      );
     }
-  };
-  switch (type) {
-    case 'timestamp':
+    case 'numbers': {
+      const { values, nulls } = column;
       // epoch milliseconds as a double (exact for dates): a typed-array copy instead of a BigInt per value
+      const select = type === 'timestamp' ? `make_timestamptz(CAST(${name} AS BIGINT) * 1000)` : name;
       return loaded(
         'DOUBLE',
         DOUBLE,
-        (vector, offset, count) => {
-          for (let i = 0; i < count; i++) {
-            const v = rows[offset + i]![name];
-            vector.setItem(i, v === null || v === undefined ? null : v instanceof Date ? v.getTime() : Number(v));
-          }
-        },
-        `make_timestamptz(CAST(${name} AS BIGINT) * 1000)`,
+        nulls
+          ? (vector, offset, count) => {
+              for (let i = 0; i < count; i++) vector.setItem(i, nulls[offset + i] ? null : values[offset + i]!);
+            }
+          : (vector, offset, count) => {
+              for (let i = 0; i < count; i++) vector.setItem(i, values[offset + i]!);
+            },
+        select,
       );
-    case 'double':
-      return loaded('DOUBLE', DOUBLE, (vector, offset, count) => {
+    }
+    case 'values': {
+      const convert = VALUE_CONVERSION[type];
+      const { values } = column;
+      return loaded(type === 'string' ? 'VARCHAR' : DUCKDB_TYPE[type], DUCK_TYPE[type], (vector, offset, count) => {
         for (let i = 0; i < count; i++) {
-          const v = rows[offset + i]![name] as number | null | undefined;
-          vector.setItem(i, v ?? null);
+          const v = values[offset + i];
+          vector.setItem(i, v === null || v === undefined ? null : convert(v));
         }
       });
-    case 'string':
-      return textEncoding(name, rows) ?? loaded('VARCHAR', VARCHAR, each((v) => String(v)));
-    case 'bigint':
-      return loaded('BIGINT', BIGINT, each((v) => BigInt(v as number)));
-    case 'date':
-      return loaded('DATE', DATE, each((v) => dateValue(Math.round(Date.parse(`${String(v)}T00:00:00Z`) / 86_400_000))));
-    default:
-      return loaded(DUCKDB_TYPE[type], DUCK_TYPE[type], each((v) => v as DuckDBValue));
+    }
   }
 }
 
-/**
- * a text column as a constant, or as 1-based codes into a dictionary; undefined when it has too many
- * distinct values, or a NUL character (which no SQL literal can hold): it is then loaded as text
- */
-function textEncoding(name: string, rows: readonly Record<string, unknown>[]): ColumnEncoding | undefined {
-  // the common constant column (source, raw file…) first: one comparison per row, no hashing
-  const first = rows[0]?.[name];
-  if (typeof first === 'string' && !first.includes('\u0000') && rows.every((row) => row[name] === first)) {
-    return { name, type: 'string', select: sqlString(first) };
-  }
-  const dictionary = new Map<string, number>();
-  const codes = new Int32Array(rows.length); // 0: null
-  let nulls = 0;
-  let chars = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const v = rows[i]![name];
-    if (v === null || v === undefined) {
-      nulls++;
-      continue;
-    }
-    const text = typeof v === 'string' ? v : String(v);
-    let code = dictionary.get(text);
-    if (code === undefined) {
-      chars += text.length;
-      if (dictionary.size === DICTIONARY_MAX_VALUES || chars > DICTIONARY_MAX_CHARS || text.includes('\u0000')) return undefined;
-      dictionary.set(text, (code = dictionary.size + 1));
-    }
-    codes[i] = code;
-  }
-  const values = [...dictionary.keys()];
-  if (values.length === 0) return { name, type: 'string', select: 'NULL' };
-  if (values.length === 1 && nulls === 0) return { name, type: 'string', select: sqlString(values[0]!) };
-  return {
-    name,
-    type: 'string',
-    select: `([${values.map(sqlString).join(', ')}])[${name}]`,
-    load: {
-      sqlType: 'INTEGER',
-      duckType: INTEGER,
-      fill: (vector, offset, count) => {
-        for (let i = 0; i < count; i++) vector.setItem(i, codes[offset + i] || null);
-      },
-    },
-  };
-}
+const VALUE_CONVERSION: Record<ColumnType, (v: unknown) => DuckDBValue> = {
+  string: (v) => String(v),
+  bigint: (v) => BigInt(v as number),
+  date: (v) => dateValue(Math.round(Date.parse(`${String(v)}T00:00:00Z`) / 86_400_000)),
+  double: (v) => v as number,
+  integer: (v) => v as number,
+  boolean: (v) => v as boolean,
+  timestamp: (v) => v as DuckDBValue,
+};
 
 const DUCK_TYPE: Record<ColumnType, DuckDBType> = {
   string: VARCHAR,

@@ -1,18 +1,22 @@
 import { readFile, rm } from 'node:fs/promises';
+import type { EncodedRows } from '../adapters/encoded-rows.ts';
 import type { DatasetDeclaration } from '../datasets/declaration.ts';
 import type { StageContext } from '../stages/context.ts';
 
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 
-/** writes rows of a dataset as one Parquet object, through a scratch file so that any store works */
+/** writes rows of a dataset (as objects, or encoded) as one Parquet object, through a scratch file so that any store works */
 export async function writeDataset(
   ctx: Pick<StageContext, 'duck' | 'store'>,
   d: DatasetDeclaration,
-  rows: readonly object[],
+  rows: readonly object[] | EncodedRows,
   key: string,
 ): Promise<void> {
+  const T=(globalThis as any).__T ??= {}; let t0=performance.now(); const lap=(k:string)=>{const t=performance.now(); T[k]=(T[k]??0)+t-t0; t0=t;};
   const file = ctx.duck.scratch('out.parquet');
-  await ctx.duck.writeParquet(d, rows as readonly Record<string, unknown>[], file);
+  await ctx.duck.writeParquet(d, rows as readonly Record<string, unknown>[] | EncodedRows, file);
+  lap('w.parquet');
   await ctx.store.put(key, await readFile(file), { contentType: PARQUET_CONTENT_TYPE });
+  lap('w.put');
   await rm(file, { force: true });
 }

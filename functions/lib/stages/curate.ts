@@ -1,6 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PARQUET_OPTIONS, sqlPath } from '../adapters/duckdb.ts';
+import { encodeRows, repeatedKeys, valueAt, type EncodedColumn, type EncodedColumnSpec, type EncodedRows } from '../adapters/encoded-rows.ts';
 import { validateRow } from '../datasets/derive.ts';
 import { fileColumns, isPartitioned, type CheckFailure, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { quarantine } from '../datasets/index.ts';
@@ -35,14 +36,8 @@ export interface CurateInput<Row> {
   readonly unreadable?: { readonly message: string; readonly expected: string; readonly found: string };
   /** file-level notes that do not reject a record (e.g. a truncated gzip stream): quarantined with record = "file" */
   readonly fileNotes?: readonly RecordRejection[];
-  /**
-   * the key columns of a row, to count the records a later record of the same file supersedes: a
-   * text, or its parts (looked up through nested maps, no key text built: the noise hot path)
-   */
-  readonly keyOf: (row: Row) => string | RowKeyParts;
 }
 
-export type RowKeyParts = readonly [string | number, ...(string | number)[]];
 
 export interface CurateResult<Row> extends IngestSummary {
   /** the rows curated (the candidates that passed, in their order), for callers that need them (e.g. the poller’s watermark) */
@@ -62,38 +57,76 @@ function fromFailures(record: number, recordText: string, failures: CheckFailure
 }
 
 export async function curate<Row extends object>(ctx: StageContext, input: CurateInput<Row>): Promise<CurateResult<Row>> {
-  const { dataset: d, raw } = input;
-  const sha = rawSha(raw.key);
-  const rejections: RecordRejection[] = [...input.rejections];
+  const { rows, rejections } = validateCandidates(input.dataset, input.candidates, input.raw.receivedAt);
+  const encoded = encodeRows(encodedColumns(input.dataset), rows as unknown as readonly Record<string, unknown>[]);
+  const summary = await storeCurated(ctx, {
+    ...input,
+    rows: encoded,
+    rejections: [...input.rejections, ...rejections],
+    records: input.candidates.length + input.rejections.length,
+  });
+  return { ...summary, rows };
+}
+
+/** the candidates that pass their dataset's checks (in order), and a rejection for each of the others */
+export function validateCandidates<Row extends object>(
+  d: DatasetDeclaration,
+  candidates: readonly Candidate<Row>[],
+  receivedAt: Date,
+): { rows: Row[]; rejections: RecordRejection[] } {
+  const rejections: RecordRejection[] = [];
   const rows: Row[] = [];
-  const checkContext = { now: raw.receivedAt };
-  for (const c of input.candidates) {
+  const checkContext = { now: receivedAt };
+  for (const c of candidates) {
     const failures = validateRow(d, c.row as unknown as Record<string, unknown>, checkContext);
     if (failures.length) rejections.push(fromFailures(c.record, c.recordText, failures));
     else rows.push(c.row);
   }
+  return { rows, rejections };
+}
 
+/** the columns curated rows are encoded with: the file columns, and the partition (dt) that places them */
+export function encodedColumns(d: DatasetDeclaration): readonly EncodedColumnSpec[] {
+  return isPartitioned(d) ? [...fileColumns(d), { name: 'dt', type: 'string' }] : fileColumns(d);
+}
+
+export interface CuratedBatch {
+  readonly dataset: DatasetDeclaration;
+  readonly sourceKind: string;
+  readonly raw: { readonly key: string; readonly receivedAt: Date; readonly created: boolean };
+  readonly origin: string;
+  /** the rows that passed, encoded with `encodedColumns(dataset)`, in the order of their records */
+  readonly rows: EncodedRows;
+  /** every record rejected (the parser's, then the checks'), in that order */
+  readonly rejections: readonly RecordRejection[];
+  /** records found in the input */
+  readonly records: number;
+  readonly unreadable?: CurateInput<object>['unreadable'];
+  readonly fileNotes?: readonly RecordRejection[];
+}
+
+/**
+ * Writes a batch of validated rows and its rejections: the rows per local day to
+ * curated/<dataset>/dt=…/<sha>.parquet, the rejections to quarantine/dt=<receive day>/<kind>-<sha>.parquet.
+ */
+export async function storeCurated(ctx: StageContext, input: CuratedBatch): Promise<IngestSummary> {
+  const { dataset: d, raw, rows } = input;
+  const sha = rawSha(raw.key);
   const partitioned = isPartitioned(d);
-  const days = new Set<string>();
-  const seen = new KeySet();
-  let duplicatesInFile = 0;
-  let lastDt: unknown;
-  for (const row of rows) {
-    if (!seen.add(input.keyOf(row))) duplicatesInFile++;
-    const dt = partitioned ? (row as { dt?: unknown }).dt : '';
-    if (dt !== lastDt) days.add(String((lastDt = dt)));
-  }
-  if (days.size > 1) {
+  // records of the file a later record with the same key supersedes (the key declared by the dataset)
+  const duplicatesInFile = d.key?.length ? repeatedKeys(rows, d.key) : 0;
+  const days = partitioned ? daysOf(rows.columns.dt!, rows.count) : rows.count ? [''] : [];
+  if (days.length > 1) {
     await writePartitions(ctx, d, rows, (dt) => datasetFileKey(d, sha, dt));
-  } else if (days.size === 1) {
-    await writeDataset(ctx, d, rows, datasetFileKey(d, sha, partitioned ? [...days][0] : undefined));
+  } else if (days.length === 1) {
+    await writeDataset(ctx, d, rows, datasetFileKey(d, sha, partitioned ? days[0] : undefined));
   }
 
   const fileRows: RecordRejection[] = [...(input.fileNotes ?? [])];
   if (input.unreadable) {
     fileRows.push({ record: 'file', field: null, expected: input.unreadable.expected, found: input.unreadable.found, reason: input.unreadable.message, recordText: null });
   }
-  const all = [...rejections, ...fileRows.map((r) => ({ ...r, record: 'file' }))];
+  const all = [...input.rejections, ...fileRows.map((r) => ({ ...r, record: 'file' }))];
   const receivedDt = parisDate(raw.receivedAt);
   const quarantineKey = datasetFileKey(quarantine, `${input.sourceKind}-${sha}`, receivedDt);
   if (all.length) {
@@ -124,64 +157,35 @@ export async function curate<Row extends object>(ctx: StageContext, input: Curat
     origin: input.origin,
     newRaw: raw.created,
     receivedAt: raw.receivedAt.toISOString(),
-    records: input.candidates.length + input.rejections.length,
-    curated: rows.length,
-    quarantined: rejections.length,
+    records: input.records,
+    curated: rows.count,
+    quarantined: input.rejections.length,
     duplicatesInFile,
     unreadable: input.unreadable?.message,
     days: partitioned ? [...days].sort() : [],
     rejections: all.slice(0, 20),
-    rows,
   };
 }
 
-/** the keys seen so far; add() tells whether a key is new */
-class KeySet {
-  private readonly texts = new Set<string>();
-  private readonly tree = new Map<string | number, unknown>();
-
-  add(key: string | RowKeyParts): boolean {
-    if (typeof key === 'string' || key.length === 1) {
-      const text = typeof key === 'string' ? key : String(key[0]);
-      if (this.texts.has(text)) return false;
-      this.texts.add(text);
-      return true;
-    }
-    // nested maps down to the last two parts; the last part is held as the value until a second one needs a set
-    let node = this.tree;
-    for (let i = 0; i < key.length - 2; i++) {
-      let next = node.get(key[i]!) as Map<string | number, unknown> | undefined;
-      if (!next) node.set(key[i]!, (next = new Map()));
-      node = next;
-    }
-    const at = key[key.length - 2]!;
-    const last = key[key.length - 1]!;
-    const held = node.get(at);
-    if (held === undefined) {
-      node.set(at, last);
-      return true;
-    }
-    if (held instanceof Set) {
-      if (held.has(last)) return false;
-      held.add(last);
-      return true;
-    }
-    if (held === last) return false;
-    node.set(at, new Set([held, last]));
-    return true;
-  }
+/** the partitions of the rows, in order of first appearance */
+function daysOf(dt: EncodedColumn, count: number): string[] {
+  if (count === 0) return [];
+  if (dt.kind === 'constant') return [String(dt.value)];
+  const days = new Set<string>();
+  for (let i = 0; i < count; i++) days.add(String(valueAt(dt, i)));
+  return [...days];
 }
 
 /**
  * writes rows spanning several dt partitions in one DuckDB COPY … PARTITION_BY (one file per dt, then
  * one put each): a page of a month of observations is one statement, not thirty
  */
-async function writePartitions(ctx: StageContext, d: DatasetDeclaration, rows: readonly object[], keyOf: (dt: string) => string): Promise<void> {
+async function writePartitions(ctx: StageContext, d: DatasetDeclaration, rows: EncodedRows, keyOf: (dt: string) => string): Promise<void> {
   const withDt: DatasetDeclaration = { ...d, columns: [...fileColumns(d), { name: 'dt', type: 'string', description: 'partition' }] };
   const connection = await ctx.duck.instance.connect();
   const dir = ctx.duck.scratch(`${d.name}-parts`);
   try {
-    const loaded = await ctx.duck.loadRows(withDt, rows as readonly Record<string, unknown>[], connection);
+    const loaded = await ctx.duck.loadRows(withDt, rows, connection);
     try {
       // dt is the partition: renamed so that it is not also written as a column
       const columns = loaded.columns.map((c) => `${c.sql} AS ${c.name === 'dt' ? 'out_part' : c.name}`);

@@ -59,7 +59,6 @@ export async function ingestHubeauPage(ctx: StageContext, input: HubeauIngestInp
       candidates: [],
       rejections: [],
       unreadable: { message: e.message, expected: e.expected, found: e.found },
-      keyOf: riverKey,
     });
     const { rows: _rows, ...summary } = s;
     return { summary: { ...summary, payload: 'unreadable', next: null, count: null }, envelope: null, observations: [] };
@@ -94,7 +93,6 @@ export async function ingestHubeauPage(ctx: StageContext, input: HubeauIngestInp
         },
       })),
       rejections: payload.rejections,
-      keyOf: (r) => r.station_code,
     });
     const { rows: _rows, ...summary } = s;
     return { summary: { ...summary, payload: 'stations', next: payload.envelope.next, count: payload.envelope.count }, envelope: payload.envelope, observations: [] };
@@ -129,7 +127,6 @@ export async function ingestHubeauPage(ctx: StageContext, input: HubeauIngestInp
       },
     })),
     rejections: payload.rejections,
-    keyOf: riverKey,
   });
   const { rows, ...summary } = s;
   return { summary: { ...summary, payload: 'observations', next: payload.envelope.next, count: payload.envelope.count }, envelope: payload.envelope, observations: rows };

@@ -160,7 +160,6 @@ export async function ingestMeteoFrance(ctx: StageContext, input: MeteoFranceIng
         final && file?.truncated
           ? [rejection('file', 'file', 'a complete gzip stream', `${input.bytes.length} bytes, cut`, 'gzip stream truncated: the lines before the cut were read', '')]
           : [],
-      keyOf: (r) => `${r.station_id}|${r.day}`,
     });
     totals.records += s.records;
     totals.curated += s.curated;

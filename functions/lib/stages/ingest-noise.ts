@@ -107,6 +107,7 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   );
   storing.catch(() => {}); // awaited below; this only keeps a failed write from being reported as unhandled meanwhile
 
+  const T=(globalThis as any).__T ??= {}; let t0=performance.now(); const lap=(k:string)=>{const t=performance.now(); T[k]=(T[k]??0)+t-t0; t0=t;};
   let parsed: ParseResult = { observations: [], rejections: [] };
   let unreadable: UnreadableInputError | undefined;
   try {
@@ -115,7 +116,9 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
     if (!(e instanceof UnreadableInputError)) throw e;
     unreadable = e;
   }
+  lap('parse');
   const raw = await storing;
+  lap('rawwait');
 
   const candidates = parsed.observations.map((o) => {
     const located = o.lon != null && o.lat != null && Number.isFinite(o.lon) && Number.isFinite(o.lat);
@@ -136,6 +139,7 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
     return { record: o.record, recordText: o.recordText, row };
   });
 
+  lap('rows');
   const result = await curate(ctx, {
     dataset: noiseReadings,
     sourceKind: input.sourceKind,
@@ -144,15 +148,16 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
     candidates,
     rejections: parsed.rejections,
     unreadable: unreadable && { message: unreadable.message, expected: unreadable.expected, found: unreadable.found },
-    keyOf: (r) => [r.sensor_id, r.ts_from.getTime(), r.ts_to.getTime()],
   });
 
+  lap('curate');
   // the curated rows are the candidates that passed, in order: walk both to find each row's observation
   const sightings = new Map<string, SensorSighting>();
   for (let i = 0, j = 0; i < candidates.length && j < result.rows.length; i++) {
     if (candidates[i]!.row === result.rows[j]) noteSighting(sightings, parsed.observations[i]!, result.rows[j++]!);
   }
   if (sightings.size) await stageSensorSightings(ctx.store, rawSha(raw.key), raw.receivedAt, [...sightings.values()]);
+  lap('sightings');
   const { rows: _rows, ...summary } = result;
   return summary;
 }

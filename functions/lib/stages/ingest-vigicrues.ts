@@ -89,7 +89,6 @@ export async function ingestVigicrues(ctx: StageContext, input: VigicruesIngestI
     }),
     rejections: parsed?.rejections ?? [],
     unreadable,
-    keyOf: (r) => `${r.section_code}|${r.bulletin_at.getTime()}`,
   });
   const { rows: _rows, ...summary } = s;
   return { ...summary, form: parsed?.form ?? null, bulletinAt: parsed?.bulletinAt?.toISOString() ?? null, metropoleSections };
