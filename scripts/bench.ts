@@ -8,6 +8,7 @@ import { silentLogger } from '../functions/lib/ports/logger.ts';
 import type { StageContext } from '../functions/lib/stages/context.ts';
 import { ingestNoise } from '../functions/lib/stages/ingest-noise.ts';
 import { NoiseIngestPool } from '../functions/local/ingest-workers/pool.ts';
+import { ShardReaders } from '../functions/local/ingest-workers/shard-readers.ts';
 import { median } from '../functions/lib/publish/sql.ts';
 
 export interface Figure {
@@ -72,9 +73,10 @@ async function benchIngest(parent: string, label: string, entities: number, batc
     files.push(f);
   }
 
-  // one stream: each batch ingested after the other, in this process (a fresh lake per round)
+  // one stream: each batch ingested after the other, in this process (a fresh lake per round); a
+  // batch's array is read in parts, here and on the shard readers' threads (one per other core)
   const single = async (round: number) => {
-    const ctx: StageContext = { store: new FsObjectStore(path.join(dir, `lake-single-${round}`)), duck, logger: silentLogger, now };
+    const ctx: StageContext = { store: new FsObjectStore(path.join(dir, `lake-single-${round}`)), duck, logger: silentLogger, now, noiseShards: readers };
     await ingestNoise(ctx, { sourceKind: 'noise-fiware', bytes: warm, origin: 'warm.json' }); // module JIT, DuckDB
     const [, seconds] = await timed(async () => {
       for (const [b, p] of payloads.entries()) await ingestNoise(ctx, { sourceKind: 'noise-fiware', bytes: p, origin: `b${b}.json` });
@@ -104,14 +106,19 @@ async function benchIngest(parent: string, label: string, entities: number, batc
     return seconds;
   };
 
+  const readers = await ShardReaders.open();
   const runs: { single: number; parallel: number; duck: number }[] = [];
-  for (let round = 0; round < rounds; round++) runs.push({ duck: await theirs(), single: await single(round), parallel: await parallel(round) });
+  try {
+    for (let round = 0; round < rounds; round++) runs.push({ duck: await theirs(), single: await single(round), parallel: await parallel(round) });
+  } finally {
+    await readers.close();
+  }
   const note = `${batches} batches × ${entities}, median of ${rounds} rounds`;
   const rate = (pick: (r: (typeof runs)[number]) => number) => median(runs.map((r) => records / pick(r)))!;
   const ratio = (pick: (r: (typeof runs)[number]) => number) => runs.map((r) => r.duck / pick(r));
   const spread = (xs: number[]) => `rounds: ${xs.map((x) => x.toFixed(2)).join(' ')}`;
   const bytes = `${(payloads[0]!.length / 2 ** 20).toFixed(1)} MiB each`;
-  record({ name: `${label}: ingest+curate NGSI keyValues, one stream (ours)`, value: rate((r) => r.single), unit: 'records/s', note: `${note}, ${bytes}` });
+  record({ name: `${label}: ingest+curate NGSI keyValues, one stream (ours, each array read on ${readers.count + 1} threads)`, value: rate((r) => r.single), unit: 'records/s', note: `${note}, ${bytes}` });
   record({ name: `${label}: ingest+curate NGSI keyValues, ${workers} worker threads (ours)`, value: rate((r) => r.parallel), unit: 'records/s', note });
   record({ name: `${label}: DuckDB read_json → Parquet (same payloads, ${workers} threads)`, value: rate((r) => r.duck), unit: 'records/s', note });
   record({ name: `${label}: ratio ours / DuckDB, one stream`, value: median(ratio((r) => r.single))!, unit: '×', note: `target ≥ 0.5; ${spread(ratio((r) => r.single))}` });

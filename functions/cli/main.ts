@@ -25,6 +25,7 @@ const lib = {
   logger: () => import('../lib/ports/logger.ts'),
   ingest: () => import('../lib/stages/ingest-noise.ts'),
   ingestPool: () => import('../local/ingest-workers/pool.ts'),
+  shardReaders: () => import('../local/ingest-workers/shard-readers.ts'),
   climateIngest: () => import('../lib/stages/ingest-climate.ts'),
   sensors: () => import('../lib/stages/sensors.ts'),
   quarantine: () => import('../lib/stages/quarantine.ts'),
@@ -96,10 +97,16 @@ const formatOption = () =>
 /** below this many bytes in all, worker threads would take longer to start than the ingest */
 const JOBS_FROM_BYTES = 32 * 2 ** 20;
 
+async function fileSizes(files: readonly string[]): Promise<number[]> {
+  return Promise.all(files.map((f) => stat(f).then((s) => s.size, () => 0)));
+}
+
 async function totalBytes(files: readonly string[]): Promise<number> {
-  let total = 0;
-  for (const f of files) total += await stat(f).then((s) => s.size, () => 0);
-  return total;
+  return (await fileSizes(files)).reduce((a, b) => a + b, 0);
+}
+
+async function largestBytes(files: readonly string[]): Promise<number> {
+  return Math.max(0, ...(await fileSizes(files)));
 }
 
 function parseCount(name: string) {
@@ -209,7 +216,7 @@ function buildProgram(): Command {
     .option('--lat <deg>', 'noise-csv: sensor latitude (WGS84)', parseNumber('--lat'))
     .option('--tz <zone>', 'noise-csv: time zone of naive timestamps', 'Europe/Paris')
     .option('--interval <seconds>', 'noise-csv: length of each reading (default: inferred from the series)', parseNumber('--interval'))
-    .option('--jobs <n>', `noise kinds: files ingested side by side in worker threads (default: the cores, ${os.availableParallelism()} here, when there are several files of ${JOBS_FROM_BYTES / 2 ** 20} MiB or more in all; else 1)`, parseCount('--jobs'))
+    .option('--jobs <n>', `noise kinds: files ingested side by side in worker threads (default: the cores, ${os.availableParallelism()} here, when there are several files of ${JOBS_FROM_BYTES / 2 ** 20} MiB or more in all; else 1, and a large FIWARE array is then read in parts on all the cores)`, parseCount('--jobs'))
     .addOption(new Option('--format <format>', 'print the per-file summary on stdout').choices(['csv', 'json']))
     .action(async (kind: string, files: string[], o: { sensor?: string; lon?: number; lat?: number; tz: string; interval?: number; jobs?: number; format?: OutputFormat }) => {
       if (isClimateSourceKind(kind)) {
@@ -237,7 +244,17 @@ function buildProgram(): Command {
               await pool.close();
             }
           } else {
-            await ingestFiles(ctx, files, o.format, (bytes, origin) => ingestNoise(ctx, { sourceKind: kind, bytes, origin, csv }));
+            // one file at a time: a large FIWARE array is read in parts on the other cores too
+            const { SHARDED_READ_MIN_BYTES } = await lib.ingest();
+            const sharded = kind === 'noise-fiware' && os.availableParallelism() > 1 && (await largestBytes(files)) >= SHARDED_READ_MIN_BYTES;
+            const readers = sharded ? await (await lib.shardReaders()).ShardReaders.open() : undefined;
+            if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
+            try {
+              const c = readers ? { ...ctx, noiseShards: readers } : ctx;
+              await ingestFiles(c, files, o.format, (bytes, origin) => ingestNoise(c, { sourceKind: kind, bytes, origin, csv }));
+            } finally {
+              await readers?.close();
+            }
           }
         } finally {
           // the sensors seen in the files that did go through are merged even when another file failed

@@ -99,6 +99,28 @@ describe('observatory CLI', () => {
     expect(two.quarantined).toHaveLength(19);
   });
 
+  it('ingest, one file at a time: a large FIWARE array is read in parts on the other cores too', async () => {
+    const big = path.join(dir, 'big.json');
+    const batch = Array.from({ length: 2000 }, (_, i) => ({
+      ...entities[0],
+      id: `big-${i}`,
+      refDevice: `dev-${i % 5}`,
+      dateObservedFrom: new Date(Date.UTC(2025, 5, 3) + i * 60_000).toISOString(),
+      dateObservedTo: new Date(Date.UTC(2025, 5, 3) + (i + 1) * 60_000).toISOString(),
+      LAeq: i === 1999 ? 'loud' : 50 + (i % 20),
+    }));
+    await writeFile(big, JSON.stringify(batch));
+    const at = path.join(dir, 'lake-big');
+    const r = await observatory(['--lake', at, 'ingest', 'noise-fiware', big, '--jobs', '1', '--format', 'json']);
+    expect(r.code).toBe(0);
+    if (os.availableParallelism() > 1) expect(r.stderr).toContain(`large FIWARE arrays read on ${os.availableParallelism()} threads`);
+    else expect(r.stderr).not.toContain('read on');
+    expect((JSON.parse(r.stdout) as { curated: number; quarantined: number }[]).map((s) => [s.curated, s.quarantined])).toEqual([[1999, 1]]);
+    const rows = await observatory(['--lake', at, 'query', 'SELECT count(*)::INT AS n, max(record)::INT AS last, sum(laeq)::DOUBLE AS s FROM noise_readings', '--format', 'json']);
+    const laeq = batch.slice(0, 1999).reduce((a, e) => a + (e.LAeq as number), 0);
+    expect(JSON.parse(rows.stdout)).toEqual([{ n: 1999, last: 1998, s: laeq }]);
+  });
+
   it('query --format csv: a header line, dot decimals, no trailing blank line', async () => {
     const r = await observatory(['--lake', lake, 'query', 'SELECT sensor_id, laeq, ts_from FROM noise_readings', '--format', 'csv']);
     expect(r.code).toBe(0);

@@ -8,6 +8,8 @@ import {
   DOUBLE,
   DuckDBConnection,
   DuckDBDataChunk,
+  type DuckDBDoubleVector,
+  type DuckDBIntegerVector,
   DuckDBInstance,
   INTEGER,
   StatementType,
@@ -219,31 +221,13 @@ function encodingOf(name: string, type: ColumnType, column: EncodedColumn): Colu
       return { name, type, select: column.value === null ? 'NULL' : sqlString(column.value) };
     case 'codes': {
       const { codes } = column;
-      return loaded(
-        'INTEGER',
-        INTEGER,
-        (vector, offset, count) => {
-          for (let i = 0; i < count; i++) vector.setItem(i, codes[offset + i] || null);
-        },
-        `([${column.dictionary.map(sqlString).join(', ')}])[${name}]`,
-      );
+      return loaded('INTEGER', INTEGER, (vector, offset, count) => fillTyped(vector as DuckDBIntegerVector, codes, null, offset, count), `([${column.dictionary.map(sqlString).join(', ')}])[${name}]`);
     }
     case 'numbers': {
       const { values, nulls } = column;
       // epoch milliseconds as a double (exact for dates): a typed-array copy instead of a BigInt per value
       const select = type === 'timestamp' ? `make_timestamptz(CAST(${name} AS BIGINT) * 1000)` : name;
-      return loaded(
-        'DOUBLE',
-        DOUBLE,
-        nulls
-          ? (vector, offset, count) => {
-              for (let i = 0; i < count; i++) vector.setItem(i, nulls[offset + i] ? null : values[offset + i]!);
-            }
-          : (vector, offset, count) => {
-              for (let i = 0; i < count; i++) vector.setItem(i, values[offset + i]!);
-            },
-        select,
-      );
+      return loaded('DOUBLE', DOUBLE, (vector, offset, count) => fillTyped(vector as DuckDBDoubleVector, values, nulls, offset, count), select);
     }
     case 'values': {
       const convert = VALUE_CONVERSION[type];
@@ -255,6 +239,26 @@ function encodingOf(name: string, type: ColumnType, column: EncodedColumn): Colu
         }
       });
     }
+  }
+}
+
+/**
+ * Copies a slice of typed values into a vector at once; only the null rows are set one by one (null
+ * codes are 0). Each setItem would otherwise also touch the validity mask, with BigInt arithmetic once
+ * the mask exists.
+ */
+function fillTyped(vector: DuckDBIntegerVector | DuckDBDoubleVector, values: Int32Array | Float64Array, nulls: Uint8Array | null, offset: number, count: number): void {
+  // the vector's own array (not in the typings): set item by item where a version of the library has none
+  const items = (vector as unknown as { items?: unknown }).items;
+  if (items instanceof values.constructor && (items as Int32Array | Float64Array).length >= count) {
+    (items as Float64Array).set(values.subarray(offset, offset + count) as Float64Array);
+  } else {
+    for (let i = 0; i < count; i++) vector.setItem(i, values[offset + i]!);
+  }
+  if (nulls) {
+    for (let i = 0; i < count; i++) if (nulls[offset + i]) vector.setItem(i, null);
+  } else if (values instanceof Int32Array) {
+    for (let i = 0; i < count; i++) if (values[offset + i] === 0) vector.setItem(i, null);
   }
 }
 

@@ -192,35 +192,80 @@ export function transferablesOf(encoded: EncodedRows): ArrayBuffer[] {
 }
 
 /**
- * How many rows repeat the key of an earlier row (the key columns' values, compared as stored): looked
- * up through nested maps of codes and numbers, no key text built.
+ * How many rows repeat the key of an earlier row (the key columns' values, compared as stored). Keys of
+ * codes and numbers go through a hash table of row numbers (no key text or object built per row); keys
+ * with other values through nested maps.
  */
 export function repeatedKeys(encoded: EncodedRows, key: readonly string[]): number {
   // constant columns are the same on every row: they do not tell rows apart
   const varying = key.map((k) => encoded.columns[k] ?? missing(k)).filter((c) => c.kind !== 'constant');
   if (varying.length === 0) return Math.max(0, encoded.count - 1);
-  const part = varying.map((c): ((i: number) => unknown) => {
-    switch (c.kind) {
-      case 'codes':
-        return (i) => c.codes[i];
-      case 'numbers':
-        return c.nulls ? (i) => (c.nulls![i] ? null : c.values[i]) : (i) => c.values[i];
-      default:
-        return (i) => valueAt(c, i);
+  const numeric = varying.filter((c): c is Extract<EncodedColumn, { kind: 'codes' | 'numbers' }> => c.kind === 'codes' || c.kind === 'numbers');
+  return numeric.length === varying.length ? repeatedNumericKeys(numeric, encoded.count) : repeatedValueKeys(varying, encoded.count);
+}
+
+function repeatedNumericKeys(columns: readonly Extract<EncodedColumn, { kind: 'codes' | 'numbers' }>[], count: number): number {
+  // a column's value at row i: a code, a number, or null (as NaN, with the null flag compared too)
+  const numbers = columns.map((c) => (c.kind === 'codes' ? c.codes : c.values));
+  const nulls = columns.map((c) => (c.kind === 'numbers' ? c.nulls : null));
+  const bits = new Float64Array(1);
+  const halves = new Int32Array(bits.buffer);
+  const hash = (i: number): number => {
+    let h = 0x811c9dc5;
+    for (let k = 0; k < numbers.length; k++) {
+      const x = nulls[k]?.[i] ? NaN : numbers[k]![i]!;
+      bits[0] = x !== x ? NaN : x + 0; // one NaN, and -0 and 0 are one key
+      h = Math.imul(h ^ halves[0]!, 0x01000193);
+      h = Math.imul(h ^ halves[1]!, 0x01000193);
     }
-  });
+    return h ^ (h >>> 15);
+  };
+  const same = (i: number, j: number): boolean => {
+    for (let k = 0; k < numbers.length; k++) {
+      const ni = nulls[k]?.[i] ?? 0;
+      if (ni !== (nulls[k]?.[j] ?? 0)) return false;
+      if (ni) continue;
+      const a = numbers[k]![i]!;
+      const b = numbers[k]![j]!;
+      if (a !== b && !(a !== a && b !== b)) return false;
+    }
+    return true;
+  };
+  let size = 16;
+  while (size < 2 * count) size *= 2;
+  const slots = new Int32Array(size); // row + 1; 0: empty
   let repeats = 0;
-  const last = part.length - 1;
+  for (let i = 0; i < count; i++) {
+    let slot = hash(i) & (size - 1);
+    for (;;) {
+      const held = slots[slot]!;
+      if (held === 0) {
+        slots[slot] = i + 1;
+        break;
+      }
+      if (same(held - 1, i)) {
+        repeats++;
+        break;
+      }
+      slot = (slot + 1) & (size - 1);
+    }
+  }
+  return repeats;
+}
+
+function repeatedValueKeys(columns: readonly EncodedColumn[], count: number): number {
+  const last = columns.length - 1;
   const root = new Map<unknown, unknown>();
-  for (let i = 0; i < encoded.count; i++) {
+  let repeats = 0;
+  for (let i = 0; i < count; i++) {
     let node = root;
     for (let k = 0; k < last; k++) {
-      const v = part[k]!(i);
+      const v = valueAt(columns[k]!, i);
       let next = node.get(v) as Map<unknown, unknown> | undefined;
       if (!next) node.set(v, (next = new Map()));
       node = next;
     }
-    const v = part[last]!(i);
+    const v = valueAt(columns[last]!, i);
     if (node.has(v)) repeats++;
     else node.set(v, true);
   }

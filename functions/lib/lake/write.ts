@@ -12,11 +12,8 @@ export async function writeDataset(
   rows: readonly object[] | EncodedRows,
   key: string,
 ): Promise<void> {
-  const T=(globalThis as any).__T ??= {}; let t0=performance.now(); const lap=(k:string)=>{const t=performance.now(); T[k]=(T[k]??0)+t-t0; t0=t;};
   const file = ctx.duck.scratch('out.parquet');
   await ctx.duck.writeParquet(d, rows as readonly Record<string, unknown>[] | EncodedRows, file);
-  lap('w.parquet');
   await ctx.store.put(key, await readFile(file), { contentType: PARQUET_CONTENT_TYPE });
-  lap('w.put');
   await rm(file, { force: true });
 }

@@ -1,6 +1,7 @@
 import type { Duck } from '../adapters/duckdb.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
+import type { NoiseShardReaders } from './ingest-noise.ts';
 
 /** what every stage gets: it reads and writes only through these */
 export interface StageContext {
@@ -10,4 +11,6 @@ export interface StageContext {
   readonly logger: Logger;
   /** the clock: tests pass a fixed date */
   readonly now: () => Date;
+  /** threads that read parts of large FIWARE arrays (where available: the local command line) */
+  readonly noiseShards?: NoiseShardReaders;
 }

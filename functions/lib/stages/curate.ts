@@ -114,7 +114,7 @@ export async function storeCurated(ctx: StageContext, input: CuratedBatch): Prom
   const sha = rawSha(raw.key);
   const partitioned = isPartitioned(d);
   // records of the file a later record with the same key supersedes (the key declared by the dataset)
-  const duplicatesInFile = d.key?.length ? repeatedKeys(rows, d.key) : 0;
+  const duplicatesInFile = rows.count && d.key?.length ? repeatedKeys(rows, d.key) : 0;
   const days = partitioned ? daysOf(rows.columns.dt!, rows.count) : rows.count ? [''] : [];
   if (days.length > 1) {
     await writePartitions(ctx, d, rows, (dt) => datasetFileKey(d, sha, dt));
@@ -171,6 +171,18 @@ export async function storeCurated(ctx: StageContext, input: CuratedBatch): Prom
 function daysOf(dt: EncodedColumn, count: number): string[] {
   if (count === 0) return [];
   if (dt.kind === 'constant') return [String(dt.value)];
+  if (dt.kind === 'codes') {
+    const seen = new Uint8Array(dt.dictionary.length + 1);
+    const days: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const code = dt.codes[i]!;
+      if (!seen[code]) {
+        seen[code] = 1;
+        days.push(code ? dt.dictionary[code - 1]! : 'null');
+      }
+    }
+    return days;
+  }
   const days = new Set<string>();
   for (let i = 0; i < count; i++) days.add(String(valueAt(dt, i)));
   return [...days];

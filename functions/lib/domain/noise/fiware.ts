@@ -32,8 +32,13 @@ class Problem {
 }
 
 export function parseFiware(text: string): ParseResult {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  return readArrayByElement(body) ?? readBatch(entitiesOf(parseJson(body), body), body);
+  const body = withoutBom(text);
+  const bounds = arrayElementBounds(body);
+  return (bounds && readFiwareElements(body, bounds, 0)) ?? readBatch(entitiesOf(parseJson(body), body), body);
+}
+
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function readBatch({ entities, bounds }: Batch, body: string): ParseResult {
@@ -55,28 +60,60 @@ function readInto(observations: NoiseObservation[], rejections: RecordRejection[
 }
 
 /**
- * The usual batch, a top-level array, read one element at a time: each entity's objects die young,
- * instead of the whole parsed array outliving the batch (~1/3 less time in the garbage collector).
- * The same verdicts as a whole JSON.parse: undefined (read the whole) unless the text is an array
- * whose every element parses, with nothing but white space after it.
+ * The usual batch, a top-level array, is read one element at a time: each entity's objects die young,
+ * instead of the whole parsed array outliving the batch (~1/3 less time in the garbage collector), and
+ * a large batch can be read in parts on several threads (ingest-noise.ts).
+ * The start and end of each element (flat: start, end, start, end…) when the text (without BOM) is a
+ * JSON array with nothing but white space after it; undefined otherwise (the whole is then read by
+ * JSON.parse, which gives the verdict).
  */
-function readArrayByElement(body: string): ParseResult | undefined {
+export function arrayElementBounds(body: string): number[] | undefined {
+  return arrayHead(body, Infinity)?.bounds;
+}
+
+/**
+ * The elements of a JSON array text that start before `until` (a character offset), and where the
+ * next one starts: `"[" + body.slice(rest)` is then the array of the remaining elements (not valid when
+ * the whole is not). Without `rest`, the bounds are all the elements, and the text is checked as in
+ * arrayElementBounds. Undefined when the text does not start as an array.
+ */
+export function arrayHead(body: string, until: number): { bounds: number[]; rest?: number } | undefined {
   const open = firstNonSpace(body);
   if (body.charCodeAt(open) !== OPEN_BRACKET) return undefined;
-  const bounds = elementBounds(body, open);
+  const bounds: number[] = [];
+  let i = firstNonSpace(body, open + 1);
+  if (body.charCodeAt(i) !== CLOSE_BRACKET) {
+    while (i < body.length) {
+      if (i >= until && bounds.length) return { bounds, rest: i };
+      const end = skipValue(body, i);
+      bounds.push(i, end);
+      i = firstNonSpace(body, end);
+      if (body.charCodeAt(i) !== COMMA) break;
+      i = firstNonSpace(body, i + 1);
+    }
+  }
   const close = firstNonSpace(body, bounds.length ? bounds[bounds.length - 1]! : open + 1);
   if (body.charCodeAt(close) !== CLOSE_BRACKET || firstNonSpace(body, close + 1) !== body.length) return undefined;
+  return { bounds };
+}
+
+/**
+ * Reads array elements of `text` (start, end pairs into it), numbering them from `firstIndex`: the
+ * same verdicts as a whole JSON.parse of the array, or undefined when an element is not valid JSON
+ * (the whole array is then read by JSON.parse, which names the error).
+ */
+export function readFiwareElements(text: string, bounds: ArrayLike<number>, firstIndex: number): ParseResult | undefined {
   const observations: NoiseObservation[] = [];
   const rejections: RecordRejection[] = [];
-  for (let index = 0; 2 * index < bounds.length; index++) {
-    const text = body.slice(bounds[2 * index], bounds[2 * index + 1]);
+  for (let i = 0; 2 * i < bounds.length; i++) {
+    const element = text.slice(bounds[2 * i], bounds[2 * i + 1]);
     let entity: unknown;
     try {
-      entity = JSON.parse(text);
+      entity = JSON.parse(element);
     } catch {
       return undefined;
     }
-    readInto(observations, rejections, entity, index, truncateRecord(text));
+    readInto(observations, rejections, entity, firstIndex + i, truncateRecord(element));
   }
   return { observations, rejections };
 }

@@ -1,0 +1,6 @@
+// Thread entry of a shard reader (see shard-readers.ts): registers the TypeScript loader, then runs
+// the worker in TypeScript, as bin/observatory.mjs does for the CLI.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./shard-reader.ts');

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listKeys, type ObjectStore } from '../../functions/lib/ports/object-store.ts';
+import { ingestNoise, SHARDED_READ_MIN_BYTES, type IngestSummary, type NoiseShardReaders } from '../../functions/lib/stages/ingest-noise.ts';
+import { ShardReaders } from '../../functions/local/ingest-workers/shard-readers.ts';
+import { tempLake } from '../support/lake.ts';
+
+// A large FIWARE array is read in parts, on the ingest's thread and on shard reader threads
+// (ingest-noise.ts). Whatever the parts, the lake must end up byte for byte as when the array is read
+// whole on one thread: rows, their order, quarantine, duplicates counted, sensor sightings.
+
+const MINUTE = 60_000;
+
+function entity(i: number, over: Record<string, unknown> = {}) {
+  const sensor = i % 7;
+  const t = Date.UTC(2025, 5, 1, 20) + Math.floor(i / 7) * 5 * MINUTE; // over four local days
+  return {
+    id: `urn:ngsi-ld:NoiseLevelObserved:s${sensor}-${t}`,
+    type: 'NoiseLevelObserved',
+    refDevice: `urn:ngsi-ld:Device:s${sensor}`,
+    name: `sensor ${sensor} seen first at ${i}`,
+    dateObservedFrom: new Date(t).toISOString(),
+    dateObservedTo: new Date(t + 5 * MINUTE).toISOString(),
+    location: { type: 'Point', coordinates: [2.25 + sensor * 0.02, 48.84 + sensor * 0.003] },
+    LAeq: 40 + (i % 300) / 10,
+    LAmax: 70.5,
+    ...over,
+  };
+}
+
+/** 6 000 entities (about 2 MB): rejected ones everywhere, and readings sent again later in the array */
+function batch(): unknown[] {
+  const entities: unknown[] = Array.from({ length: 6000 }, (_, i) => entity(i));
+  for (const i of [3, 2999, 3001, 4500, 5999]) entities[i] = entity(i, { LAeq: 155 });
+  for (const i of [10, 3500]) entities[i] = { ...entity(i), type: 'WeatherObserved' };
+  entities[4000] = 42;
+  // the readings of entities 0…99 again, corrected, in the last part
+  for (let i = 0; i < 100; i++) entities[5800 + i] = entity(i, { LAeq: 99 });
+  return entities;
+}
+
+type Lake = Awaited<ReturnType<typeof tempLake>>;
+
+async function snapshot(store: ObjectStore) {
+  return (await listKeys(store, '')).map((o) => [o.key, o.sha256]);
+}
+
+describe('a large FIWARE array read in parts on several threads', () => {
+  let one: ShardReaders;
+  let two: ShardReaders;
+  const lakes: Lake[] = [];
+  const now = new Date('2025-06-10T00:00:00Z');
+  const lake = async () => {
+    const l = await tempLake({ now });
+    lakes.push(l);
+    return l;
+  };
+  beforeAll(async () => {
+    one = await ShardReaders.open({ threads: 1 });
+    two = await ShardReaders.open({ threads: 2 });
+  });
+  afterAll(async () => {
+    await one.close();
+    await two.close();
+    for (const l of lakes) await l.cleanup();
+  });
+
+  /** the readers, noting the parts they were given */
+  const noting = (readers: NoiseShardReaders, parts: number[]): NoiseShardReaders => ({
+    count: readers.count,
+    read: (part, raw) => {
+      parts.push(part.firstIndex);
+      return readers.read(part, raw);
+    },
+  });
+
+  /** the same bytes ingested whole and in parts: the same summary and the same objects */
+  async function compare(bytes: Buffer, expectParts: boolean) {
+    const whole = await lake();
+    const expected = await ingestNoise(whole, { sourceKind: 'noise-fiware', bytes, origin: 'big.json' });
+    const results: { summary: IngestSummary; parts: number[] }[] = [];
+    for (const readers of [one, two]) {
+      const l = await lake();
+      const parts: number[] = [];
+      const summary = await ingestNoise({ ...l, noiseShards: noting(readers, parts) }, { sourceKind: 'noise-fiware', bytes, origin: 'big.json' });
+      expect(summary).toEqual(expected);
+      expect(await snapshot(l.store)).toEqual(await snapshot(whole.store));
+      results.push({ summary, parts });
+    }
+    if (expectParts) {
+      // one part on the single reader, two parts on the two readers, each after the part read here
+      expect(results.map((r) => r.parts.length)).toEqual([1, 2]);
+      for (const r of results) for (const first of r.parts) expect(first).toBeGreaterThan(1000);
+    }
+    return { expected, whole };
+  }
+
+  it('gives the lake and the summary of the whole read: rows, quarantine, repeated readings, sightings', async () => {
+    const bytes = Buffer.from(JSON.stringify(batch()));
+    expect(bytes.length).toBeGreaterThan(SHARDED_READ_MIN_BYTES);
+    const { expected, whole } = await compare(bytes, true);
+    // the 100 readings sent again, but for entities 3 and 10, rejected the first time
+    expect(expected).toMatchObject({ records: 6000, curated: 5992, quarantined: 8, duplicatesInFile: 98 });
+    expect(expected.days).toEqual(['2025-06-01', '2025-06-02', '2025-06-03', '2025-06-04']);
+    const staged = (await listKeys(whole.store, 'staging/sensor-sightings/')).map((o) => o.key);
+    expect(staged).toHaveLength(1);
+    const sightings = JSON.parse((await whole.store.get(staged[0]!)).toString()) as { sensors: { sensor_id: string; name: string }[] };
+    // what each sensor's first row said, the first rows being in the part read here
+    // (sensor 3's entities 3 and 10 were rejected: its first row is entity 17)
+    expect(sightings.sensors.map((s) => s.name)).toEqual([0, 1, 2, 4, 5, 6, 17].map((i) => `sensor ${i % 7} seen first at ${i}`));
+  });
+
+  it('with a byte-order mark, and with pretty-printed JSON', async () => {
+    await compare(Buffer.from('\ufeff' + JSON.stringify(batch())), true);
+    await compare(Buffer.from(JSON.stringify(batch(), null, 2) + '\n'), true);
+  });
+
+  it('gives the verdict of the whole read when the part a reader gets is not valid JSON', async () => {
+    const text = JSON.stringify(batch());
+    const cases = {
+      'a broken element near the end': `${text.slice(0, text.lastIndexOf('"LAeq":99'))}"LAeq":}${text.slice(text.lastIndexOf('"LAeq":99') + 9)}`,
+      'a comma after the last element': text.replace(/\]$/, ',]'),
+      'text after the array': text + ' x',
+      'no closing bracket': text.slice(0, -1),
+    };
+    for (const [name, broken] of Object.entries(cases)) {
+      expect(broken, name).not.toBe(text);
+      const { expected } = await compare(Buffer.from(broken), false);
+      expect(expected.unreadable, name).toBeTruthy();
+      expect(expected.curated, name).toBe(0);
+    }
+  });
+
+  it('when the raw file cannot be stored: the ingest fails, and the readers go on with the next one', async () => {
+    const l = await lake();
+    let failures = 1;
+    const store = new Proxy(l.store, {
+      get(target, name, receiver) {
+        if (name === 'putIfAbsent' && failures > 0) {
+          failures--;
+          return async () => {
+            throw new Error('disk full');
+          };
+        }
+        const v = Reflect.get(target, name, receiver) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const bytes = Buffer.from(JSON.stringify(batch()));
+    await expect(ingestNoise({ ...l, store, noiseShards: two }, { sourceKind: 'noise-fiware', bytes, origin: 'big.json' })).rejects.toThrow(/disk full/);
+    const summary = await ingestNoise({ ...l, store, noiseShards: two }, { sourceKind: 'noise-fiware', bytes, origin: 'big.json' });
+    expect(summary).toMatchObject({ curated: 5992, quarantined: 8 });
+  });
+});
