@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseFiware } from '../../functions/lib/domain/noise/fiware.ts';
+import { arraySpan, FiwareArrayReader, nextElementCut, parseFiware } from '../../functions/lib/domain/noise/fiware.ts';
+import type { ParseResult } from '../../functions/lib/domain/noise/observation.ts';
 import { UnreadableInputError } from '../../functions/lib/domain/noise/observation.ts';
 
 const ENCODINGS = [
@@ -38,6 +39,9 @@ const keyValues = (extra: Record<string, unknown> = {}) => ({
 });
 
 const one = (entity: unknown) => parseFiware(JSON.stringify(entity));
+
+/** observations as plain objects, their record text included (it is looked up on demand) */
+const plain = (r: ParseResult) => ({ observations: r.observations.map((o) => ({ ...o, recordText: o.recordText })), rejections: r.rejections });
 
 const rejectionOf = (entity: unknown) => {
   const result = one(entity);
@@ -314,7 +318,7 @@ describe('parseFiware()', () => {
     ];
     for (const text of valid) {
       const notification = `{"subscriptionId": "s", "data": ${text.trim()}}`;
-      expect(parseFiware(text), text).toEqual(parseFiware(notification));
+      expect(plain(parseFiware(text)), text).toEqual(plain(parseFiware(notification)));
     }
     // not JSON: unreadable exactly when JSON.parse says so
     const invalid = ['[1,]', '[,1]', '[1 2]', '[] x', '[]]', '[[]', '["a]', '[{"a": 1}, {"b": }]', '[1]\n,', '[\'x\']', '[01]', '[{"a":"\\x"}]', '[NaN]'];
@@ -322,6 +326,49 @@ describe('parseFiware()', () => {
       expect(() => JSON.parse(text), text).toThrow();
       expect(unreadable(text), text).toMatchObject({ message: 'input is not valid JSON' });
     }
+  });
+
+  it('FiwareArrayReader, a chunk of elements per JSON.parse, cut between elements: what a whole JSON.parse gives, or "invalid"', () => {
+    const normalized = JSON.parse(fixture('NoiseLevelObserved.example-normalized.json')) as unknown;
+    const entities = [
+      keyValues(),
+      normalized, // nested objects: many "}," that are not between elements
+      keyValues({ LAeq: 'loud' }),
+      keyValues({ refDevice: ['urn:a', 'urn:b'], extra: [{ a: 1 }, { b: 2 }] }), // "},{" inside an element
+      42,
+      keyValues({ name: 'no cut here: },{ inside a string' }),
+      [1, [2]],
+      keyValues({ refDevice: 'd\u00e9v' }),
+    ];
+    const texts = [JSON.stringify(entities), JSON.stringify(entities, null, 2), `[ ${entities.map((e) => JSON.stringify(e)).join(' ,\n\t')} ]`];
+    // every chunk size: the cuts fall everywhere a "}" "," "{" is
+    for (const text of texts) {
+      const whole = plain(parseFiware(`{"subscriptionId": "s", "data": ${text}}`));
+      expect(whole.observations.length + whole.rejections.length).toBe(entities.length);
+      const verdicts = new Set<string>();
+      for (let chunk = 1; chunk <= text.length; chunk += 7) {
+        const span = arraySpan(text)!;
+        const reader = new FiwareArrayReader(text, span.from, span.to, 0, chunk);
+        const state = reader.read(Infinity);
+        verdicts.add(state);
+        // a cut inside an element (the nested list of objects, the string) makes a piece that is not JSON
+        if (state === 'done') expect(plain(reader), `${chunk}`).toEqual(whole);
+      }
+      expect([...verdicts].sort()).toEqual(['done', 'invalid']);
+      // and parseFiware, whatever its reader met, reads the array whole
+      expect(plain(parseFiware(text))).toEqual(whole);
+    }
+    // not JSON: "invalid" at every chunk size
+    for (const text of ['[1,]', '[{"a":1},]', '[{"a":1},,{"b":2}]', '[{"a":1}{"b":2}]', '[{"a":1},{"b":}]', '[{"a":1}, {"b":2}] x', '[{"a":"},{"}, {"b":2]']) {
+      const span = arraySpan(text);
+      for (let chunk = 1; span && chunk <= text.length; chunk++) {
+        expect(new FiwareArrayReader(text, span.from, span.to, 0, chunk).read(Infinity), `${text} / ${chunk}`).toBe('invalid');
+      }
+    }
+    // the cuts: after a "}" before a comma and a "{", white space aside
+    const text = '[{"a":{"b":1}, "c":2},\n {"d":3}]';
+    expect(nextElementCut(text, 0, text.length)).toEqual({ end: text.indexOf('},\n') + 1, next: text.indexOf('{"d"') });
+    expect(nextElementCut(text, text.indexOf('{"d"'), text.length)).toBeUndefined();
   });
 
   it('parseFiware() reads 100 000 entities in linear time', () => {

@@ -1,7 +1,7 @@
 import { noiseReadings, type NoiseReadingRow } from '../datasets/index.ts';
 import { communeAt } from '../domain/geo/communes.ts';
 import { parseNoiseCsv, type NoiseCsvOptions } from '../domain/noise/csv.ts';
-import { arrayHead, parseFiware, readFiwareElements, withoutBom } from '../domain/noise/fiware.ts';
+import { arraySpan, FiwareArrayReader, nextElementCut, parseFiware, withoutBom } from '../domain/noise/fiware.ts';
 import { concatEncoded, encodeRows, type EncodedRows } from '../adapters/encoded-rows.ts';
 import {
   UnreadableInputError,
@@ -119,10 +119,8 @@ export interface NoiseShardReaders {
 
 export interface NoiseShardPart {
   readonly sourceKind: NoiseSourceKind;
-  /** the part's elements as a JSON array */
+  /** the part's elements as a JSON array (numbered from 0 in the shard) */
   readonly text: string;
-  /** the position of its first element in the whole array */
-  readonly firstIndex: number;
 }
 
 /** what one part of an input gives: validated rows (encoded), rejections and sensor sightings, in record order */
@@ -193,10 +191,10 @@ async function readWhole(input: IngestInput, text: string, storing: Promise<RawR
 }
 
 /**
- * The usual FIWARE batch, a top-level array: read element by element, in slices between which the
- * event loop runs (the raw file is written meanwhile). A large one is read in parts: the first here,
- * the others on the shard readers' threads at the same time. Undefined (read the text whole) when the
- * input is not such an array or an element is not valid JSON.
+ * The usual FIWARE batch, a top-level array, read a chunk of elements at a time, with turns of the event
+ * loop between them (the raw file is written meanwhile). A large one is read in parts: the first here,
+ * the others on the shard readers' threads at the same time, cut between elements. Undefined (read the
+ * text whole, for the verdict) when the input is not such an array or a part is not valid JSON.
  */
 async function readArray(
   readers: NoiseShardReaders | undefined,
@@ -206,56 +204,64 @@ async function readArray(
 ): Promise<NoiseShard[] | undefined> {
   if (input.sourceKind !== 'noise-fiware') return undefined;
   const body = withoutBom(text);
+  const span = arraySpan(body);
+  if (!span) return undefined;
   const parts = readers?.count && input.bytes.byteLength >= SHARDED_READ_MIN_BYTES ? readers.count + 1 : 1;
-  // where each reader's part starts (character offsets): this thread's part is read first, and it also
-  // writes the Parquet files afterwards while the readers wait
-  const cuts = Array.from({ length: parts - 1 }, (_, j) => Math.floor(body.length * (SHARE_READ_HERE + (j * (1 - SHARE_READ_HERE)) / (parts - 1))));
-  // the elements are found up to the last reader's part: that reader finds its own
-  const head = arrayHead(body, cuts.length ? cuts[cuts.length - 1]! : Infinity);
-  if (!head) return undefined;
-  const { bounds } = head;
-  const startOf = (cut: number) => {
-    let e = 0;
-    while (2 * e < bounds.length && bounds[2 * e]! < cut) e++;
-    return e;
-  };
-  // (no rest: the array ended before the last part, and is read here whole)
-  const here = head.rest !== undefined ? startOf(cuts[0]!) : bounds.length / 2;
-  const reading: Promise<NoiseShard | undefined>[] = [];
-  for (let j = 0, from = here; head.rest !== undefined && j < cuts.length; j++) {
-    const last = j === cuts.length - 1;
-    const to = last ? bounds.length / 2 : startOf(cuts[j + 1]!);
-    if (!last && to === from) continue;
-    // each part as the JSON array of its elements
-    const part = last ? `[${body.slice(head.rest)}` : `[${body.slice(bounds[2 * from], bounds[2 * to - 1])}]`;
-    reading.push(readers!.read({ sourceKind: input.sourceKind, text: part, firstIndex: from }, storing));
-    from = to;
+  // where the parts are cut: this thread's part comes first (it also writes the Parquet files
+  // afterwards, while the readers wait), then the readers' parts, all of about the same size
+  const cuts: { end: number; next: number }[] = [];
+  for (let j = 0; j < parts - 1; j++) {
+    const share = SHARE_READ_HERE + (j * (1 - SHARE_READ_HERE)) / (parts - 1);
+    const target = Math.max(span.from + Math.floor((span.to - span.from) * share), cuts.at(-1)?.next ?? 0);
+    const cut = nextElementCut(body, target, span.to);
+    if (!cut) break;
+    cuts.push(cut);
   }
-  const parsed = await readElements(body, bounds, here);
+  const reading = cuts.map((cut, j) =>
+    readers!.read({ sourceKind: input.sourceKind, text: `[${body.slice(cut.next, cuts[j + 1]?.end ?? span.to)}]` }, storing),
+  );
+  const parsed = await readChunks(body, span.from, cuts[0]?.end ?? span.to);
   const first = parsed && curateNoiseShard(parsed, input.sourceKind, await storing);
   const others = await Promise.all(reading);
   if (!first || others.some((s) => !s)) return undefined;
-  return [first, ...(others as NoiseShard[])];
+  // the readers number their elements from 0: renumbered after the parts before them
+  const shards = [first];
+  let offset = first.records;
+  for (const shard of others as NoiseShard[]) {
+    shards.push(renumbered(shard, offset));
+    offset += shard.records;
+  }
+  return shards;
 }
 
 /** the share of a sharded array read on the ingest's own thread: with 0.55 it seldom waits for the reader on 2 cores */
 const SHARE_READ_HERE = 0.55;
-/** elements read between two turns of the event loop */
-const ELEMENTS_PER_SLICE = 4096;
+/** characters read between two turns of the event loop */
+const CHARS_PER_TURN = 1024 * 1024;
 
-/** elements 0 … count - 1, a slice at a time; undefined when one is not valid JSON */
-async function readElements(body: string, bounds: readonly number[], count: number): Promise<ParseResult | undefined> {
-  const observations: NoiseObservation[] = [];
-  const rejections: RecordRejection[] = [];
-  for (let from = 0; from < count; from += ELEMENTS_PER_SLICE) {
-    const to = Math.min(count, from + ELEMENTS_PER_SLICE);
-    const slice = readFiwareElements(body, bounds.slice(2 * from, 2 * to), from);
-    if (!slice) return undefined;
-    for (const o of slice.observations) observations.push(o);
-    for (const r of slice.rejections) rejections.push(r);
-    if (to < count) await new Promise<void>((resolve) => setImmediate(resolve));
+/** the elements between `from` and `to`, some chunks at a time; undefined when they are not valid JSON */
+async function readChunks(body: string, from: number, to: number): Promise<ParseResult | undefined> {
+  const reader = new FiwareArrayReader(body, from, to, 0);
+  for (;;) {
+    const state = reader.read(CHARS_PER_TURN);
+    if (state === 'invalid') return undefined;
+    if (state === 'done') return reader;
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return { observations, rejections };
+}
+
+/** a shard whose records are numbered from `offset` */
+function renumbered(shard: NoiseShard, offset: number): NoiseShard {
+  const record = shard.rows.columns.record;
+  if (record?.kind !== 'numbers') throw new Error(`a shard's record column is ${record?.kind ?? 'missing'}`);
+  const values = record.values.map((r) => r + offset);
+  const moved = (r: RecordRejection) => ({ ...r, record: String(Number(r.record) + offset) });
+  return {
+    ...shard,
+    rows: { ...shard.rows, columns: { ...shard.rows.columns, record: { ...record, values } } },
+    unread: shard.unread.map(moved),
+    rejected: shard.rejected.map(moved),
+  };
 }
 
 /** observations → rows with their commune → checked against noise_readings → encoded, with the sightings of the rows kept */

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { transferablesOf } from '../../lib/adapters/encoded-rows.ts';
-import { arrayElementBounds, readFiwareElements } from '../../lib/domain/noise/fiware.ts';
+import { arraySpan, FiwareArrayReader } from '../../lib/domain/noise/fiware.ts';
 import type { ParseResult } from '../../lib/domain/noise/observation.ts';
 import { curateNoiseShard, type NoiseShardPart } from '../../lib/stages/ingest-noise.ts';
 import type { ShardReply, ShardRequest } from './shard-messages.ts';
@@ -47,8 +47,9 @@ parentPort!.on('message', (m: ShardRequest | 'close') => {
     switch (m.type) {
       case 'read': {
         // at least one element: the part follows a comma of the whole array
-        const bounds = arrayElementBounds(m.part.text);
-        const result = bounds?.length ? readFiwareElements(m.part.text, bounds, m.part.firstIndex) : undefined;
+        const span = arraySpan(m.part.text);
+        const reader = span && new FiwareArrayReader(m.part.text, span.from, span.to, 0);
+        const result = reader?.read(Infinity) === 'done' && reader.count > 0 ? reader : undefined;
         if (!result) {
           answered.add(m.id);
           reply({ id: m.id, invalid: true });

@@ -33,6 +33,11 @@ class Problem {
 
 export function parseFiware(text: string): ParseResult {
   const body = withoutBom(text);
+  const span = arraySpan(body);
+  if (span) {
+    const reader = new FiwareArrayReader(body, span.from, span.to, 0);
+    if (reader.read(Infinity) === 'done') return { observations: reader.observations, rejections: reader.rejections };
+  }
   const bounds = arrayElementBounds(body);
   return (bounds && readFiwareElements(body, bounds, 0)) ?? readBatch(entitiesOf(parseJson(body), body), body);
 }
@@ -53,10 +58,160 @@ function readBatch({ entities, bounds }: Batch, body: string): ParseResult {
   return { observations, rejections };
 }
 
-function readInto(observations: NoiseObservation[], rejections: RecordRejection[], entity: unknown, index: number, recordText: string): void {
-  const read = readEntity(entity, index, recordText);
-  if (read instanceof Problem) rejections.push({ record: String(index), ...read, recordText });
+function readInto(observations: NoiseObservation[], rejections: RecordRejection[], entity: unknown, index: number, text: string | RecordTexts): void {
+  const read = readEntity(entity, index, text);
+  if (read instanceof Problem) rejections.push({ record: String(index), ...read, recordText: typeof text === 'string' ? text : text.at(index) });
   else observations.push(read);
+}
+
+/**
+ * An observation of a FIWARE entity. Its record text is looked up only when it is needed (a record
+ * the checks reject): the chunked reader does not cut the array into elements.
+ */
+class FiwareObservation implements NoiseObservation {
+  readonly #text: string | RecordTexts;
+
+  constructor(
+    readonly record: number,
+    text: string | RecordTexts,
+    readonly sensorId: string,
+    readonly name: string | null,
+    readonly lon: number,
+    readonly lat: number,
+    readonly tsFrom: Date,
+    readonly tsTo: Date,
+    readonly laeq: number | null,
+    readonly lamax: number | null,
+    readonly las: number | null,
+    readonly noiseSource: string,
+    readonly sonometerClass: string | null,
+  ) {
+    this.#text = text;
+  }
+
+  get recordText(): string {
+    const text = this.#text;
+    return typeof text === 'string' ? text : text.at(this.record);
+  }
+}
+
+/** the text of each element of a chunked array, found (by scanning its chunk) only when asked for */
+class RecordTexts {
+  /** per chunk: start, end (character offsets) and the index of its first element */
+  private readonly chunks: number[] = [];
+  private cached?: { chunk: number; bounds: number[] };
+
+  constructor(private readonly body: string) {}
+
+  add(start: number, end: number, firstIndex: number): void {
+    this.chunks.push(start, end, firstIndex);
+  }
+
+  at(record: number): string {
+    let chunk = this.chunks.length / 3 - 1;
+    while (chunk > 0 && this.chunks[3 * chunk + 2]! > record) chunk--;
+    if (this.cached?.chunk !== chunk) this.cached = { chunk, bounds: elementsWithin(this.body, this.chunks[3 * chunk]!, this.chunks[3 * chunk + 1]!) };
+    const i = record - this.chunks[3 * chunk + 2]!;
+    return truncateRecord(this.body.slice(this.cached.bounds[2 * i], this.cached.bounds[2 * i + 1]));
+  }
+}
+
+/** where the elements of a JSON array text lie (`from` … `to`, between the brackets and their white space); undefined when the text is not `[` … `]` */
+export function arraySpan(body: string): { from: number; to: number } | undefined {
+  const open = firstNonSpace(body);
+  let close = body.length - 1;
+  while (close > open && isSpace(body.charCodeAt(close))) close--;
+  if (body.charCodeAt(open) !== OPEN_BRACKET || close <= open || body.charCodeAt(close) !== CLOSE_BRACKET) return undefined;
+  let to = close;
+  while (to > open + 1 && isSpace(body.charCodeAt(to - 1))) to--;
+  return { from: firstNonSpace(body, open + 1), to };
+}
+
+/**
+ * After `from` and before `to`, a place where a top-level element may end and the next begin: a `}`
+ * followed by a comma and a `{` (white space aside). Returns the end of the element and the start of
+ * the next, or undefined. Only a guess (the same three characters may sit inside a string or a nested
+ * array): the reader checks it, as JSON.parse of the pieces only succeeds when every cut is between
+ * elements.
+ */
+export function nextElementCut(body: string, from: number, to: number): { end: number; next: number } | undefined {
+  for (let i = from; ; ) {
+    const at = body.indexOf('},', i);
+    if (at < 0 || at + 2 >= to) return undefined;
+    const next = firstNonSpace(body, at + 2);
+    if (body.charCodeAt(next) === OPEN_BRACE && next < to) return { end: at + 1, next };
+    i = at + 2;
+  }
+}
+
+/** characters of an array parsed by one JSON.parse: its objects still die young */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * Reads the elements of an array text between `from` and `to` (see arraySpan), numbered from
+ * `firstIndex`, a chunk of elements per JSON.parse: there is no scan of the text for the elements'
+ * bounds, where the whole array would otherwise be read twice. Every chunk must parse as JSON, and
+ * with the cuts between them (nextElementCut) the chunks make up the array exactly: the reader gives
+ * what a whole JSON.parse of the array gives, or 'invalid' (and the caller reads the text element by
+ * element, or whole, for the verdict).
+ */
+export class FiwareArrayReader implements ParseResult {
+  readonly observations: NoiseObservation[] = [];
+  readonly rejections: RecordRejection[] = [];
+  /** elements read so far */
+  count = 0;
+  private at: number;
+  private readonly texts: RecordTexts;
+
+  constructor(
+    private readonly body: string,
+    from: number,
+    private readonly to: number,
+    private readonly firstIndex: number,
+    /** the characters of a chunk, before the next cut (smaller in tests, to cut everywhere) */
+    private readonly chunkChars = CHUNK_CHARS,
+  ) {
+    this.at = from;
+    this.texts = new RecordTexts(body);
+  }
+
+  /** reads chunks of at least `chars` characters in all (the last chunk whole) */
+  read(chars: number): 'more' | 'done' | 'invalid' {
+    const stop = Math.min(this.to, this.at + chars);
+    while (this.at < this.to) {
+      const cut = this.to - this.at > this.chunkChars ? nextElementCut(this.body, this.at + this.chunkChars, this.to) : undefined;
+      const end = cut ? cut.end : this.to;
+      let entities: unknown;
+      try {
+        entities = JSON.parse(`[${this.body.slice(this.at, end)}]`);
+      } catch {
+        return 'invalid';
+      }
+      // (a cut after a comma that parses as an empty array: "[…,]" is not valid)
+      if (!Array.isArray(entities) || (entities.length === 0 && (cut || this.count > 0))) return 'invalid';
+      const first = this.firstIndex + this.count;
+      this.texts.add(this.at, end, first);
+      for (let i = 0; i < entities.length; i++) readInto(this.observations, this.rejections, entities[i], first + i, this.texts);
+      this.count += entities.length;
+      this.at = cut ? cut.next : this.to;
+      if (this.at >= stop && this.at < this.to) return 'more';
+    }
+    return 'done';
+  }
+}
+
+/** start, end… of the elements from `start` (an element's start) to `end` (after the last one) */
+function elementsWithin(text: string, start: number, end: number): number[] {
+  const bounds: number[] = [];
+  let i = start;
+  while (i < end) {
+    const e = skipValue(text, i);
+    bounds.push(i, e);
+    i = firstNonSpace(text, e);
+    if (text.charCodeAt(i) !== COMMA) break;
+    i = firstNonSpace(text, i + 1);
+  }
+  return bounds;
 }
 
 /**
@@ -160,7 +315,7 @@ function batch(entities: readonly unknown[], bounds: readonly number[]): Batch {
   return { entities, bounds: bounds.length === 2 * entities.length ? bounds : [] };
 }
 
-function readEntity(entity: unknown, index: number, recordText: string): NoiseObservation | Problem {
+function readEntity(entity: unknown, index: number, text: string | RecordTexts): NoiseObservation | Problem {
   if (!isObject(entity)) {
     return new Problem('type', 'a JSON object (a NoiseLevelObserved entity)', clip(show(entity)), 'entity is not an object');
   }
@@ -189,22 +344,23 @@ function readEntity(entity: unknown, index: number, recordText: string): NoiseOb
   const noiseSource = readNoiseSource(attributes);
   if (noiseSource instanceof Problem) return noiseSource;
   const name = attribute(attributes, 'name');
-  return {
-    record: index,
-    recordText,
+  return new FiwareObservation(
+    index,
+    text,
     sensorId,
-    name: typeof name === 'string' ? name : null,
-    lon: point[0],
-    lat: point[1],
-    tsFrom: new Date(period[0]),
-    tsTo: new Date(period[1]),
+    typeof name === 'string' ? name : null,
+    point[0],
+    point[1],
+    new Date(period[0]),
+    new Date(period[1]),
     laeq,
     lamax,
     las,
     noiseSource,
     sonometerClass,
-  };
+  );
 }
+
 
 function readType(attributes: Attributes): Problem | undefined {
   const type = own(attributes, 'type');
