@@ -4,6 +4,7 @@ import {
   DICTIONARY_MAX_VALUES,
   encodeRows,
   repeatedKeys,
+  RowEncoder,
   valueAt,
   type EncodedColumnSpec,
   type EncodedRows,
@@ -66,6 +67,19 @@ describe('encoded rows', () => {
       d: 'values',
     });
     expect(decode(e)).toEqual(all.map(asStored));
+  });
+
+  it('encoded a batch at a time, are the rows encoded at once, even where a column turns to values on the way', () => {
+    const all = rows(9000, 4);
+    const encoder = new RowEncoder(columns);
+    for (const [from, to] of [[0, 0], [0, 1], [1, 1000], [1000, 1001], [1001, 7000], [7000, 9000]] as const) encoder.add(all.slice(from, to));
+    const byBatch = encoder.finish();
+    const whole = encodeRows(columns, all);
+    expect(byBatch.count).toBe(9000);
+    expect(Object.fromEntries(Object.entries(byBatch.columns).map(([k, c]) => [k, c.kind]))).toEqual(
+      Object.fromEntries(Object.entries(whole.columns).map(([k, c]) => [k, c.kind])),
+    );
+    expect(decode(byBatch)).toEqual(all.map(asStored));
   });
 
   it('concatenated from parts, are the rows of the whole, however the parts were encoded', () => {

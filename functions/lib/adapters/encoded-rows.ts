@@ -32,47 +32,129 @@ export const DICTIONARY_MAX_CHARS = 256 * 1024;
 const NUMBER_TYPES: ReadonlySet<ColumnType> = new Set(['double', 'integer', 'timestamp']);
 
 export function encodeRows(columns: readonly EncodedColumnSpec[], rows: readonly Record<string, unknown>[]): EncodedRows {
-  const out: Record<string, EncodedColumn> = {};
-  for (const c of columns) out[c.name] = encodeColumn(c, rows);
-  return { count: rows.length, columns: out };
+  return new RowEncoder(columns).add(rows).finish();
 }
 
-function encodeColumn({ name, type }: EncodedColumnSpec, rows: readonly Record<string, unknown>[]): EncodedColumn {
-  if (type === 'string') return encodeText(name, rows);
-  if (!NUMBER_TYPES.has(type)) return { kind: 'values', values: rows.map((r) => r[name] ?? null) };
-  const values = new Float64Array(rows.length);
-  let nulls: Uint8Array | null = null;
-  for (let i = 0; i < rows.length; i++) {
-    const v = rows[i]![name];
-    if (v === null || v === undefined) (nulls ??= new Uint8Array(rows.length))[i] = 1;
-    else values[i] = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Number(v);
+/**
+ * Encodes rows a batch at a time, so that the rows themselves need not be kept: a large input is
+ * checked and encoded a chunk at a time, and its row objects die young.
+ */
+export class RowEncoder {
+  private count = 0;
+  private readonly builders: ColumnBuilder[];
+
+  constructor(private readonly columns: readonly EncodedColumnSpec[]) {
+    this.builders = columns.map((c) => (c.type === 'string' ? new TextBuilder(c.name) : NUMBER_TYPES.has(c.type) ? new NumberBuilder(c.name) : new ValueBuilder(c.name)));
   }
-  return { kind: 'numbers', values, nulls };
+
+  add(rows: readonly Record<string, unknown>[]): this {
+    for (const b of this.builders) b.add(rows, this.count);
+    this.count += rows.length;
+    return this;
+  }
+
+  finish(): EncodedRows {
+    const out: Record<string, EncodedColumn> = {};
+    for (const [i, c] of this.columns.entries()) out[c.name] = this.builders[i]!.finish(this.count);
+    return { count: this.count, columns: out };
+  }
 }
 
-function encodeText(name: string, rows: readonly Record<string, unknown>[]): EncodedColumn {
-  // the common constant column (source, raw file…) first: one comparison per row, no hashing
-  const first = rows[0]?.[name];
-  if (typeof first === 'string' && !first.includes('\u0000') && rows.every((row) => row[name] === first)) return { kind: 'constant', value: first };
-  const dictionary = new Map<string, number>();
-  const codes = new Int32Array(rows.length);
-  let chars = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const v = rows[i]![name];
-    if (v === null || v === undefined) continue;
-    const text = typeof v === 'string' ? v : String(v);
-    let code = dictionary.get(text);
-    if (code === undefined) {
-      chars += text.length;
-      if (dictionary.size === DICTIONARY_MAX_VALUES || chars > DICTIONARY_MAX_CHARS || text.includes('\u0000')) {
-        return { kind: 'values', values: rows.map((r) => (r[name] === null || r[name] === undefined ? null : String(r[name]))) };
-      }
-      dictionary.set(text, (code = dictionary.size + 1));
+interface ColumnBuilder {
+  /** appends the rows' values; `at` is the number of rows before them */
+  add(rows: readonly Record<string, unknown>[], at: number): void;
+  finish(count: number): EncodedColumn;
+}
+
+/** a typed array with room for at least `needed` items, the items so far kept */
+function grown<T extends Float64Array | Int32Array | Uint8Array>(array: T, needed: number): T {
+  if (needed <= array.length) return array;
+  const bigger = new (array.constructor as new (n: number) => T)(Math.max(needed, 2 * array.length, 1024));
+  bigger.set(array);
+  return bigger;
+}
+
+class NumberBuilder implements ColumnBuilder {
+  private values = new Float64Array(0);
+  private nulls: Uint8Array | null = null;
+  constructor(private readonly name: string) {}
+
+  add(rows: readonly Record<string, unknown>[], at: number): void {
+    const name = this.name;
+    const values = (this.values = grown(this.values, at + rows.length));
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i]![name];
+      if (v === null || v === undefined) (this.nulls = grown(this.nulls ?? new Uint8Array(0), values.length))[at + i] = 1;
+      else values[at + i] = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Number(v);
     }
-    codes[i] = code;
   }
-  return textColumn([...dictionary.keys()], codes);
+
+  finish(count: number): EncodedColumn {
+    return { kind: 'numbers', values: this.values.subarray(0, count), nulls: this.nulls ? grown(this.nulls, count).subarray(0, count) : null };
+  }
 }
+
+class TextBuilder implements ColumnBuilder {
+  private readonly dictionary = new Map<string, number>();
+  private codes = new Int32Array(0); // 0: null
+  private chars = 0;
+  /** set once the column has too many values for a dictionary (or a NUL character): then kept value by value */
+  private values: (string | null)[] | null = null;
+  constructor(private readonly name: string) {}
+
+  add(rows: readonly Record<string, unknown>[], at: number): void {
+    const name = this.name;
+    if (this.values) {
+      for (const row of rows) this.values.push(text(row[name]));
+      return;
+    }
+    const codes = (this.codes = grown(this.codes, at + rows.length));
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i]![name];
+      if (v === null || v === undefined) {
+        codes[at + i] = 0;
+        continue;
+      }
+      const t = typeof v === 'string' ? v : String(v);
+      let code = this.dictionary.get(t);
+      if (code === undefined) {
+        this.chars += t.length;
+        if (this.dictionary.size === DICTIONARY_MAX_VALUES || this.chars > DICTIONARY_MAX_CHARS || t.includes('\u0000')) {
+          this.toValues(at + i);
+          for (let k = i; k < rows.length; k++) this.values!.push(text(rows[k]![name]));
+          return;
+        }
+        this.dictionary.set(t, (code = this.dictionary.size + 1));
+      }
+      codes[at + i] = code;
+    }
+  }
+
+  private toValues(count: number): void {
+    const dictionary = [...this.dictionary.keys()];
+    this.values = Array.from(this.codes.subarray(0, count), (c) => (c ? dictionary[c - 1]! : null));
+  }
+
+  finish(count: number): EncodedColumn {
+    if (this.values) return { kind: 'values', values: this.values };
+    return textColumn([...this.dictionary.keys()], grown(this.codes, count).subarray(0, count));
+  }
+}
+
+class ValueBuilder implements ColumnBuilder {
+  private readonly values: unknown[] = [];
+  constructor(private readonly name: string) {}
+
+  add(rows: readonly Record<string, unknown>[]): void {
+    for (const row of rows) this.values.push(row[this.name] ?? null);
+  }
+
+  finish(): EncodedColumn {
+    return { kind: 'values', values: this.values };
+  }
+}
+
+const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /** codes with their dictionary, or a constant where one value (or none) covers every row */
 function textColumn(dictionary: string[], codes: Int32Array): EncodedColumn {

@@ -57,7 +57,7 @@ function fromFailures(record: number, recordText: string, failures: CheckFailure
 }
 
 export async function curate<Row extends object>(ctx: StageContext, input: CurateInput<Row>): Promise<CurateResult<Row>> {
-  const { rows, rejections } = validateCandidates(input.dataset, input.candidates, input.raw.receivedAt);
+  const { rows, rejections } = validateCandidates<Row, Candidate<Row>>(input.dataset, input.candidates, input.raw.receivedAt, (c) => c.recordText);
   const encoded = encodeRows(encodedColumns(input.dataset), rows as unknown as readonly Record<string, unknown>[]);
   const summary = await storeCurated(ctx, {
     ...input,
@@ -68,18 +68,22 @@ export async function curate<Row extends object>(ctx: StageContext, input: Curat
   return { ...summary, rows };
 }
 
-/** the candidates that pass their dataset's checks (in order), and a rejection for each of the others */
-export function validateCandidates<Row extends object>(
+/**
+ * The candidates that pass their dataset's checks (in order), and a rejection for each of the others,
+ * with its record text (`textOf`: looked up only for a rejected record).
+ */
+export function validateCandidates<Row extends object, C extends { readonly record: number; readonly row: Row }>(
   d: DatasetDeclaration,
-  candidates: readonly Candidate<Row>[],
+  candidates: readonly C[],
   receivedAt: Date,
+  textOf: (candidate: C) => string,
 ): { rows: Row[]; rejections: RecordRejection[] } {
   const rejections: RecordRejection[] = [];
   const rows: Row[] = [];
   const checkContext = { now: receivedAt };
   for (const c of candidates) {
     const failures = validateRow(d, c.row as unknown as Record<string, unknown>, checkContext);
-    if (failures.length) rejections.push(fromFailures(c.record, c.recordText, failures));
+    if (failures.length) rejections.push(fromFailures(c.record, textOf(c), failures));
     else rows.push(c.row);
   }
   return { rows, rejections };

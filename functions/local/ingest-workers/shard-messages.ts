@@ -2,16 +2,15 @@ import type { NoiseShard, NoiseShardPart } from '../../lib/stages/ingest-noise.t
 
 // What the shard readers and their threads say to each other (shard-readers.ts).
 
-export type ShardRequest =
-  | { readonly type: 'read'; readonly id: number; readonly part: NoiseShardPart }
-  /** the raw file is stored: the rows can be made and checked */
-  | { readonly type: 'raw'; readonly id: number; readonly key: string; readonly receivedAt: string }
-  /** the raw file could not be stored: the ingest has failed, the part is dropped */
-  | { readonly type: 'cancel'; readonly id: number };
+export interface ShardRequest {
+  readonly id: number;
+  readonly part: NoiseShardPart;
+  /** the raw file the rows come from, and its receive time (ISO 8601) */
+  readonly raw: { readonly key: string; readonly receivedAt: string };
+}
 
 export type ShardReply =
   | { readonly id: number; readonly shard: NoiseShard }
-  /** an element is not valid JSON: the stage reads the whole text instead */
+  /** the part is not a JSON array of at least one element: the stage reads the whole text instead */
   | { readonly id: number; readonly invalid: true }
-  | { readonly id: number; readonly cancelled: true }
   | { readonly id: number; readonly error: { readonly name: string; readonly message: string } };

@@ -75,16 +75,11 @@ export class ShardReaders implements NoiseShardReaders {
     return this.threads.length;
   }
 
-  read(part: NoiseShardPart, raw: Promise<RawReceipt>): Promise<NoiseShard | undefined> {
+  read(part: NoiseShardPart, raw: RawReceipt): Promise<NoiseShard | undefined> {
     const t = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = ++this.nextId;
     const shard = new Promise<NoiseShard | undefined>((resolve, reject) => t.pending.set(id, { resolve, reject }));
-    t.post({ type: 'read', id, part });
-    // exactly one of these follows every part
-    raw.then(
-      (r) => t.post({ type: 'raw', id, key: r.key, receivedAt: r.receivedAt.toISOString() }),
-      () => t.post({ type: 'cancel', id }),
-    );
+    t.post({ id, part, raw: { key: raw.key, receivedAt: raw.receivedAt.toISOString() } });
     return shard;
   }
 

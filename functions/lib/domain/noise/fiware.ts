@@ -36,7 +36,7 @@ export function parseFiware(text: string): ParseResult {
   const span = arraySpan(body);
   if (span) {
     const reader = new FiwareArrayReader(body, span.from, span.to, 0);
-    if (reader.read(Infinity) === 'done') return { observations: reader.observations, rejections: reader.rejections };
+    if (reader.read(Infinity) === 'done') return reader.take();
   }
   const bounds = arrayElementBounds(body);
   return (bounds && readFiwareElements(body, bounds, 0)) ?? readBatch(entitiesOf(parseJson(body), body), body);
@@ -155,9 +155,9 @@ const CHUNK_CHARS = 64 * 1024;
  * what a whole JSON.parse of the array gives, or 'invalid' (and the caller reads the text element by
  * element, or whole, for the verdict).
  */
-export class FiwareArrayReader implements ParseResult {
-  readonly observations: NoiseObservation[] = [];
-  readonly rejections: RecordRejection[] = [];
+export class FiwareArrayReader {
+  private observations: NoiseObservation[] = [];
+  private rejections: RecordRejection[] = [];
   /** elements read so far */
   count = 0;
   private at: number;
@@ -173,6 +173,14 @@ export class FiwareArrayReader implements ParseResult {
   ) {
     this.at = from;
     this.texts = new RecordTexts(body);
+  }
+
+  /** what was read since the last take() */
+  take(): ParseResult {
+    const read = { observations: this.observations, rejections: this.rejections };
+    this.observations = [];
+    this.rejections = [];
+    return read;
   }
 
   /** reads chunks of at least `chars` characters in all (the last chunk whole) */
@@ -215,41 +223,20 @@ function elementsWithin(text: string, start: number, end: number): number[] {
 }
 
 /**
- * The usual batch, a top-level array, is read one element at a time: each entity's objects die young,
- * instead of the whole parsed array outliving the batch (~1/3 less time in the garbage collector), and
- * a large batch can be read in parts on several threads (ingest-noise.ts).
+ * An array the chunked reader could not read (FiwareArrayReader: one of its pieces is not JSON, maybe
+ * cut inside an element) is read one element at a time: each entity's objects die young, instead of the
+ * whole parsed array outliving the batch (~1/3 less time in the garbage collector).
  * The start and end of each element (flat: start, end, start, end…) when the text (without BOM) is a
  * JSON array with nothing but white space after it; undefined otherwise (the whole is then read by
  * JSON.parse, which gives the verdict).
  */
 export function arrayElementBounds(body: string): number[] | undefined {
-  return arrayHead(body, Infinity)?.bounds;
-}
-
-/**
- * The elements of a JSON array text that start before `until` (a character offset), and where the
- * next one starts: `"[" + body.slice(rest)` is then the array of the remaining elements (not valid when
- * the whole is not). Without `rest`, the bounds are all the elements, and the text is checked as in
- * arrayElementBounds. Undefined when the text does not start as an array.
- */
-export function arrayHead(body: string, until: number): { bounds: number[]; rest?: number } | undefined {
   const open = firstNonSpace(body);
   if (body.charCodeAt(open) !== OPEN_BRACKET) return undefined;
-  const bounds: number[] = [];
-  let i = firstNonSpace(body, open + 1);
-  if (body.charCodeAt(i) !== CLOSE_BRACKET) {
-    while (i < body.length) {
-      if (i >= until && bounds.length) return { bounds, rest: i };
-      const end = skipValue(body, i);
-      bounds.push(i, end);
-      i = firstNonSpace(body, end);
-      if (body.charCodeAt(i) !== COMMA) break;
-      i = firstNonSpace(body, i + 1);
-    }
-  }
+  const bounds = elementBounds(body, open);
   const close = firstNonSpace(body, bounds.length ? bounds[bounds.length - 1]! : open + 1);
   if (body.charCodeAt(close) !== CLOSE_BRACKET || firstNonSpace(body, close + 1) !== body.length) return undefined;
-  return { bounds };
+  return bounds;
 }
 
 /**
