@@ -25,6 +25,10 @@ import { stageSensorSightings, type SensorSighting } from './sensors.ts';
 // 4. valid rows are written per local day to curated/noise_readings/dt=…/<sha>.parquet, rejected ones
 //    to quarantine/dt=…/<kind>-<sha>.parquet — both named after the raw file, so re-ingesting rewrites
 //    the same files with the same rows and changes nothing.
+// A FIWARE array goes through steps 2–3 a chunk of elements at a time, the rows kept only as typed
+// arrays (memory grows with the rows' encoding, not their objects); a large one is read in parts on
+// several threads when the stage is given shard readers (the local command line). Either way the
+// lake ends up byte for byte the same (tests/stages/sharded-ingest.test.ts).
 
 export { isNoiseSourceKind, NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
 
