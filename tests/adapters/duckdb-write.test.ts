@@ -17,6 +17,7 @@ const d: DatasetDeclaration = {
     { name: 'all_null_text', type: 'string', description: '' },
     { name: 'ts', type: 'timestamp', description: '' },
     { name: 'value', type: 'double', description: '' },
+    { name: 'no_value', type: 'double', description: '' },
     { name: 'n', type: 'integer', description: '' },
     { name: 'big', type: 'bigint', description: '' },
     { name: 'flag', type: 'boolean', description: '' },
@@ -33,6 +34,7 @@ const rows = Array.from({ length: ROWS }, (_, i) => ({
   all_null_text: null,
   ts: i % 97 === 0 ? null : new Date(Date.UTC(2025, 2, 30, 0, 59, 59, 999) + i * 1001),
   value: i % 11 === 0 ? null : i / 7,
+  no_value: null,
   n: i,
   big: i * 1_000_000_007,
   flag: i % 3 === 0,
@@ -58,6 +60,7 @@ describe('writeParquet', () => {
       'all_null_text VARCHAR',
       'ts TIMESTAMP WITH TIME ZONE',
       'value DOUBLE',
+      'no_value DOUBLE',
       'n INTEGER',
       'big BIGINT',
       'flag BOOLEAN',
@@ -74,6 +77,7 @@ describe('writeParquet', () => {
       expect(r.all_null_text).toBeNull();
       expect(r.ts === null ? null : (r.ts as Date).getTime()).toBe(want.ts?.getTime() ?? null);
       expect(r.value).toBe(want.value);
+      expect(r.no_value).toBeNull();
       expect(Number(r.big)).toBe(want.big);
       expect(r.flag).toBe(want.flag);
     }

@@ -18,6 +18,8 @@ const columns: EncodedColumnSpec[] = [
   { name: 'sparse', type: 'string' },
   { name: 'nul', type: 'string' },
   { name: 'x', type: 'double' },
+  { name: 'none', type: 'double' },
+  { name: 'late', type: 'double' },
   { name: 'n', type: 'integer' },
   { name: 't', type: 'timestamp' },
   { name: 'b', type: 'boolean' },
@@ -34,6 +36,8 @@ function rows(count: number, seed: number) {
     sparse: random() < 0.3 ? null : random() < 0.5 ? 'x' : 'y',
     nul: i === 7 ? 'a\u0000b' : 'plain',
     x: random() < 0.1 ? null : random() * 100 - 50,
+    none: null, // a measurand never sent
+    late: i < 40 ? null : i / 2, // none in the first parts below
     n: Math.floor(random() * 1000),
     t: random() < 0.05 ? null : new Date(Date.UTC(2025, 0, 1) + Math.floor(random() * 1e10)),
     b: random() < 0.5,
@@ -60,6 +64,8 @@ describe('encoded rows', () => {
       sparse: 'codes',
       nul: 'values', // a NUL character cannot go into a SQL literal
       x: 'numbers',
+      none: 'constant', // nothing to load
+      late: 'numbers',
       n: 'numbers',
       t: 'numbers',
       b: 'values',

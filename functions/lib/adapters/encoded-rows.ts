@@ -8,7 +8,7 @@ import type { Column, ColumnType } from '../datasets/declaration.ts';
 // than to parse again.
 
 export type EncodedColumn =
-  /** text all alike (or no value at all) */
+  /** text all alike, or no value at all (in a column of any type) */
   | { readonly kind: 'constant'; readonly value: string | null }
   /** text as 1-based codes into the dictionary; 0 is null */
   | { readonly kind: 'codes'; readonly dictionary: readonly string[]; readonly codes: Int32Array }
@@ -90,7 +90,10 @@ class NumberBuilder implements ColumnBuilder {
   }
 
   finish(count: number): EncodedColumn {
-    return { kind: 'numbers', values: this.values.subarray(0, count), nulls: this.nulls ? grown(this.nulls, count).subarray(0, count) : null };
+    const nulls = this.nulls ? grown(this.nulls, count).subarray(0, count) : null;
+    // no value at all (a measurand a source never sends): nothing to load
+    if (count > 0 && nulls && !nulls.includes(0)) return { kind: 'constant', value: null };
+    return { kind: 'numbers', values: this.values.subarray(0, count), nulls };
   }
 }
 
@@ -98,6 +101,8 @@ class TextBuilder implements ColumnBuilder {
   private readonly dictionary = new Map<string, number>();
   private codes = new Int32Array(0); // 0: null
   private chars = 0;
+  private lastText: string | undefined;
+  private lastCode = 0;
   /** set once the column has too many values for a dictionary (or a NUL character): then kept value by value */
   private values: (string | null)[] | null = null;
   constructor(private readonly name: string) {}
@@ -116,6 +121,11 @@ class TextBuilder implements ColumnBuilder {
         continue;
       }
       const t = typeof v === 'string' ? v : String(v);
+      // runs of one value (a constant column, a day) skip the lookup
+      if (t === this.lastText) {
+        codes[at + i] = this.lastCode;
+        continue;
+      }
       let code = this.dictionary.get(t);
       if (code === undefined) {
         this.chars += t.length;
@@ -127,6 +137,8 @@ class TextBuilder implements ColumnBuilder {
         this.dictionary.set(t, (code = this.dictionary.size + 1));
       }
       codes[at + i] = code;
+      this.lastText = t;
+      this.lastCode = code;
     }
   }
 
@@ -245,14 +257,19 @@ function asValues(pieces: readonly Piece[], count: number): EncodedColumn {
 }
 
 function concatOther(pieces: readonly Piece[], count: number): EncodedColumn {
-  if (pieces.every((p) => p.column.kind === 'numbers')) {
+  const isNull = (c: EncodedColumn) => c.kind === 'constant' && c.value === null;
+  if (pieces.every((p) => isNull(p.column))) return { kind: 'constant', value: null };
+  if (pieces.every((p) => p.column.kind === 'numbers' || isNull(p.column))) {
     const values = new Float64Array(count);
     let nulls: Uint8Array | null = null;
     let at = 0;
     for (const { count: n, column } of pieces) {
-      const c = column as Extract<EncodedColumn, { kind: 'numbers' }>;
-      values.set(c.values.subarray(0, n), at);
-      if (c.nulls) (nulls ??= new Uint8Array(count)).set(c.nulls.subarray(0, n), at);
+      if (column.kind === 'numbers') {
+        values.set(column.values.subarray(0, n), at);
+        if (column.nulls) (nulls ??= new Uint8Array(count)).set(column.nulls.subarray(0, n), at);
+      } else {
+        (nulls ??= new Uint8Array(count)).fill(1, at, at + n);
+      }
       at += n;
     }
     return { kind: 'numbers', values, nulls };
