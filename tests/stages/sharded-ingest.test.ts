@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { listKeys, type ObjectStore } from '../../functions/lib/ports/object-store.ts';
 import { ingestNoise, SHARDED_READ_MIN_BYTES, SHARE_READ_HERE, type IngestSummary, type NoiseShardReaders } from '../../functions/lib/stages/ingest-noise.ts';
 import { ShardReaders } from '../../functions/local/ingest-workers/shard-readers.ts';
@@ -101,6 +102,14 @@ describe('a large FIWARE array read in parts on several threads', () => {
     // the 100 readings sent again, but for entities 3 and 10, rejected the first time
     expect(expected).toMatchObject({ records: 6000, curated: 5992, quarantined: 8, duplicatesInFile: 98 });
     expect(expected.days).toEqual(['2025-06-01', '2025-06-02', '2025-06-03', '2025-06-04']);
+    // each rejected record as received, found again in its chunk
+    await whole.duck.attachLake(whole.store, DATASETS);
+    const texts = (await whole.duck.all("SELECT record, record_text FROM quarantine WHERE record IN ('3001', '4000', '5999') ORDER BY record")).rows;
+    expect(texts).toEqual([
+      { record: '3001', record_text: JSON.stringify(entity(3001, { LAeq: 155 })) },
+      { record: '4000', record_text: '42' },
+      { record: '5999', record_text: JSON.stringify(entity(5999, { LAeq: 155 })) },
+    ]);
     const staged = (await listKeys(whole.store, 'staging/sensor-sightings/')).map((o) => o.key);
     expect(staged).toHaveLength(1);
     const sightings = JSON.parse((await whole.store.get(staged[0]!)).toString()) as { sensors: { sensor_id: string; name: string }[] };

@@ -38,7 +38,6 @@ export interface CurateInput<Row> {
   readonly fileNotes?: readonly RecordRejection[];
 }
 
-
 export interface CurateResult<Row> extends IngestSummary {
   /** the rows curated (the candidates that passed, in their order), for callers that need them (e.g. the poller’s watermark) */
   readonly rows: readonly Row[];

@@ -108,8 +108,15 @@ class RecordTexts {
   }
 
   at(record: number): string {
-    let chunk = this.chunks.length / 3 - 1;
-    while (chunk > 0 && this.chunks[3 * chunk + 2]! > record) chunk--;
+    // the last chunk starting at or before the record (a binary search: a hostile file may be rejected whole)
+    let low = 0;
+    let high = this.chunks.length / 3 - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.chunks[3 * middle + 2]! <= record) low = middle;
+      else high = middle - 1;
+    }
+    const chunk = low;
     if (this.cached?.chunk !== chunk) this.cached = { chunk, bounds: elementsWithin(this.body, this.chunks[3 * chunk]!, this.chunks[3 * chunk + 1]!) };
     const i = record - this.chunks[3 * chunk + 2]!;
     return truncateRecord(this.body.slice(this.cached.bounds[2 * i], this.cached.bounds[2 * i + 1]));
