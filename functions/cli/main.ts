@@ -247,7 +247,7 @@ function buildProgram(): Command {
             // one file at a time: a large FIWARE array is read in parts on the other cores too
             const { SHARDED_READ_MIN_BYTES } = await lib.ingest();
             const sharded = kind === 'noise-fiware' && os.availableParallelism() > 1 && (await largestBytes(files)) >= SHARDED_READ_MIN_BYTES;
-            const readers = sharded ? await (await lib.shardReaders()).ShardReaders.open() : undefined;
+            const readers = sharded ? await (await lib.shardReaders()).ShardReaders.open({ logger: ctx.logger }) : undefined;
             if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
             try {
               const c = readers ? { ...ctx, noiseShards: readers } : ctx;

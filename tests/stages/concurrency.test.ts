@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -122,6 +123,25 @@ describe('ingests in worker threads (the CLI’s --jobs), with compactions in th
 
   it('fails to open, saying so, when its workers cannot start', async () => {
     await expect(NoiseIngestPool.open({ lakeDir: undefined as unknown as string, workers: 2 })).rejects.toThrow(/ingest worker failed to start/);
+  });
+
+  it('when a worker dies: its ingest fails, the next ones go to the worker left, and with none left ingests fail at once', async () => {
+    const l = await tempLake({ now: new Date('2025-06-03T00:00:00Z') });
+    const p = await NoiseIngestPool.open({ lakeDir: l.dir, workers: 2 });
+    try {
+      const workers = (p as unknown as { workers: { worker: Worker }[] }).workers;
+      const bytes = (k: number) => Buffer.from(JSON.stringify([reading('s1', k), reading('s2', k)]));
+      await workers[0]!.worker.terminate();
+      expect(p.size).toBe(1);
+      const done = await Promise.all([0, 1, 2].map((k) => p.ingest({ sourceKind: 'noise-fiware', bytes: bytes(k), origin: `k${k}.json` })));
+      expect(done.map((s) => s.curated)).toEqual([2, 2, 2]);
+      await workers[1]!.worker.terminate();
+      expect(p.size).toBe(0);
+      await expect(p.ingest({ sourceKind: 'noise-fiware', bytes: bytes(3), origin: 'k3.json' })).rejects.toThrow(/no ingest worker left/);
+    } finally {
+      await p.close();
+      await l.cleanup();
+    }
   });
 
   it('reports a failure of the ingest itself as a rejected promise, and goes on with the next', async () => {

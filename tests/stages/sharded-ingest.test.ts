@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { listKeys, type ObjectStore } from '../../functions/lib/ports/object-store.ts';
@@ -153,6 +154,31 @@ describe('a large FIWARE array read in parts on several threads', () => {
       const { expected } = await compare(Buffer.from(broken), false);
       expect(expected.unreadable, name).toBeTruthy();
       expect(expected.curated, name).toBe(0);
+    }
+  });
+
+  it('when a reader thread dies, its part is read on the ingest\'s thread: the same lake, and a warning', async () => {
+    const bytes = Buffer.from(JSON.stringify(batch()));
+    const whole = await lake();
+    await ingestNoise(whole, { sourceKind: 'noise-fiware', bytes, origin: 'big.json' });
+    const warnings: string[] = [];
+    const readers = await ShardReaders.open({ threads: 1, logger: { info() {}, error() {}, warn: (m) => warnings.push(m) } });
+    try {
+      const thread = (readers as unknown as { threads: { worker: Worker }[] }).threads[0]!;
+      const l = await lake();
+      // the thread dies while the ingest has a part on it
+      const ingest = ingestNoise({ ...l, noiseShards: readers }, { sourceKind: 'noise-fiware', bytes, origin: 'big.json' });
+      await thread.worker.terminate();
+      await ingest;
+      expect(await snapshot(l.store)).toEqual(await snapshot(whole.store));
+      expect(readers.count).toBe(0);
+      expect(warnings).toEqual([expect.stringMatching(/shard reader thread exited \(code 1\); 0 left/)]);
+      // the next ingests read here
+      const again = await lake();
+      await ingestNoise({ ...again, noiseShards: readers }, { sourceKind: 'noise-fiware', bytes, origin: 'big.json' });
+      expect(await snapshot(again.store)).toEqual(await snapshot(whole.store));
+    } finally {
+      await readers.close();
     }
   });
 

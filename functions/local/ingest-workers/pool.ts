@@ -19,6 +19,8 @@ interface Pending {
 
 class PoolWorker {
   readonly pending = new Map<number, Pending>();
+  /** false once the worker has exited: no ingest is sent to it any more */
+  alive = true;
   private constructor(readonly worker: Worker) {}
 
   static async start(setup: WorkerSetup): Promise<PoolWorker> {
@@ -50,7 +52,10 @@ class PoolWorker {
       w.pending.clear();
     };
     worker.on('error', (e) => failAll(new Error(`ingest worker crashed: ${e.message}`)));
-    worker.on('exit', (code) => failAll(new Error(`ingest worker exited (code ${code}) with ingests pending`)));
+    worker.on('exit', (code) => {
+      w.alive = false;
+      failAll(new Error(`ingest worker exited (code ${code}) with ingests pending`));
+    });
     return w;
   }
 }
@@ -77,13 +82,19 @@ export class NoiseIngestPool {
     return new NoiseIngestPool(workers, options.now ?? (() => new Date()));
   }
 
+  /** the workers alive */
   get size(): number {
-    return this.workers.length;
+    return this.workers.filter((w) => w.alive).length;
   }
 
-  /** ingests one input on the least busy worker (its bytes are copied there); resolves with ingestNoise's summary */
+  /**
+   * ingests one input on the least busy worker alive (its bytes are copied there); resolves with
+   * ingestNoise's summary. An ingest on a worker that dies fails; the next ones go to the others.
+   */
   ingest(input: IngestInput): Promise<IngestSummary> {
-    const w = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const alive = this.workers.filter((w) => w.alive);
+    if (!alive.length) return Promise.reject(new Error('no ingest worker left: every worker thread has exited'));
+    const w = alive.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = ++this.nextId;
     const request: IngestRequest = { id, input, receivedAt: this.now().toISOString() };
     return new Promise<IngestSummary>((resolve, reject) => {
@@ -94,7 +105,7 @@ export class NoiseIngestPool {
 
   async close(): Promise<void> {
     await Promise.all(
-      this.workers.map(
+      this.workers.filter((w) => w.alive).map(
         (w) =>
           new Promise<void>((resolve) => {
             w.worker.once('exit', () => resolve());
