@@ -160,7 +160,7 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   const raw = await storing;
   // bytes received before (a replay, or the same file ingested at the same time): read again, checked
   // against their first receipt
-  if (raw.receivedAt.getTime() !== now.getTime()) shards = readWhole(input, text, raw);
+  if (raw.receivedAt.getTime() !== now.getTime()) shards = (await readArray(ctx.noiseShards, input, text, raw)) ?? readWhole(input, text, raw);
   if ('unreadable' in shards) {
     return storeCurated(ctx, {
       dataset: noiseReadings,
