@@ -66,12 +66,14 @@ describe('a large FIWARE array read in parts on several threads', () => {
     for (const l of lakes) await l.cleanup();
   });
 
-  /** the readers, noting the length of the parts they were given */
-  const noting = (readers: NoiseShardReaders, parts: number[]): NoiseShardReaders => ({
+  /** the readers, noting the length of the parts they were given, and the parts they could not read */
+  const noting = (readers: NoiseShardReaders, parts: number[], unread: number[] = []): NoiseShardReaders => ({
     count: readers.count,
-    read: (part, raw) => {
+    read: async (part, raw) => {
       parts.push(part.text.length);
-      return readers.read(part, raw);
+      const shard = await readers.read(part, raw);
+      if (!shard) unread.push(part.text.length);
+      return shard;
     },
   });
 
@@ -139,6 +141,21 @@ describe('a large FIWARE array read in parts on several threads', () => {
   it('with a byte-order mark, and with pretty-printed JSON', async () => {
     await compare(Buffer.from('\ufeff' + JSON.stringify(batch())), true);
     await compare(Buffer.from(JSON.stringify(batch(), null, 2) + '\n'), true);
+  });
+
+  it('when the cut between parts falls inside an element: the array is read here alone, and the lake is the same', async () => {
+    // every entity in the middle ends with "},{" in a text, where the cut is looked for
+    const entities = batch().map((e, i) => (i > 2500 && i < 4000 ? { ...(e as object), note: `},{ ${i}` } : e));
+    const bytes = Buffer.from(JSON.stringify(entities));
+    const { expected } = await compare(bytes, true);
+    expect(expected).toMatchObject({ records: 6000, curated: 5992, quarantined: 8 });
+    // the reader was given a part that starts inside a text: it could not read it
+    const l = await lake();
+    const parts: number[] = [];
+    const unread: number[] = [];
+    expect(await ingestNoise({ ...l, noiseShards: noting(one, parts, unread) }, { sourceKind: 'noise-fiware', bytes, origin: 'big.json' })).toEqual(expected);
+    expect(unread).toEqual(parts);
+    expect(parts).toHaveLength(1);
   });
 
   it('gives the verdict of the whole read when the part a reader gets is not valid JSON', async () => {

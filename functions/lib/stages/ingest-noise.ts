@@ -213,6 +213,20 @@ async function readArray(readers: NoiseShardReaders | undefined, input: IngestIn
   const span = arraySpan(body);
   if (!span) return undefined;
   const parts = readers?.count && input.bytes.byteLength >= SHARDED_READ_MIN_BYTES ? readers.count + 1 : 1;
+  const shards = await readParts(readers, input.sourceKind, body, span, parts, raw);
+  // a cut between parts is a guess (nextElementCut) that a reader finds wrong when it falls inside an
+  // element: then the array is read here alone, where every cut is checked
+  return shards ?? (parts > 1 ? readParts(undefined, input.sourceKind, body, span, 1, raw) : undefined);
+}
+
+async function readParts(
+  readers: NoiseShardReaders | undefined,
+  sourceKind: NoiseSourceKind,
+  body: string,
+  span: { from: number; to: number },
+  parts: number,
+  raw: RawReceipt,
+): Promise<NoiseShard[] | undefined> {
   // where the parts are cut: this thread's part comes first (it also writes the Parquet files
   // afterwards, while the readers wait), then the readers' parts, all of about the same size
   const cuts: { end: number; next: number }[] = [];
@@ -223,8 +237,8 @@ async function readArray(readers: NoiseShardReaders | undefined, input: IngestIn
     if (!cut) break;
     cuts.push(cut);
   }
-  const reading = cuts.map((cut, j) => readers!.read({ sourceKind: input.sourceKind, text: `[${body.slice(cut.next, cuts[j + 1]?.end ?? span.to)}]` }, raw));
-  const first = await readChunks(new FiwareArrayReader(body, span.from, cuts[0]?.end ?? span.to, 0), new NoiseShardBuilder(input.sourceKind, raw));
+  const reading = cuts.map((cut, j) => readers!.read({ sourceKind, text: `[${body.slice(cut.next, cuts[j + 1]?.end ?? span.to)}]` }, raw));
+  const first = await readChunks(new FiwareArrayReader(body, span.from, cuts[0]?.end ?? span.to, 0), new NoiseShardBuilder(sourceKind, raw));
   const others = await Promise.all(reading);
   if (!first || others.some((s) => !s)) return undefined;
   // the readers number their elements from 0: renumbered after the parts before them

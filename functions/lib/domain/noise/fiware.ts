@@ -182,6 +182,16 @@ export class FiwareArrayReader {
     this.texts = new RecordTexts(body);
   }
 
+  /** the elements from here to `end`, or undefined when they are not a JSON array's */
+  private parse(end: number): unknown[] | undefined {
+    try {
+      const entities: unknown = JSON.parse(`[${this.body.slice(this.at, end)}]`);
+      return Array.isArray(entities) ? entities : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** what was read since the last take() */
   take(): ParseResult {
     const read = { observations: this.observations, rejections: this.rejections };
@@ -194,16 +204,17 @@ export class FiwareArrayReader {
   read(chars: number): 'more' | 'done' | 'invalid' {
     const stop = Math.min(this.to, this.at + chars);
     while (this.at < this.to) {
-      const cut = this.to - this.at > this.chunkChars ? nextElementCut(this.body, this.at + this.chunkChars, this.to) : undefined;
-      const end = cut ? cut.end : this.to;
-      let entities: unknown;
-      try {
-        entities = JSON.parse(`[${this.body.slice(this.at, end)}]`);
-      } catch {
-        return 'invalid';
+      let cut = this.to - this.at > this.chunkChars ? nextElementCut(this.body, this.at + this.chunkChars, this.to) : undefined;
+      let entities = this.parse(cut ? cut.end : this.to);
+      if (entities === undefined && cut) {
+        // the guess may have cut inside an element (a text holding "},{", a nested list of objects): cut
+        // where an element does end, found by scanning the elements of this chunk
+        cut = exactElementCut(this.body, this.at, this.at + this.chunkChars, this.to);
+        entities = this.parse(cut ? cut.end : this.to);
       }
       // (a cut after a comma that parses as an empty array: "[…,]" is not valid)
-      if (!Array.isArray(entities) || (entities.length === 0 && (cut || this.count > 0))) return 'invalid';
+      if (entities === undefined || (entities.length === 0 && (cut || this.count > 0))) return 'invalid';
+      const end = cut ? cut.end : this.to;
       const first = this.firstIndex + this.count;
       this.texts.add(this.at, end, first);
       for (let i = 0; i < entities.length; i++) readInto(this.observations, this.rejections, entities[i], first + i, this.texts);
@@ -213,6 +224,25 @@ export class FiwareArrayReader {
     }
     return 'done';
   }
+}
+
+/**
+ * From `from` (an element's start), the first element ending at or after `until`, scanned element by
+ * element: its end and the next element's start; undefined when no element follows it before `to`
+ * (the chunk then runs to the end). On text that is not JSON the answer means nothing, and JSON.parse
+ * of the chunk says so.
+ */
+function exactElementCut(text: string, from: number, until: number, to: number): { end: number; next: number } | undefined {
+  let i = from;
+  while (i < to) {
+    const end = skipValue(text, i);
+    const comma = firstNonSpace(text, end);
+    if (text.charCodeAt(comma) !== COMMA || end <= i) return undefined;
+    const next = firstNonSpace(text, comma + 1);
+    if (end >= until) return next < to ? { end, next } : undefined;
+    i = next;
+  }
+  return undefined;
 }
 
 /** start, end… of the elements from `start` (an element's start) to `end` (after the last one) */
