@@ -107,6 +107,7 @@ async function benchIngest(parent: string, label: string, entities: number, batc
   };
 
   const readers = await ShardReaders.open();
+  const threads = readers.count + 1; // (read before they are closed)
   const runs: { single: number; parallel: number; duck: number }[] = [];
   try {
     for (let round = 0; round < rounds; round++) runs.push({ duck: await theirs(), single: await single(round), parallel: await parallel(round) });
@@ -118,7 +119,7 @@ async function benchIngest(parent: string, label: string, entities: number, batc
   const ratio = (pick: (r: (typeof runs)[number]) => number) => runs.map((r) => r.duck / pick(r));
   const spread = (xs: number[]) => `rounds: ${xs.map((x) => x.toFixed(2)).join(' ')}`;
   const bytes = `${(payloads[0]!.length / 2 ** 20).toFixed(1)} MiB each`;
-  record({ name: `${label}: ingest+curate NGSI keyValues, one stream (ours, each array read on ${readers.count + 1} threads)`, value: rate((r) => r.single), unit: 'records/s', note: `${note}, ${bytes}` });
+  record({ name: `${label}: ingest+curate NGSI keyValues, one stream (ours, each array read on ${threads} threads)`, value: rate((r) => r.single), unit: 'records/s', note: `${note}, ${bytes}` });
   record({ name: `${label}: ingest+curate NGSI keyValues, ${workers} worker threads (ours)`, value: rate((r) => r.parallel), unit: 'records/s', note });
   record({ name: `${label}: DuckDB read_json → Parquet (same payloads, ${workers} threads)`, value: rate((r) => r.duck), unit: 'records/s', note });
   record({ name: `${label}: ratio ours / DuckDB, one stream`, value: median(ratio((r) => r.single))!, unit: '×', note: `target ≥ 0.5; ${spread(ratio((r) => r.single))}` });
