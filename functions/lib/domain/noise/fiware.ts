@@ -267,7 +267,7 @@ function elementsWithin(text: string, start: number, end: number): number[] {
  * JSON array with nothing but white space after it; undefined otherwise (the whole is then read by
  * JSON.parse, which gives the verdict).
  */
-export function arrayElementBounds(body: string): number[] | undefined {
+function arrayElementBounds(body: string): number[] | undefined {
   const open = firstNonSpace(body);
   if (body.charCodeAt(open) !== OPEN_BRACKET) return undefined;
   const bounds = elementBounds(body, open);
@@ -281,7 +281,7 @@ export function arrayElementBounds(body: string): number[] | undefined {
  * same verdicts as a whole JSON.parse of the array, or undefined when an element is not valid JSON
  * (the whole array is then read by JSON.parse, which names the error).
  */
-export function readFiwareElements(text: string, bounds: ArrayLike<number>, firstIndex: number): ParseResult | undefined {
+function readFiwareElements(text: string, bounds: ArrayLike<number>, firstIndex: number): ParseResult | undefined {
   const observations: NoiseObservation[] = [];
   const rejections: RecordRejection[] = [];
   for (let i = 0; 2 * i < bounds.length; i++) {
@@ -642,18 +642,9 @@ function skipValue(text: string, start: number): number {
 
 /** start, end, start, end… of the elements of the array at `open`, flat to spare an allocation per entity */
 function elementBounds(text: string, open: number): number[] {
-  const bounds: number[] = [];
-  if (text.charCodeAt(open) !== OPEN_BRACKET) return bounds;
-  let i = firstNonSpace(text, open + 1);
-  if (text.charCodeAt(i) === CLOSE_BRACKET) return bounds;
-  while (i < text.length) {
-    const end = skipValue(text, i);
-    bounds.push(i, end);
-    i = firstNonSpace(text, end);
-    if (text.charCodeAt(i) !== COMMA) break;
-    i = firstNonSpace(text, i + 1);
-  }
-  return bounds;
+  if (text.charCodeAt(open) !== OPEN_BRACKET) return [];
+  const first = firstNonSpace(text, open + 1);
+  return text.charCodeAt(first) === CLOSE_BRACKET ? [] : elementsWithin(text, first, text.length);
 }
 
 /** where the value of member `key` of the object at `open` starts (the last one wins, as in JSON.parse) */
