@@ -97,16 +97,9 @@ const formatOption = () =>
 /** below this many bytes in all, worker threads would take longer to start than the ingest */
 const JOBS_FROM_BYTES = 32 * 2 ** 20;
 
+/** the files' sizes (0 for one that cannot be read: its ingest says why) */
 async function fileSizes(files: readonly string[]): Promise<number[]> {
   return Promise.all(files.map((f) => stat(f).then((s) => s.size, () => 0)));
-}
-
-async function totalBytes(files: readonly string[]): Promise<number> {
-  return (await fileSizes(files)).reduce((a, b) => a + b, 0);
-}
-
-async function largestBytes(files: readonly string[]): Promise<number> {
-  return Math.max(0, ...(await fileSizes(files)));
 }
 
 function parseCount(name: string) {
@@ -231,7 +224,8 @@ function buildProgram(): Command {
       if ((o.lon === undefined) !== (o.lat === undefined)) throw new UsageError('give both --lon and --lat, or neither');
       if (o.tz && !isTimeZone(o.tz)) throw new UsageError(`--tz: unknown time zone "${o.tz}"`);
       const csv = kind === 'noise-csv' ? { sensorId: o.sensor!, lon: o.lon, lat: o.lat, tz: o.tz, intervalSeconds: o.interval } : undefined;
-      const jobs = Math.min(files.length, o.jobs ?? ((await totalBytes(files)) >= JOBS_FROM_BYTES ? os.availableParallelism() : 1));
+      const sizes = await fileSizes(files);
+      const jobs = Math.min(files.length, o.jobs ?? (sizes.reduce((a, b) => a + b, 0) >= JOBS_FROM_BYTES ? os.availableParallelism() : 1));
       await withContext(globals(), async (ctx) => {
         try {
           if (jobs > 1) {
@@ -246,7 +240,7 @@ function buildProgram(): Command {
           } else {
             // one file at a time: a large FIWARE array is read in parts on the other cores too
             const { SHARDED_READ_MIN_BYTES } = await lib.ingest();
-            const sharded = kind === 'noise-fiware' && os.availableParallelism() > 1 && (await largestBytes(files)) >= SHARDED_READ_MIN_BYTES;
+            const sharded = kind === 'noise-fiware' && os.availableParallelism() > 1 && Math.max(0, ...sizes) >= SHARDED_READ_MIN_BYTES;
             const readers = sharded ? await (await lib.shardReaders()).ShardReaders.open({ logger: ctx.logger }) : undefined;
             if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
             try {
