@@ -12,5 +12,20 @@ export default tseslint.config(
     },
   },
   { files: ['bin/**', 'scripts/**', 'tests/**', 'notebooks/**'], rules: { 'no-console': 'off' } },
+  {
+    // stages (and the publishing code they call) see ports only: no engine, no store, no SDK
+    files: ['functions/lib/stages/**', 'functions/lib/publish/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/adapters/*', '**/adapters/**'], message: 'stages see ports only (functions/lib/ports/): the entry points build the adapters' },
+            { group: ['@duckdb/*', '@aws-sdk/*'], message: 'stages see ports only: DuckDB and AWS live behind the Lake and ObjectStore ports' },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } } },
 );

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { STAGES } from '../functions/lib/stages/list.ts';
+import { STAGES } from '../functions/lib/stages/registry.ts';
 
 // Configuration of one deployment environment (dev, prod): infra/config/<env>.json, overridable from
 // the CDK context, validated here at synth time. A bad value fails `cdk synth` naming the field.
@@ -179,7 +179,14 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** settings of one function: the defaults with its override applied */
+/**
+ * settings of one function: a stage's limits come from the stage registry, the other functions' from
+ * the defaults; the environment's override for that function is applied on top
+ */
 export function functionSettingsOf(config: ObservatoryConfig, name: string): FunctionSettings {
-  return { ...config.functions.defaults, ...config.functions.overrides[name] };
+  const stage = STAGES.find((s) => s.name === name);
+  const base = stage
+    ? { ...config.functions.defaults, memoryMb: stage.limits.memoryMb, timeoutSeconds: stage.limits.timeoutS, ephemeralStorageMb: stage.limits.ephemeralStorageMb }
+    : config.functions.defaults;
+  return { ...base, ...config.functions.overrides[name] };
 }

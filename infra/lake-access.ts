@@ -1,6 +1,6 @@
 import { DATASETS, noiseReadings, quarantine } from '../functions/lib/datasets/index.ts';
-import { LAKE_MANIFEST_KEY, MODELS_PREFIX, RAW_PREFIX, SITE_PREFIX, STAGING_PREFIX, STATE_PREFIX, stateKey } from '../functions/lib/lake/layout.ts';
-import { STAGES, type StageEntry } from '../functions/lib/stages/list.ts';
+import { changeLogPrefix, LAKE_MANIFEST_KEY, MODELS_PREFIX, RAW_PREFIX, SITE_PREFIX, STAGING_PREFIX, STATE_PREFIX, stateKey } from '../functions/lib/lake/layout.ts';
+import { STAGES, type StageDefinition } from '../functions/lib/stages/registry.ts';
 import { CLIMATE_SOURCE_FORMATS } from '../functions/lib/stages/source-kinds.ts';
 import { bucketOfKey, INCOMING_PREFIX, type BucketRole } from '../functions/handlers/shared/buckets.ts';
 
@@ -31,24 +31,22 @@ export function areaPrefix(name: string): string {
   );
 }
 
-/**
- * Reads a stage needs beyond its declared inputs, each with the reason. Keep this short: the fix is
- * to declare the input in STAGES (or to narrow what the stage attaches).
- */
-export const EXTRA_READS: Readonly<Record<string, { readonly prefixes: readonly string[]; readonly why: string }>> = {
-  'publish-site': {
-    prefixes: DATASETS.map((d) => `${d.prefix}/`),
-    why: 'publishSite attaches every declared dataset (attachLake(DATASETS)) and reads noise_readings for data_as_of',
-  },
-};
+/** the change log of a dataset input or output (a lake area has none) */
+function changeLog(name: string): string[] {
+  const d = DATASETS.find((x) => x.name === name);
+  return d ? [changeLogPrefix(d)] : [];
+}
 
-export function stageAccess(stage: StageEntry): LakeAccess {
+export function stageAccess(stage: StageDefinition): LakeAccess {
   const outputs = stage.outputs.map(areaPrefix);
   const state = stateKey(stage.name);
+  // a stage that reads what changed reads its inputs' change logs; one that writes a dataset records its changes
+  const changesRead = stage.inputs.filter((i) => i.window === 'changed').flatMap((i) => changeLog(i.dataset));
+  const changesWritten = stage.outputs.flatMap(changeLog);
   return {
     // every stage may read the lake manifest (demo flag) and its own incremental state
-    reads: unique([...stage.inputs.map(areaPrefix), ...(EXTRA_READS[stage.name]?.prefixes ?? []), LAKE_MANIFEST_KEY, state]),
-    writes: unique([...outputs, state]),
+    reads: unique([...stage.inputs.map((i) => areaPrefix(i.dataset)), ...changesRead, LAKE_MANIFEST_KEY, state]),
+    writes: unique([...outputs, ...changesWritten, state]),
     // stages rewrite their outputs and remove partitions no input backs any more
     deletes: unique([...outputs, state]),
   };
@@ -74,8 +72,22 @@ export function climateIngestWrites(): string[] {
  * (incoming: true) also reads incoming/ and writes what the climate files give (climateIngestWrites).
  */
 export function ingestAccess(options: { incoming: boolean }): LakeAccess {
-  const sightings = STAGES.find((s) => s.name === 'sensors')?.inputs.map(areaPrefix) ?? [];
-  const writes = withoutCovered([`${RAW_PREFIX}/`, `${noiseReadings.prefix}/`, `${quarantine.prefix}/`, ...sightings, ...(options.incoming ? climateIngestWrites() : [])]);
+  const sensorsStage = STAGES.find((s) => s.name === 'sensors');
+  const sightings = sensorsStage?.inputs.map((i) => areaPrefix(i.dataset)) ?? [];
+  // the ingest service runs the after-ingest stages (the sensors merge) once its files are in
+  const afterIngest = STAGES.filter((s) => s.cadences.includes('after-ingest')).flatMap((s) => [...s.outputs.map(areaPrefix), stateKey(s.name)]);
+  const curated = [noiseReadings, quarantine].map((d) => changeLogPrefix(d));
+  const climateChanges = options.incoming ? DATASETS.filter((d) => climateIngestWrites().includes(`${d.prefix}/`)).map(changeLogPrefix) : [];
+  const writes = withoutCovered([
+    `${RAW_PREFIX}/`,
+    `${noiseReadings.prefix}/`,
+    `${quarantine.prefix}/`,
+    ...curated,
+    ...climateChanges,
+    ...sightings,
+    ...afterIngest,
+    ...(options.incoming ? climateIngestWrites() : []),
+  ]);
   return {
     reads: unique([...writes, ...(options.incoming ? [`${INCOMING_PREFIX}/`] : [])]),
     writes: unique(writes),

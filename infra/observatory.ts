@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, Tags, Validations, type Environment } from 'aws-cdk-lib';
-import type { StageEntry } from '../functions/lib/stages/list.ts';
+import type { StageDefinition as StageEntry } from '../functions/lib/stages/registry.ts';
 import { REPO_ROOT } from './catalog.ts';
 import type { ObservatoryConfig } from './config.ts';
 import { ObservatoryNagChecks } from './nag.ts';

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Duck } from '../functions/lib/adapters/duckdb.ts';
+import { DuckLake } from '../functions/lib/adapters/duck-lake.ts';
 import { FsObjectStore } from '../functions/lib/adapters/fs-store.ts';
 import { METEOFRANCE_HEADER } from '../functions/lib/demo-climate/index.ts';
 import { silentLogger } from '../functions/lib/ports/logger.ts';
@@ -76,7 +77,7 @@ async function withLake<T>(fn: (ctx: StageContext) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'observatory-bench-climate-'));
   const duck = await Duck.open();
   try {
-    return await fn({ store: new FsObjectStore(dir), duck, logger: silentLogger, now: () => new Date('2026-11-26T12:00:00Z') });
+    return await fn({ store: new FsObjectStore(dir), lake: new DuckLake(duck, new FsObjectStore(dir)), logger: silentLogger, now: () => new Date('2026-11-26T12:00:00Z') });
   } finally {
     await duck.close();
     await rm(dir, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Duck, sqlPath, PARQUET_OPTIONS } from '../functions/lib/adapters/duckdb.ts';
+import { DuckLake } from '../functions/lib/adapters/duck-lake.ts';
 import { FsObjectStore } from '../functions/lib/adapters/fs-store.ts';
 import { silentLogger } from '../functions/lib/ports/logger.ts';
 import type { StageContext } from '../functions/lib/stages/context.ts';
@@ -76,7 +77,7 @@ async function benchIngest(parent: string, label: string, entities: number, batc
   // one stream: each batch ingested after the other, in this process (a fresh lake per round); a
   // batch's array is read in parts, here and on the shard readers' threads (one per other core)
   const single = async (round: number) => {
-    const ctx: StageContext = { store: new FsObjectStore(path.join(dir, `lake-single-${round}`)), duck, logger: silentLogger, now, noiseShards: readers };
+    const ctx: StageContext = { store: new FsObjectStore(path.join(dir, `lake-single-${round}`)), lake: new DuckLake(duck, new FsObjectStore(path.join(dir, `lake-single-${round}`))), logger: silentLogger, now, noiseShards: readers };
     await ingestNoise(ctx, { sourceKind: 'noise-fiware', bytes: warm, origin: 'warm.json' }); // module JIT, DuckDB
     const [, seconds] = await timed(async () => {
       for (const [b, p] of payloads.entries()) await ingestNoise(ctx, { sourceKind: 'noise-fiware', bytes: p, origin: `b${b}.json` });
@@ -129,9 +130,9 @@ async function benchIngest(parent: string, label: string, entities: number, batc
 
 /** a lake of `sensors` × `days` of 1-minute readings, written straight as curated Parquet */
 async function syntheticReadings(ctx: StageContext, sensorCount: number, days: number): Promise<number> {
-  const dir = ctx.duck.scratch('readings');
+  const dir = ctx.lake.scratch('readings');
   const start = Date.UTC(2025, 2, 24); // spans the 2025-03-30 DST change
-  await ctx.duck.run(`COPY (
+  await ctx.lake.run(`COPY (
     SELECT 's' || s AS sensor_id, CASE WHEN s % 7 = 0 THEN NULL ELSE '75056' END AS commune_insee,
       make_timestamptz((${start} + m * 60000) * 1000) AS ts_from, make_timestamptz((${start} + m * 60000 + 60000) * 1000) AS ts_to,
       45 + 15 * sin(m / 229.0) + (hash(s, m) % 100) / 20.0 AS laeq, NULL::DOUBLE AS lamax, NULL::DOUBLE AS las,
@@ -150,7 +151,7 @@ async function syntheticReadings(ctx: StageContext, sensorCount: number, days: n
 
 async function benchIndicators(dir: string, sensorCount: number, days: number) {
   const duck = await Duck.open();
-  const ctx: StageContext = { store: new FsObjectStore(path.join(dir, 'indicators-lake')), duck, logger: silentLogger, now: () => new Date('2025-06-10T00:00:00Z') };
+  const ctx: StageContext = { store: new FsObjectStore(path.join(dir, 'indicators-lake')), lake: new DuckLake(duck, new FsObjectStore(path.join(dir, 'indicators-lake'))), logger: silentLogger, now: () => new Date('2025-06-10T00:00:00Z') };
   const readings = await syntheticReadings(ctx, sensorCount, days);
   const { noiseIndicators } = await import('../functions/lib/stages/noise-indicators.ts');
   const [, seconds] = await timed(() => noiseIndicators(ctx, { full: true }));
@@ -161,7 +162,7 @@ async function benchIndicators(dir: string, sensorCount: number, days: number) {
 async function benchPush(dir: string, requests: number, perRequest: number, concurrency: number) {
   const duck = await Duck.open();
   const store = new FsObjectStore(path.join(dir, 'push-lake'));
-  const ctx: StageContext = { store, duck, logger: silentLogger, now: () => new Date('2025-06-10T00:00:00Z') };
+  const ctx: StageContext = { store, lake: new DuckLake(duck, store), logger: silentLogger, now: () => new Date('2025-06-10T00:00:00Z') };
   const { serveSite, PUSH_PATH } = await import('../functions/local/site-server.ts');
   const { keyHash } = await import('../functions/lib/push/networks.ts');
   const key = 'bench-key-0123456789abcdef';

@@ -91,11 +91,11 @@ describe('derived Parquet files and DuckDB views', () => {
   afterAll(async () => lake.cleanup());
 
   it('every declared dataset is queryable while it holds no file, with its declared column types', async () => {
-    await lake.duck.attachLake(lake.store, DATASETS);
+    await lake.lake.attach(DATASETS);
     for (const d of DATASETS) {
-      const r = await lake.duck.all(`DESCRIBE SELECT * FROM ${d.name}`);
+      const r = await lake.lake.all(`DESCRIBE SELECT * FROM ${d.name}`);
       expect(r.rows.map((x) => [x.column_name, x.column_type])).toEqual(d.columns.map((c) => [c.name, DUCKDB_TYPE[c.type]]));
-      expect((await lake.duck.all(`SELECT count(*) AS n FROM ${d.name}`)).rows[0]!.n).toBe(0n);
+      expect((await lake.lake.all(`SELECT count(*) AS n FROM ${d.name}`)).rows[0]!.n).toBe(0n);
     }
   });
 
@@ -105,14 +105,14 @@ describe('derived Parquet files and DuckDB views', () => {
       const key = datasetFileKey(d, 'sample', d.columns.some((c) => c.partition) ? '2025-06-01' : undefined);
       await writeDataset(lake, d, [row], key);
       const file = lake.store.localPath!(key);
-      const described = await lake.duck.all(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`);
+      const described = await lake.lake.all(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`);
       expect(described.rows.map((x) => [x.column_name, x.column_type])).toEqual(fileColumns(d).map((c) => [c.name, DUCKDB_TYPE[c.type]]));
-      const codecs = await lake.duck.all(`SELECT DISTINCT compression FROM parquet_metadata('${file}')`);
+      const codecs = await lake.lake.all(`SELECT DISTINCT compression FROM parquet_metadata('${file}')`);
       expect(codecs.rows.map((x) => x.compression)).toEqual(['ZSTD']);
     }
-    await lake.duck.attachLake(lake.store, DATASETS);
+    await lake.lake.attach(DATASETS);
     for (const d of DATASETS) {
-      const r = await lake.duck.all(`SELECT * FROM ${d.name}`);
+      const r = await lake.lake.all(`SELECT * FROM ${d.name}`);
       expect(r.rows).toHaveLength(1);
       for (const c of d.columns) {
         const expected = sampleValue(c);

@@ -17,8 +17,11 @@ import { isCalendarDate } from '../lib/domain/time/calendar.ts';
 // Heavy modules (DuckDB's native binary, the AWS SDK, the stages) load when a command needs them, so
 // that `--help` and usage errors answer at once.
 const lib = {
-  duck: () => import('../lib/adapters/duckdb.ts'),
+  entry: () => import('../lib/entry/context.ts'),
   fsStore: () => import('../lib/adapters/fs-store.ts'),
+  s3Store: () => import('../lib/adapters/s3-store.ts'),
+  sources: () => import('../lib/stages/source-endpoints.ts'),
+  ingestService: () => import('../lib/stages/ingest-service.ts'),
   athena: () => import('../lib/adapters/athena.ts'),
   datasets: () => import('../lib/datasets/index.ts'),
   derive: () => import('../lib/datasets/derive.ts'),
@@ -51,6 +54,9 @@ const INGEST_KINDS = [...Object.keys(NOISE_SOURCE_FORMATS), ...Object.keys(CLIMA
 
 export const DEFAULT_LAKE = '.lake';
 
+// cadences, spelled here so that `--help` needs no stage import (a test holds them to the registry's)
+export const CADENCE_NAMES = ['quarter-hourly', 'hourly', 'daily', 'weekly', 'after-ingest'] as const;
+
 // model names, spelled here so that `--help` and usage errors need no TensorFlow import
 const MODEL_NAMES = ['noise', 'river', 'heat'] as const;
 const PREDICT_NAMES = ['noise', 'river', 'heat', 'climate-risk'] as const;
@@ -69,26 +75,34 @@ interface Globals {
   quiet?: boolean;
 }
 
-async function lakeStore(dir: string): Promise<ObjectStore> {
+/** `s3://bucket/prefix`: the deployed lake, through the standard AWS credential chain */
+export function isS3Lake(lake: string): boolean {
+  return lake.startsWith('s3://');
+}
+
+/**
+ * The lake's object store: a folder, or `s3://bucket[/prefix]` (credentials from the standard AWS
+ * chain; AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL for another S3 server, e.g. a local one)
+ */
+async function lakeStore(lake: string): Promise<ObjectStore> {
+  if (isS3Lake(lake)) {
+    const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(lake);
+    if (!m) throw new UsageError(`--lake: expected s3://bucket[/prefix], found "${lake}"`);
+    const { S3ObjectStore, createS3Client } = await lib.s3Store();
+    const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
+    const prefix = (m[2] ?? '').replace(/\/+$/, '');
+    return new S3ObjectStore({ bucket: m[1]!, prefix: prefix ? `${prefix}/` : '', client: createS3Client(endpoint ? { endpoint } : {}) });
+  }
   const { FsObjectStore } = await lib.fsStore();
-  return new FsObjectStore(path.resolve(dir));
+  return new FsObjectStore(path.resolve(lake));
 }
 
 async function withContext<T>(globals: Globals, fn: (ctx: StageContext) => Promise<T>): Promise<T> {
-  const { Duck } = await lib.duck();
+  const { withOpenContext } = await lib.entry();
   const { stderrLogger } = await lib.logger();
-  const duck = await Duck.open();
-  const ctx: StageContext = {
-    store: await lakeStore(globals.lake),
-    duck,
-    logger: stderrLogger({ quiet: globals.quiet }),
-    now: () => new Date(),
-  };
-  try {
-    return await fn(ctx);
-  } finally {
-    await duck.close();
-  }
+  const { configuredSources } = await lib.sources();
+  // locally a poller polls only a source configured in the environment (OBSERVATORY_<SOURCE>_URL)
+  return withOpenContext({ store: await lakeStore(globals.lake), logger: stderrLogger({ quiet: globals.quiet }), sources: configuredSources() }, fn);
 }
 
 const formatOption = () =>
@@ -191,7 +205,7 @@ async function ingestFiles(
 function buildProgram(): Command {
   const program = new Command('observatory')
     .description('Grand Paris noise & climate observatory: ingest, curate, compute indicators, query and publish the data lake')
-    .option('--lake <dir>', 'lake folder (the embedded object store)', DEFAULT_LAKE)
+    .option('--lake <dir>', 'lake folder (the embedded object store), or s3://bucket/prefix (the deployed lake)', DEFAULT_LAKE)
     .option('-q, --quiet', 'only warnings and errors on stderr')
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
@@ -212,23 +226,25 @@ function buildProgram(): Command {
     .option('--jobs <n>', `noise kinds: files ingested side by side in worker threads (default: the cores, ${os.availableParallelism()} here, when there are several files of ${JOBS_FROM_BYTES / 2 ** 20} MiB or more in all; else 1, and a large FIWARE array is then read in parts on all the cores)`, parseCount('--jobs'))
     .addOption(new Option('--format <format>', 'print the per-file summary on stdout').choices(['csv', 'json']))
     .action(async (kind: string, files: string[], o: { sensor?: string; lon?: number; lat?: number; tz: string; interval?: number; jobs?: number; format?: OutputFormat }) => {
+      const { afterIngest, ingestFile } = await lib.ingestService();
       if (isClimateSourceKind(kind)) {
-        const { ingestClimateFile } = await lib.climateIngest();
-        await withContext(globals(), (ctx) => ingestFiles(ctx, files, o.format, (bytes, origin) => ingestClimateFile(ctx, kind, { bytes, origin })));
+        await withContext(globals(), async (ctx) => {
+          await ingestFiles(ctx, files, o.format, (bytes, origin) => ingestFile(ctx, { sourceKind: kind, bytes, origin }));
+          await afterIngest(ctx);
+        });
         return;
       }
       if (!isNoiseSourceKind(kind)) throw new UsageError(`unknown kind "${kind}"; expected one of ${INGEST_KINDS.join(', ')}`);
-      const { ingestNoise } = await lib.ingest();
-      const { refreshSensors } = await lib.sensors();
       if (kind === 'noise-csv' && !o.sensor) throw new UsageError('noise-csv needs --sensor ID');
       if ((o.lon === undefined) !== (o.lat === undefined)) throw new UsageError('give both --lon and --lat, or neither');
       if (o.tz && !isTimeZone(o.tz)) throw new UsageError(`--tz: unknown time zone "${o.tz}"`);
       const csv = kind === 'noise-csv' ? { sensorId: o.sensor!, lon: o.lon, lat: o.lat, tz: o.tz, intervalSeconds: o.interval } : undefined;
       const sizes = await fileSizes(files);
-      const jobs = Math.min(files.length, o.jobs ?? (sizes.reduce((a, b) => a + b, 0) >= JOBS_FROM_BYTES ? os.availableParallelism() : 1));
+      const jobs = Math.min(files.length, o.jobs ?? (!isS3Lake(globals().lake) && sizes.reduce((a, b) => a + b, 0) >= JOBS_FROM_BYTES ? os.availableParallelism() : 1));
       await withContext(globals(), async (ctx) => {
         try {
           if (jobs > 1) {
+            if (isS3Lake(globals().lake)) throw new UsageError('--jobs: worker threads ingest into a lake folder; on an s3:// lake files are ingested one at a time');
             const { NoiseIngestPool } = await lib.ingestPool();
             const pool = await NoiseIngestPool.open({ lakeDir: path.resolve(globals().lake), workers: jobs });
             ctx.logger.info(`ingesting ${files.length} files with ${jobs} worker threads`);
@@ -245,30 +261,31 @@ function buildProgram(): Command {
             if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
             try {
               const c = readers ? { ...ctx, noiseShards: readers } : ctx;
-              await ingestFiles(c, files, o.format, (bytes, origin) => ingestNoise(c, { sourceKind: kind, bytes, origin, csv }));
+              await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv }));
             } finally {
               await readers?.close();
             }
           }
         } finally {
           // the sensors seen in the files that did go through are merged even when another file failed
-          await refreshSensors(ctx);
+          await afterIngest(ctx);
         }
       });
     });
 
   program
     .command('run')
-    .description('run the downstream stages (indicators, site publication) over whatever the lake holds')
+    .description('run the stages (indicators, forecasts, site publication) over whatever the lake holds: all of them, or those AWS runs on one cadence; each stage reports the requests it made to the store')
     .option('--demo', 'first feed the simulated demo network through the real ingestion')
+    .addOption(new Option('--schedule <cadence>', 'only the stages AWS runs on this cadence, in the same order').choices(CADENCE_NAMES as unknown as string[]))
     .addOption(new Option('--format <format>', 'print the stage reports on stdout').choices(['json']))
-    .action(async (o: { demo?: boolean; format?: 'json' }) => {
+    .action(async (o: { demo?: boolean; schedule?: (typeof CADENCE_NAMES)[number]; format?: 'json' }) => {
       const { runPipeline } = await lib.pipeline();
       const { feedDemo } = await lib.demo();
       await withContext(globals(), async (ctx) => {
         const started = performance.now();
         const demo = o.demo ? await feedDemo(ctx) : undefined;
-        const reports = await runPipeline(ctx);
+        const reports = await runPipeline(ctx, o.schedule ? { cadence: o.schedule } : {});
         ctx.logger.info(`pipeline done in ${((performance.now() - started) / 1000).toFixed(1)} s on ${ctx.store.url}`);
         if (o.format === 'json') process.stdout.write(JSON.stringify({ demo, stages: reports }) + '\n');
       });
@@ -308,10 +325,11 @@ function buildProgram(): Command {
             process.stderr.write(`athena: ${r.queryExecutionId}, ${r.bytesScanned} bytes scanned\n`);
             result = r;
           } else {
-            await ctx.duck.attachLake(ctx.store, (await lib.datasets()).DATASETS);
+            await ctx.lake.attach((await lib.datasets()).DATASETS);
             const { confineToDirectories, readLake } = await lib.confine();
-            await confineToDirectories(ctx.duck, [globals().lake]);
-            result = await readLake(ctx.duck, sql);
+            // an s3:// lake is read from the engine's scratch folder, where its objects were fetched
+            await confineToDirectories(ctx.lake, [isS3Lake(globals().lake) ? path.dirname(ctx.lake.scratch('lake')) : globals().lake]);
+            result = await readLake(ctx.lake, sql);
           }
         } catch (e) {
           if (e instanceof UsageError) throw e;
@@ -348,7 +366,7 @@ function buildProgram(): Command {
       }
       await withContext({ ...globals(), quiet: true }, async (ctx) => {
         const toStdout = o.out === '-';
-        const file = toStdout ? ctx.duck.scratch(plan.defaultFile) : (o.out ?? plan.defaultFile);
+        const file = toStdout ? ctx.lake.scratch(plan.defaultFile) : (o.out ?? plan.defaultFile);
         const s = await exportDataset(ctx, request, file);
         if (toStdout) {
           try {
@@ -382,11 +400,8 @@ function buildProgram(): Command {
         throw new UsageError((e as Error).message);
       }
       const store = await lakeStore(globals().lake);
-      const { Duck } = await lib.duck();
       const { stderrLogger } = await lib.logger();
-      const push = networks
-        ? { ctx: { store, duck: await Duck.open(), logger: stderrLogger({ quiet: globals().quiet }), now: () => new Date() }, networks }
-        : undefined;
+      const push = networks ? { ctx: (await (await lib.entry()).openContext({ store, logger: stderrLogger({ quiet: globals().quiet }) })).ctx, networks } : undefined;
       const { serveSite } = await lib.server();
       const server = await serveSite(store, { port: o.port, host: o.host, push });
       process.stdout.write(server.url + '\n');
@@ -582,7 +597,7 @@ function buildProgram(): Command {
   for (const c of all(program)) {
     c.exitOverride().configureOutput(program.configureOutput());
     // --lake is accepted after the command too: `observatory query "…" --lake DIR`
-    if (c !== program && c.commands.length === 0) c.option('--lake <dir>', 'lake folder (the embedded object store)');
+    if (c !== program && c.commands.length === 0) c.option('--lake <dir>', 'lake folder (the embedded object store), or s3://bucket/prefix');
   }
   program.hook('preAction', (_program, action) => {
     const lake = action.opts().lake as string | undefined;

@@ -21,6 +21,8 @@ import { acknowledge, acknowledgeFindings, escapeRegExp, logicalIdOf } from '../
  */
 export interface ObservatoryFunctionProps {
   readonly name: string;
+  /** the handler folder under functions/handlers/ (default: `name`); every stage runs `stage` */
+  readonly handler?: string;
   readonly description: string;
   readonly settings: FunctionSettings;
   readonly layer: lambda.ILayerVersion;
@@ -90,7 +92,7 @@ export class ObservatoryFunction extends Construct {
 
     const memoryMb = props.settings.memoryMb;
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: handlerEntry(props.name),
+      entry: handlerEntry(props.handler ?? props.name),
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}/package-lock.json`,

@@ -4,50 +4,59 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import type { StageEntry } from '../../functions/lib/stages/list.ts';
+import type { Cadence, StageDefinition } from '../../functions/lib/stages/registry.ts';
 
 /**
- * The pipeline as a Step Functions state machine, built from THE stage list: one Lambda task per
- * stage, named after it, chained in the list's order.
+ * The pipeline as a Step Functions state machine, built from THE stage registry: one Lambda task per
+ * stage, named after it, in the registry's order, each preceded by a choice that skips it when the
+ * execution is for a cadence the stage does not run on.
  *
- * - `{}`: every stage, in order (the pipeline schedule, a manual run).
- * - `{"startAt": "<stage>", "scope": "stage"}`: that stage, then the publishing stages after it (those
- *   whose outputs include `site`): a stage's own schedule runs it and republishes the site, without
- *   running the stages in between.
- * - `{"startAt": "<stage>"}`: that stage and every stage after it (catching up by hand).
+ * - `{"cadence": "hourly"}`: the stages AWS runs every hour (a schedule), in order — what
+ *   `observatory run --schedule hourly` runs locally.
+ * - `{}`: every stage, in order (a manual run, catching up).
  *
- * Each task retries throttling (where a stage's concurrency is reserved to 1, a run that finds it busy
- * waits) and errors, with exponential backoff and full jitter; a failed execution is redriven from the
- * failed stage (`aws stepfunctions redrive-execution`).
+ * Each task retries throttling and errors, with exponential backoff and full jitter; a failed
+ * execution is redriven from the failed stage (`aws stepfunctions redrive-execution`). The execution
+ * timeout is the sum of the stages' worst cases (timeout × attempts), so that it never cuts a run that
+ * its stages' own limits allow.
  */
 export interface PipelineStateMachineProps {
-  readonly stages: readonly StageEntry[];
-  readonly functionOf: (stage: StageEntry) => lambda.IFunction;
-  readonly timeoutOf: (stage: StageEntry) => Duration;
-  readonly timeout: Duration;
+  readonly stages: readonly StageDefinition[];
+  readonly functionOf: (stage: StageDefinition) => lambda.IFunction;
+  readonly timeoutOf: (stage: StageDefinition) => Duration;
   readonly logRetentionDays: logs.RetentionDays;
 }
 
 /** the execution input a schedule sends */
 export interface PipelineInput {
-  readonly startAt?: string;
-  readonly scope?: 'stage';
+  readonly cadence?: Cadence;
   readonly trigger: string;
 }
+
+/** attempts of a failing task: the first and the retries on errors */
+export const TASK_ATTEMPTS = 3;
+/** the task timeout beyond the function's own: Lambda's start and Step Functions' bookkeeping */
+const TASK_MARGIN = Duration.minutes(1);
+/** the waits between attempts, at most (interval 1 min, backoff 2, full jitter) */
+const RETRY_WAITS = Duration.minutes(1 + 2);
 
 /** a JSONPath-safe name of a stage, for its result's place in the execution state */
 export const resultKey = (stage: string) => stage.replace(/[^A-Za-z0-9]/g, '_');
 
-/** whether a stage publishes the site: it runs after every scheduled stage run */
-export const publishes = (stage: StageEntry) => stage.outputs.includes('site');
+/** the longest a run of these stages may take when every task uses all its attempts */
+export function worstCase(stages: readonly StageDefinition[], timeoutOf: (stage: StageDefinition) => Duration): Duration {
+  const seconds = stages.reduce((t, s) => t + TASK_ATTEMPTS * timeoutOf(s).plus(TASK_MARGIN).toSeconds(), 0) + RETRY_WAITS.toSeconds() * stages.length;
+  return Duration.seconds(seconds);
+}
 
 export class PipelineStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
     const stages = props.stages;
-    if (stages.length === 0) throw new Error('the stage list is empty: nothing to orchestrate');
+    if (stages.length === 0) throw new Error('the stage registry is empty: nothing to orchestrate');
 
     const tasksInOrder = stages.map((stage) => {
       const task = new tasks.LambdaInvoke(this, `Stage-${stage.name}`, {
@@ -61,10 +70,9 @@ export class PipelineStateMachine extends Construct {
         }),
         resultSelector: { 'result.$': '$.Payload' },
         resultPath: `$.results.${resultKey(stage.name)}`,
-        taskTimeout: sfn.Timeout.duration(props.timeoutOf(stage).plus(Duration.minutes(1))),
+        taskTimeout: sfn.Timeout.duration(props.timeoutOf(stage).plus(TASK_MARGIN)),
         retryOnServiceExceptions: true,
       });
-      // a stage whose concurrency is reserved to 1 answers 429 while another execution runs it: wait
       task.addRetry({
         errors: ['Lambda.TooManyRequestsException'],
         interval: Duration.seconds(30),
@@ -77,41 +85,32 @@ export class PipelineStateMachine extends Construct {
         errors: [sfn.Errors.ALL],
         interval: Duration.minutes(1),
         backoffRate: 2,
-        maxAttempts: 2,
+        maxAttempts: TASK_ATTEMPTS - 1,
         jitterStrategy: sfn.JitterType.FULL,
       });
       return task;
     });
 
-    const stageScope = sfn.Condition.and(sfn.Condition.isPresent('$.scope'), sfn.Condition.stringEquals('$.scope', 'stage'));
+    // stage i runs when the execution names no cadence, or one of the stage's; else the next choice
     const done = new sfn.Succeed(this, 'Done', { stateName: 'done' });
-    stages.forEach((stage, i) => {
-      const next = tasksInOrder[i + 1];
-      if (!next) return;
-      // in a stage-scoped run, skip to the next publishing stage (or finish)
-      const publisher = stages.findIndex((s, j) => j > i && publishes(s));
-      const after = new sfn.Choice(this, `After-${stage.name}`, { stateName: `after ${stage.name}`, comment: 'A stage-scoped run goes on with the publishing stages only' });
-      after.when(stageScope, publisher > i + 1 ? tasksInOrder[publisher]! : publisher === i + 1 ? next : done);
-      after.otherwise(next);
-      tasksInOrder[i]!.next(after);
-    });
+    const choices: sfn.Choice[] = [];
+    for (let i = stages.length - 1; i >= 0; i--) {
+      const stage = stages[i]!;
+      const next: sfn.IChainable = choices[0] ?? done;
+      const choice = new sfn.Choice(this, `Runs-${stage.name}`, { stateName: `runs ${stage.name}?`, comment: `Cadences: ${stage.cadences.join(', ')}` });
+      const runs = sfn.Condition.or(sfn.Condition.isNotPresent('$.cadence'), ...stage.cadences.map((c) => sfn.Condition.stringEquals('$.cadence', c)));
+      choice.when(runs, tasksInOrder[i]!).otherwise(next);
+      tasksInOrder[i]!.next(next);
+      choices.unshift(choice);
+    }
 
-    const startAt = new sfn.Choice(this, 'StartAt', {
-      stateName: 'start at',
-      comment: 'Start at the stage named by $.startAt (a stage schedule), else at the first stage',
-    });
-    stages.forEach((stage, i) => {
-      if (i === 0) return;
-      startAt.when(sfn.Condition.and(sfn.Condition.isPresent('$.startAt'), sfn.Condition.stringEquals('$.startAt', stage.name)), tasksInOrder[i]!);
-    });
-    startAt.otherwise(tasksInOrder[0]!);
-
+    this.timeout = worstCase(stages, props.timeoutOf);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetentionDays, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      comment: 'The observatory pipeline: functions/lib/stages/list.ts, in order',
-      definitionBody: sfn.DefinitionBody.fromChainable(startAt),
+      comment: 'The observatory pipeline: functions/lib/stages/registry.ts, in order, for one cadence or all',
+      definitionBody: sfn.DefinitionBody.fromChainable(choices[0]!),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: props.timeout,
+      timeout: this.timeout,
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });

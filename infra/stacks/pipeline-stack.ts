@@ -12,7 +12,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { INCOMING_PREFIX } from '../../functions/handlers/shared/buckets.ts';
 import { PUSH_PATH } from '../../functions/lib/push/constants.ts';
-import { STAGES, type StageEntry } from '../../functions/lib/stages/list.ts';
+import { STAGE_ENV } from '../../functions/handlers/stage/handler-env.ts';
+import { CADENCES, STAGES, type Cadence, type StageDefinition } from '../../functions/lib/stages/registry.ts';
 import { REPO_ROOT } from '../catalog.ts';
 import { functionSettingsOf, type ObservatoryConfig } from '../config.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
@@ -20,12 +21,28 @@ import { IngestApi } from '../constructs/ingest-api.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
 import { ObservatoryFunction } from '../constructs/observatory-function.ts';
 import { PipelineStateMachine, type PipelineInput } from '../constructs/pipeline-state-machine.ts';
-import { EXTRA_READS, ingestAccess, stageAccess } from '../lake-access.ts';
+import { ingestAccess, stageAccess } from '../lake-access.ts';
 import { acknowledge, acknowledgeFindings } from '../nag.ts';
 
-// What runs: one function per stage of STAGES and the two ingest functions, the state machine built
-// from STAGES, the schedules (each stage's own, and the whole pipeline), the push API, the
-// incoming-file queue, dead-letter queues, alarms, and the secrets of future sources.
+// What runs: one function per stage of the registry (all running the one generic stage handler) and
+// the two ingest functions, the state machine built from the registry, one schedule per cadence, the
+// push API, the incoming-file queue, dead-letter queues, alarms, and the secrets of future sources.
+
+/** when each cadence's execution starts (the daily one at the configured time) */
+export function cadenceExpression(cadence: Cadence, config: ObservatoryConfig): string | undefined {
+  switch (cadence) {
+    case 'quarter-hourly':
+      return 'rate(15 minutes)';
+    case 'hourly':
+      return 'rate(1 hour)';
+    case 'daily':
+      return config.pipeline.schedule;
+    case 'weekly':
+      return 'cron(0 4 ? * MON *)';
+    case 'after-ingest':
+      return undefined; // run by the ingest service itself
+  }
+}
 
 export interface PipelineStackProps extends StackProps {
   readonly config: ObservatoryConfig;
@@ -36,7 +53,7 @@ export interface PipelineStackProps extends StackProps {
   readonly siteUrl: string;
   readonly dataKey: kms.IKey;
   /** defaults to STAGES; tests pass a variant */
-  readonly stages?: readonly StageEntry[];
+  readonly stages?: readonly StageDefinition[];
 }
 
 export class PipelineStack extends Stack {
@@ -69,14 +86,15 @@ export class PipelineStack extends Stack {
       const publishes = stage.outputs.includes('site');
       // the stages that run the TF.js models carry the wasm backend's binaries next to their bundle
       // (without them tfjs falls back to its pure-JS backend, ~17× slower)
-      const runsModels = [...stage.inputs, ...stage.outputs].includes('models');
+      const runsModels = [...stage.inputs.map((i) => i.dataset), ...stage.outputs].includes('models');
       const fn = new ObservatoryFunction(this, `Stage-${stage.name}`, {
         ...common,
         name: stage.name,
+        handler: 'stage',
         ...(publishes
           ? {
               afterBundling: (outputDir: string) => [`cd "${REPO_ROOT}" && node --import tsx web/build.ts "${outputDir}/web-assets"`],
-              environment: { OBSERVATORY_SITE_URL: props.siteUrl },
+              environment: { [STAGE_ENV]: stage.name, OBSERVATORY_SITE_URL: props.siteUrl },
             }
           : {}),
         ...(runsModels
@@ -84,13 +102,13 @@ export class PipelineStack extends Stack {
               afterBundling: (outputDir: string) => [
                 `mkdir -p "${outputDir}/tfjs-wasm" && cp "${REPO_ROOT}"/node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "${outputDir}/tfjs-wasm/"`,
               ],
-              environment: { OBSERVATORY_TF_WASM_DIR: '/var/task/tfjs-wasm/' },
+              environment: { [STAGE_ENV]: stage.name, OBSERVATORY_TF_WASM_DIR: '/var/task/tfjs-wasm/' },
             }
-          : {}),
+          : { environment: { [STAGE_ENV]: stage.name } }),
         description: `Stage ${stage.name}: ${stage.description}`.slice(0, 256),
         settings: functionSettingsOf(config, stage.name),
         access: stageAccess(stage),
-        accessReason: `inputs ${stage.inputs.join(', ') || 'none'}, outputs ${stage.outputs.join(', ')}, its state file${EXTRA_READS[stage.name] ? `; ${EXTRA_READS[stage.name]!.why}` : ''}`,
+        accessReason: `inputs ${stage.inputs.map((i) => i.dataset).join(', ') || 'none'}, outputs ${stage.outputs.join(', ')}, its state file`,
       });
       this.stageFunctions.set(stage.name, fn);
       this.monitoring.functionErrors(stage.name, fn.function);
@@ -101,7 +119,6 @@ export class PipelineStack extends Stack {
       stages,
       functionOf: (s) => this.stageFunctions.get(s.name)!.function,
       timeoutOf: (s) => Duration.seconds(functionSettingsOf(config, s.name).timeoutSeconds),
-      timeout: Duration.minutes(config.pipeline.timeoutMinutes),
       logRetentionDays,
     });
     const stateMachine = this.pipeline.stateMachine;
@@ -120,10 +137,11 @@ export class PipelineStack extends Stack {
           maxEventAge: Duration.hours(1),
         }),
       });
-    schedule('PipelineSchedule', config.pipeline.schedule, { trigger: 'schedule:pipeline' }, 'Runs every stage, in order');
-    for (const stage of stages) {
-      if (!stage.schedule) continue;
-      schedule(`Schedule-${stage.name}`, stage.schedule, { startAt: stage.name, scope: 'stage', trigger: `schedule:${stage.name}` }, `Runs ${stage.name}, then republishes the site`);
+    for (const cadence of CADENCES) {
+      const expression = cadenceExpression(cadence, config);
+      const names = stages.filter((s) => s.cadences.includes(cadence)).map((s) => s.name);
+      if (!expression || names.length === 0) continue;
+      schedule(`Schedule-${cadence}`, expression, { cadence, trigger: `schedule:${cadence}` }, `Runs the ${cadence} stages: ${names.join(', ')}`.slice(0, 512));
     }
     this.monitoring.deadLetters('scheduler', schedulerDlq, 'start the missed execution by hand: aws stepfunctions start-execution');
 

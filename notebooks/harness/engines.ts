@@ -1,5 +1,6 @@
 import { AthenaEngine, athenaSettingsFromEnv, type AthenaSettings } from '../../functions/lib/adapters/athena.ts';
 import { Duck, type QueryResult } from '../../functions/lib/adapters/duckdb.ts';
+import { DuckLake } from '../../functions/lib/adapters/duck-lake.ts';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { confineToDirectories, readLake } from '../../functions/lib/sql/confine.ts';
@@ -19,9 +20,10 @@ export interface QueryEngine {
 
 export async function duckdbEngine(lakeDir: string): Promise<QueryEngine> {
   const duck = await Duck.open();
-  await duck.attachLake(new FsObjectStore(lakeDir), DATASETS);
-  await confineToDirectories(duck, [lakeDir]);
-  return { name: 'duckdb', query: (sql) => readLake(duck, sql), close: () => duck.close() };
+  const lake = new DuckLake(duck, new FsObjectStore(lakeDir));
+  await lake.attach(DATASETS);
+  await confineToDirectories(lake, [lakeDir]);
+  return { name: 'duckdb', query: (sql) => readLake(lake, sql), close: () => duck.close() };
 }
 
 /** `client` stands in for the AWS SDK client in tests */

@@ -28,15 +28,15 @@ describe('AthenaEngine', () => {
       received_at: new Date('2025-06-03T00:00:00Z'),
     }));
     await writeDataset(lake, noiseReadings, rows, datasetFileKey(noiseReadings, 'a', '2025-06-02'));
-    await lake.duck.attachLake(lake.store, DATASETS);
+    await lake.lake.attach(DATASETS);
   });
   afterAll(async () => lake.cleanup());
 
   it('query() polls until done, pages the results and decodes them to the same values DuckDB gives', async () => {
-    const stub = new AthenaStub(lake.duck, { pollsBeforeDone: 3, pageSize: 1000, bytesScanned: 987654 });
+    const stub = new AthenaStub(lake.lake, { pollsBeforeDone: 3, pageSize: 1000, bytesScanned: 987654 });
     const engine = new AthenaEngine({ workgroup: 'researchers', database: 'observatory', outputLocation: 's3://results/', pollMinMs: 1, pollMaxMs: 2 }, stub);
     const athena = await engine.query(SQL);
-    const duck = await lake.duck.readOnly(SQL);
+    const duck = await lake.lake.readOnly(SQL);
     expect(athena.rows).toHaveLength(2500);
     expect(athena.rows).toEqual(duck.rows);
     expect(athena.bytesScanned).toBe(987654);
@@ -46,7 +46,7 @@ describe('AthenaEngine', () => {
   });
 
   it("query() surfaces Athena's error text when the query fails", async () => {
-    const engine = new AthenaEngine({ workgroup: 'w', database: 'd', pollMinMs: 1 }, new AthenaStub(lake.duck));
+    const engine = new AthenaEngine({ workgroup: 'w', database: 'd', pollMinMs: 1 }, new AthenaStub(lake.lake));
     const error = await engine.query('SELECT no_such_column FROM noise_readings').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AthenaQueryError);
     expect((error as Error).message).toMatch(/failed: SYNTAX_ERROR: .*no_such_column/);
@@ -61,7 +61,7 @@ describe('AthenaEngine', () => {
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      setAthenaEngineFactory((s) => new AthenaEngine({ ...s, pollMinMs: 1 }, new AthenaStub(lake.duck)));
+      setAthenaEngineFactory((s) => new AthenaEngine({ ...s, pollMinMs: 1 }, new AthenaStub(lake.lake)));
       const sql = 'SELECT sensor_id, count(*) AS n, round(avg(laeq), 3) AS mean FROM noise_readings GROUP BY sensor_id ORDER BY sensor_id';
       expect(await main(['--lake', lake.dir, 'query', sql, '--format', 'csv', '--engine', 'athena', '--workgroup', 'w', '--database', 'd'])).toBe(0);
       const athenaCsv = out.mock.calls.map((c) => String(c[0])).join('');

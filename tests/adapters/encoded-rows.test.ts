@@ -8,7 +8,7 @@ import {
   valueAt,
   type EncodedColumnSpec,
   type EncodedRows,
-} from '../../functions/lib/adapters/encoded-rows.ts';
+} from '../../functions/lib/datasets/encoded-rows.ts';
 import { mulberry32 } from '../../functions/lib/domain/random.ts';
 
 const columns: EncodedColumnSpec[] = [

@@ -25,12 +25,12 @@ describe('observatory export', () => {
 
   /** the view's rows for the same filters, as the extract should hold them */
   async function expected(d: DatasetDeclaration, where: string): Promise<Record<string, unknown>[]> {
-    return (await lake.duck.all(`SELECT * FROM ${d.name} ${where} ORDER BY ${d.key!.join(', ')}`)).rows;
+    return (await lake.lake.all(`SELECT * FROM ${d.name} ${where} ORDER BY ${d.key!.join(', ')}`)).rows;
   }
   async function reread(d: DatasetDeclaration, file: string, format: 'parquet' | 'csv'): Promise<Record<string, unknown>[]> {
     const columns = `{${d.columns.map((c) => `'${c.name}': '${DUCKDB_TYPE[c.type]}'`).join(', ')}}`;
     const source = format === 'parquet' ? `read_parquet('${sqlPath(file)}')` : `read_csv('${sqlPath(file)}', header = true, columns = ${columns})`;
-    return (await lake.duck.all(`SELECT * FROM ${source} ORDER BY ${d.key!.join(', ')}`)).rows;
+    return (await lake.lake.all(`SELECT * FROM ${source} ORDER BY ${d.key!.join(', ')}`)).rows;
   }
 
   beforeAll(async () => {
@@ -65,7 +65,7 @@ describe('observatory export', () => {
       );
       await writeDataset(lake, noiseIndicatorsDaily, daily, datasetFileKey(noiseIndicatorsDaily, 'a', day));
     }
-    await lake.duck.attachLake(lake.store, DATASETS);
+    await lake.lake.attach(DATASETS);
   });
   afterAll(async () => lake.cleanup());
 

@@ -8,7 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
-import { STAGES } from '../../functions/lib/stages/list.ts';
+import { STAGES } from '../../functions/lib/stages/registry.ts';
 import { startFakeSources } from '../../functions/local/fake-sources.ts';
 import { functionArtifacts, type FunctionArtifact } from '../../infra/artifacts.ts';
 import { REPO_ROOT } from '../../infra/catalog.ts';
@@ -80,7 +80,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
   });
 
   it('ships the TF.js wasm binaries with the stages that run the models, and points them there', () => {
-    const modelStages = STAGES.filter((s) => [...s.inputs, ...s.outputs].includes('models')).map((s) => s.name);
+    const modelStages = STAGES.filter((s) => [...s.inputs.map((i) => i.dataset), ...s.outputs].includes('models')).map((s) => s.name);
     expect(modelStages.sort()).toEqual(['predict', 'train-models']);
     const template = JSON.parse(readFileSync(path.join(outdir, 'Observatory-dev-Pipeline.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties?: { Environment?: { Variables?: Record<string, unknown> }; Description?: string } }> };
     for (const name of modelStages) {
@@ -152,7 +152,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     expect((await listKeys(lake, 'curated/weather_daily/')).map((o) => o.key.split('/')[2])).toEqual(['dt=2026-07-20', 'dt=2026-07-21', 'dt=2026-07-22']);
   });
 
-  it('runs every stage bundle, in the order of STAGES, the pollers against the fake sources, and publishes the site', async () => {
+  it('runs every stage bundle (the one stage handler, named by OBSERVATORY_STAGE), in the order of the registry, the pollers against the fake sources, and publishes the site', async () => {
     const hubeau = JSON.parse(readFileSync(path.join(REPO_ROOT, 'tests/fixtures/flood/observations_tr_K447001001_H.json'), 'utf8')) as { data: object[] };
     const bulletin = { DtHrInfoVigiCru: new Date().toISOString(), ListEntVigiCru: [{ CdEntVigiCru: 'SEINE-PARIS', NivInfoVigiCru: 1 }] };
     const fake = await startFakeSources({
@@ -163,7 +163,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     try {
       const sources = { OBSERVATORY_HUBEAU_URL: fake.url, OBSERVATORY_VIGICRUES_URL: fake.url, OBSERVATORY_METEOFRANCE_URL: fake.url };
       for (const stage of STAGES) {
-        const run = await invokeBundle(fns.get(stage.name)!, { stage: stage.name, execution: 'local', input: { trigger: 'test' } }, { ...env, ...sources });
+        const run = await invokeBundle(fns.get(stage.name)!, { stage: stage.name, execution: 'local', input: { trigger: 'test' } }, { ...env, ...sources, OBSERVATORY_STAGE: stage.name });
         expect(run.status, `${stage.name}: ${run.stderr.slice(-3000)}`).toBe(0);
         expect(run.result, stage.name).toMatchObject({ stage: stage.name });
       }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { EnvError, envSchemas, optionalEnv, requiredEnv } from '../../functions/lib/env.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
-import { STAGES } from '../../functions/lib/stages/list.ts';
+import { STAGES } from '../../functions/lib/stages/registry.ts';
 import { bucketOfKey } from '../../functions/handlers/shared/buckets.ts';
 import { RoutedObjectStore } from '../../functions/handlers/shared/routed-store.ts';
 import { apiKeyIdOf, proxyResult, pushRequestFromEvent } from '../../functions/handlers/ingest-push/push-request.ts';
@@ -176,9 +176,22 @@ describe('lake access derived from the stage list and the declarations', () => {
       'curated/noise_indicators_daily/',
       'curated/noise_indicators_commune_daily/',
       'curated/noise_indicators_yearly/',
+      'changes/noise_indicators_hourly/',
+      'changes/noise_indicators_daily/',
+      'changes/noise_indicators_commune_daily/',
+      'changes/noise_indicators_yearly/',
       'state/noise-indicators.json',
     ]);
-    expect(s.reads).toEqual(['curated/noise_readings/', 'curated/sensors/', 'lake.json', 'state/noise-indicators.json']);
+    // the readings and their change log (it reads what changed), the hourly rows of the year, the sensors
+    expect(s.reads).toEqual([
+      'curated/noise_readings/',
+      'curated/sensors/',
+      'curated/noise_indicators_hourly/',
+      'curated/noise_indicators_daily/',
+      'changes/noise_readings/',
+      'lake.json',
+      'state/noise-indicators.json',
+    ]);
   });
 
   it('lets the file ingest write what the poller of each climate source writes, and the push ingest none of it', () => {
@@ -202,7 +215,8 @@ describe('lake access derived from the stage list and the declarations', () => {
     expect(bucketGrants(stageAccess(STAGES.find((x) => x.name === 'publish-site')!)).find((g) => g.bucket === 'site')!.objects.write).toEqual(['*']);
   });
 
-  it('has a handler folder for every stage of STAGES', () => {
-    for (const s of STAGES) expect(existsSync(path.join(HANDLERS_DIR, s.name, 'handler.ts')), `functions/handlers/${s.name}/handler.ts`).toBe(true);
+  it('runs every stage through the one stage handler, and has no handler folder per stage', () => {
+    expect(existsSync(path.join(HANDLERS_DIR, 'stage', 'handler.ts'))).toBe(true);
+    for (const s of STAGES) expect(existsSync(path.join(HANDLERS_DIR, s.name)), `functions/handlers/${s.name}/`).toBe(false);
   });
 });

@@ -1,9 +1,8 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
-import { STAGES } from '../../functions/lib/stages/list.ts';
+import { CADENCES, defineStage, STAGES, stagesOf } from '../../functions/lib/stages/registry.ts';
 import { bucketOfKey } from '../../functions/handlers/shared/buckets.ts';
-import { EXTRA_READS } from '../../infra/lake-access.ts';
 import { logicalId, resourcesOf, synthObservatory, text, type Resources, type SynthesizedObservatory } from './support.ts';
 
 const FUNCTIONS = [...STAGES.map((s) => s.name), 'ingest-push', 'ingest-file'];
@@ -66,10 +65,11 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
   });
 
   describe('functions', () => {
-    it('deploys one function per stage of STAGES plus the push and file ingests', () => {
+    it('deploys one function per stage of the registry, each running the one stage handler named by its environment, plus the push and file ingests', () => {
       const fns = resourcesOf(dev.templates.pipeline, 'AWS::Lambda::Function');
       expect(Object.keys(fns)).toHaveLength(FUNCTIONS.length);
       for (const name of FUNCTIONS) expect(functionOf(dev.templates.pipeline, name).fn).toBeDefined();
+      for (const stage of STAGES) expect(functionOf(dev.templates.pipeline, stage.name).env.OBSERVATORY_STAGE, stage.name).toBe(stage.name);
     });
 
     it('runs every function of every stack on nodejs22.x, x86_64, with the DuckDB layer', () => {
@@ -133,16 +133,37 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
           return `${bucket}:/${key}*`;
         };
         const state = `lake:/state/${stage.name}.json`;
-        expect(objectGrants(statements, 's3:PutObject', buckets), stage.name).toEqual([...new Set([...stage.outputs.map(prefixOf), state])].sort());
-        const reads = [...stage.inputs, ...stage.outputs].map(prefixOf);
-        const extra = (EXTRA_READS[stage.name]?.prefixes ?? []).map((p) => `lake:/${p}*`);
-        expect(objectGrants(statements, 's3:GetObject', buckets), stage.name).toEqual([...new Set([...reads, ...extra, state, 'lake:/lake.json'])].sort());
+        const changeLog = (x: string) => (DATASETS.some((d) => d.name === x) ? [`lake:/changes/${x}/*`] : []);
+        const writes = [...stage.outputs.map(prefixOf), ...stage.outputs.flatMap(changeLog), state];
+        expect(objectGrants(statements, 's3:PutObject', buckets), stage.name).toEqual([...new Set(writes)].sort());
+        const changesRead = stage.inputs.filter((i) => i.window === 'changed').flatMap((i) => changeLog(i.dataset));
+        const reads = [...stage.inputs.map((i) => prefixOf(i.dataset)), ...changesRead, ...writes];
+        expect(objectGrants(statements, 's3:GetObject', buckets), stage.name).toEqual([...new Set([...reads, 'lake:/lake.json'])].sort());
       }
     });
 
     it('lets the ingests write raw/, readings, quarantine and sensor sightings, the file ingest the climate datasets too — nothing derived', () => {
-      const noise = ['lake:/curated/noise_readings/*', 'lake:/quarantine/*', 'lake:/staging/sensor-sightings/*', 'raw:/raw/*'];
-      const climate = ['lake:/curated/flood_vigilance/*', 'lake:/curated/river_observations/*', 'lake:/curated/river_stations/*', 'lake:/curated/weather_daily/*'];
+      // the readings, the quarantine and their change logs; the sensor sightings and what the sensors merge (after-ingest) writes
+      const noise = [
+        'lake:/changes/noise_readings/*',
+        'lake:/changes/quarantine/*',
+        'lake:/curated/noise_readings/*',
+        'lake:/curated/sensors/*',
+        'lake:/quarantine/*',
+        'lake:/staging/sensor-sightings/*',
+        'lake:/state/sensors.json',
+        'raw:/raw/*',
+      ];
+      const climate = [
+        'lake:/changes/flood_vigilance/*',
+        'lake:/changes/river_observations/*',
+        'lake:/changes/river_stations/*',
+        'lake:/changes/weather_daily/*',
+        'lake:/curated/flood_vigilance/*',
+        'lake:/curated/river_observations/*',
+        'lake:/curated/river_stations/*',
+        'lake:/curated/weather_daily/*',
+      ];
       for (const [name, writes] of [
         ['ingest-push', noise],
         ['ingest-file', [...noise, ...climate]],
@@ -164,17 +185,17 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
   });
 
   describe('the state machine', () => {
-    type States = Record<string, Record<string, unknown> & { Type: string; Next?: string; Default?: string; End?: boolean; Choices?: { Next: string; And?: unknown[] }[] }>;
+    type States = Record<string, Record<string, unknown> & { Type: string; Next?: string; Default?: string; End?: boolean; Choices?: { Next: string }[] }>;
     /** the tasks an execution runs, following the Choice rule that `input` matches (else Default) */
-    function walk(def: { StartAt: string; States: States }, input: { startAt?: string; scope?: string }): string[] {
+    function walk(def: { StartAt: string; States: States }, input: { cadence?: string }): string[] {
       const ran: string[] = [];
       for (let name: string | undefined = def.StartAt; name; ) {
         const state: States[string] = def.States[name]!;
         if (state.Type === 'Task') ran.push(name);
         if (state.Type === 'Choice') {
-          const hit: { Next: string } | undefined = state.Choices!.find((c: { Next: string }) => {
+          const hit = state.Choices!.find((c) => {
             const t = text(c);
-            return (t.includes('"$.startAt"') && t.includes(`"StringEquals":"${input.startAt}"`)) || (t.includes('"$.scope"') && input.scope === 'stage');
+            return (input.cadence === undefined && t.includes('"IsPresent":false')) || (input.cadence !== undefined && t.includes(`"StringEquals":"${input.cadence}"`));
           });
           name = hit ? hit.Next : state.Default;
         } else name = state.Next;
@@ -182,21 +203,24 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
       return ran;
     }
 
-    it('has one Lambda task per stage, named after it, run in the order of STAGES', () => {
+    it('has one Lambda task per stage, named after it, run in the order of the registry', () => {
       const def = definitionOf(dev.templates.pipeline) as { StartAt: string; States: States };
       const tasks = Object.entries(def.States).filter(([, s]) => s.Type === 'Task');
       expect(tasks.map(([name]) => name).sort()).toEqual(STAGES.map((s) => s.name).sort());
       expect(walk(def, {})).toEqual(STAGES.map((s) => s.name));
     });
 
-    it('runs a scheduled stage, then the publishing stage, and nothing in between', () => {
+    it('runs, for each cadence, exactly the stages `observatory run --schedule` runs, in the same order', () => {
       const def = definitionOf(dev.templates.pipeline) as { StartAt: string; States: States };
-      const publisher = STAGES.filter((s) => s.outputs.includes('site')).map((s) => s.name);
-      for (const stage of STAGES.filter((s) => s.schedule)) {
-        expect(walk(def, { startAt: stage.name, scope: 'stage' }), stage.name).toEqual([...new Set([stage.name, ...publisher])]);
-      }
-      const i = STAGES.findIndex((s) => s.name === 'noise-indicators');
-      expect(walk(def, { startAt: 'noise-indicators' })).toEqual(STAGES.slice(i).map((s) => s.name));
+      for (const cadence of CADENCES) expect(walk(def, { cadence }), cadence).toEqual(stagesOf(cadence).map((s) => s.name));
+      expect(stagesOf('hourly').map((s) => s.name)).toEqual(expect.arrayContaining(['compact', 'noise-indicators', 'predict', 'publish-site']));
+    });
+
+    it('times an execution out only after every stage could have used all its attempts', () => {
+      const [sm] = Object.values(resourcesOf(dev.templates.pipeline, 'AWS::StepFunctions::StateMachine'));
+      const seconds = Number(/"TimeoutSeconds":(\d+)/.exec(text(sm!.Properties!.DefinitionString))?.[1]);
+      const sum = STAGES.reduce((t, s) => t + 3 * (Number(functionOf(dev.templates.pipeline, s.name).fn.Properties!.Timeout) + 60), 0);
+      expect(seconds).toBeGreaterThanOrEqual(sum);
     });
 
     it('invokes each stage’s own function', () => {
@@ -226,21 +250,14 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
   describe('schedules', () => {
     const schedules = () => Object.values(resourcesOf(dev.templates.pipeline, 'AWS::Scheduler::Schedule')).map((r) => r.Properties as Record<string, unknown> & { Target: { Input: string; DeadLetterConfig: unknown; RetryPolicy: unknown } });
 
-    it('runs the whole pipeline on the configured schedule, in Paris time', () => {
-      const whole = schedules().find((s) => !JSON.parse(s.Target.Input).startAt)!;
-      expect(whole.ScheduleExpression).toBe(dev.config.pipeline.schedule);
-      expect(whole.ScheduleExpressionTimezone).toBe('Europe/Paris');
-    });
-
-    it('runs each stage that has a schedule in STAGES on it, as a stage-scoped run', () => {
-      const scheduled = STAGES.filter((s) => s.schedule);
-      expect(scheduled.length).toBeGreaterThan(0);
-      for (const stage of scheduled) {
-        const s = schedules().find((x) => JSON.parse(x.Target.Input).startAt === stage.name);
-        expect(s?.ScheduleExpression, stage.name).toBe(stage.schedule);
-        expect(JSON.parse(s!.Target.Input).scope).toBe('stage');
-      }
-      expect(schedules()).toHaveLength(scheduled.length + 1);
+    it('starts one execution per cadence that has stages, the daily one at the configured time, in Paris time', () => {
+      const byCadence = new Map(schedules().map((s) => [JSON.parse(s.Target.Input).cadence as string, s]));
+      const scheduled = CADENCES.filter((c) => c !== 'after-ingest' && stagesOf(c).length > 0);
+      expect([...byCadence.keys()].sort()).toEqual([...scheduled].sort());
+      expect(byCadence.get('daily')!.ScheduleExpression).toBe(dev.config.pipeline.schedule);
+      expect(byCadence.get('hourly')!.ScheduleExpression).toBe('rate(1 hour)');
+      expect(byCadence.get('quarter-hourly')!.ScheduleExpression).toBe('rate(15 minutes)');
+      for (const s of byCadence.values()) expect(s.ScheduleExpressionTimezone).toBe('Europe/Paris');
     });
 
     it('sends failed deliveries to a dead-letter queue, after retries', () => {
@@ -336,5 +353,35 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
   it('keeps the source API key in Secrets Manager, generated, never in the template', () => {
     dev.templates.pipeline.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'observatory/dev/sources/meteo-france-api-key', GenerateSecretString: {} });
     for (const secret of Object.values(resourcesOf(dev.templates.pipeline, 'AWS::SecretsManager::Secret'))) expect(secret.Properties!.SecretString).toBeUndefined();
+  });
+
+  it('generates the state machine, the schedules and the grants from the registry: a new definition changes all three', () => {
+    const extra = defineStage({
+      name: 'noise-weekly-report',
+      description: 'A test stage: a weekly report over the daily noise indicators',
+      inputs: [{ dataset: 'noise_indicators_daily', window: 'changed' }],
+      outputs: ['site'],
+      cadences: ['weekly', 'hourly'],
+      limits: { timeoutS: 120 },
+      run: async () => ({}),
+    });
+    const stages = [...STAGES, extra];
+    const grown = synthObservatory('dev', {}, { stages });
+    const def = definitionOf(grown.templates.pipeline);
+    expect(def.States['noise-weekly-report']?.Type).toBe('Task');
+    expect(def.States['noise-weekly-report']?.Type).toBeDefined();
+    expect(definitionOf(dev.templates.pipeline).States['noise-weekly-report']).toBeUndefined();
+    // the weekly cadence had train-models alone; its schedule's description names the new stage too
+    const weekly = Object.values(resourcesOf(grown.templates.pipeline, 'AWS::Scheduler::Schedule')).find((r) => JSON.parse((r.Properties as { Target: { Input: string } }).Target.Input).cadence === 'weekly')!;
+    expect(String(weekly.Properties!.Description)).toContain('noise-weekly-report');
+    const { statements } = (() => {
+      const t = grown.templates.pipeline;
+      const fnId = logicalId(t, 'AWS::Lambda::Function', 'StagenoiseweeklyreportFunction');
+      const fn = resourcesOf(t, 'AWS::Lambda::Function')[fnId]!;
+      const roleId = (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      return { statements: Object.values(resourcesOf(t, 'AWS::IAM::Policy')).filter((p) => text(p.Properties!.Roles).includes(`"${roleId}"`)).flatMap((p) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement) };
+    })();
+    expect(objectGrants(statements, 's3:GetObject', buckets)).toEqual(expect.arrayContaining(['lake:/curated/noise_indicators_daily/*', 'lake:/changes/noise_indicators_daily/*']));
+    expect(objectGrants(statements, 's3:PutObject', buckets)).toEqual(expect.arrayContaining(['site:/*', 'lake:/state/noise-weekly-report.json']));
   });
 });

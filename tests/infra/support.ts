@@ -23,14 +23,14 @@ export interface SynthesizedObservatory {
  * The whole app synthesized in process with cdk.json's feature flags, without bundling the functions
  * (their code is a placeholder) and without copying assets: the templates, fast.
  */
-export function synthObservatory(envName: 'dev' | 'prod' = 'dev', overrides: Record<string, unknown> = {}): SynthesizedObservatory {
+export function synthObservatory(envName: 'dev' | 'prod' = 'dev', overrides: Record<string, unknown> = {}, options: Parameters<typeof buildObservatory>[2] = {}): SynthesizedObservatory {
   const outdir = mkdtempSync(path.join(ASSEMBLIES, `${envName}-`));
   const app = new App({
     outdir,
     context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true },
   });
   const config = loadConfig(envName, overrides);
-  const stacks = buildObservatory(app, config);
+  const stacks = buildObservatory(app, config, options);
   const assembly = app.synth();
   const template = (k: keyof ObservatoryStacks) => Template.fromJSON(assembly.getStackByName(stacks[k].stackName).template as Record<string, unknown>);
   return {

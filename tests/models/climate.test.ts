@@ -79,13 +79,13 @@ describe('train-models and predict on a lake with river and heat data', () => {
 
     const result = await predict(lake);
     expect(result.find((s) => s.model === 'noise')!.skipped).toMatch(/no trained noise model/);
-    await lake.duck.attachLake(lake.store, DATASETS);
+    await lake.lake.attach(DATASETS);
     const river = (
-      await lake.duck.all(`SELECT horizon_hours, value, probability, source, threshold FROM predictions WHERE model = 'river' ORDER BY horizon_hours`)
+      await lake.lake.all(`SELECT horizon_hours, value, probability, source, threshold FROM predictions WHERE model = 'river' ORDER BY horizon_hours`)
     ).rows;
     expect(river.map((r) => r['horizon_hours'])).toEqual([24, 48, 72]);
     for (const r of river) expect(r['threshold']).toBe(5.84);
-    const heat = (await lake.duck.all(`SELECT entity, strftime(timezone('Europe/Paris', target_time), '%Y-%m-%d') AS day, probability, source, method, version FROM predictions WHERE model = 'heat' ORDER BY day`)).rows;
+    const heat = (await lake.lake.all(`SELECT entity, strftime(timezone('Europe/Paris', target_time), '%Y-%m-%d') AS day, probability, source, method, version FROM predictions WHERE model = 'heat' ORDER BY day`)).rows;
     // a heat wave is under way on the last day: persistence says it goes on
     expect(heat.map((r) => [r['entity'], r['day'], r['probability'], r['source'], r['method'], r['version']])).toEqual([
       ['75114001', '2026-08-10', 1, 'baseline', 'persistence', 'baseline'],
@@ -95,9 +95,9 @@ describe('train-models and predict on a lake with river and heat data', () => {
   });
 
   it('combines them into the climate-risk index of every commune', async () => {
-    await lake.duck.attachLake(lake.store, DATASETS);
+    await lake.lake.attach(DATASETS);
     const risk = (
-      await lake.duck.all(
+      await lake.lake.all(
         `SELECT entity, strftime(timezone('Europe/Paris', target_time), '%Y-%m-%d') AS day, variable, value, method FROM predictions
          WHERE model = 'climate-risk' AND entity IN ('75056', '91027') ORDER BY entity, day, variable`,
       )
@@ -114,7 +114,7 @@ describe('train-models and predict on a lake with river and heat data', () => {
     const athis = risk.filter((r) => r['entity'] === '91027' && r['variable'] === 'climate_risk_index');
     expect(athis.map((r) => String(r['day']).slice(0, 7))).toEqual(['2026-02', '2026-02', '2026-02']);
     expect(athis.every((r) => String(r['method']).startsWith('index(heat=none,flood='))).toBe(true);
-    const n = (await lake.duck.all(`SELECT count(DISTINCT entity)::INTEGER AS n FROM predictions WHERE model = 'climate-risk'`)).rows[0]!['n'];
+    const n = (await lake.lake.all(`SELECT count(DISTINCT entity)::INTEGER AS n FROM predictions WHERE model = 'climate-risk'`)).rows[0]!['n'];
     expect(n).toBe(130);
   });
 });

@@ -48,9 +48,9 @@ describe('train-models and predict on a lake with noise data only', () => {
       ['heat', false],
       ['climate-risk', false],
     ]);
-    await lake.duck.attachLake(lake.store, DATASETS);
+    await lake.lake.attach(DATASETS);
     const hourly = (
-      await lake.duck.all(
+      await lake.lake.all(
         `SELECT count(*)::INTEGER AS n, count(DISTINCT entity)::INTEGER AS sensors, min(horizon_hours) AS h0, max(horizon_hours) AS h1, bool_and(lower <= value AND value <= upper) AS ordered,
            min(run_time) = max(run_time) AS one_run, any_value(version) AS version
          FROM predictions WHERE model = 'noise' AND variable = 'laeq'`,
@@ -58,7 +58,7 @@ describe('train-models and predict on a lake with noise data only', () => {
     ).rows[0]!;
     expect(hourly).toMatchObject({ n: 8 * 48, sensors: 8, h0: 1, h1: 48, ordered: true, one_run: true });
     const nights = (
-      await lake.duck.all(
+      await lake.lake.all(
         `SELECT variable, threshold_name, count(*) AS n, min(probability) AS p0, max(probability) AS p1, any_value(threshold) AS limit
          FROM predictions WHERE model = 'noise' AND variable <> 'laeq' GROUP BY ALL ORDER BY variable`,
       )
@@ -71,15 +71,15 @@ describe('train-models and predict on a lake with noise data only', () => {
       expect(Number(r['p0'])).toBeGreaterThanOrEqual(0);
       expect(Number(r['p1'])).toBeLessThanOrEqual(1);
     }
-    const evaluations = (await lake.duck.all(`SELECT count(*) AS n, count(beats_baseline) AS verdicts FROM model_evaluations WHERE model = 'noise'`)).rows[0]!;
+    const evaluations = (await lake.lake.all(`SELECT count(*) AS n, count(beats_baseline) AS verdicts FROM model_evaluations WHERE model = 'noise'`)).rows[0]!;
     expect(Number(evaluations['n'])).toBeGreaterThan(300);
     expect(Number(evaluations['verdicts'])).toBe(3); // laeq and the two night thresholds
   });
 
   it('a rerun from the same origin replaces its predictions file', async () => {
     await predict(lake, { models: ['noise'] });
-    await lake.duck.attachLake(lake.store, DATASETS);
-    const n = (await lake.duck.all(`SELECT count(*) AS n FROM predictions WHERE model = 'noise' AND variable = 'laeq'`)).rows[0]!['n'];
+    await lake.lake.attach(DATASETS);
+    const n = (await lake.lake.all(`SELECT count(*) AS n FROM predictions WHERE model = 'noise' AND variable = 'laeq'`)).rows[0]!['n'];
     expect(Number(n)).toBe(8 * 48);
   });
 });
@@ -105,9 +105,9 @@ describe('a model that does not beat its baseline', () => {
     expect(metrics.notes.join(' ')).toMatch(/does not beat/);
 
     await predict(lake, { models: ['noise'] });
-    await lake.duck.attachLake(lake.store, DATASETS);
+    await lake.lake.attach(DATASETS);
     const rows = (
-      await lake.duck.all(
+      await lake.lake.all(
         `SELECT p.source, p.method, count(*)::INTEGER AS n, max(abs(p.value - h.leq)) AS worst
          FROM predictions p JOIN noise_indicators_hourly h ON h.sensor_id = p.entity AND h.hour_start = p.target_time - INTERVAL 7 DAY
          WHERE p.model = 'noise' AND p.variable = 'laeq' GROUP BY ALL`,

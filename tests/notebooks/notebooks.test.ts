@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckLake } from '../../functions/lib/adapters/duck-lake.ts';
 import { Duck } from '../../functions/lib/adapters/duckdb.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { DUCKDB_SHIMS, toAthena } from '../../functions/lib/sql/dialect.ts';
@@ -31,7 +32,7 @@ describe('notebooks and SQL files on a demo lake', () => {
     // the stand-in for Athena: the same lake on another engine, with the Trino functions toAthena()
     // introduces emulated as macros (none of the SQL files needs one today)
     stubDuck = await Duck.open({ threads: 2 });
-    await stubDuck.attachLake(lake.store, DATASETS);
+    await new DuckLake(stubDuck, lake.store).attach(DATASETS);
     for (const shim of DUCKDB_SHIMS) await stubDuck.run(shim);
     stub = new AthenaStub(stubDuck, { pollsBeforeDone: 1, pageSize: 50, bytesScanned: 4242 });
     athena = athenaEngine({ workgroup: 'researchers', database: 'observatory', pollMinMs: 1, pollMaxMs: 1 }, stub);

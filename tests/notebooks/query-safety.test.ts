@@ -126,8 +126,8 @@ describe('observatory query is read-only and confined to the lake', () => {
   describe('--engine athena', () => {
     let stub: AthenaStub;
     beforeAll(async () => {
-      await lake.duck.attachLake(lake.store, DATASETS);
-      stub = new AthenaStub(lake.duck, { bytesScanned: 777 });
+      await lake.lake.attach(DATASETS);
+      stub = new AthenaStub(lake.lake, { bytesScanned: 777 });
       setAthenaEngineFactory((s) => new AthenaEngine({ ...s, pollMinMs: 1 }, stub));
     });
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Duck, sqlString } from '../../functions/lib/adapters/duckdb.ts';
+import { DuckLake } from '../../functions/lib/adapters/duck-lake.ts';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { STAGE_1910_M } from '../../functions/lib/domain/flood/reference-floods.ts';
@@ -62,7 +63,7 @@ describe('notebooks/sql: the shared queries', () => {
     beforeAll(async () => {
       duck = await Duck.open({ threads: 1 });
       empty = await mkdtemp(path.join(os.tmpdir(), 'observatory-empty-lake-'));
-      await duck.attachLake(new FsObjectStore(empty), DATASETS);
+      await new DuckLake(duck, new FsObjectStore(empty)).attach(DATASETS);
     });
     afterAll(async () => {
       await duck?.close();

@@ -8,7 +8,7 @@ import { HEAT } from '../../functions/lib/domain/heat/thresholds.ts';
 import { datasetFileKey } from '../../functions/lib/lake/layout.ts';
 import { writeDataset } from '../../functions/lib/lake/write.ts';
 import { parseSqlHeader, type SqlHeader } from '../../functions/lib/sql/header.ts';
-import { STAGES } from '../../functions/lib/stages/list.ts';
+import { STAGES } from '../../functions/lib/stages/registry.ts';
 import { runPipeline } from '../../functions/lib/stages/pipeline.ts';
 import { feedDemo } from '../../functions/local/demo-feed.ts';
 import { tempLake } from '../support/lake.ts';
@@ -59,7 +59,7 @@ export async function notebookLake() {
   const lake = await tempLake();
   await feedDemo(lake, { days: 3, sensorsPerCommune: 1 });
   // every stage but the site's: the notebooks read the curated datasets, never the published site
-  await runPipeline(lake, STAGES.filter((s) => !s.outputs.includes('site')));
+  await runPipeline(lake, { stages: STAGES.filter((s) => !s.outputs.includes('site')) });
 
   const stages: [string, number][] = [['2018-01-27', 5.71], ['2018-01-28', 5.8], ['2018-01-29', 5.84], ['2018-01-30', 5.76]];
   const flood = stages.map(([d, h]) => ({

@@ -102,8 +102,8 @@ describe('sensor push endpoint (local server)', () => {
     expect(statuses).toHaveLength(requests);
     expect(statuses.filter((s) => s !== 200), lake.logs.join('\n')).toEqual([]);
     expect(accepted).toBe(requests * perRequest);
-    await lake.duck.attachLake(lake.store, DATASETS);
-    const n = await lake.duck.all("SELECT count(*)::INT AS n, count(DISTINCT (sensor_id, ts_from))::INT AS distinct_n FROM noise_readings WHERE sensor_id LIKE 'load-%'");
+    await lake.lake.attach(DATASETS);
+    const n = await lake.lake.all("SELECT count(*)::INT AS n, count(DISTINCT (sensor_id, ts_from))::INT AS distinct_n FROM noise_readings WHERE sensor_id LIKE 'load-%'");
     expect(n.rows[0]).toEqual({ n: requests * perRequest, distinct_n: requests * perRequest });
   });
 });

@@ -46,8 +46,8 @@ describe.each(stores)('concurrent ingests and compactions on the %s store', (_na
   afterAll(async () => lake.cleanup());
 
   async function counts() {
-    await lake.duck.attachLake(lake.store, DATASETS);
-    const r = await lake.duck.all('SELECT count(*)::INT AS n, count(DISTINCT (sensor_id, ts_from, ts_to))::INT AS d, sum(laeq)::DOUBLE AS s FROM noise_readings');
+    await lake.lake.attach(DATASETS);
+    const r = await lake.lake.all('SELECT count(*)::INT AS n, count(DISTINCT (sensor_id, ts_from, ts_to))::INT AS d, sum(laeq)::DOUBLE AS s FROM noise_readings');
     return r.rows[0] as { n: number; d: number; s: number };
   }
 
@@ -112,12 +112,12 @@ describe('ingests in worker threads (the CLI’s --jobs), with compactions in th
     const expected = new Map<string, number>();
     for (let i = 0; i < batches; i++) for (let k = 0; k < 300; k++) expected.set(`s${k % 3}|${i * 200 + k}`, k < 100 ? 50 + i : 60);
     const sum = [...expected.values()].reduce((a, b) => a + b, 0);
-    await lake.duck.attachLake(lake.store, DATASETS);
+    await lake.lake.attach(DATASETS);
     const counts = async () =>
-      (await lake.duck.all('SELECT count(*)::INT AS n, count(DISTINCT (sensor_id, ts_from, ts_to))::INT AS d, sum(laeq)::DOUBLE AS s FROM noise_readings')).rows[0];
+      (await lake.lake.all('SELECT count(*)::INT AS n, count(DISTINCT (sensor_id, ts_from, ts_to))::INT AS d, sum(laeq)::DOUBLE AS s FROM noise_readings')).rows[0];
     expect(await counts()).toEqual({ n: expected.size, d: expected.size, s: sum });
     await compactDataset(lake);
-    await lake.duck.attachLake(lake.store, DATASETS);
+    await lake.lake.attach(DATASETS);
     expect(await counts()).toEqual({ n: expected.size, d: expected.size, s: sum });
   });
 

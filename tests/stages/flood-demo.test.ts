@@ -57,8 +57,8 @@ describe('the demo flood through the real poller over HTTP', () => {
       await fake.close();
     }
     await floodIndicators(lake);
-    await lake.duck.attachLake(lake.store, DATASETS);
-    const [peak] = (await lake.duck.all("SELECT h_max, ratio_1910, flood_rank, strftime(day, '%Y-%m-%d') AS day FROM flood_indicators_daily ORDER BY h_max DESC LIMIT 1")).rows;
+    await lake.lake.attach(DATASETS);
+    const [peak] = (await lake.lake.all("SELECT h_max, ratio_1910, flood_rank, strftime(day, '%Y-%m-%d') AS day FROM flood_indicators_daily ORDER BY h_max DESC LIMIT 1")).rows;
     expect(peak!.day).toBe('2026-01-29');
     expect(peak!.h_max as number).toBeGreaterThan(5.8);
     expect(peak!.ratio_1910 as number).toBeCloseTo((peak!.h_max as number) / 8.62, 3);

@@ -41,8 +41,8 @@ describe('floodIndicators()', () => {
   });
   afterEach(async () => lake.cleanup());
   const query = async (sql: string) => {
-    await lake.duck.attachLake(lake.store, DATASETS);
-    return (await lake.duck.all(sql)).rows;
+    await lake.lake.attach(DATASETS);
+    return (await lake.lake.all(sql)).rows;
   };
 
   it('the configured reference floods are the ones of the source CSV', () => {

@@ -36,8 +36,8 @@ describe('ingestHubeau() on saved Hub’Eau responses', () => {
   });
   afterEach(async () => lake.cleanup());
   const query = async (sql: string) => {
-    await lake.duck.attachLake(lake.store, DATASETS);
-    return (await lake.duck.all(sql)).rows;
+    await lake.lake.attach(DATASETS);
+    return (await lake.lake.all(sql)).rows;
   };
 
   it('curates the real pages in m and m³/s, site series included; re-ingesting changes nothing', async () => {
@@ -90,8 +90,8 @@ describe('ingestVigicrues() and pollVigicrues()', () => {
   });
   afterEach(async () => lake.cleanup());
   const query = async (sql: string) => {
-    await lake.duck.attachLake(lake.store, DATASETS);
-    return (await lake.duck.all(sql)).rows;
+    await lake.lake.attach(DATASETS);
+    return (await lake.lake.all(sql)).rows;
   };
 
   it('curates one row per section and bulletin, marks the Métropole’s sections, quarantines bad levels', async () => {
@@ -153,11 +153,11 @@ describe('observatory ingest hubeau|vigicrues', () => {
     expect(v.stderr).toContain('missing.json: cannot read');
     const ctx = await tempLake({ store: new FsObjectStore(lake) });
     try {
-      await ctx.duck.attachLake(ctx.store, DATASETS);
-      expect((await ctx.duck.all('SELECT section_code, level FROM flood_vigilance')).rows).toEqual([{ section_code: 'SEINE-PARIS', level: 3 }]);
-      expect((await ctx.duck.all('SELECT count(*)::INT AS n FROM river_observations')).rows).toEqual([{ n: 2 }]);
+      await ctx.lake.attach(DATASETS);
+      expect((await ctx.lake.all('SELECT section_code, level FROM flood_vigilance')).rows).toEqual([{ section_code: 'SEINE-PARIS', level: 3 }]);
+      expect((await ctx.lake.all('SELECT count(*)::INT AS n FROM river_observations')).rows).toEqual([{ n: 2 }]);
     } finally {
-      await ctx.duck.close();
+      await ctx.cleanup();
     }
   });
 });

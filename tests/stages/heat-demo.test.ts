@@ -26,8 +26,8 @@ describe('the demo heat wave (simulated Météo-France files)', () => {
       lines += f.lines;
     }
     await heatIndicators(lake);
-    await lake.duck.attachLake(lake.store, DATASETS);
-    const q = async (sql: string) => (await lake.duck.all(sql)).rows;
+    await lake.lake.attach(DATASETS);
+    const q = async (sql: string) => (await lake.lake.all(sql)).rows;
     const [{ n, distinct }] = (await q('SELECT count(*)::INT AS n, count(DISTINCT (station_id, day))::INT AS distinct FROM weather_daily')) as [{ n: number; distinct: number }];
     expect(n).toBe(distinct);
     expect(n).toBeLessThan(lines); // the previous file's days are the latest file's
@@ -66,8 +66,8 @@ describe('the demo heat wave through the real poller over HTTP', () => {
     const raw = await listKeys(lake.store, 'raw/meteofrance/');
     expect(raw).toHaveLength(files.length);
     for (const o of raw) expect((await lake.store.head(o.key))?.metadata?.demo).toBe('true');
-    await lake.duck.attachLake(lake.store, DATASETS);
+    await lake.lake.attach(DATASETS);
     const days = files.filter((f) => f.name.includes('latest')).reduce((n, f) => n + f.lines, 0);
-    expect((await lake.duck.all('SELECT count(*)::INT AS n, count(DISTINCT (station_id, day))::INT AS d FROM weather_daily')).rows).toEqual([{ n: days, d: days }]);
+    expect((await lake.lake.all('SELECT count(*)::INT AS n, count(DISTINCT (station_id, day))::INT AS d FROM weather_daily')).rows).toEqual([{ n: days, d: days }]);
   });
 });

@@ -60,8 +60,8 @@ describe('heatIndicators()', () => {
   });
   afterEach(async () => lake.cleanup());
   const query = async (sql: string) => {
-    await lake.duck.attachLake(lake.store, DATASETS);
-    return (await lake.duck.all(sql)).rows;
+    await lake.lake.attach(DATASETS);
+    return (await lake.lake.all(sql)).rows;
   };
 
   it('IBMn/IBMx are the 3-day means, NULL when a day is missing or doubtful', async () => {

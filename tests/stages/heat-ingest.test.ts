@@ -26,8 +26,8 @@ describe('ingestMeteoFrance()', () => {
   afterEach(async () => lake.cleanup());
   const at = (iso: string) => ({ ...lake, now: () => new Date(iso) });
   const query = async (sql: string) => {
-    await lake.duck.attachLake(lake.store, DATASETS);
-    return (await lake.duck.all(sql)).rows;
+    await lake.lake.attach(DATASETS);
+    return (await lake.lake.all(sql)).rows;
   };
 
   it('“latest” and “previous” files overlap: one row per station and day, the latest received wins, a replay does not', async () => {
@@ -151,10 +151,10 @@ describe('observatory ingest meteofrance', () => {
     expect(r.stderr).toContain('notes.txt: could not be read: not a Météo-France daily file');
     const ctx = await tempLake({ store: new FsObjectStore(lake) });
     try {
-      await ctx.duck.attachLake(ctx.store, DATASETS);
-      expect((await ctx.duck.all('SELECT count(*)::INT AS n FROM weather_daily')).rows).toEqual([{ n: 2 }]);
+      await ctx.lake.attach(DATASETS);
+      expect((await ctx.lake.all('SELECT count(*)::INT AS n FROM weather_daily')).rows).toEqual([{ n: 2 }]);
     } finally {
-      await ctx.duck.close();
+      await ctx.cleanup();
     }
   });
 });

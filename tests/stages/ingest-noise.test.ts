@@ -22,8 +22,8 @@ const entity = (over: Record<string, unknown> = {}) => ({
 const fiware = (entities: unknown[]) => Buffer.from(JSON.stringify(entities));
 
 async function query(lake: Lake, sql: string) {
-  await lake.duck.attachLake(lake.store, DATASETS);
-  return (await lake.duck.all(sql)).rows;
+  await lake.lake.attach(DATASETS);
+  return (await lake.lake.all(sql)).rows;
 }
 
 describe('ingestNoise()', () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Temporal } from 'temporal-polyfill';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckLake } from '../../functions/lib/adapters/duck-lake.ts';
 import { Duck } from '../../functions/lib/adapters/duckdb.ts';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { noiseIndicatorsDaily, noiseReadings } from '../../functions/lib/datasets/index.ts';
@@ -110,14 +111,14 @@ beforeAll(async () => {
   }
   const run = promisify(execFile);
   const [summary] = await Promise.all([
-    noiseIndicators({ store, duck, logger: silentLogger, now: () => new Date('2025-04-02T00:00:00Z') }),
+    noiseIndicators({ store, lake: new DuckLake(duck, store), logger: silentLogger, now: () => new Date('2025-04-02T00:00:00Z') }),
     ...CASES.map(async (c) => {
       const { stdout } = await run(python(), [REFERENCE, path.join(SERIES, c.file)], { maxBuffer: 16 * 1024 * 1024 });
       reference.set(c.sensor, JSON.parse(stdout) as { skipped: number; days: ReferenceDay[] });
     }),
   ]);
   expect(summary.readings).toBe(86_401 + 16_470 - 60);
-  await duck.attachLake(store, [noiseIndicatorsDaily]);
+  await new DuckLake(duck, store).attach([noiseIndicatorsDaily]);
   const rows = (await duck.all(`SELECT * REPLACE (CAST(day AS VARCHAR) AS day) FROM noise_indicators_daily`)).rows;
   for (const r of rows) stage.set(`${String(r['sensor_id'])} ${String(r['day'])} ${String(r['convention'])}`, r);
 }, 120_000);

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckLake } from '../../functions/lib/adapters/duck-lake.ts';
 import { Duck } from '../../functions/lib/adapters/duckdb.ts';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { validateRow } from '../../functions/lib/datasets/derive.ts';
@@ -58,6 +59,8 @@ async function putReadings(dt: string, readings: Reading[], receivedAt = new Dat
   await duck.writeParquet(noiseReadings, rows, file);
   const key = `curated/noise_readings/dt=${dt}/file-${String(++fileCounter).padStart(4, '0')}.parquet`;
   await store.put(key, await readFile(file));
+  // as the ingest does: the change log says which day changed
+  await ctx.lake.recordChange(noiseReadings, [dt], `file-${fileCounter}`);
   return key;
 }
 
@@ -142,7 +145,7 @@ function expectedDaily(all: Reading[], sensorId: string, day: string, convention
 async function query(sql: string): Promise<Record<string, unknown>[]> {
   const reader = await Duck.open({ threads: 1 });
   try {
-    await reader.attachLake(store, DATASETS);
+    await new DuckLake(reader, store).attach(DATASETS);
     return (await reader.all(sql)).rows;
   } finally {
     await reader.close();
@@ -165,7 +168,7 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'noise-indicators-'));
   store = new FsObjectStore(root);
   duck = await Duck.open({ threads: 2 });
-  ctx = { store, duck, logger: silentLogger, now: () => new Date('2026-01-01T00:00:00Z') };
+  ctx = { store, lake: new DuckLake(duck, store), logger: silentLogger, now: () => new Date('2026-01-01T00:00:00Z') };
   await putSensors();
   const plan: [string, Reading[]][] = [
     ['2025-06-10', [...series('road-1', '2025-06-10', 600, roadLevel), ...series('rail-1', '2025-06-10', 60, () => 60), ...series('other-1', '2025-06-10', 60, () => 70, 0, 12)]],
@@ -354,11 +357,13 @@ describe('noiseIndicators()', () => {
     expect(row!['lday'] as number).toBeGreaterThan(61);
   });
 
-  it('noiseIndicators() deletes the indicator files of a day whose readings disappeared', async () => {
+  it('noiseIndicators() with full: true deletes the indicator files of a day whose readings disappeared', async () => {
     const keys = (await Promise.all([...(await store.list('curated/noise_readings/dt=2025-10-26/')).items.map((o) => o.key)])) as string[];
     for (const k of keys) await store.delete(k);
-    const summary = await noiseIndicators(ctx);
-    expect(summary.dts).toEqual([]);
+    // nothing in the product deletes readings: an incremental run, reading the change log, does not look
+    expect((await noiseIndicators(ctx)).dts).toEqual([]);
+    const summary = await noiseIndicators(ctx, { full: true });
+    expect(summary.dts).toEqual(['2025-03-30', '2025-06-10', '2025-06-11']);
     expect(summary.deletedDts).toEqual(['2025-10-26']);
     expect(summary.years).toEqual([2025]);
     for (const d of [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily]) {
@@ -366,8 +371,8 @@ describe('noiseIndicators()', () => {
     }
     const [year] = await query(`SELECT days FROM noise_indicators_yearly WHERE sensor_id = 'road-1' AND convention = 'eu'`);
     expect(year!['days']).toBe(3);
-    const state = JSON.parse((await store.get(stateKey('noise-indicators'))).toString()) as { dts: Record<string, string> };
-    expect(Object.keys(state.dts)).toEqual(['2025-03-30', '2025-06-10', '2025-06-11']);
+    const state = JSON.parse((await store.get(stateKey('noise-indicators'))).toString()) as { dts: string[] };
+    expect(state.dts).toEqual(['2025-03-30', '2025-06-10', '2025-06-11']);
   });
 
   it('noiseIndicators() recomputes the days of a sensor whose noise source changed', async () => {

@@ -20,8 +20,8 @@ const reading = (sensor: string, minute: number, laeq: number | string = 55) => 
 const batch = (...entities: object[]) => Buffer.from(JSON.stringify(entities));
 
 async function count(lake: Lake, sql: string): Promise<number> {
-  await lake.duck.attachLake(lake.store, DATASETS);
-  return Number((await lake.duck.all(sql)).rows[0]!.n);
+  await lake.lake.attach(DATASETS);
+  return Number((await lake.lake.all(sql)).rows[0]!.n);
 }
 
 describe('quarantine operations', () => {
@@ -128,14 +128,14 @@ describe('compactDataset()', () => {
     for (let i = 0; i < 6; i++) {
       await ingestNoise({ ...lake, now: () => new Date(Date.UTC(2025, 5, 3, 0, i)) }, { sourceKind: 'noise-fiware', bytes: batch(reading('a', i), reading('b', i), reading('a', 0, 60 + i)), origin: `f${i}.json` });
     }
-    await lake.duck.attachLake(lake.store, DATASETS);
-    const before = (await lake.duck.all('SELECT * FROM noise_readings ORDER BY sensor_id, ts_from')).rows;
+    await lake.lake.attach(DATASETS);
+    const before = (await lake.lake.all('SELECT * FROM noise_readings ORDER BY sensor_id, ts_from')).rows;
     const summary = await compactDataset(lake);
     expect(summary).toMatchObject({ partitions: 1, filesMerged: 6, filesWritten: 1, rowsIn: 18 });
     expect(summary.rowsOut).toBe(before.length);
     expect((await listKeys(lake.store, 'curated/noise_readings/')).map((o) => o.key)).toHaveLength(1);
-    await lake.duck.attachLake(lake.store, DATASETS);
-    expect((await lake.duck.all('SELECT * FROM noise_readings ORDER BY sensor_id, ts_from')).rows).toEqual(before);
+    await lake.lake.attach(DATASETS);
+    expect((await lake.lake.all('SELECT * FROM noise_readings ORDER BY sensor_id, ts_from')).rows).toEqual(before);
     expect(before.find((r) => r.sensor_id === 'a' && (r.ts_from as Date).getUTCMinutes() === 0)!.laeq).toBe(65);
   });
 });

@@ -59,14 +59,14 @@ describe('pollHubeau() against a local Hub’Eau on a loopback port', () => {
   const poll = (over: Partial<PollHubeauOptions> = {}) =>
     pollHubeau(lake, { baseUrl: fake!.url, entities: ENTITY_H, since: new Date(T0), pageSize: 10, referential: 'never', http: noSleep, retry: { retries: 3, timeoutMs: 2000 }, ...over });
   const query = async (sql: string) => {
-    await lake.duck.attachLake(lake.store, DATASETS);
-    return (await lake.duck.all(sql)).rows;
+    await lake.lake.attach(DATASETS);
+    return (await lake.lake.all(sql)).rows;
   };
   /** every row of every curated Parquet file, duplicates included */
   const physical = async () => {
     const keys = (await listKeys(lake.store, 'curated/river_observations/')).map((o) => lake.store.localPath!(o.key));
     if (!keys.length) return 0;
-    return Number((await lake.duck.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]!.n);
+    return Number((await lake.lake.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]!.n);
   };
   const observationRequests = () => fake!.requests.filter((r) => r.path.endsWith('/observations_tr'));
 

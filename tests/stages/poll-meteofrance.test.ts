@@ -82,20 +82,20 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
   const poll = (over: Partial<PollMeteoFranceOptions> = {}, ctx: Lake = lake) =>
     pollMeteoFrance(ctx, { baseUrl: fake!.url, http: noSleep, retry: { retries: 3, timeoutMs: 2000 }, fileTimeoutMs: 2000, ...over });
   const query = async (sql: string) => {
-    await lake.duck.attachLake(lake.store, DATASETS);
-    return (await lake.duck.all(sql)).rows;
+    await lake.lake.attach(DATASETS);
+    return (await lake.lake.all(sql)).rows;
   };
   /** every row of every curated weather_daily file, duplicates included */
   const physical = async () => {
     const keys = (await listKeys(lake.store, 'curated/weather_daily/')).map((o) => lake.store.localPath!(o.key));
     if (!keys.length) return 0;
-    return Number((await lake.duck.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]!.n);
+    return Number((await lake.lake.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]!.n);
   };
   /** the curated rows (duplicates included) of one raw file */
   const physicalOf = async (rawKey: string) => {
-    await lake.duck.attachLake(lake.store, DATASETS);
+    await lake.lake.attach(DATASETS);
     const keys = (await listKeys(lake.store, 'curated/weather_daily/')).filter((o) => o.key.includes(rawKey.split('/').pop()!.split('.')[0]!)).map((o) => lake.store.localPath!(o.key));
-    return keys.length ? Number((await lake.duck.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]!.n) : 0;
+    return keys.length ? Number((await lake.lake.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]!.n) : 0;
   };
   const fileRequests = (name?: string) => fake!.requests.filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH) && (!name || r.path.endsWith(`/${name}`)));
   const listingRequests = () => fake!.requests.filter((r) => r.path.startsWith('/api/2/datasets/'));

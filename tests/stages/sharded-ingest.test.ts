@@ -106,8 +106,8 @@ describe('a large FIWARE array read in parts on several threads', () => {
     expect(expected).toMatchObject({ records: 6000, curated: 5992, quarantined: 8, duplicatesInFile: 98 });
     expect(expected.days).toEqual(['2025-06-01', '2025-06-02', '2025-06-03', '2025-06-04']);
     // each rejected record as received, found again in its chunk
-    await whole.duck.attachLake(whole.store, DATASETS);
-    const texts = (await whole.duck.all("SELECT record, record_text FROM quarantine WHERE record IN ('3001', '4000', '5999') ORDER BY record")).rows;
+    await whole.lake.attach(DATASETS);
+    const texts = (await whole.lake.all("SELECT record, record_text FROM quarantine WHERE record IN ('3001', '4000', '5999') ORDER BY record")).rows;
     expect(texts).toEqual([
       { record: '3001', record_text: JSON.stringify(entity(3001, { LAeq: 155 })) },
       { record: '4000', record_text: '42' },

@@ -1,4 +1,4 @@
-import type { Duck } from '../../functions/lib/adapters/duckdb.ts';
+import type { Lake } from '../../functions/lib/ports/lake.ts';
 
 // A stand-in for the Athena service behind the real SDK command objects: it runs the SQL on DuckDB and
 // answers in Athena's wire shapes (every value as text, a header row, NextToken paging, QUEUED/RUNNING
@@ -38,7 +38,7 @@ export class AthenaStub {
   private next = 0;
 
   constructor(
-    private readonly duck: Duck,
+    private readonly duck: Pick<Lake, 'readOnly'>,
     private readonly options: { pollsBeforeDone?: number; pageSize?: number; bytesScanned?: number } = {},
   ) {}
 

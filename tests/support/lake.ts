@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DuckLake } from '../../functions/lib/adapters/duck-lake.ts';
 import { Duck } from '../../functions/lib/adapters/duckdb.ts';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { memoryLogger } from '../../functions/lib/ports/logger.ts';
@@ -13,10 +14,11 @@ export async function tempLake(options: { now?: Date; store?: ObjectStore } = {}
   const duck = await Duck.open({ threads: 2 });
   const logger = memoryLogger();
   const now = options.now ?? new Date('2026-01-15T12:00:00Z');
+  const store = options.store ?? new FsObjectStore(dir);
   return {
     dir,
-    store: options.store ?? new FsObjectStore(dir),
-    duck,
+    store,
+    lake: new DuckLake(duck, store),
     logger,
     logs: logger.lines,
     now: () => now,

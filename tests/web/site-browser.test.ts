@@ -120,7 +120,7 @@ describe('the published site in a browser', () => {
   });
 
   it('shows the figures the lake holds, and draws the charts', async () => {
-    const q = async (sql: string) => (await lake.duck.all(sql)).rows[0]!;
+    const q = async (sql: string) => (await lake.lake.all(sql)).rows[0]!;
     const window = `day > (SELECT max(day) FROM noise_indicators_commune_daily WHERE lden IS NOT NULL) - 365`;
     const expected = await q(
       `SELECT round(10 * log10(avg(pow(10, lden / 10))), 1) AS lden, round(10 * log10(avg(pow(10, lnight / 10))), 1) AS lnight

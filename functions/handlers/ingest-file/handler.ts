@@ -1,12 +1,12 @@
-import { ingestClimateFile } from '../../lib/stages/ingest-climate.ts';
-import { ingestNoise, type IngestSummary } from '../../lib/stages/ingest-noise.ts';
+import type { IngestSummary } from '../../lib/stages/ingest-noise.ts';
+import { afterIngest, ingestFile } from '../../lib/stages/ingest-service.ts';
 import type { StageContext } from '../../lib/stages/context.ts';
 import { emitMetrics, jsonSafe, lakeStore, logger, withStageContext } from '../shared/runtime.ts';
 import { IncomingFileError, incomingFileInput, incomingKeysFromEvent, isClimateFileInput, isSqsBatch, type IncomingFileInput } from './file-request.ts';
 
-// A file dropped under incoming/<kind>/ (S3 → EventBridge → SQS → here) → ingestNoise for the noise
-// kinds, ingestClimateFile for the flood and heat sources (meteofrance, hubeau, vigicrues). From SQS it
-// reports the failed messages only, which go back to the queue and, after a few tries, to its DLQ.
+// A file dropped under incoming/<kind>/ (S3 → EventBridge → SQS → here) → the ingest service (the
+// same as `observatory ingest`), then its after-ingest stages once per batch. From SQS it reports the
+// failed messages only, which go back to the queue and, after a few tries, to its DLQ.
 
 export type FileOutcome =
   | { key: string; status: 'ingested'; summary: IngestSummary }
@@ -33,14 +33,10 @@ async function ingestOne(ctx: StageContext, candidates: readonly string[]): Prom
     throw e;
   }
   const bytes = await ctx.store.get(key);
-  if (isClimateFileInput(input)) {
-    const summary = await ingestClimateFile(ctx, input.sourceKind, { bytes, origin: input.origin });
-    // ReadingsCurated feeds the noise freshness alarm: the climate sources count apart
-    emitMetrics({ FilesIngested: 1, ClimateRecordsCurated: summary.curated, ClimateRecordsQuarantined: summary.quarantined });
-    return { key, status: 'ingested', summary };
-  }
-  const summary = await ingestNoise(ctx, { ...input, bytes });
-  emitMetrics({ FilesIngested: 1, ReadingsCurated: summary.curated, ReadingsQuarantined: summary.quarantined });
+  const summary = await ingestFile(ctx, { ...input, bytes });
+  // ReadingsCurated feeds the noise freshness alarm: the climate sources count apart
+  if (isClimateFileInput(input)) emitMetrics({ FilesIngested: 1, ClimateRecordsCurated: summary.curated, ClimateRecordsQuarantined: summary.quarantined });
+  else emitMetrics({ FilesIngested: 1, ReadingsCurated: summary.curated, ReadingsQuarantined: summary.quarantined });
   return { key, status: 'ingested', summary };
 }
 
@@ -62,6 +58,7 @@ export async function handler(event: unknown): Promise<{ batchItemFailures: { it
           failures.push({ itemIdentifier: record.messageId });
         }
       }
+      await afterIngest(ctx);
     });
     return { batchItemFailures: failures };
   }
@@ -73,6 +70,7 @@ export async function handler(event: unknown): Promise<{ batchItemFailures: { it
       log(outcome);
       out.push(outcome);
     }
+    await afterIngest(ctx);
     return out;
   });
   return jsonSafe({ files });

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Body, ListPage, ObjectInfo, ObjectStore, PutOptions } from '../../lib/ports/object-store.ts';
+import type { Body, ListOptions, ListPage, ObjectInfo, ObjectStore, PutOptions } from '../../lib/ports/object-store.ts';
 
 // On AWS the lake is several buckets (raw bytes, the curated lake, the public site) while the stages
 // see one key space (raw/…, curated/…, site/…): this store sends each key to the bucket of its area.
@@ -77,9 +77,10 @@ export class RoutedObjectStore implements ObjectStore {
     return info && { ...info, key };
   }
 
-  async list(prefix: string, options?: { cursor?: string; pageSize?: number }): Promise<ListPage> {
+  async list(prefix: string, options?: ListOptions): Promise<ListPage> {
     const r = this.resolvePrefix(prefix);
-    const page = await r.store.list(r.target, options);
+    const startAfter = options?.startAfter?.startsWith(prefix) ? r.target + options.startAfter.slice(prefix.length) : options?.startAfter;
+    const page = await r.store.list(r.target, options && { ...options, startAfter });
     return { ...page, items: page.items.map((o) => ({ ...o, key: r.back(o.key) })) };
   }
 

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { Duck } from '../../lib/adapters/duckdb.ts';
+import os from 'node:os';
+import { withOpenContext } from '../../lib/entry/context.ts';
+import { deployedSources } from '../../lib/stages/source-endpoints.ts';
 import { FsObjectStore } from '../../lib/adapters/fs-store.ts';
 import { createS3Client, S3ObjectStore } from '../../lib/adapters/s3-store.ts';
 import { envSchemas, optionalEnv, requiredEnv } from '../../lib/env.ts';
@@ -39,19 +41,14 @@ export const lakeStore = once((): ObjectStore => {
 const duckMemory = z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, { message: 'expected a DuckDB memory size such as 1.5GB' });
 
 /**
- * Runs `work` with a stage context. DuckDB is opened and closed per invocation, not kept warm: its
- * scratch folder (in /tmp) mirrors lake files, and a mirror left from a previous invocation could
- * hold objects deleted since.
+ * Runs `work` with a stage context. DuckDB is opened and closed per invocation, not kept warm; its
+ * scratch and spill files go to /tmp (Lambda's working directory is read-only).
  */
-export async function withStageContext<T>(work: (ctx: StageContext) => Promise<T>): Promise<T> {
-  const memoryLimit = optionalEnv('DUCKDB_MEMORY_LIMIT', duckMemory, '');
-  const duck = await Duck.open(memoryLimit ? { memoryLimit } : {});
-  try {
-    return await work({ store: lakeStore(), duck, logger, now: () => new Date() });
-  } finally {
-    await duck.close();
-  }
+export async function withStageContext<T>(work: (ctx: StageContext) => Promise<T>, extra: Pick<StageContext, 'deadline'> = {}): Promise<T> {
+  const memoryLimit = optionalEnv('DUCKDB_MEMORY_LIMIT', duckMemory, '') || undefined;
+  return withOpenContext({ store: lakeStore(), logger, memoryLimit, sources: deployedSources(), scratchDir: os.tmpdir() }, (ctx) => work({ ...ctx, ...extra }));
 }
+
 
 /** a value Lambda can serialize: bigints (DuckDB counts) become numbers */
 export function jsonSafe<T>(value: T): T {
@@ -62,13 +59,14 @@ export function jsonSafe<T>(value: T): T {
  * Publishes CloudWatch metrics through the embedded metric format: one JSON line on stdout, which
  * Lambda's log agent turns into metrics, no SDK call and no permission needed.
  */
-export function emitMetrics(metrics: Record<string, number>, unit: 'Count' | 'Bytes' | 'Seconds' = 'Count'): void {
+export function emitMetrics(metrics: Record<string, number>, unit: 'Count' | 'Bytes' | 'Seconds' = 'Count', dimensions: Record<string, string> = {}): void {
   const namespace = optionalEnv('METRICS_NAMESPACE', z.string().min(1), 'Observatory/local');
   const line = {
     _aws: {
       Timestamp: Date.now(),
-      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [[]], Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: unit })) }],
+      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(dimensions)], Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: unit })) }],
     },
+    ...dimensions,
     ...metrics,
   };
   process.stdout.write(JSON.stringify(line) + '\n');

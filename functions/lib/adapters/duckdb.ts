@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -21,18 +21,17 @@ import {
   type DuckDBVector,
 } from '@duckdb/node-api';
 import { fileColumns, type ColumnType, type DatasetDeclaration } from '../datasets/declaration.ts';
-import { DUCKDB_TYPE, duckdbViewSql } from '../datasets/derive.ts';
-import { listKeys, type ObjectStore } from '../ports/object-store.ts';
-import { encodeRows, type EncodedColumn, type EncodedRows } from './encoded-rows.ts';
+import { DUCKDB_TYPE } from '../datasets/derive.ts';
+import { sqlPath, sqlString } from '../sql/literals.ts';
+import { encodeRows, type EncodedColumn, type EncodedRows } from '../datasets/encoded-rows.ts';
 
 // DuckDB: the SQL engine on one machine, and the Parquet writer of every stage.
 
-export interface QueryResult {
-  columns: { name: string; type: string }[];
-  rows: Record<string, unknown>[];
-}
+import type { QueryResult } from '../ports/lake.ts';
+export type { QueryResult };
 
-export const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880";
+import { PARQUET_OPTIONS } from '../ports/lake.ts';
+export { PARQUET_OPTIONS };
 
 let tableCounter = 0;
 
@@ -53,14 +52,22 @@ export class Duck {
     private readonly tmpDir: string,
   ) {}
 
-  static async open(options: { threads?: number; memoryLimit?: string } = {}): Promise<Duck> {
+  /**
+   * `scratchDir`: a writable folder for this engine's scratch files and for DuckDB's spill files
+   * (`temp_directory`) — /tmp on Lambda, whose working directory is read-only; without it a sort or
+   * join larger than `memory_limit` fails instead of spilling. `memoryLimit`: DuckDB's own cap (e.g.
+   * `1.2GB`); by default a share of the Lambda function's memory when running there.
+   */
+  static async open(options: { threads?: number; memoryLimit?: string; scratchDir?: string } = {}): Promise<Duck> {
+    const tmpDir = await mkdtemp(path.join(options.scratchDir ?? os.tmpdir(), 'observatory-duck-'));
+    const memoryLimit = options.memoryLimit ?? lambdaMemoryLimit();
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(options.threads ?? Math.max(1, os.cpus().length)),
-      ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+      temp_directory: path.join(tmpDir, 'spill'),
+      ...(memoryLimit ? { memory_limit: memoryLimit } : {}),
     });
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
-    const tmpDir = await mkdtemp(path.join(os.tmpdir(), 'observatory-duck-'));
     return new Duck(instance, connection, tmpDir);
   }
 
@@ -157,26 +164,9 @@ export class Duck {
     return { table, columns: encodings.map((e) => ({ name: e.name, sql: `CAST(${e.select} AS ${DUCKDB_TYPE[e.type]})` })) };
   }
 
-  /** creates one view per dataset over the lake's Parquet files (an empty view where there is none) */
-  async attachLake(store: ObjectStore, datasets: readonly DatasetDeclaration[]): Promise<void> {
-    for (const d of datasets) {
-      const glob = await this.datasetGlob(store, d);
-      await this.run(duckdbViewSql(d, glob));
-    }
-  }
-
-  private async datasetGlob(store: ObjectStore, d: DatasetDeclaration): Promise<string | undefined> {
-    const objects = (await listKeys(store, d.prefix + '/')).filter((o) => o.key.endsWith('.parquet'));
-    if (objects.length === 0) return undefined;
-    if (store.localPath) return path.join(store.localPath(d.prefix), '**', '*.parquet');
-    // a remote store: mirror the files into the scratch folder, keeping the Hive layout
-    const mirror = path.join(this.tmpDir, 'mirror');
-    for (const o of objects) {
-      const local = path.join(mirror, ...o.key.split('/'));
-      await mkdir(path.dirname(local), { recursive: true });
-      await writeFile(local, await store.get(o.key));
-    }
-    return path.join(mirror, ...d.prefix.split('/'), '**', '*.parquet');
+  /** the folder of this engine's scratch files */
+  get scratchRoot(): string {
+    return this.tmpDir;
   }
 
   async close(): Promise<void> {
@@ -282,10 +272,13 @@ const DUCK_TYPE: Record<ColumnType, DuckDBType> = {
   date: DATE,
 };
 
-export function sqlPath(p: string): string {
-  return p.replaceAll("'", "''");
-}
+export { sqlPath, sqlString } from '../sql/literals.ts';
 
-export function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
+/**
+ * On Lambda, DuckDB gets 60 % of the function's memory: the rest is Node's heap, the rows being
+ * encoded and the Parquet bytes on their way to S3.
+ */
+function lambdaMemoryLimit(): string | undefined {
+  const mb = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  return Number.isFinite(mb) && mb > 0 ? `${Math.floor(mb * 0.6)}MB` : undefined;
 }

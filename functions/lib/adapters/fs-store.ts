@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   ObjectNotFoundError,
   type Body,
+  type ListOptions,
   type ListPage,
   type ObjectInfo,
   type ObjectStore,
@@ -172,9 +173,10 @@ export class FsObjectStore implements ObjectStore {
     };
   }
 
-  async list(prefix: string, options: { cursor?: string; pageSize?: number } = {}): Promise<ListPage> {
+  async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
     const pageSize = options.pageSize ?? 1000;
-    const keys = (await this.walk(prefix)).filter((k) => k.startsWith(prefix) && (!options.cursor || k > options.cursor)).sort();
+    const after = options.cursor ?? options.startAfter;
+    const keys = (await this.walk(prefix)).filter((k) => k.startsWith(prefix) && (!after || k > after)).sort();
     const pageKeys = keys.slice(0, pageSize);
     const items: ObjectInfo[] = [];
     for (const k of pageKeys) {

@@ -19,6 +19,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import {
   ObjectNotFoundError,
   type Body,
+  type ListOptions,
   type ListPage,
   type ObjectInfo,
   type ObjectStore,
@@ -414,7 +415,7 @@ export class S3ObjectStore implements ObjectStore {
    * content type, user metadata or sha256 — head() each key for those. Pages hold at most 1000 keys,
    * whatever pageSize asks; the cursor is S3's continuation token.
    */
-  async list(prefix: string, options: { cursor?: string; pageSize?: number } = {}): Promise<ListPage> {
+  async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
     const out = await this.send('list', `${prefix}*`, () =>
       this.client.send(
         new ListObjectsV2Command({
@@ -422,6 +423,7 @@ export class S3ObjectStore implements ObjectStore {
           Prefix: this.prefix + prefix,
           MaxKeys: options.pageSize ?? 1000,
           ContinuationToken: options.cursor,
+          StartAfter: options.cursor || !options.startAfter ? undefined : this.prefix + options.startAfter,
         }),
       ),
     );

@@ -196,8 +196,9 @@ export function emptySelect(d: DatasetDeclaration): string {
  * DuckDB view over a dataset's Parquet files. `glob` is the files' location (a local path glob);
  * `undefined` when the dataset holds no file yet: the view is then empty, not an error.
  */
-export function duckdbViewSql(d: DatasetDeclaration, glob: string | undefined): string {
-  if (!glob) return `CREATE OR REPLACE VIEW ${d.name} AS ${emptySelect(d)}`;
+/** the view of a dataset over a glob or a list of files (none: an empty view) */
+export function duckdbViewSql(d: DatasetDeclaration, glob: string | readonly string[] | undefined): string {
+  if (!glob || glob.length === 0) return `CREATE OR REPLACE VIEW ${d.name} AS ${emptySelect(d)}`;
   const options = isPartitioned(d)
     ? `hive_partitioning = true, hive_types = {${d.columns
         .filter((c) => c.partition)
@@ -205,7 +206,9 @@ export function duckdbViewSql(d: DatasetDeclaration, glob: string | undefined): 
         .join(', ')}}, union_by_name = true`
     : 'hive_partitioning = false, union_by_name = true';
   const select = d.columns.map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`).join(', ');
-  const base = `SELECT ${select} FROM read_parquet('${glob.replaceAll("'", "''")}', ${options})`;
+  const quote = (f: string) => `'${f.replaceAll("'", "''")}'`;
+  const files = typeof glob === 'string' ? quote(glob) : `[${glob.map(quote).join(', ')}]`;
+  const base = `SELECT ${select} FROM read_parquet(${files}, ${options})`;
   if (d.key && d.dedupOrder) {
     // partition columns join the window: they derive from the key (dt from ts_from), so the verdict is the
     // same, and a filter on dt can then reach the files below the window (partition pruning)

@@ -8,6 +8,13 @@ export const STATE_PREFIX = 'state';
 export const SITE_PREFIX = 'site';
 export const MODELS_PREFIX = 'models';
 export const LAKE_MANIFEST_KEY = 'lake.json';
+/** the change log: each writer of a dataset records which partitions it wrote (see ports/lake.ts) */
+export const CHANGES_PREFIX = 'changes';
+
+/** changes/<dataset>/<ISO time>-<id>.json: keys sort by the time they were written */
+export function changeLogPrefix(d: DatasetDeclaration): string {
+  return `${CHANGES_PREFIX}/${d.name}/`;
+}
 
 /** raw/<source_kind>/<sha[0:2]>/<sha256><ext>: content-addressed, so a replayed file lands on the same key */
 export function rawKey(sourceKind: string, sha256: string, extension: string): string {

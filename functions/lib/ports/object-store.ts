@@ -32,6 +32,13 @@ export interface ListPage {
 
 export type Body = Uint8Array | string;
 
+export interface ListOptions {
+  readonly cursor?: string;
+  readonly pageSize?: number;
+  /** only keys after this one (ignored with a cursor, which already says where to go on) */
+  readonly startAfter?: string;
+}
+
 export interface ObjectStore {
   /** a human-readable location, e.g. `file:///…/lake` or `s3://bucket/prefix` */
   readonly url: string;
@@ -46,8 +53,11 @@ export interface ObjectStore {
   getStream(key: string): Promise<Readable>;
   /** undefined when the key does not exist */
   head(key: string): Promise<ObjectInfo | undefined>;
-  /** one page of keys under a prefix, in lexicographic order */
-  list(prefix: string, options?: { cursor?: string; pageSize?: number }): Promise<ListPage>;
+  /**
+   * one page of keys under a prefix, in lexicographic order; `startAfter` skips the keys up to it (a
+   * listing that starts in the middle of a prefix costs only what follows)
+   */
+  list(prefix: string, options?: ListOptions): Promise<ListPage>;
   /** deleting a missing key is not an error */
   delete(key: string): Promise<void>;
   /** the local file path of a key when the store is a folder (lets DuckDB read it in place) */
@@ -62,10 +72,10 @@ export class ObjectNotFoundError extends Error {
 }
 
 /** every object under a prefix, following the pages */
-export async function* listAll(store: ObjectStore, prefix: string, pageSize?: number): AsyncGenerator<ObjectInfo> {
+export async function* listAll(store: ObjectStore, prefix: string, pageSize?: number, startAfter?: string): AsyncGenerator<ObjectInfo> {
   let cursor: string | undefined;
   do {
-    const page = await store.list(prefix, { cursor, pageSize });
+    const page = await store.list(prefix, cursor ? { cursor, pageSize } : { pageSize, startAfter });
     yield* page.items;
     cursor = page.cursor;
   } while (cursor);

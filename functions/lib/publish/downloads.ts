@@ -1,6 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PARQUET_OPTIONS, sqlPath } from '../adapters/duckdb.ts';
+import { PARQUET_OPTIONS } from '../ports/lake.ts';
+import { sqlPath } from '../sql/literals.ts';
 import type { Column, DatasetDeclaration } from '../datasets/declaration.ts';
 import type { StageContext } from '../stages/context.ts';
 import type { DownloadFile, DownloadSpec } from './contract.ts';
@@ -50,7 +51,7 @@ export async function writeDownloads(
   const out: DownloadFile[] = [];
   const metropole = new Set(communeCodes);
   // one file per commune: DuckDB splits a partition once more than this many files are open at once
-  await ctx.duck.run(`SET partitioned_write_max_open_files = ${Math.max(200, communeCodes.length + 10)}`);
+  await ctx.lake.run(`SET partitioned_write_max_open_files = ${Math.max(200, communeCodes.length + 10)}`);
   const inList = communeCodes.map((c) => `'${c.replaceAll("'", "''")}'`).join(', ');
   for (const spec of specs) {
     const d = datasets.find((x) => x.name === spec.dataset);
@@ -60,21 +61,21 @@ export async function writeDownloads(
     const filters: string[] = [];
     if (spec.recentDays) {
       const column = spec.dayColumn ?? 'day';
-      const [last] = await rows(ctx.duck, `SELECT CAST(max(${column}) AS VARCHAR) AS last FROM ${d.name}`);
+      const [last] = await rows(ctx.lake, `SELECT CAST(max(${column}) AS VARCHAR) AS last FROM ${d.name}`);
       if (last?.last) filters.push(`CAST(${column} AS VARCHAR) >= '${addDays(String(last.last).slice(0, 10), 1 - spec.recentDays)}'`);
     }
     const where = filters.length ? `WHERE ${filters.join(' AND ')}` : '';
     // commune order first, so that each commune's rows follow one another in the whole CSV
     const order = [...(perCommune ? ['commune_insee'] : []), ...(d.key ?? [])];
-    const scratch = ctx.duck.scratch(`download-${d.name}`);
+    const scratch = ctx.lake.scratch(`download-${d.name}`);
     // the view is read once (with its de-duplication); the copies read this table
     const table = `download_${d.name}`;
-    await ctx.duck.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${d.name} ${where} ${order.length ? `ORDER BY ${order.join(', ')}` : ''}`);
+    await ctx.lake.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${d.name} ${where} ${order.length ? `ORDER BY ${order.join(', ')}` : ''}`);
     try {
       let csv = '';
       for (const format of ['csv', 'parquet'] as const) {
         const file = `${scratch}-whole.${format}`;
-        const copied = await ctx.duck.all(
+        const copied = await ctx.lake.all(
           format === 'csv'
             ? `COPY (SELECT ${csvSelect(columns)} FROM ${table}) TO '${sqlPath(file)}' (FORMAT csv, HEADER true)`
             : `COPY (SELECT * FROM ${table}) TO '${sqlPath(file)}' (${PARQUET_OPTIONS})`,
@@ -93,7 +94,7 @@ export async function writeDownloads(
         out.push({ dataset: d.name, commune: insee, format: 'csv', path: p, bytes: Buffer.byteLength(part.text), rows: part.rows });
       }
       const dir = `${scratch}-communes`;
-      await ctx.duck.run(
+      await ctx.lake.run(
         `COPY (SELECT * FROM ${table} WHERE commune_insee IN (${inList})) TO '${sqlPath(dir)}' (${PARQUET_OPTIONS}, PARTITION_BY (commune_insee), WRITE_PARTITION_COLUMNS true)`,
       );
       for (const folder of await readdir(dir).catch(() => [] as string[])) {
@@ -107,7 +108,7 @@ export async function writeDownloads(
         out.push({ dataset: d.name, commune: insee, format: 'parquet', path: p, bytes: body.byteLength, rows: out.find((f) => f.dataset === d.name && f.commune === insee)?.rows ?? null });
       }
     } finally {
-      await ctx.duck.run(`DROP TABLE IF EXISTS ${table}`);
+      await ctx.lake.run(`DROP TABLE IF EXISTS ${table}`);
       await Promise.all(['whole.csv', 'whole.parquet', 'communes'].map((s) => rm(`${scratch}-${s}`, { recursive: true, force: true })));
     }
   }
@@ -179,6 +180,6 @@ const unquote = (s: string) => (s.startsWith('"') && s.endsWith('"') ? s.slice(1
 async function oneParquet(ctx: StageContext, files: readonly string[]): Promise<Buffer> {
   if (files.length === 1) return readFile(files[0]!);
   const merged = `${files[0]}.merged.parquet`;
-  await ctx.duck.run(`COPY (SELECT * FROM read_parquet([${files.map((f) => `'${sqlPath(f)}'`).join(', ')}])) TO '${sqlPath(merged)}' (${PARQUET_OPTIONS})`);
+  await ctx.lake.run(`COPY (SELECT * FROM read_parquet([${files.map((f) => `'${sqlPath(f)}'`).join(', ')}])) TO '${sqlPath(merged)}' (${PARQUET_OPTIONS})`);
   return readFile(merged);
 }

@@ -1,10 +1,10 @@
-import type { Duck } from '../adapters/duckdb.ts';
+import type { Lake } from '../ports/lake.ts';
 
 // Small helpers for the publish queries: DuckDB hands back bigints for counts and Dates for days.
 
 export type Row = Record<string, unknown>;
 
-export async function rows(duck: Duck, sql: string): Promise<Row[]> {
+export async function rows(duck: Pick<Lake, 'all'>, sql: string): Promise<Row[]> {
   return (await duck.all(sql)).rows;
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { sqlString, type Duck, type QueryResult } from '../adapters/duckdb.ts';
+import type { Lake, QueryResult } from '../ports/lake.ts';
+import { sqlString } from './literals.ts';
 
 // What "read-only" means for researchers' SQL on the local lake (observatory query, the notebooks):
 // - statements: only SELECT (and EXPLAIN, DESCRIBE, SHOW, SUMMARIZE, PRAGMA of a read) run —
@@ -12,7 +13,7 @@ import { sqlString, type Duck, type QueryResult } from '../adapters/duckdb.ts';
 // - configuration: locked, so no later statement can lift these limits.
 
 /** confines an engine, after its views are attached, to reading files under `dirs` */
-export async function confineToDirectories(duck: Duck, dirs: readonly string[]): Promise<void> {
+export async function confineToDirectories(duck: Pick<Lake, 'run'>, dirs: readonly string[]): Promise<void> {
   // a trailing separator so that /lake does not also allow /lake-other
   const allowed = dirs.map((d) => sqlString(path.resolve(d) + path.sep)).join(', ');
   await duck.run(`SET allowed_directories = [${allowed}]`);
@@ -25,7 +26,7 @@ export async function confineToDirectories(duck: Duck, dirs: readonly string[]):
  * lake (`COPY … TO '/tmp/x'`, `read_text('/etc/passwd')`) when it binds the statement, before the
  * statement's type is checked.
  */
-export async function readLake(duck: Duck, sql: string): Promise<QueryResult> {
+export async function readLake(duck: Pick<Lake, 'readOnly'>, sql: string): Promise<QueryResult> {
   try {
     return await duck.readOnly(sql);
   } catch (e) {

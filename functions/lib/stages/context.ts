@@ -1,16 +1,25 @@
-import type { Duck } from '../adapters/duckdb.ts';
+import type { Lake } from '../ports/lake.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { NoiseShardReaders } from './ingest-noise.ts';
 
-/** what every stage gets: it reads and writes only through these */
+/** what every stage gets: ports only — it reads and writes through these */
 export interface StageContext {
   readonly store: ObjectStore;
-  /** a DuckDB engine for Parquet reading/writing and SQL (views are attached by the stage that needs them) */
-  readonly duck: Duck;
+  /** the lake's datasets, read for a window of partitions, with SQL over what was attached */
+  readonly lake: Lake;
   readonly logger: Logger;
   /** the clock: tests pass a fixed date */
   readonly now: () => Date;
   /** threads that read parts of large FIWARE arrays (where available: the local command line) */
   readonly noiseShards?: NoiseShardReaders;
+  /**
+   * the source endpoints the pollers call (Hub’Eau, Vigicrues, data.gouv.fr): on AWS the real ones
+   * unless configured otherwise; on one machine only those configured (a poller without one skips)
+   */
+  readonly sources?: SourceUrls;
+  /** epoch ms when the invocation is stopped (a Lambda's timeout); long stages stop starting work before it */
+  readonly deadline?: number;
 }
+
+export type SourceUrls = Partial<Record<'hubeau' | 'vigicrues' | 'meteofrance', string>>;

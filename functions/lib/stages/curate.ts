@@ -1,14 +1,11 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { PARQUET_OPTIONS, sqlPath } from '../adapters/duckdb.ts';
-import { encodeRows, repeatedKeys, valueAt, type EncodedColumn, type EncodedColumnSpec, type EncodedRows } from '../adapters/encoded-rows.ts';
+import { encodeRows, repeatedKeys, valueAt, type EncodedColumn, type EncodedColumnSpec, type EncodedRows } from '../datasets/encoded-rows.ts';
 import { validateRow } from '../datasets/derive.ts';
 import { fileColumns, isPartitioned, type CheckFailure, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { quarantine } from '../datasets/index.ts';
 import { truncateRecord, type RecordRejection } from '../domain/noise/observation.ts';
 import { parisDate } from '../domain/time/paris.ts';
 import { datasetFileKey, rawSha } from '../lake/layout.ts';
-import { PARQUET_CONTENT_TYPE, writeDataset } from '../lake/write.ts';
+import { writeDataset } from '../lake/write.ts';
 import type { StageContext } from './context.ts';
 import type { IngestSummary } from './ingest-noise.ts';
 
@@ -120,10 +117,13 @@ export async function storeCurated(ctx: StageContext, input: CuratedBatch): Prom
   const duplicatesInFile = rows.count && d.key?.length ? repeatedKeys(rows, d.key) : 0;
   const days = partitioned ? daysOf(rows.columns.dt!, rows.count) : rows.count ? [''] : [];
   if (days.length > 1) {
-    await writePartitions(ctx, d, rows, (dt) => datasetFileKey(d, sha, dt));
+    // one COPY … PARTITION_BY: a page of a month of observations is one statement, not thirty
+    await ctx.lake.writeRowsByPartition(d, rows, (dt) => datasetFileKey(d, sha, dt));
   } else if (days.length === 1) {
     await writeDataset(ctx, d, rows, datasetFileKey(d, sha, partitioned ? days[0] : undefined));
   }
+  // after the data: a reader of the change log that sees the record finds the files
+  if (partitioned) await ctx.lake.recordChange(d, days, sha.slice(0, 16));
 
   const fileRows: RecordRejection[] = [...(input.fileNotes ?? [])];
   if (input.unreadable) {
@@ -189,33 +189,4 @@ function daysOf(dt: EncodedColumn, count: number): string[] {
   const days = new Set<string>();
   for (let i = 0; i < count; i++) days.add(String(valueAt(dt, i)));
   return [...days];
-}
-
-/**
- * writes rows spanning several dt partitions in one DuckDB COPY … PARTITION_BY (one file per dt, then
- * one put each): a page of a month of observations is one statement, not thirty
- */
-async function writePartitions(ctx: StageContext, d: DatasetDeclaration, rows: EncodedRows, keyOf: (dt: string) => string): Promise<void> {
-  const withDt: DatasetDeclaration = { ...d, columns: [...fileColumns(d), { name: 'dt', type: 'string', description: 'partition' }] };
-  const connection = await ctx.duck.instance.connect();
-  const dir = ctx.duck.scratch(`${d.name}-parts`);
-  try {
-    const loaded = await ctx.duck.loadRows(withDt, rows, connection);
-    try {
-      // dt is the partition: renamed so that it is not also written as a column
-      const columns = loaded.columns.map((c) => `${c.sql} AS ${c.name === 'dt' ? 'out_part' : c.name}`);
-      await connection.run(`COPY (SELECT ${columns.join(', ')} FROM ${loaded.table}) TO '${sqlPath(dir)}' (${PARQUET_OPTIONS}, PARTITION_BY (out_part), FILENAME_PATTERN 'part')`);
-    } finally {
-      await connection.run(`DROP TABLE IF EXISTS ${loaded.table}`);
-    }
-    for (const part of await readdir(dir)) {
-      const dt = part.replace(/^out_part=/, '');
-      const names = await readdir(path.join(dir, part));
-      if (names.length !== 1) throw new Error(`${d.name}: DuckDB wrote ${names.length} files for partition ${dt}; expected one`);
-      await ctx.store.put(keyOf(dt), await readFile(path.join(dir, part, names[0]!)), { contentType: PARQUET_CONTENT_TYPE });
-    }
-  } finally {
-    connection.closeSync();
-    await rm(dir, { recursive: true, force: true });
-  }
 }

@@ -1,11 +1,7 @@
-import { mkdir, stat, symlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { PARQUET_OPTIONS, sqlPath, sqlString } from '../adapters/duckdb.ts';
+import { stat } from 'node:fs/promises';
 import { DATASETS, dataset as declaredDataset, isPartitioned, type DatasetDeclaration } from '../datasets/index.ts';
-import { duckdbViewSql } from '../datasets/derive.ts';
 import { isCalendarDate } from '../domain/time/calendar.ts';
-import { dtOfKey } from '../lake/layout.ts';
-import { listKeys } from '../ports/object-store.ts';
+import { sqlString } from '../sql/literals.ts';
 import type { StageContext } from './context.ts';
 
 // Extracts for offline work: one dataset, optionally one commune and a range of local dates, written
@@ -89,39 +85,15 @@ export function describeFilters(request: ExportRequest): string {
   return parts.filter(Boolean).join(', ') || 'no filter';
 }
 
-/**
- * The dataset's view over the partitions in range only. The view derived from the declaration filters
- * `dt` after the deduplication window of a keyed dataset (noise_readings), which reads every file; here
- * the partitions outside the range are left out of the view's folder instead (links to the lake's files,
- * copies from a remote store). Deduplication is unchanged: rows sharing a key share their local date.
- */
-async function attachRange(ctx: StageContext, d: DatasetDeclaration, from: string | undefined, to: string | undefined): Promise<number> {
-  const keys = (await listKeys(ctx.store, d.prefix + '/'))
-    .map((o) => ({ key: o.key, dt: dtOfKey(o.key) }))
-    .filter((o) => o.key.endsWith('.parquet') && o.dt !== undefined && (!from || o.dt >= from) && (!to || o.dt <= to));
-  const root = ctx.duck.scratch(`export-${d.name}`);
-  for (const { key } of keys) {
-    const local = path.join(root, ...key.split('/'));
-    await mkdir(path.dirname(local), { recursive: true });
-    if (ctx.store.localPath) await symlink(ctx.store.localPath(key), local);
-    else await writeFile(local, await ctx.store.get(key));
-  }
-  await ctx.duck.run(duckdbViewSql(d, keys.length ? path.join(root, ...d.prefix.split('/'), '**', '*.parquet') : undefined));
-  return new Set(keys.map((k) => k.dt)).size;
-}
-
-/** writes the extract to `file` (a local path) */
+/** writes the extract to `file` (a local path); only the partitions in range are read */
 export async function exportDataset(ctx: StageContext, request: ExportRequest, file: string): Promise<ExportSummary> {
   const plan = planExport(request);
   const d = plan.dataset;
   const ranged = request.from !== undefined || request.to !== undefined;
-  const partitions = ranged ? await attachRange(ctx, d, request.from, request.to) : undefined;
-  if (!ranged) await ctx.duck.attachLake(ctx.store, [d]);
+  const window = ranged ? { kind: 'dates' as const, from: request.from ?? '0000-01-01', to: request.to ?? '9999-12-31' } : undefined;
+  const attached = await ctx.lake.attach([d], window);
   const where = plan.where.length ? ` WHERE ${plan.where.join(' AND ')}` : '';
   const order = d.key?.length ? ` ORDER BY ${d.key.join(', ')}` : '';
-  const options = request.format === 'parquet' ? PARQUET_OPTIONS : 'FORMAT csv, HEADER true';
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const copied = await ctx.duck.all(`COPY (SELECT * FROM ${d.name}${where}${order}) TO '${sqlPath(file)}' (${options})`);
-  const rows = Number(copied.rows[0]?.Count ?? 0);
-  return { dataset: d.name, file, format: request.format, rows, bytes: (await stat(file)).size, partitions, filters: describeFilters(request) };
+  const rows = await ctx.lake.exportToFile(`SELECT * FROM ${d.name}${where}${order}`, file, request.format);
+  return { dataset: d.name, file, format: request.format, rows, bytes: (await stat(file)).size, partitions: ranged ? attached.partitions : undefined, filters: describeFilters(request) };
 }

@@ -52,7 +52,7 @@ export async function floodIndicators(ctx: StageContext, options: { full?: boole
   if (!options.full && previous && previous.settings === settings && previous.inputs === inputs) {
     return { skipped: 'inputs and settings unchanged', compacted, rows: {}, written: {}, deleted: {}, seconds: (performance.now() - started) / 1000 };
   }
-  await ctx.duck.attachLake(ctx.store, [riverObservations, floodVigilance]);
+  await ctx.lake.attach([riverObservations, floodVigilance]);
   try {
     await computeFloodTables(ctx);
     const out = await writeChangedPartitions(
@@ -69,12 +69,12 @@ export async function floodIndicators(ctx: StageContext, options: { full?: boole
     ctx.logger.info(`flood-indicators: ${out.rows[floodIndicatorsDaily.name]} series-days, ${out.rows[floodVigilanceCommuneDaily.name]} commune-days in ${seconds.toFixed(2)} s`, { written: out.written });
     return { compacted, rows: out.rows, written: out.written, deleted: out.deleted, seconds };
   } finally {
-    for (const t of Object.values(T)) await ctx.duck.run(`DROP TABLE IF EXISTS ${t}`);
+    for (const t of Object.values(T)) await ctx.lake.run(`DROP TABLE IF EXISTS ${t}`);
   }
 }
 
 async function computeFloodTables(ctx: StageContext): Promise<void> {
-  const duck = ctx.duck;
+  const duck = ctx.lake;
   await valuesTable(duck, T.peaks, { event: 'VARCHAR', stage_m: 'DOUBLE' }, REFERENCE_FLOODS.peaks.map((p) => [p.event, p.stage_m]));
   await valuesTable(duck, T.refStations, { station_code: 'VARCHAR' }, HYDROMETRY.stations.filter((s) => s.reference_floods).map((s) => [s.code_station]));
   await valuesTable(

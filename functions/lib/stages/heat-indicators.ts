@@ -41,7 +41,7 @@ export async function heatIndicators(ctx: StageContext, options: { full?: boolea
   if (!options.full && previous && previous.settings === settings && previous.inputs === inputs) {
     return { skipped: 'inputs and settings unchanged', rows: {}, written: {}, deleted: {}, seconds: (performance.now() - started) / 1000 };
   }
-  await ctx.duck.attachLake(ctx.store, [weatherDaily]);
+  await ctx.lake.attach([weatherDaily]);
   try {
     await computeHeatTables(ctx);
     const out = await writeChangedPartitions(
@@ -58,12 +58,12 @@ export async function heatIndicators(ctx: StageContext, options: { full?: boolea
     ctx.logger.info(`heat-indicators: ${out.rows[heatIndicatorsDaily.name]} station-days, ${out.rows[heatIndicatorsCommuneDaily.name]} commune-days in ${seconds.toFixed(2)} s`, { written: out.written });
     return { rows: out.rows, written: out.written, deleted: out.deleted, seconds };
   } finally {
-    for (const t of Object.values(T)) await ctx.duck.run(`DROP TABLE IF EXISTS ${t}`);
+    for (const t of Object.values(T)) await ctx.lake.run(`DROP TABLE IF EXISTS ${t}`);
   }
 }
 
 async function computeHeatTables(ctx: StageContext): Promise<void> {
-  const duck = ctx.duck;
+  const duck = ctx.lake;
   const deps = Object.entries(HEAT.departements);
   await valuesTable(
     duck,

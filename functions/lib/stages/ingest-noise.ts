@@ -2,7 +2,7 @@ import { noiseReadings, type NoiseReadingRow } from '../datasets/index.ts';
 import { communeAt } from '../domain/geo/communes.ts';
 import { parseNoiseCsv, type NoiseCsvOptions } from '../domain/noise/csv.ts';
 import { arraySpan, FiwareArrayReader, nextElementCut, parseFiware, withoutBom } from '../domain/noise/fiware.ts';
-import { concatEncoded, encodeRows, RowEncoder, type EncodedRows } from '../adapters/encoded-rows.ts';
+import { concatEncoded, encodeRows, RowEncoder, type EncodedRows } from '../datasets/encoded-rows.ts';
 import {
   UnreadableInputError,
   type NoiseObservation,

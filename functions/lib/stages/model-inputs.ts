@@ -1,4 +1,4 @@
-import { sqlString } from '../adapters/duckdb.ts';
+import { sqlString } from '../sql/literals.ts';
 import { heatIndicatorsDaily, noiseIndicatorsHourly, riverObservations, sensors } from '../datasets/index.ts';
 import { plusDays } from '../domain/time/holidays.ts';
 import type { DailyTemperatures } from '../models/heat/model.ts';
@@ -18,12 +18,12 @@ export const NOISE_MIN_COVERAGE = 0.5;
  * undefined when noise_indicators_hourly is empty.
  */
 export async function readNoisePanel(ctx: StageContext, days: number): Promise<NoisePanel | undefined> {
-  await ctx.duck.attachLake(ctx.store, [noiseIndicatorsHourly]);
-  const last = (await ctx.duck.all(`SELECT max(epoch_ms(hour_start)) AS t FROM ${noiseIndicatorsHourly.name}`)).rows[0]?.['t'];
+  await ctx.lake.attach([noiseIndicatorsHourly]);
+  const last = (await ctx.lake.all(`SELECT max(epoch_ms(hour_start)) AS t FROM ${noiseIndicatorsHourly.name}`)).rows[0]?.['t'];
   if (last === null || last === undefined) return undefined;
   const end = Math.floor(Number(last) / HOUR_MS) + 1;
   const start = end - days * 24;
-  const result = await ctx.duck.all(
+  const result = await ctx.lake.all(
     `SELECT sensor_id, epoch_ms(hour_start) AS t, leq FROM ${noiseIndicatorsHourly.name}
      WHERE leq IS NOT NULL AND coverage >= ${NOISE_MIN_COVERAGE} AND hour_start >= to_timestamp(${(start * HOUR_MS) / 1000})`,
   );
@@ -35,8 +35,8 @@ export async function readNoisePanel(ctx: StageContext, days: number): Promise<N
 
 /** sensor_id → noise source (from the sensors dataset; 'unknown' when absent) */
 export async function readNoiseSources(ctx: StageContext): Promise<Map<string, NoiseSource>> {
-  await ctx.duck.attachLake(ctx.store, [sensors]);
-  const result = await ctx.duck.all(`SELECT sensor_id, max_by(noise_source, last_seen) AS noise_source FROM ${sensors.name} GROUP BY sensor_id`);
+  await ctx.lake.attach([sensors]);
+  const result = await ctx.lake.all(`SELECT sensor_id, max_by(noise_source, last_seen) AS noise_source FROM ${sensors.name} GROUP BY sensor_id`);
   const out = new Map<string, NoiseSource>();
   for (const r of result.rows) {
     const s = String(r['noise_source']);
@@ -51,9 +51,9 @@ export async function readNoiseSources(ctx: StageContext): Promise<Map<string, N
  * when the dataset holds no row for them.
  */
 export async function readRiverSeries(ctx: StageContext, stations: readonly string[], quantity: 'H' | 'Q', days: number): Promise<RegularSeries | undefined> {
-  await ctx.duck.attachLake(ctx.store, [riverObservations]);
+  await ctx.lake.attach([riverObservations]);
   const list = stations.map(sqlString).join(', ');
-  const result = await ctx.duck.all(
+  const result = await ctx.lake.all(
     `WITH obs AS (SELECT station_code, ts, value FROM ${riverObservations.name} WHERE quantity = '${quantity}' AND station_code IN (${list})),
           last AS (SELECT max(ts) AS t FROM obs)
      SELECT station_code, epoch_ms(date_trunc('hour', ts)) AS h, avg(value) AS v
@@ -74,8 +74,8 @@ export async function readRiverSeries(ctx: StageContext, stations: readonly stri
  * consecutive days, with the IBMn/IBMx thresholds of its rows; undefined when the station has no row.
  */
 export async function readStationTemperatures(ctx: StageContext, station: string): Promise<DailyTemperatures | undefined> {
-  await ctx.duck.attachLake(ctx.store, [heatIndicatorsDaily]);
-  const result = await ctx.duck.all(
+  await ctx.lake.attach([heatIndicatorsDaily]);
+  const result = await ctx.lake.all(
     `SELECT strftime(day, '%Y-%m-%d') AS day, CASE WHEN tn_doubtful THEN NULL ELSE tn END AS tn, CASE WHEN tx_doubtful THEN NULL ELSE tx END AS tx,
        ibmn_threshold, ibmx_threshold
      FROM ${heatIndicatorsDaily.name} WHERE station_id = ${sqlString(station)} ORDER BY day`,

@@ -1,9 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { PARQUET_OPTIONS, sqlPath, sqlString, type Duck } from '../adapters/duckdb.ts';
-import { fileColumns, type DatasetDeclaration } from '../datasets/declaration.ts';
-import { DUCKDB_TYPE } from '../datasets/derive.ts';
 import {
   noiseIndicatorsCommuneDaily,
   noiseIndicatorsDaily,
@@ -16,9 +10,10 @@ import { CONVENTIONS, PERIOD_CONVENTIONS, PERIODS } from '../domain/noise/conven
 import { LDEN_PENALTY, periodOf } from '../domain/noise/levels.ts';
 import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, WHO_2018, type NoiseSource } from '../domain/noise/thresholds.ts';
 import { PARIS_TZ } from '../domain/time/paris.ts';
-import { datasetFileKey, dtOfKey, stateKey } from '../lake/layout.ts';
-import { PARQUET_CONTENT_TYPE } from '../lake/write.ts';
+import { datasetFileKey, stateKey } from '../lake/layout.ts';
+import type { ChangeWatermark, Lake } from '../ports/lake.ts';
 import { listKeys, ObjectNotFoundError, type ObjectStore } from '../ports/object-store.ts';
+import { sqlString } from '../sql/literals.ts';
 import type { StageContext } from './context.ts';
 
 // Noise indicators, in DuckDB SQL over the noise_readings and sensors views.
@@ -34,11 +29,13 @@ import type { StageContext } from './context.ts';
 // The local day of a reading is its dt partition (the Europe/Paris date of ts_from, by the
 // noise_readings contract) for the quantiles, and the local day of its UTC hour for everything else.
 //
-// Incremental: the state holds a fingerprint of each dt's reading files (keys and etags); a run
-// recomputes the dts whose fingerprint changed, the dts of sensors whose commune or noise source
-// changed, and the yearly rows of the years they touch (reading all of those years). A change of
-// settings (coverage threshold, ALGORITHM_VERSION) recomputes everything. Each output partition is
-// one file with a fixed name, so a recompute replaces it in one put; an emptied one is deleted.
+// Incremental: a run reads the readings' change log from where the last run stopped (each ingest
+// records the dts it wrote), recomputes those dts and the dts of sensors whose commune or noise
+// source changed, and reads only those partitions of noise_readings. The yearly rows of the years
+// touched are rebuilt from the recomputed hours and the stored hourly rows of the other days, never
+// from a year of readings. A change of settings (coverage threshold, ALGORITHM_VERSION) recomputes
+// everything. Each output partition is one file with a fixed name, so a recompute replaces it in one
+// put; an emptied one is deleted.
 
 export interface NoiseIndicatorsOptions {
   /** share of the day and of each period that readings must cover (default DEFAULT_COVERAGE_THRESHOLD) */
@@ -66,20 +63,21 @@ export interface NoiseIndicatorsSummary {
 }
 
 interface NoiseIndicatorsState {
-  readonly version: 1;
+  readonly version: 2;
   /** the settings the outputs were computed with; a change recomputes everything */
   readonly settings: string;
   /** sensor_id → "commune|noise_source", to recompute a sensor's days when they change */
   readonly sensors: Record<string, string>;
-  /** dt → fingerprint of its reading files */
-  readonly dts: Record<string, string>;
+  /** where this stage stopped reading the readings' change log */
+  readonly watermark: ChangeWatermark;
+  /** the dts holding readings, as far as this stage knows */
+  readonly dts: readonly string[];
 }
 
 const STATE_KEY = stateKey('noise-indicators');
 /** bump when the computation changes, so that the next run recomputes everything */
 const ALGORITHM_VERSION = 1;
 const PART_NAME = 'part-0';
-const UPLOAD_CONCURRENCY = 8;
 const US_PER_HOUR = 3_600_000_000;
 
 const OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily, noiseIndicatorsYearly] as const;
@@ -92,14 +90,8 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
   }
   const settings = JSON.stringify({ algorithm: ALGORITHM_VERSION, coverageThreshold: threshold });
   const previous = await readState(ctx.store);
-  const fingerprints = await readingFingerprints(ctx.store);
-  await ctx.duck.attachLake(ctx.store, [sensors]);
-  const sensorAttributes = await readSensorAttributes(ctx.duck);
-  let readingsAttached = false;
-  const attachReadings = async () => {
-    if (!readingsAttached) await ctx.duck.attachLake(ctx.store, [noiseReadings]);
-    readingsAttached = true;
-  };
+  await ctx.lake.attach([sensors]);
+  const sensorAttributes = await readSensorAttributes(ctx.lake);
 
   const fullReason = options.full
     ? 'full option'
@@ -108,63 +100,46 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
       : previous.settings !== settings
         ? `settings changed (${previous.settings} → ${settings})`
         : null;
-  const changed = new Set<string>();
-  const vanished: string[] = [];
-  if (fullReason !== null || !previous) {
-    for (const dt of Object.keys(fingerprints)) changed.add(dt);
-  } else {
-    for (const [dt, fp] of Object.entries(fingerprints)) if (previous.dts[dt] !== fp) changed.add(dt);
-    for (const dt of Object.keys(previous.dts)) if (!(dt in fingerprints)) vanished.push(dt);
-    const ids = new Set([...Object.keys(previous.sensors), ...Object.keys(sensorAttributes)]);
-    const moved = [...ids].filter((id) => previous.sensors[id] !== sensorAttributes[id]);
-    if (moved.length) {
-      await attachReadings();
-      const dts = await dtsOfSensors(ctx.duck, moved);
-      ctx.logger.info(`noise-indicators: ${moved.length} sensor(s) changed commune or noise source; recomputing their ${dts.length} day(s)`);
-      for (const dt of dts) changed.add(dt);
-    }
-  }
-  const dts = [...changed].sort();
-  vanished.sort();
-  const years = [...new Set([...dts, ...vanished].map((dt) => Number(dt.slice(0, 4))))].sort((a, b) => a - b);
+  const plan = fullReason !== null || !previous ? await fullPlan(ctx) : await incrementalPlan(ctx, previous, sensorAttributes);
+  const dts = plan.dts;
+  const years = [...new Set([...dts, ...plan.vanished].map((dt) => Number(dt.slice(0, 4))))].sort((a, b) => a - b);
 
   const rows: Record<string, number> = Object.fromEntries(OUTPUTS.map((d) => [d.name, 0]));
   let readings = 0;
   let deleted = 0;
   if (years.length) {
-    await attachReadings();
-    const computed = await computeIndicators(ctx.duck, { years, dts, threshold, loadAll: fullReason !== null });
+    await ctx.lake.attach([noiseReadings], fullReason !== null ? undefined : { kind: 'partitions', dts });
+    // the yearly rows: the recomputed hours and, for the other days of those years, the stored hourly rows
+    await ctx.lake.attach([noiseIndicatorsHourly], fullReason !== null ? { kind: 'partitions', dts: [] } : { kind: 'dates', from: `${years[0]}-01-01`, to: `${years[years.length - 1]}-12-31` });
+    const computed = await computeIndicators(ctx.lake, { years, dts, threshold });
     readings = computed.readings;
     try {
-      const touched = [...dts, ...vanished];
-      // uploads of one output overlap the COPY of the next
-      const uploads: Promise<number>[] = [];
+      const touched = [...dts, ...plan.vanished];
       for (const d of OUTPUTS) {
-        const exported =
-          d === noiseIndicatorsYearly
-            ? await exportPartitions(ctx.duck, d, computed.tables[d.name]!, 'CAST(year AS VARCHAR)', years.map(String), (y) => datasetFileKey(d, y))
-            : await exportPartitions(ctx.duck, d, computed.tables[d.name]!, 'dt', touched, (dt) => datasetFileKey(d, PART_NAME, dt));
-        rows[d.name] = exported.rows;
-        const upload = publishPartitions(ctx.store, exported);
-        upload.catch(() => {}); // awaited below; this only keeps an early failure from being reported as unhandled
-        uploads.push(upload);
+        const yearly = d === noiseIndicatorsYearly;
+        const written = await ctx.lake.writePartitions(d, {
+          table: computed.tables[d.name]!,
+          partitionExpr: yearly ? 'CAST(year AS VARCHAR)' : 'dt',
+          partitions: yearly ? years.map(String) : touched,
+          keyOf: yearly ? (y) => datasetFileKey(d, y) : (dt) => datasetFileKey(d, PART_NAME, dt),
+        });
+        rows[d.name] = written.rows;
+        deleted += written.deleted;
       }
-      for (const n of await Promise.all(uploads)) deleted += n;
     } finally {
       await computed.drop();
     }
   }
-  if (fullReason) deleted += await deleteUnbacked(ctx.store, Object.keys(fingerprints), years);
+  if (fullReason) deleted += await deleteUnbacked(ctx.store, plan.known, years);
 
-  if (fullReason || dts.length || vanished.length || JSON.stringify(previous?.sensors) !== JSON.stringify(sensorAttributes)) {
-    const state: NoiseIndicatorsState = { version: 1, settings, sensors: sensorAttributes, dts: sortedRecord(fingerprints) };
-    await ctx.store.put(STATE_KEY, JSON.stringify(state, null, 1), { contentType: 'application/json' });
-  }
+  const known = [...new Set([...plan.known])].sort();
+  const state: NoiseIndicatorsState = { version: 2, settings, sensors: sensorAttributes, watermark: plan.watermark, dts: known };
+  await ctx.store.put(STATE_KEY, JSON.stringify(state, null, 1), { contentType: 'application/json' });
   const seconds = (performance.now() - started) / 1000;
   const summary: NoiseIndicatorsSummary = {
     fullReason,
     dts,
-    deletedDts: vanished,
+    deletedDts: plan.vanished,
     years,
     readings,
     rows,
@@ -172,11 +147,49 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
     seconds,
     readingsPerSecond: seconds > 0 ? Math.round(readings / seconds) : 0,
   };
-  ctx.logger.info(`noise-indicators: ${dts.length} day(s) recomputed, ${vanished.length} removed, ${readings} readings in ${seconds.toFixed(2)} s`, {
+  ctx.logger.info(`noise-indicators: ${dts.length} day(s) recomputed, ${plan.vanished.length} removed, ${readings} readings in ${seconds.toFixed(2)} s`, {
     rows,
     fullReason,
   });
   return summary;
+}
+
+interface Plan {
+  /** dts to recompute */
+  readonly dts: string[];
+  /** dts whose readings all disappeared (found by a full run) */
+  readonly vanished: string[];
+  /** every dt known to hold readings after this run */
+  readonly known: string[];
+  readonly watermark: ChangeWatermark;
+}
+
+/** every partition of the readings (the watermark is taken first: what is written meanwhile is seen next time) */
+async function fullPlan(ctx: StageContext): Promise<Plan> {
+  const watermark = await ctx.lake.currentWatermark(noiseReadings);
+  const previous = await readState(ctx.store).catch(() => undefined);
+  const dts = (await ctx.lake.partitions(noiseReadings)).map((p) => p.dt);
+  const vanished = (previous?.dts ?? []).filter((dt) => !dts.includes(dt));
+  return { dts, vanished, known: dts, watermark };
+}
+
+/**
+ * The partitions the ingests recorded as changed since the last run, and the days of the sensors whose
+ * commune or noise source changed (read from the daily indicators: this happens rarely). A sensor seen
+ * for the first time brings its days through the change log already.
+ */
+async function incrementalPlan(ctx: StageContext, previous: NoiseIndicatorsState, sensorAttributes: Record<string, string>): Promise<Plan> {
+  const changes = await ctx.lake.changesSince(noiseReadings, previous.watermark);
+  const changed = new Set(changes.dts);
+  const moved = Object.keys(previous.sensors).filter((id) => previous.sensors[id] !== sensorAttributes[id]);
+  if (moved.length) {
+    await ctx.lake.attach([noiseIndicatorsDaily]);
+    const dts = await dtsOfSensors(ctx.lake, moved);
+    ctx.logger.info(`noise-indicators: ${moved.length} sensor(s) changed commune or noise source; recomputing their ${dts.length} day(s)`);
+    for (const dt of dts) changed.add(dt);
+  }
+  const dts = [...changed].sort();
+  return { dts, vanished: [], known: [...new Set([...previous.dts, ...dts])], watermark: changes.watermark };
 }
 
 async function readState(store: ObjectStore): Promise<NoiseIndicatorsState | undefined> {
@@ -187,42 +200,25 @@ async function readState(store: ObjectStore): Promise<NoiseIndicatorsState | und
     if (e instanceof ObjectNotFoundError) return undefined;
     throw e;
   }
-  const state = JSON.parse(text) as Partial<NoiseIndicatorsState>;
-  if (state.version !== 1 || typeof state.dts !== 'object' || typeof state.sensors !== 'object' || typeof state.settings !== 'string') {
-    throw new Error(`${STATE_KEY} in ${store.url}: expected a version 1 state with settings, sensors and dts; delete it to recompute everything`);
+  const state = JSON.parse(text) as Omit<Partial<NoiseIndicatorsState>, 'version'> & { version?: number };
+  // an older state (per-file fingerprints) is replaced by a full recompute
+  if (state.version === 1) return undefined;
+  if (state.version !== 2 || !Array.isArray(state.dts) || typeof state.sensors !== 'object' || typeof state.settings !== 'string' || typeof state.watermark?.at !== 'string') {
+    throw new Error(`${STATE_KEY} in ${store.url}: expected a version 2 state with settings, sensors, watermark and dts; delete it to recompute everything`);
   }
   return state as NoiseIndicatorsState;
 }
 
-/** dt → sha256 of its sorted reading file keys and etags */
-async function readingFingerprints(store: ObjectStore): Promise<Record<string, string>> {
-  const byDt = new Map<string, string[]>();
-  for (const o of await listKeys(store, `${noiseReadings.prefix}/`)) {
-    const dt = dtOfKey(o.key);
-    if (!dt || !o.key.endsWith('.parquet')) continue;
-    let lines = byDt.get(dt);
-    if (!lines) byDt.set(dt, (lines = []));
-    lines.push(`${o.key}\t${o.etag}`);
-  }
-  const out: Record<string, string> = {};
-  for (const [dt, lines] of byDt) out[dt] = createHash('sha256').update(lines.sort().join('\n')).digest('hex');
-  return out;
-}
-
-async function readSensorAttributes(duck: Duck): Promise<Record<string, string>> {
-  const result = await duck.all(
+async function readSensorAttributes(lake: Lake): Promise<Record<string, string>> {
+  const result = await lake.all(
     'SELECT sensor_id, max_by(commune_insee, last_seen) AS commune_insee, max_by(noise_source, last_seen) AS noise_source FROM sensors GROUP BY sensor_id ORDER BY sensor_id',
   );
   return Object.fromEntries(result.rows.map((r) => [String(r['sensor_id']), `${(r['commune_insee'] as string | null) ?? ''}|${String(r['noise_source'])}`]));
 }
 
-async function dtsOfSensors(duck: Duck, ids: readonly string[]): Promise<string[]> {
-  const result = await duck.all(`SELECT DISTINCT dt FROM noise_readings WHERE sensor_id IN (${ids.map(sqlString).join(', ')}) ORDER BY dt`);
+async function dtsOfSensors(lake: Lake, ids: readonly string[]): Promise<string[]> {
+  const result = await lake.all(`SELECT DISTINCT dt FROM ${noiseIndicatorsDaily.name} WHERE sensor_id IN (${ids.map(sqlString).join(', ')}) ORDER BY dt`);
   return result.rows.map((r) => String(r['dt']));
-}
-
-function sortedRecord(r: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -244,6 +240,7 @@ const T = {
   attributes: 'nid_sensor_attributes',
   todo: 'nid_todo',
   hourSums: 'nid_hour_sums',
+  yearHours: 'nid_year_hours',
   quantiles: 'nid_quantiles',
   hourly: 'nid_out_hourly',
   daily: 'nid_out_daily',
@@ -259,22 +256,17 @@ const ldenOf = (ld: string, le: string, ln: string) =>
 const perPeriod = (expr: (period: string) => string) => PERIODS.map(expr).join(',\n    ');
 const sqlNumber = (v: number | null) => (v === null ? 'NULL' : String(v));
 
-async function computeIndicators(
-  duck: Duck,
-  job: { years: readonly number[]; dts: readonly string[]; threshold: number; loadAll: boolean },
-): Promise<Computed> {
+async function computeIndicators(duck: Lake, job: { years: readonly number[]; dts: readonly string[]; threshold: number }): Promise<Computed> {
   const drop = async () => {
     for (const t of Object.values(T)) await duck.run(`DROP TABLE IF EXISTS ${t}`);
   };
   try {
     await createLookups(duck, job);
-    const yearFilter = job.loadAll
-      ? ''
-      : `AND (${job.years.map((y) => `dt BETWEEN '${y}-01-01' AND '${y}-12-31'`).join(' OR ')})`;
+    // the view holds the partitions to recompute (attached for that window only)
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.readings} AS
       SELECT sensor_id, commune_insee, dt, epoch_us(ts_from) // ${US_PER_HOUR} AS hk, epoch_us(ts_to) - epoch_us(ts_from) AS dur_us, laeq
       FROM noise_readings
-      WHERE laeq IS NOT NULL AND ts_to > ts_from ${yearFilter}`);
+      WHERE laeq IS NOT NULL AND ts_to > ts_from AND dt IN (SELECT dt FROM ${T.todo})`);
     const readings = Number((await duck.all(`SELECT count(*) AS n FROM ${T.readings}`)).rows[0]!['n']);
 
     // per sensor and UTC hour: energy (s·10^(L/10)), covered seconds, samples
@@ -331,12 +323,21 @@ async function computeIndicators(
       FROM ${T.daily} WHERE coverage_ok AND commune_insee IS NOT NULL
       GROUP BY commune_insee, day, convention, dt`);
 
+    // the year's hours: those just recomputed, and the stored hourly rows of its other days (an hour's
+    // energy is its level times its covered seconds), so that a new hour does not re-read a year of readings
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.yearHours} AS
+      SELECT sensor_id, day, local_hour, energy, covered, commune_insee FROM ${T.hourSums} WHERE day IN (SELECT day FROM ${T.todo})
+      UNION ALL
+      SELECT sensor_id, CAST(dt AS DATE) AS day, local_hour, pow(10, leq / 10) * coverage * 3600 AS energy, coverage * 3600 AS covered, commune_insee
+      FROM ${noiseIndicatorsHourly.name}
+      WHERE dt NOT IN (SELECT dt FROM ${T.todo}) AND year(CAST(dt AS DATE)) IN (${job.years.join(', ')}) AND leq IS NOT NULL`);
+
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.yearly} AS ${withExceedanceFlags('ln', `
       WITH sums AS (
         SELECT s.sensor_id, year(s.day) AS year, p.convention, max(s.commune_insee) AS commune_insee,
           sum(s.covered) AS c, count(DISTINCT s.day) AS days,
           ${perPeriod((x) => `sum(s.energy) FILTER (WHERE p.period = '${x}') AS e_${x}, sum(s.covered) FILTER (WHERE p.period = '${x}') AS c_${x}`)}
-        FROM ${T.hourSums} s JOIN ${T.periods} p USING (local_hour)
+        FROM ${T.yearHours} s JOIN ${T.periods} p USING (local_hour)
         GROUP BY s.sensor_id, year(s.day), p.convention),
       lengths AS (SELECT year(day) AS year, count(*) * 3600 AS len FROM ${T.hours} GROUP BY year(day)),
       levels AS (
@@ -367,7 +368,7 @@ async function computeIndicators(
 }
 
 /** the small tables the SQL joins: local hours, periods, Lden weights, limit values, sensors, days to do */
-async function createLookups(duck: Duck, job: { years: readonly number[]; dts: readonly string[] }): Promise<void> {
+async function createLookups(duck: Lake, job: { years: readonly number[]; dts: readonly string[] }): Promise<void> {
   const first = job.years[0]!;
   const last = job.years[job.years.length - 1]!;
   // every UTC hour of the local years [first, last]: its local day and clock hour (DST-aware, via ICU)
@@ -409,67 +410,6 @@ function withExceedanceFlags(night: string, query: string): string {
 // ---------------------------------------------------------------------------------------------------
 // Output
 
-interface ExportedPartitions {
-  readonly dataset: string;
-  readonly rows: number;
-  /** the scratch folder holding the files */
-  readonly dir: string;
-  /** object key → local file, or undefined when the partition has no row (its object is deleted) */
-  readonly files: ReadonlyMap<string, string | undefined>;
-}
-
-/**
- * Writes a temp table as one Parquet file per partition, in one COPY … PARTITION_BY into a scratch
- * folder; the files then go to the store with one put each, so any store works.
- */
-async function exportPartitions(
-  duck: Duck,
-  d: DatasetDeclaration,
-  table: string,
-  partitionExpr: string,
-  partitions: readonly string[],
-  keyOf: (partition: string) => string,
-): Promise<ExportedPartitions> {
-  const rows = Number((await duck.all(`SELECT count(*) AS n FROM ${table}`)).rows[0]!['n']);
-  const dir = duck.scratch(d.name);
-  const columns = fileColumns(d).map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`);
-  if (rows > 0) {
-    await duck.run(
-      `COPY (SELECT ${columns.join(', ')}, ${partitionExpr} AS nid_part FROM ${table} ORDER BY ${d.key!.join(', ')})
-       TO '${sqlPath(dir)}' (${PARQUET_OPTIONS}, PARTITION_BY (nid_part), FILENAME_PATTERN 'part')`,
-    );
-  }
-  const files = new Map<string, string | undefined>();
-  for (const p of partitions) {
-    const partDir = path.join(dir, `nid_part=${p}`);
-    const names = await readdir(partDir).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return [];
-      throw e;
-    });
-    if (names.length > 1) throw new Error(`${d.name}: DuckDB wrote ${names.length} files for partition ${p} (${names.join(', ')}); expected one`);
-    files.set(keyOf(p), names[0] === undefined ? undefined : path.join(partDir, names[0]));
-  }
-  return { dataset: d.name, rows, dir, files };
-}
-
-/** puts each exported file under its fixed key (replacing the previous one), deletes emptied ones; returns how many were deleted */
-async function publishPartitions(store: ObjectStore, exported: ExportedPartitions): Promise<number> {
-  let deleted = 0;
-  try {
-    await forEachLimited([...exported.files], UPLOAD_CONCURRENCY, async ([key, file]) => {
-      if (file) {
-        await store.put(key, await readFile(file), { contentType: PARQUET_CONTENT_TYPE });
-      } else if (await store.head(key)) {
-        await store.delete(key);
-        deleted++;
-      }
-    });
-  } finally {
-    await rm(exported.dir, { recursive: true, force: true });
-  }
-  return deleted;
-}
-
 /** after a full run: deletes indicator files of dts and years that no reading backs any more */
 async function deleteUnbacked(store: ObjectStore, dts: readonly string[], years: readonly number[]): Promise<number> {
   const keep = new Set<string>();
@@ -485,12 +425,4 @@ async function deleteUnbacked(store: ObjectStore, dts: readonly string[], years:
     }
   }
   return deleted;
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

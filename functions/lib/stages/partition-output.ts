@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { PARQUET_OPTIONS, sqlPath, sqlString, type Duck } from '../adapters/duckdb.ts';
 import { fileColumns, type DatasetDeclaration } from '../datasets/declaration.ts';
-import { DUCKDB_TYPE } from '../datasets/derive.ts';
 import { datasetFileKey, dtOfKey, stateKey } from '../lake/layout.ts';
-import { PARQUET_CONTENT_TYPE } from '../lake/write.ts';
+import type { Lake } from '../ports/lake.ts';
 import { listKeys, ObjectNotFoundError, type ObjectStore } from '../ports/object-store.ts';
+import { sqlString } from '../sql/literals.ts';
 import type { StageContext } from './context.ts';
 
 // What the flood and heat indicator stages share: their inputs are small (a few stations, days and
@@ -76,7 +73,7 @@ export async function writeChangedPartitions(
   for (const { dataset: d, table } of outputs) {
     const columns = fileColumns(d);
     const key = d.key!.join(', ');
-    const hashes = await ctx.duck.all(
+    const hashes = await ctx.lake.all(
       `SELECT CAST(dt AS VARCHAR) AS dt, count(*) AS n, md5(string_agg(CAST(struct_pack(${columns.map((c) => c.name).join(', ')}) AS VARCHAR), chr(10) ORDER BY ${key})) AS h FROM ${table} GROUP BY ALL ORDER BY 1`,
     );
     const now: Record<string, string> = {};
@@ -92,7 +89,7 @@ export async function writeChangedPartitions(
       if (dt) existing.set(o.key, dt);
     }
     const changed = Object.keys(now).filter((dt) => rewriteAll || before[dt] !== now[dt] || !existing.has(datasetFileKey(d, PART_NAME, dt)));
-    if (changed.length) await exportPartitions(ctx, d, table, columns.map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`), key, changed);
+    if (changed.length) await ctx.lake.writePartitions(d, { table, partitionExpr: 'dt', partitions: changed, keyOf: (dt) => datasetFileKey(d, PART_NAME, dt) });
     // only once the new files are stored: a failed export leaves the previous outputs in place
     let deleted = 0;
     for (const [k, dt] of existing) {
@@ -109,26 +106,8 @@ export async function writeChangedPartitions(
   return result;
 }
 
-async function exportPartitions(ctx: StageContext, d: DatasetDeclaration, table: string, select: string[], key: string, dts: readonly string[]): Promise<void> {
-  const dir = ctx.duck.scratch(d.name);
-  try {
-    await ctx.duck.run(
-      `COPY (SELECT ${select.join(', ')}, CAST(dt AS VARCHAR) AS out_part FROM ${table} WHERE CAST(dt AS VARCHAR) IN (${dts.map(sqlString).join(', ')}) ORDER BY ${key})
-       TO '${sqlPath(dir)}' (${PARQUET_OPTIONS}, PARTITION_BY (out_part), FILENAME_PATTERN 'part')`,
-    );
-    for (const dt of dts) {
-      const partDir = path.join(dir, `out_part=${dt}`);
-      const names = await readdir(partDir);
-      if (names.length !== 1) throw new Error(`${d.name}: DuckDB wrote ${names.length} files for partition ${dt}; expected one`);
-      await ctx.store.put(datasetFileKey(d, PART_NAME, dt), await readFile(path.join(partDir, names[0]!)), { contentType: PARQUET_CONTENT_TYPE });
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 /** a VALUES table from rows of literals, typed by the first row's columns */
-export async function valuesTable(duck: Duck, name: string, columns: Record<string, string>, rows: readonly (readonly (string | number | boolean | null)[])[]): Promise<void> {
+export async function valuesTable(duck: Pick<Lake, 'run'>, name: string, columns: Record<string, string>, rows: readonly (readonly (string | number | boolean | null)[])[]): Promise<void> {
   const names = Object.keys(columns);
   const lit = (v: string | number | boolean | null) => (v === null ? 'NULL' : typeof v === 'string' ? sqlString(v) : String(v));
   const body = rows.length

@@ -1,3 +1,4 @@
+import { SOURCE_DEFAULT_URL } from './source-endpoints.ts';
 import { z } from 'zod';
 import type { RiverObservationRow } from '../datasets/index.ts';
 import { HYDROMETRY, type PollEntity, type Quantity } from '../domain/flood/config.ts';
@@ -20,7 +21,7 @@ import { ingestHubeauPage, riverKey, type HubeauPageResult } from './ingest-hube
 //   from the watermark; the pages fetched again land on the same keys (the dataset's duplicate rule).
 // The watermark only moves when a pass reaches its last page, so a failure never skips data.
 
-export const HUBEAU_DEFAULT_URL = 'https://hubeau.eaufrance.fr';
+export const HUBEAU_DEFAULT_URL = SOURCE_DEFAULT_URL.hubeau;
 export const OBSERVATIONS_PATH = '/api/v2/hydrometrie/observations_tr';
 export const STATIONS_PATH = '/api/v2/hydrometrie/referentiel/stations';
 /** Hub'Eau's largest page */

@@ -1,3 +1,4 @@
+import { SOURCE_DEFAULT_URL } from './source-endpoints.ts';
 import { z } from 'zod';
 import { sha256Hex } from '../hash.ts';
 import { DAILY_FILE_PERIODS, gzipIntegrity, parseDailyFileName, type DailyFileName, type DailyFilePeriod } from '../domain/heat/meteofrance.ts';
@@ -33,7 +34,7 @@ import { ingestMeteoFrance, type MeteoFranceIngestSummary } from './ingest-meteo
 // itself, decompressed by the HTTP client because the server sent it with Content-Encoding: gzip.
 
 /** the data.gouv.fr API (not the file server: the files' URLs come from the resource listing) */
-export const DATAGOUV_DEFAULT_URL = 'https://www.data.gouv.fr';
+export const DATAGOUV_DEFAULT_URL = SOURCE_DEFAULT_URL.meteofrance;
 export const METEOFRANCE_DAILY_DATASET = 'donnees-climatologiques-de-base-quotidiennes';
 /** resources of a dataset, paged: {data, next_page, previous_page, page, page_size, total} */
 export const resourcesPath = (dataset: string) => `/api/2/datasets/${encodeURIComponent(dataset)}/resources/`;

@@ -1,3 +1,4 @@
+import { SOURCE_DEFAULT_URL } from './source-endpoints.ts';
 import { getWithRetry, type HttpDeps, type RetryPolicy } from '../http/fetch.ts';
 import type { StageContext } from './context.ts';
 import { ingestVigicrues, type VigicruesIngestSummary } from './ingest-vigicrues.ts';
@@ -6,7 +7,7 @@ import { ingestVigicrues, type VigicruesIngestSummary } from './ingest-vigicrues
 // curated like a saved file. Vigicrues publishes at least twice a day; an unchanged document has the
 // same bytes and is a replay that changes nothing.
 
-export const VIGICRUES_DEFAULT_URL = 'https://www.vigicrues.gouv.fr';
+export const VIGICRUES_DEFAULT_URL = SOURCE_DEFAULT_URL.vigicrues;
 export const INFO_VIGICRU_PATH = '/services/1/InfoVigiCru.geojson';
 
 export interface PollVigicruesOptions {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATASETS } from '../datasets/index.ts';
+import { DATASETS, noiseReadings } from '../datasets/index.ts';
 import type { DatasetDeclaration } from '../datasets/declaration.ts';
 import { dictionary } from '../datasets/derive.ts';
 import { COMMUNES, COMMUNES_GEOJSON } from '../domain/geo/communes.ts';
@@ -31,6 +31,8 @@ import { renderData } from '../publish/pages/data.ts';
 import { renderHome } from '../publish/pages/home.ts';
 import { renderMethodology } from '../publish/pages/methodology.ts';
 import { SECTIONS } from '../publish/sections/index.ts';
+import { READINGS_DOWNLOAD_DAYS } from '../publish/sections/noise.ts';
+import { parisDate } from '../domain/time/paris.ts';
 import { forecastSection } from '../publish/sections/forecast.ts';
 import { median } from '../publish/sql.ts';
 import { webAssets } from '../publish/web-assets.ts';
@@ -75,10 +77,20 @@ async function datasetsWithRows(ctx: StageContext, datasets: readonly DatasetDec
       out.set(name, false);
       continue;
     }
-    const r = await ctx.duck.all(`SELECT 1 AS x FROM ${name} LIMIT 1`);
+    const r = await ctx.lake.all(`SELECT 1 AS x FROM ${name} LIMIT 1`);
     out.set(name, r.rows.length > 0);
   }
   return out;
+}
+
+/**
+ * The datasets the sections read: the readings only for the days the site shows of them (their
+ * latest days, for the downloads and the "data as of" time), every other dataset whole.
+ */
+async function attachInputs(ctx: StageContext, datasets: readonly DatasetDeclaration[]): Promise<void> {
+  const readings = datasets.filter((d) => d.name === noiseReadings.name);
+  await ctx.lake.attach(datasets.filter((d) => !readings.includes(d)));
+  await ctx.lake.attach(readings, { kind: 'latest', days: READINGS_DOWNLOAD_DAYS, near: parisDate(ctx.now()) });
 }
 
 export async function publishSite(ctx: StageContext, options: PublishOptions = {}): Promise<PublishReport> {
@@ -89,7 +101,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   const candidates = options.sections ?? SECTIONS;
   const siteUrl = options.siteUrl ?? (optionalEnv('OBSERVATORY_SITE_URL', z.url(), '') || undefined);
 
-  const [, manifest, assets] = await Promise.all([ctx.duck.attachLake(ctx.store, datasets), readManifest(ctx.store), webAssets()]);
+  const [, manifest, assets] = await Promise.all([attachInputs(ctx, datasets), readManifest(ctx.store), webAssets()]);
   const present = await datasetsWithRows(ctx, datasets, candidates.flatMap((s) => s.requires));
   const has = async (name: string) => {
     if (!present.has(name)) for (const [k, v] of await datasetsWithRows(ctx, datasets, [name])) present.set(k, v);

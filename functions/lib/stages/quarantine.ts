@@ -1,5 +1,5 @@
 import { DATASETS, quarantine } from '../datasets/index.ts';
-import { sqlString } from '../adapters/duckdb.ts';
+import { sqlString } from '../sql/literals.ts';
 import type { StageContext } from './context.ts';
 import { ingestClimateFile } from './ingest-climate.ts';
 import { ingestNoise, type NoiseCsvOptions } from './ingest-noise.ts';
@@ -20,9 +20,9 @@ export interface QuarantineGroup {
 }
 
 export async function quarantineGroups(ctx: StageContext, options: { since?: string } = {}): Promise<QuarantineGroup[]> {
-  await ctx.duck.attachLake(ctx.store, DATASETS);
+  await ctx.lake.attach(DATASETS);
   const where = options.since ? `WHERE received_at >= ${sqlString(options.since)}::TIMESTAMPTZ` : '';
-  const r = await ctx.duck.all(`
+  const r = await ctx.lake.all(`
     SELECT source_kind, field, reason, count(*)::INTEGER AS records, count(DISTINCT raw_key)::INTEGER AS files,
       min(received_at) AS first_received, max(received_at) AS last_received
     FROM ${quarantine.name} ${where}
@@ -41,10 +41,10 @@ export interface ReplaySummary {
 }
 
 export async function replayQuarantine(ctx: StageContext, options: { sourceKind?: string } = {}): Promise<ReplaySummary> {
-  await ctx.duck.attachLake(ctx.store, DATASETS);
+  await ctx.lake.attach(DATASETS);
   const filter = options.sourceKind ? `WHERE source_kind = ${sqlString(options.sourceKind)}` : '';
   const files = (
-    await ctx.duck.all(`SELECT raw_key, any_value(source_kind) AS source_kind, count(*)::INTEGER AS n FROM ${quarantine.name} ${filter} GROUP BY raw_key ORDER BY raw_key`)
+    await ctx.lake.all(`SELECT raw_key, any_value(source_kind) AS source_kind, count(*)::INTEGER AS n FROM ${quarantine.name} ${filter} GROUP BY raw_key ORDER BY raw_key`)
   ).rows as { raw_key: string; source_kind: string; n: number }[];
   const summary: ReplaySummary = { files: files.length, before: 0, after: 0, released: 0, skipped: [] };
   for (const f of files) {

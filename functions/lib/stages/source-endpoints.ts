@@ -12,6 +12,32 @@ export const SOURCE_URL_ENV = {
   meteofrance: 'OBSERVATORY_METEOFRANCE_URL',
 } as const;
 
+/** the real services, which the deployed pollers call unless configured otherwise */
+export const SOURCE_DEFAULT_URL = {
+  hubeau: 'https://hubeau.eaufrance.fr',
+  vigicrues: 'https://www.vigicrues.gouv.fr',
+  meteofrance: 'https://www.data.gouv.fr',
+} as const satisfies Record<keyof typeof SOURCE_URL_ENV, string>;
+
+/** the sources configured in the environment (the local runner polls only these) */
+export function configuredSources(env: Readonly<Record<string, string | undefined>> = process.env): Partial<Record<keyof typeof SOURCE_URL_ENV, string>> {
+  const out: Partial<Record<keyof typeof SOURCE_URL_ENV, string>> = {};
+  for (const source of Object.keys(SOURCE_URL_ENV) as (keyof typeof SOURCE_URL_ENV)[]) {
+    const url = sourceUrl(source, undefined, env);
+    if (url) out[source] = url;
+  }
+  return out;
+}
+
+/** the deployed pollers' sources: the configured ones, else the real services */
+export function deployedSources(env: Readonly<Record<string, string | undefined>> = process.env): Record<keyof typeof SOURCE_URL_ENV, string> {
+  return {
+    hubeau: sourceUrl('hubeau', SOURCE_DEFAULT_URL.hubeau, env)!,
+    vigicrues: sourceUrl('vigicrues', SOURCE_DEFAULT_URL.vigicrues, env)!,
+    meteofrance: sourceUrl('meteofrance', SOURCE_DEFAULT_URL.meteofrance, env)!,
+  };
+}
+
 const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
 
 /** the configured base URL of a source, or `fallback` (undefined: do not poll) */

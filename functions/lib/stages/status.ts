@@ -47,12 +47,12 @@ function daysBetween(a: string, b: string): number {
 
 export async function lakeStatus(ctx: StageContext): Promise<LakeStatus> {
   const now = ctx.now();
-  await ctx.duck.attachLake(ctx.store, DATASETS);
+  await ctx.lake.attach(DATASETS);
   const curatedBySource = new Map(
-    (await ctx.duck.all('SELECT source_kind, count(*)::INTEGER AS n FROM noise_readings GROUP BY 1')).rows.map((r) => [String(r.source_kind), Number(r.n)]),
+    (await ctx.lake.all('SELECT source_kind, count(*)::INTEGER AS n FROM noise_readings GROUP BY 1')).rows.map((r) => [String(r.source_kind), Number(r.n)]),
   );
   const quarantinedBySource = new Map(
-    (await ctx.duck.all("SELECT source_kind, count(*)::INTEGER AS n FROM quarantine WHERE record <> 'file' GROUP BY 1")).rows.map((r) => [String(r.source_kind), Number(r.n)]),
+    (await ctx.lake.all("SELECT source_kind, count(*)::INTEGER AS n FROM quarantine WHERE record <> 'file' GROUP BY 1")).rows.map((r) => [String(r.source_kind), Number(r.n)]),
   );
   const raws = await listKeys(ctx.store, `${RAW_PREFIX}/`);
   const kinds = [...new Set([...raws.map((o) => o.key.split('/')[1]!), ...curatedBySource.keys(), ...quarantinedBySource.keys()])].sort();
@@ -71,11 +71,11 @@ export async function lakeStatus(ctx: StageContext): Promise<LakeStatus> {
     };
   });
 
-  const latestReading = (await ctx.duck.all('SELECT max(ts_to) AS t FROM noise_readings')).rows[0]?.t as Date | null | undefined;
+  const latestReading = (await ctx.lake.all('SELECT max(ts_to) AS t FROM noise_readings')).rows[0]?.t as Date | null | undefined;
   const datasets: DatasetStatus[] = [];
   for (const d of DATASETS) {
     const files = (await listKeys(ctx.store, `${d.prefix}/`)).filter((o) => o.key.endsWith('.parquet'));
-    const rows = Number((await ctx.duck.all(`SELECT count(*) AS n FROM ${d.name}`)).rows[0]!.n);
+    const rows = Number((await ctx.lake.all(`SELECT count(*) AS n FROM ${d.name}`)).rows[0]!.n);
     const dts = isPartitioned(d) ? [...new Set(files.map((o) => dtOfKey(o.key)).filter((x): x is string => !!x))].sort() : [];
     const lastWritten = files.map((o) => o.lastModified.getTime()).sort((a, b) => a - b).at(-1);
     const latest = d.name === 'noise_readings' ? latestReading?.getTime() : lastWritten;

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { transferablesOf } from '../../lib/adapters/encoded-rows.ts';
+import { transferablesOf } from '../../lib/datasets/encoded-rows.ts';
 import { arraySpan, FiwareArrayReader } from '../../lib/domain/noise/fiware.ts';
 import { NoiseShardBuilder, readChunks } from '../../lib/stages/ingest-noise.ts';
 import type { ShardReply, ShardRequest } from './shard-messages.ts';

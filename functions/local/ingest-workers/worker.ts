@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { Duck } from '../../lib/adapters/duckdb.ts';
 import { FsObjectStore } from '../../lib/adapters/fs-store.ts';
+import { openContext } from '../../lib/entry/context.ts';
 import { silentLogger } from '../../lib/ports/logger.ts';
 import { ingestNoise } from '../../lib/stages/ingest-noise.ts';
 import type { IngestReply, IngestRequest, WorkerSetup } from './messages.ts';
@@ -10,14 +10,15 @@ import type { IngestReply, IngestRequest, WorkerSetup } from './messages.ts';
 
 const setup = workerData as WorkerSetup;
 const store = new FsObjectStore(setup.lakeDir);
-const duck = await Duck.open({ threads: 1 });
 let receivedAt = new Date();
-const ctx = { store, duck, logger: silentLogger, now: () => receivedAt };
+// its own Lake port (one DuckDB thread) over its own store: nothing shared with the main thread
+const open = await openContext({ store, logger: silentLogger, now: () => receivedAt, threads: 1 });
+const ctx = open.ctx;
 
 let queue: Promise<unknown> = Promise.resolve();
 parentPort!.on('message', (request: IngestRequest | 'close') => {
   if (request === 'close') {
-    queue = queue.then(() => duck.close()).then(() => parentPort!.close());
+    queue = queue.then(() => open.close()).then(() => parentPort!.close());
     return;
   }
   queue = queue.then(() => handle(request));

@@ -50,7 +50,7 @@ export const floodSection: SiteSection = {
 };
 
 async function buildFlood({ ctx, communes, has }: SectionInput): Promise<SectionOutput> {
-  const duck = ctx.duck;
+  const duck = ctx.lake;
   const t = floodVigilanceCommuneDaily.name;
   const [bounds] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS last, CAST(min(day) FILTER (WHERE day > (SELECT max(day) FROM ${t}) - ${FLOOD_PERIOD_DAYS}) AS VARCHAR) AS first FROM ${t}`);
   const last = str(bounds?.last)!;
@@ -303,7 +303,7 @@ export const riverSection: SiteSection = {
 };
 
 async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutput> {
-  const duck = ctx.duck;
+  const duck = ctx.lake;
   const stations = await rows(
     duck,
     `SELECT station_code, site_code, label, river, commune_insee, lon, lat FROM ${riverStations.name} ORDER BY station_code`,

@@ -61,7 +61,7 @@ export const forecastSection: SiteSection = {
 };
 
 async function buildForecast({ ctx, communes, has }: SectionInput): Promise<SectionOutput> {
-  const duck = ctx.duck;
+  const duck = ctx.lake;
   const latest = await rows(
     duck,
     `SELECT model, version, run_time, origin_time, target_time, target_end, horizon_hours, entity_kind, entity, variable, unit, value, lower, upper,

@@ -29,7 +29,7 @@ export const heatSection: SiteSection = {
 };
 
 async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionOutput> {
-  const duck = ctx.duck;
+  const duck = ctx.lake;
   const t = heatIndicatorsCommuneDaily.name;
   const [bounds] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS last, CAST(min(day) FILTER (WHERE day > (SELECT max(day) FROM ${t}) - ${HEAT_PERIOD_DAYS}) AS VARCHAR) AS first FROM ${t}`);
   const last = str(bounds?.last)!;
@@ -205,7 +205,7 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
     alerts.set(k, [...(alerts.get(k) ?? []), alert]);
   }
 
-  const points = (await has(weatherDaily.name)) ? [await weatherStations(ctx.duck)] : [];
+  const points = (await has(weatherDaily.name)) ? [await weatherStations(ctx.lake)] : [];
   const [asOf] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS day FROM ${t}`);
 
   return {
@@ -265,7 +265,7 @@ function heatChart(series: DailySeries | undefined, latest: Row | undefined): Ch
   };
 }
 
-async function weatherStations(duck: SectionInput['ctx']['duck']) {
+async function weatherStations(duck: SectionInput['ctx']['lake']) {
   const r = await rows(
     duck,
     `SELECT w.station_id, w.station_name, w.lon, w.lat, CAST(w.day AS VARCHAR) AS day, w.tn, w.tx, w.departement

@@ -106,7 +106,7 @@ export const noiseSection: SiteSection = {
 };
 
 async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutput> {
-  const duck = ctx.duck;
+  const duck = ctx.lake;
   const [last] = await rows(
     duck,
     `SELECT CAST(max(day) AS VARCHAR) AS day, CAST(min(day) FILTER (WHERE day > max_day - ${PERIOD_DAYS}) AS VARCHAR) AS first
@@ -123,18 +123,18 @@ async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutpu
       }
     : null;
 
-  const levels = windows ? await levelAggregates(ctx.duck, windows) : new Map();
-  const shares = windows ? await shareAggregates(ctx.duck, windows) : new Map();
+  const levels = windows ? await levelAggregates(ctx.lake, windows) : new Map();
+  const shares = windows ? await shareAggregates(ctx.lake, windows) : new Map();
   const sensorRows = await rows(
     duck,
     `SELECT sensor_id, name, lon, lat, commune_insee, noise_source, sonometer_class, first_seen, last_seen
      FROM ${sensorsDataset.name} WHERE in_metropole AND commune_insee IS NOT NULL ORDER BY commune_insee, sensor_id`,
   );
-  const perSensor = windows ? await sensorAggregates(ctx.duck, windows.period) : new Map<string, Row>();
-  const yearly = await yearlyBySensor(ctx.duck);
-  const daily = windows ? await dailySeries(ctx.duck, { from: addDays(windows.period.to, 1 - CHART_DAYS), to: windows.period.to }) : new Map();
-  const profiles = windows ? await hourlyProfiles(ctx.duck, { from: addDays(windows.period.to, 1 - PROFILE_DAYS), to: windows.period.to }) : new Map();
-  const alerts = windows ? await nightAlerts(ctx.duck, addDays(windows.period.to, 1 - ALERT_DAYS)) : new Map();
+  const perSensor = windows ? await sensorAggregates(ctx.lake, windows.period) : new Map<string, Row>();
+  const yearly = await yearlyBySensor(ctx.lake);
+  const daily = windows ? await dailySeries(ctx.lake, { from: addDays(windows.period.to, 1 - CHART_DAYS), to: windows.period.to }) : new Map();
+  const profiles = windows ? await hourlyProfiles(ctx.lake, { from: addDays(windows.period.to, 1 - PROFILE_DAYS), to: windows.period.to }) : new Map();
+  const alerts = windows ? await nightAlerts(ctx.lake, addDays(windows.period.to, 1 - ALERT_DAYS)) : new Map();
 
   const period = windows?.period ?? null;
   const value = (agg: Aggregates, w: keyof Windows, insee: string, column: string) => num(agg.get(w)?.get(insee)?.[column]);
@@ -336,7 +336,7 @@ const windowValues = (w: Windows) =>
 
 const energy = (column: string, filter: string) => `10 * log10(avg(pow(10, ${column} / 10)) FILTER (WHERE ${filter}))`;
 
-async function levelAggregates(duck: SectionInput['ctx']['duck'], w: Windows): Promise<Aggregates> {
+async function levelAggregates(duck: SectionInput['ctx']['lake'], w: Windows): Promise<Aggregates> {
   const r = await rows(
     duck,
     `WITH w(name, d0, d1) AS (VALUES ${windowValues(w)})
@@ -351,7 +351,7 @@ async function levelAggregates(duck: SectionInput['ctx']['duck'], w: Windows): P
   return byWindow(r);
 }
 
-async function shareAggregates(duck: SectionInput['ctx']['duck'], w: Windows): Promise<Aggregates> {
+async function shareAggregates(duck: SectionInput['ctx']['lake'], w: Windows): Promise<Aggregates> {
   const share = (flag: string, convention: string) =>
     `100.0 * count(*) FILTER (WHERE d.convention = '${convention}' AND d.${flag}) / nullif(count(d.${flag}) FILTER (WHERE d.convention = '${convention}'), 0)`;
   const r = await rows(
@@ -382,7 +382,7 @@ function byWindow(r: Row[]): Aggregates {
 }
 
 /** per sensor over the period (EU periods): levels over the days meeting the coverage threshold */
-async function sensorAggregates(duck: SectionInput['ctx']['duck'], p: Period): Promise<Map<string, Row>> {
+async function sensorAggregates(duck: SectionInput['ctx']['lake'], p: Period): Promise<Map<string, Row>> {
   const r = await rows(
     duck,
     `SELECT sensor_id,
@@ -399,7 +399,7 @@ async function sensorAggregates(duck: SectionInput['ctx']['duck'], p: Period): P
   return new Map(r.map((x) => [String(x.sensor_id), x]));
 }
 
-async function yearlyBySensor(duck: SectionInput['ctx']['duck']): Promise<Map<string, Row>> {
+async function yearlyBySensor(duck: SectionInput['ctx']['lake']): Promise<Map<string, Row>> {
   const r = await rows(
     duck,
     `SELECT sensor_id, year, lden, ln, coverage FROM ${noiseIndicatorsYearly.name}
@@ -414,7 +414,7 @@ interface Daily {
   readonly lnight: (number | null)[];
 }
 
-async function dailySeries(duck: SectionInput['ctx']['duck'], p: Period): Promise<Map<string, Daily>> {
+async function dailySeries(duck: SectionInput['ctx']['lake'], p: Period): Promise<Map<string, Daily>> {
   const r = await rows(
     duck,
     `SELECT commune_insee, CAST(day AS VARCHAR) AS day, lden, lnight FROM ${noiseIndicatorsCommuneDaily.name}
@@ -445,7 +445,7 @@ interface Profile {
   readonly weekend: (number | null)[];
 }
 
-async function hourlyProfiles(duck: SectionInput['ctx']['duck'], p: Period): Promise<Map<string, Profile>> {
+async function hourlyProfiles(duck: SectionInput['ctx']['lake'], p: Period): Promise<Map<string, Profile>> {
   const r = await rows(
     duck,
     `SELECT commune_insee, local_hour, isodow(CAST(dt AS DATE)) >= 6 AS weekend, 10 * log10(avg(pow(10, leq / 10))) AS leq
@@ -639,7 +639,7 @@ function coverageFacts(period: Period | null, here: Row[], perSensor: Map<string
   ];
 }
 
-async function nightAlerts(duck: SectionInput['ctx']['duck'], since: string): Promise<Map<string, Alert[]>> {
+async function nightAlerts(duck: SectionInput['ctx']['lake'], since: string): Promise<Map<string, Alert[]>> {
   const r = await rows(
     duck,
     `SELECT d.commune_insee, CAST(d.day AS VARCHAR) AS day, d.sensor_id, s.name, d.noise_source, d.lnight, d.who_lnight_exceeded AS exceeded

@@ -1,4 +1,4 @@
-import type { Column, ColumnType } from '../datasets/declaration.ts';
+import type { Column, ColumnType } from './declaration.ts';
 
 // Rows as columns of numbers, the form in which they are handed to DuckDB's Parquet writer and passed
 // between threads. Only numbers cross into DuckDB (a typed-array copy per chunk): every string or

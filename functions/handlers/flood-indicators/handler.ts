@@ -1,4 +1,0 @@
-import { floodIndicators } from '../../lib/stages/flood-indicators.ts';
-import { stageHandler } from '../shared/stage-handler.ts';
-
-export const handler = stageHandler('flood-indicators', (ctx) => floodIndicators(ctx));

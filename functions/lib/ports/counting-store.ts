@@ -1,0 +1,109 @@
+import { statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { Body, ListOptions, ListPage, ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
+
+// What a run costs, counted where it is spent: every request the object store serves. On S3 each of
+// these is a billed request (GET/HEAD, PUT, LIST, DELETE), so the counters are the run's bill.
+
+export interface StoreCounters {
+  /** GET and HEAD requests, and local files handed to the engine to read in place */
+  objects_read: number;
+  bytes_read: number;
+  /** PUT requests (put, putStream, putIfAbsent) */
+  objects_written: number;
+  bytes_written: number;
+  /** pages of a listing: one LIST request each */
+  lists: number;
+  deletes: number;
+}
+
+export const COUNTER_NAMES = ['objects_read', 'bytes_read', 'objects_written', 'bytes_written', 'lists', 'deletes'] as const satisfies readonly (keyof StoreCounters)[];
+
+export function zeroCounters(): StoreCounters {
+  return { objects_read: 0, bytes_read: 0, objects_written: 0, bytes_written: 0, lists: 0, deletes: 0 };
+}
+
+const byteLength = (body: Body) => (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+
+/** an object store that counts the requests it forwards, and the keys it was asked about */
+export class CountingObjectStore implements ObjectStore {
+  readonly counters: StoreCounters = zeroCounters();
+  /** keys read (GET, HEAD or in place), in order: lets a test say *which* partitions a run read */
+  readonly keysRead: string[] = [];
+  readonly localPath?: (key: string) => string;
+
+  constructor(private readonly inner: ObjectStore) {
+    if (inner.localPath) {
+      // a folder store lets the engine read files in place: handing out a path is reading the object
+      this.localPath = (key: string) => {
+        const p = inner.localPath!(key);
+        this.read(key, statSync(p, { throwIfNoEntry: false })?.size ?? 0);
+        return p;
+      };
+    }
+  }
+
+  get url(): string {
+    return this.inner.url;
+  }
+
+  private read(key: string, bytes: number): void {
+    this.counters.objects_read++;
+    this.counters.bytes_read += bytes;
+    this.keysRead.push(key);
+  }
+
+  private written(info: ObjectInfo): ObjectInfo {
+    this.counters.objects_written++;
+    this.counters.bytes_written += info.size;
+    return info;
+  }
+
+  async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
+    const info = await this.inner.put(key, body, options);
+    this.counters.objects_written++;
+    this.counters.bytes_written += byteLength(body);
+    return info;
+  }
+
+  async putStream(key: string, body: Readable, options?: PutOptions): Promise<ObjectInfo> {
+    return this.written(await this.inner.putStream(key, body, options));
+  }
+
+  async putIfAbsent(key: string, body: Body, options?: PutOptions): Promise<{ created: boolean; info: ObjectInfo }> {
+    const out = await this.inner.putIfAbsent(key, body, options);
+    this.counters.objects_written++;
+    if (out.created) this.counters.bytes_written += byteLength(body);
+    return out;
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const bytes = await this.inner.get(key);
+    this.read(key, bytes.byteLength);
+    return bytes;
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    const stream = await this.inner.getStream(key);
+    this.read(key, 0);
+    stream.on('data', (chunk: Buffer) => (this.counters.bytes_read += chunk.byteLength));
+    return stream;
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const info = await this.inner.head(key);
+    this.read(key, 0);
+    return info;
+  }
+
+  async list(prefix: string, options?: ListOptions): Promise<ListPage> {
+    const page = await this.inner.list(prefix, options);
+    this.counters.lists++;
+    return page;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.inner.delete(key);
+    this.counters.deletes++;
+  }
+}

@@ -1,0 +1,201 @@
+import { DATASETS } from '../datasets/index.ts';
+import type { StageContext } from './context.ts';
+
+// The pipeline, defined once. From this list come the local runner (`observatory run [--schedule …]`),
+// the one generic Lambda handler (the stage named by OBSERVATORY_STAGE), the Step Functions states,
+// the EventBridge schedules, each function's memory, timeout and /tmp size, and its IAM grants per
+// prefix (infra/). A stage's code loads only when it runs (`run` imports its module), so infra/ reads
+// this list without loading DuckDB or TensorFlow.
+
+/** when AWS runs a stage; `after-ingest`: the ingest service runs it once its files are in */
+export const CADENCES = ['quarter-hourly', 'hourly', 'daily', 'weekly', 'after-ingest'] as const;
+export type Cadence = (typeof CADENCES)[number];
+
+/** how much of an input a run reads: what changed since its last run, the latest days, or all of it */
+export type InputWindow = 'changed' | 'latest' | 'year' | 'all';
+
+export interface StageInput {
+  /** a declared dataset, or a lake area (`staging/sensor-sightings`, `models`) */
+  readonly dataset: string;
+  readonly window: InputWindow;
+}
+
+export interface StageLimits {
+  readonly memoryMb: number;
+  readonly timeoutS: number;
+  /** /tmp size: stages move Parquet through it */
+  readonly ephemeralStorageMb: number;
+}
+
+export interface StageDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly inputs: readonly StageInput[];
+  /** datasets written, or lake areas (`site`, `models`, `raw/hubeau`) */
+  readonly outputs: readonly string[];
+  readonly cadences: readonly Cadence[];
+  readonly limits: StageLimits;
+  /** the source a poller calls (its URL comes from the context's `sources`; none: the poller skips) */
+  readonly source?: 'hubeau' | 'vigicrues' | 'meteofrance';
+  readonly run: (ctx: StageContext) => Promise<unknown>;
+}
+
+/** the datasets the site's sections may show, besides the readings */
+const PUBLISHED_DATASETS = DATASETS.map((d) => d.name).filter((name) => name !== 'noise_readings');
+
+const DEFAULT_LIMITS: StageLimits = { memoryMb: 1769, timeoutS: 300, ephemeralStorageMb: 1024 };
+
+export function defineStage(d: Omit<StageDefinition, 'limits'> & { limits?: Partial<StageLimits> }): StageDefinition {
+  return { ...d, limits: { ...DEFAULT_LIMITS, ...d.limits } };
+}
+
+/** a poller: runs against the context's URL for its source, and says why it skipped without one */
+function poller(source: NonNullable<StageDefinition['source']>, poll: (ctx: StageContext, baseUrl: string) => Promise<unknown>) {
+  return async (ctx: StageContext) => {
+    const baseUrl = ctx.sources?.[source];
+    return baseUrl ? poll(ctx, baseUrl) : { skipped: `no ${source} URL configured (the local runner polls only a configured source: see stages/source-endpoints.ts)` };
+  };
+}
+
+export const STAGES: readonly StageDefinition[] = [
+  defineStage({
+    name: 'communes',
+    description: 'Writes the communes reference table',
+    inputs: [],
+    outputs: ['communes'],
+    cadences: ['daily'],
+    run: async (ctx) => (await import('./communes.ts')).publishCommunes(ctx),
+  }),
+  defineStage({
+    name: 'sensors',
+    description: 'Merges the sensor sightings staged by the ingests',
+    inputs: [{ dataset: 'staging/sensor-sightings', window: 'all' }],
+    outputs: ['sensors'],
+    cadences: ['after-ingest', 'hourly'],
+    run: async (ctx) => (await import('./sensors.ts')).refreshSensors(ctx),
+  }),
+  defineStage({
+    name: 'compact',
+    description: 'Merges the small files frequent ingests leave in the days of noise_readings that changed',
+    inputs: [{ dataset: 'noise_readings', window: 'changed' }],
+    outputs: ['noise_readings'],
+    cadences: ['hourly'],
+    run: async (ctx) => (await import('./compact.ts')).compactDataset(ctx),
+  }),
+  defineStage({
+    name: 'noise-indicators',
+    description: 'Hourly, daily, per-commune and yearly noise indicators for the days whose readings changed',
+    inputs: [
+      { dataset: 'noise_readings', window: 'changed' },
+      { dataset: 'sensors', window: 'all' },
+      { dataset: 'noise_indicators_hourly', window: 'year' },
+      { dataset: 'noise_indicators_daily', window: 'all' },
+    ],
+    outputs: ['noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_indicators_yearly'],
+    cadences: ['hourly'],
+    limits: { memoryMb: 3008, timeoutS: 900, ephemeralStorageMb: 4096 },
+    run: async (ctx) => (await import('./noise-indicators.ts')).noiseIndicators(ctx),
+  }),
+  defineStage({
+    name: 'poll-hubeau',
+    description: 'Polls Hub’Eau hydrométrie (observations_tr, cursor paging, per-series watermarks) for the configured stations',
+    inputs: [],
+    outputs: ['raw/hubeau', 'river_observations', 'river_stations', 'quarantine'],
+    cadences: ['quarter-hourly'],
+    source: 'hubeau',
+    run: poller('hubeau', async (ctx, baseUrl) => (await import('./poll-hubeau.ts')).pollHubeau(ctx, { baseUrl })),
+  }),
+  defineStage({
+    name: 'poll-vigicrues',
+    description: 'Fetches the current Vigicrues flood vigilance per river section (InfoVigiCru)',
+    inputs: [],
+    outputs: ['raw/vigicrues', 'flood_vigilance', 'quarantine'],
+    cadences: ['hourly'],
+    source: 'vigicrues',
+    run: poller('vigicrues', async (ctx, baseUrl) => (await import('./poll-vigicrues.ts')).pollVigicrues(ctx, { baseUrl })),
+  }),
+  defineStage({
+    name: 'poll-meteofrance',
+    description: 'Downloads the Météo-France daily files (latest and previous, RR-T-Vent) of the Métropole’s départements listed on data.gouv.fr, when they changed',
+    inputs: [],
+    outputs: ['raw/meteofrance', 'weather_daily', 'quarantine'],
+    cadences: ['daily'],
+    limits: { memoryMb: 4096, timeoutS: 900 },
+    source: 'meteofrance',
+    // it stops starting new work two minutes before its deadline; what is left resumes next run
+    run: poller('meteofrance', async (ctx, baseUrl) =>
+      (await import('./poll-meteofrance.ts')).pollMeteoFrance(ctx, { baseUrl, ...(ctx.deadline !== undefined ? { deadline: ctx.deadline - 120_000 } : {}) }),
+    ),
+  }),
+  defineStage({
+    name: 'flood-indicators',
+    description: 'Daily river maxima against the reference floods, and the flood vigilance per commune (merges the poller’s small files first)',
+    inputs: [
+      { dataset: 'river_observations', window: 'all' },
+      { dataset: 'flood_vigilance', window: 'all' },
+    ],
+    outputs: ['flood_indicators_daily', 'flood_vigilance_commune_daily', 'river_observations', 'flood_vigilance'],
+    cadences: ['daily'],
+    run: async (ctx) => (await import('./flood-indicators.ts')).floodIndicators(ctx),
+  }),
+  defineStage({
+    name: 'heat-indicators',
+    description: 'Daily heat indicators per station and commune: IBMn/IBMx, heat waves and episodes, tropical nights, hot days',
+    inputs: [{ dataset: 'weather_daily', window: 'all' }],
+    outputs: ['heat_indicators_daily', 'heat_indicators_commune_daily'],
+    cadences: ['daily'],
+    run: async (ctx) => (await import('./heat-indicators.ts')).heatIndicators(ctx),
+  }),
+  defineStage({
+    name: 'train-models',
+    description: 'Trains the noise, river and heat models, scores them against their baselines on held-out days, and registers them in models/ (skips a model whose data is absent)',
+    inputs: [
+      { dataset: 'noise_indicators_hourly', window: 'all' },
+      { dataset: 'sensors', window: 'all' },
+      { dataset: 'river_observations', window: 'all' },
+      { dataset: 'heat_indicators_daily', window: 'all' },
+    ],
+    outputs: ['models', 'model_evaluations'],
+    cadences: ['weekly'],
+    limits: { memoryMb: 3008, timeoutS: 900 },
+    run: async (ctx) => (await import('./train-models.ts')).trainModels(ctx),
+  }),
+  defineStage({
+    name: 'predict',
+    description: 'Forecasts with the current model versions (or their baselines where they did not beat them) and the per-commune climate-risk index',
+    inputs: [
+      { dataset: 'models', window: 'all' },
+      { dataset: 'noise_indicators_hourly', window: 'all' },
+      { dataset: 'sensors', window: 'all' },
+      { dataset: 'river_observations', window: 'all' },
+      { dataset: 'heat_indicators_daily', window: 'all' },
+    ],
+    outputs: ['predictions'],
+    cadences: ['hourly'],
+    run: async (ctx) => (await import('./predict.ts')).predict(ctx),
+  }),
+  defineStage({
+    name: 'publish-site',
+    description: 'Publishes the public site and its small JSON files',
+    // every dataset a section may show; the readings only for their latest days (downloads, "data as of")
+    inputs: [{ dataset: 'noise_readings', window: 'latest' }, ...PUBLISHED_DATASETS.map((dataset) => ({ dataset, window: 'all' as const }))],
+    outputs: ['site'],
+    cadences: ['hourly'],
+    limits: { timeoutS: 600, ephemeralStorageMb: 4096 },
+    run: async (ctx) => (await import('./publish-site.ts')).publishSite(ctx),
+  }),
+];
+
+export type StageName = string;
+
+/** the stage of a name, or an error listing the stages */
+export function stageNamed(name: string): StageDefinition {
+  const stage = STAGES.find((s) => s.name === name);
+  if (!stage) throw new Error(`no stage "${name}" in the registry (functions/lib/stages/registry.ts); stages: ${STAGES.map((s) => s.name).join(', ')}`);
+  return stage;
+}
+
+/** the stages AWS runs on a cadence, in the registry's order */
+export function stagesOf(cadence: Cadence, stages: readonly StageDefinition[] = STAGES): StageDefinition[] {
+  return stages.filter((s) => s.cadences.includes(cadence));
+}
