@@ -227,16 +227,22 @@ export class S3ObjectStore implements ObjectStore {
     return `${this.url}/${key}`;
   }
 
+  /**
+   * One PutObject: what it returns is known from the request and its answer (the ETag), so no HEAD
+   * follows — on S3 every request is billed, and a HEAD after each PUT would double the cost of writing.
+   * lastModified is the time the answer came (S3's own is within the same second or so).
+   */
   async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
-    await this.putBytes(key, toBytes(body), options, false);
-    return this.headAfterWrite(key);
+    const bytes = toBytes(body);
+    const { etag, sha256 } = await this.putBytes(key, bytes, options, false);
+    return { key, size: bytes.length, etag, lastModified: new Date(), contentType: options?.contentType, metadata: lower(options?.metadata) ?? {}, sha256 };
   }
 
   /** one PutObject with the checksum; `ifAbsent` adds If-None-Match: * */
-  private async putBytes(key: string, bytes: Uint8Array, options: PutOptions | undefined, ifAbsent: boolean): Promise<void> {
+  private async putBytes(key: string, bytes: Uint8Array, options: PutOptions | undefined, ifAbsent: boolean): Promise<{ etag: string; sha256: string }> {
     const Key = this.fullKey(key);
     const digest = Buffer.from(options?.sha256 ?? (await sha256Hex(bytes)), 'hex');
-    await this.send('put', key, () =>
+    const out = await this.send('put', key, () =>
       this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
@@ -251,6 +257,7 @@ export class S3ObjectStore implements ObjectStore {
         }),
       ),
     );
+    return { etag: unquote(out.ETag), sha256: digest.toString('hex') };
   }
 
   async putStream(key: string, body: Readable, options?: PutOptions): Promise<ObjectInfo> {

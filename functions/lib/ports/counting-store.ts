@@ -77,33 +77,33 @@ export class CountingObjectStore implements ObjectStore {
     return out;
   }
 
+  // a request is counted even when it fails: a GET of a missing key is served (and billed) too
   async get(key: string): Promise<Buffer> {
+    this.read(key, 0);
     const bytes = await this.inner.get(key);
-    this.read(key, bytes.byteLength);
+    this.counters.bytes_read += bytes.byteLength;
     return bytes;
   }
 
   async getStream(key: string): Promise<Readable> {
-    const stream = await this.inner.getStream(key);
     this.read(key, 0);
+    const stream = await this.inner.getStream(key);
     stream.on('data', (chunk: Buffer) => (this.counters.bytes_read += chunk.byteLength));
     return stream;
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
-    const info = await this.inner.head(key);
     this.read(key, 0);
-    return info;
+    return this.inner.head(key);
   }
 
   async list(prefix: string, options?: ListOptions): Promise<ListPage> {
-    const page = await this.inner.list(prefix, options);
     this.counters.lists++;
-    return page;
+    return this.inner.list(prefix, options);
   }
 
   async delete(key: string): Promise<void> {
-    await this.inner.delete(key);
     this.counters.deletes++;
+    await this.inner.delete(key);
   }
 }
