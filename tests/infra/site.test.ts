@@ -89,7 +89,7 @@ describe('site: S3 behind CloudFront', () => {
 
 describe('site: the pages\u2019 viewer-request function (run in Node, held to what cloudfront-js-2.0 offers)', () => {
   const code = readFileSync(PAGE_INDEX_FUNCTION, 'utf8');
-  type Query = Record<string, { value: string; multiValue?: { value: string }[] }>;
+  type Query = Record<string, { value: string; multiValue?: readonly { value: string }[] }>;
   type Result = { uri?: string; statusCode?: number; headers?: Record<string, { value: string }> };
   // an empty V8 context: the ECMAScript built-ins only, no require, process, Buffer or timers
   const context = vm.createContext({});
