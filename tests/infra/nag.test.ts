@@ -38,6 +38,7 @@ const REVIEWED_RULES = [
   'AwsSolutions-L1',
   'AwsSolutions-SQS3',
   'AwsSolutions-SMG4',
+  'AwsSolutions-APIG2',
   'AwsSolutions-APIG3',
   'AwsSolutions-APIG4',
   'AwsSolutions-COG4',
