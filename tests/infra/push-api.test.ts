@@ -8,6 +8,8 @@ import { logicalId, resourcesOf, synthObservatory, text, type SynthesizedObserva
 
 describe('push API on API Gateway: the local server’s contract', () => {
   let dev: SynthesizedObservatory;
+  let prodCache: SynthesizedObservatory | undefined;
+  const prod = () => (prodCache ??= synthObservatory('prod'));
   const methods = () => Object.values(resourcesOf(dev.templates.pipeline, 'AWS::ApiGateway::Method')).map((m) => m.Properties as Record<string, unknown>);
   beforeAll(() => {
     dev = synthObservatory('dev');
@@ -82,7 +84,7 @@ describe('push API on API Gateway: the local server’s contract', () => {
     expect(pushLimits({ sensors: 400, pushIntervalMinutes: 15, requestsPerPush: 1 })).toEqual({ burstLimit: 800, rateLimit: 14, dailyQuota: 400 * 96 * 2 });
     expect(pushLimits({ sensors: 3, pushIntervalMinutes: 60, requestsPerPush: 2 })).toEqual({ burstLimit: 12, rateLimit: 1, dailyQuota: 3 * 2 * 24 * 2 });
     for (const envName of ['dev', 'prod'] as const) {
-      const s = envName === 'dev' ? dev : synthObservatory('prod');
+      const s = envName === 'dev' ? dev : prod();
       const plans = Object.values(resourcesOf(s.templates.pipeline, 'AWS::ApiGateway::UsagePlan')).map((p) => p.Properties as { UsagePlanName: string; Throttle: { RateLimit: number; BurstLimit: number }; Quota: { Limit: number } });
       let rate = 0;
       let burst = 0;
@@ -99,5 +101,23 @@ describe('push API on API Gateway: the local server’s contract', () => {
     }
     // the scenario of docs/deploy.md: 500 sensors every 15 minutes in prod
     expect(loadConfig('prod').ingest.pushNetworks.reduce((t, n) => t + n.sensors, 0)).toBe(500);
+  });
+
+  it('has one key per network, tells the handler which key is which network, and writes no key value anywhere', () => {
+    const networks = dev.config.ingest.pushNetworks;
+    expect(Object.keys(resourcesOf(dev.templates.pipeline, 'AWS::ApiGateway::ApiKey'))).toHaveLength(networks.length);
+    const [fnId] = Object.entries(resourcesOf(dev.templates.pipeline, 'AWS::Lambda::Function')).find(([, f]) => text(f.Properties!.Environment).includes('PUSH_NETWORKS'))!;
+    const env = (resourcesOf(dev.templates.pipeline, 'AWS::Lambda::Function')[fnId]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(text(env.PUSH_NETWORKS)).toContain(logicalId(dev.templates.pipeline, 'AWS::ApiGateway::ApiKey', 'PushApiKey'));
+    for (const k of Object.values(resourcesOf(dev.templates.pipeline, 'AWS::ApiGateway::ApiKey'))) expect(k.Properties!.Value).toBeUndefined();
+    const paths = Object.values(resourcesOf(dev.templates.pipeline, 'AWS::ApiGateway::Resource')).map((r) => r.Properties!.PathPart);
+    expect(paths).toEqual(['api', 'v1', 'noise']);
+  });
+
+  it('logs access; a WAF is attached in prod only; no function reserves concurrency in prod (a new account may have 10)', () => {
+    dev.templates.pipeline.hasResourceProperties('AWS::ApiGateway::Stage', { AccessLogSetting: {} });
+    expect(dev.templates.pipeline.findResources('AWS::WAFv2::WebACLAssociation')).toEqual({});
+    expect(Object.keys(prod().templates.pipeline.findResources('AWS::WAFv2::WebACLAssociation'))).toHaveLength(1);
+    for (const [id, fn] of Object.entries(resourcesOf(prod().templates.pipeline, 'AWS::Lambda::Function'))) expect(fn.Properties!.ReservedConcurrentExecutions, id).toBeUndefined();
   });
 });
