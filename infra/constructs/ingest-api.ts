@@ -7,11 +7,14 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { PUSH_ERRORS, PUSH_PATH } from '../../functions/lib/push/constants.ts';
+import { PUSH_CONTENT_TYPES, PUSH_ERRORS, PUSH_PATH } from '../../functions/lib/push/constants.ts';
 import { ARCHITECTURE, BUNDLING, HANDLERS_DIR, RUNTIME } from '../bundling.ts';
 import { REPO_ROOT } from '../catalog.ts';
 import type { ObservatoryConfig } from '../config.ts';
 import { acknowledge } from '../nag.ts';
+
+/** the content types the 405 mock maps (anything else is passed through to it) */
+const MOCK_CONTENT_TYPES = [...PUSH_CONTENT_TYPES, 'text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'multipart/form-data', 'application/xml', 'text/csv'];
 
 /** the authorizer's code, next to the push handler it guards */
 export const PUSH_AUTHORIZER_ENTRY = path.join(HANDLERS_DIR, 'ingest-push', 'authorizer.ts');
@@ -134,7 +137,9 @@ export class IngestApi extends Construct {
     const otherMethods = resource.addMethod(
       'ANY',
       new apigw.MockIntegration({
-        requestTemplates: { 'application/json': '{"statusCode": 405}' },
+        // a mock reads its status from the mapped request: map the usual content types (a body passed
+        // through unmapped would have to be JSON for the mock to read it)
+        requestTemplates: Object.fromEntries(MOCK_CONTENT_TYPES.map((type) => [type, '{"statusCode": 405}'])),
         passthroughBehavior: apigw.PassthroughBehavior.WHEN_NO_MATCH,
         integrationResponses: [
           {

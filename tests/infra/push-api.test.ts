@@ -39,6 +39,9 @@ describe('push API on API Gateway: the local server’s contract', () => {
   it('answers 405 "use POST" to every other method, from a mock (no function runs, no key needed)', () => {
     const any = methods().find((m) => m.HttpMethod === 'ANY')!;
     expect(any).toMatchObject({ AuthorizationType: 'NONE', Integration: { Type: 'MOCK' } });
+    // whatever a client sends, the mock is told 405
+    const templates = (any.Integration as { RequestTemplates: Record<string, string> }).RequestTemplates;
+    for (const type of ['application/json', 'application/ld+json', 'application/geo+json', 'text/plain', 'application/x-www-form-urlencoded']) expect(JSON.parse(templates[type]!), type).toEqual({ statusCode: 405 });
     expect(any.ApiKeyRequired ?? false).toBe(false);
     const responses = (any.Integration as { IntegrationResponses: { StatusCode: string; SelectionPattern?: string; ResponseTemplates: Record<string, string> }[] }).IntegrationResponses;
     // one response, with no selection pattern: whatever the mock returns, the answer is 405
