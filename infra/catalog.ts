@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EARLIEST_OBSERVATION_DATE, OBSERVATION_FUTURE_TOLERANCE_DAYS } from '../functions/lib/datasets/common.ts';
 import { isPartitioned, type DatasetDeclaration } from '../functions/lib/datasets/declaration.ts';
 import { glueColumns } from '../functions/lib/datasets/derive.ts';
 
@@ -20,8 +21,22 @@ const PARQUET = {
 const MAX_COMMENT = 255;
 const MAX_DESCRIPTION = 2048;
 
+/**
+ * The first dt a dataset can hold: its history when it has one (weather since 1950), else the first
+ * day an observation is accepted. Athena returns no row, silently, from a partition outside the range.
+ */
+export function projectionStart(d: DatasetDeclaration): string {
+  return d.historySince ?? EARLIEST_OBSERVATION_DATE;
+}
+
+/**
+ * The last dt, relative to Athena's NOW (UTC): dt is a Paris date, up to a day ahead of UTC's, of
+ * observations accepted up to OBSERVATION_FUTURE_TOLERANCE_DAYS after their receipt.
+ */
+export const PROJECTION_END = `NOW+${1 + OBSERVATION_FUTURE_TOLERANCE_DAYS}DAYS`;
+
 /** the TableInput of a dataset's Glue table; `bucket` is the lake bucket name (a token at synth) */
-export function glueTableInput(d: DatasetDeclaration, bucket: string, projectionStart: string) {
+export function glueTableInput(d: DatasetDeclaration, bucket: string) {
   const { columns, partitionKeys } = glueColumns(d);
   for (const c of [...columns, ...partitionKeys]) {
     if (c.comment.length > MAX_COMMENT) {
@@ -29,8 +44,6 @@ export function glueTableInput(d: DatasetDeclaration, bucket: string, projection
     }
   }
   const location = `s3://${bucket}/${d.prefix}/`;
-  // a dataset with older history (weather since 1950) is projected from its first day
-  const start = d.historySince && d.historySince < projectionStart ? d.historySince : projectionStart;
   const projection: Record<string, string> = isPartitioned(d)
     ? Object.fromEntries(
         partitionKeys.flatMap((k) => {
@@ -38,7 +51,7 @@ export function glueTableInput(d: DatasetDeclaration, bucket: string, projection
           return [
             ['projection.dt.type', 'date'],
             ['projection.dt.format', 'yyyy-MM-dd'],
-            ['projection.dt.range', `${start},NOW`],
+            ['projection.dt.range', `${projectionStart(d)},${PROJECTION_END}`],
             ['projection.dt.interval', '1'],
             ['projection.dt.interval.unit', 'DAYS'],
           ];

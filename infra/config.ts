@@ -9,7 +9,6 @@ import { STAGES } from '../functions/lib/stages/registry.ts';
 
 const CONFIG_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'config');
 
-const calendarDate = z.iso.date({ message: 'expected a calendar date YYYY-MM-DD' });
 const days = z.number().int().positive();
 const scheduleExpression = z
   .string()
@@ -22,18 +21,22 @@ const functionSettings = z.strictObject({
   timeoutSeconds: z.number().int().min(1).max(900).default(300),
   /** /tmp size: stages move Parquet through it */
   ephemeralStorageMb: z.number().int().min(512).max(10240).default(1024),
-  /** caps concurrent executions (unset: the account's unreserved pool) */
+  /**
+   * caps concurrent executions; unset (the default): the account's unreserved pool. Reserving needs
+   * functions.accountConcurrency, since Lambda keeps 100 executions unreserved.
+   */
   reservedConcurrency: z.number().int().min(1).optional(),
 });
 
 const pushNetwork = z.strictObject({
   /** the network's id, recorded in the origin of every reading it pushes */
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, { message: 'expected a lower-case id (letters, digits, dashes)' }),
-  /** steady-state requests per second and burst */
-  rateLimit: z.number().positive().max(10_000),
-  burstLimit: z.number().int().positive().max(5_000),
-  /** requests per day */
-  dailyQuota: z.number().int().positive(),
+  /** sensors (or gateways) that push on their own; the usage plan's rate, burst and quota follow from the fleet */
+  sensors: z.number().int().positive().max(100_000),
+  /** minutes between two pushes of one sensor; sensors push on the same tick (the quarter hour) */
+  pushIntervalMinutes: z.number().int().min(1).max(1440),
+  /** requests one sensor sends per push (a large backlog is split into batches under MAX_PUSH_BYTES) */
+  requestsPerPush: z.number().int().min(1).max(100).default(1),
 });
 
 /** the deployed functions that are not stages */
@@ -49,8 +52,11 @@ export const configSchema = z
     project: z.string().regex(/^[a-z][a-z0-9-]{2,20}$/).default('observatory'),
     /** keep buckets, the catalog's data and secrets when a stack is deleted (the default) */
     retainData: z.boolean().default(true),
-    /** first day of data: the start of the dt partition projection range */
-    dataStartDate: calendarDate,
+    /**
+     * the resources a deleted stack retained under fixed names (the Glue database) exist: use them
+     * instead of creating them (docs/deploy.md, "Redeploying after cdk destroy")
+     */
+    adoptRetained: z.boolean().default(false),
     storage: z.strictObject({
       rawInfrequentAccessAfterDays: days.min(30, { message: 'S3 moves objects to STANDARD_IA after 30 days at the earliest' }),
       rawArchiveAfterDays: days,
@@ -74,6 +80,8 @@ export const configSchema = z
       /** per function: a stage name or ingest-push / ingest-file */
       overrides: z.record(z.string(), functionSettings.partial()).default({}),
       logRetentionDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(365)]),
+      /** the account's Lambda concurrent-executions quota (Service Quotas, L-B99A9384); needed to reserve any */
+      accountConcurrency: z.number().int().min(10).optional(),
     }),
     pipeline: z.strictObject({
       /** when the whole pipeline (every stage, in order) runs; the stages' own schedules come from STAGES */
@@ -116,10 +124,8 @@ export const configSchema = z
     if (Boolean(c.site.domainName) !== Boolean(c.site.certificateArn)) {
       ctx.addIssue({ code: 'custom', path: ['site'], message: 'domainName and certificateArn go together: set both or neither' });
     }
-    if (Date.parse(c.dataStartDate) > Date.now()) {
-      ctx.addIssue({ code: 'custom', path: ['dataStartDate'], message: `is in the future (${c.dataStartDate}): the dt projection range would be empty` });
-    }
     const functions = [...STAGES.map((st) => st.name), ...INGEST_FUNCTIONS];
+    reservedConcurrencyIssue(c, functions, ctx);
     for (const name of Object.keys(c.functions.overrides)) {
       if (!functions.includes(name)) {
         ctx.addIssue({ code: 'custom', path: ['functions', 'overrides', name], message: `no function is called "${name}": expected one of ${functions.join(', ')}` });
@@ -129,6 +135,32 @@ export const configSchema = z
     const twice = ids.find((id, i) => ids.indexOf(id) !== i);
     if (twice) ctx.addIssue({ code: 'custom', path: ['ingest', 'pushNetworks'], message: `network "${twice}" is declared twice` });
   });
+
+/** Lambda refuses a reservation that leaves fewer unreserved concurrent executions than this */
+export const LAMBDA_UNRESERVED_MINIMUM = 100;
+
+type Issues = { addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void };
+type ParsedConfig = { functions: { defaults: { reservedConcurrency?: number }; overrides: Record<string, { reservedConcurrency?: number }>; accountConcurrency?: number } };
+
+function reservedConcurrencyIssue(c: ParsedConfig, functions: readonly string[], ctx: Issues): void {
+  const reserved = functions.map((name) => c.functions.overrides[name]?.reservedConcurrency ?? c.functions.defaults.reservedConcurrency ?? 0);
+  const total = reserved.reduce((a, b) => a + b, 0);
+  if (total === 0) return;
+  const quota = c.functions.accountConcurrency;
+  if (quota === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['functions', 'accountConcurrency'],
+      message: `is needed when functions reserve concurrency (${total} in all): set it to the account's "Concurrent executions" quota (Service Quotas, AWS Lambda) so the reservation can be checked`,
+    });
+  } else if (quota - total < LAMBDA_UNRESERVED_MINIMUM) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['functions', 'accountConcurrency'],
+      message: `${quota} leaves ${quota - total} unreserved after the ${total} reserved executions; Lambda keeps at least ${LAMBDA_UNRESERVED_MINIMUM}: reserve less or raise the quota`,
+    });
+  }
+}
 
 export type ObservatoryConfig = z.infer<typeof configSchema>;
 export type FunctionSettings = z.infer<typeof functionSettings>;

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import type { DatasetDeclaration } from '../../functions/lib/datasets/declaration.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { dedupQueries, glueTableInput, sqlFileQueries } from '../catalog.ts';
 import type { ObservatoryConfig } from '../config.ts';
@@ -19,6 +20,13 @@ export interface CatalogStackProps extends StackProps {
   readonly lakeBucket: s3.IBucket;
   readonly athenaResultsBucket: s3.IBucket;
   readonly dataKey: kms.IKey;
+  /** defaults to DATASETS; tests pass a variant */
+  readonly datasets?: readonly DatasetDeclaration[];
+}
+
+/** the first segment of each dataset prefix (curated/, quarantine/): one grant covers a family */
+export function prefixFamilies(datasets: readonly DatasetDeclaration[]): string[] {
+  return [...new Set(datasets.map((d) => `${d.prefix.split('/')[0]}/`))].sort();
 }
 
 export class CatalogStack extends Stack {
@@ -30,25 +38,30 @@ export class CatalogStack extends Stack {
   constructor(scope: Construct, id: string, props: CatalogStackProps) {
     super(scope, id, props);
     const { config, lakeBucket, athenaResultsBucket, dataKey } = props;
+    const datasets = props.datasets ?? DATASETS;
     this.databaseName = `${config.project}_${config.envName}`.replaceAll('-', '_');
     this.workGroupName = `${config.project}-${config.envName}`;
 
-    const database = new glue.CfnDatabase(this, 'Database', {
-      catalogId: this.account,
-      databaseInput: {
-        name: this.databaseName,
-        description: `Grand Paris noise and climate observatory (${config.envName}): one table per declared dataset, generated from functions/lib/datasets`,
-      },
-    });
-    database.applyRemovalPolicy(config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+    // the database keeps its name (researchers' queries and the named queries use it); a deleted
+    // stack retains it, and the next deployment adopts it (adoptRetained) instead of failing on it
+    const database = config.adoptRetained
+      ? undefined
+      : new glue.CfnDatabase(this, 'Database', {
+          catalogId: this.account,
+          databaseInput: {
+            name: this.databaseName,
+            description: `Grand Paris noise and climate observatory (${config.envName}): one table per declared dataset, generated from functions/lib/datasets`,
+          },
+        });
+    database?.applyRemovalPolicy(config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
 
-    for (const d of DATASETS) {
+    for (const d of datasets) {
       const table = new glue.CfnTable(this, `Table-${d.name}`, {
         catalogId: this.account,
         databaseName: this.databaseName,
-        tableInput: glueTableInput(d, lakeBucket.bucketName, config.dataStartDate),
+        tableInput: glueTableInput(d, lakeBucket.bucketName),
       });
-      table.addResourceDependency(database);
+      if (database) table.addResourceDependency(database);
     }
 
     const resultsPrefix = `${this.workGroupName}/`;
@@ -70,7 +83,7 @@ export class CatalogStack extends Stack {
       },
     });
 
-    for (const q of [...sqlFileQueries(), ...dedupQueries(DATASETS)]) {
+    for (const q of [...sqlFileQueries(), ...dedupQueries(datasets)]) {
       const named = new athena.CfnNamedQuery(this, `Query-${q.name}`, {
         name: q.name,
         description: q.description,
@@ -83,7 +96,7 @@ export class CatalogStack extends Stack {
 
     this.researcherPolicy = new iam.ManagedPolicy(this, 'ResearcherPolicy', {
       description: `Researchers: read the declared datasets and query them with Athena through the ${this.workGroupName} workgroup; nothing else`,
-      statements: researcherStatements(this, { lakeBucket, athenaResultsBucket, dataKey, resultsPrefix, databaseName: this.databaseName, workGroupName: this.workGroupName }),
+      statements: researcherStatements(this, { lakeBucket, athenaResultsBucket, dataKey, resultsPrefix, databaseName: this.databaseName, workGroupName: this.workGroupName, families: prefixFamilies(datasets) }),
     });
     const principals = config.researchers.principalArns.map((arn) => new iam.ArnPrincipal(arn));
     this.researcherRole = new iam.Role(this, 'ResearcherRole', {
@@ -98,12 +111,12 @@ export class CatalogStack extends Stack {
       this.researcherPolicy,
       'AwsSolutions-IAM5',
       [
-        ...[...new Set(DATASETS.map((d) => `${d.prefix}/*`))].map((p) => new RegExp(`^Resource::.*${lake}.*\\/${escapeRegExp(p)}$`)),
+        ...prefixFamilies(datasets).map((p) => new RegExp(`^Resource::.*${lake}.*\\/${escapeRegExp(`${p}*`)}$`)),
         new RegExp(`^Resource::.*${results}.*\\/${escapeRegExp(`${resultsPrefix}*`)}$`),
         new RegExp(`^Resource::arn:.*:glue:.*:table\\/${this.databaseName}\\/\\*$`),
         /^Resource::\*$/,
       ],
-      'Scoped wildcards: the objects under each declared dataset prefix of the lake bucket (curated/<dataset>/*, quarantine/*), the query results under the workgroup prefix, the tables of this one Glue database; athena:ListWorkGroups and ListDataCatalogs have no resource-level permissions (the console needs them).',
+      'Scoped wildcards: the objects under each family of declared dataset prefixes in the lake bucket (curated/*: only declared datasets are written there; quarantine/*), the query results under the workgroup prefix, the tables of this one Glue database; athena:ListWorkGroups and ListDataCatalogs have no resource-level permissions (the console needs them).',
     );
 
     new CfnOutput(this, 'GlueDatabase', { value: this.databaseName });
@@ -115,11 +128,13 @@ export class CatalogStack extends Stack {
 
 function researcherStatements(
   stack: Stack,
-  p: { lakeBucket: s3.IBucket; athenaResultsBucket: s3.IBucket; dataKey: kms.IKey; resultsPrefix: string; databaseName: string; workGroupName: string },
+  p: { lakeBucket: s3.IBucket; athenaResultsBucket: s3.IBucket; dataKey: kms.IKey; resultsPrefix: string; databaseName: string; workGroupName: string; families: string[] },
 ): iam.PolicyStatement[] {
   const glueArn = (resource: string, resourceName?: string) =>
     stack.formatArn({ service: 'glue', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-  const datasetPrefixes = [...new Set(DATASETS.map((d) => `${d.prefix}/`))];
+  // one grant per family (curated/, quarantine/), not per dataset: the policy stays the same size as
+  // datasets are added (a managed policy holds 6 144 characters)
+  const datasetPrefixes = p.families;
   return [
     new iam.PolicyStatement({
       sid: 'QueryThroughTheWorkGroup',
@@ -145,9 +160,15 @@ function researcherStatements(
       resources: ['*'],
     }),
     new iam.PolicyStatement({
+      sid: 'BrowseTheCatalogInTheConsole',
+      actions: ['athena:GetDataCatalog', 'athena:ListDatabases', 'athena:GetDatabase', 'athena:ListTableMetadata', 'athena:GetTableMetadata'],
+      resources: [stack.formatArn({ service: 'athena', resource: 'datacatalog', resourceName: 'AwsDataCatalog' })],
+    }),
+    new iam.PolicyStatement({
       sid: 'ReadTheCatalog',
-      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
-      resources: [glueArn('catalog'), glueArn('database', p.databaseName), glueArn('table', `${p.databaseName}/*`)],
+      actions: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+      // the console lists databases from the catalog and opens `default` first
+      resources: [glueArn('catalog'), glueArn('database', p.databaseName), glueArn('database', 'default'), glueArn('table', `${p.databaseName}/*`)],
     }),
     new iam.PolicyStatement({
       sid: 'ReadTheDatasets',

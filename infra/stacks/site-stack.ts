@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -11,6 +13,15 @@ import { acknowledge } from '../nag.ts';
 // The public site: a private bucket (the publish-site stage writes it) behind CloudFront with origin
 // access control; security headers on every response; short TTLs on /data/* (rewritten after every
 // indicator run), a year on /assets/* (file names carry a content hash), a few minutes on pages.
+// S3 behind OAC knows no index documents and answers a missing key with 403: a CloudFront Function
+// maps folders to their index.html, and 403/404 are answered with the site's 404 page, status 404.
+
+/** the viewer-request function of the pages (plain JavaScript, cloudfront-js-2.0) */
+export const PAGE_INDEX_FUNCTION = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'site', 'page-index.js');
+/** rendered by the publish stage at the site root (French first; it links to the English one) */
+export const NOT_FOUND_PAGE = '/404.html';
+/** how long CloudFront keeps a 404 before asking S3 again: a page published meanwhile shows soon */
+export const NOT_FOUND_CACHE_SECONDS = 60;
 
 export interface SiteStackProps extends StackProps {
   readonly config: ObservatoryConfig;
@@ -84,7 +95,12 @@ export class SiteStack extends Stack {
     const origin = origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket, {
       originAccessLevels: [cloudfront.AccessLevel.READ],
     });
-    const behavior = (cache: cloudfront.ICachePolicy): cloudfront.BehaviorOptions => ({
+    const pageIndex = new cloudfront.Function(this, 'PageIndex', {
+      comment: 'Folders to their index.html; /path (no extension) redirected to /path/',
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      code: cloudfront.FunctionCode.fromFile({ filePath: PAGE_INDEX_FUNCTION }),
+    });
+    const behavior = (cache: cloudfront.ICachePolicy, functions: cloudfront.FunctionAssociation[] = []): cloudfront.BehaviorOptions => ({
       origin,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
@@ -92,6 +108,7 @@ export class SiteStack extends Stack {
       compress: true,
       cachePolicy: cache,
       responseHeadersPolicy: headers,
+      functionAssociations: functions,
     });
 
     const custom = config.site.domainName && config.site.certificateArn
@@ -106,7 +123,14 @@ export class SiteStack extends Stack {
       defaultRootObject: 'index.html',
       priceClass: cloudfront.PriceClass[config.site.priceClass === 'PriceClass_100' ? 'PRICE_CLASS_100' : config.site.priceClass === 'PriceClass_200' ? 'PRICE_CLASS_200' : 'PRICE_CLASS_ALL'],
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-      defaultBehavior: behavior(pages),
+      defaultBehavior: behavior(pages, [{ function: pageIndex, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }]),
+      // S3 answers 403 to a missing key (OAC without s3:ListBucket), 404 with it: both are "not found"
+      errorResponses: [403, 404].map((httpStatus) => ({
+        httpStatus,
+        responseHttpStatus: 404,
+        responsePagePath: NOT_FOUND_PAGE,
+        ttl: Duration.seconds(NOT_FOUND_CACHE_SECONDS),
+      })),
       additionalBehaviors: { '/data/*': behavior(data), '/assets/*': behavior(assets) },
       enableLogging: true,
       logBucket: props.accessLogsBucket,

@@ -7,7 +7,7 @@ import { AthenaStub } from '../support/athena-stub.ts';
 import { tempLake } from '../support/lake.ts';
 import { main, setAthenaEngineFactory } from '../../functions/cli/main.ts';
 
-const SQL = `SELECT sensor_id, commune_insee, ts_from, laeq, lamax, record, dt::DATE AS day
+const SQL = `SELECT sensor_id, commune_insee, ts_from, laeq, lamax, record, CAST(dt AS DATE) AS day
 FROM noise_readings ORDER BY ts_from, sensor_id`;
 
 describe('AthenaEngine', () => {

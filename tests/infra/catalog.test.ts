@@ -1,12 +1,22 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isPartitioned } from '../../functions/lib/datasets/declaration.ts';
+import { observationTimeCheck } from '../../functions/lib/datasets/common.ts';
+import { isPartitioned, type DatasetDeclaration } from '../../functions/lib/datasets/declaration.ts';
 import { glueColumns } from '../../functions/lib/datasets/derive.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { dedupQueries, glueTableInput, sqlFileQueries } from '../../infra/catalog.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { cdkJsonContext } from '../../infra/observatory.ts';
+import { CatalogStack, prefixFamilies } from '../../infra/stacks/catalog-stack.ts';
+import { StorageStack } from '../../infra/stacks/storage-stack.ts';
 import { logicalId, resourcesOf, synthObservatory, text, type SynthesizedObservatory } from './support.ts';
+
+const PARIS_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
+const parisDate = (d: Date) => PARIS_DAY.format(d);
 
 interface TableInput {
   Name: string;
@@ -56,34 +66,80 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
     }
   });
 
-  it('projects the dt partitions (date, yyyy-MM-dd, from the configured start — or the dataset’s older history — to NOW) of partitioned datasets only', () => {
-    for (const d of DATASETS) {
-      const p = tables.get(d.name)!.Parameters;
-      if (!isPartitioned(d)) {
-        expect(Object.keys(p).filter((k) => k.startsWith('projection.')), d.name).toEqual([]);
-        continue;
-      }
-      expect(p, d.name).toMatchObject({
-        'projection.enabled': 'true',
-        'projection.dt.type': 'date',
-        'projection.dt.format': 'yyyy-MM-dd',
-        'projection.dt.range': `${d.historySince && d.historySince < dev.config.dataStartDate ? d.historySince : dev.config.dataStartDate},NOW`,
-        'projection.dt.interval': '1',
-        'projection.dt.interval.unit': 'DAYS',
-      });
-      expect(text(p['storage.location.template'])).toContain(`/${d.prefix}/dt=\${dt}/`);
+  // the first dt each partitioned dataset can hold, written from what its ingestion accepts (not read
+  // from the code under test): observations from 2000-01-01 (functions/lib/datasets/common.ts,
+  // observationTimeCheck), the Météo-France daily series from 1950 (the "previous" files the weather
+  // poller loads), and what is derived from them
+  const FIRST_DT: Record<string, string> = {
+    noise_readings: '2000-01-01',
+    noise_indicators_daily: '2000-01-01',
+    noise_indicators_commune_daily: '2000-01-01',
+    noise_indicators_hourly: '2000-01-01',
+    river_observations: '2000-01-01',
+    flood_vigilance: '2000-01-01',
+    flood_indicators_daily: '2000-01-01',
+    flood_vigilance_commune_daily: '2000-01-01',
+    weather_daily: '1950-01-01',
+    heat_indicators_daily: '1950-01-01',
+    heat_indicators_commune_daily: '1950-01-01',
+    predictions: '2000-01-01',
+    quarantine: '2000-01-01',
+  };
+
+  it('has an expected projection start for every partitioned dataset, and only for those', () => {
+    expect(Object.keys(FIRST_DT).sort()).toEqual(DATASETS.filter(isPartitioned).map((d) => d.name).sort());
+  });
+
+  it.each(DATASETS.filter(isPartitioned).map((d) => [d.name, d] as const))('%s: projects dt (date, yyyy-MM-dd, daily) from its first accepted day to NOW+2DAYS', (name, d) => {
+    const p = tables.get(name)!.Parameters;
+    expect(p).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy-MM-dd',
+      'projection.dt.range': `${FIRST_DT[name]},NOW+2DAYS`,
+      'projection.dt.interval': '1',
+      'projection.dt.interval.unit': 'DAYS',
+    });
+    expect(text(p['storage.location.template'])).toContain(`/${d.prefix}/dt=\${dt}/`);
+  });
+
+  it('projects nothing for unpartitioned datasets', () => {
+    for (const d of DATASETS.filter((x) => !isPartitioned(x))) {
+      expect(Object.keys(tables.get(d.name)!.Parameters).filter((k) => k.startsWith('projection.')), d.name).toEqual([]);
     }
-    // the weather history the poller loads (the "previous" files, from 1950) is visible to Athena
-    for (const name of ['weather_daily', 'heat_indicators_daily', 'heat_indicators_commune_daily']) {
-      expect(tables.get(name)!.Parameters['projection.dt.range'], name).toBe('1950-01-01,NOW');
+  });
+
+  it('accepts an observation at the start of the range, refuses one the day before', () => {
+    const check = observationTimeCheck<{ ts: Date }>('ts', (r) => r.ts);
+    const now = { now: new Date('2026-01-15T12:00:00Z') };
+    expect(check.check({ ts: new Date('2000-01-01T00:00:00Z') }, now)).toBeUndefined();
+    expect(check.check({ ts: new Date('1999-12-31T23:59:59Z') }, now)).toBeDefined();
+    // the Paris date of the first accepted instant is the projection's first day
+    expect(parisDate(new Date('2000-01-01T00:00:00Z'))).toBe(FIRST_DT.noise_readings);
+  });
+
+  it('reaches far enough past Athena’s NOW (UTC) for every Paris dt an observation accepted now can have', () => {
+    // Athena's date projection: NOW[+-]<n>DAYS, evaluated in UTC
+    const end = /^NOW\+(\d+)DAYS$/.exec(tables.get('noise_readings')!.Parameters['projection.dt.range']!.split(',')[1]!);
+    expect(end).not.toBeNull();
+    const days = Number(end![1]);
+    // every half hour of a year with both DST changes, and the Paris date of the latest observation accepted then
+    const instants: { utcToday: number; latestDt: string }[] = [];
+    for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 1_800_000) {
+      instants.push({ utcToday: Math.floor(t / 86_400_000) * 86_400_000, latestDt: parisDate(new Date(t + 86_400_000)) });
     }
-    expect(tables.get('noise_readings')!.Parameters['projection.dt.range']).toBe(`${dev.config.dataStartDate},NOW`);
+    const shortfall = (endDays: number) =>
+      instants.filter((i) => i.latestDt > new Date(i.utcToday + endDays * 86_400_000).toISOString().slice(0, 10)).map((i) => i.latestDt);
+    expect(shortfall(days)).toEqual([]);
+    // NOW alone hid today's Paris partition around midnight, NOW+1DAYS the readings of a clock a day ahead
+    expect(shortfall(0).length).toBeGreaterThan(0);
+    expect(shortfall(1).length).toBeGreaterThan(0);
   });
 
   it('fails the synth, naming the column, when a Glue comment would exceed 255 characters', () => {
     const d = DATASETS[0]!;
     const long = { ...d, columns: d.columns.map((c, i) => (i === 0 ? { ...c, description: 'x'.repeat(300) } : c)) };
-    expect(() => glueTableInput(long, 'bucket', '2024-01-01')).toThrow(new RegExp(`dataset ${d.name}, column ${d.columns[0]!.name}: .*255`));
+    expect(() => glueTableInput(long, 'bucket')).toThrow(new RegExp(`dataset ${d.name}, column ${d.columns[0]!.name}: .*255`));
   });
 
   it('runs queries in a workgroup that enforces its settings, encrypts results with KMS and caps the bytes scanned', () => {
@@ -137,13 +193,26 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
       expect(actions().some((a) => a.endsWith(':*'))).toBe(false);
     });
 
-    it('reads exactly the declared datasets’ prefixes of the lake bucket, never the whole bucket', () => {
+    it('reads the declared datasets through one grant per prefix family (curated/, quarantine/), never the whole bucket or the other areas', () => {
       const read = statements.find((s) => s.Sid === 'ReadTheDatasets')!;
-      const resources = text(read.Resource);
-      for (const d of DATASETS) expect(resources).toContain(`/${d.prefix}/*`);
-      expect(resources).not.toMatch(/"\/\*"/);
-      expect(text(statements)).not.toContain('raw/');
+      const resources = (read.Resource as unknown[]).map(text);
+      expect(resources).toHaveLength(2);
+      expect(resources[0]).toContain('/curated/*');
+      expect(resources[1]).toContain('/quarantine/*');
+      for (const d of DATASETS) expect(d.prefix.startsWith('curated/') || d.prefix === 'quarantine', d.name).toBe(true);
+      expect(text(read.Resource)).not.toMatch(/"\/\*"/);
+      for (const area of ['raw/', 'state/', 'models/', 'staging/', 'site/']) expect(text(statements), area).not.toContain(area);
       expect(text(statements)).not.toContain(logicalId(dev.templates.storage, 'AWS::S3::Bucket', 'Raw'));
+    });
+
+    it('lets the Athena console browse: the data catalog, the database list (with `default`), the tables’ metadata', () => {
+      const browse = statements.find((s) => s.Sid === 'BrowseTheCatalogInTheConsole')!;
+      expect(browse.Action).toEqual(expect.arrayContaining(['athena:ListDatabases', 'athena:GetTableMetadata', 'athena:ListTableMetadata']));
+      expect(text(browse.Resource)).toContain(':datacatalog/AwsDataCatalog');
+      const glue = statements.find((s) => s.Sid === 'ReadTheCatalog')!;
+      expect(glue.Action).toEqual(expect.arrayContaining(['glue:GetDatabases', 'glue:GetTables', 'glue:GetPartitions']));
+      expect(text(glue.Resource)).toContain(':database/default');
+      expect(text(glue.Resource)).toContain(':database/observatory_dev');
     });
 
     it('queries through the observatory workgroup only', () => {
@@ -154,5 +223,65 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
     it('is attached to an assumable researcher role', () => {
       dev.templates.catalog.hasResourceProperties('AWS::IAM::Role', { MaxSessionDuration: 4 * 3600 });
     });
+  });
+});
+
+/** IAM's size of a policy: characters without white space, intrinsic values replaced by the longest they can be */
+function policySize(document: unknown): number {
+  const LONGEST_ARN = 'x'.repeat(120); // a bucket ARN is at most 76 characters, a KMS key ARN 75
+  const resolve = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(resolve);
+    if (v === null || typeof v !== 'object') return v;
+    const o = v as Record<string, unknown>;
+    if ('Ref' in o) return ({ 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'ap-southeast-5', 'AWS::AccountId': '123456789012' } as Record<string, string>)[o.Ref as string] ?? LONGEST_ARN;
+    if ('Fn::GetAtt' in o || 'Fn::ImportValue' in o) return LONGEST_ARN;
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map(resolve).join(sep);
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
+  };
+  return JSON.stringify(resolve(document)).replace(/\s/g, '').length;
+}
+
+describe('the researcher policy as datasets are added', () => {
+  const MANAGED_POLICY_LIMIT = 6144;
+  const researcherPolicyOf = (datasets: readonly DatasetDeclaration[]) => {
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true } });
+    const config = loadConfig('prod');
+    const env = { region: config.region, account: '123456789012' };
+    const storage = new StorageStack(app, 'Storage', { config, env });
+    const catalog = new CatalogStack(app, 'Catalog', { config, env, datasets, lakeBucket: storage.lakeBucket, athenaResultsBucket: storage.athenaResultsBucket, dataKey: storage.dataKey });
+    const [policy] = Object.values(Template.fromStack(catalog).findResources('AWS::IAM::ManagedPolicy'));
+    return (policy as { Properties: { PolicyDocument: unknown } }).Properties.PolicyDocument;
+  };
+
+  it('stays under 60 % of the 6 144-character managed-policy limit with twice today’s datasets', () => {
+    // the new ones where new datasets go: under curated/
+    const twice = [...DATASETS, ...DATASETS.map((d) => ({ ...d, name: `${d.name}_bis`, prefix: `curated/${d.name}_bis` }))];
+    const today = policySize(researcherPolicyOf(DATASETS));
+    const doubled = policySize(researcherPolicyOf(twice));
+    expect(doubled).toBeLessThan(0.6 * MANAGED_POLICY_LIMIT);
+    // one grant per family: more datasets in the same families add nothing
+    expect(doubled).toBe(today);
+    expect(prefixFamilies(twice)).toEqual(['curated/', 'quarantine/']);
+  });
+
+  it('measures what it claims: a policy listing each dataset would grow with them', () => {
+    const perDataset = { Statement: [{ Resource: DATASETS.map((d) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Lake', 'Arn'] }, `/${d.prefix}/*`]] })) }] };
+    expect(policySize(perDataset)).toBeGreaterThan(DATASETS.length * 120);
+  });
+});
+
+describe('redeploying after cdk destroy', () => {
+  it('retains the Glue database under its fixed name, and adopts it (creates none, puts the tables in it) with adoptRetained', () => {
+    const fresh = synthObservatory('dev');
+    const [db] = Object.values(resourcesOf(fresh.templates.catalog, 'AWS::Glue::Database'));
+    expect(db!.DeletionPolicy).toBe('Retain');
+    const adopted = synthObservatory('dev', { adoptRetained: true });
+    expect(resourcesOf(adopted.templates.catalog, 'AWS::Glue::Database')).toEqual({});
+    const tables = Object.values(resourcesOf(adopted.templates.catalog, 'AWS::Glue::Table'));
+    expect(tables).toHaveLength(DATASETS.length);
+    for (const t of tables) expect(t.Properties!.DatabaseName).toBe('observatory_dev');
   });
 });

@@ -29,13 +29,15 @@ describe('configuration per environment (zod, at synth time)', () => {
   it.each([
     [{ region: 'paris' }, 'region: expected an AWS region'],
     [{ account: '1234' }, 'account: expected a 12-digit AWS account id'],
-    [{ dataStartDate: '2024-02-30' }, 'dataStartDate: expected a calendar date'],
-    [{ dataStartDate: '2999-01-01' }, 'dataStartDate: is in the future'],
+    [{ functions: { overrides: { 'ingest-push': { reservedConcurrency: 20 } } } }, 'functions.accountConcurrency: is needed when functions reserve concurrency (20 in all)'],
+    [{ functions: { defaults: { reservedConcurrency: 1 }, accountConcurrency: 100 } }, 'functions.accountConcurrency: 100 leaves'],
+    [{ ingest: { pushNetworks: [{ id: 'a-net', sensors: 0, pushIntervalMinutes: 15 }] } }, 'ingest.pushNetworks.0.sensors'],
+    [{ ingest: { pushNetworks: [{ id: 'a-net', sensors: 10, pushIntervalMinutes: 15, rateLimit: 5 }] } }, 'ingest.pushNetworks.0: Unrecognized key'],
     [{ storage: { rawInfrequentAccessAfterDays: 10 } }, 'storage.rawInfrequentAccessAfterDays: S3 moves objects to STANDARD_IA after 30 days'],
     [{ storage: { rawArchiveAfterDays: 40 } }, 'storage.rawArchiveAfterDays: must be at least 30 days after rawInfrequentAccessAfterDays (30)'],
     [{ athena: { bytesScannedCutoffPerQuery: 1000 } }, 'athena.bytesScannedCutoffPerQuery: Athena refuses a cutoff below 10 MB'],
     [{ ingest: { pushNetworks: [] } }, 'ingest.pushNetworks: at least one sensor network'],
-    [{ ingest: { pushNetworks: [{ id: 'a-net', rateLimit: 1, burstLimit: 1, dailyQuota: 1 }, { id: 'a-net', rateLimit: 1, burstLimit: 1, dailyQuota: 1 }] } }, 'network "a-net" is declared twice'],
+    [{ ingest: { pushNetworks: [{ id: 'a-net', sensors: 1, pushIntervalMinutes: 15 }, { id: 'a-net', sensors: 2, pushIntervalMinutes: 15 }] } }, 'network "a-net" is declared twice'],
     [{ site: { domainName: 'bruit.example.org' } }, 'site: domainName and certificateArn go together'],
     [{ functions: { overrides: { communes: { memoryMb: 64 } } } }, 'functions.overrides.communes.memoryMb'],
     [{ pipeline: { schedule: 'every hour' } }, 'pipeline.schedule: expected an EventBridge Scheduler expression'],
@@ -44,6 +46,17 @@ describe('configuration per environment (zod, at synth time)', () => {
   ])('refuses %j with a message naming the field', (override, message) => {
     expect(() => loadConfig('dev', override)).toThrow(ConfigError);
     expect(() => loadConfig('dev', override)).toThrow(message);
+  });
+
+  it('reserves no concurrency by default (a new account may have a quota of 10), and checks a reservation against the account quota', () => {
+    for (const envName of ['dev', 'prod']) {
+      const c = loadConfig(envName);
+      for (const name of ['ingest-push', 'ingest-file', 'noise-indicators', 'publish-site']) expect(functionSettingsOf(c, name).reservedConcurrency, `${envName} ${name}`).toBeUndefined();
+    }
+    // 1 000 executions, 24 reserved: 976 left, above the 100 Lambda keeps unreserved
+    const c = loadConfig('prod', { functions: { overrides: { 'ingest-push': { reservedConcurrency: 20 }, 'ingest-file': { reservedConcurrency: 4 } }, accountConcurrency: 1000 } });
+    expect(functionSettingsOf(c, 'ingest-push').reservedConcurrency).toBe(20);
+    expect(() => loadConfig('prod', { functions: { overrides: { 'ingest-push': { reservedConcurrency: 20 } }, accountConcurrency: 110 } })).toThrow('110 leaves 90 unreserved after the 20 reserved executions; Lambda keeps at least 100');
   });
 
   it('refuses an unknown environment', () => {

@@ -4,12 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckLake } from '../../functions/lib/adapters/duck-lake.ts';
 import { Duck } from '../../functions/lib/adapters/duckdb.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
-import { DUCKDB_SHIMS, toAthena } from '../../functions/lib/sql/dialect.ts';
+import { toAthena } from '../../functions/lib/sql/dialect.ts';
 import { athenaEngine, duckdbEngine, type QueryEngine } from '../../notebooks/harness/engines.ts';
 import { executeNotebook, type NotebookRun } from '../../notebooks/harness/execute.ts';
 import { describeFailure, writeRun } from '../../notebooks/harness/run.ts';
 import { cleanNotebook, parseNotebook, serializeNotebook } from '../../notebooks/harness/notebook.ts';
-import { AthenaStub } from '../support/athena-stub.ts';
+import { AthenaStub, TRINO_FUNCTIONS_ON_DUCKDB } from '../support/athena-stub.ts';
+import { trinoSyntaxErrors } from '../support/trino.ts';
 import { notebookFiles, notebookLake, sqlFiles } from './support.ts';
 
 // Every shared SQL file and every notebook, run against one demo lake on DuckDB and through the
@@ -29,11 +30,11 @@ describe('notebooks and SQL files on a demo lake', () => {
   beforeAll(async () => {
     lake = await notebookLake();
     duckdb = await duckdbEngine(lake.dir);
-    // the stand-in for Athena: the same lake on another engine, with the Trino functions toAthena()
-    // introduces emulated as macros (none of the SQL files needs one today)
+    // the stand-in for Athena: a Trino grammar first (it fails what Trino cannot parse), then the same
+    // lake on another engine, with the Trino functions toAthena() introduces emulated as macros
     stubDuck = await Duck.open({ threads: 2 });
     await new DuckLake(stubDuck, lake.store).attach(DATASETS);
-    for (const shim of DUCKDB_SHIMS) await stubDuck.run(shim);
+    for (const macro of TRINO_FUNCTIONS_ON_DUCKDB) await stubDuck.run(macro);
     stub = new AthenaStub(stubDuck, { pollsBeforeDone: 1, pageSize: 50, bytesScanned: 4242 });
     athena = athenaEngine({ workgroup: 'researchers', database: 'observatory', pollMinMs: 1, pollMaxMs: 1 }, stub);
   });
@@ -105,6 +106,12 @@ describe('notebooks and SQL files on a demo lake', () => {
     expect(remote.charts).toEqual(local.charts);
     expect(logged.length, `${name}: bytes scanned reported for each Athena query`).toBe(remote.queries.length);
     expect(logged[0]).toMatch(/4242 bytes scanned/);
+  });
+
+  it('sent Athena only SQL a Trino grammar parses (the SQL files and every notebook query)', () => {
+    const sent = stub.calls.filter((c) => c.command === 'StartQueryExecutionCommand').map((c) => String(c.input.QueryString));
+    expect(sent.length).toBeGreaterThan(runnable.length);
+    for (const sql of sent) expect(trinoSyntaxErrors(sql), sql).toEqual([]);
   });
 
   it('writes the executed copy (outputs, charts) apart from the committed notebook, which stays clean', async () => {

@@ -1,8 +1,24 @@
 import type { Lake } from '../../functions/lib/ports/lake.ts';
+import { trinoSyntaxErrors } from './trino.ts';
 
-// A stand-in for the Athena service behind the real SDK command objects: it runs the SQL on DuckDB and
-// answers in Athena's wire shapes (every value as text, a header row, NextToken paging, QUEUED/RUNNING
-// states before SUCCEEDED, FAILED with StateChangeReason). No AWS account exists here.
+// A stand-in for the Athena service behind the real SDK command objects: it parses the SQL with a
+// real Trino grammar and fails what Trino would not parse (as Athena does, SYNTAX_ERROR), then runs it
+// on DuckDB and answers in Athena's wire shapes (every value as text, a header row, NextToken paging,
+// QUEUED/RUNNING states before SUCCEEDED, FAILED with StateChangeReason). No AWS account exists here.
+
+/**
+ * The Trino functions toAthena() writes, as DuckDB macros, so that the stand-in's DuckDB runs the
+ * rewritten SQL. Test code only: nothing sent to the real service goes through these.
+ */
+export const TRINO_FUNCTIONS_ON_DUCKDB: readonly string[] = [
+  'CREATE OR REPLACE MACRO to_unixtime(t) AS epoch(t)',
+  'CREATE OR REPLACE MACRO regexp_like(s, p) AS regexp_matches(s, p)',
+  'CREATE OR REPLACE MACRO approx_percentile(x, p) AS quantile_cont(x, p)',
+  'CREATE OR REPLACE MACRO array_join(l, s) AS array_to_string(l, s)',
+  // Trino's date_format takes MySQL specifiers; back to strftime's, in an order where no replacement
+  // feeds a later one (%M before %i)
+  "CREATE OR REPLACE MACRO date_format(t, f) AS strftime(t, replace(replace(replace(replace(replace(f, '%M', '%B'), '%W', '%A'), '%h', '%I'), '%i', '%M'), '%s', '%S'))",
+];
 
 interface Execution {
   state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
@@ -49,6 +65,12 @@ export class AthenaStub {
       case 'StartQueryExecutionCommand': {
         const id = `q-${++this.next}`;
         const exec: Execution = { state: 'QUEUED', polls: 0, columns: [], rows: [] };
+        const syntax = trinoSyntaxErrors(String(command.input.QueryString));
+        if (syntax.length) {
+          exec.error = `SYNTAX_ERROR: ${syntax[0]}`;
+          this.executions.set(id, exec);
+          return { QueryExecutionId: id };
+        }
         try {
           const r = await this.duck.readOnly(String(command.input.QueryString));
           exec.columns = r.columns.map((c) => ({ name: c.name, type: ATHENA_TYPE[c.type] ?? 'varchar' }));

@@ -1,6 +1,6 @@
 import { envSchemas, requiredEnv } from '../../lib/env.ts';
 import { keyHash, type PushNetworks } from '../../lib/push/networks.ts';
-import { apiKeyOf, handlePush } from '../../lib/push/service.ts';
+import { apiKeyOf, handlePush, PUSH_ERRORS, type PushResponse } from '../../lib/push/service.ts';
 import { once } from '../shared/routed-store.ts';
 import { emitMetrics, logger, withStageContext } from '../shared/runtime.ts';
 import { apiKeyIdOf, proxyResult, pushRequestFromEvent, type ProxyResult, type PushEvent } from './push-request.ts';
@@ -19,7 +19,11 @@ export async function handler(event: PushEvent): Promise<ProxyResult> {
   const network = keyId ? byKeyId[keyId] : undefined;
   const key = apiKeyOf(request.headers);
   const networks: PushNetworks = network && key ? [{ network, key_sha256: keyHash(key) }] : [];
-  const response = await withStageContext((ctx) => handlePush(ctx, networks, request));
+  const response = await withStageContext((ctx) => handlePush(ctx, networks, request)).catch((e: unknown): PushResponse => {
+    // as the local server: a 500 that tells the sender to send again (API Gateway would say 502, no advice)
+    logger.error('push failed', { network, requestId: request.requestId, error: (e as Error).message });
+    return { status: 500, body: { error: PUSH_ERRORS.internal } };
+  });
   const accepted = Number(response.body.accepted ?? 0);
   const rejected = Number(response.body.rejected ?? 0);
   emitMetrics({ PushRequests: 1, ReadingsCurated: accepted, ReadingsQuarantined: rejected });

@@ -41,7 +41,11 @@ export const level = (name: string, description: string): Column => ({
 
 export const OPEN_LICENCE = 'Licence Ouverte / Etalab 2.0';
 
-const EARLIEST_OBSERVATION_MS = Date.UTC(2000, 0, 1);
+/** the first day an observation is accepted (UTC); the catalog's partition projections start there */
+export const EARLIEST_OBSERVATION_DATE = '2000-01-01';
+/** how far after its receipt an observation may lie (a sensor clock a little ahead) */
+export const OBSERVATION_FUTURE_TOLERANCE_DAYS = 1;
+const EARLIEST_OBSERVATION_MS = Date.parse(`${EARLIEST_OBSERVATION_DATE}T00:00:00Z`);
 const DAY_MS = 86_400_000;
 
 /**
@@ -53,7 +57,7 @@ export function observationTimeCheck<Row>(field: string, timeOf: (row: Row) => D
     name: `${field} from 2000 to one day after receipt`,
     check: (r, ctx) => {
       const t = timeOf(r).getTime();
-      const latest = ctx.now.getTime() + DAY_MS;
+      const latest = ctx.now.getTime() + OBSERVATION_FUTURE_TOLERANCE_DAYS * DAY_MS;
       if (t >= EARLIEST_OBSERVATION_MS && t <= latest) return undefined;
       return {
         field,

@@ -6,9 +6,11 @@ import { networkForKey, type PushNetworks } from './networks.ts';
 // on AWS, node:http locally): authenticate, check size and content type, ingest, and tell the sender
 // how many records were accepted and why the others were rejected.
 
-import { MAX_PUSH_BYTES, PUSH_CONTENT_TYPES } from './constants.ts';
+import { apiKeyOf } from './api-key.ts';
+import { MAX_PUSH_BYTES, PUSH_CONTENT_TYPES, PUSH_ERRORS } from './constants.ts';
 
-export { MAX_PUSH_BYTES, PUSH_CONTENT_TYPES, PUSH_PATH } from './constants.ts';
+export { apiKeyOf } from './api-key.ts';
+export { MAX_PUSH_BYTES, PUSH_CONTENT_TYPES, PUSH_ERRORS, PUSH_PATH } from './constants.ts';
 
 export interface PushRequest {
   readonly method: string;
@@ -25,19 +27,11 @@ export interface PushResponse {
 
 const error = (status: number, message: string, extra: Record<string, unknown> = {}): PushResponse => ({ status, body: { error: message, ...extra } });
 
-export function apiKeyOf(headers: PushRequest['headers']): string | undefined {
-  const direct = headers['x-api-key'];
-  if (direct) return direct.trim();
-  const auth = headers.authorization;
-  const m = auth ? /^(?:ApiKey|Bearer)\s+(\S+)$/i.exec(auth.trim()) : null;
-  return m?.[1];
-}
-
 export async function handlePush(ctx: StageContext, networks: PushNetworks, request: PushRequest): Promise<PushResponse> {
-  if (request.method !== 'POST') return error(405, 'use POST');
+  if (request.method !== 'POST') return error(405, PUSH_ERRORS.method);
   const network = networkForKey(networks, apiKeyOf(request.headers));
-  if (!network) return error(401, 'missing or unknown API key (send it as "x-api-key" or "Authorization: ApiKey …")');
-  if (request.body.length > MAX_PUSH_BYTES) return error(413, `payload larger than ${MAX_PUSH_BYTES} bytes; split the batch`);
+  if (!network) return error(401, PUSH_ERRORS.unauthorized);
+  if (request.body.length > MAX_PUSH_BYTES) return error(413, PUSH_ERRORS.tooLarge);
   const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (!(PUSH_CONTENT_TYPES as readonly string[]).includes(contentType)) {
     return error(415, `content type must be one of ${PUSH_CONTENT_TYPES.join(', ')}; got "${contentType || 'none'}"`);

@@ -52,13 +52,6 @@ export interface DialectRule {
   readonly name: string;
   /** what DuckDB writes and what Athena wants instead */
   readonly why: string;
-  /** a query before and after the rewrite; the tests run both */
-  readonly examples: readonly { readonly duckdb: string; readonly athena: string }[];
-  /**
-   * the Trino functions the rewrite introduces, as DuckDB macros: the test stand-in of Athena runs the
-   * rewritten SQL on DuckDB with these (a reverse mapping, never used against the real service)
-   */
-  readonly duckdbShims?: readonly string[];
   /** one rewrite (the first match), or undefined when nothing matches */
   readonly apply: (tokens: Token[], report: Report) => Token[] | undefined;
 }
@@ -66,7 +59,6 @@ export interface DialectRule {
 export interface DialectRefusal {
   readonly construct: string;
   readonly instead: string;
-  readonly example: string;
   /** the token indexes where the construct starts */
   readonly find: (tokens: readonly Token[]) => number[];
 }
@@ -249,10 +241,6 @@ function operandStart(tokens: readonly Token[], j: number): number {
 const castOperator: DialectRule = {
   name: 'cast-operator',
   why: 'DuckDB (like PostgreSQL) casts with `x::TYPE`; Trino knows only CAST(x AS TYPE), with its own type names.',
-  examples: [
-    { duckdb: "SELECT '42'::INT AS n, dt::DATE AS day FROM (SELECT '2025-06-02' AS dt)", athena: "SELECT CAST('42' AS INTEGER) AS n, CAST(dt AS DATE) AS day FROM (SELECT '2025-06-02' AS dt)" },
-    { duckdb: 'SELECT count(*)::INTEGER AS n FROM range(3)', athena: 'SELECT CAST(count(*) AS INTEGER) AS n FROM range(3)' },
-  ],
   apply(tokens, report) {
     const at = tokens.findIndex((t) => isSymbol(t, '::'));
     if (at < 0) return undefined;
@@ -270,7 +258,6 @@ const castOperator: DialectRule = {
 const castTypes: DialectRule = {
   name: 'type-names',
   why: 'DuckDB accepts aliases (INT, TEXT, STRING, FLOAT, TIMESTAMPTZ…) Trino does not know, and FLOAT is 4 bytes in DuckDB (Trino REAL).',
-  examples: [{ duckdb: 'SELECT CAST(1 AS INT) AS a, TRY_CAST(2 AS TEXT) AS b', athena: 'SELECT CAST(1 AS INTEGER) AS a, TRY_CAST(2 AS VARCHAR) AS b' }],
   apply(tokens) {
     for (const start of castTypeStarts(tokens)) {
       if (isSymbol(tokens[previous(tokens, start)], '::')) continue;
@@ -285,20 +272,15 @@ const castTypes: DialectRule = {
 // ---------------------------------------------------------------------------------------------------
 // functions
 
-const RENAMES: Readonly<Record<string, { readonly trino: string; readonly shim?: string }>> = {
-  epoch: { trino: 'to_unixtime', shim: 'CREATE OR REPLACE MACRO to_unixtime(t) AS epoch(t)' },
+const RENAMES: Readonly<Record<string, { readonly trino: string }>> = {
+  epoch: { trino: 'to_unixtime' },
   list: { trino: 'array_agg' },
-  regexp_matches: { trino: 'regexp_like', shim: 'CREATE OR REPLACE MACRO regexp_like(s, p) AS regexp_matches(s, p)' },
+  regexp_matches: { trino: 'regexp_like' },
 };
 
 const renames: DialectRule = {
   name: 'function-names',
   why: 'Same function, another name: epoch → to_unixtime, list → array_agg, regexp_matches → regexp_like.',
-  examples: [
-    { duckdb: "SELECT epoch(TIMESTAMP '2025-06-02 00:00:00') AS s", athena: "SELECT to_unixtime(TIMESTAMP '2025-06-02 00:00:00') AS s" },
-    { duckdb: "SELECT regexp_matches('75056', '^75') AS paris", athena: "SELECT regexp_like('75056', '^75') AS paris" },
-  ],
-  duckdbShims: Object.values(RENAMES).flatMap((r) => (r.shim ? [r.shim] : [])),
   apply(tokens) {
     const c = calls(tokens, Object.keys(RENAMES))[0];
     return c ? replace(tokens, c.name, c.name, RENAMES[lower(tokens[c.name])]!.trino) : undefined;
@@ -308,8 +290,6 @@ const renames: DialectRule = {
 const percentiles: DialectRule = {
   name: 'percentiles',
   why: 'Trino has no exact median or quantile: median(x) and quantile_cont/quantile_disc/quantile/approx_quantile(x, p) become approx_percentile(x, p), an approximation (a few tenths of a percent of rank).',
-  examples: [{ duckdb: 'SELECT median(x) AS m, quantile_cont(x, 0.9) AS p90 FROM range(11) t(x)', athena: 'SELECT approx_percentile(x, 0.5) AS m, approx_percentile(x, 0.9) AS p90 FROM range(11) t(x)' }],
-  duckdbShims: ['CREATE OR REPLACE MACRO approx_percentile(x, p) AS quantile_cont(x, p)'],
   apply(tokens, report) {
     const c = calls(tokens, ['median', 'quantile_cont', 'quantile_disc', 'quantile', 'approx_quantile'])[0];
     if (!c) return undefined;
@@ -328,9 +308,6 @@ const percentiles: DialectRule = {
 const STRFTIME_TO_TRINO: Readonly<Record<string, string>> = {
   Y: '%Y', y: '%y', m: '%m', d: '%d', H: '%H', I: '%h', M: '%i', S: '%s', p: '%p', j: '%j', a: '%a', A: '%W', b: '%b', B: '%M', '%': '%%',
 };
-
-// the reverse, for the DuckDB stand-in; ordered so that no replacement feeds a later one (%M before %i)
-const TRINO_TO_STRFTIME: readonly [string, string][] = [['%M', '%B'], ['%W', '%A'], ['%h', '%I'], ['%i', '%M'], ['%s', '%S']];
 
 function trinoFormat(format: string, at: number, report: Report): string {
   let out = '';
@@ -351,13 +328,6 @@ function trinoFormat(format: string, at: number, report: Report): string {
 const strftime: DialectRule = {
   name: 'strftime',
   why: "DuckDB formats dates with strftime(x, '%Y-%m'); Trino with date_format(x, '%Y-%m'), whose specifiers differ for minutes (%i), seconds (%s), month and weekday names (%M, %W) and 12-hour clock (%h).",
-  examples: [
-    { duckdb: "SELECT strftime(TIMESTAMP '2025-06-02 10:05:30', '%Y-%m-%d %H:%M:%S') AS t", athena: "SELECT date_format(TIMESTAMP '2025-06-02 10:05:30', '%Y-%m-%d %H:%i:%s') AS t" },
-    { duckdb: "SELECT strftime('%B %Y', DATE '2025-06-02') AS month", athena: "SELECT date_format(DATE '2025-06-02', '%M %Y') AS month" },
-  ],
-  duckdbShims: [
-    `CREATE OR REPLACE MACRO date_format(t, f) AS strftime(t, ${TRINO_TO_STRFTIME.reduce((acc, [from, to]) => `replace(${acc}, '${from}', '${to}')`, 'f')})`,
-  ],
   apply(tokens, report) {
     const c = calls(tokens, ['strftime'])[0];
     if (!c) return undefined;
@@ -376,13 +346,6 @@ const strftime: DialectRule = {
 const stringAgg: DialectRule = {
   name: 'string_agg',
   why: "Trino has no string_agg: string_agg(x, ', ' ORDER BY y) becomes array_join(array_agg(x ORDER BY y), ', ').",
-  examples: [
-    {
-      duckdb: "SELECT string_agg(CAST(x AS VARCHAR), '-' ORDER BY x DESC) AS s FROM range(3) t(x)",
-      athena: "SELECT array_join(array_agg(CAST(x AS VARCHAR) ORDER BY x DESC), '-') AS s FROM range(3) t(x)",
-    },
-  ],
-  duckdbShims: ['CREATE OR REPLACE MACRO array_join(l, s) AS array_to_string(l, s)'],
   apply(tokens) {
     const c = calls(tokens, ['string_agg'])[0];
     if (!c) return undefined;
@@ -418,12 +381,6 @@ const INTERVAL_UNITS: Readonly<Record<string, { unit: string; times: number }>> 
 const intervals: DialectRule = {
   name: 'interval-literals',
   why: "DuckDB accepts INTERVAL 3 DAYS and INTERVAL '3 days'; Trino wants INTERVAL '3' DAY (a quoted number, a singular unit, no WEEK).",
-  examples: [
-    {
-      duckdb: "SELECT DATE '2025-06-02' + INTERVAL 3 DAYS AS a, DATE '2025-06-02' - INTERVAL '2 weeks' AS b",
-      athena: "SELECT DATE '2025-06-02' + INTERVAL '3' DAY AS a, DATE '2025-06-02' - INTERVAL '14' DAY AS b",
-    },
-  ],
   apply(tokens, report) {
     for (let i = 0; i < tokens.length; i++) {
       if (!isWord(tokens[i], 'interval')) continue;
@@ -455,7 +412,6 @@ const intervals: DialectRule = {
 const terminator: DialectRule = {
   name: 'statement-terminator',
   why: 'Athena runs one statement per query and rejects a trailing semicolon.',
-  examples: [{ duckdb: 'SELECT 1 AS one;', athena: 'SELECT 1 AS one' }],
   apply(tokens) {
     const last = previous(tokens, tokens.length);
     return isSymbol(tokens[last], ';') ? tokens.filter((_, i) => i !== last) : undefined;
@@ -478,7 +434,6 @@ export const REFUSALS: readonly DialectRefusal[] = [
   {
     construct: 'a DuckDB-only type (HUGEINT, unsigned integers, LIST, STRUCT, UNION, BIT, or T[])',
     instead: 'cast to a type Athena has: BIGINT, DOUBLE, DECIMAL(38, 0), VARCHAR, ARRAY(T), ROW(…), MAP(K, V)',
-    example: 'SELECT sum(laeq)::HUGEINT, [1, 2]::INTEGER[]',
     find: (tokens) =>
       castTypeStarts(tokens).filter((start) => {
         const type = parseType(tokens, start);
@@ -488,19 +443,16 @@ export const REFUSALS: readonly DialectRefusal[] = [
   {
     construct: 'QUALIFY',
     instead: 'filter the window in a subquery: SELECT * FROM (SELECT …, row_number() OVER (…) AS rank FROM …) WHERE rank = 1',
-    example: 'SELECT * FROM t QUALIFY row_number() OVER (PARTITION BY a ORDER BY b) = 1',
     find: (tokens) => indexesOf(tokens, (t) => isWord(t, 'qualify')),
   },
   {
     construct: 'ILIKE',
     instead: 'write lower(a) LIKE lower(b)',
-    example: "SELECT * FROM communes WHERE name ILIKE 'saint%'",
     find: (tokens) => indexesOf(tokens, (t) => isWord(t, 'ilike')),
   },
   {
     construct: 'GROUP BY ALL / ORDER BY ALL',
     instead: 'list the columns, or their positions: GROUP BY 1, 2',
-    example: 'SELECT a, count(*) FROM t GROUP BY ALL',
     find: (tokens) =>
       indexesOf(tokens, (t, i) => {
         if (!isWord(t, 'group', 'order') || !followedBy(tokens, i, ['by'], ['all'])) return false;
@@ -510,14 +462,12 @@ export const REFUSALS: readonly DialectRefusal[] = [
   {
     construct: 'SELECT * EXCLUDE / REPLACE, COLUMNS(…)',
     instead: 'list the columns you want',
-    example: 'SELECT * EXCLUDE (dt) FROM noise_readings',
     find: (tokens) =>
       indexesOf(tokens, (t, i) => (isSymbol(t, '*') && isWord(tokens[next(tokens, i)], 'exclude', 'replace')) || (isWord(t, 'columns') && isSymbol(tokens[next(tokens, i)], '('))),
   },
   {
     construct: 'a query starting with FROM',
     instead: 'start it with SELECT … FROM',
-    example: 'FROM noise_readings LIMIT 5',
     find: (tokens) =>
       indexesOf(tokens, (t, i) => {
         if (!isWord(t, 'from')) return false;
@@ -530,38 +480,32 @@ export const REFUSALS: readonly DialectRefusal[] = [
   {
     construct: 'the integer division operator //',
     instead: 'write floor(a / b) with integer operands, or CAST(a / b AS BIGINT)',
-    example: 'SELECT 7 // 2',
     find: (tokens) => indexesOf(tokens, (t) => isSymbol(t, '//')),
   },
   {
     construct: 'DuckDB list functions (list_…, array_… lambdas)',
     instead: 'use Trino array functions: transform, filter, reduce, cardinality, element_at, contains',
-    example: 'SELECT list_sum([1, 2])',
     find: (tokens) => indexesOf(tokens, (t, i) => t.kind === 'word' && /^list_/i.test(t.text) && isSymbol(tokens[next(tokens, i)], '(')),
   },
   {
     construct: 'a file reader (read_parquet, read_csv, read_json, read_text, glob…)',
     instead: 'on Athena, query the Glue tables by dataset name (the same names as the local views)',
-    example: "SELECT * FROM read_parquet('.lake/curated/noise_readings/**/*.parquet')",
     find: (tokens) =>
       indexesOf(tokens, (t, i) => t.kind === 'word' && /^(read_\w+|parquet_\w+|glob|sniff_csv)$/i.test(t.text) && isSymbol(tokens[next(tokens, i)], '(')),
   },
   {
     construct: 'USING SAMPLE',
     instead: 'write TABLESAMPLE BERNOULLI (<percent>) after the table',
-    example: 'SELECT * FROM noise_readings USING SAMPLE 10%',
     find: (tokens) => indexesOf(tokens, (t, i) => isWord(t, 'using') && isWord(tokens[next(tokens, i)], 'sample')),
   },
   {
     construct: 'PIVOT / UNPIVOT',
     instead: 'aggregate with CASE (or count(*) FILTER (WHERE …)) per column',
-    example: 'PIVOT t ON convention USING avg(lden)',
     find: (tokens) => indexesOf(tokens, (t) => isWord(t, 'pivot', 'unpivot')),
   },
   {
     construct: 'more than one statement',
     instead: 'Athena runs one statement per query: send them one at a time',
-    example: 'SELECT 1; SELECT 2',
     find: (tokens) => indexesOf(tokens, (t, i) => isSymbol(t, ';') && next(tokens, i) < tokens.length),
   },
 ];
@@ -598,5 +542,3 @@ export function toAthena(sql: string): string {
   return text(tokens);
 }
 
-/** every macro the rewrites need on DuckDB, for the test stand-in of Athena */
-export const DUCKDB_SHIMS: readonly string[] = RULES.flatMap((r) => r.duckdbShims ?? []);
