@@ -1,7 +1,7 @@
 import { noiseReadings, type NoiseReadingRow } from '../datasets/index.ts';
 import { communeAt } from '../domain/geo/communes.ts';
 import { parseNoiseCsv, type NoiseCsvOptions } from '../domain/noise/csv.ts';
-import { arraySpan, FiwareArrayReader, nextElementCut, parseFiware, withoutBom } from '../domain/noise/fiware.ts';
+import { arraySpan, FiwareArrayReader, nextElementCut, parseFiware, withoutBom, type FiwareOptions } from '../domain/noise/fiware.ts';
 import { concatEncoded, encodeRows, RowEncoder, type EncodedRows } from '../adapters/encoded-rows.ts';
 import {
   UnreadableInputError,
@@ -33,6 +33,7 @@ import { stageSensorSightings, type SensorSighting } from './sensors.ts';
 export { isNoiseSourceKind, NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
 
 export type { NoiseCsvOptions } from '../domain/noise/csv.ts';
+export type { FiwareOptions } from '../domain/noise/fiware.ts';
 
 export interface IngestInput {
   readonly sourceKind: NoiseSourceKind;
@@ -41,6 +42,8 @@ export interface IngestInput {
   readonly origin: string;
   readonly contentType?: string;
   readonly csv?: NoiseCsvOptions;
+  /** noise-fiware: the time zone of naive times and the integration interval of single instants */
+  readonly fiware?: FiwareOptions;
   /** demo data: recorded in the raw metadata */
   readonly demo?: boolean;
 }
@@ -67,7 +70,7 @@ export interface IngestSummary {
 function parseText(input: IngestInput, text: string): ParseResult {
   switch (input.sourceKind) {
     case 'noise-fiware':
-      return parseFiware(text);
+      return parseFiware(text, input.fiware);
     case 'noise-csv':
       if (!input.csv?.sensorId) {
         throw new UnreadableInputError('a noise CSV series needs the sensor it comes from', '--sensor ID', 'none');
@@ -122,6 +125,7 @@ export interface NoiseShardReaders {
 
 export interface NoiseShardPart {
   readonly sourceKind: NoiseSourceKind;
+  readonly options?: FiwareOptions;
   /** the part's elements as a JSON array (numbered from 0 in the shard) */
   readonly text: string;
 }
@@ -149,7 +153,7 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   const sha256 = sha256HexSync(input.bytes);
   const storing = storeRaw(
     ctx.store,
-    { ...input, contentType: input.contentType ?? format.contentType, extension: format.extension, options: input.csv, sha256 },
+    { ...input, contentType: input.contentType ?? format.contentType, extension: format.extension, options: input.csv ?? input.fiware, sha256 },
     now,
   );
   storing.catch(() => {}); // awaited below; this only keeps a failed write from being reported as unhandled meanwhile
@@ -213,15 +217,15 @@ async function readArray(readers: NoiseShardReaders | undefined, input: IngestIn
   const span = arraySpan(body);
   if (!span) return undefined;
   const parts = readers?.count && input.bytes.byteLength >= SHARDED_READ_MIN_BYTES ? readers.count + 1 : 1;
-  const shards = await readParts(readers, input.sourceKind, body, span, parts, raw);
+  const shards = await readParts(readers, input, body, span, parts, raw);
   // a cut between parts is a guess (nextElementCut) that a reader finds wrong when it falls inside an
   // element: then the array is read here alone, where every cut is checked
-  return shards ?? (parts > 1 ? readParts(undefined, input.sourceKind, body, span, 1, raw) : undefined);
+  return shards ?? (parts > 1 ? readParts(undefined, input, body, span, 1, raw) : undefined);
 }
 
 async function readParts(
   readers: NoiseShardReaders | undefined,
-  sourceKind: NoiseSourceKind,
+  { sourceKind, fiware: options }: IngestInput,
   body: string,
   span: { from: number; to: number },
   parts: number,
@@ -237,8 +241,8 @@ async function readParts(
     if (!cut) break;
     cuts.push(cut);
   }
-  const reading = cuts.map((cut, j) => readers!.read({ sourceKind, text: `[${body.slice(cut.next, cuts[j + 1]?.end ?? span.to)}]` }, raw));
-  const first = await readChunks(new FiwareArrayReader(body, span.from, cuts[0]?.end ?? span.to, 0), new NoiseShardBuilder(sourceKind, raw));
+  const reading = cuts.map((cut, j) => readers!.read({ sourceKind, options, text: `[${body.slice(cut.next, cuts[j + 1]?.end ?? span.to)}]` }, raw));
+  const first = await readChunks(new FiwareArrayReader(body, span.from, cuts[0]?.end ?? span.to, 0, options), new NoiseShardBuilder(sourceKind, raw));
   const others = await Promise.all(reading);
   if (!first || others.some((s) => !s)) return undefined;
   // the readers number their elements from 0: renumbered after the parts before them
