@@ -157,7 +157,7 @@ class DateTimeFields {
     if (this.year < 0 || this.month < 0 || this.day < 0 || this.hour < 0 || this.minute < 0) return false;
     if (text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH || text.charCodeAt(13) !== COLON) return false;
     if (t !== 84 /* T */ && t !== 116 /* t */ && t !== SPACE) return false;
-    let i = this.readSeconds(text, 16);
+    const i = this.readSeconds(text, 16);
     if (i < 0) return false;
     return this.readOffset(text, i);
   }
