@@ -72,10 +72,7 @@ function parseText(input: IngestInput, text: string): ParseResult {
     case 'noise-fiware':
       return parseFiware(text, input.fiware);
     case 'noise-csv':
-      if (!input.csv?.sensorId) {
-        throw new UnreadableInputError('a noise CSV series needs the sensor it comes from', '--sensor ID', 'none');
-      }
-      return parseNoiseCsv(text, input.csv);
+      return parseNoiseCsv(text, input.csv ?? {});
   }
 }
 
