@@ -48,6 +48,27 @@ const lib = {
 };
 
 const INGEST_KINDS = [...Object.keys(NOISE_SOURCE_FORMATS), ...Object.keys(CLIMATE_SOURCE_FORMATS)];
+/** reference files: the Vigicrues section referential (and the sensor registry) */
+const REFERENCE_KINDS = ['vigicrues-sections'] as const;
+
+async function ingestReferences(ctx: StageContext, kind: (typeof REFERENCE_KINDS)[number], files: string[]): Promise<void> {
+  for (const file of files) {
+    const bytes = await readFile(file).catch((e: Error) => {
+      throw new InputError(`${file}: ${e.message}`);
+    });
+    const { ingestVigicruesSections } = await import('../lib/stages/vigicrues-sections.ts');
+    const { UnreadableInputError } = await import('../lib/domain/noise/observation.ts');
+    try {
+      const s = await ingestVigicruesSections(ctx, { bytes, origin: path.basename(file) });
+      ctx.logger.info(`${path.basename(file)}: ${s.sections} Vigicrues sections stored (${s.rawKey}); config/vigicrues-sections.json checked against them`);
+    } catch (e) {
+      if (e instanceof UnreadableInputError) throw new InputError(`${file}: ${e.message} (expected ${e.expected}; found ${e.found})`);
+      if ((e as Error).name === 'SectionMappingError') throw new InputError((e as Error).message);
+      throw e;
+    }
+    void kind;
+  }
+}
 
 // `observatory`: results on stdout, logs and summaries on stderr; exit 0 when the input was processed
 // (even with records in quarantine), 1 when an input could not be read, 2 on usage errors.
@@ -204,7 +225,7 @@ function buildProgram(): Command {
 
   program
     .command('ingest')
-    .description(`store raw, validate and curate input files; kinds: ${INGEST_KINDS.join(', ')}`)
+    .description(`store raw, validate and curate input files; kinds: ${INGEST_KINDS.join(', ')}; references: ${REFERENCE_KINDS.join(', ')}`)
     .argument('<kind>', 'input format')
     .argument('<files...>', 'files to ingest')
     .option('--sensor <id>', 'noise-csv: the sensor the series comes from (one sensor per file)')
@@ -223,6 +244,10 @@ function buildProgram(): Command {
     .option('--jobs <n>', `noise kinds: files ingested side by side in worker threads (default: the cores, ${os.availableParallelism()} here, when there are several files of ${JOBS_FROM_BYTES / 2 ** 20} MiB or more in all; else 1, and a large FIWARE array is then read in parts on all the cores)`, parseCount('--jobs'))
     .addOption(new Option('--format <format>', 'print the per-file summary on stdout').choices(['csv', 'json']))
     .action(async (kind: string, files: string[], o: NoiseIngestFlags & { jobs?: number; format?: OutputFormat }) => {
+      if ((REFERENCE_KINDS as readonly string[]).includes(kind)) {
+        await withContext(globals(), (ctx) => ingestReferences(ctx, kind as (typeof REFERENCE_KINDS)[number], files));
+        return;
+      }
       if (isClimateSourceKind(kind)) {
         const { ingestClimateFile } = await lib.climateIngest();
         await withContext(globals(), (ctx) => ingestFiles(ctx, files, o.format, (bytes, origin) => ingestClimateFile(ctx, kind, { bytes, origin })));
