@@ -48,25 +48,31 @@ const lib = {
 };
 
 const INGEST_KINDS = [...Object.keys(NOISE_SOURCE_FORMATS), ...Object.keys(CLIMATE_SOURCE_FORMATS)];
-/** reference files: the Vigicrues section referential (and the sensor registry) */
-const REFERENCE_KINDS = ['vigicrues-sections'] as const;
+/** reference files: the Vigicrues section referential and the sensor registry */
+const REFERENCE_KINDS = ['vigicrues-sections', 'sensors'] as const;
 
 async function ingestReferences(ctx: StageContext, kind: (typeof REFERENCE_KINDS)[number], files: string[]): Promise<void> {
+  const { UnreadableInputError } = await import('../lib/domain/noise/observation.ts');
   for (const file of files) {
     const bytes = await readFile(file).catch((e: Error) => {
       throw new InputError(`${file}: ${e.message}`);
     });
-    const { ingestVigicruesSections } = await import('../lib/stages/vigicrues-sections.ts');
-    const { UnreadableInputError } = await import('../lib/domain/noise/observation.ts');
+    const origin = path.basename(file);
     try {
-      const s = await ingestVigicruesSections(ctx, { bytes, origin: path.basename(file) });
-      ctx.logger.info(`${path.basename(file)}: ${s.sections} Vigicrues sections stored (${s.rawKey}); config/vigicrues-sections.json checked against them`);
+      if (kind === 'sensors') {
+        const { ingestSensorRegistry } = await import('../lib/stages/sensor-registry.ts');
+        const s = await ingestSensorRegistry(ctx, { bytes, origin });
+        ctx.logger.info(`${origin}: ${s.sensors} sensor periods registered (${s.registered} in the registry) — ${s.rawKey}; readings quarantined for an unknown position can now be recovered with \`observatory quarantine replay\``);
+      } else {
+        const { ingestVigicruesSections } = await import('../lib/stages/vigicrues-sections.ts');
+        const s = await ingestVigicruesSections(ctx, { bytes, origin });
+        ctx.logger.info(`${origin}: ${s.sections} Vigicrues sections stored (${s.rawKey}); config/vigicrues-sections.json checked against them`);
+      }
     } catch (e) {
       if (e instanceof UnreadableInputError) throw new InputError(`${file}: ${e.message} (expected ${e.expected}; found ${e.found})`);
-      if ((e as Error).name === 'SectionMappingError') throw new InputError((e as Error).message);
+      if (['SectionMappingError', 'RegistryFileError'].includes((e as Error).name)) throw new InputError((e as Error).message);
       throw e;
     }
-    void kind;
   }
 }
 
