@@ -13,6 +13,9 @@ import { PUSH_PATH } from '../lib/push/constants.ts';
 import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS } from '../lib/stages/source-kinds.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
 import { isCalendarDate } from '../lib/domain/time/calendar.ts';
+import { parseIntervalSeconds, parseTimeFormat } from '../lib/domain/time/formats.ts';
+import type { FiwareOptions } from '../lib/domain/noise/fiware.ts';
+import type { NoiseCsvOptions } from '../lib/domain/noise/csv.ts';
 
 // Heavy modules (DuckDB's native binary, the AWS SDK, the stages) load when a command needs them, so
 // that `--help` and usage errors answer at once.
@@ -48,6 +51,33 @@ const lib = {
 };
 
 const INGEST_KINDS = [...Object.keys(NOISE_SOURCE_FORMATS), ...Object.keys(CLIMATE_SOURCE_FORMATS)];
+/** reference files: the Vigicrues section referential and the sensor registry */
+const REFERENCE_KINDS = ['vigicrues-sections', 'sensors'] as const;
+
+async function ingestReferences(ctx: StageContext, kind: (typeof REFERENCE_KINDS)[number], files: string[]): Promise<void> {
+  const { UnreadableInputError } = await import('../lib/domain/noise/observation.ts');
+  for (const file of files) {
+    const bytes = await readFile(file).catch((e: Error) => {
+      throw new InputError(`${file}: ${e.message}`);
+    });
+    const origin = path.basename(file);
+    try {
+      if (kind === 'sensors') {
+        const { ingestSensorRegistry } = await import('../lib/stages/sensor-registry.ts');
+        const s = await ingestSensorRegistry(ctx, { bytes, origin });
+        ctx.logger.info(`${origin}: ${s.sensors} sensor periods registered (${s.registered} in the registry) — ${s.rawKey}; readings quarantined for an unknown position can now be recovered with \`observatory quarantine replay\``);
+      } else {
+        const { ingestVigicruesSections } = await import('../lib/stages/vigicrues-sections.ts');
+        const s = await ingestVigicruesSections(ctx, { bytes, origin });
+        ctx.logger.info(`${origin}: ${s.sections} Vigicrues sections stored (${s.rawKey}); config/vigicrues-sections.json checked against them`);
+      }
+    } catch (e) {
+      if (e instanceof UnreadableInputError) throw new InputError(`${file}: ${e.message} (expected ${e.expected}; found ${e.found})`);
+      if (['SectionMappingError', 'RegistryFileError'].includes((e as Error).name)) throw new InputError((e as Error).message);
+      throw e;
+    }
+  }
+}
 
 // `observatory`: results on stdout, logs and summaries on stderr; exit 0 when the input was processed
 // (even with records in quarantine), 1 when an input could not be read, 2 on usage errors.
@@ -215,17 +245,29 @@ function buildProgram(): Command {
 
   program
     .command('ingest')
-    .description(`store raw, validate and curate input files; kinds: ${INGEST_KINDS.join(', ')}`)
+    .description(`store raw, validate and curate input files; kinds: ${INGEST_KINDS.join(', ')}; references: ${REFERENCE_KINDS.join(', ')}`)
     .argument('<kind>', 'input format')
     .argument('<files...>', 'files to ingest')
-    .option('--sensor <id>', 'noise-csv: the sensor the series comes from')
+    .option('--sensor <id>', 'noise-csv: the sensor the series comes from (one sensor per file)')
+    .option('--sensor-column <name>', 'noise-csv: the column naming each row\'s sensor (several sensors per file; positions from the sensor registry)')
     .option('--lon <deg>', 'noise-csv: sensor longitude (WGS84)', parseNumber('--lon'))
     .option('--lat <deg>', 'noise-csv: sensor latitude (WGS84)', parseNumber('--lat'))
-    .option('--tz <zone>', 'noise-csv: time zone of naive timestamps', 'Europe/Paris')
-    .option('--interval <seconds>', 'noise-csv: length of each reading (default: inferred from the series)', parseNumber('--interval'))
+    .option('--tz <zone>', 'noise kinds: time zone of times written without offset (noise-csv default: Europe/Paris; noise-fiware: none, such times are quarantined)')
+    .option('--interval <length>', 'noise kinds: length of each reading, seconds or with a unit: 60, 60s, 1min, 15min, 1h (noise-csv default: inferred from the series; noise-fiware: needed for readings stamped with a single instant)', parseInterval)
+    .addOption(new Option('--interval-anchor <where>', 'where a single time sits in its reading (noise-csv default: start; noise-fiware default: end)').choices(['end', 'start']))
+    .option('--time-column <name>', 'noise-csv: the column of the readings\' times')
+    .option('--end-column <name>', 'noise-csv: the column of the readings\' ends')
+    .option('--level-column <name>', 'noise-csv: the column of LAeq')
+    .addOption(new Option('--decimal <mark>', 'noise-csv: the decimal mark of levels (default: both)').choices(['.', ',']))
+    .addOption(new Option('--delimiter <delimiter>', 'noise-csv: the field delimiter (default: detected from the header)').choices([',', ';', 'tab']))
+    .option('--time-format <format>', 'noise-csv: the format of times with %Y %m %d %H %M %S %f, e.g. "%d/%m/%Y %H:%M:%S"')
     .option('--jobs <n>', `noise kinds: files ingested side by side in worker threads (default: the cores, ${os.availableParallelism()} here, when there are several files of ${JOBS_FROM_BYTES / 2 ** 20} MiB or more in all; else 1, and a large FIWARE array is then read in parts on all the cores)`, parseCount('--jobs'))
     .addOption(new Option('--format <format>', 'print the per-file summary on stdout').choices(['csv', 'json']))
-    .action(async (kind: string, files: string[], o: { sensor?: string; lon?: number; lat?: number; tz: string; interval?: number; jobs?: number; format?: OutputFormat }) => {
+    .action(async (kind: string, files: string[], o: NoiseIngestFlags & { jobs?: number; format?: OutputFormat }) => {
+      if ((REFERENCE_KINDS as readonly string[]).includes(kind)) {
+        await withContext(globals(), (ctx) => ingestReferences(ctx, kind as (typeof REFERENCE_KINDS)[number], files));
+        return;
+      }
       const { afterIngest, ingestFile } = await lib.ingestService();
       if (isClimateSourceKind(kind)) {
         await withContext(globals(), async (ctx) => {
@@ -235,10 +277,7 @@ function buildProgram(): Command {
         return;
       }
       if (!isNoiseSourceKind(kind)) throw new UsageError(`unknown kind "${kind}"; expected one of ${INGEST_KINDS.join(', ')}`);
-      if (kind === 'noise-csv' && !o.sensor) throw new UsageError('noise-csv needs --sensor ID');
-      if ((o.lon === undefined) !== (o.lat === undefined)) throw new UsageError('give both --lon and --lat, or neither');
-      if (o.tz && !isTimeZone(o.tz)) throw new UsageError(`--tz: unknown time zone "${o.tz}"`);
-      const csv = kind === 'noise-csv' ? { sensorId: o.sensor!, lon: o.lon, lat: o.lat, tz: o.tz, intervalSeconds: o.interval } : undefined;
+      const { csv, fiware } = noiseParseOptions(kind, o);
       const sizes = await fileSizes(files);
       const jobs = Math.min(files.length, o.jobs ?? (!isS3Lake(globals().lake) && sizes.reduce((a, b) => a + b, 0) >= JOBS_FROM_BYTES ? os.availableParallelism() : 1));
       await withContext(globals(), async (ctx) => {
@@ -249,7 +288,7 @@ function buildProgram(): Command {
             const pool = await NoiseIngestPool.open({ lakeDir: path.resolve(globals().lake), workers: jobs });
             ctx.logger.info(`ingesting ${files.length} files with ${jobs} worker threads`);
             try {
-              await ingestFiles(ctx, files, o.format, (bytes, origin) => pool.ingest({ sourceKind: kind, bytes, origin, csv }), jobs);
+              await ingestFiles(ctx, files, o.format, (bytes, origin) => pool.ingest({ sourceKind: kind, bytes, origin, csv, fiware }), jobs);
             } finally {
               await pool.close();
             }
@@ -261,7 +300,7 @@ function buildProgram(): Command {
             if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
             try {
               const c = readers ? { ...ctx, noiseShards: readers } : ctx;
-              await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv }));
+              await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv, fiware }));
             } finally {
               await readers?.close();
             }
@@ -610,6 +649,68 @@ function buildProgram(): Command {
 let athenaEngine = async (settings: AthenaSettings): Promise<AthenaEngine> => new (await lib.athena()).AthenaEngine(settings);
 export function setAthenaEngineFactory(factory: (settings: AthenaSettings) => AthenaEngine): void {
   athenaEngine = async (settings) => factory(settings);
+}
+
+/** the flags of `observatory ingest` that say how noise files are read */
+interface NoiseIngestFlags {
+  sensor?: string;
+  sensorColumn?: string;
+  lon?: number;
+  lat?: number;
+  tz?: string;
+  interval?: number;
+  intervalAnchor?: 'end' | 'start';
+  timeColumn?: string;
+  endColumn?: string;
+  levelColumn?: string;
+  decimal?: '.' | ',';
+  delimiter?: ',' | ';' | 'tab';
+  timeFormat?: string;
+}
+
+function parseInterval(value: string): number {
+  const seconds = parseIntervalSeconds(value);
+  if (seconds === undefined) throw new InvalidArgumentError(`--interval must be a positive length such as 60, 60s, 1min, 15min or 1h, got "${value}"`);
+  return seconds;
+}
+
+/** the parser options of a noise kind from the command line, or a usage error naming the flag */
+function noiseParseOptions(kind: string, o: NoiseIngestFlags): { csv?: NoiseCsvOptions; fiware?: FiwareOptions } {
+  if (o.tz && !isTimeZone(o.tz)) throw new UsageError(`--tz: unknown time zone "${o.tz}"`);
+  if (kind !== 'noise-csv') {
+    const csvOnly = (['sensor', 'sensorColumn', 'lon', 'lat', 'timeColumn', 'endColumn', 'levelColumn', 'decimal', 'delimiter', 'timeFormat'] as const).filter((k) => o[k] !== undefined);
+    if (csvOnly.length) throw new UsageError(`${csvOnly.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}: only for noise-csv`);
+    if (o.intervalAnchor && o.interval === undefined) throw new UsageError('--interval-anchor needs --interval');
+    const interval = o.interval !== undefined ? { interval: { seconds: o.interval, anchor: o.intervalAnchor ?? ('end' as const) } } : {};
+    return { fiware: { ...(o.tz ? { tz: o.tz } : {}), ...interval } };
+  }
+  if (!o.sensor && !o.sensorColumn) throw new UsageError('noise-csv needs --sensor ID (one sensor per file) or --sensor-column NAME');
+  if (o.sensor && o.sensorColumn) throw new UsageError('--sensor and --sensor-column exclude each other: one sensor per file, or a column naming each row\'s');
+  if ((o.lon === undefined) !== (o.lat === undefined)) throw new UsageError('give both --lon and --lat, or neither');
+  if (o.sensorColumn && o.lon !== undefined) throw new UsageError('--lon/--lat describe the sensor of --sensor; with --sensor-column, positions come from the sensor registry (observatory ingest sensors)');
+  if (o.timeFormat !== undefined) {
+    try {
+      parseTimeFormat(o.timeFormat);
+    } catch (e) {
+      throw new UsageError(`--time-format: ${(e as Error).message}`);
+    }
+  }
+  const csv: NoiseCsvOptions = {
+    ...(o.sensor ? { sensorId: o.sensor } : {}),
+    ...(o.sensorColumn ? { sensorColumn: o.sensorColumn } : {}),
+    lon: o.lon,
+    lat: o.lat,
+    tz: o.tz ?? 'Europe/Paris',
+    intervalSeconds: o.interval,
+    ...(o.intervalAnchor ? { intervalAnchor: o.intervalAnchor } : {}),
+    ...(o.timeColumn ? { timeColumn: o.timeColumn } : {}),
+    ...(o.endColumn ? { endColumn: o.endColumn } : {}),
+    ...(o.levelColumn ? { levelColumn: o.levelColumn } : {}),
+    ...(o.decimal ? { decimal: o.decimal } : {}),
+    ...(o.delimiter ? { delimiter: o.delimiter === 'tab' ? '\t' : o.delimiter } : {}),
+    ...(o.timeFormat ? { timeFormat: o.timeFormat } : {}),
+  };
+  return { csv };
 }
 
 function isTimeZone(tz: string): boolean {

@@ -14,7 +14,7 @@ import type { AddressInfo, Socket } from 'node:net';
 export const FAKE_API_VERSION = '2.0.1';
 const OBSERVATIONS = '/api/v2/hydrometrie/observations_tr';
 const STATIONS = '/api/v2/hydrometrie/referentiel/stations';
-const VIGICRUES = ['/services/1/InfoVigiCru.geojson', '/services/InfoVigiCru.geojson', '/services/1/InfoVigiCru.json'];
+const VIGICRUES = ['/services/1/InfoVigiCru.jsonld/', '/services/1/InfoVigiCru.jsonld', '/services/1/InfoVigiCru.geojson', '/services/InfoVigiCru.geojson', '/services/1/InfoVigiCru.json'];
 /** data.gouv.fr API v2: the resources of a dataset (by slug or id), paged */
 const DATAGOUV_RESOURCES = /^\/api\/2\/datasets\/([^/]+)\/resources\/?$/;
 export const FAKE_METEOFRANCE_DATASET = { slug: 'donnees-climatologiques-de-base-quotidiennes', id: '000000000000000000000d01' } as const;

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { communesAlong, distanceToCommune, parseInfoVigiCru, SECTION_COMMUNES, SECTIONS } from '../../functions/lib/domain/flood/index.ts';
 import { VIGICRUES_SECTIONS } from '../../functions/lib/domain/flood/config.ts';
 import { UnreadableInputError } from '../../functions/lib/domain/noise/observation.ts';
+import { parseTronEntVigiCru } from '../../functions/lib/domain/flood/vigicrues.ts';
+import { readFileSync } from 'node:fs';
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/flood/vigicrues/${name}`, import.meta.url), 'utf8');
 
 const feature = (properties: Record<string, unknown>) => ({ type: 'Feature', properties, geometry: { type: 'MultiLineString', coordinates: [[[2.35, 48.85], [2.36, 48.84]]] } });
 
@@ -68,17 +72,20 @@ describe('Vigicrues sections → communes of the Métropole (config/vigicrues-se
 
   it('covers the riverside communes of the Seine and the Marne, and leaves inland communes out', () => {
     const all = new Set(SECTIONS.flatMap((s) => s.communes));
-    expect(SECTION_COMMUNES.get('SEINE-PARIS')).toContain('75056');
-    for (const c of ['94028', '94068', '93051', '94052']) expect(SECTION_COMMUNES.get('MARNE-AVAL'), c).toContain(c); // Créteil, Saint-Maur, Noisy-le-Grand, Nogent
-    for (const c of ['95018', '92050', '93066', '92012']) expect(SECTION_COMMUNES.get('SEINE-AVAL-PARIS'), c).toContain(c); // Argenteuil, Nanterre, Saint-Denis, Boulogne
-    for (const c of ['91687', '94022', '94081']) expect(SECTION_COMMUNES.get('SEINE-AMONT-PARIS'), c).toContain(c); // Viry-Châtillon, Choisy-le-Roi, Vitry
+    expect(SECTION_COMMUNES.get('IF5')).toContain('75056');
+    for (const c of ['94028', '94068', '93051', '94052']) expect(SECTION_COMMUNES.get('IF17'), c).toContain(c); // Créteil, Saint-Maur, Noisy-le-Grand, Nogent
+    for (const c of ['95018', '92050', '93066', '92012']) expect(SECTION_COMMUNES.get('IF5'), c).toContain(c); // Argenteuil, Nanterre, Saint-Denis, Boulogne
+    for (const c of ['91687', '94022', '94081']) expect(SECTION_COMMUNES.get('IF3'), c).toContain(c); // Viry-Châtillon, Choisy-le-Roi, Vitry
     // Alfortville sits between the Seine and the Marne at their confluence
-    expect(SECTIONS.filter((s) => s.communes.includes('94002')).map((s) => s.code).sort()).toEqual(['MARNE-AVAL', 'SEINE-AMONT-PARIS', 'SEINE-PARIS']);
+    expect(SECTIONS.filter((s) => s.communes.includes('94002')).map((s) => s.code).sort()).toEqual(['IF17', 'IF3', 'IF5']);
     for (const inland of ['93048', '94080', '92049', '93008']) expect(all.has(inland), inland).toBe(false); // Montreuil, Vincennes, Montrouge, Bobigny
   });
 
-  it('marks every section code as unverified', () => {
-    expect(SECTIONS.every((s) => s.code_verified === false)).toBe(true);
+  it('names every section by its code and label in the recorded Vigicrues referential (TronEntVigiCru.jsonld)', () => {
+    const referential = new Map(parseTronEntVigiCru(fixture('TronEntVigiCru.jsonld')).map((s) => [s.code, s.label]));
+    expect(referential.size).toBe(323);
+    for (const s of SECTIONS) expect(referential.get(s.code), s.code).toBe(s.label);
+    expect(SECTIONS.map((s) => s.code)).toEqual(['IF3', 'IF5', 'IF17']);
   });
 
   it('distanceToCommune() is 0 for a course through the commune and grows with the gap', () => {

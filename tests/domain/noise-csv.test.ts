@@ -124,10 +124,10 @@ describe('parseNoiseCsv()', () => {
     const text = 'datetime,LAeq\n2025-02-30 10:00:00,50\n2024-02-29 10:00:00,51\n2025-06-01 25:00:00,52\n01/06/2025 10:00,53\n';
     const { observations, rejections } = parse(text);
     expect(observations.map((o) => o.record)).toEqual([3]);
-    expect(rejections.every((r) => r.expected === 'YYYY-MM-DD HH:MM[:SS[.fff]] (local time), or ISO 8601 with an offset or Z')).toBe(true);
+    expect(rejections.every((r) => r.expected === 'an ISO 8601 date-time YYYY-MM-DDTHH:MM[:SS[.fff]], local time in Europe/Paris or with an offset or Z')).toBe(true);
     expect(rejections.map((r) => [r.record, r.field, r.found, r.reason])).toEqual([
-      ['2', 'datetime', '2025-02-30 10:00:00', '2025-02-30 is not a calendar date'],
-      ['4', 'datetime', '2025-06-01 25:00:00', '2025-06-01 25:00:00 has an hour, minute or second out of range'],
+      ['2', 'datetime', '2025-02-30 10:00:00', '2025-02-30 10:00:00 is not a real calendar date'],
+      ['4', 'datetime', '2025-06-01 25:00:00', '2025-06-01 25:00:00 has an hour, minute, second or offset out of range'],
       ['5', 'datetime', '01/06/2025 10:00', '"01/06/2025 10:00" is not a date-time'],
     ]);
   });
@@ -196,7 +196,7 @@ describe('parseNoiseCsv()', () => {
     expect(rejections.map((r) => [r.record, r.field, r.expected, r.found])).toEqual([
       ['2', null, '2 fields, as in the header', '3 fields'],
       ['3', null, '2 fields, as in the header', '1 fields'],
-      ['4', null, 'quotes closed on the same line', '2025-06-01 10:00:02,"57'],
+      ['4', null, 'a closing quote (") for every opening one', '2025-06-01 10:00:02,"57'],
     ]);
     expect(rejections[0]!.recordText).toBe('2025-06-01 10:00:00,55,56');
   });

@@ -180,9 +180,9 @@ describe('parseFiware()', () => {
     expect(rejectionOf(keyValues({ dateObservedFrom: '2025-02-30T10:00:00Z' }))).toEqual({
       record: '0',
       field: 'dateObservedFrom',
-      expected: 'an ISO 8601 date-time with offset, a real calendar date',
+      expected: 'an ISO 8601 date-time YYYY-MM-DDTHH:MM[:SS[.fff]] with an offset or Z',
       found: '2025-02-30T10:00:00Z',
-      reason: 'dateObservedFrom is not a real calendar date',
+      reason: 'dateObservedFrom 2025-02-30T10:00:00Z is not a real calendar date',
       recordText: JSON.stringify(keyValues({ dateObservedFrom: '2025-02-30T10:00:00Z' })),
     });
     for (const text of ['2025-06-01T24:00:00Z', '2025-06-01T10:60:00Z', '2025-13-01T10:00:00Z', '2025-06-01', '1748772000000', 'yesterday']) {
@@ -212,7 +212,7 @@ describe('parseFiware()', () => {
 
   it('parseFiware() rejects a location that is not a GeoJSON Point of [lon, lat] numbers in range', () => {
     const cases: [unknown, string][] = [
-      [undefined, 'location is missing'],
+      [undefined, 'location is missing and no refDevice names the sensor'],
       [{ type: 'Polygon', coordinates: [[[2, 48], [3, 48], [2, 49], [2, 48]]] }, 'location is not a GeoJSON Point'],
       ['48.85,2.35', 'location is not a GeoJSON Point'],
       [{ type: 'Point', coordinates: ['2.35', '48.85'] }, 'location coordinates are not [lon, lat] numbers'],
@@ -348,7 +348,7 @@ describe('parseFiware()', () => {
       expect(whole.observations.length + whole.rejections.length).toBe(entities.length);
       for (let chunk = 1; chunk <= text.length; chunk += 7) {
         const span = arraySpan(text)!;
-        const reader = new FiwareArrayReader(text, span.from, span.to, 0, chunk);
+        const reader = new FiwareArrayReader(text, span.from, span.to, 0, {}, chunk);
         expect(reader.read(Infinity), `${chunk}`).toBe('done');
         expect(plain(reader.take()), `${chunk}`).toEqual(whole);
       }
@@ -362,7 +362,7 @@ describe('parseFiware()', () => {
     for (const text of ['[1,]', '[{"a":1},]', '[{"a":1},,{"b":2}]', '[{"a":1}{"b":2}]', '[{"a":1},{"b":}]', '[{"a":1}, {"b":2}] x', '[{"a":"},{"}, {"b":2]']) {
       const span = arraySpan(text);
       for (let chunk = 1; span && chunk <= text.length; chunk++) {
-        expect(new FiwareArrayReader(text, span.from, span.to, 0, chunk).read(Infinity), `${text} / ${chunk}`).toBe('invalid');
+        expect(new FiwareArrayReader(text, span.from, span.to, 0, {}, chunk).read(Infinity), `${text} / ${chunk}`).toBe('invalid');
       }
     }
     // the cuts: after a "}" before a comma and a "{", white space aside

@@ -155,7 +155,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
 
   it('runs every stage bundle (the one stage handler, named by OBSERVATORY_STAGE), in the order of the registry, the pollers against the fake sources, and publishes the site', async () => {
     const hubeau = JSON.parse(readFileSync(path.join(REPO_ROOT, 'tests/fixtures/flood/observations_tr_K447001001_H.json'), 'utf8')) as { data: object[] };
-    const bulletin = { DtHrInfoVigiCru: new Date().toISOString(), ListEntVigiCru: [{ CdEntVigiCru: 'SEINE-PARIS', NivInfoVigiCru: 1 }] };
+    const bulletin = { DtHrInfoVigiCru: new Date().toISOString(), ListEntVigiCru: [{ CdEntVigiCru: 'IF5', NivInfoVigiCru: 1 }] };
     const fake = await startFakeSources({
       hubeau: { observations: hubeau.data },
       vigicrues: { bulletins: [{ at: new Date(0), body: JSON.stringify(bulletin) }] },

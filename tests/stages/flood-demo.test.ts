@@ -35,9 +35,9 @@ describe('the demo flood (simulated, in the real formats)', () => {
     const bulletins = demoBulletins();
     expect(bulletins).toHaveLength(DEMO_FLOOD.days * 2);
     const levels = bulletins.map((b) => parseInfoVigiCru(b.body)).map((p) => Object.fromEntries(p.sections.map((s) => [s.sectionCode, s.level])));
-    expect(Math.max(...levels.map((l) => l['SEINE-PARIS']!))).toBe(3);
-    expect(levels[0]!['SEINE-PARIS']).toBe(1);
-    expect(levels.at(-1)!['SEINE-PARIS']).toBe(1);
+    expect(Math.max(...levels.map((l) => l['IF5']!))).toBe(3);
+    expect(levels[0]!['IF5']).toBe(1);
+    expect(levels.at(-1)!['IF5']).toBe(1);
   });
 });
 

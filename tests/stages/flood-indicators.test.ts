@@ -94,36 +94,36 @@ describe('floodIndicators()', () => {
 
   it('per commune and day: the highest level in force on its sections, a bulletin carrying over into the next day for 24 h', async () => {
     const bulletins: [string, Record<string, number>][] = [
-      ['2026-01-27T15:00:00Z', { 'SEINE-PARIS': 2, 'MARNE-AVAL': 1, 'LOIRE-X': 4 }],
-      ['2026-01-28T09:00:00Z', { 'SEINE-PARIS': 3, 'MARNE-AVAL': 2 }],
-      ['2026-01-28T15:00:00Z', { 'SEINE-PARIS': 2, 'MARNE-AVAL': 2 }],
-      ['2026-01-31T09:00:00Z', { 'SEINE-PARIS': 1 }],
+      ['2026-01-27T15:00:00Z', { 'IF5': 2, 'IF17': 1, 'LOIRE-X': 4 }],
+      ['2026-01-28T09:00:00Z', { 'IF5': 3, 'IF17': 2 }],
+      ['2026-01-28T15:00:00Z', { 'IF5': 2, 'IF17': 2 }],
+      ['2026-01-31T09:00:00Z', { 'IF5': 1 }],
     ];
     for (const [at, levels] of bulletins) await ingestVigicrues(lake, { bytes: bulletin(at, levels), origin: at });
     await floodIndicators(lake);
     const commune = async (code: string) =>
       (await query(`SELECT strftime(day, '%Y-%m-%d') AS day, level_max, level_max_label, sections, bulletins FROM flood_vigilance_commune_daily WHERE commune_insee = '${code}' ORDER BY day`)).map((r) => Object.values(r));
     expect(await commune('75056')).toEqual([
-      ['2026-01-27', 2, 'yellow', 'SEINE-PARIS', 1],
-      ['2026-01-28', 3, 'orange', 'SEINE-PARIS', 3], // two issued that day + the one of the 27th at 16:00, 8 h before midnight
-      ['2026-01-29', 2, 'yellow', 'SEINE-PARIS', 1], // no bulletin: the one of the 28th at 16:00 carries over
+      ['2026-01-27', 2, 'yellow', 'IF5', 1],
+      ['2026-01-28', 3, 'orange', 'IF5', 3], // two issued that day + the one of the 27th at 16:00, 8 h before midnight
+      ['2026-01-29', 2, 'yellow', 'IF5', 1], // no bulletin: the one of the 28th at 16:00 carries over
       // the 30th: the last bulletin is 32 h old at midnight, nothing is in force
-      ['2026-01-31', 1, 'green', 'SEINE-PARIS', 1],
-      ['2026-02-01', 1, 'green', 'SEINE-PARIS', 1],
+      ['2026-01-31', 1, 'green', 'IF5', 1],
+      ['2026-02-01', 1, 'green', 'IF5', 1],
     ]);
     expect(await commune('94028')).toEqual([
-      ['2026-01-27', 1, 'green', 'MARNE-AVAL', 1],
-      ['2026-01-28', 2, 'yellow', 'MARNE-AVAL', 3],
-      ['2026-01-29', 2, 'yellow', 'MARNE-AVAL', 1],
+      ['2026-01-27', 1, 'green', 'IF17', 1],
+      ['2026-01-28', 2, 'yellow', 'IF17', 3],
+      ['2026-01-29', 2, 'yellow', 'IF17', 1],
     ]);
     // Alfortville, at the confluence: the worst of the Seine's and the Marne's sections
-    expect((await commune('94002'))[1]).toEqual(['2026-01-28', 3, 'orange', 'SEINE-PARIS', 6]);
+    expect((await commune('94002'))[1]).toEqual(['2026-01-28', 3, 'orange', 'IF5', 6]);
     expect(await commune('93048')).toEqual([]); // Montreuil: no section
   });
 
   it('runs again only when its inputs change, and then rewrites only the changed partitions', async () => {
     await ingestHubeau(lake, { origin: 'a.json', bytes: page([obs('F7000001', 'F700000103', 'H', '2026-01-28T12:00:00Z', 5000)]) });
-    await ingestVigicrues(lake, { origin: 'b.json', bytes: bulletin('2026-01-28T09:00:00Z', { 'SEINE-PARIS': 2 }) });
+    await ingestVigicrues(lake, { origin: 'b.json', bytes: bulletin('2026-01-28T09:00:00Z', { 'IF5': 2 }) });
     const first = await floodIndicators(lake);
     expect(first.written).toEqual({ flood_indicators_daily: 1, flood_vigilance_commune_daily: 2 });
     expect((await floodIndicators(lake)).skipped).toBe('inputs and settings unchanged');

@@ -95,24 +95,24 @@ describe('ingestVigicrues() and pollVigicrues()', () => {
   };
 
   it('curates one row per section and bulletin, marks the Métropole’s sections, quarantines bad levels', async () => {
-    const s = await ingestVigicrues(lake, { bytes: bulletin('2026-01-28T09:00:00+00:00', { 'SEINE-PARIS': 3, 'MARNE-AVAL': '2', 'LOIRE-X': 1, 'BAD': 7 }), origin: 'InfoVigiCru.geojson' });
-    expect(s).toMatchObject({ form: 'geojson', bulletinAt: '2026-01-28T09:00:00.000Z', records: 4, curated: 3, quarantined: 1, metropoleSections: { 'SEINE-PARIS': 3, 'MARNE-AVAL': 2 } });
+    const s = await ingestVigicrues(lake, { bytes: bulletin('2026-01-28T09:00:00+00:00', { IF5: 3, IF17: '2', 'LOIRE-X': 1, BAD: 7 }), origin: 'InfoVigiCru.geojson' });
+    expect(s).toMatchObject({ form: 'geojson', bulletinAt: '2026-01-28T09:00:00.000Z', records: 4, curated: 3, quarantined: 1, metropoleSections: { IF5: 3, IF17: 2 } });
     expect(await query('SELECT section_code, level, level_label, in_metropole, bulletin_time_source, dt FROM flood_vigilance ORDER BY section_code')).toEqual([
+      { section_code: 'IF17', level: 2, level_label: 'yellow', in_metropole: true, bulletin_time_source: 'bulletin', dt: '2026-01-28' },
+      { section_code: 'IF5', level: 3, level_label: 'orange', in_metropole: true, bulletin_time_source: 'bulletin', dt: '2026-01-28' },
       { section_code: 'LOIRE-X', level: 1, level_label: 'green', in_metropole: false, bulletin_time_source: 'bulletin', dt: '2026-01-28' },
-      { section_code: 'MARNE-AVAL', level: 2, level_label: 'yellow', in_metropole: true, bulletin_time_source: 'bulletin', dt: '2026-01-28' },
-      { section_code: 'SEINE-PARIS', level: 3, level_label: 'orange', in_metropole: true, bulletin_time_source: 'bulletin', dt: '2026-01-28' },
     ]);
     expect(await query('SELECT field FROM quarantine')).toEqual([{ field: 'NivInfViCr' }]);
   });
 
   it('dates a bulletin without DtHrInfoVigiCru by its receive time, and says so', async () => {
-    await ingestVigicrues(lake, { bytes: Buffer.from(JSON.stringify({ ListEntVigiCru: [{ CdEntVigiCru: 'SEINE-PARIS', NivInfoVigiCru: 2 }] })), origin: 'list.json' });
+    await ingestVigicrues(lake, { bytes: Buffer.from(JSON.stringify({ ListEntVigiCru: [{ CdEntVigiCru: 'IF5', NivInfoVigiCru: 2 }] })), origin: 'list.json' });
     expect(await query('SELECT bulletin_at, bulletin_time_source FROM flood_vigilance')).toEqual([{ bulletin_at: new Date('2026-01-28T10:00:00Z'), bulletin_time_source: 'received' }]);
   });
 
   it('polls InfoVigiCru.geojson over HTTP with retries; an unchanged bulletin is a replay', async () => {
     const fake = await startFakeSources({
-      vigicrues: { bulletins: [{ at: new Date('2026-01-28T09:00:00Z'), body: bulletin('2026-01-28T09:00:00+00:00', { 'SEINE-PARIS': 3 }).toString() }] },
+      vigicrues: { bulletins: [{ at: new Date('2026-01-28T09:00:00Z'), body: bulletin('2026-01-28T09:00:00+00:00', { 'IF5': 3 }).toString() }] },
       faults: [{ target: 'vigicrues', kind: '502' }, { target: 'vigicrues', kind: 'truncated' }],
     });
     try {
@@ -146,7 +146,7 @@ describe('observatory ingest hubeau|vigicrues', () => {
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { payload: string }[]).map((s) => s.payload)).toEqual(['observations', 'stations']);
     const vig = path.join(dir, 'InfoVigiCru.geojson');
-    await writeFile(vig, bulletin('2026-01-28T09:00:00+00:00', { 'SEINE-PARIS': 3 }));
+    await writeFile(vig, bulletin('2026-01-28T09:00:00+00:00', { 'IF5': 3 }));
     // a file that cannot be read: exit 1, the other files are still ingested
     const v = await observatory(['--lake', lake, 'ingest', 'vigicrues', path.join(dir, 'missing.json'), vig]);
     expect(v.code).toBe(1);
@@ -154,7 +154,7 @@ describe('observatory ingest hubeau|vigicrues', () => {
     const ctx = await tempLake({ store: new FsObjectStore(lake) });
     try {
       await ctx.lake.attach(DATASETS);
-      expect((await ctx.lake.all('SELECT section_code, level FROM flood_vigilance')).rows).toEqual([{ section_code: 'SEINE-PARIS', level: 3 }]);
+      expect((await ctx.lake.all('SELECT section_code, level FROM flood_vigilance')).rows).toEqual([{ section_code: 'IF5', level: 3 }]);
       expect((await ctx.lake.all('SELECT count(*)::INT AS n FROM river_observations')).rows).toEqual([{ n: 2 }]);
     } finally {
       await ctx.cleanup();

@@ -46,7 +46,8 @@ describe('ingestNoise()', () => {
     const q = await query(lake, 'SELECT record, field, reason, raw_key, source_kind, record_text FROM quarantine ORDER BY record');
     expect(q.map((r) => [r.record, r.field])).toEqual([
       ['1', 'laeq'],
-      ['2', 'ts_to'],
+      // From == To is a single instant: without an integration interval it cannot be placed
+      ['2', 'dateObservedTo'],
     ]);
     expect(q[0]!.raw_key).toBe(s.rawKey);
     expect(String(q[0]!.record_text)).toContain('155');

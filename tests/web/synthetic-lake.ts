@@ -175,7 +175,7 @@ export async function writeClimateAndForecasts(ctx: StageContext): Promise<void>
   await write(
     ctx,
     floodVigilanceCommuneDaily,
-    DAYS.map((day, i) => ({ commune_insee: '75056', day, level_max: i >= 11 && i <= 12 ? 3 : i >= 9 ? 2 : 1, level_max_label: 'green', sections: 'SEINE-PARIS', bulletins: 2, dt: day })),
+    DAYS.map((day, i) => ({ commune_insee: '75056', day, level_max: i >= 11 && i <= 12 ? 3 : i >= 9 ? 2 : 1, level_max_label: 'green', sections: 'IF5', bulletins: 2, dt: day })),
   );
   await write(ctx, riverStations, [
     {

@@ -11,6 +11,7 @@ import {
 import { floodIndicatorsDaily, floodVigilance, floodVigilanceCommuneDaily, riverObservations, riverStations } from './flood.ts';
 import { heatIndicatorsCommuneDaily, heatIndicatorsDaily, weatherDaily } from './heat.ts';
 import { modelEvaluations, predictions } from './models.ts';
+import { sensorRegistry } from './sensor-registry.ts';
 
 export * from './declaration.ts';
 export * from './noise.ts';
@@ -18,11 +19,13 @@ export * from './reference.ts';
 export * from './flood.ts';
 export * from './heat.ts';
 export * from './models.ts';
+export * from './sensor-registry.ts';
 
 /** every declared dataset; views, Glue tables and the dictionary are made for each */
 export const DATASETS: readonly DatasetDeclaration[] = [
   noiseReadings,
   sensors,
+  sensorRegistry,
   communes,
   noiseIndicatorsDaily,
   noiseIndicatorsCommuneDaily,

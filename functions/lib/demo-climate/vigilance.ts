@@ -9,10 +9,9 @@ import { DEMO_FLOOD, DEMO_STATION_MODELS, demoStage } from './hydrograph.ts';
 
 /** section → gauge and the stages (m) of yellow, orange and red (demo thresholds, not Vigicrues') */
 const SECTION_GAUGES: Readonly<Record<string, { readonly station: string; readonly levels: readonly [number, number, number] }>> = {
-  'SEINE-AMONT-PARIS': { station: 'F490000104', levels: [3.0, 4.0, 6.0] },
-  'SEINE-PARIS': { station: 'F700000103', levels: [3.3, 4.5, 6.5] },
-  'SEINE-AVAL-PARIS': { station: 'F700000103', levels: [3.5, 4.8, 6.8] },
-  'MARNE-AVAL': { station: 'F664000404', levels: [2.5, 3.4, 4.5] },
+  IF3: { station: 'F490000104', levels: [3.0, 4.0, 6.0] },
+  IF5: { station: 'F700000103', levels: [3.3, 4.5, 6.5] },
+  IF17: { station: 'F664000404', levels: [2.5, 3.4, 4.5] },
 };
 
 const ELSEWHERE = [

@@ -1,6 +1,7 @@
+import type { FiwareOptions } from '../domain/noise/fiware.ts';
 import type { StageContext } from '../stages/context.ts';
 import { ingestNoise } from '../stages/ingest-noise.ts';
-import { networkForKey, type PushNetworks } from './networks.ts';
+import { fiwareOptionsOf, pushNetworkForKey, type PushNetworks } from './networks.ts';
 
 // The sensor push endpoint, independent of how the request arrived (API Gateway / function URL event
 // on AWS, node:http locally): authenticate, check size and content type, ingest, and tell the sender
@@ -27,10 +28,13 @@ export interface PushResponse {
 
 const error = (status: number, message: string, extra: Record<string, unknown> = {}): PushResponse => ({ status, body: { error: message, ...extra } });
 
+const withOptions = (fiware: FiwareOptions) => (Object.keys(fiware).length ? { fiware } : {});
+
 export async function handlePush(ctx: StageContext, networks: PushNetworks, request: PushRequest): Promise<PushResponse> {
   if (request.method !== 'POST') return error(405, PUSH_ERRORS.method);
-  const network = networkForKey(networks, apiKeyOf(request.headers));
-  if (!network) return error(401, PUSH_ERRORS.unauthorized);
+  const config = pushNetworkForKey(networks, apiKeyOf(request.headers));
+  const network = config?.network;
+  if (!config) return error(401, PUSH_ERRORS.unauthorized);
   if (request.body.length > MAX_PUSH_BYTES) return error(413, PUSH_ERRORS.tooLarge);
   const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (!(PUSH_CONTENT_TYPES as readonly string[]).includes(contentType)) {
@@ -42,6 +46,7 @@ export async function handlePush(ctx: StageContext, networks: PushNetworks, requ
     bytes: request.body,
     origin: `push:${network}:${request.requestId}`,
     contentType,
+    ...withOptions(fiwareOptionsOf(config)),
   });
   const body = {
     network,

@@ -1,7 +1,7 @@
 import { noiseReadings, type NoiseReadingRow } from '../datasets/index.ts';
 import { communeAt } from '../domain/geo/communes.ts';
 import { parseNoiseCsv, type NoiseCsvOptions } from '../domain/noise/csv.ts';
-import { arraySpan, FiwareArrayReader, nextElementCut, parseFiware, withoutBom } from '../domain/noise/fiware.ts';
+import { arraySpan, FiwareArrayReader, nextElementCut, parseFiware, withoutBom, type FiwareOptions } from '../domain/noise/fiware.ts';
 import { concatEncoded, encodeRows, RowEncoder, type EncodedRows } from '../datasets/encoded-rows.ts';
 import {
   UnreadableInputError,
@@ -17,6 +17,8 @@ import type { StageContext } from './context.ts';
 import { encodedColumns, storeCurated, validateCandidates } from './curate.ts';
 import { NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
 import { stageSensorSightings, type SensorSighting } from './sensors.ts';
+import { registeredAt, registeredIntervals, type RegisteredSensor } from '../domain/noise/registry.ts';
+import { loadRegistry } from './sensor-registry.ts';
 
 // The noise ingest stage: raw bytes in, curated readings and quarantined records out.
 // 1. the exact bytes go to raw/ under their sha256 (a replay lands on the same key, first receipt kept);
@@ -33,6 +35,7 @@ import { stageSensorSightings, type SensorSighting } from './sensors.ts';
 export { isNoiseSourceKind, NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
 
 export type { NoiseCsvOptions } from '../domain/noise/csv.ts';
+export type { FiwareOptions } from '../domain/noise/fiware.ts';
 
 export interface IngestInput {
   readonly sourceKind: NoiseSourceKind;
@@ -41,6 +44,8 @@ export interface IngestInput {
   readonly origin: string;
   readonly contentType?: string;
   readonly csv?: NoiseCsvOptions;
+  /** noise-fiware: the time zone of naive times and the integration interval of single instants */
+  readonly fiware?: FiwareOptions;
   /** demo data: recorded in the raw metadata */
   readonly demo?: boolean;
 }
@@ -67,12 +72,9 @@ export interface IngestSummary {
 function parseText(input: IngestInput, text: string): ParseResult {
   switch (input.sourceKind) {
     case 'noise-fiware':
-      return parseFiware(text);
+      return parseFiware(text, input.fiware);
     case 'noise-csv':
-      if (!input.csv?.sensorId) {
-        throw new UnreadableInputError('a noise CSV series needs the sensor it comes from', '--sensor ID', 'none');
-      }
-      return parseNoiseCsv(text, input.csv);
+      return parseNoiseCsv(text, input.csv ?? {});
   }
 }
 
@@ -122,6 +124,8 @@ export interface NoiseShardReaders {
 
 export interface NoiseShardPart {
   readonly sourceKind: NoiseSourceKind;
+  readonly options?: FiwareOptions;
+  readonly placement?: Placement;
   /** the part's elements as a JSON array (numbered from 0 in the shard) */
   readonly text: string;
 }
@@ -142,25 +146,47 @@ export interface NoiseShard {
 /** FIWARE arrays at least this large are read in parts on the shard readers' threads (a third faster from 300 kB on 2 cores) */
 export const SHARDED_READ_MIN_BYTES = 256 * 1024;
 
+/**
+ * Where readings without a position are placed: at their sensor's registered position valid at the
+ * reading's start. A reading of a sensor with no registered position is quarantined, except in a
+ * one-sensor CSV series (its position, when known, is given with --lon/--lat).
+ */
+export interface Placement {
+  readonly registry: readonly RegisteredSensor[];
+  readonly requirePosition: boolean;
+}
+
+/** the parser options with the registry's integration intervals, and the placement of positionless readings */
+async function withRegistry(ctx: StageContext, input: IngestInput): Promise<{ parsing: IngestInput; placement: Placement }> {
+  const registry = await loadRegistry(ctx.store);
+  const placement = { registry, requirePosition: !(input.sourceKind === 'noise-csv' && input.csv?.sensorId) };
+  const sensorIntervals = registeredIntervals(registry);
+  if (Object.keys(sensorIntervals).length === 0) return { parsing: input, placement };
+  const parsing =
+    input.sourceKind === 'noise-fiware' ? { ...input, fiware: { ...input.fiware, sensorIntervals } } : { ...input, csv: { ...input.csv, sensorIntervals } };
+  return { parsing, placement };
+}
+
 export async function ingestNoise(ctx: StageContext, input: IngestInput): Promise<IngestSummary> {
   const format = NOISE_SOURCE_FORMATS[input.sourceKind];
+  const { parsing, placement } = await withRegistry(ctx, input);
   const now = ctx.now();
   // the raw file's key at once (hashed here: ~12 ms for 15 MB); the file is written while the bytes are read
   const sha256 = sha256HexSync(input.bytes);
   const storing = storeRaw(
     ctx.store,
-    { ...input, contentType: input.contentType ?? format.contentType, extension: format.extension, options: input.csv, sha256 },
+    { ...input, contentType: input.contentType ?? format.contentType, extension: format.extension, options: input.csv ?? input.fiware, sha256 },
     now,
   );
   storing.catch(() => {}); // awaited below; this only keeps a failed write from being reported as unhandled meanwhile
   // the rows are checked as they are read, against the receipt of new bytes: received now
   const receipt: RawReceipt = { key: rawKey(input.sourceKind, sha256, format.extension), receivedAt: now };
   const text = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength).toString('utf8');
-  let shards = (await readArray(ctx.noiseShards, input, text, receipt)) ?? readWhole(input, text, receipt);
+  let shards = (await readArray(ctx.noiseShards, parsing, text, receipt, placement)) ?? readWhole(parsing, text, receipt, placement);
   const raw = await storing;
   // bytes received before (a replay, or the same file ingested at the same time): read again, checked
   // against their first receipt
-  if (raw.receivedAt.getTime() !== now.getTime()) shards = (await readArray(ctx.noiseShards, input, text, raw)) ?? readWhole(input, text, raw);
+  if (raw.receivedAt.getTime() !== now.getTime()) shards = (await readArray(ctx.noiseShards, parsing, text, raw, placement)) ?? readWhole(parsing, text, raw, placement);
   if ('unreadable' in shards) {
     return storeCurated(ctx, {
       dataset: noiseReadings,
@@ -189,7 +215,7 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   return summary;
 }
 
-function readWhole(input: IngestInput, text: string, raw: RawReceipt): NoiseShard[] | { unreadable: UnreadableInputError } {
+function readWhole(input: IngestInput, text: string, raw: RawReceipt, placement?: Placement): NoiseShard[] | { unreadable: UnreadableInputError } {
   let parsed: ParseResult;
   try {
     parsed = parseText(input, text);
@@ -197,7 +223,7 @@ function readWhole(input: IngestInput, text: string, raw: RawReceipt): NoiseShar
     if (!(e instanceof UnreadableInputError)) throw e;
     return { unreadable: e };
   }
-  return [new NoiseShardBuilder(input.sourceKind, raw).add(parsed).finish()];
+  return [new NoiseShardBuilder(input.sourceKind, raw, placement).add(parsed).finish()];
 }
 
 /**
@@ -207,25 +233,26 @@ function readWhole(input: IngestInput, text: string, raw: RawReceipt): NoiseShar
  * readers' threads at the same time, cut between elements. Undefined (read the text whole, for the
  * verdict) when the input is not such an array or a part is not valid JSON.
  */
-async function readArray(readers: NoiseShardReaders | undefined, input: IngestInput, text: string, raw: RawReceipt): Promise<NoiseShard[] | undefined> {
+async function readArray(readers: NoiseShardReaders | undefined, input: IngestInput, text: string, raw: RawReceipt, placement?: Placement): Promise<NoiseShard[] | undefined> {
   if (input.sourceKind !== 'noise-fiware') return undefined;
   const body = withoutBom(text);
   const span = arraySpan(body);
   if (!span) return undefined;
   const parts = readers?.count && input.bytes.byteLength >= SHARDED_READ_MIN_BYTES ? readers.count + 1 : 1;
-  const shards = await readParts(readers, input.sourceKind, body, span, parts, raw);
+  const shards = await readParts(readers, input, body, span, parts, raw, placement);
   // a cut between parts is a guess (nextElementCut) that a reader finds wrong when it falls inside an
   // element: then the array is read here alone, where every cut is checked
-  return shards ?? (parts > 1 ? readParts(undefined, input.sourceKind, body, span, 1, raw) : undefined);
+  return shards ?? (parts > 1 ? readParts(undefined, input, body, span, 1, raw, placement) : undefined);
 }
 
 async function readParts(
   readers: NoiseShardReaders | undefined,
-  sourceKind: NoiseSourceKind,
+  { sourceKind, fiware: options }: IngestInput,
   body: string,
   span: { from: number; to: number },
   parts: number,
   raw: RawReceipt,
+  placement?: Placement,
 ): Promise<NoiseShard[] | undefined> {
   // where the parts are cut: this thread's part comes first (it also writes the Parquet files
   // afterwards, while the readers wait), then the readers' parts, all of about the same size
@@ -237,8 +264,8 @@ async function readParts(
     if (!cut) break;
     cuts.push(cut);
   }
-  const reading = cuts.map((cut, j) => readers!.read({ sourceKind, text: `[${body.slice(cut.next, cuts[j + 1]?.end ?? span.to)}]` }, raw));
-  const first = await readChunks(new FiwareArrayReader(body, span.from, cuts[0]?.end ?? span.to, 0), new NoiseShardBuilder(sourceKind, raw));
+  const reading = cuts.map((cut, j) => readers!.read({ sourceKind, options, placement, text: `[${body.slice(cut.next, cuts[j + 1]?.end ?? span.to)}]` }, raw));
+  const first = await readChunks(new FiwareArrayReader(body, span.from, cuts[0]?.end ?? span.to, 0, options), new NoiseShardBuilder(sourceKind, raw, placement));
   const others = await Promise.all(reading);
   if (!first || others.some((s) => !s)) return undefined;
   // the readers number their elements from 0: renumbered after the parts before them
@@ -296,15 +323,36 @@ export class NoiseShardBuilder {
   constructor(
     private readonly sourceKind: NoiseSourceKind,
     private readonly raw: RawReceipt,
+    private readonly placement?: Placement,
   ) {}
+
+  /** the reading's position: its own, else its sensor's registered one at its start; undefined when it must have one and has none */
+  private positionOf(o: NoiseObservation): { lon: number; lat: number } | null | undefined {
+    if (o.lon != null && o.lat != null && Number.isFinite(o.lon) && Number.isFinite(o.lat)) return { lon: o.lon, lat: o.lat };
+    const registered = this.placement?.registry.length ? registeredAt(this.placement.registry, o.sensorId, o.tsFrom.getTime()) : undefined;
+    if (registered) return { lon: registered.lon, lat: registered.lat };
+    return this.placement?.requirePosition ? undefined : null;
+  }
 
   add(parsed: ParseResult): this {
     const { raw, sourceKind } = this;
-    const candidates = parsed.observations.map((o) => {
-      const located = o.lon != null && o.lat != null && Number.isFinite(o.lon) && Number.isFinite(o.lat);
+    const unplaced: RecordRejection[] = [];
+    const candidates = parsed.observations.flatMap((o) => {
+      const position = this.positionOf(o);
+      if (position === undefined) {
+        unplaced.push({
+          record: String(o.record),
+          field: 'location',
+          expected: 'a position: in the reading, or registered for its sensor at the reading’s time',
+          found: 'nothing',
+          reason: `unknown position for sensor ${o.sensorId}: register it with \`observatory ingest sensors FILE\` (then \`observatory quarantine replay\`)`,
+          recordText: o.recordText,
+        });
+        return [];
+      }
       const row: NoiseReadingRow = {
         sensor_id: o.sensorId,
-        commune_insee: located ? (communeAt(o.lon!, o.lat!)?.commune_insee ?? null) : null,
+        commune_insee: position ? (communeAt(position.lon, position.lat)?.commune_insee ?? null) : null,
         ts_from: o.tsFrom,
         ts_to: o.tsTo,
         laeq: o.laeq,
@@ -316,15 +364,16 @@ export class NoiseShardBuilder {
         received_at: raw.receivedAt,
         dt: Number.isFinite(o.tsFrom.getTime()) ? parisDate(o.tsFrom) : '',
       };
-      return { record: o.record, observation: o, row };
+      return [{ record: o.record, observation: o, row, position }];
     });
     const { rows, rejections } = validateCandidates<NoiseReadingRow, (typeof candidates)[number]>(noiseReadings, candidates, raw.receivedAt, (c) => c.observation.recordText);
     // the rows are the candidates that passed, in order: walk both to find each row's observation
     for (let i = 0, j = 0; i < candidates.length && j < rows.length; i++) {
-      if (candidates[i]!.row === rows[j]) noteSighting(this.sightings, candidates[i]!.observation, rows[j++]!);
+      if (candidates[i]!.row === rows[j]) noteSighting(this.sightings, candidates[i]!.observation, rows[j++]!, candidates[i]!.position);
     }
     this.encoder.add(rows as unknown as Record<string, unknown>[]);
     for (const r of parsed.rejections) this.unread.push(r);
+    for (const r of unplaced) this.rejected.push(r);
     for (const r of rejections) this.rejected.push(r);
     this.records += parsed.observations.length + parsed.rejections.length;
     return this;
@@ -352,17 +401,16 @@ export function mergeSightings(parts: readonly SensorSighting[][]): SensorSighti
   return [...merged.values()];
 }
 
-function noteSighting(sightings: Map<string, SensorSighting>, o: NoiseObservation, row: NoiseReadingRow): void {
-  const located = o.lon != null && o.lat != null && Number.isFinite(o.lon) && Number.isFinite(o.lat);
+function noteSighting(sightings: Map<string, SensorSighting>, o: NoiseObservation, row: NoiseReadingRow, position: { lon: number; lat: number } | null): void {
   const s = sightings.get(o.sensorId);
   if (!s) {
     sightings.set(o.sensorId, {
       sensor_id: o.sensorId,
       name: o.name ?? null,
-      lon: located ? o.lon! : null,
-      lat: located ? o.lat! : null,
+      lon: position ? position.lon : null,
+      lat: position ? position.lat : null,
       commune_insee: row.commune_insee,
-      in_metropole: located ? row.commune_insee !== null : null,
+      in_metropole: position ? row.commune_insee !== null : null,
       noise_source: o.noiseSource ?? 'unknown',
       sonometer_class: o.sonometerClass ?? null,
       first_seen: row.ts_from,

@@ -7,6 +7,7 @@ import type { StageContext } from './context.ts';
 import { curate } from './curate.ts';
 import { storeRaw, type IngestSummary } from './ingest-noise.ts';
 import { CLIMATE_SOURCE_FORMATS } from './source-kinds.ts';
+import { checkSectionMapping } from './vigicrues-sections.ts';
 
 // Vigicrues InfoVigiCru documents in, one flood_vigilance row per section and bulletin out. The
 // bulletin time is the document's DtHrInfoVigiCru; a document without one is dated by its receive
@@ -44,6 +45,8 @@ interface FloodVigilanceRow {
 }
 
 export async function ingestVigicrues(ctx: StageContext, input: VigicruesIngestInput): Promise<VigicruesIngestSummary> {
+  // the mapping to communes must name sections Vigicrues knows (when a referential is stored)
+  await checkSectionMapping(ctx);
   const format = CLIMATE_SOURCE_FORMATS.vigicrues;
   const raw = await storeRaw(
     ctx.store,
@@ -53,7 +56,7 @@ export async function ingestVigicrues(ctx: StageContext, input: VigicruesIngestI
   let parsed: VigilanceParse | undefined;
   let unreadable: { message: string; expected: string; found: string } | undefined;
   try {
-    parsed = parseInfoVigiCru(Buffer.from(input.bytes).toString('utf8'));
+    parsed = parseInfoVigiCru(Buffer.from(input.bytes).toString('utf8'), input.origin);
   } catch (e) {
     if (!(e instanceof UnreadableInputError)) throw e;
     unreadable = { message: e.message, expected: e.expected, found: e.found };

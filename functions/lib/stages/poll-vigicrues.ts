@@ -3,12 +3,13 @@ import { getWithRetry, type HttpDeps, type RetryPolicy } from '../http/fetch.ts'
 import type { StageContext } from './context.ts';
 import { ingestVigicrues, type VigicruesIngestSummary } from './ingest-vigicrues.ts';
 
-// The Vigicrues poller (runs after poll-hubeau): the current InfoVigiCru.geojson, stored raw and
-// curated like a saved file. Vigicrues publishes at least twice a day; an unchanged document has the
-// same bytes and is a replay that changes nothing.
+// The Vigicrues poller (runs after poll-hubeau): the current national bulletin of the official API in
+// its detailed JSON-LD form (every section's level, grouped by territory), stored raw and curated like
+// a saved file. Vigicrues publishes at least twice a day; an unchanged document has the same bytes and
+// is a replay that changes nothing.
 
 export const VIGICRUES_DEFAULT_URL = SOURCE_DEFAULT_URL.vigicrues;
-export const INFO_VIGICRU_PATH = '/services/1/InfoVigiCru.geojson';
+export const INFO_VIGICRU_PATH = '/services/1/InfoVigiCru.jsonld/?TypEntVigiCru=2&mode=detail';
 
 export interface PollVigicruesOptions {
   readonly baseUrl: string;

@@ -2,7 +2,7 @@ import { DATASETS, quarantine } from '../datasets/index.ts';
 import { sqlString } from '../sql/literals.ts';
 import type { StageContext } from './context.ts';
 import { ingestClimateFile } from './ingest-climate.ts';
-import { ingestNoise, type NoiseCsvOptions } from './ingest-noise.ts';
+import { ingestNoise, type FiwareOptions, type NoiseCsvOptions } from './ingest-noise.ts';
 import { isClimateSourceKind, isNoiseSourceKind } from './source-kinds.ts';
 import { refreshSensors } from './sensors.ts';
 
@@ -66,7 +66,8 @@ export async function replayQuarantine(ctx: StageContext, options: { sourceKind?
           bytes,
           origin,
           contentType: head.contentType,
-          csv: parseOptions ? (JSON.parse(parseOptions) as NoiseCsvOptions) : undefined,
+          // the options the file was first read with (a CSV's sensor and zone, a FIWARE batch's zone and interval)
+          ...(parseOptions ? (kind === 'noise-csv' ? { csv: JSON.parse(parseOptions) as NoiseCsvOptions } : { fiware: JSON.parse(parseOptions) as FiwareOptions }) : {}),
         })
       : await ingestClimateFile(ctx, kind, { bytes, origin });
     summary.after += result.quarantined + (result.unreadable ? 1 : 0);

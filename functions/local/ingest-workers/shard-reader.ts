@@ -14,8 +14,8 @@ async function read({ id, part, raw }: ShardRequest): Promise<ShardReply> {
   const span = arraySpan(part.text);
   // at least one element: the part follows a comma of the whole array
   if (!span || span.from >= span.to) return { id, invalid: true };
-  const reader = new FiwareArrayReader(part.text, span.from, span.to, 0);
-  const shard = await readChunks(reader, new NoiseShardBuilder(part.sourceKind, { key: raw.key, receivedAt: new Date(raw.receivedAt) }), false);
+  const reader = new FiwareArrayReader(part.text, span.from, span.to, 0, part.options);
+  const shard = await readChunks(reader, new NoiseShardBuilder(part.sourceKind, { key: raw.key, receivedAt: new Date(raw.receivedAt) }, part.placement), false);
   return shard ? { id, shard } : { id, invalid: true };
 }
 

@@ -46,10 +46,13 @@ const sectionsSchema = z.object({
   sections: z
     .array(
       z.object({
-        code: z.string().min(1),
-        code_verified: z.boolean(),
+        /** the section's code in the Vigicrues referential (vic:CdEntVigiCru) */
+        code: z.string().regex(/^[A-Z]{1,3}\d{1,3}$/, { message: 'a Vigicrues section code such as IF5 (letters then digits)' }),
+        /** its name in the referential (vic:LbEntVigiCru) */
         label: z.string().min(1),
         river: z.string().min(1),
+        /** the stretch within the Métropole, in words */
+        extent: z.string().min(1),
         communes: z.array(insee).min(1),
         course: z.array(z.array(lonLat).min(2)).min(1),
       }),

@@ -76,9 +76,29 @@ function envelopeOf(doc: Record<string, unknown>): HubeauEnvelope {
   };
 }
 
-/** parses a Hub'Eau hydrométrie page: observations_tr or referentiel/stations, told apart by their rows */
+/**
+ * The `format=geojson` form of a page (a FeatureCollection with the envelope's fields beside
+ * `features`) as the JSON form: each feature's properties are a row, its Point the row's position when
+ * the properties do not give it.
+ */
+function fromGeoJson(doc: unknown): unknown {
+  if (!isObject(doc) || doc.type !== 'FeatureCollection' || !Array.isArray(doc.features)) return doc;
+  const data = doc.features.map((f: unknown) => {
+    if (!isObject(f) || !isObject(f.properties)) return f;
+    const point = isObject(f.geometry) && f.geometry.type === 'Point' && Array.isArray(f.geometry.coordinates) ? f.geometry.coordinates : undefined;
+    const position = point ? { longitude_station: point[0], latitude_station: point[1] } : {};
+    return { ...position, ...f.properties };
+  });
+  const { features: _features, type: _type, ...envelope } = doc;
+  return { ...envelope, data };
+}
+
+/**
+ * parses a Hub'Eau hydrométrie page: observations_tr or referentiel/stations, told apart by their rows;
+ * API v2 or v1 (older archives: `statut_serie` for the status, no `code_statut`), JSON or GeoJSON.
+ */
 export function parseHubeau(text: string): HubeauPayload {
-  const doc = parseJson(text);
+  const doc = fromGeoJson(parseJson(text));
   if (!isObject(doc) || !Array.isArray(doc.data)) {
     const message = isObject(doc) && typeof doc.message === 'string' ? ` (the API said: ${doc.message})` : '';
     throw new UnreadableInputError(`not a Hub’Eau envelope: no data array${message}`, 'an object {count, first, prev, next, api_version, data: […]}', isObject(doc) ? `keys ${Object.keys(doc).join(', ')}` : typeof doc);
@@ -133,11 +153,12 @@ function parseObservationRows(rows: readonly unknown[]): { observations: RiverOb
       reject('resultat_obs', quantity === 'H' ? 'a number (mm)' : 'a number (l/s)', value, 'resultat_obs missing or not a number');
       continue;
     }
-    const statusCode = intOrNull(row.code_statut);
+    // API v1 gives the series' status (statut_serie, same codes) where v2 gives the observation's
+    const statusCode = intOrNull(row.code_statut ?? row.statut_serie);
     const qualificationCode = intOrNull(row.code_qualification_obs);
     const methodCode = intOrNull(row.code_methode_obs);
     const continuityCode = intOrNull(row.code_continuite);
-    const bad = statusCode === undefined ? 'code_statut' : qualificationCode === undefined ? 'code_qualification_obs' : methodCode === undefined ? 'code_methode_obs' : continuityCode === undefined ? 'code_continuite' : undefined;
+    const bad = statusCode === undefined ? ('code_statut' in row ? 'code_statut' : 'statut_serie') : qualificationCode === undefined ? 'code_qualification_obs' : methodCode === undefined ? 'code_methode_obs' : continuityCode === undefined ? 'code_continuite' : undefined;
     if (bad) {
       reject(bad, 'an integer code or null', row[bad], `${bad} not an integer`);
       continue;

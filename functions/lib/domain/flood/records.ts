@@ -9,11 +9,13 @@ export function rejection(record: number | string, field: string, expected: stri
   return { record: String(record), field, expected, found: describeValue(found), reason, recordText: truncateRecord(recordText) };
 }
 
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
-/** an ISO 8601 instant with an explicit offset (`Z` or ±hh:mm), on a real calendar date; undefined otherwise */
-export function parseInstant(text: unknown): Date | undefined {
-  if (typeof text !== 'string') return undefined;
+/** an ISO 8601 instant with an explicit offset (`Z`, ±hh:mm or ±hhmm as Vigicrues writes it), on a real calendar date; undefined otherwise */
+export function parseInstant(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  // ±hhmm → ±hh:mm: the form Date.parse reads everywhere
+  const text = /[+-]\d{4}$/.test(value) ? `${value.slice(0, -2)}:${value.slice(-2)}` : value;
   const m = INSTANT.exec(text);
   if (!m) return undefined;
   const y = +m[1]!;

@@ -2,6 +2,7 @@ import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import { isCalendarDate } from '../time/calendar.ts';
 import { rejection, UnreadableInputError, type RecordRejection } from '../flood/records.ts';
 import { METROPOLE_DEPARTEMENTS } from './thresholds.ts';
+import { readCsv, type CsvRecord } from '../csv/reader.ts';
 
 // Météo-France daily climatological files ("données climatologiques de base quotidiennes",
 // Q_<dep>_<period>_RR-T-Vent.csv[.gz]): `;`-separated, one line per station and day, each value
@@ -134,7 +135,7 @@ export interface MeteoFranceLines {
   readonly encoding: 'utf-8' | 'latin-1';
   /** the gzip stream ended early: the lines before the cut are read, the cut line is `tailRejection` */
   readonly truncated: boolean;
-  /** indices (in the file's lines) of the data lines: non-empty, after the header */
+  /** indices (of the records read) of the data lines: non-empty, after the header */
   readonly dataLines: readonly number[];
   /** a data line's AAAAMMJJ as written (not checked: `parse` checks it), '' when the line has none */
   dateOf(index: number): string;
@@ -150,48 +151,54 @@ export function readMeteoFranceDaily(bytes: Uint8Array): MeteoFranceLines {
   const cut = truncated ? data.lastIndexOf(0x0a) + 1 : data.length;
   const { text, encoding } = decodeText(data.subarray(0, cut));
   const tail = truncated ? decodeText(data.subarray(cut)).text : '';
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const headerIndex = lines.findIndex((l) => l.trim() !== '');
+  const { records, unterminated } = readCsv(text, { delimiter: ';' });
+  const headerIndex = records.findIndex((r) => r.text.trim() !== '');
   if (headerIndex < 0) {
     if (truncated) throw new UnreadableInputError('gzip stream truncated before the end of the first line', 'a complete gzip stream', `${bytes.length} bytes, cut`);
     throw new UnreadableInputError('empty file', 'a header line NUM_POSTE;NOM_USUEL;…;AAAAMMJJ;RR;QRR;TN;QTN;…', 'no line');
   }
-  const header = lines[headerIndex]!.split(';').map(unquote);
+  const headerRecord = records[headerIndex]!;
+  const header = headerRecord.fields.map((x) => x.trim());
   const col = (name: string) => header.indexOf(name);
   for (const name of REQUIRED) {
     if (col(name) < 0) {
       throw new UnreadableInputError(
         `not a Météo-France daily file: no ${name} column in the header`,
         `a ;-separated header with ${REQUIRED.join(', ')} (Q_<dep>_…_RR-T-Vent.csv)`,
-        JSON.stringify(lines[headerIndex]!.slice(0, 120)),
+        JSON.stringify(headerRecord.text.slice(0, 120)),
       );
     }
   }
   if (!MEASURES.some(([v]) => col(v) >= 0)) {
-    throw new UnreadableInputError('no RR, TN, TX or TM column in the header', 'at least one of RR, TN, TX, TM', JSON.stringify(lines[headerIndex]!.slice(0, 120)));
+    throw new UnreadableInputError('no RR, TN, TX or TM column in the header', 'at least one of RR, TN, TX, TM', JSON.stringify(headerRecord.text.slice(0, 120)));
   }
   const dataLines: number[] = [];
-  for (let i = headerIndex + 1; i < lines.length; i++) if (lines[i]!.trim() !== '') dataLines.push(i);
+  for (let i = headerIndex + 1; i < records.length; i++) if (records[i]!.text.trim() !== '') dataLines.push(i);
   const dateColumn = col('AAAAMMJJ');
+  const lastLine = records.at(-1)?.line ?? 0;
+  const tailRejection =
+    unterminated
+      ? rejection(unterminated.line, 'line', 'quotes closed before the end of the file', unterminated.text.slice(0, 80), 'unterminated quoted field: the rest of the file cannot be split into lines', unterminated.text)
+      : truncated && tail.trim() !== ''
+        ? rejection(lastLine + 1, 'line', 'a complete line', tail.slice(0, 80), 'gzip stream truncated: the last line is incomplete', tail)
+        : undefined;
   return {
     gzip,
     encoding,
     truncated,
     dataLines,
-    dateOf: (i) => unquote(lines[i]!.split(';', dateColumn + 1)[dateColumn] ?? ''),
+    dateOf: (i) => (records[i]!.fields[dateColumn] ?? '').trim(),
     parse(indices) {
       const days: WeatherDayRecord[] = [];
       const rejections: RecordRejection[] = [];
       for (const i of indices) {
-        const parsed = parseLine(lines[i]!, i + 1, header.length, col);
+        const parsed = parseLine(records[i]!, header.length, col);
         if ('reason' in parsed) rejections.push(parsed);
         else days.push(parsed);
       }
       return { days, rejections };
     },
-    ...(truncated && tail.trim() !== ''
-      ? { tailRejection: rejection(lines.length, 'line', 'a complete line', tail.slice(0, 80), 'gzip stream truncated: the last line is incomplete', tail) }
-      : {}),
+    ...(tailRejection ? { tailRejection } : {}),
   };
 }
 
@@ -202,10 +209,8 @@ export function parseMeteoFranceDaily(bytes: Uint8Array): MeteoFranceParse {
   return { gzip: file.gzip, encoding: file.encoding, truncated: file.truncated, days, rejections, lines: file.dataLines.length + (file.tailRejection ? 1 : 0) };
 }
 
-const unquote = (x: string) => x.trim().replace(/^"|"$/g, '');
-
-function parseLine(line: string, lineNumber: number, width: number, col: (name: string) => number): WeatherDayRecord | RecordRejection {
-  const f = line.split(';').map(unquote);
+function parseLine({ fields, line: lineNumber, text: line }: CsvRecord, width: number, col: (name: string) => number): WeatherDayRecord | RecordRejection {
+  const f = fields.map((x) => x.trim());
   const reject = (field: string, expected: string, found: unknown, reason: string) => rejection(lineNumber, field, expected, found, reason, line);
   if (f.length < width) return reject('line', `${width} ;-separated fields, as in the header`, `${f.length} fields`, 'line has fewer fields than the header');
   const at = (name: string) => (col(name) >= 0 ? f[col(name)]! : '');

@@ -2,7 +2,6 @@
 // Every attribute is unwrapped by its own shape, so NGSI-v2 / NGSI-LD, keyValues / normalized and the
 // GeoJSON Feature form are all read, and one batch (even one entity) may mix them.
 import { NOISE_SOURCES } from '../../datasets/noise.ts';
-import { daysInMonth } from '../time/calendar.ts';
 import {
   type NoiseObservation,
   type ParseResult,
@@ -10,17 +9,53 @@ import {
   UnreadableInputError,
   truncateRecord,
 } from './observation.ts';
-import { COLON, COMMA, DASH, daysFromCivil, digits, DOT, isDigit, offsetMinutes } from '../time/iso.ts';
+import { COLON, COMMA } from '../time/iso.ts';
+import { isoDurationMillis, LocalClock } from '../time/local-clock.ts';
 
 const ENTITY_TYPE = 'NoiseLevelObserved';
 const EXPECTED_INPUT = 'a JSON NoiseLevelObserved entity, an array of entities, a GeoJSON FeatureCollection or an NGSI notification';
-const EXPECTED_DATE_TIME = 'an ISO 8601 date-time with offset, a real calendar date';
 const EXPECTED_NUMBER = 'a JSON number (dB(A))';
 // refDevice / refPointOfInterest: the schema caps entity ids at 256 characters
 const MAX_ID_LENGTH = 256;
 const FOUND_MAX = 200;
 
 type Attributes = Record<string, unknown>;
+
+/** where a single observation instant sits in its integration interval */
+export type IntervalAnchor = 'end' | 'start';
+
+export interface IntegrationInterval {
+  readonly seconds: number;
+  /** 'end' (the default): the instant closes the interval; 'start': it opens it */
+  readonly anchor: IntervalAnchor;
+}
+
+/** what the caller knows that a payload does not say (plain data: it is sent to shard readers as it is) */
+export interface FiwareOptions {
+  /** IANA zone of times without offset; none (the default): such times are refused */
+  readonly tz?: string;
+  /** the integration interval of readings stamped with a single instant (--interval, the push network's configuration) */
+  readonly interval?: IntegrationInterval;
+  /** per sensor id, its registered integration interval (the sensor registry); wins over `interval` */
+  readonly sensorIntervals?: Readonly<Record<string, IntegrationInterval>>;
+}
+
+/** the reader's state for one payload: its options and its clock */
+class Reading {
+  readonly clock: LocalClock;
+
+  constructor(readonly options: FiwareOptions) {
+    this.clock = new LocalClock({
+      tz: options.tz,
+      tzAdvice: 'pass --tz ZONE (command line) or set "tz" in the push network\'s configuration',
+    });
+  }
+
+  intervalOf(sensorId: string): IntegrationInterval | undefined {
+    const registered = this.options.sensorIntervals;
+    return (registered && Object.hasOwn(registered, sensorId) ? registered[sensorId] : undefined) ?? this.options.interval;
+  }
+}
 
 class Problem {
   constructor(
@@ -31,35 +66,36 @@ class Problem {
   ) {}
 }
 
-export function parseFiware(text: string): ParseResult {
+export function parseFiware(text: string, options: FiwareOptions = {}): ParseResult {
   const body = withoutBom(text);
   const span = arraySpan(body);
   if (span) {
-    const reader = new FiwareArrayReader(body, span.from, span.to, 0);
+    const reader = new FiwareArrayReader(body, span.from, span.to, 0, options);
     if (reader.read(Infinity) === 'done') return reader.take();
   }
   const bounds = arrayElementBounds(body);
-  return (bounds && readFiwareElements(body, bounds, 0)) ?? readBatch(entitiesOf(parseJson(body), body), body);
+  const reading = new Reading(options);
+  return (bounds && readFiwareElements(reading, body, bounds, 0)) ?? readBatch(reading, entitiesOf(parseJson(body), body), body);
 }
 
 export function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-function readBatch({ entities, bounds }: Batch, body: string): ParseResult {
+function readBatch(reading: Reading, { entities, bounds }: Batch, body: string): ParseResult {
   const observations: NoiseObservation[] = [];
   const rejections: RecordRejection[] = [];
   for (let index = 0; index < entities.length; index++) {
     const entity = entities[index];
     const start = bounds[2 * index];
     const recordText = truncateRecord(start === undefined ? printable(entity) : body.slice(start, bounds[2 * index + 1]));
-    readInto(observations, rejections, entity, index, recordText);
+    readInto(reading, observations, rejections, entity, index, recordText);
   }
   return { observations, rejections };
 }
 
-function readInto(observations: NoiseObservation[], rejections: RecordRejection[], entity: unknown, index: number, text: string | RecordTexts): void {
-  const read = readEntity(entity, index, text);
+function readInto(reading: Reading, observations: NoiseObservation[], rejections: RecordRejection[], entity: unknown, index: number, text: string | RecordTexts): void {
+  const read = readEntity(reading, entity, index, text);
   if (read instanceof Problem) rejections.push({ record: String(index), ...read, recordText: typeof text === 'string' ? text : text.at(index) });
   else observations.push(read);
 }
@@ -76,8 +112,8 @@ class FiwareObservation implements NoiseObservation {
     text: string | RecordTexts,
     readonly sensorId: string,
     readonly name: string | null,
-    readonly lon: number,
-    readonly lat: number,
+    readonly lon: number | null,
+    readonly lat: number | null,
     readonly tsFrom: Date,
     readonly tsTo: Date,
     readonly laeq: number | null,
@@ -169,17 +205,20 @@ export class FiwareArrayReader {
   count = 0;
   private at: number;
   private readonly texts: RecordTexts;
+  private readonly reading: Reading;
 
   constructor(
     private readonly body: string,
     from: number,
     private readonly to: number,
     private readonly firstIndex: number,
+    options: FiwareOptions = {},
     /** the characters of a chunk, before the next cut (smaller in tests, to cut everywhere) */
     private readonly chunkChars = CHUNK_CHARS,
   ) {
     this.at = from;
     this.texts = new RecordTexts(body);
+    this.reading = new Reading(options);
   }
 
   /** the elements from here to `end`, or undefined when they are not a JSON array's */
@@ -217,7 +256,7 @@ export class FiwareArrayReader {
       const end = cut ? cut.end : this.to;
       const first = this.firstIndex + this.count;
       this.texts.add(this.at, end, first);
-      for (let i = 0; i < entities.length; i++) readInto(this.observations, this.rejections, entities[i], first + i, this.texts);
+      for (let i = 0; i < entities.length; i++) readInto(this.reading, this.observations, this.rejections, entities[i], first + i, this.texts);
       this.count += entities.length;
       this.at = cut ? cut.next : this.to;
       if (this.at >= stop && this.at < this.to) return 'more';
@@ -281,7 +320,7 @@ function arrayElementBounds(body: string): number[] | undefined {
  * same verdicts as a whole JSON.parse of the array, or undefined when an element is not valid JSON
  * (the whole array is then read by JSON.parse, which names the error).
  */
-function readFiwareElements(text: string, bounds: ArrayLike<number>, firstIndex: number): ParseResult | undefined {
+function readFiwareElements(reading: Reading, text: string, bounds: ArrayLike<number>, firstIndex: number): ParseResult | undefined {
   const observations: NoiseObservation[] = [];
   const rejections: RecordRejection[] = [];
   for (let i = 0; 2 * i < bounds.length; i++) {
@@ -292,7 +331,7 @@ function readFiwareElements(text: string, bounds: ArrayLike<number>, firstIndex:
     } catch {
       return undefined;
     }
-    readInto(observations, rejections, entity, firstIndex + i, truncateRecord(element));
+    readInto(reading, observations, rejections, entity, firstIndex + i, truncateRecord(element));
   }
   return { observations, rejections };
 }
@@ -339,7 +378,7 @@ function batch(entities: readonly unknown[], bounds: readonly number[]): Batch {
   return { entities, bounds: bounds.length === 2 * entities.length ? bounds : [] };
 }
 
-function readEntity(entity: unknown, index: number, text: string | RecordTexts): NoiseObservation | Problem {
+function readEntity(reading: Reading, entity: unknown, index: number, text: string | RecordTexts): NoiseObservation | Problem {
   if (!isObject(entity)) {
     return new Problem('type', 'a JSON object (a NoiseLevelObserved entity)', clip(show(entity)), 'entity is not an object');
   }
@@ -353,7 +392,9 @@ function readEntity(entity: unknown, index: number, text: string | RecordTexts):
   const locationField = feature && !Object.hasOwn(attributes, 'location') ? 'geometry' : 'location';
   const point = readPoint(locationField === 'geometry' ? unwrap(own(entity, 'geometry')) : attribute(attributes, 'location'), locationField);
   if (point instanceof Problem) return point;
-  const period = readPeriod(attributes);
+  const sensorId = readSensorId(attributes, point);
+  if (sensorId instanceof Problem) return sensorId;
+  const period = readPeriod(reading, attributes, sensorId);
   if (period instanceof Problem) return period;
   const laeq = readLevel(attributes, 'LAeq');
   if (laeq instanceof Problem) return laeq;
@@ -361,8 +402,6 @@ function readEntity(entity: unknown, index: number, text: string | RecordTexts):
   if (lamax instanceof Problem) return lamax;
   const las = readLevel(attributes, 'LAS');
   if (las instanceof Problem) return las;
-  const sensorId = readSensorId(attributes, point);
-  if (sensorId instanceof Problem) return sensorId;
   const sonometerClass = readSonometerClass(attributes);
   if (sonometerClass instanceof Problem) return sonometerClass;
   const noiseSource = readNoiseSource(attributes);
@@ -373,8 +412,8 @@ function readEntity(entity: unknown, index: number, text: string | RecordTexts):
     text,
     sensorId,
     typeof name === 'string' ? name : null,
-    point[0],
-    point[1],
+    point ? point[0] : null,
+    point ? point[1] : null,
     new Date(period[0]),
     new Date(period[1]),
     laeq,
@@ -394,9 +433,10 @@ function readType(attributes: Attributes): Problem | undefined {
   return new Problem('type', JSON.stringify(ENTITY_TYPE), clip(show(type)), reason);
 }
 
-function readPoint(location: unknown, field: string): [number, number] | Problem {
+/** the reading's position; null when the entity has none (a registered sensor's position is taken at ingest) */
+function readPoint(location: unknown, field: string): [number, number] | null | Problem {
   const expected = 'a GeoJSON Point {"type":"Point","coordinates":[lon, lat]}';
-  if (location === undefined || location === null) return new Problem(field, expected, 'nothing', `${field} is missing`);
+  if (location === undefined || location === null) return null;
   if (!isObject(location) || own(location, 'type') !== 'Point') {
     return new Problem(field, expected, clip(show(location)), `${field} is not a GeoJSON Point`);
   }
@@ -411,72 +451,83 @@ function readPoint(location: unknown, field: string): [number, number] | Problem
   return [lon, lat];
 }
 
-function readPeriod(attributes: Attributes): [number, number] | Problem {
-  const from = attribute(attributes, 'dateObservedFrom');
-  const to = attribute(attributes, 'dateObservedTo');
-  if (from !== undefined && from !== null && to !== undefined && to !== null) {
-    const start = readDateTime(from, 'dateObservedFrom');
+const EXPECTED_PERIOD = 'dateObservedFrom and dateObservedTo, or dateObserved as an interval "start/end" or "start/duration", or a single instant with a known integration interval';
+
+/**
+ * The observed period, from any of the forms the data model and real deployments use:
+ * dateObservedFrom/To; dateObserved as an ISO 8601 interval `start/end`, `start/duration` or
+ * `duration/end`; or a single instant (dateObserved, or From equal to To), which is the end (or, for a
+ * sensor registered so, the start) of the sensor's integration interval when one is known.
+ */
+function readPeriod(reading: Reading, attributes: Attributes, sensorId: string): [number, number] | Problem {
+  const from = present(attribute(attributes, 'dateObservedFrom'));
+  const to = present(attribute(attributes, 'dateObservedTo'));
+  if (from !== undefined && to !== undefined) {
+    const start = readDateTime(reading, from, 'dateObservedFrom');
     if (start instanceof Problem) return start;
-    const end = readDateTime(to, 'dateObservedTo');
-    return end instanceof Problem ? end : [start, end];
+    const end = readDateTime(reading, to, 'dateObservedTo');
+    if (end instanceof Problem) return end;
+    return start === end ? instantPeriod(reading, end, 'dateObservedTo', to, sensorId) : [start, end];
   }
-  const interval = attribute(attributes, 'dateObserved');
-  if (interval === undefined || interval === null) {
-    const field = from === undefined || from === null ? 'dateObservedFrom' : 'dateObservedTo';
-    return new Problem(field, `${EXPECTED_DATE_TIME} (or dateObserved as an interval "start/end")`, 'nothing', `${field} is missing`);
+  const observed = present(attribute(attributes, 'dateObserved'));
+  if (observed === undefined) {
+    const field = from === undefined ? 'dateObservedFrom' : 'dateObservedTo';
+    return new Problem(field, EXPECTED_PERIOD, 'nothing', `${field} is missing`);
   }
-  const parts = typeof interval === 'string' ? interval.split('/') : [];
+  if (typeof observed !== 'string') return new Problem('dateObserved', EXPECTED_PERIOD, clip(show(observed)), 'dateObserved is not a date-time text');
+  const parts = observed.split('/');
+  if (parts.length === 1) {
+    const instant = readDateTime(reading, observed, 'dateObserved');
+    return instant instanceof Problem ? instant : instantPeriod(reading, instant, 'dateObserved', observed, sensorId);
+  }
   if (parts.length !== 2) {
-    return new Problem('dateObserved', 'an ISO 8601 interval "start/end" with offsets', clip(show(interval)), 'dateObserved is not a start/end interval');
+    return new Problem('dateObserved', 'an ISO 8601 interval "start/end" or "start/duration"', clip(observed), 'dateObserved is not a start/end interval');
   }
-  const start = from === undefined || from === null ? readDateTime(parts[0], 'dateObserved') : readDateTime(from, 'dateObservedFrom');
+  return intervalPeriod(reading, parts[0]!, parts[1]!, observed);
+}
+
+function intervalPeriod(reading: Reading, first: string, second: string, text: string): [number, number] | Problem {
+  const durationFirst = first.startsWith('P');
+  const durationSecond = second.startsWith('P');
+  if (durationFirst || durationSecond) {
+    const duration = isoDurationMillis(durationFirst ? first : second);
+    if (duration === undefined || duration <= 0 || (durationFirst && durationSecond)) {
+      const expected = 'an ISO 8601 interval "start/end" or "start/duration" with a duration in days, hours, minutes or seconds (e.g. PT1M)';
+      return new Problem('dateObserved', expected, clip(text), 'dateObserved does not have a usable duration');
+    }
+    const instant = readDateTime(reading, durationFirst ? second : first, 'dateObserved');
+    if (instant instanceof Problem) return instant;
+    return durationFirst ? [instant - duration, instant] : [instant, instant + duration];
+  }
+  const start = readDateTime(reading, first, 'dateObserved');
   if (start instanceof Problem) return start;
-  const end = to === undefined || to === null ? readDateTime(parts[1], 'dateObserved') : readDateTime(to, 'dateObservedTo');
+  const end = readDateTime(reading, second, 'dateObserved');
   return end instanceof Problem ? end : [start, end];
 }
 
-function readDateTime(value: unknown, field: string): number | Problem {
-  if (typeof value !== 'string') return new Problem(field, EXPECTED_DATE_TIME, clip(show(value)), `${field} is not a date-time text`);
-  const millis = offsetDateTimeMillis(value);
-  return typeof millis === 'number' ? millis : new Problem(field, EXPECTED_DATE_TIME, clip(value), `${field} ${millis}`);
+/** a single observation instant: the interval it ends (or starts), when the sensor's integration interval is known */
+function instantPeriod(reading: Reading, instant: number, field: string, text: unknown, sensorId: string): [number, number] | Problem {
+  const interval = reading.intervalOf(sensorId);
+  if (!interval) {
+    return new Problem(
+      field,
+      EXPECTED_PERIOD,
+      clip(show(text)),
+      `single instant and no integration interval known for sensor ${sensorId}: register it (observatory ingest sensors, with interval_s) or pass --interval (or set interval_s in the push network's configuration)`,
+    );
+  }
+  const ms = interval.seconds * 1000;
+  return interval.anchor === 'start' ? [instant, instant + ms] : [instant - ms, instant];
 }
 
-/**
- * UTC milliseconds of `YYYY-MM-DDTHH:MM[:SS[.fff…]]` followed by `Z` or `±HH[:MM]`, or why it is not one.
- * Read character by character: no match arrays on the hot path, and no Date parsing that rolls 2025-02-30 over.
- */
-function offsetDateTimeMillis(text: string): number | string {
-  const notIso = 'is not an ISO 8601 date-time';
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const t = text.charCodeAt(10);
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0) return notIso;
-  if (text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH || text.charCodeAt(13) !== COLON) return notIso;
-  if (t !== 84 /* T */ && t !== 116 /* t */ && t !== 32) return notIso;
-  let i = 16;
-  let second = 0;
-  let millis = 0;
-  if (text.charCodeAt(i) === COLON) {
-    second = digits(text, i + 1, 2);
-    if (second < 0) return notIso;
-    i += 3;
-    const c = text.charCodeAt(i);
-    if (c === DOT || c === COMMA) {
-      const from = ++i;
-      for (let scale = 100; isDigit(text.charCodeAt(i)); i++, scale /= 10) {
-        if (scale >= 1) millis += (text.charCodeAt(i) - 48) * scale;
-      }
-      if (i === from) return notIso;
-    }
-  }
-  const offset = offsetMinutes(text, i);
-  if (offset === undefined) return i === text.length ? 'has no UTC offset: an offset or Z is required to place it in time' : notIso;
-  if (month < 1 || month > 12 || day < 1 || (day > 28 && day > daysInMonth(year, month))) return 'is not a real calendar date';
-  if (hour > 23 || minute > 59 || second > 59 || Math.abs(offset) >= 24 * 60) return 'has an hour, minute, second or offset out of range';
-  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offset) * 60_000 + second * 1000 + millis;
+function present(value: unknown): unknown {
+  return value === null ? undefined : value;
+}
+
+function readDateTime(reading: Reading, value: unknown, field: string): number | Problem {
+  if (typeof value !== 'string') return new Problem(field, reading.clock.expected, clip(show(value)), `${field} is not a date-time text`);
+  const millis = reading.clock.parse(value);
+  return typeof millis === 'number' ? millis : new Problem(field, millis.expected, clip(value), `${field} ${millis.reason}`);
 }
 
 function readLevel(attributes: Attributes, field: string): number | null | Problem {
@@ -496,14 +547,16 @@ function readLevel(attributes: Attributes, field: string): number | null | Probl
  * refDevice, else refPointOfInterest, else `loc:<lon>,<lat>` with 5 decimals (about 1 m): a sensor
  * without a reference keeps one stable id across payloads as long as its position does not move.
  */
-function readSensorId(attributes: Attributes, [lon, lat]: [number, number]): string | Problem {
+function readSensorId(attributes: Attributes, point: [number, number] | null): string | Problem {
   for (const field of ['refDevice', 'refPointOfInterest']) {
     const ref = reference(attribute(attributes, field));
     if (ref === undefined) continue;
     if (typeof ref === 'string' && ref.trim() !== '' && ref.length <= MAX_ID_LENGTH) return ref;
     return new Problem(field, `an entity id (text of 1 to ${MAX_ID_LENGTH} characters) or a list of them`, clip(show(ref)), `${field} is not a usable entity id`);
   }
-  return `loc:${coordinate(lon)},${coordinate(lat)}`;
+  if (point) return `loc:${coordinate(point[0])},${coordinate(point[1])}`;
+  const expected = 'a GeoJSON Point {"type":"Point","coordinates":[lon, lat]}, or a refDevice naming a registered sensor';
+  return new Problem('location', expected, 'nothing', 'location is missing and no refDevice names the sensor');
 }
 
 function reference(value: unknown): unknown {
@@ -542,15 +595,19 @@ function own(object: Attributes, key: string): unknown {
   return Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
-/** the plain value of a normalized attribute (v2 `value`, LD Property `value`, LD Relationship `object`, JSON-LD `@value`) */
+/**
+ * The plain value of a normalized attribute (v2 `value`, LD Property `value`, LD Relationship `object`,
+ * JSON-LD `@value`). The attribute's `type` is optional (NGSI-v2 lets the broker infer it from the JSON
+ * value, and the data model's own examples leave it out): `{"value": 67.8}` is read as 67.8. A GeoJSON
+ * geometry has `type` and `coordinates`, never `value`, so it stays as it is.
+ */
 function unwrap(value: unknown): unknown {
   if (!isObject(value)) return value;
   let inner: unknown = value;
   const type = own(value, 'type');
-  if (typeof type === 'string') {
-    if (type === 'Relationship' && Object.hasOwn(value, 'object')) inner = value.object;
-    else if (Object.hasOwn(value, 'value')) inner = value.value;
-  }
+  if (type === 'Relationship' && Object.hasOwn(value, 'object')) inner = value.object;
+  else if ((typeof type === 'string' || type === undefined) && Object.hasOwn(value, 'value')) inner = value.value;
+  else if (type === undefined && Object.hasOwn(value, 'object')) inner = value.object;
   return isObject(inner) && Object.hasOwn(inner, '@value') ? inner['@value'] : inner;
 }
 

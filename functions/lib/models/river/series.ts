@@ -1,3 +1,4 @@
+import { readCsv } from '../../domain/csv/reader.ts';
 import { isCalendarDate } from '../../domain/time/calendar.ts';
 
 // Regular time series: one value per step (an hour, a day) for each named column, NaN where missing.
@@ -33,19 +34,19 @@ export class SeriesFileError extends Error {
  * Dates must be real calendar dates in increasing order; missing days become NaN rows.
  */
 export function parseDailySeries(text: string, file: string): RegularSeries {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const headerLine = lines[0] ?? '';
-  const delimiter = headerLine.includes('\t') ? '\t' : headerLine.includes(';') ? ';' : ',';
-  const header = headerLine.split(delimiter).map((h) => h.trim().replace(/^"|"$/g, ''));
+  const { records, unterminated } = readCsv(text);
+  if (unterminated) throw new SeriesFileError(file, unterminated.line, 'a quote opened on this line is never closed');
+  const headerLine = records[0]?.text ?? '';
+  const header = (records[0]?.fields ?? []).map((h) => h.trim());
   if (header.length < 2) throw new SeriesFileError(file, 1, `expected a header with a date column and at least one station column, found "${headerLine.slice(0, 80)}"`);
   const dateCol = Math.max(0, header.findIndex((h) => h.toLowerCase() === 'date'));
   const names = header.filter((_, i) => i !== dateCol);
   const days: number[] = [];
   const values: number[][] = names.map(() => []);
-  for (let n = 1; n < lines.length; n++) {
-    const line = lines[n]!;
-    if (!line.trim()) continue;
-    const cells = line.split(delimiter).map((c) => c.trim().replace(/^"|"$/g, ''));
+  for (const record of records.slice(1)) {
+    if (!record.text.trim()) continue;
+    const n = record.line - 1;
+    const cells = record.fields.map((c) => c.trim());
     const date = cells[dateCol] ?? '';
     if (!isCalendarDate(date)) throw new SeriesFileError(file, n + 1, `column ${header[dateCol]}: expected a calendar date YYYY-MM-DD, found "${date}"`);
     const day = Date.parse(`${date}T00:00:00Z`) / 86_400_000;
