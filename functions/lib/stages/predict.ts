@@ -70,7 +70,7 @@ export async function writePredictions(ctx: StageContext, model: string, rows: r
   }
   const keys: string[] = [];
   for (const [dt, list] of byDt) {
-    const origin = new Date(Math.max(...list.map((r) => r.origin_time.getTime())));
+    const origin = new Date(list.reduce((m, r) => Math.max(m, r.origin_time.getTime()), -Infinity));
     const key = datasetFileKey(predictions, `${model}-${origin.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`, dt);
     await writeDataset(ctx, predictions, list, key);
     keys.push(key);

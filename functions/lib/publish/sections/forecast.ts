@@ -179,9 +179,15 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
     ? new Map((await rows(duck, `SELECT station_code, label, commune_insee FROM ${riverStations.name}`)).map((r) => [String(r.station_code), r]))
     : new Map<string, Row>();
 
-  const stationNames = new Map([...stationRows].filter(([, r]) => str(r.label)).map(([code, r]) => [code, str(r.label)!]));
+  // river gauges by their label, weather stations by their name in the heat configuration (PARIS-MONTSOURIS → Paris-Montsouris)
+  const weatherStations = Object.values(HEAT.departements).map((d) => [d.reference_station, d.reference_name.toLowerCase().replace(/(^|[-\s])\p{L}/gu, (m) => m.toUpperCase())] as const);
+  const stationNames = new Map([...weatherStations, ...[...stationRows].filter(([, r]) => str(r.label)).map(([code, r]) => [code, str(r.label)!] as const)]);
   const seriesKey = (r: Row) => `${r.model}|${r.entity_kind}|${r.entity}|${r.variable}|${str(r.threshold_name) ?? ''}`;
-  const series = groupBy(latest, seriesKey);
+  // river_proximity is the index's exposure factor, kept in the dataset to recompute it, not a forecast
+  const series = groupBy(
+    latest.filter((r) => r.variable !== 'river_proximity'),
+    seriesKey,
+  );
   const first = (list: readonly Row[]) => list[0]!;
 
   // map layers: commune forecasts at their first target
@@ -436,7 +442,7 @@ export function targetLabel(target: string, stationNames: ReadonlyMap<string, st
   const crossing = /^(.+)>=([\d.]+)$/.exec(target);
   if (crossing) return both((l) => `${targetLabel(crossing[1]!, stationNames)[l]} : ${l === 'fr' ? 'franchissement de' : 'crossing'} ${formatNumber(l, Number(crossing[2]), 2)}`);
   const station = stationNames.get(target);
-  if (station) return both((l) => `${l === 'fr' ? 'Seine à' : 'Seine at'} ${station}`);
+  if (station) return text(station, station);
   return variableLabel(target);
 }
 
