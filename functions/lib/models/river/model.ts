@@ -27,6 +27,12 @@ export type RiverBaseline = (typeof RIVER_BASELINES)[number];
 const RIVER_PREDICTORS = ['model', ...RIVER_BASELINES] as const;
 type RiverPredictor = (typeof RIVER_PREDICTORS)[number];
 const RIDGE_LAMBDA = 1;
+/**
+ * The network is published only when its MAE is at most this share of the best baseline's at every
+ * horizon: a network whose edge over a 15-coefficient regression is a few percent is not worth its
+ * opacity, and the regression is then published.
+ */
+export const RIVER_MATERIAL_RATIO = 0.9;
 export const RIVER_HORIZONS_HOURS = [24, 48, 72] as const;
 
 export interface RiverSetup {
@@ -462,6 +468,21 @@ export async function trainRiverModel(
       lag: Math.max(...hSteps) - 1,
     }),
   ];
+  // the margin rule: significantly better is not enough, it must be materially better at every horizon
+  const ratios = horizons.map((h) => {
+    const best = Math.min(...RIVER_BASELINES.map((b) => h.baselines[b]?.['mae'] ?? Infinity));
+    return { hours: h.horizon_hours, ratio: (h.model['mae'] ?? Infinity) / best };
+  });
+  const short = ratios.filter((r) => !(r.ratio <= RIVER_MATERIAL_RATIO));
+  if (decisions[0]!.use === 'model' && short.length) {
+    const d = decisions[0]!;
+    decisions[0] = {
+      ...d,
+      beats_baseline: false,
+      use: 'baseline',
+      reason: `${d.reason}, but its MAE is not ≤ ${RIVER_MATERIAL_RATIO} × the best baseline's at every horizon (${ratios.map((r) => `+${r.hours} h: ${r.ratio.toFixed(3)}`).join(', ')}); ${d.best_baseline} is published`,
+    };
+  }
   const primary = decisions[0]!;
   void brierByOrigin;
 
