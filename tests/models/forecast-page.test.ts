@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { riverStations } from '../../functions/lib/datasets/index.ts';
 import { modelEvaluations, predictions } from '../../functions/lib/datasets/models.ts';
 import { COMMUNES } from '../../functions/lib/domain/geo/communes.ts';
