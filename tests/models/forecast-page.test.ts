@@ -126,6 +126,10 @@ beforeAll(async () => {
         evaluation('river', 'F700000103', 'trend', 'mae', 0.15),
         evaluation('river', 'F700000103', 'linear', 'mae', 0.18),
         evaluation('river', 'F700000103', 'model', 'dm_p_value', 0.41, { reference: 'trend' }),
+        // a score that decides nothing: shown for information, without a verdict
+        evaluation('river', 'F700000103', 'model', 'nse', 0.97),
+        evaluation('river', 'F700000103', 'persistence', 'nse', 0.9),
+        evaluation('river', 'F700000103', 'trend', 'nse', 0.95),
         evaluation('river', 'F700000103', 'model', 'coverage_90', 0.87),
         evaluation('river', 'F700000103', 'trend', 'coverage_90', 0.93),
         evaluation('heat', 'heatwave', 'model', 'reliability', 0.05, { bin_from: 0, bin_to: 0.1, n: 120 }),
@@ -179,6 +183,7 @@ describe('the forecast section on a demo lake', () => {
     const river = rowsOf(all).filter((r) => r['model'] === 'Crue (hauteur de la Seine)');
     expect(river).toEqual([
       { model: 'Crue (hauteur de la Seine)', target: 'La Seine à Paris - Austerlitz', metric: 'erreur absolue moyenne', score: 0.2, baseline: 'tendance du dernier jour prolongée', baseline_score: 0.15, beats: 'non', p: 0.41, n: 500 },
+      { model: 'Crue (hauteur de la Seine)', target: 'La Seine à Paris - Austerlitz', metric: 'Nash–Sutcliffe', score: 0.97, baseline: 'tendance du dernier jour prolongée', baseline_score: 0.95, beats: '—', p: null, n: 500 },
     ]);
   });
 

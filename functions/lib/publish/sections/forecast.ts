@@ -472,8 +472,10 @@ function skillTable(evaluations: readonly Row[], stationNames: ReadonlyMap<strin
       // the skill against the best baseline on the Brier score, nothing else
       const best = bestOf(groups.get(`${k}|brier`) ?? [], 'brier');
       const row = list.find((e) => !e.is_baseline && str(e.reference) === (best ? String(best.predictor) : undefined));
+      // the verdict is the Brier score's decision (which includes the significance test), else none
+      const decision = (groups.get(`${k}|brier`) ?? []).find((e) => e.predictor === 'model')?.beats_baseline;
       if (noEvent) out.push({ ...base, score: null, baseline: best ? methodName(String(best.predictor)) : none, baseline_score: none, beats: NO_EVENT, p: null, n: num(list[0]!.n) });
-      else if (row) out.push({ ...base, score: roundTo(num(row.value), 3), baseline: methodName(String(best!.predictor)), baseline_score: none, beats: num(row.value) === null ? none : yesNo(num(row.value)! > 0), p: null, n: num(row.n) });
+      else if (row) out.push({ ...base, score: roundTo(num(row.value), 3), baseline: methodName(String(best!.predictor)), baseline_score: none, beats: typeof decision === 'boolean' ? yesNo(decision) : none, p: null, n: num(row.n) });
       continue;
     }
     const model = list.find((e) => !e.is_baseline && e.predictor === 'model');
@@ -487,14 +489,9 @@ function skillTable(evaluations: readonly Row[], stationNames: ReadonlyMap<strin
       score: roundTo(score, 3),
       baseline: best ? methodName(String(best.predictor)) : none,
       baseline_score: roundTo(num(best?.value), 3) ?? none,
-      beats:
-        noEvent && metric === 'brier'
-          ? NO_EVENT
-          : decided
-            ? yesNo(model.beats_baseline as boolean)
-            : best && score !== null
-              ? yesNo(HIGHER_IS_BETTER.has(metric) ? score > num(best.value)! : score < num(best.value)!)
-              : none,
+      // a verdict only where a decision was taken (its score, with the significance test): another score's
+      // comparison could say "yes" where the decision said "no"
+      beats: noEvent && metric === 'brier' ? NO_EVENT : decided ? yesNo(model.beats_baseline as boolean) : none,
       p: test ? roundTo(num(test.value), 3) : null,
       n: num(model.n),
     });
@@ -515,8 +512,8 @@ function skillTable(evaluations: readonly Row[], stationNames: ReadonlyMap<strin
     ],
     rows: out,
     note: text(
-      'Scores toutes échéances confondues, comparés à la meilleure des prévisions de référence. Le modèle n’est publié que s’il fait mieux qu’elle et que l’écart est significatif (test de Diebold–Mariano à 5 %) ; sinon c’est la prévision de cette référence qui est publiée.',
-      'Scores over all lead times, compared with the best of the baseline forecasts. The model is published only when it does better and the difference is significant (Diebold–Mariano test at 5 %); otherwise that baseline’s forecast is published.',
+      'Scores toutes échéances confondues, comparés à la meilleure des prévisions de référence. Le modèle n’est publié que s’il fait mieux qu’elle sur le score de décision et que l’écart est significatif (test de Diebold–Mariano à 5 %) ; sinon c’est la prévision de cette référence qui est publiée. Les autres scores sont donnés pour information (—).',
+      'Scores over all lead times, compared with the best of the baseline forecasts. The model is published only when it does better on the deciding score and the difference is significant (Diebold–Mariano test at 5 %); otherwise that baseline’s forecast is published. The other scores are given for information (—).',
     ),
     empty: text('Pas encore d’évaluation publiée pour ces prévisions.', 'No evaluation published for these forecasts yet.'),
   };
