@@ -2,7 +2,7 @@ import { CONVENTIONS, type Convention } from '../../domain/noise/conventions.ts'
 import { NOISE_SOURCES } from '../../datasets/noise.ts';
 import type { NoiseSource } from '../../domain/noise/thresholds.ts';
 import { HOUR_MS } from '../calendar.ts';
-import { brier, brierSkillScore, finiteOrNull, intervalCoverage, mae, mean, normalCdf, quantile, reliability, rmse, standardDeviation } from '../metrics.ts';
+import { brier, brierSkillScore, finiteOrNull, mae, mean, normalCdf, quantile, reliability, rmse, standardDeviation } from '../metrics.ts';
 import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
 import { decide, reliabilityJson, scores, TooLittleHistory, type EvaluationReport, type FoldScores, type HorizonScores, type ProbabilityScores } from '../report.ts';
 import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
@@ -271,7 +271,8 @@ export async function trainNoiseModel(
   const cal = panel.calendar;
   const firstTestDay = cal.dayIndex[split.testStart]!;
   const horizons: HorizonScores[] = [];
-  const pooled = Object.fromEntries(NOISE_PREDICTORS.map((p) => [p, { f: [] as number[], o: [] as number[], lo: [] as number[], hi: [] as number[] }])) as Record<NoisePredictor, { f: number[]; o: number[]; lo: number[]; hi: number[] }>;
+  // pooled over lead times as running sums: a month of a large network is millions of pairs
+  const pooled = Object.fromEntries(NOISE_PREDICTORS.map((p) => [p, { n: 0, abs: 0, sq: 0, inside: 0 }])) as Record<NoisePredictor, { n: number; abs: number; sq: number; inside: number }>;
   // loss differences (model − baseline) summed per origin hour: the time series the Diebold–Mariano test reads
   const lossByOrigin = new OriginSeries(NOISE_BASELINES);
   const foldOf = (row: number) => cal.dayIndex[test.origin[row]! + 1]! - firstTestDay;
@@ -293,15 +294,14 @@ export async function trainNoiseModel(
         f[p].push(fp);
         fold[p].f.push(fp);
         fold[p].o.push(v);
-        pooled[p].lo.push(fp + preprocessing.residual_q05[p][j]!);
-        pooled[p].hi.push(fp + preprocessing.residual_q95[p][j]!);
+        const acc = pooled[p];
+        acc.n++;
+        acc.abs += Math.abs(fp - v);
+        acc.sq += (fp - v) ** 2;
+        if (v >= fp + preprocessing.residual_q05[p][j]! && v <= fp + preprocessing.residual_q95[p][j]!) acc.inside++;
       }
       const lm = Math.abs(testF.model.data[i]! - v);
       lossByOrigin.add(test.origin[r]!, (b) => lm - Math.abs(testF[b].data[i]! - v));
-    }
-    for (const p of NOISE_PREDICTORS) {
-      pooled[p].f.push(...f[p]);
-      pooled[p].o.push(...obs);
     }
     horizons.push({
       horizon_hours: j + 1,
@@ -310,9 +310,10 @@ export async function trainNoiseModel(
       baselines: Object.fromEntries(NOISE_BASELINES.map((b) => [b, scores({ mae: mae(f[b], obs), rmse: rmse(f[b], obs) })])),
     });
   }
-  const overallOf = (p: NoisePredictor) => scores({ mae: mae(pooled[p].f, pooled[p].o), rmse: rmse(pooled[p].f, pooled[p].o) });
-  const overall = { n: pooled.model.o.length, model: overallOf('model'), baselines: Object.fromEntries(NOISE_BASELINES.map((b) => [b, overallOf(b)])) };
-  const coverage_90 = Object.fromEntries(NOISE_PREDICTORS.map((p) => [p, finiteOrNull(intervalCoverage(pooled[p].lo, pooled[p].hi, pooled[p].o), 4)]));
+  const ratio = (a: number, n: number) => (n ? a / n : NaN);
+  const overallOf = (p: NoisePredictor) => scores({ mae: ratio(pooled[p].abs, pooled[p].n), rmse: Math.sqrt(ratio(pooled[p].sq, pooled[p].n)) });
+  const overall = { n: pooled.model.n, model: overallOf('model'), baselines: Object.fromEntries(NOISE_BASELINES.map((b) => [b, overallOf(b)])) };
+  const coverage_90 = Object.fromEntries(NOISE_PREDICTORS.map((p) => [p, finiteOrNull(ratio(pooled[p].inside, pooled[p].n), 4)]));
   const dayIso = (day: number) => {
     for (let t = split.testStart; t < cal.hours; t++) if (cal.dayIndex[t] === day) return new Date((panel.start + t) * HOUR_MS).toISOString();
     return new Date((panel.start + panel.hours) * HOUR_MS).toISOString();
