@@ -251,7 +251,8 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
     const charts = groupBy(own, (l) => `${first(l).model}|${first(l).entity_kind}|${first(l).entity}|${first(l).variable}`);
     communeSections.set(c.commune_insee, {
       id: 'forecast',
-      title: text('Prévisions', 'Forecasts'),
+      // the page shows it under its own « Prévisions » heading: this title names the key-figures table, a landmark of its own
+      title: text('Prévisions — probabilités', 'Forecasts — probabilities'),
       indicators: own.filter((l) => first(l).probability !== null && first(l).probability !== undefined).map((l) => probabilityIndicator(first(l), stationNames)),
       charts: [...charts.values()].map((group) => forecastChart(group, stationNames)),
       tables: [...(located.length ? [entityTable(located.map(first), sensorNames)] : []), ...(models.length ? [evaluationTable(models)] : [])],
