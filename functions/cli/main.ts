@@ -47,7 +47,7 @@ const lib = {
   trainRiver: () => import('../lib/stages/train-river.ts'),
   predict: () => import('../lib/stages/predict.ts'),
   riverSeries: () => import('../lib/models/river/series.ts'),
-  riverModel: () => import('../lib/models/river/model.ts'),
+  report: () => import('../lib/models/report.ts'),
 };
 
 const INGEST_KINDS = [...Object.keys(NOISE_SOURCE_FORMATS), ...Object.keys(CLIMATE_SOURCE_FORMATS)];
@@ -567,9 +567,21 @@ function buildProgram(): Command {
     .option('--upstream <columns>', 'river --series: comma-separated upstream columns (default: every other column)')
     .option('--train-until <date>', 'river --series: first held-out day YYYY-MM-DD (training uses the days before)')
     .option('--threshold <value>', 'river: the level whose crossings are scored (default: 95th percentile of the training period, or the flood threshold)', parseNumber('--threshold'))
+    .addOption(new Option('--transform <transform>', 'river --series: model the series in log space or as it is (default: log when every value is positive)').choices(['log', 'none']))
+    .option('--unit <text>', 'river --series: the unit of the series, printed back (e.g. "m³/s", "m")')
     .option('--details', 'print the whole evaluation report instead of the per-horizon summary')
-    .action(async (model: string, o: { series?: string; target?: string; upstream?: string; trainUntil?: string; threshold?: number; details?: boolean }) => {
+    .action(async (model: string, o: { series?: string; target?: string; upstream?: string; trainUntil?: string; threshold?: number; transform?: 'log' | 'none'; unit?: string; details?: boolean }) => {
       const [name] = modelNames(model, MODEL_NAMES, false);
+      const { evaluationSummary } = await lib.report();
+      const warnDropped = (origins: { used: number; dropped: number } | undefined) => {
+        if (!origins || origins.used + origins.dropped === 0) return;
+        const share = origins.dropped / (origins.used + origins.dropped);
+        if (share > 0.2) {
+          process.stderr.write(
+            `warning: ${origins.dropped} of ${origins.used + origins.dropped} origins (${(100 * share).toFixed(0)} %) were dropped because an input (a lag of the target or of an upstream column) is missing; the scores rest on the ${origins.used} complete ones\n`,
+          );
+        }
+      };
       if (o.series) {
         if (name !== 'river') throw new UsageError('--series is only for the river model');
         if (!o.target) throw new UsageError('--series needs --target COLUMN');
@@ -579,7 +591,6 @@ function buildProgram(): Command {
         });
         const { parseDailySeries } = await lib.riverSeries();
         const { evaluateRiverSeries } = await lib.trainRiver();
-        const { seriesEvaluationJson } = await lib.riverModel();
         let series;
         try {
           series = parseDailySeries(text, path.basename(o.series));
@@ -596,11 +607,15 @@ function buildProgram(): Command {
               upstream: o.upstream?.split(',').map((c) => c.trim()).filter(Boolean),
               trainUntil: o.trainUntil!,
               threshold: o.threshold,
+              transform: o.transform === 'none' ? 'identity' : o.transform,
+              unit: o.unit,
             });
           } catch (e) {
             throw new UsageError((e as Error).message);
           }
-          process.stdout.write(JSON.stringify(o.details ? result.report : seriesEvaluationJson(result.report)) + '\n');
+          warnDropped(result.origins);
+          const transform = result.report.notes[0]?.startsWith('log') ? 'log' : 'none';
+          process.stdout.write(JSON.stringify(o.details ? result.report : evaluationSummary(result.report, { stepHours: series.stepHours, origins: result.origins, transform })) + '\n');
         });
         return;
       }
@@ -610,11 +625,16 @@ function buildProgram(): Command {
         const summary = name === 'noise' ? await trainNoise(ctx, options) : name === 'river' ? await trainRiver(ctx, options) : await trainHeat(ctx, options);
         if (summary.skipped || !summary.report) throw new InputError(`${name}: nothing to evaluate: ${summary.skipped ?? 'no report'}`);
         const r = summary.report;
+        warnDropped(summary.origins);
         process.stdout.write(
           JSON.stringify(
             o.details
               ? r
-              : { target: r.target, unit: r.unit, overall: r.overall, horizons: r.horizons, probabilities: r.probabilities.map(({ model: m, ...p }) => ({ ...p, model: { brier: m.brier } })), decisions: r.decisions },
+              : {
+                  ...evaluationSummary(r, { stepHours: name === 'heat' ? 24 : 1, origins: summary.origins }),
+                  probabilities: r.probabilities.map(({ model: m, ...p }) => ({ ...p, model: { brier: m.brier } })),
+                  decisions: r.decisions,
+                },
           ) + '\n',
         );
       });

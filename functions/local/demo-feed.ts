@@ -1,11 +1,12 @@
-import { DEMO_NOTICE, demoManifest, simulateNoiseNetwork } from '../lib/demo/index.ts';
+import { DEMO_NOISE_DAYS, DEMO_NOTICE, demoClock, demoManifest, demoWindowStart, simulateNoiseNetwork } from '../lib/demo/index.ts';
 import { markDemo } from '../lib/lake/manifest.ts';
 import type { StageContext } from '../lib/stages/context.ts';
 import { ingestNoise } from '../lib/stages/ingest-noise.ts';
 import { feedDemoClimate, type ClimateDemoSummary } from './demo-climate-feed.ts';
 
 // Feeds the simulated network through the real ingestion, as files would arrive, and marks the lake
-// as holding demo data.
+// as holding demo data, with the demo clock (demo/clock.ts): the network's days end at that clock, as
+// do the demo flood and heat wave, so that the demo's forecasts are fresh at it.
 
 export interface DemoFeedSummary {
   files: number;
@@ -17,9 +18,11 @@ export interface DemoFeedSummary {
   climate?: ClimateDemoSummary;
 }
 
-export async function feedDemo(ctx: StageContext, options: Parameters<typeof simulateNoiseNetwork>[0] = {}): Promise<DemoFeedSummary> {
+export async function feedDemo(ctx: StageContext, given: Parameters<typeof simulateNoiseNetwork>[0] = {}): Promise<DemoFeedSummary> {
+  const days = given.days ?? DEMO_NOISE_DAYS;
+  const options = { ...given, days, start: given.start ?? demoWindowStart(days) };
   const files = simulateNoiseNetwork(options);
-  await markDemo(ctx.store, DEMO_NOTICE, demoManifest(options), ctx.now());
+  await markDemo(ctx.store, DEMO_NOTICE, demoManifest(options), ctx.now(), demoClock());
   const total: DemoFeedSummary = { files: files.length, records: 0, curated: 0, quarantined: 0, unreadable: 0 };
   ctx.logger.info(`demo: ingesting ${files.length} simulated files (${DEMO_NOTICE})`);
   for (const f of files) {

@@ -17,29 +17,57 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('observatory models evaluate river --series', () => {
-  it('prints per horizon the model’s MAE and NSE next to persistence’s, as JSON on stdout', async () => {
+  it('prints per horizon the model’s scores, every baseline’s under its name, the best baseline and the verdict, as JSON on stdout', async () => {
     const lake = path.join(dir, 'lake');
-    const r = await observatory(['--lake', lake, 'models', 'evaluate', 'river', '--series', seriesFile, '--target', 'DOWN', '--train-until', '1994-01-01']);
+    const r = await observatory(['--lake', lake, 'models', 'evaluate', 'river', '--series', seriesFile, '--target', 'DOWN', '--train-until', '1994-01-01', '--unit', 'm³/s']);
     expect(r.stderr).toMatch(/models: TensorFlow\.js backend wasm/);
+    expect(r.stderr).not.toMatch(/warning: .* origins/);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out)).toEqual(['target', 'horizons']);
-    expect(out.target).toBe('DOWN');
+    expect(Object.keys(out)).toEqual(['target', 'unit', 'transform', 'train', 'test', 'origins_used', 'origins_dropped', 'metric', 'horizons', 'decision', 'coverage_90', 'folds']);
+    expect(out).toMatchObject({ target: 'DOWN', unit: 'm³/s', transform: 'log', metric: 'mae', origins_dropped: expect.any(Number) });
+    expect(out.origins_used).toBeGreaterThan(2000);
     expect(out.horizons.map((h: { horizon_days: number }) => h.horizon_days)).toEqual([1, 2, 3]);
     for (const h of out.horizons) {
-      expect(Object.keys(h)).toEqual(['horizon_days', 'model', 'baselines']);
+      expect(Object.keys(h)).toEqual(['horizon_days', 'n', 'model', 'baselines', 'best_baseline', 'verdict']);
       expect(Object.keys(h.model)).toEqual(['mae', 'nse']);
-      expect(Object.keys(h.baselines)).toEqual(['persistence']);
-      expect(Object.keys(h.baselines.persistence)).toEqual(['mae', 'nse']);
+      expect(Object.keys(h.baselines)).toEqual(['persistence', 'trend', 'linear']);
+      // the best baseline is the one with the lowest MAE, and the verdict names the winner
+      const maes = Object.entries(h.baselines as Record<string, { mae: number }>).sort((a, b) => a[1].mae - b[1].mae);
+      expect(h.best_baseline).toBe(maes[0]![0]);
+      expect(h.verdict).toBe(h.model.mae < maes[0]![1].mae ? 'model' : maes[0]![0]);
     }
     for (const h of out.horizons.slice(1)) {
       expect(h.model.mae).toBeLessThan(h.baselines.persistence.mae);
       expect(h.model.nse).toBeGreaterThan(h.baselines.persistence.nse);
     }
+    // yearly folds over the held-out years 1994 …, and the interval coverage of each predictor
+    expect(out.folds.map((f: { from: string }) => f.from.slice(0, 4))[0]).toBe('1994');
+    expect(out.folds.length).toBeGreaterThan(1);
+    expect(Object.keys(out.coverage_90)).toEqual(['model', 'persistence', 'trend', 'linear']);
+    expect(out.decision.verdict).toEqual(expect.any(String));
     // the backtest is kept in the lake, without touching the river model's current version
     const q = await observatory(['--lake', lake, 'query', "SELECT DISTINCT data, model FROM model_evaluations", '--format', 'json']);
     expect(JSON.parse(q.stdout)).toEqual([{ data: 'series:synthetic-flow.tsv', model: 'river-series' }]);
-  });
+  }, 180_000);
+
+  it('--transform none keeps the series as it is; a series with many gaps warns how many origins were dropped', async () => {
+    // every 20th upstream value missing: each origin needs the last 6 days of UP, so about 30 % of origins lack one
+    const text = seriesTsv(syntheticRiver({ days: 900, lagDays: 2 }))
+      .split('\n')
+      .map((line, i) => (i > 0 && i % 20 === 0 && line ? line.replace(/\t[^\t]*\t/, '\t\t') : line))
+      .join('\n');
+    const gappy = path.join(dir, 'gappy.tsv');
+    await writeFile(gappy, text);
+    const r = await observatory(['--lake', path.join(dir, 'lake3'), 'models', 'evaluate', 'river', '--series', gappy, '--target', 'DOWN', '--train-until', '1992-01-01', '--transform', 'none']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.transform).toBe('none');
+    expect(out.unit).toBe('');
+    const share = out.origins_dropped / (out.origins_used + out.origins_dropped);
+    expect(share).toBeGreaterThan(0.2);
+    expect(r.stderr).toMatch(new RegExp(`warning: ${out.origins_dropped} of ${out.origins_used + out.origins_dropped} origins \\(${Math.round(100 * share)} %\\) were dropped`));
+  }, 180_000);
 
   it('rejects incomplete or wrong usage with exit code 2 and one line saying why', async () => {
     const cases: [string[], RegExp][] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { brier, brierSkillScore, contingency, finiteOrNull, mae, normalCdf, nse, pairCount, quantile, reliability, rmse } from '../../functions/lib/models/metrics.ts';
-import { decide, evaluationRows, publishedPredictor, verdict, type EvaluationReport } from '../../functions/lib/models/report.ts';
+import { brier, brierSkillScore, contingency, dieboldMariano, finiteOrNull, intervalCoverage, mae, normalCdf, nse, pairCount, quantile, reliability, rmse } from '../../functions/lib/models/metrics.ts';
+import { decide, evaluationRows, publishedPredictor, TooLittleHistory, verdict, type EvaluationReport } from '../../functions/lib/models/report.ts';
 
 describe('metrics', () => {
   const f = [1, 2, 3, NaN];
@@ -83,34 +83,99 @@ describe('the honesty switch', () => {
     expect(publishedPredictor(decisions, 'lnight_eu>who_lnight')).toBe('model');
   });
 
-  it('evaluationRows() flags the pooled primary row with the verdict', () => {
-    const decision = decide('flow', 'mae', 5, { persistence: 4 });
-    const report: EvaluationReport = {
+  it('verdict() without any scored baseline is too little history, not a crash: the message says so', () => {
+    expect(() => verdict(1, { a: null, b: NaN })).toThrow(TooLittleHistory);
+    expect(() => decide('laeq', 'mae', 1, { a: null })).toThrow(/^laeq: no baseline could be scored on the held-out period \(too little history\)$/);
+  });
+
+  it('verdict() needs a significant Diebold–Mariano test when loss differences are given', () => {
+    // the model's mean loss is lower by 0.01 with noise of ±1: not significant
+    const noisy = Array.from({ length: 200 }, (_, i) => (i % 2 ? 1 : -1) - 0.01);
+    const weak = verdict(0.99, { b: 1 }, { differences: { b: noisy }, lag: 0 });
+    expect(weak).toMatchObject({ beats_baseline: false, use: 'baseline', best_baseline: 'b' });
+    expect(weak.dm_p_value).toBeGreaterThan(0.05);
+    expect(weak.reason).toMatch(/not significantly \(Diebold–Mariano p = 0\.\d+ ≥ 0\.05\); b is published/);
+    // lower by 0.5 every time, with the same noise: significant
+    const clear = verdict(0.5, { b: 1 }, { differences: { b: noisy.map((d) => d - 0.49) }, lag: 0 });
+    expect(clear).toMatchObject({ beats_baseline: true, use: 'model' });
+    expect(clear.dm_p_value).toBeLessThan(0.001);
+    // no event in the test window: never "model"
+    expect(verdict(0.001, { b: 0.01 }, { noEvent: true })).toMatchObject({ beats_baseline: false, use: 'baseline', reason: expect.stringMatching(/^no event in the test window/) });
+  });
+
+  it('dieboldMariano() gives the textbook statistic on a small series (lag 0: mean / (sd/√n), population variance)', () => {
+    const d = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((x) => x - 3);
+    const m = 2.5;
+    const v = d.reduce((a, x) => a + (x - m) ** 2, 0) / d.length;
+    const t = m / Math.sqrt(v / d.length);
+    const r = dieboldMariano(d, 0);
+    expect(r.statistic).toBeCloseTo(t, 5);
+    expect(r.p_value).toBeCloseTo(2 * (1 - normalCdf(t)), 5);
+    // a positive autocorrelation at lag 1 widens the variance: a smaller statistic
+    expect(Math.abs(dieboldMariano([1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2], 1).statistic!)).toBeLessThan(Math.abs(dieboldMariano([1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2], 0).statistic!));
+    expect(dieboldMariano([1, 2, 3], 0)).toMatchObject({ n: 3, statistic: null, p_value: null });
+  });
+
+  it('intervalCoverage() counts observations inside [lower, upper], bounds included, missing pairs left out', () => {
+    expect(intervalCoverage([0, 0, 0, 0, NaN], [1, 1, 1, 1, 1], [0, 1, 1.5, -0.1, 0.5])).toBe(0.5);
+  });
+
+  const report = (over: Partial<EvaluationReport>): EvaluationReport => {
+    const decision = decide('level', 'mae', 5, { persistence: 4, trend: 4.5 });
+    return {
       model: 'river',
       version: 'v1',
       evaluated_at: '2026-01-01T00:00:00.000Z',
       data: 'lake',
       backend: 'cpu',
-      target: 'flow',
-      unit: 'm³/s',
+      target: 'F700000103',
+      unit: 'm',
       train: { from: '2025-01-01T00:00:00.000Z', until: '2025-06-01T00:00:00.000Z' },
       test: { from: '2025-06-01T00:00:00.000Z', until: '2025-07-01T00:00:00.000Z' },
       primary_metric: 'mae',
-      overall: { n: 10, model: { mae: 5, nse: 0.5 }, baselines: { persistence: { mae: 4, nse: 0.6 } } },
-      horizons: [{ horizon_hours: 24, n: 10, model: { mae: 5, nse: 0.5 }, baselines: { persistence: { mae: 4, nse: 0.6 } } }],
+      overall: { n: 10, model: { mae: 5, nse: 0.5 }, baselines: { persistence: { mae: 4, nse: 0.6 }, trend: { mae: 4.5, nse: 0.55 } } },
+      horizons: [{ horizon_hours: 24, n: 10, model: { mae: 5, nse: 0.5 }, baselines: { persistence: { mae: 4, nse: 0.6 }, trend: { mae: 4.5, nse: 0.55 } } }],
       probabilities: [],
       crossings: [],
+      folds: [],
+      coverage_90: { model: 0.88, persistence: 0.7 },
       beats_baseline: decision.beats_baseline,
       best_baseline: decision.best_baseline,
       use: decision.use,
       decisions: [decision],
       notes: [],
+      ...over,
     };
-    const rows = evaluationRows(report);
-    expect(rows).toHaveLength(8);
+  };
+
+  it('evaluationRows(): a river report (decision on "level", rows on the station code) flags its pooled primary row with the verdict', () => {
+    const rows = evaluationRows(report({}));
     const pooledMae = rows.find((r) => r.predictor === 'model' && r.metric === 'mae' && r.horizon_hours === null)!;
-    expect(pooledMae).toMatchObject({ value: 5, beats_baseline: false, is_baseline: false, n: 10 });
+    expect(pooledMae).toMatchObject({ target: 'F700000103', value: 5, beats_baseline: false, is_baseline: false, n: 10 });
     expect(rows.filter((r) => r.beats_baseline !== null)).toHaveLength(1);
-    expect(rows.find((r) => r.predictor === 'persistence' && r.horizon_hours === 24 && r.metric === 'nse')!.value).toBe(0.6);
+    expect(rows.find((r) => r.predictor === 'trend' && r.horizon_hours === 24 && r.metric === 'nse')!.value).toBe(0.55);
+    expect(rows.filter((r) => r.metric === 'coverage_90').map((r) => [r.predictor, r.value, r.is_baseline])).toEqual([
+      ['model', 0.88, false],
+      ['persistence', 0.7, true],
+    ]);
+  });
+
+  it('evaluationRows(): no BSS is stored when the event never happened in the test window, and the base rate says so', () => {
+    const probability = (target: string, noEvent: boolean): EvaluationReport['probabilities'][number] => ({
+      target,
+      horizon_hours: null,
+      n: 50,
+      base_rate: noEvent ? 0 : 0.1,
+      no_event: noEvent,
+      model: { brier: 0.01, reliability: [] },
+      baselines: { climatology: { brier: 0.02 } },
+      bss: noEvent ? {} : { climatology: 0.5 },
+    });
+    const rows = evaluationRows(report({ probabilities: [probability('heatwave', true), probability('lnight_eu>who_lnight', false)] }));
+    expect(rows.filter((r) => r.metric === 'bss').map((r) => [r.target, r.reference, r.value])).toEqual([['lnight_eu>who_lnight', 'climatology', 0.5]]);
+    expect(rows.filter((r) => r.metric === 'base_rate').map((r) => [r.target, r.predictor, r.value, r.is_baseline])).toEqual([
+      ['heatwave', 'observed', 0, false],
+      ['lnight_eu>who_lnight', 'observed', 0.1, false],
+    ]);
   });
 });

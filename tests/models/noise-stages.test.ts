@@ -12,7 +12,8 @@ type Lake = Awaited<ReturnType<typeof tempLake>>;
 describe('train-models and predict on a lake with noise data only', () => {
   let lake: Lake;
   beforeAll(async () => {
-    lake = await tempLake({ now: new Date('2025-10-20T06:00:00Z') });
+    // the data end at 2025-10-18 00:00 in Paris; the clock is an hour later
+    lake = await tempLake({ now: new Date('2025-10-17T23:00:00Z') });
     await writeHourlyNoise(lake, syntheticHourly({ sensors: 8, days: 12 }));
   });
   afterAll(async () => lake.cleanup());
@@ -22,7 +23,7 @@ describe('train-models and predict on a lake with noise data only', () => {
     expect(summaries.map((s) => s.model)).toEqual(['noise', 'river', 'heat']);
     const noise = summaries[0]!;
     expect(noise.skipped).toBeUndefined();
-    expect(noise.version).toMatch(/^20251020T060000Z-[0-9a-f]{8}$/);
+    expect(noise.version).toMatch(/^20251017T230000Z-[0-9a-f]{8}$/);
     expect(summaries[1]!.skipped).toMatch(/river_observations has no H observation of F700000103/);
     expect(summaries[2]!.skipped).toMatch(/heat_indicators_daily has no row for station 75114001/);
     expect(lake.logs.some((l) => l.startsWith('info train river: skipped — river_observations has no H observation'))).toBe(true);
@@ -32,7 +33,15 @@ describe('train-models and predict on a lake with noise data only', () => {
     expect(metrics).toMatchObject({ model: 'noise', version: noise.version, data: 'lake', target: 'laeq', primary_metric: 'mae' });
     expect(metrics.backend).toMatch(/^wasm/);
     expect(metrics.horizons).toHaveLength(48);
-    expect(Object.keys(metrics.horizons[0].baselines).sort()).toEqual(['hour_of_week_mean', 'same_hour_last_week']);
+    expect(Object.keys(metrics.horizons[0].baselines).sort()).toEqual(['day_type_hour_profile', 'hour_of_week_mean', 'profile_decaying_anomaly', 'same_hour_last_week']);
+    // every baseline is scored on the same cases as the network
+    for (const h of metrics.horizons) for (const b of Object.values(h.baselines) as { mae: number | null }[]) expect(b.mae).not.toBeNull();
+    // 12 days: 3 held out, one fold per day; intervals are checked
+    expect(metrics.folds).toHaveLength(3);
+    expect(metrics.folds.reduce((n: number, f: { n: number }) => n + f.n, 0)).toBe(metrics.overall.n);
+    expect(Object.keys(metrics.coverage_90).sort()).toEqual(['day_type_hour_profile', 'hour_of_week_mean', 'model', 'profile_decaying_anomaly', 'same_hour_last_week']);
+    expect(metrics.coverage_90.model).toBeGreaterThan(0.5);
+    expect(metrics.decisions[0].dm_p_value).toEqual(expect.any(Number));
     expect(metrics.probabilities.map((p: { target: string }) => p.target)).toEqual(['lnight_eu>who_lnight', 'ln_fr>fr_ln']);
     const metadata = JSON.parse((await lake.store.get(`models/noise/${noise.version}/metadata.json`)).toString('utf8'));
     expect(metadata.features).toHaveLength(136);
@@ -87,7 +96,7 @@ describe('train-models and predict on a lake with noise data only', () => {
 describe('a model that does not beat its baseline', () => {
   let lake: Lake;
   beforeAll(async () => {
-    lake = await tempLake({ now: new Date('2025-10-20T06:00:00Z') });
+    lake = await tempLake({ now: new Date('2025-10-21T23:00:00Z') });
     // every week repeats exactly: last week's level is a perfect forecast
     await writeHourlyNoise(lake, syntheticHourly({ sensors: 6, days: 16, noise: 0 }));
   });
@@ -102,7 +111,7 @@ describe('a model that does not beat its baseline', () => {
     expect(['same_hour_last_week', 'hour_of_week_mean']).toContain(current.baseline);
     expect(current.publish['laeq']).toBe(current.baseline);
     const metrics = JSON.parse((await lake.store.get(`models/noise/${noise!.version}/metrics.json`)).toString('utf8'));
-    expect(metrics.notes.join(' ')).toMatch(/does not beat/);
+    expect(metrics.notes.join(' ')).toMatch(/laeq \(mae\): the model \([\d.]+\) does not do better than (same_hour_last_week|hour_of_week_mean) \(0\); \1 is published/);
 
     await predict(lake, { models: ['noise'] });
     await lake.lake.attach(DATASETS);
@@ -117,5 +126,40 @@ describe('a model that does not beat its baseline', () => {
     expect(rows[0]).toMatchObject({ source: 'baseline', method: current.baseline, n: 6 * 48 });
     // the published values are last week's levels (to the stored precision)
     expect(Number(rows[0]!['worst'])).toBeLessThan(1e-3);
+  });
+});
+
+describe('a young lake', () => {
+  let lake: Lake;
+  beforeAll(async () => {
+    lake = await tempLake({ now: new Date('2025-10-12T23:00:00Z') });
+    await writeHourlyNoise(lake, syntheticHourly({ sensors: 4, days: 7 }));
+  });
+  afterAll(async () => lake.cleanup());
+
+  it('a network with a week of readings: the noise model skips with its reason, the other models go on, nothing throws', async () => {
+    const summaries = await trainModels(lake);
+    expect(summaries.map((s) => s.model)).toEqual(['noise', 'river', 'heat']);
+    expect(summaries[0]!.skipped).toBe(
+      '7 local day(s) of hourly levels; the noise model needs at least 11 (8 of history, so that every baseline including the same hour last week can be scored, and 3 held out)',
+    );
+    expect(summaries.every((s) => typeof s.skipped === 'string')).toBe(true);
+    const predicted = await predict(lake);
+    expect(predicted.find((s) => s.model === 'noise')!.skipped).toMatch(/no trained noise model/);
+  });
+
+  it('a forecast whose data stopped more than 6 hours ago is not written', async () => {
+    const older = await tempLake({ now: new Date('2025-10-17T23:00:00Z') });
+    try {
+      await writeHourlyNoise(older, syntheticHourly({ sensors: 8, days: 12 }));
+      await trainModels(older, { models: ['noise'], noise: { epochs: 1 } });
+      const late = { ...older, now: () => new Date('2025-10-18T04:00:00Z') };
+      const [fresh] = await predict(late, { models: ['noise'] });
+      expect(fresh!.skipped).toBeUndefined();
+      const [stale] = await predict({ ...older, now: () => new Date('2025-10-18T04:00:01Z') }, { models: ['noise'] });
+      expect(stale!.skipped).toMatch(/older than the 6 h limit of the noise forecast, nothing is published$/);
+    } finally {
+      await older.cleanup();
+    }
   });
 });

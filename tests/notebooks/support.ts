@@ -56,7 +56,8 @@ const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
  * run on data too. The hand-made rows are test fixtures, not measurements.
  */
 export async function notebookLake() {
-  const lake = await tempLake();
+  // after the demo clock (2026-06-30): readings later than the clock would be in the future
+  const lake = await tempLake({ now: new Date('2026-07-01T12:00:00Z') });
   await feedDemo(lake, { days: 3, sensorsPerCommune: 1 });
   // every stage but the site's: the notebooks read the curated datasets, never the published site
   await runPipeline(lake, { stages: STAGES.filter((s) => !s.outputs.includes('site')) });

@@ -262,7 +262,7 @@ describe('publishSite() with heat, flood, river and forecast datasets', () => {
     expect(c.sections.map((s) => s.id)).toEqual(['noise', 'heat', 'flood', 'river', 'forecast']);
     const f = c.sections.find((s) => s.id === 'forecast')!;
     expect(f.charts[0]!.bands![0]!.lower).toEqual([46, 47, 48]);
-    expect(f.tables.find((t) => t.id === 'model-skill')!.rows[0]).toMatchObject({ score: 1.8, baseline: 'same_hour_last_week', baseline_score: 2.6 });
+    expect(f.tables.find((t) => t.id === 'model-skill')!.rows[0]).toMatchObject({ score: 1.8, baseline: { fr: 'même heure la semaine précédente', en: 'same hour last week' }, baseline_score: 2.6 });
     const page = await site(lake, 'commune/75056/index.html');
     expect(page).not.toContain('Pas encore de prévision');
     expect(page).toContain('Performance mesurée sur une période mise de côté');
@@ -284,7 +284,8 @@ describe('publishSite() with heat, flood, river and forecast datasets', () => {
   it('the methodology page shows the model evaluation against its baseline', async () => {
     const page = await site(lake, 'methodologie/index.html');
     expect(page).toContain('Évaluation des modèles');
-    expect(page).toContain('same_hour_last_week');
+    expect(page).toContain('même heure la semaine précédente');
+    expect(page).not.toContain('same_hour_last_week');
     expect(page).not.toContain('Aucun modèle de prévision n’est encore publié');
   });
 

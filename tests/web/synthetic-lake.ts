@@ -196,7 +196,8 @@ export async function writeClimateAndForecasts(ctx: StageContext): Promise<void>
     floodIndicatorsDaily,
     DAYS.map((day, i) => ({ site_code: 'F7000001', station_code: 'F700000103', day, h_max: 2 + i / 10, h_max_at: new Date(`${day}T10:00:00Z`), h_samples: 96, q_samples: 0, ratio_1910: (2 + i / 10) / 8.62, flood_rank: 8, reference_floods: 7, dt: day })),
   );
-  const run = new Date(`${LAST_DAY}T23:00:00Z`);
+  // an hour before the clock: within the noise forecast's freshness limit (6 h)
+  const run = new Date(NOW.getTime() - 3_600_000);
   await write(
     ctx,
     predictions,

@@ -32,7 +32,7 @@ export const predictions = declareDataset({
     { name: 'threshold', type: 'double', nullable: true, description: 'Threshold value (in unit) when it is a single number' },
     { name: 'probability', type: 'double', unit: '1', nullable: true, min: 0, max: 1, description: 'Probability that the threshold is exceeded (or the event happens) over the target period' },
     { name: 'source', type: 'string', values: PREDICTION_SOURCES, description: 'model: the trained model’s forecast; baseline: the baseline’s (the model did not beat it, or no model is trained)' },
-    { name: 'method', type: 'string', description: 'What produced the value: mlp, or the baseline’s name (same_hour_last_week, hour_of_week_mean, persistence, climatology), or the index formula' },
+    { name: 'method', type: 'string', description: 'What produced the value: mlp, or the baseline’s name (same_hour_last_week, hour_of_week_mean, day_type_hour_profile, profile_decaying_anomaly; persistence, trend, linear; climatology, markov_climatology), or the index formula with the components it combined, e.g. index(heat=persistence,flood=none)' },
     { ...dt, description: 'Partition: the Europe/Paris local date of origin_time (a rerun from the same origin replaces its file)' },
   ],
   key: ['model', 'run_time', 'entity', 'variable', 'target_time', 'threshold_name'],
@@ -50,6 +50,9 @@ export const EVALUATION_METRICS = [
   'hit_rate',
   'false_alarm_ratio',
   'false_alarm_rate',
+  'base_rate',
+  'coverage_90',
+  'dm_p_value',
 ] as const;
 
 export const modelEvaluations = declareDataset({
@@ -72,7 +75,7 @@ export const modelEvaluations = declareDataset({
     { name: 'predictor', type: 'string', description: 'model, or the baseline’s name' },
     { name: 'is_baseline', type: 'boolean', description: 'Whether predictor is a baseline' },
     { name: 'horizon_hours', type: 'integer', unit: 'h', nullable: true, min: 0, description: 'Lead time scored; NULL = all lead times pooled' },
-    { name: 'metric', type: 'string', values: EVALUATION_METRICS, description: 'Score: mae, rmse, nse (Nash–Sutcliffe), brier, bss (Brier skill score against the baseline named in reference), reliability (observed frequency of a probability bin), hit_rate, false_alarm_ratio, false_alarm_rate' },
+    { name: 'metric', type: 'string', values: EVALUATION_METRICS, description: 'Score: mae, rmse, nse (Nash–Sutcliffe), brier, bss (Brier skill score against the baseline named in reference), reliability (observed frequency of a probability bin), hit_rate, false_alarm_ratio, false_alarm_rate, base_rate (share of cases where the event happened; predictor = observed), coverage_90 (share of observations inside the 90 % interval), dm_p_value (Diebold–Mariano p-value of the model against the baseline named in reference)' },
     { name: 'reference', type: 'string', nullable: true, description: 'bss: the baseline the skill is measured against' },
     { name: 'bin_from', type: 'double', unit: '1', nullable: true, min: 0, max: 1, description: 'reliability: lower bound of the forecast probability bin' },
     { name: 'bin_to', type: 'double', unit: '1', nullable: true, min: 0, max: 1, description: 'reliability: upper bound of the forecast probability bin' },

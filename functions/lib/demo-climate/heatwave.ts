@@ -1,10 +1,12 @@
 import { gzipSync } from 'node:zlib';
+import { DEMO_CLOCK_DAY, demoWindowStart } from '../demo/clock.ts';
 import { stream } from '../demo/prng.ts';
 import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
 
-// A simulated summer heat wave in Météo-France daily files (Q_<dep>_latest-2025-2026_RR-T-Vent.csv.gz,
+// A simulated early-summer heat wave in Météo-France daily files (Q_<dep>_latest-2025-2026_RR-T-Vent.csv.gz,
 // the real 58-column header, `;`-separated, quality codes): Paris-Montsouris reaches IBMn ≥ 21 °C and
-// IBMx ≥ 31 °C on five consecutive days (2026-07-22 … 07-26, TX 37.1 °C on the 24th). Files for the
+// IBMx ≥ 31 °C on five consecutive days (2026-06-24 … 06-28, TX 37.1 °C on the 26th, as in late June
+// 2019); the files run to the day before the demo clock (demo/clock.ts). Files for the
 // six départements of the Métropole, one in Latin-1 (as older files are), an overlapping "previous"
 // file for Paris, a doubtful TX and a missing TN. Station 75114001 is the real Paris-Montsouris number;
 // the other station numbers and names are demo identities. Demo data, not measurements.
@@ -12,7 +14,8 @@ import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
 export const METEOFRANCE_HEADER =
   'NUM_POSTE;NOM_USUEL;LAT;LON;ALTI;AAAAMMJJ;RR;QRR;TN;QTN;HTN;QHTN;TX;QTX;HTX;QHTX;TM;QTM;TNTXM;QTNTXM;TAMPLI;QTAMPLI;TNSOL;QTNSOL;TN50;QTN50;DG;QDG;FFM;QFFM;FF2M;QFF2M;FXY;QFXY;DXY;QDXY;HXY;QHXY;FXI;QFXI;DXI;QDXI;HXI;QHXI;FXI2;QFXI2;DXI2;QDXI2;HXI2;QHXI2;FXI3S;QFXI3S;DXI3S;QDXI3S;HXI3S;QHXI3S';
 
-export const DEMO_HEAT = { seed: 2026, start: '2026-07-01', days: 46 } as const;
+/** the whole of June up to the demo clock: days before it, each complete */
+export const DEMO_HEAT = { seed: 2026, start: demoWindowStart(29), days: 29, until: DEMO_CLOCK_DAY } as const;
 
 interface DemoStation {
   readonly id: string;
@@ -37,20 +40,20 @@ export const DEMO_STATIONS: readonly DemoStation[] = [
 
 /** Paris-Montsouris during the heat wave: [TN, TX] */
 export const DEMO_HEATWAVE_PARIS: Readonly<Record<string, readonly [number, number]>> = {
-  '2026-07-18': [17.0, 28.0],
-  '2026-07-19': [18.5, 30.5],
-  '2026-07-20': [20.5, 32.4],
-  '2026-07-21': [21.8, 33.9],
-  '2026-07-22': [22.6, 35.2],
-  '2026-07-23': [23.1, 36.4],
-  '2026-07-24': [23.4, 37.1],
-  '2026-07-25': [22.2, 34.0],
-  '2026-07-26': [19.0, 28.5],
-  '2026-07-27': [17.2, 26.0],
+  '2026-06-20': [17.0, 28.0],
+  '2026-06-21': [18.5, 30.5],
+  '2026-06-22': [20.5, 32.4],
+  '2026-06-23': [21.8, 33.9],
+  '2026-06-24': [22.6, 35.2],
+  '2026-06-25': [23.1, 36.4],
+  '2026-06-26': [23.4, 37.1],
+  '2026-06-27': [22.2, 34.0],
+  '2026-06-28': [19.0, 28.5],
+  '2026-06-29': [17.2, 26.0],
 };
 
 /** a doubtful value (QTX = 2) at Paris-Montsouris, and a day without TN at Le Bourget */
-export const DEMO_HEAT_FAULTS = { doubtfulTx: { station: '75114001', day: '2026-07-29' }, missingTn: { station: '93013001', day: '2026-08-02' } } as const;
+export const DEMO_HEAT_FAULTS = { doubtfulTx: { station: '75114001', day: '2026-06-10' }, missingTn: { station: '93013001', day: '2026-06-15' } } as const;
 
 export interface DemoWeatherFile {
   readonly name: string;

@@ -1,13 +1,23 @@
 import { HYDROMETRY, type Quantity } from '../domain/flood/config.ts';
 import { localDayBounds } from '../domain/time/paris.ts';
+import { DEMO_CLOCK_DAY } from '../demo/clock.ts';
 import { stream } from '../demo/prng.ts';
 
-// A simulated winter flood of the Seine and the Marne, in the exact shape of Hub'Eau observations_tr
-// rows (H in mm, Q in l/s): a wave cresting at about 5.95 m at Paris-Austerlitz (2018 crested at
-// 5.84 m), the Marne a day and a half earlier, Alfortville a few hours before Austerlitz. Demo data,
-// not measurements.
+// A simulated late-spring flood of the Seine and the Marne, in the exact shape of Hub'Eau observations_tr
+// rows (H in mm, Q in l/s): a wave cresting at about 5.95 m at Paris-Austerlitz in early June (June 2016
+// crested at 6.10 m), the Marne a day and a half earlier, Alfortville a few hours before Austerlitz; the
+// series run until the demo clock (demo/clock.ts), the river back near its base. Demo data, not measurements.
 
-export const DEMO_FLOOD = { seed: 2018, start: '2026-01-12', days: 30, peak: '2026-01-29T02:00:00Z', hStepMinutes: 15, qStepMinutes: 60 } as const;
+const FLOOD_START = '2026-05-22';
+export const DEMO_FLOOD = {
+  seed: 2018,
+  start: FLOOD_START,
+  /** up to the demo clock */
+  days: Math.round((Date.parse(`${DEMO_CLOCK_DAY}T00:00:00Z`) - Date.parse(`${FLOOD_START}T00:00:00Z`)) / 86_400_000),
+  peak: '2026-06-04T02:00:00Z',
+  hStepMinutes: 15,
+  qStepMinutes: 60,
+} as const;
 
 interface StationModel {
   readonly station: string;

@@ -9,3 +9,4 @@ export { DEMO_DATA_PROVIDER, encodeEntity, entityId, entityJson, type EntityRead
 export { easterSunday, frenchPublicHoliday, frenchPublicHolidays, type PublicHoliday } from '../domain/time/holidays.ts';
 export { timeGrid, lastSunday, type Slot } from './grid.ts';
 export { mulberry32 } from './prng.ts';
+export { DEMO_CLOCK_DAY, DEMO_NOISE_DAYS, demoClock, demoWindowStart } from './clock.ts';

@@ -8,6 +8,8 @@ export interface LakeManifest {
   readonly demo: boolean;
   readonly demo_notice?: string;
   readonly demo_details?: unknown;
+  /** the end of the simulated window (ISO 8601): "now" for the freshness of a demo lake's forecasts */
+  readonly demo_clock?: string;
   readonly updated_at: string;
 }
 
@@ -16,7 +18,7 @@ export async function readManifest(store: ObjectStore): Promise<LakeManifest | u
   return JSON.parse((await store.get(LAKE_MANIFEST_KEY)).toString('utf8')) as LakeManifest;
 }
 
-export async function markDemo(store: ObjectStore, notice: string, details: unknown, now: Date): Promise<void> {
-  const manifest: LakeManifest = { demo: true, demo_notice: notice, demo_details: details, updated_at: now.toISOString() };
+export async function markDemo(store: ObjectStore, notice: string, details: unknown, now: Date, demoClock?: Date): Promise<void> {
+  const manifest: LakeManifest = { demo: true, demo_notice: notice, demo_details: details, ...(demoClock ? { demo_clock: demoClock.toISOString() } : {}), updated_at: now.toISOString() };
   await store.put(LAKE_MANIFEST_KEY, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
 }

@@ -187,3 +187,51 @@ export function quantile(values: Values, q: number): number {
   const hi = Math.ceil(pos);
   return v[lo]! + (v[hi]! - v[lo]!) * (pos - lo);
 }
+
+export interface DieboldMariano {
+  /** number of loss differences */
+  readonly n: number;
+  /** mean loss difference, model − baseline (negative: the model's loss is lower) */
+  readonly mean_difference: number | null;
+  readonly statistic: number | null;
+  /** two-sided p-value under the normal approximation */
+  readonly p_value: number | null;
+}
+
+/**
+ * Diebold–Mariano test of equal forecast accuracy on a time series of loss differences d_t (model's
+ * loss − baseline's). Multi-step forecasts have errors correlated up to lag h − 1, so the variance of
+ * the mean is the Newey–West (Bartlett) long-run variance with `lag` autocovariances.
+ */
+export function dieboldMariano(differences: Values, lag: number): DieboldMariano {
+  const d = Array.from(differences).filter(Number.isFinite);
+  const n = d.length;
+  if (n < 10) return { n, mean_difference: n ? finiteOrNull(mean(d)) : null, statistic: null, p_value: null };
+  const m = mean(d);
+  const L = Math.max(0, Math.min(Math.floor(lag), n - 1));
+  let variance = 0;
+  for (let k = 0; k <= L; k++) {
+    let c = 0;
+    for (let t = k; t < n; t++) c += (d[t]! - m) * (d[t - k]! - m);
+    c /= n;
+    variance += k === 0 ? c : 2 * (1 - k / (L + 1)) * c;
+  }
+  if (!(variance > 0)) return { n, mean_difference: finiteOrNull(m), statistic: null, p_value: m === 0 ? 1 : null };
+  const statistic = m / Math.sqrt(variance / n);
+  return { n, mean_difference: finiteOrNull(m), statistic: finiteOrNull(statistic), p_value: finiteOrNull(2 * (1 - normalCdf(Math.abs(statistic)))) };
+}
+
+/** share of observations inside [lower, upper] (pairs with a missing value left out) */
+export function intervalCoverage(lower: Values, upper: Values, observed: Values): number {
+  let inside = 0;
+  let n = 0;
+  for (let i = 0; i < observed.length; i++) {
+    const lo = lower[i]!;
+    const hi = upper[i]!;
+    const o = observed[i]!;
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || !Number.isFinite(o)) continue;
+    n++;
+    if (o >= lo && o <= hi) inside++;
+  }
+  return n ? inside / n : NaN;
+}

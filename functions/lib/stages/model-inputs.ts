@@ -29,7 +29,9 @@ export async function readNoisePanel(ctx: StageContext, days: number): Promise<N
   );
   const rows: HourlyLevel[] = result.rows.map((r) => ({ sensor_id: String(r['sensor_id']), hour: Math.floor(Number(r['t']) / HOUR_MS), leq: Number(r['leq']) }));
   if (!rows.length) return undefined;
-  const first = Math.min(...rows.map((r) => r.hour));
+  // a loop, not Math.min(...rows): a month of a large network is more arguments than the stack holds
+  let first = Infinity;
+  for (const r of rows) if (r.hour < first) first = r.hour;
   return noisePanel(rows, { start: Math.max(start, first), end });
 }
 
@@ -62,8 +64,8 @@ export async function readRiverSeries(ctx: StageContext, stations: readonly stri
   );
   if (!result.rows.length) return undefined;
   const hours = result.rows.map((r) => Number(r['h']) / HOUR_MS);
-  const start = Math.min(...hours);
-  const length = Math.max(...hours) - start + 1;
+  const start = hours.reduce((a, b) => Math.min(a, b));
+  const length = hours.reduce((a, b) => Math.max(a, b)) - start + 1;
   const columns: Record<string, Float64Array> = Object.fromEntries(stations.map((s) => [s, new Float64Array(length).fill(NaN)]));
   for (const r of result.rows) columns[String(r['station_code'])]![Number(r['h']) / HOUR_MS - start] = Number(r['v']);
   return { start: start * HOUR_MS, stepHours: 1, length, columns };

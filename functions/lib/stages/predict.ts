@@ -3,6 +3,7 @@ import { HEAT } from '../domain/heat/thresholds.ts';
 import { localDayBounds, parisDate } from '../domain/time/paris.ts';
 import { datasetFileKey } from '../lake/layout.ts';
 import { writeDataset } from '../lake/write.ts';
+import { isFresh, lakeClock, staleReason } from '../models/freshness.ts';
 import { forecastHeat, HEAT_MODEL, type HeatPreprocessing } from '../models/heat/model.ts';
 import { forecastNoise, NOISE_MODEL, type NoisePreprocessing } from '../models/noise/model.ts';
 import { predictionRow, type PredictionRow } from '../models/prediction-row.ts';
@@ -15,7 +16,9 @@ import { readNoisePanel, readNoiseSources, readRiverSeries, readStationTemperatu
 
 // The inference stage (hourly on AWS): each model's current version forecasts from the latest data,
 // publishing for every target the model's forecast or, when the evaluation said so, its best
-// baseline's; then the climate-risk index combines the river and heat forecasts with exposure.
+// baseline's; then the climate-risk index combines this run's river and heat forecasts with exposure.
+// A forecast whose origin is older than its model's freshness limit (models/freshness.ts) is not
+// written: "now" is the wall clock, or the demo clock of a demo lake.
 // Predictions are written per model and forecast origin, so a rerun on the same data replaces its file.
 
 export const PREDICTED_MODELS = ['noise', 'river', 'heat', 'climate-risk'] as const;
@@ -37,10 +40,13 @@ export async function predict(ctx: StageContext, options: { models?: readonly Pr
   const wanted = new Set(options.models ?? PREDICTED_MODELS);
   const out: PredictSummary[] = [];
   const forRisk: PredictionRow[] = [];
-  if (wanted.has('noise')) out.push(await predictNoise(ctx));
-  if (wanted.has('river') || wanted.has('climate-risk')) out.push(await predictRiver(ctx, forRisk, wanted.has('river')));
-  if (wanted.has('heat') || wanted.has('climate-risk')) out.push(await predictHeat(ctx, forRisk, wanted.has('heat')));
-  if (wanted.has('climate-risk')) out.push(await predictClimateRisk(ctx, forRisk));
+  const clock = await lakeClock(ctx.store, ctx.now());
+  if (clock.demo) ctx.logger.info(`predict: demo lake, forecasts issued at the demo clock ${clock.now.toISOString()}`);
+  const at: StageContext = { ...ctx, now: () => clock.now };
+  if (wanted.has('noise')) out.push(await predictNoise(at));
+  if (wanted.has('river') || wanted.has('climate-risk')) out.push(await predictRiver(at, forRisk, wanted.has('river')));
+  if (wanted.has('heat') || wanted.has('climate-risk')) out.push(await predictHeat(at, forRisk, wanted.has('heat')));
+  if (wanted.has('climate-risk')) out.push(await predictClimateRisk(at, forRisk));
   return out.filter((s) => wanted.has(s.model as PredictedModel));
 }
 
@@ -64,7 +70,7 @@ export async function writePredictions(ctx: StageContext, model: string, rows: r
   }
   const keys: string[] = [];
   for (const [dt, list] of byDt) {
-    const origin = new Date(Math.max(...list.map((r) => r.origin_time.getTime())));
+    const origin = new Date(list.reduce((m, r) => Math.max(m, r.origin_time.getTime()), -Infinity));
     const key = datasetFileKey(predictions, `${model}-${origin.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`, dt);
     await writeDataset(ctx, predictions, list, key);
     keys.push(key);
@@ -83,6 +89,7 @@ export async function predictNoise(ctx: StageContext): Promise<PredictSummary> {
     if (!panel) return skipped(ctx, NOISE_MODEL, 'noise_indicators_hourly is empty', elapsed());
     const sources = await readNoiseSources(ctx);
     const f = await forecastNoise(rt, { model: loaded.model, version: loaded.pointer.version, preprocessing: pre, publish: loaded.pointer.publish }, panel, sources, ctx.now());
+    if (!isFresh(NOISE_MODEL, f.origin, ctx.now())) return skipped(ctx, NOISE_MODEL, staleReason(NOISE_MODEL, f.origin, ctx.now()), elapsed());
     await writePredictions(ctx, NOISE_MODEL, f.rows);
     ctx.logger.info(
       `predict noise: ${f.rows.length} rows for ${f.sensors} sensor(s) from ${f.origin.toISOString()}` +
@@ -107,6 +114,7 @@ export async function predictRiver(ctx: StageContext, collect: PredictionRow[], 
     if (!series) return skipped(ctx, RIVER_MODEL, `river_observations has no recent ${quantity} observation of ${pre.setup.target}`, elapsed());
     const f = await forecastRiver(rt, { model: loaded.model, version: loaded.pointer.version, preprocessing: pre, publish: loaded.pointer.publish }, series, ctx.now(), pre.setup.target);
     if ('skipped' in f) return skipped(ctx, RIVER_MODEL, f.skipped, elapsed());
+    if (!isFresh(RIVER_MODEL, f.origin, ctx.now())) return skipped(ctx, RIVER_MODEL, staleReason(RIVER_MODEL, f.origin, ctx.now()), elapsed());
     if (write) await writePredictions(ctx, RIVER_MODEL, f.rows);
     collect.push(...f.rows);
     ctx.logger.info(`predict river: ${pre.setup.target} from ${f.origin.toISOString()}: ${f.rows.map((r) => `+${r.horizon_hours}h ${r.value} ${r.unit} (${r.method}, P≥${r.threshold} ${r.probability})`).join('; ')}`);
@@ -145,9 +153,10 @@ export async function predictHeat(ctx: StageContext, collect: PredictionRow[], w
         station,
       );
       if ('skipped' in f) notes.push(f.skipped);
+      else if (!isFresh(HEAT_MODEL, f.rows[0]!.origin_time, ctx.now())) notes.push(`${station}: ${staleReason(HEAT_MODEL, f.rows[0]!.origin_time, ctx.now())}`);
       else rows.push(...f.rows);
     }
-    if (!rows.length) return skipped(ctx, HEAT_MODEL, `no reference station has recent IBMn/IBMx (${notes.join('; ') || 'heat_indicators_daily is empty'})`, elapsed());
+    if (!rows.length) return skipped(ctx, HEAT_MODEL, `no reference station has fresh IBMn/IBMx (${notes.join('; ') || 'heat_indicators_daily is empty'})`, elapsed());
     if (write) await writePredictions(ctx, HEAT_MODEL, rows);
     collect.push(...rows);
     ctx.logger.info(
@@ -159,7 +168,11 @@ export async function predictHeat(ctx: StageContext, collect: PredictionRow[], w
   }
 }
 
-/** the climate-risk index per commune and forecast day, from this run's river and heat forecasts */
+/**
+ * The climate-risk index per commune and forecast day, from this run's river and heat forecasts only
+ * (each already checked for freshness): a component missing from this run counts as "none" and the
+ * method says so, e.g. index(heat=persistence,flood=none).
+ */
 export async function predictClimateRisk(ctx: StageContext, hazards: readonly PredictionRow[]): Promise<PredictSummary> {
   const elapsed = timer();
   const heat = hazards.filter((r) => r.model === HEAT_MODEL && r.probability !== null);

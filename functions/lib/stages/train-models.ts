@@ -1,5 +1,6 @@
 import { NOISE_MODEL, trainNoiseModel, type NoiseTrainingOptions } from '../models/noise/model.ts';
 import { NOISE_FEATURES, HORIZON_HOURS } from '../models/noise/features.ts';
+import { TooLittleHistory } from '../models/report.ts';
 import { tfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
 import { readNoisePanel, readNoiseSources } from './model-inputs.ts';
@@ -30,7 +31,15 @@ export interface TrainModelsOptions {
 export async function trainModels(ctx: StageContext, options: TrainModelsOptions = {}): Promise<TrainSummary[]> {
   const out: TrainSummary[] = [];
   for (const name of options.models ?? TRAINED_MODELS) {
-    const summary = name === 'noise' ? await trainNoise(ctx, options.noise) : name === 'river' ? await trainRiver(ctx, options.river) : await trainHeat(ctx, options.heat);
+    const started = performance.now();
+    let summary: TrainSummary;
+    try {
+      summary = name === 'noise' ? await trainNoise(ctx, options.noise) : name === 'river' ? await trainRiver(ctx, options.river) : await trainHeat(ctx, options.heat);
+    } catch (e) {
+      // too little history to score the model against any baseline: this model waits, the others go on
+      if (!(e instanceof TooLittleHistory)) throw e;
+      summary = skip(ctx, name, e.message, (performance.now() - started) / 1000);
+    }
     // the full report is in models/<name>/<version>/metrics.json; the stage result stays small
     const { report: _report, ...small } = summary;
     out.push(options.withReports ? summary : small);

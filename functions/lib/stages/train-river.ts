@@ -74,9 +74,10 @@ export async function trainRiver(ctx: StageContext, options: RiverTrainOptions =
     }, options);
     ctx.logger.info(
       `train river: ${setup.target} from ${upstream.join(', ') || 'its own history'}, ${result.trainRows} training / ${result.testRows} held-out origins; ` +
-        result.report.horizons.map((h) => `+${h.horizon_hours}h MAE ${h.model['mae']} vs persistence ${h.baselines['persistence']?.['mae']}`).join('; '),
+        result.report.horizons.map((h) => `+${h.horizon_hours}h MAE ${h.model['mae']} vs ${Object.entries(h.baselines).map(([b, v]) => `${b} ${v['mae']}`).join(', ')}`).join('; ') +
+        `; publishes ${result.report.use === 'model' ? 'the model' : result.report.best_baseline}`,
     );
-    return { ...summary, seconds: seconds() };
+    return { ...summary, origins: result.origins, seconds: seconds() };
   } finally {
     result.model.dispose();
   }
@@ -92,8 +93,10 @@ export interface SeriesEvaluationOptions extends RiverOptions, RegisterOptions {
   /** first held-out day, YYYY-MM-DD */
   readonly trainUntil: string;
   readonly threshold?: number;
-  /** default: log when the target has no negative value (discharges), else identity */
+  /** default: log when every value of the target is positive, else identity */
   readonly transform?: 'log' | 'identity';
+  /** the series' unit, free text (default: none given) */
+  readonly unit?: string;
 }
 
 export const RIVER_SERIES_MODEL = 'river-series';
@@ -103,7 +106,7 @@ export const RIVER_SERIES_MODEL = 'river-series';
  * The version is kept in models/river-series/<version>/ with its metrics (current.json untouched: its
  * stations are not the lake's), and its rows go to model_evaluations with data = series:<name>.
  */
-export async function evaluateRiverSeries(ctx: StageContext, o: SeriesEvaluationOptions): Promise<TrainSummary & { report: EvaluationReport }> {
+export async function evaluateRiverSeries(ctx: StageContext, o: SeriesEvaluationOptions): Promise<TrainSummary & { report: EvaluationReport; origins: { used: number; dropped: number } }> {
   const started = performance.now();
   const column = o.series.columns[o.target];
   if (!column) throw new Error(`${o.name}: no column "${o.target}"; columns: ${Object.keys(o.series.columns).join(', ')}`);
@@ -114,12 +117,12 @@ export async function evaluateRiverSeries(ctx: StageContext, o: SeriesEvaluation
   if (!(split > o.series.start && split < end)) {
     throw new Error(`--train-until ${o.trainUntil} is outside the series (${new Date(o.series.start).toISOString().slice(0, 10)} … ${new Date(end - 86_400_000).toISOString().slice(0, 10)})`);
   }
-  const transform = o.transform ?? (Array.from(column).some((v) => v < 0) ? 'identity' : 'log');
+  const transform = o.transform ?? (Array.from(column).every((v) => !Number.isFinite(v) || v > 0) ? 'log' : 'identity');
   const rt = await tfRuntime({ logger: ctx.logger });
   const result = await trainRiverModel(
     rt,
     o.series,
-    { target: o.target, upstream, transform, variable: transform === 'log' ? 'flow' : 'level', unit: transform === 'log' ? 'm³/s' : 'm', threshold: o.threshold, thresholdSource: o.threshold === undefined ? undefined : '--threshold' },
+    { target: o.target, upstream, transform, variable: o.target, unit: o.unit ?? '', threshold: o.threshold, thresholdSource: o.threshold === undefined ? undefined : '--threshold' },
     { trainUntil: split },
     o,
   );
@@ -144,7 +147,7 @@ export async function evaluateRiverSeries(ctx: StageContext, o: SeriesEvaluation
     ctx.logger.info(
       `evaluate river on ${o.name}: ${o.target} from ${upstream.join(', ') || 'its own history'}; ${result.trainRows} training / ${result.testRows} held-out days; fit ${result.fit.seconds.toFixed(1)} s (best epoch ${result.fit.bestEpoch}/${result.fit.epochs}) on ${rt.description}`,
     );
-    return { ...summary, report: summary.report!, seconds: (performance.now() - started) / 1000 };
+    return { ...summary, report: summary.report!, origins: result.origins, seconds: (performance.now() - started) / 1000 };
   } finally {
     result.model.dispose();
   }

@@ -1,4 +1,5 @@
 import { brier, brierSkillScore, finiteOrNull, mean, reliability } from '../metrics.ts';
+import type { Evidence } from '../report.ts';
 import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
 import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
 import { decide, reliabilityJson, type Decision, type EvaluationReport, type ProbabilityScores } from '../report.ts';
@@ -15,10 +16,12 @@ import { localDayBounds } from '../../domain/time/paris.ts';
 // its threshold (so a station with other thresholds reads the same), whether the criteria are met on
 // d, and the season. One ReLU layer of 16 units, 3 logit outputs, logistic loss, Adam, early stopping
 // on the end of the training period. Baselines: climatology (frequency of heat-wave days within ±15
-// days of the calendar day, over the training years) and persistence (tomorrow like today: 1 or 0).
+// days of the calendar day, over the training years), conditional (Markov) climatology (the same
+// frequency k days after a day in the same state — heat wave or not — within ±15 days of the calendar
+// day) and persistence (tomorrow like today: 1 or 0).
 
 export const HEAT_MODEL = 'heat';
-export const HEAT_BASELINES = ['climatology', 'persistence'] as const;
+export const HEAT_BASELINES = ['climatology', 'markov_climatology', 'persistence'] as const;
 export const HEAT_HORIZON_DAYS = 3;
 const LAGS = 7;
 const CLIMATOLOGY_HALF_WINDOW = 15;
@@ -96,7 +99,44 @@ export function climatology(s: DailyTemperatures, event: Float64Array, from: num
   return out;
 }
 
+/**
+ * P(heat wave on day d + k | state of day d), by day of year of d (±15 days), over the given days:
+ * [k − 1][state 0 or 1][day of year]. A state never seen near a day of year falls back on the climatology.
+ */
+export function markovClimatology(s: DailyTemperatures, event: Float64Array, from: number, until: number, clim: Float64Array): number[][][] {
+  const out: number[][][] = [];
+  for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
+    const hits = [new Float64Array(366), new Float64Array(366)];
+    const counts = [new Float64Array(366), new Float64Array(366)];
+    for (let d = from; d + k < until; d++) {
+      const e0 = event[d]!;
+      const ek = event[d + k]!;
+      if (!Number.isFinite(e0) || !Number.isFinite(ek)) continue;
+      const doy = Math.floor(dayOfYear(s.days[d]!));
+      hits[e0]![doy]! += ek;
+      counts[e0]![doy]!++;
+    }
+    out.push(
+      [0, 1].map((state) =>
+        Array.from({ length: 366 }, (_, doy) => {
+          let h = 0;
+          let c = 0;
+          for (let j = -CLIMATOLOGY_HALF_WINDOW; j <= CLIMATOLOGY_HALF_WINDOW; j++) {
+            const i = (doy + j + 366) % 366;
+            h += hits[state]![i]!;
+            c += counts[state]![i]!;
+          }
+          return Number((c ? h / c : clim[(doy + k) % 366]!).toFixed(6));
+        }),
+      ),
+    );
+  }
+  return out;
+}
+
 export interface HeatPreprocessing {
+  /** markov_climatology: [k − 1][state of the origin day][day of year of the origin day] */
+  readonly markov?: number[][][];
   readonly feature_scaler: Scaler;
   /** climatology by day of year (0–365), from the training period */
   readonly climatology: number[];
@@ -174,41 +214,56 @@ export async function trainHeatModel(
     validation: { x: part(xs, cut, xs.rows), y: part(train.y, cut, xs.rows), weights: part(train.w, cut, xs.rows) },
   });
   const clim = climatology(s, flags.event, 0, split);
+  const markov = markovClimatology(s, flags.event, 0, split, clim);
   const probs = await predictRows(rt.tf, net, applyScaler({ ...test.x, data: test.x.data.slice() }, scaler), { sigmoid: true });
 
   const probabilities: ProbabilityScores[] = [];
   const decisions: Decision[] = [];
-  const pooled = { model: [] as number[], climatology: [] as number[], persistence: [] as number[], outcome: [] as number[] };
+  const pooled = { model: [] as number[], climatology: [] as number[], markov_climatology: [] as number[], persistence: [] as number[], outcome: [] as number[] };
+  const brierByOrigin = new Map<number, number[]>();
   for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
     const pm: number[] = [];
     const pc: number[] = [];
+    const pk: number[] = [];
     const pp: number[] = [];
     const outcome: number[] = [];
     test.origins.forEach((d, r) => {
       const e = flags.event[d + k];
       if (e === undefined || !Number.isFinite(e)) return;
-      pm.push(probs.data[r * HEAT_HORIZON_DAYS + k - 1]!);
-      pc.push(clim[Math.floor(dayOfYear(s.days[d + k]!))]!);
-      pp.push(flags.event[d]!);
+      const p = [probs.data[r * HEAT_HORIZON_DAYS + k - 1]!, clim[Math.floor(dayOfYear(s.days[d + k]!))]!, markov[k - 1]![flags.event[d]!]![Math.floor(dayOfYear(s.days[d]!))]!, flags.event[d]!];
+      pm.push(p[0]!);
+      pc.push(p[1]!);
+      pk.push(p[2]!);
+      pp.push(p[3]!);
       outcome.push(e);
+      let v = brierByOrigin.get(d);
+      if (!v) brierByOrigin.set(d, (v = [0, 0, 0]));
+      for (let j = 0; j < 3; j++) v[j]! += (p[0]! - e) ** 2 - (p[j + 1]! - e) ** 2;
     });
     pooled.model.push(...pm);
     pooled.climatology.push(...pc);
+    pooled.markov_climatology.push(...pk);
     pooled.persistence.push(...pp);
     pooled.outcome.push(...outcome);
-    const entry = probabilityScores(`heatwave+${k}d`, k * 24, pm, { climatology: pc, persistence: pp }, outcome);
+    const entry = probabilityScores(`heatwave+${k}d`, k * 24, pm, { climatology: pc, markov_climatology: pk, persistence: pp }, outcome);
     probabilities.push(entry);
-    decisions.push(decide(entry.target, 'brier', entry.model.brier, { climatology: entry.baselines['climatology']!.brier, persistence: entry.baselines['persistence']!.brier }));
+    decisions.push(decide(entry.target, 'brier', entry.model.brier, briers(entry), { noEvent: entry.no_event }));
   }
-  const all = probabilityScores('heatwave', null, pooled.model, { climatology: pooled.climatology, persistence: pooled.persistence }, pooled.outcome);
+  const all = probabilityScores('heatwave', null, pooled.model, { climatology: pooled.climatology, markov_climatology: pooled.markov_climatology, persistence: pooled.persistence }, pooled.outcome);
   probabilities.unshift(all);
-  const primary = decide('heatwave', 'brier', all.model.brier, { climatology: all.baselines['climatology']!.brier, persistence: all.baselines['persistence']!.brier });
+  const days = [...brierByOrigin.keys()].sort((a, b) => a - b);
+  const evidence: Evidence = {
+    differences: Object.fromEntries(HEAT_BASELINES.map((b, j) => [b, days.map((d) => brierByOrigin.get(d)![j]!)])),
+    lag: HEAT_HORIZON_DAYS - 1,
+    noEvent: all.no_event,
+  };
+  const primary = decide('heatwave', 'brier', all.model.brier, briers(all), evidence);
   decisions.unshift(primary);
   const notes = [
     `heat-wave criteria: IBMn ≥ ${s.ibmnThreshold} °C and IBMx ≥ ${s.ibmxThreshold} °C (3-day means ending on the day)`,
     `${events} heat-wave day(s) in the training period; early stopping kept epoch ${fit.bestEpoch} of ${fit.epochs}`,
   ];
-  for (const d of decisions) if (!d.beats_baseline) notes.push(`${d.target}: the model does not beat ${d.best_baseline} on the Brier score; the predictions publish ${d.best_baseline}`);
+  for (const d of decisions) notes.push(`${d.target} (brier): ${d.reason}`);
   const dayIso = (i: number) => new Date(`${s.days[Math.min(i, s.days.length - 1)]!}T00:00:00Z`).toISOString();
   return {
     model: net,
@@ -216,7 +271,7 @@ export async function trainHeatModel(
     trainRows: train.origins.length,
     testRows: test.origins.length,
     architecture: { type: 'mlp', inputs: HEAT_FEATURES.length, hidden: [16], outputs: HEAT_HORIZON_DAYS, activation: 'relu', output: 'logits (sigmoid at prediction)', loss: 'logistic', optimizer: 'adam', learning_rate: 0.003, epochs, batch_size: 64, seed },
-    preprocessing: { feature_scaler: scaler, climatology: Array.from(clim, (v) => Number(v.toFixed(6))), ibmn_threshold: s.ibmnThreshold, ibmx_threshold: s.ibmxThreshold },
+    preprocessing: { feature_scaler: scaler, climatology: Array.from(clim, (v) => Number(v.toFixed(6))), markov, ibmn_threshold: s.ibmnThreshold, ibmx_threshold: s.ibmxThreshold },
     report: {
       target: 'heatwave',
       unit: '1',
@@ -227,6 +282,8 @@ export async function trainHeatModel(
       horizons: [],
       probabilities,
       crossings: [],
+      folds: monthlyFolds(s, test.origins, probs, pooledByOrigin(test.origins, flags, clim, markov, s)),
+      coverage_90: {},
       beats_baseline: primary.beats_baseline,
       best_baseline: primary.best_baseline,
       use: primary.use,
@@ -236,17 +293,58 @@ export async function trainHeatModel(
   };
 }
 
+const briers = (p: ProbabilityScores) => Object.fromEntries(Object.entries(p.baselines).map(([b, v]) => [b, v.brier]));
+
+/** per test origin and horizon: the baselines' probabilities and the outcome */
+function pooledByOrigin(origins: readonly number[], flags: ReturnType<typeof heatwaveFlags>, clim: Float64Array, markov: number[][][], s: DailyTemperatures) {
+  return (r: number, k: number) => {
+    const d = origins[r]!;
+    const e = flags.event[d + k];
+    if (e === undefined || !Number.isFinite(e)) return undefined;
+    return { outcome: e, climatology: clim[Math.floor(dayOfYear(s.days[d + k]!))]!, markov_climatology: markov[k - 1]![flags.event[d]!]![Math.floor(dayOfYear(s.days[d]!))]!, persistence: flags.event[d]! };
+  };
+}
+
+/** the held-out year cut into calendar months, each month's Brier scores (all horizons pooled) */
+function monthlyFolds(s: DailyTemperatures, origins: readonly number[], probs: Matrix, at: ReturnType<typeof pooledByOrigin>) {
+  const months = new Map<string, { model: number[]; outcome: number[]; b: Record<string, number[]>; from: string; until: string }>();
+  origins.forEach((d, r) => {
+    for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
+      const c = at(r, k);
+      if (!c) continue;
+      const key = s.days[d]!.slice(0, 7);
+      let m = months.get(key);
+      if (!m) months.set(key, (m = { model: [], outcome: [], b: { climatology: [], markov_climatology: [], persistence: [] }, from: s.days[d]!, until: s.days[d]! }));
+      m.until = s.days[d]!;
+      m.model.push(probs.data[r * HEAT_HORIZON_DAYS + k - 1]!);
+      m.outcome.push(c.outcome);
+      m.b['climatology']!.push(c.climatology);
+      m.b['markov_climatology']!.push(c.markov_climatology);
+      m.b['persistence']!.push(c.persistence);
+    }
+  });
+  return [...months.values()].map((m) => ({
+    from: new Date(`${m.from}T00:00:00Z`).toISOString(),
+    until: new Date(Date.parse(`${m.until}T00:00:00Z`) + 86_400_000).toISOString(),
+    n: m.outcome.length,
+    model: { brier: finiteOrNull(brier(m.model, m.outcome)) },
+    baselines: Object.fromEntries(Object.entries(m.b).map(([b, v]) => [b, { brier: finiteOrNull(brier(v, m.outcome)) }])),
+  }));
+}
+
 function probabilityScores(target: string, horizon: number | null, model: number[], baselines: Record<string, number[]>, outcome: number[]): ProbabilityScores {
   const bm = brier(model, outcome);
   const bb = Object.fromEntries(Object.entries(baselines).map(([k, v]) => [k, brier(v, outcome)]));
+  const noEvent = !outcome.includes(1);
   return {
     target,
     horizon_hours: horizon,
     n: outcome.length,
     base_rate: finiteOrNull(mean(outcome)),
+    no_event: noEvent,
     model: { brier: finiteOrNull(bm), reliability: reliabilityJson(reliability(model, outcome)) },
     baselines: Object.fromEntries(Object.entries(bb).map(([k, v]) => [k, { brier: finiteOrNull(v) }])),
-    bss: Object.fromEntries(Object.entries(bb).map(([k, v]) => [k, finiteOrNull(brierSkillScore(bm, v))])),
+    bss: noEvent ? {} : Object.fromEntries(Object.entries(bb).map(([k, v]) => [k, finiteOrNull(brierSkillScore(bm, v))])),
   };
 }
 
@@ -288,7 +386,7 @@ export async function forecastHeat(
     const target = `heatwave+${k}d`;
     let predictor = input.publish[target] ?? input.publish['heatwave'] ?? (probs ? 'model' : 'persistence');
     if (predictor === 'model' && !probs) predictor = 'persistence';
-    if (predictor === 'climatology' && !input.preprocessing) predictor = 'persistence';
+    if ((predictor === 'climatology' && !input.preprocessing) || (predictor === 'markov_climatology' && !input.preprocessing?.markov)) predictor = 'persistence';
     const day = plusDays(s.days[d]!, k);
     const bounds = localDayBounds(day);
     const p =
@@ -296,7 +394,9 @@ export async function forecastHeat(
         ? probs![k - 1]!
         : predictor === 'climatology'
           ? input.preprocessing!.climatology[Math.floor(dayOfYear(day))]!
-          : flags.event[d]!;
+          : predictor === 'markov_climatology'
+            ? input.preprocessing!.markov![k - 1]![flags.event[d]!]![Math.floor(dayOfYear(s.days[d]!))]!
+            : flags.event[d]!;
     rows.push(
       predictionRow({
         model: HEAT_MODEL,

@@ -39,8 +39,18 @@ export const NOISE_FEATURES: readonly string[] = [
   'history_days',
 ];
 
-export const NOISE_BASELINES = ['same_hour_last_week', 'hour_of_week_mean'] as const;
+/**
+ * Baselines, each scored on the same (sensor, origin, lead time) cases as the network:
+ * - same_hour_last_week: the level 168 h before the target;
+ * - hour_of_week_mean: the mean level at the target's hour of the week over the profile window;
+ * - day_type_hour_profile: the sensor's (day type × clock hour) profile P, the network's own reference;
+ * - profile_decaying_anomaly: P + b_j × the anomaly of the origin hour, b_j (one per lead time) fitted by
+ *   least squares on the training examples, so that a loud or quiet spell fades as it does on average.
+ */
+export const NOISE_BASELINES = ['same_hour_last_week', 'hour_of_week_mean', 'day_type_hour_profile', 'profile_decaying_anomaly'] as const;
 export type NoiseBaseline = (typeof NOISE_BASELINES)[number];
+/** the baselines read straight from the history (the decaying anomaly needs fitted coefficients) */
+type HistoryBaseline = Exclude<NoiseBaseline, 'profile_decaying_anomaly' | 'day_type_hour_profile'>;
 
 /** hourly levels of every sensor on one hourly grid */
 export interface NoisePanel {
@@ -155,7 +165,7 @@ export interface NoiseExamples {
   readonly profile: Matrix;
   /** observed level of each target hour (NaN when missing, or at/after `targetsUntil`) */
   readonly observed: Matrix;
-  readonly baselines: Readonly<Record<NoiseBaseline, Matrix>>;
+  readonly baselines: Readonly<Record<HistoryBaseline, Matrix>>;
 }
 
 export interface ExampleOptions {

@@ -1,7 +1,7 @@
-import { brier, brierSkillScore, contingency, finiteOrNull, mae, mean, nse, normalCdf, quantile, reliability, standardDeviation } from '../metrics.ts';
+import { brier, brierSkillScore, contingency, finiteOrNull, intervalCoverage, mae, mean, nse, normalCdf, quantile, reliability, standardDeviation } from '../metrics.ts';
 import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
 import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
-import { decide, reliabilityJson, scores, type CrossingScores, type Decision, type EvaluationReport, type HorizonScores, type ProbabilityScores } from '../report.ts';
+import { decide, reliabilityJson, scores, type CrossingScores, type Decision, type EvaluationReport, type FoldScores, type HorizonScores, type ProbabilityScores } from '../report.ts';
 import type { TfRuntime } from '../runtime.ts';
 import { instantOf, stepMs, type RegularSeries } from './series.ts';
 
@@ -16,7 +16,23 @@ import { instantOf, stepMs, type RegularSeries } from './series.ts';
 // Adam, early stopping on the last 15 % of the training period (the best epoch's weights are kept).
 
 export const RIVER_MODEL = 'river';
-export const RIVER_BASELINES = ['persistence'] as const;
+/**
+ * Baselines, scored on the same origins as the network:
+ * - persistence: x(t+h) = x(t);
+ * - trend: x(t+h) = x(t) + h × the change over the last day (in the transformed space: a constant rate in log flow);
+ * - linear: a ridge regression of each horizon's change on the network's own inputs (standardised, λ = 1).
+ */
+export const RIVER_BASELINES = ['persistence', 'trend', 'linear'] as const;
+export type RiverBaseline = (typeof RIVER_BASELINES)[number];
+const RIVER_PREDICTORS = ['model', ...RIVER_BASELINES] as const;
+type RiverPredictor = (typeof RIVER_PREDICTORS)[number];
+const RIDGE_LAMBDA = 1;
+/**
+ * The network is published only when its MAE is at most this share of the best baseline's at every
+ * horizon: a network whose edge over a 15-coefficient regression is a few percent is not worth its
+ * opacity, and the regression is then published.
+ */
+export const RIVER_MATERIAL_RATIO = 0.9;
 export const RIVER_HORIZONS_HOURS = [24, 48, 72] as const;
 
 export interface RiverSetup {
@@ -55,6 +71,76 @@ export interface RiverPreprocessing {
   readonly target_scaler: Scaler;
   /** per predictor and horizon: mean, std and 5 %/95 % quantiles of the transformed error (observed − forecast) on the training origins */
   readonly residuals: Record<string, { mean: number[]; std: number[]; q05: number[]; q95: number[] }>;
+  /** linear baseline: per horizon, the intercept then one coefficient per standardised feature (transformed change) */
+  readonly linear?: number[][];
+  /** trend baseline: steps over which the recent change is measured */
+  readonly trend_steps?: number;
+}
+
+/** steps the trend baseline measures the recent change over: a day, or one step when steps are longer */
+const trendSteps = (stepHours: number) => Math.max(1, Math.round(24 / stepHours));
+
+/** ridge regression with an unpenalised intercept: per output column, [intercept, ...coefficients] */
+export function fitRidge(x: Matrix, y: Matrix, w: Matrix, lambda: number): number[][] {
+  const p = x.cols + 1;
+  const out: number[][] = [];
+  for (let k = 0; k < y.cols; k++) {
+    const a = Array.from({ length: p }, () => new Float64Array(p));
+    const b = new Float64Array(p);
+    const row = new Float64Array(p);
+    for (let r = 0; r < x.rows; r++) {
+      if (w.data[r * w.cols + k] === 0) continue;
+      row[0] = 1;
+      for (let c = 0; c < x.cols; c++) row[c + 1] = x.data[r * x.cols + c]!;
+      const yk = y.data[r * y.cols + k]!;
+      for (let i = 0; i < p; i++) {
+        b[i]! += row[i]! * yk;
+        for (let j = i; j < p; j++) a[i]![j]! += row[i]! * row[j]!;
+      }
+    }
+    for (let i = 0; i < p; i++) {
+      for (let j = 0; j < i; j++) a[i]![j] = a[j]![i]!;
+      if (i > 0) a[i]![i]! += lambda;
+    }
+    out.push(solve(a, b));
+  }
+  return out;
+}
+
+/** Gaussian elimination with partial pivoting (a small, symmetric positive definite system) */
+function solve(a: Float64Array[], b: Float64Array): number[] {
+  const n = b.length;
+  const m = a.map((r, i) => [...r, b[i]!]);
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[piv]![c]!)) piv = r;
+    [m[c], m[piv]] = [m[piv]!, m[c]!];
+    const d = m[c]![c]!;
+    if (Math.abs(d) < 1e-12) continue;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / d;
+      if (f !== 0) for (let j = c; j <= n; j++) m[r]![j]! -= f * m[c]![j]!;
+    }
+  }
+  return m.map((r, i) => (Math.abs(r[i]!) < 1e-12 ? 0 : r[n]! / r[i]!));
+}
+
+function ridgePredict(coefficients: readonly number[][], xs: Matrix): Matrix {
+  const out = matrix(xs.rows, coefficients.length);
+  for (let r = 0; r < xs.rows; r++) {
+    coefficients.forEach((beta, k) => {
+      let v = beta[0]!;
+      for (let c = 0; c < xs.cols; c++) v += beta[c + 1]! * xs.data[r * xs.cols + c]!;
+      out.data[r * out.cols + k] = v;
+    });
+  }
+  return out;
+}
+
+/** the trend baseline's change at horizon h (steps) from origin t, in the transformed space */
+function trendChange(tgt: Float64Array, t: number, h: number, steps: number): number {
+  return t - steps >= 0 ? (h * (tgt[t]! - tgt[t - steps]!)) / steps : NaN;
 }
 
 /** lags of the target and of upstream stations, in steps of the series */
@@ -166,6 +252,8 @@ export interface RiverTrainingResult {
   readonly testRows: number;
   readonly architecture: Record<string, unknown>;
   readonly features: string[];
+  /** origins in the series' range, with every input (used) or lacking one (dropped) */
+  readonly origins: { readonly used: number; readonly dropped: number };
 }
 
 /**
@@ -237,19 +325,33 @@ export async function trainRiverModel(
   };
   const trainChanges = await predictChanges(train);
   const testChanges = await predictChanges(test);
+  const linear = fitRidge(xs, y, w, RIDGE_LAMBDA);
+  const linearChanges = (ex: Examples) => ridgePredict(linear, applyScaler({ ...ex.x, data: ex.x.data.slice() }, featureScaler));
+  const trainLinear = linearChanges(train);
+  const testLinear = linearChanges(test);
+  const steps = trendSteps(series.stepHours);
+  /** each predictor's forecast (transformed space) at origin row r and horizon index k */
+  const forecastOf = (ex: Examples, netChanges: Matrix, linChanges: Matrix) => (p: RiverPredictor, r: number, k: number): number => {
+    const base = ex.base[r]!;
+    const i = r * hSteps.length + k;
+    if (p === 'model') return base + netChanges.data[i]!;
+    if (p === 'linear') return base + linChanges.data[i]!;
+    if (p === 'trend') return base + trendChange(tgt, ex.origins[r]!, hSteps[k]!, steps);
+    return base;
+  };
+  const trainF = forecastOf(train, trainChanges, trainLinear);
+  const testF = forecastOf(test, testChanges, testLinear);
 
   // residual statistics (transformed space) on the training origins
-  const residuals: RiverPreprocessing['residuals'] = { model: { mean: [], std: [], q05: [], q95: [] }, persistence: { mean: [], std: [], q05: [], q95: [] } };
+  const residuals: RiverPreprocessing['residuals'] = Object.fromEntries(RIVER_PREDICTORS.map((p) => [p, { mean: [], std: [], q05: [], q95: [] }]));
   hSteps.forEach((h, k) => {
-    const errModel: number[] = [];
-    const errPersistence: number[] = [];
-    train.origins.forEach((t, r) => {
-      const obs = t + h < trainEnd ? tgt[t + h]! : NaN;
-      if (!Number.isFinite(obs)) return;
-      errModel.push(obs - (train.base[r]! + trainChanges.data[r * hSteps.length + k]!));
-      errPersistence.push(obs - train.base[r]!);
-    });
-    for (const [p, e] of [['model', errModel], ['persistence', errPersistence]] as const) {
+    for (const p of RIVER_PREDICTORS) {
+      const e: number[] = [];
+      train.origins.forEach((t, r) => {
+        const obs = t + h < trainEnd ? tgt[t + h]! : NaN;
+        const f = trainF(p, r, k);
+        if (Number.isFinite(obs) && Number.isFinite(f)) e.push(obs - f);
+      });
       residuals[p]!.mean.push(round(mean(e)));
       residuals[p]!.std.push(round(Math.max(1e-6, standardDeviation(e))));
       residuals[p]!.q05.push(round(quantile(e, 0.05)));
@@ -257,106 +359,150 @@ export async function trainRiverModel(
     }
   });
 
-  // --- scores on the held-out origins, in the series' units
+  // --- scores on the held-out origins, in the series' units, every predictor on the same cases
   const rawTarget = series.columns[setup.target]!;
   const threshold = setup.threshold ?? quantile(rawTarget.subarray(0, trainEnd), 0.95);
   const thresholdSource = setup.threshold !== undefined ? (setup.thresholdSource ?? 'configured') : '95th percentile of the training period';
+  const offset = offsets[setup.target]!;
+  const xThr = forward(threshold, setup, offset);
   const horizons: HorizonScores[] = [];
   const crossings: CrossingScores[] = [];
   const probabilities: ProbabilityScores[] = [];
-  const pooled = { model: [] as number[], persistence: [] as number[], obs: [] as number[] };
-  const decisions: Decision[] = [];
+  const none = () => Object.fromEntries(RIVER_PREDICTORS.map((p) => [p, [] as number[]])) as Record<RiverPredictor, number[]>;
+  const pooled = { f: none(), lo: none(), hi: none(), obs: [] as number[] };
+  // yearly folds for daily series, daily folds for hourly ones
+  const foldKey = (t: number) => (series.stepHours >= 24 ? instantOf(series, t).getUTCFullYear() : Math.floor(instantOf(series, t).getTime() / 86_400_000));
+  const folds = new Map<number, { f: Record<RiverPredictor, number[]>; obs: number[]; from: number; until: number }>();
+  const lossByOrigin = new Map<number, number[]>();
+  const brierByOrigin = new Map<number, number[]>();
+  const addLoss = (m: Map<number, number[]>, t: number, d: (b: RiverBaseline) => number) => {
+    let v = m.get(t);
+    if (!v) m.set(t, (v = RIVER_BASELINES.map(() => 0)));
+    RIVER_BASELINES.forEach((b, j) => (v[j]! += d(b)));
+  };
   hSteps.forEach((h, k) => {
-    const fm: number[] = [];
-    const fp: number[] = [];
+    const f = none();
+    const pr = none();
     const obs: number[] = [];
-    const pm: number[] = [];
-    const pp: number[] = [];
-    const eventObs: number[] = [];
-    const eventModel: number[] = [];
-    const eventPersistence: number[] = [];
     const exceeded: number[] = [];
+    const eventObs: number[] = [];
+    const eventF = none();
     test.origins.forEach((t, r) => {
       if (t + h >= testEnd) return;
       const o = rawTarget[t + h]!;
       const now = rawTarget[t]!;
       if (!Number.isFinite(o) || !Number.isFinite(now)) return;
-      const xm = test.base[r]! + testChanges.data[r * hSteps.length + k]!;
-      const m = inverse(xm, setup, offsets[setup.target]!);
-      fm.push(m);
-      fp.push(now);
+      const xf = RIVER_PREDICTORS.map((p) => testF(p, r, k));
+      if (xf.some((v) => !Number.isFinite(v))) return;
       obs.push(o);
-      const xThr = forward(threshold, setup, offsets[setup.target]!);
-      pm.push(exceedanceOf(xm, xThr, residuals.model!, k));
-      pp.push(exceedanceOf(test.base[r]!, xThr, residuals.persistence!, k));
-      exceeded.push(o >= threshold ? 1 : 0);
+      const e = o >= threshold ? 1 : 0;
+      exceeded.push(e);
+      const key = foldKey(t);
+      let fold = folds.get(key);
+      if (!fold) folds.set(key, (fold = { f: none(), obs: [], from: t, until: t + 1 }));
+      fold.obs.push(o);
+      fold.until = Math.max(fold.until, t + 1);
+      const values = {} as Record<RiverPredictor, number>;
+      const probs = {} as Record<RiverPredictor, number>;
+      RIVER_PREDICTORS.forEach((p, j) => {
+        const v = inverse(xf[j]!, setup, offset);
+        values[p] = v;
+        f[p].push(v);
+        fold.f[p].push(v);
+        pooled.lo[p].push(inverse(xf[j]! + residuals[p]!.q05[k]!, setup, offset));
+        pooled.hi[p].push(inverse(xf[j]! + residuals[p]!.q95[k]!, setup, offset));
+        probs[p] = exceedanceOf(xf[j]!, xThr, residuals[p]!, k);
+        pr[p].push(probs[p]);
+      });
+      addLoss(lossByOrigin, t, (b) => Math.abs(values.model - o) - Math.abs(values[b] - o));
+      addLoss(brierByOrigin, t, (b) => (probs.model - e) ** 2 - (probs[b] - e) ** 2);
       // a crossing: below the threshold at the origin, at or above it at the target
       if (now < threshold) {
-        eventObs.push(o >= threshold ? 1 : 0);
-        eventModel.push(m >= threshold ? 1 : 0);
-        eventPersistence.push(0);
+        eventObs.push(e);
+        for (const p of RIVER_PREDICTORS) eventF[p].push(values[p] >= threshold ? 1 : 0);
       }
     });
-    pooled.model.push(...fm);
-    pooled.persistence.push(...fp);
+    for (const p of RIVER_PREDICTORS) pooled.f[p].push(...f[p]);
     pooled.obs.push(...obs);
     const hours = horizonsHours[k]!;
-    horizons.push({
-      horizon_hours: hours,
-      n: obs.length,
-      model: scores({ mae: mae(fm, obs), nse: nse(fm, obs) }),
-      baselines: { persistence: scores({ mae: mae(fp, obs), nse: nse(fp, obs) }) },
-    });
-    const cm = contingency(eventModel, eventObs);
-    const cp = contingency(eventPersistence, eventObs);
-    crossings.push({
-      horizon_hours: hours,
-      threshold: Number(threshold.toFixed(4)),
-      n: eventObs.length,
-      model: scores({ hit_rate: cm.hitRate, false_alarm_ratio: cm.falseAlarmRatio, false_alarm_rate: cm.falseAlarmRate }),
-      baselines: { persistence: scores({ hit_rate: cp.hitRate, false_alarm_ratio: cp.falseAlarmRatio, false_alarm_rate: cp.falseAlarmRate }) },
-    });
-    const bm = brier(pm, exceeded);
-    const bp = brier(pp, exceeded);
+    const of = (p: RiverPredictor) => scores({ mae: mae(f[p], obs), nse: nse(f[p], obs) });
+    horizons.push({ horizon_hours: hours, n: obs.length, model: of('model'), baselines: Object.fromEntries(RIVER_BASELINES.map((b) => [b, of(b)])) });
+    const crossing = (p: RiverPredictor) => {
+      const c = contingency(eventF[p], eventObs);
+      return scores({ hit_rate: c.hitRate, false_alarm_ratio: c.falseAlarmRatio, false_alarm_rate: c.falseAlarmRate });
+    };
+    crossings.push({ horizon_hours: hours, threshold: Number(threshold.toFixed(4)), n: eventObs.length, model: crossing('model'), baselines: Object.fromEntries(RIVER_BASELINES.map((b) => [b, crossing(b)])) });
+    const bs = Object.fromEntries(RIVER_PREDICTORS.map((p) => [p, brier(pr[p], exceeded)])) as Record<RiverPredictor, number>;
+    const noEvent = !exceeded.includes(1);
     probabilities.push({
       target: `${setup.variable}+${hours}h>=${Number(threshold.toFixed(4))}`,
       horizon_hours: hours,
       n: exceeded.length,
       base_rate: finiteOrNull(mean(exceeded)),
-      model: { brier: finiteOrNull(bm), reliability: reliabilityJson(reliability(pm, exceeded)) },
-      baselines: { persistence: { brier: finiteOrNull(bp) } },
-      bss: { persistence: finiteOrNull(brierSkillScore(bm, bp)) },
+      no_event: noEvent,
+      model: { brier: finiteOrNull(bs.model), reliability: reliabilityJson(reliability(pr.model, exceeded)) },
+      baselines: Object.fromEntries(RIVER_BASELINES.map((b) => [b, { brier: finiteOrNull(bs[b]) }])),
+      bss: noEvent ? {} : Object.fromEntries(RIVER_BASELINES.map((b) => [b, finiteOrNull(brierSkillScore(bs.model, bs[b]))])),
     });
   });
-  const overall = {
-    n: pooled.obs.length,
-    model: scores({ mae: mae(pooled.model, pooled.obs), nse: nse(pooled.model, pooled.obs) }),
-    baselines: { persistence: scores({ mae: mae(pooled.persistence, pooled.obs), nse: nse(pooled.persistence, pooled.obs) }) },
+  const pooledOf = (p: RiverPredictor) => scores({ mae: mae(pooled.f[p], pooled.obs), nse: nse(pooled.f[p], pooled.obs) });
+  const overall = { n: pooled.obs.length, model: pooledOf('model'), baselines: Object.fromEntries(RIVER_BASELINES.map((b) => [b, pooledOf(b)])) };
+  const coverage_90 = Object.fromEntries(RIVER_PREDICTORS.map((p) => [p, finiteOrNull(intervalCoverage(pooled.lo[p], pooled.hi[p], pooled.obs), 4)]));
+  const iso = (i: number) => instantOf(series, i).toISOString();
+  const foldScores: FoldScores[] = [...folds.values()].map((fold) => ({
+    from: iso(fold.from),
+    until: iso(fold.until),
+    n: fold.obs.length,
+    model: scores({ mae: mae(fold.f.model, fold.obs) }),
+    baselines: Object.fromEntries(RIVER_BASELINES.map((b) => [b, scores({ mae: mae(fold.f[b], fold.obs) })])),
+  }));
+  const series_ = (m: Map<number, number[]>) => {
+    const origins = [...m.keys()].sort((a, b) => a - b);
+    return Object.fromEntries(RIVER_BASELINES.map((b, j) => [b, origins.map((t) => m.get(t)![j]!)]));
   };
   // one decision for all horizons, so that a published trajectory comes from one predictor; the
   // per-horizon scores show where the model wins
-  const primary = decide(setup.variable, 'mae', overall.model.mae ?? null, { persistence: overall.baselines.persistence.mae ?? null });
-  decisions.push(primary);
+  const decisions: Decision[] = [
+    decide(setup.variable, 'mae', overall.model.mae ?? null, Object.fromEntries(RIVER_BASELINES.map((b) => [b, overall.baselines[b]!.mae ?? null])), {
+      differences: series_(lossByOrigin),
+      lag: Math.max(...hSteps) - 1,
+    }),
+  ];
+  // the margin rule: significantly better is not enough, it must be materially better at every horizon
+  const ratios = horizons.map((h) => {
+    const best = Math.min(...RIVER_BASELINES.map((b) => h.baselines[b]?.['mae'] ?? Infinity));
+    return { hours: h.horizon_hours, ratio: (h.model['mae'] ?? Infinity) / best };
+  });
+  const short = ratios.filter((r) => !(r.ratio <= RIVER_MATERIAL_RATIO));
+  if (decisions[0]!.use === 'model' && short.length) {
+    const d = decisions[0]!;
+    decisions[0] = {
+      ...d,
+      beats_baseline: false,
+      use: 'baseline',
+      reason: `${d.reason}, but its MAE is not ≤ ${RIVER_MATERIAL_RATIO} × the best baseline's at every horizon (${ratios.map((r) => `+${r.hours} h: ${r.ratio.toFixed(3)}`).join(', ')}); ${d.best_baseline} is published`,
+    };
+  }
+  const primary = decisions[0]!;
+  void brierByOrigin;
 
-  const iso = (i: number) => instantOf(series, i).toISOString();
   const features = riverFeatureNames(setup, series.stepHours);
   const notes = [
     `${setup.transform === 'log' ? 'log-transformed' : 'untransformed'} ${setup.variable}; inputs: ${setup.target}${setup.upstream.length ? ` and upstream ${setup.upstream.join(', ')}` : ''}`,
+    `baselines on the same origins: persistence, trend (change over the last ${steps * series.stepHours} h, in the ${setup.transform === 'log' ? 'log' : 'series’'} scale), linear (ridge λ = ${RIDGE_LAMBDA} on the network’s inputs)`,
+    `${foldScores.length} ${series.stepHours >= 24 ? 'yearly' : 'daily'} folds in the held-out period (scored separately in \`folds\`); a "model" verdict needs a Diebold–Mariano test at 5 % on the per-origin loss differences against the best baseline`,
     `crossings: origins below ${Number(threshold.toFixed(3))} ${setup.unit} (${thresholdSource}); hit_rate = hits / observed crossings, false_alarm_ratio = false alarms / forecast crossings`,
     `early stopping kept epoch ${fit.bestEpoch} of ${fit.epochs}`,
+    `${setup.variable} (mae): ${primary.reason}`,
   ];
-  for (const d of decisions) if (!d.beats_baseline) notes.push(`${d.target}: the model does not beat persistence on MAE (all horizons pooled); the predictions publish persistence`);
-  for (const h of horizons) {
-    const m = h.model['mae'];
-    const p = h.baselines['persistence']?.['mae'];
-    if (m != null && p != null) notes.push(`+${h.horizon_hours} h: MAE ${m} (model) vs ${p} (persistence): ${m < p ? 'model better' : 'persistence better'}`);
-  }
+  const candidates = Math.max(0, trainEnd - 1) + Math.max(0, testEnd - 1 - trainEnd);
   return {
     model: net,
     features,
     fit,
     trainRows: train.x.rows,
     testRows: test.x.rows,
+    origins: { used: train.x.rows + test.x.rows, dropped: Math.max(0, candidates - train.x.rows - test.x.rows) },
     architecture: { type: 'mlp', inputs: features.length, hidden, outputs: hSteps.length, activation: 'relu', loss: 'mse', optimizer: 'adam', learning_rate: options.learningRate ?? 0.002, epochs, batch_size: batchSize, seed, early_stopping: 'last 15 % of the training origins' },
     preprocessing: {
       setup: {
@@ -376,6 +522,8 @@ export async function trainRiverModel(
       feature_scaler: featureScaler,
       target_scaler: targetScaler,
       residuals,
+      linear: linear.map((beta) => beta.map((v) => Number(v.toPrecision(8)))),
+      trend_steps: steps,
     },
     report: {
       target: setup.target,
@@ -387,6 +535,8 @@ export async function trainRiverModel(
       horizons,
       probabilities,
       crossings,
+      folds: foldScores,
+      coverage_90,
       beats_baseline: primary.beats_baseline,
       best_baseline: primary.best_baseline,
       use: primary.use,
@@ -401,21 +551,6 @@ function exceedanceOf(xForecast: number, xThreshold: number, stats: { mean: numb
 }
 
 const round = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(6)) : NaN);
-
-/** the `observatory models evaluate river --series` output: per horizon, the model next to persistence */
-export function seriesEvaluationJson(report: Pick<EvaluationReport, 'target' | 'horizons'>): {
-  target: string;
-  horizons: { horizon_days: number; model: { mae: number | null; nse: number | null }; baselines: { persistence: { mae: number | null; nse: number | null } } }[];
-} {
-  return {
-    target: report.target,
-    horizons: report.horizons.map((h) => ({
-      horizon_days: h.horizon_hours / 24,
-      model: { mae: h.model['mae'] ?? null, nse: h.model['nse'] ?? null },
-      baselines: { persistence: { mae: h.baselines['persistence']?.['mae'] ?? null, nse: h.baselines['persistence']?.['nse'] ?? null } },
-    })),
-  };
-}
 
 export interface RiverForecastInput {
   readonly model: LayersModel;
@@ -451,9 +586,21 @@ export async function forecastRiver(
   const offset = pre.offsets[setup.target]!;
   const originTime = new Date(instantOf(series, origin).getTime() + stepMs(series));
   const rows: PredictionRow[] = [];
+  const scaled = applyScaler({ ...ex.x, data: ex.x.data.slice() }, pre.feature_scaler);
+  const tgt = x[setup.target]!;
   setup.horizonsHours.forEach((hours, k) => {
-    const predictor = input.publish[setup.variable] ?? 'model';
-    const change = predictor === 'model' ? out.data[k]! * pre.target_scaler.std[k]! + pre.target_scaler.mean[k]! : 0;
+    let predictor = input.publish[setup.variable] ?? 'model';
+    // a version registered before the linear and trend baselines existed publishes persistence instead
+    if ((predictor === 'linear' && !pre.linear) || (predictor === 'trend' && !pre.trend_steps)) predictor = 'persistence';
+    const hSteps = Math.round(hours / series.stepHours);
+    const change =
+      predictor === 'model'
+        ? out.data[k]! * pre.target_scaler.std[k]! + pre.target_scaler.mean[k]!
+        : predictor === 'linear'
+          ? ridgePredict([pre.linear![k]!], scaled).data[0]!
+          : predictor === 'trend'
+            ? trendChange(tgt, origin, hSteps, pre.trend_steps!)
+            : 0;
     const xf = base + change;
     const r = pre.residuals[predictor] ?? pre.residuals['model']!;
     const start = new Date(originTime.getTime() + (hours - series.stepHours) * 3_600_000);

@@ -2,14 +2,18 @@ import { riverStations, sensors as sensorsDataset } from '../../datasets/index.t
 import { HEAT } from '../../domain/heat/thresholds.ts';
 import { bandClasses, shareClasses } from '../classes.ts';
 import type { ChartSpec, CommuneSection, Indicator, LayerGroup, MapLayer, MethodBlock, SectionInput, SectionOutput, SiteSection, TableSpec } from '../contract.ts';
-import { formatInstant, formatNumber, text, type Text } from '../i18n.ts';
+import { FRESHNESS_HOURS, lakeClock } from '../../models/freshness.ts';
+import { formatInstant, formatNumber, text, type Lang, type Text } from '../i18n.ts';
 import { num, roundTo, rows, str, type Row } from '../sql.ts';
 import { both, groupBy, iso } from './common.ts';
 
 // Forecasts (the « predictions » dataset of the model stages) with their uncertainty, and how well
 // each model did against its baselines (« model_evaluations », when present). Only the latest run of
-// each model is shown. Commune and département forecasts become charts, map layers (probability of
-// exceeding a threshold, or the value) and key figures; sensor and station forecasts a table.
+// each model is shown, and only when fresh: a run whose origin is older than the model's freshness limit
+// (models/freshness.ts) is replaced by a sentence saying why. "Now" is the wall clock, or on a demo lake
+// the demo clock of lake.json. Commune and département forecasts become charts, map layers (probability
+// of exceeding a threshold, or the value) and key figures; sensor and station forecasts a table. Pages
+// name models and methods in public words (MODEL_NAMES, METHOD_NAMES), never by key or version.
 
 export const PREDICTIONS = 'predictions';
 export const MODEL_EVALUATIONS = 'model_evaluations';
@@ -48,7 +52,88 @@ const METRICS: Readonly<Record<string, Text>> = {
   false_alarm_rate: text('fréquence de fausses alertes', 'false alarm rate'),
 };
 
+/** what each model forecasts, in public words */
+const MODEL_NAMES: Readonly<Record<string, Text>> = {
+  noise: text('Bruit (réseau de capteurs)', 'Noise (sensor network)'),
+  river: text('Crue (hauteur de la Seine)', 'Flood (Seine stage)'),
+  heat: text('Canicule', 'Heat wave'),
+  'climate-risk': text('Indice de risque climatique', 'Climate-risk index'),
+};
+/** how a forecast was made, in public words */
+export const METHOD_NAMES: Readonly<Record<string, Text>> = {
+  model: text('réseau de neurones', 'neural network'),
+  mlp: text('réseau de neurones', 'neural network'),
+  same_hour_last_week: text('même heure la semaine précédente', 'same hour last week'),
+  hour_of_week_mean: text('moyenne par heure de la semaine', 'hour-of-week mean'),
+  day_type_hour_profile: text('profil par type de jour et par heure', 'day-type × hour profile'),
+  profile_decaying_anomaly: text('profil et écart récent qui s’estompe', 'profile plus a fading recent anomaly'),
+  persistence: text('persistance (demain comme aujourd’hui)', 'persistence (tomorrow like today)'),
+  trend: text('tendance du dernier jour prolongée', 'last day’s trend extended'),
+  linear: text('régression linéaire', 'linear regression'),
+  climatology: text('climatologie (fréquence saisonnière)', 'climatology (seasonal frequency)'),
+  markov_climatology: text('climatologie conditionnelle (selon l’état du jour)', 'conditional climatology (given today’s state)'),
+};
+const HAZARDS: Readonly<Record<string, Text>> = { heat: text('canicule', 'heat wave'), flood: text('crue', 'flood') };
+
+const modelName = (m: string): Text => MODEL_NAMES[m] ?? text(m, m);
+const methodName = (m: string): Text => METHOD_NAMES[m] ?? text(m.replaceAll('_', ' '), m.replaceAll('_', ' '));
 const variableLabel = (v: string): Text => VARIABLES[v] ?? text(v, v);
+/** the freshness limit of a model (a model the observatory does not know: a day) */
+const limitHours = (m: string): number => FRESHNESS_HOURS[m] ?? 24;
+const duration = (l: Lang, hours: number): string =>
+  hours % 24 === 0 ? `${hours / 24} ${l === 'fr' ? 'jour' : 'day'}${hours / 24 > 1 ? 's' : ''}` : `${formatNumber(l, hours, 0)} h`;
+
+/** the components of a climate-risk row's method « index(heat=…,flood=…) » */
+export function riskComponents(method: string): { hazard: string; method: string | null }[] {
+  const inner = /^index\((.*)\)$/.exec(method)?.[1] ?? '';
+  return inner
+    .split(',')
+    .map((p) => p.split('='))
+    .filter((p) => p.length === 2)
+    .map(([hazard, m]) => ({ hazard: hazard!, method: m === 'none' ? null : m! }));
+}
+
+/** how a model's published forecast was made, in a sentence */
+function howMade(l: Lang, rows: readonly Row[]): string {
+  const f = rows[0]!;
+  if (f.model === 'climate-risk') {
+    const parts = riskComponents(String(f.method)).map(({ hazard, method }) => {
+      const name = (HAZARDS[hazard] ?? text(hazard, hazard))[l];
+      if (method === null) return l === 'fr' ? `${name} : non disponible dans ce calcul` : `${name}: not available in this run`;
+      return `${name} : ${methodName(method)[l]}`.replace(' : ', l === 'fr' ? ' : ' : ': ');
+    });
+    return l === 'fr'
+      ? `indice calculé par une formule (voir la méthodologie) à partir des prévisions de ce même calcul — ${parts.join(' ; ')}`
+      : `an index computed by a formula (see the methodology) from the forecasts of this same run — ${parts.join('; ')}`;
+  }
+  const byVariable = groupBy(rows, (r) => `${r.variable}|${r.source}|${r.method}`);
+  return [...byVariable.values()]
+    .map((list) => {
+      const r = list[0]!;
+      const what = variableLabel(String(r.variable))[l];
+      if (r.source === 'model') return l === 'fr' ? `${what} : réseau de neurones, meilleur que la meilleure référence sur la période de test` : `${what}: neural network, better than the best baseline on the test period`;
+      const method = methodName(String(r.method))[l];
+      if (r.version === 'baseline') {
+        return l === 'fr'
+          ? `${what} : prévision de référence (${method}) — pas encore assez d’historique pour entraîner un modèle`
+          : `${what}: baseline forecast (${method}) — not yet enough history to train a model`;
+      }
+      return l === 'fr'
+        ? `${what} : prévision de référence (${method}), la meilleure sur la période de test — le modèle entraîné ne fait pas mieux`
+        : `${what}: baseline forecast (${method}), the best on the test period — the trained model does no better`;
+    })
+    .join(l === 'fr' ? ' ; ' : '; ');
+}
+
+/** why a model's latest forecast is not shown */
+function staleSentence(l: Lang, model: string, origin: string, now: string, demo: boolean): string {
+  const name = modelName(model)[l];
+  const limit = duration(l, limitHours(model));
+  const clock = demo ? (l === 'fr' ? ' (horloge de démonstration)' : ' (demo clock)') : '';
+  return l === 'fr'
+    ? `${name} : prévision non publiée — les dernières données datent du ${formatInstant(l, origin)}, plus de ${limit} avant le ${formatInstant(l, now)}${clock}.`
+    : `${name}: forecast not published — the latest data date from ${formatInstant(l, origin)}, more than ${limit} before ${formatInstant(l, now)}${clock}.`;
+}
 const unitOf = (u: unknown, lang: 'fr' | 'en'): string => (u === null || u === undefined ? '' : (UNITS[String(u)]?.[lang] ?? String(u)));
 const thresholdLabel = (t: string | null): Text => (t ? (THRESHOLDS[t] ?? text(t, t)) : text('', ''));
 const SOURCE = text('Modèles de l’observatoire (prévision publiée seulement si évaluée)', 'Observatory models (a forecast is published only with its evaluation)');
@@ -62,19 +147,29 @@ export const forecastSection: SiteSection = {
 
 async function buildForecast({ ctx, communes, has }: SectionInput): Promise<SectionOutput> {
   const duck = ctx.lake;
-  const latest = await rows(
+  const clock = await lakeClock(ctx.store, ctx.now());
+  const nowIso = clock.now.toISOString();
+  const runs = await rows(
     duck,
     `SELECT model, version, run_time, origin_time, target_time, target_end, horizon_hours, entity_kind, entity, variable, unit, value, lower, upper,
        threshold_name, threshold, probability, source, method
      FROM ${PREDICTIONS} QUALIFY run_time = max(run_time) OVER (PARTITION BY model)
      ORDER BY model, entity_kind, entity, variable, threshold_name, target_time`,
   );
+  // a model's latest run is shown only while its origin is within the model's freshness limit
+  const originOf = new Map<string, string>();
+  for (const r of runs) {
+    const o = iso(r.origin_time)!;
+    if ((originOf.get(String(r.model)) ?? '') < o) originOf.set(String(r.model), o);
+  }
+  const stale = new Map([...originOf].filter(([m, o]) => (clock.now.getTime() - Date.parse(o)) / 3_600_000 > limitHours(m)));
+  const latest = runs.filter((r) => !stale.has(String(r.model)));
   const evaluations = (await has(MODEL_EVALUATIONS))
     ? await rows(
         duck,
-        `SELECT model, version, target, predictor, is_baseline, metric, reference, value, n, beats_baseline, evaluated_at FROM ${MODEL_EVALUATIONS}
-         WHERE horizon_hours IS NULL AND metric <> 'reliability' QUALIFY evaluated_at = max(evaluated_at) OVER (PARTITION BY model, version)
-         ORDER BY model, target, metric, is_baseline, predictor`,
+        `SELECT model, version, target, predictor, is_baseline, metric, reference, bin_from, bin_to, value, n, beats_baseline, evaluated_at FROM ${MODEL_EVALUATIONS}
+         WHERE horizon_hours IS NULL AND data = 'lake' QUALIFY evaluated_at = max(evaluated_at) OVER (PARTITION BY model)
+         ORDER BY model, target, metric, is_baseline, predictor, bin_from`,
       )
     : [];
   const sensorNames = (await has(sensorsDataset.name))
@@ -84,9 +179,15 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
     ? new Map((await rows(duck, `SELECT station_code, label, commune_insee FROM ${riverStations.name}`)).map((r) => [String(r.station_code), r]))
     : new Map<string, Row>();
 
-  const stationNames = new Map([...stationRows].filter(([, r]) => str(r.label)).map(([code, r]) => [code, str(r.label)!]));
+  // river gauges by their label, weather stations by their name in the heat configuration (PARIS-MONTSOURIS → Paris-Montsouris)
+  const weatherStations = Object.values(HEAT.departements).map((d) => [d.reference_station, d.reference_name.toLowerCase().replace(/(^|[-\s])\p{L}/gu, (m) => m.toUpperCase())] as const);
+  const stationNames = new Map([...weatherStations, ...[...stationRows].filter(([, r]) => str(r.label)).map(([code, r]) => [code, str(r.label)!] as const)]);
   const seriesKey = (r: Row) => `${r.model}|${r.entity_kind}|${r.entity}|${r.variable}|${str(r.threshold_name) ?? ''}`;
-  const series = groupBy(latest, seriesKey);
+  // river_proximity is the index's exposure factor, kept in the dataset to recompute it, not a forecast
+  const series = groupBy(
+    latest.filter((r) => r.variable !== 'river_proximity'),
+    seriesKey,
+  );
   const first = (list: readonly Row[]) => list[0]!;
 
   // map layers: commune forecasts at their first target
@@ -117,8 +218,8 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
       decimals: probability ? 0 : 1,
       description: both((l) =>
         l === 'fr'
-          ? `Modèle ${String(f.model)} (version ${String(f.version)}${f.source === 'baseline' ? `, prévision de référence ${String(f.method)} : le modèle ne la bat pas` : ''}), échéance ${formatInstant(l, target)}, émise le ${formatInstant(l, iso(f.run_time)!)}.`
-          : `Model ${String(f.model)} (version ${String(f.version)}${f.source === 'baseline' ? `, baseline forecast ${String(f.method)}: the model does not beat it` : ''}), target ${formatInstant(l, target)}, issued ${formatInstant(l, iso(f.run_time)!)}.`,
+          ? `${modelName(String(f.model))[l]} : ${howMade(l, list.map(first))}. Échéance ${formatInstant(l, target)}, émise le ${formatInstant(l, iso(f.run_time)!)}.`
+          : `${modelName(String(f.model))[l]}: ${howMade(l, list.map(first))}. Target ${formatInstant(l, target)}, issued ${formatInstant(l, iso(f.run_time)!)}.`,
       ),
       source: SOURCE,
       period: { from: target.slice(0, 10), to: (iso(f.target_end) ?? target).slice(0, 10) },
@@ -127,56 +228,84 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
     });
   }
 
-  const evaluationTable = (models: readonly string[]): TableSpec => skillTable(evaluations.filter((e) => models.includes(String(e.model))));
+  const evaluationTable = (models: readonly string[]): TableSpec => skillTable(evaluations.filter((e) => models.includes(String(e.model))), stationNames);
 
   const communeSections = new Map<string, CommuneSection>();
+  const staleRows = runs.filter((r) => stale.has(String(r.model)));
   for (const c of communes) {
     const heatStation = HEAT.departements[c.departement]?.reference_station;
-    const own = [...series.values()].filter((l) => {
-      const f = first(l);
+    const isOwn = (f: Row) => {
       const entity = String(f.entity);
       if (f.entity_kind === 'commune') return entity === c.commune_insee;
       if (f.entity_kind === 'departement') return entity === c.departement;
       // a river gauge in the commune, or the weather station the commune's heat indicators come from
       if (f.entity_kind === 'station') return str(stationRows.get(entity)?.commune_insee) === c.commune_insee || (!stationRows.has(entity) && entity === heatStation);
       return false;
-    });
-    const located = [...series.values()].filter((l) => {
-      const f = first(l);
-      return f.entity_kind === 'sensor' && str(sensorNames.get(String(f.entity))?.commune_insee) === c.commune_insee;
-    });
-    if (own.length === 0 && located.length === 0) continue;
+    };
+    const isLocated = (f: Row) => f.entity_kind === 'sensor' && str(sensorNames.get(String(f.entity))?.commune_insee) === c.commune_insee;
+    const own = [...series.values()].filter((l) => isOwn(first(l)));
+    const located = [...series.values()].filter((l) => isLocated(first(l)));
+    const staleHere = [...new Set(staleRows.filter((r) => isOwn(r) || isLocated(r)).map((r) => String(r.model)))];
+    if (own.length === 0 && located.length === 0 && staleHere.length === 0) continue;
     const models = [...new Set([...own, ...located].map((l) => String(first(l).model)))];
     const charts = groupBy(own, (l) => `${first(l).model}|${first(l).entity_kind}|${first(l).entity}|${first(l).variable}`);
     communeSections.set(c.commune_insee, {
       id: 'forecast',
-      title: text('Prévisions', 'Forecasts'),
+      // the page shows it under its own « Prévisions » heading: this title names the key-figures table, a landmark of its own
+      title: text('Prévisions — probabilités', 'Forecasts — probabilities'),
       indicators: own.filter((l) => first(l).probability !== null && first(l).probability !== undefined).map((l) => probabilityIndicator(first(l), stationNames)),
       charts: [...charts.values()].map((group) => forecastChart(group, stationNames)),
-      tables: [...(located.length ? [entityTable(located.map(first), sensorNames)] : []), evaluationTable(models)],
-      facts: models.map((m) => {
-        const f = first(latest.filter((r) => r.model === m));
-        return {
-          label: both((l) => `${l === 'fr' ? 'Modèle' : 'Model'} ${m}`),
-          value: both((l) =>
-            l === 'fr'
-              ? `version ${String(f.version)}, émis le ${formatInstant(l, iso(f.run_time)!)} avec les données jusqu’au ${formatInstant(l, iso(f.origin_time)!)} ; ${f.source === 'baseline' ? `prévision de référence (${String(f.method)}) : le modèle ne la bat pas` : `méthode ${String(f.method)}`}`
-              : `version ${String(f.version)}, issued ${formatInstant(l, iso(f.run_time)!)} with data up to ${formatInstant(l, iso(f.origin_time)!)}; ${f.source === 'baseline' ? `baseline forecast (${String(f.method)}): the model does not beat it` : `method ${String(f.method)}`}`,
-          ),
-        };
-      }),
+      tables: [...(located.length ? [entityTable(located.map(first), sensorNames)] : []), ...(models.length ? [evaluationTable(models)] : [])],
+      facts: [
+        ...(clock.demo
+          ? [
+              {
+                label: text('Données de démonstration', 'Demo data'),
+                value: both((l) =>
+                  l === 'fr'
+                    ? `données de démonstration au ${formatInstant(l, nowIso)} : les prévisions sont émises et jugées fraîches à cette date`
+                    : `demo data as of ${formatInstant(l, nowIso)}: forecasts are issued and judged fresh at that time`,
+                ),
+              },
+            ]
+          : []),
+        ...models.map((m) => {
+          const mine = latest.filter((r) => r.model === m && (isOwn(r) || isLocated(r)));
+          const f = first(mine);
+          return {
+            label: modelName(m),
+            value: both((l) =>
+              l === 'fr'
+                ? `émise le ${formatInstant(l, iso(f.run_time)!)} avec les données jusqu’au ${formatInstant(l, iso(f.origin_time)!)} ; ${howMade(l, mine)}`
+                : `issued ${formatInstant(l, iso(f.run_time)!)} with data up to ${formatInstant(l, iso(f.origin_time)!)}; ${howMade(l, mine)}`,
+            ),
+          };
+        }),
+        ...staleHere.map((m) => ({ label: modelName(m), value: both((l) => staleSentence(l, m, stale.get(m)!, nowIso, clock.demo)) })),
+      ],
     });
   }
 
-  const [asOf] = await rows(duck, `SELECT max(run_time) AS t FROM ${PREDICTIONS}`);
+  const asOf = latest.length ? latest.map((r) => iso(r.run_time)!).reduce((a, b) => (a > b ? a : b)) : null;
+  const shown = [...new Set(latest.map((r) => String(r.model)))];
   return {
-    asOf: iso(asOf?.t),
+    asOf,
     layers,
     points: [],
     communes: communeSections,
     alerts: new Map(),
     downloads: [{ dataset: PREDICTIONS, perCommune: false, recentDays: 31, dayColumn: 'dt' }, ...((await has(MODEL_EVALUATIONS)) ? [{ dataset: MODEL_EVALUATIONS, perCommune: false }] : [])],
-    methodology: [modelsMethodology(evaluationTable([...new Set(latest.map((r) => String(r.model)))]))],
+    methodology: [
+      modelsMethodology(
+        [
+          evaluationTable([...new Set(runs.map((r) => String(r.model)))]),
+          coverageTable(evaluations),
+          reliabilityTable(evaluations, stationNames),
+        ],
+        [...stale].map(([m, o]) => both((l) => staleSentence(l, m, o, nowIso, clock.demo))),
+        shown,
+      ),
+    ],
   };
 }
 
@@ -298,36 +427,73 @@ function entityTable(firsts: readonly Row[], sensors: ReadonlyMap<string, Row>):
   };
 }
 
-/** each model's pooled scores beside its best baseline's: the measured skill */
-function skillTable(evaluations: readonly Row[]): TableSpec {
+const NO_EVENT = text('aucun épisode dans la période de test', 'no event in the test period');
+/** rows that describe a target rather than score a predictor */
+const SIDE_METRICS = new Set(['base_rate', 'coverage_90', 'dm_p_value', 'reliability']);
+const HIGHER_IS_BETTER = new Set(['nse', 'bss', 'hit_rate']);
+
+/** a scored target in public words: laeq, lnight_eu>who_lnight, heatwave+2d, level+24h>=5.84, a station code */
+export function targetLabel(target: string, stationNames: ReadonlyMap<string, string>): Text {
+  const threshold = /^(\w+)>([a-z_]+)$/.exec(target);
+  if (threshold) return both((l) => `${variableLabel(threshold[1]!)[l]} ${l === 'fr' ? 'au-dessus de la' : 'above the'} ${thresholdLabel(threshold[2]!)[l]}`);
+  const days = /^(\w+)\+(\d+)d$/.exec(target);
+  if (days) return both((l) => `${variableLabel(days[1]!)[l]} ${l === 'fr' ? `à J+${days[2]}` : `on day +${days[2]}`}`);
+  const hours = /^(\w+)\+(\d+)h>=([\d.]+)$/.exec(target);
+  if (hours) return both((l) => `${variableLabel(hours[1]!)[l]} ${l === 'fr' ? `à +${hours[2]} h, au moins` : `at +${hours[2]} h, at least`} ${formatNumber(l, Number(hours[3]), 2)}`);
+  const crossing = /^(.+)>=([\d.]+)$/.exec(target);
+  if (crossing) return both((l) => `${targetLabel(crossing[1]!, stationNames)[l]} : ${l === 'fr' ? 'franchissement de' : 'crossing'} ${formatNumber(l, Number(crossing[2]), 2)}`);
+  const station = stationNames.get(target);
+  if (station) return text(station, station);
+  return variableLabel(target);
+}
+
+/**
+ * Each model's pooled scores beside its best baseline's (the best on that score, named): "beats" is
+ * measured against that best baseline only, with the decision's Diebold–Mariano test where there is
+ * one. A Brier skill score is given against the best baseline, and not at all when the event never
+ * happened in the test period.
+ */
+function skillTable(evaluations: readonly Row[], stationNames: ReadonlyMap<string, string>): TableSpec {
   const out: Record<string, string | number | Text | null>[] = [];
-  for (const list of groupBy(evaluations, (e) => `${e.model}|${e.version}|${e.target}|${e.metric}`).values()) {
-    const model = list.find((e) => !e.is_baseline);
-    const baselines = list.filter((e) => e.is_baseline && num(e.value) !== null);
+  const key = (e: Row) => `${e.model}|${e.version}|${e.target}`;
+  const baseRate = new Map(evaluations.filter((e) => e.metric === 'base_rate').map((e) => [key(e), num(e.value)]));
+  const dm = new Map(evaluations.filter((e) => e.metric === 'dm_p_value').map((e) => [key(e), e]));
+  const scored = evaluations.filter((e) => !SIDE_METRICS.has(String(e.metric)));
+  const groups = groupBy(scored, (e) => `${key(e)}|${e.metric}`);
+  const none = text('—', '—');
+  const yesNo = (b: boolean) => (b ? text('oui', 'yes') : text('non', 'no'));
+  const bestOf = (list: readonly Row[], metric: string) =>
+    list.filter((e) => e.is_baseline && num(e.value) !== null).sort((a, b) => (HIGHER_IS_BETTER.has(metric) ? num(b.value)! - num(a.value)! : num(a.value)! - num(b.value)!))[0];
+  for (const list of groups.values()) {
+    const metric = String(list[0]!.metric);
+    const k = key(list[0]!);
+    const noEvent = baseRate.get(k) === 0;
+    const base = { model: modelName(String(list[0]!.model)), target: targetLabel(String(list[0]!.target), stationNames), metric: METRICS[metric] ?? text(metric, metric) };
+    if (metric === 'bss') {
+      // the skill against the best baseline on the Brier score, nothing else
+      const best = bestOf(groups.get(`${k}|brier`) ?? [], 'brier');
+      const row = list.find((e) => !e.is_baseline && str(e.reference) === (best ? String(best.predictor) : undefined));
+      // the verdict is the Brier score's decision (which includes the significance test), else none
+      const decision = (groups.get(`${k}|brier`) ?? []).find((e) => e.predictor === 'model')?.beats_baseline;
+      if (noEvent) out.push({ ...base, score: null, baseline: best ? methodName(String(best.predictor)) : none, baseline_score: none, beats: NO_EVENT, p: null, n: num(list[0]!.n) });
+      else if (row) out.push({ ...base, score: roundTo(num(row.value), 3), baseline: methodName(String(best!.predictor)), baseline_score: none, beats: typeof decision === 'boolean' ? yesNo(decision) : none, p: null, n: num(row.n) });
+      continue;
+    }
+    const model = list.find((e) => !e.is_baseline && e.predictor === 'model');
     if (!model) continue;
-    const metric = String(model.metric);
-    const higherIsBetter = ['nse', 'bss', 'hit_rate'].includes(metric);
-    const best = baselines.sort((a, b) => (higherIsBetter ? num(b.value)! - num(a.value)! : num(a.value)! - num(b.value)!))[0];
-    const none = text('—', '—');
-    const yesNo = (b: boolean) => (b ? text('oui', 'yes') : text('non', 'no'));
-    // a skill score is already relative to its reference: above 0, the model does better
-    const skill = metric === 'bss';
+    const best = bestOf(list, metric);
     const score = num(model.value);
+    const decided = model.beats_baseline === true || model.beats_baseline === false;
+    const test = decided ? dm.get(k) : undefined;
     out.push({
-      model: `${String(model.model)} ${String(model.version)}`,
-      target: String(model.target),
-      metric: METRICS[metric] ?? text(metric, metric),
+      ...base,
       score: roundTo(score, 3),
-      baseline: skill ? (str(model.reference) ?? none) : best ? String(best.predictor) : none,
-      baseline_score: skill ? none : (roundTo(num(best?.value), 3) ?? none),
-      beats:
-        model.beats_baseline === true || model.beats_baseline === false
-          ? yesNo(model.beats_baseline)
-          : skill && score !== null
-            ? yesNo(score > 0)
-            : best && score !== null
-              ? yesNo(higherIsBetter ? score > num(best.value)! : score < num(best.value)!)
-              : none,
+      baseline: best ? methodName(String(best.predictor)) : none,
+      baseline_score: roundTo(num(best?.value), 3) ?? none,
+      // a verdict only where a decision was taken (its score, with the significance test): another score's
+      // comparison could say "yes" where the decision said "no"
+      beats: noEvent && metric === 'brier' ? NO_EVENT : decided ? yesNo(model.beats_baseline as boolean) : none,
+      p: test ? roundTo(num(test.value), 3) : null,
       n: num(model.n),
     });
   }
@@ -335,35 +501,96 @@ function skillTable(evaluations: readonly Row[]): TableSpec {
     id: 'model-skill',
     title: text('Performance mesurée sur une période mise de côté', 'Skill measured on a held-out period'),
     columns: [
-      { id: 'model', label: text('Modèle', 'Model'), kind: 'text' },
+      { id: 'model', label: text('Prévision', 'Forecast'), kind: 'text' },
       { id: 'target', label: text('Cible', 'Target'), kind: 'text' },
       { id: 'metric', label: text('Score', 'Score'), kind: 'text' },
       { id: 'score', label: text('Modèle', 'Model'), kind: 'number', decimals: 3 },
       { id: 'baseline', label: text('Meilleure référence', 'Best baseline'), kind: 'text' },
-      { id: 'baseline_score', label: text('Référence', 'Baseline'), kind: 'number', decimals: 3 },
-      { id: 'beats', label: text('Bat la référence', 'Beats the baseline'), kind: 'text' },
+      { id: 'baseline_score', label: text('Score de la référence', 'Baseline score'), kind: 'number', decimals: 3 },
+      { id: 'beats', label: text('Bat la meilleure référence', 'Beats the best baseline'), kind: 'text' },
+      { id: 'p', label: text('p (test de Diebold–Mariano)', 'p (Diebold–Mariano test)'), kind: 'number', decimals: 3 },
       { id: 'n', label: text('Paires', 'Pairs'), kind: 'number', decimals: 0 },
     ],
     rows: out,
     note: text(
-      'Scores toutes échéances confondues. Quand un modèle ne bat pas sa meilleure référence, c’est la prévision de la référence qui est publiée.',
-      'Scores over all lead times. When a model does not beat its best baseline, the baseline’s forecast is published.',
+      'Scores toutes échéances confondues, comparés à la meilleure des prévisions de référence. Le modèle n’est publié que s’il fait mieux qu’elle sur le score de décision et que l’écart est significatif (test de Diebold–Mariano à 5 %) ; sinon c’est la prévision de cette référence qui est publiée. Les autres scores sont donnés pour information (—).',
+      'Scores over all lead times, compared with the best of the baseline forecasts. The model is published only when it does better on the deciding score and the difference is significant (Diebold–Mariano test at 5 %); otherwise that baseline’s forecast is published. The other scores are given for information (—).',
     ),
-    empty: text('Pas encore d’évaluation publiée pour ces modèles.', 'No evaluation published for these models yet.'),
+    empty: text('Pas encore d’évaluation publiée pour ces prévisions.', 'No evaluation published for these forecasts yet.'),
   };
 }
 
-function modelsMethodology(table: TableSpec): MethodBlock {
+/** share of held-out observations inside each predictor's 90 % interval */
+function coverageTable(evaluations: readonly Row[]): TableSpec {
+  return {
+    id: 'model-coverage',
+    title: text('Couverture des intervalles à 90 %', 'Coverage of the 90 % intervals'),
+    columns: [
+      { id: 'model', label: text('Prévision', 'Forecast'), kind: 'text' },
+      { id: 'predictor', label: text('Méthode', 'Method'), kind: 'text' },
+      { id: 'coverage', label: text('Observations dans l’intervalle', 'Observations inside the interval'), kind: 'number', unit: '%', decimals: 1 },
+      { id: 'n', label: text('Paires', 'Pairs'), kind: 'number', decimals: 0 },
+    ],
+    rows: evaluations
+      .filter((e) => e.metric === 'coverage_90')
+      .map((e) => ({ model: modelName(String(e.model)), predictor: methodName(String(e.predictor)), coverage: num(e.value) === null ? null : roundTo(num(e.value)! * 100, 1), n: num(e.n) })),
+    note: text('Un intervalle à 90 % bien calibré contient environ 90 % des observations de la période de test.', 'A well-calibrated 90 % interval holds about 90 % of the test period’s observations.'),
+    empty: text('Pas d’intervalle évalué.', 'No interval evaluated.'),
+  };
+}
+
+/** reliability of the published probabilities: observed frequency per forecast-probability bin */
+function reliabilityTable(evaluations: readonly Row[], stationNames: ReadonlyMap<string, string>): TableSpec {
+  return {
+    id: 'model-reliability',
+    title: text('Fiabilité des probabilités', 'Reliability of the probabilities'),
+    columns: [
+      { id: 'model', label: text('Prévision', 'Forecast'), kind: 'text' },
+      { id: 'target', label: text('Cible', 'Target'), kind: 'text' },
+      { id: 'bin', label: text('Probabilité prévue', 'Forecast probability'), kind: 'text' },
+      { id: 'observed', label: text('Fréquence observée', 'Observed frequency'), kind: 'number', unit: '%', decimals: 0 },
+      { id: 'n', label: text('Cas', 'Cases'), kind: 'number', decimals: 0 },
+    ],
+    rows: evaluations
+      .filter((e) => e.metric === 'reliability' && e.predictor === 'model' && num(e.n)! > 0)
+      .map((e) => ({
+        model: modelName(String(e.model)),
+        target: targetLabel(String(e.target), stationNames),
+        bin: both((l) => `${formatNumber(l, num(e.bin_from)! * 100, 0)} – ${formatNumber(l, num(e.bin_to)! * 100, 0)} %`),
+        observed: num(e.value) === null ? null : roundTo(num(e.value)! * 100, 0),
+        n: num(e.n),
+      })),
+    note: text('Des probabilités fiables se réalisent aussi souvent qu’elles l’annoncent : 30 % de probabilité, 30 % de cas observés.', 'Reliable probabilities come true as often as they say: 30 % probability, 30 % of cases observed.'),
+    empty: text('Pas de probabilité évaluée.', 'No probability evaluated.'),
+  };
+}
+
+function modelsMethodology(tables: readonly TableSpec[], staleSentences: readonly Text[], shown: readonly string[]): MethodBlock {
+  const limits = Object.entries(FRESHNESS_HOURS).map(([m, h]) => both((l) => `${modelName(m)[l]} : ${duration(l, h)}`.replace(' : ', l === 'fr' ? ' : ' : ': ')));
   return {
     id: 'models',
     title: text('Évaluation des modèles', 'Model evaluation'),
     paragraphs: [
       text(
-        'Chaque modèle est entraîné sur une fenêtre de données puis évalué sur une période postérieure mise de côté, face à des prévisions de référence simples (persistance, même heure la semaine précédente, moyenne par heure de la semaine, climatologie). Les prévisions donnent une valeur centrale et un intervalle à 90 % ; pour un seuil, une probabilité de dépassement.',
-        'Each model is trained on a window of data then evaluated on a later held-out period, against simple baseline forecasts (persistence, same hour last week, hour-of-week mean, climatology). Forecasts give a central value and a 90 % interval; for a threshold, an exceedance probability.',
+        'Chaque modèle est entraîné sur une fenêtre de données puis évalué sur une période postérieure mise de côté, découpée en plusieurs tranches successives, face à des prévisions de référence simples évaluées sur les mêmes cas : pour le bruit, la même heure la semaine précédente, la moyenne par heure de la semaine, le profil par type de jour et par heure, et ce profil plus l’écart récent qui s’estompe ; pour la Seine, la persistance, la tendance du dernier jour et une régression linéaire ; pour la canicule, la climatologie, la climatologie conditionnelle et la persistance. Les prévisions donnent une valeur centrale et un intervalle à 90 % ; pour un seuil, une probabilité de dépassement.',
+        'Each model is trained on a window of data then evaluated on a later held-out period, cut into successive folds, against simple baseline forecasts scored on the same cases: for noise, the same hour last week, the hour-of-week mean, the day-type × hour profile, and that profile plus a fading recent anomaly; for the Seine, persistence, the last day’s trend and a linear regression; for heat waves, climatology, conditional climatology and persistence. Forecasts give a central value and a 90 % interval; for a threshold, an exceedance probability.',
       ),
+      text(
+        'Une prévision n’est publiée que tant qu’elle est fraîche : au-delà d’un délai depuis ses dernières données, elle est retirée et la page dit pourquoi.',
+        'A forecast is published only while it is fresh: beyond a delay after its latest data, it is withdrawn and the page says why.',
+      ),
+      ...limits,
+      ...(shown.includes('climate-risk')
+        ? [
+            text(
+              'L’indice de risque climatique n’est pas un modèle entraîné : c’est une formule qui combine, pour chaque commune, les probabilités de canicule et de crue d’un même calcul avec la proximité de la Seine ou de la Marne ; une composante absente de ce calcul est dite « non disponible ».',
+              'The climate-risk index is not a trained model: it is a formula combining, for each commune, the heat-wave and flood probabilities of one run with the closeness of the Seine or the Marne; a component missing from that run is said to be “not available”.',
+            ),
+          ]
+        : []),
+      ...staleSentences,
     ],
-    formulas: [],
-    tables: [table],
+    formulas: [{ label: text('Indice de risque climatique', 'Climate-risk index'), expression: 'risk = 100 × [1 − (1 − P_heat) × (1 − proximity × P_flood)],  proximity = exp(−d / 1 km)' }],
+    tables: [...tables],
   };
 }
