@@ -118,7 +118,7 @@ describe('publishSite() over the noise datasets only', () => {
     expect(daily.x.values).toEqual(DAYS);
     expect(daily.series.find((s) => s.id === 'lnight')!.values).toEqual(PARIS_LNIGHT);
     expect(daily.thresholds?.map((t) => t.value)).toEqual(expect.arrayContaining([WHO_2018.road.lden, WHO_2018.road.lnight]));
-    expect(noise.tables[0]!.rows.map((r) => r.name)).toEqual(['Paris — parc', 'Paris — boulevard']);
+    expect(noise.tables[0]!.rows.map((r) => (r.name as { fr: string }).fr)).toEqual(['Paris — parc', 'Paris — boulevard']);
     // nights over the WHO guideline: the road sensor, every night
     expect(c.alerts).toHaveLength(14);
     expect(c.alerts[0]!.id).toBe(`urn:observatoire-grand-paris:alerte:bruit-nuit-oms:75056:${LAST_DAY}`);
@@ -262,7 +262,8 @@ describe('publishSite() with heat, flood, river and forecast datasets', () => {
     expect(c.sections.map((s) => s.id)).toEqual(['noise', 'heat', 'flood', 'river', 'forecast']);
     const f = c.sections.find((s) => s.id === 'forecast')!;
     expect(f.charts[0]!.bands![0]!.lower).toEqual([46, 47, 48]);
-    expect(f.tables.find((t) => t.id === 'model-skill')!.rows[0]).toMatchObject({ score: 1.8, baseline: 'same_hour_last_week', baseline_score: 2.6 });
+    // the baseline in words, never its key
+    expect(f.tables.find((t) => t.id === 'model-skill')!.rows[0]).toMatchObject({ score: 1.8, baseline: { fr: 'même heure la semaine précédente', en: 'same hour the week before' }, baseline_score: 2.6 });
     const page = await site(lake, 'commune/75056/index.html');
     expect(page).not.toContain('Pas encore de prévision');
     expect(page).toContain('Performance mesurée sur une période mise de côté');
@@ -284,7 +285,9 @@ describe('publishSite() with heat, flood, river and forecast datasets', () => {
   it('the methodology page shows the model evaluation against its baseline', async () => {
     const page = await site(lake, 'methodologie/index.html');
     expect(page).toContain('Évaluation des modèles');
-    expect(page).toContain('same_hour_last_week');
+    expect(page).toContain('même heure la semaine précédente');
+    expect(page).not.toContain('same_hour_last_week');
+    expect(page).not.toMatch(/\d{8}T\d{6}Z-[0-9a-f]{8}/);
     expect(page).not.toContain('Aucun modèle de prévision n’est encore publié');
   });
 

@@ -5,6 +5,7 @@ import type { ChartSpec, CommuneSection, Indicator, LayerGroup, MapLayer, Method
 import { formatInstant, formatNumber, text, type Text } from '../i18n.ts';
 import { num, roundTo, rows, str, type Row } from '../sql.ts';
 import { both, groupBy, iso } from './common.ts';
+import * as words from '../words.ts';
 
 // Forecasts (the « predictions » dataset of the model stages) with their uncertainty, and how well
 // each model did against its baselines (« model_evaluations », when present). Only the latest run of
@@ -42,15 +43,15 @@ const METRICS: Readonly<Record<string, Text>> = {
   rmse: text('racine de l’erreur quadratique moyenne', 'root mean square error'),
   nse: text('Nash–Sutcliffe', 'Nash–Sutcliffe'),
   brier: text('score de Brier', 'Brier score'),
-  bss: text('Brier skill score', 'Brier skill score'),
+  bss: text('score de compétence de Brier', 'Brier skill score'),
   hit_rate: text('taux de détection', 'hit rate'),
   false_alarm_ratio: text('taux de fausses alertes', 'false alarm ratio'),
   false_alarm_rate: text('fréquence de fausses alertes', 'false alarm rate'),
 };
 
-const variableLabel = (v: string): Text => VARIABLES[v] ?? text(v, v);
+const variableLabel = (v: string): Text => VARIABLES[v] ?? words.variableLabel(v);
 const unitOf = (u: unknown, lang: 'fr' | 'en'): string => (u === null || u === undefined ? '' : (UNITS[String(u)]?.[lang] ?? String(u)));
-const thresholdLabel = (t: string | null): Text => (t ? (THRESHOLDS[t] ?? text(t, t)) : text('', ''));
+const thresholdLabel = (t: string | null): Text => (t ? (THRESHOLDS[t] ?? words.thresholdLabel(t)) : text('', ''));
 const SOURCE = text('Modèles de l’observatoire (prévision publiée seulement si évaluée)', 'Observatory models (a forecast is published only with its evaluation)');
 
 export const forecastSection: SiteSection = {
@@ -117,8 +118,8 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
       decimals: probability ? 0 : 1,
       description: both((l) =>
         l === 'fr'
-          ? `Modèle ${String(f.model)} (version ${String(f.version)}${f.source === 'baseline' ? `, prévision de référence ${String(f.method)} : le modèle ne la bat pas` : ''}), échéance ${formatInstant(l, target)}, émise le ${formatInstant(l, iso(f.run_time)!)}.`
-          : `Model ${String(f.model)} (version ${String(f.version)}${f.source === 'baseline' ? `, baseline forecast ${String(f.method)}: the model does not beat it` : ''}), target ${formatInstant(l, target)}, issued ${formatInstant(l, iso(f.run_time)!)}.`,
+          ? `Modèle « ${words.modelLabel(String(f.model))[l]} »${f.source === 'baseline' ? ` (prévision de référence, ${words.methodLabel(str(f.method))[l]} : le modèle ne la bat pas)` : ''}, échéance ${formatInstant(l, target)}, émise le ${formatInstant(l, iso(f.run_time)!)}.`
+          : `Model “${words.modelLabel(String(f.model))[l]}”${f.source === 'baseline' ? ` (baseline forecast, ${words.methodLabel(str(f.method))[l]}: the model does not beat it)` : ''}, target ${formatInstant(l, target)}, issued ${formatInstant(l, iso(f.run_time)!)}.`,
       ),
       source: SOURCE,
       period: { from: target.slice(0, 10), to: (iso(f.target_end) ?? target).slice(0, 10) },
@@ -127,7 +128,7 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
     });
   }
 
-  const evaluationTable = (models: readonly string[]): TableSpec => skillTable(evaluations.filter((e) => models.includes(String(e.model))));
+  const evaluationTable = (models: readonly string[]): TableSpec => skillTable(evaluations.filter((e) => models.includes(String(e.model))), stationNames);
 
   const communeSections = new Map<string, CommuneSection>();
   for (const c of communes) {
@@ -157,11 +158,11 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
       facts: models.map((m) => {
         const f = first(latest.filter((r) => r.model === m));
         return {
-          label: both((l) => `${l === 'fr' ? 'Modèle' : 'Model'} ${m}`),
+          label: text(`Modèle « ${words.modelLabel(m).fr} »`, `Model “${words.modelLabel(m).en}”`),
           value: both((l) =>
             l === 'fr'
-              ? `version ${String(f.version)}, émis le ${formatInstant(l, iso(f.run_time)!)} avec les données jusqu’au ${formatInstant(l, iso(f.origin_time)!)} ; ${f.source === 'baseline' ? `prévision de référence (${String(f.method)}) : le modèle ne la bat pas` : `méthode ${String(f.method)}`}`
-              : `version ${String(f.version)}, issued ${formatInstant(l, iso(f.run_time)!)} with data up to ${formatInstant(l, iso(f.origin_time)!)}; ${f.source === 'baseline' ? `baseline forecast (${String(f.method)}): the model does not beat it` : `method ${String(f.method)}`}`,
+              ? `émis le ${formatInstant(l, iso(f.run_time)!)} avec les données jusqu’au ${formatInstant(l, iso(f.origin_time)!)} ; ${f.source === 'baseline' ? `prévision de référence (${words.methodLabel(str(f.method))[l]}) : le modèle ne la bat pas` : `méthode : ${words.methodLabel(str(f.method))[l]}`}`
+              : `issued ${formatInstant(l, iso(f.run_time)!)} with data up to ${formatInstant(l, iso(f.origin_time)!)}; ${f.source === 'baseline' ? `baseline forecast (${words.methodLabel(str(f.method))[l]}): the model does not beat it` : `method: ${words.methodLabel(str(f.method))[l]}`}`,
           ),
         };
       }),
@@ -284,7 +285,7 @@ function entityTable(firsts: readonly Row[], sensors: ReadonlyMap<string, Row>):
       const t = num(r.threshold);
       const withUnit = (l: 'fr' | 'en', v: number) => `${formatNumber(l, v, 1)}${unitOf(r.unit, l) ? ` ${unitOf(r.unit, l)}` : ''}`;
       return {
-        entity: str(sensors.get(String(r.entity))?.name) ?? String(r.entity),
+        entity: words.sensorName(str(sensors.get(String(r.entity))?.name) ?? String(r.entity)),
         variable: variableLabel(String(r.variable)),
         target: iso(r.target_time),
         value: value === null ? null : both((l) => withUnit(l, value)),
@@ -299,7 +300,7 @@ function entityTable(firsts: readonly Row[], sensors: ReadonlyMap<string, Row>):
 }
 
 /** each model's pooled scores beside its best baseline's: the measured skill */
-function skillTable(evaluations: readonly Row[]): TableSpec {
+function skillTable(evaluations: readonly Row[], stationNames: ReadonlyMap<string, string> = new Map()): TableSpec {
   const out: Record<string, string | number | Text | null>[] = [];
   for (const list of groupBy(evaluations, (e) => `${e.model}|${e.version}|${e.target}|${e.metric}`).values()) {
     const model = list.find((e) => !e.is_baseline);
@@ -314,11 +315,11 @@ function skillTable(evaluations: readonly Row[]): TableSpec {
     const skill = metric === 'bss';
     const score = num(model.value);
     out.push({
-      model: `${String(model.model)} ${String(model.version)}`,
-      target: String(model.target),
+      model: words.modelLabel(String(model.model)),
+      target: words.targetLabel(String(model.target), stationNames),
       metric: METRICS[metric] ?? text(metric, metric),
       score: roundTo(score, 3),
-      baseline: skill ? (str(model.reference) ?? none) : best ? String(best.predictor) : none,
+      baseline: skill ? (str(model.reference) ? words.methodLabel(str(model.reference)) : none) : best ? words.methodLabel(String(best.predictor)) : none,
       baseline_score: skill ? none : (roundTo(num(best?.value), 3) ?? none),
       beats:
         model.beats_baseline === true || model.beats_baseline === false
