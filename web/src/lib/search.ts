@@ -44,7 +44,8 @@ export function normalize(s: string): string {
 /** 0 for an exact match, higher for looser ones, undefined for none */
 function nameScore(key: string, q: string): number | undefined {
   if (key === q) return 0;
-  if (key.startsWith(q)) return 1;
+  // whole words first: « st maur » is Saint-Maur-des-Fossés before Saint-Maurice
+  if (key.startsWith(q)) return key[q.length] === ' ' ? 0.8 : 1;
   const words = key.split(' ');
   const parts = q.split(' ');
   // every word typed starts a word of the name, in order: « vitry seine », « denis »
