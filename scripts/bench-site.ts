@@ -48,7 +48,7 @@ export async function benchSite(): Promise<Figure[]> {
             out.push({ name: `site ${p} ${preset}: largest contentful paint`, value: m((r) => r.metrics.lcpMs) / 1000, unit: 's', note: 'target ≤ 1.5 s on mobile (simulated slow 4G)' });
             out.push({ name: `site ${p} ${preset}: total blocking time`, value: m((r) => r.metrics.tbtMs), unit: 'ms' });
             for (const c of ['accessibility', 'best-practices', 'seo'] as const) {
-              const failing = [...new Set(runs.flatMap((r) => r.failing.map((f) => f.id)))];
+              const failing = [...new Set(runs.flatMap((r) => r.failing.filter((f) => f.category === c).map((f) => f.id)))];
               out.push({ name: `site ${p} ${preset}: Lighthouse ${c}`, value: m((r) => r.scores[c]), unit: 'score', note: failing.length ? `below 1: ${failing.join(', ')}` : undefined });
             }
           }

@@ -12,7 +12,7 @@ export interface LighthouseRun {
   readonly url: string;
   readonly scores: Readonly<Partial<Record<Category, number>>>;
   /** audits below a full score in the categories run, with their title */
-  readonly failing: readonly { readonly id: string; readonly title: string; readonly score: number | null }[];
+  readonly failing: readonly { readonly category: Category; readonly id: string; readonly title: string; readonly score: number | null }[];
   readonly metrics: { readonly lcpMs?: number; readonly fcpMs?: number; readonly tbtMs?: number; readonly cls?: number };
 }
 
@@ -32,14 +32,14 @@ export class Lighthouse {
     const lhr = result.lhr;
     if (lhr.runtimeError) throw new Error(`lighthouse: ${url}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
     const scores: Partial<Record<Category, number>> = {};
-    const failing: { id: string; title: string; score: number | null }[] = [];
+    const failing: { category: Category; id: string; title: string; score: number | null }[] = [];
     for (const c of options.categories) {
       const cat = lhr.categories[c];
       if (!cat) continue;
       scores[c] = Math.round((cat.score ?? 0) * 100);
       for (const ref of cat.auditRefs) {
         const a = lhr.audits[ref.id];
-        if (a && ref.weight > 0 && a.score !== null && a.score < 1) failing.push({ id: a.id, title: a.title, score: a.score });
+        if (a && ref.weight > 0 && a.score !== null && a.score < 1) failing.push({ category: c, id: a.id, title: a.title, score: a.score });
       }
     }
     const metric = (id: string) => lhr.audits[id]?.numericValue;

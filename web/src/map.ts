@@ -44,8 +44,8 @@ async function main(): Promise<void> {
   };
 
   const fromHash = new URLSearchParams(location.hash.slice(1)).get(HASH_KEY);
-  if (fromHash && layers.has(fromHash)) apply(layers.get(fromHash)!, false);
-  else if (current) apply(current, false);
+  // the page is drawn with the default layer already: only another one asked for in the URL is applied
+  if (fromHash && layers.has(fromHash) && fromHash !== current?.id) apply(layers.get(fromHash)!, false);
 
   if (controls) controls.hidden = false;
   select?.addEventListener('change', () => {

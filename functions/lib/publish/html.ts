@@ -135,7 +135,7 @@ export function searchForm(lang: Lang, root: string): Raw {
   const list = `${root}${pagePath(lang, { kind: 'communes' })}`;
   return html`<form class="search" role="search" action="${list}" method="get" data-search>
 <label for="recherche">${fr ? 'Trouver une commune' : 'Find a commune'}</label>
-<div class="search-field"><input id="recherche" name="q" type="search" autocomplete="off" spellcheck="false" aria-describedby="recherche-aide" placeholder="${fr ? 'Nom, code postal ou code INSEE' : 'Name, postcode or INSEE code'}"><button type="submit">${fr ? 'Chercher' : 'Search'}</button></div>
+<div class="search-field"><input id="recherche" name="q" type="search" autocomplete="off" spellcheck="false" aria-describedby="recherche-aide" placeholder="${fr ? 'Nom ou code postal' : 'Name or postcode'}"><button type="submit">${fr ? 'Chercher' : 'Search'}</button></div>
 <p id="recherche-aide" class="search-help"><a href="${list}">${fr ? 'Liste de toutes les communes' : 'List of all the communes'}</a></p>
 </form>`;
 }

@@ -123,7 +123,7 @@ ${m.mapJson.points.map(
   const extraCount = layers.filter((l) => !primary.has(l.id)).length;
   const sorted = [...m.communes].sort((a, b) => a.name.localeCompare(b.name, 'fr'));
   const caption = fr ? `Indicateurs des ${m.communes.length} communes` : `Indicators of the ${m.communes.length} communes`;
-  const extra = (l: PublishedLayer) => (primary.has(l.id) ? '' : ' extra');
+  const extra = (l: PublishedLayer) => `${primary.has(l.id) ? '' : ' extra'}${l.id === current?.id ? ' current' : ''}`;
   const table = html`<div class="table-tools" hidden><button type="button" class="more-columns" aria-controls="communes-tableau" aria-expanded="false" data-more="${fr ? `Plus de colonnes (${extraCount})` : `More columns (${extraCount})`}" data-less="${fr ? 'Moins de colonnes' : 'Fewer columns'}">${fr ? `Plus de colonnes (${extraCount})` : `More columns (${extraCount})`}</button>
 <p class="small">${fr ? 'Cliquez sur un en-tête de colonne pour trier le tableau.' : 'Select a column header to sort the table.'}</p></div>
 <p class="visually-hidden" role="status" id="tri-statut"></p>
