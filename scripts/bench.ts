@@ -206,6 +206,10 @@ async function main() {
       const { benchClimate } = await import('./bench-climate.ts');
       for (const f of await benchClimate()) record(f);
     }
+    if (wanted('site')) {
+      const { benchSite } = await import('./bench-site.ts');
+      for (const f of await benchSite()) record(f);
+    }
     if (wanted('models')) {
       const { benchModels } = await import('./bench-models.ts');
       for (const f of await benchModels()) record(f);

@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 //                                (OBSERVATORY_WEB_ASSETS=<dir>: the publish stage then uses them as is)
 
 export const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
-export const ENTRIES = { map: 'src/map.ts', commune: 'src/commune.ts', styles: 'src/styles.css' } as const;
+export const ENTRIES = { map: 'src/map.ts', commune: 'src/commune.ts', search: 'src/search.ts', styles: 'src/styles.css' } as const;
 export type Entry = keyof typeof ENTRIES;
 
 export interface BuiltFile {

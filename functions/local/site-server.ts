@@ -21,6 +21,7 @@ const TYPES: Record<string, string> = {
   '.geojson': 'application/geo+json',
   '.xml': 'application/atom+xml',
   '.atom': 'application/atom+xml; charset=utf-8',
+  '.ico': 'image/x-icon',
   '.png': 'image/png',
   '.wasm': 'application/wasm',
 };
@@ -116,7 +117,12 @@ export async function serveSite(store: ObjectStore, options: ServeOptions = {}):
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (e) {
       if (e instanceof ObjectNotFoundError) {
-        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...securityHeaders }).end('not found');
+        // as CloudFront does: the site's own 404 page, in English under /en/
+        const page = (req.url ?? '/').startsWith('/en/') ? `${SITE_PREFIX}/en/404.html` : `${SITE_PREFIX}/404.html`;
+        const published = await store.head(page);
+        const body = published ? await store.get(page) : Buffer.from('not found');
+        res.writeHead(404, { 'content-type': published ? TYPES['.html']! : 'text/plain; charset=utf-8', 'cache-control': 'no-cache', ...securityHeaders });
+        res.end(req.method === 'HEAD' ? undefined : body);
       } else {
         res.writeHead(500, securityHeaders).end('error');
       }

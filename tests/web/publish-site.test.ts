@@ -118,7 +118,7 @@ describe('publishSite() over the noise datasets only', () => {
     expect(daily.x.values).toEqual(DAYS);
     expect(daily.series.find((s) => s.id === 'lnight')!.values).toEqual(PARIS_LNIGHT);
     expect(daily.thresholds?.map((t) => t.value)).toEqual(expect.arrayContaining([WHO_2018.road.lden, WHO_2018.road.lnight]));
-    expect(noise.tables[0]!.rows.map((r) => r.name)).toEqual(['Paris — parc', 'Paris — boulevard']);
+    expect(noise.tables[0]!.rows.map((r) => (r.name as { fr: string }).fr)).toEqual(['Paris — parc', 'Paris — boulevard']);
     // nights over the WHO guideline: the road sensor, every night
     expect(c.alerts).toHaveLength(14);
     expect(c.alerts[0]!.id).toBe(`urn:observatoire-grand-paris:alerte:bruit-nuit-oms:75056:${LAST_DAY}`);
@@ -286,6 +286,7 @@ describe('publishSite() with heat, flood, river and forecast datasets', () => {
     expect(page).toContain('Évaluation des modèles');
     expect(page).toContain('même heure la semaine précédente');
     expect(page).not.toContain('same_hour_last_week');
+    expect(page).not.toMatch(/\d{8}T\d{6}Z-[0-9a-f]{8}/);
     expect(page).not.toContain('Aucun modèle de prévision n’est encore publié');
   });
 

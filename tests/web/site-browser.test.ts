@@ -7,12 +7,17 @@ import { feedDemo } from '../../functions/local/demo-feed.ts';
 import { serveSite, type RunningServer } from '../../functions/local/site-server.ts';
 import { formatNumber } from '../../functions/lib/publish/i18n.ts';
 import { runPipeline } from '../../functions/lib/stages/pipeline.ts';
+import { SITE_PREFIX } from '../../functions/lib/lake/layout.ts';
+import { listKeys } from '../../functions/lib/ports/object-store.ts';
 import { axe, launchBrowser, recordTransfers, type TransferEntry } from '../support/browser.ts';
 import { tempLake } from '../support/lake.ts';
+import { publicWordProblems } from './public-words.ts';
 
 // The published site in headless Chromium, over a small demo lake built by the real pipeline: the
-// map, the layer choice, keyboard and pointer navigation, the figures against the lake, axe-core on
-// every page type, the first view's weight, and screenshots in test-artifacts/.
+// map, the layer choice, keyboard and pointer navigation, the search, the table's sorting, the figures
+// against the lake, the public words of every page, phones (390 px), axe-core on every page type, the
+// first view's weight, the feeds, and screenshots in test-artifacts/. The site is published with the
+// URL it is served at (OBSERVATORY_SITE_URL), as on AWS, so its feeds carry absolute links.
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts');
 /** first view of the map (HTML, JS, CSS, geometry, data), gzip-compressed */
@@ -26,10 +31,12 @@ let browser: Browser;
 let context: BrowserContext;
 const problems: string[] = [];
 
-async function open(p: string): Promise<Page> {
+/** a page of the site; `missing`: the address is meant to answer 404 (the browser logs that as an error) */
+async function open(p: string, options: { missing?: boolean } = {}): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => problems.push(`${p}: ${e.message}`));
   page.on('console', (m) => {
+    if (options.missing && m.text().includes('status of 404')) return;
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`${p}: console ${m.type()}: ${m.text()}`);
   });
   await page.goto(new URL(p, server.url).href, { waitUntil: 'networkidle' });
@@ -38,13 +45,23 @@ async function open(p: string): Promise<Page> {
 
 const text = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();
 
+/** the rel="self" link of an Atom feed (its XML is checked with the browser's parser in the alert feeds test) */
+const atomSelf = (xml: string) => /<link rel="self"[^>]*href="([^"]+)"/.exec(xml)?.[1];
+
 describe('the published site in a browser', () => {
   beforeAll(async () => {
     // after the demo clock (2026-06-30): readings later than the clock would be in the future
     lake = await tempLake({ now: new Date('2026-07-01T12:00:00Z') });
     await feedDemo(lake, { days: 3, sensorsPerCommune: 1 });
-    await runPipeline(lake);
     server = await serveSite(lake.store, { port: 0 });
+    const before = process.env.OBSERVATORY_SITE_URL;
+    process.env.OBSERVATORY_SITE_URL = server.url;
+    try {
+      await runPipeline(lake);
+    } finally {
+      if (before === undefined) delete process.env.OBSERVATORY_SITE_URL;
+      else process.env.OBSERVATORY_SITE_URL = before;
+    }
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
     await mkdir(ARTIFACTS, { recursive: true });
@@ -169,6 +186,250 @@ describe('the published site in a browser', () => {
     await page.close();
   });
 
+  describe('finding a commune', () => {
+    const typeInSearch = async (page: Page, query: string) => {
+      await page.locator('#recherche').pressSequentially(query, { delay: 20 });
+      await expect.poll(() => page.locator('#recherche-liste [role="option"]').count()).toBeGreaterThan(0);
+    };
+
+    it('with the keyboard only: Tab to the field, type, arrows, Enter', async () => {
+      const page = await open('/methodologie/');
+      let onField = false;
+      for (let i = 0; i < 15 && !onField; i++) {
+        await page.keyboard.press('Tab');
+        onField = await page.evaluate(() => document.activeElement?.id === 'recherche');
+      }
+      expect(onField).toBe(true);
+      const field = page.locator('#recherche');
+      expect(await field.getAttribute('role')).toBe('combobox');
+      await page.keyboard.type('vitry', { delay: 30 });
+      await expect.poll(() => field.getAttribute('aria-expanded')).toBe('true');
+      expect(text(await page.locator('#recherche-liste [role="option"]').first().textContent())).toContain('Vitry-sur-Seine');
+      await page.keyboard.press('ArrowDown');
+      expect(await field.getAttribute('aria-activedescendant')).toBe('recherche-liste-0');
+      expect(await page.locator('#recherche-liste-0').getAttribute('aria-selected')).toBe('true');
+      await Promise.all([page.waitForURL(/\/commune\/94081\/$/), page.keyboard.press('Enter')]);
+      expect(text(await page.locator('h1').textContent())).toContain('Vitry-sur-Seine');
+      await page.close();
+    });
+
+    it('a postcode then Enter opens the first match: 93200 → Saint-Denis', async () => {
+      const page = await open('/commune/75056/');
+      await typeInSearch(page, '93200');
+      await Promise.all([page.waitForURL(/\/commune\/93066\/$/), page.keyboard.press('Enter')]);
+      expect(await page.locator('h1').getAttribute('data-insee')).toBe('93066');
+      await page.close();
+    });
+
+    it('with the mouse: « Saint-Denis » lists it first, before L’Île-Saint-Denis; a click opens it', async () => {
+      const page = await open('/');
+      await page.click('#recherche');
+      await typeInSearch(page, 'Saint-Denis');
+      const options = (await page.locator('#recherche-liste [role="option"] .search-name').allTextContents()).map(text);
+      expect(options[0]).toBe('Saint-Denis');
+      expect(options).toContain("L'Île-Saint-Denis");
+      await page.screenshot({ path: path.join(ARTIFACTS, 'search-saint-denis.png') });
+      await Promise.all([page.waitForURL(/\/commune\/93066\/$/), page.locator('#recherche-liste [role="option"]').first().click()]);
+      await page.close();
+    });
+
+    it('on the English site, opens the English page; Escape closes the list', async () => {
+      const page = await open('/en/');
+      await typeInSearch(page, 'montreuil');
+      await page.keyboard.press('Escape');
+      expect(await page.locator('#recherche').getAttribute('aria-expanded')).toBe('false');
+      await typeInSearch(page, ' ');
+      await Promise.all([page.waitForURL(/\/en\/commune\/93048\/$/), page.keyboard.press('Enter')]);
+      await page.close();
+    });
+
+    it('without JavaScript, the field leads to the list of every commune', async () => {
+      const noJs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+      const page = await noJs.newPage();
+      await page.goto(new URL('/commune/94081/', server.url).href);
+      await page.fill('#recherche', 'vitry');
+      await Promise.all([page.waitForURL(/\/communes\/\?q=vitry$/), page.click('.search button[type="submit"]')]);
+      expect(await page.locator('.commune-list a').count()).toBe(130);
+      await Promise.all([page.waitForURL(/\/commune\/94081\/$/), page.click('.commune-list a:text-is("Vitry-sur-Seine")')]);
+      await noJs.close();
+    });
+  });
+
+  it('sorts the communes table by a column, with the mouse and the keyboard; more columns on demand', async () => {
+    const page = await open('/');
+    const lden = page.locator('#communes-tableau thead th[data-layer="noise-lden"]');
+    const values = () => page.$$eval('#communes-tableau tbody td[data-layer="noise-lden"]', (tds) => tds.map((td) => (td as HTMLElement).dataset.v ?? null));
+    await lden.locator('button').click();
+    expect(await lden.getAttribute('aria-sort')).toBe('descending');
+    const desc = (await values()).filter((v): v is string => v !== null).map(Number);
+    expect(desc.length).toBeGreaterThan(100);
+    expect(desc).toEqual([...desc].sort((a, b) => b - a));
+    // the keyboard: the header's button, Enter
+    await lden.locator('button').focus();
+    await page.keyboard.press('Enter');
+    expect(await lden.getAttribute('aria-sort')).toBe('ascending');
+    const all = await values();
+    const asc = all.filter((v): v is string => v !== null).map(Number);
+    expect(asc).toEqual([...asc].sort((a, b) => a - b));
+    // communes without a value stay last
+    expect(all.slice(asc.length).every((v) => v === null)).toBe(true);
+    expect(await page.locator('#communes-tableau thead th').first().getAttribute('aria-sort')).toBeNull();
+    const byName = page.locator('#communes-tableau thead th').first().locator('button');
+    await byName.click();
+    const names = (await page.locator('#communes-tableau tbody th').allTextContents()).map(text);
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, 'fr')));
+    // extra columns: hidden until asked for
+    const extra = page.locator('#communes-tableau thead th.extra').first();
+    if ((await page.locator('#communes-tableau thead th.extra').count()) > 0) {
+      expect(await extra.isVisible()).toBe(false);
+      await page.click('button.more-columns');
+      expect(await extra.isVisible()).toBe(true);
+      expect(await page.locator('button.more-columns').getAttribute('aria-expanded')).toBe('true');
+    }
+    await page.close();
+  });
+
+  it('writes names on the map where they fit', async () => {
+    const page = await open('/');
+    const labels = (await page.locator('svg#carte g.labels text').allTextContents()).map(text);
+    expect(labels).toContain('Paris');
+    expect(labels.length).toBeGreaterThan(20);
+    // every name sits inside its own commune
+    const outside = await page.$$eval('svg#carte g.labels text', (ts) =>
+      ts.filter((t) => {
+        const path = document.querySelector<SVGPathElement>(`#p-${(t as SVGTextElement).dataset.insee}`)!;
+        const box = (t as SVGTextElement).getBBox();
+        const svg = path.ownerSVGElement!;
+        const pt = svg.createSVGPoint();
+        pt.x = box.x + box.width / 2;
+        pt.y = box.y + box.height / 2;
+        return !path.isPointInFill(pt);
+      }).map((t) => t.textContent),
+    );
+    expect(outside).toEqual([]);
+    await page.close();
+  });
+
+  it('shows public words only, on every page of the site in both languages', async () => {
+    const keys = (await listKeys(lake.store, `${SITE_PREFIX}/`)).map((o) => o.key).filter((k) => k.endsWith('.html'));
+    expect(keys.length).toBeGreaterThan(2 * 130);
+    const stations = (await lake.lake.all(`SELECT DISTINCT label FROM river_stations WHERE label IS NOT NULL`).catch(() => ({ rows: [] }))).rows.map((r) => String(r.label));
+    const problems: string[] = [];
+    for (const key of keys) {
+      const page = key.slice(SITE_PREFIX.length + 1);
+      const lang = page.startsWith('en/') ? 'en' : 'fr';
+      for (const p of publicWordProblems((await lake.store.get(key)).toString('utf8'), lang, stations)) problems.push(`${page}: ${p.what} « ${p.found} » in « ${p.context} »`);
+    }
+    expect(problems.slice(0, 30), `${problems.length} problems`).toEqual([]);
+  });
+
+  describe('on a phone (390 × 844)', () => {
+    const PAGES = [
+      ['home', '/'],
+      ['commune', '/commune/93066/'],
+      ['commune-paris', '/commune/75056/'],
+      ['data', '/donnees/'],
+      ['methodology', '/methodologie/'],
+      ['communes', '/communes/'],
+      ['not-found', '/commune/00000/'],
+      ['en-home', '/en/'],
+      ['en-commune', '/en/commune/94081/'],
+      ['en-data', '/en/data/'],
+      ['en-methodology', '/en/methodology/'],
+      ['en-communes', '/en/communes/'],
+      ['en-not-found', '/en/nowhere/'],
+    ] as const;
+
+    it('no page scrolls sideways; key figures read as cards', async () => {
+      const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'fr-FR' });
+      const wide: string[] = [];
+      for (const [name, p] of PAGES) {
+        const page = await phone.newPage();
+        page.on('pageerror', (e) => problems.push(`${p} (phone): ${e.message}`));
+        page.on('console', (m) => {
+          if (m.type() === 'error' && !(name.includes('not-found') && m.text().includes('status of 404'))) problems.push(`${p} (phone): console: ${m.text()}`);
+        });
+        await page.goto(new URL(p, server.url).href, { waitUntil: 'networkidle' });
+        if (p.includes('/commune/') && !name.includes('not-found')) await page.locator('svg.chart-svg').first().waitFor();
+        const width = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth));
+        if (width > 390) {
+          const culprits = await page.evaluate(() =>
+            [...document.querySelectorAll('body *')]
+              .filter((e) => e.getBoundingClientRect().right > 391 && !e.closest('.table-wrap, pre'))
+              .slice(0, 5)
+              .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+          );
+          wide.push(`${p}: ${width} px (${culprits.join(', ')})`);
+        }
+        if (name === 'commune') {
+          const card = page.locator('table.indicators tbody tr').first();
+          // the trend and the median are on screen, inside the card, not cut off by a scrolling region
+          for (const cell of await card.locator('td').all()) {
+            const box = (await cell.boundingBox())!;
+            expect(box.x + box.width).toBeLessThanOrEqual(390);
+          }
+        }
+        if (['home', 'commune', 'en-commune', 'data', 'not-found'].includes(name)) await page.screenshot({ path: path.join(ARTIFACTS, `phone-${name}.png`), fullPage: name !== 'home' && name !== 'data' });
+        await page.close();
+      }
+      await phone.close();
+      expect(wide).toEqual([]);
+    });
+  });
+
+  it('serves its 404 page (French, English under /en/) with the status 404, and a favicon', async () => {
+    const fr = await fetch(new URL('/commune/00000/', server.url));
+    expect(fr.status).toBe(404);
+    const frHtml = await fr.text();
+    expect(frHtml).toContain('<html lang="fr">');
+    expect(frHtml).toContain('Page introuvable');
+    const en = await fetch(new URL('/en/nowhere/', server.url));
+    expect(en.status).toBe(404);
+    expect(await en.text()).toContain('Page not found');
+    const page = await open('/commune/00000/', { missing: true });
+    // its links start from the site's root: the stylesheet, the icon and the search work at any depth
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('.site-header')!).backgroundColor)).toBe('rgb(11, 58, 92)');
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.svg');
+    const icon = await fetch(new URL('/favicon.svg', server.url));
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    await Promise.all([page.waitForURL(/\/communes\/$/), page.click('main a:text-is("liste des communes")')]);
+    await page.close();
+  });
+
+  it('publishes Métropole-wide and English feeds with absolute links to the site', async () => {
+    const page = await open('/');
+    const read = async (p: string) => {
+      const r = await fetch(new URL(p, server.url));
+      expect(r.status, p).toBe(200);
+      return r.text();
+    };
+    const atom = await read('/alertes.atom');
+    expect(atomSelf(atom)).toBe(new URL('alertes.atom', server.url).href);
+    const json = JSON.parse(await read('/alertes.json')) as { feed_url: string; home_page_url: string; language: string; items: { url: string; title: string }[] };
+    expect(json.feed_url).toBe(new URL('alertes.json', server.url).href);
+    expect(json.home_page_url).toBe(server.url);
+    expect(json.language).toBe('fr');
+    const en = JSON.parse(await read('/en/alerts.json')) as typeof json;
+    expect(en.language).toBe('en');
+    expect(en.feed_url).toBe(new URL('en/alerts.json', server.url).href);
+    const communeEn = JSON.parse(await read('/en/commune/75056/alerts.json')) as typeof json;
+    expect(communeEn.home_page_url).toBe(new URL('en/commune/75056/', server.url).href);
+    expect(atomSelf(await read('/en/commune/75056/alerts.atom'))).toBe(new URL('en/commune/75056/alerts.atom', server.url).href);
+    // every item's link opens a page of the site, in the feed's language
+    for (const item of [...json.items.slice(0, 3), ...en.items.slice(0, 3), ...communeEn.items.slice(0, 3)]) {
+      expect(item.url.startsWith(server.url)).toBe(true);
+      expect((await fetch(item.url.split('#')[0]!)).status).toBe(200);
+    }
+    expect(en.items.every((i) => !/ le | du | au-dessus /.test(i.title))).toBe(true);
+    // the home page names the Métropole's feeds, in its language
+    expect(await page.locator('link[rel="alternate"][type="application/atom+xml"]').getAttribute('href')).toBe('alertes.atom');
+    const enHome = await open('/en/');
+    expect(await enHome.locator('link[rel="alternate"][type="application/feed+json"]').getAttribute('href')).toBe('../en/alerts.json');
+    await enHome.close();
+    await page.close();
+  });
+
   for (const [name, p] of [
     ['home (map)', '/'],
     ['commune', '/commune/75056/'],
@@ -176,10 +437,12 @@ describe('the published site in a browser', () => {
     ['methodology', '/methodologie/'],
     ['home in English', '/en/'],
     ['commune in English', '/en/commune/93066/'],
+    ['list of communes', '/communes/'],
+    ['404', '/commune/00000/'],
   ] as const) {
     it(`has no axe-core violation: ${name}`, async () => {
-      const page = await open(p);
-      if (p.includes('commune')) await page.locator('svg.chart-svg').first().waitFor();
+      const page = await open(p, { missing: p.includes('00000') });
+      if (/\/commune\/(?!00000)\d{5}\/$/.test(p)) await page.locator('svg.chart-svg').first().waitFor();
       const violations = await axe(page);
       expect(violations, JSON.stringify(violations, null, 1)).toEqual([]);
       await page.close();

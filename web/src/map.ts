@@ -1,5 +1,6 @@
 import type { MapJson, PublishedLayer } from '../../functions/lib/publish/contract.ts';
 import { MISSING, pageLang, valueText } from './lib/format.ts';
+import { setupCommunesTable } from './table.ts';
 
 // The home page's map is in the HTML already (one link per commune, coloured by the default layer).
 // This script adds the layer choice, the tooltip, the highlight of the commune under the pointer or
@@ -11,6 +12,8 @@ const HASH_KEY = 'couche';
 const sep = lang === 'fr' ? ' : ' : ': ';
 
 async function main(): Promise<void> {
+  const table = document.querySelector<HTMLTableElement>('table#communes-tableau');
+  if (table) setupCommunesTable(table);
   const svg = document.querySelector<SVGSVGElement>('svg#carte');
   if (!svg) return;
   const response = await fetch(new URL('data/map.json', siteRoot));
@@ -41,8 +44,8 @@ async function main(): Promise<void> {
   };
 
   const fromHash = new URLSearchParams(location.hash.slice(1)).get(HASH_KEY);
-  if (fromHash && layers.has(fromHash)) apply(layers.get(fromHash)!, false);
-  else if (current) apply(current, false);
+  // the page is drawn with the default layer already: only another one asked for in the URL is applied
+  if (fromHash && layers.has(fromHash) && fromHash !== current?.id) apply(layers.get(fromHash)!, false);
 
   if (controls) controls.hidden = false;
   select?.addEventListener('change', () => {

@@ -34,6 +34,8 @@ export interface CommuneMap {
   readonly paths: ReadonlyMap<string, string>;
   /** [x, y] in the map's pixels (0.1 px), or null outside the projection */
   project(lon: number, lat: number): [number, number] | null;
+  /** each commune's centre (centroid) and the size of its bounding box, in the map's pixels */
+  readonly shapes: ReadonlyMap<string, { readonly x: number; readonly y: number; readonly width: number; readonly height: number; readonly area: number }>;
 }
 
 export function communeMap(collection: FeatureCollection<Polygon | MultiPolygon, { code_insee: string; nom: string }>): CommuneMap {
@@ -51,15 +53,21 @@ export function communeMap(collection: FeatureCollection<Polygon | MultiPolygon,
     fc,
   );
   const paths = new Map<string, string>();
+  const shapes = new Map<string, { x: number; y: number; width: number; height: number; area: number }>();
+  const measure = geoPath(projection);
   for (const f of features) {
     const writer = new RelativePath();
     geoPath(projection, writer)(f);
     paths.set(f.properties.code_insee, writer.toString());
+    const [x, y] = measure.centroid(f);
+    const [[x0, y0b], [x1, y1b]] = measure.bounds(f);
+    shapes.set(f.properties.code_insee, { x, y, width: x1 - x0, height: y1b - y0b, area: measure.area(f) });
   }
   return {
     width: MAP_WIDTH,
     height,
     paths,
+    shapes,
     project(lon, lat) {
       const p = projection([lon, lat]);
       return p ? [Math.round(p[0] * 10) / 10, Math.round(p[1] * 10) / 10] : null;

@@ -31,7 +31,13 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Raw {
 }
 
 /** the site's pages, and the path of each in each language (relative to the site root, '' = home) */
-export type PageRef = { kind: 'home' } | { kind: 'data' } | { kind: 'methodology' } | { kind: 'commune'; insee: string };
+export type PageRef =
+  | { kind: 'home' }
+  | { kind: 'data' }
+  | { kind: 'methodology' }
+  | { kind: 'communes' }
+  | { kind: 'notFound' }
+  | { kind: 'commune'; insee: string };
 
 export function pagePath(lang: Lang, page: PageRef): string {
   const root = lang === 'fr' ? '' : `${lang}/`;
@@ -42,6 +48,10 @@ export function pagePath(lang: Lang, page: PageRef): string {
       return `${root}${lang === 'fr' ? 'donnees' : 'data'}/`;
     case 'methodology':
       return `${root}${lang === 'fr' ? 'methodologie' : 'methodology'}/`;
+    case 'communes':
+      return `${root}communes/`;
+    case 'notFound':
+      return root;
     case 'commune':
       return `${root}commune/${page.insee}/`;
   }
@@ -63,6 +73,8 @@ export interface SiteFrame {
   /** asset paths relative to the site root */
   readonly css: string;
   readonly scripts: Readonly<Record<string, string>>;
+  /** the site's public URL (https://…/), when known: absolute links for hreflang, canonical and feeds */
+  readonly siteUrl?: string;
 }
 
 export interface PageOptions {
@@ -76,10 +88,16 @@ export interface PageOptions {
   /** <link rel="alternate"> feeds, relative to the site root */
   readonly feeds?: readonly { readonly href: string; readonly type: string; readonly title: string }[];
   readonly main: Raw;
+  /**
+   * the prefix to the site root; by default relative to the page's path. The 404 page is served at any
+   * path, so its links start from the site's own root ('/', or the public URL's path).
+   */
+  readonly root?: string;
 }
 
 const NAV: readonly { page: PageRef; label: Text }[] = [
   { page: { kind: 'home' }, label: text('Carte', 'Map') },
+  { page: { kind: 'communes' }, label: text('Communes', 'Communes') },
   { page: { kind: 'data' }, label: text('Données', 'Data') },
   { page: { kind: 'methodology' }, label: text('Méthodologie', 'Methodology') },
 ];
@@ -88,9 +106,10 @@ export const SITE_NAME = text('Observatoire bruit et climat du Grand Paris', 'Gr
 
 export function demoBanner(lang: Lang, frame: SiteFrame): Raw {
   if (!frame.demo) return raw('');
+  // the manifest's own notice repeats this sentence (in English): the banner says it once, in the page's language
   return lang === 'fr'
     ? html`<div class="demo-banner" role="note" aria-label="Avertissement"><p><strong>Données de démonstration</strong> : les valeurs de ce site sont simulées, ce ne sont pas des mesures.</p></div>`
-    : html`<div class="demo-banner" role="note" aria-label="Warning"><p><strong>Demo data</strong>: the values on this site are simulated, they are not measurements. ${frame.demoNotice ?? ''}</p></div>`;
+    : html`<div class="demo-banner" role="note" aria-label="Warning"><p><strong>Demo data</strong>: the values on this site are simulated, they are not measurements.</p></div>`;
 }
 
 export function asOfStamp(lang: Lang, frame: SiteFrame): Raw {
@@ -108,16 +127,31 @@ export function asOfStamp(lang: Lang, frame: SiteFrame): Raw {
     : html`<p class="as-of">Data as of ${data} · site updated ${built}</p>`;
 }
 
+export const FAVICON = 'favicon.svg';
+
+/** the site's search field: a combobox once the script runs, a link to the list of communes without it */
+export function searchForm(lang: Lang, root: string): Raw {
+  const fr = lang === 'fr';
+  const list = `${root}${pagePath(lang, { kind: 'communes' })}`;
+  return html`<form class="search" role="search" action="${list}" method="get" data-search>
+<label for="recherche">${fr ? 'Trouver une commune' : 'Find a commune'}</label>
+<div class="search-field"><input id="recherche" name="q" type="search" autocomplete="off" spellcheck="false" aria-describedby="recherche-aide" placeholder="${fr ? 'Nom ou code postal' : 'Name or postcode'}"><button type="submit">${fr ? 'Chercher' : 'Search'}</button></div>
+<p id="recherche-aide" class="search-help"><a href="${list}">${fr ? 'Liste de toutes les communes' : 'List of all the communes'}</a></p>
+</form>`;
+}
+
 export function page(o: PageOptions): string {
   const here = pagePath(o.lang, o.page);
-  const root = rootPrefix(here);
+  const root = o.root ?? rootPrefix(here);
   const other: Lang = o.lang === 'fr' ? 'en' : 'fr';
-  const link = (p: PageRef) => root + pagePath(o.lang, p);
+  const link = (p: PageRef) => root + pagePath(o.lang, p) || './';
   const nav = NAV.map(
-    (n) => html`<li><a href="${link(n.page) || './'}"${raw(pagePath(o.lang, n.page) === here ? ' aria-current="page"' : '')}>${n.label[o.lang]}</a></li>`,
+    (n) => html`<li><a href="${link(n.page)}"${raw(pagePath(o.lang, n.page) === here && o.page.kind !== 'notFound' ? ' aria-current="page"' : '')}>${n.label[o.lang]}</a></li>`,
   );
   const otherHref = root + pagePath(other, o.page) || './';
-  const script = o.script ? o.frame.scripts[o.script] : undefined;
+  const scripts = [o.frame.scripts.search, o.script ? o.frame.scripts[o.script] : undefined].filter((s): s is string => Boolean(s));
+  // hreflang and canonical need absolute URLs (relative ones are invalid for search engines): only with a known site URL
+  const base = o.frame.siteUrl && o.page.kind !== 'notFound' ? o.frame.siteUrl.replace(/\/?$/, '/') : undefined;
   return `<!doctype html>
 ${html`<html lang="${o.lang}">
 <head>
@@ -125,25 +159,27 @@ ${html`<html lang="${o.lang}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title}</title>
 <meta name="description" content="${o.description}">
-<link rel="icon" href="data:,">
+${o.page.kind === 'notFound' ? raw('<meta name="robots" content="noindex">\n') : ''}<link rel="icon" href="${root}${FAVICON}" type="image/svg+xml">
 <link rel="stylesheet" href="${root}${o.frame.css}">
-<link rel="alternate" hreflang="${other}" href="${otherHref}">
-${(o.feeds ?? []).map((f) => html`<link rel="alternate" type="${f.type}" title="${f.title}" href="${root}${f.href}">\n`)}${script ? html`<script type="module" src="${root}${script}"></script>` : ''}
-</head>
+${base ? html`<link rel="canonical" href="${base}${here}">
+<link rel="alternate" hreflang="${o.lang}" href="${base}${here}">
+<link rel="alternate" hreflang="${other}" href="${base}${pagePath(other, o.page)}">
+` : ''}${(o.feeds ?? []).map((f) => html`<link rel="alternate" type="${f.type}" title="${f.title}" href="${root}${f.href}">\n`)}${scripts.map((s) => html`<script type="module" src="${root}${s}"></script>\n`)}</head>
 <body>
 <a class="skip-link" href="#contenu">${o.lang === 'fr' ? 'Aller au contenu' : 'Skip to content'}</a>
 <header>
 ${demoBanner(o.lang, o.frame)}
 <div class="site-header">
 <div class="wrap">
-<p class="site-name"><a href="${link({ kind: 'home' }) || './'}">${SITE_NAME[o.lang]}</a></p>
+<p class="site-name"><a href="${link({ kind: 'home' })}">${SITE_NAME[o.lang]}</a></p>
 <nav aria-label="${o.lang === 'fr' ? 'Navigation principale' : 'Main navigation'}"><ul>${nav}
 <li><a href="${otherHref}" hreflang="${other}" lang="${other}">${other === 'en' ? 'English' : 'Français'}</a></li></ul></nav>
 </div>
 </div>
+<div class="search-bar"><div class="wrap">${searchForm(o.lang, root)}</div></div>
 </header>
 <main id="contenu" class="wrap" tabindex="-1">
-${asOfStamp(o.lang, o.frame)}
+${o.page.kind === 'notFound' ? '' : asOfStamp(o.lang, o.frame)}
 ${o.main}
 </main>
 <footer class="site-footer">

@@ -18,14 +18,14 @@ export interface WebFile {
 
 export interface WebAssets {
   readonly files: readonly WebFile[];
-  readonly entries: Readonly<Record<'map' | 'commune' | 'styles', string>>;
+  readonly entries: Readonly<Record<'map' | 'commune' | 'search' | 'styles', string>>;
   readonly sqlExamples: readonly { readonly name: string; readonly sql: string }[];
   /** where they came from, for the stage report */
   readonly origin: 'prebuilt' | 'esbuild';
 }
 
 const manifestSchema = z.object({
-  entries: z.object({ map: z.string(), commune: z.string(), styles: z.string() }),
+  entries: z.object({ map: z.string(), commune: z.string(), search: z.string(), styles: z.string() }),
   files: z.array(z.object({ path: z.string().regex(/^assets\/[\w.-]+$/), contentType: z.string() })),
   sqlExamples: z.array(z.object({ name: z.string(), sql: z.string() })),
 });

@@ -21,12 +21,11 @@ import {
   type SiteSection,
 } from '../publish/contract.ts';
 import { writeDownloads } from '../publish/downloads.ts';
-import { atomFeed, jsonFeed } from '../publish/feeds.ts';
 import { communeMap } from '../publish/geo.ts';
 import { pagePath, type SiteFrame } from '../publish/html.ts';
 import { LANGS } from '../publish/i18n.ts';
 import { GROUP_TITLES, type SiteModel } from '../publish/model.ts';
-import { alertsFeedPaths, renderCommune } from '../publish/pages/commune.ts';
+import { renderCommune } from '../publish/pages/commune.ts';
 import { renderData } from '../publish/pages/data.ts';
 import { renderHome } from '../publish/pages/home.ts';
 import { renderMethodology } from '../publish/pages/methodology.ts';
@@ -35,6 +34,7 @@ import { READINGS_DOWNLOAD_DAYS } from '../publish/sections/noise.ts';
 import { parisDate } from '../domain/time/paris.ts';
 import { forecastSection } from '../publish/sections/forecast.ts';
 import { median } from '../publish/sql.ts';
+import { writeSiteFiles } from '../publish/site-files.ts';
 import { webAssets } from '../publish/web-assets.ts';
 import { CONTENT_TYPES, SiteWriter } from '../publish/writer.ts';
 import type { StageContext } from './context.ts';
@@ -138,7 +138,8 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     demo: Boolean(manifest?.demo),
     demoNotice: manifest?.demo ? (manifest.demo_notice ?? null) : null,
     css: assets.entries.styles,
-    scripts: { map: assets.entries.map, commune: assets.entries.commune },
+    scripts: { map: assets.entries.map, commune: assets.entries.commune, search: assets.entries.search },
+    ...(siteUrl ? { siteUrl } : {}),
   };
 
   const map = communeMap(COMMUNES_GEOJSON as unknown as Parameters<typeof communeMap>[0]);
@@ -214,14 +215,8 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     await writer.put(`${pagePath(lang, { kind: 'methodology' })}index.html`, renderMethodology(lang, model), CONTENT_TYPES.html);
     for (const c of communes) await writer.put(`${pagePath(lang, { kind: 'commune', insee: c.commune_insee })}index.html`, renderCommune(lang, model, c.commune_insee), CONTENT_TYPES.html);
   }
-  for (const c of communes) {
-    const json = communeJson.get(c.commune_insee)!;
-    await writer.put(`data/communes/${c.commune_insee}.json`, JSON.stringify(json), CONTENT_TYPES.json);
-    const feed = { commune: c, alerts: json.alerts, demo: frame.demo, asOf: dataAsOf ?? generatedAt, siteUrl };
-    const paths = alertsFeedPaths(c.commune_insee);
-    await writer.put(paths.atom, atomFeed(feed), CONTENT_TYPES.atom);
-    await writer.put(paths.json, jsonFeed(feed), CONTENT_TYPES.feed);
-  }
+  for (const c of communes) await writer.put(`data/communes/${c.commune_insee}.json`, JSON.stringify(communeJson.get(c.commune_insee)!), CONTENT_TYPES.json);
+  await writeSiteFiles(writer, model, dataAsOf ?? generatedAt);
   const site: SiteJson = {
     generated_at: generatedAt,
     data_as_of: dataAsOf,

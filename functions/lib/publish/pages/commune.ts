@@ -2,6 +2,7 @@ import type { CommuneJson } from '../contract.ts';
 import { formatBytes, formatDay, formatInstant, formatInteger, type Lang } from '../i18n.ts';
 import { html, page, pagePath, rootPrefix, type Raw, SITE_NAME } from '../html.ts';
 import type { SiteModel } from '../model.ts';
+import { feedPaths } from '../feeds.ts';
 import { chartFigure, factsHtml, indicatorsTable, tableHtml } from './parts.ts';
 
 // A commune's page: its key figures with trend and the metropolitan median (readable without
@@ -10,9 +11,8 @@ import { chartFigure, factsHtml, indicatorsTable, tableHtml } from './parts.ts';
 
 export const ALERTS_SHOWN = 10;
 
-export function alertsFeedPaths(insee: string): { atom: string; json: string } {
-  return { atom: `commune/${insee}/alertes.atom`, json: `commune/${insee}/alertes.json` };
-}
+/** the commune's alert feeds in the page's language, from the site root */
+export const alertsFeedPaths = (lang: Lang, insee: string): { atom: string; json: string } => feedPaths(lang, insee);
 
 export function renderCommune(lang: Lang, m: SiteModel, insee: string): string {
   const c = m.communeJson.get(insee);
@@ -20,7 +20,7 @@ export function renderCommune(lang: Lang, m: SiteModel, insee: string): string {
   const fr = lang === 'fr';
   const here = pagePath(lang, { kind: 'commune', insee });
   const root = rootPrefix(here);
-  const feeds = alertsFeedPaths(insee);
+  const feeds = alertsFeedPaths(lang, insee);
   const themes = c.sections.filter((s) => s.id !== 'forecast');
   const forecasts = c.sections.filter((s) => s.id === 'forecast');
   const com = c.commune;
@@ -100,7 +100,7 @@ function alertsBlock(lang: Lang, c: CommuneJson, root: string, feeds: { atom: st
   const shown = c.alerts.slice(0, ALERTS_SHOWN);
   return html`<section id="alertes" aria-labelledby="alertes-titre">
 <h2 id="alertes-titre">${fr ? 'Alertes' : 'Alerts'}</h2>
-<p>${fr ? 'Franchissements de seuils dans la commune, les plus récents d’abord. Abonnez-vous :' : 'Threshold crossings in the commune, most recent first (in French). Subscribe:'} <a href="${root}${feeds.atom}">${fr ? 'flux Atom' : 'Atom feed'}</a> · <a href="${root}${feeds.json}">JSON Feed</a></p>
+<p>${fr ? 'Franchissements de seuils dans la commune, les plus récents d’abord. Abonnez-vous :' : 'Threshold crossings in the commune, most recent first. Subscribe:'} <a href="${root}${feeds.atom}">${fr ? 'flux Atom' : 'Atom feed'}</a> · <a href="${root}${feeds.json}">JSON Feed</a></p>
 ${
   shown.length
     ? html`<ul class="alerts">${shown.map(

@@ -1,7 +1,8 @@
 import type { DownloadFile } from '../contract.ts';
-import { formatBytes, formatInteger, type Lang } from '../i18n.ts';
-import { html, page, pagePath, raw, rootPrefix, SITE_NAME } from '../html.ts';
+import { formatBytes, formatInteger, type Lang, same, text } from '../i18n.ts';
+import { html, page, pagePath, raw, type Raw, rootPrefix, SITE_NAME } from '../html.ts';
 import type { SiteModel } from '../model.ts';
+import { DATASETS_FR } from '../words.ts';
 
 // The data page: every published dataset as CSV and Parquet (whole, and per commune), GeoJSON for
 // GIS users, the data dictionary generated from the dataset declarations, licences, SQL examples.
@@ -9,8 +10,8 @@ import type { SiteModel } from '../model.ts';
 const FORMAT_NAME: Record<DownloadFile['format'], string> = { csv: 'CSV', parquet: 'Parquet', geojson: 'GeoJSON' };
 
 export const SOFTWARE_CREDITS = [
-  { name: 'd3 (d3-geo, d3-scale, d3-shape, d3-axis, d3-selection…)', licence: 'ISC', by: 'Mike Bostock and contributors' },
-  { name: 'DuckDB', licence: 'MIT', by: 'DuckDB Foundation' },
+  { name: 'd3 (d3-geo, d3-scale, d3-shape, d3-axis, d3-selection…)', licence: 'ISC', by: text('Mike Bostock et les contributeurs', 'Mike Bostock and contributors') },
+  { name: 'DuckDB', licence: 'MIT', by: same('DuckDB Foundation') },
 ];
 
 export function renderData(lang: Lang, m: SiteModel): string {
@@ -39,7 +40,7 @@ ${[...byDataset].map(([name, files]) => {
   const d = dictionaryByName.get(name);
   const pc = perCommune.get(name);
   const rows = files.find((f) => f.rows !== null)?.rows ?? null;
-  return html`<tr><th scope="row"><code>${name}</code></th><td><span lang="en">${d?.title ?? name}</span>${rows === null ? '' : html` <span class="small">(${formatInteger(lang, rows)} ${fr ? 'lignes' : 'rows'})</span>`}</td>
+  return html`<tr><th scope="row"><code>${name}</code></th><td>${datasetTitle(lang, name, d?.title)}${rows === null ? '' : html` <span class="small">(${formatInteger(lang, rows)} ${fr ? 'lignes' : 'rows'})</span>`}</td>
 <td>${files.map((f, i) => html`${i ? ' · ' : ''}<a href="${root}${f.path}" download>${FORMAT_NAME[f.format]}</a> <span class="small">(${formatBytes(lang, f.bytes)})</span>`)}</td>
 <td>${
     pc
@@ -61,23 +62,23 @@ ${[...byDataset].map(([name, files]) => {
 
   const dictionary = m.dictionary.map(
     (d) => html`<section class="dataset" id="jeu-${d.name}" aria-labelledby="jeu-${d.name}-titre">
-<h3 id="jeu-${d.name}-titre"><code>${d.name}</code> — <span lang="en">${d.title}</span></h3>
-<p lang="en">${d.description}</p>
+<h3 id="jeu-${d.name}-titre"><code>${d.name}</code> — ${datasetTitle(lang, d.name, d.title)}</h3>
+<p>${fr ? (DATASETS_FR[d.name]?.description ?? '') : withCode(d.description)}</p>
 <dl class="facts">
 <div><dt>${fr ? 'Emplacement dans le lac' : 'Location in the lake'}</dt><dd><code>${d.location}</code></dd></div>
 ${d.key.length ? html`<div><dt>${fr ? 'Clé' : 'Key'}</dt><dd><code>${d.key.join(', ')}</code></dd></div>` : ''}
-${d.duplicate_rule ? html`<div><dt>${fr ? 'Doublons' : 'Duplicates'}</dt><dd lang="en">${d.duplicate_rule}</dd></div>` : ''}
+${d.duplicate_rule && !fr ? html`<div><dt>Duplicates</dt><dd>${withCode(d.duplicate_rule)}</dd></div>` : ''}
 <div><dt>${fr ? 'Licence' : 'Licence'}</dt><dd>${d.licence}</dd></div>
-<div><dt>${fr ? 'Provenance' : 'Provenance'}</dt><dd lang="en">${d.provenance}</dd></div>
+${fr ? html`<div><dt>Colonnes, doublons et provenance en détail</dt><dd><a href="${root}${pagePath('en', { kind: 'data' })}#jeu-${d.name}" hreflang="en">dictionnaire détaillé, en anglais</a></dd></div>` : html`<div><dt>Provenance</dt><dd>${withCode(d.provenance)}</dd></div>`}
 </dl>
-<div class="table-wrap" role="region" tabindex="0" aria-label="${fr ? `Colonnes de ${d.name}` : `Columns of ${d.name}`}">
+<div class="table-wrap" role="region" tabindex="0" aria-label="${fr ? `Colonnes : ${datasetTitle(lang, d.name, d.title)}` : `Columns: ${d.title}`}">
 <table class="dictionary">
-<caption>${fr ? `Colonnes de ${d.name}` : `Columns of ${d.name}`}</caption>
-<thead><tr><th scope="col">${fr ? 'Colonne' : 'Column'}</th><th scope="col">${fr ? 'Type SQL' : 'SQL type'}</th><th scope="col">${fr ? 'Unité' : 'Unit'}</th><th scope="col">${fr ? 'Valeurs' : 'Values'}</th><th scope="col">Description</th></tr></thead>
+<caption>${fr ? `Colonnes : ${datasetTitle(lang, d.name, d.title)}` : `Columns: ${d.title}`}</caption>
+<thead><tr><th scope="col">${fr ? 'Colonne' : 'Column'}</th><th scope="col">${fr ? 'Type SQL' : 'SQL type'}</th><th scope="col">${fr ? 'Unité' : 'Unit'}</th><th scope="col">${fr ? 'Valeurs' : 'Values'}</th>${fr ? '' : html`<th scope="col">Description</th>`}</tr></thead>
 <tbody>
 ${d.columns.map(
   (c) =>
-    html`<tr><th scope="row"><code>${c.name}</code></th><td><code>${c.sql_type}</code>${c.nullable ? html` <span class="small">${fr ? '(peut être vide)' : '(nullable)'}</span>` : ''}</td><td>${c.unit ?? ''}</td><td>${c.values ? c.values.join(' | ') : (c.bounds ?? '')}</td><td lang="en">${c.description}</td></tr>\n`,
+    html`<tr><th scope="row"><code>${c.name}</code></th><td><code>${c.sql_type}</code>${c.nullable ? html` <span class="small">${fr ? '(peut être vide)' : '(nullable)'}</span>` : ''}</td><td>${c.unit ?? ''}</td><td>${c.values ? html`<code>${c.values.join(' | ')}</code>` : (c.bounds ?? '')}</td>${fr ? '' : html`<td>${withCode(c.description)}</td>`}</tr>\n`,
 )}</tbody>
 </table>
 </div>
@@ -112,7 +113,7 @@ ${downloadsTable}
 </section>
 <section id="dictionnaire" aria-labelledby="dictionnaire-titre">
 <h2 id="dictionnaire-titre" tabindex="-1">${fr ? 'Dictionnaire des données' : 'Data dictionary'}</h2>
-<p>${fr ? 'Généré à partir des déclarations des jeux de données (la même source que les validations, les schémas Parquet et les tables SQL). Aussi en JSON : ' : 'Generated from the dataset declarations (the same source as the validators, the Parquet schemas and the SQL tables). Also as JSON: '}<a href="${root}data/dictionary.json">dictionary.json</a>.${fr ? ' Descriptions en anglais.' : ''}</p>
+<p>${fr ? 'Généré à partir des déclarations des jeux de données (la même source que les validations, les schémas Parquet et les tables SQL). Aussi en JSON : ' : 'Generated from the dataset declarations (the same source as the validators, the Parquet schemas and the SQL tables). Also as JSON: '}<a href="${root}data/dictionary.json">dictionary.json</a>.${fr ? ' La description de chaque colonne est dans le dictionnaire détaillé (en anglais).' : ''}</p>
 ${dictionary}
 </section>
 <section id="licences" aria-labelledby="licences-titre">
@@ -121,7 +122,7 @@ ${dictionary}
 <li>${fr ? 'Géométrie des communes' : 'Commune geometry'} : IGN – ADMIN EXPRESS (COG 2018, ${fr ? 'simplifiée, via' : 'simplified, via'} github.com/gregoiredavid/france-geojson) ; ${fr ? 'appartenance à la Métropole, noms, EPT et populations' : 'membership, names, EPT and populations'} : DGCL/INSEE ${fr ? 'via' : 'via'} <code>@etalab/decoupage-administratif</code> 6.0.0 (COG 2026). Licence Ouverte / Etalab 2.0.</li>
 ${[...new Set(m.dictionary.map((d) => d.licence))].map((l) => html`<li>${l} — ${m.dictionary.filter((d) => d.licence === l).map((d, i) => html`${i ? ', ' : ''}<code>${d.name}</code>`)}</li>`)}
 ${m.frame.demo ? html`<li>${fr ? 'Réseau de capteurs de démonstration : simulé par ce projet, ce ne sont pas des mesures.' : 'Demo sensor network: simulated by this project, not measurements.'}</li>` : ''}
-<li>${fr ? 'Logiciels inclus dans le site' : 'Software shipped with the site'} : ${SOFTWARE_CREDITS.map((s, i) => html`${i ? ' ; ' : ''}${s.name}, ${s.licence}, © ${s.by}`)}. ${fr ? 'Code de l’observatoire' : 'Observatory code'} : MIT.</li>
+<li>${fr ? 'Logiciels inclus dans le site' : 'Software shipped with the site'} : ${SOFTWARE_CREDITS.map((s, i) => html`${i ? ' ; ' : ''}${s.name}, ${s.licence}, © ${s.by[lang]}`)}. ${fr ? 'Code de l’observatoire' : 'Observatory code'} : MIT.</li>
 </ul>
 </section>
 <section id="sql" aria-labelledby="sql-titre">
@@ -162,4 +163,14 @@ ${
     frame: m.frame,
     main: html`${raw('')}${main}`,
   });
+}
+
+function datasetTitle(lang: Lang, name: string, title: string | undefined): string {
+  return lang === 'fr' ? (DATASETS_FR[name]?.title ?? name) : (title ?? name);
+}
+
+/** the dictionary's English prose with the names it quotes (columns, datasets, files, commands) set as code */
+export function withCode(prose: string): Raw {
+  const parts = prose.split(/(`[^`]+`|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\bconfig\/[\w./-]+\b|\bincoming\/[\w./-]+|[\w<>-]+\.csv(?:\(\.gz\))?)/g);
+  return html`${parts.map((p, i) => (i % 2 ? html`<code>${p.replace(/^`|`$/g, '')}</code>` : p))}`;
 }

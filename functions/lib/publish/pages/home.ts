@@ -2,6 +2,7 @@ import type { PointGroup, PublishedLayer } from '../contract.ts';
 import { formatInteger, type Lang, MISSING, unitIn } from '../i18n.ts';
 import { html, page, pagePath, periodText, raw, type Raw, SITE_NAME, valueHtml, valueText } from '../html.ts';
 import type { SiteModel } from '../model.ts';
+import { feedPaths } from '../feeds.ts';
 
 // The home page: the map of the 130 communes, drawn at publish time (it shows without JavaScript,
 // each commune a link), its legends, and the table of every commune's figures.
@@ -28,6 +29,25 @@ const SYMBOL: Record<PointGroup['kind'], (x: number, y: number) => string> = {
 
 function legendSymbol(kind: PointGroup['kind']): Raw {
   return raw(`<svg class="swatch point-${kind}" width="18" height="18" viewBox="-9 -9 18 18" aria-hidden="true">${SYMBOL[kind](0, 0)}</svg>`);
+}
+
+const LABEL_SIZE = 7.5;
+
+/** the communes whose name fits inside their shape without touching another label, the most populous first */
+export function mapLabels(m: SiteModel): { insee: string; name: string; x: number; y: number }[] {
+  const placed: { x0: number; x1: number; y0: number; y1: number }[] = [];
+  const out: { insee: string; name: string; x: number; y: number }[] = [];
+  for (const c of [...m.communes].sort((a, b) => b.population - a.population)) {
+    const s = m.map.shapes.get(c.commune_insee);
+    if (!s) continue;
+    const w = c.name.length * LABEL_SIZE * 0.56;
+    if (w > s.width * 0.85 || LABEL_SIZE * 1.6 > s.height || s.area < w * LABEL_SIZE * 2.2) continue;
+    const box = { x0: s.x - w / 2 - 1, x1: s.x + w / 2 + 1, y0: s.y - LABEL_SIZE / 2 - 1, y1: s.y + LABEL_SIZE / 2 + 1 };
+    if (placed.some((b) => b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1)) continue;
+    placed.push(box);
+    out.push({ insee: c.commune_insee, name: c.name, x: Math.round(s.x * 10) / 10, y: Math.round(s.y * 10) / 10 });
+  }
+  return out;
 }
 
 export function renderHome(lang: Lang, m: SiteModel): string {
@@ -60,7 +80,8 @@ ${m.mapJson.points.map(
         .map(([x, y]) => SYMBOL[g.kind](x, y))
         .join(''),
     )}</g>\n`,
-)}<g class="highlight" aria-hidden="true"></g>
+)}<g class="labels" aria-hidden="true" font-size="${LABEL_SIZE}">${mapLabels(m).map((l) => html`<text x="${l.x}" y="${l.y}" data-insee="${l.insee}">${l.name}</text>`)}</g>
+<g class="highlight" aria-hidden="true"></g>
 </svg>`;
 
   const legends = layers.map(
@@ -97,21 +118,28 @@ ${m.mapJson.points.map(
 )}
 </div>`;
 
-  const tableLayers = layers;
+  // the first layer of each group is what a planner compares first; the others are behind « plus de colonnes »
+  const primary = new Set(m.mapJson.groups.map((g) => layers.find((l) => l.group === g.id)?.id).filter((id): id is string => Boolean(id)));
+  const extraCount = layers.filter((l) => !primary.has(l.id)).length;
   const sorted = [...m.communes].sort((a, b) => a.name.localeCompare(b.name, 'fr'));
-  const caption = fr ? `Indicateurs des ${m.communes.length} communes, par ordre alphabétique` : `Indicators of the ${m.communes.length} communes, in alphabetical order`;
-  const table = html`<div class="table-wrap" role="region" tabindex="0" aria-label="${caption}">
-<table id="communes-tableau" class="communes-table">
-<caption>${caption}</caption>
-<thead><tr><th scope="col">${fr ? 'Commune' : 'Commune'}</th><th scope="col">${fr ? 'Dép.' : 'Dep.'}</th>${tableLayers.map(
-    (l) => html`<th scope="col" class="num" data-layer="${l.id}">${l.short[lang]}${l.unit ? html` <span class="unit">(${unitIn(lang, l.unit)})</span>` : ''}</th>`,
+  const caption = fr ? `Indicateurs des ${m.communes.length} communes` : `Indicators of the ${m.communes.length} communes`;
+  const extra = (l: PublishedLayer) => `${primary.has(l.id) ? '' : ' extra'}${l.id === current?.id ? ' current' : ''}`;
+  const table = html`<div class="table-tools" hidden><button type="button" class="more-columns" aria-controls="communes-tableau" aria-expanded="false" data-more="${fr ? `Plus de colonnes (${extraCount})` : `More columns (${extraCount})`}" data-less="${fr ? 'Moins de colonnes' : 'Fewer columns'}">${fr ? `Plus de colonnes (${extraCount})` : `More columns (${extraCount})`}</button>
+<p class="small">${fr ? 'Cliquez sur un en-tête de colonne pour trier le tableau.' : 'Select a column header to sort the table.'}</p></div>
+<p class="visually-hidden" role="status" id="tri-statut"></p>
+<div class="table-wrap" role="region" tabindex="0" aria-label="${caption}">
+<table id="communes-tableau" class="communes-table sortable">
+<caption>${caption}<span class="sort-note">${fr ? ', par ordre alphabétique' : ', in alphabetical order'}</span></caption>
+<thead><tr><th scope="col" data-sort="text" aria-sort="ascending">${fr ? 'Commune' : 'Commune'}</th><th scope="col" data-sort="text">${fr ? 'Dép.' : 'Dep.'}</th>${layers.map(
+    (l) => html`<th scope="col" class="num${extra(l)}" data-layer="${l.id}" data-sort="number">${l.short[lang]}${l.unit ? html` <span class="unit">(${unitIn(lang, l.unit)})</span>` : ''}</th>`,
   )}</tr></thead>
 <tbody>
 ${sorted.map(
   (c) =>
-    html`<tr data-insee="${c.commune_insee}"><th scope="row"><a href="${pagePath(lang, { kind: 'commune', insee: c.commune_insee }).slice(pagePath(lang, { kind: 'home' }).length)}">${c.name}</a></th><td>${c.departement}</td>${tableLayers.map(
-      (l) => html`<td class="num" data-layer="${l.id}">${valueHtml(lang, l.values[c.commune_insee] ?? null, l.decimals, '')}</td>`,
-    )}</tr>\n`,
+    html`<tr data-insee="${c.commune_insee}"><th scope="row"><a href="${pagePath(lang, { kind: 'commune', insee: c.commune_insee }).slice(pagePath(lang, { kind: 'home' }).length)}">${c.name}</a></th><td>${c.departement}</td>${layers.map((l) => {
+      const v = l.values[c.commune_insee] ?? null;
+      return html`<td class="num${extra(l)}" data-layer="${l.id}"${raw(v === null ? '' : ` data-v="${v}"`)}>${valueHtml(lang, v, l.decimals, '')}</td>`;
+    })}</tr>\n`,
 )}</tbody>
 </table>
 </div>`;
@@ -156,6 +184,10 @@ ${table}
       : 'Map and noise and climate indicators of the 130 communes of the Métropole du Grand Paris: Lden, Lnight, WHO and limit-value exceedances.',
     frame: m.frame,
     script: 'map',
+    feeds: [
+      { href: feedPaths(lang).atom, type: 'application/atom+xml', title: fr ? 'Alertes — Métropole du Grand Paris' : 'Alerts — Métropole du Grand Paris' },
+      { href: feedPaths(lang).json, type: 'application/feed+json', title: fr ? 'Alertes (JSON Feed) — Métropole du Grand Paris' : 'Alerts (JSON Feed) — Métropole du Grand Paris' },
+    ],
     main,
   });
 }

@@ -116,9 +116,9 @@ export function indicatorsTable(lang: Lang, title: string, indicators: readonly 
 <tbody>
 ${indicators.map(
   (i) => html`<tr data-indicator="${i.id}"><th scope="row">${i.label[lang]}<span class="small block">${i.note[lang]}</span></th>
-<td class="num value">${i.value === null ? html`<span class="missing">${MISSING[lang]}</span>` : html`${formatNumber(lang, i.value, i.decimals)}${i.unit ? raw(`&nbsp;${unitIn(lang, i.unit)}`) : ''}`}</td>
-<td>${trendHtml(lang, i)}</td>
-<td>${medianHtml(lang, i)}</td></tr>
+<td class="num value" data-label="${lang === 'fr' ? 'Valeur' : 'Value'}">${i.value === null ? html`<span class="missing">${MISSING[lang]}</span>` : html`${formatNumber(lang, i.value, i.decimals)}${i.unit ? raw(`&nbsp;${unitIn(lang, i.unit)}`) : ''}`}</td>
+<td data-label="${lang === 'fr' ? 'Tendance' : 'Trend'}">${trendHtml(lang, i)}</td>
+<td data-label="${lang === 'fr' ? 'Médiane métropolitaine' : 'Metropolitan median'}">${medianHtml(lang, i)}</td></tr>
 `,
 )}</tbody>
 </table>

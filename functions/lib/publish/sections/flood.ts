@@ -6,6 +6,7 @@ import {
   riverStations,
 } from '../../datasets/index.ts';
 import { REFERENCE_FLOODS } from '../../domain/flood/config.ts';
+import { sectionLabel } from '../words.ts';
 import { STAGE_1910_M } from '../../domain/flood/reference-floods.ts';
 import { SECTIONS as VIGICRUES_SECTIONS } from '../../domain/flood/sections.ts';
 import type { Alert, ChartSpec, CommuneSection, LayerClass, MapLayer, MethodBlock, SectionInput, SectionOutput, SiteSection, TableSpec } from '../contract.ts';
@@ -261,15 +262,17 @@ function sectionsTable(configured: readonly string[], atLevel: readonly string[]
     rows: codes.map((code) => {
       const r = info.get(code);
       const level = num(r?.level);
-      const conf = VIGICRUES_SECTIONS.find((s) => s.code === code);
       return {
-        label: str(r?.section_label) ?? conf?.label ?? code,
+        label: sectionLabel(code, str(r?.section_label) ?? null),
         level: level === null ? null : both((l) => `${level} — ${LEVEL_NAMES[level]?.[l] ?? ''}`),
         bulletin: iso(r?.bulletin_at),
         code,
       };
     }),
-    note: text('Tronçons de config/vigicrues-sections.json (codes à vérifier avant de s’y fier).', 'Sections from config/vigicrues-sections.json (codes to verify before relying on them).'),
+    note: text(
+      'Tronçons Vigicrues bordant la commune, d’après la liste de l’observatoire ; leurs codes restent à confirmer auprès de Vigicrues.',
+      'Vigicrues sections along the commune, from the observatory’s list; their codes are still to be confirmed with Vigicrues.',
+    ),
     empty: text('Aucun tronçon surveillé ne borde la commune.', 'No monitored section along the commune.'),
   };
 }
@@ -397,7 +400,7 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
             { id: 'h_max', label: text('Hauteur max.', 'Highest stage'), kind: 'number', unit: 'm', decimals: 2 },
             { id: 'q_max', label: text('Débit max.', 'Highest discharge'), kind: 'number', unit: 'm³/s', decimals: 0 },
             { id: 'day', label: text('Jour', 'Day'), kind: 'day' },
-            { id: 'rank', label: text('Rang parmi les crues de référence', 'Rank among the reference floods'), kind: 'number', decimals: 0 },
+            { id: 'rank', label: text('Par rapport aux crues de référence', 'Compared with the reference floods'), kind: 'text' },
             { id: 'code', label: text('Code', 'Code'), kind: 'code' },
           ],
           rows: here.map((s) => {
@@ -408,7 +411,7 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
               h_max: roundTo(num(r?.h_max), 2),
               q_max: roundTo(num(r?.q_max), 0),
               day: str(r?.day),
-              rank: num(r?.flood_rank),
+              rank: rankText(num(r?.flood_rank), num(r?.reference_floods)),
               code: String(s.station_code),
             };
           }),
@@ -492,4 +495,13 @@ function riverMethodology(): MethodBlock {
       },
     ],
   };
+}
+
+/** where a day's highest stage stands among the station's reference floods, in words (rank = 1 + the floods above it) */
+function rankText(rank: number | null, total: number | null): Text | null {
+  if (rank === null || !total) return null;
+  const above = rank - 1;
+  if (above >= total) return text(`sous les ${total} crues de référence`, `below the ${total} reference floods`);
+  if (above === 0) return text(`au-dessus des ${total} crues de référence`, `above the ${total} reference floods`);
+  return text(`${above} des ${total} crues de référence plus hautes`, `${above} of the ${total} reference floods higher`);
 }

@@ -6,6 +6,7 @@ import { FRESHNESS_HOURS, lakeClock } from '../../models/freshness.ts';
 import { formatInstant, formatNumber, text, type Lang, type Text } from '../i18n.ts';
 import { num, roundTo, rows, str, type Row } from '../sql.ts';
 import { both, groupBy, iso } from './common.ts';
+import * as words from '../words.ts';
 
 // Forecasts (the « predictions » dataset of the model stages) with their uncertainty, and how well
 // each model did against its baselines (« model_evaluations », when present). Only the latest run of
@@ -46,7 +47,7 @@ const METRICS: Readonly<Record<string, Text>> = {
   rmse: text('racine de l’erreur quadratique moyenne', 'root mean square error'),
   nse: text('Nash–Sutcliffe', 'Nash–Sutcliffe'),
   brier: text('score de Brier', 'Brier score'),
-  bss: text('Brier skill score', 'Brier skill score'),
+  bss: text('score de compétence de Brier', 'Brier skill score'),
   hit_rate: text('taux de détection', 'hit rate'),
   false_alarm_ratio: text('taux de fausses alertes', 'false alarm ratio'),
   false_alarm_rate: text('fréquence de fausses alertes', 'false alarm rate'),
@@ -77,7 +78,7 @@ const HAZARDS: Readonly<Record<string, Text>> = { heat: text('canicule', 'heat w
 
 const modelName = (m: string): Text => MODEL_NAMES[m] ?? text(m, m);
 const methodName = (m: string): Text => METHOD_NAMES[m] ?? text(m.replaceAll('_', ' '), m.replaceAll('_', ' '));
-const variableLabel = (v: string): Text => VARIABLES[v] ?? text(v, v);
+const variableLabel = (v: string): Text => VARIABLES[v] ?? words.variableLabel(v);
 /** the freshness limit of a model (a model the observatory does not know: a day) */
 const limitHours = (m: string): number => FRESHNESS_HOURS[m] ?? 24;
 const duration = (l: Lang, hours: number): string =>
@@ -135,7 +136,7 @@ function staleSentence(l: Lang, model: string, origin: string, now: string, demo
     : `${name}: forecast not published — the latest data date from ${formatInstant(l, origin)}, more than ${limit} before ${formatInstant(l, now)}${clock}.`;
 }
 const unitOf = (u: unknown, lang: 'fr' | 'en'): string => (u === null || u === undefined ? '' : (UNITS[String(u)]?.[lang] ?? String(u)));
-const thresholdLabel = (t: string | null): Text => (t ? (THRESHOLDS[t] ?? text(t, t)) : text('', ''));
+const thresholdLabel = (t: string | null): Text => (t ? (THRESHOLDS[t] ?? words.thresholdLabel(t)) : text('', ''));
 const SOURCE = text('Modèles de l’observatoire (prévision publiée seulement si évaluée)', 'Observatory models (a forecast is published only with its evaluation)');
 
 export const forecastSection: SiteSection = {
@@ -413,7 +414,7 @@ function entityTable(firsts: readonly Row[], sensors: ReadonlyMap<string, Row>):
       const t = num(r.threshold);
       const withUnit = (l: 'fr' | 'en', v: number) => `${formatNumber(l, v, 1)}${unitOf(r.unit, l) ? ` ${unitOf(r.unit, l)}` : ''}`;
       return {
-        entity: str(sensors.get(String(r.entity))?.name) ?? String(r.entity),
+        entity: words.sensorName(str(sensors.get(String(r.entity))?.name) ?? String(r.entity)),
         variable: variableLabel(String(r.variable)),
         target: iso(r.target_time),
         value: value === null ? null : both((l) => withUnit(l, value)),

@@ -173,8 +173,8 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
       charts: [heatChart(series, lat)],
       tables: [],
       facts: [
-        { label: text('Station de référence', 'Reference station'), value: both((l) => (lat ? `${str(lat.station_id)}${lat.station_verified ? '' : l === 'fr' ? ' (à vérifier)' : ' (to verify)'}` : l === 'fr' ? 'pas de données' : 'no data')) },
-        { label: text('Seuils d’alerte', 'Alert thresholds'), value: both((l) => (lat ? `IBMn ${formatNumber(l, num(lat.ibmn_threshold) ?? NaN, 0)} °C / IBMx ${formatNumber(l, num(lat.ibmx_threshold) ?? NaN, 0)} °C${lat.thresholds_verified ? '' : l === 'fr' ? ' (à vérifier)' : ' (to verify)'}` : '—')) },
+        { label: text('Station de référence', 'Reference station'), value: both((l) => (lat ? `${stationName(str(lat.station_id))}${lat.station_verified ? '' : l === 'fr' ? ' (provisoire)' : ' (provisional)'}` : l === 'fr' ? 'pas de données' : 'no data')) },
+        { label: text('Seuils d’alerte', 'Alert thresholds'), value: both((l) => (lat ? `IBMn ${formatNumber(l, num(lat.ibmn_threshold) ?? NaN, 0)} °C / IBMx ${formatNumber(l, num(lat.ibmx_threshold) ?? NaN, 0)} °C${lat.thresholds_verified ? '' : l === 'fr' ? ' (provisoires)' : ' (provisional)'}` : '—')) },
         { label: text('Jours avec des données', 'Days with data'), value: both((l) => formatNumber(l, num(tot?.days) ?? 0, 0)) },
       ],
     });
@@ -318,12 +318,21 @@ function heatMethodology(): MethodBlock {
             station: `${t.reference_name} (${t.reference_station})`,
             ibmn: t.ibmn,
             ibmx: t.ibmx,
-            status: t.thresholds_status === 'confirmed' ? text('confirmé', 'confirmed') : text('à vérifier', 'to verify'),
+            status: t.thresholds_status === 'confirmed' ? text('confirmé', 'confirmed') : text('provisoire', 'provisional'),
           };
         }),
-        note: text('Seuils et stations de config/heat-thresholds.json ; seuls ceux de Paris sont confirmés par une source primaire.', 'Thresholds and stations from config/heat-thresholds.json; only those of Paris are confirmed by a primary source.'),
+        note: text(
+          'Seuils et stations de référence de la vigilance canicule de Météo-France, par département ; seuls ceux de Paris sont confirmés par une source primaire, les autres sont provisoires.',
+          'Thresholds and reference stations of Météo-France’s heat-wave vigilance, by département; only those of Paris are confirmed by a primary source, the others are provisional.',
+        ),
         empty: text('—', '—'),
       },
     ],
   };
+}
+
+/** a Météo-France station by its name when it is a département's reference station, else its number */
+function stationName(id: string | null): string {
+  const d = Object.values(HEAT.departements).find((t) => t.reference_station === id);
+  return d ? `${d.reference_name} (${id})` : (id ?? '—');
 }

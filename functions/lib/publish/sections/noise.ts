@@ -26,6 +26,7 @@ import type {
 } from '../contract.ts';
 import { formatDay, formatNumber, LANGS, type Lang, text, type Text } from '../i18n.ts';
 import { addDays, dateLiteral, daysBetween, num, roundTo, rows, str, type Row } from '../sql.ts';
+import { sensorName } from '../words.ts';
 
 // The noise theme: commune levels (Lden, Lnight…) over the last twelve months, shares of sensor-days
 // over the WHO guidelines and the French limit values, daily series, hourly profiles, the sensors, and
@@ -268,7 +269,7 @@ async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutpu
             lat: num(s.lat)!,
             commune_insee: str(s.commune_insee),
             label: Object.fromEntries(
-              LANGS.map((l) => [l, `${name} · Lden ${lden === null ? (l === 'fr' ? 'pas de données' : 'no data') : `${formatNumber(l, lden, 1)} dB(A)`}`]),
+              LANGS.map((l) => [l, `${sensorName(name)[l]} · Lden ${lden === null ? (l === 'fr' ? 'pas de données' : 'no data') : `${formatNumber(l, lden, 1)} dB(A)`}`]),
             ) as unknown as Text,
             properties: {
               sensor_id: String(s.sensor_id),
@@ -586,7 +587,7 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
       const y = yearly.get(String(s.sensor_id));
       const source = String(s.noise_source);
       return {
-        name: str(s.name) ?? String(s.sensor_id),
+        name: sensorName(str(s.name) ?? String(s.sensor_id)),
         sensor_id: String(s.sensor_id),
         source: SOURCE_LABEL[isNoiseSource(source) ? source : 'unknown']!,
         class: str(s.sonometer_class),
@@ -675,8 +676,8 @@ async function nightAlerts(duck: SectionInput['ctx']['lake'], since: string): Pr
         `Noisy night on ${formatDay('en', day)}: ${over.length} sensor${over.length > 1 ? 's' : ''} out of ${g.length} above the WHO guideline`,
       ),
       content: text(
-        `Lnight le plus élevé : ${level === null ? '—' : formatNumber('fr', level, 1)} dB(A) au capteur « ${name} » (source ${noiseSourceLabel(source, 'fr')}, recommandation OMS : ${limit} dB(A)). Indicatif : la recommandation porte sur une moyenne annuelle.`,
-        `Highest Lnight: ${level === null ? '—' : formatNumber('en', level, 1)} dB(A) at sensor “${name}” (${noiseSourceLabel(source, 'en')} noise, WHO guideline: ${limit} dB(A)). Indicative: the guideline applies to a yearly average.`,
+        `Lnight le plus élevé : ${level === null ? '—' : formatNumber('fr', level, 1)} dB(A) au capteur « ${sensorName(name).fr} » (source ${noiseSourceLabel(source, 'fr')}, recommandation OMS : ${limit} dB(A)). Indicatif : la recommandation porte sur une moyenne annuelle.`,
+        `Highest Lnight: ${level === null ? '—' : formatNumber('en', level, 1)} dB(A) at sensor “${sensorName(name).en}” (${noiseSourceLabel(source, 'en')} noise, WHO guideline: ${limit} dB(A)). Indicative: the guideline applies to a yearly average.`,
       ),
       value: level,
       threshold: limit,
@@ -738,7 +739,14 @@ function noiseMethodology(): MethodBlock[] {
             day: hours(c.dayStart, c.eveningStart),
             evening: hours(c.eveningStart, c.nightStart),
             night: hours(c.nightStart, c.dayStart),
-            source: c.source,
+            // the legal texts' titles in the reader's language (the conventions name them in their own)
+            source:
+              c.name === 'eu'
+                ? text('Directive 2002/49/CE, annexe I (périodes par défaut 07–19, 19–23, 23–07)', 'Directive 2002/49/EC, Annex I (default periods 07–19, 19–23, 23–07)')
+                : text(
+                    'Arrêté du 4 avril 2006 relatif à l’établissement des cartes de bruit et des plans de prévention du bruit dans l’environnement (06–18, 18–22, 22–06)',
+                    'French order of 4 April 2006 on noise maps and environmental noise prevention plans (06–18, 18–22, 22–06)',
+                  ),
           })),
           empty: text('—', '—'),
         },

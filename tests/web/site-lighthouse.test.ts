@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
+import { modelEvaluations, predictions } from '../../functions/lib/datasets/models.ts';
+import { publishSite } from '../../functions/lib/stages/publish-site.ts';
+import { serveSite, type RunningServer } from '../../functions/local/site-server.ts';
+import { tempLake } from '../support/lake.ts';
+import { Lighthouse } from '../support/lighthouse.ts';
+import { NOW, writeClimateAndForecasts, writeNoiseLake } from './synthetic-lake.ts';
+
+// Lighthouse 12 on Debian's Chromium (desktop preset), on every page type of a site with every theme:
+// accessibility, best practices and SEO stay at 100. The performance figures (mobile, median of 3)
+// are `npm run bench` figures (BENCH_ONLY=site): a loaded test machine would make them flaky here.
+// The 404 page is not meant to be indexed (status 404, noindex): SEO is not asked of it.
+
+type Lake = Awaited<ReturnType<typeof tempLake>>;
+
+const PAGES: readonly { name: string; path: string; seo: boolean }[] = [
+  { name: 'map (home)', path: '/', seo: true },
+  { name: 'commune', path: '/commune/75056/', seo: true },
+  { name: 'data', path: '/donnees/', seo: true },
+  { name: 'methodology', path: '/methodologie/', seo: true },
+  { name: 'list of communes', path: '/communes/', seo: true },
+  { name: 'commune in English', path: '/en/commune/75056/', seo: true },
+  // Lighthouse will not audit a document answered with 404: the same page at its own address
+  { name: '404', path: '/404.html', seo: false },
+];
+
+describe('Lighthouse on every page type', () => {
+  let lake: Lake;
+  let server: RunningServer;
+  let lighthouse: Lighthouse;
+
+  beforeAll(async () => {
+    lake = await tempLake({ now: NOW });
+    await writeNoiseLake(lake);
+    await writeClimateAndForecasts(lake);
+    server = await serveSite(lake.store, { port: 0 });
+    const declared = DATASETS.some((d) => d.name === predictions.name) ? DATASETS : [...DATASETS, predictions, modelEvaluations];
+    // published with the URL it is served at, as on AWS: hreflang and canonical links are absolute
+    await publishSite(lake, { datasets: declared, siteUrl: server.url });
+    lighthouse = await Lighthouse.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await lighthouse?.close();
+    await server?.close();
+    await lake?.cleanup();
+  });
+
+  for (const p of PAGES) {
+    it(`${p.name}: accessibility and best practices${p.seo ? ', SEO' : ''} at 100`, async () => {
+      const categories = p.seo ? (['accessibility', 'best-practices', 'seo'] as const) : (['accessibility', 'best-practices'] as const);
+      const run = await lighthouse.run(new URL(p.path, server.url).href, { preset: 'desktop', categories });
+      expect(run.failing, JSON.stringify(run.failing)).toEqual([]);
+      for (const c of categories) expect(run.scores[c], c).toBe(100);
+    }, 120_000);
+  }
+});
