@@ -32,7 +32,7 @@ export const predictions = declareDataset({
     { name: 'threshold', type: 'double', nullable: true, description: 'Threshold value (in unit) when it is a single number' },
     { name: 'probability', type: 'double', unit: '1', nullable: true, min: 0, max: 1, description: 'Probability that the threshold is exceeded (or the event happens) over the target period' },
     { name: 'source', type: 'string', values: PREDICTION_SOURCES, description: 'model: the trained model’s forecast; baseline: the baseline’s (the model did not beat it, or no model is trained)' },
-    { name: 'method', type: 'string', description: 'What produced the value: mlp, or the baseline’s name (same_hour_last_week, hour_of_week_mean, day_type_hour_profile, profile_decaying_anomaly; persistence, trend, linear; climatology, markov_climatology), or the index formula with the components it combined, e.g. index(heat=persistence,flood=none)' },
+    { name: 'method', type: 'string', description: 'What produced the value: mlp, a baseline (same_hour_last_week, hour_of_week_mean, day_type_hour_profile, profile_decaying_anomaly, persistence, trend, linear, climatology, markov_climatology), or index(heat=…,flood=…)' },
     { ...dt, description: 'Partition: the Europe/Paris local date of origin_time (a rerun from the same origin replaces its file)' },
   ],
   key: ['model', 'run_time', 'entity', 'variable', 'target_time', 'threshold_name'],
