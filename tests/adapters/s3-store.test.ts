@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { S3ObjectStore, S3StoreError, type S3ObjectStoreOptions } from '../../functions/lib/adapters/s3-store.ts';
 import { ObjectNotFoundError } from '../../functions/lib/ports/object-store.ts';
 import { objectStoreContract } from '../support/object-store-contract.ts';
-import { createTestBucket, deleteTestBucket, S3_ENDPOINT_ENV, SWIFT_CREDENTIALS, swiftClient } from '../support/swift.ts';
+import { countCommands, createTestBucket, deleteTestBucket, S3_ENDPOINT_ENV, SWIFT_CREDENTIALS, swiftClient } from '../support/swift.ts';
 
 // S3ObjectStore against the loopback Swift the global setup starts (tests/support/global-setup.ts),
 // plus two servers of our own on 127.0.0.1: a proxy that injects faults in front of Swift (retries) and
@@ -21,18 +21,6 @@ function s3Endpoint(): string {
 
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
-/** counts the commands a client sends, by name */
-function countCommands(client: S3Client): Map<string, number> {
-  const counts = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      counts.set(context.commandName ?? '?', (counts.get(context.commandName ?? '?') ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: `countCommands${Math.random()}` },
-  );
-  return counts;
-}
 
 /** a store on a fresh bucket of the test server, with a count of the commands its client sends */
 async function withStore(label: string, options: Partial<S3ObjectStoreOptions> = {}) {

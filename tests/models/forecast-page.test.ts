@@ -253,7 +253,7 @@ describe('the best baseline for a skill score', () => {
       const rows = rowsOf(out.methodology[0]!.tables.find((x) => x.id === 'model-skill')!);
       expect(rows).toEqual([
         { model: 'Bruit (réseau de capteurs)', target: 'Lnight (périodes européennes) au-dessus de la recommandation OMS', metric: 'score de Brier', score: 0.08, baseline: 'moyenne par heure de la semaine', baseline_score: 0.064, beats: 'non', p: null, n: 500 },
-        { model: 'Bruit (réseau de capteurs)', target: 'Lnight (périodes européennes) au-dessus de la recommandation OMS', metric: 'Brier skill score', score: -0.25, baseline: 'moyenne par heure de la semaine', baseline_score: '—', beats: 'non', p: null, n: 500 },
+        { model: 'Bruit (réseau de capteurs)', target: 'Lnight (périodes européennes) au-dessus de la recommandation OMS', metric: 'score de compétence de Brier', score: -0.25, baseline: 'moyenne par heure de la semaine', baseline_score: '—', beats: 'non', p: null, n: 500 },
       ]);
     } finally {
       await lake.cleanup();

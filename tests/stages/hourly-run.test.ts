@@ -1,4 +1,3 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { S3ObjectStore } from '../../functions/lib/adapters/s3-store.ts';
@@ -8,7 +7,7 @@ import type { ObjectStore } from '../../functions/lib/ports/object-store.ts';
 import { ingestFile } from '../../functions/lib/stages/ingest-service.ts';
 import { runPipeline, runStage, type StageReport } from '../../functions/lib/stages/pipeline.ts';
 import { stagesOf } from '../../functions/lib/stages/registry.ts';
-import { createTestBucket, S3_ENDPOINT_ENV, swiftClient } from '../support/swift.ts';
+import { countCommands, createTestBucket, S3_ENDPOINT_ENV, swiftClient } from '../support/swift.ts';
 import { tempLake } from '../support/lake.ts';
 
 // The hourly cadence after one new hour of readings: the stages that read readings read only that
@@ -44,18 +43,6 @@ function batch(start: string, count: number, seconds: number): Buffer {
   return Buffer.from(JSON.stringify(entities));
 }
 
-/** the S3 commands a client sends, by name */
-function countCommands(client: S3Client): Map<string, number> {
-  const counts = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      counts.set(context.commandName ?? '?', (counts.get(context.commandName ?? '?') ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: `countCommands${Math.random()}` },
-  );
-  return counts;
-}
 
 interface Subject {
   store: ObjectStore;

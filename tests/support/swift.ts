@@ -127,3 +127,16 @@ export async function deleteTestBucket(client: S3Client, bucket: string): Promis
   }
   await client.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
+
+/** the S3 commands a client sends, by name (counted as they are sent, retries included) */
+export function countCommands(client: S3Client): Map<string, number> {
+  const counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      counts.set(context.commandName ?? '?', (counts.get(context.commandName ?? '?') ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: `countCommands${Math.random()}` },
+  );
+  return counts;
+}

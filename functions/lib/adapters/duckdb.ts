@@ -56,11 +56,11 @@ export class Duck {
    * `scratchDir`: a writable folder for this engine's scratch files and for DuckDB's spill files
    * (`temp_directory`) — /tmp on Lambda, whose working directory is read-only; without it a sort or
    * join larger than `memory_limit` fails instead of spilling. `memoryLimit`: DuckDB's own cap (e.g.
-   * `1.2GB`); by default a share of the Lambda function's memory when running there.
+   * `1.2GB`; on Lambda, DUCKDB_MEMORY_LIMIT, which infra/ derives from the function's memory).
    */
   static async open(options: { threads?: number; memoryLimit?: string; scratchDir?: string } = {}): Promise<Duck> {
     const tmpDir = await mkdtemp(path.join(options.scratchDir ?? os.tmpdir(), 'observatory-duck-'));
-    const memoryLimit = options.memoryLimit ?? lambdaMemoryLimit();
+    const memoryLimit = options.memoryLimit;
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(options.threads ?? Math.max(1, os.cpus().length)),
       temp_directory: path.join(tmpDir, 'spill'),
@@ -274,11 +274,3 @@ const DUCK_TYPE: Record<ColumnType, DuckDBType> = {
 
 export { sqlPath, sqlString } from '../sql/literals.ts';
 
-/**
- * On Lambda, DuckDB gets 60 % of the function's memory: the rest is Node's heap, the rows being
- * encoded and the Parquet bytes on their way to S3.
- */
-function lambdaMemoryLimit(): string | undefined {
-  const mb = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
-  return Number.isFinite(mb) && mb > 0 ? `${Math.floor(mb * 0.6)}MB` : undefined;
-}

@@ -1,4 +1,4 @@
-import { formatNumber, text, type Text } from './i18n.ts';
+import { text, type Text } from './i18n.ts';
 import { both } from './sections/common.ts';
 
 // The public wording of what the data and the models name with keys: forecast methods and baselines,
@@ -6,14 +6,20 @@ import { both } from './sections/common.ts';
 // unknown one gets a generic wording (and the crawl test, tests/web/site-words.test.ts, names pages
 // that would show one).
 
+/** how a forecast was made: the model or one of the baselines (functions/lib/models/) */
 const METHODS: Readonly<Record<string, Text>> = {
-  persistence: text('persistance (la dernière valeur observée)', 'persistence (the latest observed value)'),
-  same_hour_last_week: text('même heure la semaine précédente', 'same hour the week before'),
-  hour_of_week_mean: text('moyenne par heure de la semaine', 'mean per hour of the week'),
-  climatology: text('climatologie (moyenne des années passées)', 'climatology (mean of past years)'),
+  model: text('réseau de neurones', 'neural network'),
   mlp: text('réseau de neurones', 'neural network'),
   nn: text('réseau de neurones', 'neural network'),
-  model: text('modèle', 'model'),
+  same_hour_last_week: text('même heure la semaine précédente', 'same hour last week'),
+  hour_of_week_mean: text('moyenne par heure de la semaine', 'hour-of-week mean'),
+  day_type_hour_profile: text('profil par type de jour et par heure', 'day-type × hour profile'),
+  profile_decaying_anomaly: text('profil et écart récent qui s’estompe', 'profile plus a fading recent anomaly'),
+  persistence: text('persistance (demain comme aujourd’hui)', 'persistence (tomorrow like today)'),
+  trend: text('tendance du dernier jour prolongée', 'last day’s trend extended'),
+  linear: text('régression linéaire', 'linear regression'),
+  climatology: text('climatologie (fréquence saisonnière)', 'climatology (seasonal frequency)'),
+  markov_climatology: text('climatologie conditionnelle (selon l’état du jour)', 'conditional climatology (given today’s state)'),
   none: text('sans prévision', 'no forecast'),
 };
 
@@ -36,11 +42,12 @@ export function methodLabel(key: string | null | undefined): Text {
   return text('méthode de référence', 'baseline method');
 }
 
+/** what each model forecasts */
 const MODELS: Readonly<Record<string, Text>> = {
-  noise: text('Bruit par capteur', 'Noise per sensor'),
-  river: text('Hauteur des cours d’eau', 'River stage'),
+  noise: text('Bruit (réseau de capteurs)', 'Noise (sensor network)'),
+  river: text('Crue (hauteur de la Seine)', 'Flood (Seine stage)'),
   heat: text('Canicule', 'Heat wave'),
-  'climate-risk': text('Risque climatique', 'Climate risk'),
+  'climate-risk': text('Indice de risque climatique', 'Climate-risk index'),
 };
 
 /** a model's public name */
@@ -75,32 +82,6 @@ const THRESHOLDS: Readonly<Record<string, Text>> = {
 export function thresholdLabel(key: string | null): Text {
   if (!key) return text('', '');
   return THRESHOLDS[key] ?? text('seuil', 'threshold');
-}
-
-/**
- * an evaluation's target as the models write it — a variable (laeq), a variable over a threshold
- * (ln_fr>fr_ln), a station (F700000103), a station or a lead time over a value (F700000103>=5.84,
- * level+24h>=5.84) — in words
- */
-export function targetLabel(key: string, stationNames: ReadonlyMap<string, string> = new Map()): Text {
-  const over = /^(.+?)(>=|>)(.+)$/.exec(key);
-  if (over) {
-    const [, what, , limit] = over as unknown as [string, string, string, string];
-    const base = targetLabel(what, stationNames);
-    const value = Number(limit);
-    if (Number.isFinite(value)) return both((l) => `${base[l]}${l === 'fr' ? ' au-dessus de ' : ' above '}${formatNumber(l, value, 2)} m`);
-    return both((l) => `${base[l]}${l === 'fr' ? ', dépassement de la ' : ', exceeding the '}${thresholdLabel(limit)[l]}`);
-  }
-  const lead = /^(.+)\+(\d+)h$/.exec(key);
-  if (lead) {
-    const base = targetLabel(lead[1]!, stationNames);
-    return both((l) => `${base[l]}${l === 'fr' ? ` à ${lead[2]} h` : ` ${lead[2]} h ahead`}`);
-  }
-  if (VARIABLES[key]) return VARIABLES[key];
-  const station = stationNames.get(key);
-  if (station) return both((l) => `${l === 'fr' ? 'hauteur' : 'stage'} — ${station}`);
-  if (/^[A-Z]\d{9}$/.test(key)) return text('hauteur à une station', 'stage at a station');
-  return text('grandeur prévue', 'forecast quantity');
 }
 
 // the descriptions of the sensors' sites, as the networks (and the demo simulator) write them in names

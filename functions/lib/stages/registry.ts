@@ -186,8 +186,6 @@ export const STAGES: readonly StageDefinition[] = [
   }),
 ];
 
-export type StageName = string;
-
 /** the stage of a name, or an error listing the stages */
 export function stageNamed(name: string): StageDefinition {
   const stage = STAGES.find((s) => s.name === name);

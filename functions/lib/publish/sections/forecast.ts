@@ -14,34 +14,17 @@ import * as words from '../words.ts';
 // (models/freshness.ts) is replaced by a sentence saying why. "Now" is the wall clock, or on a demo lake
 // the demo clock of lake.json. Commune and département forecasts become charts, map layers (probability
 // of exceeding a threshold, or the value) and key figures; sensor and station forecasts a table. Pages
-// name models and methods in public words (MODEL_NAMES, METHOD_NAMES), never by key or version.
+// name models and methods in public words (../words.ts), never by key or version.
 
 export const PREDICTIONS = 'predictions';
 export const MODEL_EVALUATIONS = 'model_evaluations';
 
-const VARIABLES: Readonly<Record<string, Text>> = {
-  laeq: text('LAeq horaire', 'Hourly LAeq'),
-  lnight_eu: text('Lnight (périodes européennes)', 'Lnight (EU periods)'),
-  ln_fr: text('Ln (périodes françaises)', 'Ln (French periods)'),
-  lden: text('Lden', 'Lden'),
-  flow: text('Débit', 'Discharge'),
-  level: text('Hauteur d’eau', 'River stage'),
-  heatwave: text('Canicule', 'Heat wave'),
-  climate_risk_index: text('Indice de risque climatique', 'Climate-risk index'),
-  exposed_population: text('Population exposée', 'Exposed population'),
-};
 const UNITS: Readonly<Record<string, Text>> = {
   inhabitants: text('hab.', 'inhabitants'),
   'index 0-100': text('indice 0–100', 'index 0–100'),
   '1': text('', ''),
 };
 const RISK_VARIABLES = new Set(['climate_risk_index', 'exposed_population']);
-const THRESHOLDS: Readonly<Record<string, Text>> = {
-  who_lnight: text('recommandation OMS', 'WHO guideline'),
-  fr_ln: text('valeur limite française', 'French limit value'),
-  heatwave_ibm: text('seuils d’alerte canicule', 'heat-wave alert thresholds'),
-  flood_threshold: text('seuil de crue', 'flood threshold'),
-};
 const METRICS: Readonly<Record<string, Text>> = {
   mae: text('erreur absolue moyenne', 'mean absolute error'),
   rmse: text('racine de l’erreur quadratique moyenne', 'root mean square error'),
@@ -53,32 +36,12 @@ const METRICS: Readonly<Record<string, Text>> = {
   false_alarm_rate: text('fréquence de fausses alertes', 'false alarm rate'),
 };
 
-/** what each model forecasts, in public words */
-const MODEL_NAMES: Readonly<Record<string, Text>> = {
-  noise: text('Bruit (réseau de capteurs)', 'Noise (sensor network)'),
-  river: text('Crue (hauteur de la Seine)', 'Flood (Seine stage)'),
-  heat: text('Canicule', 'Heat wave'),
-  'climate-risk': text('Indice de risque climatique', 'Climate-risk index'),
-};
-/** how a forecast was made, in public words */
-export const METHOD_NAMES: Readonly<Record<string, Text>> = {
-  model: text('réseau de neurones', 'neural network'),
-  mlp: text('réseau de neurones', 'neural network'),
-  same_hour_last_week: text('même heure la semaine précédente', 'same hour last week'),
-  hour_of_week_mean: text('moyenne par heure de la semaine', 'hour-of-week mean'),
-  day_type_hour_profile: text('profil par type de jour et par heure', 'day-type × hour profile'),
-  profile_decaying_anomaly: text('profil et écart récent qui s’estompe', 'profile plus a fading recent anomaly'),
-  persistence: text('persistance (demain comme aujourd’hui)', 'persistence (tomorrow like today)'),
-  trend: text('tendance du dernier jour prolongée', 'last day’s trend extended'),
-  linear: text('régression linéaire', 'linear regression'),
-  climatology: text('climatologie (fréquence saisonnière)', 'climatology (seasonal frequency)'),
-  markov_climatology: text('climatologie conditionnelle (selon l’état du jour)', 'conditional climatology (given today’s state)'),
-};
 const HAZARDS: Readonly<Record<string, Text>> = { heat: text('canicule', 'heat wave'), flood: text('crue', 'flood') };
 
-const modelName = (m: string): Text => MODEL_NAMES[m] ?? text(m, m);
-const methodName = (m: string): Text => METHOD_NAMES[m] ?? text(m.replaceAll('_', ' '), m.replaceAll('_', ' '));
-const variableLabel = (v: string): Text => VARIABLES[v] ?? words.variableLabel(v);
+// the public wording of keys lives in one place: ../words.ts
+const modelName = words.modelLabel;
+const methodName = words.methodLabel;
+const variableLabel = words.variableLabel;
 /** the freshness limit of a model (a model the observatory does not know: a day) */
 const limitHours = (m: string): number => FRESHNESS_HOURS[m] ?? 24;
 const duration = (l: Lang, hours: number): string =>
@@ -136,7 +99,7 @@ function staleSentence(l: Lang, model: string, origin: string, now: string, demo
     : `${name}: forecast not published — the latest data date from ${formatInstant(l, origin)}, more than ${limit} before ${formatInstant(l, now)}${clock}.`;
 }
 const unitOf = (u: unknown, lang: 'fr' | 'en'): string => (u === null || u === undefined ? '' : (UNITS[String(u)]?.[lang] ?? String(u)));
-const thresholdLabel = (t: string | null): Text => (t ? (THRESHOLDS[t] ?? words.thresholdLabel(t)) : text('', ''));
+const thresholdLabel = words.thresholdLabel;
 const SOURCE = text('Modèles de l’observatoire (prévision publiée seulement si évaluée)', 'Observatory models (a forecast is published only with its evaluation)');
 
 export const forecastSection: SiteSection = {
