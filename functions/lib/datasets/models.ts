@@ -75,7 +75,7 @@ export const modelEvaluations = declareDataset({
     { name: 'predictor', type: 'string', description: 'model, or the baseline’s name' },
     { name: 'is_baseline', type: 'boolean', description: 'Whether predictor is a baseline' },
     { name: 'horizon_hours', type: 'integer', unit: 'h', nullable: true, min: 0, description: 'Lead time scored; NULL = all lead times pooled' },
-    { name: 'metric', type: 'string', values: EVALUATION_METRICS, description: 'Score: mae, rmse, nse (Nash–Sutcliffe), brier, bss (Brier skill score against the baseline named in reference), reliability (observed frequency of a probability bin), hit_rate, false_alarm_ratio, false_alarm_rate, base_rate (share of cases where the event happened; predictor = observed), coverage_90 (share of observations inside the 90 % interval), dm_p_value (Diebold–Mariano p-value of the model against the baseline named in reference)' },
+    { name: 'metric', type: 'string', values: EVALUATION_METRICS, description: 'Score: mae, rmse, nse, brier, bss (vs the baseline in reference), reliability (per probability bin), hit_rate, false_alarm_ratio/rate, base_rate (event share), coverage_90 (90 % interval), dm_p_value (Diebold–Mariano vs reference)' },
     { name: 'reference', type: 'string', nullable: true, description: 'bss: the baseline the skill is measured against' },
     { name: 'bin_from', type: 'double', unit: '1', nullable: true, min: 0, max: 1, description: 'reliability: lower bound of the forecast probability bin' },
     { name: 'bin_to', type: 'double', unit: '1', nullable: true, min: 0, max: 1, description: 'reliability: upper bound of the forecast probability bin' },

@@ -100,7 +100,7 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
       : previous.settings !== settings
         ? `settings changed (${previous.settings} → ${settings})`
         : null;
-  const plan = fullReason !== null || !previous ? await fullPlan(ctx) : await incrementalPlan(ctx, previous, sensorAttributes);
+  const plan = fullReason !== null || !previous ? await fullPlan(ctx, previous) : await incrementalPlan(ctx, previous, sensorAttributes);
   const dts = plan.dts;
   const years = [...new Set([...dts, ...plan.vanished].map((dt) => Number(dt.slice(0, 4))))].sort((a, b) => a - b);
 
@@ -165,9 +165,8 @@ interface Plan {
 }
 
 /** every partition of the readings (the watermark is taken first: what is written meanwhile is seen next time) */
-async function fullPlan(ctx: StageContext): Promise<Plan> {
+async function fullPlan(ctx: StageContext, previous: NoiseIndicatorsState | undefined): Promise<Plan> {
   const watermark = await ctx.lake.currentWatermark(noiseReadings);
-  const previous = await readState(ctx.store).catch(() => undefined);
   const dts = (await ctx.lake.partitions(noiseReadings)).map((p) => p.dt);
   const vanished = (previous?.dts ?? []).filter((dt) => !dts.includes(dt));
   return { dts, vanished, known: dts, watermark };
