@@ -108,22 +108,19 @@ export function sensorName(name: string): Text {
 }
 
 // the Vigicrues sections of config/vigicrues-sections.json, by code: the config's labels are English
+// keyed by the Vigicrues section codes of config/vigicrues-sections.json (French: the referential's label)
 const SECTIONS: Readonly<Record<string, Text>> = {
-  'SEINE-AMONT-PARIS': text(
-    'Seine, de la confluence de l’Orge (Viry-Châtillon) à la confluence de la Marne (Alfortville / Ivry-sur-Seine)',
-    'Seine, from the Orge confluence (Viry-Châtillon) to the Marne confluence (Alfortville / Ivry-sur-Seine)',
+  IF3: text(
+    'Seine moyenne — de la confluence de l’Orge (Viry-Châtillon) à la confluence de la Marne (Alfortville / Ivry-sur-Seine)',
+    'Middle Seine — from the Orge confluence (Viry-Châtillon) to the Marne confluence (Alfortville / Ivry-sur-Seine)',
   ),
-  'SEINE-PARIS': text(
-    'Seine dans Paris, de la confluence de la Marne à Issy-les-Moulineaux / Boulogne-Billancourt (station : Paris-Austerlitz)',
-    'Seine in Paris, from the Marne confluence to Issy-les-Moulineaux / Boulogne-Billancourt (gauge: Paris-Austerlitz)',
+  IF5: text(
+    'Seine à Paris — de la confluence de la Marne à Rueil-Malmaison, par Paris (station : Paris-Austerlitz)',
+    'Seine at Paris — from the Marne confluence through Paris (gauge: Paris-Austerlitz) to Rueil-Malmaison',
   ),
-  'SEINE-AVAL-PARIS': text(
-    'Seine en aval de Paris, de Boulogne-Billancourt à Rueil-Malmaison (les deux bras autour de L’Île-Saint-Denis)',
-    'Seine downstream of Paris, from Boulogne-Billancourt to Rueil-Malmaison (both arms around L’Île-Saint-Denis)',
-  ),
-  'MARNE-AVAL': text(
-    'Marne, de Noisy-le-Grand / Gournay-sur-Marne à la confluence avec la Seine (Charenton-le-Pont / Alfortville)',
-    'Marne, from Noisy-le-Grand / Gournay-sur-Marne to the Seine confluence (Charenton-le-Pont / Alfortville)',
+  IF17: text(
+    'Marne de Condé à Charenton — de Noisy-le-Grand / Gournay-sur-Marne à la confluence avec la Seine',
+    'Marne from Condé to Charenton — from Noisy-le-Grand / Gournay-sur-Marne to the Seine confluence',
   ),
 };
 
