@@ -11,12 +11,13 @@ import {
   noiseIndicatorsCommuneDaily,
   noiseIndicatorsDaily,
   noiseIndicatorsHourly,
+  noiseIndicatorsMonthly,
   noiseIndicatorsYearly,
   noiseReadings,
   sensors,
   type NoiseReadingRow,
 } from '../../functions/lib/datasets/index.ts';
-import { localDayBounds, localHour } from '../../functions/lib/domain/time/paris.ts';
+import { localDayBounds, localHour, parisDate } from '../../functions/lib/domain/time/paris.ts';
 import { datasetFileKey, stateKey } from '../../functions/lib/lake/layout.ts';
 import { silentLogger } from '../../functions/lib/ports/logger.ts';
 import type { StageContext } from '../../functions/lib/stages/context.ts';
@@ -286,6 +287,24 @@ describe('noiseIndicators()', () => {
     }
     // 2025-06-11: road-1 is not covered enough: no commune row
     expect(rows.filter((r) => r['day'] === '2025-06-11')).toHaveLength(0);
+  });
+
+  it('noiseIndicators() computes monthly levels over every reading of the month, with the seconds each period is covered', async () => {
+    const rows = await query(`SELECT * REPLACE (CAST(month AS VARCHAR) AS month) FROM noise_indicators_monthly WHERE sensor_id = 'road-1' ORDER BY month, convention`);
+    // road-1 has readings in March, June (two days) and October 2025
+    expect(rows.map((r) => `${String(r['month'])} ${String(r['convention'])}`)).toEqual(['2025-03-01 eu', '2025-03-01 fr', '2025-06-01 eu', '2025-06-01 fr', '2025-10-01 eu', '2025-10-01 fr']);
+    for (const row of rows.filter((r) => r['month'] === '2025-06-01')) {
+      const c = row['convention'] as Convention;
+      const rs = readings.filter((r) => r.sensor_id === 'road-1' && parisDate(r.ts_from).startsWith('2025-06'));
+      for (const p of ['day', 'evening', 'night'] as const) {
+        const sel = rs.filter((r) => PERIODS[c](localHour(r.ts_from.getTime()).hour) === p);
+        const seconds = sel.map((r) => (r.ts_to.getTime() - r.ts_from.getTime()) / 1000);
+        expectClose(row[`l${p}`], energy(sel.map((r) => r.laeq!), seconds), `${c} l${p}`);
+        expectClose(row[`covered_${p}_s`], seconds.reduce((a, b) => a + b, 0), `${c} covered_${p}_s`);
+      }
+      expect(row).toMatchObject({ days: 2, commune_insee: '75056', dt: '2025' });
+      expect(validateRow(noiseIndicatorsMonthly, row, { now: new Date() })).toEqual([]);
+    }
   });
 
   it('noiseIndicators() computes yearly levels over every reading of the year', async () => {

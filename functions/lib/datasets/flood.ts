@@ -1,5 +1,5 @@
 import { declareDataset, type RecordCheck } from './declaration.ts';
-import { communeInsee, dt, dtColumn, observationTimeCheck } from './common.ts';
+import { communeInsee, dtColumn, observationTimeCheck } from './common.ts';
 
 // Flood / GEMAPI datasets: Hub'Eau river observations and stations, Vigicrues vigilance, and the
 // indicators computed from them.
@@ -83,7 +83,7 @@ export const riverObservations = declareDataset({
     rawKeyColumn,
     record,
     receivedAt,
-dtColumn('month', 'ts'),
+    dtColumn('month', 'ts'),
   ],
   key: ['site_code', 'station_code', 'quantity', 'ts'],
   duplicateRule:
@@ -143,7 +143,7 @@ export const floodVigilance = declareDataset({
     rawKeyColumn,
     record,
     receivedAt,
-dtColumn('month', 'bulletin_at'),
+    dtColumn('month', 'bulletin_at'),
   ],
   key: ['section_code', 'bulletin_at'],
   duplicateRule: 'Among rows with the same section_code and bulletin_at, the one from the most recently received file wins (ties: the greatest raw_key, then the last record).',
@@ -175,7 +175,7 @@ export const floodIndicatorsDaily = declareDataset({
     { name: 'ratio_1910', type: 'double', unit: '1', nullable: true, description: 'h_max ÷ the 1910 stage at Austerlitz (8.62 m); only for the station whose heights the reference floods were measured at' },
     { name: 'flood_rank', type: 'integer', nullable: true, min: 1, description: '1 + the number of reference floods whose peak stage is higher than h_max (same station only)' },
     { name: 'reference_floods', type: 'integer', nullable: true, min: 0, description: 'Number of reference floods h_max is ranked among' },
-dtColumn('year', 'day'),
+    dtColumn('year', 'day'),
   ],
   key: ['site_code', 'station_code', 'day'],
   licence: HUBEAU_LICENCE,
@@ -197,7 +197,7 @@ export const floodVigilanceCommuneDaily = declareDataset({
     { name: 'level_max_label', type: 'string', values: ['green', 'yellow', 'orange', 'red'], description: 'Colour of level_max' },
     { name: 'sections', type: 'string', description: 'The commune’s sections at level_max, comma-separated section codes' },
     { name: 'bulletins', type: 'integer', min: 0, description: 'Bulletins considered for the day over the commune’s sections' },
-dtColumn('month', 'day'),
+    dtColumn('month', 'day'),
   ],
   key: ['commune_insee', 'day'],
   licence: VIGICRUES_LICENCE,

@@ -1,5 +1,5 @@
 import { declareDataset, type RecordCheck } from './declaration.ts';
-import { communeInsee, dt, dtColumn, OPEN_LICENCE } from './common.ts';
+import { communeInsee, dtColumn, OPEN_LICENCE } from './common.ts';
 
 // Heat datasets: Météo-France daily climatological data and the heat indicators computed from them.
 
@@ -90,7 +90,7 @@ export const weatherDaily = declareDataset({
     { name: 'raw_key', type: 'string', description: 'Object key of the raw file the line came from (raw/…)' },
     { name: 'record', type: 'integer', min: 1, description: 'Line number in the (decompressed) file' },
     { name: 'received_at', type: 'timestamp', description: 'When the raw file was first received (UTC)' },
-dtColumn('year', 'day (the climatological day)'),
+    dtColumn('year', 'day (the climatological day)'),
   ],
   key: ['station_id', 'day'],
   duplicateRule:

@@ -1,5 +1,5 @@
 import { declareDataset } from './declaration.ts';
-import { communeInsee, dt, dtColumn } from './common.ts';
+import { communeInsee, dtColumn } from './common.ts';
 
 export const communes = declareDataset({
   name: 'communes',
@@ -36,7 +36,7 @@ export const quarantine = declareDataset({
     { name: 'found', type: 'string', nullable: true, description: 'What was found' },
     { name: 'reason', type: 'string', description: 'Why the record was rejected' },
     { name: 'record_text', type: 'string', nullable: true, description: 'The record as received (truncated to 4 KiB)' },
-dtColumn('month', 'received_at'),
+    dtColumn('month', 'received_at'),
   ],
   licence: 'Same as the source',
   provenance: 'Written by the ingest stages.',
