@@ -210,6 +210,10 @@ async function main() {
       const { benchSite } = await import('./bench-site.ts');
       for (const f of await benchSite()) record(f);
     }
+    if (wanted('scale')) {
+      const { benchScale } = await import('./bench-scale.ts');
+      for (const f of await benchScale()) record(f);
+    }
     if (wanted('models')) {
       const { benchModels } = await import('./bench-models.ts');
       for (const f of await benchModels()) record(f);

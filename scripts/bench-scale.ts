@@ -1,0 +1,192 @@
+// `npm run bench` entry `scale` (issue 14): what the hourly run costs after 7, 90 and 365 days of
+// history, on the folder lake and on the S3 server (Swift) behind a proxy that adds ~20 ms per request.
+//
+// Each lake holds a network of BENCH_SCALE_SENSORS sensors at 15-minute resolution, ingested through
+// the real ingest in daily files and kept up by the hourly cadence. Then, round after round, each lake
+// gets one new hour of 1-minute readings and `observatory run --schedule hourly` runs as a whole
+// process; the lakes alternate within a round, and the figures are medians of BENCH_SCALE_ROUNDS.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckLake } from '../functions/lib/adapters/duck-lake.ts';
+import { Duck } from '../functions/lib/adapters/duckdb.ts';
+import { FsObjectStore } from '../functions/lib/adapters/fs-store.ts';
+import { S3ObjectStore } from '../functions/lib/adapters/s3-store.ts';
+import { COUNTER_NAMES, type StoreCounters } from '../functions/lib/ports/counting-store.ts';
+import { silentLogger } from '../functions/lib/ports/logger.ts';
+import type { ObjectStore } from '../functions/lib/ports/object-store.ts';
+import type { StageContext } from '../functions/lib/stages/context.ts';
+import { ingestFile } from '../functions/lib/stages/ingest-service.ts';
+import { noiseIndicators } from '../functions/lib/stages/noise-indicators.ts';
+import { runPipeline } from '../functions/lib/stages/pipeline.ts';
+import { median } from '../functions/lib/publish/sql.ts';
+import { createTestBucket, startSwift, SWIFT_CREDENTIALS, swiftClient, swiftInstalled } from '../tests/support/swift.ts';
+import type { Figure } from './bench.ts';
+
+const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const BIN = path.join(REPO, 'bin', 'observatory.mjs');
+const LAST_DAY = '2026-11-30';
+/** the new hours, one per round, on the day after the history (UTC) */
+const newHour = (round: number) => new Date(Date.parse(`${LAST_DAY}T23:00:00Z`) + (round + 1) * 3_600_000);
+
+interface Subject {
+  readonly label: string;
+  readonly days: number;
+  readonly ctx: StageContext;
+  /** the --lake argument and the environment of the measured process */
+  readonly lakeArg: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** a FIWARE keyValues array: each sensor, `count` readings of `seconds` each from `start` */
+function batch(sensors: number, start: Date, count: number, seconds: number): Buffer {
+  const entities: object[] = [];
+  for (let s = 0; s < sensors; s++) {
+    for (let i = 0; i < count; i++) {
+      const from = new Date(start.getTime() + i * seconds * 1000);
+      entities.push({
+        id: `urn:ngsi-ld:NoiseLevelObserved:sc-${s}-${from.getTime()}`,
+        type: 'NoiseLevelObserved',
+        refDevice: `sc-${s}`,
+        location: { type: 'Point', coordinates: [2.25 + (s % 20) * 0.012, 48.8 + Math.floor(s / 20) * 0.007] },
+        dateObservedFrom: from.toISOString(),
+        dateObservedTo: new Date(from.getTime() + seconds * 1000).toISOString(),
+        LAeq: 45 + (s % 15) + ((i * 7) % 11) / 2,
+      });
+    }
+  }
+  return Buffer.from(JSON.stringify(entities));
+}
+
+/** ingests `days` days of history ending on LAST_DAY, one file a day, keeping up with the hourly cadence every 30 days */
+async function buildHistory(ctx: StageContext, sensors: number, days: number): Promise<number> {
+  const end = Date.parse(`${LAST_DAY}T00:00:00+01:00`);
+  let readings = 0;
+  for (let i = days - 1; i >= 0; i--) {
+    const start = new Date(end - i * 86_400_000);
+    await ingestFile(ctx, { sourceKind: 'noise-fiware', bytes: batch(sensors, start, 96, 900), origin: `day-${i}.json` });
+    readings += sensors * 96;
+    if (i % 30 === 0) await runPipeline(ctx, { cadence: 'hourly' });
+  }
+  await runPipeline(ctx, { cadence: 'hourly' });
+  return readings;
+}
+
+/** a proxy in front of the S3 server that holds each request ~`delayMs` before forwarding it */
+async function latencyProxy(target: string, delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    setTimeout(() => {
+      const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      forward.on('error', (e) => res.destroy(e));
+      req.pipe(forward);
+    }, delayMs);
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** `observatory run --schedule hourly` as a whole process: its wall time and the stages' counters, summed */
+async function hourlyProcess(subject: Subject): Promise<{ seconds: number; counters: StoreCounters }> {
+  const started = performance.now();
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, '--quiet', '--lake', subject.lakeArg, 'run', '--schedule', 'hourly', '--format', 'json'], { env: subject.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`run --schedule hourly on ${subject.label} exited ${code}: ${stderr.slice(-2000)}`))));
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const stages = (JSON.parse(out.trim().split('\n').pop()!) as { stages: StoreCounters[] }).stages;
+  const counters = Object.fromEntries(COUNTER_NAMES.map((c) => [c, stages.reduce((n, s) => n + s[c], 0)])) as unknown as StoreCounters;
+  return { seconds, counters };
+}
+
+async function measure(subjects: readonly Subject[], sensors: number, rounds: number, record: (f: Figure) => void): Promise<void> {
+  const runs = new Map<Subject, { seconds: number; counters: StoreCounters }[]>(subjects.map((s) => [s, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const s of subjects) {
+      await ingestFile(s.ctx, { sourceKind: 'noise-fiware', bytes: batch(sensors, newHour(round), 60, 60), origin: `new-hour-${round}.json` });
+      runs.get(s)!.push(await hourlyProcess(s));
+    }
+  }
+  const byStore = new Map<string, Subject>();
+  for (const s of subjects) if (!byStore.has(s.label) || byStore.get(s.label)!.days > s.days) byStore.set(s.label, s);
+  for (const s of subjects) {
+    const r = runs.get(s)!;
+    const seconds = median(r.map((x) => x.seconds))!;
+    const reference = runs.get(byStore.get(s.label)!)!;
+    const ratio = seconds / median(reference.map((x) => x.seconds))!;
+    const counters = COUNTER_NAMES.map((c) => `${c} ${median(r.map((x) => x.counters[c]))}`).join(', ');
+    record({ name: `scale: hourly run after ${s.days} days (${s.label})`, value: seconds, unit: 's', note: `${ratio.toFixed(2)}× the ${byStore.get(s.label)!.days}-day lake; ${counters}` });
+  }
+}
+
+export async function benchScale(): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const record = (f: Figure) => {
+    figures.push(f);
+    process.stderr.write(`${f.name}: ${f.value.toFixed(2)} ${f.unit}${f.note ? ` (${f.note})` : ''}\n`);
+  };
+  const sensors = Number(process.env.BENCH_SCALE_SENSORS ?? 300);
+  const histories = (process.env.BENCH_SCALE_DAYS ?? '7,90,365').split(',').map(Number);
+  const rounds = Number(process.env.BENCH_SCALE_ROUNDS ?? 5);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'observatory-bench-scale-'));
+  const duck = await Duck.open();
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const subjects: Subject[] = [];
+    const open = (store: ObjectStore): StageContext => ({ store, lake: new DuckLake(duck, store), logger: silentLogger, now: () => new Date(`${LAST_DAY}T23:30:00Z`) });
+    for (const days of histories) {
+      const lakeDir = path.join(dir, `fs-${days}`);
+      const ctx = open(new FsObjectStore(lakeDir));
+      const t = performance.now();
+      const readings = await buildHistory(ctx, sensors, days);
+      process.stderr.write(`scale: folder lake with ${days} days (${readings} readings) built in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
+      subjects.push({ label: 'folder lake', days, ctx, lakeArg: lakeDir, env: process.env });
+    }
+    if (swiftInstalled() && process.env.BENCH_SCALE_S3 !== '0') {
+      const swift = await startSwift();
+      cleanups.push(() => swift.stop());
+      const proxy = await latencyProxy(swift.endpoint, Number(process.env.BENCH_SCALE_LATENCY_MS ?? 20));
+      cleanups.push(() => proxy.close());
+      const client = swiftClient(swift.endpoint);
+      for (const days of histories) {
+        const bucket = await createTestBucket(client, `scale-${days}`);
+        const ctx = open(new S3ObjectStore({ client, bucket, prefix: 'lake/' }));
+        const t = performance.now();
+        await buildHistory(ctx, sensors, days);
+        process.stderr.write(`scale: S3 lake with ${days} days built in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
+        subjects.push({
+          label: 'S3 server +20 ms/request',
+          days,
+          ctx,
+          lakeArg: `s3://${bucket}/lake`,
+          env: { ...process.env, AWS_ENDPOINT_URL_S3: proxy.url, AWS_ACCESS_KEY_ID: SWIFT_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SWIFT_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' },
+        });
+      }
+    } else {
+      process.stderr.write('scale: the S3 server (Swift) is not installed here (scripts/install-swift.sh): folder lake only\n');
+    }
+    await measure(subjects, sensors, rounds, record);
+
+    // a backfill through the noise indicators: every day of the longest folder lake recomputed
+    const longest = subjects.filter((s) => s.label === 'folder lake').sort((a, b) => b.days - a.days)[0]!;
+    const threads = Number((await duck.all("SELECT current_setting('threads') AS t")).rows[0]!['t']);
+    const full = await noiseIndicators(longest.ctx, { full: true });
+    record({ name: 'scale: backfill through the noise indicators', value: full.readings / full.seconds / threads, unit: 'readings/s per DuckDB thread', note: `${full.readings} readings of ${longest.days} days in ${full.seconds.toFixed(1)} s on ${threads} threads` });
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await duck.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return figures;
+}
