@@ -5,13 +5,14 @@ import { listAll, ObjectNotFoundError, type ObjectStore } from '../ports/object-
 import type { DownloadFile } from './contract.ts';
 import type { SiteObjects } from './writer.ts';
 
-// What makes publishing incremental: the site manifest (state/site-manifest.json) says what the site
+// What makes publishing incremental: the site manifest (state/publish-site.json) says what the site
 // holds (path → sha256, size), which input objects it was built from (their etags), which download
 // files it lists, and with which code. A run that finds the same code and the same inputs stops after
 // reading it; otherwise the inputs that changed say which download years to rewrite, and the writer
 // puts only the objects whose bytes changed.
 
-export const SITE_MANIFEST_KEY = stateKey('site-manifest');
+// the stage's own state key: the one its IAM grant covers (infra/lake-access.ts)
+export const SITE_MANIFEST_KEY = stateKey('publish-site');
 
 /**
  * Bumped when what the publisher writes changes without its browser code changing (page layout,

@@ -93,7 +93,7 @@ ${d.columns.map(
       ? `Toutes les données de l’observatoire (${sections}) en CSV et en Parquet, pour l’ensemble de la Métropole et par commune, avec le dictionnaire des données. Licence Ouverte / Etalab 2.0 sauf mention contraire : réutilisation libre, en citant la source.`
       : `All the observatory's data (${sections}) as CSV and Parquet, for the whole Métropole and per commune, with the data dictionary. Licence Ouverte / Etalab 2.0 unless stated otherwise: free reuse, with attribution.`
   }</p>
-${m.frame.demo ? html`<p class="warning">${fr ? 'Ce lac contient des données de démonstration simulées : chaque fichier le dit (colonne demo à vrai, métadonnée Parquet demo=true, propriété demo en GeoJSON), ce ne sont pas des mesures.' : 'This lake holds simulated demo data: every file says so (a demo column set to true, the Parquet metadata demo=true, a demo property in GeoJSON); they are not measurements.'}</p>` : ''}
+${m.frame.demo ? html`<p class="warning">${fr ? 'Ce lac contient des données de démonstration simulées, ce ne sont pas des mesures : chaque fichier le dit, par une colonne demo à vrai (CSV et Parquet), par la même mention dans les métadonnées des fichiers Parquet et par une propriété demo en GeoJSON.' : 'This lake holds simulated demo data, not measurements: every file says so, with a demo column set to true (CSV and Parquet), the same mark in the Parquet files’ metadata, and a demo property in GeoJSON.'}</p>` : ''}
 <nav class="toc" aria-label="${fr ? 'Sur cette page' : 'On this page'}"><ul>
 <li><a href="#telecharger">${fr ? 'Télécharger' : 'Download'}</a></li>
 <li><a href="#dictionnaire">${fr ? 'Dictionnaire des données' : 'Data dictionary'}</a></li>
