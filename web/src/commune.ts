@@ -28,7 +28,7 @@ async function showLive(insee: string): Promise<ChartSpec[]> {
 }
 
 async function main(): Promise<void> {
-  const insee = document.querySelector<HTMLElement>('[data-insee]')?.dataset.insee;
+  const insee = document.querySelector<HTMLElement>('h1[data-insee]')?.dataset.insee;
   if (!insee) return;
   const [liveCharts, data] = await Promise.all([
     showLive(insee).catch((e: unknown) => {
