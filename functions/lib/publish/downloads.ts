@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PARQUET_OPTIONS } from '../ports/lake.ts';
 import { sqlPath } from '../sql/literals.ts';
@@ -59,8 +59,15 @@ export interface DownloadInputs {
   readonly partitions: (dataset: string) => readonly string[] | undefined;
   /** whether the dataset's files in this year (null: the whole dataset) changed since the previous publish */
   readonly changed: (dataset: string, year: string | null) => boolean;
-  /** the files the previous publish listed (to keep those of an unchanged year) */
+  /**
+   * the partitions of the dataset that changed since the previous publish; undefined when unknown
+   * (a full render): then a year's file is written from all its partitions
+   */
+  readonly changedPartitions: (dataset: string) => ReadonlySet<string> | undefined;
+  /** the files the previous publish listed (to keep those of an unchanged year, to update the current one) */
   readonly previous: readonly DownloadFile[];
+  /** the bytes of a file the previous publish wrote (a site path) */
+  readonly previousBody: (path: string) => Promise<Buffer>;
   readonly demo: boolean;
 }
 
@@ -91,7 +98,7 @@ export async function writeDownloads(
     for (const part of parts) {
       const kept = keepUnchanged(part, inputs, writer);
       if (kept) out.push(...kept);
-      else out.push(...(await writePart(ctx, part, communeCodes, writer, inputs.demo)));
+      else out.push(...(await writePart(ctx, part, communeCodes, writer, inputs)));
     }
   }
   return out;
@@ -112,20 +119,50 @@ function keepUnchanged(part: Part, inputs: DownloadInputs, writer: SiteWriter): 
   return files;
 }
 
-async function writePart(ctx: StageContext, { d, spec, year, dts }: Part, communeCodes: readonly string[], writer: SiteWriter, demo: boolean): Promise<DownloadFile[]> {
+/**
+ * The rows of a part: a year's file is the previous publish's file with the changed partitions' rows
+ * replaced by what they hold now, so that a new hour reads that hour's partition and one file, not the
+ * whole year; without a previous file (or on a full render), every partition of the year.
+ */
+async function loadPart(ctx: StageContext, { d, year, dts }: Part, inputs: DownloadInputs, table: string, order: readonly string[]): Promise<void> {
+  const orderBy = order.length ? `ORDER BY ${order.join(', ')}` : '';
+  const changed = [...(inputs.changedPartitions(d.name) ?? [])].filter((dt) => year !== null && yearOfPartition(dt) === year);
+  const before = inputs.previous.find((f) => f.dataset === d.name && f.commune === null && f.year === year && f.format === 'parquet');
+  if (!dts || !inputs.changedPartitions(d.name) || !before) {
+    // the year's partitions only: a download never reads the dataset's whole history
+    await ctx.lake.attach([d], dts ? { kind: 'partitions', dts } : undefined);
+    await ctx.lake.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${d.name} ${orderBy}`);
+    return;
+  }
+  const file = `${ctx.lake.scratch(`previous-${d.name}`)}.parquet`;
+  await writeFile(file, await inputs.previousBody(before.path));
+  try {
+    await ctx.lake.attach([d], { kind: 'partitions', dts: changed.filter((dt) => dts.includes(dt)) });
+    const list = changed.map((dt) => `'${dt.replaceAll("'", "''")}'`).join(', ') || "''";
+    await ctx.lake.run(
+      `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM (
+         SELECT * ${inputs.demo ? 'EXCLUDE (demo)' : ''} FROM read_parquet('${sqlPath(file)}') WHERE CAST(dt AS VARCHAR) NOT IN (${list})
+         UNION ALL BY NAME SELECT * FROM ${d.name}) ${orderBy}`,
+    );
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+async function writePart(ctx: StageContext, part: Part, communeCodes: readonly string[], writer: SiteWriter, inputs: DownloadInputs): Promise<DownloadFile[]> {
+  const { d, spec, year } = part;
+  const demo = inputs.demo;
   const out: DownloadFile[] = [];
   const metropole = new Set(communeCodes);
   const inList = communeCodes.map((c) => `'${c.replaceAll("'", "''")}'`).join(', ');
   const perCommune = spec.perCommune && d.columns.some((c) => c.name === 'commune_insee');
   const columns = csvColumns(d, perCommune && spec.csvColumns && !spec.csvColumns.includes('commune_insee') ? [...spec.csvColumns, 'commune_insee'] : spec.csvColumns);
-  // the year's partitions only: a download never reads the dataset's whole history
-  await ctx.lake.attach([d], dts ? { kind: 'partitions', dts } : undefined);
   // commune order first, so that each commune's rows follow one another in the whole CSV
   const order = [...(perCommune ? ['commune_insee'] : []), ...(d.key ?? [])];
   const scratch = ctx.lake.scratch(`download-${d.name}`);
   // the view is read once (with its de-duplication); the copies read this table
   const table = `download_${d.name}`;
-  await ctx.lake.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${d.name} ${order.length ? `ORDER BY ${order.join(', ')}` : ''}`);
+  await loadPart(ctx, part, inputs, table, order);
   try {
     let csv = '';
     for (const format of ['csv', 'parquet'] as const) {

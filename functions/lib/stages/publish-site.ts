@@ -5,6 +5,7 @@ import { dictionary } from '../datasets/derive.ts';
 import { COMMUNES, COMMUNES_GEOJSON } from '../domain/geo/communes.ts';
 import { optionalEnv } from '../env.ts';
 import { readManifest } from '../lake/manifest.ts';
+import { SITE_PREFIX } from '../lake/layout.ts';
 import type { PartitionWindow } from '../ports/lake.ts';
 import {
   classOf,
@@ -204,7 +205,10 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     partitions: (name) => (isPartitioned(datasets.find((d) => d.name === name)!) ? partitionsOf(inputs, name) : undefined),
     // a changed lake manifest (the demo flag) changes every file
     changed: (name, year) => full || changes!.has(LAKE_INPUT) || [...(changes!.get(name) ?? [])].some((dt) => year === null || yearOfPartition(dt) === year),
+    // a changed demo flag changes every row: then the years are written from their partitions
+    changedPartitions: (name) => (full || changes!.has(LAKE_INPUT) ? undefined : (changes!.get(name) ?? new Set<string>())),
     previous: previous?.downloads ?? [],
+    previousBody: (p) => ctx.store.get(`${SITE_PREFIX}/${p}`),
     demo: frame.demo,
   });
   downloads.push(...(await writeGeoJson(writer, sections.flatMap((s) => s.output.points), layers, frame.demo)));
