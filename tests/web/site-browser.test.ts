@@ -422,7 +422,8 @@ describe('the published site in a browser', () => {
       }
       await phone.close();
       expect(wide).toEqual([]);
-    });
+      // thirteen pages, each waiting for the network to settle: over a minute on the shared 2-core machine
+    }, 180_000);
   });
 
   it('serves its 404 page (French, English under /en/) with the status 404, and a favicon', async () => {
