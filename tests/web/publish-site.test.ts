@@ -6,7 +6,7 @@ import { COMMUNES } from '../../functions/lib/domain/geo/communes.ts';
 import { WHO_2018 } from '../../functions/lib/domain/noise/thresholds.ts';
 import { SITE_PREFIX } from '../../functions/lib/lake/layout.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
-import type { CommuneJson, MapJson, SiteJson, SiteSection } from '../../functions/lib/publish/contract.ts';
+import type { CommuneJson, CommuneLiveJson, MapJson, SiteJson, SiteSection } from '../../functions/lib/publish/contract.ts';
 import { noiseSection } from '../../functions/lib/publish/sections/noise.ts';
 import { formatNumber } from '../../functions/lib/publish/i18n.ts';
 import { publishSite, type PublishReport } from '../../functions/lib/stages/publish-site.ts';
@@ -22,6 +22,9 @@ const site = async (lake: Lake, path: string) => (await lake.store.get(`${SITE_P
 const json = async <T>(lake: Lake, path: string) => JSON.parse(await site(lake, path)) as T;
 const round1 = (v: number) => Math.round(v * 10) / 10;
 const fr1 = (v: number) => formatNumber('fr', v, 1);
+/** the synthetic hourly levels end with the hour 23:00–24:00 UTC of the last day */
+const LAST_HOUR_END = new Date(Date.parse(`${LAST_DAY}T23:00:00Z`) + 3_600_000).toISOString();
+const LAST_HOUR_DAY = '2025-10-15';
 
 describe('publishSite() over the noise datasets only', () => {
   let lake: Lake;
@@ -73,9 +76,11 @@ describe('publishSite() over the noise datasets only', () => {
     );
   });
 
-  it('site.json: demo flag, data date (the latest reading), the themes shown', async () => {
+  it('site.json: demo flag, data date (the end of the latest hour of levels: the site never reads the readings), the themes shown', async () => {
     const s = await json<SiteJson>(lake, 'data/site.json');
-    expect(s).toMatchObject({ demo: true, data_as_of: `${LAST_DAY}T22:00:00.000Z`, generated_at: NOW.toISOString(), languages: ['fr', 'en'] });
+    expect(s).toMatchObject({ demo: true, data_as_of: LAST_HOUR_END, generated_at: NOW.toISOString(), languages: ['fr', 'en'] });
+    // 00:00 UTC on the 15th is 02:00 in Paris (summer time)
+    expect(s.as_of_text.fr).toBe('Données au 15 oct. 2025, 02:00 (heure de Paris) · site mis à jour le 15 oct. 2025, 14:00');
     expect(s.sections.map((x) => x.id)).toEqual(['noise']);
   });
 
@@ -122,7 +127,7 @@ describe('publishSite() over the noise datasets only', () => {
     // nights over the WHO guideline: the road sensor, every night
     expect(c.alerts).toHaveLength(14);
     expect(c.alerts[0]!.id).toBe(`urn:observatoire-grand-paris:alerte:bruit-nuit-oms:75056:${LAST_DAY}`);
-    expect(c.downloads.map((d) => d.path)).toContain('data/downloads/communes/75056/noise_indicators_commune_daily.csv');
+    expect(c.downloads.map((d) => d.path)).toContain('data/downloads/communes/75056/noise_indicators_commune_daily/2025.csv');
   });
 
   it('a commune without data: nulls, empty series, no file to download — never zeros', async () => {
@@ -144,7 +149,13 @@ describe('publishSite() over the noise datasets only', () => {
     const page = await site(lake, 'commune/75056/index.html');
     expect(page).toContain('<html lang="fr">');
     expect(page).toContain(`${fr1(round1(energyMean(PARIS_LDEN)))}&nbsp;dB(A)`);
-    expect(page).toContain('Pas encore de prévision');
+    // the forecasts are fetched from the commune's live file: the page names it for readers without JavaScript
+    expect(page).toContain('<div class="live-panel" data-live-panel aria-live="polite">');
+    expect(page).toContain('href="../../data/live/75056.json"');
+    const live = await json<CommuneLiveJson>(lake, 'data/live/75056.json');
+    expect(live.panel.fr).toContain('Pas encore de prévision');
+    expect(live.sections).toEqual([]);
+    expect(live.data_as_of).toBe(LAST_HOUR_END);
     expect(page).toMatch(/<script type="module" src="\.\.\/\.\.\/assets\/commune-[A-Z0-9]{8}\.js"><\/script>/);
     expect(page).toContain('href="alertes.atom"'.replace('alertes', '../../commune/75056/alertes'));
     const en = await site(lake, 'en/commune/75056/index.html');
@@ -157,7 +168,9 @@ describe('publishSite() over the noise datasets only', () => {
       const page = await site(lake, p);
       expect(page, p).toContain('Données de démonstration');
       expect(page, p).toContain('simulées, ce ne sont pas des mesures');
-      expect(page, p).toContain(`Données au <time datetime="${LAST_DAY}T22:00:00.000Z">`);
+      expect(page, p).toContain(`<p class="as-of" data-as-of>Données au <time datetime="${LAST_HOUR_DAY}">15 oct. 2025</time></p>`);
+      // nothing on the pages changes with the run's time: it is in data/site.json
+      expect(page, p).not.toContain('mis à jour le');
     }
   });
 
@@ -191,15 +204,18 @@ describe('publishSite() over the noise datasets only', () => {
   });
 
   it('downloads: whole and per-commune CSV and Parquet, columns of the declaration, UTC timestamps', async () => {
-    const whole = await site(lake, 'data/downloads/noise_indicators_commune_daily.csv');
+    const whole = await site(lake, 'data/downloads/noise_indicators_commune_daily/2025.csv');
     const header = whole.split('\n')[0]!.split(',');
-    expect(header).toEqual(DATASETS.find((d) => d.name === 'noise_indicators_commune_daily')!.columns.map((c) => c.name));
+    // a demo lake's files say so in a last column
+    expect(header).toEqual([...DATASETS.find((d) => d.name === 'noise_indicators_commune_daily')!.columns.map((c) => c.name), 'demo']);
     expect(whole.trim().split('\n')).toHaveLength(1 + 2 * 2 * DAYS.length);
-    const paris = await site(lake, 'data/downloads/communes/75056/noise_indicators_commune_daily.csv');
+    const paris = await site(lake, 'data/downloads/communes/75056/noise_indicators_commune_daily/2025.csv');
     const rows = paris.trim().split('\n').slice(1);
     expect(rows).toHaveLength(2 * DAYS.length);
     expect(rows.every((r) => r.startsWith('75056,'))).toBe(true);
-    expect(keys).toContain('data/downloads/communes/75056/noise_indicators_commune_daily.parquet');
+    expect(keys).toContain('data/downloads/communes/75056/noise_indicators_commune_daily/2025.parquet');
+    // the readings are not published as files (the site never reads them)
+    expect(keys.filter((k) => k.includes('noise_readings'))).toEqual([]);
     const sensors = await site(lake, 'data/downloads/sensors.csv');
     expect(sensors).toContain(',2025-10-14T22:00:00.000Z');
     const index = await json<{ files: { path: string; bytes: number }[] }>(lake, 'data/downloads.json');
@@ -257,15 +273,19 @@ describe('publishSite() with heat, flood, river and forecast datasets', () => {
     expect(m.points.map((p) => p.kind)).toEqual(['noise-sensor', 'river-station']);
   });
 
-  it('a commune page gets their sections, the forecast with its interval and measured skill', async () => {
+  it('a commune page gets their sections, the forecast (in its live file) with its interval and measured skill', async () => {
     const c = await json<CommuneJson>(lake, 'data/communes/75056.json');
-    expect(c.sections.map((s) => s.id)).toEqual(['noise', 'heat', 'flood', 'river', 'forecast']);
-    const f = c.sections.find((s) => s.id === 'forecast')!;
+    expect(c.sections.map((s) => s.id)).toEqual(['noise', 'heat', 'flood', 'river']);
+    const live = await json<CommuneLiveJson>(lake, 'data/live/75056.json');
+    expect(live.sections.map((s) => s.id)).toEqual(['forecast']);
+    const f = live.sections[0]!;
     expect(f.charts[0]!.bands![0]!.lower).toEqual([46, 47, 48]);
     expect(f.tables.find((t) => t.id === 'model-skill')!.rows[0]).toMatchObject({ score: 1.8, baseline: { fr: 'même heure la semaine précédente', en: 'same hour last week' }, baseline_score: 2.6 });
-    const page = await site(lake, 'commune/75056/index.html');
-    expect(page).not.toContain('Pas encore de prévision');
-    expect(page).toContain('Performance mesurée sur une période mise de côté');
+    expect(live.panel.fr).not.toContain('Pas encore de prévision');
+    expect(live.panel.fr).toContain('Performance mesurée sur une période mise de côté');
+    expect(live.panel.en).toContain('Skill measured on a held-out period');
+    // the page itself does not carry the forecast: a new forecast does not rewrite it
+    expect(await site(lake, 'commune/75056/index.html')).not.toContain('Performance mesurée sur une période mise de côté');
     const river = c.sections.find((s) => s.id === 'river')!;
     expect(river.charts[0]!.thresholds!.map((t) => t.value)).toContain(8.62);
   });

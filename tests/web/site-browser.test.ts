@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feedDemo } from '../../functions/local/demo-feed.ts';
 import { serveSite, type RunningServer } from '../../functions/local/site-server.ts';
+import type { CommuneLiveJson } from '../../functions/lib/publish/contract.ts';
 import { formatNumber } from '../../functions/lib/publish/i18n.ts';
 import { runPipeline } from '../../functions/lib/stages/pipeline.ts';
 import { SITE_PREFIX } from '../../functions/lib/lake/layout.ts';
@@ -160,12 +161,59 @@ describe('the published site in a browser', () => {
     await home.close();
   });
 
+  it('fills the forecast panel and the « data as of » hour from the commune’s live file', async () => {
+    const live = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/live/75056.json`)).toString('utf8')) as CommuneLiveJson;
+    const page = await open('/commune/75056/');
+    // the hour comes from the live file (the page's HTML says only the day)
+    await expect.poll(async () => text(await page.locator('[data-as-of]').textContent())).toBe(live.as_of_text.fr);
+    expect(live.as_of_text.fr).toMatch(/^Données au \d{1,2} \S+ \d{4}, \d{2}:\d{2}/);
+    // the panel shows what the live file says: the forecasts' first heading, or the sentence that there is none
+    const panel = page.locator('[data-live-panel]');
+    const expected = live.sections.length ? live.sections[0]!.tables[0]?.title.fr ?? live.sections[0]!.title.fr : 'Pas encore de prévision';
+    await expect.poll(async () => text(await panel.textContent())).toContain(expected);
+    expect(text(await panel.textContent())).not.toContain('s’affichent ici avec JavaScript');
+    // its charts are drawn like the others
+    const canvases = await panel.locator('.chart-canvas[data-chart]').count();
+    await expect.poll(() => panel.locator('svg.chart-svg').count()).toBe(canvases);
+    // on another page, the line comes from data/site.json, with the site's update time
+    const home = await open('/');
+    await expect.poll(async () => text(await home.locator('[data-as-of]').textContent())).toContain('site mis à jour le');
+    await page.close();
+    await home.close();
+  });
+
+  it('marks every downloadable file of the demo site as demo (a demo column; Parquet metadata demo=true)', async () => {
+    const keys = (await listKeys(lake.store, `${SITE_PREFIX}/data/downloads/`)).map((o) => o.key);
+    const listed = (JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/downloads.json`)).toString('utf8')) as { files: { path: string }[] }).files.map((f) => `${SITE_PREFIX}/${f.path}`);
+    expect(keys.sort()).toEqual([...listed].sort());
+    expect(keys.filter((k) => k.endsWith('.parquet')).length).toBeGreaterThan(5);
+    for (const key of keys) {
+      if (key.endsWith('.csv')) {
+        const [header, ...rows] = (await lake.store.get(key)).toString('utf8').trimEnd().split('\n');
+        expect(header!.split(',').at(-1), key).toBe('demo');
+        expect(rows.every((r) => r.endsWith(',true')), key).toBe(true);
+      } else if (key.endsWith('.parquet')) {
+        const file = path.join(lake.dir, key).replaceAll("'", "''");
+        const [column] = (await lake.lake.all(`SELECT count(*) AS n, count(*) FILTER (WHERE demo) AS demo, any_value(typeof(demo)) AS type FROM read_parquet('${file}')`)).rows;
+        expect(column, key).toMatchObject({ n: column!.demo, type: 'BOOLEAN' });
+        const kv = (await lake.lake.all(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${file}')`)).rows;
+        expect(kv, key).toContainEqual({ k: 'demo', v: 'true' });
+      } else if (key.endsWith('.geojson')) {
+        const geo = JSON.parse((await lake.store.get(key)).toString('utf8')) as { demo?: boolean; features: { properties: { demo?: boolean } }[] };
+        expect(geo.demo, key).toBe(true);
+        expect(geo.features.every((f) => f.properties.demo === true), key).toBe(true);
+      } else throw new Error(`${key}: a download of an unexpected format`);
+    }
+  });
+
   it('keeps the key figures and the map without JavaScript', async () => {
     const noJs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
     const page = await noJs.newPage();
     await page.goto(new URL('/commune/75056/', server.url).href);
     expect(text(await page.locator('tr[data-indicator="noise-lden"] td.value').textContent())).toMatch(/^\d+,\d dB\(A\)$/);
     expect(await page.locator('.demo-banner').textContent()).toContain('simulées, ce ne sont pas des mesures');
+    // the forecasts need the script: the panel says where they are
+    expect(await page.locator('[data-live-panel] a[href$="data/live/75056.json"]').count()).toBe(1);
     await page.goto(server.url);
     expect(await page.locator('svg#carte a.commune path').count()).toBe(130);
     expect(await page.locator('.map-controls').isVisible()).toBe(false);
@@ -374,7 +422,8 @@ describe('the published site in a browser', () => {
       }
       await phone.close();
       expect(wide).toEqual([]);
-    });
+      // thirteen pages, each waiting for the network to settle: over a minute on the shared 2-core machine
+    }, 180_000);
   });
 
   it('serves its 404 page (French, English under /en/) with the status 404, and a favicon', async () => {

@@ -11,6 +11,7 @@ import {
   sensors,
   type DatasetDeclaration,
 } from '../../functions/lib/datasets/index.ts';
+import { partitionOf } from '../../functions/lib/datasets/declaration.ts';
 import { modelEvaluations, predictions } from '../../functions/lib/datasets/models.ts';
 import { FR_LIMITS_2006, WHO_2018 } from '../../functions/lib/domain/noise/thresholds.ts';
 import { datasetFileKey } from '../../functions/lib/lake/layout.ts';
@@ -50,7 +51,11 @@ async function write(ctx: StageContext, d: DatasetDeclaration, rows: readonly Re
   const partitioned = d.columns.some((c) => c.partition);
   if (!partitioned) return writeDataset(ctx, d, rows, datasetFileKey(d, 'test'));
   const byDt = new Map<string, Record<string, unknown>[]>();
-  for (const r of rows) byDt.set(String(r.dt), [...(byDt.get(String(r.dt)) ?? []), r]);
+  // rows say their day; the dataset's partition is that day's, month or year (its declared granularity)
+  for (const r of rows) {
+    const dt = partitionOf(d, String(r.dt));
+    byDt.set(dt, [...(byDt.get(dt) ?? []), { ...r, dt }]);
+  }
   for (const [dt, part] of byDt) await writeDataset(ctx, d, part, datasetFileKey(d, 'test', dt));
 }
 

@@ -1,21 +1,45 @@
-import type { ChartSpec, CommuneJson } from '../../functions/lib/publish/contract.ts';
+import type { ChartSpec, CommuneJson, CommuneLiveJson } from '../../functions/lib/publish/contract.ts';
+import { showAsOf } from './as-of.ts';
 import { drawChart } from './charts.ts';
 import { pageLang } from './lib/format.ts';
 
-// A commune's page carries its figures and data tables already; this script draws the charts from
-// data/communes/<insee>.json into the figures' placeholders, and redraws them when the width changes.
+// A commune's page carries its figures and data tables already; this script fills what changes with
+// every run from data/live/<insee>.json (the forecast panel, the « data as of » line), then draws the
+// charts from data/communes/<insee>.json and the live file into the figures' placeholders, and
+// redraws them when the width changes.
 
 const lang = pageLang();
 const siteRoot = new URL('../', import.meta.url);
 
+async function fetchJson<T>(path: string): Promise<T> {
+  const response = await fetch(new URL(path, siteRoot));
+  if (!response.ok) throw new Error(`commune: ${path} answered ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** the forecast panel and the data's times; its charts, for drawing */
+async function showLive(insee: string): Promise<ChartSpec[]> {
+  const live = await fetchJson<CommuneLiveJson>(`data/live/${insee}.json`);
+  showAsOf(live.as_of_text, lang);
+  const panel = document.querySelector<HTMLElement>('[data-live-panel]');
+  // the panel is the publisher's own escaped HTML, from this site (connect-src 'self')
+  if (panel) panel.innerHTML = live.panel[lang];
+  return live.sections.flatMap((s) => s.charts);
+}
+
 async function main(): Promise<void> {
-  const insee = document.querySelector<HTMLElement>('[data-insee]')?.dataset.insee;
+  const insee = document.querySelector<HTMLElement>('h1[data-insee]')?.dataset.insee;
+  if (!insee) return;
+  const [liveCharts, data] = await Promise.all([
+    showLive(insee).catch((e: unknown) => {
+      console.error(e); // the panel keeps its note and its link to the file
+      return [] as ChartSpec[];
+    }),
+    fetchJson<CommuneJson>(`data/communes/${insee}.json`),
+  ]);
   const canvases = [...document.querySelectorAll<HTMLElement>('.chart-canvas[data-chart]')];
-  if (!insee || canvases.length === 0) return;
-  const response = await fetch(new URL(`data/communes/${insee}.json`, siteRoot));
-  if (!response.ok) throw new Error(`commune: data/communes/${insee}.json answered ${response.status}`);
-  const data = (await response.json()) as CommuneJson;
-  const charts = new Map<string, ChartSpec>(data.sections.flatMap((s) => s.charts.map((c) => [c.id, c] as const)));
+  if (canvases.length === 0) return;
+  const charts = new Map<string, ChartSpec>([...data.sections.flatMap((s) => s.charts), ...liveCharts].map((c) => [c.id, c] as const));
   const draw = (el: HTMLElement) => {
     const spec = charts.get(el.dataset.chart!);
     if (spec) drawChart(el, spec, lang, { title: el.dataset.title!, summary: el.dataset.summary! });

@@ -1,3 +1,5 @@
+import type { SiteJson } from '../../functions/lib/publish/contract.ts';
+import { showAsOf } from './as-of.ts';
 import { pageLang } from './lib/format.ts';
 import { search, type SearchEntry, type SearchIndex } from './lib/search.ts';
 
@@ -144,3 +146,10 @@ function setup(form: HTMLFormElement): void {
 }
 
 document.querySelectorAll<HTMLFormElement>('form[data-search]').forEach(setup);
+
+// every page but a commune's (its own script reads the commune's live file) takes the data's times from site.json
+if (!document.querySelector('h1[data-insee]')) {
+  fetch(new URL('data/site.json', siteRoot))
+    .then(async (r) => (r.ok ? showAsOf(((await r.json()) as SiteJson).as_of_text, lang) : undefined))
+    .catch((e: unknown) => console.error(e)); // the line keeps the day the page was published with
+}

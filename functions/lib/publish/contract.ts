@@ -183,12 +183,8 @@ export interface Alert {
 
 export interface DownloadSpec {
   readonly dataset: string;
-  /** also one file per commune (rows with that commune_insee) */
+  /** also one file per commune (rows with that commune_insee); a dataset partitioned by time gets one file per year */
   readonly perCommune: boolean;
-  /** only the last N local days (large datasets); undefined: everything */
-  readonly recentDays?: number;
-  /** the column holding the local day the window applies to */
-  readonly dayColumn?: string;
   /** the columns of the CSV files when not all (e.g. without lineage columns); Parquet keeps them all */
   readonly csvColumns?: readonly string[];
 }
@@ -240,7 +236,11 @@ export function classOf(value: number | null | undefined, classes: readonly Laye
 
 export interface SiteJson {
   readonly generated_at: string;
+  /** the latest measured data (forecasts aside), and the same per theme */
   readonly data_as_of: string | null;
+  readonly as_of_by_theme: readonly ThemeAsOf[];
+  /** the pages' « data as of » line, with the site's update time */
+  readonly as_of_text: Readonly<Record<'fr' | 'en', string>>;
   readonly demo: boolean;
   readonly demo_notice: string | null;
   readonly sections: readonly { readonly id: string; readonly title: Text; readonly as_of: string | null }[];
@@ -275,6 +275,8 @@ export interface DownloadFile {
   readonly dataset: string;
   /** the commune of a per-commune file; null for a whole-Métropole file */
   readonly commune: string | null;
+  /** the year of the dataset's partitions the file holds; null: the whole dataset (not partitioned by time) */
+  readonly year: string | null;
   readonly format: 'csv' | 'parquet' | 'geojson';
   /** relative to the site root */
   readonly path: string;
@@ -282,12 +284,30 @@ export interface DownloadFile {
   readonly rows: number | null;
 }
 
+export type PublishedSection = Omit<CommuneSection, 'indicators'> & { readonly indicators: readonly PublishedIndicator[] };
+
+/** a commune's content that changes only with its data (no run time): the forecasts are in its live file */
 export interface CommuneJson {
-  readonly generated_at: string;
-  readonly data_as_of: string | null;
   readonly commune: Commune;
-  readonly sections: readonly (Omit<CommuneSection, 'indicators'> & { readonly indicators: readonly PublishedIndicator[] })[];
+  readonly sections: readonly PublishedSection[];
   /** the most recent alerts (the feeds hold more) */
   readonly alerts: readonly Alert[];
   readonly downloads: readonly DownloadFile[];
+}
+
+export interface ThemeAsOf {
+  readonly title: Text;
+  readonly as_of: string;
+}
+
+/** what changes with every run on a commune's page, fetched by the page (data/live/<insee>.json) */
+export interface CommuneLiveJson {
+  readonly data_as_of: string | null;
+  readonly as_of_by_theme: readonly ThemeAsOf[];
+  /** the page's « data as of » line */
+  readonly as_of_text: Readonly<Record<'fr' | 'en', string>>;
+  /** the commune's forecast sections (empty: no evaluated forecast) */
+  readonly sections: readonly PublishedSection[];
+  /** the page's forecast panel, rendered, per language (its charts drawn from `sections`) */
+  readonly panel: Readonly<Record<'fr' | 'en', string>>;
 }

@@ -63,11 +63,11 @@ export function rootPrefix(path: string): string {
 }
 
 export interface SiteFrame {
-  readonly generatedAt: string;
-  /** the latest measured data (forecasts aside) */
-  readonly dataAsOf: string | null;
-  /** the same per theme, when several themes are published */
-  readonly asOfByTheme: readonly { readonly title: Text; readonly asOf: string }[];
+  /**
+   * the Paris day of the latest measured data (forecasts aside): the pages say only the day, which
+   * changes with their content; the script puts the hour from the small JSON files (see asOfText)
+   */
+  readonly dataDay: string | null;
   readonly demo: boolean;
   readonly demoNotice: string | null;
   /** asset paths relative to the site root */
@@ -112,19 +112,24 @@ export function demoBanner(lang: Lang, frame: SiteFrame): Raw {
     : html`<div class="demo-banner" role="note" aria-label="Warning"><p><strong>Demo data</strong>: the values on this site are simulated, they are not measurements.</p></div>`;
 }
 
+/** the « data as of » line of every page: the day without JavaScript, the exact times once the script read data/site.json or the commune's live file */
 export function asOfStamp(lang: Lang, frame: SiteFrame): Raw {
-  const time = (iso: string) => html`<time datetime="${iso}">${formatInstant(lang, iso, { zone: false })}</time>`;
+  const day = frame.dataDay ? html`<time datetime="${frame.dataDay}">${formatDay(lang, frame.dataDay)}</time>` : html`<span class="missing">${MISSING[lang]}</span>`;
+  return lang === 'fr' ? html`<p class="as-of" data-as-of>Données au ${day}</p>` : html`<p class="as-of" data-as-of>Data as of ${day}</p>`;
+}
+
+/** the « data as of » line as text, with the hour: per theme when themes end at different times; with the run's time when given */
+export function asOfText(lang: Lang, dataAsOf: string | null, byTheme: readonly { readonly title: Text; readonly as_of: string }[], generatedAt?: string): string {
+  const time = (iso: string) => formatInstant(lang, iso, { zone: false });
   // themes can end on different days (a heat season, a flood event): each says how fresh it is
   const data =
-    frame.asOfByTheme.length > 1
-      ? html`${frame.asOfByTheme.map((t, i) => html`${i ? ', ' : ''}${time(t.asOf)} (${t.title[lang].toLowerCase()})`)} ${PARIS_TIME[lang]}`
-      : frame.dataAsOf
-        ? html`${time(frame.dataAsOf)} ${PARIS_TIME[lang]}`
-        : html`<span class="missing">${MISSING[lang]}</span>`;
-  const built = html`<time datetime="${frame.generatedAt}">${formatInstant(lang, frame.generatedAt, { zone: false })}</time>`;
-  return lang === 'fr'
-    ? html`<p class="as-of">Données au ${data} · site mis à jour le ${built}</p>`
-    : html`<p class="as-of">Data as of ${data} · site updated ${built}</p>`;
+    byTheme.length > 1
+      ? `${byTheme.map((t) => `${time(t.as_of)} (${t.title[lang].toLowerCase()})`).join(', ')} ${PARIS_TIME[lang]}`
+      : dataAsOf
+        ? `${time(dataAsOf)} ${PARIS_TIME[lang]}`
+        : MISSING[lang];
+  const built = generatedAt ? (lang === 'fr' ? ` · site mis à jour le ${time(generatedAt)}` : ` · site updated ${time(generatedAt)}`) : '';
+  return lang === 'fr' ? `Données au ${data}${built}` : `Data as of ${data}${built}`;
 }
 
 export const FAVICON = 'favicon.svg';

@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { DATASETS, noiseReadings } from '../datasets/index.ts';
-import type { DatasetDeclaration } from '../datasets/declaration.ts';
+import { DATASETS, floodVigilance, noiseIndicatorsHourly, noiseReadings, riverObservations } from '../datasets/index.ts';
+import { isPartitioned, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { dictionary } from '../datasets/derive.ts';
 import { COMMUNES, COMMUNES_GEOJSON } from '../domain/geo/communes.ts';
 import { optionalEnv } from '../env.ts';
 import { readManifest } from '../lake/manifest.ts';
-import { stateKey } from '../lake/layout.ts';
+import { SITE_PREFIX } from '../lake/layout.ts';
+import type { PartitionWindow } from '../ports/lake.ts';
 import {
   classOf,
   LAYER_GROUPS,
   type CommuneJson,
+  type CommuneLiveJson,
   type DownloadFile,
   type DownloadSpec,
   type MapJson,
@@ -20,30 +22,37 @@ import {
   type SiteJson,
   type SiteSection,
 } from '../publish/contract.ts';
-import { writeDownloads } from '../publish/downloads.ts';
+import { writeDownloads, yearOfPartition } from '../publish/downloads.ts';
+import { changedPartitions, LAKE_INPUT, listInputs, partitionsOf, readSiteManifest, SITE_FORMAT, writeSiteManifest } from '../publish/incremental.ts';
+import { LIVE_PATH_PATTERN, livePath } from '../publish/live.ts';
 import { communeMap } from '../publish/geo.ts';
-import { pagePath, type SiteFrame } from '../publish/html.ts';
-import { LANGS } from '../publish/i18n.ts';
+import { asOfText, pagePath, type SiteFrame } from '../publish/html.ts';
+import { LANGS, type Lang } from '../publish/i18n.ts';
 import { GROUP_TITLES, type SiteModel } from '../publish/model.ts';
-import { renderCommune } from '../publish/pages/commune.ts';
+import { forecastPanel, renderCommune } from '../publish/pages/commune.ts';
 import { renderData } from '../publish/pages/data.ts';
 import { renderHome } from '../publish/pages/home.ts';
 import { renderMethodology } from '../publish/pages/methodology.ts';
 import { SECTIONS } from '../publish/sections/index.ts';
-import { READINGS_DOWNLOAD_DAYS } from '../publish/sections/noise.ts';
+import { PROFILE_DAYS } from '../publish/sections/noise.ts';
 import { parisDate } from '../domain/time/paris.ts';
 import { forecastSection } from '../publish/sections/forecast.ts';
+import { dayStartIso } from '../publish/sections/common.ts';
 import { median } from '../publish/sql.ts';
 import { writeSiteFiles } from '../publish/site-files.ts';
 import { webAssets } from '../publish/web-assets.ts';
-import { CONTENT_TYPES, SiteWriter } from '../publish/writer.ts';
+import { CONTENT_TYPES, sha256, SiteWriter } from '../publish/writer.ts';
 import type { StageContext } from './context.ts';
 
 // Publishes the public site into site/: pages pre-rendered so that their key figures read without
-// JavaScript (French, and English under en/), small precomputed JSON per view under data/, the
-// downloads, a commune's alert feeds, and the browser code under assets/ with hashed names. Each theme
-// (functions/lib/publish/sections/) appears only when its datasets hold rows. docs/site.md describes
-// the published files.
+// JavaScript (French, and English under en/), small precomputed JSON per view under data/, the time-
+// varying panels (forecasts, "data as of") in one small JSON file per commune under data/live/ that
+// the pages fetch, the downloads (one file per year of a dataset's partitions), a commune's alert
+// feeds, and the browser code under assets/ with hashed names. Each theme
+// (functions/lib/publish/sections/) appears only when its datasets hold rows. It reads summary
+// datasets only, each for the days its sections show; it stops after one read of the site manifest
+// and one listing per input when nothing changed, and writes only the objects whose bytes changed
+// (publish/incremental.ts). docs/site.md describes the published files.
 
 export interface PublishOptions {
   /** the declared datasets (default DATASETS): a section whose datasets are not among them is left out */
@@ -54,9 +63,16 @@ export interface PublishOptions {
 }
 
 export interface PublishReport {
+  /** whether the site was rendered: false when neither its inputs nor its code changed since the last publish */
+  readonly rendered: boolean;
+  /** objects the site holds */
   readonly files: number;
+  /** objects written because their bytes changed, and their bytes */
+  readonly written: number;
   readonly bytes: number;
   readonly removed: number;
+  /** the inputs that changed since the last publish (all of them on a full render) */
+  readonly changedInputs: readonly string[];
   readonly communesWithData: number;
   readonly sections: readonly string[];
   readonly hidden: readonly { readonly id: string; readonly missing: readonly string[] }[];
@@ -66,8 +82,15 @@ export interface PublishReport {
   readonly seconds: Readonly<Record<string, number>>;
 }
 
-const STATE = stateKey('publish-site');
-const stateSchema = z.object({ assets: z.array(z.string()) });
+/** datasets the site never reads: the readings (it shows their indicators), the quarantine, the operators' registry */
+const NOT_PUBLISHED = new Set([noiseReadings.name, riverObservations.name, 'quarantine', 'sensor_registry']);
+
+/** the days of a dataset the sections read, ending at its latest partition: the rolling year and its trends by default */
+const WINDOW_DAYS: Readonly<Record<string, number>> = { [noiseIndicatorsHourly.name]: PROFILE_DAYS + 1, [floodVigilance.name]: 31, predictions: 31 };
+const DEFAULT_WINDOW_DAYS = 366;
+
+/** the datasets the site may read among the declared ones */
+export const publishedDatasets = (datasets: readonly DatasetDeclaration[]) => datasets.filter((d) => !NOT_PUBLISHED.has(d.name));
 
 /** whether each dataset is declared and holds at least one row */
 async function datasetsWithRows(ctx: StageContext, datasets: readonly DatasetDeclaration[], names: readonly string[]): Promise<Map<string, boolean>> {
@@ -83,25 +106,39 @@ async function datasetsWithRows(ctx: StageContext, datasets: readonly DatasetDec
   return out;
 }
 
-/**
- * The datasets the sections read: the readings only for the days the site shows of them (their
- * latest days, for the downloads and the "data as of" time), every other dataset whole.
- */
+/** each dataset for the days its sections show (a dataset without partitions whole: it does not grow with time) */
 async function attachInputs(ctx: StageContext, datasets: readonly DatasetDeclaration[]): Promise<void> {
-  const readings = datasets.filter((d) => d.name === noiseReadings.name);
-  await ctx.lake.attach(datasets.filter((d) => !readings.includes(d)));
-  await ctx.lake.attach(readings, { kind: 'latest', days: READINGS_DOWNLOAD_DAYS, near: parisDate(ctx.now()) });
+  const near = parisDate(ctx.now());
+  for (const d of datasets) {
+    const window: PartitionWindow | undefined = isPartitioned(d) ? { kind: 'latest', days: WINDOW_DAYS[d.name] ?? DEFAULT_WINDOW_DAYS, near } : undefined;
+    await ctx.lake.attach([d], window);
+  }
+}
+
+/** what identifies the code that renders the site: a change renders it whole */
+function codeVersion(assets: Awaited<ReturnType<typeof webAssets>>, sections: readonly SiteSection[], datasets: readonly DatasetDeclaration[], siteUrl: string | undefined): string {
+  return sha256(JSON.stringify({ format: SITE_FORMAT, assets: assets.files.map((f) => f.path), sections: sections.map((s) => s.id), dictionary: dictionary(datasets), siteUrl: siteUrl ?? null }));
 }
 
 export async function publishSite(ctx: StageContext, options: PublishOptions = {}): Promise<PublishReport> {
   const t0 = performance.now();
   const lap: Record<string, number> = {};
   const mark = (name: string, since: number) => (lap[name] = Math.round(performance.now() - since) / 1000);
-  const datasets = options.datasets ?? DATASETS;
+  const datasets = publishedDatasets(options.datasets ?? DATASETS);
   const candidates = options.sections ?? SECTIONS;
   const siteUrl = options.siteUrl ?? (optionalEnv('OBSERVATORY_SITE_URL', z.url(), '') || undefined);
 
-  const [, manifest, assets] = await Promise.all([attachInputs(ctx, datasets), readManifest(ctx.store), webAssets()]);
+  const [previous, inputs, assets] = await Promise.all([readSiteManifest(ctx.store, (m) => ctx.logger.warn(m)), listInputs(ctx.store, datasets), webAssets()]);
+  const version = codeVersion(assets, candidates, datasets, siteUrl);
+  const full = !previous || previous.version !== version;
+  const changes = full ? undefined : changedPartitions(previous.inputs, inputs);
+  if (changes && changes.size === 0) {
+    lap.total = Math.round(performance.now() - t0) / 1000;
+    return { rendered: false, files: Object.keys(previous!.objects).length, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], failed: [], assets: assets.origin, seconds: lap };
+  }
+
+  let t = performance.now();
+  const [, manifest] = await Promise.all([attachInputs(ctx, datasets), readManifest(ctx.store)]);
   const present = await datasetsWithRows(ctx, datasets, candidates.flatMap((s) => s.requires));
   const has = async (name: string) => {
     if (!present.has(name)) for (const [k, v] of await datasetsWithRows(ctx, datasets, [name])) present.set(k, v);
@@ -110,7 +147,6 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   const active = candidates.filter((s) => s.requires.every((r) => present.get(r)));
   const hidden = candidates.filter((s) => !active.includes(s)).map((s) => ({ id: s.id, title: s.title, missing: s.requires.filter((r) => !present.get(r)) }));
 
-  let t = performance.now();
   const communes = COMMUNES;
   const sections: { section: SiteSection; output: SectionOutput }[] = [];
   // a theme that fails is left out (and reported): the rest of the site is still published
@@ -131,10 +167,9 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   // a forecast's date is when it was issued, not how fresh the measurements are
   const measured = sections.filter((s) => s.section.id !== forecastSection.id && s.output.asOf !== null);
   const dataAsOf = measured.length ? measured.map((s) => s.output.asOf!).reduce((a, b) => (a > b ? a : b)) : null;
+  const asOfByTheme = measured.map((s) => ({ title: s.section.title, as_of: s.output.asOf! }));
   const frame: SiteFrame = {
-    generatedAt,
-    dataAsOf,
-    asOfByTheme: measured.map((s) => ({ title: s.section.title, asOf: s.output.asOf! })),
+    dataDay: dataAsOf ? parisDate(new Date(dataAsOf)) : null,
     demo: Boolean(manifest?.demo),
     demoNotice: manifest?.demo ? (manifest.demo_notice ?? null) : null,
     css: assets.entries.styles,
@@ -160,38 +195,45 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     points: sections.flatMap((s) => s.output.points).map((g) => ({ ...g, points: g.points.map((p) => ({ ...p, properties: {} })) })),
     communes: communes.map((c) => ({ insee: c.commune_insee, name: c.name, departement: c.departement })),
   };
-
-  // the metropolitan median of each indicator, over the communes with a value
-  const medians = new Map<string, number | null>();
-  for (const { output } of sections) {
-    const ids = new Set([...output.communes.values()].flatMap((c) => c.indicators.map((i) => i.id)));
-    for (const id of ids) {
-      const values = [...output.communes.values()].flatMap((c) => c.indicators.filter((i) => i.id === id).map((i) => i.value));
-      const decimals = [...output.communes.values()].flatMap((c) => c.indicators).find((i) => i.id === id)?.decimals ?? 1;
-      const m = median(values);
-      medians.set(id, m === null ? null : Math.round(m * 10 ** decimals) / 10 ** decimals);
-    }
-  }
+  const medians = metropolitanMedians(sections);
   mark('model', t);
 
-  const writer = new SiteWriter(ctx.store);
+  const writer = new SiteWriter(ctx.store, previous?.objects);
   t = performance.now();
   const specs = dedupeSpecs([{ dataset: 'communes', perCommune: false }, ...sections.flatMap((s) => s.output.downloads)]);
-  const downloads: DownloadFile[] = await writeDownloads(ctx, specs, datasets, communes.map((c) => c.commune_insee), writer);
-  downloads.push(...(await writeGeoJson(writer, sections.flatMap((s) => s.output.points), layers)));
+  const downloads: DownloadFile[] = await writeDownloads(ctx, specs, datasets, communes.map((c) => c.commune_insee), writer, {
+    partitions: (name) => (isPartitioned(datasets.find((d) => d.name === name)!) ? partitionsOf(inputs, name) : undefined),
+    // a changed lake manifest (the demo flag) changes every file
+    changed: (name, year) => full || changes!.has(LAKE_INPUT) || [...(changes!.get(name) ?? [])].some((dt) => year === null || yearOfPartition(dt) === year),
+    // a changed demo flag changes every row: then the years are written from their partitions
+    changedPartitions: (name) => (full || changes!.has(LAKE_INPUT) ? undefined : (changes!.get(name) ?? new Set<string>())),
+    previous: previous?.downloads ?? [],
+    previousBody: (p) => ctx.store.get(`${SITE_PREFIX}/${p}`),
+    demo: frame.demo,
+  });
+  downloads.push(...(await writeGeoJson(writer, sections.flatMap((s) => s.output.points), layers, frame.demo)));
   mark('downloads', t);
 
   t = performance.now();
   const communeJson = new Map<string, CommuneJson>();
+  const live = new Map<string, CommuneLiveJson>();
   for (const c of communes) {
     const own = sections.map((s) => s.output.communes.get(c.commune_insee)).filter((x) => x !== undefined);
+    const withMedians = own.map((s) => ({ ...s, indicators: s.indicators.map((i): PublishedIndicator => ({ ...i, median: medians.get(i.id) ?? null })) }));
     communeJson.set(c.commune_insee, {
-      generated_at: generatedAt,
-      data_as_of: dataAsOf,
       commune: c,
-      sections: own.map((s) => ({ ...s, indicators: s.indicators.map((i): PublishedIndicator => ({ ...i, median: medians.get(i.id) ?? null })) })),
+      // the forecasts change with every run of the models: they are in the commune's live file
+      sections: withMedians.filter((s) => s.id !== forecastSection.id),
       alerts: sections.flatMap((s) => s.output.alerts.get(c.commune_insee) ?? []).sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : a.id < b.id ? -1 : 1)),
       downloads: downloads.filter((d) => d.commune === c.commune_insee),
+    });
+    const forecasts = withMedians.filter((s) => s.id === forecastSection.id);
+    live.set(c.commune_insee, {
+      data_as_of: dataAsOf,
+      as_of_by_theme: asOfByTheme,
+      as_of_text: perLang((l) => asOfText(l, dataAsOf, asOfByTheme)),
+      sections: forecasts,
+      panel: perLang((l) => forecastPanel(l, forecasts)),
     });
   }
 
@@ -215,36 +257,43 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     await writer.put(`${pagePath(lang, { kind: 'methodology' })}index.html`, renderMethodology(lang, model), CONTENT_TYPES.html);
     for (const c of communes) await writer.put(`${pagePath(lang, { kind: 'commune', insee: c.commune_insee })}index.html`, renderCommune(lang, model, c.commune_insee), CONTENT_TYPES.html);
   }
-  for (const c of communes) await writer.put(`data/communes/${c.commune_insee}.json`, JSON.stringify(communeJson.get(c.commune_insee)!), CONTENT_TYPES.json);
-  await writeSiteFiles(writer, model, dataAsOf ?? generatedAt);
+  for (const c of communes) {
+    await writer.put(`data/communes/${c.commune_insee}.json`, JSON.stringify(communeJson.get(c.commune_insee)!), CONTENT_TYPES.json);
+    await writer.put(livePath(c.commune_insee), JSON.stringify(live.get(c.commune_insee)!), CONTENT_TYPES.json);
+  }
+  // an empty feed is as recent as the day of the latest data (not the hour: the feeds would change every hour)
+  await writeSiteFiles(writer, model, frame.dataDay ? dayStartIso(frame.dataDay) : generatedAt.slice(0, 10) + 'T00:00:00.000Z');
   const site: SiteJson = {
     generated_at: generatedAt,
     data_as_of: dataAsOf,
+    as_of_by_theme: asOfByTheme,
+    as_of_text: perLang((l) => asOfText(l, dataAsOf, asOfByTheme, generatedAt)),
     demo: frame.demo,
     demo_notice: frame.demoNotice,
     sections: sections.map((s) => ({ id: s.section.id, title: s.section.title, as_of: s.output.asOf })),
     languages: [...LANGS],
-    files: { map: 'data/map.json', communes: 'data/communes/{insee}.json', downloads: 'data/downloads.json', dictionary: 'data/dictionary.json' },
+    files: { map: 'data/map.json', communes: 'data/communes/{insee}.json', live: LIVE_PATH_PATTERN, downloads: 'data/downloads.json', dictionary: 'data/dictionary.json' },
   };
   await writer.put('data/site.json', JSON.stringify(site), CONTENT_TYPES.json);
   await writer.put('data/map.json', JSON.stringify(mapJson), CONTENT_TYPES.json);
-  await writer.put('data/downloads.json', JSON.stringify({ generated_at: generatedAt, files: downloads }), CONTENT_TYPES.json);
+  await writer.put('data/downloads.json', JSON.stringify({ files: downloads }), CONTENT_TYPES.json);
   await writer.put('data/dictionary.json', JSON.stringify(model.dictionary), CONTENT_TYPES.json);
   await writer.flush();
   mark('pages', t);
 
   // hashed assets of the previous run stay one more run: pages cached a few minutes still name them
-  const previous = (await ctx.store.head(STATE)) ? stateSchema.safeParse(JSON.parse((await ctx.store.get(STATE)).toString('utf8'))) : undefined;
-  const keepAssets = new Set(previous?.success ? previous.data.assets : []);
-  const currentAssets = assets.files.map((f) => f.path);
+  const keepAssets = new Set(previous?.assets ?? []);
   const removed = await writer.removeStale((p) => keepAssets.has(p));
-  await ctx.store.put(STATE, JSON.stringify({ assets: currentAssets }), { contentType: 'application/json' });
+  await writeSiteManifest(ctx.store, { version, objects: writer.objects(), assets: assets.files.map((f) => f.path), inputs, downloads });
   lap.total = Math.round(performance.now() - t0) / 1000;
 
   return {
-    files: writer.written.size,
-    bytes: writer.bytes,
+    rendered: true,
+    files: writer.size,
+    written: writer.changed.size,
+    bytes: writer.bytesWritten,
     removed,
+    changedInputs: changes ? [...changes.keys()].sort() : Object.keys(inputs).sort(),
     communesWithData: layers[0] ? communes.filter((c) => layers[0]!.values[c.commune_insee] !== null).length : 0,
     sections: sections.map((s) => s.section.id),
     hidden: hidden.map((h) => ({ id: h.id, missing: h.missing })),
@@ -252,6 +301,23 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     assets: assets.origin,
     seconds: lap,
   };
+}
+
+const perLang = (f: (l: Lang) => string) => Object.fromEntries(LANGS.map((l) => [l, f(l)])) as Record<Lang, string>;
+
+/** the metropolitan median of each indicator, over the communes with a value */
+function metropolitanMedians(sections: readonly { output: SectionOutput }[]): Map<string, number | null> {
+  const medians = new Map<string, number | null>();
+  for (const { output } of sections) {
+    const ids = new Set([...output.communes.values()].flatMap((c) => c.indicators.map((i) => i.id)));
+    for (const id of ids) {
+      const values = [...output.communes.values()].flatMap((c) => c.indicators.filter((i) => i.id === id).map((i) => i.value));
+      const decimals = [...output.communes.values()].flatMap((c) => c.indicators).find((i) => i.id === id)?.decimals ?? 1;
+      const m = median(values);
+      medians.set(id, m === null ? null : Math.round(m * 10 ** decimals) / 10 ** decimals);
+    }
+  }
+  return medians;
 }
 
 function dedupeSpecs(specs: readonly DownloadSpec[]): DownloadSpec[] {
@@ -264,11 +330,12 @@ function dedupeSpecs(specs: readonly DownloadSpec[]): DownloadSpec[] {
 }
 
 /** the communes with every map layer's value, and the sensors and stations, for GIS users */
-async function writeGeoJson(writer: SiteWriter, pointGroups: readonly PointGroup[], layers: readonly PublishedLayer[]): Promise<DownloadFile[]> {
+async function writeGeoJson(writer: SiteWriter, pointGroups: readonly PointGroup[], layers: readonly PublishedLayer[], demo: boolean): Promise<DownloadFile[]> {
   const fc = COMMUNES_GEOJSON as unknown as { features: { properties: { code_insee: string }; geometry: unknown }[] };
   const byCode = new Map(COMMUNES.map((c) => [c.commune_insee, c]));
   const communes = {
     type: 'FeatureCollection',
+    ...(demo ? { demo: true } : {}),
     features: fc.features.map((f) => {
       const c = byCode.get(f.properties.code_insee)!;
       return {
@@ -279,6 +346,7 @@ async function writeGeoJson(writer: SiteWriter, pointGroups: readonly PointGroup
           ...Object.fromEntries(layers.map((l) => [l.id.replaceAll('-', '_'), l.values[c.commune_insee] ?? null])),
           period_from: layers[0]?.period?.from ?? null,
           period_to: layers[0]?.period?.to ?? null,
+          ...(demo ? { demo: true } : {}),
         },
         geometry: f.geometry,
       };
@@ -286,8 +354,9 @@ async function writeGeoJson(writer: SiteWriter, pointGroups: readonly PointGroup
   };
   const points = {
     type: 'FeatureCollection',
+    ...(demo ? { demo: true } : {}),
     features: pointGroups.flatMap((g) =>
-      g.points.map((p) => ({ type: 'Feature', id: p.id, properties: { kind: g.kind, ...p.properties }, geometry: { type: 'Point', coordinates: [p.lon, p.lat] } })),
+      g.points.map((p) => ({ type: 'Feature', id: p.id, properties: { kind: g.kind, ...p.properties, ...(demo ? { demo: true } : {}) }, geometry: { type: 'Point', coordinates: [p.lon, p.lat] } })),
     ),
   };
   const out: DownloadFile[] = [];
@@ -297,7 +366,7 @@ async function writeGeoJson(writer: SiteWriter, pointGroups: readonly PointGroup
   ] as const) {
     const p = `data/downloads/${dataset}.geojson`;
     await writer.put(p, body, CONTENT_TYPES.geojson);
-    out.push({ dataset, commune: null, format: 'geojson', path: p, bytes: Buffer.byteLength(body), rows });
+    out.push({ dataset, commune: null, year: null, format: 'geojson', path: p, bytes: Buffer.byteLength(body), rows });
   }
   return out;
 }

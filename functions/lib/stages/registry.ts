@@ -40,8 +40,8 @@ export interface StageDefinition {
   readonly run: (ctx: StageContext) => Promise<unknown>;
 }
 
-/** the datasets the site's sections may show, besides the readings */
-const PUBLISHED_DATASETS = DATASETS.map((d) => d.name).filter((name) => name !== 'noise_readings');
+/** the summary datasets the site's sections may show (never the readings: see publish-site.ts) */
+const PUBLISHED_DATASETS = DATASETS.map((d) => d.name).filter((name) => !['noise_readings', 'river_observations', 'quarantine', 'sensor_registry'].includes(name));
 
 const DEFAULT_LIMITS: StageLimits = { memoryMb: 1769, timeoutS: 300, ephemeralStorageMb: 1024 };
 
@@ -178,8 +178,8 @@ export const STAGES: readonly StageDefinition[] = [
   defineStage({
     name: 'publish-site',
     description: 'Publishes the public site and its small JSON files',
-    // every dataset a section may show; the readings only for their latest days (downloads, "data as of")
-    inputs: [{ dataset: 'noise_readings', window: 'latest' }, ...PUBLISHED_DATASETS.map((dataset) => ({ dataset, window: 'all' as const }))],
+    // each summary dataset for the days its sections show, and the years whose partitions changed (downloads)
+    inputs: PUBLISHED_DATASETS.map((dataset) => ({ dataset, window: 'latest' as const })),
     outputs: ['site'],
     cadences: ['hourly'],
     limits: { timeoutS: 600, ephemeralStorageMb: 4096 },

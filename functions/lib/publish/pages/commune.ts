@@ -1,5 +1,6 @@
-import type { CommuneJson } from '../contract.ts';
-import { formatBytes, formatDay, formatInstant, formatInteger, type Lang } from '../i18n.ts';
+import type { CommuneJson, PublishedSection } from '../contract.ts';
+import { livePath } from '../live.ts';
+import { formatInstant, formatInteger, type Lang } from '../i18n.ts';
 import { html, page, pagePath, rootPrefix, type Raw, SITE_NAME } from '../html.ts';
 import type { SiteModel } from '../model.ts';
 import { feedPaths } from '../feeds.ts';
@@ -14,6 +15,21 @@ export const ALERTS_SHOWN = 10;
 /** the commune's alert feeds in the page's language, from the site root */
 export const alertsFeedPaths = (lang: Lang, insee: string): { atom: string; json: string } => feedPaths(lang, insee);
 
+/** the forecast panel of a commune's page (its charts drawn by the script from the same file) */
+export function forecastPanel(lang: Lang, forecasts: readonly PublishedSection[]): string {
+  const fr = lang === 'fr';
+  return String(
+    forecasts.length
+      ? html`${forecasts.map(
+          (s) => html`${s.indicators.length ? indicatorsTable(lang, s.title[lang], s.indicators) : ''}
+${s.charts.map((ch) => chartFigure(lang, ch, 3))}
+${s.tables.map((t) => html`<h3>${t.title[lang]}</h3>${tableHtml(lang, t, { caption: false })}`)}
+${s.facts.length ? factsHtml(lang, s.facts) : ''}`,
+        )}`
+      : html`<p class="empty">${fr ? 'Pas encore de prévision pour cette commune : aucun modèle n’a publié de prévision évaluée.' : 'No forecast yet for this commune: no model has published an evaluated forecast.'}</p>`,
+  );
+}
+
 export function renderCommune(lang: Lang, m: SiteModel, insee: string): string {
   const c = m.communeJson.get(insee);
   if (!c) throw new Error(`commune ${insee}: no published content`);
@@ -21,8 +37,7 @@ export function renderCommune(lang: Lang, m: SiteModel, insee: string): string {
   const here = pagePath(lang, { kind: 'commune', insee });
   const root = rootPrefix(here);
   const feeds = alertsFeedPaths(lang, insee);
-  const themes = c.sections.filter((s) => s.id !== 'forecast');
-  const forecasts = c.sections.filter((s) => s.id === 'forecast');
+  const themes = c.sections;
   const com = c.commune;
 
   const keyFigures = themes.map((s) =>
@@ -38,18 +53,14 @@ ${s.facts.length ? html`<h3>${fr ? 'Couverture des données' : 'Data coverage'}<
 </section>`,
   );
 
+  // the forecasts change with every run of the models: the page fetches them (data/live/<insee>.json)
   const forecastBlock = html`<section class="theme" id="previsions" aria-labelledby="previsions-titre">
 <h2 id="previsions-titre">${fr ? 'Prévisions' : 'Forecasts'}</h2>
-${
-  forecasts.length
-    ? forecasts.map(
-        (s) => html`${s.indicators.length ? indicatorsTable(lang, s.title[lang], s.indicators) : ''}
-${s.charts.map((ch) => chartFigure(lang, ch, 3))}
-${s.tables.map((t) => html`<h3>${t.title[lang]}</h3>${tableHtml(lang, t, { caption: false })}`)}
-${s.facts.length ? factsHtml(lang, s.facts) : ''}`,
-      )
-    : html`<p class="empty">${fr ? 'Pas encore de prévision pour cette commune : aucun modèle n’a publié de prévision évaluée.' : 'No forecast yet for this commune: no model has published an evaluated forecast.'}</p>`
-}
+<div class="live-panel" data-live-panel aria-live="polite"><p class="note">${
+    fr
+      ? html`Les prévisions, mises à jour à chaque calcul des modèles, s’affichent ici avec JavaScript. Elles sont aussi dans <a href="${root}${livePath(insee)}">${livePath(insee)}</a>.`
+      : html`The forecasts, updated at each run of the models, show here with JavaScript. They are also in <a href="${root}${livePath(insee)}">${livePath(insee)}</a>.`
+  }</p></div>
 </section>`;
 
   const alerts = alertsBlock(lang, c, root, feeds);
@@ -111,21 +122,21 @@ ${
 </section>`;
 }
 
+/** the commune's files, per dataset and year (their sizes, which change with every hour of data, are on the data page) */
 function downloadsBlock(lang: Lang, c: CommuneJson, root: string): Raw {
   const fr = lang === 'fr';
   const byDataset = new Map<string, typeof c.downloads>();
   for (const d of c.downloads) byDataset.set(d.dataset, [...(byDataset.get(d.dataset) ?? []), d]);
+  const formats = (files: typeof c.downloads) => html`${files.map((f, i) => html`${i ? ' · ' : ''}<a href="${root}${f.path}" download>${f.format === 'parquet' ? 'Parquet' : f.format.toUpperCase()}</a>`)}`;
   return html`<section id="telechargements" aria-labelledby="telechargements-titre">
 <h2 id="telechargements-titre">${fr ? 'Télécharger les données de la commune' : 'Download the commune’s data'}</h2>
 ${
   byDataset.size
-    ? html`<ul class="downloads">${[...byDataset].map(
-        ([dataset, files]) =>
-          html`<li><code>${dataset}</code> : ${files.map(
-            (f, i) => html`${i ? ' · ' : ''}<a href="${root}${f.path}" download>${f.format === 'parquet' ? 'Parquet' : f.format.toUpperCase()}</a> <span class="small">(${formatBytes(lang, f.bytes)}${f.rows === null ? '' : `, ${formatInteger(lang, f.rows)} ${fr ? 'lignes' : 'rows'}`})</span>`,
-          )}</li>`,
-      )}</ul>
-<p class="note">${fr ? 'Colonnes, unités et licences : voir le ' : 'Columns, units and licences: see the '}<a href="${root}${pagePath(lang, { kind: 'data' })}#dictionnaire">${fr ? 'dictionnaire des données' : 'data dictionary'}</a>.${c.data_as_of ? (fr ? ` Données au ${formatDay(lang, c.data_as_of.slice(0, 10))}.` : ` Data as of ${formatDay(lang, c.data_as_of.slice(0, 10))}.`) : ''}</p>`
+    ? html`<ul class="downloads">${[...byDataset].map(([dataset, files]) => {
+        const years = [...new Set(files.map((f) => f.year))].sort().reverse();
+        return html`<li><code>${dataset}</code> : ${years.map((y, i) => html`${i ? ' ; ' : ''}${y === null ? '' : html`${y} `}${formats(files.filter((f) => f.year === y))}`)}</li>`;
+      })}</ul>
+<p class="note">${fr ? 'Un fichier par année ; colonnes, unités et licences : voir le ' : 'One file per year; columns, units and licences: see the '}<a href="${root}${pagePath(lang, { kind: 'data' })}#dictionnaire">${fr ? 'dictionnaire des données' : 'data dictionary'}</a>.</p>`
     : html`<p class="empty">${fr ? 'Aucune donnée à télécharger pour cette commune.' : 'No data to download for this commune.'}</p>`
 }
 </section>`;

@@ -39,15 +39,18 @@ export function renderData(lang: Lang, m: SiteModel): string {
 ${[...byDataset].map(([name, files]) => {
   const d = dictionaryByName.get(name);
   const pc = perCommune.get(name);
-  const rows = files.find((f) => f.rows !== null)?.rows ?? null;
+  // per year, the newest first: the rows are those of the year's file
+  const years = [...new Set(files.map((f) => f.year))].sort().reverse();
+  const rows = files.reduce<number | null>((t, f) => (f.format === 'csv' && f.rows !== null ? (t ?? 0) + f.rows : t), null);
+  const samples = sample ? m.downloads.filter((f) => f.dataset === name && f.commune === sample.commune_insee && f.year === years[0]) : [];
   return html`<tr><th scope="row"><code>${name}</code></th><td>${datasetTitle(lang, name, d?.title)}${rows === null ? '' : html` <span class="small">(${formatInteger(lang, rows)} ${fr ? 'lignes' : 'rows'})</span>`}</td>
-<td>${files.map((f, i) => html`${i ? ' · ' : ''}<a href="${root}${f.path}" download>${FORMAT_NAME[f.format]}</a> <span class="small">(${formatBytes(lang, f.bytes)})</span>`)}</td>
+<td>${years.map((y, k) => html`${k ? html`<br>` : ''}${y === null ? '' : html`<strong>${y}</strong> `}${files.filter((f) => f.year === y).map((f, i) => html`${i ? ' · ' : ''}<a href="${root}${f.path}" download>${FORMAT_NAME[f.format]}</a> <span class="small">(${formatBytes(lang, f.bytes)})</span>`)}`)}</td>
 <td>${
     pc
       ? html`${formatInteger(lang, pc.communes.size)} communes, ${[...pc.formats].map((f) => FORMAT_NAME[f as DownloadFile['format']]).join(', ')} <span class="small">(${fr ? 'au plus' : 'at most'} ${formatBytes(lang, pc.bytes)})</span>${
-          sample && pc
-            ? html`<br><span class="small">${fr ? 'ex.' : 'e.g.'} ${[...pc.formats].map(
-                (f, i) => html`${i ? ' · ' : ''}<a href="${root}data/downloads/communes/${sample.commune_insee}/${name}.${f}" download>${sample.name} ${FORMAT_NAME[f as DownloadFile['format']]}</a>`,
+          sample && samples.length
+            ? html`<br><span class="small">${fr ? 'ex.' : 'e.g.'} ${samples.map(
+                (f, i) => html`${i ? ' · ' : ''}<a href="${root}${f.path}" download>${sample.name}${f.year === null ? '' : ` ${f.year}`} ${FORMAT_NAME[f.format]}</a>`,
               )}</span>`
             : ''
         }`
@@ -57,8 +60,6 @@ ${[...byDataset].map(([name, files]) => {
 })}</tbody>
 </table>
 </div>`;
-
-  const windows = m.sections.flatMap((s) => s.output.downloads.filter((d) => d.recentDays).map((d) => ({ dataset: d.dataset, days: d.recentDays! })));
 
   const dictionary = m.dictionary.map(
     (d) => html`<section class="dataset" id="jeu-${d.name}" aria-labelledby="jeu-${d.name}-titre">
@@ -92,7 +93,7 @@ ${d.columns.map(
       ? `Toutes les données de l’observatoire (${sections}) en CSV et en Parquet, pour l’ensemble de la Métropole et par commune, avec le dictionnaire des données. Licence Ouverte / Etalab 2.0 sauf mention contraire : réutilisation libre, en citant la source.`
       : `All the observatory's data (${sections}) as CSV and Parquet, for the whole Métropole and per commune, with the data dictionary. Licence Ouverte / Etalab 2.0 unless stated otherwise: free reuse, with attribution.`
   }</p>
-${m.frame.demo ? html`<p class="warning">${fr ? 'Ce lac contient des données de démonstration simulées : les fichiers les signalent (colonnes source, fournisseur « DEMO »), ce ne sont pas des mesures.' : 'This lake holds simulated demo data: the files say so (source columns, “DEMO” provider); they are not measurements.'}</p>` : ''}
+${m.frame.demo ? html`<p class="warning">${fr ? 'Ce lac contient des données de démonstration simulées, ce ne sont pas des mesures : chaque fichier le dit, par une colonne demo à vrai (CSV et Parquet), par la même mention dans les métadonnées des fichiers Parquet et par une propriété demo en GeoJSON.' : 'This lake holds simulated demo data, not measurements: every file says so, with a demo column set to true (CSV and Parquet), the same mark in the Parquet files’ metadata, and a demo property in GeoJSON.'}</p>` : ''}
 <nav class="toc" aria-label="${fr ? 'Sur cette page' : 'On this page'}"><ul>
 <li><a href="#telecharger">${fr ? 'Télécharger' : 'Download'}</a></li>
 <li><a href="#dictionnaire">${fr ? 'Dictionnaire des données' : 'Data dictionary'}</a></li>
@@ -106,8 +107,12 @@ ${m.frame.demo ? html`<p class="warning">${fr ? 'Ce lac contient des données de
     fr
       ? 'CSV : séparateur virgule, UTF-8, point décimal, horodatages en UTC (ISO 8601), une ligne d’en-tête avec les noms de colonnes du dictionnaire. Parquet : compressé ZSTD, types du dictionnaire. Fichiers par commune : '
       : 'CSV: comma-separated, UTF-8, decimal point, timestamps in UTC (ISO 8601), one header line with the dictionary’s column names. Parquet: ZSTD-compressed, the dictionary’s types. Per-commune files: '
-  }<code>data/downloads/communes/&lt;${fr ? 'code INSEE' : 'INSEE code'}&gt;/&lt;${fr ? 'jeu' : 'dataset'}&gt;.csv|parquet</code>${fr ? ', listés sur la page de chaque commune.' : ', listed on each commune’s page.'}</p>
-${windows.length ? html`<p>${fr ? 'Fichiers limités aux derniers jours (le lac garde tout l’historique) : ' : 'Files limited to the last days (the lake keeps the whole history): '}${windows.map((w, i) => html`${i ? ', ' : ''}<code>${w.dataset}</code> ${fr ? `(${w.days} derniers jours)` : `(last ${w.days} days)`}`)}.</p>` : ''}
+  }<code>data/downloads/communes/&lt;${fr ? 'code INSEE' : 'INSEE code'}&gt;/&lt;${fr ? 'jeu' : 'dataset'}&gt;/&lt;${fr ? 'année' : 'year'}&gt;.csv|parquet</code>${fr ? ', listés sur la page de chaque commune.' : ', listed on each commune’s page.'}</p>
+<p>${
+    fr
+      ? 'Les jeux qui grandissent avec le temps sont découpés en un fichier par année : seule l’année en cours change, les fichiers des années passées restent les mêmes. Les relevés bruts des capteurs et des stations ne sont pas dans ces fichiers (ils sont dans le lac, interrogeable en SQL).'
+      : 'The datasets that grow with time are split into one file per year: only the current year changes, the files of past years stay the same. The raw readings of sensors and stations are not in these files (they are in the lake, which SQL queries).'
+  }</p>
 ${downloadsTable}
 <p class="note">${fr ? 'Le jeu quarantine (enregistrements rejetés à l’ingestion) n’est pas publié : il sert à l’exploitation du lac.' : 'The quarantine dataset (records rejected at ingestion) is not published: it serves the lake’s operations.'}${m.hidden.length ? (fr ? ` Thèmes sans données pour l’instant : ${m.hidden.map((h) => h.title.fr).join(', ')}.` : ` Themes without data yet: ${m.hidden.map((h) => h.title.en).join(', ')}.`) : ''}</p>
 </section>

@@ -2,7 +2,6 @@ import {
   floodIndicatorsDaily,
   floodVigilance,
   floodVigilanceCommuneDaily,
-  riverObservations,
   riverStations,
 } from '../../datasets/index.ts';
 import { REFERENCE_FLOODS } from '../../domain/flood/config.ts';
@@ -214,9 +213,9 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
     communes: communeSections,
     alerts,
     downloads: [
-      { dataset: floodVigilanceCommuneDaily.name, perCommune: false, recentDays: 366, dayColumn: 'dt' },
+      { dataset: floodVigilanceCommuneDaily.name, perCommune: false },
       ...((await has(floodVigilance.name))
-        ? [{ dataset: floodVigilance.name, perCommune: false, recentDays: 31, dayColumn: 'dt', csvColumns: ['section_code', 'section_label', 'level', 'level_label', 'bulletin_at', 'bulletin_time_source', 'in_metropole', 'dt'] }]
+        ? [{ dataset: floodVigilance.name, perCommune: false, csvColumns: ['section_code', 'section_label', 'level', 'level_label', 'bulletin_at', 'bulletin_time_source', 'in_metropole', 'dt'] }]
         : []),
     ],
     methodology: [floodMethodology()],
@@ -429,9 +428,8 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
     communes: communeSections,
     alerts: new Map(),
     downloads: [
-      { dataset: floodIndicatorsDaily.name, perCommune: false, recentDays: 366, dayColumn: 'dt' },
+      { dataset: floodIndicatorsDaily.name, perCommune: false },
       { dataset: riverStations.name, perCommune: false },
-      { dataset: riverObservations.name, perCommune: false, recentDays: 7, dayColumn: 'dt', csvColumns: ['site_code', 'station_code', 'quantity', 'ts', 'value', 'status_code', 'qualification_code', 'dt'] },
     ],
     methodology: [riverMethodology()],
   };

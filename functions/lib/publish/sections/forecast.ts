@@ -258,7 +258,7 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
     points: [],
     communes: communeSections,
     alerts: new Map(),
-    downloads: [{ dataset: PREDICTIONS, perCommune: false, recentDays: 31, dayColumn: 'dt' }, ...((await has(MODEL_EVALUATIONS)) ? [{ dataset: MODEL_EVALUATIONS, perCommune: false }] : [])],
+    downloads: [{ dataset: PREDICTIONS, perCommune: false }, ...((await has(MODEL_EVALUATIONS)) ? [{ dataset: MODEL_EVALUATIONS, perCommune: false }] : [])],
     methodology: [
       modelsMethodology(
         [

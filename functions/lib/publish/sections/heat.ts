@@ -216,13 +216,11 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
     alerts,
     downloads: [
       // a commune takes its département's reference station: per-commune files would repeat the same rows
-      { dataset: heatIndicatorsCommuneDaily.name, perCommune: false, recentDays: 366, dayColumn: 'dt' },
-      { dataset: heatIndicatorsDaily.name, perCommune: false, recentDays: 366, dayColumn: 'dt' },
+      { dataset: heatIndicatorsCommuneDaily.name, perCommune: false },
+      { dataset: heatIndicatorsDaily.name, perCommune: false },
       {
         dataset: weatherDaily.name,
         perCommune: false,
-        recentDays: 366,
-        dayColumn: 'dt',
         csvColumns: ['station_id', 'station_name', 'departement', 'lat', 'lon', 'alti', 'day', 'rr', 'q_rr', 'tn', 'q_tn', 'tx', 'q_tx', 'tm', 'q_tm', 'doubtful', 'dt'],
       },
     ],

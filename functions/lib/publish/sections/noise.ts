@@ -3,7 +3,6 @@ import {
   noiseIndicatorsDaily,
   noiseIndicatorsHourly,
   noiseIndicatorsYearly,
-  noiseReadings,
   sensors as sensorsDataset,
 } from '../../datasets/index.ts';
 import { PERIOD_CONVENTIONS } from '../../domain/noise/conventions.ts';
@@ -27,6 +26,7 @@ import type {
 import { formatDay, formatNumber, LANGS, type Lang, text, type Text } from '../i18n.ts';
 import { addDays, dateLiteral, daysBetween, num, roundTo, rows, str, type Row } from '../sql.ts';
 import { sensorName } from '../words.ts';
+import { iso } from './common.ts';
 
 // The noise theme: commune levels (Lden, Lnight…) over the last twelve months, shares of sensor-days
 // over the WHO guidelines and the French limit values, daily series, hourly profiles, the sensors, and
@@ -41,11 +41,6 @@ export const TREND_MIN_DAYS = 4;
 export const CHART_DAYS = 92;
 export const PROFILE_DAYS = 28;
 export const ALERT_DAYS = 92;
-// the downloads cover the recent past only, so that their size does not grow with the lake's history
-// (the lake keeps everything): daily indicators a year, hourly levels a month, readings a week
-export const DAILY_DOWNLOAD_DAYS = 366;
-export const HOURLY_DOWNLOAD_DAYS = 31;
-export const READINGS_DOWNLOAD_DAYS = 7;
 
 const EU = PERIOD_CONVENTIONS.eu;
 const NO_VALUE = text('aucune', 'none');
@@ -106,15 +101,15 @@ export const noiseSection: SiteSection = {
   build: buildNoise,
 };
 
-async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutput> {
+async function buildNoise({ ctx, communes, has }: SectionInput): Promise<SectionOutput> {
   const duck = ctx.lake;
   const [last] = await rows(
     duck,
     `SELECT CAST(max(day) AS VARCHAR) AS day, CAST(min(day) FILTER (WHERE day > max_day - ${PERIOD_DAYS}) AS VARCHAR) AS first
      FROM (SELECT day, max(day) OVER () AS max_day FROM ${noiseIndicatorsCommuneDaily.name} WHERE lden IS NOT NULL)`,
   );
-  const [asOfRow] = await rows(duck, `SELECT max(ts_to) AS t FROM ${noiseReadings.name}`);
-  const asOf = asOfRow?.t instanceof Date ? asOfRow.t.toISOString() : null;
+  // how fresh the measurements are: the end of the latest hour of levels (the site never reads the readings)
+  const asOf = (await has(noiseIndicatorsHourly.name)) ? iso((await rows(duck, `SELECT max(hour_start) + INTERVAL 1 HOUR AS t FROM ${noiseIndicatorsHourly.name}`))[0]?.t) : null;
   const lastDay = str(last?.day);
   const windows: Windows | null = lastDay
     ? {
@@ -300,17 +295,10 @@ async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutpu
     alerts,
     downloads: [
       { dataset: sensorsDataset.name, perCommune: false },
-      { dataset: noiseIndicatorsCommuneDaily.name, perCommune: true, recentDays: DAILY_DOWNLOAD_DAYS, dayColumn: 'dt' },
-      { dataset: noiseIndicatorsDaily.name, perCommune: true, recentDays: DAILY_DOWNLOAD_DAYS, dayColumn: 'dt' },
+      { dataset: noiseIndicatorsCommuneDaily.name, perCommune: true },
+      { dataset: noiseIndicatorsDaily.name, perCommune: true },
       { dataset: noiseIndicatorsYearly.name, perCommune: false },
-      { dataset: noiseIndicatorsHourly.name, perCommune: true, recentDays: HOURLY_DOWNLOAD_DAYS, dayColumn: 'dt' },
-      {
-        dataset: noiseReadings.name,
-        perCommune: true,
-        recentDays: READINGS_DOWNLOAD_DAYS,
-        dayColumn: 'dt',
-        csvColumns: ['sensor_id', 'commune_insee', 'ts_from', 'ts_to', 'laeq', 'lamax', 'las', 'dt'],
-      },
+      { dataset: noiseIndicatorsHourly.name, perCommune: true },
     ],
     methodology: noiseMethodology(),
   };
