@@ -63,6 +63,8 @@ export class PipelineStack extends Stack {
   readonly ingestFile: ObservatoryFunction;
   readonly pipeline: PipelineStateMachine;
   readonly backfill: BackfillStateMachine;
+  /** the Météo-France API key's secret: created, or adopted (adoptRetained) after a `cdk destroy` */
+  readonly sourceKey: secretsmanager.ISecret;
   readonly monitoring: Monitoring;
   readonly deadLetterQueues: sqs.Queue[] = [];
 
@@ -207,17 +209,24 @@ export class PipelineStack extends Stack {
     );
     this.monitoring.freshness(metricsNamespace, config.monitoring.freshnessHours);
 
-    // a future source's API key: created empty-ish here, its value set by hand, never in the repository
-    const sourceKey = new secretsmanager.Secret(this, 'MeteoFranceApiKey', {
-      secretName: `${config.project}/${config.envName}/sources/meteo-france-api-key`,
-      description: 'API key of the Météo-France API portal for the weather source (placeholder until set with aws secretsmanager put-secret-value)',
-      generateSecretString: { passwordLength: 32, excludePunctuation: true },
-      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    acknowledge(sourceKey, {
-      id: 'AwsSolutions-SMG4',
-      reason: 'A third-party API key issued by the Météo-France portal: it is renewed there, by hand, so there is no rotation Lambda to attach.',
-    });
+    // a future source's API key: created here, its value set by hand, never in the repository; it keeps
+    // its fixed name (people set it by name), so after `cdk destroy` retained it the next deploy adopts it
+    const sourceKeyName = `${config.project}/${config.envName}/sources/meteo-france-api-key`;
+    if (config.adoptRetained) {
+      this.sourceKey = secretsmanager.Secret.fromSecretNameV2(this, 'MeteoFranceApiKey', sourceKeyName);
+    } else {
+      const sourceKey = new secretsmanager.Secret(this, 'MeteoFranceApiKey', {
+        secretName: sourceKeyName,
+        description: 'API key of the Météo-France API portal for the weather source (placeholder until set with aws secretsmanager put-secret-value)',
+        generateSecretString: { passwordLength: 32, excludePunctuation: true },
+        removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+      acknowledge(sourceKey, {
+        id: 'AwsSolutions-SMG4',
+        reason: 'A third-party API key issued by the Météo-France portal: it is renewed there, by hand, so there is no rotation Lambda to attach.',
+      });
+      this.sourceKey = sourceKey;
+    }
 
     for (const machine of [stateMachine, this.backfill.stateMachine]) acknowledgeFindings(
       machine,
