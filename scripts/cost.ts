@@ -212,7 +212,7 @@ export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: s
   const dir = await mkdtemp(path.join(os.tmpdir(), 'observatory-cost-'));
   await mkdir(path.join(dir, 'scratch'));
   const day = Date.parse('2026-06-01T00:00:00Z');
-  const HISTORY_HOURS = 3;
+  const HISTORY_HOURS = 2;
   const hour = day + HISTORY_HOURS * 3_600_000;
   const now = new Date(hour + 3_600_000 + 600_000);
   try {
@@ -266,7 +266,7 @@ export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: s
       const pageBytes = site.length ? site.reduce((t, o) => t + o.size, 0) / site.length : 0;
       const lakeBytes = (await listKeys(ctx.store, '')).filter((o) => !o.key.startsWith('site/')).reduce((t, o) => t + o.size, 0);
       return {
-        measured: `measured ${new Date().toISOString().slice(0, 10)} by scripts/cost.ts --measure on a generated lake (${scenario.sensors} sensors, 3 hours of history then an hour of pushes; seconds on a shared 2-core machine)`,
+        measured: `measured ${new Date().toISOString().slice(0, 10)} by scripts/cost.ts --measure on a generated lake (${scenario.sensors} sensors, 2 hours of history then an hour of pushes; seconds on a shared 2-core machine)`,
         sensors: scenario.sensors,
         push: runOf(perPush, pushSeconds / pushCount),
         cadences,
