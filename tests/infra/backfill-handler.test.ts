@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { noiseIndicatorsDaily, noiseReadings } from '../../functions/lib/datasets/index.ts';
+import { noiseIndicatorsDaily, noiseReadings, partitionOf } from '../../functions/lib/datasets/index.ts';
 import { datasetFileKey } from '../../functions/lib/lake/layout.ts';
 import { writeDataset } from '../../functions/lib/lake/write.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
@@ -52,7 +52,12 @@ describe('the stage handler’s backfill requests', () => {
     const out = (await handler({ stage: 'noise-indicators', range: { from: '2025-01-31', to: '2025-01-31' } })) as { result: { dts: string[] } };
     expect(out.result.dts).toEqual(['2025-01-31']);
     const keys = (await listKeys(lake.store, `${noiseIndicatorsDaily.prefix}/`)).map((o) => o.key);
-    expect(keys).toEqual([datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-01-31')]);
+    expect(keys).toEqual([datasetFileKey(noiseIndicatorsDaily, 'part-0', partitionOf(noiseIndicatorsDaily, '2025-01-31'))]);
+    const days = await (async () => {
+      await lake.lake.attach([noiseIndicatorsDaily]);
+      return (await lake.lake.all(`SELECT DISTINCT strftime(day, '%Y-%m-%d') AS d FROM ${noiseIndicatorsDaily.name}`)).rows.map((r) => r['d']);
+    })();
+    expect(days).toEqual(['2025-01-31']);
   });
 
   it('refuses a range for a stage that does not recompute ranges, and a malformed range', async () => {
