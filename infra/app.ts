@@ -3,9 +3,17 @@ import { ConfigError, loadConfig } from './config.ts';
 import { buildObservatory } from './observatory.ts';
 
 // cdk.json's "app": `npx cdk synth -c env=dev` (or prod); `-c config='{"monitoring":{"alarmEmail":"…"}}'`
-// overrides fields of infra/config/<env>.json.
+// overrides fields of infra/config/<env>.json; `-c adopt=true` is `adoptRetained: true` (redeploying
+// after `cdk destroy`: the retained Glue database and secret are used, not created; docs/deploy.md).
 
 function contextOverrides(app: App): Record<string, unknown> {
+  const adopt: unknown = app.node.tryGetContext('adopt');
+  if (adopt !== undefined && !['true', 'false', true, false].includes(adopt as string)) throw new ConfigError(`-c adopt=… must be true or false, found ${JSON.stringify(adopt)}`);
+  const adopting = adopt === undefined ? {} : { adoptRetained: adopt === true || adopt === 'true' };
+  return { ...configContext(app), ...adopting };
+}
+
+function configContext(app: App): Record<string, unknown> {
   const raw: unknown = app.node.tryGetContext('config');
   if (raw === undefined) return {};
   if (typeof raw === 'object' && raw !== null) return raw as Record<string, unknown>;

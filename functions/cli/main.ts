@@ -35,6 +35,7 @@ const lib = {
   quarantine: () => import('../lib/stages/quarantine.ts'),
   status: () => import('../lib/stages/status.ts'),
   pipeline: () => import('../lib/stages/pipeline.ts'),
+  backfill: () => import('../lib/stages/backfill.ts'),
   server: () => import('../local/site-server.ts'),
   networks: () => import('../lib/push/networks.ts'),
   demo: () => import('../local/demo-feed.ts'),
@@ -97,6 +98,20 @@ function modelNames(given: string, known: readonly string[], allowAll = true): s
 }
 
 class UsageError extends Error {}
+
+/** runs `work`, turning an error of `kind` (a request the library refuses) into a usage error */
+function usage<T>(work: () => T, kind: new (...args: never[]) => Error): T {
+  const refused = (e: unknown) => {
+    if (e instanceof kind) throw new UsageError(e.message);
+    throw e;
+  };
+  try {
+    const out = work();
+    return (out instanceof Promise ? out.catch(refused) : out) as T;
+  } catch (e) {
+    return refused(e);
+  }
+}
 class InputError extends Error {}
 
 interface Globals {
@@ -316,16 +331,25 @@ function buildProgram(): Command {
     .description('run the stages (indicators, forecasts, site publication) over whatever the lake holds: all of them, or those AWS runs on one cadence; each stage reports the requests it made to the store')
     .option('--demo', 'first feed the simulated demo network through the real ingestion')
     .addOption(new Option('--schedule <cadence>', 'only the stages AWS runs on this cadence, in the same order').choices(CADENCE_NAMES as unknown as string[]))
+    .option('--from <date>', 'backfill: first local date (Europe/Paris, YYYY-MM-DD, inclusive) whose indicators to recompute, in chunks of days')
+    .option('--to <date>', 'backfill: last local date (inclusive)')
     .addOption(new Option('--format <format>', 'print the stage reports on stdout').choices(['json']))
-    .action(async (o: { demo?: boolean; schedule?: (typeof CADENCE_NAMES)[number]; format?: 'json' }) => {
+    .action(async (o: { demo?: boolean; schedule?: (typeof CADENCE_NAMES)[number]; from?: string; to?: string; format?: 'json' }) => {
       const { runPipeline } = await lib.pipeline();
+      const { runBackfill, checkRange, BackfillRequestError } = await lib.backfill();
       const { feedDemo } = await lib.demo();
+      const backfill = o.from !== undefined || o.to !== undefined;
+      if (backfill && o.schedule) throw new UsageError('--from/--to (a backfill) and --schedule exclude each other: a backfill recomputes a range of days, a schedule what changed');
+      const range = backfill ? usage(() => checkRange(o.from, o.to), BackfillRequestError) : undefined;
       await withContext(globals(), async (ctx) => {
         const started = performance.now();
         const demo = o.demo ? await feedDemo(ctx) : undefined;
-        const reports = await runPipeline(ctx, o.schedule ? { cadence: o.schedule } : {});
-        ctx.logger.info(`pipeline done in ${((performance.now() - started) / 1000).toFixed(1)} s on ${ctx.store.url}`);
-        if (o.format === 'json') process.stdout.write(JSON.stringify({ demo, stages: reports }) + '\n');
+        const out = range
+          ? await usage(() => runBackfill(ctx, range), BackfillRequestError)
+          : { stages: await runPipeline(ctx, o.schedule ? { cadence: o.schedule } : {}) };
+        const reports = 'reports' in out ? { plan: out.plan, stages: out.reports } : out;
+        ctx.logger.info(`${range ? 'backfill' : 'pipeline'} done in ${((performance.now() - started) / 1000).toFixed(1)} s on ${ctx.store.url}`);
+        if (o.format === 'json') process.stdout.write(JSON.stringify({ demo, ...reports }) + '\n');
       });
     });
 

@@ -49,6 +49,46 @@ export function worstCase(stages: readonly StageDefinition[], timeoutOf: (stage:
   return Duration.seconds(seconds);
 }
 
+/**
+ * A Lambda task running one stage, with its retries: throttling (a stage running elsewhere, reserved
+ * concurrency) waits long, other errors TASK_ATTEMPTS attempts in all; the task's timeout is the
+ * function's plus a margin. Shared by the pipeline and the backfill.
+ */
+export function stageTask(
+  scope: Construct,
+  stage: StageDefinition,
+  fn: lambda.IFunction,
+  timeout: Duration,
+  io: Pick<tasks.LambdaInvokeProps, 'payload' | 'resultSelector' | 'resultPath'> & { id?: string; stateName?: string },
+): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, io.id ?? `Stage-${stage.name}`, {
+    stateName: io.stateName ?? stage.name,
+    comment: stage.description,
+    lambdaFunction: fn,
+    payload: io.payload,
+    ...(io.resultSelector ? { resultSelector: io.resultSelector } : {}),
+    resultPath: io.resultPath,
+    taskTimeout: sfn.Timeout.duration(timeout.plus(TASK_MARGIN)),
+    retryOnServiceExceptions: true,
+  });
+  task.addRetry({
+    errors: ['Lambda.TooManyRequestsException'],
+    interval: Duration.seconds(30),
+    backoffRate: 2,
+    maxDelay: Duration.minutes(10),
+    maxAttempts: 8,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  task.addRetry({
+    errors: [sfn.Errors.ALL],
+    interval: Duration.minutes(1),
+    backoffRate: 2,
+    maxAttempts: TASK_ATTEMPTS - 1,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return task;
+}
+
 export class PipelineStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly timeout: Duration;
@@ -58,11 +98,8 @@ export class PipelineStateMachine extends Construct {
     const stages = props.stages;
     if (stages.length === 0) throw new Error('the stage registry is empty: nothing to orchestrate');
 
-    const tasksInOrder = stages.map((stage) => {
-      const task = new tasks.LambdaInvoke(this, `Stage-${stage.name}`, {
-        stateName: stage.name,
-        comment: stage.description,
-        lambdaFunction: props.functionOf(stage),
+    const tasksInOrder = stages.map((stage) =>
+      stageTask(this, stage, props.functionOf(stage), props.timeoutOf(stage), {
         payload: sfn.TaskInput.fromObject({
           stage: stage.name,
           execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
@@ -70,26 +107,8 @@ export class PipelineStateMachine extends Construct {
         }),
         resultSelector: { 'result.$': '$.Payload' },
         resultPath: `$.results.${resultKey(stage.name)}`,
-        taskTimeout: sfn.Timeout.duration(props.timeoutOf(stage).plus(TASK_MARGIN)),
-        retryOnServiceExceptions: true,
-      });
-      task.addRetry({
-        errors: ['Lambda.TooManyRequestsException'],
-        interval: Duration.seconds(30),
-        backoffRate: 2,
-        maxDelay: Duration.minutes(10),
-        maxAttempts: 8,
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-      task.addRetry({
-        errors: [sfn.Errors.ALL],
-        interval: Duration.minutes(1),
-        backoffRate: 2,
-        maxAttempts: TASK_ATTEMPTS - 1,
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-      return task;
-    });
+      }),
+    );
 
     // stage i runs when the execution names no cadence, or one of the stage's; else the next choice
     const done = new sfn.Succeed(this, 'Done', { stateName: 'done' });

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { CADENCES, defineStage, STAGES, stagesOf } from '../../functions/lib/stages/registry.ts';
 import { bucketOfKey } from '../../functions/handlers/shared/buckets.ts';
-import { logicalId, resourcesOf, synthObservatory, text, type Resources, type SynthesizedObservatory } from './support.ts';
+import { definitionOf, logicalId, resourcesOf, synthObservatory, text, type Resources, type SynthesizedObservatory } from './support.ts';
 
 const FUNCTIONS = [...STAGES.map((s) => s.name), 'ingest-push', 'ingest-file'];
 /** the logical-id prefix of a function, a role, … of a deployed function name */
@@ -43,13 +43,6 @@ function objectGrants(statements: Statement[], action: string, buckets: Record<s
     }
   }
   return out.sort();
-}
-
-/** the state machine definition with the intrinsic parts replaced by placeholders */
-function definitionOf(t: Template): { StartAt: string; States: Record<string, Record<string, unknown>> } {
-  const [sm] = Object.values(resourcesOf(t, 'AWS::StepFunctions::StateMachine'));
-  const join = (sm!.Properties!.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-  return JSON.parse(join.map((p) => (typeof p === 'string' ? p : `<${text(p).replaceAll('"', "'")}>`)).join(''));
 }
 
 describe('pipeline: functions, state machine, schedules, queues, alarms, push API', () => {

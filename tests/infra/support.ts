@@ -57,3 +57,11 @@ export function logicalId(template: Template, type: string, prefix: string): str
 
 /** JSON text of a value, for "does this policy mention X" checks */
 export const text = (v: unknown) => JSON.stringify(v);
+
+/** the state machine definition with the intrinsic parts replaced by placeholders */
+export function definitionOf(t: Template, prefix = 'PipelineStateMachine'): { StartAt: string; States: Record<string, Record<string, unknown>> } {
+  const sm = resourcesOf(t, 'AWS::StepFunctions::StateMachine')[logicalId(t, 'AWS::StepFunctions::StateMachine', prefix)];
+  const join = (sm!.Properties!.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  return JSON.parse(join.map((p) => (typeof p === 'string' ? p : `<${text(p).replaceAll('"', "'")}>`)).join(''));
+}
+

@@ -44,7 +44,7 @@ const duckMemory = z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, {
  * Runs `work` with a stage context. DuckDB is opened and closed per invocation, not kept warm; its
  * scratch and spill files go to /tmp (Lambda's working directory is read-only).
  */
-export async function withStageContext<T>(work: (ctx: StageContext) => Promise<T>, extra: Pick<StageContext, 'deadline'> = {}): Promise<T> {
+export async function withStageContext<T>(work: (ctx: StageContext) => Promise<T>, extra: Pick<StageContext, 'deadline' | 'range'> = {}): Promise<T> {
   const memoryLimit = optionalEnv('DUCKDB_MEMORY_LIMIT', duckMemory, '') || undefined;
   return withOpenContext({ store: lakeStore(), logger, memoryLimit, sources: deployedSources(), scratchDir: os.tmpdir() }, (ctx) => work({ ...ctx, ...extra }));
 }

@@ -20,6 +20,16 @@ export interface StageContext {
   readonly sources?: SourceUrls;
   /** epoch ms when the invocation is stopped (a Lambda's timeout); long stages stop starting work before it */
   readonly deadline?: number;
+  /**
+   * a backfill: recompute these Paris days (inclusive `YYYY-MM-DD`) rather than what changed; only the
+   * stages the registry marks `ranged` honour it (see stages/backfill.ts)
+   */
+  readonly range?: DayRange;
+}
+
+export interface DayRange {
+  readonly from: string;
+  readonly to: string;
 }
 
 export type SourceUrls = Partial<Record<'hubeau' | 'vigicrues' | 'meteofrance', string>>;

@@ -99,14 +99,21 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
   await ctx.lake.attach([sensors]);
   const sensorAttributes = await readSensorAttributes(ctx.lake);
 
-  const fullReason = options.full
+  // a backfill (ctx.range) recomputes its days, whatever the state says, and leaves the state as it was
+  const fullReason = ctx.range
+    ? null
+    : options.full
     ? 'full option'
     : !previous
       ? 'no previous state'
       : previous.settings !== settings
         ? `settings changed (${previous.settings} → ${settings})`
         : null;
-  const plan = fullReason !== null || !previous ? await fullPlan(ctx, previous) : await incrementalPlan(ctx, previous, sensorAttributes);
+  const plan = ctx.range
+    ? await rangePlan(ctx, ctx.range, previous)
+    : fullReason !== null || !previous
+      ? await fullPlan(ctx, previous)
+      : await incrementalPlan(ctx, previous, sensorAttributes);
   const dts = plan.dts;
   const years = [...new Set([...dts, ...plan.vanished].map((dt) => Number(dt.slice(0, 4))))].sort((a, b) => a - b);
 
@@ -149,7 +156,7 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
 
   const known = [...new Set([...plan.known])].sort();
   const state: NoiseIndicatorsState = { version: 2, settings, sensors: sensorAttributes, watermark: plan.watermark, dts: known };
-  await ctx.store.put(STATE_KEY, JSON.stringify(state, null, 1), { contentType: 'application/json' });
+  if (!ctx.range) await ctx.store.put(STATE_KEY, JSON.stringify(state, null, 1), { contentType: 'application/json' });
   const seconds = (performance.now() - started) / 1000;
   const summary: NoiseIndicatorsSummary = {
     fullReason,
@@ -185,6 +192,13 @@ async function fullPlan(ctx: StageContext, previous: NoiseIndicatorsState | unde
   const dts = (await ctx.lake.partitions(noiseReadings)).map((p) => p.dt);
   const vanished = (previous?.dts ?? []).filter((dt) => !dts.includes(dt));
   return { dts, vanished, known: dts, watermark };
+}
+
+/** the range's partitions (a backfill), and the range's days the state knew that hold no reading any more */
+async function rangePlan(ctx: StageContext, range: { from: string; to: string }, previous: NoiseIndicatorsState | undefined): Promise<Plan> {
+  const dts = (await ctx.lake.partitions(noiseReadings, { kind: 'dates', ...range })).map((p) => p.dt);
+  const vanished = (previous?.dts ?? []).filter((dt) => dt >= range.from && dt <= range.to && !dts.includes(dt));
+  return { dts, vanished, known: [...(previous?.dts ?? [])], watermark: previous?.watermark ?? { at: '', seen: [] } };
 }
 
 /**

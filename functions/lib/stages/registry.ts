@@ -37,6 +37,8 @@ export interface StageDefinition {
   readonly limits: StageLimits;
   /** the source a poller calls (its URL comes from the context's `sources`; none: the poller skips) */
   readonly source?: 'hubeau' | 'vigicrues' | 'meteofrance';
+  /** it recomputes the days of the context's `range` when given one (backfills run it in chunks of days) */
+  readonly ranged?: boolean;
   readonly run: (ctx: StageContext) => Promise<unknown>;
 }
 
@@ -95,6 +97,7 @@ export const STAGES: readonly StageDefinition[] = [
     outputs: ['noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_indicators_monthly', 'noise_indicators_yearly'],
     cadences: ['hourly'],
     limits: { memoryMb: 3008, timeoutS: 900, ephemeralStorageMb: 4096 },
+    ranged: true,
     run: async (ctx) => (await import('./noise-indicators.ts')).noiseIndicators(ctx),
   }),
   defineStage({
