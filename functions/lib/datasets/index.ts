@@ -12,6 +12,7 @@ import { floodIndicatorsDaily, floodVigilance, floodVigilanceCommuneDaily, river
 import { heatIndicatorsCommuneDaily, heatIndicatorsDaily, weatherDaily } from './heat.ts';
 import { modelEvaluations, predictions } from './models.ts';
 import { sensorRegistry } from './sensor-registry.ts';
+import { riverDaily, weatherForecasts } from './forecast-inputs.ts';
 
 export * from './declaration.ts';
 export * from './noise.ts';
@@ -20,6 +21,7 @@ export * from './flood.ts';
 export * from './heat.ts';
 export * from './models.ts';
 export * from './sensor-registry.ts';
+export * from './forecast-inputs.ts';
 
 /** every declared dataset; views, Glue tables and the dictionary are made for each */
 export const DATASETS: readonly DatasetDeclaration[] = [
@@ -39,6 +41,8 @@ export const DATASETS: readonly DatasetDeclaration[] = [
   weatherDaily,
   heatIndicatorsDaily,
   heatIndicatorsCommuneDaily,
+  riverDaily,
+  weatherForecasts,
   predictions,
   modelEvaluations,
   quarantine,
