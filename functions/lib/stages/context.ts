@@ -22,4 +22,4 @@ export interface StageContext {
   readonly deadline?: number;
 }
 
-export type SourceUrls = Partial<Record<'hubeau' | 'vigicrues' | 'meteofrance', string>>;
+export type SourceUrls = Partial<Record<'hubeau' | 'vigicrues' | 'meteofrance' | 'meteofrance-forecast', string>>;

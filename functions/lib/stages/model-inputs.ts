@@ -1,5 +1,6 @@
 import { sqlString } from '../sql/literals.ts';
-import { heatIndicatorsDaily, noiseIndicatorsHourly, riverObservations, sensors } from '../datasets/index.ts';
+import { heatIndicatorsDaily, noiseIndicatorsHourly, riverObservations, sensors, weatherForecasts } from '../datasets/index.ts';
+import { forecastsByIssue, type TemperatureForecasts } from '../models/heat/forecast-driven.ts';
 import { plusDays } from '../domain/time/holidays.ts';
 import type { DailyTemperatures } from '../models/heat/model.ts';
 import type { RegularSeries } from '../models/river/series.ts';
@@ -101,4 +102,20 @@ export async function readStationTemperatures(ctx: StageContext, station: string
   }
   if (!Number.isFinite(ibmn) || !Number.isFinite(ibmx)) return undefined;
   return { days, tn, tx, ibmnThreshold: ibmn, ibmxThreshold: ibmx };
+}
+
+/**
+ * The TN/TX forecasts of a station by issue day (target_day − lead_days) and lead, the latest issue of
+ * each day winning; undefined when weather_forecasts holds none for it.
+ */
+export async function readStationForecasts(ctx: StageContext, station: string): Promise<{ forecasts: TemperatureForecasts; sources: string[] } | undefined> {
+  await ctx.lake.attach([weatherForecasts]);
+  const r = await ctx.lake.all(
+    `SELECT strftime(target_day - lead_days, '%Y-%m-%d') AS issue_day, lead_days, arg_max(tn, issued_at) AS tn, arg_max(tx, issued_at) AS tx, string_agg(DISTINCT source, ',') AS sources
+     FROM ${weatherForecasts.name} WHERE station_id = ${sqlString(station)} GROUP BY 1, 2 ORDER BY 1, 2`,
+  );
+  if (!r.rows.length) return undefined;
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const sources = [...new Set(r.rows.flatMap((row) => String(row['sources']).split(',')))].sort();
+  return { forecasts: forecastsByIssue(r.rows.map((row) => ({ issueDay: String(row['issue_day']), lead: Number(row['lead_days']), tn: num(row['tn']), tx: num(row['tx']) }))), sources };
 }

@@ -1,5 +1,7 @@
 import { brier, brierSkillScore, finiteOrNull, mean } from '../metrics.ts';
 import { plusDays } from '../../domain/time/holidays.ts';
+import { localDayBounds } from '../../domain/time/paris.ts';
+import { predictionRow, type PredictionRow } from '../prediction-row.ts';
 import { climatology, HEAT_HORIZON_DAYS, heatwaveFlags, markovClimatology, type DailyTemperatures } from './model.ts';
 
 // The heat-wave forecast driven by weather forecasts: P(IBMn ≥ its threshold and IBMx ≥ its threshold)
@@ -268,4 +270,54 @@ export function forecastsByIssue(rows: Iterable<{ readonly issueDay: string; rea
     m.set(r.lead, { tn: r.tn, tx: r.tx });
   }
   return out;
+}
+
+/** version of the forecast-driven method (this file), in the predictions' `version` */
+export const HEAT_FORECAST_VERSION = 'forecast-tntx-1';
+
+/**
+ * The published heat-wave probabilities of D+1..D+3 at a station, D being its latest observed day with a
+ * forecast issued that day: scored first on the station's past issues (the last year when two years of
+ * issues exist, else their later half), each lead publishing the forecast or its best baseline, named.
+ */
+export function forecastDrivenHeat(
+  s: DailyTemperatures,
+  forecasts: TemperatureForecasts,
+  runTime: Date,
+  station: string,
+): { rows: PredictionRow[]; evaluation: ForecastDrivenEvaluation; origin: string } | { skipped: string } {
+  let d = s.days.length - 1;
+  while (d >= 0 && !(Number.isFinite(s.tn[d]!) && Number.isFinite(s.tx[d]!))) d--;
+  if (d < 2 || !forecasts.has(s.days[d]!)) return { skipped: `${station}: no forecast issued on its latest observed day ${s.days[d] ?? '—'}` };
+  const issues = [...forecasts.keys()].sort();
+  const span = (Date.parse(issues[issues.length - 1]!) - Date.parse(issues[0]!)) / 86_400_000;
+  const testFrom = span >= 730 ? plusDays(issues[issues.length - 1]!, -364) : issues[Math.floor(issues.length / 2)]!;
+  const evaluation = evaluateForecastDriven(s, forecasts, testFrom);
+  const originTime = new Date(localDayBounds(s.days[d]!).end);
+  const rows: PredictionRow[] = [];
+  for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
+    // the forecast of a lead may be missing: its best baseline then stands in, named
+    const chosen = publishedProbability(s, forecasts, evaluation, d, k) ?? publishedProbability(s, forecasts, { ...evaluation, leads: evaluation.leads.map((l) => ({ ...l, publish: 'markov_climatology' })) }, d, k);
+    if (!chosen) continue;
+    const bounds = localDayBounds(plusDays(s.days[d]!, k));
+    rows.push(
+      predictionRow({
+        model: 'heat',
+        version: HEAT_FORECAST_VERSION,
+        run_time: runTime,
+        origin_time: originTime,
+        target_time: new Date(bounds.start),
+        target_end: new Date(bounds.end),
+        entity_kind: 'station',
+        entity: station,
+        variable: 'heatwave',
+        unit: '1',
+        threshold_name: 'heatwave_ibm',
+        probability: chosen.p,
+        source: chosen.method === HEAT_FORECAST_METHOD ? 'model' : 'baseline',
+        method: chosen.method,
+      }),
+    );
+  }
+  return rows.length ? { rows, evaluation, origin: s.days[d]! } : { skipped: `${station}: no probability could be computed` };
 }
