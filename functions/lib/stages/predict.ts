@@ -13,7 +13,7 @@ import { climateRisk, communeExposures } from '../models/risk/index.ts';
 import { forecastRiver, RIVER_MODEL, type RiverPreprocessing } from '../models/river/model.ts';
 import { tfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
-import { readNoisePanel, readNoiseSources, readRiverSeries, readStationForecasts, readStationTemperatures } from './model-inputs.ts';
+import { readNoisePanel, readNoiseSources, readRiverDaily, readRiverSeries, readStationForecasts, readStationTemperatures } from './model-inputs.ts';
 
 // The inference stage (hourly on AWS): each model's current version forecasts from the latest data,
 // publishing for every target the model's forecast or, when the evaluation said so, its best
@@ -111,8 +111,10 @@ export async function predictRiver(ctx: StageContext, collect: PredictionRow[], 
   try {
     const pre = loaded.metadata.preprocessing as unknown as RiverPreprocessing;
     const quantity = pre.setup.transform === 'log' ? 'Q' : 'H';
-    const series = await readRiverSeries(ctx, [pre.setup.target, ...pre.setup.upstream], quantity, 10);
-    if (!series) return skipped(ctx, RIVER_MODEL, `river_observations has no recent ${quantity} observation of ${pre.setup.target}`, elapsed());
+    // a model trained on daily means forecasts from river_daily, one trained on the real-time series from river_observations
+    const daily = pre.step_hours >= 24;
+    const series = daily ? await readRiverDaily(ctx, [pre.setup.target, ...pre.setup.upstream]) : await readRiverSeries(ctx, [pre.setup.target, ...pre.setup.upstream], quantity, 10);
+    if (!series) return skipped(ctx, RIVER_MODEL, `${daily ? 'river_daily' : 'river_observations'} has no recent ${quantity} observation of ${pre.setup.target}`, elapsed());
     const f = await forecastRiver(rt, { model: loaded.model, version: loaded.pointer.version, preprocessing: pre, publish: loaded.pointer.publish }, series, ctx.now(), pre.setup.target);
     if ('skipped' in f) return skipped(ctx, RIVER_MODEL, f.skipped, elapsed());
     if (!isFresh(RIVER_MODEL, f.origin, ctx.now())) return skipped(ctx, RIVER_MODEL, staleReason(RIVER_MODEL, f.origin, ctx.now()), elapsed());
