@@ -14,6 +14,8 @@ import { DEMO_HEAT, DEMO_STATIONS, demoStationTruth } from './heatwave.ts';
 // ({position, updated_on, daily_forecast: [{dt, T: {min, max, sea}, …}], forecast, probability_forecast}).
 
 export const FORECAST_LEADS = 3;
+/** days of forecast issues in the demo, ending the day before the demo clock */
+export const DEMO_FORECAST_ISSUES = 14;
 /** forecasts are issued at 18:00 local time, once the day's maximum is known */
 const ISSUE_HOUR = 18;
 
@@ -85,7 +87,8 @@ export function demoForecastResponses(): DemoForecastResponse[] {
     if (!s) continue;
     // the simulated weather runs 3 days past the clock: the last issue's targets
     const truth = demoStationTruth(id, DEMO_HEAT.days + FORECAST_LEADS);
-    for (const f of deriveForecasts(truth, { seed: DEMO_HEAT.seed, station: id, until: plusDays(DEMO_CLOCK_DAY, -1) })) {
+    // two weeks of issues: the later week, the heat wave's, is scored (each file costs `npm start` time)
+    for (const f of deriveForecasts(truth, { seed: DEMO_HEAT.seed, station: id, from: plusDays(DEMO_CLOCK_DAY, -DEMO_FORECAST_ISSUES), until: plusDays(DEMO_CLOCK_DAY, -1) })) {
       out.push({ station: id, point: { lat: s.lat, lon: s.lon, name: s.name }, issueDay: f.issueDay, body: forecastResponse({ ...s }, f) });
     }
   }
