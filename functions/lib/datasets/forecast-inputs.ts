@@ -1,5 +1,5 @@
 import { declareDataset, type RecordCheck } from './declaration.ts';
-import { dt, EARLIEST_OBSERVATION_DATE } from './common.ts';
+import { dtColumn, EARLIEST_OBSERVATION_DATE } from './common.ts';
 
 // The forecasts' long inputs: Hub'Eau's elaborated daily flows (decades of history for the river model)
 // and the weather forecasts the heat-wave forecast starts from.
@@ -48,6 +48,8 @@ const riverDailyChecks: readonly RecordCheck<RiverDailyRow>[] = [
 
 export const riverDaily = declareDataset({
   name: 'river_daily',
+  granularity: 'year',
+  dayColumn: 'day',
   title: 'Daily mean river flows (Hub’Eau elaborated series)',
   description:
     'Daily mean discharge of Paris-Austerlitz and its upstream gauges over their whole record (Hub’Eau hydrométrie obs_elab), one row per series and day: the river model’s history. Values are converted once from l/s to m³/s.',
@@ -67,7 +69,7 @@ export const riverDaily = declareDataset({
     rawKey,
     { name: 'record', type: 'integer', min: 0, description: 'Position of the record in its raw page (index in the JSON data array)' },
     receivedAt,
-    { ...dt, description: 'Partition: the day of the mean (YYYY-MM-DD)' },
+    dtColumn('year', 'day'),
   ],
   key: ['site_code', 'station_code', 'quantity', 'day'],
   duplicateRule:
@@ -107,6 +109,8 @@ const forecastChecks: readonly RecordCheck<WeatherForecastRow>[] = [
 
 export const weatherForecasts = declareDataset({
   name: 'weather_forecasts',
+  granularity: 'year',
+  dayColumn: 'issued_at',
   title: 'Daily temperature forecasts at the reference stations (Météo-France)',
   description:
     'Forecast daily minimum and maximum temperatures for the days after each issue, at the heat reference stations of the Métropole (the forecast point is the station’s position): the heat-wave forecast’s input. In a demo lake they are derived from the observed series with a seeded error per lead time (see the README) and say so in `source`.',
@@ -122,7 +126,7 @@ export const weatherForecasts = declareDataset({
     rawKey,
     { name: 'record', type: 'integer', min: 0, description: 'Position of the day in daily_forecast' },
     receivedAt,
-    { ...dt, description: 'Partition: the local day of issued_at (YYYY-MM-DD)' },
+    dtColumn('year', 'issued_at'),
   ],
   key: ['station_id', 'issued_at', 'target_day'],
   duplicateRule: 'Among rows with the same station_id, issued_at and target_day, the one from the most recently received response wins (ties: the greatest raw_key, then the last record).',

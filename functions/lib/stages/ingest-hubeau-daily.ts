@@ -1,4 +1,4 @@
-import { DAILY_MEAN_FLOW, riverDaily, type RiverDailyRow } from '../datasets/index.ts';
+import { DAILY_MEAN_FLOW, partitionOf, riverDaily, type RiverDailyRow } from '../datasets/index.ts';
 import { rejection, UnreadableInputError, type RecordRejection } from '../domain/flood/records.ts';
 import type { StageContext } from './context.ts';
 import { curate } from './curate.ts';
@@ -81,7 +81,7 @@ export function parseObsElab(text: string): ObsElabPage {
         qualification_label: strOrNull(row.libelle_qualification),
         method: method ?? null,
         record: i,
-        dt: day,
+        dt: partitionOf(riverDaily, day),
       },
     });
   });

@@ -1,4 +1,4 @@
-import { weatherForecasts, type WeatherForecastRow } from '../datasets/index.ts';
+import { partitionOf, weatherForecasts, type WeatherForecastRow } from '../datasets/index.ts';
 import { rejection, UnreadableInputError, type RecordRejection } from '../domain/flood/records.ts';
 import { plusDays } from '../domain/time/holidays.ts';
 import { parisDate } from '../domain/time/paris.ts';
@@ -61,7 +61,7 @@ export function parseForecastResponse(text: string): ForecastResponse {
     if (tn === undefined) return reject('T.min', 'a temperature in °C or null', t.min, 'T.min not a number');
     if (tx === undefined) return reject('T.max', 'a temperature in °C or null', t.max, 'T.max not a number');
     if (tn === null && tx === null) return reject('T', 'T.min or T.max', 'neither', 'no temperature forecast for the day');
-    rows.push({ record: i, recordText: text, row: { issued_at: issuedAt, target_day: target, lead_days: lead, tn, tx, record: i, dt: issueDay } });
+    rows.push({ record: i, recordText: text, row: { issued_at: issuedAt, target_day: target, lead_days: lead, tn, tx, record: i, dt: partitionOf(weatherForecasts, issueDay) } });
   });
   return { issuedAt, rows, rejections };
 }
