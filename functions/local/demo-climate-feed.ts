@@ -1,4 +1,6 @@
-import { DEMO_CLIMATE_NOTICE, DEMO_FLOOD, demoBulletins, demoHydrometry, demoStationsReferential, demoWeatherFiles } from '../lib/demo-climate/index.ts';
+import { DEMO_CLIMATE_NOTICE, DEMO_FLOOD, demoBulletins, demoForecastResponses, demoHydrometry, demoStationsReferential, demoWeatherFiles } from '../lib/demo-climate/index.ts';
+import { ingestMeteoFranceForecast } from '../lib/stages/ingest-meteofrance-forecast.ts';
+import { pollMeteoFranceForecast } from '../lib/stages/poll-meteofrance-forecast.ts';
 import { localDayBounds } from '../lib/domain/time/paris.ts';
 import type { StageContext } from '../lib/stages/context.ts';
 import { pollHubeau, type PollHubeauSummary } from '../lib/stages/poll-hubeau.ts';
@@ -24,10 +26,15 @@ export interface ClimateDemoSummary {
 export async function feedDemoClimate(ctx: StageContext): Promise<ClimateDemoSummary> {
   ctx.logger.info(`demo: climate sources (${DEMO_CLIMATE_NOTICE})`);
   const bulletins = demoBulletins();
+  // the weather forecasts: the last issue of each reference station served by the fake service, the earlier ones as saved responses
+  const issued = demoForecastResponses();
+  const lastIssue = issued.reduce((m, r) => (r.issueDay > m ? r.issueDay : m), '');
+  const current = issued.filter((r) => r.issueDay === lastIssue);
   const fake = await startFakeSources({
     hubeau: { observations: demoHydrometry(), stations: demoStationsReferential() },
     vigicrues: { bulletins },
     meteofrance: { files: demoWeatherFiles().map((f) => ({ name: f.name, bytes: f.bytes })) },
+    forecast: { points: current.map((r) => ({ ...r.point, body: r.body })) },
     // transient outages, so that the demo log shows the retry path at work
     faults: [
       { target: 'observations', kind: '503', times: 1 },
@@ -57,6 +64,13 @@ export async function feedDemoClimate(ctx: StageContext): Promise<ClimateDemoSum
     }
     // the "previous" file of Paris and the "latest" file of each département, listed by the fake data.gouv.fr
     weather = await pollMeteoFrance(ctx, { baseUrl: fake.url, demo: true, retry: { baseDelayMs: 10, maxDelayMs: 100, timeoutMs: 10_000 } });
+    for (const r of issued.filter((x) => x.issueDay !== lastIssue)) {
+      const origin = `demo/meteofrance-forecast/station-${r.station}-issued-${r.issueDay}.json`;
+      await ingestMeteoFranceForecast(ctx, { bytes: Buffer.from(JSON.stringify(r.body)), origin, station: r.station, demo: true });
+    }
+    const points = new Map(current.map((r) => [r.station, r.point]));
+    const fc = await pollMeteoFranceForecast(ctx, { baseUrl: fake.url, token: 'demo', points, demo: true, retry: { baseDelayMs: 10, maxDelayMs: 100, timeoutMs: 10_000 } });
+    ctx.logger.info(`demo: weather forecasts: ${issued.length - current.length} saved responses ingested, ${current.length} polled (${fc.curated} forecast days curated)`);
   } finally {
     await fake.close();
   }

@@ -14,6 +14,9 @@ import type { AddressInfo, Socket } from 'node:net';
 export const FAKE_API_VERSION = '2.0.1';
 const OBSERVATIONS = '/api/v2/hydrometrie/observations_tr';
 const STATIONS = '/api/v2/hydrometrie/referentiel/stations';
+const OBS_ELAB = '/api/v2/hydrometrie/obs_elab';
+/** Météo-France's point forecast (webservice.meteofrance.com/v2/forecast?lat=&lon=&token=) */
+export const FAKE_FORECAST_PATH = '/v2/forecast';
 const VIGICRUES = ['/services/1/InfoVigiCru.jsonld/', '/services/1/InfoVigiCru.jsonld', '/services/1/InfoVigiCru.geojson', '/services/InfoVigiCru.geojson', '/services/1/InfoVigiCru.json'];
 /** data.gouv.fr API v2: the resources of a dataset (by slug or id), paged */
 const DATAGOUV_RESOURCES = /^\/api\/2\/datasets\/([^/]+)\/resources\/?$/;
@@ -23,7 +26,7 @@ export const FAKE_METEOFRANCE_FILES_PATH = '/meteofrance/data/synchro_ftp/BASE/Q
 
 /** an HTTP status to answer with, or a misbehaviour */
 export type FaultKind = '400' | '404' | '410' | '429' | '500' | '502' | '503' | 'timeout' | 'reset' | 'truncated' | 'duplicate-page' | 'not-json';
-export type FaultTarget = 'observations' | 'stations' | 'vigicrues' | 'datagouv' | 'meteofrance' | 'any';
+export type FaultTarget = 'observations' | 'stations' | 'obs-elab' | 'forecast' | 'vigicrues' | 'datagouv' | 'meteofrance' | 'any';
 
 export interface Fault {
   readonly target: FaultTarget;
@@ -40,6 +43,8 @@ export interface HubeauSource {
   /** observations_tr rows as Hub'Eau returns them */
   readonly observations: readonly object[];
   readonly stations?: readonly object[];
+  /** obs_elab rows (daily means) as Hub'Eau returns them: paged by page number, at most 20 000 rows per query */
+  readonly daily?: readonly object[];
   /** the server ignores `sort` and returns rows in this order (a misbehaving API); default: honours sort */
   readonly order?: 'desc' | 'shuffled';
 }
@@ -66,7 +71,13 @@ export interface MeteoFranceSource {
   readonly contentEncodingGzip?: boolean;
 }
 
+/** point forecasts: the response of the point nearest the asked lat/lon (within 0.01°), else 400 */
+export interface ForecastSource {
+  readonly points: readonly { readonly lat: number; readonly lon: number; readonly body: object }[];
+}
+
 export interface FakeSourcesOptions {
+  readonly forecast?: ForecastSource;
   readonly hubeau?: HubeauSource;
   readonly vigicrues?: VigicruesSource;
   readonly meteofrance?: MeteoFranceSource;
@@ -150,6 +161,10 @@ export async function startFakeSources(options: FakeSourcesOptions = {}): Promis
     const target: FaultTarget | undefined =
       url.pathname === OBSERVATIONS
         ? 'observations'
+        : url.pathname === OBS_ELAB
+          ? 'obs-elab'
+          : url.pathname === FAKE_FORECAST_PATH
+            ? 'forecast'
         : url.pathname === STATIONS
           ? 'stations'
           : VIGICRUES.includes(url.pathname)
@@ -186,6 +201,8 @@ export async function startFakeSources(options: FakeSourcesOptions = {}): Promis
     try {
       if (target === 'observations') [status, body] = observations(url, fault?.kind === 'duplicate-page');
       else if (target === 'stations') [status, body] = stations(url);
+      else if (target === 'obs-elab') [status, body] = obsElab(url);
+      else if (target === 'forecast') [status, body] = forecast(url);
       else if (target === 'datagouv') [status, body] = resources(url);
       else [status, text] = vigicrues();
     } catch (e) {
@@ -251,6 +268,43 @@ export async function startFakeSources(options: FakeSourcesOptions = {}): Promis
       next = pageUrl(c);
     }
     return [next ? 206 : 200, { count: selected.length, first: pageUrl(''), prev: null, next, api_version: FAKE_API_VERSION, data }];
+  };
+
+  // obs_elab: page-number paging (HTTP 206 while a next page exists); page × size beyond 20 000 rows is refused
+  const obsElab = (url: URL): [number, unknown] => {
+    const entity = url.searchParams.get('code_entite');
+    if (!entity) throw new Error('code_entite is required');
+    const quantities = (url.searchParams.get('grandeur_hydro_elab') ?? 'QmnJ,QmM').split(',');
+    const from = url.searchParams.get('date_debut_obs_elab') ?? '0000-01-01';
+    const to = url.searchParams.get('date_fin_obs_elab') ?? '9999-12-31';
+    const size = Number(url.searchParams.get('size') ?? 5000);
+    const page = Number(url.searchParams.get('page') ?? 1);
+    if (!(Number.isInteger(size) && size >= 1 && size <= 20_000) || !(Number.isInteger(page) && page >= 1)) throw new Error('page and size must be positive integers, size ≤ 20000');
+    if (page * size > 20_000) return [400, { code: 400, message: 'La profondeur de pagination (page * size) ne doit pas dépasser 20000' }];
+    const selected = ((options.hubeau?.daily ?? []) as readonly Record<string, unknown>[])
+      .filter((r) => (r.code_station === entity || r.code_site === entity) && quantities.includes(String(r.grandeur_hydro_elab)))
+      .filter((r) => String(r.date_obs_elab).slice(0, 10) >= from && String(r.date_obs_elab).slice(0, 10) <= to)
+      .sort((a, b) => String(a.date_obs_elab).localeCompare(String(b.date_obs_elab)));
+    const data = selected.slice((page - 1) * size, page * size);
+    const pageUrl = (p: number) => {
+      const u = new URL(url);
+      u.searchParams.set('page', String(p));
+      u.searchParams.set('size', String(size));
+      return u.toString();
+    };
+    const last = Math.max(1, Math.ceil(selected.length / size));
+    const next = page < last ? pageUrl(page + 1) : null;
+    return [next ? 206 : 200, { count: selected.length, first: pageUrl(1), last: pageUrl(last), prev: page > 1 ? pageUrl(page - 1) : null, next, api_version: FAKE_API_VERSION, data }];
+  };
+
+  // the point forecast: a token is required (401 without), the point nearest lat/lon
+  const forecast = (url: URL): [number, unknown] => {
+    if (!url.searchParams.get('token')) return [401, { code: 401, message: 'token required' }];
+    const lat = Number(url.searchParams.get('lat'));
+    const lon = Number(url.searchParams.get('lon'));
+    const point = (options.forecast?.points ?? []).find((p) => Math.abs(p.lat - lat) <= 0.01 && Math.abs(p.lon - lon) <= 0.01);
+    if (!point) throw new Error(`no forecast at lat=${lat} lon=${lon}`);
+    return [200, point.body];
   };
 
   const stations = (url: URL): [number, unknown] => {

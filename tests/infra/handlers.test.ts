@@ -196,7 +196,20 @@ describe('lake access derived from the stage list and the declarations', () => {
 
   it('lets the file ingest write what the poller of each climate source writes, and the push ingest none of it', () => {
     expect(climateIngestWrites().sort()).toEqual(
-      ['raw/hubeau/', 'raw/vigicrues/', 'raw/meteofrance/', 'curated/river_observations/', 'curated/river_stations/', 'curated/flood_vigilance/', 'curated/weather_daily/', 'quarantine/'].sort(),
+      [
+        'raw/hubeau/',
+        'raw/hubeau-daily/',
+        'raw/vigicrues/',
+        'raw/meteofrance/',
+        'raw/meteofrance-forecast/',
+        'curated/river_observations/',
+        'curated/river_stations/',
+        'curated/river_daily/',
+        'curated/flood_vigilance/',
+        'curated/weather_daily/',
+        'curated/weather_forecasts/',
+        'quarantine/',
+      ].sort(),
     );
     expect(ingestAccess({ incoming: true }).writes).toEqual(
       expect.arrayContaining(['raw/', 'curated/noise_readings/', 'curated/weather_daily/', 'curated/river_observations/', 'curated/river_stations/', 'curated/flood_vigilance/']),

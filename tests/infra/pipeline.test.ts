@@ -151,13 +151,17 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
       ];
       const climate = [
         'lake:/changes/flood_vigilance/*',
+        'lake:/changes/river_daily/*',
         'lake:/changes/river_observations/*',
         'lake:/changes/river_stations/*',
         'lake:/changes/weather_daily/*',
+        'lake:/changes/weather_forecasts/*',
         'lake:/curated/flood_vigilance/*',
+        'lake:/curated/river_daily/*',
         'lake:/curated/river_observations/*',
         'lake:/curated/river_stations/*',
         'lake:/curated/weather_daily/*',
+        'lake:/curated/weather_forecasts/*',
       ];
       for (const [name, writes] of [
         ['ingest-push', noise],

@@ -13,6 +13,7 @@ import { floodIndicatorsDaily, floodVigilance, floodVigilanceCommuneDaily, river
 import { heatIndicatorsCommuneDaily, heatIndicatorsDaily, weatherDaily } from './heat.ts';
 import { modelEvaluations, predictions } from './models.ts';
 import { sensorRegistry } from './sensor-registry.ts';
+import { riverDaily, weatherForecasts } from './forecast-inputs.ts';
 
 export * from './declaration.ts';
 export * from './noise.ts';
@@ -21,6 +22,7 @@ export * from './flood.ts';
 export * from './heat.ts';
 export * from './models.ts';
 export * from './sensor-registry.ts';
+export * from './forecast-inputs.ts';
 
 /** every declared dataset; views, Glue tables and the dictionary are made for each */
 export const DATASETS: readonly DatasetDeclaration[] = [
@@ -41,6 +43,8 @@ export const DATASETS: readonly DatasetDeclaration[] = [
   weatherDaily,
   heatIndicatorsDaily,
   heatIndicatorsCommuneDaily,
+  riverDaily,
+  weatherForecasts,
   predictions,
   modelEvaluations,
   quarantine,

@@ -70,14 +70,37 @@ function dayOf(start: string, i: number): string {
   return new Date(Date.UTC(y, m - 1, d + i)).toISOString().slice(0, 10);
 }
 
-function line(s: DemoStation, day: string, random: () => number): string {
+/** the simulated weather of a day at a station (the station's random stream advances in day order) */
+function dayValues(s: DemoStation, day: string, random: () => number): { tn: number; tx: number; rr: number } {
   const i = Math.round((Date.parse(day) - Date.parse(DEMO_HEAT.start)) / 86_400_000);
   const wave = DEMO_HEATWAVE_PARIS[day];
-  let tn = wave ? wave[0] : 15.2 + 1.5 * Math.sin(i / 5) + (random() - 0.5) * 2;
-  let tx = wave ? wave[1] : 25.0 + 2.5 * Math.sin(i / 4) + (random() - 0.5) * 3;
-  tn = r1(tn + s.dtn);
-  tx = r1(tx + s.dtx);
-  const rr = random() < 0.8 ? 0 : r1(random() * 12);
+  const tn = wave ? wave[0] : 15.2 + 1.5 * Math.sin(i / 5) + (random() - 0.5) * 2;
+  const tx = wave ? wave[1] : 25.0 + 2.5 * Math.sin(i / 4) + (random() - 0.5) * 3;
+  return { tn: r1(tn + s.dtn), tx: r1(tx + s.dtx), rr: random() < 0.8 ? 0 : r1(random() * 12) };
+}
+
+/**
+ * The simulated TN/TX of a station from the demo's first day for `days` days — the values its files
+ * carry, and past the demo clock the days the files do not have yet (what the forecasts of the last
+ * days are derived from)
+ */
+export function demoStationTruth(stationId: string, days: number): { days: string[]; tn: number[]; tx: number[] } {
+  const s = DEMO_STATIONS.find((x) => x.id === stationId);
+  if (!s) throw new Error(`no demo station ${stationId}`);
+  const random = stream(DEMO_HEAT.seed, 'meteofrance', s.id);
+  const out = { days: [] as string[], tn: [] as number[], tx: [] as number[] };
+  for (let i = 0; i < days; i++) {
+    const day = dayOf(DEMO_HEAT.start, i);
+    const v = dayValues(s, day, random);
+    out.days.push(day);
+    out.tn.push(v.tn);
+    out.tx.push(v.tx);
+  }
+  return out;
+}
+
+function line(s: DemoStation, day: string, random: () => number): string {
+  const { tn, tx, rr } = dayValues(s, day, random);
   const missingTn = DEMO_HEAT_FAULTS.missingTn.station === s.id && DEMO_HEAT_FAULTS.missingTn.day === day;
   const doubtful = DEMO_HEAT_FAULTS.doubtfulTx.station === s.id && DEMO_HEAT_FAULTS.doubtfulTx.day === day;
   const f: string[] = new Array<string>(METEOFRANCE_HEADER.split(';').length).fill('');

@@ -11,6 +11,7 @@ const METHODS: Readonly<Record<string, Text>> = {
   model: text('réseau de neurones', 'neural network'),
   mlp: text('réseau de neurones', 'neural network'),
   nn: text('réseau de neurones', 'neural network'),
+  forecast_tntx: text('prévision météo des températures minimale et maximale, corrigée sur la station', 'weather forecast of the minimum and maximum temperatures, corrected at the station'),
   same_hour_last_week: text('même heure la semaine précédente', 'same hour last week'),
   hour_of_week_mean: text('moyenne par heure de la semaine', 'hour-of-week mean'),
   day_type_hour_profile: text('profil par type de jour et par heure', 'day-type × hour profile'),

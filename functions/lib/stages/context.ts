@@ -32,4 +32,4 @@ export interface DayRange {
   readonly to: string;
 }
 
-export type SourceUrls = Partial<Record<'hubeau' | 'vigicrues' | 'meteofrance', string>>;
+export type SourceUrls = Partial<Record<'hubeau' | 'vigicrues' | 'meteofrance' | 'meteofrance-forecast', string>>;

@@ -1,5 +1,7 @@
 import type { StageContext } from './context.ts';
 import { ingestHubeau } from './ingest-hubeau.ts';
+import { ingestHubeauDaily } from './ingest-hubeau-daily.ts';
+import { ingestMeteoFranceForecast } from './ingest-meteofrance-forecast.ts';
 import { ingestMeteoFrance } from './ingest-meteofrance.ts';
 import { ingestVigicrues } from './ingest-vigicrues.ts';
 import type { IngestSummary } from './ingest-noise.ts';
@@ -20,5 +22,9 @@ export async function ingestClimateFile(
       return ingestVigicrues(ctx, input);
     case 'meteofrance':
       return ingestMeteoFrance(ctx, input);
+    case 'hubeau-daily':
+      return ingestHubeauDaily(ctx, input);
+    case 'meteofrance-forecast':
+      return ingestMeteoFranceForecast(ctx, input);
   }
 }

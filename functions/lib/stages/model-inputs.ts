@@ -1,5 +1,6 @@
 import { sqlString } from '../sql/literals.ts';
-import { heatIndicatorsDaily, noiseIndicatorsHourly, riverObservations, sensors } from '../datasets/index.ts';
+import { heatIndicatorsDaily, noiseIndicatorsHourly, riverDaily, riverObservations, sensors, weatherForecasts } from '../datasets/index.ts';
+import { forecastsByIssue, type TemperatureForecasts } from '../models/heat/forecast-driven.ts';
 import { plusDays } from '../domain/time/holidays.ts';
 import type { DailyTemperatures } from '../models/heat/model.ts';
 import type { RegularSeries } from '../models/river/series.ts';
@@ -101,4 +102,44 @@ export async function readStationTemperatures(ctx: StageContext, station: string
   }
   if (!Number.isFinite(ibmn) || !Number.isFinite(ibmx)) return undefined;
   return { days, tn, tx, ibmnThreshold: ibmn, ibmxThreshold: ibmx };
+}
+
+/**
+ * The TN/TX forecasts of a station by issue day (target_day − lead_days) and lead, the latest issue of
+ * each day winning; undefined when weather_forecasts holds none for it.
+ */
+export async function readStationForecasts(ctx: StageContext, station: string): Promise<{ forecasts: TemperatureForecasts; sources: string[] } | undefined> {
+  await ctx.lake.attach([weatherForecasts]);
+  const r = await ctx.lake.all(
+    `SELECT strftime(target_day - lead_days, '%Y-%m-%d') AS issue_day, lead_days, arg_max(tn, issued_at) AS tn, arg_max(tx, issued_at) AS tx, string_agg(DISTINCT source, ',') AS sources
+     FROM ${weatherForecasts.name} WHERE station_id = ${sqlString(station)} GROUP BY 1, 2 ORDER BY 1, 2`,
+  );
+  if (!r.rows.length) return undefined;
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const sources = [...new Set(r.rows.flatMap((row) => String(row['sources']).split(',')))].sort();
+  return { forecasts: forecastsByIssue(r.rows.map((row) => ({ issueDay: String(row['issue_day']), lead: Number(row['lead_days']), tn: num(row['tn']), tx: num(row['tx']) }))), sources };
+}
+
+/**
+ * Daily mean flows (m³/s) of the given gauges from river_daily, as a regular daily series (one column per
+ * gauge: a 10-character code is a station, an 8-character one a site, its stations averaged); undefined
+ * when none has a row. Days are UTC midnights, as the model's daily series are.
+ */
+export async function readRiverDaily(ctx: StageContext, gauges: readonly string[]): Promise<RegularSeries | undefined> {
+  await ctx.lake.attach([riverDaily]);
+  const stations = gauges.filter((g) => g.length === 10);
+  const sites = gauges.filter((g) => g.length === 8);
+  const list = (xs: readonly string[]) => (xs.length ? xs.map(sqlString).join(', ') : 'NULL');
+  const result = await ctx.lake.all(
+    `SELECT CASE WHEN station_code IN (${list(stations)}) THEN station_code ELSE site_code END AS gauge, epoch_ms(day::TIMESTAMP) AS t, avg(value) AS v
+     FROM ${riverDaily.name} WHERE station_code IN (${list(stations)}) OR site_code IN (${list(sites)}) GROUP BY 1, 2 ORDER BY 2`,
+  );
+  if (!result.rows.length) return undefined;
+  const DAY = 86_400_000;
+  const days = result.rows.map((r) => Number(r['t']) / DAY);
+  const start = days.reduce((a, b) => Math.min(a, b));
+  const length = days.reduce((a, b) => Math.max(a, b)) - start + 1;
+  const columns: Record<string, Float64Array> = Object.fromEntries(gauges.map((g) => [g, new Float64Array(length).fill(NaN)]));
+  for (const r of result.rows) columns[String(r['gauge'])]![Number(r['t']) / DAY - start] = Number(r['v']);
+  return { start: start * DAY, stepHours: 24, length, columns };
 }

@@ -4,6 +4,7 @@ import { localDayBounds, parisDate } from '../domain/time/paris.ts';
 import { datasetFileKey } from '../lake/layout.ts';
 import { writeDataset } from '../lake/write.ts';
 import { isFresh, lakeClock, staleReason } from '../models/freshness.ts';
+import { forecastDrivenHeat, HEAT_FORECAST_VERSION } from '../models/heat/forecast-driven.ts';
 import { forecastHeat, HEAT_MODEL, type HeatPreprocessing } from '../models/heat/model.ts';
 import { forecastNoise, NOISE_MODEL, type NoisePreprocessing } from '../models/noise/model.ts';
 import { predictionRow, type PredictionRow } from '../models/prediction-row.ts';
@@ -12,7 +13,7 @@ import { climateRisk, communeExposures } from '../models/risk/index.ts';
 import { forecastRiver, RIVER_MODEL, type RiverPreprocessing } from '../models/river/model.ts';
 import { tfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
-import { readNoisePanel, readNoiseSources, readRiverSeries, readStationTemperatures } from './model-inputs.ts';
+import { readNoisePanel, readNoiseSources, readRiverDaily, readRiverSeries, readStationForecasts, readStationTemperatures } from './model-inputs.ts';
 
 // The inference stage (hourly on AWS): each model's current version forecasts from the latest data,
 // publishing for every target the model's forecast or, when the evaluation said so, its best
@@ -110,8 +111,10 @@ export async function predictRiver(ctx: StageContext, collect: PredictionRow[], 
   try {
     const pre = loaded.metadata.preprocessing as unknown as RiverPreprocessing;
     const quantity = pre.setup.transform === 'log' ? 'Q' : 'H';
-    const series = await readRiverSeries(ctx, [pre.setup.target, ...pre.setup.upstream], quantity, 10);
-    if (!series) return skipped(ctx, RIVER_MODEL, `river_observations has no recent ${quantity} observation of ${pre.setup.target}`, elapsed());
+    // a model trained on daily means forecasts from river_daily, one trained on the real-time series from river_observations
+    const daily = pre.step_hours >= 24;
+    const series = daily ? await readRiverDaily(ctx, [pre.setup.target, ...pre.setup.upstream]) : await readRiverSeries(ctx, [pre.setup.target, ...pre.setup.upstream], quantity, 10);
+    if (!series) return skipped(ctx, RIVER_MODEL, `${daily ? 'river_daily' : 'river_observations'} has no recent ${quantity} observation of ${pre.setup.target}`, elapsed());
     const f = await forecastRiver(rt, { model: loaded.model, version: loaded.pointer.version, preprocessing: pre, publish: loaded.pointer.publish }, series, ctx.now(), pre.setup.target);
     if ('skipped' in f) return skipped(ctx, RIVER_MODEL, f.skipped, elapsed());
     if (!isFresh(RIVER_MODEL, f.origin, ctx.now())) return skipped(ctx, RIVER_MODEL, staleReason(RIVER_MODEL, f.origin, ctx.now()), elapsed());
@@ -143,6 +146,18 @@ export async function predictHeat(ctx: StageContext, collect: PredictionRow[], w
         notes.push(`${station}: no data`);
         continue;
       }
+      // with weather forecasts, the forecast-driven probability (or its best baseline, as its evaluation says)
+      const fc = await readStationForecasts(ctx, station);
+      const driven = fc ? forecastDrivenHeat(temperatures, fc.forecasts, ctx.now(), station) : undefined;
+      if (driven && !('skipped' in driven) && isFresh(HEAT_MODEL, driven.rows[0]!.origin_time, ctx.now())) {
+        rows.push(...driven.rows);
+        notes.push(
+          `${station}: forecasts (${fc!.sources.join(', ')}) issued ${driven.origin}; ` +
+            driven.evaluation.leads.map((l) => `D+${l.lead_days} ${l.publish} (Brier ${Object.entries(l.brier).map(([m, b]) => `${m} ${b}`).join(', ')}; ${l.events} heat-wave days in ${l.n})`).join('; '),
+        );
+        continue;
+      }
+      if (driven && 'skipped' in driven) notes.push(driven.skipped);
       const f = await forecastHeat(
         rt,
         loaded
@@ -160,7 +175,7 @@ export async function predictHeat(ctx: StageContext, collect: PredictionRow[], w
     if (write) await writePredictions(ctx, HEAT_MODEL, rows);
     collect.push(...rows);
     ctx.logger.info(
-      `predict heat: ${rows.length} rows (${loaded ? `model ${loaded.pointer.version}` : 'no trained model: persistence baseline'})` + (notes.length ? `; ${notes.join('; ')}` : ''),
+      `predict heat: ${rows.length} rows (${rows.some((r) => r.version === HEAT_FORECAST_VERSION) ? 'from weather forecasts where issued, ' : ''}${loaded ? `model ${loaded.pointer.version}` : 'no trained model: persistence baseline'} elsewhere)` + (notes.length ? `; ${notes.join('; ')}` : ''),
     );
     return { model: HEAT_MODEL, version: loaded?.pointer.version ?? 'baseline', rows: rows.length, seconds: elapsed() };
   } finally {

@@ -36,7 +36,7 @@ export interface StageDefinition {
   readonly cadences: readonly Cadence[];
   readonly limits: StageLimits;
   /** the source a poller calls (its URL comes from the context's `sources`; none: the poller skips) */
-  readonly source?: 'hubeau' | 'vigicrues' | 'meteofrance';
+  readonly source?: 'hubeau' | 'vigicrues' | 'meteofrance' | 'meteofrance-forecast';
   /** it recomputes the days of the context's `range` when given one (backfills run it in chunks of days) */
   readonly ranged?: boolean;
   readonly run: (ctx: StageContext) => Promise<unknown>;
@@ -110,6 +110,29 @@ export const STAGES: readonly StageDefinition[] = [
     run: poller('hubeau', async (ctx, baseUrl) => (await import('./poll-hubeau.ts')).pollHubeau(ctx, { baseUrl })),
   }),
   defineStage({
+    name: 'poll-hubeau-daily',
+    description: 'Polls Hub’Eau’s daily mean flows (obs_elab QmnJ, page paging, per-gauge resume) of Paris-Austerlitz and its upstream gauges (config/river-gauges.json), over their whole record',
+    inputs: [],
+    outputs: ['raw/hubeau-daily', 'river_daily', 'quarantine'],
+    cadences: ['daily'],
+    limits: { timeoutS: 900 },
+    source: 'hubeau',
+    run: poller('hubeau', async (ctx, baseUrl) => (await import('./poll-hubeau-daily.ts')).pollHubeauDaily(ctx, { baseUrl })),
+  }),
+  defineStage({
+    name: 'poll-meteofrance-forecast',
+    description: 'Fetches Météo-France’s point forecast of TN/TX for the days ahead at each heat reference station',
+    inputs: [{ dataset: 'weather_daily', window: 'latest' }],
+    outputs: ['raw/meteofrance-forecast', 'weather_forecasts', 'quarantine'],
+    cadences: ['daily'],
+    source: 'meteofrance-forecast',
+    run: poller('meteofrance-forecast', async (ctx, baseUrl) => {
+      const { FORECAST_TOKEN_ENV, pollMeteoFranceForecast } = await import('./poll-meteofrance-forecast.ts');
+      const token = process.env[FORECAST_TOKEN_ENV];
+      return token ? pollMeteoFranceForecast(ctx, { baseUrl, token }) : { skipped: `no token in ${FORECAST_TOKEN_ENV} (docs/deploy.md)` };
+    }),
+  }),
+  defineStage({
     name: 'poll-vigicrues',
     description: 'Fetches the current Vigicrues flood vigilance per river section (InfoVigiCru)',
     inputs: [],
@@ -173,6 +196,7 @@ export const STAGES: readonly StageDefinition[] = [
       { dataset: 'sensors', window: 'all' },
       { dataset: 'river_observations', window: 'all' },
       { dataset: 'heat_indicators_daily', window: 'all' },
+      { dataset: 'weather_forecasts', window: 'all' },
     ],
     outputs: ['predictions'],
     cadences: ['hourly'],

@@ -10,6 +10,8 @@ export const SOURCE_URL_ENV = {
   vigicrues: 'OBSERVATORY_VIGICRUES_URL',
   /** the data.gouv.fr API that lists the Météo-France daily files (the files' URLs come from it) */
   meteofrance: 'OBSERVATORY_METEOFRANCE_URL',
+  /** Météo-France's point-forecast service (its token: OBSERVATORY_METEOFRANCE_FORECAST_TOKEN) */
+  'meteofrance-forecast': 'OBSERVATORY_METEOFRANCE_FORECAST_URL',
 } as const;
 
 /** the real services, which the deployed pollers call unless configured otherwise */
@@ -17,6 +19,7 @@ export const SOURCE_DEFAULT_URL = {
   hubeau: 'https://hubeau.eaufrance.fr',
   vigicrues: 'https://www.vigicrues.gouv.fr',
   meteofrance: 'https://www.data.gouv.fr',
+  'meteofrance-forecast': 'https://webservice.meteofrance.com',
 } as const satisfies Record<keyof typeof SOURCE_URL_ENV, string>;
 
 /** the sources configured in the environment (the local runner polls only these) */
@@ -35,6 +38,7 @@ export function deployedSources(env: Readonly<Record<string, string | undefined>
     hubeau: sourceUrl('hubeau', SOURCE_DEFAULT_URL.hubeau, env)!,
     vigicrues: sourceUrl('vigicrues', SOURCE_DEFAULT_URL.vigicrues, env)!,
     meteofrance: sourceUrl('meteofrance', SOURCE_DEFAULT_URL.meteofrance, env)!,
+    'meteofrance-forecast': sourceUrl('meteofrance-forecast', SOURCE_DEFAULT_URL['meteofrance-forecast'], env)!,
   };
 }
 

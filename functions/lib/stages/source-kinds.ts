@@ -17,6 +17,8 @@ export const CLIMATE_SOURCE_FORMATS = {
   hubeau: { extension: '.json', contentType: 'application/json' },
   vigicrues: { extension: '.json', contentType: 'application/json' },
   meteofrance: { extension: '.csv', contentType: 'text/csv' },
+  'hubeau-daily': { extension: '.json', contentType: 'application/json' },
+  'meteofrance-forecast': { extension: '.json', contentType: 'application/json' },
 } as const;
 
 export type ClimateSourceKind = keyof typeof CLIMATE_SOURCE_FORMATS;

@@ -4,7 +4,8 @@ import type { EvaluationReport } from '../models/report.ts';
 import type { RegularSeries } from '../models/river/series.ts';
 import { tfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
-import { readRiverSeries } from './model-inputs.ts';
+import { DAILY_GAUGES, RIVER_GAUGES } from '../models/river/gauges.ts';
+import { readRiverDaily, readRiverSeries } from './model-inputs.ts';
 import { register, type RegisterOptions, type TrainSummary, trainingSummary } from './model-registration.ts';
 
 // Training of the river model on the lake's hourly stages (or discharges) of the configured stations:
@@ -21,7 +22,12 @@ export interface RiverTrainOptions extends RiverOptions, RegisterOptions {
   readonly days?: number;
   /** the level whose exceedance is forecast; default for the stage at the reference station: the lowest verified reference flood */
   readonly threshold?: number;
+  /** false: never train on river_daily (default: on it when the target has ≥ RIVER_DAILY_MIN_DAYS daily means) */
+  readonly daily?: boolean;
 }
+
+/** daily means of the target needed to train on river_daily rather than on the real-time observations */
+export const RIVER_DAILY_MIN_DAYS = 730;
 
 /** the river setup for the lake: target, upstream stations, transform, flood threshold */
 export function riverSetup(options: RiverTrainOptions = {}): RiverSetup {
@@ -46,6 +52,14 @@ export function riverSetup(options: RiverTrainOptions = {}): RiverSetup {
 export async function trainRiver(ctx: StageContext, options: RiverTrainOptions = {}): Promise<TrainSummary> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
+  if (options.daily !== false) {
+    // decades of daily means from Hub'Eau's elaborated series, with the upstream gauges: the long record wins
+    const daily = await readRiverDaily(ctx, DAILY_GAUGES);
+    const target = RIVER_GAUGES.target.code_entite;
+    const known = daily ? daily.columns[target]!.filter(Number.isFinite).length : 0;
+    if (daily && known >= RIVER_DAILY_MIN_DAYS) return trainRiverOnDaily(ctx, daily, options, started);
+    if (daily) ctx.logger.info(`train river: river_daily has ${known} daily means of ${target} (< ${RIVER_DAILY_MIN_DAYS}): training on river_observations`);
+  }
   const setup = riverSetup(options);
   const series = await readRiverSeries(ctx, [setup.target, ...setup.upstream], options.quantity ?? 'H', options.days ?? 400);
   const skip = (reason: string): TrainSummary => {
@@ -148,6 +162,42 @@ export async function evaluateRiverSeries(ctx: StageContext, o: SeriesEvaluation
       `evaluate river on ${o.name}: ${o.target} from ${upstream.join(', ') || 'its own history'}; ${result.trainRows} training / ${result.testRows} held-out days; fit ${result.fit.seconds.toFixed(1)} s (best epoch ${result.fit.bestEpoch}/${result.fit.epochs}) on ${rt.description}`,
     );
     return { ...summary, report: summary.report!, origins: result.origins, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    result.model.dispose();
+  }
+}
+
+/** the river model on river_daily: discharge at the target (log), the upstream gauges with data, the last year held out */
+async function trainRiverOnDaily(ctx: StageContext, series: RegularSeries, options: RiverTrainOptions, started: number): Promise<TrainSummary> {
+  const seconds = () => (performance.now() - started) / 1000;
+  const target = RIVER_GAUGES.target.code_entite;
+  const upstream = DAILY_GAUGES.filter((g) => g !== target && series.columns[g]!.some(Number.isFinite));
+  const setup: RiverSetup = { target, upstream, transform: 'log', variable: 'flow', unit: 'm³/s' };
+  const testDays = options.testDays ?? 365;
+  const trainUntil = series.start + (series.length - testDays) * 86_400_000;
+  const rt = await tfRuntime({ logger: ctx.logger });
+  const result = await trainRiverModel(rt, series, setup, { trainUntil }, options);
+  if ('skipped' in result) {
+    ctx.logger.info(`train river: skipped — ${result.skipped} (river_daily, ${series.length} days)`);
+    return { model: RIVER_MODEL, skipped: `${result.skipped} (river_daily, ${series.length} days)`, seconds: seconds() };
+  }
+  try {
+    const summary = await register(ctx, rt, {
+      name: RIVER_MODEL,
+      model: result.model,
+      report: result.report,
+      features: result.features,
+      outputs: result.preprocessing.setup.horizonsHours.map((h) => `flow_change_${h}h`),
+      architecture: result.architecture,
+      training: trainingSummary(result),
+      preprocessing: result.preprocessing as unknown as Record<string, unknown>,
+      data: 'lake:river_daily',
+    }, options);
+    ctx.logger.info(
+      `train river: daily means of ${target} from ${upstream.join(', ') || 'its own history'} (river_daily), ${result.trainRows} training / ${result.testRows} held-out days; ` +
+        result.report.horizons.map((h) => `+${h.horizon_hours / 24} d MAE ${h.model['mae']} vs ${Object.entries(h.baselines).map(([b, v]) => `${b} ${v['mae']}`).join(', ')}`).join('; '),
+    );
+    return { ...summary, origins: result.origins, seconds: seconds() };
   } finally {
     result.model.dispose();
   }

@@ -75,8 +75,8 @@ function howMade(l: Lang, rows: readonly Row[]): string {
     .map((list) => {
       const r = list[0]!;
       const what = variableLabel(String(r.variable))[l];
-      if (r.source === 'model') return l === 'fr' ? `${what} : réseau de neurones, meilleur que la meilleure référence sur la période de test` : `${what}: neural network, better than the best baseline on the test period`;
       const method = methodName(String(r.method))[l];
+      if (r.source === 'model') return l === 'fr' ? `${what} : ${method}, meilleure que la meilleure référence sur la période de test` : `${what}: ${method}, better than the best baseline on the test period`;
       if (r.version === 'baseline') {
         return l === 'fr'
           ? `${what} : prévision de référence (${method}) — pas encore assez d’historique pour entraîner un modèle`
