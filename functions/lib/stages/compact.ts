@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fileColumns, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { dataset, noiseReadings } from '../datasets/index.ts';
-import { stateKey } from '../lake/layout.ts';
+import { datasetFileKey, stateKey } from '../lake/layout.ts';
 import type { ChangeWatermark, PartitionInfo } from '../ports/lake.ts';
 import { ObjectNotFoundError } from '../ports/object-store.ts';
 import type { StageContext } from './context.ts';
@@ -147,7 +147,7 @@ async function mergeFiles(ctx: StageContext, d: DatasetDeclaration, dt: string, 
   try {
     await ctx.lake.attachObjects(view, d, keys);
     const rowsIn = Number((await ctx.lake.all(`SELECT count(*) AS n FROM ${view}`)).rows[0]!.n);
-    const rowsOut = await ctx.lake.writeQuery(d, `SELECT ${columns} FROM ${view} ${dedup} ORDER BY ${d.key!.join(', ')}`, `${d.prefix}/dt=${dt}/${name}.parquet`);
+    const rowsOut = await ctx.lake.writeQuery(d, `SELECT ${columns} FROM ${view} ${dedup} ORDER BY ${d.key!.join(', ')}`, datasetFileKey(d, name, dt));
     return { rowsIn, rowsOut };
   } catch (e) {
     // another compaction merged (and deleted) some of these files first: its output holds their rows
