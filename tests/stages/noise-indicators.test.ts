@@ -11,12 +11,13 @@ import {
   noiseIndicatorsCommuneDaily,
   noiseIndicatorsDaily,
   noiseIndicatorsHourly,
+  noiseIndicatorsMonthly,
   noiseIndicatorsYearly,
   noiseReadings,
   sensors,
   type NoiseReadingRow,
 } from '../../functions/lib/datasets/index.ts';
-import { localDayBounds, localHour } from '../../functions/lib/domain/time/paris.ts';
+import { localDayBounds, localHour, parisDate } from '../../functions/lib/domain/time/paris.ts';
 import { datasetFileKey, stateKey } from '../../functions/lib/lake/layout.ts';
 import { silentLogger } from '../../functions/lib/ports/logger.ts';
 import type { StageContext } from '../../functions/lib/stages/context.ts';
@@ -205,7 +206,7 @@ describe('noiseIndicators()', () => {
       for (const k of ['leq', 'lday', 'levening', 'lnight', 'lden', 'l10', 'l50', 'l90', 'coverage'] as const) expectClose(row[k], expected[k], `${label} ${k}`);
       expect(row['samples'], label).toBe(expected.samples);
       expect(row['coverage_ok'], label).toBe(expected.coverage_ok);
-      expect(row['dt']).toBe(row['day']);
+      expect(row['dt']).toBe(String(row['day']).slice(0, 7)); // partitioned by month
       expect(validateRow(noiseIndicatorsDaily, row, { now: new Date() }), label).toEqual([]);
     }
   });
@@ -252,8 +253,11 @@ describe('noiseIndicators()', () => {
       expect(row).toMatchObject({ samples: 6, coverage: 1, commune_insee: '75056' });
       expect(validateRow(noiseIndicatorsHourly, row, { now: new Date() })).toEqual([]);
     }
-    for (const d of [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily]) {
-      expect(await store.head(datasetFileKey(d, 'part-0', '2025-06-10'))).toBeDefined();
+    // hourly levels by day; the daily indicators, small, by month
+    expect(await store.head(datasetFileKey(noiseIndicatorsHourly, 'part-0', '2025-06-10'))).toBeDefined();
+    for (const d of [noiseIndicatorsDaily, noiseIndicatorsCommuneDaily]) {
+      expect(await store.head(datasetFileKey(d, 'part-0', '2025-06'))).toBeDefined();
+      expect(await store.head(datasetFileKey(d, 'part-0', '2025-06-10'))).toBeUndefined();
     }
   });
 
@@ -285,6 +289,24 @@ describe('noiseIndicators()', () => {
     expect(rows.filter((r) => r['day'] === '2025-06-11')).toHaveLength(0);
   });
 
+  it('noiseIndicators() computes monthly levels over every reading of the month, with the seconds each period is covered', async () => {
+    const rows = await query(`SELECT * REPLACE (CAST(month AS VARCHAR) AS month) FROM noise_indicators_monthly WHERE sensor_id = 'road-1' ORDER BY month, convention`);
+    // road-1 has readings in March, June (two days) and October 2025
+    expect(rows.map((r) => `${String(r['month'])} ${String(r['convention'])}`)).toEqual(['2025-03-01 eu', '2025-03-01 fr', '2025-06-01 eu', '2025-06-01 fr', '2025-10-01 eu', '2025-10-01 fr']);
+    for (const row of rows.filter((r) => r['month'] === '2025-06-01')) {
+      const c = row['convention'] as Convention;
+      const rs = readings.filter((r) => r.sensor_id === 'road-1' && parisDate(r.ts_from).startsWith('2025-06'));
+      for (const p of ['day', 'evening', 'night'] as const) {
+        const sel = rs.filter((r) => PERIODS[c](localHour(r.ts_from.getTime()).hour) === p);
+        const seconds = sel.map((r) => (r.ts_to.getTime() - r.ts_from.getTime()) / 1000);
+        expectClose(row[`l${p}`], energy(sel.map((r) => r.laeq!), seconds), `${c} l${p}`);
+        expectClose(row[`covered_${p}_s`], seconds.reduce((a, b) => a + b, 0), `${c} covered_${p}_s`);
+      }
+      expect(row).toMatchObject({ days: 2, commune_insee: '75056', dt: '2025' });
+      expect(validateRow(noiseIndicatorsMonthly, row, { now: new Date() })).toEqual([]);
+    }
+  });
+
   it('noiseIndicators() computes yearly levels over every reading of the year', async () => {
     const rows = await query(`SELECT * FROM noise_indicators_yearly WHERE sensor_id = 'road-1' ORDER BY convention`);
     expect(rows).toHaveLength(2);
@@ -310,16 +332,17 @@ describe('noiseIndicators()', () => {
   });
 
   it('noiseIndicators() recomputes nothing when no reading file changed', async () => {
-    const before = await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06-10'));
+    const before = await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06'));
     const summary = await noiseIndicators(ctx);
     expect(summary).toMatchObject({ fullReason: null, dts: [], deletedDts: [], years: [], readings: 0 });
     expect(Object.values(summary.rows).every((n) => n === 0)).toBe(true);
-    const after = await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06-10'));
+    const after = await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06'));
     expect(after!.lastModified).toEqual(before!.lastModified);
   });
 
   it('noiseIndicators() recomputes only the day a late file lands in, and its year', async () => {
-    const untouched = await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06-10'));
+    const untouched = await store.head(datasetFileKey(noiseIndicatorsHourly, 'part-0', '2025-06-10'));
+    const otherDaysBefore = await query(`SELECT * FROM noise_indicators_daily WHERE day <> DATE '2025-06-11' ORDER BY ALL`);
     const yearBefore = await store.head(datasetFileKey(noiseIndicatorsYearly, '2025'));
     const late = series('road-1', '2025-06-11', 600, roadLevel, 12);
     readings.push(...late);
@@ -336,7 +359,9 @@ describe('noiseIndicators()', () => {
     const expected = expectedDaily(readings, 'road-1', '2025-06-11', 'fr');
     expectClose(row!['lden'], expected.lden, 'lden after the late file');
     expect(row).toMatchObject({ coverage: 1, coverage_ok: true, samples: 144 });
-    expect((await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06-10')))!.lastModified).toEqual(untouched!.lastModified);
+    // the hourly file of another day is not rewritten; the month's daily file is, and keeps the other days' rows as they were
+    expect((await store.head(datasetFileKey(noiseIndicatorsHourly, 'part-0', '2025-06-10')))!.lastModified).toEqual(untouched!.lastModified);
+    expect(await query(`SELECT * FROM noise_indicators_daily WHERE day <> DATE '2025-06-11' ORDER BY ALL`)).toEqual(otherDaysBefore);
     expect((await store.head(datasetFileKey(noiseIndicatorsYearly, '2025')))!.sha256).not.toBe(yearBefore!.sha256);
     const commune = await query(`SELECT sensors FROM noise_indicators_commune_daily WHERE day = DATE '2025-06-11'`);
     expect(commune).toEqual([{ sensors: 1 }, { sensors: 1 }]);

@@ -1,5 +1,5 @@
-import { declareDataset, type RecordCheck } from './declaration.ts';
-import { communeInsee, conventionColumn, dt, level, observationTimeCheck, OPEN_LICENCE, sensorId } from './common.ts';
+import { declareDataset, type Column, type RecordCheck } from './declaration.ts';
+import { communeInsee, conventionColumn, dt, dtColumn, level, observationTimeCheck, OPEN_LICENCE, sensorId } from './common.ts';
 
 export const NOISE_SOURCE_KINDS = ['noise-fiware', 'noise-csv'] as const;
 export const NOISE_SOURCES = ['road', 'rail', 'air', 'industry', 'mixed', 'unknown'] as const;
@@ -96,8 +96,22 @@ const dailyLevels = [
   level('lden', 'Day-evening-night level: 10·log10((12·10^(Ld/10) + 4·10^((Le+5)/10) + 8·10^((Ln+10)/10))/24) with the convention’s period lengths'),
 ];
 
+/** the seconds of each period covered by readings: with the period's level, its energy, so that longer spans can be averaged */
+function periodCoverage(span: 'day' | 'month'): Column[] {
+  return (['day', 'evening', 'night'] as const).map((period) => ({
+    name: `covered_${period}_s`,
+    type: 'double',
+    unit: 's',
+    nullable: true,
+    min: 0,
+    description: `Seconds of the ${span}’s ${period} period${span === 'month' ? 's' : ''} covered by readings (NULL: none)`,
+  }));
+}
+
 export const noiseIndicatorsDaily = declareDataset({
   name: 'noise_indicators_daily',
+  granularity: 'month',
+  dayColumn: 'day',
   title: 'Daily noise indicators per sensor',
   description:
     'Per sensor, local calendar day and period convention: energy-average levels, Lden, statistical levels and coverage. Exceedance flags compare a single day with yearly limit values and are indicative only.',
@@ -114,12 +128,13 @@ export const noiseIndicatorsDaily = declareDataset({
     { name: 'samples', type: 'integer', min: 0, description: 'Number of LAeq readings in the day' },
     { name: 'coverage', type: 'double', unit: '1', min: 0, max: 1, description: 'Share of the local day covered by readings (day length 23, 24 or 25 h)' },
     { name: 'coverage_ok', type: 'boolean', description: 'coverage and every period’s coverage reach the configured threshold' },
+    ...periodCoverage('day'),
     { name: 'noise_source', type: 'string', values: NOISE_SOURCES, description: 'Noise source used to pick the limit values' },
     { name: 'who_lden_exceeded', type: 'boolean', nullable: true, description: 'Indicative: Lden above the WHO 2018 guideline for the noise source' },
     { name: 'who_lnight_exceeded', type: 'boolean', nullable: true, description: 'Indicative: Lnight above the WHO 2018 guideline for the noise source' },
     { name: 'fr_lden_exceeded', type: 'boolean', nullable: true, description: 'Indicative: Lden above the French limit value (arrêté du 4 avril 2006)' },
     { name: 'fr_ln_exceeded', type: 'boolean', nullable: true, description: 'Indicative: Ln above the French limit value (arrêté du 4 avril 2006)' },
-    dt,
+    dtColumn('month', 'day'),
   ],
   key: ['sensor_id', 'day', 'convention'],
   licence: OPEN_LICENCE,
@@ -128,6 +143,8 @@ export const noiseIndicatorsDaily = declareDataset({
 
 export const noiseIndicatorsCommuneDaily = declareDataset({
   name: 'noise_indicators_commune_daily',
+  granularity: 'month',
+  dayColumn: 'day',
   title: 'Daily noise indicators per commune',
   description: 'Per commune and local day: energy average over the commune’s sensors whose day meets the coverage threshold.',
   prefix: 'curated/noise_indicators_commune_daily',
@@ -137,7 +154,7 @@ export const noiseIndicatorsCommuneDaily = declareDataset({
     conventionColumn,
     ...dailyLevels,
     { name: 'sensors', type: 'integer', min: 0, description: 'Number of sensors averaged (those meeting the coverage threshold)' },
-    dt,
+    dtColumn('month', 'day'),
   ],
   key: ['commune_insee', 'day', 'convention'],
   licence: OPEN_LICENCE,
@@ -162,6 +179,31 @@ export const noiseIndicatorsHourly = declareDataset({
   key: ['sensor_id', 'hour_start'],
   licence: OPEN_LICENCE,
   provenance: 'Computed by the noise-indicators stage from noise_readings.',
+});
+
+export const noiseIndicatorsMonthly = declareDataset({
+  name: 'noise_indicators_monthly',
+  granularity: 'year',
+  dayColumn: 'month',
+  title: 'Monthly noise levels per sensor',
+  description:
+    'Per sensor, local calendar month and convention: energy-average levels over the month’s day, evening and night periods, with the seconds each period is covered. The yearly indicators are built from these rows, so that an hour of new readings does not re-read a year of days.',
+  prefix: 'curated/noise_indicators_monthly',
+  columns: [
+    sensorId,
+    communeInsee,
+    { name: 'month', type: 'date', description: 'First day of the Europe/Paris local calendar month' },
+    conventionColumn,
+    level('lday', 'Energy-average level over the day periods of the month'),
+    level('levening', 'Energy-average level over the evening periods of the month'),
+    level('lnight', 'Energy-average level over the night periods of the month'),
+    ...periodCoverage('month'),
+    { name: 'days', type: 'integer', min: 0, description: 'Number of days with readings' },
+    dtColumn('year', 'month'),
+  ],
+  key: ['sensor_id', 'month', 'convention'],
+  licence: OPEN_LICENCE,
+  provenance: 'Computed by the noise-indicators stage from noise_indicators_daily.',
 });
 
 export const noiseIndicatorsYearly = declareDataset({

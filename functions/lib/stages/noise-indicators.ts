@@ -2,9 +2,13 @@ import {
   noiseIndicatorsCommuneDaily,
   noiseIndicatorsDaily,
   noiseIndicatorsHourly,
+  noiseIndicatorsMonthly,
   noiseIndicatorsYearly,
   noiseReadings,
+  partitionOf,
+  partitionSql,
   sensors,
+  type DatasetDeclaration,
 } from '../datasets/index.ts';
 import { CONVENTIONS, PERIOD_CONVENTIONS, PERIODS } from '../domain/noise/conventions.ts';
 import { LDEN_PENALTY, periodOf } from '../domain/noise/levels.ts';
@@ -80,7 +84,9 @@ const ALGORITHM_VERSION = 1;
 const PART_NAME = 'part-0';
 const US_PER_HOUR = 3_600_000_000;
 
-const OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily, noiseIndicatorsYearly] as const;
+const OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily, noiseIndicatorsMonthly, noiseIndicatorsYearly] as const;
+/** the outputs with a row per day, written for the days recomputed */
+const DAY_OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily] as const;
 
 export async function noiseIndicators(ctx: StageContext, options: NoiseIndicatorsOptions = {}): Promise<NoiseIndicatorsSummary> {
   const started = performance.now();
@@ -109,19 +115,28 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
   let deleted = 0;
   if (years.length) {
     await ctx.lake.attach([noiseReadings], fullReason !== null ? undefined : { kind: 'partitions', dts });
-    // the yearly rows: the recomputed hours and, for the other days of those years, the stored hourly rows
-    await ctx.lake.attach([noiseIndicatorsHourly], fullReason !== null ? { kind: 'partitions', dts: [] } : { kind: 'dates', from: `${years[0]}-01-01`, to: `${years[years.length - 1]}-12-31` });
-    const computed = await computeIndicators(ctx.lake, { years, dts, threshold });
+    // the months and years of the recomputed days are rebuilt from the stored daily rows of the other
+    // days of those months and the stored monthly rows of the other months: one object each, whatever
+    // the history (a full run has everything in hand)
+    const touched = [...dts, ...plan.vanished];
+    const months = [...new Set(touched.map((day) => `${day.slice(0, 7)}-01`))].sort();
+    const stored = (d: DatasetDeclaration) => (fullReason !== null ? [] : [...new Set(touched.map((day) => partitionOf(d, day)))]);
+    await ctx.lake.attach([noiseIndicatorsDaily], { kind: 'partitions', dts: stored(noiseIndicatorsDaily) });
+    await ctx.lake.attach([noiseIndicatorsMonthly], { kind: 'partitions', dts: stored(noiseIndicatorsMonthly) });
+    const computed = await computeIndicators(ctx.lake, { years, dts, months, threshold });
     readings = computed.readings;
     try {
-      const touched = [...dts, ...plan.vanished];
       for (const d of OUTPUTS) {
         const yearly = d === noiseIndicatorsYearly;
+        const monthly = d === noiseIndicatorsMonthly;
+        // the tables' dt is the day (the month for the monthly rows); a partition holding other days or
+        // months keeps its stored rows of those
         const written = await ctx.lake.writePartitions(d, {
           table: computed.tables[d.name]!,
-          partitionExpr: yearly ? 'CAST(year AS VARCHAR)' : 'dt',
-          partitions: yearly ? years.map(String) : touched,
+          partitionExpr: yearly ? 'CAST(year AS VARCHAR)' : partitionSql(d, monthly ? 'month' : 'dt'),
+          partitions: yearly ? years.map(String) : [...new Set((monthly ? months : touched).map((day) => partitionOf(d, day)))],
           keyOf: yearly ? (y) => datasetFileKey(d, y) : (dt) => datasetFileKey(d, PART_NAME, dt),
+          ...(yearly ? {} : { days: monthly ? months : touched }),
         });
         rows[d.name] = written.rows;
         deleted += written.deleted;
@@ -216,7 +231,7 @@ async function readSensorAttributes(lake: Lake): Promise<Record<string, string>>
 }
 
 async function dtsOfSensors(lake: Lake, ids: readonly string[]): Promise<string[]> {
-  const result = await lake.all(`SELECT DISTINCT dt FROM ${noiseIndicatorsDaily.name} WHERE sensor_id IN (${ids.map(sqlString).join(', ')}) ORDER BY dt`);
+  const result = await lake.all(`SELECT DISTINCT strftime(day, '%Y-%m-%d') AS dt FROM ${noiseIndicatorsDaily.name} WHERE sensor_id IN (${ids.map(sqlString).join(', ')}) ORDER BY dt`);
   return result.rows.map((r) => String(r['dt']));
 }
 
@@ -239,7 +254,8 @@ const T = {
   attributes: 'nid_sensor_attributes',
   todo: 'nid_todo',
   hourSums: 'nid_hour_sums',
-  yearHours: 'nid_year_hours',
+  monthDays: 'nid_month_days',
+  monthly: 'nid_out_monthly',
   quantiles: 'nid_quantiles',
   hourly: 'nid_out_hourly',
   daily: 'nid_out_daily',
@@ -255,7 +271,7 @@ const ldenOf = (ld: string, le: string, ln: string) =>
 const perPeriod = (expr: (period: string) => string) => PERIODS.map(expr).join(',\n    ');
 const sqlNumber = (v: number | null) => (v === null ? 'NULL' : String(v));
 
-async function computeIndicators(duck: Lake, job: { years: readonly number[]; dts: readonly string[]; threshold: number }): Promise<Computed> {
+async function computeIndicators(duck: Lake, job: { years: readonly number[]; dts: readonly string[]; months: readonly string[]; threshold: number }): Promise<Computed> {
   const drop = async () => {
     for (const t of Object.values(T)) await duck.run(`DROP TABLE IF EXISTS ${t}`);
   };
@@ -310,6 +326,7 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
         ${ldenOf('v.lday', 'v.levening', 'v.lnight')} AS lden,
         q.q[1] AS l10, q.q[2] AS l50, q.q[3] AS l90, v.n AS samples, least(v.c / v.len, 1) AS coverage,
         v.c / v.len >= ${thr} AND ${PERIODS.map((x) => `coalesce(v.c_${x}, 0) / v.len_${x} >= ${thr}`).join(' AND ')} AS coverage_ok,
+        ${perPeriod((x) => `v.c_${x} AS covered_${x}_s`)},
         coalesce(a.noise_source, 'unknown') AS noise_source, strftime(v.day, '%Y-%m-%d') AS dt
       FROM levels v
       JOIN ${T.conventions} c USING (convention)
@@ -322,33 +339,7 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
       FROM ${T.daily} WHERE coverage_ok AND commune_insee IS NOT NULL
       GROUP BY commune_insee, day, convention, dt`);
 
-    // the year's hours: those just recomputed, and the stored hourly rows of its other days (an hour's
-    // energy is its level times its covered seconds), so that a new hour does not re-read a year of readings
-    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.yearHours} AS
-      SELECT sensor_id, day, local_hour, energy, covered, commune_insee FROM ${T.hourSums} WHERE day IN (SELECT day FROM ${T.todo})
-      UNION ALL
-      SELECT sensor_id, CAST(dt AS DATE) AS day, local_hour, pow(10, leq / 10) * coverage * 3600 AS energy, coverage * 3600 AS covered, commune_insee
-      FROM ${noiseIndicatorsHourly.name}
-      WHERE dt NOT IN (SELECT dt FROM ${T.todo}) AND year(CAST(dt AS DATE)) IN (${job.years.join(', ')}) AND leq IS NOT NULL`);
-
-    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.yearly} AS ${withExceedanceFlags('ln', `
-      WITH sums AS (
-        SELECT s.sensor_id, year(s.day) AS year, p.convention, max(s.commune_insee) AS commune_insee,
-          sum(s.covered) AS c, count(DISTINCT s.day) AS days,
-          ${perPeriod((x) => `sum(s.energy) FILTER (WHERE p.period = '${x}') AS e_${x}, sum(s.covered) FILTER (WHERE p.period = '${x}') AS c_${x}`)}
-        FROM ${T.yearHours} s JOIN ${T.periods} p USING (local_hour)
-        GROUP BY s.sensor_id, year(s.day), p.convention),
-      lengths AS (SELECT year(day) AS year, count(*) * 3600 AS len FROM ${T.hours} GROUP BY year(day)),
-      levels AS (
-        SELECT s.*, l.len, ${level('s.e_day', 's.c_day')} AS lday, ${level('s.e_evening', 's.c_evening')} AS levening,
-          ${level('s.e_night', 's.c_night')} AS ln
-        FROM sums s JOIN lengths l USING (year))
-      SELECT v.sensor_id, v.commune_insee, v.year, v.convention, v.lday, v.levening, v.ln,
-        ${ldenOf('v.lday', 'v.levening', 'v.ln')} AS lden, v.days, least(v.c / v.len, 1) AS coverage,
-        coalesce(a.noise_source, 'unknown') AS noise_source
-      FROM levels v
-      JOIN ${T.conventions} c USING (convention)
-      LEFT JOIN ${T.attributes} a ON a.sensor_id = v.sensor_id`)}`);
+    await computeMonthsAndYears(duck, job);
 
     return {
       readings,
@@ -356,6 +347,7 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
         [noiseIndicatorsHourly.name]: T.hourly,
         [noiseIndicatorsDaily.name]: T.daily,
         [noiseIndicatorsCommuneDaily.name]: T.communeDaily,
+        [noiseIndicatorsMonthly.name]: T.monthly,
         [noiseIndicatorsYearly.name]: T.yearly,
       },
       drop,
@@ -364,6 +356,55 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
     await drop();
     throw e;
   }
+}
+
+/** a period's energy (s·10^(L/10)) from its level and covered seconds */
+const energyOf = (levelColumn: string, seconds: string) => `pow(10, ${levelColumn} / 10) * ${seconds}`;
+
+/**
+ * The monthly rows of the months touched (their days: those just computed, and the stored daily rows
+ * of the month's other days), then the yearly rows (those months, and the stored monthly rows of the
+ * year's other months): energies add up, so a month or a year is rebuilt without re-reading its days.
+ */
+async function computeMonthsAndYears(duck: Lake, job: { dts: readonly string[]; months: readonly string[] }): Promise<void> {
+  const months = job.months.map((m) => `DATE '${m}'`).join(', ') || 'NULL';
+  const periodColumns = perPeriod((x) => `l${x}, covered_${x}_s`);
+  await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.monthDays} AS
+    SELECT sensor_id, commune_insee, day, convention, ${periodColumns} FROM ${T.daily}
+    UNION ALL
+    SELECT sensor_id, commune_insee, day, convention, ${periodColumns} FROM ${noiseIndicatorsDaily.name}
+    WHERE date_trunc('month', day) IN (${months}) AND day NOT IN (SELECT day FROM ${T.todo})`);
+  const sums = (source: string, span: string) =>
+    perPeriod((x) => `sum(${energyOf(`${source}.l${x}`, `${source}.covered_${x}_s`)}) AS e_${x}, sum(${source}.covered_${x}_s) AS c_${x}`) + `, ${span}`;
+  await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.monthly} AS
+    WITH s AS (
+      SELECT sensor_id, CAST(date_trunc('month', day) AS DATE) AS month, convention, max(commune_insee) AS commune_insee,
+        ${sums('m', 'count(*) AS days')}
+      FROM ${T.monthDays} m GROUP BY ALL)
+    SELECT sensor_id, commune_insee, month, convention,
+      ${perPeriod((x) => `${level(`e_${x}`, `c_${x}`)} AS l${x}, c_${x} AS covered_${x}_s`)}, CAST(days AS INTEGER) AS days
+    FROM s`);
+  await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.yearly} AS ${withExceedanceFlags('ln', `
+    WITH rows AS (
+      SELECT * FROM ${T.monthly}
+      UNION ALL BY NAME
+      SELECT sensor_id, commune_insee, month, convention, ${periodColumns}, days FROM ${noiseIndicatorsMonthly.name}
+      WHERE month NOT IN (${months})),
+    sums AS (
+      SELECT sensor_id, year(month) AS year, convention, max(commune_insee) AS commune_insee, ${sums('r', 'sum(r.days) AS days')},
+        sum(${PERIODS.map((x) => `coalesce(r.covered_${x}_s, 0)`).join(' + ')}) AS c
+      FROM rows r GROUP BY ALL),
+    lengths AS (SELECT year(day) AS year, count(*) * 3600 AS len FROM ${T.hours} GROUP BY year(day)),
+    levels AS (
+      SELECT s.*, l.len, ${level('s.e_day', 's.c_day')} AS lday, ${level('s.e_evening', 's.c_evening')} AS levening,
+        ${level('s.e_night', 's.c_night')} AS ln
+      FROM sums s JOIN lengths l USING (year))
+    SELECT v.sensor_id, v.commune_insee, v.year, v.convention, v.lday, v.levening, v.ln,
+      ${ldenOf('v.lday', 'v.levening', 'v.ln')} AS lden, CAST(v.days AS INTEGER) AS days, least(v.c / v.len, 1) AS coverage,
+      coalesce(a.noise_source, 'unknown') AS noise_source
+    FROM levels v
+    JOIN ${T.conventions} c USING (convention)
+    LEFT JOIN ${T.attributes} a ON a.sensor_id = v.sensor_id`)}`);
 }
 
 /** the small tables the SQL joins: local hours, periods, Lden weights, limit values, sensors, days to do */
@@ -412,8 +453,9 @@ function withExceedanceFlags(night: string, query: string): string {
 /** after a full run: deletes indicator files of dts and years that no reading backs any more */
 async function deleteUnbacked(store: ObjectStore, dts: readonly string[], years: readonly number[]): Promise<number> {
   const keep = new Set<string>();
-  for (const dt of dts) for (const d of OUTPUTS.slice(0, 3)) keep.add(datasetFileKey(d, PART_NAME, dt));
+  for (const dt of dts) for (const d of DAY_OUTPUTS) keep.add(datasetFileKey(d, PART_NAME, partitionOf(d, dt)));
   for (const y of years) keep.add(datasetFileKey(noiseIndicatorsYearly, String(y)));
+  for (const y of years) keep.add(datasetFileKey(noiseIndicatorsMonthly, PART_NAME, String(y)));
   let deleted = 0;
   for (const d of OUTPUTS) {
     for (const o of await listKeys(store, `${d.prefix}/`)) {

@@ -133,10 +133,11 @@ export const STAGES: readonly StageDefinition[] = [
     inputs: [
       { dataset: 'noise_readings', window: 'changed' },
       { dataset: 'sensors', window: 'all' },
-      { dataset: 'noise_indicators_hourly', window: 'year' },
-      { dataset: 'noise_indicators_daily', window: 'all' },
+      // the months and years holding the changed days: their other days and months are kept as stored
+      { dataset: 'noise_indicators_daily', window: 'changed' },
+      { dataset: 'noise_indicators_monthly', window: 'changed' },
     ],
-    outputs: ['noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_indicators_yearly'],
+    outputs: ['noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_indicators_monthly', 'noise_indicators_yearly'],
     cadences: ['hourly'],
     limits: { memoryMb: 3008, timeoutS: 900, ephemeralStorageMb: 4096 },
     run: async (ctx) => (await import('./noise-indicators.ts')).noiseIndicators(ctx),
