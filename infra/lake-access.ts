@@ -91,8 +91,9 @@ export function ingestAccess(options: { incoming: boolean }): LakeAccess {
   return {
     reads: unique([...writes, ...(options.incoming ? [`${INCOMING_PREFIX}/`] : [])]),
     writes: unique(writes),
-    // a replay that is clean now removes the quarantine file of its earlier receipt
-    deletes: [`${quarantine.prefix}/`],
+    // a replay that is clean now removes the quarantine file of its earlier receipt; the sensors merge
+    // (after-ingest) deletes the staged sightings it merged
+    deletes: unique([`${quarantine.prefix}/`, ...sightings]),
   };
 }
 

@@ -51,6 +51,22 @@ objectStoreContract(
   { atomicPutIfAbsent: false, strictKeys: false, uploadedParts: () => contractCounts.get('UploadPartCommand') ?? 0 },
 );
 
+describe('S3ObjectStore.deleteMany on Swift', () => {
+  it('sends one DeleteObjects (with the Content-MD5 Swift demands) per batch of keys, and deletes only those', async () => {
+    const s = await withStore('s3-delete-many', { prefix: 'lake', deleteBatchSize: 4 });
+    try {
+      const keys = Array.from({ length: 10 }, (_, i) => `curated/x/dt=2026-01-01/f${i}.parquet`);
+      for (const key of [...keys, 'curated/x/dt=2026-01-01/late.parquet']) await s.store.put(key, key);
+      await s.store.deleteMany(keys);
+      expect(s.counts.get('DeleteObjectsCommand')).toBe(3); // 4 + 4 + 2
+      expect(s.counts.get('DeleteObjectCommand') ?? 0).toBe(0);
+      expect((await s.store.list('curated/x/')).items.map((o) => o.key)).toEqual(['curated/x/dt=2026-01-01/late.parquet']);
+    } finally {
+      await s.cleanup();
+    }
+  });
+});
+
 describe('S3ObjectStore on Swift', () => {
   let s: Awaited<ReturnType<typeof withStore>>;
   beforeAll(async () => {

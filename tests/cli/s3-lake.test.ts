@@ -53,7 +53,7 @@ describe('observatory --lake s3://… (against Swift)', () => {
     const run = await observatory(['--lake', lake, 'run', '--schedule', 'hourly', '--format', 'json'], { env, timeoutMs: 300_000 });
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const out = JSON.parse(run.stdout) as { stages: { stage: string; objects_read: number; objects_written: number; lists: number }[] };
-    expect(out.stages.map((s) => s.stage)).toEqual(['sensors', 'compact', 'noise-indicators', 'poll-vigicrues', 'predict', 'publish-site']);
+    expect(out.stages.map((s) => s.stage)).toEqual(['poll-vigicrues', 'sensors', 'compact', 'noise-indicators', 'predict', 'publish-site']);
     const indicators = out.stages.find((s) => s.stage === 'noise-indicators')!;
     expect(indicators.objects_written).toBeGreaterThan(0);
     expect(indicators.lists).toBeGreaterThan(0);

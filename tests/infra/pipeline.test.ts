@@ -169,7 +169,7 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
       ] as const) {
         const { statements } = functionOf(dev.templates.pipeline, name);
         expect(objectGrants(statements, 's3:PutObject', buckets), name).toEqual([...writes].sort());
-        expect(objectGrants(statements, 's3:DeleteObject', buckets), name).toEqual(['lake:/quarantine/*']);
+        expect(objectGrants(statements, 's3:DeleteObject', buckets), name).toEqual(['lake:/quarantine/*', 'lake:/staging/sensor-sightings/*']);
       }
       expect(objectGrants(functionOf(dev.templates.pipeline, 'ingest-file').statements, 's3:GetObject', buckets)).toContain('raw:/incoming/*');
       expect(objectGrants(functionOf(dev.templates.pipeline, 'ingest-push').statements, 's3:GetObject', buckets)).not.toContain('raw:/incoming/*');

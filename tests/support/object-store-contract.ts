@@ -218,6 +218,15 @@ export function objectStoreContract(
       await expect(store.delete('delete/never-there.csv')).resolves.toBeUndefined();
     });
 
+    it('deleteMany() removes exactly the keys given; missing and repeated keys are fine', async () => {
+      const doomed = Array.from({ length: 7 }, (_, i) => `many/doomed/${i}.txt`);
+      const kept = ['many/doomed/kept.txt', 'many/kept.txt'];
+      for (const key of [...doomed, ...kept]) await store.put(key, key);
+      await store.deleteMany([...doomed, 'many/never-there.txt', doomed[0]!]);
+      expect((await collect(store, 'many/')).keys.sort()).toEqual([...kept].sort());
+      await expect(store.deleteMany([])).resolves.toBeUndefined();
+    });
+
     it('putStream() of a small stream records content type, metadata and sha256', async () => {
       const info = await store.putStream('stream/small.ndjson', Readable.from(['{"a":1}\n', '{"a":2}\n']), {
         contentType: 'application/x-ndjson',

@@ -88,6 +88,18 @@ export class RoutedObjectStore implements ObjectStore {
     const r = this.resolve(key);
     return r.store.delete(r.target);
   }
+
+  /** one batch per bucket the keys route to */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    const byStore = new Map<ObjectStore, string[]>();
+    for (const key of keys) {
+      const r = this.resolve(key);
+      const targets = byStore.get(r.store) ?? [];
+      targets.push(r.target);
+      byStore.set(r.store, targets);
+    }
+    for (const [store, targets] of byStore) await store.deleteMany(targets);
+  }
 }
 
 /** memoizes a factory: the store (and its client) is built once per container */

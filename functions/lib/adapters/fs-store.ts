@@ -212,6 +212,10 @@ export class FsObjectStore implements ObjectStore {
     return out;
   }
 
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of new Set(keys)) await this.delete(key);
+  }
+
   async delete(key: string): Promise<void> {
     await rm(this.localPath(key), { force: true });
     await rm(this.metaPath(key), { force: true });

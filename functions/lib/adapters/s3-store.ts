@@ -6,6 +6,7 @@ import {
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -17,6 +18,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
+  DELETE_BATCH_SIZE,
+  deleteBatches,
   ObjectNotFoundError,
   type Body,
   type ListOptions,
@@ -71,6 +74,8 @@ export interface S3ObjectStoreOptions {
   readonly multipartThreshold?: number;
   /** part size of multipart uploads (default 8 MiB, at least 5 MiB: the S3 minimum) */
   readonly partSize?: number;
+  /** keys per DeleteObjects request (default and S3 maximum: 1000); lowered only by tests */
+  readonly deleteBatchSize?: number;
   /** objects larger than this get their checksum recorded by a multipart copy (default and S3 maximum: 5 GiB); lowered only by tests */
   readonly singleCopyLimit?: number;
 }
@@ -193,6 +198,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly multipartThreshold: number;
   private readonly partSize: number;
   private readonly singleCopyLimit: number;
+  private readonly deleteBatchSize: number;
   private conditionalPut: 'native' | 'emulated';
   private readonly conditionalPutMode: ConditionalPutMode;
 
@@ -206,6 +212,7 @@ export class S3ObjectStore implements ObjectStore {
     this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? 8 * MiB);
     this.multipartThreshold = options.multipartThreshold ?? 8 * MiB;
     this.singleCopyLimit = options.singleCopyLimit ?? 5 * GiB;
+    this.deleteBatchSize = Math.min(DELETE_BATCH_SIZE, options.deleteBatchSize ?? DELETE_BATCH_SIZE);
     this.conditionalPutMode = options.conditionalPut ?? 'auto';
     this.conditionalPut = this.conditionalPutMode === 'emulated' ? 'emulated' : 'native';
   }
@@ -449,6 +456,28 @@ export class S3ObjectStore implements ObjectStore {
       await this.send('delete', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })));
     } catch (e) {
       if (!(e instanceof S3StoreError && e.status === 404)) throw e;
+    }
+  }
+
+  /**
+   * One DeleteObjects per 1000 keys (quiet: the answer lists only the keys that failed). Swift's s3api
+   * demands Content-MD5, which createS3Client's middleware adds (the SDK sends a CRC32 instead).
+   */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const batch of deleteBatches(keys, this.deleteBatchSize)) {
+      const out = await this.send('delete objects', `${batch[0]} (+${batch.length - 1} more)`, () =>
+        this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((key) => ({ Key: this.fullKey(key) })), Quiet: true } }),
+        ),
+      );
+      // a missing key is deleted already (S3 says so without an error; some servers say NoSuchKey)
+      const failed = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (failed.length) {
+        const first = failed[0]!;
+        throw new S3StoreError('delete objects', this.where((first.Key ?? '').slice(this.prefix.length)), first.Code ?? 'Error', undefined, undefined, {
+          cause: new Error(`${failed.length} of ${batch.length} keys not deleted; first: ${first.Message ?? first.Code}`),
+        });
+      }
     }
   }
 

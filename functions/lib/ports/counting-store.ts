@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { Body, ListOptions, ListPage, ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
+import { deleteBatches, type Body, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
 
 // What a run costs, counted where it is spent: every request the object store serves. On S3 each of
 // these is a billed request (GET/HEAD, PUT, LIST, DELETE), so the counters are the run's bill.
@@ -14,6 +14,7 @@ export interface StoreCounters {
   bytes_written: number;
   /** pages of a listing: one LIST request each */
   lists: number;
+  /** DELETE requests: one per deleted key, or one per batch of up to 1000 keys (DeleteObjects) */
   deletes: number;
 }
 
@@ -105,5 +106,13 @@ export class CountingObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     this.counters.deletes++;
     await this.inner.delete(key);
+  }
+
+  /** one request per batch of up to 1000 keys, as S3 bills a DeleteObjects */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const batch of deleteBatches(keys)) {
+      this.counters.deletes++;
+      await this.inner.deleteMany(batch);
+    }
   }
 }

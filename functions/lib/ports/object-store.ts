@@ -60,8 +60,24 @@ export interface ObjectStore {
   list(prefix: string, options?: ListOptions): Promise<ListPage>;
   /** deleting a missing key is not an error */
   delete(key: string): Promise<void>;
+  /**
+   * deletes these keys, in as few requests as the store allows (S3 DeleteObjects: up to
+   * DELETE_BATCH_SIZE keys a request); missing keys are not an error; fails if any key could not be deleted
+   */
+  deleteMany(keys: readonly string[]): Promise<void>;
   /** the local file path of a key when the store is a folder (lets DuckDB read it in place) */
   localPath?(key: string): string;
+}
+
+/** keys per DeleteObjects request: the S3 maximum */
+export const DELETE_BATCH_SIZE = 1000;
+
+/** the keys in batches of at most `size`, duplicates removed */
+export function deleteBatches(keys: readonly string[], size = DELETE_BATCH_SIZE): string[][] {
+  const unique = [...new Set(keys)];
+  const out: string[][] = [];
+  for (let i = 0; i < unique.length; i += size) out.push(unique.slice(i, i + size));
+  return out;
 }
 
 export class ObjectNotFoundError extends Error {

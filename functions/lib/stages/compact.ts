@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { fileColumns, type DatasetDeclaration } from '../datasets/declaration.ts';
-import { noiseReadings } from '../datasets/index.ts';
-import { stateKey } from '../lake/layout.ts';
-import type { ChangeWatermark } from '../ports/lake.ts';
+import { dataset, noiseReadings } from '../datasets/index.ts';
+import { datasetFileKey, stateKey } from '../lake/layout.ts';
+import type { ChangeWatermark, PartitionInfo } from '../ports/lake.ts';
 import { ObjectNotFoundError } from '../ports/object-store.ts';
 import type { StageContext } from './context.ts';
 
@@ -10,11 +10,14 @@ import type { StageContext } from './context.ts';
 // Safe alongside ingests and other compactions, by construction:
 // - a compacted file is written under a name derived from the exact set of files it merges, and the
 //   merged files are deleted only after it is stored — so a reading is always in at least one file;
-// - files written meanwhile (a new ingest, a replay) are not in the set and are left alone;
-// - rows present in two files at once (between the write and the deletes, or after a replay) are the
-//   same reading: the dataset's view keeps one by the duplicate rule, and the compaction applies the
-//   same rule, so nothing is ever counted twice.
-// Incremental: the partitions looked at are those the ingests recorded as changed since the last run
+// - the files deleted are exactly those merged: a file written meanwhile (a new ingest) is not in the
+//   set and is left alone;
+// - rows present in two files at once (between the write and the deletes, after a crash between them,
+//   or after a replay) are the same reading: the dataset's view keeps one by the duplicate rule, and the
+//   compaction applies the same rule, so nothing is ever counted twice.
+// Only datasets with a key and a duplicate rule are compacted: without them, a crash between the write
+// and the deletes would show the same rows twice.
+// Incremental: the partitions looked at are those the writers recorded as changed since the last run
 // (the change log); the first run looks at every partition.
 
 export const COMPACTED_PREFIX = 'compact-';
@@ -27,6 +30,14 @@ export interface CompactionSummary {
   rowsOut: number;
   /** partitions looked at: the changed ones, or all of them on a first run */
   partitionsChecked: number;
+  /** DeleteObjects requests (up to 1000 keys each) */
+  deleteRequests?: number;
+}
+
+/** how many files a partition of a dataset may hold once the compact stage has run */
+export interface CompactionLimit {
+  readonly dataset: string;
+  readonly maxFilesPerPartition: number;
 }
 
 interface CompactionState {
@@ -34,69 +45,148 @@ interface CompactionState {
   readonly watermark: ChangeWatermark;
 }
 
+/** the compact stage's state (state/compact.json, its stage's name): one change-log watermark per dataset */
+interface LakeCompactionState {
+  readonly version: 2;
+  readonly watermarks: Readonly<Record<string, ChangeWatermark>>;
+}
+
+const LAKE_STATE_KEY = stateKey('compact');
+
+/**
+ * The compact stage: brings each changed partition of each dataset to at most its declared number of
+ * files. Runs before the stages that read those partitions (see the registry's order).
+ */
+export async function compactLake(ctx: StageContext, limits: readonly CompactionLimit[]): Promise<Record<string, CompactionSummary>> {
+  const state = await readLakeState(ctx);
+  const watermarks: Record<string, ChangeWatermark> = { ...state?.watermarks };
+  const out: Record<string, CompactionSummary> = {};
+  for (const limit of limits) {
+    const d = dataset(limit.dataset);
+    if (!(limit.maxFilesPerPartition >= 1)) throw new RangeError(`compaction of ${d.name}: maxFilesPerPartition must be at least 1, found ${limit.maxFilesPerPartition}`);
+    const since = watermarks[d.name];
+    // the watermark is taken before listing: what is written meanwhile is seen next time
+    const changes = since ? await ctx.lake.changesSince(d, since) : { dts: undefined, watermark: await ctx.lake.currentWatermark(d) };
+    out[d.name] = await compactPartitions(ctx, d, changes.dts, limit.maxFilesPerPartition);
+    watermarks[d.name] = changes.watermark;
+  }
+  // written last: a run stopped before this looks at the same partitions again, which is harmless
+  const next: LakeCompactionState = { version: 2, watermarks };
+  await ctx.store.put(LAKE_STATE_KEY, JSON.stringify(next), { contentType: 'application/json' });
+  return out;
+}
+
+/**
+ * Compacts one dataset, with its own change-log state (callers outside the compact stage, e.g. the flood
+ * indicators before they read), or exactly the partitions `dts`. A partition is compacted when it has
+ * at least `minFiles` files (default 2), i.e. more than `maxFiles` (default 1).
+ */
 export async function compactDataset(
   ctx: StageContext,
   d: DatasetDeclaration = noiseReadings,
-  options: { minFiles?: number; dts?: readonly string[] } = {},
+  options: { minFiles?: number; maxFiles?: number; dts?: readonly string[] } = {},
 ): Promise<CompactionSummary> {
-  const minFiles = options.minFiles ?? 2;
-  const state = options.dts ? undefined : await readState(ctx, d);
-  const watermark = state || options.dts ? undefined : await ctx.lake.currentWatermark(d);
-  const changes = options.dts || !state ? undefined : await ctx.lake.changesSince(d, state.watermark);
-  const window = options.dts ? { kind: 'partitions' as const, dts: options.dts } : changes ? { kind: 'partitions' as const, dts: changes.dts } : undefined;
-  const partitions = window && !window.dts.length ? [] : await ctx.lake.partitions(d, window);
-  const summary: CompactionSummary = { partitions: 0, filesMerged: 0, filesWritten: 0, rowsIn: 0, rowsOut: 0, partitionsChecked: partitions.length };
-  const byDt = new Map<string, string[]>();
+  const maxFiles = options.maxFiles ?? (options.minFiles ?? 2) - 1;
+  if (options.dts) return compactPartitions(ctx, d, options.dts, maxFiles);
+  const state = await readState(ctx, d);
+  const changes = state ? await ctx.lake.changesSince(d, state.watermark) : { dts: undefined, watermark: await ctx.lake.currentWatermark(d) };
+  const summary = await compactPartitions(ctx, d, changes.dts, maxFiles);
+  const next: CompactionState = { version: 1, watermark: changes.watermark };
+  await ctx.store.put(compactionStateKey(d), JSON.stringify(next), { contentType: 'application/json' });
+  return summary;
+}
+
+/** the partitions `dts` (all of them when undefined) brought to at most `maxFiles` files each */
+async function compactPartitions(ctx: StageContext, d: DatasetDeclaration, dts: readonly string[] | undefined, maxFiles: number): Promise<CompactionSummary> {
+  if (!d.key?.length || !d.dedupOrder?.length) {
+    throw new Error(`compaction of ${d.name}: the dataset declares no key and duplicate rule (key, dedupOrder), so rows merged twice could not be told apart`);
+  }
+  const partitions = dts && !dts.length ? [] : await ctx.lake.partitions(d, dts ? { kind: 'partitions', dts } : undefined);
+  const summary: CompactionSummary = { partitions: 0, filesMerged: 0, filesWritten: 0, rowsIn: 0, rowsOut: 0, partitionsChecked: partitions.length, deleteRequests: 0 };
+  const merged: string[] = [];
   for (const p of partitions) {
-    if (p.files < minFiles) continue;
-    byDt.set(p.dt, [...p.keys]);
-  }
-  const columns = fileColumns(d).map((c) => c.name).join(', ');
-  const view = `compact_${d.name}`;
-  const dedup = d.key && d.dedupOrder ? `QUALIFY row_number() OVER (PARTITION BY ${d.key.join(', ')} ORDER BY ${d.dedupOrder.join(', ')}) = 1` : '';
-  for (const [dt, files] of [...byDt].sort()) {
-    if (files.length < minFiles) continue;
-    const keys = [...files].sort();
-    const name = COMPACTED_PREFIX + createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 32);
-    let rowsIn: number;
-    let rowsOut: number;
-    try {
-      await ctx.lake.attachObjects(view, d, keys);
-      rowsIn = Number((await ctx.lake.all(`SELECT count(*) AS n FROM ${view}`)).rows[0]!.n);
-      rowsOut = await ctx.lake.writeQuery(d, `SELECT ${columns} FROM ${view} ${dedup} ORDER BY ${d.key ? d.key.join(', ') : columns}`, `${d.prefix}/dt=${dt}/${name}.parquet`);
-    } catch (e) {
-      // another compaction merged (and deleted) some of these files first: its output holds their rows
-      if (e instanceof ObjectNotFoundError || /no such file|not exist|No files found/i.test((e as Error).message)) {
-        ctx.logger.warn(`compaction of ${d.name} dt=${dt} skipped: its files changed meanwhile`);
-        continue;
-      }
-      throw e;
-    }
-    for (const k of keys) await ctx.store.delete(k);
+    const inputs = filesToMerge(p, maxFiles);
+    if (!inputs) continue;
+    const written = await mergeFiles(ctx, d, p.dt, inputs);
+    if (!written) continue;
+    merged.push(...inputs);
     summary.partitions++;
-    summary.filesMerged += keys.length;
+    summary.filesMerged += inputs.length;
     summary.filesWritten++;
-    summary.rowsIn += rowsIn;
-    summary.rowsOut += rowsOut;
+    summary.rowsIn += written.rowsIn;
+    summary.rowsOut += written.rowsOut;
   }
-  if (!options.dts) {
-    const next: CompactionState = { version: 1, watermark: (changes?.watermark ?? watermark)! };
-    await ctx.store.put(compactionStateKey(d), JSON.stringify(next), { contentType: 'application/json' });
+  // after every merged file is stored: exactly the files merged, in batches of up to 1000 keys
+  if (merged.length) {
+    await ctx.store.deleteMany(merged);
+    summary.deleteRequests = Math.ceil(new Set(merged).size / 1000);
   }
   return summary;
 }
 
-async function readState(ctx: StageContext, d: DatasetDeclaration): Promise<CompactionState | undefined> {
+/**
+ * Which files of a partition to merge, when it holds more than `maxFiles`: the small files only, into
+ * one more compacted file, while that keeps the partition within the limit (so a day's readings are
+ * not rewritten every hour); every file otherwise.
+ */
+export function filesToMerge(p: Pick<PartitionInfo, 'keys'>, maxFiles: number): string[] | undefined {
+  const keys = [...p.keys].sort();
+  if (keys.length <= maxFiles) return undefined;
+  const isCompacted = (k: string) => k.slice(k.lastIndexOf('/') + 1).startsWith(COMPACTED_PREFIX);
+  const small = keys.filter((k) => !isCompacted(k));
+  const compacted = keys.length - small.length;
+  return small.length >= 2 && compacted + 1 <= maxFiles ? small : keys;
+}
+
+/** writes the winners of `keys` by the duplicate rule as one file; undefined when the files changed meanwhile */
+async function mergeFiles(ctx: StageContext, d: DatasetDeclaration, dt: string, keys: readonly string[]): Promise<{ rowsIn: number; rowsOut: number } | undefined> {
+  const columns = fileColumns(d).map((c) => c.name).join(', ');
+  const view = `compact_${d.name}`;
+  const dedup = `QUALIFY row_number() OVER (PARTITION BY ${d.key!.join(', ')} ORDER BY ${d.dedupOrder!.join(', ')}) = 1`;
+  const name = COMPACTED_PREFIX + createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 32);
   try {
-    const s = JSON.parse((await ctx.store.get(compactionStateKey(d))).toString('utf8')) as Partial<CompactionState>;
-    if (s.version !== 1 || typeof s.watermark?.at !== 'string') throw new Error(`${compactionStateKey(d)}: not a version 1 compaction state; delete it to look at every partition again`);
-    return s as CompactionState;
+    await ctx.lake.attachObjects(view, d, keys);
+    const rowsIn = Number((await ctx.lake.all(`SELECT count(*) AS n FROM ${view}`)).rows[0]!.n);
+    const rowsOut = await ctx.lake.writeQuery(d, `SELECT ${columns} FROM ${view} ${dedup} ORDER BY ${d.key!.join(', ')}`, datasetFileKey(d, name, dt));
+    return { rowsIn, rowsOut };
+  } catch (e) {
+    // another compaction merged (and deleted) some of these files first: its output holds their rows
+    if (e instanceof ObjectNotFoundError || /no such file|not exist|No files found/i.test((e as Error).message)) {
+      ctx.logger.warn(`compaction of ${d.name} dt=${dt} skipped: its files changed meanwhile`);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+async function readLakeState(ctx: StageContext): Promise<LakeCompactionState | undefined> {
+  const s = await readJson<{ version?: number; watermarks?: Record<string, ChangeWatermark>; watermark?: ChangeWatermark }>(ctx, LAKE_STATE_KEY);
+  // version 1 compacted the readings only
+  if (s?.version === 1 && typeof s.watermark?.at === 'string') return { version: 2, watermarks: { [noiseReadings.name]: s.watermark } };
+  if (s && (s.version !== 2 || typeof s.watermarks !== 'object' || s.watermarks === null)) {
+    throw new Error(`${LAKE_STATE_KEY}: not a version 2 compaction state; delete it to look at every partition again`);
+  }
+  return s as LakeCompactionState | undefined;
+}
+
+async function readState(ctx: StageContext, d: DatasetDeclaration): Promise<CompactionState | undefined> {
+  const s = await readJson<Partial<CompactionState>>(ctx, compactionStateKey(d));
+  if (s && (s.version !== 1 || typeof s.watermark?.at !== 'string')) {
+    throw new Error(`${compactionStateKey(d)}: not a version 1 compaction state; delete it to look at every partition again`);
+  }
+  return s as CompactionState | undefined;
+}
+
+async function readJson<T>(ctx: StageContext, key: string): Promise<T | undefined> {
+  try {
+    return JSON.parse((await ctx.store.get(key)).toString('utf8')) as T;
   } catch (e) {
     if (e instanceof ObjectNotFoundError) return undefined;
     throw e;
   }
 }
 
+/** a caller's own compaction state for a dataset (not the compact stage's) */
 function compactionStateKey(d: DatasetDeclaration): string {
-  return stateKey(d === noiseReadings ? 'compact' : `compact-${d.name}`);
+  return stateKey(`compact-${d.name}`);
 }

@@ -45,6 +45,18 @@ export interface StageDefinition {
 /** the summary datasets the site's sections may show (never the readings: see publish-site.ts) */
 const PUBLISHED_DATASETS = DATASETS.map((d) => d.name).filter((name) => !['noise_readings', 'river_observations', 'quarantine', 'sensor_registry'].includes(name));
 
+/**
+ * How many files a partition of each compacted dataset may hold after the compact stage: a few per day
+ * for the readings (merged hour by hour without rewriting the day each time), one for the small
+ * datasets the pollers write a file at a time. Only datasets with a key and a duplicate rule.
+ */
+export const COMPACTION_LIMITS = [
+  { dataset: 'noise_readings', maxFilesPerPartition: 4 },
+  { dataset: 'river_observations', maxFilesPerPartition: 1 },
+  { dataset: 'flood_vigilance', maxFilesPerPartition: 1 },
+  { dataset: 'weather_daily', maxFilesPerPartition: 1 },
+] as const;
+
 const DEFAULT_LIMITS: StageLimits = { memoryMb: 1769, timeoutS: 300, ephemeralStorageMb: 1024 };
 
 export function defineStage(d: Omit<StageDefinition, 'limits'> & { limits?: Partial<StageLimits> }): StageDefinition {
@@ -67,38 +79,6 @@ export const STAGES: readonly StageDefinition[] = [
     outputs: ['communes'],
     cadences: ['daily'],
     run: async (ctx) => (await import('./communes.ts')).publishCommunes(ctx),
-  }),
-  defineStage({
-    name: 'sensors',
-    description: 'Merges the sensor sightings staged by the ingests',
-    inputs: [{ dataset: 'staging/sensor-sightings', window: 'all' }],
-    outputs: ['sensors'],
-    cadences: ['after-ingest', 'hourly'],
-    run: async (ctx) => (await import('./sensors.ts')).refreshSensors(ctx),
-  }),
-  defineStage({
-    name: 'compact',
-    description: 'Merges the small files frequent ingests leave in the days of noise_readings that changed',
-    inputs: [{ dataset: 'noise_readings', window: 'changed' }],
-    outputs: ['noise_readings'],
-    cadences: ['hourly'],
-    run: async (ctx) => (await import('./compact.ts')).compactDataset(ctx),
-  }),
-  defineStage({
-    name: 'noise-indicators',
-    description: 'Hourly, daily, per-commune and yearly noise indicators for the days whose readings changed',
-    inputs: [
-      { dataset: 'noise_readings', window: 'changed' },
-      { dataset: 'sensors', window: 'all' },
-      // the months and years holding the changed days: their other days and months are kept as stored
-      { dataset: 'noise_indicators_daily', window: 'changed' },
-      { dataset: 'noise_indicators_monthly', window: 'changed' },
-    ],
-    outputs: ['noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_indicators_monthly', 'noise_indicators_yearly'],
-    cadences: ['hourly'],
-    limits: { memoryMb: 3008, timeoutS: 900, ephemeralStorageMb: 4096 },
-    ranged: true,
-    run: async (ctx) => (await import('./noise-indicators.ts')).noiseIndicators(ctx),
   }),
   defineStage({
     name: 'poll-hubeau',
@@ -153,6 +133,40 @@ export const STAGES: readonly StageDefinition[] = [
     run: poller('meteofrance', async (ctx, baseUrl) =>
       (await import('./poll-meteofrance.ts')).pollMeteoFrance(ctx, { baseUrl, ...(ctx.deadline !== undefined ? { deadline: ctx.deadline - 120_000 } : {}) }),
     ),
+  }),
+  defineStage({
+    name: 'sensors',
+    description: 'Merges the sensor sightings staged by the ingests',
+    // reads the merged sightings and those staged since, writes their merge and deletes what it merged
+    inputs: [{ dataset: 'staging/sensor-sightings', window: 'all' }],
+    outputs: ['sensors', 'staging/sensor-sightings'],
+    cadences: ['after-ingest', 'hourly'],
+    run: async (ctx) => (await import('./sensors.ts')).refreshSensors(ctx),
+  }),
+  defineStage({
+    name: 'compact',
+    description: 'Merges the small files frequent ingests and pollers leave, keeping each changed partition within its declared number of files',
+    inputs: COMPACTION_LIMITS.map((l) => ({ dataset: l.dataset, window: 'changed' as const })),
+    outputs: COMPACTION_LIMITS.map((l) => l.dataset),
+    // in every cadence that reads these datasets, after the pollers that write them and before the readers
+    cadences: ['hourly', 'daily'],
+    run: async (ctx) => (await import('./compact.ts')).compactLake(ctx, COMPACTION_LIMITS),
+  }),
+  defineStage({
+    name: 'noise-indicators',
+    description: 'Hourly, daily, per-commune and yearly noise indicators for the days whose readings changed',
+    inputs: [
+      { dataset: 'noise_readings', window: 'changed' },
+      { dataset: 'sensors', window: 'all' },
+      // the months and years holding the changed days: their other days and months are kept as stored
+      { dataset: 'noise_indicators_daily', window: 'changed' },
+      { dataset: 'noise_indicators_monthly', window: 'changed' },
+    ],
+    outputs: ['noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_indicators_monthly', 'noise_indicators_yearly'],
+    cadences: ['hourly'],
+    limits: { memoryMb: 3008, timeoutS: 900, ephemeralStorageMb: 4096 },
+    ranged: true,
+    run: async (ctx) => (await import('./noise-indicators.ts')).noiseIndicators(ctx),
   }),
   defineStage({
     name: 'flood-indicators',

@@ -1,11 +1,18 @@
 import { sensors } from '../datasets/index.ts';
 import { datasetFileKey, STAGING_PREFIX } from '../lake/layout.ts';
 import { writeDataset } from '../lake/write.ts';
-import { listKeys, type ObjectStore } from '../ports/object-store.ts';
+import { createHash } from 'node:crypto';
+import { listKeys, ObjectNotFoundError, type ObjectStore } from '../ports/object-store.ts';
 import type { StageContext } from './context.ts';
 
 // The sensors dataset: each ingest stages what it saw of each sensor (one small JSON per raw file,
-// named after it, so a replay rewrites the same object); this stage merges every staged sighting.
+// named after it, so a replay rewrites the same object); this stage merges the staged sightings into
+// the dataset, and into one staged file that replaces exactly the files it merged — so each run reads
+// the previous merge and what was staged since, not every file ever staged.
+// Safe alongside ingests: the merge is written before its inputs are deleted (a crash in between leaves
+// sightings in two files, and merging them again gives the same result: first/last seen span all,
+// attributes of the latest received win); a file staged after the listing is not deleted. A sighting
+// staged late with a receive time older than the merge's is ordered before the whole merge.
 
 export interface SensorSighting {
   sensor_id: string;
@@ -26,7 +33,11 @@ interface StagedSightings {
   sensors: (Omit<SensorSighting, 'first_seen' | 'last_seen'> & { first_seen: string; last_seen: string })[];
 }
 
-const SIGHTINGS_PREFIX = `${STAGING_PREFIX}/sensor-sightings/`;
+export const SIGHTINGS_PREFIX = `${STAGING_PREFIX}/sensor-sightings/`;
+/** a staged file that is the merge of others (raw files are named after their sha256, in hex) */
+const MERGED_PREFIX = 'merged-';
+/** staged files fetched at once */
+const FETCH_CONCURRENCY = 16;
 
 export async function stageSensorSightings(store: ObjectStore, rawSha: string, receivedAt: Date, sightings: SensorSighting[]): Promise<void> {
   const body: StagedSightings = {
@@ -63,12 +74,54 @@ export function mergeSightings(parts: readonly StagedSightings[]): SensorSightin
   return [...merged.values()].sort((a, b) => a.sensor_id.localeCompare(b.sensor_id));
 }
 
-export async function refreshSensors(ctx: StageContext): Promise<{ sensors: number }> {
-  const parts: StagedSightings[] = [];
-  for (const o of await listKeys(ctx.store, SIGHTINGS_PREFIX)) {
-    parts.push(JSON.parse((await ctx.store.get(o.key)).toString('utf8')) as StagedSightings);
+export async function refreshSensors(ctx: StageContext): Promise<{ sensors: number; staged: number; merged: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const keys = (await listKeys(ctx.store, SIGHTINGS_PREFIX)).map((o) => o.key).sort();
+    const parts = await mapLimited(keys, FETCH_CONCURRENCY, (key) => readStaged(ctx.store, key));
+    if (parts.some((p) => !p)) {
+      // another run merged (and deleted) some of them: its merge is there now, so list again
+      if (attempt < 3) continue;
+      throw new Error(`sensors: staged sightings under ${SIGHTINGS_PREFIX} kept vanishing while being read (${attempt} listings); is another sensors run merging them?`);
+    }
+    return mergeStaged(ctx, keys, parts as StagedSightings[]);
   }
+}
+
+async function mergeStaged(ctx: StageContext, keys: readonly string[], parts: readonly StagedSightings[]): Promise<{ sensors: number; staged: number; merged: number }> {
   const rows = mergeSightings(parts);
   await writeDataset(ctx, sensors, rows, datasetFileKey(sensors, 'sensors'));
-  return { sensors: rows.length };
+  const alreadyMerged = keys.length === 1 && keys[0]!.slice(SIGHTINGS_PREFIX.length).startsWith(MERGED_PREFIX);
+  if (!keys.length || alreadyMerged) return { sensors: rows.length, staged: keys.length, merged: 0 };
+  const merged: StagedSightings = {
+    received_at: parts.map((p) => p.received_at).reduce((a, b) => (a > b ? a : b), ''),
+    raw_sha: MERGED_PREFIX + createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 32),
+    sensors: rows.map((s) => ({ ...s, first_seen: s.first_seen.toISOString(), last_seen: s.last_seen.toISOString() })),
+  };
+  await ctx.store.put(`${SIGHTINGS_PREFIX}${merged.raw_sha}.json`, JSON.stringify(merged), { contentType: 'application/json' });
+  // exactly the files merged, once their merge is stored
+  await ctx.store.deleteMany(keys);
+  return { sensors: rows.length, staged: keys.length, merged: keys.length };
+}
+
+/** a staged file, or undefined when another merge deleted it meanwhile (its sightings are in that merge) */
+async function readStaged(store: ObjectStore, key: string): Promise<StagedSightings | undefined> {
+  try {
+    return JSON.parse((await store.get(key)).toString('utf8')) as StagedSightings;
+  } catch (e) {
+    if (e instanceof ObjectNotFoundError) return undefined;
+    throw e;
+  }
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
