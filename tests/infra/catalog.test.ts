@@ -81,6 +81,7 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
     noise_indicators_daily: { first: '2000-01', ...MONTH },
     noise_indicators_commune_daily: { first: '2000-01', ...MONTH },
     noise_indicators_hourly: { first: '2000-01-01', ...DAY },
+    noise_indicators_monthly: { first: '2000', ...YEAR },
     river_observations: { first: '2000-01', ...MONTH },
     flood_vigilance: { first: '2000-01', ...MONTH },
     flood_indicators_daily: { first: '2000', ...YEAR },
@@ -88,6 +89,9 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
     weather_daily: { first: '1950', ...YEAR },
     heat_indicators_daily: { first: '1950', ...YEAR },
     heat_indicators_commune_daily: { first: '1950', ...YEAR },
+    // the daily river means go back to the first gauges (1900); forecasts are issued from 2000
+    river_daily: { first: '1900', ...YEAR },
+    weather_forecasts: { first: '2000', ...YEAR },
     predictions: { first: '2000-01', ...MONTH },
     quarantine: { first: '2000-01', ...MONTH },
   };
