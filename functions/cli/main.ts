@@ -493,6 +493,11 @@ function buildProgram(): Command {
         const columns = ['source_kind', 'field', 'reason', 'records', 'files', 'first_received', 'last_received'].map((name) => ({ name, type: name === 'records' || name === 'files' ? 'INTEGER' : 'VARCHAR' }));
         process.stdout.write(formatResult({ columns, rows: groups as unknown as Record<string, unknown>[] }, o.format));
         process.stderr.write(`${groups.reduce((t, g) => t + g.records, 0)} records in quarantine\n`);
+        const { qcFlagsBySource } = await lib.status();
+        await ctx.lake.attach([(await lib.datasets()).noiseReadings]);
+        for (const [kind, flags] of await qcFlagsBySource(ctx)) {
+          process.stderr.write(`${kind}: ${flags.reduce((t, f) => t + f.n, 0)} curated readings flagged by quality control (${flags.map((f) => `${f.qc} ${f.n}`).join(', ')}): kept in the lake, left out of indicators\n`);
+        }
       });
     });
   quarantineCommand

@@ -61,6 +61,11 @@ export interface DatasetDeclaration {
    * deployment's dataStartDate (weather since 1950): Athena's dt projection starts at the earlier of the two
    */
   readonly historySince?: string;
+  /**
+   * columns the view computes from the stored ones (e.g. noise_readings' qc), not in the files; `view`
+   * gives the view's SELECT over a relation of the deduplicated rows
+   */
+  readonly derived?: { readonly columns: readonly Column[]; readonly view: (rows: string) => string };
 }
 
 export function declareDataset<const D extends DatasetDeclaration>(declaration: D): D {

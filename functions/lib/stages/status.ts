@@ -16,6 +16,10 @@ export interface SourceStatus {
   records_curated: number;
   records_quarantined: number;
   quarantine_rate: number | null;
+  /** curated readings the quality control flags (kept in the lake, left out of indicators) */
+  records_flagged: number;
+  /** the flags, most frequent first, e.g. "stuck 144, spike 10" ('' when none) */
+  flags: string;
 }
 
 export interface DatasetStatus {
@@ -51,6 +55,7 @@ export async function lakeStatus(ctx: StageContext): Promise<LakeStatus> {
   const curatedBySource = new Map(
     (await ctx.lake.all('SELECT source_kind, count(*)::INTEGER AS n FROM noise_readings GROUP BY 1')).rows.map((r) => [String(r.source_kind), Number(r.n)]),
   );
+  const flaggedBySource = await qcFlagsBySource(ctx);
   const quarantinedBySource = new Map(
     (await ctx.lake.all("SELECT source_kind, count(*)::INTEGER AS n FROM quarantine WHERE record <> 'file' GROUP BY 1")).rows.map((r) => [String(r.source_kind), Number(r.n)]),
   );
@@ -68,6 +73,8 @@ export async function lakeStatus(ctx: StageContext): Promise<LakeStatus> {
       records_curated: curated,
       records_quarantined: quarantined,
       quarantine_rate: curated + quarantined ? quarantined / (curated + quarantined) : null,
+      records_flagged: (flaggedBySource.get(kind) ?? []).reduce((t, f) => t + f.n, 0),
+      flags: (flaggedBySource.get(kind) ?? []).map((f) => `${f.qc} ${f.n}`).join(', '),
     };
   });
 
@@ -95,4 +102,12 @@ export async function lakeStatus(ctx: StageContext): Promise<LakeStatus> {
   }
   const manifest = await readManifest(ctx.store);
   return { generated_at: now.toISOString(), lake: ctx.store.url, demo: Boolean(manifest?.demo), sources, datasets };
+}
+
+/** per source kind, the quality-control flags of its curated readings (most frequent first) */
+export async function qcFlagsBySource(ctx: StageContext): Promise<Map<string, { qc: string; n: number }[]>> {
+  const rows = (await ctx.lake.all("SELECT source_kind, qc, count(*)::INTEGER AS n FROM noise_readings WHERE qc <> 'ok' GROUP BY ALL ORDER BY n DESC, qc")).rows;
+  const out = new Map<string, { qc: string; n: number }[]>();
+  for (const r of rows) out.set(String(r.source_kind), [...(out.get(String(r.source_kind)) ?? []), { qc: String(r.qc), n: Number(r.n) }]);
+  return out;
 }
