@@ -132,6 +132,7 @@ async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutpu
      FROM ${sensorsDataset.name} WHERE in_metropole AND commune_insee IS NOT NULL ORDER BY commune_insee, sensor_id`,
   );
   const perSensor = windows ? await sensorAggregates(ctx.lake, windows.period) : new Map<string, Row>();
+  const qc = await qcBySensor(ctx.lake);
   const yearly = await yearlyBySensor(ctx.lake);
   const daily = windows ? await dailySeries(ctx.lake, { from: addDays(windows.period.to, 1 - CHART_DAYS), to: windows.period.to }) : new Map();
   const profiles = windows ? await hourlyProfiles(ctx.lake, { from: addDays(windows.period.to, 1 - PROFILE_DAYS), to: windows.period.to }) : new Map();
@@ -246,7 +247,7 @@ async function buildNoise({ ctx, communes }: SectionInput): Promise<SectionOutpu
       title: text('Bruit', 'Noise'),
       indicators,
       charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), windows)],
-      tables: [sensorTable(here, perSensor, yearly)],
+      tables: [sensorTable(here, perSensor, yearly, qc)],
       facts: coverageFacts(period, here, perSensor, levels.get('period')?.get(insee)),
     });
   }
@@ -565,7 +566,39 @@ export function noiseSourceLabel(source: string, lang: Lang): string {
   return SOURCE_LABEL[source]?.[lang] ?? source;
 }
 
-function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<string, Row>): TableSpec {
+const QC_WORDS: Record<string, Text> = {
+  stuck: text('bloqué', 'stuck'),
+  spike: text('pic', 'spike'),
+  range: text('hors plage', 'out of range'),
+  clock: text('horloge', 'clock'),
+  drift: text('dérive', 'drift'),
+};
+
+/** per sensor, over the readings the site reads: the share the quality control set aside, and why (e.g. "2,1 % : bloqué 144") */
+async function qcBySensor(duck: SectionInput['ctx']['lake']): Promise<Map<string, Text>> {
+  const r = await rows(
+    duck,
+    `SELECT sensor_id, sum(k) AS n, list(struct_pack(qc := qc, n := k) ORDER BY k DESC, qc) FILTER (WHERE qc <> 'ok') AS flags
+     FROM (SELECT sensor_id, qc, count(*) AS k FROM ${noiseReadings.name} GROUP BY ALL) GROUP BY sensor_id`,
+  );
+  return new Map(
+    r.map((x) => {
+      const total = Number(x.n);
+      const flags = (x.flags as { qc: string; n: bigint | number }[] | null) ?? [];
+      const set = flags.reduce((t, f) => t + Number(f.n), 0);
+      const value = Object.fromEntries(
+        LANGS.map((l) => {
+          const why = flags.map((f) => `${QC_WORDS[f.qc]?.[l] ?? f.qc} ${formatNumber(l, Number(f.n), 0)}`).join(', ');
+          const share = `${formatNumber(l, (100 * set) / Math.max(total, 1), 1)} %`;
+          return [l, why ? `${share}${l === 'fr' ? ' : ' : ': '}${why}` : share];
+        }),
+      ) as unknown as Text;
+      return [String(x.sensor_id), value];
+    }),
+  );
+}
+
+function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<string, Row>, qc: Map<string, Text>): TableSpec {
   return {
     id: 'noise-sensors',
     title: text('Capteurs utilisés', 'Sensors used'),
@@ -579,6 +612,7 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
       { id: 'days_ok', label: text('Jours valides', 'Valid days'), kind: 'number', decimals: 0 },
       { id: 'coverage', label: text('Couverture', 'Coverage'), kind: 'number', unit: '%', decimals: 0 },
       { id: 'year_lden', label: text('Lden annuel', 'Yearly Lden'), kind: 'number', unit: 'dB(A)', decimals: 1 },
+      { id: 'qc', label: text('Mesures écartées (contrôle qualité)', 'Readings set aside (quality control)'), kind: 'text' },
       { id: 'last_seen', label: text('Dernière mesure', 'Last reading'), kind: 'day' },
       { id: 'sensor_id', label: text('Identifiant', 'Identifier'), kind: 'code' },
     ],
@@ -597,12 +631,13 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
         days_ok: num(a?.days_ok),
         coverage: roundTo(num(a?.coverage) === null ? null : num(a?.coverage)! * 100, 0),
         year_lden: roundTo(num(y?.lden), 1),
+        qc: qc.get(String(s.sensor_id)) ?? null,
         last_seen: s.last_seen instanceof Date ? parisDate(new Date(s.last_seen.getTime() - 1)) : null,
       };
     }),
     note: text(
-      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur 12 mois glissants, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible).`,
-      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over a rolling 12 months, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial).`,
+      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur 12 mois glissants, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible). Mesures écartées : part des mesures récentes du capteur que le contrôle qualité a signalées (bloqué, pic, hors plage, horloge, dérive), exclues de tous les indicateurs.`,
+      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over a rolling 12 months, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial). Readings set aside: share of the sensor's recent readings the quality control flagged (stuck, spike, out of range, clock, drift), left out of every indicator.`,
     ),
     empty: text('Aucun capteur de bruit dans cette commune.', 'No noise sensor in this commune.'),
   };
