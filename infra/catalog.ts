@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EARLIEST_OBSERVATION_DATE, OBSERVATION_FUTURE_TOLERANCE_DAYS } from '../functions/lib/datasets/common.ts';
-import { isPartitioned, type DatasetDeclaration } from '../functions/lib/datasets/declaration.ts';
+import { granularityOf, isPartitioned, partitionOf, type DatasetDeclaration, type Granularity } from '../functions/lib/datasets/declaration.ts';
 import { glueColumns } from '../functions/lib/datasets/derive.ts';
 
 // What the Glue catalog and Athena get, derived from the dataset declarations and the project's SQL
@@ -26,8 +26,15 @@ const MAX_DESCRIPTION = 2048;
  * day an observation is accepted. Athena returns no row, silently, from a partition outside the range.
  */
 export function projectionStart(d: DatasetDeclaration): string {
-  return d.historySince ?? EARLIEST_OBSERVATION_DATE;
+  return partitionOf(d, d.historySince ?? EARLIEST_OBSERVATION_DATE);
 }
+
+/** Athena's date projection of a dt holding a day, a month or a year (Java DateTimeFormatter patterns) */
+const PROJECTION: Record<Granularity, { format: string; unit: string }> = {
+  day: { format: 'yyyy-MM-dd', unit: 'DAYS' },
+  month: { format: 'yyyy-MM', unit: 'MONTHS' },
+  year: { format: 'yyyy', unit: 'YEARS' },
+};
 
 /**
  * The last dt, relative to Athena's NOW (UTC): dt is a Paris date, up to a day ahead of UTC's, of
@@ -50,10 +57,10 @@ export function glueTableInput(d: DatasetDeclaration, bucket: string) {
           if (k.name !== 'dt') throw new Error(`dataset ${d.name}: partition projection is set up for dt only, found partition ${k.name}`);
           return [
             ['projection.dt.type', 'date'],
-            ['projection.dt.format', 'yyyy-MM-dd'],
+            ['projection.dt.format', PROJECTION[granularityOf(d)].format],
             ['projection.dt.range', `${projectionStart(d)},${PROJECTION_END}`],
             ['projection.dt.interval', '1'],
-            ['projection.dt.interval.unit', 'DAYS'],
+            ['projection.dt.interval.unit', PROJECTION[granularityOf(d)].unit],
           ];
         }).concat([
           ['projection.enabled', 'true'],

@@ -41,6 +41,7 @@ const lib = {
   dialect: () => import('../lib/sql/dialect.ts'),
   confine: () => import('../lib/sql/confine.ts'),
   exportStage: () => import('../lib/stages/export.ts'),
+  migrate: () => import('../lib/stages/migrate.ts'),
   trainModels: () => import('../lib/stages/train-models.ts'),
   trainRiver: () => import('../lib/stages/train-river.ts'),
   predict: () => import('../lib/stages/predict.ts'),
@@ -536,6 +537,19 @@ function buildProgram(): Command {
           return formatResult({ columns: Object.keys(list[0] ?? {}).map((name) => ({ name, type: 'VARCHAR' })), rows: list }, 'table');
         };
         process.stdout.write(`lake ${status.lake}${status.demo ? ' (DEMO DATA)' : ''}\n\nsources\n${asTable(status.sources)}\ndatasets\n${asTable(status.datasets)}`);
+      });
+    });
+
+  program
+    .command('migrate')
+    .description('moves the lake to each dataset’s declared partitioning (daily partitions into monthly or yearly ones); safe to run again')
+    .addOption(formatOption())
+    .action(async (o: { format: OutputFormat }) => {
+      const { migrateLake } = await lib.migrate();
+      await withContext(globals(), async (ctx) => {
+        const summary = await migrateLake(ctx);
+        const rows = summary.datasets.map((x) => ({ dataset: x.dataset, partition: x.granularity, files_moved: x.filesMoved, files_written: x.partitionsWritten, already_there: x.targetsKept }));
+        process.stdout.write(formatResult({ columns: Object.keys(rows[0] ?? { dataset: '' }).map((name) => ({ name, type: 'VARCHAR' })), rows }, o.format));
       });
     });
 

@@ -63,7 +63,8 @@ describe('observatory export', () => {
           who_lden_exceeded: true, who_lnight_exceeded: k > 0, fr_lden_exceeded: false, fr_ln_exceeded: false,
         })),
       );
-      await writeDataset(lake, noiseIndicatorsDaily, daily, datasetFileKey(noiseIndicatorsDaily, 'a', day));
+      // the daily indicators are partitioned by month: one file per day in the month's partition
+      await writeDataset(lake, noiseIndicatorsDaily, daily, datasetFileKey(noiseIndicatorsDaily, `a-${day}`, day.slice(0, 7)));
     }
     await lake.lake.attach(DATASETS);
   });
@@ -78,7 +79,7 @@ describe('observatory export', () => {
     expect(want).toHaveLength(48);
     expect(want.filter((x) => String(x.raw_key).includes('second'))).toHaveLength(16);
     expect(await reread(noiseReadings, file, 'parquet')).toEqual(want);
-    expect(r.stderr).toMatch(/^export: 48 rows of noise_readings \(commune 75056, dt 2025-06-01 → 2025-06-02, 2 dt partition\(s\) read\) → noise_readings_75056_2025-06-01_2025-06-02\.parquet \(parquet, \d+ bytes\)\n$/);
+    expect(r.stderr).toMatch(/^export: 48 rows of noise_readings \(commune 75056, days 2025-06-01 → 2025-06-02, 2 dt partition\(s\) read\) → noise_readings_75056_2025-06-01_2025-06-02\.parquet \(parquet, \d+ bytes\)\n$/);
   });
 
   it('writes CSV with a header, which DuckDB reads back, with the declared types, as the filtered view', async () => {
@@ -87,8 +88,9 @@ describe('observatory export', () => {
     expect(r.code, r.stderr).toBe(0);
     const text = await readFile(out, 'utf8');
     expect(text.split('\n')[0]).toBe(noiseIndicatorsDaily.columns.map((c) => c.name).join(','));
-    expect(await reread(noiseIndicatorsDaily, out, 'csv')).toEqual(await expected(noiseIndicatorsDaily, "WHERE dt >= '2025-06-02'"));
-    expect(r.stderr).toMatch(/8 rows of noise_indicators_daily \(dt 2025-06-02 → …, 2 dt partition\(s\) read\)/);
+    expect(await reread(noiseIndicatorsDaily, out, 'csv')).toEqual(await expected(noiseIndicatorsDaily, "WHERE day >= DATE '2025-06-02'"));
+    // the daily indicators are partitioned by month: the days from 2 June lie in one partition
+    expect(r.stderr).toMatch(/8 rows of noise_indicators_daily \(days 2025-06-02 → …, 1 dt partition\(s\) read\)/);
   });
 
   it('exports a whole dataset without filters', async () => {

@@ -70,35 +70,42 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
   // from the code under test): observations from 2000-01-01 (functions/lib/datasets/common.ts,
   // observationTimeCheck), the Météo-France daily series from 1950 (the "previous" files the weather
   // poller loads), and what is derived from them
-  const FIRST_DT: Record<string, string> = {
-    noise_readings: '2000-01-01',
-    noise_indicators_daily: '2000-01-01',
-    noise_indicators_commune_daily: '2000-01-01',
-    noise_indicators_hourly: '2000-01-01',
-    river_observations: '2000-01-01',
-    flood_vigilance: '2000-01-01',
-    flood_indicators_daily: '2000-01-01',
-    flood_vigilance_commune_daily: '2000-01-01',
-    weather_daily: '1950-01-01',
-    heat_indicators_daily: '1950-01-01',
-    heat_indicators_commune_daily: '1950-01-01',
-    predictions: '2000-01-01',
-    quarantine: '2000-01-01',
+  // and each dataset's partition size (by day for readings, by month or year for small daily series, as
+  // issue 14 sets them), in Athena's date projection terms (docs.aws.amazon.com/athena/latest/ug/
+  // partition-projection-supported-types.html: a Java date format, an interval unit of DAYS, MONTHS or YEARS)
+  const DAY = { format: 'yyyy-MM-dd', unit: 'DAYS' };
+  const MONTH = { format: 'yyyy-MM', unit: 'MONTHS' };
+  const YEAR = { format: 'yyyy', unit: 'YEARS' };
+  const PROJECTED: Record<string, { first: string; format: string; unit: string }> = {
+    noise_readings: { first: '2000-01-01', ...DAY },
+    noise_indicators_daily: { first: '2000-01', ...MONTH },
+    noise_indicators_commune_daily: { first: '2000-01', ...MONTH },
+    noise_indicators_hourly: { first: '2000-01-01', ...DAY },
+    river_observations: { first: '2000-01', ...MONTH },
+    flood_vigilance: { first: '2000-01', ...MONTH },
+    flood_indicators_daily: { first: '2000', ...YEAR },
+    flood_vigilance_commune_daily: { first: '2000-01', ...MONTH },
+    weather_daily: { first: '1950', ...YEAR },
+    heat_indicators_daily: { first: '1950', ...YEAR },
+    heat_indicators_commune_daily: { first: '1950', ...YEAR },
+    predictions: { first: '2000-01', ...MONTH },
+    quarantine: { first: '2000-01', ...MONTH },
   };
 
-  it('has an expected projection start for every partitioned dataset, and only for those', () => {
-    expect(Object.keys(FIRST_DT).sort()).toEqual(DATASETS.filter(isPartitioned).map((d) => d.name).sort());
+  it('has an expected projection for every partitioned dataset, and only for those', () => {
+    expect(Object.keys(PROJECTED).sort()).toEqual(DATASETS.filter(isPartitioned).map((d) => d.name).sort());
   });
 
-  it.each(DATASETS.filter(isPartitioned).map((d) => [d.name, d] as const))('%s: projects dt (date, yyyy-MM-dd, daily) from its first accepted day to NOW+2DAYS', (name, d) => {
+  it.each(DATASETS.filter(isPartitioned).map((d) => [d.name, d] as const))('%s: projects dt (a date of its partition size) from its first accepted day to NOW+2DAYS', (name, d) => {
     const p = tables.get(name)!.Parameters;
+    const expected = PROJECTED[name]!;
     expect(p).toMatchObject({
       'projection.enabled': 'true',
       'projection.dt.type': 'date',
-      'projection.dt.format': 'yyyy-MM-dd',
-      'projection.dt.range': `${FIRST_DT[name]},NOW+2DAYS`,
+      'projection.dt.format': expected.format,
+      'projection.dt.range': `${expected.first},NOW+2DAYS`,
       'projection.dt.interval': '1',
-      'projection.dt.interval.unit': 'DAYS',
+      'projection.dt.interval.unit': expected.unit,
     });
     expect(text(p['storage.location.template'])).toContain(`/${d.prefix}/dt=\${dt}/`);
   });
@@ -115,7 +122,7 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
     expect(check.check({ ts: new Date('2000-01-01T00:00:00Z') }, now)).toBeUndefined();
     expect(check.check({ ts: new Date('1999-12-31T23:59:59Z') }, now)).toBeDefined();
     // the Paris date of the first accepted instant is the projection's first day
-    expect(parisDate(new Date('2000-01-01T00:00:00Z'))).toBe(FIRST_DT.noise_readings);
+    expect(parisDate(new Date('2000-01-01T00:00:00Z'))).toBe(PROJECTED.noise_readings!.first);
   });
 
   it('reaches far enough past Athena’s NOW (UTC) for every Paris dt an observation accepted now can have', () => {

@@ -135,13 +135,14 @@ describe('heatIndicators()', () => {
     ]); // Val-d'Oise: its reference station (Roissy) has no data here
   });
 
-  it('does nothing when nothing changed, and rewrites only the days a new file changes', async () => {
+  it('does nothing when nothing changed, and rewrites only the partition a new file changes', async () => {
     expect((await heatIndicators(lake)).skipped).toBe('inputs and settings unchanged');
     const later = { ...lake, now: () => new Date('2026-08-01T07:00:00Z') };
     await ingestMeteoFrance(later, { bytes: Buffer.from([HEADER, ...lines('75114001', [['2026-07-05', 21.0, 31.0]])].join('\n')), origin: 'fix.csv' });
     const s = await heatIndicators(lake);
-    // the 5th changes the IBMs of the 5th, 6th and 7th, and joins the episodes of the 3rd and the 8th
-    expect(s.written.heat_indicators_daily).toBe(6);
+    // the 5th changes the IBMs of the 5th, 6th and 7th, and joins the episodes of the 3rd and the 8th:
+    // six days, all in the one yearly partition 2026
+    expect(s.written.heat_indicators_daily).toBe(1);
     const rows = await query("SELECT strftime(day, '%Y-%m-%d') AS day, heatwave_episode, heatwave_days FROM heat_indicators_daily WHERE station_id = '75114001' AND heatwave ORDER BY day");
     expect(rows.map((r) => r.day)).toEqual(['2026-07-03', '2026-07-04', '2026-07-05', '2026-07-06', '2026-07-07', '2026-07-08', '2026-07-14']);
     expect(rows[0]).toEqual({ day: '2026-07-03', heatwave_episode: '75114001/2026-07-03', heatwave_days: 6 });

@@ -207,7 +207,7 @@ describe('noiseIndicators()', () => {
       for (const k of ['leq', 'lday', 'levening', 'lnight', 'lden', 'l10', 'l50', 'l90', 'coverage'] as const) expectClose(row[k], expected[k], `${label} ${k}`);
       expect(row['samples'], label).toBe(expected.samples);
       expect(row['coverage_ok'], label).toBe(expected.coverage_ok);
-      expect(row['dt']).toBe(row['day']);
+      expect(row['dt']).toBe(String(row['day']).slice(0, 7)); // partitioned by month
       expect(validateRow(noiseIndicatorsDaily, row, { now: new Date() }), label).toEqual([]);
     }
   });
@@ -254,8 +254,11 @@ describe('noiseIndicators()', () => {
       expect(row).toMatchObject({ samples: 6, coverage: 1, commune_insee: '75056' });
       expect(validateRow(noiseIndicatorsHourly, row, { now: new Date() })).toEqual([]);
     }
-    for (const d of [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily]) {
-      expect(await store.head(datasetFileKey(d, 'part-0', '2025-06-10'))).toBeDefined();
+    // hourly levels by day; the daily indicators, small, by month
+    expect(await store.head(datasetFileKey(noiseIndicatorsHourly, 'part-0', '2025-06-10'))).toBeDefined();
+    for (const d of [noiseIndicatorsDaily, noiseIndicatorsCommuneDaily]) {
+      expect(await store.head(datasetFileKey(d, 'part-0', '2025-06'))).toBeDefined();
+      expect(await store.head(datasetFileKey(d, 'part-0', '2025-06-10'))).toBeUndefined();
     }
   });
 
@@ -313,16 +316,17 @@ describe('noiseIndicators()', () => {
   });
 
   it('noiseIndicators() recomputes nothing when no reading file changed', async () => {
-    const before = await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06-10'));
+    const before = await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06'));
     const summary = await noiseIndicators(ctx);
     expect(summary).toMatchObject({ fullReason: null, dts: [], deletedDts: [], years: [], readings: 0 });
     expect(Object.values(summary.rows).every((n) => n === 0)).toBe(true);
-    const after = await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06-10'));
+    const after = await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06'));
     expect(after!.lastModified).toEqual(before!.lastModified);
   });
 
   it('noiseIndicators() recomputes only the day a late file lands in, and its year', async () => {
-    const untouched = await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06-10'));
+    const untouched = await store.head(datasetFileKey(noiseIndicatorsHourly, 'part-0', '2025-06-10'));
+    const otherDaysBefore = await query(`SELECT * FROM noise_indicators_daily WHERE day <> DATE '2025-06-11' ORDER BY ALL`);
     const yearBefore = await store.head(datasetFileKey(noiseIndicatorsYearly, '2025'));
     const late = series('road-1', '2025-06-11', 600, roadLevel, 12);
     readings.push(...late);
@@ -339,7 +343,9 @@ describe('noiseIndicators()', () => {
     const expected = expectedDaily(readings, 'road-1', '2025-06-11', 'fr');
     expectClose(row!['lden'], expected.lden, 'lden after the late file');
     expect(row).toMatchObject({ coverage: 1, coverage_ok: true, samples: 144 });
-    expect((await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06-10')))!.lastModified).toEqual(untouched!.lastModified);
+    // the hourly file of another day is not rewritten; the month's daily file is, and keeps the other days' rows as they were
+    expect((await store.head(datasetFileKey(noiseIndicatorsHourly, 'part-0', '2025-06-10')))!.lastModified).toEqual(untouched!.lastModified);
+    expect(await query(`SELECT * FROM noise_indicators_daily WHERE day <> DATE '2025-06-11' ORDER BY ALL`)).toEqual(otherDaysBefore);
     expect((await store.head(datasetFileKey(noiseIndicatorsYearly, '2025')))!.sha256).not.toBe(yearBefore!.sha256);
     const commune = await query(`SELECT sensors FROM noise_indicators_commune_daily WHERE day = DATE '2025-06-11'`);
     expect(commune).toEqual([{ sensors: 1 }, { sensors: 1 }]);

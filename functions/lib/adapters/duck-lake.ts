@@ -1,9 +1,9 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileColumns, isPartitioned, type DatasetDeclaration } from '../datasets/declaration.ts';
+import { daySql, daysOfPartition, fileColumns, granularityOf, isPartitioned, partitionOf, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { DUCKDB_TYPE, duckdbViewSql } from '../datasets/derive.ts';
 import type { EncodedRows } from '../datasets/encoded-rows.ts';
-import { changeLogPrefix } from '../lake/layout.ts';
+import { changeLogPrefix, dtOfKey, partitionPrefix } from '../lake/layout.ts';
 import { PARQUET_CONTENT_TYPE } from '../lake/write.ts';
 import {
   ALL_PARTITIONS,
@@ -55,7 +55,7 @@ export class DuckLake implements Lake {
       const objects = (await this.objects(d, window)).filter((o) => o.key.endsWith('.parquet'));
       await this.duck.run(duckdbViewSql(d, objects.length ? await this.localFiles(objects) : undefined));
       files += objects.length;
-      for (const o of objects) partitions.add(`${d.name}/${partitionOfKey(o.key) ?? ''}`);
+      for (const o of objects) partitions.add(`${d.name}/${dtOfKey(o.key) ?? ''}`);
     }
     return { files, partitions: partitions.size };
   }
@@ -72,7 +72,7 @@ export class DuckLake implements Lake {
   async partitions(d: DatasetDeclaration, window: PartitionWindow = ALL_PARTITIONS): Promise<PartitionInfo[]> {
     const byDt = new Map<string, { files: number; bytes: number; lastModified: Date; keys: string[] }>();
     for (const o of await this.objects(d, window)) {
-      const dt = partitionOfKey(o.key);
+      const dt = dtOfKey(o.key);
       if (!dt || !o.key.endsWith('.parquet')) continue;
       const p = byDt.get(dt) ?? { files: 0, bytes: 0, lastModified: new Date(0), keys: [] };
       byDt.set(dt, { files: p.files + 1, bytes: p.bytes + o.size, lastModified: o.lastModified > p.lastModified ? o.lastModified : p.lastModified, keys: [...p.keys, o.key] });
@@ -197,11 +197,13 @@ export class DuckLake implements Lake {
     const wanted = new Set(spec.partitions);
     const columns = fileColumns(d).map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`);
     const order = spec.orderBy ?? d.key ?? [];
+    const kept = spec.days && granularityOf(d) !== 'day' ? await this.keptRows(d, [...wanted], spec.days) : undefined;
     try {
-      if (rows > 0 && wanted.size) {
+      const fresh = `SELECT ${columns.join(', ')}, CAST(${spec.partitionExpr} AS VARCHAR) AS out_part FROM ${spec.table}
+                 WHERE CAST(${spec.partitionExpr} AS VARCHAR) IN (${[...wanted].map(sqlString).join(', ')})`;
+      if ((rows > 0 || kept) && wanted.size) {
         await this.duck.run(
-          `COPY (SELECT ${columns.join(', ')}, CAST(${spec.partitionExpr} AS VARCHAR) AS out_part FROM ${spec.table}
-                 WHERE CAST(${spec.partitionExpr} AS VARCHAR) IN (${[...wanted].map(sqlString).join(', ')}) ${order.length ? `ORDER BY ${order.join(', ')}` : ''})
+          `COPY (SELECT * FROM (${fresh}${kept ? ` UNION ALL ${kept}` : ''}) ${order.length ? `ORDER BY ${order.join(', ')}` : ''})
            TO '${sqlPath(dir)}' (${PARQUET_OPTIONS}, PARTITION_BY (out_part), FILENAME_PATTERN 'part')`,
         );
       }
@@ -228,6 +230,22 @@ export class DuckLake implements Lake {
     }
   }
 
+  /** the stored rows of these partitions outside `days`, with their partition as out_part (undefined: none stored) */
+  private async keptRows(d: DatasetDeclaration, partitions: readonly string[], days: readonly string[]): Promise<string | undefined> {
+    const columns = fileColumns(d).map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`).join(', ');
+    const parts: string[] = [];
+    for (const p of partitions) {
+      const objects = (await collect(listAll(this.store, partitionPrefix(d, p)))).filter((o) => o.key.endsWith('.parquet'));
+      if (!objects.length) continue;
+      const files = await this.localFiles(objects);
+      parts.push(
+        `SELECT ${columns}, ${sqlString(p)} AS out_part FROM read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)
+         WHERE ${days.length ? `${daySql(d)} NOT IN (${days.map((day) => `DATE ${sqlString(day)}`).join(', ')})` : 'true'}`,
+      );
+    }
+    return parts.length ? parts.join(' UNION ALL ') : undefined;
+  }
+
   async exportToFile(sql: string, file: string, format: 'parquet' | 'csv'): Promise<number> {
     await mkdir(path.dirname(path.resolve(file)), { recursive: true });
     const options = format === 'parquet' ? PARQUET_OPTIONS : 'FORMAT csv, HEADER true';
@@ -244,28 +262,30 @@ export class DuckLake implements Lake {
       for (const dt of [...new Set(window.dts)].sort()) out.push(...(await collect(listAll(this.store, `${prefix}dt=${dt}/`))));
       return out;
     }
-    if (window.kind === 'dates') return this.between(prefix, window.from, window.to);
+    // a window of days reads the partitions holding them (a month or a year for coarser datasets)
+    if (window.kind === 'dates') return this.between(prefix, partitionOf(d, window.from), partitionOf(d, window.to));
     // latest: list from a little before `near`; the whole dataset only when nothing lies there
-    const start = addDays(window.near, -LATEST_LOOKBACK_DAYS);
-    let objects = await this.between(prefix, start, '9999-12-31');
+    const start = partitionOf(d, addDays(window.near, -LATEST_LOOKBACK_DAYS));
+    let objects = await this.between(prefix, start, '9999');
     if (!objects.length) objects = await collect(listAll(this.store, prefix));
-    const last = objects.map((o) => partitionOfKey(o.key)).filter((x): x is string => !!x).sort().pop();
+    const last = objects.map((o) => dtOfKey(o.key)).filter((x): x is string => !!x).sort().pop();
     if (!last) return [];
-    const first = addDays(last.slice(0, 10), 1 - window.days);
+    const first = partitionOf(d, addDays(daysOfPartition(d, last).to, 1 - window.days));
     return objects.filter((o) => {
-      const dt = partitionOfKey(o.key);
+      const dt = dtOfKey(o.key);
       return !!dt && dt >= first && dt <= last;
     });
   }
 
-  /** the objects whose dt lies in [from, to]: one listing that starts at `from` and stops after `to` */
+  /** the objects whose dt lies in [from, to] (dt values): one listing that starts before `from` and stops after `to` */
   private async between(prefix: string, from: string, to: string): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
+    // `dt=<from>` sorts just before the keys of partition `from` (a key of it is longer)
     for await (const o of listAll(this.store, prefix, undefined, `${prefix}dt=${from}`)) {
-      const dt = partitionOfKey(o.key);
+      const dt = dtOfKey(o.key);
       if (!dt) continue;
-      if (dt.slice(0, to.length) > to) break;
-      if (dt >= from.slice(0, dt.length)) out.push(o);
+      if (dt > to) break;
+      if (dt >= from) out.push(o);
     }
     return out;
   }
@@ -294,10 +314,6 @@ function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** the dt of a key (`…/dt=<value>/…`): a day, a month or a year by the dataset's partitioning */
-export function partitionOfKey(key: string): string | undefined {
-  return /\/dt=([0-9-]+)\//.exec(key)?.[1];
-}
 
 async function singleFile(d: DatasetDeclaration, dt: string, dir: string): Promise<string> {
   const names = await readdir(dir);

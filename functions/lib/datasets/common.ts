@@ -1,4 +1,4 @@
-import type { Column, RecordCheck } from './declaration.ts';
+import type { Column, Granularity, RecordCheck } from './declaration.ts';
 
 // columns shared by several datasets, written once
 
@@ -8,6 +8,13 @@ export const dt: Column = {
   partition: true,
   description: 'Partition: the Europe/Paris local calendar date (YYYY-MM-DD) of the record',
 };
+
+const PERIOD: Record<Granularity, string> = { day: 'date (YYYY-MM-DD)', month: 'month (YYYY-MM)', year: 'year (YYYY)' };
+
+/** the dt partition column of a dataset partitioned by `granularity`, placed by `of` (a column's Paris date) */
+export function dtColumn(granularity: Granularity, of: string): Column {
+  return { ...dt, description: `Partition: the Europe/Paris local ${PERIOD[granularity]} of ${of}` };
+}
 
 export const communeInsee: Column = {
   name: 'commune_insee',

@@ -66,6 +66,64 @@ export interface DatasetDeclaration {
    * gives the view's SELECT over a relation of the deduplicated rows
    */
   readonly derived?: { readonly columns: readonly Column[]; readonly view: (rows: string) => string };
+  /**
+   * how much time one partition (`dt=` value) holds, sized to the dataset's volume: readings by day
+   * (`YYYY-MM-DD`), small daily series by month (`YYYY-MM`) or year (`YYYY`). Default: day.
+   */
+  readonly granularity?: Granularity;
+  /**
+   * the column whose Europe/Paris date places a record in its partition (a DATE, or a TIMESTAMP read in
+   * Europe/Paris): filters by day use it; partitioned datasets whose dt is not a day must declare it
+   */
+  readonly dayColumn?: string;
+}
+
+export type Granularity = 'day' | 'month' | 'year';
+
+/** the length of a dt value by granularity: `YYYY-MM-DD`, `YYYY-MM`, `YYYY` */
+const DT_LENGTH: Record<Granularity, number> = { day: 10, month: 7, year: 4 };
+const DT_FORMAT: Record<Granularity, string> = { day: '%Y-%m-%d', month: '%Y-%m', year: '%Y' };
+const DT_PATTERN: Record<Granularity, RegExp> = { day: /^\d{4}-\d{2}-\d{2}$/, month: /^\d{4}-\d{2}$/, year: /^\d{4}$/ };
+
+export function granularityOf(d: DatasetDeclaration): Granularity {
+  return d.granularity ?? 'day';
+}
+
+/** the partition (dt value) holding a Paris day `YYYY-MM-DD` */
+export function partitionOf(d: DatasetDeclaration, day: string): string {
+  return day.slice(0, DT_LENGTH[granularityOf(d)]);
+}
+
+/** the SQL of the partition (dt value) of a DATE expression */
+export function partitionSql(d: DatasetDeclaration, dateExpr: string): string {
+  return `strftime(CAST(${dateExpr} AS DATE), '${DT_FORMAT[granularityOf(d)]}')`;
+}
+
+/** whether a string is a dt value of this dataset's granularity */
+export function isPartitionValue(d: DatasetDeclaration, dt: string): boolean {
+  return DT_PATTERN[granularityOf(d)].test(dt);
+}
+
+/** the first and last Paris day a partition holds */
+export function daysOfPartition(d: DatasetDeclaration, dt: string): { from: string; to: string } {
+  const g = granularityOf(d);
+  if (g === 'day') return { from: dt, to: dt };
+  if (g === 'year') return { from: `${dt}-01-01`, to: `${dt}-12-31` };
+  const [y, m] = dt.split('-').map(Number) as [number, number];
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return { from: `${dt}-01`, to: `${dt}-${String(last).padStart(2, '0')}` };
+}
+
+/** the SQL of a record's Europe/Paris day (a DATE), for filters by day on any partitioned dataset */
+export function daySql(d: DatasetDeclaration): string {
+  if (!isPartitioned(d)) throw new Error(`dataset ${d.name} is not partitioned: it has no day to filter on`);
+  const name = d.dayColumn;
+  if (!name) {
+    if (granularityOf(d) !== 'day') throw new Error(`dataset ${d.name} is partitioned by ${granularityOf(d)}: it must declare its dayColumn`);
+    return 'CAST(dt AS DATE)';
+  }
+  const column = d.columns.find((c) => c.name === name)!;
+  return column.type === 'date' ? name : `CAST(timezone('Europe/Paris', ${name}) AS DATE)`;
 }
 
 export function declareDataset<const D extends DatasetDeclaration>(declaration: D): D {
@@ -76,6 +134,13 @@ export function declareDataset<const D extends DatasetDeclaration>(declaration: 
   }
   for (const k of declaration.key ?? []) {
     if (!names.has(k)) throw new Error(`dataset ${declaration.name}: key column ${k} is not declared`);
+  }
+  const day = declaration.dayColumn && declaration.columns.find((c) => c.name === declaration.dayColumn);
+  if (declaration.dayColumn && (!day || (day.type !== 'date' && day.type !== 'timestamp'))) {
+    throw new Error(`dataset ${declaration.name}: dayColumn ${declaration.dayColumn} must be a declared date or timestamp column`);
+  }
+  if ((declaration.granularity ?? 'day') !== 'day' && !declaration.dayColumn) {
+    throw new Error(`dataset ${declaration.name}: partitioned by ${declaration.granularity}, it must declare the dayColumn that places a record`);
   }
   return declaration;
 }

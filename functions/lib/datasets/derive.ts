@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import {
   fileColumns,
+  granularityOf,
   isPartitioned,
   type CheckContext,
   type CheckFailure,
   type Column,
   type ColumnType,
   type DatasetDeclaration,
+  type Granularity,
 } from './declaration.ts';
 import { isCalendarDate } from '../domain/time/calendar.ts';
 
@@ -238,12 +240,16 @@ export function glueColumns(d: DatasetDeclaration): { columns: GlueColumn[]; par
   };
 }
 
+const DT_SHAPE: Record<Granularity, string> = { day: 'YYYY-MM-DD', month: 'YYYY-MM', year: 'YYYY' };
+
 export interface DictionaryEntry {
   name: string;
   title: string;
   description: string;
   location: string;
   partitioned_by: string[];
+  /** how much time one partition holds: day, month or year (null: not partitioned) */
+  partition_granularity: Granularity | null;
   key: string[];
   duplicate_rule: string | null;
   licence: string;
@@ -265,8 +271,9 @@ export function dictionary(datasets: readonly DatasetDeclaration[]): DictionaryE
     name: d.name,
     title: d.title,
     description: d.description,
-    location: `${d.prefix}/${isPartitioned(d) ? 'dt=YYYY-MM-DD/' : ''}*.parquet`,
+    location: `${d.prefix}/${isPartitioned(d) ? `dt=${DT_SHAPE[granularityOf(d)]}/` : ''}*.parquet`,
     partitioned_by: d.columns.filter((c) => c.partition).map((c) => c.name),
+    partition_granularity: isPartitioned(d) ? granularityOf(d) : null,
     key: [...(d.key ?? [])],
     duplicate_rule: d.duplicateRule ?? null,
     licence: d.licence,
@@ -295,7 +302,7 @@ export function dictionaryMarkdown(datasets: readonly DatasetDeclaration[]): str
   for (const e of dictionary(datasets)) {
     out.push(`## ${e.name} — ${e.title}`, '', e.description, '');
     out.push(`- Location: \`${e.location}\``);
-    if (e.partitioned_by.length) out.push(`- Partitioned by: ${e.partitioned_by.join(', ')}`);
+    if (e.partitioned_by.length) out.push(`- Partitioned by: ${e.partitioned_by.join(', ')} (one partition per ${e.partition_granularity})`);
     if (e.key.length) out.push(`- Key: ${e.key.join(', ')}`);
     if (e.duplicate_rule) out.push(`- Duplicates: ${e.duplicate_rule}`);
     out.push(`- Licence: ${e.licence}`, `- Provenance: ${e.provenance}`, '');

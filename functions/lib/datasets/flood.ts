@@ -1,5 +1,5 @@
 import { declareDataset, type RecordCheck } from './declaration.ts';
-import { communeInsee, dt, observationTimeCheck } from './common.ts';
+import { communeInsee, dt, dtColumn, observationTimeCheck } from './common.ts';
 
 // Flood / GEMAPI datasets: Hub'Eau river observations and stations, Vigicrues vigilance, and the
 // indicators computed from them.
@@ -55,6 +55,8 @@ const riverChecks: readonly RecordCheck<RiverObservationRow>[] = [
 
 export const riverObservations = declareDataset({
   name: 'river_observations',
+  granularity: 'month',
+  dayColumn: 'ts',
   title: 'River observations (Hub’Eau hydrométrie)',
   description:
     'Real-time water heights (H) and discharges (Q) of the gauging stations around the Métropole, one row per series and observation time. Values are converted once from the Hub’Eau units (H mm → m, Q l/s → m³/s). A NULL station_code is the site-level series Hub’Eau returns alongside the stations’ rows when queried by site: a series of its own, never merged with a station’s.',
@@ -81,7 +83,7 @@ export const riverObservations = declareDataset({
     rawKeyColumn,
     record,
     receivedAt,
-    dt,
+dtColumn('month', 'ts'),
   ],
   key: ['site_code', 'station_code', 'quantity', 'ts'],
   duplicateRule:
@@ -124,6 +126,8 @@ export const riverStations = declareDataset({
 
 export const floodVigilance = declareDataset({
   name: 'flood_vigilance',
+  granularity: 'month',
+  dayColumn: 'bulletin_at',
   title: 'Flood vigilance per river section (Vigicrues)',
   description: 'Vigicrues flood vigilance level of each river section (tronçon) per bulletin, as published (the whole national list).',
   prefix: 'curated/flood_vigilance',
@@ -139,7 +143,7 @@ export const floodVigilance = declareDataset({
     rawKeyColumn,
     record,
     receivedAt,
-    { ...dt, description: 'Partition: the Europe/Paris local date of bulletin_at' },
+dtColumn('month', 'bulletin_at'),
   ],
   key: ['section_code', 'bulletin_at'],
   duplicateRule: 'Among rows with the same section_code and bulletin_at, the one from the most recently received file wins (ties: the greatest raw_key, then the last record).',
@@ -152,6 +156,8 @@ const stage = (name: string, description: string) => ({ name, type: 'double', un
 
 export const floodIndicatorsDaily = declareDataset({
   name: 'flood_indicators_daily',
+  granularity: 'year',
+  dayColumn: 'day',
   title: 'Daily flood indicators per station',
   description:
     'Per series (station, or site-level series) and Europe/Paris local day: the highest stage and discharge, and for the Paris-Austerlitz station the ratio to the 1910 flood stage and the rank among the reference floods (config/flood-reference-peaks.json).',
@@ -169,7 +175,7 @@ export const floodIndicatorsDaily = declareDataset({
     { name: 'ratio_1910', type: 'double', unit: '1', nullable: true, description: 'h_max ÷ the 1910 stage at Austerlitz (8.62 m); only for the station whose heights the reference floods were measured at' },
     { name: 'flood_rank', type: 'integer', nullable: true, min: 1, description: '1 + the number of reference floods whose peak stage is higher than h_max (same station only)' },
     { name: 'reference_floods', type: 'integer', nullable: true, min: 0, description: 'Number of reference floods h_max is ranked among' },
-    dt,
+dtColumn('year', 'day'),
   ],
   key: ['site_code', 'station_code', 'day'],
   licence: HUBEAU_LICENCE,
@@ -178,6 +184,8 @@ export const floodIndicatorsDaily = declareDataset({
 
 export const floodVigilanceCommuneDaily = declareDataset({
   name: 'flood_vigilance_commune_daily',
+  granularity: 'month',
+  dayColumn: 'day',
   title: 'Daily flood vigilance per commune',
   description:
     'Per commune of the Métropole concerned by a configured Vigicrues section and local day: the highest vigilance level in force that day over its sections. A section’s level on a day is the highest of the bulletins issued that day and of the last bulletin before it if issued less than 24 h before the day starts.',
@@ -189,7 +197,7 @@ export const floodVigilanceCommuneDaily = declareDataset({
     { name: 'level_max_label', type: 'string', values: ['green', 'yellow', 'orange', 'red'], description: 'Colour of level_max' },
     { name: 'sections', type: 'string', description: 'The commune’s sections at level_max, comma-separated section codes' },
     { name: 'bulletins', type: 'integer', min: 0, description: 'Bulletins considered for the day over the commune’s sections' },
-    dt,
+dtColumn('month', 'day'),
   ],
   key: ['commune_insee', 'day'],
   licence: VIGICRUES_LICENCE,

@@ -1,5 +1,5 @@
 import { declareDataset, type RecordCheck } from './declaration.ts';
-import { communeInsee, dt, OPEN_LICENCE } from './common.ts';
+import { communeInsee, dt, dtColumn, OPEN_LICENCE } from './common.ts';
 
 // Heat datasets: Météo-France daily climatological data and the heat indicators computed from them.
 
@@ -63,6 +63,8 @@ const METEOFRANCE_HISTORY_SINCE = '1950-01-01';
 
 export const weatherDaily = declareDataset({
   name: 'weather_daily',
+  granularity: 'year',
+  dayColumn: 'day',
   title: 'Daily weather per station (Météo-France)',
   description:
     'Daily climatological values of the Météo-France stations of the Métropole’s départements (75, 91, 92, 93, 94, 95): precipitation and temperatures with their quality codes. Doubtful values (quality 2) are kept and flagged; the indicators leave them out.',
@@ -88,7 +90,7 @@ export const weatherDaily = declareDataset({
     { name: 'raw_key', type: 'string', description: 'Object key of the raw file the line came from (raw/…)' },
     { name: 'record', type: 'integer', min: 1, description: 'Line number in the (decompressed) file' },
     { name: 'received_at', type: 'timestamp', description: 'When the raw file was first received (UTC)' },
-    { ...dt, description: 'Partition: the climatological day (YYYY-MM-DD)' },
+dtColumn('year', 'day (the climatological day)'),
   ],
   key: ['station_id', 'day'],
   duplicateRule:
@@ -120,12 +122,14 @@ const heatColumns = [
 
 export const heatIndicatorsDaily = declareDataset({
   name: 'heat_indicators_daily',
+  granularity: 'year',
+  dayColumn: 'day',
   title: 'Daily heat indicators per station',
   description:
     'Per Météo-France station and day: TN, TX, the heat-wave biometeorological indicators IBMn/IBMx (3-day means), the heat-wave flag against the département’s thresholds (SACS), heat-wave episodes, tropical nights, hot and very hot days. Doubtful values never enter an indicator.',
   prefix: 'curated/heat_indicators_daily',
   historySince: METEOFRANCE_HISTORY_SINCE,
-  columns: [stationId, { name: 'departement', type: 'string', description: 'Département of the station' }, day, ...heatColumns, dt],
+  columns: [stationId, { name: 'departement', type: 'string', description: 'Département of the station' }, day, ...heatColumns, dtColumn('year', 'day')],
   key: ['station_id', 'day'],
   licence: METEOFRANCE_LICENCE,
   provenance: 'Computed by the heat-indicators stage from weather_daily and config/heat-thresholds.json.',
@@ -133,6 +137,8 @@ export const heatIndicatorsDaily = declareDataset({
 
 export const heatIndicatorsCommuneDaily = declareDataset({
   name: 'heat_indicators_commune_daily',
+  granularity: 'year',
+  dayColumn: 'day',
   title: 'Daily heat indicators per commune',
   description:
     'Per commune of the Métropole and day: the heat indicators of the reference station of the commune’s département (config/heat-thresholds.json; Paris-Montsouris 75114001 for Paris). Rows exist for the days the reference station has data.',
@@ -145,7 +151,7 @@ export const heatIndicatorsCommuneDaily = declareDataset({
     { name: 'station_verified', type: 'boolean', description: 'The département’s reference station is confirmed (false: to verify)' },
     day,
     ...heatColumns,
-    dt,
+    dtColumn('year', 'day'),
   ],
   key: ['commune_insee', 'day'],
   licence: OPEN_LICENCE,

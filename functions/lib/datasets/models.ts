@@ -1,5 +1,5 @@
 import { declareDataset } from './declaration.ts';
-import { dt, OPEN_LICENCE } from './common.ts';
+import { dt, dtColumn, OPEN_LICENCE } from './common.ts';
 
 // What the model stages publish: forecasts, and how well each model did against its baselines.
 
@@ -8,6 +8,8 @@ export const PREDICTION_ENTITY_KINDS = ['sensor', 'station', 'commune', 'departe
 
 export const predictions = declareDataset({
   name: 'predictions',
+  granularity: 'month',
+  dayColumn: 'origin_time',
   title: 'Forecasts',
   description:
     'Forecasts of the observatory’s models, one row per run, entity, variable, target period and threshold. ' +
@@ -33,7 +35,7 @@ export const predictions = declareDataset({
     { name: 'probability', type: 'double', unit: '1', nullable: true, min: 0, max: 1, description: 'Probability that the threshold is exceeded (or the event happens) over the target period' },
     { name: 'source', type: 'string', values: PREDICTION_SOURCES, description: 'model: the trained model’s forecast; baseline: the baseline’s (the model did not beat it, or no model is trained)' },
     { name: 'method', type: 'string', description: 'What produced the value: mlp, a baseline (same_hour_last_week, hour_of_week_mean, day_type_hour_profile, profile_decaying_anomaly, persistence, trend, linear, climatology, markov_climatology), or index(heat=…,flood=…)' },
-    { ...dt, description: 'Partition: the Europe/Paris local date of origin_time (a rerun from the same origin replaces its file)' },
+dtColumn('month', 'origin_time'),
   ],
   key: ['model', 'run_time', 'entity', 'variable', 'target_time', 'threshold_name'],
   licence: OPEN_LICENCE,

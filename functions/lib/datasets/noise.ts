@@ -1,6 +1,6 @@
 import { QC_FLAGS, qualityFlagsSql } from '../domain/noise/qc.ts';
 import { declareDataset, type RecordCheck } from './declaration.ts';
-import { communeInsee, conventionColumn, dt, level, observationTimeCheck, OPEN_LICENCE, sensorId } from './common.ts';
+import { communeInsee, conventionColumn, dt, dtColumn, level, observationTimeCheck, OPEN_LICENCE, sensorId } from './common.ts';
 
 export const NOISE_SOURCE_KINDS = ['noise-fiware', 'noise-csv'] as const;
 export const NOISE_SOURCES = ['road', 'rail', 'air', 'industry', 'mixed', 'unknown'] as const;
@@ -111,6 +111,8 @@ const dailyLevels = [
 
 export const noiseIndicatorsDaily = declareDataset({
   name: 'noise_indicators_daily',
+  granularity: 'month',
+  dayColumn: 'day',
   title: 'Daily noise indicators per sensor',
   description:
     'Per sensor, local calendar day and period convention: energy-average levels, Lden, statistical levels and coverage. Exceedance flags compare a single day with yearly limit values and are indicative only.',
@@ -132,7 +134,7 @@ export const noiseIndicatorsDaily = declareDataset({
     { name: 'who_lnight_exceeded', type: 'boolean', nullable: true, description: 'Indicative: Lnight above the WHO 2018 guideline for the noise source' },
     { name: 'fr_lden_exceeded', type: 'boolean', nullable: true, description: 'Indicative: Lden above the French limit value (arrêté du 4 avril 2006)' },
     { name: 'fr_ln_exceeded', type: 'boolean', nullable: true, description: 'Indicative: Ln above the French limit value (arrêté du 4 avril 2006)' },
-    dt,
+dtColumn('month', 'day'),
   ],
   key: ['sensor_id', 'day', 'convention'],
   licence: OPEN_LICENCE,
@@ -141,6 +143,8 @@ export const noiseIndicatorsDaily = declareDataset({
 
 export const noiseIndicatorsCommuneDaily = declareDataset({
   name: 'noise_indicators_commune_daily',
+  granularity: 'month',
+  dayColumn: 'day',
   title: 'Daily noise indicators per commune',
   description: 'Per commune and local day: energy average over the commune’s sensors whose day meets the coverage threshold.',
   prefix: 'curated/noise_indicators_commune_daily',
@@ -150,7 +154,7 @@ export const noiseIndicatorsCommuneDaily = declareDataset({
     conventionColumn,
     ...dailyLevels,
     { name: 'sensors', type: 'integer', min: 0, description: 'Number of sensors averaged (those meeting the coverage threshold)' },
-    dt,
+dtColumn('month', 'day'),
   ],
   key: ['commune_insee', 'day', 'convention'],
   licence: OPEN_LICENCE,

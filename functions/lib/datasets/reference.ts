@@ -1,5 +1,5 @@
 import { declareDataset } from './declaration.ts';
-import { communeInsee, dt } from './common.ts';
+import { communeInsee, dt, dtColumn } from './common.ts';
 
 export const communes = declareDataset({
   name: 'communes',
@@ -21,6 +21,8 @@ export const communes = declareDataset({
 
 export const quarantine = declareDataset({
   name: 'quarantine',
+  granularity: 'month',
+  dayColumn: 'received_at',
   title: 'Quarantine',
   description: 'One row per rejected record, and one per file that could not be parsed at all (record = "file").',
   prefix: 'quarantine',
@@ -34,7 +36,7 @@ export const quarantine = declareDataset({
     { name: 'found', type: 'string', nullable: true, description: 'What was found' },
     { name: 'reason', type: 'string', description: 'Why the record was rejected' },
     { name: 'record_text', type: 'string', nullable: true, description: 'The record as received (truncated to 4 KiB)' },
-    { ...dt, description: 'Partition: Europe/Paris local date the raw file was received' },
+dtColumn('month', 'received_at'),
   ],
   licence: 'Same as the source',
   provenance: 'Written by the ingest stages.',

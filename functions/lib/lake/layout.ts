@@ -40,9 +40,9 @@ export function datasetFileKey(d: DatasetDeclaration, name: string, dt?: string)
   return `${d.prefix}/${name}.parquet`;
 }
 
-/** the dt of a curated key, or undefined */
+/** the dt of a curated key (`…/dt=<value>/…`: a day, a month or a year by the dataset's granularity), or undefined */
 export function dtOfKey(key: string): string | undefined {
-  return /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
+  return /\/dt=(\d{4}(?:-\d{2}(?:-\d{2})?)?)\//.exec(key)?.[1];
 }
 
 export function stateKey(name: string): string {

@@ -1,3 +1,5 @@
+import { partitionOf } from '../datasets/declaration.ts';
+import { predictions } from '../datasets/models.ts';
 import { parisDate } from '../domain/time/paris.ts';
 
 /** one row of the predictions dataset */
@@ -39,7 +41,7 @@ export function predictionRow(
     threshold: num(r.threshold),
     probability: r.probability === null || r.probability === undefined || !Number.isFinite(r.probability) ? null : Math.min(1, Math.max(0, Number(r.probability.toFixed(6)))),
     horizon_hours: Math.max(0, Math.round((r.target_end.getTime() - r.origin_time.getTime()) / 3_600_000)),
-    dt: parisDate(r.origin_time),
+    dt: partitionOf(predictions, parisDate(r.origin_time)),
   };
 }
 

@@ -75,6 +75,11 @@ export interface PartitionSpec {
   readonly keyOf: (partition: string) => string;
   /** row order inside a file (default: the dataset's key) */
   readonly orderBy?: readonly string[];
+  /**
+   * the Paris days (`YYYY-MM-DD`) the table holds, when the dataset's partitions are coarser than a day:
+   * each written partition keeps its stored rows of its other days and takes the table's rows for these
+   */
+  readonly days?: readonly string[];
 }
 
 export interface PartitionWriteSummary {

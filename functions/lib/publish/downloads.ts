@@ -2,7 +2,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PARQUET_OPTIONS } from '../ports/lake.ts';
 import { sqlPath } from '../sql/literals.ts';
-import type { Column, DatasetDeclaration } from '../datasets/declaration.ts';
+import { daySql, type Column, type DatasetDeclaration } from '../datasets/declaration.ts';
 import type { StageContext } from '../stages/context.ts';
 import type { DownloadFile, DownloadSpec } from './contract.ts';
 import { addDays, num, rows } from './sql.ts';
@@ -60,7 +60,8 @@ export async function writeDownloads(
     const columns = csvColumns(d, perCommune && spec.csvColumns && !spec.csvColumns.includes('commune_insee') ? [...spec.csvColumns, 'commune_insee'] : spec.csvColumns);
     const filters: string[] = [];
     if (spec.recentDays) {
-      const column = spec.dayColumn ?? 'day';
+      // the record's Paris day: dt holds a month or a year for the coarser datasets
+      const column = spec.dayColumn === 'dt' ? daySql(d) : (spec.dayColumn ?? 'day');
       const [last] = await rows(ctx.lake, `SELECT CAST(max(${column}) AS VARCHAR) AS last FROM ${d.name}`);
       if (last?.last) filters.push(`CAST(${column} AS VARCHAR) >= '${addDays(String(last.last).slice(0, 10), 1 - spec.recentDays)}'`);
     }

@@ -1,6 +1,6 @@
 import { encodeRows, repeatedKeys, valueAt, type EncodedColumn, type EncodedColumnSpec, type EncodedRows } from '../datasets/encoded-rows.ts';
 import { validateRow } from '../datasets/derive.ts';
-import { fileColumns, isPartitioned, type CheckFailure, type DatasetDeclaration } from '../datasets/declaration.ts';
+import { fileColumns, isPartitioned, partitionOf, type CheckFailure, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { quarantine } from '../datasets/index.ts';
 import { truncateRecord, type RecordRejection } from '../domain/noise/observation.ts';
 import { parisDate } from '../domain/time/paris.ts';
@@ -107,7 +107,7 @@ export interface CuratedBatch {
 
 /**
  * Writes a batch of validated rows and its rejections: the rows per local day to
- * curated/<dataset>/dt=…/<sha>.parquet, the rejections to quarantine/dt=<receive day>/<kind>-<sha>.parquet.
+ * curated/<dataset>/dt=…/<sha>.parquet, the rejections to quarantine/dt=<receive month>/<kind>-<sha>.parquet.
  */
 export async function storeCurated(ctx: StageContext, input: CuratedBatch): Promise<IngestSummary> {
   const { dataset: d, raw, rows } = input;
@@ -130,7 +130,7 @@ export async function storeCurated(ctx: StageContext, input: CuratedBatch): Prom
     fileRows.push({ record: 'file', field: null, expected: input.unreadable.expected, found: input.unreadable.found, reason: input.unreadable.message, recordText: null });
   }
   const all = [...input.rejections, ...fileRows.map((r) => ({ ...r, record: 'file' }))];
-  const receivedDt = parisDate(raw.receivedAt);
+  const receivedDt = partitionOf(quarantine, parisDate(raw.receivedAt));
   const quarantineKey = datasetFileKey(quarantine, `${input.sourceKind}-${sha}`, receivedDt);
   if (all.length) {
     await writeDataset(

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { DATASETS, dataset as declaredDataset, isPartitioned, type DatasetDeclaration } from '../datasets/index.ts';
+import { DATASETS, dataset as declaredDataset, daySql, isPartitioned, type DatasetDeclaration } from '../datasets/index.ts';
 import { isCalendarDate } from '../domain/time/calendar.ts';
 import { sqlString } from '../sql/literals.ts';
 import type { StageContext } from './context.ts';
@@ -73,15 +73,16 @@ export function planExport(request: ExportRequest): ExportPlan {
     if (!isCalendarDate(value)) throw new ExportRequestError(`${option}: "${value}" is not a calendar date YYYY-MM-DD`);
   }
   if (request.from && request.to && request.from > request.to) throw new ExportRequestError(`--from ${request.from} is after --to ${request.to}`);
-  if (request.from) where.push(`dt >= ${sqlString(request.from)}`);
-  if (request.to) where.push(`dt <= ${sqlString(request.to)}`);
+  // by the record's Paris day (the dt of a daily dataset; a coarser dataset's dt holds a month or a year)
+  if (request.from) where.push(`${daySql(d)} >= DATE ${sqlString(request.from)}`);
+  if (request.to) where.push(`${daySql(d)} <= DATE ${sqlString(request.to)}`);
   const range = request.from && request.to ? `${request.from}_${request.to}` : request.from ? `from-${request.from}` : request.to ? `to-${request.to}` : '';
   const defaultFile = [d.name, request.commune, range].filter(Boolean).join('_') + `.${request.format}`;
   return { dataset: d, request, where, defaultFile };
 }
 
 export function describeFilters(request: ExportRequest): string {
-  const parts = [request.commune && `commune ${request.commune}`, (request.from || request.to) && `dt ${request.from ?? '…'} → ${request.to ?? '…'}`];
+  const parts = [request.commune && `commune ${request.commune}`, (request.from || request.to) && `days ${request.from ?? '…'} → ${request.to ?? '…'}`];
   return parts.filter(Boolean).join(', ') || 'no filter';
 }
 

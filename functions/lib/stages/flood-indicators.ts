@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { floodIndicatorsDaily, floodVigilance, floodVigilanceCommuneDaily, riverObservations } from '../datasets/index.ts';
+import { daySql, floodIndicatorsDaily, floodVigilance, floodVigilanceCommuneDaily, partitionSql, riverObservations } from '../datasets/index.ts';
 import { HYDROMETRY, REFERENCE_FLOODS } from '../domain/flood/config.ts';
 import { STAGE_1910_M } from '../domain/flood/reference-floods.ts';
 import { SECTIONS } from '../domain/flood/sections.ts';
@@ -10,7 +10,7 @@ import type { StageContext } from './context.ts';
 import { inputFingerprint, readIndicatorState, valuesTable, writeChangedPartitions, writeIndicatorState } from './partition-output.ts';
 
 // Flood indicators, in DuckDB SQL over the river_observations and flood_vigilance views:
-// - per series (station, or the site-level series) and local day (the observations' dt): the highest
+// - per series (station, or the site-level series) and local day (the Europe/Paris date of the observation): the highest
 //   stage and discharge and when they were reached; for the station the reference floods were
 //   measured at (Paris-Austerlitz), h_max ÷ the 1910 stage and the rank among the reference floods;
 // - per commune and local day: the highest vigilance level in force on its sections. A section's level
@@ -86,36 +86,36 @@ async function computeFloodTables(ctx: StageContext): Promise<void> {
 
   // sk: the series key (NULL station_code = the site-level series), so that joins keep the site series
   await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.obs} AS
-    SELECT site_code, station_code, coalesce(station_code, '') AS sk, quantity, ts, value, dt
+    SELECT site_code, station_code, coalesce(station_code, '') AS sk, quantity, ts, value, ${daySql(riverObservations)} AS day
     FROM river_observations`);
   await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.daily} AS
     WITH m AS (
-      SELECT site_code, sk, dt, quantity, max(value) AS vmax, count(*) AS n FROM ${T.obs} GROUP BY ALL),
+      SELECT site_code, sk, day, quantity, max(value) AS vmax, count(*) AS n FROM ${T.obs} GROUP BY ALL),
     peak_at AS (
-      SELECT o.site_code, o.sk, o.dt, o.quantity, min(o.ts) AS t
-      FROM ${T.obs} o JOIN m ON o.site_code = m.site_code AND o.sk = m.sk AND o.dt = m.dt AND o.quantity = m.quantity AND o.value = m.vmax
+      SELECT o.site_code, o.sk, o.day, o.quantity, min(o.ts) AS t
+      FROM ${T.obs} o JOIN m ON o.site_code = m.site_code AND o.sk = m.sk AND o.day = m.day AND o.quantity = m.quantity AND o.value = m.vmax
       GROUP BY ALL),
     series AS (
-      SELECT site_code, sk, dt,
+      SELECT site_code, sk, day,
         max(vmax) FILTER (WHERE quantity = 'H') AS h_max, max(n) FILTER (WHERE quantity = 'H') AS h_n,
         max(vmax) FILTER (WHERE quantity = 'Q') AS q_max, max(n) FILTER (WHERE quantity = 'Q') AS q_n
       FROM m GROUP BY ALL)
-    SELECT s.site_code, nullif(s.sk, '') AS station_code, CAST(s.dt AS DATE) AS day,
+    SELECT s.site_code, nullif(s.sk, '') AS station_code, s.day,
       s.h_max, ah.t AS h_max_at, s.q_max, aq.t AS q_max_at,
       CAST(coalesce(s.h_n, 0) AS INTEGER) AS h_samples, CAST(coalesce(s.q_n, 0) AS INTEGER) AS q_samples,
       CASE WHEN r.station_code IS NOT NULL AND s.h_max IS NOT NULL THEN round(s.h_max / ${STAGE_1910_M}, 4) END AS ratio_1910,
       CASE WHEN r.station_code IS NOT NULL AND s.h_max IS NOT NULL
         THEN CAST(1 + (SELECT count(*) FROM ${T.peaks} p WHERE p.stage_m > s.h_max) AS INTEGER) END AS flood_rank,
       CASE WHEN r.station_code IS NOT NULL AND s.h_max IS NOT NULL THEN CAST((SELECT count(*) FROM ${T.peaks}) AS INTEGER) END AS reference_floods,
-      s.dt
+      ${partitionSql(floodIndicatorsDaily, 's.day')} AS dt
     FROM series s
-    LEFT JOIN peak_at ah ON ah.site_code = s.site_code AND ah.sk = s.sk AND ah.dt = s.dt AND ah.quantity = 'H'
-    LEFT JOIN peak_at aq ON aq.site_code = s.site_code AND aq.sk = s.sk AND aq.dt = s.dt AND aq.quantity = 'Q'
+    LEFT JOIN peak_at ah ON ah.site_code = s.site_code AND ah.sk = s.sk AND ah.day = s.day AND ah.quantity = 'H'
+    LEFT JOIN peak_at aq ON aq.site_code = s.site_code AND aq.sk = s.sk AND aq.day = s.day AND aq.quantity = 'Q'
     LEFT JOIN ${T.refStations} r ON r.station_code = s.sk`);
 
   // bulletins of the configured sections, with the local day they were issued and when that day starts
   await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.bulletins} AS
-    SELECT v.section_code, v.level, v.bulletin_at, CAST(v.dt AS DATE) AS day
+    SELECT v.section_code, v.level, v.bulletin_at, ${daySql(floodVigilance)} AS day
     FROM flood_vigilance v WHERE v.section_code IN (SELECT section_code FROM ${T.sections})`);
   await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.sectionDays} AS
     WITH days AS (
@@ -144,6 +144,6 @@ async function computeFloodTables(ctx: StageContext): Promise<void> {
     mx AS (SELECT commune_insee, day, max(level) AS level_max, sum(bulletins) AS bulletins FROM cd GROUP BY ALL)
     SELECT m.commune_insee, m.day, CAST(m.level_max AS INTEGER) AS level_max, CASE m.level_max ${labels} END AS level_max_label,
       (SELECT string_agg(section_code, ',' ORDER BY section_code) FROM cd WHERE cd.commune_insee = m.commune_insee AND cd.day = m.day AND cd.level = m.level_max) AS sections,
-      CAST(m.bulletins AS INTEGER) AS bulletins, strftime(m.day, '%Y-%m-%d') AS dt
+      CAST(m.bulletins AS INTEGER) AS bulletins, ${partitionSql(floodVigilanceCommuneDaily, 'm.day')} AS dt
     FROM mx m`);
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { heatIndicatorsCommuneDaily, heatIndicatorsDaily, weatherDaily } from '../datasets/index.ts';
+import { heatIndicatorsCommuneDaily, heatIndicatorsDaily, partitionSql, weatherDaily, type DatasetDeclaration } from '../datasets/index.ts';
 import { COMMUNES } from '../domain/geo/communes.ts';
 import { DOUBTFUL } from '../domain/heat/meteofrance.ts';
 import { HEAT } from '../domain/heat/thresholds.ts';
@@ -96,7 +96,7 @@ async function computeHeatTables(ctx: StageContext): Promise<void> {
         ${flag('tx_ok', '>=', HEAT.hot_day_tx)} AS hot_day,
         ${flag('tx_ok', '>=', HEAT.very_hot_day_tx)} AS very_hot_day
       FROM i)
-    ${withEpisodes('h', 'station_id', 'h.station_id')}`);
+    ${withEpisodes(heatIndicatorsDaily, 'h', 'station_id', 'h.station_id')}`);
   // a commune takes the IBMs of its département's reference station, compared with its département's thresholds
   await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.communeDaily} AS
     WITH h AS (
@@ -107,7 +107,7 @@ async function computeHeatTables(ctx: StageContext): Promise<void> {
     FROM ${T.communes} c
     JOIN ${T.thresholds} t ON t.departement = c.departement
     JOIN ${T.daily} d ON d.station_id = t.reference_station)
-    ${withEpisodes('h', 'commune_insee', 'h.commune_insee')}`);
+    ${withEpisodes(heatIndicatorsCommuneDaily, 'h', 'commune_insee', 'h.commune_insee')}`);
 }
 
 function heatwave(ibmn: string, ibmx: string, tn: string, tx: string): string {
@@ -118,7 +118,7 @@ function heatwave(ibmn: string, ibmx: string, tn: string, tx: string): string {
  * the rows of CTE `h` (extra columns are left out when written) with their heat-wave episode: runs of consecutive heat-wave days per `by`
  * (gaps and islands: day minus its rank among the heat-wave days is constant within a run)
  */
-function withEpisodes(h: string, by: string, id: string): string {
+function withEpisodes(d: DatasetDeclaration, h: string, by: string, id: string): string {
   return `, runs AS (
       SELECT ${by}, day, day - CAST(row_number() OVER (PARTITION BY ${by} ORDER BY day) AS INTEGER) AS grp FROM ${h} WHERE heatwave),
     episodes AS (
@@ -127,6 +127,6 @@ function withEpisodes(h: string, by: string, id: string): string {
       FROM runs WINDOW g AS (PARTITION BY ${by}, grp))
     SELECT ${h}.*,
       CASE WHEN e.first_day IS NOT NULL THEN ${id} || '/' || strftime(e.first_day, '%Y-%m-%d') END AS heatwave_episode,
-      e.heatwave_day, e.heatwave_days, strftime(${h}.day, '%Y-%m-%d') AS dt
+      e.heatwave_day, e.heatwave_days, ${partitionSql(d, `${h}.day`)} AS dt
     FROM ${h} LEFT JOIN episodes e ON e.${by} = ${h}.${by} AND e.day = ${h}.day`;
 }

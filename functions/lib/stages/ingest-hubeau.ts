@@ -1,4 +1,4 @@
-import { riverObservations, riverStations, type RiverObservationRow } from '../datasets/index.ts';
+import { partitionOf, riverObservations, riverStations, type RiverObservationRow } from '../datasets/index.ts';
 import { curatedValue } from '../domain/flood/units.ts';
 import { parseHubeau, type HubeauEnvelope, type HubeauPayload } from '../domain/flood/hubeau.ts';
 import { UnreadableInputError } from '../domain/noise/observation.ts';
@@ -123,7 +123,7 @@ export async function ingestHubeauPage(ctx: StageContext, input: HubeauIngestInp
         raw_key: raw.key,
         record: o.record,
         received_at: raw.receivedAt,
-        dt: parisDate(o.ts),
+        dt: partitionOf(riverObservations, parisDate(o.ts)),
       },
     })),
     rejections: payload.rejections,

@@ -1,4 +1,4 @@
-import { weatherDaily, type WeatherDailyRow } from '../datasets/index.ts';
+import { partitionOf, weatherDaily, type WeatherDailyRow } from '../datasets/index.ts';
 import { validateRow } from '../datasets/derive.ts';
 import { DOUBTFUL, isGzip, readMeteoFranceDaily, type MeteoFranceLines, type MeteoFranceParse, type WeatherDayRecord } from '../domain/heat/meteofrance.ts';
 import { rejection, type RecordRejection } from '../domain/flood/records.ts';
@@ -20,7 +20,10 @@ import { CLIMATE_SOURCE_FORMATS } from './source-kinds.ts';
 // record that fails validation. A caller can stop between chunks and resume later from the last day
 // stored (the poller does, on a deadline).
 
-/** days per write: a year and a day, so that a "latest" file is two or three writes */
+/**
+ * days per write: a year and a day, so that a "latest" file is two or three writes. A chunk holds whole
+ * partitions (a partition's file is named after the raw file: two chunks must not write the same one).
+ */
 export const MAX_DAYS_PER_WRITE = 366;
 
 export const METEOFRANCE_SOURCE_KIND = 'meteofrance';
@@ -79,7 +82,7 @@ function candidateOf(d: WeatherDayRecord, raw: { readonly key: string; readonly 
       raw_key: raw.key,
       record: d.record,
       received_at: raw.receivedAt,
-      dt: d.day,
+      dt: partitionOf(weatherDaily, d.day),
     },
   };
 }
@@ -121,10 +124,8 @@ export async function ingestMeteoFrance(ctx: StageContext, input: MeteoFranceIng
     list.push(i);
   }
   const dates = [...byDate.keys()].sort();
-  const chunks: string[][] = [];
-  for (let i = 0; i < dates.length; i += MAX_DAYS_PER_WRITE) chunks.push(dates.slice(i, i + MAX_DAYS_PER_WRITE));
+  const chunks = chunksOfWholePartitions(dates);
   if (chunks.length === 0) chunks.push([]);
-  const dayOf = (date: string) => `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
 
   const totals = { records: 0, curated: 0, quarantined: 0, duplicatesInFile: 0, writes: 0, doubtful: 0 };
   const written = new Set<string>();
@@ -138,7 +139,7 @@ export async function ingestMeteoFrance(ctx: StageContext, input: MeteoFranceIng
   for (const [i, chunk] of chunks.entries()) {
     const final = i === chunks.length - 1;
     // a chunk stored by an earlier ingest of these bytes is only parsed again, for its rejections
-    const done = !final && !!progress.after && dayOf(chunk.at(-1)!) <= progress.after;
+    const done = !final && !!progress.after && isoDay(chunk.at(-1)!) <= progress.after;
     const parsed = file?.parse([...chunk.flatMap((date) => byDate.get(date)!), ...(final ? undated : [])]) ?? { days: [], rejections: [] };
     rejected.push(...parsed.rejections);
     const valid: Candidate<WeatherDailyRow>[] = [];
@@ -176,7 +177,7 @@ export async function ingestMeteoFrance(ctx: StageContext, input: MeteoFranceIng
       rejections = s.rejections;
     }
     if (chunk.length) {
-      through = dayOf(chunk.at(-1)!);
+      through = isoDay(chunk.at(-1)!);
       await progress.stored?.(through);
     }
     if (!final && progress.stop?.()) break;
@@ -198,4 +199,29 @@ export async function ingestMeteoFrance(ctx: StageContext, input: MeteoFranceIng
     truncated: file?.truncated ?? false,
     stations: stations.size,
   };
+}
+
+/** sorted AAAAMMJJ dates in chunks of whole partitions, up to MAX_DAYS_PER_WRITE days each (one partition may exceed it) */
+function chunksOfWholePartitions(dates: readonly string[]): string[][] {
+  const chunks: string[][] = [];
+  let chunk: string[] = [];
+  let i = 0;
+  while (i < dates.length) {
+    const partition = partitionOf(weatherDaily, isoDay(dates[i]!));
+    let end = i;
+    while (end < dates.length && partitionOf(weatherDaily, isoDay(dates[end]!)) === partition) end++;
+    if (chunk.length && chunk.length + (end - i) > MAX_DAYS_PER_WRITE) {
+      chunks.push(chunk);
+      chunk = [];
+    }
+    chunk.push(...dates.slice(i, end));
+    i = end;
+  }
+  if (chunk.length) chunks.push(chunk);
+  return chunks;
+}
+
+/** AAAAMMJJ as YYYY-MM-DD */
+function isoDay(date: string): string {
+  return `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
 }

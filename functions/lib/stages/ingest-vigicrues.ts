@@ -1,4 +1,4 @@
-import { floodVigilance } from '../datasets/index.ts';
+import { floodVigilance, partitionOf } from '../datasets/index.ts';
 import { SECTION_COMMUNES } from '../domain/flood/sections.ts';
 import { parseInfoVigiCru, VIGILANCE_LEVELS, type VigilanceParse } from '../domain/flood/vigicrues.ts';
 import { UnreadableInputError } from '../domain/noise/observation.ts';
@@ -86,7 +86,7 @@ export async function ingestVigicrues(ctx: StageContext, input: VigicruesIngestI
           raw_key: raw.key,
           record: v.record,
           received_at: raw.receivedAt,
-          dt: parisDate(at),
+          dt: partitionOf(floodVigilance, parisDate(at)),
         },
       };
     }),

@@ -4,6 +4,8 @@ import {
   noiseIndicatorsHourly,
   noiseIndicatorsYearly,
   noiseReadings,
+  partitionOf,
+  partitionSql,
   sensors,
 } from '../datasets/index.ts';
 import { CONVENTIONS, PERIOD_CONVENTIONS, PERIODS } from '../domain/noise/conventions.ts';
@@ -122,11 +124,13 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
       const touched = [...dts, ...plan.vanished];
       for (const d of OUTPUTS) {
         const yearly = d === noiseIndicatorsYearly;
+        // the tables' dt is the day; a monthly output keeps its stored rows of the month's other days
         const written = await ctx.lake.writePartitions(d, {
           table: computed.tables[d.name]!,
-          partitionExpr: yearly ? 'CAST(year AS VARCHAR)' : 'dt',
-          partitions: yearly ? years.map(String) : touched,
+          partitionExpr: yearly ? 'CAST(year AS VARCHAR)' : partitionSql(d, 'dt'),
+          partitions: yearly ? years.map(String) : [...new Set(touched.map((day) => partitionOf(d, day)))],
           keyOf: yearly ? (y) => datasetFileKey(d, y) : (dt) => datasetFileKey(d, PART_NAME, dt),
+          ...(yearly ? {} : { days: touched }),
         });
         rows[d.name] = written.rows;
         deleted += written.deleted;
@@ -231,7 +235,7 @@ async function readSensorAttributes(lake: Lake): Promise<Record<string, string>>
 }
 
 async function dtsOfSensors(lake: Lake, ids: readonly string[]): Promise<string[]> {
-  const result = await lake.all(`SELECT DISTINCT dt FROM ${noiseIndicatorsDaily.name} WHERE sensor_id IN (${ids.map(sqlString).join(', ')}) ORDER BY dt`);
+  const result = await lake.all(`SELECT DISTINCT strftime(day, '%Y-%m-%d') AS dt FROM ${noiseIndicatorsDaily.name} WHERE sensor_id IN (${ids.map(sqlString).join(', ')}) ORDER BY dt`);
   return result.rows.map((r) => String(r['dt']));
 }
 
@@ -427,7 +431,7 @@ function withExceedanceFlags(night: string, query: string): string {
 /** after a full run: deletes indicator files of dts and years that no reading backs any more */
 async function deleteUnbacked(store: ObjectStore, dts: readonly string[], years: readonly number[]): Promise<number> {
   const keep = new Set<string>();
-  for (const dt of dts) for (const d of OUTPUTS.slice(0, 3)) keep.add(datasetFileKey(d, PART_NAME, dt));
+  for (const dt of dts) for (const d of OUTPUTS.slice(0, 3)) keep.add(datasetFileKey(d, PART_NAME, partitionOf(d, dt)));
   for (const y of years) keep.add(datasetFileKey(noiseIndicatorsYearly, String(y)));
   let deleted = 0;
   for (const d of OUTPUTS) {
