@@ -536,7 +536,9 @@ function buildProgram(): Command {
           const list = rows as Record<string, unknown>[];
           return formatResult({ columns: Object.keys(list[0] ?? {}).map((name) => ({ name, type: 'VARCHAR' })), rows: list }, 'table');
         };
-        process.stdout.write(`lake ${status.lake}${status.demo ? ' (DEMO DATA)' : ''}\n\nsources\n${asTable(status.sources)}\ndatasets\n${asTable(status.datasets)}`);
+        // the rate is a fraction in JSON, a percentage with one decimal here
+        const sources = status.sources.map((x) => ({ ...x, quarantine_rate: x.quarantine_rate === null ? null : `${(x.quarantine_rate * 100).toFixed(1)} %` }));
+        process.stdout.write(`lake ${status.lake}${status.demo ? ' (DEMO DATA)' : ''}\n\nsources\n${asTable(sources)}\ndatasets\n${asTable(status.datasets)}`);
       });
     });
 
