@@ -73,7 +73,7 @@ describe('quality control over the demo network plus a stuck, a spiking and a dr
     lake = await tempLake({ now: NOW });
     await publishCommunes(lake);
     await markDemo(lake.store, 'Simulated demo data for the tests — not measurements.', {}, NOW);
-    const network = simulateNoiseNetwork({ start: START, days: DAYS, sensorsPerCommune: (c) => (c.commune_insee === SAINT_DENIS.insee ? 3 : c.commune_insee === '75056' ? 2 : 0) });
+    const network = simulateNoiseNetwork({ start: START, days: DAYS, sensorsPerCommune: (c) => (c.commune_insee === SAINT_DENIS.insee ? 3 : 0) });
     for (const f of network) {
       await ingestNoise(lake, { sourceKind: f.kind, bytes: f.bytes, origin: f.name, demo: true, csv: f.kind === 'noise-csv' ? { sensorId: f.options!.sensorId!, lon: f.options?.lon, lat: f.options?.lat, tz: f.options?.tz } : undefined });
     }
