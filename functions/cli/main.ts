@@ -349,6 +349,7 @@ function buildProgram(): Command {
             throw new UsageError(`--file: cannot read ${o.file}: ${e.code ?? e.message}`);
           })
         : text!;
+      if (!(await lib.confine()).statementKinds(sql).length) throw new UsageError('empty SQL: give a SELECT query as an argument or with --file FILE');
       await withContext({ ...globals(), quiet: true }, async (ctx) => {
         let result;
         try {
@@ -377,6 +378,7 @@ function buildProgram(): Command {
           if ((e as Error).name === 'DialectError') throw new UsageError((e as Error).message);
           throw new UsageError(firstLine((e as Error).message));
         }
+        if (result.rows.length === 0) await warnEmpty(ctx);
         if (result.rows.length > o.maxRows) {
           process.stderr.write(`warning: ${result.rows.length} rows, showing the first ${o.maxRows} (--max-rows)\n`);
           result = { ...result, rows: result.rows.slice(0, o.maxRows) };
@@ -419,6 +421,7 @@ function buildProgram(): Command {
           }
         }
         const read = s.partitions === undefined ? '' : `, ${s.partitions} dt partition(s) read`;
+        if (s.rows === 0) await warnEmpty(ctx);
         process.stderr.write(`export: ${s.rows} rows of ${s.dataset} (${s.filters}${read}) → ${toStdout ? 'stdout' : s.file} (${s.format}, ${s.bytes} bytes)\n`);
       });
     });
@@ -760,6 +763,17 @@ function noiseParseOptions(kind: string, o: NoiseIngestFlags): { csv?: NoiseCsvO
 }
 
 /** an IANA zone name (Area/Location, or UTC / Etc/…), which Intl knows; offsets such as +01:00 are not zones */
+/** an empty result: what the lake does hold, on stderr, so that a filter outside it is seen as such */
+async function warnEmpty(ctx: StageContext): Promise<void> {
+  await ctx.lake.attach([(await lib.datasets()).noiseReadings]);
+  const r = await ctx.lake
+    .all("SELECT min(dt) AS first, max(dt) AS last, count(DISTINCT commune_insee) AS communes FROM (SELECT dt, commune_insee FROM noise_readings)")
+    .catch(() => undefined);
+  const row = r?.rows[0];
+  const held = row?.first ? `noise_readings holds days ${String(row.first)} to ${String(row.last)} in ${String(row.communes)} commune(s)` : 'noise_readings holds no reading';
+  process.stderr.write(`warning: the result is empty; ${held} (see \`observatory status\` for every dataset)\n`);
+}
+
 function isTimeZone(tz: string): boolean {
   if (!/^(?:UTC|[A-Z][A-Za-z_-]+(?:\/[A-Za-z0-9_+-]+)+)$/.test(tz)) return false;
   try {
