@@ -185,8 +185,9 @@ export function printIngestSummary(logger: Logger, s: IngestSummary): void {
   logger.info(
     `${s.origin}: ${s.records} records → ${s.curated} curated, ${s.quarantined} quarantined` +
       (s.duplicatesInFile ? ` (${s.duplicatesInFile} superseded by a later record of the same file)` : '') +
-      ` — ${s.rawKey}${replay}`,
+      ` — ${s.rawKey}${s.correction ? '' : replay}`,
   );
+  if (s.correction) logger.info(`${s.origin}: ${s.correction}`);
   for (const r of s.rejections.slice(0, 5)) {
     logger.info(`  record ${r.record}: ${r.field ?? '-'}: ${r.reason} (expected ${r.expected ?? '-'}, found ${r.found ?? '-'})`);
   }
@@ -276,8 +277,9 @@ function buildProgram(): Command {
     .addOption(new Option('--delimiter <delimiter>', 'noise-csv: the field delimiter (default: detected from the header)').choices([',', ';', 'tab']))
     .option('--time-format <format>', 'noise-csv: the format of times with %Y %m %d %H %M %S %f, e.g. "%d/%m/%Y %H:%M:%S"')
     .option('--jobs <n>', `noise kinds: files ingested side by side in worker threads (default: the cores, ${os.availableParallelism()} here, when there are several files of ${JOBS_FROM_BYTES / 2 ** 20} MiB or more in all; else 1, and a large FIWARE array is then read in parts on all the cores)`, parseCount('--jobs'))
+    .option('--replace', 'noise kinds: apply a correction — bytes received before with other options replace the readings those options gave')
     .addOption(new Option('--format <format>', 'print the per-file summary on stdout').choices(['csv', 'json']))
-    .action(async (kind: string, files: string[], o: NoiseIngestFlags & { jobs?: number; format?: OutputFormat }) => {
+    .action(async (kind: string, files: string[], o: NoiseIngestFlags & { jobs?: number; format?: OutputFormat; replace?: boolean }) => {
       if ((REFERENCE_KINDS as readonly string[]).includes(kind)) {
         await withContext(globals(), (ctx) => ingestReferences(ctx, kind as (typeof REFERENCE_KINDS)[number], files));
         return;
@@ -302,7 +304,7 @@ function buildProgram(): Command {
             const pool = await NoiseIngestPool.open({ lakeDir: path.resolve(globals().lake), workers: jobs });
             ctx.logger.info(`ingesting ${files.length} files with ${jobs} worker threads`);
             try {
-              await ingestFiles(ctx, files, o.format, (bytes, origin) => pool.ingest({ sourceKind: kind, bytes, origin, csv, fiware }), jobs);
+              await ingestFiles(ctx, files, o.format, (bytes, origin) => pool.ingest({ sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }), jobs);
             } finally {
               await pool.close();
             }
@@ -314,7 +316,7 @@ function buildProgram(): Command {
             if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
             try {
               const c = readers ? { ...ctx, noiseShards: readers } : ctx;
-              await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv, fiware }));
+              await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }));
             } finally {
               await readers?.close();
             }
@@ -371,6 +373,7 @@ function buildProgram(): Command {
             throw new UsageError(`--file: cannot read ${o.file}: ${e.code ?? e.message}`);
           })
         : text!;
+      if (!(await lib.confine()).statementKinds(sql).length) throw new UsageError('empty SQL: give a SELECT query as an argument or with --file FILE');
       await withContext({ ...globals(), quiet: true }, async (ctx) => {
         let result;
         try {
@@ -399,6 +402,7 @@ function buildProgram(): Command {
           if ((e as Error).name === 'DialectError') throw new UsageError((e as Error).message);
           throw new UsageError(firstLine((e as Error).message));
         }
+        if (result.rows.length === 0) await warnEmpty(ctx);
         if (result.rows.length > o.maxRows) {
           process.stderr.write(`warning: ${result.rows.length} rows, showing the first ${o.maxRows} (--max-rows)\n`);
           result = { ...result, rows: result.rows.slice(0, o.maxRows) };
@@ -441,6 +445,7 @@ function buildProgram(): Command {
           }
         }
         const read = s.partitions === undefined ? '' : `, ${s.partitions} dt partition(s) read`;
+        if (s.rows === 0) await warnEmpty(ctx);
         process.stderr.write(`export: ${s.rows} rows of ${s.dataset} (${s.filters}${read}) → ${toStdout ? 'stdout' : s.file} (${s.format}, ${s.bytes} bytes)\n`);
       });
     });
@@ -511,13 +516,20 @@ function buildProgram(): Command {
     .option('--since <time>', 'only files received since this date or ISO time')
     .addOption(formatOption())
     .action(async (o: { since?: string; format: OutputFormat }) => {
-      if (o.since && Number.isNaN(Date.parse(o.since))) throw new UsageError(`--since: not a date or time: "${o.since}"`);
+      if (o.since && (Number.isNaN(Date.parse(o.since)) || !isCalendarDate(o.since.slice(0, 10)))) {
+        throw new UsageError(`--since: expected a real date YYYY-MM-DD or an ISO time, found "${o.since}"`);
+      }
       const { quarantineGroups } = await lib.quarantine();
       await withContext({ ...globals(), quiet: true }, async (ctx) => {
         const groups = await quarantineGroups(ctx, { since: o.since });
         const columns = ['source_kind', 'field', 'reason', 'records', 'files', 'first_received', 'last_received'].map((name) => ({ name, type: name === 'records' || name === 'files' ? 'INTEGER' : 'VARCHAR' }));
         process.stdout.write(formatResult({ columns, rows: groups as unknown as Record<string, unknown>[] }, o.format));
         process.stderr.write(`${groups.reduce((t, g) => t + g.records, 0)} records in quarantine\n`);
+        const { qcFlagsBySource } = await lib.status();
+        await ctx.lake.attach([(await lib.datasets()).noiseReadings]);
+        for (const [kind, flags] of await qcFlagsBySource(ctx)) {
+          process.stderr.write(`${kind}: ${flags.reduce((t, f) => t + f.n, 0)} curated readings flagged by quality control (${flags.map((f) => `${f.qc} ${f.n}`).join(', ')}): kept in the lake, left out of indicators\n`);
+        }
       });
     });
   quarantineCommand
@@ -551,7 +563,9 @@ function buildProgram(): Command {
           const list = rows as Record<string, unknown>[];
           return formatResult({ columns: Object.keys(list[0] ?? {}).map((name) => ({ name, type: 'VARCHAR' })), rows: list }, 'table');
         };
-        process.stdout.write(`lake ${status.lake}${status.demo ? ' (DEMO DATA)' : ''}\n\nsources\n${asTable(status.sources)}\ndatasets\n${asTable(status.datasets)}`);
+        // the rate is a fraction in JSON, a percentage with one decimal here
+        const sources = status.sources.map((x) => ({ ...x, quarantine_rate: x.quarantine_rate === null ? null : `${(x.quarantine_rate * 100).toFixed(1)} %` }));
+        process.stdout.write(`lake ${status.lake}${status.demo ? ' (DEMO DATA)' : ''}\n\nsources\n${asTable(sources)}\ndatasets\n${asTable(status.datasets)}`);
       });
     });
 
@@ -732,7 +746,10 @@ function parseInterval(value: string): number {
 
 /** the parser options of a noise kind from the command line, or a usage error naming the flag */
 function noiseParseOptions(kind: string, o: NoiseIngestFlags): { csv?: NoiseCsvOptions; fiware?: FiwareOptions } {
-  if (o.tz && !isTimeZone(o.tz)) throw new UsageError(`--tz: unknown time zone "${o.tz}"`);
+  if (o.tz !== undefined && !isTimeZone(o.tz)) throw new UsageError(`--tz: expected a time zone of the IANA list such as Europe/Paris or UTC, found "${o.tz}"`);
+  if (o.lon !== undefined && !(o.lon >= -180 && o.lon <= 180)) throw new UsageError(`--lon: expected a longitude from -180 to 180 degrees (WGS84), found ${o.lon}`);
+  if (o.lat !== undefined && !(o.lat >= -90 && o.lat <= 90)) throw new UsageError(`--lat: expected a latitude from -90 to 90 degrees (WGS84), found ${o.lat}`);
+  if (o.interval !== undefined && !(o.interval > 0)) throw new UsageError(`--interval: expected a length above 0, found ${o.interval}`);
   if (kind !== 'noise-csv') {
     const csvOnly = (['sensor', 'sensorColumn', 'lon', 'lat', 'timeColumn', 'endColumn', 'levelColumn', 'decimal', 'delimiter', 'timeFormat'] as const).filter((k) => o[k] !== undefined);
     if (csvOnly.length) throw new UsageError(`${csvOnly.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}: only for noise-csv`);
@@ -769,7 +786,20 @@ function noiseParseOptions(kind: string, o: NoiseIngestFlags): { csv?: NoiseCsvO
   return { csv };
 }
 
+/** an IANA zone name (Area/Location, or UTC / Etc/…), which Intl knows; offsets such as +01:00 are not zones */
+/** an empty result: what the lake does hold, on stderr, so that a filter outside it is seen as such */
+async function warnEmpty(ctx: StageContext): Promise<void> {
+  await ctx.lake.attach([(await lib.datasets()).noiseReadings]);
+  const r = await ctx.lake
+    .all("SELECT min(dt) AS first, max(dt) AS last, count(DISTINCT commune_insee) AS communes FROM (SELECT dt, commune_insee FROM noise_readings)")
+    .catch(() => undefined);
+  const row = r?.rows[0];
+  const held = row?.first ? `noise_readings holds days ${String(row.first)} to ${String(row.last)} in ${String(row.communes)} commune(s)` : 'noise_readings holds no reading';
+  process.stderr.write(`warning: the result is empty; ${held} (see \`observatory status\` for every dataset)\n`);
+}
+
 function isTimeZone(tz: string): boolean {
+  if (!/^(?:UTC|[A-Z][A-Za-z_-]+(?:\/[A-Za-z0-9_+-]+)+)$/.test(tz)) return false;
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;
@@ -799,7 +829,7 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2; // commander already printed its one-line message
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || (e instanceof Error && e.name === 'CorrectionRequiredError')) {
       process.stderr.write(`observatory: ${e.message}\n`);
       return 2;
     }

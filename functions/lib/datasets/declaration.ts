@@ -62,6 +62,11 @@ export interface DatasetDeclaration {
    */
   readonly historySince?: string;
   /**
+   * columns the view computes from the stored ones (e.g. noise_readings' qc), not in the files; `view`
+   * gives the view's SELECT over a relation of the deduplicated rows
+   */
+  readonly derived?: { readonly columns: readonly Column[]; readonly view: (rows: string) => string };
+  /**
    * how much time one partition (`dt=` value) holds, sized to the dataset's volume: readings by day
    * (`YYYY-MM-DD`), small daily series by month (`YYYY-MM`) or year (`YYYY`). Default: day.
    */

@@ -200,6 +200,7 @@ export function emptySelect(d: DatasetDeclaration): string {
  */
 /** the view of a dataset over a glob or a list of files (none: an empty view) */
 export function duckdbViewSql(d: DatasetDeclaration, glob: string | readonly string[] | undefined): string {
+  if (d.derived) return `CREATE OR REPLACE VIEW ${d.name} AS ${d.derived.view(`(${duckdbViewSql({ ...d, derived: undefined }, glob).replace(/^CREATE OR REPLACE VIEW \S+ AS /, '')})`)}`;
   if (!glob || glob.length === 0) return `CREATE OR REPLACE VIEW ${d.name} AS ${emptySelect(d)}`;
   const options = isPartitioned(d)
     ? `hive_partitioning = true, hive_types = {${d.columns
@@ -277,7 +278,7 @@ export function dictionary(datasets: readonly DatasetDeclaration[]): DictionaryE
     duplicate_rule: d.duplicateRule ?? null,
     licence: d.licence,
     provenance: d.provenance,
-    columns: d.columns.map((c) => ({
+    columns: [...d.columns, ...(d.derived?.columns ?? [])].map((c) => ({
       name: c.name,
       type: c.type,
       sql_type: DUCKDB_TYPE[c.type],

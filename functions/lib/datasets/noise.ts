@@ -1,3 +1,4 @@
+import { QC_FLAGS, qualityFlagsSql } from '../domain/noise/qc.ts';
 import { declareDataset, type Column, type RecordCheck } from './declaration.ts';
 import { communeInsee, conventionColumn, dt, dtColumn, level, observationTimeCheck, OPEN_LICENCE, sensorId } from './common.ts';
 
@@ -61,6 +62,18 @@ export const noiseReadings = declareDataset({
     'Among rows with the same sensor_id, ts_from and ts_to, the one from the most recently received raw file wins (ties: the greatest raw_key); within one file, the last record wins (a sensor re-sending a corrected value replaces the earlier one). Re-ingesting the same bytes changes nothing.',
   dedupOrder: ['received_at DESC', 'raw_key DESC', 'record DESC'],
   checks: noiseReadingChecks,
+  derived: {
+    columns: [
+      {
+        name: 'qc',
+        type: 'string',
+        values: QC_FLAGS,
+        description:
+          "Quality control, computed over the sensor's local day: ok, stuck (same values repeated), spike (impossible jump, or LAmax below LAeq), range (level no street gives), clock (from the future, or time going backwards in its file) or drift (night floor away from the sensor's own); the first that applies. Only 'ok' readings feed indicators, alerts, the map and the models",
+      },
+    ],
+    view: qualityFlagsSql,
+  },
   licence: OPEN_LICENCE,
   provenance: 'FIWARE NoiseLevelObserved payloads (pushed or files) and LAeq CSV series, validated and curated by the ingest stage.',
 });

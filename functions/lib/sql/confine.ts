@@ -27,6 +27,7 @@ export async function confineToDirectories(duck: Pick<Lake, 'run'>, dirs: readon
  * statement's type is checked.
  */
 export async function readLake(duck: Pick<Lake, 'readOnly'>, sql: string): Promise<QueryResult> {
+  refuseWrites(sql);
   try {
     return await duck.readOnly(sql);
   } catch (e) {
@@ -34,4 +35,29 @@ export async function readLake(duck: Pick<Lake, 'readOnly'>, sql: string): Promi
     if (m) throw new Error(`read-only: only the files under the lake folder can be read; "${m[1]}" is outside it`, { cause: e });
     throw e;
   }
+}
+
+/** statement kinds that write or change the engine: refused by name before DuckDB binds them (a DELETE on a view would otherwise be a binder error) */
+const WRITES = ['DELETE', 'UPDATE', 'INSERT', 'COPY', 'CREATE', 'DROP', 'ALTER', 'ATTACH', 'DETACH', 'INSTALL', 'LOAD', 'SET', 'RESET', 'EXPORT', 'IMPORT', 'VACUUM', 'CHECKPOINT', 'TRUNCATE', 'MERGE', 'CALL', 'USE'];
+
+/** the leading keyword of each statement (comments and quoted text left out), in order */
+export function statementKinds(sql: string): string[] {
+  const plain = sql
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/"(?:[^"]|"")*"/g, '""');
+  return plain
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => (/^\(*\s*([A-Za-z]+)/.exec(s)?.[1] ?? '').toUpperCase());
+}
+
+function refuseWrites(sql: string): void {
+  const kinds = statementKinds(sql);
+  if (!kinds.length) throw new Error('empty SQL: give a SELECT query');
+  kinds.forEach((kind, i) => {
+    if (WRITES.includes(kind)) throw new Error(`read-only: statement ${i + 1} is ${kind}; only SELECT queries are allowed`);
+  });
 }

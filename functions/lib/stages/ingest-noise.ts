@@ -2,7 +2,7 @@ import { noiseReadings, type NoiseReadingRow } from '../datasets/index.ts';
 import { communeAt } from '../domain/geo/communes.ts';
 import { parseNoiseCsv, type NoiseCsvOptions } from '../domain/noise/csv.ts';
 import { arraySpan, FiwareArrayReader, nextElementCut, parseFiware, withoutBom, type FiwareOptions } from '../domain/noise/fiware.ts';
-import { concatEncoded, encodeRows, RowEncoder, type EncodedRows } from '../datasets/encoded-rows.ts';
+import { concatEncoded, encodeRows, RowEncoder, valueAt, type EncodedRows } from '../datasets/encoded-rows.ts';
 import {
   UnreadableInputError,
   type NoiseObservation,
@@ -11,7 +11,7 @@ import {
 } from '../domain/noise/observation.ts';
 import { parisDate } from '../domain/time/paris.ts';
 import { sha256Hex, sha256HexSync } from '../hash.ts';
-import { rawKey, rawSha } from '../lake/layout.ts';
+import { datasetFileKey, rawKey, rawSha } from '../lake/layout.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { StageContext } from './context.ts';
 import { encodedColumns, storeCurated, validateCandidates } from './curate.ts';
@@ -48,6 +48,11 @@ export interface IngestInput {
   readonly fiware?: FiwareOptions;
   /** demo data: recorded in the raw metadata */
   readonly demo?: boolean;
+  /**
+   * bytes received before with other parse options are a correction: applied only with replace
+   * (else CorrectionRequiredError), their earlier readings then replaced by what the new options give
+   */
+  readonly replace?: boolean;
 }
 
 export interface IngestSummary {
@@ -67,6 +72,8 @@ export interface IngestSummary {
   readonly days: string[];
   /** the first few rejections, for the command line */
   readonly rejections: RecordRejection[];
+  /** a correction (same bytes, other options, replace given): what it replaced, e.g. "2 readings of A (93066) moved to B (93048)" */
+  readonly correction?: string;
 }
 
 function parseText(input: IngestInput, text: string): ParseResult {
@@ -83,7 +90,7 @@ export async function storeRaw(
   store: ObjectStore,
   input: { sourceKind: string; bytes: Uint8Array; origin: string; contentType?: string; demo?: boolean; extension: string; options?: object; sha256?: string },
   now: Date,
-): Promise<{ key: string; receivedAt: Date; created: boolean }> {
+): Promise<{ key: string; receivedAt: Date; created: boolean; metadata: Record<string, string> }> {
   const sha256 = input.sha256 ?? (await sha256Hex(input.bytes));
   const key = rawKey(input.sourceKind, sha256, input.extension);
   const { created, info } = await store.putIfAbsent(key, input.bytes, {
@@ -100,7 +107,21 @@ export async function storeRaw(
     },
   });
   const recorded = info.metadata?.['received-at'];
-  return { key, receivedAt: recorded ? new Date(recorded) : info.lastModified, created };
+  return { key, receivedAt: recorded ? new Date(recorded) : info.lastModified, created, metadata: info.metadata ?? {} };
+}
+
+/** the same bytes came with other parse options, and replace was not given: nothing was changed */
+export class CorrectionRequiredError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorrectionRequiredError';
+  }
+}
+
+/** parse options as compared between receipts: keys sorted, undefined left out */
+export function canonicalOptions(options: object | undefined): string {
+  const plain = JSON.parse(JSON.stringify(options ?? {})) as Record<string, unknown>;
+  return JSON.stringify(Object.fromEntries(Object.entries(plain).sort(([a], [b]) => (a < b ? -1 : 1))));
 }
 
 /** the raw file the rows come from: its key and when it was first received */
@@ -184,6 +205,7 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   const text = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength).toString('utf8');
   let shards = (await readArray(ctx.noiseShards, parsing, text, receipt, placement)) ?? readWhole(parsing, text, receipt, placement);
   const raw = await storing;
+  const earlier = raw.created ? undefined : correctionOf(input, raw);
   // bytes received before (a replay, or the same file ingested at the same time): read again, checked
   // against their first receipt
   if (raw.receivedAt.getTime() !== now.getTime()) shards = (await readArray(ctx.noiseShards, parsing, text, raw, placement)) ?? readWhole(parsing, text, raw, placement);
@@ -200,6 +222,7 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
     });
   }
   const rows = concatEncoded(encodedColumns(noiseReadings), shards.map((s) => s.rows));
+  const correction = earlier ? await replaceEarlier(ctx, { input, text, raw, placement, earlier, rows }) : undefined;
   const summary = await storeCurated(ctx, {
     dataset: noiseReadings,
     sourceKind: input.sourceKind,
@@ -212,7 +235,80 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   });
   const sightings = mergeSightings(shards.map((s) => s.sightings));
   if (sightings.length) await stageSensorSightings(ctx.store, rawSha(raw.key), raw.receivedAt, sightings);
-  return summary;
+  return correction ? { ...summary, correction } : summary;
+}
+
+/**
+ * The earlier parse options of bytes received before, when they differ from these: a correction,
+ * refused without replace. Undefined when the options are the same (a replay).
+ */
+function correctionOf(input: IngestInput, raw: { key: string; receivedAt: Date; metadata: Record<string, string> }): object | undefined {
+  const stored = raw.metadata['parse-options'];
+  const earlier = stored ? (JSON.parse(stored) as object) : {};
+  if (canonicalOptions(earlier) === canonicalOptions(input.csv ?? input.fiware)) return undefined;
+  if (!input.replace) {
+    throw new CorrectionRequiredError(
+      `${input.origin}: these bytes were received on ${raw.receivedAt.toISOString()} (${raw.key}) with other options: ${canonicalOptions(earlier)}; ` +
+        `now ${canonicalOptions(input.csv ?? input.fiware)}. Ingesting them again with other options is a correction: add --replace to apply it (nothing was changed)`,
+    );
+  }
+  return earlier;
+}
+
+/**
+ * Applies a correction: the readings the earlier options gave are replaced by these. Their files of
+ * days the new readings do not reach are deleted (the others are rewritten by storeCurated), and the
+ * raw file's metadata keeps both receipts. Returns what moved.
+ */
+async function replaceEarlier(
+  ctx: StageContext,
+  job: { input: IngestInput; text: string; raw: { key: string; receivedAt: Date; metadata: Record<string, string> }; placement: Placement; earlier: object; rows: EncodedRows },
+): Promise<string> {
+  const { input, raw } = job;
+  const before = input.sourceKind === 'noise-csv' ? { ...input, csv: job.earlier as NoiseCsvOptions } : { ...input, fiware: job.earlier as FiwareOptions };
+  const old = readWhole((await withRegistry(ctx, before)).parsing, job.text, raw, job.placement);
+  const oldRows = 'unreadable' in old ? encodeRows(encodedColumns(noiseReadings), []) : concatEncoded(encodedColumns(noiseReadings), old.map((s) => s.rows));
+  const was = readingsBySensor(oldRows);
+  const now = readingsBySensor(job.rows);
+  const newDays = new Set(now.days);
+  const gone = was.days.filter((dt) => !newDays.has(dt));
+  const sha = rawSha(raw.key);
+  for (const dt of gone) await ctx.store.delete(datasetFileKey(noiseReadings, sha, dt));
+  await ctx.lake.recordChange(noiseReadings, gone, `${sha.slice(0, 16)}-replaced`);
+  const receipts = [
+    ...(raw.metadata['receipts'] ? (JSON.parse(raw.metadata['receipts']) as object[]) : [{ at: raw.receivedAt.toISOString(), options: job.earlier }]),
+    { at: ctx.now().toISOString(), options: input.csv ?? input.fiware ?? {} },
+  ];
+  await ctx.store.put(raw.key, input.bytes, {
+    contentType: input.contentType ?? NOISE_SOURCE_FORMATS[input.sourceKind].contentType,
+    metadata: { ...raw.metadata, 'parse-options': JSON.stringify(input.csv ?? input.fiware ?? {}), receipts: JSON.stringify(receipts) },
+  });
+  return `correction: ${describeReadings(was.sensors)} replaced by ${describeReadings(now.sensors)}`.replace(
+    /^correction: (\d+) readings? of (\S+) (\(.*?\)) replaced by \1 readings? of (\S+) (\(.*?\))$/,
+    (_m, n: string, a: string, ca: string, b: string, cb: string) => `correction: ${n} reading${n === '1' ? '' : 's'} of ${a} ${ca} moved to ${b} ${cb}`,
+  );
+}
+
+/** per sensor, its readings and communes; and the days they fall in */
+function readingsBySensor(rows: EncodedRows): { sensors: Map<string, { n: number; communes: Set<string> }>; days: string[] } {
+  const sensors = new Map<string, { n: number; communes: Set<string> }>();
+  const days = new Set<string>();
+  for (let i = 0; i < rows.count; i++) {
+    const id = String(valueAt(rows.columns.sensor_id!, i));
+    const s = sensors.get(id) ?? { n: 0, communes: new Set<string>() };
+    s.n++;
+    s.communes.add(String(valueAt(rows.columns.commune_insee!, i) ?? 'no commune'));
+    sensors.set(id, s);
+    days.add(String(valueAt(rows.columns.dt!, i)));
+  }
+  return { sensors, days: [...days].sort() };
+}
+
+function describeReadings(sensors: Map<string, { n: number; communes: Set<string> }>): string {
+  if (!sensors.size) return 'no reading';
+  return [...sensors]
+    .map(([id, s]) => `${s.n} reading${s.n === 1 ? '' : 's'} of ${id} (${[...s.communes].sort().join(', ')})`)
+    .join(', ');
 }
 
 function readWhole(input: IngestInput, text: string, raw: RawReceipt, placement?: Placement): NoiseShard[] | { unreadable: UnreadableInputError } {

@@ -12,6 +12,7 @@ import {
 } from '../datasets/index.ts';
 import { CONVENTIONS, PERIOD_CONVENTIONS, PERIODS } from '../domain/noise/conventions.ts';
 import { LDEN_PENALTY, periodOf } from '../domain/noise/levels.ts';
+import { QC_THRESHOLDS } from '../domain/noise/qc.ts';
 import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, WHO_2018, type NoiseSource } from '../domain/noise/thresholds.ts';
 import { PARIS_TZ } from '../domain/time/paris.ts';
 import { datasetFileKey, stateKey } from '../lake/layout.ts';
@@ -29,6 +30,9 @@ import type { StageContext } from './context.ts';
 // Paris offsets change only on whole UTC hours, so each UTC hour lies in one local hour and one local
 // day: readings are first summed per sensor and UTC hour, and every other indicator is built from
 // those sums (quantiles excepted), which keeps DST days (23 or 25 h) exact.
+//
+// Only readings the quality control passes (qc = 'ok', domain/noise/qc.ts) count: levels, samples and
+// coverage alike.
 //
 // The local day of a reading is its dt partition (the Europe/Paris date of ts_from, by the
 // noise_readings contract) for the quantiles, and the local day of its UTC hour for everything else.
@@ -80,7 +84,7 @@ interface NoiseIndicatorsState {
 
 const STATE_KEY = stateKey('noise-indicators');
 /** bump when the computation changes, so that the next run recomputes everything */
-const ALGORITHM_VERSION = 1;
+const ALGORITHM_VERSION = 2;
 const PART_NAME = 'part-0';
 const US_PER_HOUR = 3_600_000_000;
 
@@ -121,7 +125,8 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
   let readings = 0;
   let deleted = 0;
   if (years.length) {
-    await ctx.lake.attach([noiseReadings], fullReason !== null ? undefined : { kind: 'partitions', dts });
+    // with the days before them: the drift check compares a day with the sensor's earlier nights
+    await ctx.lake.attach([noiseReadings], fullReason !== null ? undefined : { kind: 'partitions', dts: withQcReference(dts) });
     // the months and years of the recomputed days are rebuilt from the stored daily rows of the other
     // days of those months and the stored monthly rows of the other months: one object each, whatever
     // the history (a full run has everything in hand)
@@ -220,6 +225,16 @@ async function incrementalPlan(ctx: StageContext, previous: NoiseIndicatorsState
   return { dts, vanished: [], known: [...new Set([...previous.dts, ...dts])], watermark: changes.watermark };
 }
 
+/** the dts and the days the quality control's drift reference looks back on */
+function withQcReference(dts: readonly string[]): string[] {
+  const days = new Set(dts);
+  for (const dt of dts) {
+    const t = Date.parse(`${dt}T00:00:00Z`);
+    for (let i = 1; i <= QC_THRESHOLDS.driftReferenceDays; i++) days.add(new Date(t - i * 86_400_000).toISOString().slice(0, 10));
+  }
+  return [...days].sort();
+}
+
 async function readState(store: ObjectStore): Promise<NoiseIndicatorsState | undefined> {
   let text: string;
   try {
@@ -295,7 +310,7 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.readings} AS
       SELECT sensor_id, commune_insee, dt, epoch_us(ts_from) // ${US_PER_HOUR} AS hk, epoch_us(ts_to) - epoch_us(ts_from) AS dur_us, laeq
       FROM noise_readings
-      WHERE laeq IS NOT NULL AND ts_to > ts_from AND dt IN (SELECT dt FROM ${T.todo})`);
+      WHERE laeq IS NOT NULL AND ts_to > ts_from AND qc = 'ok' AND dt IN (SELECT dt FROM ${T.todo})`);
     const readings = Number((await duck.all(`SELECT count(*) AS n FROM ${T.readings}`)).rows[0]!['n']);
 
     // per sensor and UTC hour: energy (s·10^(L/10)), covered seconds, samples

@@ -7,6 +7,7 @@ import {
 } from '../../datasets/index.ts';
 import { PERIOD_CONVENTIONS } from '../../domain/noise/conventions.ts';
 import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, isNoiseSource, WHO_2018 } from '../../domain/noise/thresholds.ts';
+import { QC_THRESHOLDS, spikeJumpDb } from '../../domain/noise/qc.ts';
 import { localDayBounds, parisDate } from '../../domain/time/paris.ts';
 import { bandClasses, shareClasses } from '../classes.ts';
 import type {
@@ -589,8 +590,8 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
       };
     }),
     note: text(
-      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur 12 mois glissants, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible).`,
-      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over a rolling 12 months, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial).`,
+      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur 12 mois glissants, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible). Les mesures que le contrôle qualité écarte (bloqué, pic, hors plage, horloge, dérive) n’entrent dans aucun indicateur.`,
+      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over a rolling 12 months, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial). Readings the quality control sets aside (stuck, spike, out of range, clock, drift) enter no indicator.`,
     ),
     empty: text('Aucun capteur de bruit dans cette commune.', 'No noise sensor in this commune.'),
   };
@@ -691,6 +692,10 @@ function noiseMethodology(): MethodBlock[] {
         text(
           `Un jour-capteur n’est retenu que si ses relevés couvrent au moins ${DEFAULT_COVERAGE_THRESHOLD * 100} % du jour et de chacune de ses périodes. Le niveau d’une commune un jour donné est la moyenne énergétique des capteurs retenus ce jour-là.`,
           `A sensor-day counts only if its readings cover at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % of the day and of each of its periods. A commune's level on a day is the energy average of the sensors that count that day.`,
+        ),
+        text(
+          `Contrôle qualité : avant tout calcul, chaque mesure est vérifiée sur la journée de son capteur. Sont écartées (conservées dans les données, mais exclues des indicateurs, alertes, carte et prévisions) : les valeurs figées (mêmes LAeq, LAmax et LAS pendant au moins ${QC_THRESHOLDS.stuckSeconds / 60} min), les pics isolés impossibles dans la rue (saut de plus de ${spikeJumpDb(60)} dB en 1 min, ou LAmax inférieur à LAeq), les niveaux hors de ${QC_THRESHOLDS.rangeDb.min}–${QC_THRESHOLDS.rangeDb.max} dB(A), les erreurs d’horloge (mesure datée du futur ou remontant le temps) et les dérives (bruit de fond nocturne à plus de ${QC_THRESHOLDS.driftDb} dB de celui du capteur sur les ${QC_THRESHOLDS.driftReferenceDays} jours précédents). La couverture ne compte que les mesures retenues ; le tableau des capteurs indique la part écartée et pourquoi.`,
+          `Quality control: before any computation, each reading is checked against its sensor's day. Set aside (kept in the data, but left out of indicators, alerts, the map and forecasts): stuck values (the same LAeq, LAmax and LAS for at least ${QC_THRESHOLDS.stuckSeconds / 60} min), isolated spikes no street can make (a jump of more than ${spikeJumpDb(60)} dB within 1 min, or LAmax below LAeq), levels outside ${QC_THRESHOLDS.rangeDb.min}–${QC_THRESHOLDS.rangeDb.max} dB(A), clock errors (readings from the future or going back in time) and drift (night background more than ${QC_THRESHOLDS.driftDb} dB away from the sensor's own over the ${QC_THRESHOLDS.driftReferenceDays} days before). Coverage counts only the readings kept; the sensors table shows the share set aside and why.`,
         ),
         text(
           `Carte et chiffres clés : moyenne énergétique des valeurs journalières sur 12 mois glissants (${PERIOD_DAYS} jours jusqu’au dernier jour mesuré). Tendance : écart entre les ${TREND_DAYS} derniers jours et les ${TREND_DAYS} précédents, calculée lorsque chaque fenêtre compte au moins ${TREND_MIN_DAYS} jours avec une valeur. Médiane métropolitaine : médiane des communes ayant une valeur. Une commune sans donnée est affichée « pas de données », jamais zéro.`,
