@@ -178,6 +178,12 @@ export async function benchScale(): Promise<Figure[]> {
     }
     await measure(subjects, sensors, rounds, record);
 
+    // the registry's cadences for 500 sensors, from the counts scripts/cost.ts measured (the AWS cost table's)
+    const { monthlyS3Requests, readCounts } = await import('./cost.ts');
+    const monthly = monthlyS3Requests(await readCounts());
+    const total = monthly.put + monthly.get + monthly.list + monthly.delete;
+    record({ name: 'scale: projected S3 requests a month, 500 sensors', value: total, unit: 'requests', note: `PUT ${Math.round(monthly.put)}, GET ${Math.round(monthly.get)}, LIST ${Math.round(monthly.list)}, DELETE ${Math.round(monthly.delete)} (scripts/cost-counts.json)` });
+
     // a backfill through the noise indicators: every day of the longest folder lake recomputed
     const longest = subjects.filter((s) => s.label === 'folder lake').sort((a, b) => b.days - a.days)[0]!;
     const threads = Number((await duck.all("SELECT current_setting('threads') AS t")).rows[0]!['t']);
