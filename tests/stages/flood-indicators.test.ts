@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DATASETS } from '../../functions/lib/datasets/index.ts';
+import { DATASETS, riverObservations } from '../../functions/lib/datasets/index.ts';
 import { REFERENCE_FLOODS } from '../../functions/lib/domain/flood/config.ts';
+import { compactLake } from '../../functions/lib/stages/compact.ts';
 import { floodIndicators } from '../../functions/lib/stages/flood-indicators.ts';
+import { COMPACTION_LIMITS } from '../../functions/lib/stages/registry.ts';
 import { ingestHubeau } from '../../functions/lib/stages/ingest-hubeau.ts';
 import { ingestVigicrues } from '../../functions/lib/stages/ingest-vigicrues.ts';
 import { tempLake } from '../support/lake.ts';
@@ -137,13 +139,15 @@ describe('floodIndicators()', () => {
     ]);
   });
 
-  it('merges the poller’s small files first, by the duplicate rule: a later correction wins', async () => {
+  it('reads the poller’s small files, merged or not, by the duplicate rule: a later correction wins', async () => {
     for (let i = 0; i < 3; i++) {
       const later = { ...lake, now: () => new Date(Date.parse('2026-02-02T00:00:00Z') + i * 60_000) };
       await ingestHubeau(later, { origin: `p${i}.json`, bytes: page([obs('F7000001', 'F700000103', 'H', '2026-01-28T12:00:00Z', 5000 + i), obs('F7000001', 'F700000103', 'H', `2026-01-28T1${i + 3}:00:00Z`, 4000)]) });
     }
-    const s = await floodIndicators(lake, { compactMinFiles: 2 });
-    expect(s.compacted.riverObservations).toBe(3);
+    // the compact stage (before this one in the daily cadence) merges the three files into one
+    await compactLake(lake, COMPACTION_LIMITS);
+    expect((await lake.lake.partitions(riverObservations)).map((p) => p.files)).toEqual([1]);
+    await floodIndicators(lake);
     expect(await query('SELECT count(*)::INT AS n FROM river_observations')).toEqual([{ n: 4 }]);
     expect(await query('SELECT h_max, h_samples FROM flood_indicators_daily')).toEqual([{ h_max: 5.002, h_samples: 4 }]);
   });

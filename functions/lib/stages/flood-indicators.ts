@@ -5,7 +5,6 @@ import { STAGE_1910_M } from '../domain/flood/reference-floods.ts';
 import { SECTIONS } from '../domain/flood/sections.ts';
 import { VIGILANCE_LEVELS } from '../domain/flood/vigicrues.ts';
 import { PARIS_TZ } from '../domain/time/paris.ts';
-import { compactDataset } from './compact.ts';
 import type { StageContext } from './context.ts';
 import { inputFingerprint, readIndicatorState, valuesTable, writeChangedPartitions, writeIndicatorState } from './partition-output.ts';
 
@@ -16,7 +15,7 @@ import { inputFingerprint, readIndicatorState, valuesTable, writeChangedPartitio
 // - per commune and local day: the highest vigilance level in force on its sections. A section's level
 //   on a day is the highest of the bulletins issued that day and of the last earlier bulletin if it was
 //   issued less than 24 h before the day starts (Vigicrues publishes at least twice a day).
-// The small files the 15-minute poller leaves are merged first (compact), by the same duplicate rule.
+// The small files the 15-minute poller leaves are merged by the compact stage, which runs before this one.
 
 export const FLOOD_INDICATORS_STAGE = 'flood-indicators';
 /** bump when the computation changes: the next run rewrites every partition */
@@ -25,7 +24,6 @@ const CARRY_OVER_HOURS = 24;
 
 export interface FloodIndicatorsSummary {
   readonly skipped?: string;
-  readonly compacted: { readonly riverObservations: number; readonly floodVigilance: number };
   readonly rows: Record<string, number>;
   readonly written: Record<string, number>;
   readonly deleted: Record<string, number>;
@@ -40,17 +38,13 @@ export function floodSettings(): string {
     .digest('hex');
 }
 
-export async function floodIndicators(ctx: StageContext, options: { full?: boolean; compactMinFiles?: number } = {}): Promise<FloodIndicatorsSummary> {
+export async function floodIndicators(ctx: StageContext, options: { full?: boolean } = {}): Promise<FloodIndicatorsSummary> {
   const started = performance.now();
-  const minFiles = options.compactMinFiles ?? 24;
-  const compactedObs = await compactDataset(ctx, riverObservations, { minFiles });
-  const compactedVig = await compactDataset(ctx, floodVigilance, { minFiles });
-  const compacted = { riverObservations: compactedObs.filesMerged, floodVigilance: compactedVig.filesMerged };
   const settings = floodSettings();
   const inputs = await inputFingerprint(ctx.store, [riverObservations, floodVigilance]);
   const previous = await readIndicatorState(ctx.store, FLOOD_INDICATORS_STAGE);
   if (!options.full && previous && previous.settings === settings && previous.inputs === inputs) {
-    return { skipped: 'inputs and settings unchanged', compacted, rows: {}, written: {}, deleted: {}, seconds: (performance.now() - started) / 1000 };
+    return { skipped: 'inputs and settings unchanged', rows: {}, written: {}, deleted: {}, seconds: (performance.now() - started) / 1000 };
   }
   await ctx.lake.attach([riverObservations, floodVigilance]);
   try {
@@ -67,7 +61,7 @@ export async function floodIndicators(ctx: StageContext, options: { full?: boole
     await writeIndicatorState(ctx.store, FLOOD_INDICATORS_STAGE, { version: 1, settings, inputs, partitions: out.partitions });
     const seconds = (performance.now() - started) / 1000;
     ctx.logger.info(`flood-indicators: ${out.rows[floodIndicatorsDaily.name]} series-days, ${out.rows[floodVigilanceCommuneDaily.name]} commune-days in ${seconds.toFixed(2)} s`, { written: out.written });
-    return { compacted, rows: out.rows, written: out.written, deleted: out.deleted, seconds };
+    return { rows: out.rows, written: out.written, deleted: out.deleted, seconds };
   } finally {
     for (const t of Object.values(T)) await ctx.lake.run(`DROP TABLE IF EXISTS ${t}`);
   }

@@ -170,12 +170,12 @@ export const STAGES: readonly StageDefinition[] = [
   }),
   defineStage({
     name: 'flood-indicators',
-    description: 'Daily river maxima against the reference floods, and the flood vigilance per commune (merges the poller’s small files first)',
+    description: 'Daily river maxima against the reference floods, and the flood vigilance per commune',
     inputs: [
       { dataset: 'river_observations', window: 'all' },
       { dataset: 'flood_vigilance', window: 'all' },
     ],
-    outputs: ['flood_indicators_daily', 'flood_vigilance_commune_daily', 'river_observations', 'flood_vigilance'],
+    outputs: ['flood_indicators_daily', 'flood_vigilance_commune_daily'],
     cadences: ['daily'],
     run: async (ctx) => (await import('./flood-indicators.ts')).floodIndicators(ctx),
   }),
