@@ -106,11 +106,14 @@ describe.each(subjects)('run --schedule hourly on %s', (_label, make) => {
   });
 
   it('reads only the new hour’s partition of noise_readings in the stages that read what changed', () => {
-    expect(readingPartitionsRead('noise-indicators')).toEqual(['2026-05-04']);
+    // noise-indicators reads the new hour's day, and the sensor's earlier days within the quality
+    // control's drift reference (28 days: here the 3 days of history) — a cost that grows with history
+    // up to 28 days; issue 14 stays open until that reference comes from stored night floors instead
+    expect(readingPartitionsRead('noise-indicators')).toEqual([...HISTORY_DAYS, '2026-05-04']);
     // the compaction looks at that partition only (it merges its files when there are several)
     for (const stage of ['sensors', 'compact', 'predict']) for (const dt of readingPartitionsRead(stage)) expect(dt, stage).toBe('2026-05-04');
-    // the site shows the readings of its latest days only (downloads, "data as of"): never older ones
-    for (const dt of readingPartitionsRead('publish-site')) expect(dt >= '2026-04-28', dt).toBe(true);
+    // the site reads no readings at all (summary datasets only)
+    expect(readingPartitionsRead('publish-site')).toEqual([]);
   });
 
   it('reports the requests the store really served', () => {
