@@ -36,7 +36,8 @@ describe('observatory --lake s3://… (against Swift)', () => {
         location: { type: 'Point', coordinates: [2.35 + k / 10, 48.85] },
         dateObservedFrom: new Date(Date.parse('2026-05-01T22:00:00Z') + i * 3600_000).toISOString(),
         dateObservedTo: new Date(Date.parse('2026-05-01T23:00:00Z') + i * 3600_000).toISOString(),
-        LAeq: 55 + k,
+        // levels that vary, as a street's do (a constant level is a stuck sensor to the quality control)
+        LAeq: 55 + k + (i % 5) / 2,
       })),
     );
     await writeFile(path.join(dir, 'batch.json'), JSON.stringify(entities));

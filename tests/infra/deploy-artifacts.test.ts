@@ -150,7 +150,8 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     expect(run.result).toEqual({ batchItemFailures: [] });
     expect(run.stdout).toContain('"ClimateRecordsCurated":3');
     expect((await listKeys(lake, 'raw/meteofrance/')).map((o) => o.key)).toEqual([expect.stringMatching(/\.csv\.gz$/)]);
-    expect((await listKeys(lake, 'curated/weather_daily/')).map((o) => o.key.split('/')[2])).toEqual(['dt=2026-07-20', 'dt=2026-07-21', 'dt=2026-07-22']);
+    // weather_daily is partitioned by year: the three days are one file of 2026
+    expect((await listKeys(lake, 'curated/weather_daily/')).map((o) => o.key.split('/')[2])).toEqual(['dt=2026']);
   });
 
   it('runs every stage bundle (the one stage handler, named by OBSERVATORY_STAGE), in the order of the registry, the pollers against the fake sources, and publishes the site', async () => {
@@ -180,6 +181,6 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     expect((await listKeys(lake, 'raw/hubeau/')).length).toBeGreaterThan(0);
     expect((await listKeys(lake, 'curated/flood_vigilance/')).length).toBeGreaterThan(0);
     expect(fake.requests.filter((r) => r.path.endsWith('/Q_92_latest-2025-2026_RR-T-Vent.csv.gz')).map((r) => r.status)).toEqual([200]);
-    expect((await listKeys(lake, 'curated/weather_daily/dt=2026-08-01/')).length).toBe(1);
+    expect((await listKeys(lake, 'curated/weather_daily/dt=2026/')).length).toBe(1); // by year
   });
 });

@@ -80,7 +80,6 @@ describe('the registry', () => {
         if (stage.name === 'compact') continue;
         const reads = stage.inputs.some((input) => compacted.includes(input.dataset));
         const writes = stage.outputs.some((o) => compacted.includes(o));
-        // (the flood indicators both read and write theirs: they merge the poller's files again first)
         if (reads && !writes) expect(at, `${cadence}: compact runs before ${stage.name}`).toBeLessThan(i);
         if (writes && !reads) expect(i, `${cadence}: ${stage.name} writes before compact`).toBeLessThan(at);
       }

@@ -52,11 +52,11 @@ describe('ingestHubeau() on saved Hub’Eau responses', () => {
     expect(summaries[0]!.next).toContain('cursor=');
     const rows = await query('SELECT station_code, quantity, ts, value, status_code, qualification_label, dt FROM river_observations ORDER BY quantity, station_code NULLS LAST, ts');
     expect(rows).toEqual([
-      { station_code: 'K447001001', quantity: 'H', ts: new Date('2026-08-27T08:00:00Z'), value: -1.232, status_code: 12, qualification_label: 'Bonne', dt: '2026-08-27' },
-      { station_code: 'K447001001', quantity: 'Q', ts: new Date('2026-08-27T07:27:30Z'), value: 47.8, status_code: 12, qualification_label: 'Bonne', dt: '2026-08-27' },
+      { station_code: 'K447001001', quantity: 'H', ts: new Date('2026-08-27T08:00:00Z'), value: -1.232, status_code: 12, qualification_label: 'Bonne', dt: '2026-08' },
+      { station_code: 'K447001001', quantity: 'Q', ts: new Date('2026-08-27T07:27:30Z'), value: 47.8, status_code: 12, qualification_label: 'Bonne', dt: '2026-08' },
       // the same observation from the station page and from the site page: one row
-      { station_code: 'K447001001', quantity: 'Q', ts: new Date('2026-08-27T08:00:00Z'), value: 47.8, status_code: 12, qualification_label: 'Bonne', dt: '2026-08-27' },
-      { station_code: null, quantity: 'Q', ts: new Date('2026-08-27T08:00:00Z'), value: 47.8, status_code: 12, qualification_label: 'Bonne', dt: '2026-08-27' },
+      { station_code: 'K447001001', quantity: 'Q', ts: new Date('2026-08-27T08:00:00Z'), value: 47.8, status_code: 12, qualification_label: 'Bonne', dt: '2026-08' },
+      { station_code: null, quantity: 'Q', ts: new Date('2026-08-27T08:00:00Z'), value: 47.8, status_code: 12, qualification_label: 'Bonne', dt: '2026-08' },
     ]);
     const snapshot = async () => (await listKeys(lake.store, 'curated/')).map((o) => [o.key, o.sha256]);
     const before = await snapshot();
@@ -98,9 +98,9 @@ describe('ingestVigicrues() and pollVigicrues()', () => {
     const s = await ingestVigicrues(lake, { bytes: bulletin('2026-01-28T09:00:00+00:00', { IF5: 3, IF17: '2', 'LOIRE-X': 1, BAD: 7 }), origin: 'InfoVigiCru.geojson' });
     expect(s).toMatchObject({ form: 'geojson', bulletinAt: '2026-01-28T09:00:00.000Z', records: 4, curated: 3, quarantined: 1, metropoleSections: { IF5: 3, IF17: 2 } });
     expect(await query('SELECT section_code, level, level_label, in_metropole, bulletin_time_source, dt FROM flood_vigilance ORDER BY section_code')).toEqual([
-      { section_code: 'IF17', level: 2, level_label: 'yellow', in_metropole: true, bulletin_time_source: 'bulletin', dt: '2026-01-28' },
-      { section_code: 'IF5', level: 3, level_label: 'orange', in_metropole: true, bulletin_time_source: 'bulletin', dt: '2026-01-28' },
-      { section_code: 'LOIRE-X', level: 1, level_label: 'green', in_metropole: false, bulletin_time_source: 'bulletin', dt: '2026-01-28' },
+      { section_code: 'IF17', level: 2, level_label: 'yellow', in_metropole: true, bulletin_time_source: 'bulletin', dt: '2026-01' },
+      { section_code: 'IF5', level: 3, level_label: 'orange', in_metropole: true, bulletin_time_source: 'bulletin', dt: '2026-01' },
+      { section_code: 'LOIRE-X', level: 1, level_label: 'green', in_metropole: false, bulletin_time_source: 'bulletin', dt: '2026-01' },
     ]);
     expect(await query('SELECT field FROM quarantine')).toEqual([{ field: 'NivInfViCr' }]);
   });

@@ -98,7 +98,8 @@ describe('ingestMeteoFrance()', () => {
 
     const rest = await ingestMeteoFrance(lake, { bytes, origin: 'Q_75_previous.csv.gz' }, { after: first.through, stored: (d) => void chunks.push(d) });
     expect(rest).toMatchObject({ complete: true, writes: 2, through: day(799), newRaw: false });
-    expect(chunks).toEqual([day(365), day(731), day(799)]);
+    // chunks of whole years (weather_daily is partitioned by year): 2024 (366 days), 2025, then 2026
+    expect(chunks).toEqual([day(365), day(730), day(799)]);
     expect(first.curated + rest.curated).toBe(800 - 2);
     expect(rest.quarantined).toBe(3);
     expect((await query('SELECT record, field FROM quarantine ORDER BY record')).map((r) => [r.record, r.field])).toEqual([
@@ -106,9 +107,9 @@ describe('ingestMeteoFrance()', () => {
       ['6', 'tx'],
       ['802', 'NUM_POSTE'],
     ]);
-    expect(await query('SELECT count(*)::INT AS n, count(DISTINCT dt)::INT AS days FROM weather_daily')).toEqual([{ n: 798, days: 798 }]);
-    // one file per day, never written twice
-    expect(await listKeys(lake.store, 'curated/weather_daily/')).toHaveLength(798);
+    expect(await query('SELECT count(*)::INT AS n, count(DISTINCT day)::INT AS days, count(DISTINCT dt)::INT AS years FROM weather_daily')).toEqual([{ n: 798, days: 798, years: 3 }]);
+    // one file per year (the raw file's), never written twice
+    expect(await listKeys(lake.store, 'curated/weather_daily/')).toHaveLength(3);
   });
 
   it('reads Latin-1 gzip files and, from a truncated gzip, the lines before the cut; the counts still add up', async () => {

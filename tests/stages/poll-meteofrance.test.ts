@@ -247,7 +247,8 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
   });
 
   it('stops at its deadline between chunks of a long file, and the next run resumes at the last day stored, from raw/', async () => {
-    // a previous file of Paris over 800 days: three writes of at most MAX_DAYS_PER_WRITE days
+    // a previous file of Paris over 800 days: writes of whole years (weather_daily is partitioned by year),
+    // at most MAX_DAYS_PER_WRITE days each: 1 Sept.–31 Dec. 2024 (122 days), 2025, then 2026
     const long = { name: previousName('75'), bytes: weatherFile('75', '2024-09-01', 800, 20) };
     await serve([long, ...dailyFiles(['75', '92']).filter((f) => f.name !== long.name)]);
     let expired = false;
@@ -270,14 +271,16 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
       [previousName('92'), 'deferred'],
       [latestName('92'), 'deferred'],
     ]);
-    const firstThrough = dayAfter('2024-09-01', MAX_DAYS_PER_WRITE - 1);
-    expect(s.files[0]).toMatchObject({ curated: MAX_DAYS_PER_WRITE, through: firstThrough });
+    const firstThrough = '2024-12-31';
+    const firstDays = 122;
+    expect(firstDays + 365).toBeGreaterThan(MAX_DAYS_PER_WRITE); // 2025 does not fit in the first write
+    expect(s.files[0]).toMatchObject({ curated: firstDays, through: firstThrough });
     expect(Object.values((await readMeteoFranceState(lake)).files)).toEqual([expect.objectContaining({ name: long.name, complete: false, through: firstThrough, lastStatus: 'partial' })]);
     expect(fileRequests()).toHaveLength(1);
 
     const mark = fake!.requests.length;
     const t = await poll();
-    expect(t.files[0]).toMatchObject({ name: long.name, status: 'ingested', fetched: 'raw', curated: 800 - MAX_DAYS_PER_WRITE, through: dayAfter('2024-09-01', 799) });
+    expect(t.files[0]).toMatchObject({ name: long.name, status: 'ingested', fetched: 'raw', curated: 800 - firstDays, through: dayAfter('2024-09-01', 799) });
     expect(t.ingested).toBe(4);
     // the long file was not downloaded again
     expect(fake!.requests.slice(mark).filter((r) => r.path.endsWith(long.name))).toHaveLength(0);

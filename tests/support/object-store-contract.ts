@@ -219,11 +219,11 @@ export function objectStoreContract(
     });
 
     it('deleteMany() removes exactly the keys given; missing and repeated keys are fine', async () => {
-      const doomed = Array.from({ length: 7 }, (_, i) => `many/doomed/${i}.txt`);
-      const kept = ['many/doomed/kept.txt', 'many/kept.txt'];
+      const doomed = Array.from({ length: 7 }, (_, i) => `batch/doomed/${i}.txt`);
+      const kept = ['batch/doomed/kept.txt', 'batch/kept.txt'];
       for (const key of [...doomed, ...kept]) await store.put(key, key);
-      await store.deleteMany([...doomed, 'many/never-there.txt', doomed[0]!]);
-      expect((await collect(store, 'many/')).keys.sort()).toEqual([...kept].sort());
+      await store.deleteMany([...doomed, 'batch/never-there.txt', doomed[0]!]);
+      expect((await collect(store, 'batch/')).keys.sort()).toEqual([...kept].sort());
       await expect(store.deleteMany([])).resolves.toBeUndefined();
     });
 

@@ -100,19 +100,6 @@ export const STAGES: readonly StageDefinition[] = [
     run: poller('hubeau', async (ctx, baseUrl) => (await import('./poll-hubeau-daily.ts')).pollHubeauDaily(ctx, { baseUrl })),
   }),
   defineStage({
-    name: 'poll-meteofrance-forecast',
-    description: 'Fetches Météo-France’s point forecast of TN/TX for the days ahead at each heat reference station',
-    inputs: [{ dataset: 'weather_daily', window: 'latest' }],
-    outputs: ['raw/meteofrance-forecast', 'weather_forecasts', 'quarantine'],
-    cadences: ['daily'],
-    source: 'meteofrance-forecast',
-    run: poller('meteofrance-forecast', async (ctx, baseUrl) => {
-      const { FORECAST_TOKEN_ENV, pollMeteoFranceForecast } = await import('./poll-meteofrance-forecast.ts');
-      const token = process.env[FORECAST_TOKEN_ENV];
-      return token ? pollMeteoFranceForecast(ctx, { baseUrl, token }) : { skipped: `no token in ${FORECAST_TOKEN_ENV} (docs/deploy.md)` };
-    }),
-  }),
-  defineStage({
     name: 'poll-vigicrues',
     description: 'Fetches the current Vigicrues flood vigilance per river section (InfoVigiCru)',
     inputs: [],
@@ -151,6 +138,20 @@ export const STAGES: readonly StageDefinition[] = [
     // in every cadence that reads these datasets, after the pollers that write them and before the readers
     cadences: ['hourly', 'daily'],
     run: async (ctx) => (await import('./compact.ts')).compactLake(ctx, COMPACTION_LIMITS),
+  }),
+  defineStage({
+    name: 'poll-meteofrance-forecast',
+    description: 'Fetches Météo-France’s point forecast of TN/TX for the days ahead at each heat reference station',
+    // after the weather poller and the compaction: it reads the latest observed days
+    inputs: [{ dataset: 'weather_daily', window: 'latest' }],
+    outputs: ['raw/meteofrance-forecast', 'weather_forecasts', 'quarantine'],
+    cadences: ['daily'],
+    source: 'meteofrance-forecast',
+    run: poller('meteofrance-forecast', async (ctx, baseUrl) => {
+      const { FORECAST_TOKEN_ENV, pollMeteoFranceForecast } = await import('./poll-meteofrance-forecast.ts');
+      const token = process.env[FORECAST_TOKEN_ENV];
+      return token ? pollMeteoFranceForecast(ctx, { baseUrl, token }) : { skipped: `no token in ${FORECAST_TOKEN_ENV} (docs/deploy.md)` };
+    }),
   }),
   defineStage({
     name: 'noise-indicators',
