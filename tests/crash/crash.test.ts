@@ -8,6 +8,7 @@ import { DuckLake } from '../../functions/lib/adapters/duck-lake.ts';
 import { Duck } from '../../functions/lib/adapters/duckdb.ts';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
+import { mulberry32 } from '../../functions/lib/domain/random.ts';
 import { memoryLogger } from '../../functions/lib/ports/logger.ts';
 import { CountingObjectStore } from '../../functions/lib/ports/counting-store.ts';
 import { listKeys, type ObjectStore } from '../../functions/lib/ports/object-store.ts';
@@ -33,17 +34,6 @@ const SEED = Number(process.env.OBSERVATORY_CRASH_SEED ?? Math.floor(Math.random
 const TABLES = ['noise_readings', 'noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_indicators_monthly', 'noise_indicators_yearly'] as const;
 type Tables = Record<(typeof TABLES)[number], string[]>;
 
-/** mulberry32: a small seeded generator */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let duck: Duck;
 const temp: string[] = [];
@@ -115,7 +105,7 @@ beforeAll(async () => {
   clean = await tables(context(new FsObjectStore(dir)));
   // the kill points: a seeded draw among every write of every operation
   const all = OPERATIONS.flatMap((op) => Array.from({ length: writesOf.get(op)! }, (_, i) => ({ op, k: i + 1 })));
-  const random = generator(SEED);
+  const random = mulberry32(SEED);
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [all[i], all[j]] = [all[j]!, all[i]!];

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestFile } from '../../functions/lib/stages/ingest-service.ts';
 import { runPipeline } from '../../functions/lib/stages/pipeline.ts';
 import { tempLake } from '../support/lake.ts';
+import { fiwareBatch } from '../support/fiware-batch.ts';
 
 // Issue 14, "Done when": the hourly cadence after one new hour of readings costs the same after 7
 // and after 60 days of history — the same GETs, PUTs, LISTs and DELETEs, stage by stage. Both lakes
@@ -23,24 +24,9 @@ const NOT_FLAT_YET = ['noise-indicators', 'publish-site'];
 const FLAT_COUNTERS = ['objects_read', 'objects_written', 'lists', 'deletes'] as const;
 const NEW_HOUR = '2026-05-21T07:00:00Z'; // 09:00 in Paris
 
-/** a FIWARE keyValues array: each sensor, `count` readings of `seconds` each from `start` */
+/** each sensor, `count` readings of `seconds` each from `start` */
 function batch(start: string, count: number, seconds: number): Buffer {
-  const t0 = Date.parse(start);
-  const entities = SENSORS.flatMap((s, k) =>
-    Array.from({ length: count }, (_, i) => {
-      const from = new Date(t0 + i * seconds * 1000);
-      return {
-        id: `urn:ngsi-ld:NoiseLevelObserved:${s.id}-${from.toISOString()}`,
-        type: 'NoiseLevelObserved',
-        refDevice: s.id,
-        location: { type: 'Point', coordinates: [s.lon, s.lat] },
-        dateObservedFrom: from.toISOString(),
-        dateObservedTo: new Date(from.getTime() + seconds * 1000).toISOString(),
-        LAeq: 48 + k + ((i * 7) % 13) / 2,
-      };
-    }),
-  );
-  return Buffer.from(JSON.stringify(entities));
+  return fiwareBatch(SENSORS, start, count, seconds, (k, i) => 48 + k + ((i * 7) % 13) / 2);
 }
 
 function daysBefore(last: string, n: number): string[] {

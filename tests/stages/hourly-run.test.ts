@@ -9,6 +9,7 @@ import { runPipeline, runStage, type StageReport } from '../../functions/lib/sta
 import { stagesOf } from '../../functions/lib/stages/registry.ts';
 import { countCommands, createTestBucket, S3_ENDPOINT_ENV, swiftClient } from '../support/swift.ts';
 import { tempLake } from '../support/lake.ts';
+import { fiwareBatch } from '../support/fiware-batch.ts';
 
 // The hourly cadence after one new hour of readings: the stages that read readings read only that
 // hour's partition (the change log says which), and what each stage reports having cost is what the
@@ -22,25 +23,9 @@ const SENSORS = [
 const HISTORY_DAYS = ['2026-05-01', '2026-05-02', '2026-05-03'];
 const NEW_HOUR = '2026-05-04T09:00:00Z'; // 11:00 in Paris: partition dt=2026-05-04
 
-/** a FIWARE keyValues array: each sensor, `count` readings of `seconds` each from `start` */
+/** each sensor, `count` readings of `seconds` each from `start` */
 function batch(start: string, count: number, seconds: number): Buffer {
-  const t0 = Date.parse(start);
-  const entities = SENSORS.flatMap((s, k) =>
-    Array.from({ length: count }, (_, i) => {
-      const from = new Date(t0 + i * seconds * 1000);
-      const to = new Date(from.getTime() + seconds * 1000);
-      return {
-        id: `urn:ngsi-ld:NoiseLevelObserved:${s.id}-${from.toISOString()}`,
-        type: 'NoiseLevelObserved',
-        refDevice: s.id,
-        location: { type: 'Point', coordinates: [s.lon, s.lat] },
-        dateObservedFrom: from.toISOString(),
-        dateObservedTo: to.toISOString(),
-        LAeq: 50 + k + (i % 10) / 2,
-      };
-    }),
-  );
-  return Buffer.from(JSON.stringify(entities));
+  return fiwareBatch(SENSORS, start, count, seconds, (k, i) => 50 + k + (i % 10) / 2);
 }
 
 

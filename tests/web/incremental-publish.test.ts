@@ -9,6 +9,7 @@ import { runPipeline, runStage } from '../../functions/lib/stages/pipeline.ts';
 import { publishSite, type PublishReport } from '../../functions/lib/stages/publish-site.ts';
 import { stageNamed, stagesOf } from '../../functions/lib/stages/registry.ts';
 import { tempLake } from '../support/lake.ts';
+import { fiwareBatch } from '../support/fiware-batch.ts';
 
 // Incremental publishing over a lake built by the real ingest and stages: a publish with no new input
 // reads the site manifest and lists its inputs, and writes nothing; after one new hour of readings and
@@ -22,27 +23,9 @@ const SENSORS = [
 const HISTORY_DAYS = ['2026-05-01', '2026-05-02', '2026-05-03'];
 const NEW_HOUR = '2026-05-04T09:00:00Z';
 
-/** a FIWARE keyValues array: each sensor, `count` readings of `seconds` each from `start` */
+/** each sensor, `count` readings of `seconds` each from `start` */
 function batch(start: string, count: number, seconds: number): Buffer {
-  const t0 = Date.parse(start);
-  return Buffer.from(
-    JSON.stringify(
-      SENSORS.flatMap((s, k) =>
-        Array.from({ length: count }, (_, i) => {
-          const from = new Date(t0 + i * seconds * 1000);
-          return {
-            id: `urn:ngsi-ld:NoiseLevelObserved:${s.id}-${from.toISOString()}`,
-            type: 'NoiseLevelObserved',
-            refDevice: s.id,
-            location: { type: 'Point', coordinates: [s.lon, s.lat] },
-            dateObservedFrom: from.toISOString(),
-            dateObservedTo: new Date(from.getTime() + seconds * 1000).toISOString(),
-            LAeq: 52 + 3 * k + (i % 7) / 2,
-          };
-        }),
-      ),
-    ),
-  );
+  return fiwareBatch(SENSORS, start, count, seconds, (k, i) => 52 + 3 * k + (i % 7) / 2);
 }
 
 /** every object of the site, by path, as text (binary files compare the same way) */

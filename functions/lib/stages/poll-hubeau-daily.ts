@@ -8,6 +8,7 @@ import { DAILY_GAUGES } from '../models/river/gauges.ts';
 import { ObjectNotFoundError } from '../ports/object-store.ts';
 import type { StageContext } from './context.ts';
 import { ingestHubeauDaily } from './ingest-hubeau-daily.ts';
+import { MAX_PAGE_SIZE } from './poll-hubeau.ts';
 
 // The Hub'Eau elaborated-series poller (daily): the daily mean flows (QmnJ) of the river model's gauges
 // (config/river-gauges.json) over their whole record, then day after day. Hub'Eau pages obs_elab by
@@ -23,8 +24,8 @@ import { ingestHubeauDaily } from './ingest-hubeau-daily.ts';
 //   page: no gap, no page fetched twice.
 
 export const OBS_ELAB_PATH = '/api/v2/hydrometrie/obs_elab';
-/** Hub'Eau's largest page, and the most rows one query may reach (page × size) */
-export const OBS_ELAB_MAX_ROWS = 20_000;
+/** Hub'Eau's largest page is also the most rows one query may reach (page × size) */
+export const OBS_ELAB_MAX_ROWS = MAX_PAGE_SIZE;
 const STATE_KEY = stateKey('poll-hubeau-daily');
 
 export interface PollHubeauDailyOptions {
