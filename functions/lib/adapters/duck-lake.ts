@@ -15,6 +15,7 @@ import {
   type PartitionInfo,
   type PartitionSpec,
   type PartitionWindow,
+  type AttachOptions,
   type PartitionWriteSummary,
   type QueryResult,
 } from '../ports/lake.ts';
@@ -48,12 +49,12 @@ export class DuckLake implements Lake {
     return new DuckLake(this.duck, store);
   }
 
-  async attach(datasets: readonly DatasetDeclaration[], window: PartitionWindow = ALL_PARTITIONS): Promise<AttachSummary> {
+  async attach(datasets: readonly DatasetDeclaration[], window: PartitionWindow = ALL_PARTITIONS, options: AttachOptions = {}): Promise<AttachSummary> {
     let files = 0;
     const partitions = new Set<string>();
     for (const d of datasets) {
       const objects = (await this.objects(d, window)).filter((o) => o.key.endsWith('.parquet'));
-      await this.duck.run(duckdbViewSql(d, objects.length ? await this.localFiles(objects) : undefined));
+      await this.duck.run(duckdbViewSql(d, objects.length ? await this.localFiles(objects) : undefined, options.reference));
       files += objects.length;
       for (const o of objects) partitions.add(`${d.name}/${dtOfKey(o.key) ?? ''}`);
     }

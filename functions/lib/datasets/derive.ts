@@ -199,8 +199,11 @@ export function emptySelect(d: DatasetDeclaration): string {
  * `undefined` when the dataset holds no file yet: the view is then empty, not an error.
  */
 /** the view of a dataset over a glob or a list of files (none: an empty view) */
-export function duckdbViewSql(d: DatasetDeclaration, glob: string | readonly string[] | undefined): string {
-  if (d.derived) return `CREATE OR REPLACE VIEW ${d.name} AS ${d.derived.view(`(${duckdbViewSql({ ...d, derived: undefined }, glob).replace(/^CREATE OR REPLACE VIEW \S+ AS /, '')})`)}`;
+export function duckdbViewSql(d: DatasetDeclaration, glob: string | readonly string[] | undefined, reference?: string): string {
+  if (d.derived) {
+    const rows = `(${duckdbViewSql({ ...d, derived: undefined }, glob).replace(/^CREATE OR REPLACE VIEW \S+ AS /, '')})`;
+    return `CREATE OR REPLACE VIEW ${d.name} AS ${d.derived.view(rows, reference)}`;
+  }
   if (!glob || glob.length === 0) return `CREATE OR REPLACE VIEW ${d.name} AS ${emptySelect(d)}`;
   const options = isPartitioned(d)
     ? `hive_partitioning = true, hive_types = {${d.columns
