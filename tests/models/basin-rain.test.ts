@@ -3,6 +3,9 @@ import stationsJson from '../../config/basin-rain-stations.json' with { type: 'j
 import { BASIN_RAIN_STATIONS, loadBasinRainStations, rainColumn, stationOfRainColumn } from '../../functions/lib/models/river/basin-rain.ts';
 import { basinRain, riverFeatureNames, riverFeatureRow } from '../../functions/lib/models/river/model.ts';
 import type { RegularSeries } from '../../functions/lib/models/river/series.ts';
+import { evaluateRiverSeries } from '../../functions/lib/stages/train-river.ts';
+import { tempLake } from '../support/lake.ts';
+import { syntheticRainRiver } from './synthetic.ts';
 
 // config/basin-rain-stations.json and the basin-rain inputs of the river model.
 
@@ -58,4 +61,20 @@ describe('basin rain features', () => {
     expect(riverFeatureRow(dry, setup, { Q: 1 }, 43)).toBeDefined();
     expect(() => basinRain({ ...series, stepHours: 1 }, setup.rain)).toThrow('basin rain is daily: it needs a daily series, not one of 1 h steps');
   });
+});
+
+describe('evaluateRiverSeries() with a rain column', () => {
+  it('takes a column named rain:<station> as basin rain, not as an upstream flow', async () => {
+    const lake = await tempLake();
+    try {
+      const s = syntheticRainRiver({ days: 900, seed: 9 });
+      const series = { ...s, columns: { Q: s.columns['RAIN_FLOW']!, 'rain:X': s.columns['RAIN']! } };
+      const r = await evaluateRiverSeries(lake, { name: 'rain.tsv', series, target: 'Q', trainUntil: '1992-01-01', steps: 200, dryRun: true });
+      expect(r.report.notes[0]).toContain('basin rain (mean of rain:X)');
+      expect(r.report.notes[0]).not.toContain('upstream');
+      expect(lake.logs.join('\n')).toContain('Q from its own history and the basin rain of rain:X');
+    } finally {
+      await lake.cleanup();
+    }
+  }, 60_000);
 });

@@ -6,7 +6,7 @@ import { tfRuntime, type TfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
 import { DAILY_GAUGES, RIVER_GAUGES } from '../models/river/gauges.ts';
 import { readRiverDaily, readRiverSeries, withBasinRain } from './model-inputs.ts';
-import { BASIN_RAIN_STATION_IDS, rainColumn, stationOfRainColumn } from '../models/river/basin-rain.ts';
+import { BASIN_RAIN_STATION_IDS, rainColumn, RAIN_PREFIX, stationOfRainColumn } from '../models/river/basin-rain.ts';
 import { basinRain } from '../models/river/model.ts';
 import { register, type RegisterOptions, type TrainSummary, trainingSummary } from './model-registration.ts';
 
@@ -94,7 +94,7 @@ export interface SeriesEvaluationOptions extends RiverOptions, RegisterOptions {
   readonly name: string;
   readonly series: RegularSeries;
   readonly target: string;
-  /** default: every other column */
+  /** default: every other column; columns named rain:<station> are basin rain (mm a day), the others upstream flows */
   readonly upstream?: readonly string[];
   /** first held-out day, YYYY-MM-DD */
   readonly trainUntil: string;
@@ -116,8 +116,11 @@ export async function evaluateRiverSeries(ctx: StageContext, o: SeriesEvaluation
   const started = performance.now();
   const column = o.series.columns[o.target];
   if (!column) throw new Error(`${o.name}: no column "${o.target}"; columns: ${Object.keys(o.series.columns).join(', ')}`);
-  const upstream = o.upstream ?? Object.keys(o.series.columns).filter((c) => c !== o.target);
-  for (const u of upstream) if (!o.series.columns[u]) throw new Error(`${o.name}: no upstream column "${u}"`);
+  const named = o.upstream ?? Object.keys(o.series.columns).filter((c) => c !== o.target);
+  for (const u of named) if (!o.series.columns[u]) throw new Error(`${o.name}: no upstream column "${u}"`);
+  // a column named rain:<station> is a basin station's daily rain (mm), the others upstream flows
+  const upstream = named.filter((c) => !c.startsWith(RAIN_PREFIX));
+  const rain = named.filter((c) => c.startsWith(RAIN_PREFIX));
   const split = Date.parse(`${o.trainUntil}T00:00:00Z`);
   const end = o.series.start + o.series.length * 86_400_000;
   if (!(split > o.series.start && split < end)) {
@@ -128,7 +131,7 @@ export async function evaluateRiverSeries(ctx: StageContext, o: SeriesEvaluation
   const result = await trainRiverModel(
     rt,
     o.series,
-    { target: o.target, upstream, transform, variable: o.target, unit: o.unit ?? '', threshold: o.threshold, thresholdSource: o.threshold === undefined ? undefined : '--threshold' },
+    { target: o.target, upstream, rain, transform, variable: o.target, unit: o.unit ?? '', threshold: o.threshold, thresholdSource: o.threshold === undefined ? undefined : '--threshold' },
     { trainUntil: split },
     o,
   );
@@ -136,7 +139,7 @@ export async function evaluateRiverSeries(ctx: StageContext, o: SeriesEvaluation
   try {
     const summary = await registerRiver(ctx, rt, result, { name: RIVER_SERIES_MODEL, outputPrefix: '', data: `series:${o.name}` }, { ...o, keepCurrent: true });
     ctx.logger.info(
-      `evaluate river on ${o.name}: ${o.target} from ${upstream.join(', ') || 'its own history'}; ${result.trainRows} training / ${result.testRows} held-out days; fit ${result.fit.seconds.toFixed(1)} s (best epoch ${result.fit.bestEpoch}/${result.fit.epochs}) on ${rt.description}`,
+      `evaluate river on ${o.name}: ${o.target} from ${upstream.join(', ') || 'its own history'}${rain.length ? ` and the basin rain of ${rain.join(', ')}` : ''}; ${result.trainRows} training / ${result.testRows} held-out days; fit ${result.fit.seconds.toFixed(1)} s (best epoch ${result.fit.bestEpoch}/${result.fit.epochs}) on ${rt.description}`,
     );
     return { ...summary, report: summary.report!, origins: result.origins, seconds: (performance.now() - started) / 1000 };
   } finally {

@@ -41,8 +41,11 @@ export const BASIN_RAIN_STATIONS: BasinRainStations = loadBasinRainStations();
 /** the basin stations' numbers */
 export const BASIN_RAIN_STATION_IDS: readonly string[] = BASIN_RAIN_STATIONS.stations.map((s) => s.station_id);
 
-/** a series column holding a basin station's daily rain (apart from the gauges' columns) */
-export const rainColumn = (station: string) => `rain:${station}`;
+/** the prefix naming a series column of daily rain (apart from the gauges' columns) */
+export const RAIN_PREFIX = 'rain:';
+
+/** a series column holding a basin station's daily rain */
+export const rainColumn = (station: string) => `${RAIN_PREFIX}${station}`;
 
 /** the station of a rain column (`rain:<station>` → `<station>`) */
-export const stationOfRainColumn = (column: string) => column.replace(/^rain:/, '');
+export const stationOfRainColumn = (column: string) => (column.startsWith(RAIN_PREFIX) ? column.slice(RAIN_PREFIX.length) : column);
