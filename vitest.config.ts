@@ -1,11 +1,45 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// Two projects (`npm test` runs both):
+// - unit (`npm run test:unit`, under a minute): code in this process, DuckDB in memory or over a folder;
+//   no server, no browser, no child process, no infrastructure synthesis;
+// - integration: the tests that start the loopback Swift (global setup: only here), drive Chromium, run
+//   the `observatory` command or a crash child in processes of their own, or synthesize the CDK app.
+// A file is an integration test by what it uses (below), so a new test lands in the right project.
+
+const INTEGRATION_USES = [
+  /\binject\(['"]s3Endpoint/, // the Swift server of the global setup
+  /support\/(swift|browser|lighthouse|cli|crash-[\w-]+)\.ts/, // Swift, Chromium, the CLI or a crash child as processes
+  /from ['"]node:child_process['"]/,
+  /from ['"][./]*infra\/|aws-cdk-lib/, // the CDK app synthesized, cfn-lint, bundling
+];
+/** slow in-process tests (measured over 5 s each on the 2-core machine): integration too */
+const SLOW = ['tests/demo/simulator.test.ts', 'tests/stages/noise-indicators.test.ts'];
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return testFiles(p);
+    return e.name.endsWith('.test.ts') ? [p.split(path.sep).join('/')] : [];
+  });
+}
+
+const root = path.dirname(new URL(import.meta.url).pathname);
+const integration = testFiles(path.join(root, 'tests'))
+  .map((f) => path.relative(root, f))
+  .filter((f) => SLOW.includes(f) || INTEGRATION_USES.some((use) => use.test(readFileSync(path.join(root, f), 'utf8'))));
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    globalSetup: ['tests/support/global-setup.ts'],
+    setupFiles: ['tests/support/no-stray-console.ts'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['tests/**/*.test.ts'], exclude: integration } },
+      { extends: true, test: { name: 'integration', include: integration, globalSetup: ['tests/support/global-setup.ts'] } },
+    ],
   },
 });

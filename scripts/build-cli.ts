@@ -4,8 +4,12 @@
 //
 //   npx tsx scripts/build-cli.ts [--out DIR] [--at-install]
 //
-// Packages stay outside the bundle (DuckDB's native binary, the tfjs .wasm files and the AWS SDK load
-// from node_modules as they do from the sources). Our own modules are bundled, with three rewrites:
+// Our modules and the small packages they use are bundled: Node then neither reads hundreds of files
+// nor scans CommonJS packages for their exports at every start. These stay in node_modules, loaded as
+// from the sources: DuckDB's native binding, TensorFlow.js (its .wasm files and their loader), the AWS
+// SDK (only for s3:// lakes and Athena), esbuild (the site builder). package-lock.json is among the
+// sources hashed, so a bundle holding other versions of the packages than those installed is not run.
+// Our own modules are bundled with three rewrites:
 // - `import.meta` is the source file's: paths found from a module's location (web/, node_modules for
 //   the tfjs .wasm files) stay what they are in the sources;
 // - a worker-thread entry `new URL('./x.mjs', import.meta.url)` (a tsx shim beside x.ts) becomes x.ts
@@ -21,7 +25,11 @@ import { fileStamp, MANIFEST, ROOT, sourcesHash } from '../bin/cli-bundle.mjs';
 
 const MAIN = 'functions/cli/main.ts';
 /** what makes the bundle besides its inputs: a change to these rebuilds it too */
-const BUILD_RULES = ['scripts/build-cli.ts', 'bin/cli-bundle.mjs'];
+const BUILD_RULES = ['scripts/build-cli.ts', 'bin/cli-bundle.mjs', 'package-lock.json'];
+/** packages loaded from node_modules at run time (see above) */
+const EXTERNAL = ['@duckdb/node-bindings', '@duckdb/node-bindings-*', '@tensorflow/*', '@aws-sdk/*', '@smithy/*', 'esbuild', 'tsx', 'tsx/*'];
+/** `require` for the CommonJS packages bundled into these ES modules (their own require of an external package or a builtin) */
+const REQUIRE_BANNER = "import { createRequire as __observatoryRequire } from 'node:module'; const require = __observatoryRequire(import.meta.url);";
 /** imports by a computed path that the bundle must resolve: file, the import as written, the module it loads */
 const COMPUTED_IMPORTS = [{ file: 'functions/lib/publish/web-assets.ts', written: 'await import(builder)', module: 'web/build.ts' }];
 
@@ -91,7 +99,8 @@ export async function buildCli(outDir = path.join(ROOT, 'dist', 'cli')): Promise
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    external: EXTERNAL,
+    banner: { js: REQUIRE_BANNER },
     outdir: staging,
     entryNames: '[name]',
     outExtension: { '.js': '.mjs' },
