@@ -3,20 +3,21 @@ import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Two projects (`npm test` runs both):
-// - unit (`npm run test:unit`, under a minute): code in this process, DuckDB in memory or over a folder;
-//   no server, no browser, no child process, no infrastructure synthesis;
-// - integration: the tests that start the loopback Swift (global setup: only here), drive Chromium, run
-//   the `observatory` command or a crash child in processes of their own, or synthesize the CDK app.
+// - unit (`npm run test:unit`, under a minute): the code in this process, on its own — parsers, domain
+//   rules, declarations, model arithmetic, scales; no engine, no lake, no server, no child process;
+// - integration: the tests over real components — DuckDB and a lake folder, the loopback Swift (its
+//   global setup runs only here), Chromium, the `observatory` command or a crash child in processes of
+//   their own, the synthesized CDK app.
 // A file is an integration test by what it uses (below), so a new test lands in the right project.
 
 const INTEGRATION_USES = [
   /\binject\(['"]s3Endpoint/, // the Swift server of the global setup
   /support\/(swift|browser|lighthouse|cli|crash-[\w-]+)\.ts/, // Swift, Chromium, the CLI or a crash child as processes
   /from ['"]node:child_process['"]/,
-  /from ['"][./]*infra\/|aws-cdk-lib/, // the CDK app synthesized, cfn-lint, bundling
+  /from ['"][./]*infra\/|aws-cdk-lib|synthObservatory/, // the CDK app synthesized, cfn-lint, bundling
+  /support\/lake\.ts|new DuckLake|Duck\.open|openContext/, // DuckDB, over a lake folder or in memory
+  /simulateNoiseNetwork|feedDemo/, // the whole demo network (seconds of generation)
 ];
-/** slow in-process tests (measured over 5 s each on the 2-core machine): integration too */
-const SLOW = ['tests/demo/simulator.test.ts', 'tests/stages/noise-indicators.test.ts'];
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -29,7 +30,7 @@ function testFiles(dir: string): string[] {
 const root = path.dirname(new URL(import.meta.url).pathname);
 const integration = testFiles(path.join(root, 'tests'))
   .map((f) => path.relative(root, f))
-  .filter((f) => SLOW.includes(f) || INTEGRATION_USES.some((use) => use.test(readFileSync(path.join(root, f), 'utf8'))));
+  .filter((f) => INTEGRATION_USES.some((use) => use.test(readFileSync(path.join(root, f), 'utf8'))));
 
 export default defineConfig({
   test: {
