@@ -22,7 +22,7 @@ import { silentLogger } from '../functions/lib/ports/logger.ts';
 import { median } from '../functions/lib/publish/sql.ts';
 import { feedDemo } from '../functions/local/demo-feed.ts';
 import { buildCli } from './build-cli.ts';
-import { ngsiBatch, type Figure } from './bench.ts';
+import type { Figure } from './bench.ts';
 
 const BIN = path.join(ROOT, 'bin', 'observatory.mjs');
 const DUCKDB_ALONE = path.join(ROOT, 'scripts', 'duckdb-alone.mjs');
@@ -80,7 +80,8 @@ async function demoLake(dir: string): Promise<{ lake: string; readings: number }
 
 const fmt = (s: number) => s.toFixed(3);
 
-export async function benchCli(): Promise<Figure[]> {
+/** `ngsiBatch`: bench.ts's NGSI-v2 keyValues payload (passed in: bench.ts imports this module) */
+export async function benchCli(ngsiBatch: (entities: number) => string): Promise<Figure[]> {
   const rounds = Number(process.env.BENCH_CLI_ROUNDS ?? 5);
   const entities = Number(process.env.BENCH_CLI_ENTITIES ?? 200_000);
   const bundle = freshBundle();

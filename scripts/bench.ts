@@ -251,7 +251,7 @@ async function main() {
     if (wanted('parsers')) await benchParsers((process.env.BENCH_PARSER_SIZES ?? '25000,50000,100000,200000').split(',').map(Number));
     if (wanted('cli')) {
       const { benchCli } = await import('./bench-cli.ts');
-      for (const f of await benchCli()) record(f);
+      for (const f of await benchCli(ngsiBatch)) record(f);
     }
     if (wanted('models')) {
       const { benchModels } = await import('./bench-models.ts');
