@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freshBundle, ROOT } from '../bin/cli-bundle.mjs';
+import { BUNDLE_DIR_ENV, freshBundle, ROOT, TRACE_ENV } from '../bin/cli-bundle.mjs';
 import { Duck, sqlPath } from '../functions/lib/adapters/duckdb.ts';
 import { DuckLake } from '../functions/lib/adapters/duck-lake.ts';
 import { FsObjectStore } from '../functions/lib/adapters/fs-store.ts';
@@ -103,19 +103,27 @@ export async function benchCli(ngsiBatch: (entities: number) => string): Promise
       copySql,
       `COPY (SELECT refDevice AS sensor_id, dateObservedFrom::TIMESTAMPTZ AS ts_from, dateObservedTo::TIMESTAMPTZ AS ts_to, LAeq AS laeq, LAmax AS lamax, LAS AS las FROM read_json('${sqlPath(ngsi)}')) TO '${sqlPath(parquet)}' (${PARQUET_OPTIONS})`,
     );
-    const tsxEnv = { ...process.env, OBSERVATORY_CLI_BUNDLE: path.join(dir, 'no-bundle') };
+    const tsxEnv = { ...process.env, [BUNDLE_DIR_ENV]: path.join(dir, 'no-bundle') };
 
+    // each call says which code ran (one line on stderr): a bundle gone stale meanwhile is an error, not a figure
+    const bundled = { ...process.env, [TRACE_ENV]: '1' };
+    const observatory = async (args: string[]) => {
+      const r = await timedNode([BIN, ...args], bundled);
+      if (!r.stderr.startsWith('observatory: running the bundle')) throw new Error(`observatory ${args[0]}: the bundle did not run (${r.stderr.split('\n')[0]})`);
+      return r;
+    };
     const measure = async (round: number) => {
-      const version = await timedNode([BIN, '--version']);
+      const empty = await timedNode(['-e', '']);
+      const version = await observatory(['--version']);
       const versionTsx = await timedNode([BIN, '--version'], tsxEnv);
-      const query = await timedNode([BIN, '--lake', lake, 'query', AGGREGATE, '--format', 'csv']);
+      const query = await observatory(['--lake', lake, 'query', AGGREGATE, '--format', 'csv']);
       const queryDuck = await timedNode([DUCKDB_ALONE, querySql]);
       const target = path.join(dir, `ingest-lake-${round}`);
-      const ingest = await timedNode([BIN, '--lake', target, 'ingest', 'noise-fiware', ngsi]);
+      const ingest = await observatory(['--lake', target, 'ingest', 'noise-fiware', ngsi]);
       await rm(target, { recursive: true, force: true });
       const ingestDuck = await timedNode([DUCKDB_ALONE, copySql]);
       await rm(parquet, { force: true });
-      return { version, versionTsx, query, queryDuck, ingest, ingestDuck };
+      return { empty, version, versionTsx, query, queryDuck, ingest, ingestDuck };
     };
 
     // a first round warms the page cache and DuckDB's files; it is checked, not counted
@@ -137,6 +145,7 @@ export async function benchCli(ngsiBatch: (entities: number) => string): Promise
     const ingestRatios = runs.map((r) => r.ingestDuck.seconds / r.ingest.seconds);
     const note = `whole process, median of ${rounds} interleaved rounds`;
     return [
+      { name: 'cli: node -e "" (an empty Node process: the floor, and how busy the machine is)', value: sec('empty'), unit: 's', note: `${note}${cpu('empty')}` },
       { name: 'cli: observatory --version (bundle)', value: sec('version'), unit: 's', note: `target ≤ 0.15; ${note}${cpu('version')}` },
       { name: 'cli: observatory --version (sources through tsx, as when the bundle is stale)', value: sec('versionTsx'), unit: 's', note: `${note}${cpu('versionTsx')}` },
       { name: `cli: observatory query, an aggregate over the demo lake (${readings} readings)`, value: sec('query'), unit: 's', note: `${note}${cpu('query')}` },
