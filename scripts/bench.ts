@@ -187,6 +187,40 @@ async function benchPush(dir: string, requests: number, perRequest: number, conc
   await duck.close();
 }
 
+/**
+ * The readers of one file, at several sizes: records/s at each and the cost per record of the largest
+ * against the smallest (≈ 1 when the time grows linearly with the input; a quadratic step doubles it
+ * with each doubling). Replaces the tests that timed one size against a bound in seconds.
+ */
+async function benchParsers(sizes: number[]) {
+  const { parseFiware } = await import('../functions/lib/domain/noise/fiware.ts');
+  const { parseNoiseCsv } = await import('../functions/lib/domain/noise/csv.ts');
+  const start = Date.UTC(2025, 5, 1);
+  const csv = (n: number) =>
+    `datetime;LAeq\n${Array.from({ length: n }, (_, i) => `${new Date(start + i * 1000).toISOString().slice(0, 19).replace('T', ' ')};${(50 + (i % 20) / 10).toFixed(1).replace('.', ',')}`).join('\n')}\n`;
+  const readers = [
+    { name: 'parseFiware (NGSI-v2 keyValues array)', text: (n: number) => ngsiBatch(n), read: (t: string) => parseFiware(t).observations.length },
+    { name: 'parseNoiseCsv (semicolon, decimal comma)', text: csv, read: (t: string) => parseNoiseCsv(t, { sensorId: 'bench', tz: 'UTC' }).observations.length },
+  ];
+  for (const r of readers) {
+    const perRecord: number[] = [];
+    for (const n of sizes) {
+      const text = r.text(n);
+      r.read(r.text(Math.min(n, 5_000))); // JIT
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const [read, seconds] = await timed(async () => r.read(text));
+        if (read !== n) throw new Error(`${r.name}: ${read} observations from ${n} records`);
+        times.push(seconds);
+      }
+      const seconds = median(times)!;
+      perRecord.push(seconds / n);
+      record({ name: `${r.name}, ${n} records`, value: n / seconds, unit: 'records/s', note: `${seconds.toFixed(3)} s, median of 3` });
+    }
+    record({ name: `${r.name}: time per record, ${sizes.at(-1)} / ${sizes[0]} records`, value: perRecord.at(-1)! / perRecord[0]!, unit: '×', note: 'linear time: ≈ 1 (a quadratic step: ×' + sizes.at(-1)! / sizes[0]! + ')' });
+  }
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'observatory-bench-'));
   try {
@@ -213,6 +247,11 @@ async function main() {
     if (wanted('scale')) {
       const { benchScale } = await import('./bench-scale.ts');
       for (const f of await benchScale()) record(f);
+    }
+    if (wanted('parsers')) await benchParsers((process.env.BENCH_PARSER_SIZES ?? '25000,50000,100000,200000').split(',').map(Number));
+    if (wanted('cli')) {
+      const { benchCli } = await import('./bench-cli.ts');
+      for (const f of await benchCli(ngsiBatch)) record(f);
     }
     if (wanted('models')) {
       const { benchModels } = await import('./bench-models.ts');

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import { once } from 'node:events';
@@ -247,11 +247,17 @@ async function ingestFiles(
   return summaries;
 }
 
+/** the version in package.json (read, not imported: the bundle of the CLI stays valid when package.json changes) */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 function buildProgram(): Command {
   const program = new Command('observatory')
     .description('Grand Paris noise & climate observatory: ingest, curate, compute indicators, query and publish the data lake')
     .option('--lake <dir>', 'lake folder (the embedded object store), or s3://bucket/prefix (the deployed lake)', DEFAULT_LAKE)
     .option('-q, --quiet', 'only warnings and errors on stderr')
+    .version(packageVersion(), '-V, --version', 'print the version of the observatory')
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .exitOverride();

@@ -18,6 +18,7 @@ import { noiseIndicators } from '../../functions/lib/stages/noise-indicators.ts'
 import { refreshSensors } from '../../functions/lib/stages/sensors.ts';
 import { HISTORY_BATCHES, noiseBatch, NOW, openStore, OPERATIONS, runOperation, type Operation, type StoreLocation } from '../support/crash-operations.ts';
 import { createTestBucket, S3_ENDPOINT_ENV, swiftClient } from '../support/swift.ts';
+import { report } from '../support/report.ts';
 
 // Crash safety: a child process runs an ingest, a compaction or the noise indicators and is killed
 // (SIGKILL) right after its k-th completed write (PUT or DELETE); then the same operation runs again,
@@ -83,7 +84,7 @@ function runChild(at: StoreLocation, op: Operation, killAfter: number): Promise<
 }
 
 beforeAll(async () => {
-  console.log(`crash test seed: ${SEED} (OBSERVATORY_CRASH_SEED=${SEED} replays these kills)`);
+  report(`crash test seed: ${SEED} (OBSERVATORY_CRASH_SEED=${SEED} replays these kills)`);
   duck = await Duck.open({ threads: 1 });
   // the history: a few batches ingested, the sensors merged and the indicators computed once
   const dir = await tempDir('history');
@@ -112,7 +113,7 @@ beforeAll(async () => {
   }
   if (all.length < KILLS_PER_STORE) throw new Error(`the operations make ${all.length} writes in all: fewer than the ${KILLS_PER_STORE} kill points asked for`);
   kills = all.slice(0, KILLS_PER_STORE);
-  console.log(`writes per operation: ${OPERATIONS.map((op) => `${op} ${writesOf.get(op)}`).join(', ')}; kills: ${kills.map((x) => `${x.op}@${x.k}`).join(' ')}`);
+  report(`writes per operation: ${OPERATIONS.map((op) => `${op} ${writesOf.get(op)}`).join(', ')}; kills: ${kills.map((x) => `${x.op}@${x.k}`).join(' ')}`);
 }, 300_000);
 
 afterAll(async () => {

@@ -236,16 +236,12 @@ describe('parseNoiseCsv()', () => {
     expect(unreadable(text, { sensorId: '' })).toMatchObject({ found: 'none' });
   });
 
-  it('parseNoiseCsv() reads 86 400 lines in linear time', () => {
+  // how the time grows with the size: `BENCH_ONLY=parsers npm run bench` (several sizes, not a bound in seconds)
+  it('parseNoiseCsv() reads a day of 86 400 one-second lines', () => {
     const start = Date.UTC(2025, 5, 1);
     const body = Array.from({ length: 86_400 }, (_, i) => `${new Date(start + i * 1000).toISOString().slice(0, 19).replace('T', ' ')};${(50 + (i % 20) / 10).toFixed(1).replace('.', ',')}`);
-    const text = `datetime;LAeq\n${body.join('\n')}\n`;
-    const started = performance.now();
-    const { observations } = parse(text, { tz: 'UTC' });
-    const seconds = (performance.now() - started) / 1000;
+    const { observations } = parse(`datetime;LAeq\n${body.join('\n')}\n`, { tz: 'UTC' });
     expect(observations).toHaveLength(86_400);
     expect(iso(observations[86_399]!.tsFrom)).toBe('2025-06-01T23:59:59.000Z');
-    // a generous bound for a shared machine: a quadratic step would take minutes
-    expect(seconds).toBeLessThan(10);
   });
 });

@@ -10,8 +10,19 @@ const parser = new TrinoSQL();
  * grammar reads a script; Athena runs one statement per query, so a second statement is an error too.
  */
 export function trinoSyntaxErrors(sql: string): string[] {
-  const errors = parser.validate(sql).map((e) => `line ${e.startLine}:${e.startColumn}: ${e.message}`);
+  const errors = withoutAntlrConsole(() => parser.validate(sql)).map((e) => `line ${e.startLine}:${e.startColumn}: ${e.message}`);
   if (errors.length) return errors;
-  const statements = parser.splitSQLByStatement(sql) ?? [];
+  const statements = withoutAntlrConsole(() => parser.splitSQLByStatement(sql)) ?? [];
   return statements.slice(1).map((s) => `line ${s.startLine}:${s.startColumn}: a second statement (Athena runs one per query)`);
+}
+
+/** ANTLR's default error listener prints each syntax error with console.error; they are returned above instead */
+function withoutAntlrConsole<T>(parse: () => T): T {
+  const error = console.error;
+  console.error = () => {};
+  try {
+    return parse();
+  } finally {
+    console.error = error;
+  }
 }

@@ -10,6 +10,7 @@ import { publishSite, type PublishReport } from '../../functions/lib/stages/publ
 import { stageNamed, stagesOf } from '../../functions/lib/stages/registry.ts';
 import { tempLake } from '../support/lake.ts';
 import { fiwareBatch } from '../support/fiware-batch.ts';
+import { report } from '../support/report.ts';
 
 // Incremental publishing over a lake built by the real ingest and stages: a publish with no new input
 // reads the site manifest and lists its inputs, and writes nothing; after one new hour of readings and
@@ -86,7 +87,7 @@ describe('publish-site, incrementally', () => {
   it('after one new hour: writes exactly the site objects whose bytes changed, and the manifest', () => {
     const changed = [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => `${SITE_PREFIX}/${k}`);
     expect(update.report.rendered).toBe(true);
-    console.info(`one new hour: ${changed.length} of ${after.size} site objects written (${update.report.bytes} bytes), ${update.deletes.length} deleted; idle run: ${idle.store.counters.lists} lists, ${idle.store.counters.objects_read} read`);
+    report(`one new hour: ${changed.length} of ${after.size} site objects written (${update.report.bytes} bytes), ${update.deletes.length} deleted; idle run: ${idle.store.counters.lists} lists, ${idle.store.counters.objects_read} read`);
     expect(update.puts.filter((k) => k.startsWith(`${SITE_PREFIX}/`)).sort()).toEqual(changed.sort());
     expect(update.puts.filter((k) => !k.startsWith(`${SITE_PREFIX}/`))).toEqual([SITE_MANIFEST_KEY]);
     expect(update.deletes).toEqual([...before.keys()].filter((k) => !after.has(k)).map((k) => `${SITE_PREFIX}/${k}`));

@@ -13,6 +13,7 @@ import { listKeys } from '../../functions/lib/ports/object-store.ts';
 import { axe, launchBrowser, recordTransfers, type TransferEntry } from '../support/browser.ts';
 import { tempLake } from '../support/lake.ts';
 import { publicWordProblems } from './public-words.ts';
+import { report } from '../support/report.ts';
 
 // The published site in headless Chromium, over a small demo lake built by the real pipeline: the
 // map, the layer choice, keyboard and pointer navigation, the search, the table's sorting, the figures
@@ -92,7 +93,7 @@ describe('the published site in a browser', () => {
       requests: entries.map((e) => ({ path: new URL(e.url).pathname, type: e.type, bytes: e.bytes, gzip_bytes: e.gzipBytes })),
     };
     await writeFile(path.join(ARTIFACTS, 'first-view-bytes.json'), JSON.stringify(figures, null, 2));
-    console.log(`first view: ${entries.length} requests, ${(raw / 1024).toFixed(1)} KB raw, ${(gzip / 1024).toFixed(1)} KB gzip (budget ${BUDGET_BYTES / 1024} KB)`);
+    report(`first view: ${entries.length} requests, ${(raw / 1024).toFixed(1)} KB raw, ${(gzip / 1024).toFixed(1)} KB gzip (budget ${BUDGET_BYTES / 1024} KB)`);
     expect(entries.every((e) => e.status === 200)).toBe(true);
     expect(gzip).toBeLessThanOrEqual(BUDGET_BYTES);
     await page.screenshot({ path: path.join(ARTIFACTS, 'map.png') });
