@@ -3,6 +3,8 @@ import { sha256Hex } from '../hash.ts';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
+import { parseSaved } from '../saved-json.ts';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -23,11 +25,12 @@ import {
 const META_DIR = '.meta';
 const TMP_DIR = '.tmp';
 
-interface Sidecar {
-  contentType?: string;
-  metadata?: Record<string, string>;
-  sha256: string;
-}
+const sidecarSchema = z.object({
+  contentType: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'expected a hex sha256' }),
+});
+type Sidecar = z.infer<typeof sidecarSchema>;
 
 export function checkKey(key: string): void {
   if (
@@ -156,12 +159,7 @@ export class FsObjectStore implements ObjectStore {
       throw e;
     }
     if (!s.isFile()) return undefined;
-    let sidecar: Sidecar | undefined;
-    try {
-      sidecar = JSON.parse(await readFile(this.metaPath(key), 'utf8')) as Sidecar;
-    } catch {
-      sidecar = undefined; // written by put-if-absent a moment ago, or by hand: no recorded metadata
-    }
+    const sidecar = await this.readSidecar(key);
     return {
       key,
       size: s.size,
@@ -171,6 +169,19 @@ export class FsObjectStore implements ObjectStore {
       metadata: sidecar?.metadata ?? {},
       sha256: sidecar?.sha256,
     };
+  }
+
+  /** the recorded metadata; none when the object was put by hand or put-if-absent has not written it yet */
+  private async readSidecar(key: string): Promise<Sidecar | undefined> {
+    const file = this.metaPath(key);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    return parseSaved(sidecarSchema, text, `metadata sidecar ${file} of object "${key}"`, 'restore it, or delete it to keep the object without recorded metadata');
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
