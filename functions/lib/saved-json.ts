@@ -1,6 +1,7 @@
 // JSON that the pipeline wrote and reads back (state files, manifests, model metadata, sidecars): read
 // through a zod schema, so a corrupt or foreign file is an error naming it, never a silent reset.
 import { z } from 'zod';
+import { ObjectNotFoundError, type ObjectStore } from './ports/object-store.ts';
 
 /** a saved file that cannot be read as what it should hold */
 export class CorruptFileError extends Error {
@@ -33,4 +34,16 @@ export function parseSaved<S extends z.ZodType>(schema: S, text: string | Uint8A
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new CorruptFileError(file, issuesText(parsed.error), fix);
   return parsed.data;
+}
+
+/** the saved JSON object `key`, checked against its schema; undefined when there is none yet */
+export async function readSaved<S extends z.ZodType>(store: Pick<ObjectStore, 'get'>, key: string, schema: S, fix: string): Promise<z.infer<S> | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await store.get(key);
+  } catch (e) {
+    if (e instanceof ObjectNotFoundError) return undefined;
+    throw e;
+  }
+  return parseSaved(schema, bytes, key, fix);
 }

@@ -5,7 +5,7 @@ import { parisDate } from '../domain/time/paris.ts';
 import { getWithRetry, type HttpDeps, type RetryPolicy } from '../http/fetch.ts';
 import { stateKey } from '../lake/layout.ts';
 import { DAILY_GAUGES } from '../models/river/gauges.ts';
-import { ObjectNotFoundError } from '../ports/object-store.ts';
+import { readSaved } from '../saved-json.ts';
 import type { StageContext } from './context.ts';
 import { ingestHubeauDaily } from './ingest-hubeau-daily.ts';
 import { MAX_PAGE_SIZE } from './poll-hubeau.ts';
@@ -89,16 +89,8 @@ export function obsElabUrl(baseUrl: string, entity: string, from: string, to: st
 }
 
 export async function readDailyPollState(ctx: Pick<StageContext, 'store'>): Promise<PollHubeauDailyState> {
-  let text: string;
-  try {
-    text = (await ctx.store.get(STATE_KEY)).toString('utf8');
-  } catch (e) {
-    if (e instanceof ObjectNotFoundError) return { version: 1, gauges: {} };
-    throw e;
-  }
-  const r = stateSchema.safeParse(JSON.parse(text));
-  if (!r.success) throw new Error(`${STATE_KEY}: not a poll-hubeau-daily state (${r.error.issues[0]?.message}); delete it to fetch the records again from the start`);
-  return r.data;
+  const saved = await readSaved(ctx.store, STATE_KEY, stateSchema, 'delete it to fetch the records again from the start');
+  return saved ?? { version: 1, gauges: {} };
 }
 
 export async function pollHubeauDaily(ctx: StageContext, options: PollHubeauDailyOptions): Promise<PollHubeauDailySummary> {

@@ -4,7 +4,7 @@ import type { RiverObservationRow } from '../datasets/index.ts';
 import { HYDROMETRY, type PollEntity, type Quantity } from '../domain/flood/config.ts';
 import { getWithRetry, HttpError, type HttpDeps, type RetryPolicy } from '../http/fetch.ts';
 import { stateKey } from '../lake/layout.ts';
-import { ObjectNotFoundError } from '../ports/object-store.ts';
+import { readSaved } from '../saved-json.ts';
 import type { StageContext } from './context.ts';
 import { ingestHubeauPage, riverKey, type HubeauPageResult } from './ingest-hubeau.ts';
 
@@ -105,16 +105,8 @@ export function observationsUrl(baseUrl: string, entity: string, quantity: Quant
 }
 
 export async function readPollState(ctx: Pick<StageContext, 'store'>): Promise<PollHubeauState> {
-  let text: string;
-  try {
-    text = (await ctx.store.get(STATE_KEY)).toString('utf8');
-  } catch (e) {
-    if (e instanceof ObjectNotFoundError) return { version: 1, series: {}, referentialAt: null };
-    throw e;
-  }
-  const r = stateSchema.safeParse(JSON.parse(text));
-  if (!r.success) throw new Error(`${STATE_KEY}: not a poll-hubeau state (${r.error.issues[0]?.message}); delete it to start over from the lookback`);
-  return r.data;
+  const saved = await readSaved(ctx.store, STATE_KEY, stateSchema, 'delete it to start over from the lookback');
+  return saved ?? { version: 1, series: {}, referentialAt: null };
 }
 
 async function writeState(ctx: StageContext, state: PollHubeauState): Promise<void> {

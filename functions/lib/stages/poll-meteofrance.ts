@@ -5,7 +5,7 @@ import { DAILY_FILE_PERIODS, gzipIntegrity, parseDailyFileName, type DailyFileNa
 import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
 import { getWithRetry, HttpError, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http/fetch.ts';
 import { stateKey } from '../lake/layout.ts';
-import { ObjectNotFoundError } from '../ports/object-store.ts';
+import { readSaved } from '../saved-json.ts';
 import type { StageContext } from './context.ts';
 import { ingestMeteoFrance, type MeteoFranceIngestSummary } from './ingest-meteofrance.ts';
 
@@ -139,16 +139,8 @@ export interface PollMeteoFranceSummary {
 }
 
 export async function readMeteoFranceState(ctx: Pick<StageContext, 'store'>): Promise<PollMeteoFranceState> {
-  let text: string;
-  try {
-    text = (await ctx.store.get(STATE_KEY)).toString('utf8');
-  } catch (e) {
-    if (e instanceof ObjectNotFoundError) return { version: 1, files: {} };
-    throw e;
-  }
-  const r = stateSchema.safeParse(JSON.parse(text));
-  if (!r.success) throw new Error(`${STATE_KEY}: not a poll-meteofrance state (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}); delete it to fetch every file again`);
-  return r.data;
+  const saved = await readSaved(ctx.store, STATE_KEY, stateSchema, 'delete it to fetch every file again');
+  return saved ?? { version: 1, files: {} };
 }
 
 async function writeState(ctx: StageContext, state: PollMeteoFranceState): Promise<void> {
