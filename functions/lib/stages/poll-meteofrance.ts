@@ -5,7 +5,7 @@ import { DAILY_FILE_PERIODS, gzipIntegrity, parseDailyFileName, type DailyFileNa
 import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
 import { getWithRetry, HttpError, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http/fetch.ts';
 import { stateKey } from '../lake/layout.ts';
-import { readSaved } from '../saved-json.ts';
+import { issuesText, readSaved } from '../saved-json.ts';
 import type { StageContext } from './context.ts';
 import { ingestMeteoFrance, type MeteoFranceIngestSummary } from './ingest-meteofrance.ts';
 
@@ -122,7 +122,7 @@ export interface FileReport {
 export interface PollMeteoFranceSummary {
   readonly baseUrl: string;
   /** the resource listing: pages read and resources listed, or why it failed (the known files are polled anyway) */
-  readonly discovery: { readonly pages: number; readonly resources: number; readonly superseded: string[] } | { readonly error: string };
+  readonly discovery: { readonly pages: number; readonly resources: number; readonly superseded: string[]; readonly invalid: number } | { readonly error: string };
   readonly files: FileReport[];
   /** départements and periods without a file in the listing */
   readonly missing: { readonly departement: string; readonly period: DailyFilePeriod }[];
@@ -171,21 +171,27 @@ function fileNameOf(url: string): string {
 /**
  * The daily files of the départements in the dataset's resources, one per département and period
  * (the latest years when several are listed, e.g. around the new year), and the names passed over.
- * A resource is recognised by the file name of its URL, else by its title.
+ * A resource is recognised by the file name of its URL, else by its title. Resources that cannot be
+ * fetched (no URL, not http(s)) are listed in `invalid`, each with why.
  */
-export function selectDailyFiles(resources: readonly unknown[], departements: readonly string[]): { files: DailyFileResource[]; superseded: string[] } {
+export function selectDailyFiles(
+  resources: readonly unknown[],
+  departements: readonly string[],
+): { files: DailyFileResource[]; superseded: string[]; invalid: InvalidResource[] } {
   const best = new Map<string, DailyFileResource>();
   const superseded: string[] = [];
-  for (const item of resources) {
+  const invalid: InvalidResource[] = [];
+  for (const [index, item] of resources.entries()) {
     const r = resourceSchema.safeParse(item);
-    if (!r.success) continue;
-    let url: URL;
-    try {
-      url = new URL(r.data.url);
-    } catch {
+    if (!r.success) {
+      invalid.push({ index, resource: describeResource(item), reason: issuesText(r.error) });
       continue;
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') continue;
+    const url = URL.canParse(r.data.url) ? new URL(r.data.url) : undefined;
+    if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
+      invalid.push({ index, resource: describeResource(item), reason: `url ${JSON.stringify(r.data.url)} is not an http(s) URL` });
+      continue;
+    }
     const name = parseDailyFileName(fileNameOf(url.toString())) ?? (r.data.title ? parseDailyFileName(r.data.title.trim()) : undefined);
     if (!name || !departements.includes(name.departement)) continue;
     const file: DailyFileResource = {
@@ -204,7 +210,20 @@ export function selectDailyFiles(resources: readonly unknown[], departements: re
       best.set(k, file);
     } else superseded.push(file.name);
   }
-  return { files: [...best.values()], superseded };
+  return { files: [...best.values()], superseded, invalid };
+}
+
+/** a resource of the listing that cannot be fetched: its position, its title or id, and why */
+export interface InvalidResource {
+  readonly index: number;
+  readonly resource: string;
+  readonly reason: string;
+}
+
+function describeResource(item: unknown): string {
+  const o = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {};
+  const name = [o['title'], o['id']].find((v) => typeof v === 'string');
+  return typeof name === 'string' ? JSON.stringify(name) : 'untitled';
 }
 
 export async function pollMeteoFrance(ctx: StageContext, options: PollMeteoFranceOptions): Promise<PollMeteoFranceSummary> {
@@ -226,7 +245,11 @@ export async function pollMeteoFrance(ctx: StageContext, options: PollMeteoFranc
     const listing = await listResources(options, onRetry);
     const selected = selectDailyFiles(listing.resources, departements);
     files = selected.files;
-    discovery = { pages: listing.pages, resources: listing.resources.length, superseded: selected.superseded };
+    discovery = { pages: listing.pages, resources: listing.resources.length, superseded: selected.superseded, invalid: selected.invalid.length };
+    if (selected.invalid.length) {
+      const shown = selected.invalid.slice(0, 5).map((i) => `#${i.index} ${i.resource}: ${i.reason}`);
+      ctx.logger.warn(`poll-meteofrance: ${selected.invalid.length} resource(s) of the listing cannot be fetched and were passed over: ${shown.join('; ')}`);
+    }
   } catch (e) {
     // without the listing, the files known from earlier runs are still worth a (conditional) GET
     const message = (e as Error).message;
