@@ -6,6 +6,7 @@ import { getWithRetry, type HttpDeps, type RetryPolicy } from '../http/fetch.ts'
 import { stateKey } from '../lake/layout.ts';
 import { DAILY_GAUGES } from '../models/river/gauges.ts';
 import { readSaved } from '../saved-json.ts';
+import { completeJson } from './poll-checks.ts';
 import type { StageContext } from './context.ts';
 import { ingestHubeauDaily } from './ingest-hubeau-daily.ts';
 import { MAX_PAGE_SIZE } from './poll-hubeau.ts';
@@ -110,16 +111,7 @@ export async function pollHubeauDaily(ctx: StageContext, options: PollHubeauDail
       policy: options.retry,
       deps: options.http,
       onRetry,
-      // a body that is not JSON (cut off, an HTML error page) is kept in raw/ and quarantined, then asked again
-      check: async (res) => {
-        try {
-          JSON.parse(res.body.toString('utf8'));
-          return undefined;
-        } catch {
-          await ingestHubeauDaily(ctx, { bytes: res.body, origin: url, demo: options.demo });
-          return 'the body is not complete JSON (kept in raw/ and quarantined)';
-        }
-      },
+      check: completeJson((res) => ingestHubeauDaily(ctx, { bytes: res.body, origin: url, demo: options.demo })),
     });
 
   const reports: GaugeReport[] = [];

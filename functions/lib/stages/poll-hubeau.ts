@@ -5,6 +5,7 @@ import { HYDROMETRY, type PollEntity, type Quantity } from '../domain/flood/conf
 import { getWithRetry, HttpError, type HttpDeps, type RetryPolicy } from '../http/fetch.ts';
 import { stateKey } from '../lake/layout.ts';
 import { readSaved } from '../saved-json.ts';
+import { completeJson } from './poll-checks.ts';
 import type { StageContext } from './context.ts';
 import { ingestHubeauPage, riverKey, type HubeauPageResult } from './ingest-hubeau.ts';
 
@@ -128,17 +129,10 @@ export async function pollHubeau(ctx: StageContext, options: PollHubeauOptions):
       policy: options.retry,
       deps: options.http,
       onRetry,
-      // a body that is not JSON (cut off, an HTML error page) is kept in raw/ and quarantined, then asked again
-      check: async (res) => {
-        try {
-          JSON.parse(res.body.toString('utf8'));
-          return undefined;
-        } catch {
-          unreadable.count++;
-          await ingestHubeauPage(ctx, { bytes: res.body, origin: url, demo: options.demo, contentType: res.headers.get('content-type') ?? undefined });
-          return 'the body is not complete JSON (kept in raw/ and quarantined)';
-        }
-      },
+      check: completeJson((res) => {
+        unreadable.count++;
+        return ingestHubeauPage(ctx, { bytes: res.body, origin: url, demo: options.demo, contentType: res.headers.get('content-type') ?? undefined });
+      }),
     });
 
   const seen = new Set<string>();

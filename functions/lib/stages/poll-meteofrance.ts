@@ -6,6 +6,7 @@ import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
 import { getWithRetry, HttpError, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http/fetch.ts';
 import { stateKey } from '../lake/layout.ts';
 import { issuesText, readSaved } from '../saved-json.ts';
+import { completeJson } from './poll-checks.ts';
 import type { StageContext } from './context.ts';
 import { ingestMeteoFrance, type MeteoFranceIngestSummary } from './ingest-meteofrance.ts';
 
@@ -332,14 +333,7 @@ async function listResources(options: PollMeteoFranceOptions, onRetry: (e: { url
       policy: options.retry,
       deps: options.http,
       onRetry,
-      check: (r) => {
-        try {
-          JSON.parse(r.body.toString('utf8'));
-          return undefined;
-        } catch {
-          return 'the body is not complete JSON';
-        }
-      },
+      check: completeJson(),
     });
     const page = pageSchema.safeParse(JSON.parse(res.body.toString('utf8')));
     if (!page.success) {
