@@ -102,7 +102,14 @@ export class FsObjectStore implements ObjectStore {
     await mkdir(path.dirname(target), { recursive: true });
     await this.writeSidecar(key, { contentType: options?.contentType, metadata: lower(options?.metadata), sha256: written.sha256 });
     await rename(written.tmp, target);
-    return (await this.head(key))!;
+    return this.written(key);
+  }
+
+  /** the info of an object just written; its absence means another process deleted it meanwhile */
+  private async written(key: string): Promise<ObjectInfo> {
+    const info = await this.head(key);
+    if (!info) throw new Error(`object "${key}" was deleted by another process right after it was written in ${this.url}`);
+    return info;
   }
 
   async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
@@ -125,13 +132,13 @@ export class FsObjectStore implements ObjectStore {
     try {
       await link(written.tmp, target);
     } catch (e) {
-      await unlink(written.tmp).catch(() => {});
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { created: false, info: (await this.head(key))! };
+      await rm(written.tmp, { force: true });
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { created: false, info: await this.written(key) };
       throw e;
     }
     await unlink(written.tmp);
     await this.writeSidecar(key, { contentType: options?.contentType, metadata: lower(options?.metadata), sha256: written.sha256 });
-    return { created: true, info: (await this.head(key))! };
+    return { created: true, info: await this.written(key) };
   }
 
   async get(key: string): Promise<Buffer> {

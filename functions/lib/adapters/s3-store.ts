@@ -300,8 +300,12 @@ export class S3ObjectStore implements ObjectStore {
         this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: parts } })),
       );
     } catch (e) {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId })).catch(() => {});
-      throw e;
+      const abort = await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId })).then(
+        () => undefined,
+        (a: unknown) => a as Error,
+      );
+      if (!abort) throw e;
+      throw new AggregateError([e, abort], `${(e as Error).message}; aborting multipart upload ${UploadId} of ${Key} failed too (${abort.message}): the bucket's lifecycle rule removes incomplete uploads`, { cause: e });
     }
   }
 

@@ -183,27 +183,14 @@ export function selectDailyFiles(
   const superseded: string[] = [];
   const invalid: InvalidResource[] = [];
   for (const [index, item] of resources.entries()) {
-    const r = resourceSchema.safeParse(item);
-    if (!r.success) {
-      invalid.push({ index, resource: describeResource(item), reason: issuesText(r.error) });
+    const read = fetchableResource(item, index);
+    if ('reason' in read) {
+      invalid.push(read);
       continue;
     }
-    const url = URL.canParse(r.data.url) ? new URL(r.data.url) : undefined;
-    if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
-      invalid.push({ index, resource: describeResource(item), reason: `url ${JSON.stringify(r.data.url)} is not an http(s) URL` });
-      continue;
-    }
-    const name = parseDailyFileName(fileNameOf(url.toString())) ?? (r.data.title ? parseDailyFileName(r.data.title.trim()) : undefined);
-    if (!name || !departements.includes(name.departement)) continue;
-    const file: DailyFileResource = {
-      ...name,
-      url: url.toString(),
-      id: r.data.id ?? null,
-      lastModified: r.data.last_modified ?? null,
-      checksum: r.data.checksum ? `${r.data.checksum.type ?? 'sha1'}:${r.data.checksum.value}` : null,
-      filesize: r.data.filesize ?? null,
-    };
-    const k = `${name.departement}/${name.period}`;
+    const file = dailyFileOf(read.resource, read.url);
+    if (!file || !departements.includes(file.departement)) continue;
+    const k = `${file.departement}/${file.period}`;
     const current = best.get(k);
     if (!current) best.set(k, file);
     else if (file.toYear > current.toYear || (file.toYear === current.toYear && file.fromYear > current.fromYear)) {
@@ -212,6 +199,33 @@ export function selectDailyFiles(
     } else superseded.push(file.name);
   }
   return { files: [...best.values()], superseded, invalid };
+}
+
+type ListedResource = z.infer<typeof resourceSchema>;
+
+/** a resource of the listing with an http(s) URL, or why it cannot be fetched */
+function fetchableResource(item: unknown, index: number): { resource: ListedResource; url: URL } | InvalidResource {
+  const r = resourceSchema.safeParse(item);
+  if (!r.success) return { index, resource: describeResource(item), reason: issuesText(r.error) };
+  const url = URL.canParse(r.data.url) ? new URL(r.data.url) : undefined;
+  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
+    return { index, resource: describeResource(item), reason: `url ${JSON.stringify(r.data.url)} is not an http(s) URL` };
+  }
+  return { resource: r.data, url };
+}
+
+/** the daily file a resource is, recognised by the file name of its URL, else by its title */
+function dailyFileOf(r: ListedResource, url: URL): DailyFileResource | undefined {
+  const name = parseDailyFileName(fileNameOf(url.toString())) ?? (r.title ? parseDailyFileName(r.title.trim()) : undefined);
+  if (!name) return undefined;
+  return {
+    ...name,
+    url: url.toString(),
+    id: r.id ?? null,
+    lastModified: r.last_modified ?? null,
+    checksum: r.checksum ? `${r.checksum.type ?? 'sha1'}:${r.checksum.value}` : null,
+    filesize: r.filesize ?? null,
+  };
 }
 
 /** a resource of the listing that cannot be fetched: its position, its title or id, and why */

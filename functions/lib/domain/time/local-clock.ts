@@ -102,10 +102,16 @@ export class LocalClock {
     return Number.isNaN(first) && Number.isNaN(last) ? this.explain(start) : NaN;
   }
 
+  /** the zone of naive times; only asked for once parse() has checked there is one */
+  private zone(): string {
+    if (this.options.tz === undefined) throw new Error('LocalClock: a naive time reached zone placement without a zone');
+    return this.options.tz;
+  }
+
   /** UTC ms of a local time, NaN when it does not exist or occurs twice */
   private resolve(local: Temporal.PlainDateTime): number {
     try {
-      return local.toZonedDateTime(this.options.tz!, { disambiguation: 'reject' }).epochMilliseconds;
+      return local.toZonedDateTime(this.zone(), { disambiguation: 'reject' }).epochMilliseconds;
     } catch {
       return NaN;
     }
@@ -113,7 +119,7 @@ export class LocalClock {
 
   /** why a local time that does not exist or occurs twice cannot be placed (the sentence after the time) */
   private explain(local: Temporal.PlainDateTime): string {
-    const tz = this.options.tz!;
+    const tz = this.zone();
     const earlier = local.toZonedDateTime(tz, { disambiguation: 'earlier' });
     const change = earlier.getTimeZoneTransition('next');
     const skipped = !local.toZonedDateTime(tz, { disambiguation: 'compatible' }).toPlainDateTime().equals(local);
