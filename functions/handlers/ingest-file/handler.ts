@@ -25,7 +25,7 @@ async function ingestOne(ctx: StageContext, candidates: readonly string[]): Prom
       break;
     }
   }
-  if (!key) return { key: candidates[0]!, status: 'skipped', reason: 'no such object (deleted since the event?)' };
+  if (!key) return { key: candidates.join(' or '), status: 'skipped', reason: 'no such object (deleted since the event?)' };
   let input: IncomingFileInput;
   try {
     input = incomingFileInput(key, metadata);
