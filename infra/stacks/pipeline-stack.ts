@@ -14,6 +14,7 @@ import { INCOMING_PREFIX } from '../../functions/handlers/shared/buckets.ts';
 import { PUSH_PATH } from '../../functions/lib/push/constants.ts';
 import { STAGE_ENV } from '../../functions/handlers/stage/handler-env.ts';
 import { CADENCES, STAGES, type Cadence, type StageDefinition } from '../../functions/lib/stages/registry.ts';
+import { FORECAST_TOKEN_ENV } from '../../functions/lib/stages/poll-meteofrance-forecast.ts';
 import { REPO_ROOT } from '../catalog.ts';
 import { functionSettingsOf, type ObservatoryConfig } from '../config.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
@@ -227,6 +228,10 @@ export class PipelineStack extends Stack {
       });
       this.sourceKey = sourceKey;
     }
+    // the forecast poller's token (Météo-France's forecast service): CloudFormation resolves it from the secret
+    // when it deploys the function ({{resolve:secretsmanager:…}} in the template, never the value); a new
+    // token takes effect at the next deploy
+    this.stageFunctions.get('poll-meteofrance-forecast')?.function.addEnvironment(FORECAST_TOKEN_ENV, this.sourceKey.secretValue.unsafeUnwrap());
 
     for (const machine of [stateMachine, this.backfill.stateMachine]) acknowledgeFindings(
       machine,

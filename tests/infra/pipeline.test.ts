@@ -96,6 +96,12 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
       expect(bucketEnv('ingest-file')).toEqual(['LAKE_BUCKET', 'RAW_BUCKET']);
     });
 
+    it('gives the forecast poller its token from the secret, resolved at deploy (no value in the template), and no other function', () => {
+      const poller = functionOf(dev.templates.pipeline, 'poll-meteofrance-forecast');
+      expect(text(poller.env['OBSERVATORY_METEOFRANCE_FORECAST_TOKEN'])).toMatch(/\{\{resolve:secretsmanager:.*MeteoFranceApiKey.*:SecretString:::\}\}/);
+      expect(functionOf(dev.templates.pipeline, 'poll-meteofrance').env['OBSERVATORY_METEOFRANCE_FORECAST_TOKEN']).toBeUndefined();
+    });
+
     it('gives each role its own log group and no AWS-managed policy', () => {
       for (const [id, role] of Object.entries(resourcesOf(dev.templates.pipeline, 'AWS::IAM::Role'))) {
         if (!text(role.Properties!.AssumeRolePolicyDocument).includes('lambda.amazonaws.com')) continue;

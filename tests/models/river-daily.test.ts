@@ -5,7 +5,15 @@ import { ingestHubeauDaily } from '../../functions/lib/stages/ingest-hubeau-dail
 import { readRiverDaily } from '../../functions/lib/stages/model-inputs.ts';
 import { trainRiver } from '../../functions/lib/stages/train-river.ts';
 import { tempLake } from '../support/lake.ts';
-import { syntheticRiver } from './synthetic.ts';
+import { syntheticRainRiver, syntheticRiver } from './synthetic.ts';
+import { ingestMeteoFrance } from '../../functions/lib/stages/ingest-meteofrance.ts';
+import { predictRiver } from '../../functions/lib/stages/predict.ts';
+import { withBasinRain } from '../../functions/lib/stages/model-inputs.ts';
+import { BASIN_RAIN_STATIONS, rainColumn } from '../../functions/lib/models/river/basin-rain.ts';
+import { forecastRiver, type RiverPreprocessing } from '../../functions/lib/models/river/model.ts';
+import { loadCurrent } from '../../functions/lib/models/registry.ts';
+import { tfRuntime } from '../../functions/lib/models/runtime.ts';
+import type { PredictionRow } from '../../functions/lib/models/prediction-row.ts';
 
 // The river model on river_daily: obs_elab pages (the real response shape) of Paris-Austerlitz and of an
 // upstream gauge whose flow reaches it two days later go through the ingest; train-river then learns from
@@ -58,4 +66,77 @@ describe('train-river on river_daily', () => {
     for (const h of report.horizons.slice(1)) expect(h.model['mae']!).toBeLessThan(h.baselines['persistence']!['mae']! * 0.8);
     expect(lake.logs.join('\n')).toContain(`from ${UPSTREAM} (river_daily)`);
   }, 120_000);
+});
+
+// Basin rain: a river whose floods follow the rain of 2-4 days before. Austerlitz's daily means go through
+// the Hub'Eau ingest and the rain of a declared basin station (config/basin-rain-stations.json; the one
+// the poller already ingests) through the Météo-France daily-file ingest, RR column; train-river takes
+// the rain as an input, predict reads it back, and the forecast moves with the last known day's rain.
+describe('basin rain reaches the river model', () => {
+  const RAIN_START = '2021-01-01';
+  const RAIN_DAYS = 800;
+  const station = BASIN_RAIN_STATIONS.stations.find((x) => x.ingested_by_poller)!.station_id;
+  const s = syntheticRainRiver({ days: RAIN_DAYS, seed: 5, start: RAIN_START });
+  const lastDay = plusDays(RAIN_START, RAIN_DAYS - 1);
+  let lake: Awaited<ReturnType<typeof tempLake>>;
+  beforeAll(async () => {
+    lake = await tempLake({ now: new Date(`${plusDays(lastDay, 1)}T09:00:00Z`) });
+    await ingestHubeauDaily(lake, { bytes: page(TARGET, TARGET.slice(0, 8), s.columns['RAIN_FLOW']!), origin: 'austerlitz.json' });
+    // RR of the last day is measured until 06 UTC the next morning: the file has it, the model must not use it at the origin
+    const lines = Array.from(s.columns['RAIN']!, (rr, i) => [station, 'BASIN', '48.7', '2.4', '89', plusDays(RAIN_START, i).replaceAll('-', ''), rr.toFixed(1), i === 100 ? 2 : 1, '', '', '', '', '', ''].join(';'));
+    const summary = await ingestMeteoFrance(lake, { bytes: Buffer.from(['NUM_POSTE;NOM_USUEL;LAT;LON;ALTI;AAAAMMJJ;RR;QRR;TN;QTN;TX;QTX;TM;QTM', ...lines].join('\n')), origin: 'Q_91_rain.csv' });
+    expect(summary.curated).toBe(RAIN_DAYS);
+  }, 120_000);
+  afterAll(async () => lake?.cleanup());
+
+  it('reads the station’s RR from weather_daily on the series’ days, a doubtful value left out', async () => {
+    const series = await withBasinRain(lake, (await readRiverDaily(lake, [TARGET]))!, [station]);
+    const rain = series.columns[rainColumn(station)]!;
+    expect(rain[10]).toBeCloseTo(s.columns['RAIN']![10]!, 1);
+    expect(rain[100]).toBeNaN();
+    expect(rain.filter(Number.isFinite).length).toBe(RAIN_DAYS - 1);
+  });
+
+  it('trains with the basin rain as an input, and the forecast moves with the rain known at its origin', async () => {
+    const r = await trainRiver(lake, { testDays: 120, steps: 600 });
+    expect(r.skipped).toBeUndefined();
+    expect(lake.logs.join('\n')).toContain(`and the basin rain of ${station} (river_daily)`);
+    const loaded = (await loadCurrent(lake.store, 'river'))!;
+    const pre = loaded.metadata.preprocessing as unknown as RiverPreprocessing;
+    expect(pre.setup.rain).toEqual([rainColumn(station)]);
+    expect(loaded.metadata.features).toEqual(expect.arrayContaining(['basin_rain_1d', 'basin_rain_3d', 'basin_rain_7d', 'basin_rain_30d']));
+    // rain drives the floods here, 2-4 days after it falls: at 1 and 2 days the rain already known says where
+    // the flow goes (at 3 days it mostly depends on rain still to come)
+    const [d1, d2] = r.report!.horizons;
+    expect(d1!.model['mae']!).toBeLessThan(d1!.baselines['persistence']!['mae']! * 0.5);
+    expect(d2!.model['mae']!).toBeLessThan(d2!.baselines['persistence']!['mae']! * 0.8);
+
+    const rows: PredictionRow[] = [];
+    const predicted = await predictRiver(lake, rows, false);
+    expect(predicted.origin).toBe(new Date(Date.parse(`${lastDay}T00:00:00Z`) + 86_400_000).toISOString());
+    expect(rows.map((x) => x.horizon_hours)).toEqual([24, 48, 72]);
+
+    // the same origin with a dry or a very wet day before it: the network's 1- to 3-day forecasts follow the rain
+    const series = await withBasinRain(lake, (await readRiverDaily(lake, [TARGET]))!, [station]);
+    const withRain = (mm: number) => {
+      const rain = series.columns[rainColumn(station)]!.slice();
+      rain[RAIN_DAYS - 2] = mm;
+      return { ...series, columns: { ...series.columns, [rainColumn(station)]: rain } };
+    };
+    const rt = await tfRuntime({ logger: lake.logger });
+    const at = async (mm: number) => {
+      const f = await forecastRiver(rt, { model: loaded.model, version: loaded.pointer.version, preprocessing: pre, publish: { flow: 'model' } }, withRain(mm), lake.now(), TARGET);
+      if ('skipped' in f) throw new Error(f.skipped);
+      return f.rows.map((x) => x.value!);
+    };
+    const [dry, wet] = [await at(0), await at(60)];
+    expect(wet[0]!).toBeGreaterThan(dry[0]! * 1.1);
+    expect(wet[1]!).toBeGreaterThan(dry[1]! * 1.1);
+    expect(wet[2]!).toBeGreaterThan(dry[2]! * 1.1);
+    // the last day's own rain (not known at the origin) changes nothing
+    const late = { ...series, columns: { ...series.columns, [rainColumn(station)]: series.columns[rainColumn(station)]!.map((v, i) => (i === RAIN_DAYS - 1 ? 200 : v)) } };
+    const f = await forecastRiver(rt, { model: loaded.model, version: loaded.pointer.version, preprocessing: pre, publish: { flow: 'model' } }, late, lake.now(), TARGET);
+    expect('rows' in f && f.rows.map((x) => x.value)).toEqual((await at(series.columns[rainColumn(station)]![RAIN_DAYS - 2]!)));
+    loaded.model.dispose();
+  }, 180_000);
 });

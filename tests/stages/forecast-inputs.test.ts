@@ -167,6 +167,28 @@ describe('pollMeteoFranceForecast() against a local forecast service', () => {
     expect(byLead.get(2)).toEqual({ tn: issue.daily[2]!.tn, tx: issue.daily[2]!.tx });
     expect(read!.sources).toEqual(['meteofrance']);
   });
+
+  it('asks a station that failed every attempt again on the next run (no state to resume: each run asks every station), and its forecast arrives', async () => {
+    lake = await tempLake({ now: new Date('2026-06-29T17:00:00Z') });
+    const truth = { days: Array.from({ length: 8 }, (_, i) => plusDays('2026-06-25', i)), tn: [15, 16, 18, 21, 22, 23, 20, 18], tx: [25, 27, 30, 33, 35, 36, 31, 28] };
+    const issue = deriveForecasts(truth, { seed: 2, station: '75114001' }).find((f) => f.issueDay === '2026-06-29')!;
+    const stations = forecastStations();
+    const points = new Map(stations.map((s, i) => [s, { lat: 48.8 + i / 10, lon: 2.3 + i / 10 }]));
+    const first = stations[0]!;
+    const served = { points: stations.map((s) => ({ ...points.get(s)!, body: forecastResponse({ ...points.get(s)!, name: s }, issue) })) };
+    // the first station's three attempts all get a 502
+    fake = await startFakeSources({ forecast: served, faults: [{ target: 'forecast', kind: '502', times: 3 }] });
+    const failed = await pollMeteoFranceForecast(lake, { baseUrl: fake.url, token: 't', points, http: noSleep, retry: { retries: 2, timeoutMs: 2000 } });
+    expect(failed.stations.map((x) => x.status)).toEqual(['failed', ...stations.slice(1).map(() => 'ok')]);
+    expect(await readStationForecasts(lake, first)).toBeUndefined();
+    await fake.close();
+    fake = await startFakeSources({ forecast: served });
+    const next = await pollMeteoFranceForecast(lake, { baseUrl: fake.url, token: 't', points, http: noSleep, retry: { retries: 2, timeoutMs: 2000 } });
+    expect(next.failed).toBe(0);
+    expect((await readStationForecasts(lake, first))!.forecasts.get('2026-06-29')!.get(1)).toEqual({ tn: issue.daily[1]!.tn, tx: issue.daily[1]!.tx });
+    // the stations asked twice still read one forecast per issue day and lead
+    expect([...(await readStationForecasts(lake, stations[1]!))!.forecasts.get('2026-06-29')!.keys()]).toEqual([0, 1, 2, 3]);
+  });
 });
 
 describe('parseObsElab()', () => {

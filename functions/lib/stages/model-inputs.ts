@@ -1,9 +1,10 @@
 import { sqlString } from '../sql/literals.ts';
-import { heatIndicatorsDaily, noiseIndicatorsHourly, riverDaily, riverObservations, sensors, weatherForecasts } from '../datasets/index.ts';
+import { heatIndicatorsDaily, noiseIndicatorsHourly, riverDaily, riverObservations, sensors, weatherDaily, weatherForecasts } from '../datasets/index.ts';
 import { forecastsByIssue, type TemperatureForecasts } from '../models/heat/forecast-driven.ts';
 import { plusDays } from '../domain/time/holidays.ts';
 import type { DailyTemperatures } from '../models/heat/model.ts';
 import type { RegularSeries } from '../models/river/series.ts';
+import { rainColumn } from '../models/river/basin-rain.ts';
 import { isNoiseSource, type NoiseSource } from '../domain/noise/thresholds.ts';
 import { HOUR_MS } from '../models/calendar.ts';
 import { noisePanel, type HourlyLevel, type NoisePanel } from '../models/noise/features.ts';
@@ -142,4 +143,27 @@ export async function readRiverDaily(ctx: StageContext, gauges: readonly string[
   const columns: Record<string, Float64Array> = Object.fromEntries(gauges.map((g) => [g, new Float64Array(length).fill(NaN)]));
   for (const r of result.rows) columns[String(r['gauge'])]![Number(r['t']) / DAY - start] = Number(r['v']);
   return { start: start * DAY, stepHours: 24, length, columns };
+}
+
+/**
+ * The series with one column of daily rain (mm, RR) per basin station (`rain:<station>`, see
+ * config/basin-rain-stations.json) from weather_daily, on the series' days; doubtful values (quality 2)
+ * are left out, as the heat indicators leave out doubtful temperatures. Stations without a row keep an
+ * all-NaN column (the caller decides whether to use them).
+ */
+export async function withBasinRain(ctx: StageContext, series: RegularSeries, stations: readonly string[]): Promise<RegularSeries> {
+  if (series.stepHours !== 24) throw new Error(`basin rain is daily: it joins a daily series, not one of ${series.stepHours} h steps`);
+  await ctx.lake.attach([weatherDaily]);
+  const DAY = 86_400_000;
+  const first = new Date(series.start).toISOString().slice(0, 10);
+  const last = new Date(series.start + (series.length - 1) * DAY).toISOString().slice(0, 10);
+  const list = stations.length ? stations.map(sqlString).join(', ') : 'NULL';
+  const result = await ctx.lake.all(
+    `SELECT station_id, epoch_ms(day::TIMESTAMP) AS t, rr FROM ${weatherDaily.name}
+     WHERE station_id IN (${list}) AND rr IS NOT NULL AND coalesce(q_rr, 1) <> 2 AND day BETWEEN DATE '${first}' AND DATE '${last}'`,
+  );
+  const columns: Record<string, Float64Array> = { ...series.columns };
+  for (const s of stations) columns[rainColumn(s)] = new Float64Array(series.length).fill(NaN);
+  for (const r of result.rows) columns[rainColumn(String(r['station_id']))]![(Number(r['t']) - series.start) / DAY] = Number(r['rr']);
+  return { ...series, columns };
 }

@@ -13,7 +13,8 @@ import { climateRisk, communeExposures } from '../models/risk/index.ts';
 import { forecastRiver, RIVER_MODEL, type RiverPreprocessing } from '../models/river/model.ts';
 import { tfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
-import { readNoisePanel, readNoiseSources, readRiverDaily, readRiverSeries, readStationForecasts, readStationTemperatures } from './model-inputs.ts';
+import { readNoisePanel, readNoiseSources, readRiverDaily, readRiverSeries, readStationForecasts, readStationTemperatures, withBasinRain } from './model-inputs.ts';
+import { stationOfRainColumn } from '../models/river/basin-rain.ts';
 
 // The inference stage (hourly on AWS): each model's current version forecasts from the latest data,
 // publishing for every target the model's forecast or, when the evaluation said so, its best
@@ -115,7 +116,9 @@ export async function predictRiver(ctx: StageContext, collect: PredictionRow[], 
     const daily = pre.step_hours >= 24;
     const series = daily ? await readRiverDaily(ctx, [pre.setup.target, ...pre.setup.upstream]) : await readRiverSeries(ctx, [pre.setup.target, ...pre.setup.upstream], quantity, 10);
     if (!series) return skipped(ctx, RIVER_MODEL, `${daily ? 'river_daily' : 'river_observations'} has no recent ${quantity} observation of ${pre.setup.target}`, elapsed());
-    const f = await forecastRiver(rt, { model: loaded.model, version: loaded.pointer.version, preprocessing: pre, publish: loaded.pointer.publish }, series, ctx.now(), pre.setup.target);
+    const rain = pre.setup.rain ?? [];
+    const inputs = rain.length ? await withBasinRain(ctx, series, rain.map(stationOfRainColumn)) : series;
+    const f = await forecastRiver(rt, { model: loaded.model, version: loaded.pointer.version, preprocessing: pre, publish: loaded.pointer.publish }, inputs, ctx.now(), pre.setup.target);
     if ('skipped' in f) return skipped(ctx, RIVER_MODEL, f.skipped, elapsed());
     if (!isFresh(RIVER_MODEL, f.origin, ctx.now())) return skipped(ctx, RIVER_MODEL, staleReason(RIVER_MODEL, f.origin, ctx.now()), elapsed());
     if (write) await writePredictions(ctx, RIVER_MODEL, f.rows);

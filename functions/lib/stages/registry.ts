@@ -55,6 +55,8 @@ export const COMPACTION_LIMITS = [
   { dataset: 'river_observations', maxFilesPerPartition: 1 },
   { dataset: 'flood_vigilance', maxFilesPerPartition: 1 },
   { dataset: 'weather_daily', maxFilesPerPartition: 1 },
+  // a file per ingest that rejected something: merged like the readings, newest verdicts in new files
+  { dataset: 'quarantine', maxFilesPerPartition: 4 },
 ] as const;
 
 const DEFAULT_LIMITS: StageLimits = { memoryMb: 1769, timeoutS: 300, ephemeralStorageMb: 1024 };

@@ -1,11 +1,13 @@
 import { HYDROMETRY, REFERENCE_FLOODS } from '../domain/flood/index.ts';
-import { RIVER_MODEL, trainRiverModel, type RiverOptions, type RiverSetup } from '../models/river/model.ts';
+import { RIVER_MODEL, trainRiverModel, type RiverOptions, type RiverSetup, type RiverTrainingResult } from '../models/river/model.ts';
 import type { EvaluationReport } from '../models/report.ts';
 import type { RegularSeries } from '../models/river/series.ts';
-import { tfRuntime } from '../models/runtime.ts';
+import { tfRuntime, type TfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
 import { DAILY_GAUGES, RIVER_GAUGES } from '../models/river/gauges.ts';
-import { readRiverDaily, readRiverSeries } from './model-inputs.ts';
+import { readRiverDaily, readRiverSeries, withBasinRain } from './model-inputs.ts';
+import { BASIN_RAIN_STATION_IDS, rainColumn, RAIN_PREFIX, stationOfRainColumn } from '../models/river/basin-rain.ts';
+import { basinRain } from '../models/river/model.ts';
 import { register, type RegisterOptions, type TrainSummary, trainingSummary } from './model-registration.ts';
 
 // Training of the river model on the lake's hourly stages (or discharges) of the configured stations:
@@ -57,7 +59,7 @@ export async function trainRiver(ctx: StageContext, options: RiverTrainOptions =
     const daily = await readRiverDaily(ctx, DAILY_GAUGES);
     const target = RIVER_GAUGES.target.code_entite;
     const known = daily ? daily.columns[target]!.filter(Number.isFinite).length : 0;
-    if (daily && known >= RIVER_DAILY_MIN_DAYS) return trainRiverOnDaily(ctx, daily, options, started);
+    if (daily && known >= RIVER_DAILY_MIN_DAYS) return trainRiverOnDaily(ctx, await withBasinRain(ctx, daily, BASIN_RAIN_STATION_IDS), options, started);
     if (daily) ctx.logger.info(`train river: river_daily has ${known} daily means of ${target} (< ${RIVER_DAILY_MIN_DAYS}): training on river_observations`);
   }
   const setup = riverSetup(options);
@@ -75,17 +77,7 @@ export async function trainRiver(ctx: StageContext, options: RiverTrainOptions =
   const result = await trainRiverModel(rt, series, { ...setup, upstream }, { trainUntil }, options);
   if ('skipped' in result) return skip(`${result.skipped} (${series.length} hours of data)`);
   try {
-    const summary = await register(ctx, rt, {
-      name: RIVER_MODEL,
-      model: result.model,
-      report: result.report,
-      features: result.features,
-      outputs: result.preprocessing.setup.horizonsHours.map((h) => `${setup.variable}_change_${h}h`),
-      architecture: result.architecture,
-      training: trainingSummary(result),
-      preprocessing: result.preprocessing as unknown as Record<string, unknown>,
-      data: 'lake',
-    }, options);
+    const summary = await registerRiver(ctx, rt, result, { name: RIVER_MODEL, outputPrefix: `${setup.variable}_`, data: 'lake' }, options);
     ctx.logger.info(
       `train river: ${setup.target} from ${upstream.join(', ') || 'its own history'}, ${result.trainRows} training / ${result.testRows} held-out origins; ` +
         result.report.horizons.map((h) => `+${h.horizon_hours}h MAE ${h.model['mae']} vs ${Object.entries(h.baselines).map(([b, v]) => `${b} ${v['mae']}`).join(', ')}`).join('; ') +
@@ -102,7 +94,7 @@ export interface SeriesEvaluationOptions extends RiverOptions, RegisterOptions {
   readonly name: string;
   readonly series: RegularSeries;
   readonly target: string;
-  /** default: every other column */
+  /** default: every other column; columns named rain:<station> are basin rain (mm a day), the others upstream flows */
   readonly upstream?: readonly string[];
   /** first held-out day, YYYY-MM-DD */
   readonly trainUntil: string;
@@ -124,8 +116,11 @@ export async function evaluateRiverSeries(ctx: StageContext, o: SeriesEvaluation
   const started = performance.now();
   const column = o.series.columns[o.target];
   if (!column) throw new Error(`${o.name}: no column "${o.target}"; columns: ${Object.keys(o.series.columns).join(', ')}`);
-  const upstream = o.upstream ?? Object.keys(o.series.columns).filter((c) => c !== o.target);
-  for (const u of upstream) if (!o.series.columns[u]) throw new Error(`${o.name}: no upstream column "${u}"`);
+  const named = o.upstream ?? Object.keys(o.series.columns).filter((c) => c !== o.target);
+  for (const u of named) if (!o.series.columns[u]) throw new Error(`${o.name}: no upstream column "${u}"`);
+  // a column named rain:<station> is a basin station's daily rain (mm), the others upstream flows
+  const upstream = named.filter((c) => !c.startsWith(RAIN_PREFIX));
+  const rain = named.filter((c) => c.startsWith(RAIN_PREFIX));
   const split = Date.parse(`${o.trainUntil}T00:00:00Z`);
   const end = o.series.start + o.series.length * 86_400_000;
   if (!(split > o.series.start && split < end)) {
@@ -136,30 +131,15 @@ export async function evaluateRiverSeries(ctx: StageContext, o: SeriesEvaluation
   const result = await trainRiverModel(
     rt,
     o.series,
-    { target: o.target, upstream, transform, variable: o.target, unit: o.unit ?? '', threshold: o.threshold, thresholdSource: o.threshold === undefined ? undefined : '--threshold' },
+    { target: o.target, upstream, rain, transform, variable: o.target, unit: o.unit ?? '', threshold: o.threshold, thresholdSource: o.threshold === undefined ? undefined : '--threshold' },
     { trainUntil: split },
     o,
   );
   if ('skipped' in result) throw new Error(`${o.name}: ${result.skipped}`);
   try {
-    const summary = await register(
-      ctx,
-      rt,
-      {
-        name: RIVER_SERIES_MODEL,
-        model: result.model,
-        report: result.report,
-        features: result.features,
-        outputs: result.preprocessing.setup.horizonsHours.map((h) => `change_${h}h`),
-        architecture: result.architecture,
-        training: trainingSummary(result),
-        preprocessing: result.preprocessing as unknown as Record<string, unknown>,
-        data: `series:${o.name}`,
-      },
-      { ...o, keepCurrent: true },
-    );
+    const summary = await registerRiver(ctx, rt, result, { name: RIVER_SERIES_MODEL, outputPrefix: '', data: `series:${o.name}` }, { ...o, keepCurrent: true });
     ctx.logger.info(
-      `evaluate river on ${o.name}: ${o.target} from ${upstream.join(', ') || 'its own history'}; ${result.trainRows} training / ${result.testRows} held-out days; fit ${result.fit.seconds.toFixed(1)} s (best epoch ${result.fit.bestEpoch}/${result.fit.epochs}) on ${rt.description}`,
+      `evaluate river on ${o.name}: ${o.target} from ${upstream.join(', ') || 'its own history'}${rain.length ? ` and the basin rain of ${rain.join(', ')}` : ''}; ${result.trainRows} training / ${result.testRows} held-out days; fit ${result.fit.seconds.toFixed(1)} s (best epoch ${result.fit.bestEpoch}/${result.fit.epochs}) on ${rt.description}`,
     );
     return { ...summary, report: summary.report!, origins: result.origins, seconds: (performance.now() - started) / 1000 };
   } finally {
@@ -172,7 +152,8 @@ async function trainRiverOnDaily(ctx: StageContext, series: RegularSeries, optio
   const seconds = () => (performance.now() - started) / 1000;
   const target = RIVER_GAUGES.target.code_entite;
   const upstream = DAILY_GAUGES.filter((g) => g !== target && series.columns[g]!.some(Number.isFinite));
-  const setup: RiverSetup = { target, upstream, transform: 'log', variable: 'flow', unit: 'm³/s' };
+  const rain = basinRainInputs(ctx, series);
+  const setup: RiverSetup = { target, upstream, rain, transform: 'log', variable: 'flow', unit: 'm³/s' };
   const testDays = options.testDays ?? 365;
   const trainUntil = series.start + (series.length - testDays) * 86_400_000;
   const rt = await tfRuntime({ logger: ctx.logger });
@@ -182,23 +163,58 @@ async function trainRiverOnDaily(ctx: StageContext, series: RegularSeries, optio
     return { model: RIVER_MODEL, skipped: `${result.skipped} (river_daily, ${series.length} days)`, seconds: seconds() };
   }
   try {
-    const summary = await register(ctx, rt, {
-      name: RIVER_MODEL,
-      model: result.model,
-      report: result.report,
-      features: result.features,
-      outputs: result.preprocessing.setup.horizonsHours.map((h) => `flow_change_${h}h`),
-      architecture: result.architecture,
-      training: trainingSummary(result),
-      preprocessing: result.preprocessing as unknown as Record<string, unknown>,
-      data: 'lake:river_daily',
-    }, options);
+    const summary = await registerRiver(ctx, rt, result, { name: RIVER_MODEL, outputPrefix: 'flow_', data: 'lake:river_daily' }, options);
     ctx.logger.info(
-      `train river: daily means of ${target} from ${upstream.join(', ') || 'its own history'} (river_daily), ${result.trainRows} training / ${result.testRows} held-out days; ` +
+      `train river: daily means of ${target} from ${upstream.join(', ') || 'its own history'}${rain.length ? ` and the basin rain of ${rain.map(stationOfRainColumn).join(', ')}` : ''} (river_daily), ${result.trainRows} training / ${result.testRows} held-out days; ` +
         result.report.horizons.map((h) => `+${h.horizon_hours / 24} d MAE ${h.model['mae']} vs ${Object.entries(h.baselines).map(([b, v]) => `${b} ${v['mae']}`).join(', ')}`).join('; '),
     );
     return { ...summary, origins: result.origins, seconds: seconds() };
   } finally {
     result.model.dispose();
   }
+}
+
+/** registers a trained river network (lake hourly, lake daily or an external series) under `name` */
+function registerRiver(
+  ctx: StageContext,
+  rt: TfRuntime,
+  result: RiverTrainingResult,
+  as: { readonly name: string; /** before `change_<h>h` in the output names */ readonly outputPrefix: string; readonly data: string },
+  options: RegisterOptions,
+): ReturnType<typeof register> {
+  return register(
+    ctx,
+    rt,
+    {
+      name: as.name,
+      model: result.model,
+      report: result.report,
+      features: result.features,
+      outputs: result.preprocessing.setup.horizonsHours.map((h) => `${as.outputPrefix}change_${h}h`),
+      architecture: result.architecture,
+      training: trainingSummary(result),
+      preprocessing: result.preprocessing as unknown as Record<string, unknown>,
+      data: as.data,
+    },
+    options,
+  );
+}
+
+/**
+ * The rain columns of the basin stations with data, when their mean is known on at least
+ * RIVER_DAILY_MIN_DAYS days of the series (an origin needs the day before's rain: a short rain record
+ * would drop most of the flow record's origins); otherwise none, said in the log.
+ */
+function basinRainInputs(ctx: StageContext, series: RegularSeries): string[] {
+  const columns = BASIN_RAIN_STATION_IDS.map(rainColumn).filter((c) => series.columns[c]?.some(Number.isFinite));
+  if (!columns.length) {
+    ctx.logger.info(`train river: no basin rain in weather_daily for ${BASIN_RAIN_STATION_IDS.join(', ')} (config/basin-rain-stations.json): flows only`);
+    return [];
+  }
+  const known = basinRain(series, columns).filter(Number.isFinite).length;
+  if (known < RIVER_DAILY_MIN_DAYS) {
+    ctx.logger.info(`train river: basin rain known on ${known} days of river_daily (< ${RIVER_DAILY_MIN_DAYS}): flows only`);
+    return [];
+  }
+  return columns;
 }

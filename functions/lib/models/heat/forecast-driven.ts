@@ -1,8 +1,8 @@
 import { brier, brierSkillScore, finiteOrNull, mean } from '../metrics.ts';
 import { plusDays } from '../../domain/time/holidays.ts';
 import { localDayBounds } from '../../domain/time/paris.ts';
-import { predictionRow, type PredictionRow } from '../prediction-row.ts';
-import { climatology, HEAT_HORIZON_DAYS, heatwaveFlags, markovClimatology, type DailyTemperatures } from './model.ts';
+import { sourceOf, type PredictionRow } from '../prediction-row.ts';
+import { climatology, HEAT_HORIZON_DAYS, heatwaveFlags, heatwaveRow, markovClimatology, type DailyTemperatures } from './model.ts';
 
 // The heat-wave forecast driven by weather forecasts: P(IBMn ≥ its threshold and IBMx ≥ its threshold)
 // on D+1..D+3 at a reference station, from the TN/TX forecast issued on day D for the days after it,
@@ -299,23 +299,15 @@ export function forecastDrivenHeat(
     // the forecast of a lead may be missing: its best baseline then stands in, named
     const chosen = publishedProbability(s, forecasts, evaluation, d, k) ?? publishedProbability(s, forecasts, { ...evaluation, leads: evaluation.leads.map((l) => ({ ...l, publish: 'markov_climatology' })) }, d, k);
     if (!chosen) continue;
-    const bounds = localDayBounds(plusDays(s.days[d]!, k));
     rows.push(
-      predictionRow({
-        model: 'heat',
+      heatwaveRow({
         version: HEAT_FORECAST_VERSION,
-        run_time: runTime,
-        origin_time: originTime,
-        target_time: new Date(bounds.start),
-        target_end: new Date(bounds.end),
-        entity_kind: 'station',
-        entity: station,
-        variable: 'heatwave',
-        unit: '1',
-        threshold_name: 'heatwave_ibm',
+        runTime,
+        originTime,
+        day: plusDays(s.days[d]!, k),
+        station,
         probability: chosen.p,
-        source: chosen.method === HEAT_FORECAST_METHOD ? 'model' : 'baseline',
-        method: chosen.method,
+        ...sourceOf(chosen.method === HEAT_FORECAST_METHOD ? 'model' : chosen.method, HEAT_FORECAST_METHOD),
       }),
     );
   }

@@ -388,7 +388,6 @@ export async function forecastHeat(
     if (predictor === 'model' && !probs) predictor = 'persistence';
     if ((predictor === 'climatology' && !input.preprocessing) || (predictor === 'markov_climatology' && !input.preprocessing?.markov)) predictor = 'persistence';
     const day = plusDays(s.days[d]!, k);
-    const bounds = localDayBounds(day);
     const p =
       predictor === 'model'
         ? probs![k - 1]!
@@ -397,23 +396,41 @@ export async function forecastHeat(
           : predictor === 'markov_climatology'
             ? input.preprocessing!.markov![k - 1]![flags.event[d]!]![Math.floor(dayOfYear(s.days[d]!))]!
             : flags.event[d]!;
-    rows.push(
-      predictionRow({
-        model: HEAT_MODEL,
-        version: input.version,
-        run_time: runTime,
-        origin_time: originTime,
-        target_time: new Date(bounds.start),
-        target_end: new Date(bounds.end),
-        entity_kind: 'station',
-        entity: station,
-        variable: 'heatwave',
-        unit: '1',
-        threshold_name: 'heatwave_ibm',
-        probability: p,
-        ...sourceOf(predictor),
-      }),
-    );
+    rows.push(heatwaveRow({ version: input.version, runTime, originTime, day, station, probability: p, ...sourceOf(predictor) }));
   }
   return { rows, origin: s.days[d]! };
+}
+
+/**
+ * One published heat-wave probability: P(criteria met) on the Paris local day `day` at a station, from
+ * a forecast that knows the station's record up to `originTime` (the network, the forecast-driven
+ * method or a baseline, named by source and method).
+ */
+export function heatwaveRow(r: {
+  version: string;
+  runTime: Date;
+  originTime: Date;
+  day: string;
+  station: string;
+  probability: number;
+  source: PredictionRow['source'];
+  method: string;
+}): PredictionRow {
+  const bounds = localDayBounds(r.day);
+  return predictionRow({
+    model: HEAT_MODEL,
+    version: r.version,
+    run_time: r.runTime,
+    origin_time: r.originTime,
+    target_time: new Date(bounds.start),
+    target_end: new Date(bounds.end),
+    entity_kind: 'station',
+    entity: r.station,
+    variable: 'heatwave',
+    unit: '1',
+    threshold_name: 'heatwave_ibm',
+    probability: r.probability,
+    source: r.source,
+    method: r.method,
+  });
 }

@@ -40,6 +40,11 @@ export interface RiverSetup {
   readonly target: string;
   /** upstream columns the model may use */
   readonly upstream: readonly string[];
+  /**
+   * columns of daily rain (mm, RR: 06 UTC on the day to 06 UTC the next) at basin stations upstream of the
+   * target; their mean enters as basin rain over the last 1, 3, 7 and 30 days (daily series only)
+   */
+  readonly rain?: readonly string[];
   /** 'log' for discharges, 'identity' for stages */
   readonly transform: 'log' | 'identity';
   /** e.g. flow or level: names the forecast variable */
@@ -61,7 +66,8 @@ export interface RiverOptions {
 }
 
 export interface RiverPreprocessing {
-  readonly setup: Required<Omit<RiverSetup, 'threshold' | 'thresholdSource'>> & { threshold: number | null; threshold_source: string | null };
+  /** `rain` is absent from the versions registered before basin rain was an input */
+  readonly setup: Required<Omit<RiverSetup, 'threshold' | 'thresholdSource' | 'rain'>> & { rain?: string[]; threshold: number | null; threshold_source: string | null };
   readonly step_hours: number;
   readonly lag_steps: number[];
   readonly upstream_lag_steps: number[];
@@ -151,26 +157,76 @@ function lagSteps(stepHours: number): { target: number[]; upstream: number[] } {
   return { target: toSteps(hours.target), upstream: toSteps(hours.upstream) };
 }
 
-export function riverFeatureNames(setup: Pick<RiverSetup, 'upstream'>, stepHours: number): string[] {
+/**
+ * Days of basin rain summed at an origin, ending the day before the origin's: RR of day d is measured up
+ * to 06 UTC on d + 1, after a daily origin's end (the end of d), so day d's rain is not known yet.
+ */
+export const BASIN_RAIN_DAYS = [1, 3, 7, 30] as const;
+
+export function riverFeatureNames(setup: Pick<RiverSetup, 'upstream' | 'rain'>, stepHours: number): string[] {
   const lags = lagSteps(stepHours);
   return [
     ...lags.target.map((l) => `target_change_${l * stepHours}h`),
     'target_level',
     ...setup.upstream.flatMap((u) => [...lags.upstream.map((l) => `${u}_change_${l * stepHours}h`), `${u}_minus_target`]),
+    ...(setup.rain?.length ? BASIN_RAIN_DAYS.map((n) => `basin_rain_${n}d`) : []),
     'day_of_year_sin',
     'day_of_year_cos',
   ];
 }
 
 /** the transformed columns (log or identity), NaN where missing or not positive under log */
-function transformed(series: RegularSeries, setup: Pick<RiverSetup, 'target' | 'upstream' | 'transform'>, offsets: Record<string, number>): Record<string, Float64Array> {
+function transformed(series: RegularSeries, setup: Pick<RiverSetup, 'target' | 'upstream' | 'transform' | 'rain'>, offsets: Record<string, number>): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
   for (const c of [setup.target, ...setup.upstream]) {
     const v = series.columns[c];
     if (!v) throw new Error(`series has no column "${c}"; columns: ${Object.keys(series.columns).join(', ')}`);
     out[c] = setup.transform === 'log' ? v.map((x) => (x + offsets[c]! > 0 ? Math.log(x + offsets[c]!) : NaN)) : v.slice();
   }
+  if (setup.rain?.length) out[BASIN_RAIN] = basinRain(series, setup.rain);
   return out;
+}
+
+/** the key of the basin's mean daily rain among the transformed columns (not a column name a series can have: it holds a tab) */
+const BASIN_RAIN = '\tbasin_rain';
+
+/** per day, the mean rain of the basin stations reporting that day (NaN when none does) */
+export function basinRain(series: RegularSeries, rain: readonly string[]): Float64Array {
+  if (series.stepHours !== 24) throw new Error(`basin rain is daily: it needs a daily series, not one of ${series.stepHours} h steps`);
+  const columns = rain.map((c) => {
+    const v = series.columns[c];
+    if (!v) throw new Error(`series has no rain column "${c}"; columns: ${Object.keys(series.columns).join(', ')}`);
+    return v;
+  });
+  const out = new Float64Array(series.length).fill(NaN);
+  for (let t = 0; t < series.length; t++) {
+    let sum = 0;
+    let n = 0;
+    for (const v of columns) {
+      if (!Number.isFinite(v[t]!)) continue;
+      sum += v[t]!;
+      n++;
+    }
+    if (n) out[t] = sum / n;
+  }
+  return out;
+}
+
+/**
+ * Basin rain summed over the `days` days before origin t. The day before must be known; a longer window
+ * may miss up to a fifth of its days, each counted at the window's mean of the known ones (a station
+ * file late by a day must not stop the forecast).
+ */
+function rainBefore(r: Float64Array, t: number, days: number): number {
+  if (t - days < 0 || !Number.isFinite(r[t - 1]!)) return NaN;
+  let sum = 0;
+  let n = 0;
+  for (let d = t - days; d < t; d++) {
+    if (!Number.isFinite(r[d]!)) continue;
+    sum += r[d]!;
+    n++;
+  }
+  return n >= days * 0.8 ? (sum * days) / n : NaN;
 }
 
 function inverse(x: number, setup: Pick<RiverSetup, 'transform'>, offset: number): number {
@@ -189,7 +245,7 @@ interface Examples {
 }
 
 /** features at the given origins; origins lacking an input are dropped */
-function examples(series: RegularSeries, setup: Pick<RiverSetup, 'target' | 'upstream'>, x: Record<string, Float64Array>, origins: Iterable<number>): Examples {
+function examples(series: RegularSeries, setup: Pick<RiverSetup, 'target' | 'upstream' | 'rain'>, x: Record<string, Float64Array>, origins: Iterable<number>): Examples {
   const lags = lagSteps(series.stepHours);
   const names = riverFeatureNames(setup, series.stepHours);
   const rows: number[] = [];
@@ -208,6 +264,7 @@ function examples(series: RegularSeries, setup: Pick<RiverSetup, 'target' | 'ups
       for (const l of lags.upstream) row.push(xu[t]! - (t - l >= 0 ? xu[t - l]! : NaN));
       row.push(xu[t]! - xt);
     }
+    if (setup.rain?.length) for (const n of BASIN_RAIN_DAYS) row.push(rainBefore(x[BASIN_RAIN]!, t, n));
     const doy = dayOfYear(instantOf(series, t));
     row.push(Math.sin((2 * Math.PI * doy) / 365.25), Math.cos((2 * Math.PI * doy) / 365.25));
     for (const v of row) if (!Number.isFinite(v)) ok = false;
@@ -220,7 +277,7 @@ function examples(series: RegularSeries, setup: Pick<RiverSetup, 'target' | 'ups
 }
 
 /** the feature row at origin t (transformed with the given offsets), undefined when an input is missing */
-export function riverFeatureRow(series: RegularSeries, setup: Pick<RiverSetup, 'target' | 'upstream' | 'transform'>, offsets: Record<string, number>, t: number): number[] | undefined {
+export function riverFeatureRow(series: RegularSeries, setup: Pick<RiverSetup, 'target' | 'upstream' | 'transform' | 'rain'>, offsets: Record<string, number>, t: number): number[] | undefined {
   const ex = examples(series, setup, transformed(series, setup, offsets), [t]);
   return ex.x.rows ? Array.from(ex.x.data) : undefined;
 }
@@ -488,7 +545,7 @@ export async function trainRiverModel(
 
   const features = riverFeatureNames(setup, series.stepHours);
   const notes = [
-    `${setup.transform === 'log' ? 'log-transformed' : 'untransformed'} ${setup.variable}; inputs: ${setup.target}${setup.upstream.length ? ` and upstream ${setup.upstream.join(', ')}` : ''}`,
+    `${setup.transform === 'log' ? 'log-transformed' : 'untransformed'} ${setup.variable}; inputs: ${setup.target}${setup.upstream.length ? ` and upstream ${setup.upstream.join(', ')}` : ''}${setup.rain?.length ? `; basin rain (mean of ${setup.rain.join(', ')}) over the ${BASIN_RAIN_DAYS.join(', ')} days before the origin's` : ''}`,
     `baselines on the same origins: persistence, trend (change over the last ${steps * series.stepHours} h, in the ${setup.transform === 'log' ? 'log' : 'series’'} scale), linear (ridge λ = ${RIDGE_LAMBDA} on the network’s inputs)`,
     `${foldScores.length} ${series.stepHours >= 24 ? 'yearly' : 'daily'} folds in the held-out period (scored separately in \`folds\`); a "model" verdict needs a Diebold–Mariano test at 5 % on the per-origin loss differences against the best baseline`,
     `crossings: origins below ${Number(threshold.toFixed(3))} ${setup.unit} (${thresholdSource}); hit_rate = hits / observed crossings, false_alarm_ratio = false alarms / forecast crossings`,
@@ -508,6 +565,7 @@ export async function trainRiverModel(
       setup: {
         target: setup.target,
         upstream: [...setup.upstream],
+        ...(setup.rain?.length ? { rain: [...setup.rain] } : {}),
         transform: setup.transform,
         variable: setup.variable,
         unit: setup.unit,
