@@ -105,7 +105,7 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
     await serve([...dailyFiles(), ...DECOYS], [], 5);
     const s = await poll({ pageSize: 100 });
     // the server caps pages at 5 resources: 17 resources, 4 pages, followed through next_page
-    expect(s.discovery).toEqual({ pages: 4, resources: 17, superseded: ['Q_93_latest-2024-2025_RR-T-Vent.csv.gz'] });
+    expect(s.discovery).toEqual({ pages: 4, resources: 17, superseded: ['Q_93_latest-2024-2025_RR-T-Vent.csv.gz'], invalid: 0 });
     expect(listingRequests().map((r) => new URLSearchParams(r.query).get('page'))).toEqual(['1', '2', '3', '4']);
     expect(s.files.map((f) => f.name)).toEqual(METROPOLE_DEPARTEMENTS.flatMap((dep) => [previousName(dep), latestName(dep)]));
     expect(s.files.every((f) => f.status === 'ingested' && f.fetched === 'full' && f.httpStatus === 200)).toBe(true);
@@ -297,7 +297,7 @@ describe('selectDailyFiles()', () => {
   const BASE = 'https://object.files.data.gouv.fr/meteofrance/data/synchro_ftp/BASE/QUOT/';
 
   it('recognises a file by its URL, else by its title, takes the latest years per département and period, and leaves the rest', () => {
-    const { files, superseded } = selectDailyFiles(
+    const { files, superseded, invalid } = selectDailyFiles(
       [
         resource(`${BASE}Q_75_latest-2025-2026_RR-T-Vent.csv.gz`),
         resource(`${BASE}Q_75_latest-2024-2025_RR-T-Vent.csv.gz`),
@@ -314,5 +314,10 @@ describe('selectDailyFiles()', () => {
       ['92', 'previous', 1950, 2024, 'https://www.data.gouv.fr/api/1/datasets/r/abc'],
     ]);
     expect(superseded).toEqual(['Q_75_latest-2024-2025_RR-T-Vent.csv.gz']);
+    // passed over, but counted and named: a listing that changes shape must show
+    expect(invalid).toEqual([
+      { index: 5, resource: '"Q_93_latest-2025-2026_RR-T-Vent.csv.gz"', reason: 'url "ftp://example.org/Q_93_latest-2025-2026_RR-T-Vent.csv.gz" is not an http(s) URL' },
+      { index: 6, resource: '"no url"', reason: expect.stringMatching(/^url: /) as unknown },
+    ]);
   });
 });

@@ -1,3 +1,5 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { IngestSummary } from '../../lib/stages/ingest-noise.ts';
 import { afterIngest, ingestFile } from '../../lib/stages/ingest-service.ts';
 import type { StageContext } from '../../lib/stages/context.ts';
@@ -23,7 +25,7 @@ async function ingestOne(ctx: StageContext, candidates: readonly string[]): Prom
       break;
     }
   }
-  if (!key) return { key: candidates[0]!, status: 'skipped', reason: 'no such object (deleted since the event?)' };
+  if (!key) return { key: candidates.join(' or '), status: 'skipped', reason: 'no such object (deleted since the event?)' };
   let input: IncomingFileInput;
   try {
     input = incomingFileInput(key, metadata);
@@ -48,19 +50,24 @@ function log(outcome: FileOutcome): void {
 export async function handler(event: unknown): Promise<{ batchItemFailures: { itemIdentifier: string }[] } | { files: FileOutcome[] }> {
   lakeStore(); // fail on a bad environment before touching anything
   if (isSqsBatch(event)) {
-    const failures: { itemIdentifier: string }[] = [];
-    await withStageContext(async (ctx) => {
-      for (const record of event.Records) {
+    return withStageContext(async (ctx) => {
+      const ingestMessage = async (record: SQSRecord) => {
         try {
           for (const candidates of incomingKeysFromEvent(JSON.parse(record.body))) log(await ingestOne(ctx, candidates));
         } catch (e) {
           logger.error(`message ${record.messageId} failed: ${(e as Error).message}`, { messageId: record.messageId });
-          failures.push({ itemIdentifier: record.messageId });
+          throw e;
         }
-      }
+      };
+      // one message after the other: they share the invocation's DuckDB; a batch that fails whole is
+      // reported like any other (every message back to the queue), not thrown
+      const response = await processPartialResponse(event as unknown as SQSEvent, ingestMessage, new BatchProcessor(EventType.SQS), {
+        processInParallel: false,
+        throwOnFullBatchFailure: false,
+      });
       await afterIngest(ctx);
+      return { batchItemFailures: response.batchItemFailures.map((f) => ({ itemIdentifier: f.itemIdentifier })) };
     });
-    return { batchItemFailures: failures };
   }
   const keys = incomingKeysFromEvent(event);
   const files = await withStageContext(async (ctx) => {

@@ -6,16 +6,34 @@ import { deployedSources } from '../../lib/stages/source-endpoints.ts';
 import { FsObjectStore } from '../../lib/adapters/fs-store.ts';
 import { createS3Client, S3ObjectStore } from '../../lib/adapters/s3-store.ts';
 import { envSchemas, optionalEnv, requiredEnv } from '../../lib/env.ts';
-import { stderrLogger } from '../../lib/ports/logger.ts';
+import type { Logger } from '../../lib/ports/logger.ts';
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ObjectStore } from '../../lib/ports/object-store.ts';
 import type { StageContext } from '../../lib/stages/context.ts';
 import { BUCKET_ENV, BUCKET_ROUTES, type BucketRole } from './buckets.ts';
 import { once, RoutedObjectStore } from './routed-store.ts';
 
-// What every handler shares: the logger, the lake store built from the environment (module-level, so
-// a warm container reuses its S3 client), and a fresh DuckDB per invocation.
+// What every handler shares: the logger and metrics (Powertools for AWS Lambda), the lake store built
+// from the environment (module-level, so a warm container reuses its S3 client), and a fresh DuckDB per
+// invocation.
 
-export const logger = stderrLogger({ json: true });
+const SERVICE = 'observatory';
+const powertoolsLogger = new PowertoolsLogger({ serviceName: SERVICE });
+
+/** the stages' Logger port, written as Powertools' structured JSON lines */
+export const logger: Logger = {
+  info: (message, fields) => powertoolsLogger.info(message, fields ?? {}),
+  warn: (message, fields) => powertoolsLogger.warn(message, fields ?? {}),
+  error: (message, fields) => powertoolsLogger.error(message, fields ?? {}),
+};
+
+const metrics = once(() => {
+  const m = new Metrics({ namespace: optionalEnv('METRICS_NAMESPACE', z.string().min(1), 'Observatory/local'), serviceName: SERVICE });
+  // the alarms watch the metrics without dimensions (ReadingsCurated summed over every function)
+  m.clearDefaultDimensions();
+  return m;
+});
 
 const s3Client = once(() => createS3Client({ region: requiredEnv('AWS_REGION') }));
 
@@ -56,18 +74,12 @@ export function jsonSafe<T>(value: T): T {
 }
 
 /**
- * Publishes CloudWatch metrics through the embedded metric format: one JSON line on stdout, which
- * Lambda's log agent turns into metrics, no SDK call and no permission needed.
+ * Publishes CloudWatch metrics through the embedded metric format (Powertools Metrics): one JSON line on
+ * stdout, which Lambda's log agent turns into metrics, no SDK call and no permission needed.
  */
-export function emitMetrics(metrics: Record<string, number>, unit: 'Count' | 'Bytes' | 'Seconds' = 'Count', dimensions: Record<string, string> = {}): void {
-  const namespace = optionalEnv('METRICS_NAMESPACE', z.string().min(1), 'Observatory/local');
-  const line = {
-    _aws: {
-      Timestamp: Date.now(),
-      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(dimensions)], Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: unit })) }],
-    },
-    ...dimensions,
-    ...metrics,
-  };
-  process.stdout.write(JSON.stringify(line) + '\n');
+export function emitMetrics(values: Record<string, number>, unit: 'Count' | 'Bytes' | 'Seconds' = 'Count', dimensions: Record<string, string> = {}): void {
+  const m = metrics();
+  m.addDimensions(dimensions);
+  for (const [name, value] of Object.entries(values)) m.addMetric(name, MetricUnit[unit], value);
+  m.publishStoredMetrics();
 }

@@ -3,6 +3,8 @@ import { sha256Hex } from '../hash.ts';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
+import { parseSaved } from '../saved-json.ts';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -23,11 +25,12 @@ import {
 const META_DIR = '.meta';
 const TMP_DIR = '.tmp';
 
-interface Sidecar {
-  contentType?: string;
-  metadata?: Record<string, string>;
-  sha256: string;
-}
+const sidecarSchema = z.object({
+  contentType: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'expected a hex sha256' }),
+});
+type Sidecar = z.infer<typeof sidecarSchema>;
 
 export function checkKey(key: string): void {
   if (
@@ -99,7 +102,14 @@ export class FsObjectStore implements ObjectStore {
     await mkdir(path.dirname(target), { recursive: true });
     await this.writeSidecar(key, { contentType: options?.contentType, metadata: lower(options?.metadata), sha256: written.sha256 });
     await rename(written.tmp, target);
-    return (await this.head(key))!;
+    return this.written(key);
+  }
+
+  /** the info of an object just written; its absence means another process deleted it meanwhile */
+  private async written(key: string): Promise<ObjectInfo> {
+    const info = await this.head(key);
+    if (!info) throw new Error(`object "${key}" was deleted by another process right after it was written in ${this.url}`);
+    return info;
   }
 
   async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
@@ -122,13 +132,13 @@ export class FsObjectStore implements ObjectStore {
     try {
       await link(written.tmp, target);
     } catch (e) {
-      await unlink(written.tmp).catch(() => {});
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { created: false, info: (await this.head(key))! };
+      await rm(written.tmp, { force: true });
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { created: false, info: await this.written(key) };
       throw e;
     }
     await unlink(written.tmp);
     await this.writeSidecar(key, { contentType: options?.contentType, metadata: lower(options?.metadata), sha256: written.sha256 });
-    return { created: true, info: (await this.head(key))! };
+    return { created: true, info: await this.written(key) };
   }
 
   async get(key: string): Promise<Buffer> {
@@ -156,12 +166,7 @@ export class FsObjectStore implements ObjectStore {
       throw e;
     }
     if (!s.isFile()) return undefined;
-    let sidecar: Sidecar | undefined;
-    try {
-      sidecar = JSON.parse(await readFile(this.metaPath(key), 'utf8')) as Sidecar;
-    } catch {
-      sidecar = undefined; // written by put-if-absent a moment ago, or by hand: no recorded metadata
-    }
+    const sidecar = await this.readSidecar(key);
     return {
       key,
       size: s.size,
@@ -171,6 +176,19 @@ export class FsObjectStore implements ObjectStore {
       metadata: sidecar?.metadata ?? {},
       sha256: sidecar?.sha256,
     };
+  }
+
+  /** the recorded metadata; none when the object was put by hand or put-if-absent has not written it yet */
+  private async readSidecar(key: string): Promise<Sidecar | undefined> {
+    const file = this.metaPath(key);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    return parseSaved(sidecarSchema, text, `metadata sidecar ${file} of object "${key}"`, 'restore it, or delete it to keep the object without recorded metadata');
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {

@@ -17,6 +17,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { StandardRetryStrategy } from '@smithy/core/retry';
 import {
   DELETE_BATCH_SIZE,
   deleteBatches,
@@ -68,7 +69,7 @@ export interface S3ObjectStoreOptions {
   readonly conditionalPut?: ConditionalPutMode;
   /** attempts per request, the first included (default 5) */
   readonly maxAttempts?: number;
-  /** first retry waits up to this many ms, doubling each retry, with full jitter (default 100) */
+  /** first retry of a transient error waits up to this many ms, doubling each retry, with full jitter (default 100); throttling starts from the SDK's 1 s */
   readonly retryBaseDelayMs?: number;
   /** putStream bodies longer than this go up in parts (default 8 MiB) */
   readonly multipartThreshold?: number;
@@ -121,7 +122,11 @@ export function createS3Client(options: Omit<S3ObjectStoreOptions, 'client' | 'b
     requestChecksumCalculation: custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     responseChecksumValidation: custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     maxAttempts,
-    retryStrategy: new BackoffRetryStrategy(maxAttempts, options.retryBaseDelayMs ?? 100),
+    // the SDK's standard strategy: throttling and transient errors (500, 502, 503, 504, timeouts, reset
+    // or refused connections) retried up to maxAttempts with full-jitter exponential backoff (throttling
+    // from a 1 s base), within a retry quota; other errors, 501 NotImplemented among them, fail at once.
+    // Not retried by any strategy: a PUT whose body is a stream, which is why this store sends buffers and parts.
+    retryStrategy: new StandardRetryStrategy({ maxAttempts, baseDelay: options.retryBaseDelayMs ?? 100 }),
     // without timeouts a stalled server hangs the caller: no connection in 10 s or no response headers
     // in 2 min is a TimeoutError, retried like any network error (the body of a response may take longer)
     requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000, throwOnRequestTimeout: true },
@@ -137,57 +142,6 @@ export function createS3Client(options: Omit<S3ObjectStoreOptions, 'client' | 'b
     { step: 'build', name: 'contentMd5ForDeleteObjects' },
   );
   return client;
-}
-
-type RetryStrategyV2 = Extract<NonNullable<S3ClientConfig['retryStrategy']>, { acquireInitialRetryToken: unknown }>;
-type RetryErrorInfo = Parameters<RetryStrategyV2['refreshRetryTokenForRetry']>[1];
-
-/**
- * Retries throttling (SlowDown, 429, …) and transient errors (500, 502, 503, 504, timeouts, reset or
- * refused connections) — the SDK classifies them — up to maxAttempts, waiting a random time in
- * [0, base · 2^retry] ("full jitter"), base ×5 when throttled, capped at 20 s. Other errors, 501
- * NotImplemented among them, fail at once. Not retried by any strategy: a PUT whose body is a stream,
- * which is why this store sends buffers and parts.
- */
-class BackoffRetryStrategy implements RetryStrategyV2 {
-  readonly mode = 'standard';
-
-  constructor(
-    private readonly attempts: number,
-    private readonly baseDelayMs: number,
-    private readonly maxDelayMs = 20_000,
-  ) {}
-
-  async acquireInitialRetryToken(): Promise<RetryToken> {
-    return new RetryToken(0, 0);
-  }
-
-  async refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
-    const retries = token.getRetryCount() + 1;
-    const retryable = errorInfo.errorType === 'THROTTLING' || errorInfo.errorType === 'TRANSIENT';
-    if (!retryable || retries >= this.attempts) throw new Error('no retry');
-    const base = errorInfo.errorType === 'THROTTLING' ? this.baseDelayMs * 5 : this.baseDelayMs;
-    let delay = Math.floor(Math.random() * Math.min(this.maxDelayMs, base * 2 ** token.getRetryCount()));
-    if (errorInfo.retryAfterHint instanceof Date) {
-      delay = Math.max(delay, Math.min(this.maxDelayMs, errorInfo.retryAfterHint.getTime() - Date.now()));
-    }
-    return new RetryToken(retries, delay);
-  }
-
-  recordSuccess(): void {}
-}
-
-class RetryToken {
-  constructor(
-    private readonly count: number,
-    private readonly delay: number,
-  ) {}
-  getRetryCount(): number {
-    return this.count;
-  }
-  getRetryDelay(): number {
-    return this.delay;
-  }
 }
 
 export class S3ObjectStore implements ObjectStore {
@@ -346,8 +300,12 @@ export class S3ObjectStore implements ObjectStore {
         this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: parts } })),
       );
     } catch (e) {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId })).catch(() => {});
-      throw e;
+      const abort = await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId })).then(
+        () => undefined,
+        (a: unknown) => a as Error,
+      );
+      if (!abort) throw e;
+      throw new AggregateError([e, abort], `${(e as Error).message}; aborting multipart upload ${UploadId} of ${Key} failed too (${abort.message}): the bucket's lifecycle rule removes incomplete uploads`, { cause: e });
     }
   }
 

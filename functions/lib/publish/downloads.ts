@@ -189,7 +189,7 @@ async function writePart(ctx: StageContext, part: Part, communeCodes: readonly s
     await ctx.lake.run(
       `COPY (${parquetSelect(table, demo)} WHERE commune_insee IN (${inList})) TO '${sqlPath(dir)}' (${parquetOptions(demo)}, PARTITION_BY (commune_insee), WRITE_PARTITION_COLUMNS true)`,
     );
-    for (const folder of (await readdir(dir).catch(() => [] as string[])).sort()) {
+    for (const folder of (await foldersOf(dir)).sort()) {
       const insee = /^commune_insee=(.+)$/.exec(folder)?.[1];
       if (!insee) continue;
       const files = (await readdir(path.join(dir, folder))).filter((f) => f.endsWith('.parquet')).sort();
@@ -273,4 +273,14 @@ async function oneParquet(ctx: StageContext, files: readonly string[], demo: boo
   const merged = `${files[0]}.merged.parquet`;
   await ctx.lake.run(`COPY (SELECT * FROM read_parquet([${files.map((f) => `'${sqlPath(f)}'`).join(', ')}])) TO '${sqlPath(merged)}' (${parquetOptions(demo)})`);
   return readFile(merged);
+}
+
+/** the folders DuckDB's PARTITION_BY wrote; none when no row matched (it then creates no folder) */
+async function foldersOf(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
 }

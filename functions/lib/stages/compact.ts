@@ -3,7 +3,9 @@ import { fileColumns, type DatasetDeclaration } from '../datasets/declaration.ts
 import { dataset, noiseReadings } from '../datasets/index.ts';
 import { datasetFileKey, stateKey } from '../lake/layout.ts';
 import type { ChangeWatermark, PartitionInfo } from '../ports/lake.ts';
+import { z } from 'zod';
 import { ObjectNotFoundError } from '../ports/object-store.ts';
+import { readSaved } from '../saved-json.ts';
 import type { StageContext } from './context.ts';
 
 // Compaction of the small files frequent ingests leave in a partition.
@@ -159,31 +161,20 @@ async function mergeFiles(ctx: StageContext, d: DatasetDeclaration, dt: string, 
   }
 }
 
-async function readLakeState(ctx: StageContext): Promise<LakeCompactionState | undefined> {
-  const s = await readJson<{ version?: number; watermarks?: Record<string, ChangeWatermark>; watermark?: ChangeWatermark }>(ctx, LAKE_STATE_KEY);
+const watermarkSchema = z.object({ at: z.string(), seen: z.array(z.string()) }) satisfies z.ZodType<ChangeWatermark>;
+const compactionStateSchema = z.object({ version: z.literal(1), watermark: watermarkSchema });
+const lakeCompactionStateSchema = z
+  .discriminatedUnion('version', [z.object({ version: z.literal(2), watermarks: z.record(z.string(), watermarkSchema) }), compactionStateSchema])
   // version 1 compacted the readings only
-  if (s?.version === 1 && typeof s.watermark?.at === 'string') return { version: 2, watermarks: { [noiseReadings.name]: s.watermark } };
-  if (s && (s.version !== 2 || typeof s.watermarks !== 'object' || s.watermarks === null)) {
-    throw new Error(`${LAKE_STATE_KEY}: not a version 2 compaction state; delete it to look at every partition again`);
-  }
-  return s as LakeCompactionState | undefined;
+  .transform((s): LakeCompactionState => (s.version === 2 ? s : { version: 2, watermarks: { [noiseReadings.name]: s.watermark } }));
+const RESET_ADVICE = 'delete it to look at every partition again';
+
+async function readLakeState(ctx: StageContext): Promise<LakeCompactionState | undefined> {
+  return readSaved(ctx.store, LAKE_STATE_KEY, lakeCompactionStateSchema, RESET_ADVICE);
 }
 
 async function readState(ctx: StageContext, d: DatasetDeclaration): Promise<CompactionState | undefined> {
-  const s = await readJson<Partial<CompactionState>>(ctx, compactionStateKey(d));
-  if (s && (s.version !== 1 || typeof s.watermark?.at !== 'string')) {
-    throw new Error(`${compactionStateKey(d)}: not a version 1 compaction state; delete it to look at every partition again`);
-  }
-  return s as CompactionState | undefined;
-}
-
-async function readJson<T>(ctx: StageContext, key: string): Promise<T | undefined> {
-  try {
-    return JSON.parse((await ctx.store.get(key)).toString('utf8')) as T;
-  } catch (e) {
-    if (e instanceof ObjectNotFoundError) return undefined;
-    throw e;
-  }
+  return readSaved(ctx.store, compactionStateKey(d), compactionStateSchema, RESET_ADVICE);
 }
 
 /** a caller's own compaction state for a dataset (not the compact stage's) */

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { fileColumns, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { datasetFileKey, dtOfKey, stateKey } from '../lake/layout.ts';
 import type { Lake } from '../ports/lake.ts';
-import { listKeys, ObjectNotFoundError, type ObjectStore } from '../ports/object-store.ts';
+import { z } from 'zod';
+import { listKeys, type ObjectStore } from '../ports/object-store.ts';
+import { readSaved } from '../saved-json.ts';
 import { sqlString } from '../sql/literals.ts';
 import type { StageContext } from './context.ts';
 
@@ -14,27 +16,19 @@ import type { StageContext } from './context.ts';
 
 export const PART_NAME = 'part-0';
 
-export interface IndicatorState {
-  readonly version: 1;
+const indicatorStateSchema = z.object({
+  version: z.literal(1),
   /** the settings (configuration, algorithm version) the outputs were computed with */
-  readonly settings: string;
+  settings: z.string(),
   /** fingerprint of the input files */
-  readonly inputs: string;
+  inputs: z.string(),
   /** dataset name → dt → hash of the partition's rows */
-  readonly partitions: Record<string, Record<string, string>>;
-}
+  partitions: z.record(z.string(), z.record(z.string(), z.string())),
+});
+export type IndicatorState = z.infer<typeof indicatorStateSchema>;
 
 export async function readIndicatorState(store: ObjectStore, stage: string): Promise<IndicatorState | undefined> {
-  try {
-    const s = JSON.parse((await store.get(stateKey(stage))).toString('utf8')) as Partial<IndicatorState>;
-    if (s.version !== 1 || typeof s.settings !== 'string' || typeof s.inputs !== 'string' || typeof s.partitions !== 'object') {
-      throw new Error(`${stateKey(stage)}: not a version 1 indicator state; delete it to recompute everything`);
-    }
-    return s as IndicatorState;
-  } catch (e) {
-    if (e instanceof ObjectNotFoundError) return undefined;
-    throw e;
-  }
+  return readSaved(store, stateKey(stage), indicatorStateSchema, 'delete it to recompute everything');
 }
 
 export async function writeIndicatorState(store: ObjectStore, stage: string, state: IndicatorState): Promise<void> {

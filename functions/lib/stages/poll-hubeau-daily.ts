@@ -5,7 +5,8 @@ import { parisDate } from '../domain/time/paris.ts';
 import { getWithRetry, type HttpDeps, type RetryPolicy } from '../http/fetch.ts';
 import { stateKey } from '../lake/layout.ts';
 import { DAILY_GAUGES } from '../models/river/gauges.ts';
-import { ObjectNotFoundError } from '../ports/object-store.ts';
+import { readSaved } from '../saved-json.ts';
+import { completeJson } from './poll-checks.ts';
 import type { StageContext } from './context.ts';
 import { ingestHubeauDaily } from './ingest-hubeau-daily.ts';
 import { MAX_PAGE_SIZE } from './poll-hubeau.ts';
@@ -89,16 +90,8 @@ export function obsElabUrl(baseUrl: string, entity: string, from: string, to: st
 }
 
 export async function readDailyPollState(ctx: Pick<StageContext, 'store'>): Promise<PollHubeauDailyState> {
-  let text: string;
-  try {
-    text = (await ctx.store.get(STATE_KEY)).toString('utf8');
-  } catch (e) {
-    if (e instanceof ObjectNotFoundError) return { version: 1, gauges: {} };
-    throw e;
-  }
-  const r = stateSchema.safeParse(JSON.parse(text));
-  if (!r.success) throw new Error(`${STATE_KEY}: not a poll-hubeau-daily state (${r.error.issues[0]?.message}); delete it to fetch the records again from the start`);
-  return r.data;
+  const saved = await readSaved(ctx.store, STATE_KEY, stateSchema, 'delete it to fetch the records again from the start');
+  return saved ?? { version: 1, gauges: {} };
 }
 
 export async function pollHubeauDaily(ctx: StageContext, options: PollHubeauDailyOptions): Promise<PollHubeauDailySummary> {
@@ -118,16 +111,7 @@ export async function pollHubeauDaily(ctx: StageContext, options: PollHubeauDail
       policy: options.retry,
       deps: options.http,
       onRetry,
-      // a body that is not JSON (cut off, an HTML error page) is kept in raw/ and quarantined, then asked again
-      check: async (res) => {
-        try {
-          JSON.parse(res.body.toString('utf8'));
-          return undefined;
-        } catch {
-          await ingestHubeauDaily(ctx, { bytes: res.body, origin: url, demo: options.demo });
-          return 'the body is not complete JSON (kept in raw/ and quarantined)';
-        }
-      },
+      check: completeJson((res) => ingestHubeauDaily(ctx, { bytes: res.body, origin: url, demo: options.demo })),
     });
 
   const reports: GaugeReport[] = [];

@@ -4,7 +4,8 @@ import type { RiverObservationRow } from '../datasets/index.ts';
 import { HYDROMETRY, type PollEntity, type Quantity } from '../domain/flood/config.ts';
 import { getWithRetry, HttpError, type HttpDeps, type RetryPolicy } from '../http/fetch.ts';
 import { stateKey } from '../lake/layout.ts';
-import { ObjectNotFoundError } from '../ports/object-store.ts';
+import { readSaved } from '../saved-json.ts';
+import { completeJson } from './poll-checks.ts';
 import type { StageContext } from './context.ts';
 import { ingestHubeauPage, riverKey, type HubeauPageResult } from './ingest-hubeau.ts';
 
@@ -105,16 +106,8 @@ export function observationsUrl(baseUrl: string, entity: string, quantity: Quant
 }
 
 export async function readPollState(ctx: Pick<StageContext, 'store'>): Promise<PollHubeauState> {
-  let text: string;
-  try {
-    text = (await ctx.store.get(STATE_KEY)).toString('utf8');
-  } catch (e) {
-    if (e instanceof ObjectNotFoundError) return { version: 1, series: {}, referentialAt: null };
-    throw e;
-  }
-  const r = stateSchema.safeParse(JSON.parse(text));
-  if (!r.success) throw new Error(`${STATE_KEY}: not a poll-hubeau state (${r.error.issues[0]?.message}); delete it to start over from the lookback`);
-  return r.data;
+  const saved = await readSaved(ctx.store, STATE_KEY, stateSchema, 'delete it to start over from the lookback');
+  return saved ?? { version: 1, series: {}, referentialAt: null };
 }
 
 async function writeState(ctx: StageContext, state: PollHubeauState): Promise<void> {
@@ -136,17 +129,10 @@ export async function pollHubeau(ctx: StageContext, options: PollHubeauOptions):
       policy: options.retry,
       deps: options.http,
       onRetry,
-      // a body that is not JSON (cut off, an HTML error page) is kept in raw/ and quarantined, then asked again
-      check: async (res) => {
-        try {
-          JSON.parse(res.body.toString('utf8'));
-          return undefined;
-        } catch {
-          unreadable.count++;
-          await ingestHubeauPage(ctx, { bytes: res.body, origin: url, demo: options.demo, contentType: res.headers.get('content-type') ?? undefined });
-          return 'the body is not complete JSON (kept in raw/ and quarantined)';
-        }
-      },
+      check: completeJson((res) => {
+        unreadable.count++;
+        return ingestHubeauPage(ctx, { bytes: res.body, origin: url, demo: options.demo, contentType: res.headers.get('content-type') ?? undefined });
+      }),
     });
 
   const seen = new Set<string>();

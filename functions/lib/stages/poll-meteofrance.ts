@@ -5,7 +5,8 @@ import { DAILY_FILE_PERIODS, gzipIntegrity, parseDailyFileName, type DailyFileNa
 import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
 import { getWithRetry, HttpError, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http/fetch.ts';
 import { stateKey } from '../lake/layout.ts';
-import { ObjectNotFoundError } from '../ports/object-store.ts';
+import { issuesText, readSaved } from '../saved-json.ts';
+import { completeJson } from './poll-checks.ts';
 import type { StageContext } from './context.ts';
 import { ingestMeteoFrance, type MeteoFranceIngestSummary } from './ingest-meteofrance.ts';
 
@@ -122,7 +123,7 @@ export interface FileReport {
 export interface PollMeteoFranceSummary {
   readonly baseUrl: string;
   /** the resource listing: pages read and resources listed, or why it failed (the known files are polled anyway) */
-  readonly discovery: { readonly pages: number; readonly resources: number; readonly superseded: string[] } | { readonly error: string };
+  readonly discovery: { readonly pages: number; readonly resources: number; readonly superseded: string[]; readonly invalid: number } | { readonly error: string };
   readonly files: FileReport[];
   /** départements and periods without a file in the listing */
   readonly missing: { readonly departement: string; readonly period: DailyFilePeriod }[];
@@ -139,16 +140,8 @@ export interface PollMeteoFranceSummary {
 }
 
 export async function readMeteoFranceState(ctx: Pick<StageContext, 'store'>): Promise<PollMeteoFranceState> {
-  let text: string;
-  try {
-    text = (await ctx.store.get(STATE_KEY)).toString('utf8');
-  } catch (e) {
-    if (e instanceof ObjectNotFoundError) return { version: 1, files: {} };
-    throw e;
-  }
-  const r = stateSchema.safeParse(JSON.parse(text));
-  if (!r.success) throw new Error(`${STATE_KEY}: not a poll-meteofrance state (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}); delete it to fetch every file again`);
-  return r.data;
+  const saved = await readSaved(ctx.store, STATE_KEY, stateSchema, 'delete it to fetch every file again');
+  return saved ?? { version: 1, files: {} };
 }
 
 async function writeState(ctx: StageContext, state: PollMeteoFranceState): Promise<void> {
@@ -179,32 +172,25 @@ function fileNameOf(url: string): string {
 /**
  * The daily files of the départements in the dataset's resources, one per département and period
  * (the latest years when several are listed, e.g. around the new year), and the names passed over.
- * A resource is recognised by the file name of its URL, else by its title.
+ * A resource is recognised by the file name of its URL, else by its title. Resources that cannot be
+ * fetched (no URL, not http(s)) are listed in `invalid`, each with why.
  */
-export function selectDailyFiles(resources: readonly unknown[], departements: readonly string[]): { files: DailyFileResource[]; superseded: string[] } {
+export function selectDailyFiles(
+  resources: readonly unknown[],
+  departements: readonly string[],
+): { files: DailyFileResource[]; superseded: string[]; invalid: InvalidResource[] } {
   const best = new Map<string, DailyFileResource>();
   const superseded: string[] = [];
-  for (const item of resources) {
-    const r = resourceSchema.safeParse(item);
-    if (!r.success) continue;
-    let url: URL;
-    try {
-      url = new URL(r.data.url);
-    } catch {
+  const invalid: InvalidResource[] = [];
+  for (const [index, item] of resources.entries()) {
+    const read = fetchableResource(item, index);
+    if ('reason' in read) {
+      invalid.push(read);
       continue;
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') continue;
-    const name = parseDailyFileName(fileNameOf(url.toString())) ?? (r.data.title ? parseDailyFileName(r.data.title.trim()) : undefined);
-    if (!name || !departements.includes(name.departement)) continue;
-    const file: DailyFileResource = {
-      ...name,
-      url: url.toString(),
-      id: r.data.id ?? null,
-      lastModified: r.data.last_modified ?? null,
-      checksum: r.data.checksum ? `${r.data.checksum.type ?? 'sha1'}:${r.data.checksum.value}` : null,
-      filesize: r.data.filesize ?? null,
-    };
-    const k = `${name.departement}/${name.period}`;
+    const file = dailyFileOf(read.resource, read.url);
+    if (!file || !departements.includes(file.departement)) continue;
+    const k = `${file.departement}/${file.period}`;
     const current = best.get(k);
     if (!current) best.set(k, file);
     else if (file.toYear > current.toYear || (file.toYear === current.toYear && file.fromYear > current.fromYear)) {
@@ -212,7 +198,47 @@ export function selectDailyFiles(resources: readonly unknown[], departements: re
       best.set(k, file);
     } else superseded.push(file.name);
   }
-  return { files: [...best.values()], superseded };
+  return { files: [...best.values()], superseded, invalid };
+}
+
+type ListedResource = z.infer<typeof resourceSchema>;
+
+/** a resource of the listing with an http(s) URL, or why it cannot be fetched */
+function fetchableResource(item: unknown, index: number): { resource: ListedResource; url: URL } | InvalidResource {
+  const r = resourceSchema.safeParse(item);
+  if (!r.success) return { index, resource: describeResource(item), reason: issuesText(r.error) };
+  const url = URL.canParse(r.data.url) ? new URL(r.data.url) : undefined;
+  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
+    return { index, resource: describeResource(item), reason: `url ${JSON.stringify(r.data.url)} is not an http(s) URL` };
+  }
+  return { resource: r.data, url };
+}
+
+/** the daily file a resource is, recognised by the file name of its URL, else by its title */
+function dailyFileOf(r: ListedResource, url: URL): DailyFileResource | undefined {
+  const name = parseDailyFileName(fileNameOf(url.toString())) ?? (r.title ? parseDailyFileName(r.title.trim()) : undefined);
+  if (!name) return undefined;
+  return {
+    ...name,
+    url: url.toString(),
+    id: r.id ?? null,
+    lastModified: r.last_modified ?? null,
+    checksum: r.checksum ? `${r.checksum.type ?? 'sha1'}:${r.checksum.value}` : null,
+    filesize: r.filesize ?? null,
+  };
+}
+
+/** a resource of the listing that cannot be fetched: its position, its title or id, and why */
+export interface InvalidResource {
+  readonly index: number;
+  readonly resource: string;
+  readonly reason: string;
+}
+
+function describeResource(item: unknown): string {
+  const o = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {};
+  const name = [o['title'], o['id']].find((v) => typeof v === 'string');
+  return typeof name === 'string' ? JSON.stringify(name) : 'untitled';
 }
 
 export async function pollMeteoFrance(ctx: StageContext, options: PollMeteoFranceOptions): Promise<PollMeteoFranceSummary> {
@@ -234,7 +260,11 @@ export async function pollMeteoFrance(ctx: StageContext, options: PollMeteoFranc
     const listing = await listResources(options, onRetry);
     const selected = selectDailyFiles(listing.resources, departements);
     files = selected.files;
-    discovery = { pages: listing.pages, resources: listing.resources.length, superseded: selected.superseded };
+    discovery = { pages: listing.pages, resources: listing.resources.length, superseded: selected.superseded, invalid: selected.invalid.length };
+    if (selected.invalid.length) {
+      const shown = selected.invalid.slice(0, 5).map((i) => `#${i.index} ${i.resource}: ${i.reason}`);
+      ctx.logger.warn(`poll-meteofrance: ${selected.invalid.length} resource(s) of the listing cannot be fetched and were passed over: ${shown.join('; ')}`);
+    }
   } catch (e) {
     // without the listing, the files known from earlier runs are still worth a (conditional) GET
     const message = (e as Error).message;
@@ -317,14 +347,7 @@ async function listResources(options: PollMeteoFranceOptions, onRetry: (e: { url
       policy: options.retry,
       deps: options.http,
       onRetry,
-      check: (r) => {
-        try {
-          JSON.parse(r.body.toString('utf8'));
-          return undefined;
-        } catch {
-          return 'the body is not complete JSON';
-        }
-      },
+      check: completeJson(),
     });
     const page = pageSchema.safeParse(JSON.parse(res.body.toString('utf8')));
     if (!page.success) {

@@ -1,6 +1,7 @@
 import { SOURCE_DEFAULT_URL } from './source-endpoints.ts';
 import { getWithRetry, type HttpDeps, type RetryPolicy } from '../http/fetch.ts';
 import type { StageContext } from './context.ts';
+import { completeJson } from './poll-checks.ts';
 import { ingestVigicrues, type VigicruesIngestSummary } from './ingest-vigicrues.ts';
 
 // The Vigicrues poller (runs after poll-hubeau): the current national bulletin of the official API in
@@ -29,15 +30,7 @@ export async function pollVigicrues(ctx: StageContext, options: PollVigicruesOpt
     policy: options.retry,
     deps: options.http,
     onRetry: (e) => ctx.logger.warn(`poll-vigicrues: ${e.reason}; attempt ${e.attempt + 1} in ${e.delayMs} ms`),
-    check: async (r) => {
-      try {
-        JSON.parse(r.body.toString('utf8'));
-        return undefined;
-      } catch {
-        await ingestVigicrues(ctx, { bytes: r.body, origin: url, demo: options.demo });
-        return 'the body is not complete JSON (kept in raw/ and quarantined)';
-      }
-    },
+    check: completeJson((r) => ingestVigicrues(ctx, { bytes: r.body, origin: url, demo: options.demo })),
   });
   const summary = await ingestVigicrues(ctx, { bytes: res.body, origin: url, demo: options.demo, contentType: res.headers.get('content-type') ?? undefined });
   ctx.logger.info(

@@ -3,7 +3,9 @@ import { parseSensorRegistry, type RegisteredSensor } from '../domain/noise/regi
 import { UnreadableInputError } from '../domain/noise/observation.ts';
 import { datasetFileKey, stateKey } from '../lake/layout.ts';
 import { writeDataset } from '../lake/write.ts';
+import { z } from 'zod';
 import type { ObjectStore } from '../ports/object-store.ts';
+import { readSaved } from '../saved-json.ts';
 import type { StageContext } from './context.ts';
 import { storeRaw } from './ingest-noise.ts';
 
@@ -49,9 +51,23 @@ export async function loadRegistry(store: ObjectStore): Promise<RegisteredSensor
   return (await storedRows(store)).map((r) => ({ ...r, valid_from: r.valid_from ? new Date(r.valid_from) : null, valid_to: r.valid_to ? new Date(r.valid_to) : null }));
 }
 
+const storedRowsSchema = z.array(
+  z.object({
+    sensor_id: z.string(),
+    name: z.string().nullable(),
+    network: z.string().nullable(),
+    interval_s: z.number().nullable(),
+    interval_anchor: z.enum(['end', 'start']).nullable(),
+    lon: z.number(),
+    lat: z.number(),
+    valid_from: z.string().nullable(),
+    valid_to: z.string().nullable(),
+    source: z.string(),
+  }) satisfies z.ZodType<StoredRow>,
+);
+
 async function storedRows(store: ObjectStore): Promise<StoredRow[]> {
-  if (!(await store.head(REGISTRY_KEY))) return [];
-  return JSON.parse((await store.get(REGISTRY_KEY)).toString('utf8')) as StoredRow[];
+  return (await readSaved(store, REGISTRY_KEY, storedRowsSchema, 'ingest the sensor registry again (observatory ingest sensors FILE)')) ?? [];
 }
 
 function asRow(r: StoredRow): Record<string, unknown> {

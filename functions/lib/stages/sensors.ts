@@ -2,7 +2,9 @@ import { sensors } from '../datasets/index.ts';
 import { datasetFileKey, STAGING_PREFIX } from '../lake/layout.ts';
 import { writeDataset } from '../lake/write.ts';
 import { createHash } from 'node:crypto';
-import { listKeys, ObjectNotFoundError, type ObjectStore } from '../ports/object-store.ts';
+import { z } from 'zod';
+import { listKeys, type ObjectStore } from '../ports/object-store.ts';
+import { readSaved } from '../saved-json.ts';
 import type { StageContext } from './context.ts';
 
 // The sensors dataset: each ingest stages what it saw of each sensor (one small JSON per raw file,
@@ -27,11 +29,25 @@ export interface SensorSighting {
   last_seen: Date;
 }
 
-interface StagedSightings {
-  received_at: string;
-  raw_sha: string;
-  sensors: (Omit<SensorSighting, 'first_seen' | 'last_seen'> & { first_seen: string; last_seen: string })[];
-}
+const stagedSightingsSchema = z.object({
+  received_at: z.string(),
+  raw_sha: z.string(),
+  sensors: z.array(
+    z.object({
+      sensor_id: z.string(),
+      name: z.string().nullable(),
+      lon: z.number().nullable(),
+      lat: z.number().nullable(),
+      commune_insee: z.string().nullable(),
+      in_metropole: z.boolean().nullable(),
+      noise_source: z.string(),
+      sonometer_class: z.string().nullable(),
+      first_seen: z.string(),
+      last_seen: z.string(),
+    }) satisfies z.ZodType<Omit<SensorSighting, 'first_seen' | 'last_seen'> & { first_seen: string; last_seen: string }>,
+  ),
+});
+type StagedSightings = z.infer<typeof stagedSightingsSchema>;
 
 export const SIGHTINGS_PREFIX = `${STAGING_PREFIX}/sensor-sightings/`;
 /** a staged file that is the merge of others (raw files are named after their sha256, in hex) */
@@ -105,12 +121,7 @@ async function mergeStaged(ctx: StageContext, keys: readonly string[], parts: re
 
 /** a staged file, or undefined when another merge deleted it meanwhile (its sightings are in that merge) */
 async function readStaged(store: ObjectStore, key: string): Promise<StagedSightings | undefined> {
-  try {
-    return JSON.parse((await store.get(key)).toString('utf8')) as StagedSightings;
-  } catch (e) {
-    if (e instanceof ObjectNotFoundError) return undefined;
-    throw e;
-  }
+  return readSaved(store, key, stagedSightingsSchema, 'delete it (its sightings come back with the next payloads of those sensors)');
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

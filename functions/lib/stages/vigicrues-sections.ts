@@ -1,6 +1,8 @@
 import { SECTIONS } from '../domain/flood/sections.ts';
 import { parseTronEntVigiCru, type VigicruesSectionRef } from '../domain/flood/vigicrues.ts';
+import { z } from 'zod';
 import { stateKey } from '../lake/layout.ts';
+import { readSaved } from '../saved-json.ts';
 import type { StageContext } from './context.ts';
 import { storeRaw } from './ingest-noise.ts';
 
@@ -12,11 +14,12 @@ import { storeRaw } from './ingest-noise.ts';
 export const VIGICRUES_SECTIONS_SOURCE_KIND = 'vigicrues-sections';
 const REFERENTIAL_KEY = stateKey('vigicrues-sections');
 
-interface StoredReferential {
-  readonly raw_key: string;
-  readonly received_at: string;
-  readonly sections: VigicruesSectionRef[];
-}
+const storedReferentialSchema = z.object({
+  raw_key: z.string(),
+  received_at: z.string(),
+  sections: z.array(z.object({ code: z.string(), label: z.string(), territory: z.string().nullable() }) satisfies z.ZodType<VigicruesSectionRef>),
+});
+type StoredReferential = z.infer<typeof storedReferentialSchema>;
 
 export class SectionMappingError extends Error {
   constructor(readonly missing: readonly string[], rawKey: string) {
@@ -40,11 +43,11 @@ export async function ingestVigicruesSections(ctx: StageContext, input: { bytes:
 
 /** the configured section codes missing from the stored referential; a warning when none is stored */
 export async function checkSectionMapping(ctx: StageContext, configured: readonly string[] = SECTIONS.map((s) => s.code)): Promise<void> {
-  if (!(await ctx.store.head(REFERENTIAL_KEY))) {
+  const stored = await readSaved(ctx.store, REFERENTIAL_KEY, storedReferentialSchema, 'ingest the referential again (observatory ingest vigicrues-sections TronEntVigiCru.jsonld)');
+  if (!stored) {
     ctx.logger.warn('no Vigicrues section referential stored: the section codes of config/vigicrues-sections.json are not checked (observatory ingest vigicrues-sections TronEntVigiCru.jsonld)');
     return;
   }
-  const stored = JSON.parse((await ctx.store.get(REFERENTIAL_KEY)).toString('utf8')) as StoredReferential;
   const known = new Set(stored.sections.map((s) => s.code));
   const missing = configured.filter((code) => !known.has(code));
   if (missing.length) throw new SectionMappingError(missing, stored.raw_key);

@@ -5,6 +5,7 @@ import { type CsvDelimiter, columnKey, readCsv, type CsvRecord } from '../csv/re
 import { isTimeZone, LocalClock, parseTimeFormat } from '../time/local-clock.ts';
 import type { IntegrationInterval, IntervalAnchor } from './fiware.ts';
 import {
+  FieldProblem,
   type NoiseObservation,
   type ParseResult,
   type RecordRejection,
@@ -75,15 +76,6 @@ interface Reading {
   readonly las: number | null;
 }
 
-class Problem {
-  constructor(
-    readonly field: string | null,
-    readonly expected: string,
-    readonly found: string,
-    readonly reason: string,
-  ) {}
-}
-
 export function parseNoiseCsv(text: string, options: NoiseCsvOptions): ParseResult {
   const tz = options.tz ?? 'Europe/Paris';
   checkOptions(options, tz);
@@ -99,7 +91,7 @@ export function parseNoiseCsv(text: string, options: NoiseCsvOptions): ParseResu
     const record = csv.records[i]!;
     const read = readRow(record, columns, clock, options);
     if (read === undefined) continue;
-    if (read instanceof Problem) rejections.push({ record: String(record.line), ...read, recordText: truncateRecord(record.text) });
+    if (read instanceof FieldProblem) rejections.push({ record: String(record.line), ...read, recordText: truncateRecord(record.text) });
     else readings.push(read);
   }
   if (csv.unterminated) {
@@ -174,37 +166,37 @@ function locateColumns(header: CsvRecord, options: NoiseCsvOptions): Columns {
 }
 
 /** the row's reading, why it cannot be read, or undefined for a row of empty fields */
-function readRow(record: CsvRecord, columns: Columns, clock: LocalClock, options: NoiseCsvOptions): Reading | Problem | undefined {
+function readRow(record: CsvRecord, columns: Columns, clock: LocalClock, options: NoiseCsvOptions): Reading | FieldProblem | undefined {
   const fields = record.fields;
-  if (record.error) return new Problem(null, 'quotes only around whole fields ("a""b" for a quote inside)', truncateRecord(record.text, 200), `misplaced quote: ${record.error}`);
+  if (record.error) return new FieldProblem(null, 'quotes only around whole fields ("a""b" for a quote inside)', truncateRecord(record.text, 200), `misplaced quote: ${record.error}`);
   if (fields.length !== columns.names.length) {
     if (fields.every((f) => f.trim() === '')) return undefined;
     const expected = `${columns.names.length} fields, as in the header`;
-    return new Problem(null, expected, `${fields.length} fields`, `line ${record.line} has ${fields.length} fields, the header has ${columns.names.length}`);
+    return new FieldProblem(null, expected, `${fields.length} fields`, `line ${record.line} has ${fields.length} fields, the header has ${columns.names.length}`);
   }
   const timeText = timeOf(fields, columns);
   if (timeText === '' && fields.every((f) => f.trim() === '')) return undefined;
   const ms = clock.parse(timeText);
-  if (typeof ms !== 'number') return new Problem(timeField(columns), ms.expected, truncateRecord(timeText, 200), ms.reason);
+  if (typeof ms !== 'number') return new FieldProblem(timeField(columns), ms.expected, truncateRecord(timeText, 200), ms.reason);
   let endMs: number | undefined;
   if (columns.end >= 0) {
     const endText = fields[columns.end]!.trim();
     const end = clock.parse(endText);
-    if (typeof end !== 'number') return new Problem(columns.names[columns.end]!, end.expected, truncateRecord(endText, 200), end.reason);
+    if (typeof end !== 'number') return new FieldProblem(columns.names[columns.end]!, end.expected, truncateRecord(endText, 200), end.reason);
     endMs = end;
   }
   const sensorId = columns.sensor >= 0 ? fields[columns.sensor]!.trim() : options.sensorId!;
   if (sensorId === '') {
     const field = columns.names[columns.sensor]!;
-    return new Problem(field, 'a sensor id', 'an empty field', `${field} is empty: the row names no sensor`);
+    return new FieldProblem(field, 'a sensor id', 'an empty field', `${field} is empty: the row names no sensor`);
   }
   const laeq = readLevel(fields, columns, columns.laeq, options.decimal);
   if (laeq === null) return missingLevel(columns);
-  if (laeq instanceof Problem) return laeq;
+  if (laeq instanceof FieldProblem) return laeq;
   const lamax = readLevel(fields, columns, columns.lamax, options.decimal);
-  if (lamax instanceof Problem) return lamax;
+  if (lamax instanceof FieldProblem) return lamax;
   const las = readLevel(fields, columns, columns.las, options.decimal);
-  if (las instanceof Problem) return las;
+  if (las instanceof FieldProblem) return las;
   return { record: record.line, recordText: truncateRecord(record.text), sensorId, ms, endMs, laeq, lamax, las };
 }
 
@@ -218,7 +210,7 @@ function timeField(columns: Columns): string {
   return columns.date < 0 ? time : `${columns.names[columns.date]}+${time}`;
 }
 
-function readLevel(fields: readonly string[], columns: Columns, index: number, decimal: '.' | ',' | undefined): number | null | Problem {
+function readLevel(fields: readonly string[], columns: Columns, index: number, decimal: '.' | ',' | undefined): number | null | FieldProblem {
   if (index < 0) return null;
   const text = fields[index]!.trim();
   if (text === '') return null;
@@ -226,12 +218,12 @@ function readLevel(fields: readonly string[], columns: Columns, index: number, d
   if (pattern.test(text)) return Number(text.includes(',') ? text.replace(',', '.') : text);
   const field = columns.names[index]!;
   const expected = decimal ? `a number (dB(A)) with a decimal ${decimal === '.' ? 'point' : 'comma'} (--decimal ${decimal})` : 'a number (dB(A)), decimal point or comma';
-  return new Problem(field, expected, truncateRecord(text, 200), `${field} is not a number`);
+  return new FieldProblem(field, expected, truncateRecord(text, 200), `${field} is not a number`);
 }
 
-function missingLevel(columns: Columns): Problem {
+function missingLevel(columns: Columns): FieldProblem {
   const field = columns.names[columns.laeq]!;
-  return new Problem(field, 'a number (dB(A)), decimal point or comma', 'an empty field', `${field} is empty`);
+  return new FieldProblem(field, 'a number (dB(A)), decimal point or comma', 'an empty field', `${field} is empty`);
 }
 
 /** each reading's period: its end column, its sensor's registered interval, the interval given, or its sensor's typical step */

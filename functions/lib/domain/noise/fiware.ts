@@ -3,6 +3,7 @@
 // GeoJSON Feature form are all read, and one batch (even one entity) may mix them.
 import { NOISE_SOURCES } from '../../datasets/noise.ts';
 import {
+  FieldProblem,
   type NoiseObservation,
   type ParseResult,
   type RecordRejection,
@@ -57,15 +58,6 @@ class Reading {
   }
 }
 
-class Problem {
-  constructor(
-    readonly field: string,
-    readonly expected: string,
-    readonly found: string,
-    readonly reason: string,
-  ) {}
-}
-
 export function parseFiware(text: string, options: FiwareOptions = {}): ParseResult {
   const body = withoutBom(text);
   const span = arraySpan(body);
@@ -96,7 +88,7 @@ function readBatch(reading: Reading, { entities, bounds }: Batch, body: string):
 
 function readInto(reading: Reading, observations: NoiseObservation[], rejections: RecordRejection[], entity: unknown, index: number, text: string | RecordTexts): void {
   const read = readEntity(reading, entity, index, text);
-  if (read instanceof Problem) rejections.push({ record: String(index), ...read, recordText: typeof text === 'string' ? text : text.at(index) });
+  if (read instanceof FieldProblem) rejections.push({ record: String(index), ...read, recordText: typeof text === 'string' ? text : text.at(index) });
   else observations.push(read);
 }
 
@@ -378,34 +370,34 @@ function batch(entities: readonly unknown[], bounds: readonly number[]): Batch {
   return { entities, bounds: bounds.length === 2 * entities.length ? bounds : [] };
 }
 
-function readEntity(reading: Reading, entity: unknown, index: number, text: string | RecordTexts): NoiseObservation | Problem {
+function readEntity(reading: Reading, entity: unknown, index: number, text: string | RecordTexts): NoiseObservation | FieldProblem {
   if (!isObject(entity)) {
-    return new Problem('type', 'a JSON object (a NoiseLevelObserved entity)', clip(show(entity)), 'entity is not an object');
+    return new FieldProblem('type', 'a JSON object (a NoiseLevelObserved entity)', clip(show(entity)), 'entity is not an object');
   }
   const feature = own(entity, 'type') === 'Feature';
   const attributes = feature ? own(entity, 'properties') : entity;
   if (!isObject(attributes)) {
-    return new Problem('properties', 'an object holding the entity', clip(show(attributes)), 'GeoJSON Feature without properties');
+    return new FieldProblem('properties', 'an object holding the entity', clip(show(attributes)), 'GeoJSON Feature without properties');
   }
   const type = readType(attributes);
   if (type) return type;
   const locationField = feature && !Object.hasOwn(attributes, 'location') ? 'geometry' : 'location';
   const point = readPoint(locationField === 'geometry' ? unwrap(own(entity, 'geometry')) : attribute(attributes, 'location'), locationField);
-  if (point instanceof Problem) return point;
+  if (point instanceof FieldProblem) return point;
   const sensorId = readSensorId(attributes, point);
-  if (sensorId instanceof Problem) return sensorId;
+  if (sensorId instanceof FieldProblem) return sensorId;
   const period = readPeriod(reading, attributes, sensorId);
-  if (period instanceof Problem) return period;
+  if (period instanceof FieldProblem) return period;
   const laeq = readLevel(attributes, 'LAeq');
-  if (laeq instanceof Problem) return laeq;
+  if (laeq instanceof FieldProblem) return laeq;
   const lamax = readLevel(attributes, 'LAmax');
-  if (lamax instanceof Problem) return lamax;
+  if (lamax instanceof FieldProblem) return lamax;
   const las = readLevel(attributes, 'LAS');
-  if (las instanceof Problem) return las;
+  if (las instanceof FieldProblem) return las;
   const sonometerClass = readSonometerClass(attributes);
-  if (sonometerClass instanceof Problem) return sonometerClass;
+  if (sonometerClass instanceof FieldProblem) return sonometerClass;
   const noiseSource = readNoiseSource(attributes);
-  if (noiseSource instanceof Problem) return noiseSource;
+  if (noiseSource instanceof FieldProblem) return noiseSource;
   const name = attribute(attributes, 'name');
   return new FiwareObservation(
     index,
@@ -425,28 +417,28 @@ function readEntity(reading: Reading, entity: unknown, index: number, text: stri
 }
 
 
-function readType(attributes: Attributes): Problem | undefined {
+function readType(attributes: Attributes): FieldProblem | undefined {
   const type = own(attributes, 'type');
   // NGSI-LD may give the expanded type URI instead of the short name
   if (typeof type === 'string' && (type === ENTITY_TYPE || type.endsWith(`/${ENTITY_TYPE}`))) return undefined;
   const reason = type === undefined ? 'entity has no type' : `entity type is not ${ENTITY_TYPE}`;
-  return new Problem('type', JSON.stringify(ENTITY_TYPE), clip(show(type)), reason);
+  return new FieldProblem('type', JSON.stringify(ENTITY_TYPE), clip(show(type)), reason);
 }
 
 /** the reading's position; null when the entity has none (a registered sensor's position is taken at ingest) */
-function readPoint(location: unknown, field: string): [number, number] | null | Problem {
+function readPoint(location: unknown, field: string): [number, number] | null | FieldProblem {
   const expected = 'a GeoJSON Point {"type":"Point","coordinates":[lon, lat]}';
   if (location === undefined || location === null) return null;
   if (!isObject(location) || own(location, 'type') !== 'Point') {
-    return new Problem(field, expected, clip(show(location)), `${field} is not a GeoJSON Point`);
+    return new FieldProblem(field, expected, clip(show(location)), `${field} is not a GeoJSON Point`);
   }
   const c = own(location, 'coordinates');
   if (!Array.isArray(c) || c.length < 2 || !isFiniteNumber(c[0]) || !isFiniteNumber(c[1])) {
-    return new Problem(field, 'coordinates [lon, lat] as two numbers', clip(show(c)), `${field} coordinates are not [lon, lat] numbers`);
+    return new FieldProblem(field, 'coordinates [lon, lat] as two numbers', clip(show(c)), `${field} coordinates are not [lon, lat] numbers`);
   }
   const [lon, lat] = c as [number, number];
   if (lon < -180 || lon > 180 || lat < -90 || lat > 90) {
-    return new Problem(field, 'lon in [-180, 180], lat in [-90, 90]', clip(show(c)), `${field} coordinates out of range`);
+    return new FieldProblem(field, 'lon in [-180, 180], lat in [-90, 90]', clip(show(c)), `${field} coordinates out of range`);
   }
   return [lon, lat];
 }
@@ -459,57 +451,57 @@ const EXPECTED_PERIOD = 'dateObservedFrom and dateObservedTo, or dateObserved as
  * `duration/end`; or a single instant (dateObserved, or From equal to To), which is the end (or, for a
  * sensor registered so, the start) of the sensor's integration interval when one is known.
  */
-function readPeriod(reading: Reading, attributes: Attributes, sensorId: string): [number, number] | Problem {
+function readPeriod(reading: Reading, attributes: Attributes, sensorId: string): [number, number] | FieldProblem {
   const from = present(attribute(attributes, 'dateObservedFrom'));
   const to = present(attribute(attributes, 'dateObservedTo'));
   if (from !== undefined && to !== undefined) {
     const start = readDateTime(reading, from, 'dateObservedFrom');
-    if (start instanceof Problem) return start;
+    if (start instanceof FieldProblem) return start;
     const end = readDateTime(reading, to, 'dateObservedTo');
-    if (end instanceof Problem) return end;
+    if (end instanceof FieldProblem) return end;
     return start === end ? instantPeriod(reading, end, 'dateObservedTo', to, sensorId) : [start, end];
   }
   const observed = present(attribute(attributes, 'dateObserved'));
   if (observed === undefined) {
     const field = from === undefined ? 'dateObservedFrom' : 'dateObservedTo';
-    return new Problem(field, EXPECTED_PERIOD, 'nothing', `${field} is missing`);
+    return new FieldProblem(field, EXPECTED_PERIOD, 'nothing', `${field} is missing`);
   }
-  if (typeof observed !== 'string') return new Problem('dateObserved', EXPECTED_PERIOD, clip(show(observed)), 'dateObserved is not a date-time text');
+  if (typeof observed !== 'string') return new FieldProblem('dateObserved', EXPECTED_PERIOD, clip(show(observed)), 'dateObserved is not a date-time text');
   const parts = observed.split('/');
   if (parts.length === 1) {
     const instant = readDateTime(reading, observed, 'dateObserved');
-    return instant instanceof Problem ? instant : instantPeriod(reading, instant, 'dateObserved', observed, sensorId);
+    return instant instanceof FieldProblem ? instant : instantPeriod(reading, instant, 'dateObserved', observed, sensorId);
   }
   if (parts.length !== 2) {
-    return new Problem('dateObserved', 'an ISO 8601 interval "start/end" or "start/duration"', clip(observed), 'dateObserved is not a start/end interval');
+    return new FieldProblem('dateObserved', 'an ISO 8601 interval "start/end" or "start/duration"', clip(observed), 'dateObserved is not a start/end interval');
   }
   return intervalPeriod(reading, parts[0]!, parts[1]!, observed);
 }
 
-function intervalPeriod(reading: Reading, first: string, second: string, text: string): [number, number] | Problem {
+function intervalPeriod(reading: Reading, first: string, second: string, text: string): [number, number] | FieldProblem {
   const durationFirst = first.startsWith('P');
   const durationSecond = second.startsWith('P');
   if (durationFirst || durationSecond) {
     const duration = isoDurationMillis(durationFirst ? first : second);
     if (duration === undefined || duration <= 0 || (durationFirst && durationSecond)) {
       const expected = 'an ISO 8601 interval "start/end" or "start/duration" with a duration in days, hours, minutes or seconds (e.g. PT1M)';
-      return new Problem('dateObserved', expected, clip(text), 'dateObserved does not have a usable duration');
+      return new FieldProblem('dateObserved', expected, clip(text), 'dateObserved does not have a usable duration');
     }
     const instant = readDateTime(reading, durationFirst ? second : first, 'dateObserved');
-    if (instant instanceof Problem) return instant;
+    if (instant instanceof FieldProblem) return instant;
     return durationFirst ? [instant - duration, instant] : [instant, instant + duration];
   }
   const start = readDateTime(reading, first, 'dateObserved');
-  if (start instanceof Problem) return start;
+  if (start instanceof FieldProblem) return start;
   const end = readDateTime(reading, second, 'dateObserved');
-  return end instanceof Problem ? end : [start, end];
+  return end instanceof FieldProblem ? end : [start, end];
 }
 
 /** a single observation instant: the interval it ends (or starts), when the sensor's integration interval is known */
-function instantPeriod(reading: Reading, instant: number, field: string, text: unknown, sensorId: string): [number, number] | Problem {
+function instantPeriod(reading: Reading, instant: number, field: string, text: unknown, sensorId: string): [number, number] | FieldProblem {
   const interval = reading.intervalOf(sensorId);
   if (!interval) {
-    return new Problem(
+    return new FieldProblem(
       field,
       EXPECTED_PERIOD,
       clip(show(text)),
@@ -524,13 +516,13 @@ function present(value: unknown): unknown {
   return value === null ? undefined : value;
 }
 
-function readDateTime(reading: Reading, value: unknown, field: string): number | Problem {
-  if (typeof value !== 'string') return new Problem(field, reading.clock.expected, clip(show(value)), `${field} is not a date-time text`);
+function readDateTime(reading: Reading, value: unknown, field: string): number | FieldProblem {
+  if (typeof value !== 'string') return new FieldProblem(field, reading.clock.expected, clip(show(value)), `${field} is not a date-time text`);
   const millis = reading.clock.parse(value);
-  return typeof millis === 'number' ? millis : new Problem(field, millis.expected, clip(value), `${field} ${millis.reason}`);
+  return typeof millis === 'number' ? millis : new FieldProblem(field, millis.expected, clip(value), `${field} ${millis.reason}`);
 }
 
-function readLevel(attributes: Attributes, field: string): number | null | Problem {
+function readLevel(attributes: Attributes, field: string): number | null | FieldProblem {
   const value = attribute(attributes, field);
   if (value === undefined || value === null) return null;
   if (isFiniteNumber(value)) return value;
@@ -540,23 +532,23 @@ function readLevel(attributes: Attributes, field: string): number | null | Probl
       : typeof value === 'number'
         ? `${field} is not a finite number`
         : `${field} is not a number`;
-  return new Problem(field, EXPECTED_NUMBER, clip(show(value)), reason);
+  return new FieldProblem(field, EXPECTED_NUMBER, clip(show(value)), reason);
 }
 
 /**
  * refDevice, else refPointOfInterest, else `loc:<lon>,<lat>` with 5 decimals (about 1 m): a sensor
  * without a reference keeps one stable id across payloads as long as its position does not move.
  */
-function readSensorId(attributes: Attributes, point: [number, number] | null): string | Problem {
+function readSensorId(attributes: Attributes, point: [number, number] | null): string | FieldProblem {
   for (const field of ['refDevice', 'refPointOfInterest']) {
     const ref = reference(attribute(attributes, field));
     if (ref === undefined) continue;
     if (typeof ref === 'string' && ref.trim() !== '' && ref.length <= MAX_ID_LENGTH) return ref;
-    return new Problem(field, `an entity id (text of 1 to ${MAX_ID_LENGTH} characters) or a list of them`, clip(show(ref)), `${field} is not a usable entity id`);
+    return new FieldProblem(field, `an entity id (text of 1 to ${MAX_ID_LENGTH} characters) or a list of them`, clip(show(ref)), `${field} is not a usable entity id`);
   }
   if (point) return `loc:${coordinate(point[0])},${coordinate(point[1])}`;
   const expected = 'a GeoJSON Point {"type":"Point","coordinates":[lon, lat]}, or a refDevice naming a registered sensor';
-  return new Problem('location', expected, 'nothing', 'location is missing and no refDevice names the sensor');
+  return new FieldProblem('location', expected, 'nothing', 'location is missing and no refDevice names the sensor');
 }
 
 function reference(value: unknown): unknown {
@@ -570,19 +562,19 @@ function coordinate(x: number): string {
   return text === '-0.00000' ? '0.00000' : text;
 }
 
-function readSonometerClass(attributes: Attributes): string | null | Problem {
+function readSonometerClass(attributes: Attributes): string | null | FieldProblem {
   const value = attribute(attributes, 'sonometerClass');
   if (value === undefined || value === null) return null;
   if (value === '0' || value === '1' || value === '2' || value === 0 || value === 1 || value === 2) return String(value);
-  return new Problem('sonometerClass', '"0", "1" or "2"', clip(show(value)), 'sonometerClass is not an IEC 61672 class 0, 1 or 2');
+  return new FieldProblem('sonometerClass', '"0", "1" or "2"', clip(show(value)), 'sonometerClass is not an IEC 61672 class 0, 1 or 2');
 }
 
-function readNoiseSource(attributes: Attributes): string | Problem {
+function readNoiseSource(attributes: Attributes): string | FieldProblem {
   const value = attribute(attributes, 'noiseSource');
   if (value === undefined || value === null) return 'unknown';
   const source = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
   if (source !== undefined && (NOISE_SOURCES as readonly string[]).includes(source)) return source;
-  return new Problem('noiseSource', `one of ${NOISE_SOURCES.join(', ')}`, clip(show(value)), 'noiseSource is not a known noise source');
+  return new FieldProblem('noiseSource', `one of ${NOISE_SOURCES.join(', ')}`, clip(show(value)), 'noiseSource is not a known noise source');
 }
 
 /** an own attribute of the entity, unwrapped */

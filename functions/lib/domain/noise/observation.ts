@@ -34,6 +34,16 @@ export interface ParseResult {
   readonly rejections: RecordRejection[];
 }
 
+/** why one field of one record cannot be read: the rejection, before the record's number and text are added */
+export class FieldProblem {
+  constructor(
+    readonly field: string | null,
+    readonly expected: string,
+    readonly found: string,
+    readonly reason: string,
+  ) {}
+}
+
 /** the whole input could not be read (not JSON, not CSV, wrong encoding…): the file goes to quarantine */
 export class UnreadableInputError extends Error {
   constructor(

@@ -5,8 +5,8 @@
 // give one.
 import { Temporal } from 'temporal-polyfill';
 import { truncateRecord } from '../noise/observation.ts';
-import { daysInMonth } from './calendar.ts';
-import { COLON, COMMA, DASH, daysFromCivil, digits, DOT, isDigit, offsetMinutes, SPACE } from './iso.ts';
+import { DateTimeFields } from './instant.ts';
+import { isDigit } from './iso.ts';
 import { parseTimeFormat, type FormatToken } from './formats.ts';
 
 export { isoDurationMillis, parseIntervalSeconds, parseTimeFormat } from './formats.ts';
@@ -66,22 +66,15 @@ export class LocalClock {
     const f = this.fields;
     const shown = truncateRecord(text, 200);
     if (!f.read(text)) return { expected: this.expected, reason: `${JSON.stringify(shown)} is not a date-time${this.options.format ? ` in the format ${this.options.format}` : ''}` };
-    if (f.month < 1 || f.month > 12 || f.day < 1 || (f.day > 28 && f.day > daysInMonth(f.year, f.month))) {
-      return { expected: this.expected, reason: `${shown} is not a real calendar date` };
-    }
-    if (f.hour > 23 || f.minute > 59 || f.second > 59 || (f.offsetMinutes !== undefined && Math.abs(f.offsetMinutes) >= 24 * 60)) {
-      return { expected: this.expected, reason: `${shown} has an hour, minute, second or offset out of range` };
-    }
-    const withinHour = (f.minute * 60 + f.second) * 1000 + f.millis;
-    if (f.offsetMinutes !== undefined) {
-      return (daysFromCivil(f.year, f.month, f.day) * 24 + f.hour) * HOUR_MS + withinHour - f.offsetMinutes * 60_000;
-    }
+    const outOfRange = f.rangeProblem();
+    if (outOfRange) return { expected: this.expected, reason: `${shown} ${outOfRange}` };
+    if (f.offsetMinutes !== undefined) return f.utcMillis();
     if (!this.options.tz) {
       return { expected: this.expected, reason: `${shown} has no UTC offset: an offset or Z is required to place it in time; ${this.options.tzAdvice}` };
     }
     const hour = this.hourOf(f.year, f.month, f.day, f.hour);
     if (typeof hour === 'string') return { expected: this.expectedOnce, reason: `${shown} ${hour}` };
-    if (!Number.isNaN(hour)) return hour + withinHour;
+    if (!Number.isNaN(hour)) return hour + (f.minute * 60 + f.second) * 1000 + f.millis;
     const local = new Temporal.PlainDateTime(f.year, f.month, f.day, f.hour, f.minute, f.second, f.millis);
     const exact = this.resolve(local);
     return Number.isNaN(exact) ? { expected: this.expectedOnce, reason: `${shown} ${this.explain(local)}` } : exact;
@@ -109,10 +102,16 @@ export class LocalClock {
     return Number.isNaN(first) && Number.isNaN(last) ? this.explain(start) : NaN;
   }
 
+  /** the zone of naive times; only asked for once parse() has checked there is one */
+  private zone(): string {
+    if (this.options.tz === undefined) throw new Error('LocalClock: a naive time reached zone placement without a zone');
+    return this.options.tz;
+  }
+
   /** UTC ms of a local time, NaN when it does not exist or occurs twice */
   private resolve(local: Temporal.PlainDateTime): number {
     try {
-      return local.toZonedDateTime(this.options.tz!, { disambiguation: 'reject' }).epochMilliseconds;
+      return local.toZonedDateTime(this.zone(), { disambiguation: 'reject' }).epochMilliseconds;
     } catch {
       return NaN;
     }
@@ -120,7 +119,7 @@ export class LocalClock {
 
   /** why a local time that does not exist or occurs twice cannot be placed (the sentence after the time) */
   private explain(local: Temporal.PlainDateTime): string {
-    const tz = this.options.tz!;
+    const tz = this.zone();
     const earlier = local.toZonedDateTime(tz, { disambiguation: 'earlier' });
     const change = earlier.getTimeZoneTransition('next');
     const skipped = !local.toZonedDateTime(tz, { disambiguation: 'compatible' }).toPlainDateTime().equals(local);
@@ -132,67 +131,6 @@ export class LocalClock {
     return skipped
       ? `does not exist in ${tz} (clocks jump from ${before} to ${after} on ${on}, daylight saving time); ${advice}`
       : `occurs twice in ${tz} (clocks go back from ${before} to ${after} on ${on}, end of daylight saving time); ${advice}`;
-  }
-}
-
-/**
- * The fields of `YYYY-MM-DD[T ]HH:MM[:SS[.fff…]][Z|±HH[:MM]]`, read by character codes into one reused
- * object: no regex match arrays on a path taken once per row. Ranges are checked by the caller.
- */
-class DateTimeFields {
-  year = 0;
-  month = 0;
-  day = 0;
-  hour = 0;
-  minute = 0;
-  second = 0;
-  millis = 0;
-  /** minutes east of UTC; undefined for a naive local time */
-  offsetMinutes: number | undefined = undefined;
-
-  read(text: string): boolean {
-    this.year = digits(text, 0, 4);
-    this.month = digits(text, 5, 2);
-    this.day = digits(text, 8, 2);
-    this.hour = digits(text, 11, 2);
-    this.minute = digits(text, 14, 2);
-    const t = text.charCodeAt(10);
-    if (this.year < 0 || this.month < 0 || this.day < 0 || this.hour < 0 || this.minute < 0) return false;
-    if (text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH || text.charCodeAt(13) !== COLON) return false;
-    if (t !== 84 /* T */ && t !== 116 /* t */ && t !== SPACE) return false;
-    const i = this.readSeconds(text, 16);
-    if (i < 0) return false;
-    return this.readOffset(text, i);
-  }
-
-  /** optional spaces, then `Z`, `±HH[:MM]` or the end of the text */
-  protected readOffset(text: string, from: number): boolean {
-    let i = from;
-    while (text.charCodeAt(i) === SPACE) i++;
-    this.offsetMinutes = i === text.length ? undefined : offsetMinutes(text, i);
-    return i === text.length || this.offsetMinutes !== undefined;
-  }
-
-  /** `:SS[.fff…]` at `i` if present; the index after it, or -1 */
-  private readSeconds(text: string, i: number): number {
-    this.second = 0;
-    this.millis = 0;
-    if (text.charCodeAt(i) !== COLON) return i;
-    this.second = digits(text, i + 1, 2);
-    if (this.second < 0) return -1;
-    const c = text.charCodeAt(i + 3);
-    if (c !== DOT && c !== COMMA) return i + 3;
-    return this.readFraction(text, i + 4);
-  }
-
-  /** digits of a fraction of a second at `from`; the index after them, or -1 when there is none */
-  protected readFraction(text: string, from: number): number {
-    let j = from;
-    this.millis = 0;
-    for (let scale = 100; isDigit(text.charCodeAt(j)); j++, scale /= 10) {
-      if (scale >= 1) this.millis += (text.charCodeAt(j) - 48) * scale;
-    }
-    return j === from ? -1 : j;
   }
 }
 

@@ -1,8 +1,12 @@
-// Europe/Paris local time from UTC instants. Offsets only change on whole UTC hours, so the local
-// fields of each UTC hour are computed once with Intl and cached: the hot path is a Map lookup.
+// Local time from UTC instants (Europe/Paris unless told), Temporal being the reference. Today's zones
+// have offsets in whole quarter hours that change on quarter hours (Paris: 01:00 UTC), so the local
+// fields of each UTC quarter hour are computed once and cached: the hot path is a Map lookup.
+// tests/domain/paris-time.test.ts holds the cache to Temporal over every hour of several years, DST
+// changes included.
+import { Temporal } from 'temporal-polyfill';
 
 export const PARIS_TZ = 'Europe/Paris';
-const HOUR_MS = 3_600_000;
+const QUARTER_MS = 900_000;
 
 export interface LocalHour {
   /** local calendar date YYYY-MM-DD */
@@ -13,45 +17,22 @@ export interface LocalHour {
   readonly offsetMinutes: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone: tz,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(tz, f);
-  }
-  return f;
-}
-
 const cache = new Map<string, Map<number, LocalHour>>();
 
 /** local date, hour and offset of the UTC instant `ms` in time zone `tz` (default Europe/Paris) */
 export function localHour(ms: number, tz: string = PARIS_TZ): LocalHour {
-  let byHour = cache.get(tz);
-  if (!byHour) {
-    byHour = new Map();
-    cache.set(tz, byHour);
+  let byQuarter = cache.get(tz);
+  if (!byQuarter) {
+    byQuarter = new Map();
+    cache.set(tz, byQuarter);
   }
-  const h = Math.floor(ms / HOUR_MS);
-  let v = byHour.get(h);
+  const q = Math.floor(ms / QUARTER_MS);
+  let v = byQuarter.get(q);
   if (!v) {
-    const parts = formatter(tz).formatToParts(new Date(h * HOUR_MS));
-    const get = (t: string) => parts.find((p) => p.type === t)!.value;
-    const date = `${get('year')}-${get('month')}-${get('day')}`;
-    const hour = Number(get('hour'));
-    const minute = Number(get('minute'));
-    const localAsUtc = Date.UTC(Number(get('year')), Number(get('month')) - 1, Number(get('day')), hour, minute);
-    v = { date, hour, offsetMinutes: Math.round((localAsUtc - h * HOUR_MS) / 60_000) };
-    if (byHour.size > 500_000) byHour.clear();
-    byHour.set(h, v);
+    const local = Temporal.Instant.fromEpochMilliseconds(q * QUARTER_MS).toZonedDateTimeISO(tz);
+    v = { date: local.toPlainDate().toString(), hour: local.hour, offsetMinutes: local.offsetNanoseconds / 60e9 };
+    if (byQuarter.size > 1_000_000) byQuarter.clear();
+    byQuarter.set(q, v);
   }
   return v;
 }
@@ -61,16 +42,23 @@ export function parisDate(instant: Date | number): string {
   return localHour(typeof instant === 'number' ? instant : instant.getTime()).date;
 }
 
-/** UTC start instant (ms) of local calendar day `date` in `tz`, and its length in hours (23, 24 or 25) */
+/** UTC start instant (ms) of local calendar day `date` in `tz` and of the next day (23, 24 or 25 h later) */
 export function localDayBounds(date: string, tz: string = PARIS_TZ): { start: number; end: number } {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return { start: localMidnight(y, m, d, tz), end: localMidnight(y, m, d + 1, tz) };
+  const key = `${tz} ${date}`;
+  let bounds = dayBounds.get(key);
+  if (!bounds) {
+    bounds = Object.freeze(dayBoundsOf(Temporal.PlainDate.from(date), tz));
+    if (dayBounds.size > 100_000) dayBounds.clear();
+    dayBounds.set(key, bounds);
+  }
+  return bounds;
 }
 
-function localMidnight(y: number, m: number, d: number, tz: string): number {
-  const guess = Date.UTC(y, m - 1, d);
-  // midnight is never skipped in Europe/Paris (changes happen at 02:00/03:00): two passes settle it
-  let t = guess - localHour(guess, tz).offsetMinutes * 60_000;
-  t = guess - localHour(t, tz).offsetMinutes * 60_000;
-  return t;
+const dayBounds = new Map<string, { start: number; end: number }>();
+
+function dayBoundsOf(day: Temporal.PlainDate, tz: string): { start: number; end: number } {
+  // startOfDay: the first instant of the day, also where a zone skips its midnight
+  const start = day.toZonedDateTime({ timeZone: tz }).startOfDay().epochMilliseconds;
+  const end = day.add({ days: 1 }).toZonedDateTime({ timeZone: tz }).startOfDay().epochMilliseconds;
+  return { start, end };
 }
