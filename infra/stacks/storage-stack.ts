@@ -3,7 +3,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { INCOMING_PREFIX } from '../../functions/handlers/shared/buckets.ts';
-import { RAW_PREFIX } from '../../functions/lib/lake/layout.ts';
+import { CHANGES_PREFIX, RAW_PREFIX } from '../../functions/lib/lake/layout.ts';
+import { CHANGE_LOG_RETENTION_DAYS } from '../../functions/lib/ports/lake.ts';
 import type { ObservatoryConfig } from '../config.ts';
 import { SecureBucket } from '../constructs/secure-bucket.ts';
 import { acknowledge } from '../nag.ts';
@@ -82,6 +83,8 @@ export class StorageStack extends Stack {
       retain,
       encryptionKey: this.dataKey,
       accessLogs: logsTo('lake'),
+      // the change log is read from each reader's watermark; a reader older than this looks at everything
+      lifecycleRules: [{ id: 'change-log-expiry', prefix: `${CHANGES_PREFIX}/`, expiration: Duration.days(CHANGE_LOG_RETENTION_DAYS) }],
     }).bucket;
 
     this.athenaResultsBucket = new SecureBucket(this, 'AthenaResults', {

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHANGE_LOG_RETENTION_DAYS } from '../../functions/lib/ports/lake.ts';
 import { logicalId, resourcesOf, synthObservatory, text, type SynthesizedObservatory } from './support.ts';
 
 describe('storage: the buckets and their secure defaults', () => {
@@ -102,6 +103,13 @@ describe('storage: the buckets and their secure defaults', () => {
     dev.templates.storage.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-results', ExpirationInDays: dev.config.storage.athenaResultsExpireDays })]) },
     });
+  });
+
+  it('expires the lake’s change log after the retention its readers assume', () => {
+    const lake = Object.entries(resourcesOf(dev.templates.storage, 'AWS::S3::Bucket')).filter(([id]) => id.startsWith('Lake'));
+    expect(lake).toHaveLength(1);
+    const rules = (lake[0]![1].Properties!.LifecycleConfiguration as { Rules: { Id: string; Prefix?: string; ExpirationInDays?: number }[] }).Rules;
+    expect(rules.find((r) => r.Id === 'change-log-expiry')).toMatchObject({ Prefix: 'changes/', ExpirationInDays: CHANGE_LOG_RETENTION_DAYS });
   });
 
   it('logs server access of every bucket but the log bucket into the log bucket, under a prefix per bucket', () => {

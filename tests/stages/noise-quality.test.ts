@@ -3,6 +3,8 @@ import { noiseIndicatorsDaily, noiseQualityDaily, noiseReadings } from '../../fu
 import { QC_FLAGS, QC_THRESHOLDS } from '../../functions/lib/domain/noise/qc.ts';
 import { ingestNoise } from '../../functions/lib/stages/ingest-noise.ts';
 import { noiseIndicators, type NoiseIndicatorsSummary } from '../../functions/lib/stages/noise-indicators.ts';
+import { stateKey } from '../../functions/lib/lake/layout.ts';
+import { CHANGE_LOG_RETENTION_DAYS } from '../../functions/lib/ports/lake.ts';
 import { tempLake } from '../support/lake.ts';
 
 // The daily quality-control rows (noise_quality_daily) and the drift check of an incremental run:
@@ -100,6 +102,17 @@ describe('noise_quality_daily and the drift check of an incremental run', () => 
     }
     const full = await noiseIndicators(lake, { full: true });
     expect(full.fullReason).toBe('full option');
+    expect(await qualityRows(lake)).toEqual(storedAfterIncremental);
+  });
+
+  it('recomputes everything when its last run is older than the change log’s retention (records may have expired)', async () => {
+    const key = stateKey('noise-indicators');
+    const state = JSON.parse((await lake.store.get(key)).toString('utf8')) as { watermark: { at: string } };
+    state.watermark.at = new Date(Date.now() - (CHANGE_LOG_RETENTION_DAYS + 1) * 86_400_000).toISOString();
+    await lake.store.put(key, JSON.stringify(state));
+    const run = await noiseIndicators(lake);
+    expect(run.fullReason).toContain(`change log's ${CHANGE_LOG_RETENTION_DAYS} days of retention`);
+    expect(run.dts).toHaveLength(DAYS);
     expect(await qualityRows(lake)).toEqual(storedAfterIncremental);
   });
 });

@@ -56,6 +56,20 @@ export interface PartitionInfo {
   readonly keys: readonly string[];
 }
 
+/**
+ * how long a change record is kept (an S3 lifecycle rule expires them on AWS): a reader whose watermark
+ * is older than this may have missed records, and looks at everything instead (see changeLogCovers)
+ */
+export const CHANGE_LOG_RETENTION_DAYS = 30;
+
+/**
+ * whether the change log still holds every record written after `watermark` (records older than the
+ * retention may have expired, with a day's margin for clocks): when not, a reader looks at everything
+ */
+export function changeLogCovers(watermark: ChangeWatermark, now: Date = new Date()): boolean {
+  return Date.parse(watermark.at) > now.getTime() - (CHANGE_LOG_RETENTION_DAYS - 1) * 86_400_000;
+}
+
 /** a batch of changes recorded by the writers of a dataset (see `Lake.changesSince`) */
 export interface ChangeSet {
   /** partitions written since the watermark */

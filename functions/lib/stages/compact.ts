@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { fileColumns, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { dataset, noiseReadings } from '../datasets/index.ts';
 import { datasetFileKey, stateKey } from '../lake/layout.ts';
-import type { ChangeWatermark, PartitionInfo } from '../ports/lake.ts';
+import { changeLogCovers, type ChangeWatermark, type PartitionInfo } from '../ports/lake.ts';
 import { z } from 'zod';
 import { ObjectNotFoundError } from '../ports/object-store.ts';
 import { readSaved } from '../saved-json.ts';
@@ -68,7 +68,8 @@ export async function compactLake(ctx: StageContext, limits: readonly Compaction
     if (!(limit.maxFilesPerPartition >= 1)) throw new RangeError(`compaction of ${d.name}: maxFilesPerPartition must be at least 1, found ${limit.maxFilesPerPartition}`);
     const since = watermarks[d.name];
     // the watermark is taken before listing: what is written meanwhile is seen next time
-    const changes = since ? await ctx.lake.changesSince(d, since) : { dts: undefined, watermark: await ctx.lake.currentWatermark(d) };
+    // a watermark older than the change log's retention: records may have expired, so every partition
+    const changes = since && changeLogCovers(since) ? await ctx.lake.changesSince(d, since) : { dts: undefined, watermark: await ctx.lake.currentWatermark(d) };
     out[d.name] = await compactPartitions(ctx, d, changes.dts, limit.maxFilesPerPartition);
     watermarks[d.name] = changes.watermark;
   }
@@ -91,7 +92,7 @@ export async function compactDataset(
   const maxFiles = options.maxFiles ?? (options.minFiles ?? 2) - 1;
   if (options.dts) return compactPartitions(ctx, d, options.dts, maxFiles);
   const state = await readState(ctx, d);
-  const changes = state ? await ctx.lake.changesSince(d, state.watermark) : { dts: undefined, watermark: await ctx.lake.currentWatermark(d) };
+  const changes = state && changeLogCovers(state.watermark) ? await ctx.lake.changesSince(d, state.watermark) : { dts: undefined, watermark: await ctx.lake.currentWatermark(d) };
   const summary = await compactPartitions(ctx, d, changes.dts, maxFiles);
   const next: CompactionState = { version: 1, watermark: changes.watermark };
   await ctx.store.put(compactionStateKey(d), JSON.stringify(next), { contentType: 'application/json' });

@@ -17,7 +17,7 @@ import { QC_THRESHOLDS, qualityDailySql } from '../domain/noise/qc.ts';
 import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, WHO_2018, type NoiseSource } from '../domain/noise/thresholds.ts';
 import { PARIS_TZ } from '../domain/time/paris.ts';
 import { datasetFileKey, stateKey } from '../lake/layout.ts';
-import type { ChangeWatermark, Lake } from '../ports/lake.ts';
+import { CHANGE_LOG_RETENTION_DAYS, changeLogCovers, type ChangeWatermark, type Lake } from '../ports/lake.ts';
 import { listKeys, ObjectNotFoundError, type ObjectStore } from '../ports/object-store.ts';
 import { sqlString } from '../sql/literals.ts';
 import type { StageContext } from './context.ts';
@@ -115,7 +115,9 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
       ? 'no previous state'
       : previous.settings !== settings
         ? `settings changed (${previous.settings} → ${settings})`
-        : null;
+        : !changeLogCovers(previous.watermark)
+          ? `last run at ${previous.watermark.at}, before the change log's ${CHANGE_LOG_RETENTION_DAYS} days of retention`
+          : null;
   const plan = ctx.range
     ? await rangePlan(ctx, ctx.range, previous)
     : fullReason !== null || !previous
