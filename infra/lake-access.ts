@@ -2,6 +2,8 @@ import { DATASETS, noiseReadings, quarantine } from '../functions/lib/datasets/i
 import { changeLogPrefix, LAKE_MANIFEST_KEY, MODELS_PREFIX, RAW_PREFIX, SITE_PREFIX, STAGING_PREFIX, STATE_PREFIX, stateKey } from '../functions/lib/lake/layout.ts';
 import { STAGES, type StageDefinition } from '../functions/lib/stages/registry.ts';
 import { CLIMATE_SOURCE_FORMATS } from '../functions/lib/stages/source-kinds.ts';
+import { REGISTRY_KEY } from '../functions/lib/stages/sensor-registry.ts';
+import { PUSHED_RAW_PREFIX } from '../functions/lib/push/constants.ts';
 import { bucketOfKey, INCOMING_PREFIX, type BucketRole } from '../functions/handlers/shared/buckets.ts';
 
 // What each function may touch in the lake, as key prefixes, derived from the stage list (inputs and
@@ -89,12 +91,22 @@ export function ingestAccess(options: { incoming: boolean }): LakeAccess {
     ...(options.incoming ? climateIngestWrites() : []),
   ]);
   return {
-    reads: unique([...writes, ...(options.incoming ? [`${INCOMING_PREFIX}/`] : [])]),
+    // the sensor registry places readings without a position
+    reads: unique([...writes, REGISTRY_KEY, ...(options.incoming ? [`${INCOMING_PREFIX}/`] : [])]),
     writes: unique(writes),
     // a replay that is clean now removes the quarantine file of its earlier receipt; the sensors merge
     // (after-ingest) deletes the staged sightings it merged
     deletes: unique([`${quarantine.prefix}/`, ...sightings]),
   };
+}
+
+/**
+ * The push API on AWS: it stores the push's raw file (reading back a replay's first receipt) and reads
+ * the sensor registry to check the readings; the curation is ingest-file's, from the queue
+ * (functions/lib/push/queued.ts).
+ */
+export function pushAccess(): LakeAccess {
+  return { reads: [PUSHED_RAW_PREFIX, REGISTRY_KEY], writes: [PUSHED_RAW_PREFIX], deletes: [] };
 }
 
 export interface BucketGrant {

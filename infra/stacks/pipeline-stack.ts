@@ -11,7 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { INCOMING_PREFIX } from '../../functions/handlers/shared/buckets.ts';
-import { PUSH_PATH } from '../../functions/lib/push/constants.ts';
+import { PUSH_BATCH, PUSH_PATH, PUSHED_RAW_PREFIX } from '../../functions/lib/push/constants.ts';
 import { STAGE_ENV } from '../../functions/handlers/stage/handler-env.ts';
 import { CADENCES, STAGES, type Cadence, type StageDefinition } from '../../functions/lib/stages/registry.ts';
 import { REPO_ROOT } from '../catalog.ts';
@@ -22,7 +22,7 @@ import { Monitoring } from '../constructs/monitoring.ts';
 import { ObservatoryFunction } from '../constructs/observatory-function.ts';
 import { BackfillStateMachine } from '../constructs/backfill-state-machine.ts';
 import { PipelineStateMachine, type PipelineInput } from '../constructs/pipeline-state-machine.ts';
-import { ingestAccess, stageAccess } from '../lake-access.ts';
+import { ingestAccess, pushAccess, stageAccess } from '../lake-access.ts';
 import { acknowledge, acknowledgeFindings } from '../nag.ts';
 
 // What runs: one function per stage of the registry (all running the one generic stage handler) and
@@ -67,6 +67,8 @@ export class PipelineStack extends Stack {
   readonly sourceKey: secretsmanager.ISecret;
   readonly monitoring: Monitoring;
   readonly deadLetterQueues: sqs.Queue[] = [];
+  /** the raw files of accepted pushes, waiting for their batched curation */
+  readonly pushQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -162,10 +164,10 @@ export class PipelineStack extends Stack {
     this.ingestPush = new ObservatoryFunction(this, 'IngestPush', {
       ...common,
       name: 'ingest-push',
-      description: 'Sensor networks push FIWARE readings: raw bytes, curated readings, quarantine',
+      description: 'Sensor networks push FIWARE readings: raw bytes kept, readings checked, curation queued',
       settings: functionSettingsOf(config, 'ingest-push'),
-      access: ingestAccess({ incoming: false }),
-      accessReason: 'the noise ingest writes raw/, curated/noise_readings/, quarantine/ and staging/sensor-sightings/, and rereads what it wrote',
+      access: pushAccess(),
+      accessReason: `a push's raw file under ${PUSHED_RAW_PREFIX} (read back on a replay) and the sensor registry; ingest-file curates it from the queue`,
     });
     const api = new IngestApi(this, 'PushApi', { config, handler: this.ingestPush.function });
     this.ingestPush.function.addEnvironment('PUSH_NETWORKS', api.networksByKeyId);
@@ -179,7 +181,7 @@ export class PipelineStack extends Stack {
       description: `Ingests files dropped under ${INCOMING_PREFIX}/<kind>/ in the raw bucket`,
       settings: functionSettingsOf(config, 'ingest-file'),
       access: ingestAccess({ incoming: true }),
-      accessReason: `the noise ingest (raw/, curated/noise_readings/, quarantine/, staging/sensor-sightings/) of the files under ${INCOMING_PREFIX}/`,
+      accessReason: `the noise ingest (raw/, curated/noise_readings/, quarantine/, staging/sensor-sightings/) of the files under ${INCOMING_PREFIX}/ and of the queued pushes`,
     });
     const fileDlq = this.deadLetterQueue('IncomingDeadLetters', 'incoming-files');
     const fileTimeout = functionSettingsOf(config, 'ingest-file').timeoutSeconds;
@@ -206,6 +208,40 @@ export class PipelineStack extends Stack {
       'incoming-files',
       fileDlq,
       'aws sqs start-message-move-task --source-arn <IncomingDeadLetters ARN> (moves the messages back to the IncomingFiles queue)',
+    );
+
+    // accepted pushes: their raw files' creation → EventBridge → SQS → ingest-file, a batch of pushes
+    // per invocation (functions/lib/push/queued.ts: four PUTs per push otherwise)
+    const pushDlq = this.deadLetterQueue('PushedRawDeadLetters', 'pushed-raw');
+    this.pushQueue = new sqs.Queue(this, 'PushedRaw', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(fileTimeout * 6),
+      // an accepted push waits here for its curation: as long as SQS allows
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: pushDlq, maxReceiveCount: 3 },
+    });
+    new events.Rule(this, 'PushedRawCreated', {
+      description: `Raw files of pushes created under ${PUSHED_RAW_PREFIX} in the raw bucket`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [props.rawBucket.bucketName] }, object: { key: events.Match.prefix(PUSHED_RAW_PREFIX) } },
+      },
+      targets: [new eventTargets.SqsQueue(this.pushQueue, { deadLetterQueue: pushDlq, retryAttempts: 8 })],
+    });
+    this.ingestFile.function.addEventSource(
+      new SqsEventSource(this.pushQueue, {
+        batchSize: PUSH_BATCH.maxPushes,
+        maxBatchingWindow: Duration.seconds(PUSH_BATCH.windowSeconds),
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+      }),
+    );
+    this.monitoring.deadLetters(
+      'pushed-raw',
+      pushDlq,
+      'aws sqs start-message-move-task --source-arn <PushedRawDeadLetters ARN> (the pushes were accepted and their raw files kept: moved back, they are curated)',
     );
     this.monitoring.freshness(metricsNamespace, config.monitoring.freshnessHours);
 
@@ -241,6 +277,7 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'IncomingDeadLettersArn', { value: fileDlq.queueArn });
     new CfnOutput(this, 'SchedulerDeadLettersArn', { value: schedulerDlq.queueArn });
+    new CfnOutput(this, 'PushedRawDeadLettersArn', { value: pushDlq.queueArn });
   }
 
   private deadLetterQueue(id: string, name: string): sqs.Queue {
