@@ -23,6 +23,8 @@ import { ObservatoryFunction } from '../constructs/observatory-function.ts';
 import { BackfillStateMachine } from '../constructs/backfill-state-machine.ts';
 import { PipelineStateMachine, type PipelineInput } from '../constructs/pipeline-state-machine.ts';
 import { ingestAccess, pushAccess, stageAccess } from '../lake-access.ts';
+import type { DatasetDeclaration } from '../../functions/lib/datasets/declaration.ts';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { acknowledge, acknowledgeFindings } from '../nag.ts';
 
 // What runs: one function per stage of the registry (all running the one generic stage handler) and
@@ -55,6 +57,8 @@ export interface PipelineStackProps extends StackProps {
   readonly dataKey: kms.IKey;
   /** defaults to STAGES; tests pass a variant */
   readonly stages?: readonly StageDefinition[];
+  /** defaults to DATASETS; tests pass more (the policies as datasets are added) */
+  readonly datasets?: readonly DatasetDeclaration[];
 }
 
 export class PipelineStack extends Stack {
@@ -77,7 +81,9 @@ export class PipelineStack extends Stack {
     const metricsNamespace = `${config.project}/${config.envName}`;
     const logRetentionDays = config.functions.logRetentionDays as logs.RetentionDays;
     const layer = new DuckDbLayer(this, 'DuckDb').layer;
+    const datasets = props.datasets ?? DATASETS;
     const common = {
+      datasets,
       layer,
       buckets: { raw: props.rawBucket, lake: props.lakeBucket, site: props.siteBucket },
       dataKey: props.dataKey,
@@ -113,7 +119,7 @@ export class PipelineStack extends Stack {
           : { environment: { [STAGE_ENV]: stage.name } }),
         description: `Stage ${stage.name}: ${stage.description}`.slice(0, 256),
         settings: functionSettingsOf(config, stage.name),
-        access: stageAccess(stage),
+        access: stageAccess(stage, datasets),
         accessReason: `inputs ${stage.inputs.map((i) => i.dataset).join(', ') || 'none'}, outputs ${stage.outputs.join(', ')}, its state file`,
       });
       this.stageFunctions.set(stage.name, fn);
@@ -180,7 +186,7 @@ export class PipelineStack extends Stack {
       name: 'ingest-file',
       description: `Ingests files dropped under ${INCOMING_PREFIX}/<kind>/ in the raw bucket`,
       settings: functionSettingsOf(config, 'ingest-file'),
-      access: ingestAccess({ incoming: true }),
+      access: ingestAccess({ incoming: true }, stages, datasets),
       accessReason: `the noise ingest (raw/, curated/noise_readings/, quarantine/, staging/sensor-sightings/) of the files under ${INCOMING_PREFIX}/ and of the queued pushes`,
     });
     const fileDlq = this.deadLetterQueue('IncomingDeadLetters', 'incoming-files');
