@@ -2,7 +2,8 @@
 // history, on the folder lake and on the S3 server (Swift) behind a proxy that adds ~20 ms per request.
 //
 // Each lake holds a network of BENCH_SCALE_SENSORS sensors at 15-minute resolution, ingested through
-// the real ingest in daily files and kept up by the hourly cadence. Then, round after round, each lake
+// the real ingest in daily files and kept up by the hourly cadence (the S3 lakes are copies of the
+// folder lakes, object for object). Then, round after round, each lake
 // gets one new hour of 1-minute readings and `observatory run --schedule hourly` runs as a whole
 // process; the lakes alternate within a round, and the figures are medians of BENCH_SCALE_ROUNDS.
 import { spawn } from 'node:child_process';
@@ -17,7 +18,7 @@ import { FsObjectStore } from '../functions/lib/adapters/fs-store.ts';
 import { S3ObjectStore } from '../functions/lib/adapters/s3-store.ts';
 import { COUNTER_NAMES, type StoreCounters } from '../functions/lib/ports/counting-store.ts';
 import { silentLogger } from '../functions/lib/ports/logger.ts';
-import type { ObjectStore } from '../functions/lib/ports/object-store.ts';
+import { listKeys, type ObjectStore } from '../functions/lib/ports/object-store.ts';
 import type { StageContext } from '../functions/lib/stages/context.ts';
 import { ingestFile } from '../functions/lib/stages/ingest-service.ts';
 import { noiseIndicators } from '../functions/lib/stages/noise-indicators.ts';
@@ -65,14 +66,35 @@ function batch(sensors: number, start: Date, count: number, seconds: number): Bu
 async function buildHistory(ctx: StageContext, sensors: number, days: number): Promise<number> {
   const end = Date.parse(`${LAST_DAY}T00:00:00+01:00`);
   let readings = 0;
+  const started = performance.now();
   for (let i = days - 1; i >= 0; i--) {
     const start = new Date(end - i * 86_400_000);
     await ingestFile(ctx, { sourceKind: 'noise-fiware', bytes: batch(sensors, start, 96, 900), origin: `day-${i}.json` });
     readings += sensors * 96;
-    if (i % 30 === 0) await runPipeline(ctx, { cadence: 'hourly' });
+    if (i % 30 === 0) {
+      await runPipeline(ctx, { cadence: 'hourly' });
+      process.stderr.write(`scale: ${days - i}/${days} days ingested, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+    }
   }
   await runPipeline(ctx, { cadence: 'hourly' });
   return readings;
+}
+
+/**
+ * the S3 lake of a history: the folder lake's objects (built through the real ingest) put into the
+ * bucket with their content type and metadata, so both stores hold the same lake
+ */
+async function copyLake(from: ObjectStore, to: ObjectStore): Promise<number> {
+  const objects = await listKeys(from, '');
+  for (let i = 0; i < objects.length; i += 32) {
+    await Promise.all(
+      objects.slice(i, i + 32).map(async (o) => {
+        const info = await from.head(o.key);
+        await to.put(o.key, await from.get(o.key), { contentType: info?.contentType, metadata: info?.metadata });
+      }),
+    );
+  }
+  return objects.length;
 }
 
 /** a proxy in front of the S3 server that holds each request ~`delayMs` before forwarding it */
@@ -115,7 +137,9 @@ async function measure(subjects: readonly Subject[], sensors: number, rounds: nu
   for (let round = 0; round < rounds; round++) {
     for (const s of subjects) {
       await ingestFile(s.ctx, { sourceKind: 'noise-fiware', bytes: batch(sensors, newHour(round), 60, 60), origin: `new-hour-${round}.json` });
-      runs.get(s)!.push(await hourlyProcess(s));
+      const run = await hourlyProcess(s);
+      runs.get(s)!.push(run);
+      process.stderr.write(`scale: round ${round + 1}, ${s.days} days (${s.label}): ${run.seconds.toFixed(1)} s, ${COUNTER_NAMES.map((c) => `${c} ${run.counters[c]}`).join(', ')}\n`);
     }
   }
   const byStore = new Map<string, Subject>();
@@ -163,8 +187,8 @@ export async function benchScale(): Promise<Figure[]> {
         const bucket = await createTestBucket(client, `scale-${days}`);
         const ctx = open(new S3ObjectStore({ client, bucket, prefix: 'lake/' }));
         const t = performance.now();
-        await buildHistory(ctx, sensors, days);
-        process.stderr.write(`scale: S3 lake with ${days} days built in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
+        const copied = await copyLake(subjects.find((s) => s.label === 'folder lake' && s.days === days)!.ctx.store, ctx.store);
+        process.stderr.write(`scale: S3 lake with ${days} days (${copied} objects of the folder lake) copied in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
         subjects.push({
           label: 'S3 server +20 ms/request',
           days,

@@ -1,11 +1,12 @@
 import { encodeRows, repeatedKeys, valueAt, type EncodedColumn, type EncodedColumnSpec, type EncodedRows } from '../datasets/encoded-rows.ts';
 import { validateRow } from '../datasets/derive.ts';
 import { fileColumns, isPartitioned, partitionOf, type CheckFailure, type DatasetDeclaration } from '../datasets/declaration.ts';
-import { quarantine } from '../datasets/index.ts';
+import { NO_REJECTION, quarantine } from '../datasets/index.ts';
 import { truncateRecord, type RecordRejection } from '../domain/noise/observation.ts';
 import { parisDate } from '../domain/time/paris.ts';
 import { datasetFileKey, rawSha } from '../lake/layout.ts';
 import { writeDataset } from '../lake/write.ts';
+import { sqlString } from '../sql/literals.ts';
 import type { StageContext } from './context.ts';
 import type { IngestSummary } from './ingest-noise.ts';
 
@@ -124,30 +125,7 @@ export async function storeCurated(ctx: StageContext, input: CuratedBatch): Prom
   if (partitioned) await ctx.lake.recordChange(d, days, sha.slice(0, 16));
 
   const all = quarantinedOf(input);
-  const receivedDt = partitionOf(quarantine, parisDate(raw.receivedAt));
-  const quarantineKey = datasetFileKey(quarantine, `${input.sourceKind}-${sha}`, receivedDt);
-  if (all.length) {
-    await writeDataset(
-      ctx,
-      quarantine,
-      all.map((r) => ({
-        received_at: raw.receivedAt,
-        source_kind: input.sourceKind,
-        raw_key: raw.key,
-        record: r.record,
-        field: r.field,
-        expected: r.expected,
-        found: r.found,
-        reason: r.reason,
-        record_text: r.recordText,
-        dt: receivedDt,
-      })),
-      quarantineKey,
-    );
-  } else if (!raw.created) {
-    // a replay that is clean now removes the quarantine file of the earlier receipt
-    await ctx.store.delete(quarantineKey);
-  }
+  await storeVerdict(ctx, input.sourceKind, raw, all);
 
   return summaryOf(input);
 }
@@ -184,6 +162,66 @@ export function summaryOf(input: CuratedBatch): IngestSummary {
     days: partitioned ? partitionsOf(d, rows).sort() : [],
     rejections: quarantinedOf(input).slice(0, 20),
   };
+}
+
+/**
+ * Stores the rejections of a raw file: on its first receipt, as they are; on a replay, only when they
+ * differ from the earlier verdict, as a newer verdict that replaces it (the quarantine view shows each raw
+ * file's latest), even where the compaction merged the earlier one into a file of many. A replay that
+ * now rejects nothing stores a marker row saying so. Re-ingesting the same bytes thus changes nothing.
+ */
+async function storeVerdict(ctx: StageContext, sourceKind: string, raw: CuratedBatch['raw'], rejections: readonly RecordRejection[]): Promise<void> {
+  const sha = rawSha(raw.key);
+  const receivedDt = partitionOf(quarantine, parisDate(raw.receivedAt));
+  if (!raw.created && sameVerdict(await earlierVerdict(ctx, receivedDt, raw.key), rejections)) return;
+  const verdict = rejections.length || raw.created ? rejections : [{ record: NO_REJECTION, field: null, expected: null, found: null, reason: 'no record rejected on this replay', recordText: null }];
+  if (!verdict.length) return;
+  const checkedAt = raw.created ? raw.receivedAt : verdictTime(ctx, raw.receivedAt);
+  await writeDataset(
+    ctx,
+    quarantine,
+    verdict.map((r) => ({
+      received_at: raw.receivedAt,
+      checked_at: checkedAt,
+      source_kind: sourceKind,
+      raw_key: raw.key,
+      record: r.record,
+      field: r.field,
+      expected: r.expected,
+      found: r.found,
+      reason: r.reason,
+      record_text: r.recordText,
+      dt: receivedDt,
+    })),
+    datasetFileKey(quarantine, `${sourceKind}-${sha}`, receivedDt),
+  );
+  // after the data: the compaction finds the partition through the change log
+  await ctx.lake.recordChange(quarantine, [receivedDt], sha.slice(0, 16));
+}
+
+/** the latest verdict stored on a raw file (rows of its receive month's quarantine partition) */
+async function earlierVerdict(ctx: StageContext, dt: string, rawKey: string): Promise<RecordRejection[]> {
+  await ctx.lake.attach([quarantine], { kind: 'partitions', dts: [dt] });
+  const r = await ctx.lake.all(`SELECT record, field, expected, found, reason, record_text FROM ${quarantine.name} WHERE raw_key = ${sqlString(rawKey)}`);
+  return r.rows.map((x) => ({
+    record: String(x['record']),
+    field: x['field'] as string | null,
+    expected: x['expected'] as string | null,
+    found: x['found'] as string | null,
+    reason: String(x['reason']),
+    recordText: x['record_text'] as string | null,
+  }));
+}
+
+function sameVerdict(a: readonly RecordRejection[], b: readonly RecordRejection[]): boolean {
+  const canonical = (rows: readonly RecordRejection[]) => rows.map((r) => JSON.stringify([r.record, r.field, r.expected, r.found, r.reason, r.recordText])).sort();
+  const [x, y] = [canonical(a), canonical(b)];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/** a replay's verdict time: now, and always after the first receipt's (clocks of tests and of other machines included) */
+function verdictTime(ctx: StageContext, receivedAt: Date): Date {
+  return new Date(Math.max(ctx.now().getTime(), receivedAt.getTime() + 1));
 }
 
 /** the partitions of the rows, in order of first appearance */
