@@ -245,10 +245,12 @@ describe('lake access derived from the stage list and the declarations', () => {
     expect(compactPrefixes(['curated/river_daily/', 'curated/river_observations/', 'curated/river_stations/', 'lake.json'])).toEqual(['curated/river_*', 'lake.json']);
     // two of three: each stays, nothing undeclared-for is reached
     expect(compactPrefixes(['curated/river_daily/', 'curated/river_stations/'])).toEqual(['curated/river_daily/', 'curated/river_stations/']);
-    // noise_readings is a noise_ dataset too: without it the family is noise_indicators_
+    // the noise_ datasets: the five indicator tables, noise_readings and noise_quality_daily — without
+    // all of them the family is noise_indicators_
     const indicators = ['hourly', 'daily', 'commune_daily', 'monthly', 'yearly'].map((x) => `changes/noise_indicators_${x}/`);
     expect(compactPrefixes(indicators)).toEqual(['changes/noise_indicators_*']);
-    expect(compactPrefixes([...indicators, 'changes/noise_readings/'])).toEqual(['changes/noise_*']);
+    expect(compactPrefixes([...indicators, 'changes/noise_readings/'])).toEqual(['changes/noise_indicators_*', 'changes/noise_readings/']);
+    expect(compactPrefixes([...indicators, 'changes/noise_readings/', 'changes/noise_quality_daily/'])).toEqual(['changes/noise_*']);
     // a top-level dataset and an area pass unchanged
     expect(compactPrefixes(['quarantine/', 'raw/', 'state/sensors.json'])).toEqual(['quarantine/', 'raw/', 'state/sensors.json']);
   });

@@ -107,8 +107,8 @@ describe('pushes accepted on AWS, curated from the queue in batches', () => {
     const writes = counting.counters.objects_written - before.objects_written;
     expect(summary).toMatchObject({ pushes: 20, skipped: 0, curated: 18 * 15 + 2, quarantined: 1, days: ['2026-01-15'] });
     // one readings file for the day, one change record, one sightings file, and the quarantine files of
-    // the two pushes with rejections — for 20 pushes (the immediate ingest: 4 per push)
-    expect(writes).toBe(1 + 1 + 1 + 2);
+    // the two pushes with rejections with their change records — for 20 pushes (the immediate ingest: 4 per push)
+    expect(writes).toBe(1 + 1 + 1 + 2 * 2);
     await refreshSensors(immediate);
     await refreshSensors(queued);
     const expected = await tables(immediate);
