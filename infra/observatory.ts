@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, Tags, Validations, type Environment } from 'aws-cdk-lib';
 import type { StageDefinition as StageEntry } from '../functions/lib/stages/registry.ts';
+import type { DatasetDeclaration } from '../functions/lib/datasets/declaration.ts';
 import { REPO_ROOT } from './catalog.ts';
 import type { ObservatoryConfig } from './config.ts';
 import { ObservatoryNagChecks } from './nag.ts';
@@ -31,7 +32,7 @@ export function stackPrefix(config: ObservatoryConfig): string {
   return `${project}-${config.envName}`;
 }
 
-export function buildObservatory(app: App, config: ObservatoryConfig, options: { stages?: readonly StageEntry[] } = {}): ObservatoryStacks {
+export function buildObservatory(app: App, config: ObservatoryConfig, options: { stages?: readonly StageEntry[]; datasets?: readonly DatasetDeclaration[] } = {}): ObservatoryStacks {
   const env: Environment = { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region };
   const prefix = stackPrefix(config);
   const common = { env, config, terminationProtection: config.envName === 'prod' };
@@ -61,6 +62,7 @@ export function buildObservatory(app: App, config: ObservatoryConfig, options: {
     siteUrl: site.siteUrl,
     dataKey: storage.dataKey,
     stages: options.stages,
+    datasets: options.datasets,
   });
 
   for (const stack of [storage, catalog, site, pipeline]) {

@@ -4,8 +4,9 @@
 //   node --import tsx scripts/cost.ts --measure  measures the counts again (a generated lake), writes
 //                                                scripts/cost-counts.json, then prints the table
 //
-// The counts are measured, not typed: one push request through the push service (what the ingest-push
-// Lambda runs), then each cadence of the registry (functions/lib/stages/registry.ts) run by the runner
+// The counts are measured, not typed: one push request through the push service as the ingest-push
+// Lambda runs it (the raw file stored, the answer computed: lib/push/queued.ts), the queued curation of
+// each quarter hour's pushes in batches (what ingest-file runs from the pushed-raw queue), then each cadence of the registry (functions/lib/stages/registry.ts) run by the runner
 // (stages/pipeline.ts) on a lake holding the scenario's fleet, each stage's requests counted at the
 // object store (ports/counting-store.ts). The scenario sets only the fleet, the page views and the
 // bytes researchers scan; the cadences are the registry's. The module is shared with the scale
@@ -51,6 +52,7 @@ export const PRICES = {
   cloudFrontGb: { usd: 0.085, per: 'GB to Europe', shown: '0.085 $ per GB out to Europe (first 10 TB)', source: 'https://aws.amazon.com/cloudfront/pricing/', read: NOT_READ },
   cloudFrontRequest: { usd: 0.012 / 10_000, per: 'HTTPS request, Europe', shown: '0.0120 $ per 10 000 HTTPS requests (Europe)', source: 'https://aws.amazon.com/cloudfront/pricing/', read: NOT_READ },
   apiGatewayRequest: { usd: 3.5 / 1e6, per: 'REST API request', shown: '3.50 $ per million REST API requests (first 333 million)', source: 'https://aws.amazon.com/api-gateway/pricing/', read: NOT_READ },
+  sqsRequest: { usd: 0.4 / 1e6, per: 'SQS request (standard queue)', shown: '0.40 $ per million SQS requests (standard queues)', source: 'https://aws.amazon.com/sqs/pricing/', read: NOT_READ },
   stepFunctionsTransition: { usd: 0.025 / 1000, per: 'Standard state transition', shown: '0.025 $ per 1 000 state transitions (Standard)', source: 'https://aws.amazon.com/step-functions/pricing/', read: NOT_READ },
 } as const satisfies Record<string, Price>;
 
@@ -64,8 +66,10 @@ export interface CostCounts {
   readonly measured: string;
   /** sensors of the generated fleet (its pushes are the scenario's) */
   readonly sensors: number;
-  /** one push request (one sensor's readings of an interval), through the push service */
+  /** one push request (one sensor's readings of an interval), through the push service as on AWS (accepted, curation queued) */
   readonly push: MeasuredRun;
+  /** the queued curation of one interval's pushes (in QUEUE.batchesPerInterval batches, each followed by the after-ingest stages) */
+  readonly pushCuration: MeasuredRun & { readonly batches: number };
   /** per cadence, per stage: one run of the cadence after an hour of pushes */
   readonly cadences: Partial<Record<Cadence, Record<string, MeasuredRun>>>;
   /** the site's objects: bytes of an average page view (HTML and what it loads) and requests per view */
@@ -73,6 +77,15 @@ export interface CostCounts {
   /** bytes in the lake after the measured history, per day of history */
   readonly lakeBytesPerDay: number;
 }
+
+/**
+ * The pushed-raw queue (SQS → ingest-file), as the AWS documentation describes Lambda's SQS pollers:
+ * a burst of pushes may be split among its 5 first pollers, so an interval's pushes are measured in 5
+ * batches; ReceiveMessage and DeleteMessageBatch take 10 messages at a time; an idle poller long-polls
+ * (20 s), 3 requests a minute, for each of the two queues ingest-file reads (incoming files, pushes).
+ * An estimate from the documented behaviour, not a measurement.
+ */
+export const QUEUE = { batchesPerInterval: 5, messagesPerRequest: 10, idlePollers: 5, idleRequestsPerMinute: 3, queues: 2 } as const;
 
 /** runs a month of each cadence (30 days) */
 export const RUNS_PER_MONTH: Record<Exclude<Cadence, 'after-ingest'>, number> = { 'quarter-hourly': 30 * 96, hourly: 30 * 24, daily: 30, weekly: 30 / 7 };
@@ -86,7 +99,7 @@ export interface CostLine {
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
-/** the memory a stage's function gets on AWS (MB): the registry's limits; the push ingest: infra/config/prod.json */
+/** the memory a stage's function gets on AWS (MB): the registry's limits; the ingests: infra/config/prod.json */
 function memoryOf(name: string): number {
   return STAGES.find((s) => s.name === name)?.limits.memoryMb ?? 1024;
 }
@@ -94,11 +107,19 @@ function memoryOf(name: string): number {
 /** the monthly bill's lines for a scenario, from measured counts */
 export function costLines(counts: CostCounts, scenario: Scenario = SCENARIO): CostLine[] {
   const pushes = scenario.sensors * (60 / scenario.pushIntervalMinutes) * 24 * 30;
+  const intervals = (60 / scenario.pushIntervalMinutes) * 24 * 30;
+  // the curation was measured for the measured fleet's interval: it scales with the pushes
+  const curation = { runs: intervals * (scenario.sensors / counts.sensors), batches: counts.pushCuration.batches };
   const lines: CostLine[] = [];
-  const s3 = { put: pushes * (counts.push.objects_written + counts.push.lists), get: pushes * counts.push.objects_read };
-  let gbSeconds = pushes * counts.push.seconds * (memoryOf('ingest-push') / 1024);
-  // each push invokes the authorizer (128 MB, milliseconds: its duration is left out) and ingest-push
-  let invocations = 2 * pushes;
+  const s3 = {
+    put: pushes * (counts.push.objects_written + counts.push.lists) + curation.runs * (counts.pushCuration.objects_written + counts.pushCuration.lists),
+    get: pushes * counts.push.objects_read + curation.runs * counts.pushCuration.objects_read,
+  };
+  let gbSeconds = pushes * counts.push.seconds * (memoryOf('ingest-push') / 1024) + curation.runs * counts.pushCuration.seconds * (memoryOf('ingest-file') / 1024);
+  // each push invokes the authorizer (128 MB, milliseconds: its duration is left out) and ingest-push; each batch ingest-file
+  let invocations = 2 * pushes + curation.runs * curation.batches;
+  // EventBridge's SendMessage per push, the pollers' receives and deletes, their idle long polls
+  const sqsRequests = pushes * (1 + 2 / QUEUE.messagesPerRequest) + QUEUE.queues * QUEUE.idlePollers * QUEUE.idleRequestsPerMinute * 60 * 24 * 30;
   let transitions = 0;
   for (const cadence of CADENCES) {
     if (cadence === 'after-ingest') continue;
@@ -114,12 +135,17 @@ export function costLines(counts: CostCounts, scenario: Scenario = SCENARIO): Co
     transitions += perMonth * (STAGES.length + stagesOf(cadence).length + 1);
   }
   lines.push({ item: 'API Gateway (push requests)', arithmetic: `${fmt(pushes)} requests × ${PRICES.apiGatewayRequest.usd * 1e6} $/M`, usd: pushes * PRICES.apiGatewayRequest.usd });
-  lines.push({ item: 'Lambda requests', arithmetic: `${fmt(invocations)} invocations (authorizer and ingest per push, one per stage run) × 0.20 $/M`, usd: invocations * PRICES.lambdaRequest.usd });
+  lines.push({ item: 'Lambda requests', arithmetic: `${fmt(invocations)} invocations (authorizer and ingest per push, one per queued batch and per stage run) × 0.20 $/M`, usd: invocations * PRICES.lambdaRequest.usd });
   lines.push({ item: 'Lambda duration', arithmetic: `${fmt(gbSeconds)} GB-s × ${PRICES.lambdaGbSecond.usd} $`, usd: gbSeconds * PRICES.lambdaGbSecond.usd });
   lines.push({ item: 'S3 PUT and LIST', arithmetic: `${fmt(s3.put)} requests × ${PRICES.s3Put.usd * 1000} $/1 000`, usd: s3.put * PRICES.s3Put.usd });
   lines.push({ item: 'S3 GET and HEAD', arithmetic: `${fmt(s3.get)} requests × ${PRICES.s3Get.usd * 1000} $/1 000`, usd: s3.get * PRICES.s3Get.usd });
   const storedGb = (counts.lakeBytesPerDay * 365) / 1e9;
   lines.push({ item: 'S3 storage (after a year)', arithmetic: `${fmt(storedGb, 2)} GB × ${PRICES.s3StorageGbMonth.usd} $`, usd: storedGb * PRICES.s3StorageGbMonth.usd });
+  lines.push({
+    item: 'SQS (pushed-raw queue)',
+    arithmetic: `${fmt(sqsRequests)} requests (one message per push, receives and deletes by 10, idle polling) × ${PRICES.sqsRequest.usd * 1e6} $/M`,
+    usd: sqsRequests * PRICES.sqsRequest.usd,
+  });
   lines.push({ item: 'Step Functions', arithmetic: `${fmt(transitions)} transitions × ${PRICES.stepFunctionsTransition.usd * 1000} $/1 000`, usd: transitions * PRICES.stepFunctionsTransition.usd });
   const athenaTb = scenario.athenaScannedGbPerMonth / 1000;
   lines.push({ item: 'Athena', arithmetic: `${athenaTb} TB × ${PRICES.athenaTb.usd} $`, usd: athenaTb * PRICES.athenaTb.usd });
@@ -136,7 +162,14 @@ export function costLines(counts: CostCounts, scenario: Scenario = SCENARIO): Co
 /** the projected S3 requests of a month (the scale benchmark prints these) */
 export function monthlyS3Requests(counts: CostCounts, scenario: Scenario = SCENARIO): { put: number; get: number; list: number; delete: number } {
   const pushes = scenario.sensors * (60 / scenario.pushIntervalMinutes) * 24 * 30;
-  const out = { put: pushes * counts.push.objects_written, get: pushes * counts.push.objects_read, list: pushes * counts.push.lists, delete: pushes * counts.push.deletes };
+  const runs = (60 / scenario.pushIntervalMinutes) * 24 * 30 * (scenario.sensors / counts.sensors);
+  const c = counts.pushCuration;
+  const out = {
+    put: pushes * counts.push.objects_written + runs * c.objects_written,
+    get: pushes * counts.push.objects_read + runs * c.objects_read,
+    list: pushes * counts.push.lists + runs * c.lists,
+    delete: pushes * counts.push.deletes + runs * c.deletes,
+  };
   for (const cadence of CADENCES) {
     if (cadence === 'after-ingest') continue;
     for (const r of Object.values(counts.cadences[cadence] ?? {})) {
@@ -206,6 +239,8 @@ export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: s
   const { FsObjectStore } = await import('../functions/lib/adapters/fs-store.ts');
   const { silentLogger } = await import('../functions/lib/ports/logger.ts');
   const { handlePush } = await import('../functions/lib/push/service.ts');
+  const { acceptPush, ingestQueuedPushes } = await import('../functions/lib/push/queued.ts');
+  const { afterIngest } = await import('../functions/lib/stages/ingest-service.ts');
   const { keyHash } = await import('../functions/lib/push/networks.ts');
   const { runPipeline } = await import('../functions/lib/stages/pipeline.ts');
   const { listKeys } = await import('../functions/lib/ports/object-store.ts');
@@ -219,41 +254,64 @@ export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: s
     return await withOpenContext({ store: new FsObjectStore(path.join(dir, 'lake')), logger: silentLogger, scratchDir: path.join(dir, 'scratch'), now: () => now }, async (ctx) => {
       const key = 'cost-measure-key';
       const networks = [{ network: 'measure', key_sha256: keyHash(key) }];
-      const push = async (sensor: number, start: number) =>
-        handlePush(ctx, networks, {
-          method: 'POST',
-          headers: { 'x-api-key': key, 'content-type': 'application/json' },
-          body: Buffer.from(pushBody(sensor, start, scenario.pushIntervalMinutes)),
-          requestId: `s${sensor}-${start}`,
-        });
+      const push = async (c: typeof ctx, sensor: number, start: number) =>
+        handlePush(
+          c,
+          networks,
+          {
+            method: 'POST',
+            headers: { 'x-api-key': key, 'content-type': 'application/json' },
+            body: Buffer.from(pushBody(sensor, start, scenario.pushIntervalMinutes)),
+            requestId: `s${sensor}-${start}`,
+          },
+          acceptPush,
+        );
+      // an interval's pushes curated from the queue: its raw files in QUEUE.batchesPerInterval batches,
+      // each followed by the after-ingest stages (as ingest-file runs them)
+      const curate = async (c: typeof ctx, rawKeys: string[]) => {
+        const size = Math.ceil(rawKeys.length / QUEUE.batchesPerInterval);
+        for (let i = 0; i < rawKeys.length; i += size) {
+          await ingestQueuedPushes(c, rawKeys.slice(i, i + size));
+          await afterIngest(c);
+        }
+      };
+      const rawKeyOf = (answer: { body: Record<string, unknown> }) => String(answer.body.raw_key);
       // a day of history: each interval's pushes, then the hourly cadence, as on AWS
       const intervalMs = scenario.pushIntervalMinutes * 60_000;
       log(`history: ${scenario.sensors} sensors, ${HISTORY_HOURS} h`);
       for (let t = day; t < hour; t += intervalMs) {
-        for (let s = 0; s < scenario.sensors; s++) await push(s, t);
+        const keys: string[] = [];
+        for (let s = 0; s < scenario.sensors; s++) keys.push(rawKeyOf(await push(ctx, s, t)));
+        await curate(ctx, keys);
         if ((t + intervalMs - day) % 3_600_000 === 0) await runPipeline(ctx, { cadence: 'hourly' });
       }
       await runPipeline(ctx, { cadence: 'daily' });
       // the measured hour: every push counted
       const pushCounters = zeroCounters();
+      const curationCounters = zeroCounters();
       let pushSeconds = 0;
       let pushCount = 0;
+      let curationSeconds = 0;
+      let intervalCount = 0;
       for (let t = hour; t < hour + 3_600_000; t += intervalMs) {
+        const keys: string[] = [];
         for (let s = 0; s < scenario.sensors; s++) {
           const store = new CountingObjectStore(ctx.store);
           const started = performance.now();
-          await handlePush({ ...ctx, store, lake: ctx.lake.withStore(store) }, networks, {
-            method: 'POST',
-            headers: { 'x-api-key': key, 'content-type': 'application/json' },
-            body: Buffer.from(pushBody(s, t, scenario.pushIntervalMinutes)),
-            requestId: `m${s}-${t}`,
-          });
+          keys.push(rawKeyOf(await push({ ...ctx, store, lake: ctx.lake.withStore(store) }, s, t)));
           pushSeconds += (performance.now() - started) / 1000;
           pushCount++;
           for (const n of COUNTER_NAMES) pushCounters[n] += store.counters[n];
         }
+        const store = new CountingObjectStore(ctx.store);
+        const started = performance.now();
+        await curate({ ...ctx, store, lake: ctx.lake.withStore(store) }, keys);
+        curationSeconds += (performance.now() - started) / 1000;
+        intervalCount++;
+        for (const n of COUNTER_NAMES) curationCounters[n] += store.counters[n];
       }
       const perPush = Object.fromEntries(COUNTER_NAMES.map((n) => [n, pushCounters[n] / pushCount])) as unknown as StoreCounters;
+      const perInterval = Object.fromEntries(COUNTER_NAMES.map((n) => [n, curationCounters[n] / intervalCount])) as unknown as StoreCounters;
       const cadences: CostCounts['cadences'] = {};
       for (const cadence of CADENCES) {
         if (cadence === 'after-ingest') continue;
@@ -266,9 +324,10 @@ export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: s
       const pageBytes = site.length ? site.reduce((t, o) => t + o.size, 0) / site.length : 0;
       const lakeBytes = (await listKeys(ctx.store, '')).filter((o) => !o.key.startsWith('site/')).reduce((t, o) => t + o.size, 0);
       return {
-        measured: `measured ${new Date().toISOString().slice(0, 10)} by scripts/cost.ts --measure on a generated lake (${scenario.sensors} sensors, 2 hours of history then an hour of pushes; seconds on a shared 2-core machine)`,
+        measured: `measured ${new Date().toISOString().slice(0, 10)} by scripts/cost.ts --measure on a generated lake (${scenario.sensors} sensors, 2 hours of history then an hour of pushes, each quarter hour's curated from the queue in ${QUEUE.batchesPerInterval} batches; seconds on a shared 2-core machine)`,
         sensors: scenario.sensors,
         push: runOf(perPush, pushSeconds / pushCount),
+        pushCuration: { ...runOf(perInterval, curationSeconds / intervalCount), batches: QUEUE.batchesPerInterval },
         cadences,
         pageView: { bytes: Math.round(pageBytes + assets.reduce((t, o) => t + o.size, 0)), requests: 1 + assets.length },
         lakeBytesPerDay: Math.round((lakeBytes * 24) / (HISTORY_HOURS + 1)),

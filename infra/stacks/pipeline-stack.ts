@@ -11,7 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { INCOMING_PREFIX } from '../../functions/handlers/shared/buckets.ts';
-import { PUSH_PATH } from '../../functions/lib/push/constants.ts';
+import { PUSH_BATCH, PUSH_PATH, PUSHED_RAW_PREFIX } from '../../functions/lib/push/constants.ts';
 import { STAGE_ENV } from '../../functions/handlers/stage/handler-env.ts';
 import { CADENCES, STAGES, type Cadence, type StageDefinition } from '../../functions/lib/stages/registry.ts';
 import { FORECAST_TOKEN_ENV } from '../../functions/lib/stages/poll-meteofrance-forecast.ts';
@@ -23,7 +23,9 @@ import { Monitoring } from '../constructs/monitoring.ts';
 import { ObservatoryFunction } from '../constructs/observatory-function.ts';
 import { BackfillStateMachine } from '../constructs/backfill-state-machine.ts';
 import { PipelineStateMachine, type PipelineInput } from '../constructs/pipeline-state-machine.ts';
-import { ingestAccess, stageAccess } from '../lake-access.ts';
+import { ingestAccess, pushAccess, stageAccess } from '../lake-access.ts';
+import type { DatasetDeclaration } from '../../functions/lib/datasets/declaration.ts';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { acknowledge, acknowledgeFindings } from '../nag.ts';
 
 // What runs: one function per stage of the registry (all running the one generic stage handler) and
@@ -56,6 +58,8 @@ export interface PipelineStackProps extends StackProps {
   readonly dataKey: kms.IKey;
   /** defaults to STAGES; tests pass a variant */
   readonly stages?: readonly StageDefinition[];
+  /** defaults to DATASETS; tests pass more (the policies as datasets are added) */
+  readonly datasets?: readonly DatasetDeclaration[];
 }
 
 export class PipelineStack extends Stack {
@@ -68,6 +72,8 @@ export class PipelineStack extends Stack {
   readonly sourceKey: secretsmanager.ISecret;
   readonly monitoring: Monitoring;
   readonly deadLetterQueues: sqs.Queue[] = [];
+  /** the raw files of accepted pushes, waiting for their batched curation */
+  readonly pushQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -76,7 +82,9 @@ export class PipelineStack extends Stack {
     const metricsNamespace = `${config.project}/${config.envName}`;
     const logRetentionDays = config.functions.logRetentionDays as logs.RetentionDays;
     const layer = new DuckDbLayer(this, 'DuckDb').layer;
+    const datasets = props.datasets ?? DATASETS;
     const common = {
+      datasets,
       layer,
       buckets: { raw: props.rawBucket, lake: props.lakeBucket, site: props.siteBucket },
       dataKey: props.dataKey,
@@ -112,7 +120,7 @@ export class PipelineStack extends Stack {
           : { environment: { [STAGE_ENV]: stage.name } }),
         description: `Stage ${stage.name}: ${stage.description}`.slice(0, 256),
         settings: functionSettingsOf(config, stage.name),
-        access: stageAccess(stage),
+        access: stageAccess(stage, datasets),
         accessReason: `inputs ${stage.inputs.map((i) => i.dataset).join(', ') || 'none'}, outputs ${stage.outputs.join(', ')}, its state file`,
       });
       this.stageFunctions.set(stage.name, fn);
@@ -163,10 +171,10 @@ export class PipelineStack extends Stack {
     this.ingestPush = new ObservatoryFunction(this, 'IngestPush', {
       ...common,
       name: 'ingest-push',
-      description: 'Sensor networks push FIWARE readings: raw bytes, curated readings, quarantine',
+      description: 'Sensor networks push FIWARE readings: raw bytes kept, readings checked, curation queued',
       settings: functionSettingsOf(config, 'ingest-push'),
-      access: ingestAccess({ incoming: false }),
-      accessReason: 'the noise ingest writes raw/, curated/noise_readings/, quarantine/ and staging/sensor-sightings/, and rereads what it wrote',
+      access: pushAccess(),
+      accessReason: `a push's raw file under ${PUSHED_RAW_PREFIX} (read back on a replay) and the sensor registry; ingest-file curates it from the queue`,
     });
     const api = new IngestApi(this, 'PushApi', { config, handler: this.ingestPush.function });
     this.ingestPush.function.addEnvironment('PUSH_NETWORKS', api.networksByKeyId);
@@ -179,8 +187,8 @@ export class PipelineStack extends Stack {
       name: 'ingest-file',
       description: `Ingests files dropped under ${INCOMING_PREFIX}/<kind>/ in the raw bucket`,
       settings: functionSettingsOf(config, 'ingest-file'),
-      access: ingestAccess({ incoming: true }),
-      accessReason: `the noise ingest (raw/, curated/noise_readings/, quarantine/, staging/sensor-sightings/) of the files under ${INCOMING_PREFIX}/`,
+      access: ingestAccess({ incoming: true }, stages, datasets),
+      accessReason: `the noise ingest (raw/, curated/noise_readings/, quarantine/, staging/sensor-sightings/) of the files under ${INCOMING_PREFIX}/ and of the queued pushes`,
     });
     const fileDlq = this.deadLetterQueue('IncomingDeadLetters', 'incoming-files');
     const fileTimeout = functionSettingsOf(config, 'ingest-file').timeoutSeconds;
@@ -207,6 +215,40 @@ export class PipelineStack extends Stack {
       'incoming-files',
       fileDlq,
       'aws sqs start-message-move-task --source-arn <IncomingDeadLetters ARN> (moves the messages back to the IncomingFiles queue)',
+    );
+
+    // accepted pushes: their raw files' creation → EventBridge → SQS → ingest-file, a batch of pushes
+    // per invocation (functions/lib/push/queued.ts: four PUTs per push otherwise)
+    const pushDlq = this.deadLetterQueue('PushedRawDeadLetters', 'pushed-raw');
+    this.pushQueue = new sqs.Queue(this, 'PushedRaw', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(fileTimeout * 6),
+      // an accepted push waits here for its curation: as long as SQS allows
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: pushDlq, maxReceiveCount: 3 },
+    });
+    new events.Rule(this, 'PushedRawCreated', {
+      description: `Raw files of pushes created under ${PUSHED_RAW_PREFIX} in the raw bucket`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [props.rawBucket.bucketName] }, object: { key: events.Match.prefix(PUSHED_RAW_PREFIX) } },
+      },
+      targets: [new eventTargets.SqsQueue(this.pushQueue, { deadLetterQueue: pushDlq, retryAttempts: 8 })],
+    });
+    this.ingestFile.function.addEventSource(
+      new SqsEventSource(this.pushQueue, {
+        batchSize: PUSH_BATCH.maxPushes,
+        maxBatchingWindow: Duration.seconds(PUSH_BATCH.windowSeconds),
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+      }),
+    );
+    this.monitoring.deadLetters(
+      'pushed-raw',
+      pushDlq,
+      'aws sqs start-message-move-task --source-arn <PushedRawDeadLetters ARN> (the pushes were accepted and their raw files kept: moved back, they are curated)',
     );
     this.monitoring.freshness(metricsNamespace, config.monitoring.freshnessHours);
 
@@ -246,6 +288,7 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'IncomingDeadLettersArn', { value: fileDlq.queueArn });
     new CfnOutput(this, 'SchedulerDeadLettersArn', { value: schedulerDlq.queueArn });
+    new CfnOutput(this, 'PushedRawDeadLettersArn', { value: pushDlq.queueArn });
   }
 
   private deadLetterQueue(id: string, name: string): sqs.Queue {

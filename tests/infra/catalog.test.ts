@@ -13,7 +13,7 @@ import { loadConfig } from '../../infra/config.ts';
 import { cdkJsonContext } from '../../infra/observatory.ts';
 import { CatalogStack, prefixFamilies } from '../../infra/stacks/catalog-stack.ts';
 import { StorageStack } from '../../infra/stacks/storage-stack.ts';
-import { logicalId, resourcesOf, synthObservatory, text, type SynthesizedObservatory } from './support.ts';
+import { logicalId, policySize, resourcesOf, synthObservatory, text, type SynthesizedObservatory } from './support.ts';
 
 const PARIS_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
 const parisDate = (d: Date) => PARIS_DAY.format(d);
@@ -237,24 +237,6 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
     });
   });
 });
-
-/** IAM's size of a policy: characters without white space, intrinsic values replaced by the longest they can be */
-function policySize(document: unknown): number {
-  const LONGEST_ARN = 'x'.repeat(120); // a bucket ARN is at most 76 characters, a KMS key ARN 75
-  const resolve = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(resolve);
-    if (v === null || typeof v !== 'object') return v;
-    const o = v as Record<string, unknown>;
-    if ('Ref' in o) return ({ 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'ap-southeast-5', 'AWS::AccountId': '123456789012' } as Record<string, string>)[o.Ref as string] ?? LONGEST_ARN;
-    if ('Fn::GetAtt' in o || 'Fn::ImportValue' in o) return LONGEST_ARN;
-    if ('Fn::Join' in o) {
-      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
-      return parts.map(resolve).join(sep);
-    }
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
-  };
-  return JSON.stringify(resolve(document)).replace(/\s/g, '').length;
-}
 
 describe('the researcher policy as datasets are added', () => {
   const MANAGED_POLICY_LIMIT = 6144;

@@ -101,7 +101,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     }
   });
 
-  it('ingest-push: takes a FIWARE batch from a network key and curates it; refuses an unknown key', async () => {
+  it('ingest-push: takes a FIWARE batch from a network key, ingest-file curates it from the queue; refuses an unknown key', async () => {
     const fn = fns.get('ingest-push')!;
     const readings = fiwareReadings('bundle-sensor-1', new Date(Date.now() - 2 * 86_400_000), 24);
     const event = (apiKeyId: string) => ({
@@ -116,8 +116,15 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     expect(ok.status, ok.stderr).toBe(0);
     const response = ok.result as { statusCode: number; body: string };
     expect(response.statusCode, response.body).toBe(200);
-    expect(JSON.parse(response.body)).toMatchObject({ network: 'demo-network', accepted: 24, rejected: 0 });
-    expect(ok.stdout).toContain('"ReadingsCurated":24');
+    const body = JSON.parse(response.body) as { raw_key: string };
+    expect(body).toMatchObject({ network: 'demo-network', accepted: 24, rejected: 0 });
+    expect(ok.stdout).toContain('"ReadingsAccepted":24');
+    // the raw file's creation event, through the pushed-raw queue, to ingest-file: the curation
+    const created = { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'raw' }, object: { key: body.raw_key } } };
+    const curated = await invokeBundle(fns.get('ingest-file')!, { Records: [{ messageId: 'p-1', eventSource: 'aws:sqs', body: JSON.stringify(created) }] }, env);
+    expect(curated.status, curated.stderr).toBe(0);
+    expect(curated.result).toEqual({ batchItemFailures: [] });
+    expect(curated.stdout).toContain('"ReadingsCurated":24');
 
     const refused = await invokeBundle(fn, event('someone-else'), { ...env, PUSH_NETWORKS: JSON.stringify({ 'key-id-1': 'demo-network' }) });
     expect((refused.result as { statusCode: number }).statusCode).toBe(401);

@@ -12,7 +12,9 @@ import { RoutedObjectStore } from '../../functions/handlers/shared/routed-store.
 import { apiKeyIdOf, proxyResult, pushRequestFromEvent } from '../../functions/handlers/ingest-push/push-request.ts';
 import { IncomingFileError, incomingFileInput, incomingKeysFromEvent, isClimateFileInput, isSqsBatch } from '../../functions/handlers/ingest-file/file-request.ts';
 import { HANDLERS_DIR } from '../../infra/bundling.ts';
-import { areaPrefix, bucketGrants, climateIngestWrites, ingestAccess, stageAccess } from '../../infra/lake-access.ts';
+import { areaPrefix, bucketGrants, climateIngestWrites, compactPrefixes, ingestAccess, pushAccess, stageAccess, type LakeAccess } from '../../infra/lake-access.ts';
+import { twiceTheDatasets } from './support.ts';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
 
 describe('requiredEnv()', () => {
   it('returns a set variable, parsed', () => {
@@ -236,6 +238,40 @@ describe('lake access derived from the stage list and the declarations', () => {
     expect(raw.objects.write).toEqual(['raw/*']);
     expect(raw.objects.read.sort()).toEqual(['incoming/*', 'raw/*']);
     expect(bucketGrants(stageAccess(STAGES.find((x) => x.name === 'publish-site')!)).find((g) => g.bucket === 'site')!.objects.write).toEqual(['*']);
+  });
+
+  it('writes each family of dataset prefixes granted whole once: river_* for the three river datasets, noise_indicators_* for the five', () => {
+    // written by hand from the declarations: river_daily, river_observations, river_stations are every river_ dataset
+    expect(compactPrefixes(['curated/river_daily/', 'curated/river_observations/', 'curated/river_stations/', 'lake.json'])).toEqual(['curated/river_*', 'lake.json']);
+    // two of three: each stays, nothing undeclared-for is reached
+    expect(compactPrefixes(['curated/river_daily/', 'curated/river_stations/'])).toEqual(['curated/river_daily/', 'curated/river_stations/']);
+    // the noise_ datasets: the five indicator tables, noise_readings and noise_quality_daily — without
+    // all of them the family is noise_indicators_
+    const indicators = ['hourly', 'daily', 'commune_daily', 'monthly', 'yearly'].map((x) => `changes/noise_indicators_${x}/`);
+    expect(compactPrefixes(indicators)).toEqual(['changes/noise_indicators_*']);
+    expect(compactPrefixes([...indicators, 'changes/noise_readings/'])).toEqual(['changes/noise_indicators_*', 'changes/noise_readings/']);
+    expect(compactPrefixes([...indicators, 'changes/noise_readings/', 'changes/noise_quality_daily/'])).toEqual(['changes/noise_*']);
+    // a top-level dataset and an area pass unchanged
+    expect(compactPrefixes(['quarantine/', 'raw/', 'state/sensors.json'])).toEqual(['quarantine/', 'raw/', 'state/sensors.json']);
+  });
+
+  it('reaches exactly the declared datasets of each function’s access once compacted, today and with twice the datasets', () => {
+    /** the declared dataset directories a list of patterns reaches, as IAM matches them (a trailing * is a prefix) */
+    const reached = (patterns: readonly string[], dirs: readonly string[]) =>
+      dirs.filter((dir) => patterns.some((p) => (p.endsWith('*') ? dir.startsWith(p.slice(0, -1)) : p.endsWith('/') ? dir.startsWith(p) : dir === p)));
+    for (const { datasets, stages } of [{ datasets: DATASETS, stages: STAGES }, twiceTheDatasets()]) {
+      const dirs = datasets.flatMap((d) => [`${d.prefix}/`, `changes/${d.name}/`]);
+      const accesses: [string, LakeAccess][] = [
+        ...stages.map((st) => [st.name, stageAccess(st, datasets)] as [string, LakeAccess]),
+        ['ingest-file', ingestAccess({ incoming: true }, stages, datasets)],
+        ['ingest-push', pushAccess()],
+      ];
+      for (const [name, access] of accesses) {
+        for (const kind of ['reads', 'writes', 'deletes'] as const) {
+          expect(reached(compactPrefixes(access[kind], datasets), dirs), `${name} ${kind} (${datasets.length} datasets)`).toEqual(reached(access[kind], dirs));
+        }
+      }
+    }
   });
 
   it('runs every stage through the one stage handler, and has no handler folder per stage', () => {

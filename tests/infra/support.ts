@@ -6,6 +6,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { loadConfig, type ObservatoryConfig } from '../../infra/config.ts';
 import { buildObservatory, cdkJsonContext, type ObservatoryStacks } from '../../infra/observatory.ts';
+import type { DatasetDeclaration } from '../../functions/lib/datasets/declaration.ts';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
+import { STAGES, type StageDefinition } from '../../functions/lib/stages/registry.ts';
 
 // one folder for the cloud assemblies of this test process, removed when it exits
 const ASSEMBLIES = mkdtempSync(path.join(os.tmpdir(), 'observatory-cdk-'));
@@ -65,3 +68,37 @@ export function definitionOf(t: Template, prefix = 'PipelineStateMachine'): { St
   return JSON.parse(join.map((p) => (typeof p === 'string' ? p : `<${text(p).replaceAll('"', "'")}>`)).join(''));
 }
 
+
+/**
+ * Twice today's datasets: each one has a twin `<name>_bis` next to it (curated/<name>_bis/), and every
+ * stage reads and writes the twins of what it reads and writes — the policies as the lake grows.
+ */
+export function twiceTheDatasets(): { datasets: DatasetDeclaration[]; stages: StageDefinition[] } {
+  const twin = (name: string) => `${name}_bis`;
+  const isDataset = (name: string) => DATASETS.some((d) => d.name === name);
+  const datasets = [...DATASETS, ...DATASETS.map((d) => ({ ...d, name: twin(d.name), prefix: twin(d.prefix) }))];
+  const stages = STAGES.map((s) => ({
+    ...s,
+    inputs: [...s.inputs, ...s.inputs.filter((i) => isDataset(i.dataset)).map((i) => ({ ...i, dataset: twin(i.dataset) }))],
+    outputs: [...s.outputs, ...s.outputs.filter(isDataset).map(twin)],
+  }));
+  return { datasets, stages };
+}
+
+/** IAM's size of a policy: characters without white space, intrinsic values replaced by the longest they can be */
+export function policySize(document: unknown): number {
+  const LONGEST_ARN = 'x'.repeat(120); // a bucket ARN is at most 76 characters, a KMS key ARN 75
+  const resolve = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(resolve);
+    if (v === null || typeof v !== 'object') return v;
+    const o = v as Record<string, unknown>;
+    if ('Ref' in o) return ({ 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'ap-southeast-5', 'AWS::AccountId': '123456789012' } as Record<string, string>)[o.Ref as string] ?? LONGEST_ARN;
+    if ('Fn::GetAtt' in o || 'Fn::ImportValue' in o) return LONGEST_ARN;
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map(resolve).join(sep);
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
+  };
+  return JSON.stringify(resolve(document)).replace(/\s/g, '').length;
+}

@@ -1,5 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { RAW_PREFIX } from '../../lib/lake/layout.ts';
+import { ingestQueuedPushes } from '../../lib/push/queued.ts';
 import type { IngestSummary } from '../../lib/stages/ingest-noise.ts';
 import { afterIngest, ingestFile } from '../../lib/stages/ingest-service.ts';
 import type { StageContext } from '../../lib/stages/context.ts';
@@ -9,6 +11,8 @@ import { IncomingFileError, incomingFileInput, incomingKeysFromEvent, isClimateF
 // A file dropped under incoming/<kind>/ (S3 → EventBridge → SQS → here) → the ingest service (the
 // same as `observatory ingest`), then its after-ingest stages once per batch. From SQS it reports the
 // failed messages only, which go back to the queue and, after a few tries, to its DLQ.
+// The raw files of accepted pushes (raw/… created: S3 → EventBridge → the pushed-raw queue → here)
+// are curated together, one batch per invocation (lib/push/queued.ts).
 
 export type FileOutcome =
   | { key: string; status: 'ingested'; summary: IngestSummary }
@@ -42,6 +46,18 @@ async function ingestOne(ctx: StageContext, candidates: readonly string[]): Prom
   return { key, status: 'ingested', summary };
 }
 
+/** the batch of pushes as one: when it fails, each of its messages goes back to the queue */
+async function curatePushes(ctx: StageContext, pushes: readonly { messageId: string; key: string }[], failures: { itemIdentifier: string }[]): Promise<void> {
+  try {
+    const s = await ingestQueuedPushes(ctx, pushes.map((p) => p.key));
+    emitMetrics({ PushesCurated: s.pushes, ReadingsCurated: s.curated, ReadingsQuarantined: s.quarantined });
+    logger.info('curated queued pushes', { ...s });
+  } catch (e) {
+    logger.error(`queued pushes failed: ${(e as Error).message}`, { messages: pushes.length });
+    for (const id of new Set(pushes.map((p) => p.messageId))) failures.push({ itemIdentifier: id });
+  }
+}
+
 function log(outcome: FileOutcome): void {
   if (outcome.status === 'skipped') logger.warn(`skipped ${outcome.key}: ${outcome.reason}`);
   else logger.info(`ingested ${outcome.key}`, { rawKey: outcome.summary.rawKey, curated: outcome.summary.curated, quarantined: outcome.summary.quarantined });
@@ -51,22 +67,29 @@ export async function handler(event: unknown): Promise<{ batchItemFailures: { it
   lakeStore(); // fail on a bad environment before touching anything
   if (isSqsBatch(event)) {
     return withStageContext(async (ctx) => {
+      // pushed raw files are curated together after the loop (one readings file a day for the batch);
+      // other files one message after the other: they share the invocation's DuckDB
+      const pushes: { messageId: string; key: string }[] = [];
       const ingestMessage = async (record: SQSRecord) => {
         try {
-          for (const candidates of incomingKeysFromEvent(JSON.parse(record.body))) log(await ingestOne(ctx, candidates));
+          for (const candidates of incomingKeysFromEvent(JSON.parse(record.body))) {
+            if (candidates[0]!.startsWith(`${RAW_PREFIX}/`)) pushes.push({ messageId: record.messageId, key: candidates[0]! });
+            else log(await ingestOne(ctx, candidates));
+          }
         } catch (e) {
           logger.error(`message ${record.messageId} failed: ${(e as Error).message}`, { messageId: record.messageId });
           throw e;
         }
       };
-      // one message after the other: they share the invocation's DuckDB; a batch that fails whole is
-      // reported like any other (every message back to the queue), not thrown
+      // a batch that fails whole is reported like any other (every message back to the queue), not thrown
       const response = await processPartialResponse(event as unknown as SQSEvent, ingestMessage, new BatchProcessor(EventType.SQS), {
         processInParallel: false,
         throwOnFullBatchFailure: false,
       });
+      const failures = response.batchItemFailures.map((f) => ({ itemIdentifier: f.itemIdentifier }));
+      if (pushes.length) await curatePushes(ctx, pushes, failures);
       await afterIngest(ctx);
-      return { batchItemFailures: response.batchItemFailures.map((f) => ({ itemIdentifier: f.itemIdentifier })) };
+      return { batchItemFailures: failures };
     });
   }
   const keys = incomingKeysFromEvent(event);

@@ -1,6 +1,6 @@
 import type { FiwareOptions } from '../domain/noise/fiware.ts';
 import type { StageContext } from '../stages/context.ts';
-import { ingestNoise } from '../stages/ingest-noise.ts';
+import { ingestNoise, type IngestInput, type IngestSummary } from '../stages/ingest-noise.ts';
 import { fiwareOptionsOf, pushNetworkForKey, type PushNetworks } from './networks.ts';
 
 // The sensor push endpoint, independent of how the request arrived (API Gateway / function URL event
@@ -30,7 +30,13 @@ const error = (status: number, message: string, extra: Record<string, unknown> =
 
 const withOptions = (fiware: FiwareOptions) => (Object.keys(fiware).length ? { fiware } : {});
 
-export async function handlePush(ctx: StageContext, networks: PushNetworks, request: PushRequest): Promise<PushResponse> {
+/**
+ * what a push's bytes go through: the ingest itself (locally), or on AWS acceptPush (raw file stored,
+ * curation queued: functions/lib/push/queued.ts), which reports the same
+ */
+export type PushIngest = (ctx: StageContext, input: IngestInput) => Promise<IngestSummary>;
+
+export async function handlePush(ctx: StageContext, networks: PushNetworks, request: PushRequest, ingest: PushIngest = ingestNoise): Promise<PushResponse> {
   if (request.method !== 'POST') return error(405, PUSH_ERRORS.method);
   const config = pushNetworkForKey(networks, apiKeyOf(request.headers));
   const network = config?.network;
@@ -41,7 +47,7 @@ export async function handlePush(ctx: StageContext, networks: PushNetworks, requ
     return error(415, `content type must be one of ${PUSH_CONTENT_TYPES.join(', ')}; got "${contentType || 'none'}"`);
   }
   if (request.body.length === 0) return error(400, 'empty body');
-  const s = await ingestNoise(ctx, {
+  const s = await ingest(ctx, {
     sourceKind: 'noise-fiware',
     bytes: request.body,
     origin: `push:${network}:${request.requestId}`,

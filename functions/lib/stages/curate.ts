@@ -114,9 +114,7 @@ export async function storeCurated(ctx: StageContext, input: CuratedBatch): Prom
   const { dataset: d, raw, rows } = input;
   const sha = rawSha(raw.key);
   const partitioned = isPartitioned(d);
-  // records of the file a later record with the same key supersedes (the key declared by the dataset)
-  const duplicatesInFile = rows.count && d.key?.length ? repeatedKeys(rows, d.key) : 0;
-  const days = partitioned ? daysOf(rows.columns.dt!, rows.count) : rows.count ? [''] : [];
+  const days = partitionsOf(d, rows);
   if (days.length > 1) {
     // one COPY … PARTITION_BY: a page of a month of observations is one statement, not thirty
     await ctx.lake.writeRowsByPartition(d, rows, (dt) => datasetFileKey(d, sha, dt));
@@ -126,13 +124,30 @@ export async function storeCurated(ctx: StageContext, input: CuratedBatch): Prom
   // after the data: a reader of the change log that sees the record finds the files
   if (partitioned) await ctx.lake.recordChange(d, days, sha.slice(0, 16));
 
+  const all = quarantinedOf(input);
+  await storeVerdict(ctx, input.sourceKind, raw, all);
+
+  return summaryOf(input);
+}
+
+/** the partitions a batch's rows fall in, in order of first appearance ('' for an unpartitioned dataset) */
+export function partitionsOf(d: DatasetDeclaration, rows: EncodedRows): string[] {
+  return isPartitioned(d) ? daysOf(rows.columns.dt!, rows.count) : rows.count ? [''] : [];
+}
+
+/** every record of a batch that goes to the quarantine: the rejected ones, then the file-level notes */
+function quarantinedOf(input: CuratedBatch): RecordRejection[] {
   const fileRows: RecordRejection[] = [...(input.fileNotes ?? [])];
   if (input.unreadable) {
     fileRows.push({ record: 'file', field: null, expected: input.unreadable.expected, found: input.unreadable.found, reason: input.unreadable.message, recordText: null });
   }
-  const all = [...input.rejections, ...fileRows.map((r) => ({ ...r, record: 'file' }))];
-  await storeVerdict(ctx, input.sourceKind, raw, all);
+  return [...input.rejections, ...fileRows.map((r) => ({ ...r, record: 'file' }))];
+}
 
+/** what storing a batch reports (also what the push API answers before its queued curation stores it) */
+export function summaryOf(input: CuratedBatch): IngestSummary {
+  const { dataset: d, raw, rows } = input;
+  const partitioned = isPartitioned(d);
   return {
     rawKey: raw.key,
     origin: input.origin,
@@ -141,10 +156,11 @@ export async function storeCurated(ctx: StageContext, input: CuratedBatch): Prom
     records: input.records,
     curated: rows.count,
     quarantined: input.rejections.length,
-    duplicatesInFile,
+    // records of the file a later record with the same key supersedes (the key declared by the dataset)
+    duplicatesInFile: rows.count && d.key?.length ? repeatedKeys(rows, d.key) : 0,
     unreadable: input.unreadable?.message,
-    days: partitioned ? [...days].sort() : [],
-    rejections: all.slice(0, 20),
+    days: partitioned ? partitionsOf(d, rows).sort() : [],
+    rejections: quarantinedOf(input).slice(0, 20),
   };
 }
 

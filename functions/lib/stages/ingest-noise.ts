@@ -14,7 +14,7 @@ import { sha256Hex, sha256HexSync } from '../hash.ts';
 import { datasetFileKey, rawKey, rawSha } from '../lake/layout.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { StageContext } from './context.ts';
-import { encodedColumns, storeCurated, validateCandidates } from './curate.ts';
+import { encodedColumns, storeCurated, validateCandidates, type CuratedBatch } from './curate.ts';
 import { NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
 import { stageSensorSightings, type SensorSighting } from './sensors.ts';
 import { registeredAt, registeredIntervals, type RegisteredSensor } from '../domain/noise/registry.ts';
@@ -85,10 +85,13 @@ function parseText(input: IngestInput, text: string): ParseResult {
   }
 }
 
+/** the raw metadata that marks bytes whose curation is queued (the push API on AWS) */
+export const QUEUED_CURATION = { name: 'curation', value: 'queued' } as const;
+
 /** stores the raw bytes (first receipt wins) and returns the key and the first receive time */
 export async function storeRaw(
   store: ObjectStore,
-  input: { sourceKind: string; bytes: Uint8Array; origin: string; contentType?: string; demo?: boolean; extension: string; options?: object; sha256?: string },
+  input: { sourceKind: string; bytes: Uint8Array; origin: string; contentType?: string; demo?: boolean; extension: string; options?: object; sha256?: string; queued?: boolean },
   now: Date,
 ): Promise<{ key: string; receivedAt: Date; created: boolean; metadata: Record<string, string> }> {
   const sha256 = input.sha256 ?? (await sha256Hex(input.bytes));
@@ -104,6 +107,8 @@ export async function storeRaw(
       ...(input.demo ? { demo: 'true' } : {}),
       // what is needed to parse the bytes again (quarantine replay): e.g. the CSV's sensor and time zone
       ...(input.options ? { 'parse-options': JSON.stringify(input.options) } : {}),
+      // curated by the queue's consumer, not by the writer (functions/lib/push/queued.ts)
+      ...(input.queued ? { [QUEUED_CURATION.name]: QUEUED_CURATION.value } : {}),
     },
   });
   const recorded = info.metadata?.['received-at'];
@@ -188,7 +193,28 @@ async function withRegistry(ctx: StageContext, input: IngestInput): Promise<{ pa
   return { parsing, placement };
 }
 
-export async function ingestNoise(ctx: StageContext, input: IngestInput): Promise<IngestSummary> {
+/** a raw file as stored: its key, first receive time, whether this call created it, and its metadata */
+export interface StoredRaw extends RawReceipt {
+  readonly created: boolean;
+  readonly metadata: Record<string, string>;
+}
+
+/** an input read against its raw file's receipt, nothing curated yet */
+export interface NoiseRead {
+  readonly input: IngestInput;
+  readonly raw: StoredRaw;
+  readonly text: string;
+  readonly placement: Placement;
+  readonly shards: NoiseShard[] | { readonly unreadable: UnreadableInputError };
+  /** the earlier parse options of the same bytes (a correction, with replace) */
+  readonly earlier?: object;
+}
+
+/**
+ * Stores the raw bytes (first receipt wins) and reads them against that receipt. `queued`: the raw
+ * file is marked for the queued curation (the push API on AWS: functions/lib/push/queued.ts).
+ */
+export async function readNoise(ctx: StageContext, input: IngestInput, options: { queued?: boolean } = {}): Promise<NoiseRead> {
   const format = NOISE_SOURCE_FORMATS[input.sourceKind];
   const { parsing, placement } = await withRegistry(ctx, input);
   const now = ctx.now();
@@ -196,7 +222,7 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   const sha256 = sha256HexSync(input.bytes);
   const storing = storeRaw(
     ctx.store,
-    { ...input, contentType: input.contentType ?? format.contentType, extension: format.extension, options: input.csv ?? input.fiware, sha256 },
+    { ...input, contentType: input.contentType ?? format.contentType, extension: format.extension, options: input.csv ?? input.fiware, sha256, queued: options.queued },
     now,
   );
   storing.catch(() => {}); // awaited below; this only keeps a failed write from being reported as unhandled meanwhile
@@ -208,33 +234,43 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   const earlier = raw.created ? undefined : correctionOf(input, raw);
   // bytes received before (a replay, or the same file ingested at the same time): read again, checked
   // against their first receipt
-  if (raw.receivedAt.getTime() !== now.getTime()) shards = (await readArray(ctx.noiseShards, parsing, text, raw, placement)) ?? readWhole(parsing, text, raw, placement);
+  if (raw.receivedAt.getTime() !== now.getTime()) shards = await readStored(ctx.noiseShards, { parsing, text, raw, placement });
+  return { input, raw, text, placement, shards, ...(earlier ? { earlier } : {}) };
+}
+
+/** the bytes of a stored raw file read against its receipt, with the parser options the registry completes */
+export async function readStored(
+  readers: NoiseShardReaders | undefined,
+  job: { parsing: IngestInput; text: string; raw: RawReceipt; placement: Placement },
+): Promise<NoiseShard[] | { unreadable: UnreadableInputError }> {
+  return (await readArray(readers, job.parsing, job.text, job.raw, job.placement)) ?? readWhole(job.parsing, job.text, job.raw, job.placement);
+}
+
+/** what a read gives to curate: its rows, its rejections in record order, its sightings */
+export function curatedBatchOf(read: Pick<NoiseRead, 'input' | 'raw' | 'shards'>): CuratedBatch & { sightings: SensorSighting[] } {
+  const { input, raw, shards } = read;
+  const common = { dataset: noiseReadings, sourceKind: input.sourceKind, raw, origin: input.origin };
   if ('unreadable' in shards) {
-    return storeCurated(ctx, {
-      dataset: noiseReadings,
-      sourceKind: input.sourceKind,
-      raw,
-      origin: input.origin,
-      rows: encodeRows(encodedColumns(noiseReadings), []),
-      rejections: [],
-      records: 0,
-      unreadable: { message: shards.unreadable.message, expected: shards.unreadable.expected, found: shards.unreadable.found },
-    });
+    const { message, expected, found } = shards.unreadable;
+    return { ...common, rows: encodeRows(encodedColumns(noiseReadings), []), rejections: [], records: 0, unreadable: { message, expected, found }, sightings: [] };
   }
-  const rows = concatEncoded(encodedColumns(noiseReadings), shards.map((s) => s.rows));
-  const correction = earlier ? await replaceEarlier(ctx, { input, text, raw, placement, earlier, rows }) : undefined;
-  const summary = await storeCurated(ctx, {
-    dataset: noiseReadings,
-    sourceKind: input.sourceKind,
-    raw,
-    origin: input.origin,
-    rows,
+  return {
+    ...common,
+    rows: concatEncoded(encodedColumns(noiseReadings), shards.map((s) => s.rows)),
     // in record order, as when the whole file is read at once: what the parser could not read, then what the checks rejected
     rejections: [...shards.flatMap((s) => s.unread), ...shards.flatMap((s) => s.rejected)],
     records: shards.reduce((n, s) => n + s.records, 0),
-  });
-  const sightings = mergeSightings(shards.map((s) => s.sightings));
-  if (sightings.length) await stageSensorSightings(ctx.store, rawSha(raw.key), raw.receivedAt, sightings);
+    sightings: mergeSightings(shards.map((s) => s.sightings)),
+  };
+}
+
+export async function ingestNoise(ctx: StageContext, input: IngestInput): Promise<IngestSummary> {
+  const read = await readNoise(ctx, input);
+  const { sightings, ...batch } = curatedBatchOf(read);
+  if (batch.unreadable) return storeCurated(ctx, batch);
+  const correction = read.earlier ? await replaceEarlier(ctx, { input, text: read.text, raw: read.raw, placement: read.placement, earlier: read.earlier, rows: batch.rows }) : undefined;
+  const summary = await storeCurated(ctx, batch);
+  if (sightings.length) await stageSensorSightings(ctx.store, rawSha(read.raw.key), read.raw.receivedAt, sightings);
   return correction ? { ...summary, correction } : summary;
 }
 

@@ -15,7 +15,8 @@ import { storeRaw } from './ingest-noise.ts';
 // rows are also kept as JSON, read by every noise ingest (and its worker threads) without a query engine.
 
 export const SENSOR_REGISTRY_SOURCE_KIND = 'sensors';
-const REGISTRY_KEY = stateKey('sensor-registry');
+/** the registry's rows as JSON: read by every noise ingest (infra/ grants it to the ingest functions) */
+export const REGISTRY_KEY = stateKey('sensor-registry');
 
 interface StoredRow extends Omit<RegisteredSensor, 'valid_from' | 'valid_to'> {
   readonly valid_from: string | null;
