@@ -19,7 +19,7 @@ const LAST_DAY = '2026-05-20';
  * recomputed day for the quality control's drift reference (issue 22), and publish-site reads up to a
  * year of monthly partitions for its rolling-year figures instead of monthly aggregates.
  */
-const NOT_FLAT_YET = ['noise-indicators', 'publish-site'];
+const NOT_FLAT_YET = ['noise-indicators'];
 /** requests, not bytes: a longer history may make a file of the current month larger, not more numerous */
 const FLAT_COUNTERS = ['objects_read', 'objects_written', 'lists', 'deletes'] as const;
 const NEW_HOUR = '2026-05-21T07:00:00Z'; // 09:00 in Paris

@@ -6,7 +6,6 @@ import { COMMUNES, COMMUNES_GEOJSON } from '../domain/geo/communes.ts';
 import { optionalEnv } from '../env.ts';
 import { readManifest } from '../lake/manifest.ts';
 import { SITE_PREFIX } from '../lake/layout.ts';
-import type { PartitionWindow } from '../ports/lake.ts';
 import {
   classOf,
   LAYER_GROUPS,
@@ -41,6 +40,7 @@ import { dayStartIso } from '../publish/sections/common.ts';
 import { median } from '../publish/sql.ts';
 import { writeSiteFiles } from '../publish/site-files.ts';
 import { webAssets } from '../publish/web-assets.ts';
+import { attachWindow, readsThroughYearFiles, type WindowInputs, type WindowRead } from '../publish/window.ts';
 import { CONTENT_TYPES, sha256, SiteWriter } from '../publish/writer.ts';
 import type { StageContext } from './context.ts';
 
@@ -50,7 +50,8 @@ import type { StageContext } from './context.ts';
 // the pages fetch, the downloads (one file per year of a dataset's partitions), a commune's alert
 // feeds, and the browser code under assets/ with hashed names. Each theme
 // (functions/lib/publish/sections/) appears only when its datasets hold rows. It reads summary
-// datasets only, each for the days its sections show; it stops after one read of the site manifest
+// datasets only, each for the days its sections show (a dataset partitioned by day or month from the
+// previous publish's year files and the partitions changed since: publish/window.ts); it stops after one read of the site manifest
 // and one listing per input when nothing changed, and writes only the objects whose bytes changed
 // (publish/incremental.ts). docs/site.md describes the published files.
 
@@ -79,6 +80,8 @@ export interface PublishReport {
   /** sections whose queries failed: left out of the site, the error logged */
   readonly failed: readonly { readonly id: string; readonly error: string }[];
   readonly assets: 'prebuilt' | 'esbuild';
+  /** per dataset read for a window of days: whether through the previous year files, and which partitions came from the lake */
+  readonly windows: Readonly<Record<string, WindowRead>>;
   readonly seconds: Readonly<Record<string, number>>;
 }
 
@@ -106,13 +109,20 @@ async function datasetsWithRows(ctx: StageContext, datasets: readonly DatasetDec
   return out;
 }
 
-/** each dataset for the days its sections show (a dataset without partitions whole: it does not grow with time) */
-async function attachInputs(ctx: StageContext, datasets: readonly DatasetDeclaration[]): Promise<void> {
+/**
+ * each dataset for the days its sections show (a dataset without partitions whole: it does not grow with
+ * time); one partitioned by day or month from the previous publish's year files and the partitions
+ * changed since (publish/window.ts), so that the objects read do not grow with history
+ */
+async function attachInputs(ctx: StageContext, datasets: readonly DatasetDeclaration[], w: WindowInputs): Promise<Record<string, WindowRead>> {
   const near = parisDate(ctx.now());
+  const reads: Record<string, WindowRead> = {};
   for (const d of datasets) {
-    const window: PartitionWindow | undefined = isPartitioned(d) ? { kind: 'latest', days: WINDOW_DAYS[d.name] ?? DEFAULT_WINDOW_DAYS, near } : undefined;
-    await ctx.lake.attach([d], window);
+    const days = WINDOW_DAYS[d.name] ?? DEFAULT_WINDOW_DAYS;
+    if (readsThroughYearFiles(d)) reads[d.name] = await attachWindow(ctx.lake, ctx.store, d, days, w);
+    else await ctx.lake.attach([d], isPartitioned(d) ? { kind: 'latest', days, near } : undefined);
   }
+  return reads;
 }
 
 /** what identifies the code that renders the site: a change renders it whole */
@@ -134,11 +144,14 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   const changes = full ? undefined : changedPartitions(previous.inputs, inputs);
   if (changes && changes.size === 0) {
     lap.total = Math.round(performance.now() - t0) / 1000;
-    return { rendered: false, files: Object.keys(previous!.objects).length, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], failed: [], assets: assets.origin, seconds: lap };
+    return { rendered: false, files: Object.keys(previous!.objects).length, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], failed: [], assets: assets.origin, windows: {}, seconds: lap };
   }
 
   let t = performance.now();
-  const [, manifest] = await Promise.all([attachInputs(ctx, datasets), readManifest(ctx.store)]);
+  const [windows, manifest] = await Promise.all([
+    attachInputs(ctx, datasets, { inputs, changed: changes, previous: previous?.downloads ?? [], published: (p) => previous?.objects[p] !== undefined }),
+    readManifest(ctx.store),
+  ]);
   const present = await datasetsWithRows(ctx, datasets, candidates.flatMap((s) => s.requires));
   const has = async (name: string) => {
     if (!present.has(name)) for (const [k, v] of await datasetsWithRows(ctx, datasets, [name])) present.set(k, v);
@@ -299,6 +312,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     hidden: hidden.map((h) => ({ id: h.id, missing: h.missing })),
     failed,
     assets: assets.origin,
+    windows,
     seconds: lap,
   };
 }
