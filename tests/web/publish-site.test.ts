@@ -318,6 +318,40 @@ describe('publishSite() with heat, flood, river and forecast datasets', () => {
   });
 
   // last: it rewrites the site without the other themes
+  it('« les 3 prochains jours »: the noisy-night probabilities of the latest run, per Paris day, with issue time and source; the page links the live file', async () => {
+    const live = await json<CommuneLiveJson>(lake, 'data/live/75056.json');
+    // the synthetic run: targets at 21:00 UTC (23:00 in Paris) the three days after LAST_DAY, probabilities 0.7, 0.8, 0.9
+    expect(live.outlook.days).toEqual(['2025-10-15', '2025-10-16', '2025-10-17']);
+    const who = live.outlook.items.find((i) => i.id === 'noise-who')!;
+    expect(who).toMatchObject({ status: 'forecast', issued_at: new Date(NOW.getTime() - 3_600_000).toISOString() });
+    expect(who.days.map((d) => d.value)).toEqual([70, 80, 90]);
+    expect(who.source!.fr).toContain('modèle de l’observatoire');
+    // no French-limit forecast in the run, no heat forecast for Paris's station: said so, not zero
+    expect(live.outlook.items.find((i) => i.id === 'noise-fr')).toMatchObject({ status: 'none', issued_at: null });
+    expect(live.outlook.items.find((i) => i.id === 'heat')!.status).toBe('none');
+    expect(live.outlook_panel.fr).toContain('90 %');
+    expect(live.outlook_panel.fr).toContain('https://www.vigicrues.gouv.fr/');
+    expect(live.outlook_panel.en).toContain('The next 3 days');
+    const page = await site(lake, 'commune/75056/index.html');
+    expect(page).toContain('id="prochains-jours"');
+    expect(page).toMatch(/data-outlook-panel[^]*href="\.\.\/\.\.\/data\/live\/75056\.json"/);
+  });
+
+  it('« les 3 prochains jours » past the freshness limit: « pas de prévision récente », no probability', async () => {
+    // 7 hours after the clock: beyond the noise forecast's 6 h (models/freshness.ts)
+    const later = new Date(NOW.getTime() + 7 * 3_600_000);
+    await publishSite({ ...lake, now: () => later }, { datasets: DATASETS.some((d) => d.name === predictions.name) ? DATASETS : [...DATASETS, predictions, modelEvaluations] });
+    const live = await json<CommuneLiveJson>(lake, 'data/live/75056.json');
+    const who = live.outlook.items.find((i) => i.id === 'noise-who')!;
+    expect(who.status).toBe('stale');
+    expect(who.days.every((d) => d.value === null)).toBe(true);
+    expect(who.message.fr).toMatch(/^Pas de prévision récente \(la dernière date du /);
+    expect(who.message.en).toMatch(/^No recent forecast/);
+    expect(live.outlook_panel.fr).not.toContain('90 %');
+    // the flood level of the latest day (no bulletin in this lake): older than 36 h at that clock
+    expect(live.outlook.items.find((i) => i.id === 'flood')!.status).toBe('stale');
+  });
+
   it('leaves out a theme whose queries fail, reports it, and still publishes the rest', async () => {
     const broken: SiteSection = { id: 'broken', title: { fr: 'Cassé', en: 'Broken' }, requires: [], build: () => Promise.reject(new Error('no such column: foo')) };
     const r = await publishSite(lake, { sections: [noiseSection, broken] });

@@ -1,3 +1,4 @@
+import type { CommuneOutlook } from './outlook.ts';
 import type { Commune } from '../domain/geo/communes.ts';
 import type { StageContext } from '../stages/context.ts';
 import type { Text } from './i18n.ts';
@@ -310,4 +311,8 @@ export interface CommuneLiveJson {
   readonly sections: readonly PublishedSection[];
   /** the page's forecast panel, rendered, per language (its charts drawn from `sections`) */
   readonly panel: Readonly<Record<'fr' | 'en', string>>;
+  /** « les 3 prochains jours »: flood vigilance, heat-wave and noisy-night probabilities (publish/outlook.ts) */
+  readonly outlook: CommuneOutlook;
+  /** the outlook, rendered, per language */
+  readonly outlook_panel: Readonly<Record<'fr' | 'en', string>>;
 }

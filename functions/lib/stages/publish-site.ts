@@ -40,6 +40,8 @@ import { dayStartIso } from '../publish/sections/common.ts';
 import { median } from '../publish/sql.ts';
 import { writeSiteFiles } from '../publish/site-files.ts';
 import { webAssets } from '../publish/web-assets.ts';
+import { buildOutlooks, freshUntil, outlookPanels } from '../publish/outlook.ts';
+import { lakeClock } from '../models/freshness.ts';
 import { attachWindow, readsThroughYearFiles, type WindowInputs, type WindowRead } from '../publish/window.ts';
 import { CONTENT_TYPES, sha256, SiteWriter } from '../publish/writer.ts';
 import type { StageContext } from './context.ts';
@@ -142,7 +144,9 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   const version = codeVersion(assets, candidates, datasets, siteUrl);
   const full = !previous || previous.version !== version;
   const changes = full ? undefined : changedPartitions(previous.inputs, inputs);
-  if (changes && changes.size === 0) {
+  // a forecast ages without any new input: past its freshness limit the site is rendered again
+  const aged = Boolean(previous?.fresh_until && ctx.now().toISOString() >= previous.fresh_until);
+  if (changes && changes.size === 0 && !aged) {
     lap.total = Math.round(performance.now() - t0) / 1000;
     return { rendered: false, files: Object.keys(previous!.objects).length, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], failed: [], assets: assets.origin, windows: {}, seconds: lap };
   }
@@ -228,6 +232,8 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   mark('downloads', t);
 
   t = performance.now();
+  const clock = await lakeClock(ctx.store, ctx.now());
+  const outlooks = await buildOutlooks({ ctx, communes, has, now: clock.now, demo: clock.demo });
   const communeJson = new Map<string, CommuneJson>();
   const live = new Map<string, CommuneLiveJson>();
   for (const c of communes) {
@@ -247,6 +253,8 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
       as_of_text: perLang((l) => asOfText(l, dataAsOf, asOfByTheme)),
       sections: forecasts,
       panel: perLang((l) => forecastPanel(l, forecasts)),
+      outlook: outlooks.get(c.commune_insee)!,
+      outlook_panel: outlookPanels(outlooks.get(c.commune_insee)!),
     });
   }
 
@@ -297,7 +305,8 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   // hashed assets of the previous run stay one more run: pages cached a few minutes still name them
   const keepAssets = new Set(previous?.assets ?? []);
   const removed = await writer.removeStale((p) => keepAssets.has(p));
-  await writeSiteManifest(ctx.store, { version, objects: writer.objects(), assets: assets.files.map((f) => f.path), inputs, downloads });
+  const fresh = await freshUntil(ctx, has, clock.now, clock.demo);
+  await writeSiteManifest(ctx.store, { version, objects: writer.objects(), assets: assets.files.map((f) => f.path), inputs, downloads, fresh_until: fresh });
   lap.total = Math.round(performance.now() - t0) / 1000;
 
   return {
