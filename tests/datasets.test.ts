@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS, dataset, noiseReadings } from '../functions/lib/datasets/index.ts';
 import { fileColumns, type Column, type DatasetDeclaration } from '../functions/lib/datasets/declaration.ts';
@@ -123,6 +125,18 @@ describe('derived Parquet files and DuckDB views', () => {
         else expect(got).toBe(expected);
       }
     }
+  });
+
+  it('reads NULL for a declared column that no file holds yet (files written before it was declared)', async () => {
+    const d = dataset('noise_quality_daily');
+    const older = fileColumns(d).filter((c) => c.name !== 'night_floor_db');
+    const values = older.map((c) => `CAST(${c.type === 'date' ? "'2025-06-01'" : c.type === 'string' ? "'old-sensor'" : '7'} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`);
+    const key = datasetFileKey(d, 'older', '2025');
+    await mkdir(path.dirname(lake.store.localPath!(key)), { recursive: true });
+    await lake.lake.run(`COPY (SELECT ${values.join(', ')}) TO '${lake.store.localPath!(key)}' (FORMAT parquet)`);
+    await lake.lake.attach([d], { kind: 'partitions', dts: ['2025'] });
+    const r = await lake.lake.all(`SELECT sensor_id, readings, night_floor_db FROM ${d.name} WHERE sensor_id = 'old-sensor'`);
+    expect(r.rows).toEqual([{ sensor_id: 'old-sensor', readings: 7, night_floor_db: null }]);
   });
 });
 

@@ -31,7 +31,7 @@ const KILLS_PER_STORE = Number(process.env.OBSERVATORY_CRASH_KILLS ?? 21);
 /** trials at once (children killed and runs again), each with its own engine */
 const TRIALS_AT_ONCE = 3;
 const SEED = Number(process.env.OBSERVATORY_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const TABLES = ['noise_readings', 'noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_indicators_monthly', 'noise_indicators_yearly'] as const;
+const TABLES = ['noise_readings', 'noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_indicators_monthly', 'noise_indicators_yearly', 'noise_quality_daily'] as const;
 type Tables = Record<(typeof TABLES)[number], string[]>;
 
 

@@ -175,25 +175,30 @@ describe('lake access derived from the stage list and the declarations', () => {
       'curated/noise_indicators_hourly/',
       'curated/noise_indicators_daily/',
       'curated/noise_indicators_commune_daily/',
+      'curated/noise_quality_daily/',
       'curated/noise_indicators_monthly/',
       'curated/noise_indicators_yearly/',
       'changes/noise_indicators_hourly/',
       'changes/noise_indicators_daily/',
       'changes/noise_indicators_commune_daily/',
+      'changes/noise_quality_daily/',
       'changes/noise_indicators_monthly/',
       'changes/noise_indicators_yearly/',
       'state/noise-indicators.json',
     ]);
-    // the readings and their change log (it reads what changed), the sensors, and the stored daily and
-    // monthly rows of the months and years it rebuilds (windows of what changed: their change logs too)
+    // the readings and their change log (it reads what changed), the sensors, the stored daily and
+    // monthly rows of the months and years it rebuilds, and the stored night floors of the drift check
+    // (windows of what changed: their change logs too)
     expect(s.reads).toEqual([
       'curated/noise_readings/',
       'curated/sensors/',
       'curated/noise_indicators_daily/',
       'curated/noise_indicators_monthly/',
+      'curated/noise_quality_daily/',
       'changes/noise_readings/',
       'changes/noise_indicators_daily/',
       'changes/noise_indicators_monthly/',
+      'changes/noise_quality_daily/',
       'lake.json',
       'state/noise-indicators.json',
     ]);

@@ -91,10 +91,9 @@ describe.each(subjects)('run --schedule hourly on %s', (_label, make) => {
   });
 
   it('reads only the new hour’s partition of noise_readings in the stages that read what changed', () => {
-    // noise-indicators reads the new hour's day, and the sensor's earlier days within the quality
-    // control's drift reference (28 days: here the 3 days of history) — a cost that grows with history
-    // up to 28 days; issue 14 stays open until that reference comes from stored night floors instead
-    expect(readingPartitionsRead('noise-indicators')).toEqual([...HISTORY_DAYS, '2026-05-04']);
+    // noise-indicators reads the new hour's day only: the drift check's earlier nights are the stored
+    // noise_quality_daily rows, not the readings of the days before
+    expect(readingPartitionsRead('noise-indicators')).toEqual(['2026-05-04']);
     // the compaction looks at that partition only (it merges its files when there are several)
     for (const stage of ['sensors', 'compact', 'predict']) for (const dt of readingPartitionsRead(stage)) expect(dt, stage).toBe('2026-05-04');
     // the site reads no readings at all (summary datasets only)

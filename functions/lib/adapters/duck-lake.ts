@@ -15,6 +15,7 @@ import {
   type PartitionInfo,
   type PartitionSpec,
   type PartitionWindow,
+  type AttachOptions,
   type PartitionWriteSummary,
   type QueryResult,
 } from '../ports/lake.ts';
@@ -48,12 +49,13 @@ export class DuckLake implements Lake {
     return new DuckLake(this.duck, store);
   }
 
-  async attach(datasets: readonly DatasetDeclaration[], window: PartitionWindow = ALL_PARTITIONS): Promise<AttachSummary> {
+  async attach(datasets: readonly DatasetDeclaration[], window: PartitionWindow = ALL_PARTITIONS, options: AttachOptions = {}): Promise<AttachSummary> {
     let files = 0;
     const partitions = new Set<string>();
     for (const d of datasets) {
       const objects = (await this.objects(d, window)).filter((o) => o.key.endsWith('.parquet'));
-      await this.duck.run(duckdbViewSql(d, objects.length ? await this.localFiles(objects) : undefined));
+      const local = objects.length ? await this.localFiles(objects) : undefined;
+      await this.duck.run(duckdbViewSql(d, local, { reference: options.reference, absent: local && (await this.absentColumns(d, local)) }));
       files += objects.length;
       for (const o of objects) partitions.add(`${d.name}/${dtOfKey(o.key) ?? ''}`);
     }
@@ -291,6 +293,13 @@ export class DuckLake implements Lake {
   }
 
   /** local paths of objects: in place on a folder store, fetched into the scratch folder otherwise */
+  /** the declared file columns none of `files` holds (written before the column was declared) */
+  private async absentColumns(d: DatasetDeclaration, files: readonly string[]): Promise<Set<string>> {
+    const held = await this.duck.all(`SELECT DISTINCT name FROM parquet_schema([${files.map(sqlString).join(', ')}])`);
+    const names = new Set(held.rows.map((r) => String(r['name'])));
+    return new Set(fileColumns(d).filter((c) => !names.has(c.name)).map((c) => c.name));
+  }
+
   private async localFiles(objects: readonly ObjectInfo[]): Promise<string[]> {
     if (this.store.localPath) return objects.map((o) => this.store.localPath!(o.key));
     const mirror = path.join(this.duck.scratchRoot, 'mirror');

@@ -65,7 +65,11 @@ export interface DatasetDeclaration {
    * columns the view computes from the stored ones (e.g. noise_readings' qc), not in the files; `view`
    * gives the view's SELECT over a relation of the deduplicated rows
    */
-  readonly derived?: { readonly columns: readonly Column[]; readonly view: (rows: string) => string };
+  readonly derived?: {
+    readonly columns: readonly Column[];
+    /** the view over the stored `rows`; `reference`: a relation of stored facts the derived columns use for what `rows` does not hold */
+    readonly view: (rows: string, reference?: string) => string;
+  };
   /**
    * how much time one partition (`dt=` value) holds, sized to the dataset's volume: readings by day
    * (`YYYY-MM-DD`), small daily series by month (`YYYY-MM`) or year (`YYYY`). Default: day.

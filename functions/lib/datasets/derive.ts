@@ -194,24 +194,33 @@ export function emptySelect(d: DatasetDeclaration): string {
   return `SELECT ${d.columns.map((c) => `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`).join(', ')} WHERE false`;
 }
 
+export interface ViewOptions {
+  /** the relation of stored facts a derived view reads for what the files do not hold (see `derived`) */
+  readonly reference?: string;
+  /** declared columns that no file holds (files written before the column existed): NULL in the view */
+  readonly absent?: ReadonlySet<string>;
+}
+
 /**
- * DuckDB view over a dataset's Parquet files. `glob` is the files' location (a local path glob);
- * `undefined` when the dataset holds no file yet: the view is then empty, not an error.
+ * DuckDB view over a dataset's Parquet files. `glob` is the files' location (a local path glob, or a
+ * list of files); `undefined` when the dataset holds no file yet: the view is then empty, not an error.
  */
-/** the view of a dataset over a glob or a list of files (none: an empty view) */
-export function duckdbViewSql(d: DatasetDeclaration, glob: string | readonly string[] | undefined): string {
-  if (d.derived) return `CREATE OR REPLACE VIEW ${d.name} AS ${d.derived.view(`(${duckdbViewSql({ ...d, derived: undefined }, glob).replace(/^CREATE OR REPLACE VIEW \S+ AS /, '')})`)}`;
+export function duckdbViewSql(d: DatasetDeclaration, glob: string | readonly string[] | undefined, options: ViewOptions = {}): string {
+  if (d.derived) {
+    const rows = `(${duckdbViewSql({ ...d, derived: undefined }, glob, { absent: options.absent }).replace(/^CREATE OR REPLACE VIEW \S+ AS /, '')})`;
+    return `CREATE OR REPLACE VIEW ${d.name} AS ${d.derived.view(rows, options.reference)}`;
+  }
   if (!glob || glob.length === 0) return `CREATE OR REPLACE VIEW ${d.name} AS ${emptySelect(d)}`;
-  const options = isPartitioned(d)
+  const readOptions = isPartitioned(d)
     ? `hive_partitioning = true, hive_types = {${d.columns
         .filter((c) => c.partition)
         .map((c) => `'${c.name}': ${DUCKDB_TYPE[c.type]}`)
         .join(', ')}}, union_by_name = true`
     : 'hive_partitioning = false, union_by_name = true';
-  const select = d.columns.map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`).join(', ');
+  const select = d.columns.map((c) => `CAST(${options.absent?.has(c.name) ? 'NULL' : c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`).join(', ');
   const quote = (f: string) => `'${f.replaceAll("'", "''")}'`;
   const files = typeof glob === 'string' ? quote(glob) : `[${glob.map(quote).join(', ')}]`;
-  const base = `SELECT ${select} FROM read_parquet(${files}, ${options})`;
+  const base = `SELECT ${select} FROM read_parquet(${files}, ${readOptions})`;
   if (d.key && d.dedupOrder) {
     // partition columns join the window: they derive from the key (dt from ts_from), so the verdict is the
     // same, and a filter on dt can then reach the files below the window (partition pruning)

@@ -6,6 +6,7 @@ import {
   noiseIndicatorsHourly,
   noiseIndicatorsMonthly,
   noiseIndicatorsYearly,
+  noiseQualityDaily,
   noiseReadings,
   sensors,
 } from './noise.ts';
@@ -35,6 +36,7 @@ export const DATASETS: readonly DatasetDeclaration[] = [
   noiseIndicatorsHourly,
   noiseIndicatorsMonthly,
   noiseIndicatorsYearly,
+  noiseQualityDaily,
   riverObservations,
   riverStations,
   floodVigilance,

@@ -219,6 +219,29 @@ export const noiseIndicatorsMonthly = declareDataset({
   provenance: 'Computed by the noise-indicators stage from noise_indicators_daily.',
 });
 
+export const noiseQualityDaily = declareDataset({
+  name: 'noise_quality_daily',
+  granularity: 'year',
+  dayColumn: 'day',
+  title: 'Daily quality control per sensor',
+  description:
+    'Per sensor and local day: how many readings the quality control passed and flagged, by flag, and the night floor the drift check compares with the sensor’s earlier nights. Stored so that the drift check and the site read these small rows instead of weeks of readings.',
+  prefix: 'curated/noise_quality_daily',
+  columns: [
+    sensorId,
+    { name: 'day', type: 'date', description: 'Europe/Paris local calendar day (the readings’ dt)' },
+    { name: 'readings', type: 'integer', min: 0, description: 'Readings of the day (after deduplication)' },
+    ...QC_FLAGS.map(
+      (flag): Column => ({ name: `readings_${flag}`, type: 'integer', min: 0, description: `Readings of the day whose quality-control flag is '${flag}'` }),
+    ),
+    level('night_floor_db', 'Night floor: 10th percentile of LAeq over 22:00–06:00 local (NULL: no night reading); the drift check’s reference'),
+    dtColumn('year', 'day'),
+  ],
+  key: ['sensor_id', 'day'],
+  licence: OPEN_LICENCE,
+  provenance: 'Computed by the noise-indicators stage from noise_readings (all readings, flagged ones included).',
+});
+
 export const noiseIndicatorsYearly = declareDataset({
   name: 'noise_indicators_yearly',
   title: 'Yearly noise indicators per sensor (legal indicators)',

@@ -37,6 +37,15 @@ export interface AttachSummary {
   readonly partitions: number;
 }
 
+export interface AttachOptions {
+  /**
+   * a relation of stored facts that the derived columns of the datasets read for what lies outside the
+   * window (noise_readings: the night floors of earlier days, for the drift check); without it they
+   * are computed from the attached rows alone
+   */
+  readonly reference?: string;
+}
+
 export interface PartitionInfo {
   readonly dt: string;
   readonly files: number;
@@ -90,7 +99,7 @@ export interface PartitionWriteSummary {
 
 export interface Lake {
   /** one view per dataset, named after it, over the window's partitions only (an empty view when none) */
-  attach(datasets: readonly DatasetDeclaration[], window?: PartitionWindow): Promise<AttachSummary>;
+  attach(datasets: readonly DatasetDeclaration[], window?: PartitionWindow, options?: AttachOptions): Promise<AttachSummary>;
   /** a view over exactly these objects of a dataset (e.g. the files a compaction merges), without de-duplication */
   attachObjects(view: string, d: DatasetDeclaration, keys: readonly string[]): Promise<void>;
   /** the dataset's partitions in the window, with their files' count, size and latest change */

@@ -4,6 +4,7 @@ import {
   noiseIndicatorsHourly,
   noiseIndicatorsMonthly,
   noiseIndicatorsYearly,
+  noiseQualityDaily,
   noiseReadings,
   partitionOf,
   partitionSql,
@@ -12,7 +13,7 @@ import {
 } from '../datasets/index.ts';
 import { CONVENTIONS, PERIOD_CONVENTIONS, PERIODS } from '../domain/noise/conventions.ts';
 import { LDEN_PENALTY, periodOf } from '../domain/noise/levels.ts';
-import { QC_THRESHOLDS } from '../domain/noise/qc.ts';
+import { QC_THRESHOLDS, qualityDailySql } from '../domain/noise/qc.ts';
 import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, WHO_2018, type NoiseSource } from '../domain/noise/thresholds.ts';
 import { PARIS_TZ } from '../domain/time/paris.ts';
 import { datasetFileKey, stateKey } from '../lake/layout.ts';
@@ -84,13 +85,15 @@ interface NoiseIndicatorsState {
 
 const STATE_KEY = stateKey('noise-indicators');
 /** bump when the computation changes, so that the next run recomputes everything */
-const ALGORITHM_VERSION = 2;
+const ALGORITHM_VERSION = 3;
 const PART_NAME = 'part-0';
 const US_PER_HOUR = 3_600_000_000;
 
-const OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily, noiseIndicatorsMonthly, noiseIndicatorsYearly] as const;
+const OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily, noiseQualityDaily, noiseIndicatorsMonthly, noiseIndicatorsYearly] as const;
 /** the outputs with a row per day, written for the days recomputed */
-const DAY_OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily] as const;
+const DAY_OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily, noiseQualityDaily] as const;
+/** the stored night floors, as the quality control's drift check reads them for the days not recomputed */
+const STORED_FLOORS = `(SELECT sensor_id, strftime(day, '%Y-%m-%d') AS dt, night_floor_db AS floor_db FROM ${noiseQualityDaily.name})`;
 
 export async function noiseIndicators(ctx: StageContext, options: NoiseIndicatorsOptions = {}): Promise<NoiseIndicatorsSummary> {
   const started = performance.now();
@@ -125,8 +128,14 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
   let readings = 0;
   let deleted = 0;
   if (years.length) {
-    // with the days before them: the drift check compares a day with the sensor's earlier nights
-    await ctx.lake.attach([noiseReadings], fullReason !== null ? undefined : { kind: 'partitions', dts: withQcReference(dts) });
+    // the drift check compares a day's night floor with the sensor's earlier nights: a full run has
+    // every day's readings in hand; otherwise the earlier floors are the stored noise_quality_daily rows
+    // (one object a year), so a new hour reads that hour's partition of the readings and no other
+    if (fullReason !== null) await ctx.lake.attach([noiseReadings]);
+    else {
+      await ctx.lake.attach([noiseQualityDaily], { kind: 'partitions', dts: withDriftReference(noiseQualityDaily, dts) });
+      await ctx.lake.attach([noiseReadings], { kind: 'partitions', dts }, { reference: STORED_FLOORS });
+    }
     // the months and years of the recomputed days are rebuilt from the stored daily rows of the other
     // days of those months and the stored monthly rows of the other months: one object each, whatever
     // the history (a full run has everything in hand)
@@ -225,14 +234,14 @@ async function incrementalPlan(ctx: StageContext, previous: NoiseIndicatorsState
   return { dts, vanished: [], known: [...new Set([...previous.dts, ...dts])], watermark: changes.watermark };
 }
 
-/** the dts and the days the quality control's drift reference looks back on */
-function withQcReference(dts: readonly string[]): string[] {
-  const days = new Set(dts);
+/** the partitions of `d` holding the days and the days the drift check looks back on */
+function withDriftReference(d: DatasetDeclaration, dts: readonly string[]): string[] {
+  const partitions = new Set<string>();
   for (const dt of dts) {
     const t = Date.parse(`${dt}T00:00:00Z`);
-    for (let i = 1; i <= QC_THRESHOLDS.driftReferenceDays; i++) days.add(new Date(t - i * 86_400_000).toISOString().slice(0, 10));
+    for (let i = 0; i <= QC_THRESHOLDS.driftReferenceDays; i++) partitions.add(partitionOf(d, new Date(t - i * 86_400_000).toISOString().slice(0, 10)));
   }
-  return [...days].sort();
+  return [...partitions].sort();
 }
 
 async function readState(store: ObjectStore): Promise<NoiseIndicatorsState | undefined> {
@@ -286,6 +295,8 @@ const T = {
   monthDays: 'nid_month_days',
   monthly: 'nid_out_monthly',
   quantiles: 'nid_quantiles',
+  flagged: 'nid_flagged',
+  quality: 'nid_out_quality',
   hourly: 'nid_out_hourly',
   daily: 'nid_out_daily',
   communeDaily: 'nid_out_commune_daily',
@@ -306,11 +317,17 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
   };
   try {
     await createLookups(duck, job);
-    // the view holds the partitions to recompute (attached for that window only)
+    // the view holds the partitions to recompute (attached for that window only); the quality control
+    // flags each reading once, for the quality rows and for the readings the indicators keep
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.flagged} AS
+      SELECT sensor_id, commune_insee, dt, ts_from, ts_to, laeq, qc FROM noise_readings WHERE dt IN (SELECT dt FROM ${T.todo})`);
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.quality} AS
+      SELECT *, strftime(day, '%Y-%m-%d') AS dt FROM (${qualityDailySql(T.flagged)})`);
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.readings} AS
       SELECT sensor_id, commune_insee, dt, epoch_us(ts_from) // ${US_PER_HOUR} AS hk, epoch_us(ts_to) - epoch_us(ts_from) AS dur_us, laeq
-      FROM noise_readings
-      WHERE laeq IS NOT NULL AND ts_to > ts_from AND qc = 'ok' AND dt IN (SELECT dt FROM ${T.todo})`);
+      FROM ${T.flagged}
+      WHERE laeq IS NOT NULL AND ts_to > ts_from AND qc = 'ok'`);
+    await duck.run(`DROP TABLE ${T.flagged}`);
     const readings = Number((await duck.all(`SELECT count(*) AS n FROM ${T.readings}`)).rows[0]!['n']);
 
     // per sensor and UTC hour: energy (s·10^(L/10)), covered seconds, samples
@@ -376,6 +393,7 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
         [noiseIndicatorsHourly.name]: T.hourly,
         [noiseIndicatorsDaily.name]: T.daily,
         [noiseIndicatorsCommuneDaily.name]: T.communeDaily,
+        [noiseQualityDaily.name]: T.quality,
         [noiseIndicatorsMonthly.name]: T.monthly,
         [noiseIndicatorsYearly.name]: T.yearly,
       },

@@ -155,15 +155,17 @@ export const STAGES: readonly StageDefinition[] = [
   }),
   defineStage({
     name: 'noise-indicators',
-    description: 'Hourly, daily, per-commune and yearly noise indicators for the days whose readings changed',
+    description: 'Hourly, daily, per-commune, monthly and yearly noise indicators, and the daily quality-control counts, for the days whose readings changed',
     inputs: [
       { dataset: 'noise_readings', window: 'changed' },
       { dataset: 'sensors', window: 'all' },
       // the months and years holding the changed days: their other days and months are kept as stored
       { dataset: 'noise_indicators_daily', window: 'changed' },
       { dataset: 'noise_indicators_monthly', window: 'changed' },
+      // the stored night floors of the days before the changed ones: the drift check's reference
+      { dataset: 'noise_quality_daily', window: 'changed' },
     ],
-    outputs: ['noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_indicators_monthly', 'noise_indicators_yearly'],
+    outputs: ['noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_quality_daily', 'noise_indicators_monthly', 'noise_indicators_yearly'],
     cadences: ['hourly'],
     limits: { memoryMb: 3008, timeoutS: 900, ephemeralStorageMb: 4096 },
     ranged: true,

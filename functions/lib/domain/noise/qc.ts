@@ -61,16 +61,28 @@ function spikeJumpSql(secondsExpr: string): string {
 
 const outOfRange = (c: string) => `(${c} IS NOT NULL AND (${c} < ${T.rangeDb.min} OR ${c} > ${T.rangeDb.max}))`;
 
+/** SQL: whether a reading starting at `ts_from` lies in the local night of the drift check's floor */
+const NIGHT_SQL = `(hour(timezone('${PARIS_TZ}', ts_from)) >= ${T.nightHours.from} OR hour(timezone('${PARIS_TZ}', ts_from)) < ${T.nightHours.to})`;
+
+/** SQL aggregate over one sensor-day of readings: its night floor (the drift check's measure) */
+export const NIGHT_FLOOR_SQL = `quantile_cont(laeq, 0.1) FILTER (WHERE ${NIGHT_SQL})`;
+
 /**
  * A SELECT of every column of `rows` plus `qc`. `rows` is a relation (a view name or a parenthesised
  * query) with the noise_readings columns and dt. Windows are per sensor and dt (the local day), so a
- * filter on dt reaches the files under them; drift alone looks at the sensor's earlier days present in
- * `rows`.
+ * filter on dt reaches the files under them. Drift alone looks at the sensor's earlier days: their night
+ * floors come from `rows`, and, for the days `rows` does not hold, from `storedFloors` when given (a
+ * relation of sensor_id, dt, floor_db: the noise_quality_daily rows), so that checking one new day does
+ * not need weeks of readings.
  */
-export function qualityFlagsSql(rows: string): string {
+export function qualityFlagsSql(rows: string, storedFloors?: string): string {
   const w = 'PARTITION BY sensor_id, dt ORDER BY ts_from, ts_to';
   const same = (c: string) => `${c} IS NOT DISTINCT FROM lag(${c}) OVER (${w})`;
-  const night = `(hour(timezone('${PARIS_TZ}', ts_from)) >= ${T.nightHours.from} OR hour(timezone('${PARIS_TZ}', ts_from)) < ${T.nightHours.to})`;
+  const stored = storedFloors
+    ? `
+    UNION ALL
+    SELECT s.sensor_id, s.dt, s.floor_db FROM ${storedFloors} s ANTI JOIN qc_own_floors o ON o.sensor_id = s.sensor_id AND o.dt = s.dt`
+    : '';
   return `WITH qc_rows AS (SELECT * FROM ${rows}),
   qc_steps AS (
     SELECT *, epoch(ts_to) - epoch(ts_from) AS qc_seconds,
@@ -82,9 +94,10 @@ export function qualityFlagsSql(rows: string): string {
     SELECT *, sum(CAST(qc_changed AS INTEGER)) OVER (${w} ROWS UNBOUNDED PRECEDING) AS qc_run FROM qc_steps),
   qc_lengths AS (
     SELECT *, count(*) OVER (PARTITION BY sensor_id, dt, qc_run) AS qc_run_length FROM qc_runs),
+  qc_own_floors AS (
+    SELECT sensor_id, dt, ${NIGHT_FLOOR_SQL} AS floor_db FROM qc_rows GROUP BY sensor_id, dt),
   qc_floors AS (
-    SELECT sensor_id, dt, quantile_cont(laeq, 0.1) FILTER (WHERE ${night}) AS floor_db
-    FROM qc_rows GROUP BY sensor_id, dt),
+    SELECT sensor_id, dt, floor_db FROM qc_own_floors${stored}),
   qc_drift AS (
     SELECT sensor_id, dt, floor_db,
       median(floor_db) OVER ref AS reference_db, count(floor_db) OVER ref AS reference_days
@@ -103,4 +116,16 @@ export function qualityFlagsSql(rows: string): string {
       ELSE 'ok'
     END AS qc
   FROM qc_lengths r LEFT JOIN qc_drift d ON d.sensor_id = r.sensor_id AND d.dt = r.dt`;
+}
+
+/**
+ * A SELECT of one row per sensor and dt of `flagged` (rows with the noise_readings columns, dt and
+ * qc): the readings, their count per flag and the night floor, i.e. the noise_quality_daily columns
+ * but dt.
+ */
+export function qualityDailySql(flagged: string): string {
+  return `SELECT sensor_id, CAST(dt AS DATE) AS day, CAST(count(*) AS INTEGER) AS readings,
+    ${QC_FLAGS.map((f) => `CAST(count(*) FILTER (WHERE qc = '${f}') AS INTEGER) AS readings_${f}`).join(', ')},
+    ${NIGHT_FLOOR_SQL} AS night_floor_db
+  FROM ${flagged} GROUP BY sensor_id, dt`;
 }
