@@ -130,6 +130,17 @@ describe('publishSite() over the noise datasets only', () => {
     expect(c.downloads.map((d) => d.path)).toContain('data/downloads/communes/75056/noise_indicators_commune_daily/2025.csv');
   });
 
+  it('the sensors table gives each sensor’s share of readings set aside by the quality control over the period, and why (issue 22)', async () => {
+    const c = await json<CommuneJson>(lake, 'data/communes/75056.json');
+    const table = c.sections[0]!.tables.find((t) => t.id === 'noise-sensors')!;
+    const road = table.rows.find((r) => r.sensor_id === 'S-PARIS-ROAD')!;
+    // 9 readings of 14 × 96 in the period (the day of September is outside it)
+    expect(road.qc_share).toBe(round1((100 * 9) / (14 * 96)));
+    expect(road.qc_why).toEqual({ fr: `figé ${fr1((100 * 6) / (14 * 96))} %, pic ${fr1((100 * 2) / (14 * 96))} %, dérive ${fr1((100 * 1) / (14 * 96))} %`, en: expect.stringMatching(/^stuck 0\.4 %, spike 0\.1 %, drift 0\.1 %$/) });
+    // a sensor without counts: no share, not zero
+    expect(table.rows.find((r) => r.sensor_id === 'S-PARIS-PARK')!.qc_share).toBeNull();
+  });
+
   it('a commune without data: nulls, empty series, no file to download — never zeros', async () => {
     const c = await json<CommuneJson>(lake, 'data/communes/94028.json');
     const noise = c.sections.find((s) => s.id === 'noise')!;

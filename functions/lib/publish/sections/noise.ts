@@ -3,11 +3,12 @@ import {
   noiseIndicatorsDaily,
   noiseIndicatorsHourly,
   noiseIndicatorsYearly,
+  noiseQualityDaily,
   sensors as sensorsDataset,
 } from '../../datasets/index.ts';
 import { PERIOD_CONVENTIONS } from '../../domain/noise/conventions.ts';
 import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, isNoiseSource, WHO_2018 } from '../../domain/noise/thresholds.ts';
-import { QC_THRESHOLDS, spikeJumpDb } from '../../domain/noise/qc.ts';
+import { QC_FLAGS, QC_THRESHOLDS, spikeJumpDb } from '../../domain/noise/qc.ts';
 import { localDayBounds, parisDate } from '../../domain/time/paris.ts';
 import { bandClasses, shareClasses } from '../classes.ts';
 import type {
@@ -129,6 +130,8 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
   );
   const perSensor = windows ? await sensorAggregates(ctx.lake, windows.period) : new Map<string, Row>();
   const yearly = await yearlyBySensor(ctx.lake);
+  // the quality control's counts per sensor over the period (stored per day: the site reads no readings)
+  const quality = windows && (await has(noiseQualityDaily.name)) ? await qualityBySensor(ctx.lake, windows.period) : new Map<string, Row>();
   const daily = windows ? await dailySeries(ctx.lake, { from: addDays(windows.period.to, 1 - CHART_DAYS), to: windows.period.to }) : new Map();
   const profiles = windows ? await hourlyProfiles(ctx.lake, { from: addDays(windows.period.to, 1 - PROFILE_DAYS), to: windows.period.to }) : new Map();
   const alerts = windows ? await nightAlerts(ctx.lake, addDays(windows.period.to, 1 - ALERT_DAYS)) : new Map();
@@ -242,7 +245,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       title: text('Bruit', 'Noise'),
       indicators,
       charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), windows)],
-      tables: [sensorTable(here, perSensor, yearly)],
+      tables: [sensorTable(here, perSensor, yearly, quality)],
       facts: coverageFacts(period, here, perSensor, levels.get('period')?.get(insee)),
     });
   }
@@ -554,7 +557,40 @@ export function noiseSourceLabel(source: string, lang: Lang): string {
   return SOURCE_LABEL[source]?.[lang] ?? source;
 }
 
-function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<string, Row>): TableSpec {
+/** per sensor over the period: readings, and readings per quality-control flag */
+async function qualityBySensor(duck: SectionInput['ctx']['lake'], p: Period): Promise<Map<string, Row>> {
+  const r = await rows(
+    duck,
+    `SELECT sensor_id, sum(readings) AS readings, ${QC_FLAGS.map((f) => `sum(readings_${f}) AS ${f}`).join(', ')}
+     FROM ${noiseQualityDaily.name} WHERE day BETWEEN ${dateLiteral(p.from)} AND ${dateLiteral(p.to)} GROUP BY sensor_id`,
+  );
+  return new Map(r.map((x) => [String(x.sensor_id), x]));
+}
+
+const QC_LABEL: Readonly<Record<Exclude<(typeof QC_FLAGS)[number], 'ok'>, Text>> = {
+  stuck: text('figé', 'stuck'),
+  spike: text('pic', 'spike'),
+  range: text('hors plage', 'out of range'),
+  clock: text('horloge', 'clock'),
+  drift: text('dérive', 'drift'),
+};
+
+/** the share of a sensor's readings the quality control set aside, in %, and why (flags by share, largest first) */
+export function qualityShare(q: Row | undefined): { share: number | null; why: Text | null } {
+  const total = num(q?.readings) ?? 0;
+  if (!q || total === 0) return { share: null, why: null };
+  const flagged = (Object.keys(QC_LABEL) as (keyof typeof QC_LABEL)[]).map((f) => ({ f, n: num(q[f]) ?? 0 })).filter((x) => x.n > 0).sort((a, b) => b.n - a.n);
+  const set = flagged.reduce((t, x) => t + x.n, 0);
+  const pct = (n: number) => (100 * n) / total;
+  return {
+    share: roundTo(pct(set), 1),
+    why: flagged.length
+      ? Object.fromEntries(LANGS.map((l) => [l, flagged.map((x) => `${QC_LABEL[x.f][l]} ${formatNumber(l, roundTo(pct(x.n), 1)!, 1)} %`).join(', ')])) as unknown as Text
+      : text('aucune', 'none'),
+  };
+}
+
+function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<string, Row>, quality: Map<string, Row>): TableSpec {
   return {
     id: 'noise-sensors',
     title: text('Capteurs utilisés', 'Sensors used'),
@@ -567,6 +603,8 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
       { id: 'l50', label: text('L50 médian', 'Median L50'), kind: 'number', unit: 'dB(A)', decimals: 1 },
       { id: 'days_ok', label: text('Jours valides', 'Valid days'), kind: 'number', decimals: 0 },
       { id: 'coverage', label: text('Couverture', 'Coverage'), kind: 'number', unit: '%', decimals: 0 },
+      { id: 'qc_share', label: text('Relevés écartés (contrôle qualité)', 'Readings set aside (quality control)'), kind: 'number', unit: '%', decimals: 1 },
+      { id: 'qc_why', label: text('Motifs', 'Reasons'), kind: 'text' },
       { id: 'year_lden', label: text('Lden annuel', 'Yearly Lden'), kind: 'number', unit: 'dB(A)', decimals: 1 },
       { id: 'last_seen', label: text('Dernière mesure', 'Last reading'), kind: 'day' },
       { id: 'sensor_id', label: text('Identifiant', 'Identifier'), kind: 'code' },
@@ -575,6 +613,7 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
       const a = perSensor.get(String(s.sensor_id));
       const y = yearly.get(String(s.sensor_id));
       const source = String(s.noise_source);
+      const qc = qualityShare(quality.get(String(s.sensor_id)));
       return {
         name: sensorName(str(s.name) ?? String(s.sensor_id)),
         sensor_id: String(s.sensor_id),
@@ -585,13 +624,15 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
         l50: roundTo(num(a?.l50), 1),
         days_ok: num(a?.days_ok),
         coverage: roundTo(num(a?.coverage) === null ? null : num(a?.coverage)! * 100, 0),
+        qc_share: qc.share,
+        qc_why: qc.why,
         year_lden: roundTo(num(y?.lden), 1),
         last_seen: s.last_seen instanceof Date ? parisDate(new Date(s.last_seen.getTime() - 1)) : null,
       };
     }),
     note: text(
-      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur 12 mois glissants, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible). Les mesures que le contrôle qualité écarte (bloqué, pic, hors plage, horloge, dérive) n’entrent dans aucun indicateur.`,
-      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over a rolling 12 months, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial). Readings the quality control sets aside (stuck, spike, out of range, clock, drift) enter no indicator.`,
+      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur 12 mois glissants, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible). Les mesures que le contrôle qualité écarte (figé, pic, hors plage, horloge, dérive) n’entrent dans aucun indicateur ; « Relevés écartés » en donne la part sur la même période, et ses motifs.`,
+      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over a rolling 12 months, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial). Readings the quality control sets aside (stuck, spike, out of range, clock, drift) enter no indicator; “Readings set aside” gives their share over the same period, and why.`,
     ),
     empty: text('Aucun capteur de bruit dans cette commune.', 'No noise sensor in this commune.'),
   };
