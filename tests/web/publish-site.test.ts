@@ -103,9 +103,12 @@ describe('publishSite() over the noise datasets only', () => {
     expect(who.values['75056']).toBe(round1((100 * 14) / 27));
     expect(who.values['93066']).toBe(100);
     expect(who.values['92012']).toBeNull();
-    const fr = m.layers.find((l) => l.id === 'noise-fr-lden-share')!;
-    expect(fr.values['75056']).toBe(0);
-    expect(fr.class_of['75056']).toBe(0);
+    // no sensor-day over the French Lden limit in either commune: one value everywhere, said in a sentence, not mapped
+    expect(m.layers.find((l) => l.id === 'noise-fr-lden-share')).toBeUndefined();
+    expect(m.uniform!.find((u) => u.id === 'noise-fr-lden-share')!.note.fr).toBe(
+      'Jours-capteurs au-dessus de la valeur limite française (Lden) : les 2 communes concernées ont la même valeur (0,0 %).',
+    );
+    expect(await site(lake, 'index.html')).toContain('data-uniform="noise-fr-lden-share"');
     expect(m.points[0]!.points.map((p) => p.id).sort()).toEqual(['S-PARIS-PARK', 'S-PARIS-ROAD', 'S-SD-RAIL']);
     expect(m.communes).toHaveLength(130);
   });

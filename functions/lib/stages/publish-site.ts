@@ -14,6 +14,7 @@ import {
   type DownloadFile,
   type DownloadSpec,
   type MapJson,
+  type MapLayer,
   type PointGroup,
   type PublishedIndicator,
   type PublishedLayer,
@@ -26,7 +27,9 @@ import { changedPartitions, LAKE_INPUT, listInputs, partitionsOf, readSiteManife
 import { LIVE_PATH_PATTERN, livePath } from '../publish/live.ts';
 import { communeMap } from '../publish/geo.ts';
 import { asOfText, pagePath, type SiteFrame } from '../publish/html.ts';
-import { LANGS, type Lang } from '../publish/i18n.ts';
+import { formatNumber, LANGS, text, type Lang, type Text } from '../publish/i18n.ts';
+import { discriminatingClasses } from '../publish/classes.ts';
+import { summaryFacts, summaryTexts } from '../publish/summary.ts';
 import { GROUP_TITLES, type SiteModel } from '../publish/model.ts';
 import { forecastPanel, renderCommune } from '../publish/pages/commune.ts';
 import { renderData } from '../publish/pages/data.ts';
@@ -195,8 +198,12 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   };
 
   const map = communeMap(COMMUNES_GEOJSON as unknown as Parameters<typeof communeMap>[0]);
+  // a layer where every commune with a value has the same one colours the map in one class: a sentence says it instead
+  const allLayers = sections.flatMap((s) => s.output.layers);
+  const uniform = allLayers.filter(isUniform).map((l) => ({ id: l.id, title: l.title, note: uniformNote(l) }));
   const layers: PublishedLayer[] = sections.flatMap((s) =>
-    s.output.layers.map((l) => {
+    s.output.layers.filter((l) => !isUniform(l)).map((layer) => {
+      const l = discriminating(layer);
       const classOfCommune = Object.fromEntries(communes.map((c) => [c.commune_insee, classOf(l.values[c.commune_insee], l.classes)]));
       const idx = Object.values(classOfCommune);
       return { ...l, class_of: classOfCommune, counts: l.classes.map((_, i) => idx.filter((k) => k === i).length), missing: idx.filter((k) => k < 0).length };
@@ -208,6 +215,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     default_layer: layers[0]?.id ?? null,
     groups: LAYER_GROUPS.filter((g) => layers.some((l) => l.group === g)).map((g) => ({ id: g, title: GROUP_TITLES[g] })),
     layers,
+    uniform,
     // the points' attributes go to the GeoJSON download, not to the map's first view
     points: sections.flatMap((s) => s.output.points).map((g) => ({ ...g, points: g.points.map((p) => ({ ...p, properties: {} })) })),
     communes: communes.map((c) => ({ insee: c.commune_insee, name: c.name, departement: c.departement })),
@@ -241,6 +249,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     const withMedians = own.map((s) => ({ ...s, indicators: s.indicators.map((i): PublishedIndicator => ({ ...i, median: medians.get(i.id) ?? null })) }));
     communeJson.set(c.commune_insee, {
       commune: c,
+      summary: summaryTexts(c.name, summaryFacts(c.commune_insee, allLayers)),
       // the forecasts change with every run of the models: they are in the commune's live file
       sections: withMedians.filter((s) => s.id !== forecastSection.id),
       alerts: sections.flatMap((s) => s.output.alerts.get(c.commune_insee) ?? []).sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : a.id < b.id ? -1 : 1)),
@@ -324,6 +333,39 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     windows,
     seconds: lap,
   };
+}
+
+/** a layer whose classes tell its communes apart (publish/classes.ts), saying so when its fixed classes were cut */
+function discriminating(layer: MapLayer): MapLayer {
+  const values = Object.values(layer.values).filter((v): v is number => v !== null);
+  const d = discriminatingClasses(layer.classes, values, layer.decimals, layer.unit);
+  if (!d.refined) return layer;
+  const note = text(' Toutes les communes tombaient dans une seule classe : elle est découpée aux quantiles des valeurs.', ' Every commune fell into one class: it is cut at the quantiles of the values.');
+  return { ...layer, classes: d.classes, description: perLang((l) => `${layer.description[l]}${note[l]}`) as unknown as Text };
+}
+
+/** every commune with a value (at least two of them) has the same one */
+function isUniform(layer: MapLayer): boolean {
+  const values = Object.values(layer.values).filter((v): v is number => v !== null);
+  return values.length >= 2 && discriminatingClasses(layer.classes, values, layer.decimals, layer.unit).same !== null;
+}
+
+/** the sentence that replaces a uniform layer, with why when the reason is known */
+function uniformNote(layer: MapLayer): Text {
+  const values = Object.values(layer.values).filter((v): v is number => v !== null);
+  const value = values[0]!;
+  // a named class (« vert : pas de vigilance particulière ») says more than the number; a band says less
+  const named = (l: Lang) => layer.classes[classOf(value, layer.classes)]?.label[l];
+  const label = (l: Lang) => (/\p{L}{3}/u.test(named(l) ?? '') ? named(l)! : `${formatNumber(l, value, layer.decimals)}${layer.unit ? ` ${layer.unit}` : ''}`);
+  const why =
+    layer.group === 'heat'
+      ? text(' : les communes d’un même département partagent la même station météo de référence', ': the communes of a département share the same reference weather station')
+      : text('', '');
+  return perLang((l) =>
+    l === 'fr'
+      ? `${layer.title[l]} : les ${values.length} communes concernées ont la même valeur (${label(l)})${why[l]}.`
+      : `${layer.title[l]}: the ${values.length} communes concerned have the same value (${label(l)})${why[l]}.`,
+  ) as unknown as Text;
 }
 
 const perLang = (f: (l: Lang) => string) => Object.fromEntries(LANGS.map((l) => [l, f(l)])) as Record<Lang, string>;

@@ -83,6 +83,7 @@ ${s.facts.length ? html`<h3>${fr ? 'Couverture des données' : 'Data coverage'}<
       ? `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} habitants`
       : `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} inhabitants`
   }</p>
+<p class="summary" data-summary>${c.summary[lang]}</p>
 ${outlookBlock}
 <nav class="toc" aria-label="${fr ? 'Sur cette page' : 'On this page'}"><ul>
 <li><a href="#prochains-jours">${fr ? 'Les 3 prochains jours' : 'The next 3 days'}</a></li>

@@ -28,7 +28,7 @@ import type {
 import { formatDay, formatNumber, LANGS, type Lang, text, type Text } from '../i18n.ts';
 import { addDays, dateLiteral, daysBetween, num, roundTo, rows, str, type Row } from '../sql.ts';
 import { sensorName } from '../words.ts';
-import { iso } from './common.ts';
+import { iso, spanWords } from './common.ts';
 
 // The noise theme: commune levels (Lden, Lnight…) over the last twelve months, shares of sensor-days
 // over the WHO guidelines and the French limit values, daily series, hourly profiles, the sensors, and
@@ -133,10 +133,17 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
   // the quality control's counts per sensor over the period (stored per day: the site reads no readings)
   const quality = windows && (await has(noiseQualityDaily.name)) ? await qualityBySensor(ctx.lake, windows.period) : new Map<string, Row>();
   const daily = windows ? await dailySeries(ctx.lake, { from: addDays(windows.period.to, 1 - CHART_DAYS), to: windows.period.to }) : new Map();
-  const profiles = windows ? await hourlyProfiles(ctx.lake, { from: addDays(windows.period.to, 1 - PROFILE_DAYS), to: windows.period.to }) : new Map();
+  const profileWindow = windows ? { from: addDays(windows.period.to, 1 - PROFILE_DAYS), to: windows.period.to } : null;
+  const profiles = profileWindow ? await hourlyProfiles(ctx.lake, profileWindow) : new Map();
+  // the days the profile really covers: the first and last day with hourly levels in its window
+  const [profileDays] = profileWindow
+    ? await rows(duck, `SELECT min(dt) AS first, max(dt) AS last FROM ${noiseIndicatorsHourly.name} WHERE leq IS NOT NULL AND dt BETWEEN '${profileWindow.from}' AND '${profileWindow.to}'`)
+    : [];
+  const profilePeriod: Period | null = str(profileDays?.first) ? { from: str(profileDays!.first)!, to: str(profileDays!.last)! } : null;
   const alerts = windows ? await nightAlerts(ctx.lake, addDays(windows.period.to, 1 - ALERT_DAYS)) : new Map();
 
   const period = windows?.period ?? null;
+  const span = spanWords(period, PERIOD_DAYS);
   const value = (agg: Aggregates, w: keyof Windows, insee: string, column: string) => num(agg.get(w)?.get(insee)?.[column]);
   const trendOf = (agg: Aggregates, insee: string, column: string, daysColumn: string): number | null => {
     const r = agg.get('recent')?.get(insee);
@@ -159,8 +166,8 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       unit: 'dB(A)',
       decimals: 1,
       description: text(
-        `Moyenne énergétique des Lden journaliers de la commune sur 12 mois glissants, ${EU_NOTE.fr}. Classes de 5 dB des cartes de bruit stratégiques.`,
-        `Energy average of the commune's daily Lden over a rolling 12 months, ${EU_NOTE.en}. 5 dB classes of the strategic noise maps.`,
+        `Moyenne énergétique des Lden journaliers de la commune sur ${span.fr}, ${EU_NOTE.fr}. Classes de 5 dB des cartes de bruit stratégiques.`,
+        `Energy average of the commune's daily Lden over ${span.en}, ${EU_NOTE.en}. 5 dB classes of the strategic noise maps.`,
       ),
       source: SOURCE,
       period,
@@ -175,8 +182,8 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       unit: 'dB(A)',
       decimals: 1,
       description: text(
-        `Moyenne énergétique des Lnight journaliers de la commune sur 12 mois glissants, ${EU_NOTE.fr}. Classes de 5 dB des cartes de bruit stratégiques.`,
-        `Energy average of the commune's daily Lnight over a rolling 12 months, ${EU_NOTE.en}. 5 dB classes of the strategic noise maps.`,
+        `Moyenne énergétique des Lnight journaliers de la commune sur ${span.fr}, ${EU_NOTE.fr}. Classes de 5 dB des cartes de bruit stratégiques.`,
+        `Energy average of the commune's daily Lnight over ${span.en}, ${EU_NOTE.en}. 5 dB classes of the strategic noise maps.`,
       ),
       source: SOURCE,
       period,
@@ -191,7 +198,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
         short: SHARE_SHORT[s],
         unit: '%',
         decimals: 1,
-        description: shareDescription(s),
+        description: shareDescription(s, span),
         source: SOURCE,
         period,
         classes: shareClasses([10, 25, 50, 75], 'ylorrd'),
@@ -244,7 +251,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       id: 'noise',
       title: text('Bruit', 'Noise'),
       indicators,
-      charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), windows)],
+      charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), profilePeriod)],
       tables: [sensorTable(here, perSensor, yearly, quality)],
       facts: coverageFacts(period, here, perSensor, levels.get('period')?.get(insee)),
     });
@@ -308,7 +315,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
   };
 }
 
-function shareDescription(s: Share): Text {
+function shareDescription(s: Share, span: Text): Text {
   const who = s.startsWith('who');
   const night = s.endsWith('night') || s.endsWith('ln');
   const what = night ? text('nuits', 'nights') : text('jours', 'days');
@@ -317,8 +324,8 @@ function shareDescription(s: Share): Text {
     : text('la valeur limite de l’arrêté du 4 avril 2006 pour la source de bruit du capteur', 'the limit value of the arrêté of 4 April 2006 for the sensor’s noise source');
   const note = who ? EU_NOTE : FR_NOTE;
   return text(
-    `Part des ${what.fr} (capteur × jour, couverture suffisante) dont le niveau dépasse ${limit.fr}, sur 12 mois glissants, ${note.fr}. Indicatif : les valeurs de référence portent sur des moyennes annuelles.`,
-    `Share of sensor-${what.en} (with enough coverage) whose level is above ${limit.en}, over a rolling 12 months, ${note.en}. Indicative: the reference values apply to yearly averages.`,
+    `Part des ${what.fr} (capteur × jour, couverture suffisante) dont le niveau dépasse ${limit.fr}, sur ${span.fr}, ${note.fr}. Indicatif : les valeurs de référence portent sur des moyennes annuelles.`,
+    `Share of sensor-${what.en} (with enough coverage) whose level is above ${limit.en}, over ${span.en}, ${note.en}. Indicative: the reference values apply to yearly averages.`,
   );
 }
 
@@ -501,7 +508,7 @@ function dailyChart(d: Daily | undefined): ChartSpec {
   };
 }
 
-function profileChart(p: Profile | undefined, w: Windows | null): ChartSpec {
+function profileChart(p: Profile | undefined, span: Period | null): ChartSpec {
   const hours = Array.from({ length: 24 }, (_, h) => h);
   const all = [...(p?.weekday ?? []), ...(p?.weekend ?? [])].filter((x): x is number => x !== null);
   const loudest = (v: (number | null)[] | undefined) => {
@@ -524,12 +531,14 @@ function profileChart(p: Profile | undefined, w: Windows | null): ChartSpec {
     all.length === 0
       ? text('Aucun niveau horaire pour cette commune sur la période.', 'No hourly level for this commune over the period.')
       : text(
-          `LAeq horaire moyen selon l’heure locale, en semaine et le week-end, sur les ${PROFILE_DAYS} derniers jours${w ? ` jusqu’au ${formatDay('fr', w.period.to)}` : ''}.${hw >= 0 ? ` En semaine, l’heure la plus bruyante est ${hw} h (${formatNumber('fr', p!.weekday[hw]!, 1)} dB(A)), la plus calme ${qw} h (${formatNumber('fr', p!.weekday[qw]!, 1)} dB(A)).` : ''}`,
-          `Mean hourly LAeq by local hour, on weekdays and at weekends, over the last ${PROFILE_DAYS} days${w ? ` up to ${formatDay('en', w.period.to)}` : ''}.${hw >= 0 ? ` On weekdays the loudest hour is ${hw}:00 (${formatNumber('en', p!.weekday[hw]!, 1)} dB(A)), the quietest ${qw}:00 (${formatNumber('en', p!.weekday[qw]!, 1)} dB(A)).` : ''}`,
+          `LAeq horaire moyen selon l’heure locale, en semaine et le week-end${span ? `, du ${formatDay('fr', span.from)} au ${formatDay('fr', span.to)}` : ''}.${hw >= 0 ? ` En semaine, l’heure la plus bruyante est ${hw} h (${formatNumber('fr', p!.weekday[hw]!, 1)} dB(A)), la plus calme ${qw} h (${formatNumber('fr', p!.weekday[qw]!, 1)} dB(A)).` : ''}`,
+          `Mean hourly LAeq by local hour, on weekdays and at weekends${span ? `, from ${formatDay('en', span.from)} to ${formatDay('en', span.to)}` : ''}.${hw >= 0 ? ` On weekdays the loudest hour is ${hw}:00 (${formatNumber('en', p!.weekday[hw]!, 1)} dB(A)), the quietest ${qw}:00 (${formatNumber('en', p!.weekday[qw]!, 1)} dB(A)).` : ''}`,
         );
   return {
     id: 'noise-hourly-profile',
-    title: text(`Profil horaire (${PROFILE_DAYS} derniers jours)`, `Hourly profile (last ${PROFILE_DAYS} days)`),
+    title: span
+      ? text(`Profil horaire (du ${formatDay('fr', span.from)} au ${formatDay('fr', span.to)})`, `Hourly profile (${formatDay('en', span.from)} to ${formatDay('en', span.to)})`)
+      : text(`Profil horaire (${PROFILE_DAYS} derniers jours au plus)`, `Hourly profile (last ${PROFILE_DAYS} days at most)`),
     summary,
     x: { kind: 'hour', label: text('Heure locale', 'Local hour'), values: hours },
     y: { label: text('LAeq horaire', 'Hourly LAeq'), unit: 'dB(A)', decimals: 1 },
@@ -647,7 +656,7 @@ function coverageFacts(period: Period | null, here: Row[], perSensor: Map<string
   const days = num(levels?.days) ?? 0;
   const none = text('pas de données', 'no data');
   return [
-    { label: text('Période', 'Period'), value: period ? both((l) => (l === 'fr' ? `du ${formatDay(l, period.from)} au ${formatDay(l, period.to)} (12 mois glissants)` : `${formatDay(l, period.from)} to ${formatDay(l, period.to)} (rolling 12 months)`)) : none },
+    { label: text('Période', 'Period'), value: period ? both((l) => (l === 'fr' ? `du ${formatDay(l, period.from)} au ${formatDay(l, period.to)} (${spanWords(period, PERIOD_DAYS).fr})` : `${formatDay(l, period.from)} to ${formatDay(l, period.to)} (${spanWords(period, PERIOD_DAYS).en})`)) : none },
     { label: text('Jours avec une valeur communale', 'Days with a commune value'), value: both((l) => formatNumber(l, days, 0)) },
     {
       label: text('Capteurs', 'Sensors'),
