@@ -237,7 +237,7 @@ describe('the published site in a browser', () => {
     const colour = ['verte', 'jaune', 'orange', 'rouge'];
     for (const insee of ['93066', '94081', '75056']) {
       const p = insee === '93066' ? page : await open(`/commune/${insee}/`);
-      const summary = text(await p.locator('[data-summary]').textContent());
+      const summary = text(await p.locator('[data-commune-summary]').textContent());
       const mine = lnight.get(insee)!;
       const others = [...lnight].filter(([k]) => k !== insee).map(([, v]) => v);
       const share = Math.round((100 * others.filter((v) => v < mine).length) / others.length);

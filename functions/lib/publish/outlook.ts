@@ -284,7 +284,8 @@ export function outlookPanel(lang: Lang, o: CommuneOutlook): string {
     if (d.value === null) return '—';
     return item.id === 'flood' ? vigilanceWord(d.value, lang) : `${formatNumber(lang, d.value, 0)} %`;
   };
-  return String(html`<table class="outlook"><caption>${fr ? 'Les 3 prochains jours' : 'The next 3 days'}${o.demo ? (fr ? ' (horloge de démonstration)' : ' (demo clock)') : ''}</caption>
+  // on a phone the table scrolls inside its own labelled region, not the page
+  return String(html`<div class="table-wrap" role="region" tabindex="0" aria-label="${fr ? 'Les 3 prochains jours' : 'The next 3 days'}"><table class="outlook"><caption>${fr ? 'Les 3 prochains jours' : 'The next 3 days'}${o.demo ? (fr ? ' (horloge de démonstration)' : ' (demo clock)') : ''}</caption>
 <thead><tr><th scope="col">${fr ? 'Risque' : 'Hazard'}</th>${o.days.map((d, i) => html`<th scope="col"><time datetime="${d}">${dayHead(d, i)}</time></th>`)}<th scope="col">${fr ? 'Prévision' : 'Forecast'}</th></tr></thead>
 <tbody>${o.items.map(
     (item) => html`<tr data-outlook="${item.id}" data-status="${item.status}"><th scope="row">${item.title[lang]}</th>${item.days.map((d) => html`<td>${cell(item, d)}</td>`)}<td>${item.message[lang]}${
@@ -292,7 +293,7 @@ export function outlookPanel(lang: Lang, o: CommuneOutlook): string {
         ? html` <span class="note">${fr ? 'Émise le' : 'Issued'} <time datetime="${item.issued_at}">${formatInstant(lang, item.issued_at)}</time> · ${fr ? 'source' : 'source'} : ${item.source[lang]}</span>`
         : ''
     }</td></tr>`,
-  )}</tbody></table>
+  )}</tbody></table></div>
 <p class="note">${fr ? 'Sources officielles, à consulter avant toute décision :' : 'Official sources, to read before any decision:'} ${OFFICIAL_SOURCES.map((s, i) => html`${i ? ' · ' : ''}<a href="${s.href}" rel="external">${s.label[lang]}</a>`)}</p>`);
 }
 

@@ -4,6 +4,7 @@ import { formatInstant, formatInteger, type Lang } from '../i18n.ts';
 import { html, page, pagePath, rootPrefix, type Raw, SITE_NAME } from '../html.ts';
 import type { SiteModel } from '../model.ts';
 import { feedPaths } from '../feeds.ts';
+import { referenceStation } from '../stations.ts';
 import { chartFigure, factsHtml, indicatorsTable, tableHtml } from './parts.ts';
 
 // A commune's page: its key figures with trend and the metropolitan median (readable without
@@ -39,6 +40,7 @@ export function renderCommune(lang: Lang, m: SiteModel, insee: string): string {
   const feeds = alertsFeedPaths(lang, insee);
   const themes = c.sections;
   const com = c.commune;
+  const station = referenceStation(insee);
 
   const keyFigures = themes.map((s) =>
     s.indicators.length ? indicatorsTable(lang, `${s.title[lang]} — ${fr ? 'chiffres clés' : 'key figures'}`, s.indicators) : '',
@@ -83,7 +85,8 @@ ${s.facts.length ? html`<h3>${fr ? 'Couverture des données' : 'Data coverage'}<
       ? `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} habitants`
       : `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} inhabitants`
   }</p>
-<p class="summary" data-summary>${c.summary[lang]}</p>
+<p class="note station">${fr ? 'Station météo de référence :' : 'Reference weather station:'} ${station.name} (${fr ? 'station de référence canicule du département, pour les indicateurs de chaleur comme pour les prévisions de canicule' : 'the département’s heat-wave reference station, for the heat indicators and the heat-wave forecasts alike'})</p>
+<p class="summary" data-commune-summary>${c.summary[lang]}</p>
 ${outlookBlock}
 <nav class="toc" aria-label="${fr ? 'Sur cette page' : 'On this page'}"><ul>
 <li><a href="#prochains-jours">${fr ? 'Les 3 prochains jours' : 'The next 3 days'}</a></li>
