@@ -285,7 +285,7 @@ export function outlookPanel(lang: Lang, o: CommuneOutlook): string {
     return item.id === 'flood' ? vigilanceWord(d.value, lang) : `${formatNumber(lang, d.value, 0)} %`;
   };
   // on a phone the table scrolls inside its own labelled region, not the page
-  return String(html`<div class="table-wrap" role="region" tabindex="0" aria-label="${fr ? 'Les 3 prochains jours' : 'The next 3 days'}"><table class="outlook"><caption>${fr ? 'Les 3 prochains jours' : 'The next 3 days'}${o.demo ? (fr ? ' (horloge de démonstration)' : ' (demo clock)') : ''}</caption>
+  return String(html`<div class="table-wrap" role="region" tabindex="0" aria-label="${fr ? 'Tableau des risques des 3 prochains jours' : 'Table of the hazards of the next 3 days'}"><table class="outlook"><caption>${fr ? 'Les 3 prochains jours' : 'The next 3 days'}${o.demo ? (fr ? ' (horloge de démonstration)' : ' (demo clock)') : ''}</caption>
 <thead><tr><th scope="col">${fr ? 'Risque' : 'Hazard'}</th>${o.days.map((d, i) => html`<th scope="col"><time datetime="${d}">${dayHead(d, i)}</time></th>`)}<th scope="col">${fr ? 'Prévision' : 'Forecast'}</th></tr></thead>
 <tbody>${o.items.map(
     (item) => html`<tr data-outlook="${item.id}" data-status="${item.status}"><th scope="row">${item.title[lang]}</th>${item.days.map((d) => html`<td>${cell(item, d)}</td>`)}<td>${item.message[lang]}${
