@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATASETS, isPartitioned, noiseReadings, riverObservations } from '../../functions/lib/datasets/index.ts';
+import { DATASETS, isPartitioned, noiseIndicatorsDaily, noiseIndicatorsHourly, noiseReadings, riverObservations } from '../../functions/lib/datasets/index.ts';
 import { SITE_PREFIX } from '../../functions/lib/lake/layout.ts';
 import { CountingObjectStore } from '../../functions/lib/ports/counting-store.ts';
 import { listKeys, type ObjectStore } from '../../functions/lib/ports/object-store.ts';
@@ -108,6 +108,18 @@ describe('publish-site, incrementally', () => {
       else expect(isPartitioned(DATASETS.find((d) => k.endsWith(`/${d.name}.csv`) || k.endsWith(`/${d.name}.parquet`))!), k).toBe(false);
     }
     expect(update.store.keysRead.filter((k) => k.startsWith(`${noiseReadings.prefix}/`) || k.startsWith(`${riverObservations.prefix}/`))).toEqual([]);
+  });
+
+  it('after one new hour: reads the days its sections show from the previous year files and the changed partitions (issue 14)', () => {
+    const hourly = update.report.windows[noiseIndicatorsHourly.name]!;
+    expect(hourly.from).toBe('year-files');
+    expect(hourly.partitions).toEqual([...HISTORY_DAYS, '2026-05-04']);
+    expect(hourly.read).toEqual(['2026-05-04']);
+    expect(update.report.windows[noiseIndicatorsDaily.name]).toMatchObject({ from: 'year-files', partitions: ['2026-05'], read: ['2026-05'] });
+    // no day of the history is read again: its rows come from the year's download file
+    const history = update.store.keysRead.filter((k) => HISTORY_DAYS.some((day) => k.startsWith(`${noiseIndicatorsHourly.prefix}/dt=${day}/`)));
+    expect(history).toEqual([]);
+    expect(update.store.keysRead).toContain(`${SITE_PREFIX}/data/downloads/${noiseIndicatorsHourly.name}/2026.parquet`);
   });
 
   it('leaves the same site as a full render from scratch', async () => {

@@ -103,9 +103,12 @@ describe('publishSite() over the noise datasets only', () => {
     expect(who.values['75056']).toBe(round1((100 * 14) / 27));
     expect(who.values['93066']).toBe(100);
     expect(who.values['92012']).toBeNull();
-    const fr = m.layers.find((l) => l.id === 'noise-fr-lden-share')!;
-    expect(fr.values['75056']).toBe(0);
-    expect(fr.class_of['75056']).toBe(0);
+    // no sensor-day over the French Lden limit in either commune: one value everywhere, said in a sentence, not mapped
+    expect(m.layers.find((l) => l.id === 'noise-fr-lden-share')).toBeUndefined();
+    expect(m.uniform!.find((u) => u.id === 'noise-fr-lden-share')!.note.fr).toBe(
+      'Jours-capteurs au-dessus de la valeur limite française (Lden) : les 2 communes concernées ont la même valeur (0,0 %).',
+    );
+    expect(await site(lake, 'index.html')).toContain('data-uniform="noise-fr-lden-share"');
     expect(m.points[0]!.points.map((p) => p.id).sort()).toEqual(['S-PARIS-PARK', 'S-PARIS-ROAD', 'S-SD-RAIL']);
     expect(m.communes).toHaveLength(130);
   });
@@ -128,6 +131,17 @@ describe('publishSite() over the noise datasets only', () => {
     expect(c.alerts).toHaveLength(14);
     expect(c.alerts[0]!.id).toBe(`urn:observatoire-grand-paris:alerte:bruit-nuit-oms:75056:${LAST_DAY}`);
     expect(c.downloads.map((d) => d.path)).toContain('data/downloads/communes/75056/noise_indicators_commune_daily/2025.csv');
+  });
+
+  it('the sensors table gives each sensor’s share of readings set aside by the quality control over the period, and why (issue 22)', async () => {
+    const c = await json<CommuneJson>(lake, 'data/communes/75056.json');
+    const table = c.sections[0]!.tables.find((t) => t.id === 'noise-sensors')!;
+    const road = table.rows.find((r) => r.sensor_id === 'S-PARIS-ROAD')!;
+    // 9 readings of 14 × 96 in the period (the day of September is outside it)
+    expect(road.qc_share).toBe(round1((100 * 9) / (14 * 96)));
+    expect(road.qc_why).toEqual({ fr: `figé ${fr1((100 * 6) / (14 * 96))} %, pic ${fr1((100 * 2) / (14 * 96))} %, dérive ${fr1((100 * 1) / (14 * 96))} %`, en: expect.stringMatching(/^stuck 0\.4 %, spike 0\.1 %, drift 0\.1 %$/) });
+    // a sensor without counts: no share, not zero
+    expect(table.rows.find((r) => r.sensor_id === 'S-PARIS-PARK')!.qc_share).toBeNull();
   });
 
   it('a commune without data: nulls, empty series, no file to download — never zeros', async () => {
@@ -318,6 +332,40 @@ describe('publishSite() with heat, flood, river and forecast datasets', () => {
   });
 
   // last: it rewrites the site without the other themes
+  it('« les 3 prochains jours »: the noisy-night probabilities of the latest run, per Paris day, with issue time and source; the page links the live file', async () => {
+    const live = await json<CommuneLiveJson>(lake, 'data/live/75056.json');
+    // the synthetic run: targets at 21:00 UTC (23:00 in Paris) the three days after LAST_DAY, probabilities 0.7, 0.8, 0.9
+    expect(live.outlook.days).toEqual(['2025-10-15', '2025-10-16', '2025-10-17']);
+    const who = live.outlook.items.find((i) => i.id === 'noise-who')!;
+    expect(who).toMatchObject({ status: 'forecast', issued_at: new Date(NOW.getTime() - 3_600_000).toISOString() });
+    expect(who.days.map((d) => d.value)).toEqual([70, 80, 90]);
+    expect(who.source!.fr).toContain('modèle de l’observatoire');
+    // no French-limit forecast in the run, no heat forecast for Paris's station: said so, not zero
+    expect(live.outlook.items.find((i) => i.id === 'noise-fr')).toMatchObject({ status: 'none', issued_at: null });
+    expect(live.outlook.items.find((i) => i.id === 'heat')!.status).toBe('none');
+    expect(live.outlook_panel.fr).toContain('90 %');
+    expect(live.outlook_panel.fr).toContain('https://www.vigicrues.gouv.fr/');
+    expect(live.outlook_panel.en).toContain('The next 3 days');
+    const page = await site(lake, 'commune/75056/index.html');
+    expect(page).toContain('id="prochains-jours"');
+    expect(page).toMatch(/data-outlook-panel[^]*href="\.\.\/\.\.\/data\/live\/75056\.json"/);
+  });
+
+  it('« les 3 prochains jours » past the freshness limit: « pas de prévision récente », no probability', async () => {
+    // 7 hours after the clock: beyond the noise forecast's 6 h (models/freshness.ts)
+    const later = new Date(NOW.getTime() + 7 * 3_600_000);
+    await publishSite({ ...lake, now: () => later }, { datasets: DATASETS.some((d) => d.name === predictions.name) ? DATASETS : [...DATASETS, predictions, modelEvaluations] });
+    const live = await json<CommuneLiveJson>(lake, 'data/live/75056.json');
+    const who = live.outlook.items.find((i) => i.id === 'noise-who')!;
+    expect(who.status).toBe('stale');
+    expect(who.days.every((d) => d.value === null)).toBe(true);
+    expect(who.message.fr).toMatch(/^Pas de prévision récente \(la dernière date du /);
+    expect(who.message.en).toMatch(/^No recent forecast/);
+    expect(live.outlook_panel.fr).not.toContain('90 %');
+    // the flood level of the latest day (no bulletin in this lake): older than 36 h at that clock
+    expect(live.outlook.items.find((i) => i.id === 'flood')!.status).toBe('stale');
+  });
+
   it('leaves out a theme whose queries fail, reports it, and still publishes the rest', async () => {
     const broken: SiteSection = { id: 'broken', title: { fr: 'Cassé', en: 'Broken' }, requires: [], build: () => Promise.reject(new Error('no such column: foo')) };
     const r = await publishSite(lake, { sections: [noiseSection, broken] });

@@ -1,7 +1,7 @@
 import { geoArea } from 'd3-geo';
 import { describe, expect, it } from 'vitest';
 import { COMMUNES_GEOJSON } from '../../functions/lib/domain/geo/communes.ts';
-import { bandClasses, sequentialColors, shareClasses } from '../../functions/lib/publish/classes.ts';
+import { bandClasses, discriminatingClasses, sequentialColors, shareClasses } from '../../functions/lib/publish/classes.ts';
 import { classOf } from '../../functions/lib/publish/contract.ts';
 import { communeMap, RelativePath, rewind } from '../../functions/lib/publish/geo.ts';
 import { formatNumber, formatSigned } from '../../functions/lib/publish/i18n.ts';
@@ -166,5 +166,29 @@ describe('per-commune CSV', () => {
     expect([...parts.keys()]).toEqual(['75056', '93066']);
     expect(parts.get('75056')).toEqual({ text: `${header}"loc:2.1,48.8",75056,"a ""b"""\nS2,75056,x\n`, rows: 2 });
     expect(parts.get('93066')).toEqual({ text: `${header}S3,93066,"two\nlines"\n`, rows: 1 });
+  });
+});
+
+describe('classes that tell the communes apart (issue 20)', () => {
+  const bands = bandClasses([55, 60, 65, 70, 75], 'magma', '');
+  it('keeps the fixed classes when the values fall into several', () => {
+    const d = discriminatingClasses(bands, [58, 62, 71], 1, 'dB(A)');
+    expect(d).toMatchObject({ refined: false, same: null });
+    expect(d.classes).toBe(bands);
+  });
+  it('cuts the one class every value falls into at their quantiles, inside its bounds', () => {
+    const values = [60.4, 61.2, 61.9, 62.8, 63.5, 64.9];
+    const d = discriminatingClasses(bands, values, 1, 'dB(A)');
+    expect(d.refined).toBe(true);
+    expect(d.classes[0]!.min).toBe(60);
+    expect(d.classes.at(-1)!.max).toBe(65);
+    const used = new Set(values.map((v) => classOf(v, d.classes)));
+    expect(used.size).toBeGreaterThanOrEqual(3);
+    expect([...used].every((k) => k >= 0)).toBe(true);
+    // the colours are the fixed scheme's
+    expect(d.classes.every((c) => bands.some((b) => b.color === c.color))).toBe(true);
+  });
+  it('says when every commune has the same value', () => {
+    expect(discriminatingClasses(countClasses([1, 3, 6, 11], 'orrd', { fr: 'j', en: 'd' }), [4, 4, 4], 0, 'j')).toMatchObject({ refined: false, same: 4 });
   });
 });

@@ -5,7 +5,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feedDemo } from '../../functions/local/demo-feed.ts';
 import { serveSite, type RunningServer } from '../../functions/local/site-server.ts';
-import type { CommuneLiveJson } from '../../functions/lib/publish/contract.ts';
+import type { CommuneLiveJson, MapJson } from '../../functions/lib/publish/contract.ts';
+import { predictions } from '../../functions/lib/datasets/models.ts';
+import { HEAT } from '../../functions/lib/domain/heat/thresholds.ts';
+import { parisDate as parisDay } from '../../functions/lib/domain/time/paris.ts';
 import { formatNumber } from '../../functions/lib/publish/i18n.ts';
 import { runPipeline } from '../../functions/lib/stages/pipeline.ts';
 import { SITE_PREFIX } from '../../functions/lib/lake/layout.ts';
@@ -180,6 +183,79 @@ describe('the published site in a browser', () => {
     const home = await open('/');
     await expect.poll(async () => text(await home.locator('[data-as-of]').textContent())).toContain('site mis à jour le');
     await page.close();
+    await home.close();
+  });
+
+  it('shows « les 3 prochains jours » as the latest heat forecast and the freshness rule say (issue 20)', async () => {
+    const manifest = JSON.parse((await lake.store.get('lake.json')).toString('utf8')) as { demo_clock: string };
+    const clock = new Date(manifest.demo_clock);
+    const today = parisDay(clock);
+    const days = [0, 1, 2].map((i) => new Date(Date.parse(`${today}T12:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
+    // Saint-Denis (93) takes its département's reference station, as its heat indicators do
+    const station = HEAT.departements['93']!.reference_station;
+    await lake.lake.attach([predictions]);
+    const rows = (
+      await lake.lake.all(
+        `SELECT target_time, probability, origin_time FROM predictions WHERE model = 'heat' AND entity_kind = 'station' AND entity = '${station}'
+         QUALIFY run_time = max(run_time) OVER ()`,
+      )
+    ).rows;
+    expect(rows.length).toBeGreaterThan(0);
+    const origin = Math.max(...rows.map((r) => (r.origin_time as Date).getTime()));
+    const fresh = (clock.getTime() - origin) / 3_600_000 <= 36;
+    const byDay = new Map<string, number>();
+    for (const r of rows) {
+      const d = parisDay(r.target_time as Date);
+      byDay.set(d, Math.max(byDay.get(d) ?? 0, Math.round(Number(r.probability) * 100)));
+    }
+    const page = await open('/commune/93066/');
+    const row = page.locator('[data-outlook-panel] tr[data-outlook="heat"]');
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.getAttribute('data-status')).toBe(fresh ? 'forecast' : 'stale');
+    const cells = (await row.locator('td').allTextContents()).map(text);
+    expect(cells.slice(0, 3)).toEqual(days.map((d) => (fresh && byDay.has(d) ? `${byDay.get(d)} %` : '—')));
+    expect(cells[3]).toMatch(/Émise le/);
+    // the other rows say why they have no figure, never a zero
+    for (const id of ['noise-who', 'noise-fr']) {
+      const other = page.locator(`[data-outlook-panel] tr[data-outlook="${id}"]`);
+      if ((await other.getAttribute('data-status')) !== 'forecast') expect((await other.locator('td').allTextContents()).slice(0, 3).map(text)).toEqual(['—', '—', '—']);
+    }
+    expect(await page.locator('[data-outlook-panel] a[href="https://www.vigicrues.gouv.fr/"]').count()).toBe(1);
+    // the plain-language summary of three communes, against the lake: the night rank and the flood vigilance
+    const lnight = new Map(
+      (
+        await lake.lake.all(
+          `SELECT commune_insee, round(10 * log10(avg(pow(10, lnight / 10))), 1) AS lnight FROM noise_indicators_commune_daily
+           WHERE convention = 'eu' AND lnight IS NOT NULL AND day > (SELECT max(day) FROM noise_indicators_commune_daily WHERE lden IS NOT NULL) - 365 GROUP BY 1`,
+        )
+      ).rows.map((r) => [String(r.commune_insee), Number(r.lnight)]),
+    );
+    const vigilance = new Map(
+      (
+        await lake.lake.all(`SELECT commune_insee, level_max FROM flood_vigilance_commune_daily QUALIFY row_number() OVER (PARTITION BY commune_insee ORDER BY day DESC) = 1`)
+      ).rows.map((r) => [String(r.commune_insee), Number(r.level_max)]),
+    );
+    const colour = ['verte', 'jaune', 'orange', 'rouge'];
+    for (const insee of ['93066', '94081', '75056']) {
+      const p = insee === '93066' ? page : await open(`/commune/${insee}/`);
+      const summary = text(await p.locator('[data-commune-summary]').textContent());
+      const mine = lnight.get(insee)!;
+      const others = [...lnight].filter(([k]) => k !== insee).map(([, v]) => v);
+      const share = Math.round((100 * others.filter((v) => v < mine).length) / others.length);
+      expect(summary, insee).toContain(`nuits plus bruyantes que ${share} % des ${others.length} autres communes mesurées`);
+      if (vigilance.has(insee)) expect(summary, insee).toContain(`crues : vigilance ${colour[vigilance.get(insee)! - 1]}`);
+      else expect(summary, insee).not.toContain('crues');
+      if (p !== page) await p.close();
+    }
+    await page.close();
+  });
+
+  it('has no map layer with every commune in one class; a layer with one value everywhere is a sentence instead', async () => {
+    const map = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/map.json`)).toString('utf8')) as MapJson;
+    expect(map.layers.length).toBeGreaterThan(5);
+    for (const l of map.layers) expect(l.counts.filter((n) => n > 0).length, l.id).toBeGreaterThanOrEqual(2);
+    const home = await open('/');
+    for (const u of map.uniform ?? []) expect(text(await home.locator(`[data-uniform="${u.id}"]`).textContent())).toBe(u.note.fr);
     await home.close();
   });
 

@@ -6,6 +6,7 @@ import {
   noiseIndicatorsDaily,
   noiseIndicatorsHourly,
   noiseIndicatorsYearly,
+  noiseQualityDaily,
   noiseReadings,
   riverStations,
   sensors,
@@ -41,6 +42,19 @@ export const PARIS_LDEN = DAYS.map((_, i) => 60 + (i % 3));
 export const PARIS_LNIGHT = DAYS.map((_, i) => 50 + (i % 2));
 export const SAINT_DENIS_LDEN = DAYS.map(() => 70);
 export const SAINT_DENIS_LNIGHT: (number | null)[] = DAYS.map((_, i) => (i === 5 ? null : 62));
+
+/**
+ * The quality control's daily counts of the Paris road sensor: 96 readings a day, 6 stuck on the 3rd
+ * day, 2 spikes and 1 drift on the 8th; and a day before the period (left out of the share).
+ */
+const qualityDay = (day: string, flags: Partial<Record<'stuck' | 'spike' | 'range' | 'clock' | 'drift', number>> = {}) => {
+  const set = Object.values(flags).reduce((t, n) => t + n, 0);
+  return { sensor_id: 'S-PARIS-ROAD', day, readings: 96, readings_ok: 96 - set, readings_stuck: 0, readings_spike: 0, readings_range: 0, readings_clock: 0, readings_drift: 0, ...Object.fromEntries(Object.entries(flags).map(([f, n]) => [`readings_${f}`, n])), night_floor_db: 40 };
+};
+export const QUALITY = [
+  qualityDay('2025-09-20', { range: 96 }),
+  ...DAYS.map((day, i) => qualityDay(day, i === 2 ? { stuck: 6 } : i === 7 ? { spike: 2, drift: 1 } : {})),
+];
 
 export const energyMean = (levels: readonly (number | null)[]): number => {
   const v = levels.filter((x): x is number => x !== null);
@@ -128,6 +142,7 @@ export async function writeNoiseLake(ctx: StageContext): Promise<void> {
     })),
   );
   await write(ctx, noiseIndicatorsHourly, hourly);
+  await write(ctx, noiseQualityDaily, QUALITY.map((q) => ({ ...q, dt: q.day })));
   await write(ctx, noiseReadings, [
     {
       sensor_id: 'S-PARIS-ROAD',

@@ -24,6 +24,8 @@ async function showLive(insee: string): Promise<ChartSpec[]> {
   const panel = document.querySelector<HTMLElement>('[data-live-panel]');
   // the panel is the publisher's own escaped HTML, from this site (connect-src 'self')
   if (panel) panel.innerHTML = live.panel[lang];
+  const outlook = document.querySelector<HTMLElement>('[data-outlook-panel]');
+  if (outlook) outlook.innerHTML = live.outlook_panel[lang];
   return live.sections.flatMap((s) => s.charts);
 }
 

@@ -1,7 +1,7 @@
 import { interpolateBlues, interpolateMagma, interpolateOrRd, interpolateYlOrRd } from 'd3-scale-chromatic';
 import { rgb } from 'd3-color';
 import { formatNumber, LANGS, type Lang, type Text } from './i18n.ts';
-import type { LayerClass } from './contract.ts';
+import { classOf, type LayerClass } from './contract.ts';
 
 // Map classes: official 5 dB bands for noise levels, and sequential colour schemes readable with
 // colour-vision deficiencies (magma, ColorBrewer YlOrRd / OrRd / Blues): each class differs from the
@@ -58,3 +58,45 @@ export function shareClasses(breaks: readonly number[], scheme: Scheme): LayerCl
 export const ZERO_CLASS_MAX = 1e-9;
 
 const labelBoth = (f: (l: Lang) => string): Text => Object.fromEntries(LANGS.map((l) => [l, f(l)])) as unknown as Text;
+
+/**
+ * Classes that tell the communes apart (issue 20). A layer keeps its documented fixed classes (official
+ * 5 dB bands, share bands, day counts) unless every commune with a value falls into one of them: then
+ * that class is cut at the values' quantiles (up to four cuts, rounded to the layer's decimals, all
+ * strictly inside the class), in the colours of the fixed scheme. When every commune has the same value
+ * there is nothing to tell apart: the classes stay and `same` says so (the page adds why).
+ */
+export function discriminatingClasses(
+  classes: readonly LayerClass[],
+  values: readonly number[],
+  decimals: number,
+  unit: string,
+): { classes: readonly LayerClass[]; refined: boolean; same: number | null } {
+  const distinct = [...new Set(values)].sort((a, b) => a - b);
+  if (distinct.length === 0) return { classes, refined: false, same: null };
+  if (distinct.length === 1) return { classes, refined: false, same: distinct[0]! };
+  const used = new Set(values.map((v) => classOf(v, classes)));
+  if (used.size > 1) return { classes, refined: false, same: null };
+  const k = [...used][0]!;
+  const base = classes[k]!;
+  const step = 10 ** -decimals;
+  const cuts: number[] = [];
+  const n = Math.min(5, distinct.length, classes.length);
+  for (let i = 1; i < n; i++) {
+    // a cut halfway between two neighbouring values at the i-th quantile, rounded, strictly inside
+    const j = Math.max(1, Math.round((i * distinct.length) / n));
+    const cut = Math.round(((distinct[j - 1]! + distinct[j]!) / 2) / step) * step;
+    const lo = Math.max(base.min ?? -Infinity, distinct[0]!);
+    if (cut > lo && cut <= distinct[distinct.length - 1]! && (base.max === null || cut < base.max) && !cuts.includes(cut)) cuts.push(Number(cut.toFixed(decimals)));
+  }
+  if (cuts.length === 0) return { classes, refined: false, same: null };
+  const bounds = [base.min, ...cuts, base.max];
+  // the fixed scheme's colours, spread over the new classes
+  const colors = classes.map((c) => c.color);
+  const refined = bounds.slice(0, -1).map((min, i) => {
+    const max = bounds[i + 1]!;
+    const color = colors[Math.round((i * (colors.length - 1)) / (bounds.length - 2))]!;
+    return { min, max, color, label: labelBoth((l) => range(l, min, max, decimals, unit)) };
+  });
+  return { classes: refined, refined: true, same: null };
+}

@@ -1,3 +1,4 @@
+import type { CommuneOutlook } from './outlook.ts';
 import type { Commune } from '../domain/geo/communes.ts';
 import type { StageContext } from '../stages/context.ts';
 import type { Text } from './i18n.ts';
@@ -262,6 +263,8 @@ export interface MapJson {
   readonly default_layer: string | null;
   readonly groups: readonly { readonly id: LayerGroup; readonly title: Text }[];
   readonly layers: readonly PublishedLayer[];
+  /** layers left off the map because every commune with a value has the same one: a sentence says it instead */
+  readonly uniform?: readonly { readonly id: string; readonly title: Text; readonly note: Text }[];
   readonly points: readonly PointGroup[];
   readonly communes: readonly { readonly insee: string; readonly name: string; readonly departement: string }[];
 }
@@ -289,6 +292,8 @@ export type PublishedSection = Omit<CommuneSection, 'indicators'> & { readonly i
 /** a commune's content that changes only with its data (no run time): the forecasts are in its live file */
 export interface CommuneJson {
   readonly commune: Commune;
+  /** the plain-language summary at the top of the page (publish/summary.ts) */
+  readonly summary: Text;
   readonly sections: readonly PublishedSection[];
   /** the most recent alerts (the feeds hold more) */
   readonly alerts: readonly Alert[];
@@ -310,4 +315,8 @@ export interface CommuneLiveJson {
   readonly sections: readonly PublishedSection[];
   /** the page's forecast panel, rendered, per language (its charts drawn from `sections`) */
   readonly panel: Readonly<Record<'fr' | 'en', string>>;
+  /** « les 3 prochains jours »: flood vigilance, heat-wave and noisy-night probabilities (publish/outlook.ts) */
+  readonly outlook: CommuneOutlook;
+  /** the outlook, rendered, per language */
+  readonly outlook_panel: Readonly<Record<'fr' | 'en', string>>;
 }

@@ -41,6 +41,8 @@ const manifestSchema = z.object({
   /** input (dataset name, or the lake manifest) → object key → etag */
   inputs: z.record(z.string(), z.record(z.string(), z.string())),
   downloads: z.array(downloadFileSchema),
+  /** when a forecast shown turns stale: from then on the site is rendered even with no new input */
+  fresh_until: z.string().nullable().optional(),
 });
 
 export interface SiteManifest {
@@ -49,6 +51,7 @@ export interface SiteManifest {
   readonly assets: readonly string[];
   readonly inputs: Inputs;
   readonly downloads: readonly DownloadFile[];
+  readonly fresh_until?: string | null;
 }
 
 /** input → object key → etag */

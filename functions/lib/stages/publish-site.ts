@@ -6,7 +6,6 @@ import { COMMUNES, COMMUNES_GEOJSON } from '../domain/geo/communes.ts';
 import { optionalEnv } from '../env.ts';
 import { readManifest } from '../lake/manifest.ts';
 import { SITE_PREFIX } from '../lake/layout.ts';
-import type { PartitionWindow } from '../ports/lake.ts';
 import {
   classOf,
   LAYER_GROUPS,
@@ -15,6 +14,7 @@ import {
   type DownloadFile,
   type DownloadSpec,
   type MapJson,
+  type MapLayer,
   type PointGroup,
   type PublishedIndicator,
   type PublishedLayer,
@@ -27,7 +27,9 @@ import { changedPartitions, LAKE_INPUT, listInputs, partitionsOf, readSiteManife
 import { LIVE_PATH_PATTERN, livePath } from '../publish/live.ts';
 import { communeMap } from '../publish/geo.ts';
 import { asOfText, pagePath, type SiteFrame } from '../publish/html.ts';
-import { LANGS, type Lang } from '../publish/i18n.ts';
+import { formatNumber, LANGS, text, type Lang, type Text } from '../publish/i18n.ts';
+import { discriminatingClasses } from '../publish/classes.ts';
+import { summaryFacts, summaryTexts } from '../publish/summary.ts';
 import { GROUP_TITLES, type SiteModel } from '../publish/model.ts';
 import { forecastPanel, renderCommune } from '../publish/pages/commune.ts';
 import { renderData } from '../publish/pages/data.ts';
@@ -41,6 +43,9 @@ import { dayStartIso } from '../publish/sections/common.ts';
 import { median } from '../publish/sql.ts';
 import { writeSiteFiles } from '../publish/site-files.ts';
 import { webAssets } from '../publish/web-assets.ts';
+import { buildOutlooks, freshUntil, outlookPanels } from '../publish/outlook.ts';
+import { lakeClock } from '../models/freshness.ts';
+import { attachWindow, readsThroughYearFiles, type WindowInputs, type WindowRead } from '../publish/window.ts';
 import { CONTENT_TYPES, sha256, SiteWriter } from '../publish/writer.ts';
 import type { StageContext } from './context.ts';
 
@@ -50,7 +55,8 @@ import type { StageContext } from './context.ts';
 // the pages fetch, the downloads (one file per year of a dataset's partitions), a commune's alert
 // feeds, and the browser code under assets/ with hashed names. Each theme
 // (functions/lib/publish/sections/) appears only when its datasets hold rows. It reads summary
-// datasets only, each for the days its sections show; it stops after one read of the site manifest
+// datasets only, each for the days its sections show (a dataset partitioned by day or month from the
+// previous publish's year files and the partitions changed since: publish/window.ts); it stops after one read of the site manifest
 // and one listing per input when nothing changed, and writes only the objects whose bytes changed
 // (publish/incremental.ts). docs/site.md describes the published files.
 
@@ -79,6 +85,8 @@ export interface PublishReport {
   /** sections whose queries failed: left out of the site, the error logged */
   readonly failed: readonly { readonly id: string; readonly error: string }[];
   readonly assets: 'prebuilt' | 'esbuild';
+  /** per dataset read for a window of days: whether through the previous year files, and which partitions came from the lake */
+  readonly windows: Readonly<Record<string, WindowRead>>;
   readonly seconds: Readonly<Record<string, number>>;
 }
 
@@ -106,13 +114,20 @@ async function datasetsWithRows(ctx: StageContext, datasets: readonly DatasetDec
   return out;
 }
 
-/** each dataset for the days its sections show (a dataset without partitions whole: it does not grow with time) */
-async function attachInputs(ctx: StageContext, datasets: readonly DatasetDeclaration[]): Promise<void> {
+/**
+ * each dataset for the days its sections show (a dataset without partitions whole: it does not grow with
+ * time); one partitioned by day or month from the previous publish's year files and the partitions
+ * changed since (publish/window.ts), so that the objects read do not grow with history
+ */
+async function attachInputs(ctx: StageContext, datasets: readonly DatasetDeclaration[], w: WindowInputs): Promise<Record<string, WindowRead>> {
   const near = parisDate(ctx.now());
+  const reads: Record<string, WindowRead> = {};
   for (const d of datasets) {
-    const window: PartitionWindow | undefined = isPartitioned(d) ? { kind: 'latest', days: WINDOW_DAYS[d.name] ?? DEFAULT_WINDOW_DAYS, near } : undefined;
-    await ctx.lake.attach([d], window);
+    const days = WINDOW_DAYS[d.name] ?? DEFAULT_WINDOW_DAYS;
+    if (readsThroughYearFiles(d)) reads[d.name] = await attachWindow(ctx.lake, ctx.store, d, days, w);
+    else await ctx.lake.attach([d], isPartitioned(d) ? { kind: 'latest', days, near } : undefined);
   }
+  return reads;
 }
 
 /** what identifies the code that renders the site: a change renders it whole */
@@ -132,13 +147,18 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   const version = codeVersion(assets, candidates, datasets, siteUrl);
   const full = !previous || previous.version !== version;
   const changes = full ? undefined : changedPartitions(previous.inputs, inputs);
-  if (changes && changes.size === 0) {
+  // a forecast ages without any new input: past its freshness limit the site is rendered again
+  const aged = Boolean(previous?.fresh_until && ctx.now().toISOString() >= previous.fresh_until);
+  if (changes && changes.size === 0 && !aged) {
     lap.total = Math.round(performance.now() - t0) / 1000;
-    return { rendered: false, files: Object.keys(previous!.objects).length, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], failed: [], assets: assets.origin, seconds: lap };
+    return { rendered: false, files: Object.keys(previous!.objects).length, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], failed: [], assets: assets.origin, windows: {}, seconds: lap };
   }
 
   let t = performance.now();
-  const [, manifest] = await Promise.all([attachInputs(ctx, datasets), readManifest(ctx.store)]);
+  const [windows, manifest] = await Promise.all([
+    attachInputs(ctx, datasets, { inputs, changed: changes, previous: previous?.downloads ?? [], published: (p) => previous?.objects[p] !== undefined }),
+    readManifest(ctx.store),
+  ]);
   const present = await datasetsWithRows(ctx, datasets, candidates.flatMap((s) => s.requires));
   const has = async (name: string) => {
     if (!present.has(name)) for (const [k, v] of await datasetsWithRows(ctx, datasets, [name])) present.set(k, v);
@@ -178,8 +198,12 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   };
 
   const map = communeMap(COMMUNES_GEOJSON as unknown as Parameters<typeof communeMap>[0]);
+  // a layer where every commune with a value has the same one colours the map in one class: a sentence says it instead
+  const allLayers = sections.flatMap((s) => s.output.layers);
+  const uniform = allLayers.filter(isUniform).map((l) => ({ id: l.id, title: l.title, note: uniformNote(l) }));
   const layers: PublishedLayer[] = sections.flatMap((s) =>
-    s.output.layers.map((l) => {
+    s.output.layers.filter((l) => !isUniform(l)).map((layer) => {
+      const l = discriminating(layer);
       const classOfCommune = Object.fromEntries(communes.map((c) => [c.commune_insee, classOf(l.values[c.commune_insee], l.classes)]));
       const idx = Object.values(classOfCommune);
       return { ...l, class_of: classOfCommune, counts: l.classes.map((_, i) => idx.filter((k) => k === i).length), missing: idx.filter((k) => k < 0).length };
@@ -191,6 +215,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     default_layer: layers[0]?.id ?? null,
     groups: LAYER_GROUPS.filter((g) => layers.some((l) => l.group === g)).map((g) => ({ id: g, title: GROUP_TITLES[g] })),
     layers,
+    uniform,
     // the points' attributes go to the GeoJSON download, not to the map's first view
     points: sections.flatMap((s) => s.output.points).map((g) => ({ ...g, points: g.points.map((p) => ({ ...p, properties: {} })) })),
     communes: communes.map((c) => ({ insee: c.commune_insee, name: c.name, departement: c.departement })),
@@ -215,6 +240,8 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   mark('downloads', t);
 
   t = performance.now();
+  const clock = await lakeClock(ctx.store, ctx.now());
+  const outlooks = await buildOutlooks({ ctx, communes, has, now: clock.now, demo: clock.demo });
   const communeJson = new Map<string, CommuneJson>();
   const live = new Map<string, CommuneLiveJson>();
   for (const c of communes) {
@@ -222,6 +249,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     const withMedians = own.map((s) => ({ ...s, indicators: s.indicators.map((i): PublishedIndicator => ({ ...i, median: medians.get(i.id) ?? null })) }));
     communeJson.set(c.commune_insee, {
       commune: c,
+      summary: summaryTexts(c.name, summaryFacts(c.commune_insee, allLayers)),
       // the forecasts change with every run of the models: they are in the commune's live file
       sections: withMedians.filter((s) => s.id !== forecastSection.id),
       alerts: sections.flatMap((s) => s.output.alerts.get(c.commune_insee) ?? []).sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : a.id < b.id ? -1 : 1)),
@@ -234,6 +262,8 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
       as_of_text: perLang((l) => asOfText(l, dataAsOf, asOfByTheme)),
       sections: forecasts,
       panel: perLang((l) => forecastPanel(l, forecasts)),
+      outlook: outlooks.get(c.commune_insee)!,
+      outlook_panel: outlookPanels(outlooks.get(c.commune_insee)!),
     });
   }
 
@@ -284,7 +314,8 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   // hashed assets of the previous run stay one more run: pages cached a few minutes still name them
   const keepAssets = new Set(previous?.assets ?? []);
   const removed = await writer.removeStale((p) => keepAssets.has(p));
-  await writeSiteManifest(ctx.store, { version, objects: writer.objects(), assets: assets.files.map((f) => f.path), inputs, downloads });
+  const fresh = await freshUntil(ctx, has, clock.now, clock.demo);
+  await writeSiteManifest(ctx.store, { version, objects: writer.objects(), assets: assets.files.map((f) => f.path), inputs, downloads, fresh_until: fresh });
   lap.total = Math.round(performance.now() - t0) / 1000;
 
   return {
@@ -299,8 +330,42 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     hidden: hidden.map((h) => ({ id: h.id, missing: h.missing })),
     failed,
     assets: assets.origin,
+    windows,
     seconds: lap,
   };
+}
+
+/** a layer whose classes tell its communes apart (publish/classes.ts), saying so when its fixed classes were cut */
+function discriminating(layer: MapLayer): MapLayer {
+  const values = Object.values(layer.values).filter((v): v is number => v !== null);
+  const d = discriminatingClasses(layer.classes, values, layer.decimals, layer.unit);
+  if (!d.refined) return layer;
+  const note = text(' Toutes les communes tombaient dans une seule classe : elle est découpée aux quantiles des valeurs.', ' Every commune fell into one class: it is cut at the quantiles of the values.');
+  return { ...layer, classes: d.classes, description: perLang((l) => `${layer.description[l]}${note[l]}`) as unknown as Text };
+}
+
+/** every commune with a value (at least two of them) has the same one */
+function isUniform(layer: MapLayer): boolean {
+  const values = Object.values(layer.values).filter((v): v is number => v !== null);
+  return values.length >= 2 && discriminatingClasses(layer.classes, values, layer.decimals, layer.unit).same !== null;
+}
+
+/** the sentence that replaces a uniform layer, with why when the reason is known */
+function uniformNote(layer: MapLayer): Text {
+  const values = Object.values(layer.values).filter((v): v is number => v !== null);
+  const value = values[0]!;
+  // a named class (« vert : pas de vigilance particulière ») says more than the number; a band says less
+  const named = (l: Lang) => layer.classes[classOf(value, layer.classes)]?.label[l];
+  const label = (l: Lang) => (/\p{L}{3}/u.test(named(l) ?? '') ? named(l)! : `${formatNumber(l, value, layer.decimals)}${layer.unit ? ` ${layer.unit}` : ''}`);
+  const why =
+    layer.group === 'heat'
+      ? text(' : les communes d’un même département partagent la même station météo de référence', ': the communes of a département share the same reference weather station')
+      : text('', '');
+  return perLang((l) =>
+    l === 'fr'
+      ? `${layer.title[l]} : les ${values.length} communes concernées ont la même valeur (${label(l)})${why[l]}.`
+      : `${layer.title[l]}: the ${values.length} communes concerned have the same value (${label(l)})${why[l]}.`,
+  ) as unknown as Text;
 }
 
 const perLang = (f: (l: Lang) => string) => Object.fromEntries(LANGS.map((l) => [l, f(l)])) as Record<Lang, string>;

@@ -4,6 +4,7 @@ import { formatInstant, formatInteger, type Lang } from '../i18n.ts';
 import { html, page, pagePath, rootPrefix, type Raw, SITE_NAME } from '../html.ts';
 import type { SiteModel } from '../model.ts';
 import { feedPaths } from '../feeds.ts';
+import { referenceStation } from '../stations.ts';
 import { chartFigure, factsHtml, indicatorsTable, tableHtml } from './parts.ts';
 
 // A commune's page: its key figures with trend and the metropolitan median (readable without
@@ -39,6 +40,7 @@ export function renderCommune(lang: Lang, m: SiteModel, insee: string): string {
   const feeds = alertsFeedPaths(lang, insee);
   const themes = c.sections;
   const com = c.commune;
+  const station = referenceStation(insee);
 
   const keyFigures = themes.map((s) =>
     s.indicators.length ? indicatorsTable(lang, `${s.title[lang]} — ${fr ? 'chiffres clés' : 'key figures'}`, s.indicators) : '',
@@ -63,6 +65,16 @@ ${s.facts.length ? html`<h3>${fr ? 'Couverture des données' : 'Data coverage'}<
   }</p></div>
 </section>`;
 
+  // « les 3 prochains jours » change with every bulletin and every run of the models: from the live file too
+  const outlookBlock = html`<section class="theme outlook-block" id="prochains-jours" aria-labelledby="prochains-jours-titre">
+<h2 id="prochains-jours-titre">${fr ? 'Les 3 prochains jours' : 'The next 3 days'}</h2>
+<div data-outlook-panel aria-live="polite"><p class="note">${
+    fr
+      ? html`Vigilance crues, probabilité de canicule et de nuits bruyantes, mises à jour à chaque bulletin et à chaque calcul : elles s’affichent ici avec JavaScript, et sont dans <a href="${root}${livePath(insee)}">${livePath(insee)}</a> ; les alertes passées sont dans le <a href="${root}${feeds.atom}">flux de la commune</a>.`
+      : html`Flood vigilance, heat-wave and noisy-night probabilities, updated with every bulletin and every run: they show here with JavaScript, and are in <a href="${root}${livePath(insee)}">${livePath(insee)}</a>; past alerts are in the <a href="${root}${feeds.atom}">commune’s feed</a>.`
+  }</p></div>
+</section>`;
+
   const alerts = alertsBlock(lang, c, root, feeds);
   const downloads = downloadsBlock(lang, c, root);
 
@@ -73,7 +85,11 @@ ${s.facts.length ? html`<h3>${fr ? 'Couverture des données' : 'Data coverage'}<
       ? `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} habitants`
       : `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} inhabitants`
   }</p>
+<p class="note station">${fr ? 'Station météo de référence :' : 'Reference weather station:'} ${station.name} (${fr ? 'station de référence canicule du département, pour les indicateurs de chaleur comme pour les prévisions de canicule' : 'the département’s heat-wave reference station, for the heat indicators and the heat-wave forecasts alike'})</p>
+<p class="summary" data-commune-summary>${c.summary[lang]}</p>
+${outlookBlock}
 <nav class="toc" aria-label="${fr ? 'Sur cette page' : 'On this page'}"><ul>
+<li><a href="#prochains-jours">${fr ? 'Les 3 prochains jours' : 'The next 3 days'}</a></li>
 <li><a href="#chiffres-cles">${fr ? 'Chiffres clés' : 'Key figures'}</a></li>
 ${themes.map((s) => html`<li><a href="#theme-${s.id}">${s.title[lang]}</a></li>`)}
 <li><a href="#previsions">${fr ? 'Prévisions' : 'Forecasts'}</a></li>

@@ -167,6 +167,7 @@ ${svg}
 <p class="visually-hidden" role="status" id="carte-statut"></p>
 <div class="legends">
 ${legends}${pointLegend}
+${m.mapJson.uniform?.length ? html`<div class="uniform-layers"><p>${fr ? 'Non cartographié, une seule valeur partout :' : 'Not mapped, one value everywhere:'}</p><ul>${m.mapJson.uniform.map((u) => html`<li data-uniform="${u.id}">${u.note[lang]}</li>`)}</ul></div>` : ''}
 </div>
 </div>
 </section>

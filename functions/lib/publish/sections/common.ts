@@ -68,3 +68,14 @@ export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<stri
   }
   return out;
 }
+
+/**
+ * the words of a period that is a rolling window of `days` days at most: « 12 mois glissants » only when
+ * the data fill it, else how many days the data cover (issue 20: labels from the data actually used)
+ */
+export function spanWords(p: Period | null, days: number): Text {
+  if (!p) return both((l) => (l === 'fr' ? 'aucune donnée' : 'no data'));
+  const n = daysBetween(p.from, p.to).length;
+  if (n >= days) return both((l) => (l === 'fr' ? '12 mois glissants' : 'a rolling 12 months'));
+  return both((l) => (l === 'fr' ? `les ${n} jours mesurés depuis le début des données` : `the ${n} days measured since the data began`));
+}

@@ -25,6 +25,8 @@ const UNITS: Readonly<Record<string, Text>> = {
   '1': text('', ''),
 };
 const RISK_VARIABLES = new Set(['climate_risk_index', 'exposed_population']);
+/** quantities that cannot go below zero: a forecast band is clipped there */
+const NON_NEGATIVE = new Set(['level', 'flow', 'laeq', 'lnight_eu', 'ln_fr', 'climate_risk_index', 'exposed_population']);
 const METRICS: Readonly<Record<string, Text>> = {
   mae: text('erreur absolue moyenne', 'mean absolute error'),
   rmse: text('racine de l’erreur quadratique moyenne', 'root mean square error'),
@@ -318,7 +320,13 @@ function forecastChart(group: readonly (readonly Row[])[], stationNames: Readonl
   const targets = [...new Set(group.flatMap((l) => l.map((r) => iso(r.target_time)!)))].sort();
   // the point forecast and interval do not depend on the threshold: take them from the first series
   const main = new Map(group[0]!.map((r) => [iso(r.target_time)!, r]));
-  const pick = (column: string, scale = 1) => targets.map((t) => roundTo(num(main.get(t)?.[column]) === null ? null : num(main.get(t)?.[column])! * scale, 2));
+  // bands stay within physical limits: no negative river level, flow or sound level, no probability outside 0–1
+  const floor = NON_NEGATIVE.has(variable) ? 0 : -Infinity;
+  const pick = (column: string, scale = 1) =>
+    targets.map((t) => {
+      const v = num(main.get(t)?.[column]);
+      return roundTo(v === null ? null : Math.max(floor, v) * scale, 2);
+    });
   // a forecast of an event (a heat wave) has a probability and no value: the chart shows the probability
   const probabilityOnly = pick('value').every((v) => v === null) && pick('probability').some((v) => v !== null);
   const values = probabilityOnly ? pick('probability', 100) : pick('value');

@@ -3,11 +3,12 @@ import {
   noiseIndicatorsDaily,
   noiseIndicatorsHourly,
   noiseIndicatorsYearly,
+  noiseQualityDaily,
   sensors as sensorsDataset,
 } from '../../datasets/index.ts';
 import { PERIOD_CONVENTIONS } from '../../domain/noise/conventions.ts';
 import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, isNoiseSource, WHO_2018 } from '../../domain/noise/thresholds.ts';
-import { QC_THRESHOLDS, spikeJumpDb } from '../../domain/noise/qc.ts';
+import { QC_FLAGS, QC_THRESHOLDS, spikeJumpDb } from '../../domain/noise/qc.ts';
 import { localDayBounds, parisDate } from '../../domain/time/paris.ts';
 import { bandClasses, shareClasses } from '../classes.ts';
 import type {
@@ -27,7 +28,7 @@ import type {
 import { formatDay, formatNumber, LANGS, type Lang, text, type Text } from '../i18n.ts';
 import { addDays, dateLiteral, daysBetween, num, roundTo, rows, str, type Row } from '../sql.ts';
 import { sensorName } from '../words.ts';
-import { iso } from './common.ts';
+import { iso, spanWords } from './common.ts';
 
 // The noise theme: commune levels (Lden, Lnight…) over the last twelve months, shares of sensor-days
 // over the WHO guidelines and the French limit values, daily series, hourly profiles, the sensors, and
@@ -129,11 +130,20 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
   );
   const perSensor = windows ? await sensorAggregates(ctx.lake, windows.period) : new Map<string, Row>();
   const yearly = await yearlyBySensor(ctx.lake);
+  // the quality control's counts per sensor over the period (stored per day: the site reads no readings)
+  const quality = windows && (await has(noiseQualityDaily.name)) ? await qualityBySensor(ctx.lake, windows.period) : new Map<string, Row>();
   const daily = windows ? await dailySeries(ctx.lake, { from: addDays(windows.period.to, 1 - CHART_DAYS), to: windows.period.to }) : new Map();
-  const profiles = windows ? await hourlyProfiles(ctx.lake, { from: addDays(windows.period.to, 1 - PROFILE_DAYS), to: windows.period.to }) : new Map();
+  const profileWindow = windows ? { from: addDays(windows.period.to, 1 - PROFILE_DAYS), to: windows.period.to } : null;
+  const profiles = profileWindow ? await hourlyProfiles(ctx.lake, profileWindow) : new Map();
+  // the days the profile really covers: the first and last day with hourly levels in its window
+  const [profileDays] = profileWindow
+    ? await rows(duck, `SELECT min(dt) AS first, max(dt) AS last FROM ${noiseIndicatorsHourly.name} WHERE leq IS NOT NULL AND dt BETWEEN '${profileWindow.from}' AND '${profileWindow.to}'`)
+    : [];
+  const profilePeriod: Period | null = str(profileDays?.first) ? { from: str(profileDays!.first)!, to: str(profileDays!.last)! } : null;
   const alerts = windows ? await nightAlerts(ctx.lake, addDays(windows.period.to, 1 - ALERT_DAYS)) : new Map();
 
   const period = windows?.period ?? null;
+  const span = spanWords(period, PERIOD_DAYS);
   const value = (agg: Aggregates, w: keyof Windows, insee: string, column: string) => num(agg.get(w)?.get(insee)?.[column]);
   const trendOf = (agg: Aggregates, insee: string, column: string, daysColumn: string): number | null => {
     const r = agg.get('recent')?.get(insee);
@@ -156,8 +166,8 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       unit: 'dB(A)',
       decimals: 1,
       description: text(
-        `Moyenne énergétique des Lden journaliers de la commune sur 12 mois glissants, ${EU_NOTE.fr}. Classes de 5 dB des cartes de bruit stratégiques.`,
-        `Energy average of the commune's daily Lden over a rolling 12 months, ${EU_NOTE.en}. 5 dB classes of the strategic noise maps.`,
+        `Moyenne énergétique des Lden journaliers de la commune sur ${span.fr}, ${EU_NOTE.fr}. Classes de 5 dB des cartes de bruit stratégiques.`,
+        `Energy average of the commune's daily Lden over ${span.en}, ${EU_NOTE.en}. 5 dB classes of the strategic noise maps.`,
       ),
       source: SOURCE,
       period,
@@ -172,8 +182,8 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       unit: 'dB(A)',
       decimals: 1,
       description: text(
-        `Moyenne énergétique des Lnight journaliers de la commune sur 12 mois glissants, ${EU_NOTE.fr}. Classes de 5 dB des cartes de bruit stratégiques.`,
-        `Energy average of the commune's daily Lnight over a rolling 12 months, ${EU_NOTE.en}. 5 dB classes of the strategic noise maps.`,
+        `Moyenne énergétique des Lnight journaliers de la commune sur ${span.fr}, ${EU_NOTE.fr}. Classes de 5 dB des cartes de bruit stratégiques.`,
+        `Energy average of the commune's daily Lnight over ${span.en}, ${EU_NOTE.en}. 5 dB classes of the strategic noise maps.`,
       ),
       source: SOURCE,
       period,
@@ -188,7 +198,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
         short: SHARE_SHORT[s],
         unit: '%',
         decimals: 1,
-        description: shareDescription(s),
+        description: shareDescription(s, span),
         source: SOURCE,
         period,
         classes: shareClasses([10, 25, 50, 75], 'ylorrd'),
@@ -241,8 +251,8 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       id: 'noise',
       title: text('Bruit', 'Noise'),
       indicators,
-      charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), windows)],
-      tables: [sensorTable(here, perSensor, yearly)],
+      charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), profilePeriod)],
+      tables: [sensorTable(here, perSensor, yearly, quality)],
       facts: coverageFacts(period, here, perSensor, levels.get('period')?.get(insee)),
     });
   }
@@ -305,7 +315,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
   };
 }
 
-function shareDescription(s: Share): Text {
+function shareDescription(s: Share, span: Text): Text {
   const who = s.startsWith('who');
   const night = s.endsWith('night') || s.endsWith('ln');
   const what = night ? text('nuits', 'nights') : text('jours', 'days');
@@ -314,8 +324,8 @@ function shareDescription(s: Share): Text {
     : text('la valeur limite de l’arrêté du 4 avril 2006 pour la source de bruit du capteur', 'the limit value of the arrêté of 4 April 2006 for the sensor’s noise source');
   const note = who ? EU_NOTE : FR_NOTE;
   return text(
-    `Part des ${what.fr} (capteur × jour, couverture suffisante) dont le niveau dépasse ${limit.fr}, sur 12 mois glissants, ${note.fr}. Indicatif : les valeurs de référence portent sur des moyennes annuelles.`,
-    `Share of sensor-${what.en} (with enough coverage) whose level is above ${limit.en}, over a rolling 12 months, ${note.en}. Indicative: the reference values apply to yearly averages.`,
+    `Part des ${what.fr} (capteur × jour, couverture suffisante) dont le niveau dépasse ${limit.fr}, sur ${span.fr}, ${note.fr}. Indicatif : les valeurs de référence portent sur des moyennes annuelles.`,
+    `Share of sensor-${what.en} (with enough coverage) whose level is above ${limit.en}, over ${span.en}, ${note.en}. Indicative: the reference values apply to yearly averages.`,
   );
 }
 
@@ -498,7 +508,7 @@ function dailyChart(d: Daily | undefined): ChartSpec {
   };
 }
 
-function profileChart(p: Profile | undefined, w: Windows | null): ChartSpec {
+function profileChart(p: Profile | undefined, span: Period | null): ChartSpec {
   const hours = Array.from({ length: 24 }, (_, h) => h);
   const all = [...(p?.weekday ?? []), ...(p?.weekend ?? [])].filter((x): x is number => x !== null);
   const loudest = (v: (number | null)[] | undefined) => {
@@ -521,12 +531,14 @@ function profileChart(p: Profile | undefined, w: Windows | null): ChartSpec {
     all.length === 0
       ? text('Aucun niveau horaire pour cette commune sur la période.', 'No hourly level for this commune over the period.')
       : text(
-          `LAeq horaire moyen selon l’heure locale, en semaine et le week-end, sur les ${PROFILE_DAYS} derniers jours${w ? ` jusqu’au ${formatDay('fr', w.period.to)}` : ''}.${hw >= 0 ? ` En semaine, l’heure la plus bruyante est ${hw} h (${formatNumber('fr', p!.weekday[hw]!, 1)} dB(A)), la plus calme ${qw} h (${formatNumber('fr', p!.weekday[qw]!, 1)} dB(A)).` : ''}`,
-          `Mean hourly LAeq by local hour, on weekdays and at weekends, over the last ${PROFILE_DAYS} days${w ? ` up to ${formatDay('en', w.period.to)}` : ''}.${hw >= 0 ? ` On weekdays the loudest hour is ${hw}:00 (${formatNumber('en', p!.weekday[hw]!, 1)} dB(A)), the quietest ${qw}:00 (${formatNumber('en', p!.weekday[qw]!, 1)} dB(A)).` : ''}`,
+          `LAeq horaire moyen selon l’heure locale, en semaine et le week-end${span ? `, du ${formatDay('fr', span.from)} au ${formatDay('fr', span.to)}` : ''}.${hw >= 0 ? ` En semaine, l’heure la plus bruyante est ${hw} h (${formatNumber('fr', p!.weekday[hw]!, 1)} dB(A)), la plus calme ${qw} h (${formatNumber('fr', p!.weekday[qw]!, 1)} dB(A)).` : ''}`,
+          `Mean hourly LAeq by local hour, on weekdays and at weekends${span ? `, from ${formatDay('en', span.from)} to ${formatDay('en', span.to)}` : ''}.${hw >= 0 ? ` On weekdays the loudest hour is ${hw}:00 (${formatNumber('en', p!.weekday[hw]!, 1)} dB(A)), the quietest ${qw}:00 (${formatNumber('en', p!.weekday[qw]!, 1)} dB(A)).` : ''}`,
         );
   return {
     id: 'noise-hourly-profile',
-    title: text(`Profil horaire (${PROFILE_DAYS} derniers jours)`, `Hourly profile (last ${PROFILE_DAYS} days)`),
+    title: span
+      ? text(`Profil horaire (du ${formatDay('fr', span.from)} au ${formatDay('fr', span.to)})`, `Hourly profile (${formatDay('en', span.from)} to ${formatDay('en', span.to)})`)
+      : text(`Profil horaire (${PROFILE_DAYS} derniers jours au plus)`, `Hourly profile (last ${PROFILE_DAYS} days at most)`),
     summary,
     x: { kind: 'hour', label: text('Heure locale', 'Local hour'), values: hours },
     y: { label: text('LAeq horaire', 'Hourly LAeq'), unit: 'dB(A)', decimals: 1 },
@@ -554,7 +566,40 @@ export function noiseSourceLabel(source: string, lang: Lang): string {
   return SOURCE_LABEL[source]?.[lang] ?? source;
 }
 
-function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<string, Row>): TableSpec {
+/** per sensor over the period: readings, and readings per quality-control flag */
+async function qualityBySensor(duck: SectionInput['ctx']['lake'], p: Period): Promise<Map<string, Row>> {
+  const r = await rows(
+    duck,
+    `SELECT sensor_id, sum(readings) AS readings, ${QC_FLAGS.map((f) => `sum(readings_${f}) AS ${f}`).join(', ')}
+     FROM ${noiseQualityDaily.name} WHERE day BETWEEN ${dateLiteral(p.from)} AND ${dateLiteral(p.to)} GROUP BY sensor_id`,
+  );
+  return new Map(r.map((x) => [String(x.sensor_id), x]));
+}
+
+const QC_LABEL: Readonly<Record<Exclude<(typeof QC_FLAGS)[number], 'ok'>, Text>> = {
+  stuck: text('figé', 'stuck'),
+  spike: text('pic', 'spike'),
+  range: text('hors plage', 'out of range'),
+  clock: text('horloge', 'clock'),
+  drift: text('dérive', 'drift'),
+};
+
+/** the share of a sensor's readings the quality control set aside, in %, and why (flags by share, largest first) */
+export function qualityShare(q: Row | undefined): { share: number | null; why: Text | null } {
+  const total = num(q?.readings) ?? 0;
+  if (!q || total === 0) return { share: null, why: null };
+  const flagged = (Object.keys(QC_LABEL) as (keyof typeof QC_LABEL)[]).map((f) => ({ f, n: num(q[f]) ?? 0 })).filter((x) => x.n > 0).sort((a, b) => b.n - a.n);
+  const set = flagged.reduce((t, x) => t + x.n, 0);
+  const pct = (n: number) => (100 * n) / total;
+  return {
+    share: roundTo(pct(set), 1),
+    why: flagged.length
+      ? Object.fromEntries(LANGS.map((l) => [l, flagged.map((x) => `${QC_LABEL[x.f][l]} ${formatNumber(l, roundTo(pct(x.n), 1)!, 1)} %`).join(', ')])) as unknown as Text
+      : text('aucune', 'none'),
+  };
+}
+
+function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<string, Row>, quality: Map<string, Row>): TableSpec {
   return {
     id: 'noise-sensors',
     title: text('Capteurs utilisés', 'Sensors used'),
@@ -567,6 +612,8 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
       { id: 'l50', label: text('L50 médian', 'Median L50'), kind: 'number', unit: 'dB(A)', decimals: 1 },
       { id: 'days_ok', label: text('Jours valides', 'Valid days'), kind: 'number', decimals: 0 },
       { id: 'coverage', label: text('Couverture', 'Coverage'), kind: 'number', unit: '%', decimals: 0 },
+      { id: 'qc_share', label: text('Relevés écartés (contrôle qualité)', 'Readings set aside (quality control)'), kind: 'number', unit: '%', decimals: 1 },
+      { id: 'qc_why', label: text('Motifs', 'Reasons'), kind: 'text' },
       { id: 'year_lden', label: text('Lden annuel', 'Yearly Lden'), kind: 'number', unit: 'dB(A)', decimals: 1 },
       { id: 'last_seen', label: text('Dernière mesure', 'Last reading'), kind: 'day' },
       { id: 'sensor_id', label: text('Identifiant', 'Identifier'), kind: 'code' },
@@ -575,6 +622,7 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
       const a = perSensor.get(String(s.sensor_id));
       const y = yearly.get(String(s.sensor_id));
       const source = String(s.noise_source);
+      const qc = qualityShare(quality.get(String(s.sensor_id)));
       return {
         name: sensorName(str(s.name) ?? String(s.sensor_id)),
         sensor_id: String(s.sensor_id),
@@ -585,13 +633,15 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
         l50: roundTo(num(a?.l50), 1),
         days_ok: num(a?.days_ok),
         coverage: roundTo(num(a?.coverage) === null ? null : num(a?.coverage)! * 100, 0),
+        qc_share: qc.share,
+        qc_why: qc.why,
         year_lden: roundTo(num(y?.lden), 1),
         last_seen: s.last_seen instanceof Date ? parisDate(new Date(s.last_seen.getTime() - 1)) : null,
       };
     }),
     note: text(
-      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur 12 mois glissants, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible). Les mesures que le contrôle qualité écarte (bloqué, pic, hors plage, horloge, dérive) n’entrent dans aucun indicateur.`,
-      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over a rolling 12 months, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial). Readings the quality control sets aside (stuck, spike, out of range, clock, drift) enter no indicator.`,
+      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur 12 mois glissants, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible). Les mesures que le contrôle qualité écarte (figé, pic, hors plage, horloge, dérive) n’entrent dans aucun indicateur ; « Relevés écartés » en donne la part sur la même période, et ses motifs.`,
+      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over a rolling 12 months, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial). Readings the quality control sets aside (stuck, spike, out of range, clock, drift) enter no indicator; “Readings set aside” gives their share over the same period, and why.`,
     ),
     empty: text('Aucun capteur de bruit dans cette commune.', 'No noise sensor in this commune.'),
   };
@@ -606,7 +656,7 @@ function coverageFacts(period: Period | null, here: Row[], perSensor: Map<string
   const days = num(levels?.days) ?? 0;
   const none = text('pas de données', 'no data');
   return [
-    { label: text('Période', 'Period'), value: period ? both((l) => (l === 'fr' ? `du ${formatDay(l, period.from)} au ${formatDay(l, period.to)} (12 mois glissants)` : `${formatDay(l, period.from)} to ${formatDay(l, period.to)} (rolling 12 months)`)) : none },
+    { label: text('Période', 'Period'), value: period ? both((l) => (l === 'fr' ? `du ${formatDay(l, period.from)} au ${formatDay(l, period.to)} (${spanWords(period, PERIOD_DAYS).fr})` : `${formatDay(l, period.from)} to ${formatDay(l, period.to)} (${spanWords(period, PERIOD_DAYS).en})`)) : none },
     { label: text('Jours avec une valeur communale', 'Days with a commune value'), value: both((l) => formatNumber(l, days, 0)) },
     {
       label: text('Capteurs', 'Sensors'),
