@@ -171,7 +171,7 @@ export class DuckLake implements Lake {
       const dts: string[] = [];
       for (const part of await readdir(dir)) {
         const dt = part.replace(/^out_part=/, '');
-        await this.store.put(keyOf(dt), await readFile(await singleFile(d, dt, path.join(dir, part))), { contentType: PARQUET_CONTENT_TYPE });
+        await this.store.put(keyOf(dt), await readFile(await this.oneFile(path.join(dir, part), d.key ?? [])), { contentType: PARQUET_CONTENT_TYPE });
         dts.push(dt);
       }
       return dts;
@@ -217,9 +217,8 @@ export class DuckLake implements Lake {
           if (e.code === 'ENOENT') return [] as string[];
           throw e;
         });
-        if (names.length > 1) throw new Error(`${d.name}: DuckDB wrote ${names.length} files for partition ${p} (${names.join(', ')}); expected one`);
-        if (names.length === 1) {
-          await this.store.put(key, await readFile(path.join(dir, `out_part=${p}`, names[0]!)), { contentType: PARQUET_CONTENT_TYPE });
+        if (names.length) {
+          await this.store.put(key, await readFile(await this.oneFile(path.join(dir, `out_part=${p}`), order)), { contentType: PARQUET_CONTENT_TYPE });
           written++;
         } else if (await this.store.head(key)) {
           await this.store.delete(key);
@@ -293,6 +292,21 @@ export class DuckLake implements Lake {
   }
 
   /** local paths of objects: in place on a folder store, fetched into the scratch folder otherwise */
+  /**
+   * The one file of a partition DuckDB wrote in `dir`. A large partitioned COPY may write a partition in
+   * several files (it closes files when too many partitions are open at once, and opens new ones): they
+   * are merged into one, in `order`, since each partition is stored as one object.
+   */
+  private async oneFile(dir: string, order: readonly string[]): Promise<string> {
+    const files = (await readdir(dir)).sort().map((n) => path.join(dir, n));
+    if (files.length === 1) return files[0]!;
+    const merged = `${dir}.merged.parquet`;
+    await this.duck.run(
+      `COPY (SELECT * FROM read_parquet([${files.map(sqlString).join(', ')}]) ${order.length ? `ORDER BY ${order.join(', ')}` : ''}) TO '${sqlPath(merged)}' (${PARQUET_OPTIONS})`,
+    );
+    return merged;
+  }
+
   /** the declared file columns none of `files` holds (written before the column was declared) */
   private async absentColumns(d: DatasetDeclaration, files: readonly string[]): Promise<Set<string>> {
     const held = await this.duck.all(`SELECT DISTINCT name FROM parquet_schema([${files.map(sqlString).join(', ')}])`);
@@ -324,11 +338,6 @@ function addDays(day: string, n: number): string {
 }
 
 
-async function singleFile(d: DatasetDeclaration, dt: string, dir: string): Promise<string> {
-  const names = await readdir(dir);
-  if (names.length !== 1) throw new Error(`${d.name}: DuckDB wrote ${names.length} files for partition ${dt}; expected one`);
-  return path.join(dir, names[0]!);
-}
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
