@@ -109,6 +109,9 @@ describe('pushes accepted on AWS, curated from the queue in batches', () => {
     // one readings file for the day, one change record, one sightings file, and the quarantine files of
     // the two pushes with rejections with their change records — for 20 pushes (the immediate ingest: 4 per push)
     expect(writes).toBe(1 + 1 + 1 + 2 * 2);
+    // one GET per push (its answer carries the metadata), and the sensor registry once for the batch
+    const rawReads = counting.keysRead.slice(before.objects_read).filter((k) => k.startsWith('raw/'));
+    expect(rawReads.sort()).toEqual([...created].sort());
     await refreshSensors(immediate);
     await refreshSensors(queued);
     const expected = await tables(immediate);

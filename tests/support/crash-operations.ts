@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { S3ObjectStore } from '../../functions/lib/adapters/s3-store.ts';
-import type { Body, ListOptions, ListPage, ObjectInfo, ObjectStore, PutOptions } from '../../functions/lib/ports/object-store.ts';
+import type { Body, ListOptions, ListPage, ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../../functions/lib/ports/object-store.ts';
 import type { StageContext } from '../../functions/lib/stages/context.ts';
 import { compactLake } from '../../functions/lib/stages/compact.ts';
 import { ingestNoise } from '../../functions/lib/stages/ingest-noise.ts';
@@ -111,6 +111,9 @@ export class KillAfterWrites implements ObjectStore {
   }
   getStream(key: string): Promise<Readable> {
     return this.inner.getStream(key);
+  }
+  getWithInfo(key: string): Promise<StoredObject | undefined> {
+    return this.inner.getWithInfo(key);
   }
   head(key: string): Promise<ObjectInfo | undefined> {
     return this.inner.head(key);

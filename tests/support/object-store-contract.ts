@@ -117,6 +117,15 @@ export function objectStoreContract(
       expect(Object.keys(info!.metadata!).sort()).toEqual(['source', 'x-batch']);
     });
 
+    it('getWithInfo() gives the bytes and what head() reports, in one request; undefined for a missing key', async () => {
+      await store.put('head/with-info.csv', BINARY, { contentType: 'text/csv', metadata: { Origin: 'push', 'received-at': '2026-05-04T10:00:00Z' } });
+      const stored = await store.getWithInfo('head/with-info.csv');
+      expect(Buffer.compare(stored!.bytes, BINARY)).toBe(0);
+      const { lastModified: _at, ...headed } = (await store.head('head/with-info.csv'))!;
+      expect(stored!.info).toMatchObject({ ...headed, metadata: { origin: 'push', 'received-at': '2026-05-04T10:00:00Z' } });
+      expect(await store.getWithInfo('missing/with-info.csv')).toBeUndefined();
+    });
+
     it('records the sha256 of a large body given as a view into a bigger buffer, by put() and putIfAbsent()', async () => {
       const whole = Buffer.alloc(3 * 1024 * 1024 + 17);
       for (let i = 0; i < whole.length; i++) whole[i] = (i * 7919) % 251;

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Body, ListOptions, ListPage, ObjectInfo, ObjectStore, PutOptions } from '../../lib/ports/object-store.ts';
+import type { Body, ListOptions, ListPage, ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../../lib/ports/object-store.ts';
 
 // On AWS the lake is several buckets (raw bytes, the curated lake, the public site) while the stages
 // see one key space (raw/…, curated/…, site/…): this store sends each key to the bucket of its area.
@@ -75,6 +75,12 @@ export class RoutedObjectStore implements ObjectStore {
     const r = this.resolve(key);
     const info = await r.store.head(r.target);
     return info && { ...info, key };
+  }
+
+  async getWithInfo(key: string): Promise<StoredObject | undefined> {
+    const r = this.resolve(key);
+    const out = await r.store.getWithInfo(r.target);
+    return out && { bytes: out.bytes, info: { ...out.info, key } };
   }
 
   async list(prefix: string, options?: ListOptions): Promise<ListPage> {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sha256Hex } from '../hash.ts';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseSaved } from '../saved-json.ts';
@@ -15,6 +15,7 @@ import {
   type ObjectInfo,
   type ObjectStore,
   type PutOptions,
+  type StoredObject,
 } from '../ports/object-store.ts';
 
 // The embedded object store: one folder, keys are relative paths. Writes go to a temporary file and
@@ -157,6 +158,24 @@ export class FsObjectStore implements ObjectStore {
     return createReadStream(this.localPath(key));
   }
 
+  /** bytes and size from one open file (a write replaces the file by a rename, so they agree) */
+  async getWithInfo(key: string): Promise<StoredObject | undefined> {
+    let file;
+    try {
+      file = await open(this.localPath(key), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    try {
+      const s = await file.stat();
+      if (!s.isFile()) return undefined;
+      return { bytes: await file.readFile(), info: await this.infoOf(key, s) };
+    } finally {
+      await file.close();
+    }
+  }
+
   async head(key: string): Promise<ObjectInfo | undefined> {
     let s;
     try {
@@ -166,6 +185,10 @@ export class FsObjectStore implements ObjectStore {
       throw e;
     }
     if (!s.isFile()) return undefined;
+    return this.infoOf(key, s);
+  }
+
+  private async infoOf(key: string, s: { size: number; mtimeMs: number; mtime: Date }): Promise<ObjectInfo> {
     const sidecar = await this.readSidecar(key);
     return {
       key,

@@ -28,6 +28,7 @@ import {
   type ObjectInfo,
   type ObjectStore,
   type PutOptions,
+  type StoredObject,
 } from '../ports/object-store.ts';
 
 // The object store on S3, or on any S3-compatible server (the tests run it against OpenStack Swift's
@@ -364,16 +365,23 @@ export class S3ObjectStore implements ObjectStore {
       if (e instanceof S3StoreError && e.status === 404) return undefined;
       throw e;
     }
-    const { [CHECKSUM_KEY]: sha256, ...metadata } = out.Metadata ?? {};
-    return {
-      key,
-      size: out.ContentLength ?? 0,
-      etag: unquote(out.ETag),
-      lastModified: out.LastModified ?? new Date(0),
-      contentType: out.ContentType,
-      metadata,
-      sha256,
-    };
+    return infoOf(key, out);
+  }
+
+  /** one GetObject: its answer carries what a HEAD would (metadata, type, ETag, size) */
+  async getWithInfo(key: string): Promise<StoredObject | undefined> {
+    const Key = this.fullKey(key);
+    let out;
+    try {
+      out = await this.send('get', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key })));
+    } catch (e) {
+      if (e instanceof S3StoreError && e.status === 404) return undefined;
+      throw e;
+    }
+    if (!(out.Body instanceof Readable)) throw new Error(`get ${this.where(key)}: the response has no body stream`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of out.Body) chunks.push(chunk as Buffer);
+    return { bytes: Buffer.concat(chunks), info: infoOf(key, out) };
   }
 
   private async headAfterWrite(key: string): Promise<ObjectInfo> {
@@ -483,4 +491,21 @@ function encodeKey(key: string): string {
 
 function httpReason(status: number): string {
   return status === 404 ? 'NotFound' : status === 412 ? 'PreconditionFailed' : status >= 500 ? 'ServerError' : 'ClientError';
+}
+
+/** what an answer to HeadObject or GetObject says of the object */
+function infoOf(
+  key: string,
+  out: { Metadata?: Record<string, string>; ContentLength?: number; ETag?: string; LastModified?: Date; ContentType?: string },
+): ObjectInfo {
+  const { [CHECKSUM_KEY]: sha256, ...metadata } = out.Metadata ?? {};
+  return {
+    key,
+    size: out.ContentLength ?? 0,
+    etag: unquote(out.ETag),
+    lastModified: out.LastModified ?? new Date(0),
+    contentType: out.ContentType,
+    metadata,
+    sha256,
+  };
 }

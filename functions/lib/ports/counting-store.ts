@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { deleteBatches, type Body, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
+import { deleteBatches, type Body, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from './object-store.ts';
 
 // What a run costs, counted where it is spent: every request the object store serves. On S3 each of
 // these is a billed request (GET/HEAD, PUT, LIST, DELETE), so the counters are the run's bill.
@@ -96,6 +96,13 @@ export class CountingObjectStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     this.read(key, 0);
     return this.inner.head(key);
+  }
+
+  async getWithInfo(key: string): Promise<StoredObject | undefined> {
+    this.read(key, 0);
+    const out = await this.inner.getWithInfo(key);
+    this.counters.bytes_read += out?.bytes.byteLength ?? 0;
+    return out;
   }
 
   async list(prefix: string, options?: ListOptions): Promise<ListPage> {

@@ -14,6 +14,11 @@ export interface ObjectInfo {
   readonly sha256?: string;
 }
 
+export interface StoredObject {
+  readonly bytes: Buffer;
+  readonly info: ObjectInfo;
+}
+
 export interface PutOptions {
   readonly contentType?: string;
   readonly metadata?: Record<string, string>;
@@ -51,6 +56,11 @@ export interface ObjectStore {
   putIfAbsent(key: string, body: Body, options?: PutOptions): Promise<{ created: boolean; info: ObjectInfo }>;
   get(key: string): Promise<Buffer>;
   getStream(key: string): Promise<Readable>;
+  /**
+   * the bytes and what head() would say of them, in one request (S3: GetObject answers with the
+   * metadata); undefined when the key does not exist
+   */
+  getWithInfo(key: string): Promise<StoredObject | undefined>;
   /** undefined when the key does not exist */
   head(key: string): Promise<ObjectInfo | undefined>;
   /**

@@ -101,12 +101,13 @@ export async function ingestQueuedPushes(ctx: StageContext, keys: readonly strin
 async function queuedInput(ctx: StageContext, key: string): Promise<{ input: IngestInput; raw: StoredRaw; text: string } | undefined> {
   const kind = key.split('/')[1] ?? '';
   if (!key.startsWith(PUSHED_RAW_PREFIX) || !isNoiseSourceKind(kind)) throw new Error(`queued push ${key}: expected a key under ${PUSHED_RAW_PREFIX}, found another`);
-  const info = await ctx.store.head(key);
-  const metadata = info?.metadata ?? {};
-  if (!info || metadata[QUEUED_CURATION.name] !== QUEUED_CURATION.value) return undefined;
+  // one GET: its answer carries the metadata (a HEAD first would double the requests of every push)
+  const stored = await ctx.store.getWithInfo(key);
+  const metadata = stored?.info.metadata ?? {};
+  if (!stored || metadata[QUEUED_CURATION.name] !== QUEUED_CURATION.value) return undefined;
+  const { bytes, info } = stored;
   const receivedAt = metadata['received-at'];
   if (!receivedAt) throw new Error(`queued push ${key}: its metadata has no received-at (found ${Object.keys(metadata).join(', ') || 'none'}); it was not stored by acceptPush`);
-  const bytes = await ctx.store.get(key);
   // the parse options the push was read with (its network's), as storeRaw keeps them
   const options: object | undefined = metadata['parse-options'] ? (JSON.parse(metadata['parse-options']) as object) : undefined;
   const input: IngestInput = {
