@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
@@ -37,6 +38,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // two test files at once even on 2 cores (vitest's default there is one): the integration files spend
+    // much of their time waiting on processes of their own — Swift, Chromium, cfn-lint, the CLI, a
+    // crash child — while the other core idles
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     setupFiles: ['tests/support/no-stray-console.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/**/*.test.ts'], exclude: integration } },
