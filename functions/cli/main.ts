@@ -399,8 +399,10 @@ function buildProgram(): Command {
             await ctx.lake.attach((await lib.datasets()).DATASETS);
             const { confineToDirectories, readLake } = await lib.confine();
             // an s3:// lake is read from the engine's scratch folder, where its objects were fetched
-            await confineToDirectories(ctx.lake, [isS3Lake(globals().lake) ? path.dirname(ctx.lake.scratch('lake')) : globals().lake]);
-            result = await readLake(ctx.lake, sql);
+            const lakeDir = isS3Lake(globals().lake) ? path.dirname(ctx.lake.scratch('lake')) : globals().lake;
+            await confineToDirectories(ctx.lake, [lakeDir]);
+            // a relative file path: the current folder first, then the lake (site/… downloads)
+            result = await readLake(ctx.lake, sql, { cwd: process.cwd(), lake: lakeDir });
           }
         } catch (e) {
           if (e instanceof UsageError) throw e;
