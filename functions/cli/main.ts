@@ -8,6 +8,7 @@ import type { AthenaEngine, AthenaSettings } from '../lib/adapters/athena.ts';
 import type { Logger } from '../lib/ports/logger.ts';
 import type { ObjectStore } from '../lib/ports/object-store.ts';
 import type { StageContext } from '../lib/stages/context.ts';
+import type { DatasetDeclaration } from '../lib/datasets/declaration.ts';
 import type { IngestSummary } from '../lib/stages/ingest-noise.ts';
 import { PUSH_PATH } from '../lib/push/constants.ts';
 import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS } from '../lib/stages/source-kinds.ts';
@@ -399,8 +400,10 @@ function buildProgram(): Command {
             await ctx.lake.attach((await lib.datasets()).DATASETS);
             const { confineToDirectories, readLake } = await lib.confine();
             // an s3:// lake is read from the engine's scratch folder, where its objects were fetched
-            await confineToDirectories(ctx.lake, [isS3Lake(globals().lake) ? path.dirname(ctx.lake.scratch('lake')) : globals().lake]);
-            result = await readLake(ctx.lake, sql);
+            const lakeDir = isS3Lake(globals().lake) ? path.dirname(ctx.lake.scratch('lake')) : globals().lake;
+            await confineToDirectories(ctx.lake, [lakeDir]);
+            // a relative file path: the current folder first, then the lake (site/… downloads)
+            result = await readLake(ctx.lake, sql, { cwd: process.cwd(), lake: lakeDir });
           }
         } catch (e) {
           if (e instanceof UsageError) throw e;
@@ -451,7 +454,7 @@ function buildProgram(): Command {
           }
         }
         const read = s.partitions === undefined ? '' : `, ${s.partitions} dt partition(s) read`;
-        if (s.rows === 0) await warnEmpty(ctx);
+        if (s.rows === 0) await warnEmpty(ctx, plan.dataset);
         process.stderr.write(`export: ${s.rows} rows of ${s.dataset} (${s.filters}${read}) → ${toStdout ? 'stdout' : s.file} (${s.format}, ${s.bytes} bytes)\n`);
       });
     });
@@ -792,18 +795,14 @@ function noiseParseOptions(kind: string, o: NoiseIngestFlags): { csv?: NoiseCsvO
   return { csv };
 }
 
-/** an IANA zone name (Area/Location, or UTC / Etc/…), which Intl knows; offsets such as +01:00 are not zones */
-/** an empty result: what the lake does hold, on stderr, so that a filter outside it is seen as such */
-async function warnEmpty(ctx: StageContext): Promise<void> {
-  await ctx.lake.attach([(await lib.datasets()).noiseReadings]);
-  const r = await ctx.lake
-    .all("SELECT min(dt) AS first, max(dt) AS last, count(DISTINCT commune_insee) AS communes FROM (SELECT dt, commune_insee FROM noise_readings)")
-    .catch(() => undefined);
-  const row = r?.rows[0];
-  const held = row?.first ? `noise_readings holds days ${String(row.first)} to ${String(row.last)} in ${String(row.communes)} commune(s)` : 'noise_readings holds no reading';
+/** an empty result: what the lake does hold (the dataset exported, or the readings), on stderr, so that a filter outside it is seen as such */
+async function warnEmpty(ctx: StageContext, dataset?: DatasetDeclaration): Promise<void> {
+  const { describeHoldings } = await lib.exportStage();
+  const held = await describeHoldings(ctx, dataset ?? (await lib.datasets()).noiseReadings).catch((e: Error) => `what the lake holds could not be read (${firstLine(e.message)})`);
   process.stderr.write(`warning: the result is empty; ${held} (see \`observatory status\` for every dataset)\n`);
 }
 
+/** an IANA zone name (Area/Location, or UTC / Etc/…), which Intl knows; offsets such as +01:00 are not zones */
 function isTimeZone(tz: string): boolean {
   if (!/^(?:UTC|[A-Z][A-Za-z_-]+(?:\/[A-Za-z0-9_+-]+)+)$/.test(tz)) return false;
   try {

@@ -23,7 +23,7 @@ export async function duckdbEngine(lakeDir: string): Promise<QueryEngine> {
   const lake = new DuckLake(duck, new FsObjectStore(lakeDir));
   await lake.attach(DATASETS);
   await confineToDirectories(lake, [lakeDir]);
-  return { name: 'duckdb', query: (sql) => readLake(lake, sql), close: () => duck.close() };
+  return { name: 'duckdb', query: (sql) => readLake(lake, sql, { cwd: process.cwd(), lake: lakeDir }), close: () => duck.close() };
 }
 
 /** `client` stands in for the AWS SDK client in tests */

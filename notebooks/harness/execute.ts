@@ -10,14 +10,18 @@ import { lines, readNotebook, sourceText, type Notebook, type Output } from './n
 // module (a marker call between cells says which cell is running), written next to the executed
 // outputs (<notebook folder>/out/.run, deleted after the run), and imported through the TypeScript loader
 // the harness itself runs under (tsx, or vitest).
-// Cells may `import` like any module: relative paths are relative to the notebook's folder. The cells
-// see these helpers:
+// The helpers are the global `observatory` while the notebook runs; its first code cell takes them:
+//   const { sql, table, chart, md, show, load } = (globalThis as any).observatory;
 //   sql(text | 'sql/file.sql')   rows of a read-only query on the engine (DuckDB over the lake, or Athena)
 //   table(rows, { limit })      a table output (text and HTML)
 //   chart(spec)                 an SVG chart output (see chart.ts)
 //   md(text)                    a Markdown output, for prose computed from the data
 //   show(value)                 a text output
+//   load(path)                  a module of the project, its path relative to the notebook's folder
 //   notebook                    { engine, file }
+// The same global is what the Jupyter kernel (jupyter.ts) gives the cells, so a notebook runs unchanged
+// in both: a Jupyter kernel type-checks each cell alone and cannot compile the project's modules, hence
+// load() rather than `import` for them.
 // console.log goes to the cell's output too.
 
 /** rows as sql() returns them: BIGINTs as numbers, dates as Date, and the column types alongside */
@@ -29,8 +33,21 @@ export interface NotebookScope {
   chart(spec: ChartSpec): void;
   md(text: string): void;
   show(value: unknown): void;
+  load(modulePath: string): Promise<Record<string, unknown>>;
   readonly notebook: { readonly engine: QueryEngine['name']; readonly file: string };
 }
+
+/** where the helpers' outputs go */
+export interface ScopeSinks {
+  emit(output: Output): void;
+  /** notes that are not results (bytes scanned on Athena) */
+  log(line: string): void;
+  /** the 1-based number of the running cell, for the notes */
+  cellNumber(): number;
+}
+
+/** the global the cells take their helpers from */
+export const HELPERS_GLOBAL = 'observatory';
 
 export interface NotebookRun {
   /** the executed notebook: outputs and execution counts filled in */
@@ -48,7 +65,7 @@ export interface ExecuteOptions {
 }
 
 const RUNS = Symbol.for('observatory.notebook.runs');
-type Registry = Map<string, { scope: NotebookScope; cell: (i: number) => void }>;
+type Registry = Map<string, { cell: (i: number) => void }>;
 const registry = (): Registry => ((globalThis as Record<symbol, unknown>)[RUNS] ??= new Map()) as Registry;
 
 const DEFAULT_TABLE_ROWS = 20;
@@ -90,8 +107,56 @@ function absoluteImports(code: string, dir: string): string {
 
 const display = (data: Record<string, unknown>): Output => ({ output_type: 'display_data', data, metadata: {} });
 
+/**
+ * The helpers a notebook's cells see, for the notebook `file` (relative paths are from its folder):
+ * outputs go to `sinks`; the queries sent and the charts drawn are added to `record`.
+ */
+export function notebookScope(file: string, engine: QueryEngine, sinks: ScopeSinks, record: { queries: string[]; charts: { name: string; svg: string }[] }): NotebookScope {
+  const dir = path.dirname(path.resolve(file));
+  const name = path.basename(file, '.ipynb');
+  const { queries, charts } = record;
+  return {
+    async sql(query) {
+      const trimmed = query.trim();
+      const sqlText = /^[\w./-]+\.sql$/.test(trimmed) ? await readFile(path.resolve(dir, trimmed), 'utf8') : query;
+      queries.push(sqlText);
+      const r = await engine.query(sqlText);
+      if (r.bytesScanned !== undefined) sinks.log(`${name}: cell ${sinks.cellNumber()}: ${engine.name}: ${r.bytesScanned} bytes scanned`);
+      return toRows(r);
+    },
+    table(rows, o = {}) {
+      const limit = o.limit ?? DEFAULT_TABLE_ROWS;
+      const columns = columnsOf(rows);
+      const shown = rows.slice(0, limit);
+      const more = rows.length - shown.length;
+      const plain = formatResult({ columns, rows: shown as Record<string, unknown>[] }, 'table') + (more > 0 ? `… ${more} more rows\n` : '');
+      sinks.emit(display({ 'text/plain': lines(plain), 'text/html': lines(htmlTable(columns, shown, more)) }));
+    },
+    chart(spec) {
+      const svg = chartSvg(spec);
+      const slug = spec.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48);
+      charts.push({ name: `${name}-${charts.length + 1}-${slug}.svg`, svg });
+      sinks.emit(display({ 'image/svg+xml': lines(svg), 'text/plain': [`[chart] ${spec.title}`] }));
+    },
+    md(markdown) {
+      sinks.emit(display({ 'text/markdown': lines(markdown), 'text/plain': lines(markdown) }));
+    },
+    show(value) {
+      sinks.emit(display({ 'text/plain': lines(textOf(value)) }));
+    },
+    load(modulePath) {
+      return import(path.resolve(dir, modulePath)) as Promise<Record<string, unknown>>;
+    },
+    notebook: { engine: engine.name, file: path.resolve(file) },
+  };
+}
+
+const textOf = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(jsonValue(v), null, 2));
+
 export async function executeNotebook(file: string, options: ExecuteOptions): Promise<NotebookRun> {
   const nb = await readNotebook(file);
+  const globals = globalThis as Record<string, unknown>;
+  if (globals[HELPERS_GLOBAL] !== undefined) throw new Error(`${file}: another notebook is running in this process (the global \`${HELPERS_GLOBAL}\` is taken): run one at a time`);
   const dir = path.dirname(path.resolve(file));
   const name = path.basename(file, '.ipynb');
   const outputs: Output[][] = nb.cells.map(() => []);
@@ -103,39 +168,8 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
     if (current < 0) throw new Error('a notebook helper was called outside of a cell');
     outputs[current]!.push(o);
   };
-  const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(jsonValue(v), null, 2));
 
-  const scope: NotebookScope = {
-    async sql(query) {
-      const trimmed = query.trim();
-      const sqlText = /^[\w./-]+\.sql$/.test(trimmed) ? await readFile(path.resolve(dir, trimmed), 'utf8') : query;
-      queries.push(sqlText);
-      const r = await options.engine.query(sqlText);
-      if (r.bytesScanned !== undefined) log(`${name}: cell ${current + 1}: ${options.engine.name}: ${r.bytesScanned} bytes scanned`);
-      return toRows(r);
-    },
-    table(rows, o = {}) {
-      const limit = o.limit ?? DEFAULT_TABLE_ROWS;
-      const columns = columnsOf(rows);
-      const shown = rows.slice(0, limit);
-      const more = rows.length - shown.length;
-      const plain = formatResult({ columns, rows: shown as Record<string, unknown>[] }, 'table') + (more > 0 ? `… ${more} more rows\n` : '');
-      emit(display({ 'text/plain': lines(plain), 'text/html': lines(htmlTable(columns, shown, more)) }));
-    },
-    chart(spec) {
-      const svg = chartSvg(spec);
-      const slug = spec.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48);
-      charts.push({ name: `${name}-${charts.length + 1}-${slug}.svg`, svg });
-      emit(display({ 'image/svg+xml': lines(svg), 'text/plain': [`[chart] ${spec.title}`] }));
-    },
-    md(markdown) {
-      emit(display({ 'text/markdown': lines(markdown), 'text/plain': lines(markdown) }));
-    },
-    show(value) {
-      emit(display({ 'text/plain': lines(text(value)) }));
-    },
-    notebook: { engine: options.engine.name, file: path.resolve(file) },
-  };
+  const scope = notebookScope(file, options.engine, { emit, log, cellNumber: () => current + 1 }, { queries, charts });
 
   const runId = randomUUID();
   const code = [
@@ -143,7 +177,6 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
     // folder tsc skips) must not fail the linter either
     '/* eslint-disable */',
     `const __run = (globalThis as any)[Symbol.for('observatory.notebook.runs')].get('${runId}');`,
-    'const { sql, table, chart, md, show, notebook } = __run.scope;',
     ...nb.cells.flatMap((c, i) => (c.cell_type === 'code' ? [`__run.cell(${i});`, absoluteImports(sourceText(c), dir), ';'] : [])),
     'export {};',
   ].join('\n');
@@ -153,8 +186,9 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
   await writeFile(module, code);
 
   const captured = { log: console.log, info: console.info, warn: console.warn, error: console.error };
-  const stream = (streamName: 'stdout' | 'stderr') => (...args: unknown[]) => emit({ output_type: 'stream', name: streamName, text: lines(args.map(text).join(' ') + '\n') });
-  registry().set(runId, { scope, cell: (i) => (current = i) });
+  const stream = (streamName: 'stdout' | 'stderr') => (...args: unknown[]) => emit({ output_type: 'stream', name: streamName, text: lines(args.map(textOf).join(' ') + '\n') });
+  globals[HELPERS_GLOBAL] = scope;
+  registry().set(runId, { cell: (i) => (current = i) });
   console.log = console.info = stream('stdout');
   console.warn = console.error = stream('stderr');
   let failure: NotebookRun['failure'];
@@ -167,6 +201,7 @@ export async function executeNotebook(file: string, options: ExecuteOptions): Pr
   } finally {
     Object.assign(console, captured);
     registry().delete(runId);
+    delete globals[HELPERS_GLOBAL];
     await rm(module, { force: true });
   }
 

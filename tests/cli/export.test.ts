@@ -112,6 +112,18 @@ describe('observatory export', () => {
     expect(parquet.stdout.startsWith('PAR1')).toBe(true);
   });
 
+  it('warns on stderr, when the extract is empty, what the dataset holds: its rows, days and communes', async () => {
+    const commune = await run(['noise_indicators_daily', '--commune', '99999', '--format', 'csv']);
+    expect(commune.code).toBe(0);
+    // 2 sensors × 2 conventions × 3 days
+    expect(commune.stderr).toMatch(/^warning: the result is empty; noise_indicators_daily holds 12 rows over days 2025-06-01 to 2025-06-03 in 2 commune\(s\), 75056 to 93066 /m);
+    const days = await run(['noise_readings', '--from', '2024-01-01', '--to', '2024-01-31', '--format', 'csv']);
+    expect(days.code).toBe(0);
+    expect(days.stderr).toMatch(/^warning: the result is empty; noise_readings holds 144 rows over days 2025-06-01 to 2025-06-03 in 2 commune\(s\)/m);
+    const full = await run(['noise_readings', '--format', 'csv']);
+    expect(full.stderr).not.toMatch(/warning/);
+  });
+
   it('reads only the partitions in the --from/--to range', async () => {
     // a file that cannot be read, outside the range: a ranged export never opens it, a full one fails on it
     const broken = path.join(lake.dir, 'curated', 'noise_readings', 'dt=2025-05-31', 'broken.parquet');

@@ -46,7 +46,7 @@ describe('observatory query', () => {
   it('warns on stderr when the result is empty, saying which days and communes exist', async () => {
     const r = await observatory(['--lake', lake, 'query', "SELECT * FROM noise_readings WHERE commune_insee = '99999'"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/warning: the result is empty; noise_readings holds days 2025-06-02 to 2025-06-02 in 1 commune/);
+    expect(r.stderr).toMatch(/warning: the result is empty; noise_readings holds \d+ rows over days 2025-06-02 to 2025-06-02 in 1 commune\(s\), (\d{5}) to \1 /);
   });
 
   it('statementKinds() skips comments and quoted semicolons', () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { currentKey } from '../../functions/lib/models/registry.ts';
+import { evaluationSummary, type EvaluationReport } from '../../functions/lib/models/report.ts';
 import { predict } from '../../functions/lib/stages/predict.ts';
 import { trainModels } from '../../functions/lib/stages/train-models.ts';
 import { tempLake } from '../support/lake.ts';
@@ -47,6 +48,25 @@ describe('train-models and predict on a lake with noise data only', () => {
     expect(metadata.features).toHaveLength(136);
     expect(metadata.training_window.until).toBe(metrics.test.from);
     expect(metadata.code_version).toMatch(/^models-\d+/);
+  });
+
+  it('models evaluate noise: per hour of lead, the network, every baseline by name, the best of them and the verdict', async () => {
+    const current = JSON.parse((await lake.store.get(currentKey('noise'))).toString('utf8')) as { version: string };
+    const report = JSON.parse((await lake.store.get(`models/noise/${current.version}/metrics.json`)).toString('utf8')) as EvaluationReport;
+    const summary = evaluationSummary(report, { stepHours: 1, origins: { used: 10, dropped: 0 } }) as { horizons: Record<string, unknown>[] } & Record<string, unknown>;
+    expect(summary).toMatchObject({ target: 'laeq', metric: 'mae', origins_used: 10, origins_dropped: 0 });
+    expect(summary.horizons).toHaveLength(48);
+    summary.horizons.forEach((h, i) => {
+      // hourly series: hours of lead, never days
+      expect(h.horizon_hours).toBe(report.horizons[i]!.horizon_hours);
+      expect(h).not.toHaveProperty('horizon_days');
+      const baselines = h.baselines as Record<string, { mae: number }>;
+      expect(Object.keys(baselines).sort()).toEqual(['day_type_hour_profile', 'hour_of_week_mean', 'profile_decaying_anomaly', 'same_hour_last_week']);
+      const best = Object.entries(baselines).reduce((a, b) => (b[1].mae < a[1].mae ? b : a));
+      expect(h.best_baseline).toBe(best[0]);
+      expect(h.verdict).toBe((h.model as { mae: number }).mae < best[1].mae ? 'model' : best[0]);
+    });
+    expect((summary.decision as { best_baseline: string }).best_baseline).toBe(report.decisions[0]!.best_baseline);
   });
 
   it('writes predictions that DuckDB can query: 48 hourly levels per sensor, and night probabilities', async () => {

@@ -1,5 +1,8 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckLake } from '../../functions/lib/adapters/duck-lake.ts';
 import { Duck } from '../../functions/lib/adapters/duckdb.ts';
@@ -8,7 +11,9 @@ import { toAthena } from '../../functions/lib/sql/dialect.ts';
 import { athenaEngine, duckdbEngine, type QueryEngine } from '../../notebooks/harness/engines.ts';
 import { executeNotebook, type NotebookRun } from '../../notebooks/harness/execute.ts';
 import { describeFailure, writeRun } from '../../notebooks/harness/run.ts';
-import { cleanNotebook, parseNotebook, serializeNotebook } from '../../notebooks/harness/notebook.ts';
+import { displayed } from '../../notebooks/harness/jupyter.ts';
+import { installKernel, KERNEL_NAME } from '../../notebooks/harness/kernel.ts';
+import { cleanNotebook, parseNotebook, serializeNotebook, type Output } from '../../notebooks/harness/notebook.ts';
 import { AthenaStub, TRINO_FUNCTIONS_ON_DUCKDB } from '../support/athena-stub.ts';
 import { trinoSyntaxErrors } from '../support/trino.ts';
 import { notebookFiles, notebookLake, sqlFiles } from './support.ts';
@@ -130,11 +135,39 @@ describe('notebooks and SQL files on a demo lake', () => {
     await rm(out, { recursive: true, force: true });
   });
 
+  it('runs each notebook in Jupyter (jupyter nbconvert --execute) with its kernel, to the outputs of the harness', async () => {
+    const prefix = await mkdtemp(path.join(tmpdir(), 'observatory-jupyter-'));
+    try {
+      await installKernel({ prefix });
+      const out = path.join(prefix, 'out');
+      // one kernel per notebook, as Jupyter runs them; in parallel, as each spends most of its time starting
+      await Promise.all(
+        notebooks.map((file) =>
+          promisify(execFile)('jupyter', ['nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`, '--ExecutePreprocessor.timeout=120', '--output-dir', out, file], {
+            env: { ...process.env, JUPYTER_PATH: path.join(prefix, 'share', 'jupyter'), OBSERVATORY_LAKE: lake.dir },
+          }),
+        ),
+      );
+      for (const file of notebooks) {
+        const name = path.basename(file);
+        const executed = parseNotebook(await readFile(path.join(out, name), 'utf8'), name);
+        const harness = runs.get(name)!.duckdb.notebook;
+        const shown = (outputs: Output[]) => outputs.map(displayed);
+        const inJupyter = executed.cells.map((c) => (c.cell_type === 'code' ? shown(c.outputs) : []));
+        expect(inJupyter.flat().length, `${name}: Jupyter showed outputs`).toBeGreaterThan(0);
+        expect(inJupyter, name).toEqual(harness.cells.map((c) => (c.cell_type === 'code' ? shown(c.outputs) : [])));
+      }
+    } finally {
+      await rm(prefix, { recursive: true, force: true });
+    }
+  }, 240_000);
+
   it('records a failing cell as an error output, names it, and leaves the cells after it unrun', async () => {
     const code = (id: string, source: string) => ({ cell_type: 'code' as const, id, metadata: {}, source: [source], outputs: [], execution_count: null });
     const nb = parseNotebook(await readFile(notebooks[0]!, 'utf8'), notebooks[0]!);
     const broken = path.join(lake.dir, 'broken.ipynb');
-    await writeFile(broken, serializeNotebook({ ...nb, cells: [code('before', 'show(1);'), code('years', "const rows = await sql('SELECT no_such_column FROM heat_indicators_daily');"), code('after', 'show(rows);')] }));
+    const helpers = 'const { sql, show } = (globalThis as any).observatory;\n';
+    await writeFile(broken, serializeNotebook({ ...nb, cells: [code('before', `${helpers}show(1);`), code('years', "const rows = await sql('SELECT no_such_column FROM heat_indicators_daily');"), code('after', 'show(rows);')] }));
     const run = await executeNotebook(broken, { engine: duckdb });
     expect(run.failure?.cell).toBe(1);
     expect(describeFailure('broken.ipynb', run)).toMatch(/broken.ipynb: in cell 2 \(id years\): .*no_such_column/);

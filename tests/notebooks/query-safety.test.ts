@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setAthenaEngineFactory } from '../../functions/cli/main.ts';
@@ -7,6 +7,7 @@ import { AthenaEngine } from '../../functions/lib/adapters/athena.ts';
 import { DATASETS, noiseReadings } from '../../functions/lib/datasets/index.ts';
 import { datasetFileKey } from '../../functions/lib/lake/layout.ts';
 import { writeDataset } from '../../functions/lib/lake/write.ts';
+import { resolveRelativePaths } from '../../functions/lib/sql/confine.ts';
 import { AthenaStub } from '../support/athena-stub.ts';
 import { tempLake } from '../support/lake.ts';
 import { observatoryInProcess } from './in-process.ts';
@@ -91,6 +92,33 @@ describe('observatory query is read-only and confined to the lake', () => {
     const own = await query(`SELECT count(*) AS n FROM read_parquet('${lake.dir}/curated/noise_readings/**/*.parquet')`);
     expect(own.code).toBe(0);
     expect(JSON.parse(own.stdout)).toEqual([{ n: 30 }]);
+  });
+
+  it('looks for a relative path in the current folder, then in the lake: a download under site/ reads as site/…; outside the lake stays refused', async () => {
+    await mkdir(path.join(lake.dir, 'site', 'donnees'), { recursive: true });
+    await writeFile(path.join(lake.dir, 'site', 'donnees', 'extract.csv'), 'commune_insee,n\n93066,7\n');
+    expect(existsSync(path.resolve('site/donnees/extract.csv')), 'the test runs from a folder without it').toBe(false);
+    for (const sql of ["SELECT n FROM 'site/donnees/extract.csv'", "SELECT n FROM read_csv('site/donnees/*.csv')", "SELECT n FROM read_csv(['site/donnees/extract.csv'], header = true)"]) {
+      const r = await query(sql);
+      expect(r.stderr, sql).toBe('');
+      expect(JSON.parse(r.stdout), sql).toEqual([{ n: 7 }]);
+    }
+    // package.json is in the current folder (the repository), outside the lake: found there, and refused
+    const here = await query("SELECT * FROM read_text('package.json')");
+    expect(here.code).toBe(2);
+    expect(here.stderr).toContain(`"${path.resolve('package.json')}" is outside it`);
+    // a literal that is not a file stays as written
+    expect(JSON.parse((await query("SELECT 'site/donnees/extract.csv' AS s")).stdout)).toEqual([{ s: 'site/donnees/extract.csv' }]);
+  });
+
+  it('resolveRelativePaths() rewrites file positions only: a file function’s first argument or list, a string after FROM or JOIN', () => {
+    const folders = { cwd: '/nowhere-here', lake: '/lake' };
+    expect(resolveRelativePaths("SELECT 'a.csv' AS f, x FROM 'a.csv' JOIN read_parquet(['b/*.parquet', 'c.parquet'], union_by_name = true) USING (k) WHERE k = 'd.csv' AND v IN (SELECT * FROM glob('e/*'))", folders)).toBe(
+      "SELECT 'a.csv' AS f, x FROM '/lake/a.csv' JOIN read_parquet(['/lake/b/*.parquet', '/lake/c.parquet'], union_by_name = true) USING (k) WHERE k = 'd.csv' AND v IN (SELECT * FROM glob('/lake/e/*'))",
+    );
+    expect(resolveRelativePaths("SELECT * FROM read_csv('/abs.csv', delim = ',') , read_csv('s3://b/k.csv'), read_text('it''s.txt')", folders)).toBe(
+      "SELECT * FROM read_csv('/abs.csv', delim = ',') , read_csv('s3://b/k.csv'), read_text('/lake/it''s.txt')",
+    );
   });
 
   it('runs reads: SELECT, WITH, EXPLAIN, DESCRIBE, and the configuration it runs under is locked', async () => {

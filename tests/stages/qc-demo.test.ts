@@ -13,6 +13,7 @@ import { refreshSensors } from '../../functions/lib/stages/sensors.ts';
 import { publishSite } from '../../functions/lib/stages/publish-site.ts';
 import { lakeStatus } from '../../functions/lib/stages/status.ts';
 import { tempLake } from '../support/lake.ts';
+import { observatoryInProcess } from '../notebooks/in-process.ts';
 
 // Issue 22 "Done when": the demo network plus a stuck, a spiking and a drifting sensor in Saint-Denis.
 // Each faulty sensor is quiet (nights about 38 dB(A), under the WHO guideline) so that its faulty
@@ -138,6 +139,15 @@ describe('quality control over the demo network plus a stuck, a spiking and a dr
     expect(csv.flags).toMatch(/stuck 144/);
     expect(csv.flags).toMatch(/drift 288/);
     expect(csv.flags).toMatch(new RegExp(`spike ${SPIKES.length}`));
+  });
+
+  it('counts the flags in the quarantine report (observatory quarantine list), as status does', async () => {
+    const r = await observatoryInProcess(['--lake', lake.dir, 'quarantine', 'list']);
+    expect(r.code, r.stderr).toBe(0);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('noise-csv: ')) ?? '';
+    const flagged = (36 * 3600) / STEP_S + SPIKES.length + (3 * 86_400) / STEP_S;
+    expect(line).toMatch(new RegExp(`^noise-csv: ${flagged} curated readings flagged by quality control \\(.+\\): kept in the lake, left out of indicators$`));
+    for (const flag of ['stuck 144', 'drift 288', `spike ${SPIKES.length}`]) expect(line).toContain(flag);
   });
 
 });

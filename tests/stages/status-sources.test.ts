@@ -4,6 +4,7 @@ import { ingestClimateFile } from '../../functions/lib/stages/ingest-climate.ts'
 import { ingestNoise, type IngestSummary } from '../../functions/lib/stages/ingest-noise.ts';
 import { expectedSpan, lakeStatus, type LakeStatus } from '../../functions/lib/stages/status.ts';
 import { tempLake } from '../support/lake.ts';
+import { observatoryInProcess } from '../notebooks/in-process.ts';
 
 // `status` per source kind: one file of each kind, its counts checked against what its ingest said.
 
@@ -61,6 +62,18 @@ describe('lakeStatus() per source kind', () => {
     // the bad LAeq and the level 9 were quarantined: both rates are above 0
     expect(status.sources.find((s) => s.source_kind === 'noise-fiware')!.quarantine_rate).toBeCloseTo(1 / 3, 10);
     expect(status.sources.find((s) => s.source_kind === 'vigicrues')!.quarantine_rate).toBeCloseTo(1 / 2, 10);
+  });
+
+  it('observatory status prints the rate as a percentage with one decimal in its table, and as the fraction in JSON', async () => {
+    const table = await observatoryInProcess(['--lake', lake.dir, 'status']);
+    expect(table.code, table.stderr).toBe(0);
+    const rowOf = (kind: string) => table.stdout.split('\n').find((l) => l.startsWith(`${kind} `)) ?? '';
+    expect(rowOf('noise-fiware')).toMatch(/│ 33\.3 % +│/);
+    expect(rowOf('vigicrues')).toMatch(/│ 50\.0 % +│/);
+    expect(rowOf('hubeau')).toMatch(/│ 0\.0 % +│/);
+    expect(table.stdout).not.toMatch(/0\.33333/);
+    const json = await observatoryInProcess(['--lake', lake.dir, 'status', '--format', 'json']);
+    expect((JSON.parse(json.stdout) as LakeStatus).sources.find((x) => x.source_kind === 'noise-fiware')!.quarantine_rate).toBeCloseTo(1 / 3, 10);
   });
 });
 

@@ -98,3 +98,23 @@ export async function exportDataset(ctx: StageContext, request: ExportRequest, f
   const rows = await ctx.lake.exportToFile(`SELECT * FROM ${d.name}${where}${order}`, file, request.format);
   return { dataset: d.name, file, format: request.format, rows, bytes: (await stat(file)).size, partitions: ranged ? attached.partitions : undefined, filters: describeFilters(request) };
 }
+
+/**
+ * What a dataset holds, for a result that came back empty: its days (first to last, by the record's
+ * Paris day) and its communes, where it has them — so that a filter outside them is seen as such.
+ */
+export async function describeHoldings(ctx: StageContext, d: DatasetDeclaration): Promise<string> {
+  await ctx.lake.attach([d]);
+  const hasCommune = d.columns.some((c) => c.name === 'commune_insee');
+  const parts = [
+    'count(*) AS n',
+    ...(isPartitioned(d) ? [`min(${daySql(d)}) AS first, max(${daySql(d)}) AS last`] : []),
+    ...(hasCommune ? ['count(DISTINCT commune_insee) AS communes, min(commune_insee) AS lowest, max(commune_insee) AS highest'] : []),
+  ];
+  const row = (await ctx.lake.all(`SELECT ${parts.join(', ')} FROM ${d.name}`)).rows[0]!;
+  if (Number(row.n) === 0) return `${d.name} holds no row`;
+  const day = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
+  const days = isPartitioned(d) ? ` over days ${day(row.first)} to ${day(row.last)}` : '';
+  const communes = hasCommune ? ` in ${String(row.communes)} commune(s), ${String(row.lowest)} to ${String(row.highest)}` : '';
+  return `${d.name} holds ${String(row.n)} rows${days}${communes}`;
+}
