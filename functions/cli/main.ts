@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import { once } from 'node:events';
@@ -12,6 +12,7 @@ import type { IngestSummary } from '../lib/stages/ingest-noise.ts';
 import { PUSH_PATH } from '../lib/push/constants.ts';
 import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS } from '../lib/stages/source-kinds.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
+import { packageVersion } from '../../bin/cli-bundle.mjs';
 import { isCalendarDate } from '../lib/domain/time/calendar.ts';
 import { parseIntervalSeconds, parseTimeFormat } from '../lib/domain/time/formats.ts';
 import type { FiwareOptions } from '../lib/domain/noise/fiware.ts';
@@ -245,11 +246,6 @@ async function ingestFiles(
   }
   if (failures.length) throw new InputError(failures.join('; '));
   return summaries;
-}
-
-/** the version in package.json (read, not imported: the bundle of the CLI stays valid when package.json changes) */
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 function buildProgram(): Command {
