@@ -10,7 +10,7 @@ import type { ObjectStore } from '../lib/ports/object-store.ts';
 import type { StageContext } from '../lib/stages/context.ts';
 import type { IngestSummary } from '../lib/stages/ingest-noise.ts';
 import { PUSH_PATH } from '../lib/push/constants.ts';
-import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS } from '../lib/stages/source-kinds.ts';
+import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS, type NoiseSourceKind } from '../lib/stages/source-kinds.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
 import { packageVersion } from '../../bin/cli-bundle.mjs';
 import { isCalendarDate } from '../lib/domain/time/calendar.ts';
@@ -248,6 +248,48 @@ async function ingestFiles(
   return summaries;
 }
 
+/** ingests noise files: side by side in worker threads (`--jobs`), or one at a time with a large FIWARE array read in parts on the other cores */
+async function ingestNoiseFiles(g: Globals, kind: NoiseSourceKind, files: string[], o: NoiseIngestFlags & { jobs?: number; format?: OutputFormat; replace?: boolean }): Promise<void> {
+  const { afterIngest, ingestFile } = await lib.ingestService();
+  const { csv, fiware } = noiseParseOptions(kind, o);
+  const sizes = await fileSizes(files);
+  const jobs = Math.min(files.length, o.jobs ?? (!isS3Lake(g.lake) && sizes.reduce((a, b) => a + b, 0) >= JOBS_FROM_BYTES ? os.availableParallelism() : 1));
+  // one file at a time: a large FIWARE array is read in parts on the other cores too; the reader
+  // threads start while the lake opens (their modules load meanwhile)
+  const { SHARDED_READ_MIN_BYTES } = await lib.ingest();
+  const sharded = jobs === 1 && kind === 'noise-fiware' && os.availableParallelism() > 1 && Math.max(0, ...sizes) >= SHARDED_READ_MIN_BYTES;
+  const logger = (await lib.logger()).stderrLogger({ quiet: g.quiet });
+  const opening = sharded ? lib.shardReaders().then(({ ShardReaders }) => ShardReaders.open({ logger })) : undefined;
+  opening?.catch(() => {}); // awaited below, where its failure fails the ingest
+  try {
+    await withContext(g, async (ctx) => {
+      try {
+        if (jobs > 1) {
+          if (isS3Lake(g.lake)) throw new UsageError('--jobs: worker threads ingest into a lake folder; on an s3:// lake files are ingested one at a time');
+          const { NoiseIngestPool } = await lib.ingestPool();
+          const pool = await NoiseIngestPool.open({ lakeDir: path.resolve(g.lake), workers: jobs });
+          ctx.logger.info(`ingesting ${files.length} files with ${jobs} worker threads`);
+          try {
+            await ingestFiles(ctx, files, o.format, (bytes, origin) => pool.ingest({ sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }), jobs);
+          } finally {
+            await pool.close();
+          }
+        } else {
+          const readers = await opening;
+          if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
+          const c = readers ? { ...ctx, noiseShards: readers } : ctx;
+          await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }));
+        }
+      } finally {
+        // the sensors seen in the files that did go through are merged even when another file failed
+        await afterIngest(ctx);
+      }
+    });
+  } finally {
+    await opening?.then((readers) => readers.close(), () => undefined);
+  }
+}
+
 function buildProgram(): Command {
   const program = new Command('observatory')
     .description('Grand Paris noise & climate observatory: ingest, curate, compute indicators, query and publish the data lake')
@@ -295,39 +337,7 @@ function buildProgram(): Command {
         return;
       }
       if (!isNoiseSourceKind(kind)) throw new UsageError(`unknown kind "${kind}"; expected one of ${INGEST_KINDS.join(', ')}`);
-      const { csv, fiware } = noiseParseOptions(kind, o);
-      const sizes = await fileSizes(files);
-      const jobs = Math.min(files.length, o.jobs ?? (!isS3Lake(globals().lake) && sizes.reduce((a, b) => a + b, 0) >= JOBS_FROM_BYTES ? os.availableParallelism() : 1));
-      await withContext(globals(), async (ctx) => {
-        try {
-          if (jobs > 1) {
-            if (isS3Lake(globals().lake)) throw new UsageError('--jobs: worker threads ingest into a lake folder; on an s3:// lake files are ingested one at a time');
-            const { NoiseIngestPool } = await lib.ingestPool();
-            const pool = await NoiseIngestPool.open({ lakeDir: path.resolve(globals().lake), workers: jobs });
-            ctx.logger.info(`ingesting ${files.length} files with ${jobs} worker threads`);
-            try {
-              await ingestFiles(ctx, files, o.format, (bytes, origin) => pool.ingest({ sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }), jobs);
-            } finally {
-              await pool.close();
-            }
-          } else {
-            // one file at a time: a large FIWARE array is read in parts on the other cores too
-            const { SHARDED_READ_MIN_BYTES } = await lib.ingest();
-            const sharded = kind === 'noise-fiware' && os.availableParallelism() > 1 && Math.max(0, ...sizes) >= SHARDED_READ_MIN_BYTES;
-            const readers = sharded ? await (await lib.shardReaders()).ShardReaders.open({ logger: ctx.logger }) : undefined;
-            if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
-            try {
-              const c = readers ? { ...ctx, noiseShards: readers } : ctx;
-              await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }));
-            } finally {
-              await readers?.close();
-            }
-          }
-        } finally {
-          // the sensors seen in the files that did go through are merged even when another file failed
-          await afterIngest(ctx);
-        }
-      });
+      await ingestNoiseFiles(globals(), kind, files, o);
     });
 
   program

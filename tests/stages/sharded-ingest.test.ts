@@ -75,9 +75,10 @@ describe('a large FIWARE array read in parts on several threads', () => {
   const noting = (readers: NoiseShardReaders, parts: number[], unread: number[] = []): NoiseShardReaders => ({
     count: readers.count,
     read: async (part, raw) => {
-      parts.push(part.text.length);
+      const length = part.text.length; // bytes are moved to the reader's thread: their length is 0 afterwards
+      parts.push(length);
       const shard = await readers.read(part, raw);
-      if (!shard) unread.push(part.text.length);
+      if (!shard) unread.push(length);
       return shard;
     },
   });
@@ -141,6 +142,25 @@ describe('a large FIWARE array read in parts on several threads', () => {
     const replay = await ingestNoise({ ...l, now: () => later, noiseShards: two }, { sourceKind: 'noise-fiware', bytes, origin: 'big.json' });
     expect(replay).toEqual({ ...first, newRaw: false });
     expect(await snapshot(l.store)).toEqual(before);
+  });
+
+  it('an ASCII array goes to the readers as bytes, one with other characters as text: the same lake either way', async () => {
+    const forms = async (bytes: Buffer) => {
+      const seen: string[] = [];
+      const readers: NoiseShardReaders = {
+        count: one.count,
+        read: (part, raw) => {
+          seen.push(typeof part.text === 'string' ? 'text' : 'bytes');
+          return one.read(part, raw);
+        },
+      };
+      await ingestNoise({ ...(await lake()), noiseShards: readers }, { sourceKind: 'noise-fiware', bytes, origin: 'big.json' });
+      return seen;
+    };
+    expect(await forms(Buffer.from(JSON.stringify(batch())))).toEqual(['bytes']);
+    const accented = batch().map((e, i) => (i % 500 === 0 && typeof e === 'object' ? { ...e, name: `capteur ${i}, place de l’Hôtel-de-Ville` } : e));
+    expect(await forms(Buffer.from(JSON.stringify(accented)))).toEqual(['text']);
+    await compare(Buffer.from(JSON.stringify(accented)), true);
   });
 
   it('with a byte-order mark, and with pretty-printed JSON', async () => {

@@ -10,10 +10,11 @@ import { PROBE } from './threads.ts';
 // DuckDB: the stage's thread writes.
 
 async function read({ part, raw }: ShardRequest): Promise<ShardReply> {
-  const span = arraySpan(part.text);
+  const text = typeof part.text === 'string' ? part.text : Buffer.from(part.text.buffer, part.text.byteOffset, part.text.byteLength).toString('utf8');
+  const span = arraySpan(text);
   // at least one element: the part follows a comma of the whole array
   if (!span || span.from >= span.to) return { invalid: true };
-  const reader = new FiwareArrayReader(part.text, span.from, span.to, 0, part.options);
+  const reader = new FiwareArrayReader(text, span.from, span.to, 0, part.options);
   const shard = await readChunks(reader, new NoiseShardBuilder(part.sourceKind, { key: raw.key, receivedAt: new Date(raw.receivedAt) }, part.placement), false);
   return shard ? { shard } : { invalid: true };
 }

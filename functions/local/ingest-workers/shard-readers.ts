@@ -41,7 +41,8 @@ export class ShardReaders implements NoiseShardReaders {
     const request: ShardRequest = { part, raw: { key: raw.key, receivedAt: raw.receivedAt.toISOString() } };
     let reply: ShardReply | typeof PROBE;
     try {
-      reply = await this.pool.run(request);
+      // a part's bytes move to the thread (the stage made them for it)
+      reply = await this.pool.run(request, { transferList: typeof part.text === 'string' ? [] : [part.text.buffer as ArrayBuffer] });
     } catch (e) {
       // a thread that dies (out of memory, killed): its part is read again on the ingest's thread
       // (undefined: the stage reads the whole text), and piscina starts another thread
