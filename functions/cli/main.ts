@@ -255,12 +255,11 @@ async function ingestNoiseFiles(g: Globals, kind: NoiseSourceKind, files: string
   const sizes = await fileSizes(files);
   const jobs = Math.min(files.length, o.jobs ?? (!isS3Lake(g.lake) && sizes.reduce((a, b) => a + b, 0) >= JOBS_FROM_BYTES ? os.availableParallelism() : 1));
   // one file at a time: a large FIWARE array is read in parts on the other cores too; the reader
-  // threads start while the lake opens (their modules load meanwhile)
+  // threads start while the lake opens and the file is read (their modules load meanwhile)
   const { SHARDED_READ_MIN_BYTES } = await lib.ingest();
   const sharded = jobs === 1 && kind === 'noise-fiware' && os.availableParallelism() > 1 && Math.max(0, ...sizes) >= SHARDED_READ_MIN_BYTES;
   const logger = (await lib.logger()).stderrLogger({ quiet: g.quiet });
-  const opening = sharded ? lib.shardReaders().then(({ ShardReaders }) => ShardReaders.open({ logger })) : undefined;
-  opening?.catch(() => {}); // awaited below, where its failure fails the ingest
+  const readers = sharded ? (await lib.shardReaders()).startShardReaders({ logger }) : undefined;
   try {
     await withContext(g, async (ctx) => {
       try {
@@ -275,7 +274,6 @@ async function ingestNoiseFiles(g: Globals, kind: NoiseSourceKind, files: string
             await pool.close();
           }
         } else {
-          const readers = await opening;
           if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
           const c = readers ? { ...ctx, noiseShards: readers } : ctx;
           await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }));
@@ -286,7 +284,7 @@ async function ingestNoiseFiles(g: Globals, kind: NoiseSourceKind, files: string
       }
     });
   } finally {
-    await opening?.then((readers) => readers.close(), () => undefined);
+    await readers?.close();
   }
 }
 

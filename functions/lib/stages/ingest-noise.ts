@@ -400,6 +400,7 @@ async function readParts(
     cuts.push(cut);
   }
   const reading = cuts.map((cut, j) => readers!.read({ sourceKind, options, placement, text: partOf(bytes, body, cut.next, cuts[j + 1]?.end ?? span.to) }, raw));
+  for (const r of reading) r.catch(() => {}); // awaited below (Promise.all): a reader's failure meanwhile is not "unhandled"
   const first = await readChunks(new FiwareArrayReader(body, span.from, cuts[0]?.end ?? span.to, 0, options), new NoiseShardBuilder(sourceKind, raw, placement));
   const others = await Promise.all(reading);
   if (!first || others.some((s) => !s)) return undefined;

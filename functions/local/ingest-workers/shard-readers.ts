@@ -21,7 +21,7 @@ export class ShardReaders implements NoiseShardReaders {
    * `logger` hears of a thread that died
    */
   static async open(options: { threads?: number; logger?: Logger } = {}): Promise<ShardReaders> {
-    const threads = Math.max(1, Math.floor(options.threads ?? os.availableParallelism() - 1));
+    const threads = threadCount(options.threads);
     const pool = await startPool<ShardRequest, ShardReply>({
       url: new URL('./shard-reader.mjs', import.meta.url),
       threads,
@@ -58,4 +58,27 @@ export class ShardReaders implements NoiseShardReaders {
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+function threadCount(requested?: number): number {
+  return Math.max(1, Math.floor(requested ?? os.availableParallelism() - 1));
+}
+
+/**
+ * Shard readers usable at once: their threads start meanwhile (while the lake opens and the file is
+ * read), and a part given before they are up waits for them. A failure to start fails the read of the
+ * part, hence the ingest, as ShardReaders.open would.
+ */
+export function startShardReaders(options: { threads?: number; logger?: Logger } = {}): NoiseShardReaders & { close(): Promise<void> } {
+  const opening = ShardReaders.open(options);
+  let opened: ShardReaders | undefined;
+  opening.then((r) => (opened = r), () => undefined); // its failure is the reads' (below)
+  const threads = threadCount(options.threads);
+  return {
+    get count() {
+      return opened?.count ?? threads;
+    },
+    read: async (part, raw) => (await opening).read(part, raw),
+    close: () => opening.then((r) => r.close(), () => undefined),
+  };
 }
