@@ -1,20 +1,26 @@
 #!/usr/bin/env node
 // Runs the command line: the bundle built at install (dist/cli, no TypeScript to transpile) when it was
 // built from the sources as they are now, else the TypeScript sources through tsx, so that no one ever
-// runs code older than the tree.
+// runs code older than the tree. `observatory --version` alone is answered here, before anything loads.
 import { pathToFileURL } from 'node:url';
-import { freshBundle, TRACE_ENV } from './cli-bundle.mjs';
+import { asksVersionOnly, freshBundle, packageVersion, TRACE_ENV } from './cli-bundle.mjs';
 
-const bundle = freshBundle();
-if (process.env[TRACE_ENV]) {
-  process.stderr.write(bundle.entry ? `observatory: running the bundle ${bundle.entry}\n` : `observatory: running the sources through tsx: ${bundle.stale}\n`);
-}
-let main;
-if (bundle.entry) {
-  ({ main } = await import(pathToFileURL(bundle.entry).href));
-} else {
+const args = process.argv.slice(2);
+const trace = (line) => process.env[TRACE_ENV] && process.stderr.write(`observatory: ${line}\n`);
+
+async function loadMain() {
+  const bundle = freshBundle();
+  trace(bundle.entry ? `running the bundle ${bundle.entry}` : `running the sources through tsx: ${bundle.stale}`);
+  if (bundle.entry) return (await import(pathToFileURL(bundle.entry).href)).main;
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../functions/cli/main.ts'));
+  return (await import('../functions/cli/main.ts')).main;
 }
-process.exitCode = await main(process.argv.slice(2));
+
+if (asksVersionOnly(args)) {
+  trace('the version, from package.json, before loading the command line');
+  process.stdout.write(`${packageVersion()}\n`);
+} else {
+  const main = await loadMain();
+  process.exitCode = await main(args);
+}

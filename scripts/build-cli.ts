@@ -7,7 +7,8 @@
 // Our modules and the small packages they use are bundled: Node then neither reads hundreds of files
 // nor scans CommonJS packages for their exports at every start. These stay in node_modules, loaded as
 // from the sources: DuckDB's native binding, TensorFlow.js (its .wasm files and their loader), the AWS
-// SDK (only for s3:// lakes and Athena), esbuild (the site builder). package-lock.json is among the
+// SDK (only for s3:// lakes and Athena), esbuild (the site builder), piscina (its own worker script is
+// found beside its module, through __dirname). package-lock.json is among the
 // sources hashed, so a bundle holding other versions of the packages than those installed is not run.
 // Our own modules are bundled with three rewrites:
 // - `import.meta` is the source file's: paths found from a module's location (web/, node_modules for
@@ -27,7 +28,7 @@ const MAIN = 'functions/cli/main.ts';
 /** what makes the bundle besides its inputs: a change to these rebuilds it too */
 const BUILD_RULES = ['scripts/build-cli.ts', 'bin/cli-bundle.mjs', 'package-lock.json'];
 /** packages loaded from node_modules at run time (see above) */
-const EXTERNAL = ['@duckdb/node-bindings', '@duckdb/node-bindings-*', '@tensorflow/*', '@aws-sdk/*', '@smithy/*', 'esbuild', 'tsx', 'tsx/*'];
+const EXTERNAL = ['@duckdb/node-bindings', '@duckdb/node-bindings-*', '@tensorflow/*', '@aws-sdk/*', '@smithy/*', 'esbuild', 'tsx', 'tsx/*', 'piscina'];
 /** `require` for the CommonJS packages bundled into these ES modules (their own require of an external package or a builtin) */
 const REQUIRE_BANNER = "import { createRequire as __observatoryRequire } from 'node:module'; const require = __observatoryRequire(import.meta.url);";
 /** imports by a computed path that the bundle must resolve: file, the import as written, the module it loads */
@@ -53,7 +54,8 @@ function sourcePlugin(workers: Map<string, string>, rewritten: Set<string>): Plu
   return {
     name: 'observatory-sources',
     setup(b) {
-      b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      // our TypeScript, and bin/cli-bundle.mjs (the package version, read from the root)
+      b.onLoad({ filter: /\.m?[tj]s$/ }, async (args) => {
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         let text = await readFile(args.path, 'utf8');
         const rel = path.relative(ROOT, args.path).split(path.sep).join('/');
@@ -67,7 +69,7 @@ function sourcePlugin(workers: Map<string, string>, rewritten: Set<string>): Plu
           rewritten.add(c.file);
         }
         text = text.replace(/\bimport\.meta\b/g, `({ url: ${JSON.stringify(pathToFileURL(args.path).href)} })`).replaceAll(BUNDLE_URL, 'import.meta.url');
-        return { contents: text, loader: 'ts' };
+        return { contents: text, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
       });
     },
   };

@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import { once } from 'node:events';
@@ -11,8 +11,9 @@ import type { StageContext } from '../lib/stages/context.ts';
 import type { DatasetDeclaration } from '../lib/datasets/declaration.ts';
 import type { IngestSummary } from '../lib/stages/ingest-noise.ts';
 import { PUSH_PATH } from '../lib/push/constants.ts';
-import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS } from '../lib/stages/source-kinds.ts';
+import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS, type NoiseSourceKind } from '../lib/stages/source-kinds.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
+import { packageVersion } from '../../bin/cli-bundle.mjs';
 import { isCalendarDate } from '../lib/domain/time/calendar.ts';
 import { parseIntervalSeconds, parseTimeFormat } from '../lib/domain/time/formats.ts';
 import type { FiwareOptions } from '../lib/domain/noise/fiware.ts';
@@ -248,9 +249,44 @@ async function ingestFiles(
   return summaries;
 }
 
-/** the version in package.json (read, not imported: the bundle of the CLI stays valid when package.json changes) */
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** ingests noise files: side by side in worker threads (`--jobs`), or one at a time with a large FIWARE array read in parts on the other cores */
+async function ingestNoiseFiles(g: Globals, kind: NoiseSourceKind, files: string[], o: NoiseIngestFlags & { jobs?: number; format?: OutputFormat; replace?: boolean }): Promise<void> {
+  const { afterIngest, ingestFile } = await lib.ingestService();
+  const { csv, fiware } = noiseParseOptions(kind, o);
+  const sizes = await fileSizes(files);
+  const jobs = Math.min(files.length, o.jobs ?? (!isS3Lake(g.lake) && sizes.reduce((a, b) => a + b, 0) >= JOBS_FROM_BYTES ? os.availableParallelism() : 1));
+  // one file at a time: a large FIWARE array is read in parts on the other cores too; the reader
+  // threads start while the lake opens and the file is read (their modules load meanwhile)
+  const { SHARDED_READ_MIN_BYTES } = await lib.ingest();
+  const sharded = jobs === 1 && kind === 'noise-fiware' && os.availableParallelism() > 1 && Math.max(0, ...sizes) >= SHARDED_READ_MIN_BYTES;
+  const logger = (await lib.logger()).stderrLogger({ quiet: g.quiet });
+  const readers = sharded ? (await lib.shardReaders()).startShardReaders({ logger }) : undefined;
+  try {
+    await withContext(g, async (ctx) => {
+      try {
+        if (jobs > 1) {
+          if (isS3Lake(g.lake)) throw new UsageError('--jobs: worker threads ingest into a lake folder; on an s3:// lake files are ingested one at a time');
+          const { NoiseIngestPool } = await lib.ingestPool();
+          const pool = await NoiseIngestPool.open({ lakeDir: path.resolve(g.lake), workers: jobs });
+          ctx.logger.info(`ingesting ${files.length} files with ${jobs} worker threads`);
+          try {
+            await ingestFiles(ctx, files, o.format, (bytes, origin) => pool.ingest({ sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }), jobs);
+          } finally {
+            await pool.close();
+          }
+        } else {
+          if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
+          const c = readers ? { ...ctx, noiseShards: readers } : ctx;
+          await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }));
+        }
+      } finally {
+        // the sensors seen in the files that did go through are merged even when another file failed
+        await afterIngest(ctx);
+      }
+    });
+  } finally {
+    await readers?.close();
+  }
 }
 
 function buildProgram(): Command {
@@ -300,39 +336,7 @@ function buildProgram(): Command {
         return;
       }
       if (!isNoiseSourceKind(kind)) throw new UsageError(`unknown kind "${kind}"; expected one of ${INGEST_KINDS.join(', ')}`);
-      const { csv, fiware } = noiseParseOptions(kind, o);
-      const sizes = await fileSizes(files);
-      const jobs = Math.min(files.length, o.jobs ?? (!isS3Lake(globals().lake) && sizes.reduce((a, b) => a + b, 0) >= JOBS_FROM_BYTES ? os.availableParallelism() : 1));
-      await withContext(globals(), async (ctx) => {
-        try {
-          if (jobs > 1) {
-            if (isS3Lake(globals().lake)) throw new UsageError('--jobs: worker threads ingest into a lake folder; on an s3:// lake files are ingested one at a time');
-            const { NoiseIngestPool } = await lib.ingestPool();
-            const pool = await NoiseIngestPool.open({ lakeDir: path.resolve(globals().lake), workers: jobs });
-            ctx.logger.info(`ingesting ${files.length} files with ${jobs} worker threads`);
-            try {
-              await ingestFiles(ctx, files, o.format, (bytes, origin) => pool.ingest({ sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }), jobs);
-            } finally {
-              await pool.close();
-            }
-          } else {
-            // one file at a time: a large FIWARE array is read in parts on the other cores too
-            const { SHARDED_READ_MIN_BYTES } = await lib.ingest();
-            const sharded = kind === 'noise-fiware' && os.availableParallelism() > 1 && Math.max(0, ...sizes) >= SHARDED_READ_MIN_BYTES;
-            const readers = sharded ? await (await lib.shardReaders()).ShardReaders.open({ logger: ctx.logger }) : undefined;
-            if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
-            try {
-              const c = readers ? { ...ctx, noiseShards: readers } : ctx;
-              await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }));
-            } finally {
-              await readers?.close();
-            }
-          }
-        } finally {
-          // the sensors seen in the files that did go through are merged even when another file failed
-          await afterIngest(ctx);
-        }
-      });
+      await ingestNoiseFiles(globals(), kind, files, o);
     });
 
   program

@@ -29,10 +29,12 @@ describe('the command line bundle', () => {
     await rm(bundles, { recursive: true, force: true });
   });
 
-  it('observatory --version prints the package version and exits 0, from the bundle', async () => {
+  it('observatory --version prints the package version and exits 0, before loading the command line', async () => {
     const r = await run(['--version']);
-    expect(r).toMatchObject({ code: 0, stdout: `${await version()}\n` });
-    expect(r.stderr).toBe(`observatory: running the bundle ${path.join(bundle, 'main.mjs')}\n`);
+    expect(r).toEqual({ code: 0, stdout: `${await version()}\n`, stderr: 'observatory: the version, from package.json, before loading the command line\n' });
+    // not alone (after a global option): the bundled command line answers, with the same version
+    const after = await run(['-q', '-V']);
+    expect(after).toEqual({ code: 0, stdout: `${await version()}\n`, stderr: `observatory: running the bundle ${path.join(bundle, 'main.mjs')}\n` });
   });
 
   it('a bundle whose recorded source hash is not that of the sources is not run: the sources are, through tsx', async () => {
@@ -40,15 +42,15 @@ describe('the command line bundle', () => {
     await cp(bundle, stale, { recursive: true });
     const manifest = JSON.parse(await readFile(path.join(stale, MANIFEST), 'utf8')) as { sourcesHash: string; stamps: string[] };
     await writeFile(path.join(stale, MANIFEST), JSON.stringify({ ...manifest, sourcesHash: '0'.repeat(64), stamps: manifest.stamps.map(() => '0:0:0') }));
-    const r = await run(['--version'], stale);
+    const r = await run(['-q', '--version'], stale);
     expect(r).toMatchObject({ code: 0, stdout: `${await version()}\n` });
     expect(r.stderr).toContain('observatory: running the sources through tsx: the sources changed since the bundle was built');
     // the same bytes behind other inode stamps (a fresh checkout): the hash decides, and the bundle runs
     const touched = path.join(bundles, 'touched');
     await cp(bundle, touched, { recursive: true });
     await writeFile(path.join(touched, MANIFEST), JSON.stringify({ ...manifest, stamps: manifest.stamps.map(() => '0:0:0') }));
-    expect((await run(['--version'], touched)).stderr).toContain('running the bundle');
-    expect((await run(['--version'], path.join(dir, 'none'))).stderr).toContain('running the sources through tsx: no bundle in');
+    expect((await run(['-q', '--version'], touched)).stderr).toContain('running the bundle');
+    expect((await run(['-q', '--version'], path.join(dir, 'none'))).stderr).toContain('running the sources through tsx: no bundle in');
   });
 
   it('worker threads run bundled code: ingest --jobs 2, and a large FIWARE array read on the shard readers', async () => {

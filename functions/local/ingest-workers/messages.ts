@@ -5,15 +5,16 @@ import type { IngestInput, IngestSummary } from '../../lib/stages/ingest-noise.t
 export interface WorkerSetup {
   /** the lake folder: each worker opens its own store on it and its own DuckDB */
   readonly lakeDir: string;
+  /** the pool's scratch folder (DuckDB's temporary files), removed with the pool */
+  readonly scratchDir: string;
 }
 
 export interface IngestRequest {
-  readonly id: number;
   readonly input: IngestInput;
   /** the receive time (ISO 8601), from the main thread's clock */
   readonly receivedAt: string;
 }
 
 export type IngestReply =
-  | { readonly id: number; readonly summary: IngestSummary }
-  | { readonly id: number; readonly error: { readonly name: string; readonly message: string; readonly code?: string } };
+  | { readonly summary: IngestSummary }
+  | { readonly error: { readonly name: string; readonly message: string; readonly code?: string } };

@@ -1,7 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
+import type { Piscina } from 'piscina';
 import type { IngestInput, IngestSummary } from '../../lib/stages/ingest-noise.ts';
 import type { IngestReply, IngestRequest, WorkerSetup } from './messages.ts';
-import { closeAll, leastBusy, RequestThread, startAll, YOUNG_GENERATION_MB } from './threads.ts';
+import { type PROBE, startPool } from './threads.ts';
 
 // Noise ingests side by side on one machine: a pool of worker threads, each running ingestNoise with
 // its own store on the lake folder and its own DuckDB. Ingests of different files are independent —
@@ -10,56 +13,61 @@ import { closeAll, leastBusy, RequestThread, startAll, YOUNG_GENERATION_MB } fro
 // machine's cores (two on this 2-core machine: ×1.4, as each record costs more CPU when two run at
 // once; see the README's benchmarks). On AWS the same happens across Lambda invocations.
 
-function startWorker(setup: WorkerSetup): Promise<RequestThread<IngestSummary>> {
-  return RequestThread.start<IngestReply, IngestSummary>({
-    url: new URL('./worker.mjs', import.meta.url),
-    worker: {
-      workerData: setup,
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-    },
-    name: 'ingest worker',
-    settle: (reply, p) => {
-      if ('summary' in reply) p.resolve(reply.summary);
-      else p.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name, code: reply.error.code }));
-    },
-    // an ingest on a worker that dies fails; the next ones go to the others
-    exited: (code, p, error) => p.reject(new Error(error ? `ingest worker crashed: ${error.message}` : `ingest worker exited (code ${code}) with ingests pending`)),
-  });
-}
-
 export class NoiseIngestPool {
-  private nextId = 0;
+  /** the last failure of a thread outside an ingest (a replacement that could not start) */
+  private lastFailure?: Error;
 
   private constructor(
-    private readonly workers: readonly RequestThread<IngestSummary>[],
+    private readonly pool: Piscina<IngestRequest | typeof PROBE, IngestReply | typeof PROBE>,
+    private readonly scratchDir: string,
     private readonly now: () => Date,
   ) {}
 
   /** `workers` defaults to the cores available */
   static async open(options: { lakeDir: string; workers?: number; now?: () => Date }): Promise<NoiseIngestPool> {
-    const count = Math.max(1, Math.floor(options.workers ?? os.availableParallelism()));
-    const workers = await startAll(count, () => startWorker({ lakeDir: options.lakeDir }));
-    return new NoiseIngestPool(workers, options.now ?? (() => new Date()));
+    const threads = Math.max(1, Math.floor(options.workers ?? os.availableParallelism()));
+    const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'observatory-ingest-workers-'));
+    let opened: NoiseIngestPool | undefined;
+    const setup: WorkerSetup = { lakeDir: options.lakeDir, scratchDir };
+    try {
+      const pool = await startPool<IngestRequest, IngestReply>({
+        url: new URL('./worker.mjs', import.meta.url),
+        threads,
+        name: 'ingest worker',
+        workerData: setup,
+        onError: (e) => opened && (opened.lastFailure = e),
+      });
+      opened = new NoiseIngestPool(pool, scratchDir, options.now ?? (() => new Date()));
+      return opened;
+    } catch (e) {
+      await rm(scratchDir, { recursive: true, force: true });
+      throw e;
+    }
   }
 
-  /** the workers alive */
+  /** the workers alive (piscina replaces one that dies) */
   get size(): number {
-    return this.workers.filter((w) => w.alive).length;
+    return this.pool.threads.length;
   }
 
   /**
-   * ingests one input on the least busy worker alive (its bytes are copied there); resolves with
-   * ingestNoise's summary. An ingest on a worker that dies fails; the next ones go to the others.
+   * ingests one input on a free worker (its bytes are copied there); resolves with ingestNoise's
+   * summary. An ingest on a worker that dies fails; the next ones go to the others and its replacement.
    */
-  ingest(input: IngestInput): Promise<IngestSummary> {
-    const w = leastBusy(this.workers);
-    if (!w) return Promise.reject(new Error('no ingest worker left: every worker thread has exited'));
-    const id = ++this.nextId;
-    const request: IngestRequest = { id, input, receivedAt: this.now().toISOString() };
-    return w.request(id, request);
+  async ingest(input: IngestInput): Promise<IngestSummary> {
+    if (this.size === 0) throw new Error(`no ingest worker left: every worker thread has exited${this.lastFailure ? ` (${this.lastFailure.message})` : ''}`);
+    const request: IngestRequest = { input, receivedAt: this.now().toISOString() };
+    const reply = await this.pool.run(request).catch((e: Error) => {
+      throw new Error(`ingest worker crashed during the ingest of ${input.origin}: ${e.message}`, { cause: e });
+    });
+    if (reply === 'probe') throw new Error('ingest worker answered an ingest as a probe');
+    if ('summary' in reply) return reply.summary;
+    throw Object.assign(new Error(reply.error.message), { name: reply.error.name, code: reply.error.code });
   }
 
-  close(): Promise<void> {
-    return closeAll(this.workers);
+  /** waits for the ingests under way, stops the workers and removes their scratch folder */
+  async close(): Promise<void> {
+    await this.pool.close();
+    await rm(this.scratchDir, { recursive: true, force: true });
   }
 }

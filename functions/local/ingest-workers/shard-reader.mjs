@@ -3,4 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./shard-reader.ts');
+const reader = await import('./shard-reader.ts');
+export default reader.default;

@@ -1,30 +1,32 @@
-import { parentPort } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { transferablesOf } from '../../lib/datasets/encoded-rows.ts';
 import { arraySpan, FiwareArrayReader } from '../../lib/domain/noise/fiware.ts';
 import { NoiseShardBuilder, readChunks } from '../../lib/stages/ingest-noise.ts';
 import type { ShardReply, ShardRequest } from './shard-messages.ts';
+import { PROBE } from './threads.ts';
 
-// One shard reader thread: reads its part of a FIWARE array a chunk at a time, checks and encodes the
-// rows, and hands them back (the typed arrays moved, not copied). No store, no DuckDB: the stage's
-// thread writes.
+// One shard reader thread (a piscina thread): reads its part of a FIWARE array a chunk at a time,
+// checks and encodes the rows, and hands them back (the typed arrays moved, not copied). No store, no
+// DuckDB: the stage's thread writes.
 
-const reply = (message: ShardReply) => parentPort!.postMessage(message, 'shard' in message ? transferablesOf(message.shard.rows) : []);
-
-async function read({ id, part, raw }: ShardRequest): Promise<ShardReply> {
-  const span = arraySpan(part.text);
+async function read({ part, raw }: ShardRequest): Promise<ShardReply> {
+  const text = typeof part.text === 'string' ? part.text : Buffer.from(part.text.buffer, part.text.byteOffset, part.text.byteLength).toString('utf8');
+  const span = arraySpan(text);
   // at least one element: the part follows a comma of the whole array
-  if (!span || span.from >= span.to) return { id, invalid: true };
-  const reader = new FiwareArrayReader(part.text, span.from, span.to, 0, part.options);
+  if (!span || span.from >= span.to) return { invalid: true };
+  const reader = new FiwareArrayReader(text, span.from, span.to, 0, part.options);
   const shard = await readChunks(reader, new NoiseShardBuilder(part.sourceKind, { key: raw.key, receivedAt: new Date(raw.receivedAt) }, part.placement), false);
-  return shard ? { id, shard } : { id, invalid: true };
+  return shard ? { shard } : { invalid: true };
 }
 
-parentPort!.on('message', (m: ShardRequest | 'close') => {
-  if (m === 'close') {
-    parentPort!.close();
-    return;
+export default async function readShard(request: ShardRequest | typeof PROBE): Promise<unknown> {
+  if (request === PROBE) return PROBE;
+  let reply: ShardReply;
+  try {
+    reply = await read(request);
+  } catch (e) {
+    reply = { error: { name: (e as Error).name, message: (e as Error).message } };
   }
-  read(m).then(reply, (e: Error) => reply({ id: m.id, error: { name: e.name, message: e.message } }));
-});
-
-parentPort!.postMessage('ready');
+  if (!('shard' in reply)) return reply;
+  return move({ [transferableSymbol]: transferablesOf(reply.shard.rows), [valueSymbol]: reply });
+}

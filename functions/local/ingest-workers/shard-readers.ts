@@ -1,8 +1,9 @@
 import os from 'node:os';
+import type { Piscina } from 'piscina';
 import type { Logger } from '../../lib/ports/logger.ts';
 import type { NoiseShard, NoiseShardPart, NoiseShardReaders, RawReceipt } from '../../lib/stages/ingest-noise.ts';
 import type { ShardReply, ShardRequest } from './shard-messages.ts';
-import { closeAll, leastBusy, RequestThread, startAll, YOUNG_GENERATION_MB } from './threads.ts';
+import { type PROBE, startPool } from './threads.ts';
 
 // Shard readers: threads that read parts of a large FIWARE array while the ingest's own thread reads
 // the first part (ingest-noise.ts), so that one file at a time uses the machine's cores, as DuckDB's
@@ -10,53 +11,74 @@ import { closeAll, leastBusy, RequestThread, startAll, YOUNG_GENERATION_MB } fro
 // copied: row objects would cost more to clone than to parse again).
 
 export class ShardReaders implements NoiseShardReaders {
-  private nextId = 0;
-  private closing = false;
-  private threads: readonly RequestThread<NoiseShard | undefined>[] = [];
+  private constructor(
+    private readonly pool: Piscina<ShardRequest | typeof PROBE, ShardReply | typeof PROBE>,
+    private readonly logger: Logger | undefined,
+  ) {}
 
   /**
    * `threads` defaults to one less than the cores available (the ingest's own thread reads a part too);
    * `logger` hears of a thread that died
    */
   static async open(options: { threads?: number; logger?: Logger } = {}): Promise<ShardReaders> {
-    const count = Math.max(1, Math.floor(options.threads ?? os.availableParallelism() - 1));
-    const readers = new ShardReaders();
-    const start = () =>
-      RequestThread.start<ShardReply, NoiseShard | undefined>({
-        url: new URL('./shard-reader.mjs', import.meta.url),
-        worker: { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } },
-        name: 'shard reader',
-        settle: (reply, p) => {
-          if ('shard' in reply) p.resolve(reply.shard);
-          else if ('error' in reply) p.reject(Object.assign(new Error(`shard reader: ${reply.error.message}`), { name: reply.error.name }));
-          else p.resolve(undefined);
-        },
-        // a thread that dies (out of memory, killed): its parts are read again on the ingest's thread
-        // (undefined: the stage reads the whole text), and the others go on without it
-        exited: (_code, p) => p.resolve(undefined),
-        onExit: (code) => {
-          if (!readers.closing) options.logger?.warn(`a shard reader thread exited (code ${code}); ${readers.count} left`);
-        },
-      });
-    readers.threads = await startAll(count, start, () => (readers.closing = true));
-    return readers;
+    const threads = threadCount(options.threads);
+    const pool = await startPool<ShardRequest, ShardReply>({
+      url: new URL('./shard-reader.mjs', import.meta.url),
+      threads,
+      name: 'shard reader',
+      onError: (e) => options.logger?.warn(`a shard reader thread failed: ${e.message}`),
+    });
+    return new ShardReaders(pool, options.logger);
   }
 
-  /** the threads alive */
+  /** the threads alive (piscina replaces one that dies) */
   get count(): number {
-    return this.threads.filter((t) => t.alive).length;
+    return this.pool.threads.length;
   }
 
-  read(part: NoiseShardPart, raw: RawReceipt): Promise<NoiseShard | undefined> {
-    const t = leastBusy(this.threads);
-    if (!t) return Promise.resolve(undefined);
-    const id = ++this.nextId;
-    const request: ShardRequest = { id, part, raw: { key: raw.key, receivedAt: raw.receivedAt.toISOString() } };
-    return t.request(id, request);
+  async read(part: NoiseShardPart, raw: RawReceipt): Promise<NoiseShard | undefined> {
+    if (this.count === 0) return undefined;
+    const request: ShardRequest = { part, raw: { key: raw.key, receivedAt: raw.receivedAt.toISOString() } };
+    let reply: ShardReply | typeof PROBE;
+    try {
+      // a part's bytes move to the thread (the stage made them for it)
+      reply = await this.pool.run(request, { transferList: typeof part.text === 'string' ? [] : [part.text.buffer as ArrayBuffer] });
+    } catch (e) {
+      // a thread that dies (out of memory, killed): its part is read again on the ingest's thread
+      // (undefined: the stage reads the whole text), and piscina starts another thread
+      this.logger?.warn(`a shard reader thread failed (${(e as Error).message}); its part is read on the ingest's thread`);
+      return undefined;
+    }
+    if (reply === 'probe') throw new Error('shard reader answered a part as a probe');
+    if ('shard' in reply) return reply.shard;
+    if ('error' in reply) throw Object.assign(new Error(`shard reader: ${reply.error.message}`), { name: reply.error.name });
+    return undefined;
   }
 
   close(): Promise<void> {
-    this.closing = true;
-    return closeAll(this.threads);
+    return this.pool.close();
   }
+}
+
+function threadCount(requested?: number): number {
+  return Math.max(1, Math.floor(requested ?? os.availableParallelism() - 1));
+}
+
+/**
+ * Shard readers usable at once: their threads start meanwhile (while the lake opens and the file is
+ * read), and a part given before they are up waits for them. A failure to start fails the read of the
+ * part, hence the ingest, as ShardReaders.open would.
+ */
+export function startShardReaders(options: { threads?: number; logger?: Logger } = {}): NoiseShardReaders & { close(): Promise<void> } {
+  const opening = ShardReaders.open(options);
+  let opened: ShardReaders | undefined;
+  opening.then((r) => (opened = r), () => undefined); // its failure is the reads' (below)
+  const threads = threadCount(options.threads);
+  return {
+    get count() {
+      return opened?.count ?? threads;
+    },
+    read: async (part, raw) => (await opening).read(part, raw),
+    close: () => opening.then((r) => r.close(), () => undefined),
+  };
 }

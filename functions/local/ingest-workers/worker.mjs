@@ -3,4 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./worker.ts');
+const worker = await import('./worker.ts');
+export default worker.default;
