@@ -132,6 +132,21 @@ describe('quality control over the demo network plus a stuck, a spiking and a dr
     for (const f of FAULTY) expect(text).not.toContain(f.name);
   });
 
+  it('shows the flags on each faulty sensor’s row of the commune page: its share set aside, and why', async () => {
+    const c = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/communes/${SAINT_DENIS.insee}.json`)).toString('utf8')) as CommuneJson;
+    const table = c.sections.find((s) => s.id === 'noise')!.tables.find((t) => t.id === 'noise-sensors')!;
+    // the share from the readings themselves (the page reads the stored daily counts, not the readings)
+    const counted = await query(`SELECT sensor_id, 100 * count(*) FILTER (WHERE qc <> 'ok') / count(*) AS share FROM noise_readings WHERE sensor_id LIKE 'qc-%' GROUP BY 1`);
+    const why = { 'qc-stuck': /^figé /, 'qc-spiky': /^pic /, 'qc-drifting': /^dérive / } as const;
+    for (const f of FAULTY) {
+      const row = table.rows.find((r) => (r.name as { fr: string }).fr === f.name)!;
+      const share = Number(counted.find((r) => r['sensor_id'] === f.id)!['share']);
+      expect(share).toBeGreaterThan(0);
+      expect(row.qc_share).toBeCloseTo(share, 1);
+      expect((row.qc_why as { fr: string }).fr).toMatch(why[f.id as keyof typeof why]);
+    }
+  });
+
   it('counts the flags in status', async () => {
     const status = await lakeStatus(lake);
     const csv = status.sources.find((s) => s.source_kind === 'noise-csv')!;
