@@ -160,6 +160,16 @@ export const noiseIndicatorsDaily = declareDataset({
   provenance: 'Computed by the noise-indicators stage from noise_readings.',
 });
 
+/** the columns of an area's daily rows (a commune, an arrondissement of Paris): its sensors' energy average */
+const areaDailyColumns = (area: Column): Column[] => [
+  area,
+  { name: 'day', type: 'date', description: 'Europe/Paris local calendar day' },
+  conventionColumn,
+  ...dailyLevels,
+  { name: 'sensors', type: 'integer', min: 0, description: 'Number of sensors averaged (those meeting the coverage threshold)' },
+  dtColumn('month', 'day'),
+];
+
 export const noiseIndicatorsCommuneDaily = declareDataset({
   name: 'noise_indicators_commune_daily',
   granularity: 'month',
@@ -167,14 +177,7 @@ export const noiseIndicatorsCommuneDaily = declareDataset({
   title: 'Daily noise indicators per commune',
   description: 'Per commune and local day: energy average over the commune’s sensors whose day meets the coverage threshold.',
   prefix: 'curated/noise_indicators_commune_daily',
-  columns: [
-    communeInsee,
-    { name: 'day', type: 'date', description: 'Europe/Paris local calendar day' },
-    conventionColumn,
-    ...dailyLevels,
-    { name: 'sensors', type: 'integer', min: 0, description: 'Number of sensors averaged (those meeting the coverage threshold)' },
-    dtColumn('month', 'day'),
-  ],
+  columns: areaDailyColumns(communeInsee),
   key: ['commune_insee', 'day', 'convention'],
   licence: OPEN_LICENCE,
   provenance: 'Computed by the noise-indicators stage from noise_indicators_daily.',
@@ -188,14 +191,7 @@ export const noiseIndicatorsArrondissementDaily = declareDataset({
   description:
     'Per Paris arrondissement and local day: energy average over the arrondissement’s sensors whose day meets the coverage threshold (the same rule as the commune rows, for the parts of Paris).',
   prefix: 'curated/noise_indicators_arrondissement_daily',
-  columns: [
-    { name: 'arrondissement_insee', type: 'string', description: 'INSEE code of the Paris arrondissement (75101–75120)' },
-    { name: 'day', type: 'date', description: 'Europe/Paris local calendar day' },
-    conventionColumn,
-    ...dailyLevels,
-    { name: 'sensors', type: 'integer', min: 0, description: 'Number of sensors averaged (those meeting the coverage threshold)' },
-    dtColumn('month', 'day'),
-  ],
+  columns: areaDailyColumns({ name: 'arrondissement_insee', type: 'string', description: 'INSEE code of the Paris arrondissement (75101–75120)' }),
   key: ['arrondissement_insee', 'day', 'convention'],
   licence: `${OPEN_LICENCE}; arrondissement boundaries: ODbL 1.0, Ville de Paris – opendata.paris.fr`,
   provenance: 'Computed by the noise-indicators stage from noise_indicators_daily and sensors.arrondissement_insee.',
