@@ -80,6 +80,7 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
     noise_readings: { first: '2000-01-01', ...DAY },
     noise_indicators_daily: { first: '2000-01', ...MONTH },
     noise_indicators_commune_daily: { first: '2000-01', ...MONTH },
+    noise_indicators_arrondissement_daily: { first: '2000-01', ...MONTH },
     noise_indicators_hourly: { first: '2000-01-01', ...DAY },
     noise_indicators_monthly: { first: '2000', ...YEAR },
     noise_quality_daily: { first: '2000', ...YEAR },

@@ -125,14 +125,14 @@ describe('ingestNoise()', () => {
     expect(keys.map((k) => k.split('/')[2])).toEqual(['dt=2025-05-01', 'dt=2025-05-02']);
   });
 
-  it('keeps a sensor outside the Métropole with in_metropole = false and no commune', async () => {
+  it('keeps a sensor outside the Métropole with in_metropole = false and no commune (nor arrondissement); one at the Hôtel de Ville is in Paris 4e', async () => {
     const versailles = entity({ refDevice: 'dev-versailles', location: { type: 'Point', coordinates: [2.1301, 48.8049] } });
     await ingestNoise(lake, { sourceKind: 'noise-fiware', bytes: fiware([versailles, entity()]), origin: 'b.json' });
     await refreshSensors(lake);
-    const rows = await query(lake, 'SELECT sensor_id, commune_insee, in_metropole FROM sensors ORDER BY sensor_id');
+    const rows = await query(lake, 'SELECT sensor_id, commune_insee, arrondissement_insee, in_metropole FROM sensors ORDER BY sensor_id');
     expect(rows).toEqual([
-      { sensor_id: 'dev-1', commune_insee: '75056', in_metropole: true },
-      { sensor_id: 'dev-versailles', commune_insee: null, in_metropole: false },
+      { sensor_id: 'dev-1', commune_insee: '75056', arrondissement_insee: '75104', in_metropole: true },
+      { sensor_id: 'dev-versailles', commune_insee: null, arrondissement_insee: null, in_metropole: false },
     ]);
     expect(await query(lake, "SELECT count(*)::INT AS n FROM noise_readings WHERE sensor_id = 'dev-versailles' AND commune_insee IS NULL")).toEqual([{ n: 1 }]);
   });

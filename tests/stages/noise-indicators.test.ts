@@ -8,6 +8,7 @@ import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
 import { validateRow } from '../../functions/lib/datasets/derive.ts';
 import {
   DATASETS,
+  noiseIndicatorsArrondissementDaily,
   noiseIndicatorsCommuneDaily,
   noiseIndicatorsDaily,
   noiseIndicatorsHourly,
@@ -68,8 +69,8 @@ async function putReadings(dt: string, readings: Reading[], receivedAt = new Dat
 async function putSensors(sources: Record<string, string> = {}): Promise<void> {
   const base = { name: null, lon: 2.35, lat: 48.85, in_metropole: true, sonometer_class: '1', first_seen: new Date('2025-01-01T00:00:00Z'), last_seen: new Date('2025-12-31T00:00:00Z') };
   const rows = [
-    { ...base, sensor_id: 'road-1', commune_insee: '75056', noise_source: sources['road-1'] ?? 'road' },
-    { ...base, sensor_id: 'rail-1', commune_insee: '75056', noise_source: sources['rail-1'] ?? 'rail' },
+    { ...base, sensor_id: 'road-1', commune_insee: '75056', arrondissement_insee: '75104', noise_source: sources['road-1'] ?? 'road' },
+    { ...base, sensor_id: 'rail-1', commune_insee: '75056', arrondissement_insee: '75111', noise_source: sources['rail-1'] ?? 'rail' },
     // other-1 is missing from the sensors file: its noise source defaults to 'unknown'
   ];
   const file = duck.scratch('sensors.parquet');
@@ -289,6 +290,22 @@ describe('noiseIndicators()', () => {
       expect(validateRow(noiseIndicatorsCommuneDaily, row, { now: new Date() })).toEqual([]);
     }
     // 2025-06-11: road-1 is not covered enough: no commune row
+    expect(rows.filter((r) => r['day'] === '2025-06-11')).toHaveLength(0);
+  });
+
+  it('noiseIndicators() energy-averages the covered sensors of each arrondissement of Paris apart', async () => {
+    const rows = await query(`SELECT * REPLACE (CAST(day AS VARCHAR) AS day) FROM noise_indicators_arrondissement_daily ORDER BY arrondissement_insee, day, convention`);
+    // 2025-06-10: road-1 alone in the 4e, rail-1 alone in the 11e; other-1 (outside Paris) in none
+    const june10 = rows.filter((r) => r['day'] === '2025-06-10');
+    expect(june10.map((r) => `${String(r['arrondissement_insee'])} ${String(r['convention'])}`)).toEqual(['75104 eu', '75104 fr', '75111 eu', '75111 fr']);
+    for (const row of june10) {
+      const sensor = row['arrondissement_insee'] === '75104' ? 'road-1' : 'rail-1';
+      const e = expectedDaily(readings, sensor, '2025-06-10', row['convention'] as Convention);
+      for (const k of ['leq', 'lday', 'lnight', 'lden'] as const) expectClose(row[k], energy([e[k]!], [1]), `${sensor} ${k}`);
+      expect(row['sensors']).toBe(1);
+      expect(validateRow(noiseIndicatorsArrondissementDaily, row, { now: new Date() })).toEqual([]);
+    }
+    // the days road-1 is not covered enough have no row, as for the commune
     expect(rows.filter((r) => r['day'] === '2025-06-11')).toHaveLength(0);
   });
 

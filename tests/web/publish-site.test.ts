@@ -40,11 +40,12 @@ describe('publishSite() over the noise datasets only', () => {
   });
   afterAll(() => lake.cleanup());
 
-  it('writes a page, a JSON file and two alert feeds per commune, in French and in English', () => {
+  it('writes a page and a JSON file per commune and per arrondissement of Paris, two alert feeds per commune, in French and in English', () => {
     const count = (re: RegExp) => keys.filter((k) => re.test(k)).length;
-    expect(count(/^commune\/\d{5}\/index\.html$/)).toBe(130);
-    expect(count(/^en\/commune\/\d{5}\/index\.html$/)).toBe(130);
-    expect(count(/^data\/communes\/\d{5}\.json$/)).toBe(130);
+    expect(count(/^commune\/\d{5}\/index\.html$/)).toBe(130 + 20);
+    expect(count(/^en\/commune\/\d{5}\/index\.html$/)).toBe(130 + 20);
+    expect(count(/^data\/communes\/\d{5}\.json$/)).toBe(130 + 20);
+    expect(count(/^commune\/751\d\d\/index\.html$/)).toBe(20);
     expect(count(/^commune\/\d{5}\/alertes\.atom$/)).toBe(130);
     expect(count(/^commune\/\d{5}\/alertes\.json$/)).toBe(130);
     for (const k of ['index.html', 'donnees/index.html', 'methodologie/index.html', 'en/index.html', 'en/data/index.html', 'en/methodology/index.html', 'data/site.json', 'data/map.json', 'data/dictionary.json', 'data/downloads.json']) {

@@ -7,6 +7,10 @@ import { feedDemo } from '../../functions/local/demo-feed.ts';
 import { serveSite, type RunningServer } from '../../functions/local/site-server.ts';
 import type { CommuneLiveJson, MapJson } from '../../functions/lib/publish/contract.ts';
 import { predictions } from '../../functions/lib/datasets/models.ts';
+import { noiseIndicatorsArrondissementDaily, sensors as sensorsDataset } from '../../functions/lib/datasets/noise.ts';
+import { ARRONDISSEMENTS } from '../../functions/lib/domain/geo/arrondissements.ts';
+import { FRESHNESS_HOURS } from '../../functions/lib/models/freshness.ts';
+import { publishSite } from '../../functions/lib/stages/publish-site.ts';
 import { HEAT } from '../../functions/lib/domain/heat/thresholds.ts';
 import { parisDate as parisDay } from '../../functions/lib/domain/time/paris.ts';
 import { formatNumber } from '../../functions/lib/publish/i18n.ts';
@@ -158,8 +162,14 @@ describe('the published site in a browser', () => {
     await expect.poll(() => page.locator('#noise-daily svg.chart-svg path.series').count()).toBe(2);
     expect(await page.locator('#noise-daily svg.chart-svg line.threshold').count()).toBe(4);
     expect(await page.locator('#noise-daily svg.chart-svg').getAttribute('aria-labelledby')).toBe('noise-daily-titre noise-daily-resume');
+    // Paris compares its 20 arrondissements, each a link to its page (their figures: the arrondissements' test)
+    expect(await page.locator('#arrondissements-tableau tbody tr').count()).toBe(20);
+    expect(await page.locator('#arrondissements-tableau tbody tr[data-insee="75111"] a').evaluate((a) => (a as HTMLAnchorElement).href)).toBe(new URL('/commune/75111/', server.url).href);
     const home = await open('/');
     expect(await home.locator('a.commune[data-insee="75056"]').getAttribute('aria-label')).toBe(`Paris : Lden ${formatNumber('fr', Number(expected.lden), 1)} dB(A)`);
+    // the arrondissements are a sub-layer of Paris on the map, and not rows of the communes' table
+    expect(await home.locator('svg#carte g.arrondissements path').count()).toBe(20);
+    expect(await home.locator('#communes-tableau tbody tr').count()).toBe(130);
     await page.screenshot({ path: path.join(ARTIFACTS, 'commune-75056.png'), fullPage: true });
     await page.close();
     await home.close();
@@ -248,6 +258,54 @@ describe('the published site in a browser', () => {
       if (p !== page) await p.close();
     }
     await page.close();
+  });
+
+  it('gives each arrondissement of Paris its page: its figures from the lake, or plainly no sensor; Paris compares them; the communes’ ranks leave them out (issue 20)', async () => {
+    // the lake, read on its own: the arrondissements' daily rows over the same year as the communes'
+    await lake.lake.attach([noiseIndicatorsArrondissementDaily, sensorsDataset]);
+    const measured = (
+      await lake.lake.all(
+        `SELECT arrondissement_insee AS code, round(10 * log10(avg(pow(10, lden / 10))), 1) AS lden, round(10 * log10(avg(pow(10, lnight / 10))), 1) AS lnight
+         FROM noise_indicators_arrondissement_daily
+         WHERE convention = 'eu' AND day > (SELECT max(day) FROM noise_indicators_commune_daily WHERE lden IS NOT NULL) - 365 GROUP BY 1 ORDER BY 1`,
+      )
+    ).rows.map((r) => ({ code: String(r.code), lden: Number(r.lden), lnight: Number(r.lnight) }));
+    const sensorCount = new Map(
+      (await lake.lake.all(`SELECT arrondissement_insee AS code, count(*) AS n FROM sensors WHERE in_metropole AND arrondissement_insee IS NOT NULL GROUP BY 1`)).rows.map((r) => [
+        String(r.code),
+        Number(r.n),
+      ]),
+    );
+    expect(measured.length).toBeGreaterThan(0);
+    const db = (v: number) => `${formatNumber('fr', v, 1)} dB(A)`;
+    const own = measured[0]!;
+    const page = await open(`/commune/${own.code}/`);
+    expect(await page.locator('h1').getAttribute('data-insee')).toBe(own.code);
+    expect(text(await page.locator('h1').textContent())).toMatch(new RegExp(`^Paris ${Number(own.code.slice(3))}(er|e) arrondissement code INSEE ${own.code}$`));
+    const cell = async (id: string) => text(await page.locator(`tr[data-indicator="${id}"] td.value`).textContent());
+    expect(await cell('noise-lden')).toBe(db(own.lden));
+    expect(await cell('noise-lnight')).toBe(db(own.lnight));
+    expect(await page.locator('table#noise-sensors tbody tr').count()).toBe(sensorCount.get(own.code));
+    // its chart is drawn from its own file, its « 3 prochains jours » from Paris's live file
+    await expect.poll(() => page.locator('#noise-daily svg.chart-svg path.series').count()).toBe(2);
+    await expect.poll(async () => text(await page.locator('[data-outlook-panel]').textContent())).not.toContain('s’affichent ici avec JavaScript');
+    expect(text(await page.locator('[data-commune-summary]').textContent())).toContain(`Lnight moyen ${db(own.lnight)}`);
+    await page.close();
+    // an arrondissement without a measured sensor says so, with no figure
+    const quiet = ARRONDISSEMENTS.find((a) => !measured.some((m) => m.code === a.arrondissement_insee) && !sensorCount.has(a.arrondissement_insee))!;
+    const quietHtml = await (await fetch(new URL(`/commune/${quiet.arrondissement_insee}/`, server.url))).text();
+    expect(quietHtml).toContain('aucun capteur de bruit mesuré dans l’arrondissement');
+    expect(quietHtml).not.toMatch(/data-indicator="noise-lden"[^]*?<td class="value">\d/);
+    const en = await (await fetch(new URL(`/en/commune/${quiet.arrondissement_insee}/`, server.url))).text();
+    expect(en).toMatch(new RegExp(`<h1[^>]*>Paris ${quiet.number}(st|nd|rd|th) arrondissement `));
+    // Paris's page shows the same figures for it, side by side with the others (read without its script)
+    const parisHtml = await (await fetch(new URL('/commune/75056/', server.url))).text();
+    const row = new RegExp(`<tr data-insee="${own.code}">.*?</tr>`).exec(parisHtml)?.[0] ?? '';
+    expect([...row.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]).slice(0, 2)).toEqual([formatNumber('fr', own.lden, 1), formatNumber('fr', own.lnight, 1)]);
+    // not ranked among the communes: no layer value (so no class, median or rank) for them
+    const map = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/map.json`)).toString('utf8')) as MapJson;
+    expect(map.communes).toHaveLength(130);
+    for (const l of map.layers) expect(Object.keys(l.values).filter((k) => k.startsWith('751')), l.id).toEqual([]);
   });
 
   it('has no map layer with every commune in one class; a layer with one value everywhere is a sentence instead', async () => {
@@ -378,6 +436,23 @@ describe('the published site in a browser', () => {
       await Promise.all([page.waitForURL(/\/commune\/94081\/$/), page.click('.commune-list a:text-is("Vitry-sur-Seine")')]);
       await noJs.close();
     });
+
+    it('an arrondissement of Paris: « 11e arrondissement », 75011 and 75111 lead to commune/75111/; « Paris 11e » then Enter opens it', async () => {
+      const page = await open('/communes/');
+      const field = page.locator('#recherche');
+      const own = new URL('/commune/75111/', server.url).href;
+      for (const q of ['11e arrondissement', '75011', '75111']) {
+        await field.fill('');
+        await field.pressSequentially(q, { delay: 20 });
+        await expect.poll(() => page.locator('#recherche-liste [role="option"]').first().getAttribute('data-href'), { message: q }).toBe(own);
+      }
+      await field.fill('');
+      await typeInSearch(page, 'Paris 11e');
+      await expect.poll(() => page.locator('#recherche-liste [role="option"]').first().getAttribute('data-href')).toBe(own);
+      await Promise.all([page.waitForURL(/\/commune\/75111\/$/), page.keyboard.press('Enter')]);
+      expect(text(await page.locator('h1').textContent())).toBe('Paris 11e arrondissement code INSEE 75111');
+      await page.close();
+    });
   });
 
   it('sorts the communes table by a column, with the mouse and the keyboard; more columns on demand', async () => {
@@ -474,8 +549,9 @@ describe('the published site in a browser', () => {
         page.on('console', (m) => {
           if (m.type() === 'error' && !(name.includes('not-found') && m.text().includes('status of 404'))) problems.push(`${p} (phone): console: ${m.text()}`);
         });
-        await page.goto(new URL(p, server.url).href, { waitUntil: 'networkidle' });
+        await page.goto(new URL(p, server.url).href, { waitUntil: 'load' });
         if (p.includes('/commune/') && !name.includes('not-found')) await page.locator('svg.chart-svg').first().waitFor();
+        if (name.endsWith('home')) await page.locator('.map-controls').waitFor();
         const width = await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth));
         if (width > 390) {
           const culprits = await page.evaluate(() =>
@@ -574,6 +650,28 @@ describe('the published site in a browser', () => {
       await page.close();
     });
   }
+
+  // last: it moves the demo clock and publishes again
+  it('says « pas de prévision récente » once the latest heat forecast is older than its freshness limit (issue 20)', async () => {
+    const manifest = JSON.parse((await lake.store.get('lake.json')).toString('utf8')) as { demo_clock: string };
+    await lake.lake.attach([predictions]);
+    const [latest] = (await lake.lake.all(`SELECT max(origin_time) AS origin FROM predictions WHERE model = 'heat'`)).rows;
+    // the clock a day past the limit, with no new forecast since
+    const later = new Date((latest!.origin as Date).getTime() + (FRESHNESS_HOURS.heat! + 24) * 3_600_000);
+    expect(later.getTime()).toBeGreaterThan(Date.parse(manifest.demo_clock));
+    await lake.store.put('lake.json', JSON.stringify({ ...manifest, demo_clock: later.toISOString() }), { contentType: 'application/json' });
+    expect((await publishSite(lake, { siteUrl: server.url })).rendered).toBe(true);
+    const page = await open('/commune/93066/');
+    const row = page.locator('[data-outlook-panel] tr[data-outlook="heat"]');
+    await expect.poll(() => row.getAttribute('data-status')).toBe('stale');
+    const cells = (await row.locator('td').allTextContents()).map(text);
+    expect(cells.slice(0, 3)).toEqual(['—', '—', '—']);
+    expect(cells[3]).toMatch(/^Pas de prévision récente \(la dernière date du /);
+    await page.close();
+    // Paris's live file, which its arrondissements' pages show too, says the same
+    const paris = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/live/75056.json`)).toString('utf8')) as CommuneLiveJson;
+    expect(paris.outlook.items.find((i) => i.id === 'heat')).toMatchObject({ status: 'stale', days: paris.outlook.days.map((day) => ({ day, value: null })) });
+  });
 
   it('logs no script error and no blocked resource (CSP) on the way', () => {
     expect(problems).toEqual([]);

@@ -4,7 +4,8 @@ import { drawChart } from './charts.ts';
 import { pageLang } from './lib/format.ts';
 
 // A commune's page carries its figures and data tables already; this script fills what changes with
-// every run from data/live/<insee>.json (the forecast panel, the « data as of » line), then draws the
+// every run from data/live/<insee>.json (the forecast panel, the « data as of » line; an arrondissement
+// of Paris reads Paris's, named by the heading's data-live), then draws the
 // charts from data/communes/<insee>.json and the live file into the figures' placeholders, and
 // redraws them when the width changes.
 
@@ -30,10 +31,11 @@ async function showLive(insee: string): Promise<ChartSpec[]> {
 }
 
 async function main(): Promise<void> {
-  const insee = document.querySelector<HTMLElement>('h1[data-insee]')?.dataset.insee;
+  const heading = document.querySelector<HTMLElement>('h1[data-insee]');
+  const insee = heading?.dataset.insee;
   if (!insee) return;
   const [liveCharts, data] = await Promise.all([
-    showLive(insee).catch((e: unknown) => {
+    showLive(heading.dataset.live ?? insee).catch((e: unknown) => {
       console.error(e); // the panel keeps its note and its link to the file
       return [] as ChartSpec[];
     }),

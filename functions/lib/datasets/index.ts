@@ -1,6 +1,7 @@
 import type { DatasetDeclaration } from './declaration.ts';
 import { communes, quarantine } from './reference.ts';
 import {
+  noiseIndicatorsArrondissementDaily,
   noiseIndicatorsCommuneDaily,
   noiseIndicatorsDaily,
   noiseIndicatorsHourly,
@@ -33,6 +34,7 @@ export const DATASETS: readonly DatasetDeclaration[] = [
   communes,
   noiseIndicatorsDaily,
   noiseIndicatorsCommuneDaily,
+  noiseIndicatorsArrondissementDaily,
   noiseIndicatorsHourly,
   noiseIndicatorsMonthly,
   noiseIndicatorsYearly,

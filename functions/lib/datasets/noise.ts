@@ -89,6 +89,12 @@ export const sensors = declareDataset({
     { name: 'lon', type: 'double', unit: '°', nullable: true, min: -180, max: 180, description: 'Longitude (WGS84)' },
     { name: 'lat', type: 'double', unit: '°', nullable: true, min: -90, max: 90, description: 'Latitude (WGS84)' },
     communeInsee,
+    {
+      name: 'arrondissement_insee',
+      type: 'string',
+      nullable: true,
+      description: 'INSEE code of the Paris arrondissement (75101–75120) holding the sensor, from the City of Paris polygons (ODbL); NULL outside Paris or when its location is unknown',
+    },
     { name: 'in_metropole', type: 'boolean', nullable: true, description: 'Whether the sensor lies inside the Métropole du Grand Paris (NULL when its location is unknown)' },
     { name: 'noise_source', type: 'string', values: NOISE_SOURCES, description: 'Dominant noise source the sensor watches' },
     { name: 'sonometer_class', type: 'string', nullable: true, values: ['0', '1', '2'], description: 'IEC 61672 sound level meter class' },
@@ -154,6 +160,16 @@ export const noiseIndicatorsDaily = declareDataset({
   provenance: 'Computed by the noise-indicators stage from noise_readings.',
 });
 
+/** the columns of an area's daily rows (a commune, an arrondissement of Paris): its sensors' energy average */
+const areaDailyColumns = (area: Column): Column[] => [
+  area,
+  { name: 'day', type: 'date', description: 'Europe/Paris local calendar day' },
+  conventionColumn,
+  ...dailyLevels,
+  { name: 'sensors', type: 'integer', min: 0, description: 'Number of sensors averaged (those meeting the coverage threshold)' },
+  dtColumn('month', 'day'),
+];
+
 export const noiseIndicatorsCommuneDaily = declareDataset({
   name: 'noise_indicators_commune_daily',
   granularity: 'month',
@@ -161,17 +177,24 @@ export const noiseIndicatorsCommuneDaily = declareDataset({
   title: 'Daily noise indicators per commune',
   description: 'Per commune and local day: energy average over the commune’s sensors whose day meets the coverage threshold.',
   prefix: 'curated/noise_indicators_commune_daily',
-  columns: [
-    communeInsee,
-    { name: 'day', type: 'date', description: 'Europe/Paris local calendar day' },
-    conventionColumn,
-    ...dailyLevels,
-    { name: 'sensors', type: 'integer', min: 0, description: 'Number of sensors averaged (those meeting the coverage threshold)' },
-    dtColumn('month', 'day'),
-  ],
+  columns: areaDailyColumns(communeInsee),
   key: ['commune_insee', 'day', 'convention'],
   licence: OPEN_LICENCE,
   provenance: 'Computed by the noise-indicators stage from noise_indicators_daily.',
+});
+
+export const noiseIndicatorsArrondissementDaily = declareDataset({
+  name: 'noise_indicators_arrondissement_daily',
+  granularity: 'month',
+  dayColumn: 'day',
+  title: 'Daily noise indicators per Paris arrondissement',
+  description:
+    'Per Paris arrondissement and local day: energy average over the arrondissement’s sensors whose day meets the coverage threshold (the same rule as the commune rows, for the parts of Paris).',
+  prefix: 'curated/noise_indicators_arrondissement_daily',
+  columns: areaDailyColumns({ name: 'arrondissement_insee', type: 'string', description: 'INSEE code of the Paris arrondissement (75101–75120)' }),
+  key: ['arrondissement_insee', 'day', 'convention'],
+  licence: `${OPEN_LICENCE}; arrondissement boundaries: ODbL 1.0, Ville de Paris – opendata.paris.fr`,
+  provenance: 'Computed by the noise-indicators stage from noise_indicators_daily and sensors.arrondissement_insee.',
 });
 
 export const noiseIndicatorsHourly = declareDataset({

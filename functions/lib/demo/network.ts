@@ -1,4 +1,5 @@
 import { COMMUNES, communeAt, communeBbox, pointInCommune, type Commune } from '../domain/geo/communes.ts';
+import { ARRONDISSEMENTS, arrondissementAt, arrondissementBbox, PARIS_INSEE } from '../domain/geo/arrondissements.ts';
 import { NOISE_SOURCES } from '../datasets/noise.ts';
 import { shuffled, stream, uniform, weighted, type Random } from './prng.ts';
 
@@ -66,7 +67,7 @@ const AIRPORT_NAMES: Readonly<Record<Airport, string>> = { orly: 'Orly', 'le-bou
 /** flights (or trains) per hour at the busiest daytime hours: the pass-by level is derived from it */
 export const DAYTIME_PASSES_PER_HOUR = { rail: 10, orly: 14, 'le-bourget': 3, roissy: 20 } as const;
 
-/** default network size: Paris 20 sensors, 3 in communes of 100 000+ inhabitants, 2 from 50 000, else 1 */
+/** default network size: Paris 20 sensors (one per arrondissement), 3 in communes of 100 000+ inhabitants, 2 from 50 000, else 1 */
 export function defaultSensorsPerCommune(commune: Commune): number {
   if (commune.commune_insee === '75056') return 20;
   if (commune.population >= 100_000) return 3;
@@ -82,22 +83,33 @@ const OUTSIDE = [
 
 const round5 = (x: number) => Math.round(x * 1e5) / 1e5;
 
-/** a point inside the commune polygon: rejection sampling in its bounding box */
-function pointIn(random: Random, insee: string, taken: Set<string>): [number, number] {
-  const bbox = communeBbox(insee);
+/**
+ * a point inside the commune polygon (inside the arrondissement too, for a sensor of Paris given one):
+ * rejection sampling in its bounding box
+ */
+function pointIn(random: Random, insee: string, taken: Set<string>, arrondissement?: string): [number, number] {
+  const bbox = arrondissement ? arrondissementBbox(arrondissement) : communeBbox(insee);
   if (!bbox) throw new Error(`commune ${insee}: no geometry`);
   const [x0, y0, x1, y1] = bbox;
   for (let tries = 0; tries < 100_000; tries++) {
     const lon = round5(uniform(random, x0, x1));
     const lat = round5(uniform(random, y0, y1));
     // also require the commune lookup to agree, so simplified borders never attribute it elsewhere
-    if (!taken.has(`${lon},${lat}`) && pointInCommune(lon, lat, insee) && communeAt(lon, lat)?.commune_insee === insee) {
+    if (
+      !taken.has(`${lon},${lat}`) &&
+      pointInCommune(lon, lat, insee) &&
+      communeAt(lon, lat)?.commune_insee === insee &&
+      (!arrondissement || arrondissementAt(lon, lat).arrondissement_insee === arrondissement)
+    ) {
       taken.add(`${lon},${lat}`);
       return [lon, lat];
     }
   }
-  throw new Error(`commune ${insee}: no point found inside its polygon`);
+  throw new Error(`commune ${insee}${arrondissement ? `, arrondissement ${arrondissement}` : ''}: no point found inside its polygon`);
 }
+
+/** Paris's sensors go to its arrondissements in turn, the most populous first: with 20 sensors, one in each */
+const PARIS_SENSOR_ARRONDISSEMENTS = [...ARRONDISSEMENTS].sort((a, b) => b.population - a.population).map((a) => a.arrondissement_insee);
 
 interface Draft {
   key: string;
@@ -192,7 +204,8 @@ export function demoNetwork(options: NetworkOptions): DemoSensor[] {
     const n = Math.max(1, Math.floor(perCommune(c)));
     for (let i = 1; i <= n; i++) {
       const key = `demo-${c.commune_insee}-${String(i).padStart(2, '0')}`;
-      const [lon, lat] = pointIn(place, c.commune_insee, taken);
+      const arrondissement = c.commune_insee === PARIS_INSEE ? PARIS_SENSOR_ARRONDISSEMENTS[(i - 1) % PARIS_SENSOR_ARRONDISSEMENTS.length] : undefined;
+      const [lon, lat] = pointIn(place, c.commune_insee, taken, arrondissement);
       const airport = AIRPORT_COMMUNES[c.commune_insee];
       let noiseSource: NoiseSource = weighted<NoiseSource>(kinds, [['road', 0.8], ['rail', 0.1], ['mixed', 0.1]]);
       if (i === 1 && airport) noiseSource = 'air';

@@ -1,5 +1,6 @@
 import type { CommuneOutlook } from './outlook.ts';
 import type { Commune } from '../domain/geo/communes.ts';
+import type { Arrondissement } from '../domain/geo/arrondissements.ts';
 import type { StageContext } from '../stages/context.ts';
 import type { Text } from './i18n.ts';
 
@@ -70,9 +71,9 @@ export interface PointGroup {
 }
 
 export interface Trend {
-  /** recent window minus previous window, in the indicator's unit (percentage points for shares) */
+  /** recent window minus the one compared, in the indicator's unit (percentage points for shares) */
   readonly delta: number;
-  /** what was compared, e.g. « 7 derniers jours / 7 précédents » */
+  /** what was compared: « 7 derniers jours / mêmes jours l’an dernier » when a year of data exists, else the previous days, said so */
   readonly window: Text;
 }
 
@@ -213,6 +214,11 @@ export interface SectionOutput {
   readonly points: readonly PointGroup[];
   /** by commune code; a commune absent here shows « pas de données » */
   readonly communes: ReadonlyMap<string, CommuneSection>;
+  /**
+   * parts of a commune with pages of their own (Paris's arrondissements), by their INSEE code: never
+   * in the layers, the medians or the ranks, which are the communes'
+   */
+  readonly areas?: ReadonlyMap<string, CommuneSection>;
   /** by commune code, most recent first */
   readonly alerts: ReadonlyMap<string, readonly Alert[]>;
   readonly downloads: readonly DownloadSpec[];
@@ -289,9 +295,23 @@ export interface DownloadFile {
 
 export type PublishedSection = Omit<CommuneSection, 'indicators'> & { readonly indicators: readonly PublishedIndicator[] };
 
+/** an arrondissement's levels on Paris's page, side by side (not ranked among the communes) */
+export interface ArrondissementFigures {
+  readonly insee: string;
+  readonly number: number;
+  readonly lden: number | null;
+  readonly lnight: number | null;
+  readonly sensors: number;
+}
+
 /** a commune's content that changes only with its data (no run time): the forecasts are in its live file */
 export interface CommuneJson {
+  /** the commune; Paris on an arrondissement's page */
   readonly commune: Commune;
+  /** on an arrondissement's page (data/communes/751NN.json): which one; its themes besides noise are Paris's */
+  readonly arrondissement?: Arrondissement;
+  /** on Paris's page: its arrondissements' noise levels */
+  readonly arrondissements?: readonly ArrondissementFigures[];
   /** the plain-language summary at the top of the page (publish/summary.ts) */
   readonly summary: Text;
   readonly sections: readonly PublishedSection[];

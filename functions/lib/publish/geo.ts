@@ -34,11 +34,16 @@ export interface CommuneMap {
   readonly paths: ReadonlyMap<string, string>;
   /** [x, y] in the map's pixels (0.1 px), or null outside the projection */
   project(lon: number, lat: number): [number, number] | null;
+  /** SVG path data of other polygons drawn over the communes (Paris's arrondissements), by code */
+  readonly subPaths: ReadonlyMap<string, string>;
   /** each commune's centre (centroid) and the size of its bounding box, in the map's pixels */
   readonly shapes: ReadonlyMap<string, { readonly x: number; readonly y: number; readonly width: number; readonly height: number; readonly area: number }>;
 }
 
-export function communeMap(collection: FeatureCollection<Polygon | MultiPolygon, { code_insee: string; nom: string }>): CommuneMap {
+export function communeMap(
+  collection: FeatureCollection<Polygon | MultiPolygon, { code_insee: string; nom: string }>,
+  sub?: FeatureCollection<Polygon | MultiPolygon, { code_insee: string }>,
+): CommuneMap {
   const features = collection.features.map(rewind);
   const fc = { type: 'FeatureCollection' as const, features };
   // Lambert-93 parallels and central meridian (RGF93 / Lambert-93, EPSG:2154)
@@ -63,10 +68,17 @@ export function communeMap(collection: FeatureCollection<Polygon | MultiPolygon,
     const [[x0, y0b], [x1, y1b]] = measure.bounds(f);
     shapes.set(f.properties.code_insee, { x, y, width: x1 - x0, height: y1b - y0b, area: measure.area(f) });
   }
+  const subPaths = new Map<string, string>();
+  for (const f of sub?.features ?? []) {
+    const writer = new RelativePath();
+    geoPath(projection, writer)(rewind(f as CommuneFeature));
+    subPaths.set(f.properties.code_insee, writer.toString());
+  }
   return {
     width: MAP_WIDTH,
     height,
     paths,
+    subPaths,
     shapes,
     project(lon, lat) {
       const p = projection([lon, lat]);

@@ -18,7 +18,8 @@ export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0
 
 export async function writeSiteFiles(writer: SiteWriter, m: SiteModel, feedsAsOf: string): Promise<void> {
   await writer.put(FAVICON, FAVICON_SVG, 'image/svg+xml');
-  await writer.put(SEARCH_INDEX_PATH, JSON.stringify(searchIndex(m.communes, new Set(m.communes.map((c) => c.commune_insee)))), CONTENT_TYPES.json);
+  // every page of the site: the communes' and Paris's arrondissements'
+  await writer.put(SEARCH_INDEX_PATH, JSON.stringify(searchIndex(m.communes, new Set(m.communeJson.keys()))), CONTENT_TYPES.json);
   for (const lang of LANGS) {
     await writer.put(`${pagePath(lang, { kind: 'communes' })}index.html`, renderCommunes(lang, m), CONTENT_TYPES.html);
     await writer.put(NOT_FOUND_PATHS[lang], renderNotFound(lang, m), CONTENT_TYPES.html);

@@ -50,3 +50,26 @@ export function summaryText(lang: Lang, name: string, f: SummaryFacts): string {
 }
 
 export const summaryTexts = (name: string, f: SummaryFacts): Text => Object.fromEntries(LANGS.map((l) => [l, summaryText(l, name, f)])) as unknown as Text;
+
+/**
+ * An arrondissement's summary: its own mean Lnight beside Paris's (never a rank among the communes),
+ * or that it has no sensor; then Paris's heat and flood parts, which are the arrondissement's too.
+ */
+export function arrondissementSummaryText(lang: Lang, name: string, own: { lnight: number | null; paris: number | null }, paris: SummaryFacts): string {
+  const fr = lang === 'fr';
+  const db = (v: number) => `${formatNumber(lang, v, 1)} dB(A)`;
+  const noise =
+    own.lnight === null
+      ? fr
+        ? 'aucun capteur de bruit mesuré dans l’arrondissement, les niveaux de bruit sont ceux de Paris'
+        : 'no noise sensor measured in the arrondissement, the noise levels are those of Paris'
+      : fr
+        ? `Lnight moyen ${db(own.lnight)}${own.paris === null ? '' : ` (Paris : ${db(own.paris)})`}`
+        : `mean Lnight ${db(own.lnight)}${own.paris === null ? '' : ` (Paris: ${db(own.paris)})`}`;
+  const rest = summaryText(lang, name, { ...paris, quieterNights: null });
+  const tail = rest.includes(fr ? ' : pas encore' : ': no measurement') ? '' : rest.slice(name.length + (fr ? 3 : 2), -1);
+  return `${name}${fr ? ' : ' : ': '}${noise}${tail ? (fr ? ` ; ${tail}` : `; ${tail}`) : ''}.`;
+}
+
+export const arrondissementSummaryTexts = (name: (l: Lang) => string, own: { lnight: number | null; paris: number | null }, paris: SummaryFacts): Text =>
+  Object.fromEntries(LANGS.map((l) => [l, arrondissementSummaryText(l, name(l), own, paris)])) as unknown as Text;

@@ -133,13 +133,17 @@ export function sectionLabel(code: string, bulletinLabel: string | null): Text {
 // the published datasets' titles and descriptions in French (the declarations are written in English)
 export const DATASETS_FR: Readonly<Record<string, { readonly title: string; readonly description: string }>> = {
   noise_readings: { title: 'Mesures de bruit', description: 'Mesures acoustiques validées, une ligne par capteur et par intervalle de mesure.' },
-  sensors: { title: 'Capteurs de bruit', description: 'Une ligne par capteur de bruit vu dans les mesures, avec sa position et sa commune.' },
+  sensors: { title: 'Capteurs de bruit', description: 'Une ligne par capteur de bruit vu dans les mesures, avec sa position, sa commune et, à Paris, son arrondissement.' },
   communes: { title: 'Communes de la Métropole du Grand Paris', description: 'Les 130 communes membres (COG 2026), avec leur département, leur établissement public territorial (EPT) et leur population.' },
   noise_indicators_daily: {
     title: 'Indicateurs de bruit journaliers par capteur',
     description: 'Par capteur, jour (heure de Paris) et convention de périodes : niveaux moyens énergétiques, Lden, niveaux statistiques et couverture. Les dépassements comparent une seule journée à des valeurs limites annuelles : ils sont indicatifs.',
   },
   noise_indicators_commune_daily: { title: 'Indicateurs de bruit journaliers par commune', description: 'Par commune et par jour : moyenne énergétique des capteurs de la commune dont la journée atteint le seuil de couverture.' },
+  noise_indicators_arrondissement_daily: {
+    title: 'Indicateurs de bruit journaliers par arrondissement de Paris',
+    description: 'Par arrondissement de Paris et par jour : moyenne énergétique des capteurs de l’arrondissement dont la journée atteint le seuil de couverture (la même règle que pour les communes).',
+  },
   noise_indicators_hourly: { title: 'Niveaux de bruit horaires par capteur', description: 'Par capteur et par heure (UTC) : LAeq moyen énergétique, l’entrée des modèles de bruit.' },
   noise_indicators_yearly: { title: 'Indicateurs de bruit annuels par capteur (indicateurs réglementaires)', description: 'Par capteur, année civile et convention : Lden et Ln sur l’année, les indicateurs auxquels s’appliquent les valeurs limites.' },
   river_observations: {

@@ -1,4 +1,5 @@
 import {
+  noiseIndicatorsArrondissementDaily,
   noiseIndicatorsCommuneDaily,
   noiseIndicatorsDaily,
   noiseIndicatorsHourly,
@@ -85,13 +86,13 @@ interface NoiseIndicatorsState {
 
 const STATE_KEY = stateKey('noise-indicators');
 /** bump when the computation changes, so that the next run recomputes everything */
-const ALGORITHM_VERSION = 3;
+const ALGORITHM_VERSION = 4;
 const PART_NAME = 'part-0';
 const US_PER_HOUR = 3_600_000_000;
 
-const OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily, noiseQualityDaily, noiseIndicatorsMonthly, noiseIndicatorsYearly] as const;
+const OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily, noiseIndicatorsArrondissementDaily, noiseQualityDaily, noiseIndicatorsMonthly, noiseIndicatorsYearly] as const;
 /** the outputs with a row per day, written for the days recomputed */
-const DAY_OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily, noiseQualityDaily] as const;
+const DAY_OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily, noiseIndicatorsArrondissementDaily, noiseQualityDaily] as const;
 /** the stored night floors, as the quality control's drift check reads them for the days not recomputed */
 const STORED_FLOORS = `(SELECT sensor_id, strftime(day, '%Y-%m-%d') AS dt, night_floor_db AS floor_db FROM ${noiseQualityDaily.name})`;
 
@@ -265,9 +266,14 @@ async function readState(store: ObjectStore): Promise<NoiseIndicatorsState | und
 
 async function readSensorAttributes(lake: Lake): Promise<Record<string, string>> {
   const result = await lake.all(
-    'SELECT sensor_id, max_by(commune_insee, last_seen) AS commune_insee, max_by(noise_source, last_seen) AS noise_source FROM sensors GROUP BY sensor_id ORDER BY sensor_id',
+    `SELECT sensor_id, max_by(commune_insee, last_seen) AS commune_insee, max_by(noise_source, last_seen) AS noise_source,
+       max_by(arrondissement_insee, last_seen) AS arrondissement_insee
+     FROM sensors GROUP BY sensor_id ORDER BY sensor_id`,
   );
-  return Object.fromEntries(result.rows.map((r) => [String(r['sensor_id']), `${(r['commune_insee'] as string | null) ?? ''}|${String(r['noise_source'])}`]));
+  // a sensor moved to another commune or arrondissement, or given another noise source, has its days recomputed
+  return Object.fromEntries(
+    result.rows.map((r) => [String(r['sensor_id']), `${(r['commune_insee'] as string | null) ?? ''}|${String(r['noise_source'])}${r['arrondissement_insee'] ? `|${String(r['arrondissement_insee'])}` : ''}`]),
+  );
 }
 
 async function dtsOfSensors(lake: Lake, ids: readonly string[]): Promise<string[]> {
@@ -302,6 +308,7 @@ const T = {
   hourly: 'nid_out_hourly',
   daily: 'nid_out_daily',
   communeDaily: 'nid_out_commune_daily',
+  arrondissementDaily: 'nid_out_arrondissement_daily',
   yearly: 'nid_out_yearly',
 } as const;
 
@@ -386,6 +393,13 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
         count(*) AS sensors, dt
       FROM ${T.daily} WHERE coverage_ok AND commune_insee IS NOT NULL
       GROUP BY commune_insee, day, convention, dt`);
+    // Paris's arrondissements: the same average over the sensors of each arrondissement
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.arrondissementDaily} AS
+      SELECT a.arrondissement_insee, d.day, d.convention, ${['leq', 'lday', 'levening', 'lnight', 'lden'].map((x) => `${energyAverageOf(`d.${x}`)} AS ${x}`).join(', ')},
+        count(*) AS sensors, d.dt
+      FROM ${T.daily} d JOIN ${T.attributes} a USING (sensor_id)
+      WHERE d.coverage_ok AND a.arrondissement_insee IS NOT NULL
+      GROUP BY a.arrondissement_insee, d.day, d.convention, d.dt`);
 
     await computeMonthsAndYears(duck, job);
 
@@ -395,6 +409,7 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
         [noiseIndicatorsHourly.name]: T.hourly,
         [noiseIndicatorsDaily.name]: T.daily,
         [noiseIndicatorsCommuneDaily.name]: T.communeDaily,
+        [noiseIndicatorsArrondissementDaily.name]: T.arrondissementDaily,
         [noiseQualityDaily.name]: T.quality,
         [noiseIndicatorsMonthly.name]: T.monthly,
         [noiseIndicatorsYearly.name]: T.yearly,
@@ -481,7 +496,8 @@ async function createLookups(duck: Lake, job: { years: readonly number[]; dts: r
       CAST(fr_lden AS DOUBLE) AS fr_lden, CAST(fr_ln AS DOUBLE) AS fr_ln
     FROM (VALUES ${limitRows.join(', ')}) t(noise_source, who_lden, who_lnight, fr_lden, fr_ln)`);
   await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.attributes} AS
-    SELECT sensor_id, max_by(commune_insee, last_seen) AS commune_insee, max_by(noise_source, last_seen) AS noise_source
+    SELECT sensor_id, max_by(commune_insee, last_seen) AS commune_insee, max_by(noise_source, last_seen) AS noise_source,
+      max_by(arrondissement_insee, last_seen) AS arrondissement_insee
     FROM sensors GROUP BY sensor_id`);
   await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.todo} (dt VARCHAR, day DATE)`);
   if (job.dts.length) {

@@ -1,14 +1,25 @@
 import { z } from 'zod';
-import { DATASETS, floodVigilance, noiseIndicatorsHourly, noiseReadings, riverObservations } from '../datasets/index.ts';
+import {
+  DATASETS,
+  floodVigilance,
+  noiseIndicatorsArrondissementDaily,
+  noiseIndicatorsCommuneDaily,
+  noiseIndicatorsDaily,
+  noiseIndicatorsHourly,
+  noiseReadings,
+  riverObservations,
+} from '../datasets/index.ts';
 import { isPartitioned, type DatasetDeclaration } from '../datasets/declaration.ts';
 import { dictionary } from '../datasets/derive.ts';
 import { COMMUNES, COMMUNES_GEOJSON } from '../domain/geo/communes.ts';
+import { ARRONDISSEMENTS, ARRONDISSEMENTS_GEOJSON, arrondissementName, PARIS_INSEE } from '../domain/geo/arrondissements.ts';
 import { optionalEnv } from '../env.ts';
 import { readManifest } from '../lake/manifest.ts';
 import { SITE_PREFIX } from '../lake/layout.ts';
 import {
   classOf,
   LAYER_GROUPS,
+  type ArrondissementFigures,
   type CommuneJson,
   type CommuneLiveJson,
   type DownloadFile,
@@ -29,14 +40,14 @@ import { communeMap } from '../publish/geo.ts';
 import { asOfText, pagePath, type SiteFrame } from '../publish/html.ts';
 import { formatNumber, LANGS, text, type Lang, type Text } from '../publish/i18n.ts';
 import { discriminatingClasses } from '../publish/classes.ts';
-import { summaryFacts, summaryTexts } from '../publish/summary.ts';
+import { arrondissementSummaryTexts, summaryFacts, summaryTexts } from '../publish/summary.ts';
 import { GROUP_TITLES, type SiteModel } from '../publish/model.ts';
 import { forecastPanel, renderCommune } from '../publish/pages/commune.ts';
 import { renderData } from '../publish/pages/data.ts';
 import { renderHome } from '../publish/pages/home.ts';
 import { renderMethodology } from '../publish/pages/methodology.ts';
 import { SECTIONS } from '../publish/sections/index.ts';
-import { PROFILE_DAYS } from '../publish/sections/noise.ts';
+import { NOISE_WINDOW_DAYS, PROFILE_DAYS } from '../publish/sections/noise.ts';
 import { parisDate } from '../domain/time/paris.ts';
 import { forecastSection } from '../publish/sections/forecast.ts';
 import { dayStartIso } from '../publish/sections/common.ts';
@@ -94,7 +105,15 @@ export interface PublishReport {
 const NOT_PUBLISHED = new Set([noiseReadings.name, riverObservations.name, 'quarantine', 'sensor_registry']);
 
 /** the days of a dataset the sections read, ending at its latest partition: the rolling year and its trends by default */
-const WINDOW_DAYS: Readonly<Record<string, number>> = { [noiseIndicatorsHourly.name]: PROFILE_DAYS + 1, [floodVigilance.name]: 31, predictions: 31 };
+const WINDOW_DAYS: Readonly<Record<string, number>> = {
+  [noiseIndicatorsHourly.name]: PROFILE_DAYS + 1,
+  // the rolling year, and the days a year before the trend's (the same period last year)
+  [noiseIndicatorsCommuneDaily.name]: NOISE_WINDOW_DAYS,
+  [noiseIndicatorsArrondissementDaily.name]: NOISE_WINDOW_DAYS,
+  [noiseIndicatorsDaily.name]: NOISE_WINDOW_DAYS,
+  [floodVigilance.name]: 31,
+  predictions: 31,
+};
 const DEFAULT_WINDOW_DAYS = 366;
 
 /** the datasets the site may read among the declared ones */
@@ -197,7 +216,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     ...(siteUrl ? { siteUrl } : {}),
   };
 
-  const map = communeMap(COMMUNES_GEOJSON as unknown as Parameters<typeof communeMap>[0]);
+  const map = communeMap(COMMUNES_GEOJSON as unknown as Parameters<typeof communeMap>[0], ARRONDISSEMENTS_GEOJSON as unknown as Parameters<typeof communeMap>[1]);
   // a layer where every commune with a value has the same one colours the map in one class: a sentence says it instead
   const allLayers = sections.flatMap((s) => s.output.layers);
   const uniform = allLayers.filter(isUniform).map((l) => ({ id: l.id, title: l.title, note: uniformNote(l) }));
@@ -267,6 +286,14 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     });
   }
 
+  // Paris's arrondissements: pages of their own, their noise figures beside Paris's (never among the communes' ranks)
+  const paris = communeJson.get(PARIS_INSEE);
+  if (paris) {
+    const areaJson = arrondissementJson(paris, sections, medians, downloads, allLayers);
+    for (const [code, json] of areaJson) communeJson.set(code, json);
+    communeJson.set(PARIS_INSEE, { ...paris, arrondissements: ARRONDISSEMENTS.map((a) => arrondissementFigures(a.arrondissement_insee, a.number, areaJson.get(a.arrondissement_insee)!)) });
+  }
+
   const model: SiteModel = {
     frame,
     communes,
@@ -285,12 +312,11 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     await writer.put(`${pagePath(lang, { kind: 'home' })}index.html`, renderHome(lang, model), CONTENT_TYPES.html);
     await writer.put(`${pagePath(lang, { kind: 'data' })}index.html`, renderData(lang, model), CONTENT_TYPES.html);
     await writer.put(`${pagePath(lang, { kind: 'methodology' })}index.html`, renderMethodology(lang, model), CONTENT_TYPES.html);
-    for (const c of communes) await writer.put(`${pagePath(lang, { kind: 'commune', insee: c.commune_insee })}index.html`, renderCommune(lang, model, c.commune_insee), CONTENT_TYPES.html);
+    for (const insee of communeJson.keys()) await writer.put(`${pagePath(lang, { kind: 'commune', insee })}index.html`, renderCommune(lang, model, insee), CONTENT_TYPES.html);
   }
-  for (const c of communes) {
-    await writer.put(`data/communes/${c.commune_insee}.json`, JSON.stringify(communeJson.get(c.commune_insee)!), CONTENT_TYPES.json);
-    await writer.put(livePath(c.commune_insee), JSON.stringify(live.get(c.commune_insee)!), CONTENT_TYPES.json);
-  }
+  for (const [insee, json] of communeJson) await writer.put(`data/communes/${insee}.json`, JSON.stringify(json), CONTENT_TYPES.json);
+  // an arrondissement's page reads Paris's live file
+  for (const c of communes) await writer.put(livePath(c.commune_insee), JSON.stringify(live.get(c.commune_insee)!), CONTENT_TYPES.json);
   // an empty feed is as recent as the day of the latest data (not the hour: the feeds would change every hour)
   await writeSiteFiles(writer, model, frame.dataDay ? dayStartIso(frame.dataDay) : generatedAt.slice(0, 10) + 'T00:00:00.000Z');
   const site: SiteJson = {
@@ -333,6 +359,38 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     windows,
     seconds: lap,
   };
+}
+
+/** each arrondissement's content: its own noise section (sections' `areas`), Paris's heat and flood summary parts */
+function arrondissementJson(
+  paris: CommuneJson,
+  sections: readonly { output: SectionOutput }[],
+  medians: ReadonlyMap<string, number | null>,
+  downloads: readonly DownloadFile[],
+  layers: readonly MapLayer[],
+): Map<string, CommuneJson> {
+  const parisLnight = paris.sections.flatMap((s) => s.indicators).find((i) => i.id === 'noise-lnight')?.value ?? null;
+  const out = new Map<string, CommuneJson>();
+  for (const a of ARRONDISSEMENTS) {
+    const own = sections.map((s) => s.output.areas?.get(a.arrondissement_insee)).filter((x) => x !== undefined);
+    const withMedians = own.map((s) => ({ ...s, indicators: s.indicators.map((i): PublishedIndicator => ({ ...i, median: medians.get(i.id) ?? null })) }));
+    const lnight = withMedians.flatMap((s) => s.indicators).find((i) => i.id === 'noise-lnight')?.value ?? null;
+    out.set(a.arrondissement_insee, {
+      commune: paris.commune,
+      arrondissement: a,
+      summary: arrondissementSummaryTexts((l) => arrondissementName(l, a.number), { lnight, paris: parisLnight }, summaryFacts(PARIS_INSEE, layers)),
+      sections: withMedians,
+      alerts: [],
+      downloads: downloads.filter((d) => d.dataset === noiseIndicatorsArrondissementDaily.name && d.commune === null),
+    });
+  }
+  return out;
+}
+
+function arrondissementFigures(insee: string, n: number, json: CommuneJson): ArrondissementFigures {
+  const indicator = (id: string) => json.sections.flatMap((s) => s.indicators).find((i) => i.id === id)?.value ?? null;
+  const sensors = json.sections.find((s) => s.id === 'noise')?.tables.find((t) => t.id === 'noise-sensors')?.rows.length ?? 0;
+  return { insee, number: n, lden: indicator('noise-lden'), lnight: indicator('noise-lnight'), sensors };
 }
 
 /** a layer whose classes tell its communes apart (publish/classes.ts), saying so when its fixed classes were cut */

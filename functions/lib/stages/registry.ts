@@ -167,7 +167,7 @@ export const STAGES: readonly StageDefinition[] = [
       // the stored night floors of the days before the changed ones: the drift check's reference
       { dataset: 'noise_quality_daily', window: 'changed' },
     ],
-    outputs: ['noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_quality_daily', 'noise_indicators_monthly', 'noise_indicators_yearly'],
+    outputs: ['noise_indicators_hourly', 'noise_indicators_daily', 'noise_indicators_commune_daily', 'noise_indicators_arrondissement_daily', 'noise_quality_daily', 'noise_indicators_monthly', 'noise_indicators_yearly'],
     cadences: ['hourly'],
     limits: { memoryMb: 3008, timeoutS: 900, ephemeralStorageMb: 4096 },
     ranged: true,

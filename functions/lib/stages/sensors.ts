@@ -1,4 +1,5 @@
 import { sensors } from '../datasets/index.ts';
+import { arrondissementOf } from '../domain/geo/arrondissements.ts';
 import { datasetFileKey, STAGING_PREFIX } from '../lake/layout.ts';
 import { writeDataset } from '../lake/write.ts';
 import { createHash } from 'node:crypto';
@@ -105,7 +106,13 @@ export async function refreshSensors(ctx: StageContext): Promise<{ sensors: numb
 
 async function mergeStaged(ctx: StageContext, keys: readonly string[], parts: readonly StagedSightings[]): Promise<{ sensors: number; staged: number; merged: number }> {
   const rows = mergeSightings(parts);
-  await writeDataset(ctx, sensors, rows, datasetFileKey(sensors, 'sensors'));
+  // the commune comes with each sighting (the ingest places it); within Paris, the arrondissement is placed here, from the same position
+  await writeDataset(
+    ctx,
+    sensors,
+    rows.map((s) => ({ ...s, arrondissement_insee: arrondissementOf(s.commune_insee, s.lon, s.lat) })),
+    datasetFileKey(sensors, 'sensors'),
+  );
   const alreadyMerged = keys.length === 1 && keys[0]!.slice(SIGHTINGS_PREFIX.length).startsWith(MERGED_PREFIX);
   if (!keys.length || alreadyMerged) return { sensors: rows.length, staged: keys.length, merged: 0 };
   const merged: StagedSightings = {

@@ -11,7 +11,7 @@ export interface Commune {
   readonly population: number;
 }
 
-type Ring = readonly (readonly [number, number])[];
+export type Ring = readonly (readonly [number, number])[];
 
 interface CommuneShape {
   readonly commune: Commune;
@@ -48,8 +48,8 @@ export const COMMUNES: readonly Commune[] = shapes.map((s) => s.commune);
 /** the GeoJSON FeatureCollection of the communes, as shipped */
 export const COMMUNES_GEOJSON = communesGeoJson;
 
-// even-odd rule over all rings: holes and multi-part polygons both come out right
-function inRings(lon: number, lat: number, rings: readonly Ring[]): boolean {
+/** even-odd rule over all rings: holes and multi-part polygons both come out right */
+export function inRings(lon: number, lat: number, rings: readonly Ring[]): boolean {
   let inside = false;
   for (const ring of rings) {
     for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {

@@ -1,6 +1,7 @@
-import type { CommuneJson, PublishedSection } from '../contract.ts';
+import type { ArrondissementFigures, CommuneJson, PublishedSection } from '../contract.ts';
+import { arrondissementName } from '../../domain/geo/arrondissements.ts';
 import { livePath } from '../live.ts';
-import { formatInstant, formatInteger, type Lang } from '../i18n.ts';
+import { formatInstant, formatInteger, formatNumber, type Lang, MISSING } from '../i18n.ts';
 import { html, page, pagePath, rootPrefix, type Raw, SITE_NAME } from '../html.ts';
 import type { SiteModel } from '../model.ts';
 import { feedPaths } from '../feeds.ts';
@@ -10,6 +11,9 @@ import { chartFigure, factsHtml, indicatorsTable, tableHtml } from './parts.ts';
 // A commune's page: its key figures with trend and the metropolitan median (readable without
 // JavaScript), then per theme the charts (drawn by the script, each with its text alternative and
 // data table), the sensors and stations used, the data coverage; forecasts; alerts; downloads.
+// An arrondissement of Paris has the same page (commune/751NN/) with its own noise figures and
+// sensors; its « 3 prochains jours », heat, floods, forecasts and alerts are Paris's, linked to. Paris's
+// page shows its arrondissements side by side.
 
 export const ALERTS_SHOWN = 10;
 
@@ -37,10 +41,15 @@ export function renderCommune(lang: Lang, m: SiteModel, insee: string): string {
   const fr = lang === 'fr';
   const here = pagePath(lang, { kind: 'commune', insee });
   const root = rootPrefix(here);
-  const feeds = alertsFeedPaths(lang, insee);
-  const themes = c.sections;
   const com = c.commune;
-  const station = referenceStation(insee);
+  const arr = c.arrondissement;
+  // an arrondissement's live panels, feeds and weather station are Paris's
+  const feeds = alertsFeedPaths(lang, com.commune_insee);
+  const live = livePath(com.commune_insee);
+  const themes = c.sections;
+  const station = referenceStation(com.commune_insee);
+  const name = arr ? arrondissementName(lang, arr.number) : com.name;
+  const parisPage = `${root}${pagePath(lang, { kind: 'commune', insee: com.commune_insee })}`;
 
   const keyFigures = themes.map((s) =>
     s.indicators.length ? indicatorsTable(lang, `${s.title[lang]} — ${fr ? 'chiffres clés' : 'key figures'}`, s.indicators) : '',
@@ -60,8 +69,8 @@ ${s.facts.length ? html`<h3>${fr ? 'Couverture des données' : 'Data coverage'}<
 <h2 id="previsions-titre">${fr ? 'Prévisions' : 'Forecasts'}</h2>
 <div class="live-panel" data-live-panel aria-live="polite"><p class="note">${
     fr
-      ? html`Les prévisions, mises à jour à chaque calcul des modèles, s’affichent ici avec JavaScript. Elles sont aussi dans <a href="${root}${livePath(insee)}">${livePath(insee)}</a>.`
-      : html`The forecasts, updated at each run of the models, show here with JavaScript. They are also in <a href="${root}${livePath(insee)}">${livePath(insee)}</a>.`
+      ? html`Les prévisions, mises à jour à chaque calcul des modèles, s’affichent ici avec JavaScript. Elles sont aussi dans <a href="${root}${live}">${live}</a>.`
+      : html`The forecasts, updated at each run of the models, show here with JavaScript. They are also in <a href="${root}${live}">${live}</a>.`
   }</p></div>
 </section>`;
 
@@ -70,20 +79,26 @@ ${s.facts.length ? html`<h3>${fr ? 'Couverture des données' : 'Data coverage'}<
 <h2 id="prochains-jours-titre">${fr ? 'Les 3 prochains jours' : 'The next 3 days'}</h2>
 <div data-outlook-panel aria-live="polite"><p class="note">${
     fr
-      ? html`Vigilance crues, probabilité de canicule et de nuits bruyantes, mises à jour à chaque bulletin et à chaque calcul : elles s’affichent ici avec JavaScript, et sont dans <a href="${root}${livePath(insee)}">${livePath(insee)}</a> ; les alertes passées sont dans le <a href="${root}${feeds.atom}">flux de la commune</a>.`
-      : html`Flood vigilance, heat-wave and noisy-night probabilities, updated with every bulletin and every run: they show here with JavaScript, and are in <a href="${root}${livePath(insee)}">${livePath(insee)}</a>; past alerts are in the <a href="${root}${feeds.atom}">commune’s feed</a>.`
-  }</p></div>
+      ? html`Vigilance crues, probabilité de canicule et de nuits bruyantes, mises à jour à chaque bulletin et à chaque calcul : elles s’affichent ici avec JavaScript, et sont dans <a href="${root}${live}">${live}</a> ; les alertes passées sont dans le <a href="${root}${feeds.atom}">flux de la commune</a>.`
+      : html`Flood vigilance, heat-wave and noisy-night probabilities, updated with every bulletin and every run: they show here with JavaScript, and are in <a href="${root}${live}">${live}</a>; past alerts are in the <a href="${root}${feeds.atom}">commune’s feed</a>.`
+  }</p></div>${arr ? html`<p class="note">${fr ? 'Ce sont ceux de Paris : même station météo de référence et mêmes tronçons de la Seine.' : 'They are those of Paris: the same reference weather station and the same sections of the Seine.'}</p>` : ''}
 </section>`;
 
-  const alerts = alertsBlock(lang, c, root, feeds);
+  const alerts = arr ? parisThemesBlock(lang, parisPage) : alertsBlock(lang, c, root, feeds);
   const downloads = downloadsBlock(lang, c, root);
 
-  const main = html`<nav class="breadcrumb" aria-label="${fr ? 'Fil d’Ariane' : 'Breadcrumb'}"><ol><li><a href="${root}${pagePath(lang, { kind: 'home' }) || './'}">${fr ? 'Carte des communes' : 'Map of the communes'}</a></li><li><span aria-current="page">${com.name}</span></li></ol></nav>
-<h1 data-insee="${com.commune_insee}">${com.name} <span class="insee">${fr ? 'code INSEE' : 'INSEE code'} ${com.commune_insee}</span></h1>
+  const main = html`<nav class="breadcrumb" aria-label="${fr ? 'Fil d’Ariane' : 'Breadcrumb'}"><ol><li><a href="${root}${pagePath(lang, { kind: 'home' }) || './'}">${fr ? 'Carte des communes' : 'Map of the communes'}</a></li>${
+    arr ? html`<li><a href="${parisPage}">${com.name}</a></li>` : ''
+  }<li><span aria-current="page">${name}</span></li></ol></nav>
+<h1 data-insee="${arr?.arrondissement_insee ?? com.commune_insee}"${arr ? html` data-live="${com.commune_insee}"` : ''}>${name} <span class="insee">${fr ? 'code INSEE' : 'INSEE code'} ${arr?.arrondissement_insee ?? com.commune_insee}</span></h1>
 <p class="lead">${
-    fr
-      ? `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} habitants`
-      : `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} inhabitants`
+    arr
+      ? fr
+        ? `Arrondissement de Paris (commune ${com.commune_insee}) · ${arr.officialName} · ${formatInteger(lang, arr.population)} habitants`
+        : `Arrondissement of Paris (commune ${com.commune_insee}) · ${arr.officialName} · ${formatInteger(lang, arr.population)} inhabitants`
+      : fr
+        ? `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} habitants`
+        : `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} inhabitants`
   }</p>
 <p class="note station">${fr ? 'Station météo de référence :' : 'Reference weather station:'} ${station.name} (${fr ? 'station de référence canicule du département, pour les indicateurs de chaleur comme pour les prévisions de canicule' : 'the département’s heat-wave reference station, for the heat indicators and the heat-wave forecasts alike'})</p>
 <p class="summary" data-commune-summary>${c.summary[lang]}</p>
@@ -91,27 +106,29 @@ ${outlookBlock}
 <nav class="toc" aria-label="${fr ? 'Sur cette page' : 'On this page'}"><ul>
 <li><a href="#prochains-jours">${fr ? 'Les 3 prochains jours' : 'The next 3 days'}</a></li>
 <li><a href="#chiffres-cles">${fr ? 'Chiffres clés' : 'Key figures'}</a></li>
+${c.arrondissements?.length ? html`<li><a href="#arrondissements">${fr ? 'Les arrondissements' : 'The arrondissements'}</a></li>` : ''}
 ${themes.map((s) => html`<li><a href="#theme-${s.id}">${s.title[lang]}</a></li>`)}
-<li><a href="#previsions">${fr ? 'Prévisions' : 'Forecasts'}</a></li>
-<li><a href="#alertes">${fr ? 'Alertes' : 'Alerts'}</a></li>
+${arr ? '' : html`<li><a href="#previsions">${fr ? 'Prévisions' : 'Forecasts'}</a></li>`}
+<li><a href="#alertes">${arr ? (fr ? 'Chaleur, crues, prévisions et alertes' : 'Heat, floods, forecasts and alerts') : fr ? 'Alertes' : 'Alerts'}</a></li>
 <li><a href="#telechargements">${fr ? 'Télécharger' : 'Download'}</a></li>
 </ul></nav>
 <section id="chiffres-cles" aria-labelledby="chiffres-cles-titre">
 <h2 id="chiffres-cles-titre">${fr ? 'Chiffres clés' : 'Key figures'}</h2>
-${keyFigures}
+${themes.length ? keyFigures : html`<p class="empty">${fr ? 'Aucune mesure publiée ici.' : 'No measurement published here.'}</p>`}
 </section>
+${c.arrondissements?.length ? arrondissementsBlock(lang, root, c.arrondissements) : ''}
 ${themeBlocks}
-${forecastBlock}
+${arr ? '' : forecastBlock}
 ${alerts}
 ${downloads}`;
 
   return page({
     lang,
     page: { kind: 'commune', insee },
-    title: `${com.name} (${com.commune_insee}) — ${SITE_NAME[lang]}`,
+    title: `${name} (${arr?.arrondissement_insee ?? com.commune_insee}) — ${SITE_NAME[lang]}`,
     description: fr
-      ? `Bruit et climat à ${com.name} : chiffres clés, tendances, séries journalières, capteurs, alertes et données à télécharger.`
-      : `Noise and climate in ${com.name}: key figures, trends, daily series, sensors, alerts and data to download.`,
+      ? `Bruit et climat à ${name} : chiffres clés, tendances, séries journalières, capteurs, alertes et données à télécharger.`
+      : `Noise and climate in ${name}: key figures, trends, daily series, sensors, alerts and data to download.`,
     frame: m.frame,
     script: 'commune',
     feeds: [
@@ -120,6 +137,43 @@ ${downloads}`;
     ],
     main,
   });
+}
+
+/** Paris's page: its arrondissements' levels side by side, each a link to its page (they are parts of Paris, not ranked among the communes) */
+function arrondissementsBlock(lang: Lang, root: string, rows: readonly ArrondissementFigures[]): Raw {
+  const fr = lang === 'fr';
+  const db = (v: number | null) => (v === null ? html`<span class="missing">${MISSING[lang]}</span>` : html`${formatNumber(lang, v, 1)}`);
+  return html`<section id="arrondissements" aria-labelledby="arrondissements-titre">
+<h2 id="arrondissements-titre">${fr ? 'Les arrondissements' : 'The arrondissements'}</h2>
+<p>${
+    fr
+      ? 'Les niveaux moyens des capteurs de chaque arrondissement, sur la même période que ceux de Paris (périodes européennes). Les arrondissements sont des parties de Paris : ils ne sont pas classés parmi les communes de la Métropole.'
+      : 'The mean levels of each arrondissement’s sensors, over the same period as Paris’s (EU periods). The arrondissements are parts of Paris: they are not ranked among the communes of the Métropole.'
+  }</p>
+<div class="table-wrap" role="region" tabindex="0" aria-label="${fr ? 'Tableau des arrondissements' : 'Table of the arrondissements'}">
+<table id="arrondissements-tableau">
+<thead><tr><th scope="col">Arrondissement</th><th scope="col" class="num">Lden <span class="unit">(dB(A))</span></th><th scope="col" class="num">Lnight <span class="unit">(dB(A))</span></th><th scope="col" class="num">${fr ? 'Capteurs' : 'Sensors'}</th></tr></thead>
+<tbody>
+${rows.map(
+  (a) =>
+    html`<tr data-insee="${a.insee}"><th scope="row"><a href="${root}${pagePath(lang, { kind: 'commune', insee: a.insee })}">${arrondissementName(lang, a.number)}</a></th><td class="num">${db(a.lden)}</td><td class="num">${db(a.lnight)}</td><td class="num">${formatInteger(lang, a.sensors)}</td></tr>\n`,
+)}</tbody>
+</table>
+</div>
+</section>`;
+}
+
+/** an arrondissement's page: where its heat, flood, forecast and alert figures are (Paris's page) */
+function parisThemesBlock(lang: Lang, parisPage: string): Raw {
+  const fr = lang === 'fr';
+  return html`<section id="alertes" aria-labelledby="alertes-titre">
+<h2 id="alertes-titre">${fr ? 'Chaleur, crues, prévisions et alertes' : 'Heat, floods, forecasts and alerts'}</h2>
+<p>${
+    fr
+      ? html`Ce sont ceux de Paris, sur la <a href="${parisPage}">page de Paris</a> et dans son flux d’alertes : la chaleur vient de la même station météo de référence, les crues des mêmes tronçons de la Seine.`
+      : html`They are those of Paris, on <a href="${parisPage}">Paris’s page</a> and in its alert feed: heat comes from the same reference weather station, floods from the same sections of the Seine.`
+  }</p>
+</section>`;
 }
 
 function alertsBlock(lang: Lang, c: CommuneJson, root: string, feeds: { atom: string; json: string }): Raw {

@@ -2,6 +2,7 @@ import type { Lang } from '../i18n.ts';
 import { html, page, pagePath, rootPrefix, SITE_NAME } from '../html.ts';
 import type { SiteModel } from '../model.ts';
 import places from '../places.json' with { type: 'json' };
+import { ARRONDISSEMENTS, arrondissementName } from '../../domain/geo/arrondissements.ts';
 
 // The list of every commune, by département then name, with its postcodes: what the search field
 // leads to without JavaScript (and a plain index for everyone).
@@ -24,8 +25,8 @@ export function renderCommunes(lang: Lang, m: SiteModel): string {
   const main = html`<h1>${fr ? `Les ${m.communes.length} communes` : `The ${m.communes.length} communes`}</h1>
 <p class="lead">${
     fr
-      ? 'Toutes les communes de la Métropole du Grand Paris, par département, avec leurs codes postaux. Pour Paris, les arrondissements mènent pour l’instant à la page de Paris.'
-      : 'Every commune of the Métropole du Grand Paris, by département, with their postcodes. For Paris, the arrondissements lead to the page of Paris for now.'
+      ? 'Toutes les communes de la Métropole du Grand Paris, par département, avec leurs codes postaux ; pour Paris, ses 20 arrondissements ont aussi chacun leur page.'
+      : 'Every commune of the Métropole du Grand Paris, by département, with their postcodes; Paris’s 20 arrondissements have a page each too.'
   }</p>
 <nav aria-label="${fr ? 'Départements' : 'Départements'}"><ul class="inline-list">${deps.map((d) => html`<li><a href="#dep-${d}">${DEPARTEMENTS[d] ?? d} (${d})</a></li>`)}</ul></nav>
 ${deps.map(
@@ -39,6 +40,16 @@ ${m.communes
     (c) =>
       html`<li><a href="${root}${pagePath(lang, { kind: 'commune', insee: c.commune_insee })}">${c.name}</a> <span class="small">${(postcodes[c.commune_insee] ?? []).join(', ')}</span></li>\n`,
   )}</ul>
+${
+  d === '75'
+    ? html`<h3 id="arrondissements">${fr ? 'Les arrondissements de Paris' : 'The arrondissements of Paris'}</h3>
+<ul class="arrondissement-list">
+${ARRONDISSEMENTS.map(
+  (a) =>
+    html`<li><a href="${root}${pagePath(lang, { kind: 'commune', insee: a.arrondissement_insee })}">${arrondissementName(lang, a.number)}</a> <span class="small">${(places.arrondissements.find((p) => p.code === a.arrondissement_insee)?.postcodes ?? []).join(', ')}</span></li>\n`,
+)}</ul>`
+    : ''
+}
 </section>`,
 )}`;
   return page({

@@ -72,6 +72,7 @@ ${m.communes.map((c) => {
   const label = current ? layerAccessibleName(lang, c.name, current, c.commune_insee) : c.name;
   return html`<a href="${pagePath(lang, { kind: 'commune', insee: c.commune_insee }).slice(pagePath(lang, { kind: 'home' }).length)}" class="commune" data-insee="${c.commune_insee}" aria-label="${label}"><path id="p-${c.commune_insee}" d="${d}" fill="${current ? fillOf(current, c.commune_insee) : MISSING_FILL}"/></a>\n`;
 })}</g>
+<g class="arrondissements" aria-hidden="true">${[...m.map.subPaths].map(([code, d]) => html`<path data-insee="${code}" d="${d}"/>`)}</g>
 ${m.mapJson.points.map(
   (g) =>
     html`<g class="points point-${g.kind}" data-group="${g.id}" aria-hidden="true">${raw(
@@ -156,8 +157,8 @@ ${sorted.map(
 ${controls}
 <p id="carte-aide" class="help">${
     fr
-      ? 'Chaque commune est un lien : parcourez-les avec la touche Tab, Entrée ouvre la page de la commune. Les communes hachurées n’ont pas de données.'
-      : 'Each commune is a link: tab through them, Enter opens the commune’s page. Hatched communes have no data.'
+      ? 'Chaque commune est un lien : parcourez-les avec la touche Tab, Entrée ouvre la page de la commune. Les communes hachurées n’ont pas de données. Dans Paris, les traits fins sont les limites des arrondissements, comparés sur la page de Paris.'
+      : 'Each commune is a link: tab through them, Enter opens the commune’s page. Hatched communes have no data. Within Paris, the thin lines are the arrondissements’ boundaries, compared on Paris’s page.'
   } <a class="skip-map" href="#communes-titre">${fr ? 'Passer la carte' : 'Skip the map'}</a></p>
 <div class="map-layout">
 <div class="map-wrap">

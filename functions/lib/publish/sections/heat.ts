@@ -46,15 +46,18 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
       )
     ).map((r) => [String(r.commune_insee), r]),
   );
-  // the latest day of each commune, and the one a week before (for the trend)
+  // the latest day of each commune, and for the trend the same day a year before (364 days: the same
+  // weekday) when the data reach back that far, else the day a week before — the calendar days, not rows
   const latest = new Map(
     (
       await rows(
         duck,
-        `SELECT commune_insee, CAST(day AS VARCHAR) AS day, ibmn, ibmx, ibmn_threshold, ibmx_threshold, heatwave, station_id, station_verified, thresholds_verified,
-           lag(ibmn, 7) OVER w AS ibmn_week_before, lag(ibmx, 7) OVER w AS ibmx_week_before, lag(day, 7) OVER w AS day_week_before
-         FROM ${t} WINDOW w AS (PARTITION BY commune_insee ORDER BY day)
-         QUALIFY row_number() OVER (PARTITION BY commune_insee ORDER BY day DESC) = 1`,
+        `SELECT c.commune_insee, CAST(c.day AS VARCHAR) AS day, c.ibmn, c.ibmx, c.ibmn_threshold, c.ibmx_threshold, c.heatwave, c.station_id, c.station_verified, c.thresholds_verified,
+           w.ibmn AS ibmn_week_before, w.ibmx AS ibmx_week_before, y.ibmn AS ibmn_year_before, y.ibmx AS ibmx_year_before
+         FROM ${t} c
+         LEFT JOIN ${t} w ON w.commune_insee = c.commune_insee AND w.day = c.day - 7
+         LEFT JOIN ${t} y ON y.commune_insee = c.commune_insee AND y.day = c.day - 364
+         QUALIFY row_number() OVER (PARTITION BY c.commune_insee ORDER BY c.day DESC) = 1`,
       )
     ).map((r) => [String(r.commune_insee), r]),
   );
@@ -139,7 +142,8 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
     const count = (id: string, label: Text, column: string, note: Text): Indicator => ({ id, label, unit: DAYS.fr, decimals: 0, value: num(tot?.[column]), trend: null, note });
     const ibm = (id: 'ibmn' | 'ibmx', label: Text): Indicator => {
       const v = roundTo(num(lat?.[id]), 1);
-      const before = num(lat?.[`${id}_week_before`]);
+      const yearBefore = num(lat?.[`${id}_year_before`]);
+      const before = yearBefore ?? num(lat?.[`${id}_week_before`]);
       const threshold = num(lat?.[`${id}_threshold`]);
       const day = str(lat?.day);
       return {
@@ -148,7 +152,16 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
         unit: C,
         decimals: 1,
         value: v,
-        trend: v !== null && before !== null ? { delta: roundTo(v - before, 1)!, window: text('sur 7 jours', 'over 7 days') } : null,
+        trend:
+          v !== null && before !== null
+            ? {
+                delta: roundTo(v - before, 1)!,
+                window:
+                  yearBefore !== null
+                    ? text('même jour l’an dernier', 'same day last year')
+                    : text('7 jours plus tôt (moins d’un an de données)', '7 days earlier (less than a year of data)'),
+              }
+            : null,
         note: both((l) =>
           day
             ? l === 'fr'

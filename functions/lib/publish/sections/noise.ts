@@ -1,4 +1,5 @@
 import {
+  noiseIndicatorsArrondissementDaily,
   noiseIndicatorsCommuneDaily,
   noiseIndicatorsDaily,
   noiseIndicatorsHourly,
@@ -10,6 +11,7 @@ import { PERIOD_CONVENTIONS } from '../../domain/noise/conventions.ts';
 import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, isNoiseSource, WHO_2018 } from '../../domain/noise/thresholds.ts';
 import { QC_FLAGS, QC_THRESHOLDS, spikeJumpDb } from '../../domain/noise/qc.ts';
 import { localDayBounds, parisDate } from '../../domain/time/paris.ts';
+import { ARRONDISSEMENTS } from '../../domain/geo/arrondissements.ts';
 import { bandClasses, shareClasses } from '../classes.ts';
 import type {
   Alert,
@@ -21,6 +23,7 @@ import type {
   MethodBlock,
   Period,
   SectionInput,
+  Trend,
   SectionOutput,
   SiteSection,
   TableSpec,
@@ -36,8 +39,14 @@ import { iso, spanWords } from './common.ts';
 
 /** the map and the key figures cover this many days up to the latest day with data */
 export const PERIOD_DAYS = 365;
-/** trends compare the last TREND_DAYS days with the TREND_DAYS before */
+/**
+ * trends compare the last TREND_DAYS days with the same days a year before (364 days: the same
+ * weekdays) when those hold data, else with the TREND_DAYS before, and say which
+ */
 export const TREND_DAYS = 7;
+const YEAR_DAYS = 364;
+/** the days of the daily datasets the section reads: the period, and the days a year before the last TREND_DAYS */
+export const NOISE_WINDOW_DAYS = Math.max(PERIOD_DAYS + 1, YEAR_DAYS + TREND_DAYS);
 /** a trend needs at least this many days with a value in each window */
 export const TREND_MIN_DAYS = 4;
 export const CHART_DAYS = 92;
@@ -92,7 +101,22 @@ interface Windows {
   readonly period: Period;
   readonly recent: Period;
   readonly previous: Period;
+  /** the recent days, a year before */
+  readonly lastYear: Period;
 }
+
+const TREND_WINDOWS = {
+  lastYear: text(`${TREND_DAYS} derniers jours / mêmes jours l’an dernier`, `last ${TREND_DAYS} days / same days last year`),
+  previous: text(`${TREND_DAYS} derniers jours / ${TREND_DAYS} précédents (moins d’un an de données)`, `last ${TREND_DAYS} days / previous ${TREND_DAYS} (less than a year of data)`),
+} as const;
+
+/** where the daily levels of an area come from: the communes, or Paris's arrondissements */
+interface AreaSource {
+  readonly table: string;
+  readonly key: string;
+}
+const COMMUNE_SOURCE: AreaSource = { table: noiseIndicatorsCommuneDaily.name, key: 'commune_insee' };
+const ARRONDISSEMENT_SOURCE: AreaSource = { table: noiseIndicatorsArrondissementDaily.name, key: 'arrondissement_insee' };
 
 type Aggregates = Map<string, Map<string, Row>>; // window → commune → row
 
@@ -118,21 +142,26 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
         period: { from: maxDay(addDays(lastDay, 1 - PERIOD_DAYS), str(last?.first) ?? lastDay), to: lastDay },
         recent: { from: addDays(lastDay, 1 - TREND_DAYS), to: lastDay },
         previous: { from: addDays(lastDay, 1 - 2 * TREND_DAYS), to: addDays(lastDay, -TREND_DAYS) },
+        lastYear: { from: addDays(lastDay, 1 - TREND_DAYS - YEAR_DAYS), to: addDays(lastDay, -YEAR_DAYS) },
       }
     : null;
 
-  const levels = windows ? await levelAggregates(ctx.lake, windows) : new Map();
+  const levels = windows ? await levelAggregates(ctx.lake, windows, COMMUNE_SOURCE) : new Map();
+  const withArrondissements = windows !== null && (await has(noiseIndicatorsArrondissementDaily.name));
+  const areaLevels: Aggregates = withArrondissements ? await levelAggregates(ctx.lake, windows, ARRONDISSEMENT_SOURCE) : new Map();
   const shares = windows ? await shareAggregates(ctx.lake, windows) : new Map();
   const sensorRows = await rows(
     duck,
-    `SELECT sensor_id, name, lon, lat, commune_insee, noise_source, sonometer_class, first_seen, last_seen
+    `SELECT sensor_id, name, lon, lat, commune_insee, arrondissement_insee, noise_source, sonometer_class, first_seen, last_seen
      FROM ${sensorsDataset.name} WHERE in_metropole AND commune_insee IS NOT NULL ORDER BY commune_insee, sensor_id`,
   );
   const perSensor = windows ? await sensorAggregates(ctx.lake, windows.period) : new Map<string, Row>();
   const yearly = await yearlyBySensor(ctx.lake);
   // the quality control's counts per sensor over the period (stored per day: the site reads no readings)
   const quality = windows && (await has(noiseQualityDaily.name)) ? await qualityBySensor(ctx.lake, windows.period) : new Map<string, Row>();
-  const daily = windows ? await dailySeries(ctx.lake, { from: addDays(windows.period.to, 1 - CHART_DAYS), to: windows.period.to }) : new Map();
+  const chartDays = windows ? { from: addDays(windows.period.to, 1 - CHART_DAYS), to: windows.period.to } : null;
+  const daily = chartDays ? await dailySeries(ctx.lake, chartDays, COMMUNE_SOURCE) : new Map<string, Daily>();
+  const areaDaily = chartDays && withArrondissements ? await dailySeries(ctx.lake, chartDays, ARRONDISSEMENT_SOURCE) : new Map<string, Daily>();
   const profileWindow = windows ? { from: addDays(windows.period.to, 1 - PROFILE_DAYS), to: windows.period.to } : null;
   const profiles = profileWindow ? await hourlyProfiles(ctx.lake, profileWindow) : new Map();
   // the days the profile really covers: the first and last day with hourly levels in its window
@@ -145,14 +174,28 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
   const period = windows?.period ?? null;
   const span = spanWords(period, PERIOD_DAYS);
   const value = (agg: Aggregates, w: keyof Windows, insee: string, column: string) => num(agg.get(w)?.get(insee)?.[column]);
-  const trendOf = (agg: Aggregates, insee: string, column: string, daysColumn: string): number | null => {
+  // against the same days last year when they hold enough data, else against the days before, saying which
+  const trendOf = (agg: Aggregates, insee: string, column: string, daysColumn: string): Trend | null => {
     const r = agg.get('recent')?.get(insee);
-    const p = agg.get('previous')?.get(insee);
-    if (!r || !p || (num(r[daysColumn]) ?? 0) < TREND_MIN_DAYS || (num(p[daysColumn]) ?? 0) < TREND_MIN_DAYS) return null;
-    const a = num(r[column]);
-    const b = num(p[column]);
-    return a === null || b === null ? null : a - b;
+    const enough = (x: Row | undefined) => x !== undefined && (num(x[daysColumn]) ?? 0) >= TREND_MIN_DAYS && num(x[column]) !== null;
+    if (!enough(r)) return null;
+    const against = (['lastYear', 'previous'] as const).find((w) => enough(agg.get(w)?.get(insee)));
+    if (!against) return null;
+    return { delta: roundTo(num(r![column])! - num(agg.get(against)!.get(insee)![column])!, 1)!, window: TREND_WINDOWS[against] };
   };
+  const levelIndicatorsOf = (agg: Aggregates, insee: string): Indicator[] => [
+    ...LEVELS.map((l) => levelIndicator(agg, insee, l, l, EU_NOTE)),
+    levelIndicator(agg, insee, 'lden_fr', 'lden_fr', FR_NOTE),
+  ];
+  const levelIndicator = (agg: Aggregates, insee: string, id: Level | 'lden_fr', column: string, note: Text): Indicator => ({
+    id: `noise-${id.replace('_', '-')}`,
+    label: LEVEL_LABEL[id],
+    unit: 'dB(A)',
+    decimals: 1,
+    value: roundTo(value(agg, 'period', insee, column), 1),
+    trend: trendOf(agg, insee, column, id === 'lden_fr' ? 'days_fr' : 'days'),
+    note,
+  });
 
   const layerValues = (agg: Aggregates, column: string, decimals: number) =>
     Object.fromEntries(communes.map((c) => [c.commune_insee, roundTo(value(agg, 'period', c.commune_insee, column), decimals)]));
@@ -216,36 +259,16 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
   const communeSections = new Map<string, CommuneSection>();
   for (const c of communes) {
     const insee = c.commune_insee;
-    const trendWindow = text(`${TREND_DAYS} derniers jours / ${TREND_DAYS} précédents`, `last ${TREND_DAYS} days / previous ${TREND_DAYS}`);
-    const levelIndicator = (id: Level | 'lden_fr', column: string, note: Text): Indicator => {
-      const delta = trendOf(levels, insee, column, id === 'lden_fr' ? 'days_fr' : 'days');
-      return {
-        id: `noise-${id.replace('_', '-')}`,
-        label: LEVEL_LABEL[id],
-        unit: 'dB(A)',
-        decimals: 1,
-        value: roundTo(value(levels, 'period', insee, column), 1),
-        trend: delta === null ? null : { delta: roundTo(delta, 1)!, window: trendWindow },
-        note,
-      };
-    };
-    const shareIndicator = (s: Share): Indicator => {
-      const delta = trendOf(shares, insee, s, `${s.startsWith('who') ? 'days_eu' : 'days_fr'}`);
-      return {
-        id: `noise-${s.replace('_', '-')}-share`,
-        label: SHARE_LABEL[s],
-        unit: '%',
-        decimals: 1,
-        value: roundTo(value(shares, 'period', insee, s), 1),
-        trend: delta === null ? null : { delta: roundTo(delta, 1)!, window: trendWindow },
-        note: s.startsWith('who') ? EU_NOTE : FR_NOTE,
-      };
-    };
-    const indicators: Indicator[] = [
-      ...LEVELS.map((l) => levelIndicator(l, l, EU_NOTE)),
-      levelIndicator('lden_fr', 'lden_fr', FR_NOTE),
-      ...SHARES.map(shareIndicator),
-    ];
+    const shareIndicator = (s: Share): Indicator => ({
+      id: `noise-${s.replace('_', '-')}-share`,
+      label: SHARE_LABEL[s],
+      unit: '%',
+      decimals: 1,
+      value: roundTo(value(shares, 'period', insee, s), 1),
+      trend: trendOf(shares, insee, s, `${s.startsWith('who') ? 'days_eu' : 'days_fr'}`),
+      note: s.startsWith('who') ? EU_NOTE : FR_NOTE,
+    });
+    const indicators: Indicator[] = [...levelIndicatorsOf(levels, insee), ...SHARES.map(shareIndicator)];
     const here = sensorsByCommune.get(insee) ?? [];
     communeSections.set(insee, {
       id: 'noise',
@@ -255,6 +278,23 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       tables: [sensorTable(here, perSensor, yearly, quality)],
       facts: coverageFacts(period, here, perSensor, levels.get('period')?.get(insee)),
     });
+  }
+
+  // Paris's arrondissements: their levels and sensors, on pages of their own (never among the communes' layers)
+  const areas = new Map<string, CommuneSection>();
+  if (withArrondissements) {
+    for (const a of ARRONDISSEMENTS) {
+      const code = a.arrondissement_insee;
+      const here = sensorRows.filter((s) => s.arrondissement_insee === code);
+      areas.set(code, {
+        id: 'noise',
+        title: text('Bruit', 'Noise'),
+        indicators: levelIndicatorsOf(areaLevels, code),
+        charts: [dailyChart(areaDaily.get(code))],
+        tables: [sensorTable(here, perSensor, yearly, quality)],
+        facts: coverageFacts(period, here, perSensor, areaLevels.get('period')?.get(code)),
+      });
+    }
   }
 
   const points = [
@@ -281,6 +321,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
               sensor_id: String(s.sensor_id),
               name: str(s.name),
               commune_insee: str(s.commune_insee),
+              arrondissement_insee: str(s.arrondissement_insee),
               noise_source: str(s.noise_source),
               sonometer_class: str(s.sonometer_class),
               first_seen: s.first_seen instanceof Date ? s.first_seen.toISOString() : null,
@@ -303,10 +344,12 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
     layers,
     points,
     communes: communeSections,
+    areas,
     alerts,
     downloads: [
       { dataset: sensorsDataset.name, perCommune: false },
       { dataset: noiseIndicatorsCommuneDaily.name, perCommune: true },
+      ...(withArrondissements ? [{ dataset: noiseIndicatorsArrondissementDaily.name, perCommune: false }] : []),
       { dataset: noiseIndicatorsDaily.name, perCommune: true },
       { dataset: noiseIndicatorsYearly.name, perCommune: false },
       { dataset: noiseIndicatorsHourly.name, perCommune: true },
@@ -332,20 +375,20 @@ function shareDescription(s: Share, span: Text): Text {
 const maxDay = (a: string, b: string) => (a > b ? a : b);
 
 const windowValues = (w: Windows) =>
-  (['period', 'recent', 'previous'] as const).map((k) => `('${k}', ${dateLiteral(w[k].from)}, ${dateLiteral(w[k].to)})`).join(', ');
+  (['period', 'recent', 'previous', 'lastYear'] as const).map((k) => `('${k}', ${dateLiteral(w[k].from)}, ${dateLiteral(w[k].to)})`).join(', ');
 
 const energy = (column: string, filter: string) => `10 * log10(avg(pow(10, ${column} / 10)) FILTER (WHERE ${filter}))`;
 
-async function levelAggregates(duck: SectionInput['ctx']['lake'], w: Windows): Promise<Aggregates> {
+async function levelAggregates(duck: SectionInput['ctx']['lake'], w: Windows, source: AreaSource): Promise<Aggregates> {
   const r = await rows(
     duck,
     `WITH w(name, d0, d1) AS (VALUES ${windowValues(w)})
-     SELECT w.name, c.commune_insee,
+     SELECT w.name, c.${source.key} AS area,
        ${LEVELS.map((l) => `${energy(`c.${l}`, "c.convention = 'eu'")} AS ${l}`).join(',\n       ')},
        ${energy('c.lden', "c.convention = 'fr'")} AS lden_fr,
        count(DISTINCT c.day) FILTER (WHERE c.convention = 'eu' AND c.lden IS NOT NULL) AS days,
        count(DISTINCT c.day) FILTER (WHERE c.convention = 'fr' AND c.lden IS NOT NULL) AS days_fr
-     FROM w JOIN ${noiseIndicatorsCommuneDaily.name} c ON c.day BETWEEN w.d0 AND w.d1
+     FROM w JOIN ${source.table} c ON c.day BETWEEN w.d0 AND w.d1
      GROUP BY ALL`,
   );
   return byWindow(r);
@@ -357,7 +400,7 @@ async function shareAggregates(duck: SectionInput['ctx']['lake'], w: Windows): P
   const r = await rows(
     duck,
     `WITH w(name, d0, d1) AS (VALUES ${windowValues(w)})
-     SELECT w.name, d.commune_insee,
+     SELECT w.name, d.commune_insee AS area,
        ${share('who_lden_exceeded', 'eu')} AS who_lden,
        ${share('who_lnight_exceeded', 'eu')} AS who_lnight,
        ${share('fr_lden_exceeded', 'fr')} AS fr_lden,
@@ -376,7 +419,7 @@ function byWindow(r: Row[]): Aggregates {
   for (const row of r) {
     const w = String(row.name);
     if (!out.has(w)) out.set(w, new Map());
-    out.get(w)!.set(String(row.commune_insee), row);
+    out.get(w)!.set(String(row.area), row);
   }
   return out;
 }
@@ -414,15 +457,15 @@ interface Daily {
   readonly lnight: (number | null)[];
 }
 
-async function dailySeries(duck: SectionInput['ctx']['lake'], p: Period): Promise<Map<string, Daily>> {
+async function dailySeries(duck: SectionInput['ctx']['lake'], p: Period, source: AreaSource): Promise<Map<string, Daily>> {
   const r = await rows(
     duck,
-    `SELECT commune_insee, CAST(day AS VARCHAR) AS day, lden, lnight FROM ${noiseIndicatorsCommuneDaily.name}
+    `SELECT ${source.key} AS area, CAST(day AS VARCHAR) AS day, lden, lnight FROM ${source.table}
      WHERE convention = 'eu' AND day BETWEEN ${dateLiteral(p.from)} AND ${dateLiteral(p.to)}`,
   );
   const byCommune = new Map<string, Map<string, Row>>();
   for (const x of r) {
-    const k = String(x.commune_insee);
+    const k = String(x.area);
     if (!byCommune.has(k)) byCommune.set(k, new Map());
     byCommune.get(k)!.set(String(x.day), x);
   }
