@@ -177,12 +177,14 @@ describe('lake access derived from the stage list and the declarations', () => {
       'curated/noise_indicators_hourly/',
       'curated/noise_indicators_daily/',
       'curated/noise_indicators_commune_daily/',
+      'curated/noise_indicators_arrondissement_daily/',
       'curated/noise_quality_daily/',
       'curated/noise_indicators_monthly/',
       'curated/noise_indicators_yearly/',
       'changes/noise_indicators_hourly/',
       'changes/noise_indicators_daily/',
       'changes/noise_indicators_commune_daily/',
+      'changes/noise_indicators_arrondissement_daily/',
       'changes/noise_quality_daily/',
       'changes/noise_indicators_monthly/',
       'changes/noise_indicators_yearly/',
@@ -240,14 +242,14 @@ describe('lake access derived from the stage list and the declarations', () => {
     expect(bucketGrants(stageAccess(STAGES.find((x) => x.name === 'publish-site')!)).find((g) => g.bucket === 'site')!.objects.write).toEqual(['*']);
   });
 
-  it('writes each family of dataset prefixes granted whole once: river_* for the three river datasets, noise_indicators_* for the five', () => {
+  it('writes each family of dataset prefixes granted whole once: river_* for the three river datasets, noise_indicators_* for the six', () => {
     // written by hand from the declarations: river_daily, river_observations, river_stations are every river_ dataset
     expect(compactPrefixes(['curated/river_daily/', 'curated/river_observations/', 'curated/river_stations/', 'lake.json'])).toEqual(['curated/river_*', 'lake.json']);
     // two of three: each stays, nothing undeclared-for is reached
     expect(compactPrefixes(['curated/river_daily/', 'curated/river_stations/'])).toEqual(['curated/river_daily/', 'curated/river_stations/']);
-    // the noise_ datasets: the five indicator tables, noise_readings and noise_quality_daily — without
+    // the noise_ datasets: the six indicator tables, noise_readings and noise_quality_daily — without
     // all of them the family is noise_indicators_
-    const indicators = ['hourly', 'daily', 'commune_daily', 'monthly', 'yearly'].map((x) => `changes/noise_indicators_${x}/`);
+    const indicators = ['hourly', 'daily', 'commune_daily', 'arrondissement_daily', 'monthly', 'yearly'].map((x) => `changes/noise_indicators_${x}/`);
     expect(compactPrefixes(indicators)).toEqual(['changes/noise_indicators_*']);
     expect(compactPrefixes([...indicators, 'changes/noise_readings/'])).toEqual(['changes/noise_indicators_*', 'changes/noise_readings/']);
     expect(compactPrefixes([...indicators, 'changes/noise_readings/', 'changes/noise_quality_daily/'])).toEqual(['changes/noise_*']);
