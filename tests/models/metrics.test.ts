@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brier, brierSkillScore, contingency, dieboldMariano, finiteOrNull, intervalCoverage, mae, normalCdf, nse, pairCount, quantile, reliability, rmse } from '../../functions/lib/models/metrics.ts';
+import { brier, brierSkillScore, contingency, dieboldMariano, finiteOrNull, intervalCoverage, mae, normalCdf, nse, pairCount, quantile, quantiles, reliability, rmse } from '../../functions/lib/models/metrics.ts';
 import { decide, evaluationRows, publishedPredictor, TooLittleHistory, verdict, type EvaluationReport } from '../../functions/lib/models/report.ts';
 
 describe('metrics', () => {
@@ -61,6 +61,21 @@ describe('metrics', () => {
   it('quantile() interpolates between order statistics', () => {
     expect(quantile([4, 1, 3, 2, NaN], 0.5)).toBe(2.5);
     expect(quantile([1, 2, 3, 4, 5], 0.05)).toBeCloseTo(1.2, 12);
+  });
+
+  it('quantiles() gives several quantiles of one sort, as quantile() gives each', () => {
+    const [q0, q50, q95] = quantiles([4, 1, 3, 2, NaN], [0, 0.5, 0.95]);
+    expect(q0).toBe(1);
+    expect(q50).toBe(2.5);
+    expect(q95).toBeCloseTo(3.85, 12); // rank (4 − 1) × 0.95 = 2.85: 3 + 0.85 × (4 − 3)
+    expect(quantiles([NaN], [0.05, 0.95]).every(Number.isNaN)).toBe(true);
+  });
+
+  it('mae() and rmse() skip the pairs where either value is not finite', () => {
+    expect(mae([1, NaN, 3, 5], [2, 2, Infinity, 1])).toBe((1 + 4) / 2);
+    expect(rmse([1, NaN, 3, 5], [2, 2, Infinity, 1])).toBeCloseTo(Math.sqrt((1 + 16) / 2), 12);
+    expect(Number.isNaN(mae([NaN], [1]))).toBe(true);
+    expect(() => mae([1, 2], [1])).toThrow(RangeError);
   });
 
   it('finiteOrNull() turns NaN into null for JSON', () => {

@@ -41,15 +41,15 @@ export async function ingestVigicruesSections(ctx: StageContext, input: { bytes:
   return { sections: sections.length, rawKey: raw.key };
 }
 
-/** the loggers already told that no referential is stored: once a run, not once a bulletin */
+/** the lakes (their stores) already warned that no referential is stored: once a run, not once a bulletin */
 const toldNoReferential = new WeakSet<object>();
 
 /** the configured section codes missing from the stored referential; a warning (once a run) when none is stored */
 export async function checkSectionMapping(ctx: StageContext, configured: readonly string[] = SECTIONS.map((s) => s.code)): Promise<void> {
   const stored = await readSaved(ctx.store, REFERENTIAL_KEY, storedReferentialSchema, 'ingest the referential again (observatory ingest vigicrues-sections TronEntVigiCru.jsonld)');
   if (!stored) {
-    if (toldNoReferential.has(ctx.logger)) return;
-    toldNoReferential.add(ctx.logger);
+    if (toldNoReferential.has(ctx.store)) return;
+    toldNoReferential.add(ctx.store);
     ctx.logger.warn('no Vigicrues section referential stored: the section codes of config/vigicrues-sections.json are not checked (observatory ingest vigicrues-sections TronEntVigiCru.jsonld)');
     return;
   }

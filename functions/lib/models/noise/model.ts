@@ -2,7 +2,7 @@ import { CONVENTIONS, type Convention } from '../../domain/noise/conventions.ts'
 import { NOISE_SOURCES } from '../../datasets/noise.ts';
 import type { NoiseSource } from '../../domain/noise/thresholds.ts';
 import { HOUR_MS } from '../calendar.ts';
-import { brier, brierSkillScore, finiteOrNull, mae, mean, normalCdf, quantile, reliability, rmse, standardDeviation } from '../metrics.ts';
+import { brier, brierSkillScore, finiteOrNull, mae, mean, normalCdf, quantiles, reliability, rmse, standardDeviation } from '../metrics.ts';
 import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
 import { decide, reliabilityJson, scores, TooLittleHistory, type EvaluationReport, type FoldScores, type HorizonScores, type ProbabilityScores } from '../report.ts';
 import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
@@ -226,8 +226,9 @@ export async function trainNoiseModel(
     residual_q95[p] = [];
     for (let j = 0; j < HORIZON_HOURS; j++) {
       const r = column(train.observed, j).map((v, i) => v - trainF[p].data[i * HORIZON_HOURS + j]!);
-      residual_q05[p].push(round(quantile(r, 0.05)));
-      residual_q95[p].push(round(quantile(r, 0.95)));
+      const [q05, q95] = quantiles(r, [0.05, 0.95]);
+      residual_q05[p].push(round(q05!));
+      residual_q95[p].push(round(q95!));
     }
   }
   const conventions = [...new Set(thresholds.map((t) => t.convention))];

@@ -1,4 +1,4 @@
-import { brier, brierSkillScore, contingency, finiteOrNull, intervalCoverage, mae, mean, nse, normalCdf, quantile, reliability, standardDeviation } from '../metrics.ts';
+import { brier, brierSkillScore, contingency, finiteOrNull, intervalCoverage, mae, mean, nse, normalCdf, quantile, quantiles, reliability, standardDeviation } from '../metrics.ts';
 import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
 import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
 import { decide, reliabilityJson, scores, type CrossingScores, type Decision, type EvaluationReport, type FoldScores, type HorizonScores, type ProbabilityScores } from '../report.ts';
@@ -411,8 +411,9 @@ export async function trainRiverModel(
       });
       residuals[p]!.mean.push(round(mean(e)));
       residuals[p]!.std.push(round(Math.max(1e-6, standardDeviation(e))));
-      residuals[p]!.q05.push(round(quantile(e, 0.05)));
-      residuals[p]!.q95.push(round(quantile(e, 0.95)));
+      const [q05, q95] = quantiles(e, [0.05, 0.95]);
+      residuals[p]!.q05.push(round(q05!));
+      residuals[p]!.q95.push(round(q95!));
     }
   });
 
