@@ -358,26 +358,15 @@ export class S3ObjectStore implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     const Key = this.fullKey(key);
-    let out;
-    try {
-      out = await this.send('head', key, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key })));
-    } catch (e) {
-      if (e instanceof S3StoreError && e.status === 404) return undefined;
-      throw e;
-    }
-    return infoOf(key, out);
+    const out = await orMissing(this.send('head', key, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }))));
+    return out && infoOf(key, out);
   }
 
   /** one GetObject: its answer carries what a HEAD would (metadata, type, ETag, size) */
   async getWithInfo(key: string): Promise<StoredObject | undefined> {
     const Key = this.fullKey(key);
-    let out;
-    try {
-      out = await this.send('get', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key })));
-    } catch (e) {
-      if (e instanceof S3StoreError && e.status === 404) return undefined;
-      throw e;
-    }
+    const out = await orMissing(this.send('get', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }))));
+    if (!out) return undefined;
     if (!(out.Body instanceof Readable)) throw new Error(`get ${this.where(key)}: the response has no body stream`);
     const chunks: Buffer[] = [];
     for await (const chunk of out.Body) chunks.push(chunk as Buffer);
@@ -508,4 +497,14 @@ function infoOf(
     metadata,
     sha256,
   };
+}
+
+/** the answer, or undefined when the server says the key does not exist (404) */
+async function orMissing<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (e) {
+    if (e instanceof S3StoreError && e.status === 404) return undefined;
+    throw e;
+  }
 }
