@@ -41,7 +41,7 @@ export async function ingestVigicruesSections(ctx: StageContext, input: { bytes:
   return { sections: sections.length, rawKey: raw.key };
 }
 
-/** the lakes (their stores) already warned that no referential is stored: once a run, not once a bulletin */
+/** the stores already warned that no referential is stored: once a run locally (once a warm container on AWS), not once a bulletin */
 const toldNoReferential = new WeakSet<object>();
 
 /** the configured section codes missing from the stored referential; a warning (once a run) when none is stored */
