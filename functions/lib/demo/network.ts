@@ -69,7 +69,7 @@ export const DAYTIME_PASSES_PER_HOUR = { rail: 10, orly: 14, 'le-bourget': 3, ro
 
 /** default network size: Paris 20 sensors (one per arrondissement), 3 in communes of 100 000+ inhabitants, 2 from 50 000, else 1 */
 export function defaultSensorsPerCommune(commune: Commune): number {
-  if (commune.commune_insee === '75056') return 20;
+  if (commune.commune_insee === PARIS_INSEE) return 20;
   if (commune.population >= 100_000) return 3;
   if (commune.population >= 50_000) return 2;
   return 1;
@@ -199,7 +199,7 @@ export function demoNetwork(options: NetworkOptions): DemoSensor[] {
   const kinds = stream(seed, 'sources');
   const taken = new Set<string>();
   const drafts: Draft[] = [];
-  const communes = [...COMMUNES].sort((a, b) => (a.commune_insee === '75056' ? -1 : b.commune_insee === '75056' ? 1 : a.commune_insee.localeCompare(b.commune_insee)));
+  const communes = [...COMMUNES].sort((a, b) => (a.commune_insee === PARIS_INSEE ? -1 : b.commune_insee === PARIS_INSEE ? 1 : a.commune_insee.localeCompare(b.commune_insee)));
   for (const c of communes) {
     const n = Math.max(1, Math.floor(perCommune(c)));
     for (let i = 1; i <= n; i++) {
@@ -212,8 +212,8 @@ export function demoNetwork(options: NetworkOptions): DemoSensor[] {
       else if (i === n && INDUSTRY_COMMUNES.has(c.commune_insee)) noiseSource = 'industry';
       const draft: Draft = { key, communeInsee: c.commune_insee, communeName: c.name, inMetropole: true, lon, lat, noiseSource, airport: noiseSource === 'air' ? airport : undefined };
       // Paris showcases the two extremes: the boulevard périphérique and a park
-      if (c.commune_insee === '75056' && i === 1) draft.site = { site: 'loud', label: 'boulevard périphérique', dayLevel: 75, nightDepth: 0.8 };
-      if (c.commune_insee === '75056' && i === 2) draft.site = { site: 'quiet', label: 'park', dayLevel: 46, nightDepth: 1.1 };
+      if (c.commune_insee === PARIS_INSEE && i === 1) draft.site = { site: 'loud', label: 'boulevard périphérique', dayLevel: 75, nightDepth: 0.8 };
+      if (c.commune_insee === PARIS_INSEE && i === 2) draft.site = { site: 'quiet', label: 'park', dayLevel: 46, nightDepth: 1.1 };
       if (draft.site) draft.noiseSource = 'road';
       drafts.push(draft);
     }
@@ -230,7 +230,7 @@ export function demoNetwork(options: NetworkOptions): DemoSensor[] {
   const roles = stream(seed, 'roles');
   const ordinary = shuffled(
     roles,
-    sensors.filter((s) => s.inMetropole && s.noiseSource === 'road' && s.communeInsee !== '75056'),
+    sensors.filter((s) => s.inMetropole && s.noiseSource === 'road' && s.communeInsee !== PARIS_INSEE),
   ).map((s) => s.key);
   const csv = new Set(ordinary.slice(0, 3));
   const poi = new Set(ordinary.slice(3, 7));

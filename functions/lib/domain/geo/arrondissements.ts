@@ -1,5 +1,5 @@
 import arrondissementsGeoJson from '../../../../data/paris-arrondissements.json' with { type: 'json' };
-import { inRings, type Ring } from './communes.ts';
+import { inRings, shapeOf } from './communes.ts';
 
 // The 20 arrondissements of Paris (INSEE 75101–75120, City of Paris open data, ODbL: data/SOURCES.md)
 // and the arrondissement of a point. They are parts of the commune of Paris (75056), never communes:
@@ -36,15 +36,13 @@ export function ordinal(lang: 'fr' | 'en', n: number): string {
 export const arrondissementName = (lang: 'fr' | 'en', n: number): string => `Paris ${ordinal(lang, n)} arrondissement`;
 
 const shapes = features.map((f) => {
-  const rings: Ring[] = f.geometry.coordinates.map((r) => r.map(([x, y]) => [x!, y!] as const));
-  const xs = rings.flat().map((p) => p[0]);
-  const ys = rings.flat().map((p) => p[1]);
+  const { rings, bbox } = shapeOf([f.geometry.coordinates]);
   const n = f.properties.numero;
   return {
     arrondissement: { arrondissement_insee: f.properties.code_insee, number: n, name: arrondissementName('fr', n), officialName: f.properties.nom_officiel, population: f.properties.population_municipale } as Arrondissement,
     rings,
-    bbox: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] as const,
-    centre: [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2] as const,
+    bbox,
+    centre: [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2] as const,
   };
 });
 
@@ -74,13 +72,5 @@ export function arrondissementOf(communeInsee: string | null, lon: number | null
   return arrondissementAt(lon, lat).arrondissement_insee;
 }
 
-/** the rings of an arrondissement (for the demo simulator placing sensors inside it) */
-export const arrondissementRings = (code: string): readonly Ring[] => shapes.find((s) => s.arrondissement.arrondissement_insee === code)?.rings ?? [];
-
 export const arrondissementBbox = (code: string): readonly [number, number, number, number] | undefined =>
   shapes.find((s) => s.arrondissement.arrondissement_insee === code)?.bbox;
-
-export const pointInArrondissement = (lon: number, lat: number, code: string): boolean => {
-  const s = shapes.find((x) => x.arrondissement.arrondissement_insee === code);
-  return s ? inRings(lon, lat, s.rings) : false;
-};

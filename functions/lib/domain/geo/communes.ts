@@ -24,12 +24,18 @@ interface Feature {
   geometry: { type: 'Polygon'; coordinates: number[][][] } | { type: 'MultiPolygon'; coordinates: number[][][][] };
 }
 
-const shapes: readonly CommuneShape[] = (communesGeoJson as unknown as { features: Feature[] }).features.map((f) => {
-  const polygons = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
+/** a polygon's rings as [lon, lat] pairs, with their bounding box [x0, y0, x1, y1] */
+export function shapeOf(polygons: readonly number[][][][]): { rings: readonly Ring[]; bbox: readonly [number, number, number, number] } {
   const rings = polygons.flat().map((r) => r.map(([x, y]) => [x!, y!] as const));
   const xs = rings.flat().map((p) => p[0]);
   const ys = rings.flat().map((p) => p[1]);
+  return { rings, bbox: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] as const };
+}
+
+const shapes: readonly CommuneShape[] = (communesGeoJson as unknown as { features: Feature[] }).features.map((f) => {
+  const polygons = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
   return {
+    ...shapeOf(polygons),
     commune: {
       commune_insee: f.properties.code_insee,
       name: f.properties.nom,
@@ -38,8 +44,6 @@ const shapes: readonly CommuneShape[] = (communesGeoJson as unknown as { feature
       ept_name: f.properties.ept_nom,
       population: f.properties.population_municipale,
     },
-    rings,
-    bbox: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] as const,
   };
 });
 
