@@ -388,18 +388,10 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
       LEFT JOIN ${T.quantiles} q ON q.sensor_id = v.sensor_id AND q.day = v.day
       LEFT JOIN ${T.attributes} a ON a.sensor_id = v.sensor_id`)}`);
 
-    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.communeDaily} AS
-      SELECT commune_insee, day, convention, ${['leq', 'lday', 'levening', 'lnight', 'lden'].map((x) => `${energyAverageOf(x)} AS ${x}`).join(', ')},
-        count(*) AS sensors, dt
-      FROM ${T.daily} WHERE coverage_ok AND commune_insee IS NOT NULL
-      GROUP BY commune_insee, day, convention, dt`);
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.communeDaily} AS ${areaDailySql('commune_insee', T.daily)}`);
     // Paris's arrondissements: the same average over the sensors of each arrondissement
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.arrondissementDaily} AS
-      SELECT a.arrondissement_insee, d.day, d.convention, ${['leq', 'lday', 'levening', 'lnight', 'lden'].map((x) => `${energyAverageOf(`d.${x}`)} AS ${x}`).join(', ')},
-        count(*) AS sensors, d.dt
-      FROM ${T.daily} d JOIN ${T.attributes} a USING (sensor_id)
-      WHERE d.coverage_ok AND a.arrondissement_insee IS NOT NULL
-      GROUP BY a.arrondissement_insee, d.day, d.convention, d.dt`);
+      ${areaDailySql('arrondissement_insee', `(SELECT d.*, a.arrondissement_insee FROM ${T.daily} d JOIN ${T.attributes} a USING (sensor_id))`)}`);
 
     await computeMonthsAndYears(duck, job);
 
@@ -472,6 +464,16 @@ async function computeMonthsAndYears(duck: Lake, job: { dts: readonly string[]; 
 }
 
 /** the small tables the SQL joins: local hours, periods, Lden weights, limit values, sensors, days to do */
+/** the levels an area's daily row averages: the dB(A) columns of its declaration */
+const AREA_LEVELS = noiseIndicatorsCommuneDaily.columns.filter((c) => c.unit === 'dB(A)').map((c) => c.name);
+
+/** an area's daily rows (a commune, an arrondissement): the energy average of its sensors' days that meet the coverage threshold */
+function areaDailySql(area: string, days: string): string {
+  return `SELECT ${area}, day, convention, ${AREA_LEVELS.map((x) => `${energyAverageOf(x)} AS ${x}`).join(', ')}, count(*) AS sensors, dt
+    FROM ${days} WHERE coverage_ok AND ${area} IS NOT NULL
+    GROUP BY ${area}, day, convention, dt`;
+}
+
 async function createLookups(duck: Lake, job: { years: readonly number[]; dts: readonly string[] }): Promise<void> {
   const first = job.years[0]!;
   const last = job.years[job.years.length - 1]!;
