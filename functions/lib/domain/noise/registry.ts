@@ -116,6 +116,24 @@ export function registeredAt(registry: readonly RegisteredSensor[], sensorId: st
   return registry.find((s) => s.sensor_id === sensorId && (s.valid_from === null || s.valid_from.getTime() <= ms) && (s.valid_to === null || ms < s.valid_to.getTime()));
 }
 
+/**
+ * per sensor, its current registration: the period valid at `at`, else the latest that has begun, else
+ * the first (a sensor registered from a later date)
+ */
+export function currentRegistrations(registry: readonly RegisteredSensor[], at: Date): Map<string, RegisteredSensor> {
+  const ms = at.getTime();
+  const begun = (s: RegisteredSensor) => s.valid_from === null || s.valid_from.getTime() <= ms;
+  const rank = (s: RegisteredSensor) => (registeredAt([s], s.sensor_id, ms) ? 2 : begun(s) ? 1 : 0);
+  const current = new Map<string, RegisteredSensor>();
+  // ordered by start, so that among equals the latest begun wins, and among those not begun the first
+  const ordered = [...registry].sort((a, b) => (a.valid_from?.getTime() ?? -Infinity) - (b.valid_from?.getTime() ?? -Infinity));
+  for (const s of ordered) {
+    const held = current.get(s.sensor_id);
+    if (!held || rank(s) > rank(held) || (rank(s) === rank(held) && rank(s) > 0)) current.set(s.sensor_id, s);
+  }
+  return current;
+}
+
 /** per sensor, its registered integration interval (the latest period that gives one) */
 export function registeredIntervals(registry: readonly RegisteredSensor[]): Record<string, IntegrationInterval> {
   const intervals: Record<string, IntegrationInterval> = {};
