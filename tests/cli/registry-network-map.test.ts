@@ -68,7 +68,7 @@ describe('a network known only by a registry file and CSV exports, on the map', 
   beforeAll(async () => {
     lake = await tempLake({ now: new Date('2025-06-03T12:00:00Z') });
     const communes = JSON.parse(await readFile(new URL('../../data/mgp-communes.json', import.meta.url), 'utf8')) as Polygonal;
-    expected = Object.fromEntries(REGISTRY.split('\n').slice(1).map((l) => l.split(',')).map(([id, lon, lat]) => [id, communeByPolygons(communes, Number(lon), Number(lat))]));
+    expected = Object.fromEntries(REGISTRY.split('\n').slice(1).map((l) => l.split(',')).map(([id, lon, lat]): [string, string | null] => [String(id), communeByPolygons(communes, Number(lon), Number(lat))]));
     const file = (name: string, body: string) => writeFile(path.join(lake.dir, name), body).then(() => path.join(lake.dir, name));
     const registered = await observatory(['--lake', lake.dir, 'ingest', 'sensors', await file('sensores.csv', REGISTRY)]);
     expect(registered.code, registered.stderr).toBe(0);

@@ -75,25 +75,28 @@ export function mergeSightings(parts: readonly StagedSightings[]): SensorSightin
   const ordered = [...parts].sort((a, b) => a.received_at.localeCompare(b.received_at) || a.raw_sha.localeCompare(b.raw_sha));
   const merged = new Map<string, SensorSighting>();
   for (const part of ordered) {
-    for (const s of part.sensors) {
-      const first = new Date(s.first_seen);
-      const last = new Date(s.last_seen);
-      const before = merged.get(s.sensor_id);
-      merged.set(s.sensor_id, {
-        ...s,
-        lon: s.lon ?? before?.lon ?? null,
-        lat: s.lat ?? before?.lat ?? null,
-        commune_insee: s.lon != null ? s.commune_insee : (before?.commune_insee ?? null),
-        in_metropole: s.in_metropole ?? before?.in_metropole ?? null,
-        name: s.name ?? before?.name ?? null,
-        noise_source: s.noise_source !== 'unknown' ? s.noise_source : (before?.noise_source ?? 'unknown'),
-        sonometer_class: s.sonometer_class ?? before?.sonometer_class ?? null,
-        first_seen: before && before.first_seen < first ? before.first_seen : first,
-        last_seen: before && before.last_seen > last ? before.last_seen : last,
-      });
-    }
+    for (const s of part.sensors) merged.set(s.sensor_id, laterSighting(s, merged.get(s.sensor_id)));
   }
   return [...merged.values()].sort((a, b) => a.sensor_id.localeCompare(b.sensor_id));
+}
+
+/** a sensor's sighting received after `before`: its attributes where it gives them, else the earlier ones; the span of both */
+function laterSighting(s: StagedSightings['sensors'][number], before: SensorSighting | undefined): SensorSighting {
+  const first = new Date(s.first_seen);
+  const last = new Date(s.last_seen);
+  if (!before) return { ...s, first_seen: first, last_seen: last };
+  return {
+    ...s,
+    lon: s.lon ?? before.lon,
+    lat: s.lat ?? before.lat,
+    commune_insee: s.lon != null ? s.commune_insee : before.commune_insee,
+    in_metropole: s.in_metropole ?? before.in_metropole,
+    name: s.name ?? before.name,
+    noise_source: s.noise_source !== 'unknown' ? s.noise_source : before.noise_source,
+    sonometer_class: s.sonometer_class ?? before.sonometer_class,
+    first_seen: before.first_seen < first ? before.first_seen : first,
+    last_seen: before.last_seen > last ? before.last_seen : last,
+  };
 }
 
 export async function refreshSensors(ctx: StageContext): Promise<{ sensors: number; staged: number; merged: number }> {
@@ -199,7 +202,7 @@ async function readStaged(store: ObjectStore, key: string): Promise<StagedSighti
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+  const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
