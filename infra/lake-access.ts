@@ -78,7 +78,9 @@ export function climateIngestWrites(stages: readonly StageDefinition[] = STAGES,
  */
 export function ingestAccess(options: { incoming: boolean }, stages: readonly StageDefinition[] = STAGES, datasets: readonly DatasetDeclaration[] = DATASETS): LakeAccess {
   const sensorsStage = stages.find((s) => s.name === 'sensors');
-  const sightings = sensorsStage?.inputs.map((i) => areaPrefix(i.dataset, datasets)) ?? [];
+  // what the sensors merge reads (the registry too), and what it merges and deletes (the staged sightings: its inputs that are also its outputs)
+  const sensorsReads = sensorsStage?.inputs.map((i) => areaPrefix(i.dataset, datasets)) ?? [];
+  const sightings = sensorsStage?.inputs.filter((i) => sensorsStage.outputs.includes(i.dataset)).map((i) => areaPrefix(i.dataset, datasets)) ?? [];
   // the ingest service runs the after-ingest stages (the sensors merge) once its files are in
   const afterIngest = stages.filter((s) => s.cadences.includes('after-ingest')).flatMap((s) => [...s.outputs.map((o) => areaPrefix(o, datasets)), stateKey(s.name)]);
   const curated = [noiseReadings, quarantine].map((d) => changeLogPrefix(d));
@@ -96,7 +98,7 @@ export function ingestAccess(options: { incoming: boolean }, stages: readonly St
   ]);
   return {
     // the sensor registry places readings without a position
-    reads: unique([...writes, REGISTRY_KEY, ...(options.incoming ? [`${INCOMING_PREFIX}/`] : [])]),
+    reads: unique([...writes, ...sensorsReads, REGISTRY_KEY, ...(options.incoming ? [`${INCOMING_PREFIX}/`] : [])]),
     writes: unique(writes),
     // a replay that is clean now removes the quarantine file of its earlier receipt; the sensors merge
     // (after-ingest) deletes the staged sightings it merged

@@ -71,6 +71,9 @@ describe('parseNoiseCsv()', () => {
     expect(starts.every((t, i) => i === 0 || t > starts[i - 1]!)).toBe(true);
   });
 
+});
+
+describe('parseNoiseCsv(): local times', () => {
   it('parseNoiseCsv() reads naive times in the tz option', () => {
     const { observations, rejections } = parse(series('laeq-1min-11-days.csv'), { tz: 'UTC' });
     expect(rejections).toEqual([]);
@@ -83,7 +86,7 @@ describe('parseNoiseCsv()', () => {
     const { observations, rejections } = parse(text);
     expect(observations.map((o) => iso(o.tsFrom))).toEqual(['2025-10-25T23:59:00.000Z', '2025-10-26T02:00:00.000Z']);
     expect(rejections).toHaveLength(1);
-    expect(rejections[0]).toMatchObject({ record: '3', field: 'timestamp', found: '2025-10-26 02:30:00', expected: expect.stringContaining('exactly once') });
+    expect(rejections[0]).toMatchObject({ record: '3', field: 'timestamp', found: '2025-10-26 02:30:00', expected: expect.stringContaining('exactly once') as unknown });
     expect(rejections[0]!.reason).toBe(
       '2025-10-26 02:30:00 occurs twice in Europe/Paris (clocks go back from 03:00 to 02:00 on 2025-10-26, end of daylight saving time); pass --tz or give times with an offset',
     );
@@ -132,6 +135,9 @@ describe('parseNoiseCsv()', () => {
     ]);
   });
 
+});
+
+describe('parseNoiseCsv(): layouts and columns', () => {
   it('parseNoiseCsv() reads semicolons with decimal commas, tabs, quotes, CRLF and a BOM alike', () => {
     const expected = [
       [iso(new Date('2025-06-01T08:00:00Z')), 55.5],
@@ -201,6 +207,9 @@ describe('parseNoiseCsv()', () => {
     expect(rejections[0]!.recordText).toBe('2025-06-01 10:00:00,55,56');
   });
 
+});
+
+describe('parseNoiseCsv(): intervals and unreadable files', () => {
   it('parseNoiseCsv() skips empty lines and keeps physical line numbers', () => {
     const text = '\ndatetime,LAeq\n\n2025-06-01 10:00:00,55\n   \n,\n2025-06-01 10:00:01,56\n\n';
     const { observations, rejections } = parse(text);

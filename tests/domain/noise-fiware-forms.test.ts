@@ -38,7 +38,7 @@ describe('FIWARE attributes without type, and repeated keys', () => {
     const published = JSON.parse(fixture('NoiseLevelObserved.example-normalized.json')) as Record<string, unknown>;
     const untyped: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(published)) {
-      untyped[k] = typeof v === 'object' && v !== null && 'value' in v ? { value: (v as { value: unknown }).value } : v;
+      untyped[k] = typeof v === 'object' && v !== null && 'value' in v ? { value: v.value } : v;
     }
     expect(JSON.stringify(untyped)).not.toContain('"Number"');
     const withTypes = parseFiware(JSON.stringify(published)).observations[0]!;

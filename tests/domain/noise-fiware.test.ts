@@ -13,6 +13,11 @@ const ENCODINGS = [
 ] as const;
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/noise/${name}`, import.meta.url), 'utf8');
+/** the published GeoJSON Feature example, as far as these tests look into it */
+interface GeoJsonFeature {
+  properties: Record<string, unknown>;
+  geometry?: unknown;
+}
 
 const VITORIA = {
   sensorId: 'loc:-2.69800,42.84910',
@@ -83,24 +88,24 @@ describe('parseFiware()', () => {
     expect(rejections).toEqual([]);
     expect(observations.map((o) => o.record)).toEqual([0, 1, 2, 3, 4]);
     for (const o of observations) expect(o).toMatchObject(VITORIA);
-    expect(observations.map((o) => JSON.parse(o.recordText))).toEqual(ENCODINGS.map((name) => JSON.parse(fixture(name))));
+    expect(observations.map((o): unknown => JSON.parse(o.recordText))).toEqual(ENCODINGS.map((name): unknown => JSON.parse(fixture(name))));
   });
 
   it('parseFiware() reads the features of a GeoJSON FeatureCollection', () => {
-    const feature = JSON.parse(fixture('NoiseLevelObserved.example-geojsonfeature.json'));
+    const feature = JSON.parse(fixture('NoiseLevelObserved.example-geojsonfeature.json')) as GeoJsonFeature;
     const collection = { type: 'FeatureCollection', features: [feature, { ...feature, properties: { ...feature.properties, LAeq: 70 } }] };
     const { observations } = parseFiware(JSON.stringify(collection, null, 2));
     expect(observations.map((o) => [o.record, o.laeq])).toEqual([
       [0, 67.8],
       [1, 70],
     ]);
-    expect(JSON.parse(observations[1]!.recordText).properties.LAeq).toBe(70);
+    expect((JSON.parse(observations[1]!.recordText) as GeoJsonFeature).properties.LAeq).toBe(70);
     const decoy = `{"metadata":{"features":[1,2]},"fea\\u0074ures":[${JSON.stringify(feature)}],"type":"FeatureCollection"}`;
     expect(JSON.parse(parseFiware(decoy).observations[0]!.recordText)).toEqual(feature);
   });
 
   it('parseFiware() takes the location of a Feature from its geometry when properties have none', () => {
-    const feature = JSON.parse(fixture('NoiseLevelObserved.example-geojsonfeature.json'));
+    const feature = JSON.parse(fixture('NoiseLevelObserved.example-geojsonfeature.json')) as GeoJsonFeature;
     delete feature.properties.location;
     feature.geometry = { type: 'Point', coordinates: [2.35, 48.85] };
     expect(one(feature).observations[0]).toMatchObject({ lon: 2.35, lat: 48.85, sensorId: 'loc:2.35000,48.85000' });
@@ -111,6 +116,9 @@ describe('parseFiware()', () => {
     expect(one(notification).observations.map((o) => o.laeq)).toEqual([61.2, 62]);
   });
 
+});
+
+describe('parseFiware(): sensor, attributes and times', () => {
   it('parseFiware() names the sensor after refDevice, else refPointOfInterest, else its location to 5 decimals', () => {
     const poi = 'urn:ngsi-ld:PointOfInterest:square';
     const cases: [Record<string, unknown>, string][] = [
@@ -153,6 +161,9 @@ describe('parseFiware()', () => {
     expect(read.observations[0]).toMatchObject({ laeq: 180, lamax: -3, las: null });
   });
 
+});
+
+describe('parseFiware(): rejected entities and times', () => {
   it('parseFiware() rejects an entity of another type, naming the type', () => {
     expect(rejectionOf(keyValues({ type: 'WeatherObserved' }))).toMatchObject({
       record: '0',
@@ -190,6 +201,9 @@ describe('parseFiware()', () => {
     }
   });
 
+});
+
+describe('parseFiware(): rejected values', () => {
   it('parseFiware() rejects a measurand that is not a finite JSON number, numeric text included', () => {
     const cases: [unknown, string][] = [
       ['67.8', 'LAeq is text, not a JSON number (the schema types measurands as numbers)'],
@@ -236,6 +250,9 @@ describe('parseFiware()', () => {
     });
   });
 
+});
+
+describe('parseFiware(): hostile input', () => {
   it('parseFiware() rejects entities that are not objects and goes on with the batch', () => {
     const { observations, rejections } = parseFiware(JSON.stringify([42, keyValues(), null, ['a'], 'text', keyValues({ type: 'X' })]));
     expect(observations.map((o) => o.record)).toEqual([1]);
@@ -293,6 +310,9 @@ describe('parseFiware()', () => {
     expect(parseFiware(`\uFEFF${fixture('NoiseLevelObserved.example.json')}`).observations[0]).toMatchObject(VITORIA);
   });
 
+});
+
+describe('parseFiware(): whole documents and top-level arrays', () => {
   it('parseFiware() throws UnreadableInputError for input that is not a JSON object or array', () => {
     expect(unreadable('')).toMatchObject({ found: 'empty input' });
     expect(unreadable(' \n\t')).toMatchObject({ found: 'empty input' });
@@ -323,11 +343,14 @@ describe('parseFiware()', () => {
     // not JSON: unreadable exactly when JSON.parse says so
     const invalid = ['[1,]', '[,1]', '[1 2]', '[] x', '[]]', '[[]', '["a]', '[{"a": 1}, {"b": }]', '[1]\n,', '[\'x\']', '[01]', '[{"a":"\\x"}]', '[NaN]'];
     for (const text of invalid) {
-      expect(() => JSON.parse(text), text).toThrow();
+      expect(() => void JSON.parse(text), text).toThrow();
       expect(unreadable(text), text).toMatchObject({ message: 'input is not valid JSON' });
     }
   });
 
+});
+
+describe('FiwareArrayReader and large arrays', () => {
   it('FiwareArrayReader, a chunk of elements per JSON.parse, cut between elements: what a whole JSON.parse gives, or "invalid" for what is not JSON', () => {
     const normalized = JSON.parse(fixture('NoiseLevelObserved.example-normalized.json')) as unknown;
     const entities = [

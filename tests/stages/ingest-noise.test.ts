@@ -7,8 +7,10 @@ import { tempLake } from '../support/lake.ts';
 
 type Lake = Awaited<ReturnType<typeof tempLake>>;
 
+const textOr = (value: unknown, fallback: string) => (typeof value === 'string' ? value : fallback);
+
 const entity = (over: Record<string, unknown> = {}) => ({
-  id: `urn:ngsi-ld:NoiseLevelObserved:${String(over.refDevice ?? 'dev-1')}-${String(over.dateObservedFrom ?? '2025-06-02T10:00:00Z')}`,
+  id: `urn:ngsi-ld:NoiseLevelObserved:${textOr(over.refDevice, 'dev-1')}-${textOr(over.dateObservedFrom, '2025-06-02T10:00:00Z')}`,
   type: 'NoiseLevelObserved',
   refDevice: 'dev-1',
   dateObservedFrom: '2025-06-02T10:00:00Z',
@@ -26,12 +28,18 @@ async function query(lake: Lake, sql: string) {
   return (await lake.lake.all(sql)).rows;
 }
 
-describe('ingestNoise()', () => {
-  let lake: Lake;
+let lake: Lake;
+
+/** each test of the block gets a fresh lake, on 3 June 2025 */
+function freshLakeEachTest(): void {
   beforeEach(async () => {
     lake = await tempLake({ now: new Date('2025-06-03T00:00:00Z') });
   });
   afterEach(async () => lake.cleanup());
+}
+
+describe('ingestNoise()', () => {
+  freshLakeEachTest();
 
   it('curates the valid records and quarantines the others, naming record, field and reason; the counts add up', async () => {
     const batch = [
@@ -74,7 +82,7 @@ describe('ingestNoise()', () => {
     await ingestNoise(lake, { sourceKind: 'noise-fiware', bytes, origin: 'a.json' });
     const snapshot = async () => (await listKeys(lake.store, 'curated/')).concat(await listKeys(lake.store, 'quarantine/')).map((o) => [o.key, o.sha256]);
     const before = await snapshot();
-    const later = await tempLakeClockShift(lake, '2025-06-04T00:00:00Z');
+    const later = tempLakeClockShift(lake, '2025-06-04T00:00:00Z');
     const again = await ingestNoise(later, { sourceKind: 'noise-fiware', bytes, origin: 'a-again.json' });
     expect(again.newRaw).toBe(false);
     expect(again.receivedAt).toBe('2025-06-03T00:00:00.000Z');
@@ -83,9 +91,14 @@ describe('ingestNoise()', () => {
     expect(await query(lake, 'SELECT count(*)::INT AS n FROM quarantine')).toEqual([{ n: 1 }]);
   });
 
+});
+
+describe('ingestNoise(): duplicates', () => {
+  freshLakeEachTest();
+
   it('resolves duplicates deterministically: the most recently received file wins, then the last record of a file', async () => {
     await ingestNoise(lake, { sourceKind: 'noise-fiware', bytes: fiware([entity({ LAeq: 60 })]), origin: 'first.json' });
-    const later = await tempLakeClockShift(lake, '2025-06-03T01:00:00Z');
+    const later = tempLakeClockShift(lake, '2025-06-03T01:00:00Z');
     await ingestNoise(later, { sourceKind: 'noise-fiware', bytes: fiware([entity({ LAeq: 61 }), entity({ LAeq: 63 })]), origin: 'correction.json' });
     expect(await query(lake, 'SELECT laeq FROM noise_readings')).toEqual([{ laeq: 63 }]);
     // ingesting the older file again does not bring its value back
@@ -113,6 +126,11 @@ describe('ingestNoise()', () => {
       { sensor_id: 'dev-2', ms: 900_000, laeq: 62.5 },
     ]);
   });
+
+});
+
+describe('ingestNoise(): days, communes and unreadable input', () => {
+  freshLakeEachTest();
 
   it('lands late data in its own local day, and splits a batch across Paris days', async () => {
     const batch = [
@@ -160,6 +178,6 @@ describe('ingestNoise()', () => {
 });
 
 /** the same lake seen later: a different clock, same store and engine */
-async function tempLakeClockShift(lake: Lake, iso: string): Promise<Lake> {
+function tempLakeClockShift(lake: Lake, iso: string): Lake {
   return { ...lake, now: () => new Date(iso) };
 }

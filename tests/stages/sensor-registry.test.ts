@@ -54,9 +54,14 @@ describe('the sensor registry', () => {
     ]);
     expect(await query("SELECT record, field FROM quarantine WHERE reason LIKE 'unknown position%'")).toEqual([{ record: '6', field: 'location' }]);
     await refreshSensors(lake);
-    expect(await query('SELECT sensor_id, commune_insee FROM sensors ORDER BY 1')).toEqual([
-      { sensor_id: 'RU-03', commune_insee: '75056' },
-      { sensor_id: 'RU-07', commune_insee: '94046' },
+    // sensors shows each registered sensor at its current registered position: RU-07 in Boulogne now,
+    // while its first reading above stays in Maisons-Alfort
+    expect(
+      await query(`SELECT sensor_id, registered, position_source, commune_insee, network, interval_s,
+          strftime(first_seen, '%H:%M:%S') AS first, strftime(last_seen, '%H:%M:%S') AS last FROM sensors ORDER BY 1`),
+    ).toEqual([
+      { sensor_id: 'RU-03', registered: true, position_source: 'registry', commune_insee: '75056', network: 'city', interval_s: 60, first: '08:00:00', last: '08:02:00' },
+      { sensor_id: 'RU-07', registered: true, position_source: 'registry', commune_insee: '92012', network: 'city', interval_s: null, first: '08:00:30', last: '08:03:00' },
     ]);
     expect(await query('SELECT sensor_id, interval_s, interval_anchor, source LIKE \'raw/sensors/%\' AS raw FROM sensor_registry ORDER BY sensor_id, valid_from NULLS FIRST')).toEqual([
       { sensor_id: 'RU-03', interval_s: 60, interval_anchor: 'start', raw: true },
@@ -75,6 +80,24 @@ describe('the sensor registry', () => {
     const s = await ingestNoise(lake, { sourceKind: 'noise-fiware', bytes: Buffer.from(JSON.stringify([entity])), origin: 'push' });
     expect(s).toMatchObject({ curated: 1, quarantined: 0 });
     expect(await query("SELECT strftime(ts_from, '%H:%M:%S') AS f, strftime(ts_to, '%H:%M:%S') AS t, commune_insee FROM noise_readings")).toEqual([{ f: '07:59:59', t: '08:00:00', commune_insee: '75056' }]);
+  });
+
+  it('makes sensors the union: a registered sensor with no reading yet, and a sensor seen only in readings, each saying where its facts come from', async () => {
+    lake = await tempLake({ now: new Date('2025-06-02T00:00:00Z') });
+    // Vincennes (94080) and Montreuil (93048): points checked against the commune polygons by hand
+    await ingestSensorRegistry(lake, { bytes: Buffer.from('sensor_id,lon,lat,name,network\nVIN-1,2.4390,48.8477,Château,east\n'), origin: 'registry.csv' });
+    await refreshSensors(lake);
+    const columns = `SELECT sensor_id, registered, name, network, position_source, lon, commune_insee, in_metropole, noise_source, first_seen FROM sensors ORDER BY 1`;
+    expect(await query(columns)).toEqual([
+      { sensor_id: 'VIN-1', registered: true, name: 'Château', network: 'east', position_source: 'registry', lon: 2.439, commune_insee: '94080', in_metropole: true, noise_source: 'unknown', first_seen: null },
+    ]);
+    const entity = { id: 'm1', type: 'NoiseLevelObserved', refDevice: 'MTR-1', name: 'Croix de Chavaux', location: { type: 'Point', coordinates: [2.441, 48.861] }, dateObservedFrom: '2025-06-01T10:00:00+02:00', dateObservedTo: '2025-06-01T10:01:00+02:00', LAeq: 61.5 };
+    expect(await ingestNoise(lake, { sourceKind: 'noise-fiware', bytes: Buffer.from(JSON.stringify([entity])), origin: 'push' })).toMatchObject({ curated: 1 });
+    await refreshSensors(lake);
+    expect(await query(columns)).toEqual([
+      { sensor_id: 'MTR-1', registered: false, name: 'Croix de Chavaux', network: null, position_source: 'readings', lon: 2.441, commune_insee: '93048', in_metropole: true, noise_source: 'unknown', first_seen: new Date('2025-06-01T08:00:00Z') },
+      { sensor_id: 'VIN-1', registered: true, name: 'Château', network: 'east', position_source: 'registry', lon: 2.439, commune_insee: '94080', in_metropole: true, noise_source: 'unknown', first_seen: null },
+    ]);
   });
 
   it('refuses a registry file with an unreadable row whole, naming the row and field, and keeps the registry as it was', async () => {

@@ -78,33 +78,43 @@ export const noiseReadings = declareDataset({
   provenance: 'FIWARE NoiseLevelObserved payloads (pushed or files) and LAeq CSV series, validated and curated by the ingest stage.',
 });
 
+/** where a sensor's position comes from: its registry entry, or its readings (a sensor not registered) */
+export const POSITION_SOURCES = ['registry', 'readings'] as const;
+
 export const sensors = declareDataset({
   name: 'sensors',
   title: 'Noise sensors',
-  description: 'One row per noise sensor seen in the readings, with its location and commune.',
+  description:
+    'One row per noise sensor, registered or seen in the readings (the union of both), with its current position and commune and where each fact comes from: the registry when the sensor is registered, else its readings.',
   prefix: 'curated/sensors',
   columns: [
     sensorId,
-    { name: 'name', type: 'string', nullable: true, description: 'Human-readable name, when the source gives one' },
-    { name: 'lon', type: 'double', unit: '°', nullable: true, min: -180, max: 180, description: 'Longitude (WGS84)' },
-    { name: 'lat', type: 'double', unit: '°', nullable: true, min: -90, max: 90, description: 'Latitude (WGS84)' },
-    communeInsee,
+    { name: 'registered', type: 'boolean', description: 'Whether the sensor is in the sensor registry (sensor_registry); if so, name, network, interval and position come from there' },
+    { name: 'name', type: 'string', nullable: true, description: 'Human-readable name: the registry’s, else the one its readings give' },
+    { name: 'network', type: 'string', nullable: true, description: 'The network the sensor belongs to (registry only)' },
+    { name: 'interval_s', type: 'double', unit: 's', nullable: true, min: 0, description: 'Registered integration time of each reading (registry only)' },
+    { name: 'interval_anchor', type: 'string', nullable: true, values: ['end', 'start'], description: 'Registered anchor of a single-instant reading (registry only)' },
+    { name: 'position_source', type: 'string', nullable: true, values: POSITION_SOURCES, description: 'Where lon/lat come from: registry (its current registered position) or readings (the latest position its readings carried); NULL when unknown' },
+    { name: 'lon', type: 'double', unit: '°', nullable: true, min: -180, max: 180, description: 'Longitude (WGS84) of the current position' },
+    { name: 'lat', type: 'double', unit: '°', nullable: true, min: -90, max: 90, description: 'Latitude (WGS84) of the current position' },
+    { ...communeInsee, description: 'INSEE code of the commune of the Métropole holding the current position (NULL outside it or when unknown); each reading keeps the commune of where it was taken' },
     {
       name: 'arrondissement_insee',
       type: 'string',
       nullable: true,
-      description: 'INSEE code of the Paris arrondissement (75101–75120) holding the sensor, from the City of Paris polygons (ODbL); NULL outside Paris or when its location is unknown',
+      description: 'INSEE code of the Paris arrondissement (75101–75120) holding the current position, from the City of Paris polygons (ODbL); NULL outside Paris or when its location is unknown',
     },
-    { name: 'in_metropole', type: 'boolean', nullable: true, description: 'Whether the sensor lies inside the Métropole du Grand Paris (NULL when its location is unknown)' },
-    { name: 'noise_source', type: 'string', values: NOISE_SOURCES, description: 'Dominant noise source the sensor watches' },
-    { name: 'sonometer_class', type: 'string', nullable: true, values: ['0', '1', '2'], description: 'IEC 61672 sound level meter class' },
-    { name: 'first_seen', type: 'timestamp', description: 'Start of the first reading (UTC)' },
-    { name: 'last_seen', type: 'timestamp', description: 'End of the last reading (UTC)' },
+    { name: 'in_metropole', type: 'boolean', nullable: true, description: 'Whether the current position lies inside the Métropole du Grand Paris (NULL when its location is unknown)' },
+    { name: 'noise_source', type: 'string', values: NOISE_SOURCES, description: 'Dominant noise source the sensor watches, from its readings (unknown when none says)' },
+    { name: 'sonometer_class', type: 'string', nullable: true, values: ['0', '1', '2'], description: 'IEC 61672 sound level meter class, from its readings' },
+    { name: 'first_seen', type: 'timestamp', nullable: true, description: 'Start of the first reading (UTC; NULL: no reading yet)' },
+    { name: 'last_seen', type: 'timestamp', nullable: true, description: 'End of the last reading (UTC; NULL: no reading yet)' },
   ],
   key: ['sensor_id'],
-  duplicateRule: 'Attributes from the most recently received file win; first_seen/last_seen span all files.',
+  duplicateRule:
+    'One row per sensor: the registry’s facts win for a registered sensor (its period valid now, else its latest that has begun, else its first); reading attributes from the most recently received file win; first_seen/last_seen span all files.',
   licence: OPEN_LICENCE,
-  provenance: 'Derived from the sensor attributes carried by the noise payloads (or given on the command line for CSV series).',
+  provenance: 'Merged by the sensors stage from the sensor registry (sensor_registry) and the sensor attributes carried by the noise payloads (or given on the command line for CSV series).',
 });
 
 const dailyLevels = [

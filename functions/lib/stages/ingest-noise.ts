@@ -336,7 +336,8 @@ function readingsBySensor(rows: EncodedRows): { sensors: Map<string, { n: number
     const id = String(valueAt(rows.columns.sensor_id!, i));
     const s = sensors.get(id) ?? { n: 0, communes: new Set<string>() };
     s.n++;
-    s.communes.add(String(valueAt(rows.columns.commune_insee!, i) ?? 'no commune'));
+    const commune = valueAt(rows.columns.commune_insee!, i);
+    s.communes.add(typeof commune === 'string' ? commune : 'no commune');
     sensors.set(id, s);
     days.add(String(valueAt(rows.columns.dt!, i)));
   }

@@ -125,9 +125,12 @@ export const STAGES: readonly StageDefinition[] = [
   }),
   defineStage({
     name: 'sensors',
-    description: 'Merges the sensor sightings staged by the ingests',
-    // reads the merged sightings and those staged since, writes their merge and deletes what it merged
-    inputs: [{ dataset: 'staging/sensor-sightings', window: 'all' }],
+    description: 'Merges the sensor registry and the sensor sightings staged by the ingests',
+    // reads the registry, the merged sightings and those staged since, writes their merge and deletes what it merged
+    inputs: [
+      { dataset: 'sensor_registry', window: 'all' },
+      { dataset: 'staging/sensor-sightings', window: 'all' },
+    ],
     outputs: ['sensors', 'staging/sensor-sightings'],
     cadences: ['after-ingest', 'hourly'],
     run: async (ctx) => (await import('./sensors.ts')).refreshSensors(ctx),

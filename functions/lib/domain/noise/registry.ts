@@ -79,41 +79,83 @@ function fromJson(text: string): RegistryParse {
   return { sensors, rejections };
 }
 
+/** why a registry row cannot be read: the field, what was expected, what was found, and why */
+interface RowProblem {
+  readonly field: string;
+  readonly expected: string;
+  readonly found: unknown;
+  readonly reason: string;
+}
+
+const isProblem = (x: object): x is RowProblem => 'reason' in x;
+
 function add(sensors: RegisteredSensor[], rejections: RecordRejection[], record: string, recordText: string, f: Fields, geometry: unknown): void {
-  const reject = (field: string, expected: string, found: unknown, reason: string) => rejections.push(problem(record, field, expected, found === undefined || found === '' ? 'nothing' : JSON.stringify(found), reason, recordText));
+  const reject = (p: RowProblem) => rejections.push(problem(record, p.field, p.expected, p.found === undefined || p.found === '' ? 'nothing' : JSON.stringify(p.found), p.reason, recordText));
   const id = typeof f.sensorid === 'string' ? f.sensorid.trim() : typeof f.sensorid === 'number' ? String(f.sensorid) : '';
-  if (!id) return void reject('sensor_id', 'the sensor id its readings carry (refDevice, or the CSV sensor column)', f.sensorid, 'sensor_id missing');
+  if (!id) return void reject({ field: 'sensor_id', expected: 'the sensor id its readings carry (refDevice, or the CSV sensor column)', found: f.sensorid, reason: 'sensor_id missing' });
+  const position = positionOf(id, f, geometry);
+  if (isProblem(position)) return void reject(position);
+  const integration = integrationOf(id, f);
+  if (isProblem(integration)) return void reject(integration);
+  const validity = validityOf(id, f);
+  if (isProblem(validity)) return void reject(validity);
+  sensors.push({ sensor_id: id, name: text(f.name), network: text(f.network), ...integration, ...position, ...validity });
+}
+
+/** where the sensor stands: the GeoJSON Point, else the lon and lat fields */
+function positionOf(id: string, f: Fields, geometry: unknown): { lon: number; lat: number } | RowProblem {
   const point = isObject(geometry) && geometry.type === 'Point' && Array.isArray(geometry.coordinates) ? geometry.coordinates : undefined;
   const lon = num(point ? point[0] : f.lon);
   const lat = num(point ? point[1] : f.lat);
   if (lon === undefined || lat === undefined || lon < -180 || lon > 180 || lat < -90 || lat > 90) {
-    return void reject(point ? 'geometry' : 'lon', 'lon in [-180, 180] and lat in [-90, 90] (WGS84 degrees)', point ?? [f.lon, f.lat], `sensor ${id}: position missing or out of range`);
+    return { field: point ? 'geometry' : 'lon', expected: 'lon in [-180, 180] and lat in [-90, 90] (WGS84 degrees)', found: point ?? [f.lon, f.lat], reason: `sensor ${id}: position missing or out of range` };
   }
-  const interval = f.intervals === undefined || f.intervals === '' || f.intervals === null ? null : num(f.intervals);
-  if (interval === undefined || (interval !== null && !(interval > 0))) return void reject('interval_s', 'a positive number of seconds', f.intervals, `sensor ${id}: interval_s is not a positive number`);
-  const anchor = f.intervalanchor === undefined || f.intervalanchor === '' || f.intervalanchor === null ? null : f.intervalanchor;
-  if (anchor !== null && anchor !== 'end' && anchor !== 'start') return void reject('interval_anchor', '"end" (a single instant ends its reading) or "start"', anchor, `sensor ${id}: interval_anchor is neither end nor start`);
-  const validFrom = instant(f.validfrom);
-  if (validFrom === undefined) return void reject('valid_from', 'an ISO 8601 date or date-time (Europe/Paris when without offset)', f.validfrom, `sensor ${id}: valid_from is not a date`);
-  const validTo = instant(f.validto);
-  if (validTo === undefined) return void reject('valid_to', 'an ISO 8601 date or date-time (Europe/Paris when without offset)', f.validto, `sensor ${id}: valid_to is not a date`);
-  if (validFrom && validTo && validTo.getTime() <= validFrom.getTime()) return void reject('valid_to', 'after valid_from', f.validto, `sensor ${id}: valid_to is not after valid_from`);
-  sensors.push({
-    sensor_id: id,
-    name: text(f.name),
-    network: text(f.network),
-    interval_s: interval,
-    interval_anchor: anchor,
-    lon,
-    lat,
-    valid_from: validFrom,
-    valid_to: validTo,
-  });
+  return { lon, lat };
 }
+
+/** how long each reading lasts, and whether a single instant ends or starts it (both optional) */
+function integrationOf(id: string, f: Fields): Pick<RegisteredSensor, 'interval_s' | 'interval_anchor'> | RowProblem {
+  const interval = absent(f.intervals) ? null : num(f.intervals);
+  if (interval === undefined || (interval !== null && !(interval > 0))) return { field: 'interval_s', expected: 'a positive number of seconds', found: f.intervals, reason: `sensor ${id}: interval_s is not a positive number` };
+  const anchor = absent(f.intervalanchor) ? null : f.intervalanchor;
+  if (anchor !== null && anchor !== 'end' && anchor !== 'start') return { field: 'interval_anchor', expected: '"end" (a single instant ends its reading) or "start"', found: anchor, reason: `sensor ${id}: interval_anchor is neither end nor start` };
+  return { interval_s: interval, interval_anchor: anchor };
+}
+
+/** the period of the row (each end optional) */
+function validityOf(id: string, f: Fields): Pick<RegisteredSensor, 'valid_from' | 'valid_to'> | RowProblem {
+  const expected = 'an ISO 8601 date or date-time (Europe/Paris when without offset)';
+  const validFrom = instant(f.validfrom);
+  if (validFrom === undefined) return { field: 'valid_from', expected, found: f.validfrom, reason: `sensor ${id}: valid_from is not a date` };
+  const validTo = instant(f.validto);
+  if (validTo === undefined) return { field: 'valid_to', expected, found: f.validto, reason: `sensor ${id}: valid_to is not a date` };
+  if (validFrom && validTo && validTo.getTime() <= validFrom.getTime()) return { field: 'valid_to', expected: 'after valid_from', found: f.validto, reason: `sensor ${id}: valid_to is not after valid_from` };
+  return { valid_from: validFrom, valid_to: validTo };
+}
+
+const absent = (value: unknown) => value === undefined || value === '' || value === null;
 
 /** the registered position of a sensor at an instant, if any */
 export function registeredAt(registry: readonly RegisteredSensor[], sensorId: string, ms: number): RegisteredSensor | undefined {
   return registry.find((s) => s.sensor_id === sensorId && (s.valid_from === null || s.valid_from.getTime() <= ms) && (s.valid_to === null || ms < s.valid_to.getTime()));
+}
+
+/**
+ * per sensor, its current registration: the period valid at `at`, else the latest that has begun, else
+ * the first (a sensor registered from a later date)
+ */
+export function currentRegistrations(registry: readonly RegisteredSensor[], at: Date): Map<string, RegisteredSensor> {
+  const ms = at.getTime();
+  const begun = (s: RegisteredSensor) => s.valid_from === null || s.valid_from.getTime() <= ms;
+  const rank = (s: RegisteredSensor) => (registeredAt([s], s.sensor_id, ms) ? 2 : begun(s) ? 1 : 0);
+  const current = new Map<string, RegisteredSensor>();
+  // ordered by start, so that among equals the latest begun wins, and among those not begun the first
+  const ordered = [...registry].sort((a, b) => (a.valid_from?.getTime() ?? -Infinity) - (b.valid_from?.getTime() ?? -Infinity));
+  for (const s of ordered) {
+    const held = current.get(s.sensor_id);
+    if (!held || rank(s) > rank(held) || (rank(s) === rank(held) && rank(s) > 0)) current.set(s.sensor_id, s);
+  }
+  return current;
 }
 
 /** per sensor, its registered integration interval (the latest period that gives one) */
