@@ -248,6 +248,10 @@ async function main() {
       const { benchScale } = await import('./bench-scale.ts');
       for (const f of await benchScale()) record(f);
     }
+    if (wanted('backfill')) {
+      const { benchBackfill } = await import('./bench-backfill.ts');
+      for (const f of await benchBackfill()) record(f);
+    }
     if (wanted('parsers')) await benchParsers((process.env.BENCH_PARSER_SIZES ?? '25000,50000,100000,200000').split(',').map(Number));
     if (wanted('cli')) {
       const { benchCli } = await import('./bench-cli.ts');
