@@ -78,7 +78,7 @@ describe('pushes accepted on AWS, curated from the queue in batches', () => {
       answers.queued.push(answer);
       perPushWrites.push(counting.counters.objects_written - before);
       // S3 sends an Object Created event only for a raw file the push created (not for a replay)
-      if (answer.body.raw_key && answer.body.replay === false) created.push(String(answer.body.raw_key));
+      if (answer.body.raw_key && answer.body.replay === false) created.push(answer.body.raw_key as string);
     }
   }, 60_000);
   afterAll(async () => {
@@ -88,7 +88,7 @@ describe('pushes accepted on AWS, curated from the queue in batches', () => {
   });
 
   it('answers every push as the immediate ingest does, status and body', () => {
-    expect(answers.queued.map((a) => a.status)).toEqual([...Array(18).fill(200), 200, 400, 200]);
+    expect(answers.queued.map((a) => a.status)).toEqual([...Array<number>(18).fill(200), 200, 400, 200]);
     expect(answers.queued).toEqual(answers.immediate);
     expect(answers.queued[18]!.body).toMatchObject({ accepted: 2, rejected: 1 });
     expect(answers.queued[20]!.body).toMatchObject({ replay: true });

@@ -191,7 +191,8 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-describe('noiseIndicators()', () => {
+// the two describes run in order on the same lake: the incremental runs start from the first's outputs
+describe('noiseIndicators() on a new lake', () => {
   it('noiseIndicators() computes every day of a new lake, with the independent expectations', async () => {
     const summary = await noiseIndicators(ctx);
     expect(summary.fullReason).toBe('no previous state');
@@ -351,6 +352,9 @@ describe('noiseIndicators()', () => {
     expect(await store.head(datasetFileKey(noiseIndicatorsYearly, '2025'))).toBeDefined();
   });
 
+});
+
+describe('noiseIndicators() after new, corrected or vanished readings', () => {
   it('noiseIndicators() recomputes nothing when no reading file changed', async () => {
     const before = await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06'));
     const summary = await noiseIndicators(ctx);
@@ -403,7 +407,7 @@ describe('noiseIndicators()', () => {
   });
 
   it('noiseIndicators() with full: true deletes the indicator files of a day whose readings disappeared', async () => {
-    const keys = (await Promise.all([...(await store.list('curated/noise_readings/dt=2025-10-26/')).items.map((o) => o.key)])) as string[];
+    const keys = (await store.list('curated/noise_readings/dt=2025-10-26/')).items.map((o) => o.key);
     for (const k of keys) await store.delete(k);
     // nothing in the product deletes readings: an incremental run, reading the change log, does not look
     expect((await noiseIndicators(ctx)).dts).toEqual([]);

@@ -1,5 +1,4 @@
-import type { Readable } from 'node:stream';
-import { ObjectNotFoundError, type Body, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from '../ports/object-store.ts';
+import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.ts';
 import { REGISTRY_KEY } from '../stages/sensor-registry.ts';
 
 // The sensor registry as a warm push function holds it. Every push is read against the registry (the
@@ -30,7 +29,14 @@ export class RegistryCache {
 
   /** `store`, its registry served from this cache while fresh; every other request goes through */
   over(store: ObjectStore): ObjectStore {
-    return new RegistryCachingStore(store, (inner) => this.registry(inner));
+    const get = (key: string) => (key === REGISTRY_KEY ? this.registry(store) : store.get(key));
+    return new Proxy(store, {
+      get(target, name) {
+        if (name === 'get') return get;
+        const value: unknown = Reflect.get(target, name, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
   }
 
   private async registry(store: ObjectStore): Promise<Buffer> {
@@ -50,60 +56,5 @@ async function readOrAbsent(store: ObjectStore): Promise<Buffer | undefined> {
   } catch (e) {
     if (e instanceof ObjectNotFoundError) return undefined;
     throw e;
-  }
-}
-
-class RegistryCachingStore implements ObjectStore {
-  readonly localPath?: (key: string) => string;
-
-  constructor(
-    private readonly inner: ObjectStore,
-    private readonly registry: (inner: ObjectStore) => Promise<Buffer>,
-  ) {
-    if (inner.localPath) this.localPath = inner.localPath.bind(inner);
-  }
-
-  get url(): string {
-    return this.inner.url;
-  }
-
-  get(key: string): Promise<Buffer> {
-    return key === REGISTRY_KEY ? this.registry(this.inner) : this.inner.get(key);
-  }
-
-  put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
-    return this.inner.put(key, body, options);
-  }
-
-  putStream(key: string, body: Readable, options?: PutOptions): Promise<ObjectInfo> {
-    return this.inner.putStream(key, body, options);
-  }
-
-  putIfAbsent(key: string, body: Body, options?: PutOptions): Promise<{ created: boolean; info: ObjectInfo }> {
-    return this.inner.putIfAbsent(key, body, options);
-  }
-
-  getStream(key: string): Promise<Readable> {
-    return this.inner.getStream(key);
-  }
-
-  getWithInfo(key: string): Promise<StoredObject | undefined> {
-    return this.inner.getWithInfo(key);
-  }
-
-  head(key: string): Promise<ObjectInfo | undefined> {
-    return this.inner.head(key);
-  }
-
-  list(prefix: string, options?: ListOptions): Promise<ListPage> {
-    return this.inner.list(prefix, options);
-  }
-
-  delete(key: string): Promise<void> {
-    return this.inner.delete(key);
-  }
-
-  deleteMany(keys: readonly string[]): Promise<void> {
-    return this.inner.deleteMany(keys);
   }
 }
