@@ -29,7 +29,7 @@ import type { Figure } from './bench.ts';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BIN = path.join(REPO, 'bin', 'observatory.mjs');
-const LAST_DAY = '2026-11-30';
+export const LAST_DAY = '2026-11-30';
 /** the new hours, one per round, on the day after the history (UTC) */
 const newHour = (round: number) => new Date(Date.parse(`${LAST_DAY}T23:00:00Z`) + (round + 1) * 3_600_000);
 
@@ -43,7 +43,7 @@ interface Subject {
 }
 
 /** a FIWARE keyValues array: each sensor, `count` readings of `seconds` each from `start` */
-function batch(sensors: number, start: Date, count: number, seconds: number): Buffer {
+export function batch(sensors: number, start: Date, count: number, seconds: number): Buffer {
   const entities: object[] = [];
   for (let s = 0; s < sensors; s++) {
     for (let i = 0; i < count; i++) {
@@ -63,7 +63,7 @@ function batch(sensors: number, start: Date, count: number, seconds: number): Bu
 }
 
 /** ingests `days` days of history ending on LAST_DAY, one file a day, keeping up with the hourly cadence every 30 days */
-async function buildHistory(ctx: StageContext, sensors: number, days: number): Promise<number> {
+export async function buildHistory(ctx: StageContext, sensors: number, days: number): Promise<number> {
   const end = Date.parse(`${LAST_DAY}T00:00:00+01:00`);
   let readings = 0;
   const started = performance.now();

@@ -209,7 +209,7 @@ async function benchParsers(sizes: number[]) {
       r.read(r.text(Math.min(n, 5_000))); // JIT
       const times: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const [read, seconds] = await timed(async () => r.read(text));
+        const [read, seconds] = await timed(() => Promise.resolve(r.read(text)));
         if (read !== n) throw new Error(`${r.name}: ${read} observations from ${n} records`);
         times.push(seconds);
       }
@@ -221,41 +221,39 @@ async function benchParsers(sizes: number[]) {
   }
 }
 
+/** the entries, in the order they run: each records its figures, or returns them */
+function entries(dir: string): [string, () => Promise<Figure[] | void>][] {
+  return [
+    [
+      'ingest',
+      async () => {
+        const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+        // what sensors push: batches up to the push endpoint's 1 MiB limit (3 000 entities ≈ 1 MiB)
+        await benchIngest(dir, 'push-sized batches', 3_000, 60, rounds);
+        // file dumps (BENCH_ENTITIES × BENCH_BATCHES)
+        await benchIngest(dir, 'large batches', Number(process.env.BENCH_ENTITIES ?? 50_000), Number(process.env.BENCH_BATCHES ?? 6), rounds);
+      },
+    ],
+    ['indicators', () => benchIndicators(dir, Number(process.env.BENCH_SENSORS ?? 200), Number(process.env.BENCH_DAYS ?? 14))],
+    ['push', () => benchPush(dir, Number(process.env.BENCH_REQUESTS ?? 400), 50, 8)],
+    ['climate', async () => (await import('./bench-climate.ts')).benchClimate()],
+    ['site', async () => (await import('./bench-site.ts')).benchSite()],
+    ['scale', async () => (await import('./bench-scale.ts')).benchScale()],
+    ['backfill', async () => (await import('./bench-backfill.ts')).benchBackfill()],
+    ['parsers', () => benchParsers((process.env.BENCH_PARSER_SIZES ?? '25000,50000,100000,200000').split(',').map(Number))],
+    ['cli', async () => (await import('./bench-cli.ts')).benchCli(ngsiBatch)],
+    ['models', async () => (await import('./bench-models.ts')).benchModels()],
+  ];
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'observatory-bench-'));
   try {
     // BENCH_ONLY=ingest,push… runs some of them
     const only = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
-    const wanted = (name: string) => !only || only.includes(name);
-    if (wanted('ingest')) {
-      const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-      // what sensors push: batches up to the push endpoint's 1 MiB limit (3 000 entities ≈ 1 MiB)
-      await benchIngest(dir, 'push-sized batches', 3_000, 60, rounds);
-      // file dumps (BENCH_ENTITIES × BENCH_BATCHES)
-      await benchIngest(dir, 'large batches', Number(process.env.BENCH_ENTITIES ?? 50_000), Number(process.env.BENCH_BATCHES ?? 6), rounds);
-    }
-    if (wanted('indicators')) await benchIndicators(dir, Number(process.env.BENCH_SENSORS ?? 200), Number(process.env.BENCH_DAYS ?? 14));
-    if (wanted('push')) await benchPush(dir, Number(process.env.BENCH_REQUESTS ?? 400), 50, 8);
-    if (wanted('climate')) {
-      const { benchClimate } = await import('./bench-climate.ts');
-      for (const f of await benchClimate()) record(f);
-    }
-    if (wanted('site')) {
-      const { benchSite } = await import('./bench-site.ts');
-      for (const f of await benchSite()) record(f);
-    }
-    if (wanted('scale')) {
-      const { benchScale } = await import('./bench-scale.ts');
-      for (const f of await benchScale()) record(f);
-    }
-    if (wanted('parsers')) await benchParsers((process.env.BENCH_PARSER_SIZES ?? '25000,50000,100000,200000').split(',').map(Number));
-    if (wanted('cli')) {
-      const { benchCli } = await import('./bench-cli.ts');
-      for (const f of await benchCli(ngsiBatch)) record(f);
-    }
-    if (wanted('models')) {
-      const { benchModels } = await import('./bench-models.ts');
-      for (const f of await benchModels()) record(f);
+    for (const [name, run] of entries(dir)) {
+      if (only && !only.includes(name)) continue;
+      for (const f of (await run()) ?? []) record(f);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COUNTER_NAMES, CountingObjectStore, zeroCounters, type StoreCounters } from '../functions/lib/ports/counting-store.ts';
 import { CADENCES, STAGES, stagesOf, type Cadence } from '../functions/lib/stages/registry.ts';
+import type { StageContext } from '../functions/lib/stages/context.ts';
 
 export interface Scenario {
   readonly sensors: number;
@@ -233,13 +234,52 @@ function pushBody(sensor: number, start: number, minutes: number): string {
   );
 }
 
+interface HourSteps {
+  push(ctx: StageContext, sensor: number, start: number): Promise<{ body: Record<string, unknown> }>;
+  curate(ctx: StageContext, rawKeys: string[]): Promise<void>;
+  rawKeyOf(answer: { body: Record<string, unknown> }): string;
+}
+
+/** an hour of the fleet's pushes and their queued curation, each through a counting store: the counts per push and per interval */
+async function measureHour(ctx: StageContext, steps: HourSteps, hour: { sensors: number; from: number; intervalMs: number }): Promise<{ push: MeasuredRun; curation: MeasuredRun }> {
+  const pushCounters = zeroCounters();
+  const curationCounters = zeroCounters();
+  const counted = () => {
+    const store = new CountingObjectStore(ctx.store);
+    return { store, ctx: { ...ctx, store, lake: ctx.lake.withStore(store) } };
+  };
+  let pushSeconds = 0;
+  let pushCount = 0;
+  let curationSeconds = 0;
+  let intervalCount = 0;
+  for (let t = hour.from; t < hour.from + 3_600_000; t += hour.intervalMs) {
+    const keys: string[] = [];
+    for (let s = 0; s < hour.sensors; s++) {
+      const c = counted();
+      const started = performance.now();
+      keys.push(steps.rawKeyOf(await steps.push(c.ctx, s, t)));
+      pushSeconds += (performance.now() - started) / 1000;
+      pushCount++;
+      for (const n of COUNTER_NAMES) pushCounters[n] += c.store.counters[n];
+    }
+    const c = counted();
+    const started = performance.now();
+    await steps.curate(c.ctx, keys);
+    curationSeconds += (performance.now() - started) / 1000;
+    intervalCount++;
+    for (const n of COUNTER_NAMES) curationCounters[n] += c.store.counters[n];
+  }
+  const per = (counters: StoreCounters, runs: number) => Object.fromEntries(COUNTER_NAMES.map((n) => [n, counters[n] / runs])) as unknown as StoreCounters;
+  return { push: runOf(per(pushCounters, pushCount), pushSeconds / pushCount), curation: runOf(per(curationCounters, intervalCount), curationSeconds / intervalCount) };
+}
+
 /** the scenario's fleet on a generated lake: a few hours of history, then an hour of pushes, then each cadence */
 export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: string) => void = () => {}): Promise<CostCounts> {
   const { withOpenContext } = await import('../functions/lib/entry/context.ts');
   const { FsObjectStore } = await import('../functions/lib/adapters/fs-store.ts');
   const { silentLogger } = await import('../functions/lib/ports/logger.ts');
   const { handlePush } = await import('../functions/lib/push/service.ts');
-  const { acceptPush, ingestQueuedPushes } = await import('../functions/lib/push/queued.ts');
+  const { acceptPushes, ingestQueuedPushes } = await import('../functions/lib/push/queued.ts');
   const { afterIngest } = await import('../functions/lib/stages/ingest-service.ts');
   const { keyHash } = await import('../functions/lib/push/networks.ts');
   const { runPipeline } = await import('../functions/lib/stages/pipeline.ts');
@@ -254,6 +294,8 @@ export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: s
     return await withOpenContext({ store: new FsObjectStore(path.join(dir, 'lake')), logger: silentLogger, scratchDir: path.join(dir, 'scratch'), now: () => now }, async (ctx) => {
       const key = 'cost-measure-key';
       const networks = [{ network: 'measure', key_sha256: keyHash(key) }];
+      // the pushes go through one warm function, as ingest-push runs them: the registry read once per TTL
+      const acceptPush = acceptPushes();
       const push = async (c: typeof ctx, sensor: number, start: number) =>
         handlePush(
           c,
@@ -287,31 +329,7 @@ export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: s
       }
       await runPipeline(ctx, { cadence: 'daily' });
       // the measured hour: every push counted
-      const pushCounters = zeroCounters();
-      const curationCounters = zeroCounters();
-      let pushSeconds = 0;
-      let pushCount = 0;
-      let curationSeconds = 0;
-      let intervalCount = 0;
-      for (let t = hour; t < hour + 3_600_000; t += intervalMs) {
-        const keys: string[] = [];
-        for (let s = 0; s < scenario.sensors; s++) {
-          const store = new CountingObjectStore(ctx.store);
-          const started = performance.now();
-          keys.push(rawKeyOf(await push({ ...ctx, store, lake: ctx.lake.withStore(store) }, s, t)));
-          pushSeconds += (performance.now() - started) / 1000;
-          pushCount++;
-          for (const n of COUNTER_NAMES) pushCounters[n] += store.counters[n];
-        }
-        const store = new CountingObjectStore(ctx.store);
-        const started = performance.now();
-        await curate({ ...ctx, store, lake: ctx.lake.withStore(store) }, keys);
-        curationSeconds += (performance.now() - started) / 1000;
-        intervalCount++;
-        for (const n of COUNTER_NAMES) curationCounters[n] += store.counters[n];
-      }
-      const perPush = Object.fromEntries(COUNTER_NAMES.map((n) => [n, pushCounters[n] / pushCount])) as unknown as StoreCounters;
-      const perInterval = Object.fromEntries(COUNTER_NAMES.map((n) => [n, curationCounters[n] / intervalCount])) as unknown as StoreCounters;
+      const measured = await measureHour(ctx, { push, curate, rawKeyOf }, { sensors: scenario.sensors, from: hour, intervalMs });
       const cadences: CostCounts['cadences'] = {};
       for (const cadence of CADENCES) {
         if (cadence === 'after-ingest') continue;
@@ -326,8 +344,8 @@ export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: s
       return {
         measured: `measured ${new Date().toISOString().slice(0, 10)} by scripts/cost.ts --measure on a generated lake (${scenario.sensors} sensors, 2 hours of history then an hour of pushes, each quarter hour's curated from the queue in ${QUEUE.batchesPerInterval} batches; seconds on a shared 2-core machine)`,
         sensors: scenario.sensors,
-        push: runOf(perPush, pushSeconds / pushCount),
-        pushCuration: { ...runOf(perInterval, curationSeconds / intervalCount), batches: QUEUE.batchesPerInterval },
+        push: measured.push,
+        pushCuration: { ...measured.curation, batches: QUEUE.batchesPerInterval },
         cadences,
         pageView: { bytes: Math.round(pageBytes + assets.reduce((t, o) => t + o.size, 0)), requests: 1 + assets.length },
         lakeBytesPerDay: Math.round((lakeBytes * 24) / (HISTORY_HOURS + 1)),

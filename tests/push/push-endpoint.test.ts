@@ -20,6 +20,19 @@ function entities(sensor: string, start: number, count: number, laeq = 55) {
   }));
 }
 
+/** the endpoint's answer body (the fields these tests read) */
+interface PushAnswer {
+  readonly network?: string;
+  readonly error?: string;
+  readonly raw_key: string;
+  readonly records: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly rejections: readonly { readonly record: string; readonly field: string }[];
+}
+
+const answerOf = async (r: Response) => (await r.json()) as PushAnswer;
+
 describe('sensor push endpoint (local server)', () => {
   let lake: Awaited<ReturnType<typeof tempLake>>;
   let server: RunningServer;
@@ -46,7 +59,7 @@ describe('sensor push endpoint (local server)', () => {
     expect((await post('[]', { 'x-api-key': '', authorization: `ApiKey ${KEY_A}x` })).status).toBe(401);
     const ok = await post(JSON.stringify(entities('s-auth', 0, 1)), { 'x-api-key': '', authorization: `ApiKey ${KEY_B}` });
     expect(ok.status).toBe(200);
-    expect((await ok.json()).network).toBe('network-b');
+    expect((await answerOf(ok)).network).toBe('network-b');
   });
 
   it('answers 405, 413 and 415 to a wrong method, an oversized payload and a wrong content type', async () => {
@@ -55,23 +68,23 @@ describe('sensor push endpoint (local server)', () => {
     expect(big.status).toBe(413);
     const text = await post('[]', { 'content-type': 'text/plain' });
     expect(text.status).toBe(415);
-    expect((await text.json()).error).toContain('application/ld+json');
+    expect((await answerOf(text)).error).toContain('application/ld+json');
   });
 
   it('tells the sender how many records were accepted and why the others were rejected', async () => {
     const batch = [...entities('s-mixed', 100, 3), { ...entities('s-mixed', 103, 1)[0], LAeq: 190 }, { type: 'NoiseLevelObserved' }];
     const r = await post(JSON.stringify(batch), { 'content-type': 'application/ld+json; charset=utf-8' });
     expect(r.status).toBe(200);
-    const body = await r.json();
+    const body = await answerOf(r);
     expect(body).toMatchObject({ records: 5, accepted: 3, rejected: 2 });
-    expect(body.rejections.map((x: { record: string }) => x.record).sort()).toEqual(['3', '4']);
-    expect(body.rejections.find((x: { record: string }) => x.record === '3').field).toBe('laeq');
+    expect(body.rejections.map((x) => x.record).sort()).toEqual(['3', '4']);
+    expect(body.rejections.find((x) => x.record === '3')?.field).toBe('laeq');
   });
 
   it('answers 400 to a payload that is not JSON, and keeps it in raw/ and the quarantine', async () => {
     const r = await post('{"type": "NoiseLevelObserved", ');
     expect(r.status).toBe(400);
-    const body = await r.json();
+    const body = await answerOf(r);
     expect(body.raw_key).toMatch(/^raw\/noise-fiware\//);
     expect((await lake.store.get(body.raw_key)).toString()).toBe('{"type": "NoiseLevelObserved", ');
   });
@@ -79,7 +92,7 @@ describe('sensor push endpoint (local server)', () => {
   it('answers 422 when no record of a batch was accepted', async () => {
     const r = await post(JSON.stringify(entities('s-bad', 200, 2, 200)));
     expect(r.status).toBe(422);
-    expect((await r.json()).accepted).toBe(0);
+    expect((await answerOf(r)).accepted).toBe(0);
   });
 
   it('under a bounded load of concurrent pushes, loses and duplicates nothing', async () => {
@@ -95,7 +108,7 @@ describe('sensor push endpoint (local server)', () => {
         const i = next++;
         const r = await post(JSON.stringify(entities(`load-${i % 10}`, 1000 + i * perRequest, perRequest)));
         statuses.push(r.status);
-        accepted += (await r.json()).accepted;
+        accepted += (await answerOf(r)).accepted;
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));

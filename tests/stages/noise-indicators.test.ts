@@ -191,7 +191,8 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-describe('noiseIndicators()', () => {
+// the describes run in order on the same lake: the incremental runs start from the first runs' outputs
+describe('noiseIndicators() on a new lake: sensor days and hours', () => {
   it('noiseIndicators() computes every day of a new lake, with the independent expectations', async () => {
     const summary = await noiseIndicators(ctx);
     expect(summary.fullReason).toBe('no previous state');
@@ -264,6 +265,9 @@ describe('noiseIndicators()', () => {
     }
   });
 
+});
+
+describe('noiseIndicators() on a new lake: exceedances, areas, months and years', () => {
   it('noiseIndicators() flags exceedances from the sensor noise source, unknown without a sensor row', async () => {
     const rows = await query(`SELECT sensor_id, convention, noise_source, lden, lnight, who_lden_exceeded, who_lnight_exceeded, fr_lden_exceeded, fr_ln_exceeded
       FROM noise_indicators_daily WHERE day = DATE '2025-06-10' AND convention = 'eu' ORDER BY sensor_id`);
@@ -351,6 +355,9 @@ describe('noiseIndicators()', () => {
     expect(await store.head(datasetFileKey(noiseIndicatorsYearly, '2025'))).toBeDefined();
   });
 
+});
+
+describe('noiseIndicators() after new or corrected readings', () => {
   it('noiseIndicators() recomputes nothing when no reading file changed', async () => {
     const before = await store.head(datasetFileKey(noiseIndicatorsDaily, 'part-0', '2025-06'));
     const summary = await noiseIndicators(ctx);
@@ -402,8 +409,11 @@ describe('noiseIndicators()', () => {
     expect(row!['lday'] as number).toBeGreaterThan(61);
   });
 
+});
+
+describe('noiseIndicators() after vanished readings, moved sensors, changed settings', () => {
   it('noiseIndicators() with full: true deletes the indicator files of a day whose readings disappeared', async () => {
-    const keys = (await Promise.all([...(await store.list('curated/noise_readings/dt=2025-10-26/')).items.map((o) => o.key)])) as string[];
+    const keys = (await store.list('curated/noise_readings/dt=2025-10-26/')).items.map((o) => o.key);
     for (const k of keys) await store.delete(k);
     // nothing in the product deletes readings: an incremental run, reading the change log, does not look
     expect((await noiseIndicators(ctx)).dts).toEqual([]);

@@ -23,7 +23,12 @@ export interface AuthorizerResult {
 /** API Gateway answers 401 (the UNAUTHORIZED gateway response) when an authorizer fails with exactly this message */
 export const UNAUTHORIZED = 'Unauthorized';
 
-export async function handler(event: AuthorizerEvent): Promise<AuthorizerResult> {
+/** Lambda's handler: the verdict, as a promise (a refusal rejects it) */
+export function handler(event: AuthorizerEvent): Promise<AuthorizerResult> {
+  return new Promise((resolve) => resolve(authorize(event)));
+}
+
+function authorize(event: AuthorizerEvent): AuthorizerResult {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
   const key = apiKeyOf(headers);

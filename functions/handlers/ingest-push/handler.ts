@@ -1,6 +1,6 @@
 import { envSchemas, requiredEnv } from '../../lib/env.ts';
 import { keyHash, type PushNetworks } from '../../lib/push/networks.ts';
-import { acceptPush } from '../../lib/push/queued.ts';
+import { acceptPushes } from '../../lib/push/queued.ts';
 import { apiKeyOf, handlePush, PUSH_ERRORS, type PushResponse } from '../../lib/push/service.ts';
 import { once } from '../shared/routed-store.ts';
 import { emitMetrics, logger, withStageContext } from '../shared/runtime.ts';
@@ -13,6 +13,9 @@ import { apiKeyIdOf, proxyResult, pushRequestFromEvent, type ProxyResult, type P
 
 /** API key id → network id, written by infra/ from the usage plans */
 const networksByKeyId = once(() => requiredEnv('PUSH_NETWORKS', envSchemas.jsonStringMap));
+
+/** the pushes this warm function accepts, each read against the sensor registry it holds (REGISTRY_TTL_MS) */
+const acceptPush = acceptPushes();
 
 export async function handler(event: PushEvent): Promise<ProxyResult> {
   const byKeyId = networksByKeyId();

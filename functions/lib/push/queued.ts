@@ -5,6 +5,8 @@ import { registeredIntervals } from '../domain/noise/registry.ts';
 import { writeDataset } from '../lake/write.ts';
 import { datasetFileKey } from '../lake/layout.ts';
 import { PUSHED_RAW_PREFIX } from './constants.ts';
+import { RegistryCache } from './registry-cache.ts';
+import type { PushIngest } from './service.ts';
 import type { StageContext } from '../stages/context.ts';
 import { encodedColumns, partitionsOf, storeCurated, summaryOf } from '../stages/curate.ts';
 import {
@@ -41,6 +43,14 @@ import { stageSensorSightings, type SensorSighting } from '../stages/sensors.ts'
 export async function acceptPush(ctx: StageContext, input: IngestInput): Promise<IngestSummary> {
   const { sightings: _sightings, ...batch } = curatedBatchOf(await readNoise(ctx, input, { queued: true }));
   return summaryOf(batch);
+}
+
+/**
+ * acceptPush as a warm function runs it, push after push: the sensor registry read at most once per
+ * `registry`'s TTL (registry-cache.ts), not once per push
+ */
+export function acceptPushes(registry: RegistryCache = new RegistryCache()): PushIngest {
+  return (ctx, input) => acceptPush({ ...ctx, store: registry.over(ctx.store) }, input);
 }
 
 /** what ingestQueuedPushes did */

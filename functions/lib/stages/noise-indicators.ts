@@ -107,18 +107,7 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
   await ctx.lake.attach([sensors]);
   const sensorAttributes = await readSensorAttributes(ctx.lake);
 
-  // a backfill (ctx.range) recomputes its days, whatever the state says, and leaves the state as it was
-  const fullReason = ctx.range
-    ? null
-    : options.full
-    ? 'full option'
-    : !previous
-      ? 'no previous state'
-      : previous.settings !== settings
-        ? `settings changed (${previous.settings} → ${settings})`
-        : !changeLogCovers(previous.watermark)
-          ? `last run at ${previous.watermark.at}, before the change log's ${CHANGE_LOG_RETENTION_DAYS} days of retention`
-          : null;
+  const fullReason = fullReasonOf(ctx, options, previous, settings);
   const plan = ctx.range
     ? await rangePlan(ctx, ctx.range, previous)
     : fullReason !== null || !previous
@@ -150,21 +139,7 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
     const computed = await computeIndicators(ctx.lake, { years, dts, months, threshold });
     readings = computed.readings;
     try {
-      for (const d of OUTPUTS) {
-        const yearly = d === noiseIndicatorsYearly;
-        const monthly = d === noiseIndicatorsMonthly;
-        // the tables' dt is the day (the month for the monthly rows); a partition holding other days or
-        // months keeps its stored rows of those
-        const written = await ctx.lake.writePartitions(d, {
-          table: computed.tables[d.name]!,
-          partitionExpr: yearly ? 'CAST(year AS VARCHAR)' : partitionSql(d, monthly ? 'month' : 'dt'),
-          partitions: yearly ? years.map(String) : [...new Set((monthly ? months : touched).map((day) => partitionOf(d, day)))],
-          keyOf: yearly ? (y) => datasetFileKey(d, y) : (dt) => datasetFileKey(d, PART_NAME, dt),
-          ...(yearly ? {} : { days: monthly ? months : touched }),
-        });
-        rows[d.name] = written.rows;
-        deleted += written.deleted;
-      }
+      deleted += await writeOutputs(ctx.lake, computed, { years, months, touched }, rows);
     } finally {
       await computed.drop();
     }
@@ -191,6 +166,41 @@ export async function noiseIndicators(ctx: StageContext, options: NoiseIndicator
     fullReason,
   });
   return summary;
+}
+
+/** why every dt is recomputed, or null (incremental; a backfill recomputes its days whatever the state says) */
+function fullReasonOf(ctx: StageContext, options: NoiseIndicatorsOptions, previous: NoiseIndicatorsState | undefined, settings: string): string | null {
+  if (ctx.range) return null;
+  if (options.full) return 'full option';
+  if (!previous) return 'no previous state';
+  if (previous.settings !== settings) return `settings changed (${previous.settings} → ${settings})`;
+  if (!changeLogCovers(previous.watermark)) return `last run at ${previous.watermark.at}, before the change log's ${CHANGE_LOG_RETENTION_DAYS} days of retention`;
+  return null;
+}
+
+/**
+ * writes each output's partitions of the touched days, months and years; counts its rows into `rows`
+ * and returns the files deleted. The tables' dt is the day (the month for the monthly rows); a
+ * partition holding other days or months keeps its stored rows of those.
+ */
+async function writeOutputs(lake: Lake, computed: Computed, job: { years: readonly number[]; months: readonly string[]; touched: readonly string[] }, rows: Record<string, number>): Promise<number> {
+  let deleted = 0;
+  for (const d of OUTPUTS) {
+    const yearly = d === noiseIndicatorsYearly;
+    const days = d === noiseIndicatorsMonthly ? job.months : job.touched;
+    const table = computed.tables[d.name];
+    if (!table) throw new Error(`noise-indicators: no table computed for ${d.name}`);
+    const written = await lake.writePartitions(d, {
+      table,
+      partitionExpr: yearly ? 'CAST(year AS VARCHAR)' : partitionSql(d, d === noiseIndicatorsMonthly ? 'month' : 'dt'),
+      partitions: yearly ? job.years.map(String) : [...new Set(days.map((day) => partitionOf(d, day)))],
+      keyOf: yearly ? (y) => datasetFileKey(d, y) : (dt) => datasetFileKey(d, PART_NAME, dt),
+      ...(yearly ? {} : { days: [...days] }),
+    });
+    rows[d.name] = written.rows;
+    deleted += written.deleted;
+  }
+  return deleted;
 }
 
 interface Plan {
@@ -272,7 +282,7 @@ async function readSensorAttributes(lake: Lake): Promise<Record<string, string>>
   );
   // a sensor moved to another commune or arrondissement, or given another noise source, has its days recomputed
   return Object.fromEntries(
-    result.rows.map((r) => [String(r['sensor_id']), `${(r['commune_insee'] as string | null) ?? ''}|${String(r['noise_source'])}${r['arrondissement_insee'] ? `|${String(r['arrondissement_insee'])}` : ''}`]),
+    result.rows.map((r) => [String(r['sensor_id']), `${(r['commune_insee'] as string | null) ?? ''}|${String(r['noise_source'])}${r['arrondissement_insee'] ? `|${r['arrondissement_insee'] as string}` : ''}`]),
   );
 }
 
@@ -358,8 +368,41 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
       SELECT sensor_id, CAST(dt AS DATE) AS day, quantile_cont(laeq, [0.9, 0.5, 0.1]) AS q
       FROM ${T.readings} WHERE dt IN (SELECT dt FROM ${T.todo}) GROUP BY sensor_id, dt`);
 
-    const thr = job.threshold;
-    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.daily} AS ${withExceedanceFlags('lnight', `
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.daily} AS ${dailySql(job.threshold)}`);
+
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.communeDaily} AS ${areaDailySql('commune_insee', T.daily)}`);
+    // Paris's arrondissements: the same average over the sensors of each arrondissement
+    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.arrondissementDaily} AS
+      ${areaDailySql('arrondissement_insee', `(SELECT d.*, a.arrondissement_insee FROM ${T.daily} d JOIN ${T.attributes} a USING (sensor_id))`)}`);
+
+    await computeMonthsAndYears(duck, job);
+
+    return {
+      readings,
+      tables: {
+        [noiseIndicatorsHourly.name]: T.hourly,
+        [noiseIndicatorsDaily.name]: T.daily,
+        [noiseIndicatorsCommuneDaily.name]: T.communeDaily,
+        [noiseIndicatorsArrondissementDaily.name]: T.arrondissementDaily,
+        [noiseQualityDaily.name]: T.quality,
+        [noiseIndicatorsMonthly.name]: T.monthly,
+        [noiseIndicatorsYearly.name]: T.yearly,
+      },
+      drop,
+    };
+  } catch (e) {
+    await drop();
+    throw e;
+  }
+}
+
+/**
+ * The daily rows of the recomputed days, per sensor and period convention: each period's energy and
+ * covered seconds from the hourly sums, its length from the day's local hours (23 or 25 on DST days),
+ * the quantiles, the coverage verdict at `thr`, and the exceedance flags.
+ */
+function dailySql(thr: number): string {
+  return withExceedanceFlags('lnight', `
       WITH sums AS (
         SELECT s.sensor_id, s.day, p.convention, max(s.commune_insee) AS commune_insee,
           sum(s.energy) AS e, sum(s.covered) AS c, sum(s.samples) AS n,
@@ -386,32 +429,7 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
       FROM levels v
       JOIN ${T.conventions} c USING (convention)
       LEFT JOIN ${T.quantiles} q ON q.sensor_id = v.sensor_id AND q.day = v.day
-      LEFT JOIN ${T.attributes} a ON a.sensor_id = v.sensor_id`)}`);
-
-    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.communeDaily} AS ${areaDailySql('commune_insee', T.daily)}`);
-    // Paris's arrondissements: the same average over the sensors of each arrondissement
-    await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.arrondissementDaily} AS
-      ${areaDailySql('arrondissement_insee', `(SELECT d.*, a.arrondissement_insee FROM ${T.daily} d JOIN ${T.attributes} a USING (sensor_id))`)}`);
-
-    await computeMonthsAndYears(duck, job);
-
-    return {
-      readings,
-      tables: {
-        [noiseIndicatorsHourly.name]: T.hourly,
-        [noiseIndicatorsDaily.name]: T.daily,
-        [noiseIndicatorsCommuneDaily.name]: T.communeDaily,
-        [noiseIndicatorsArrondissementDaily.name]: T.arrondissementDaily,
-        [noiseQualityDaily.name]: T.quality,
-        [noiseIndicatorsMonthly.name]: T.monthly,
-        [noiseIndicatorsYearly.name]: T.yearly,
-      },
-      drop,
-    };
-  } catch (e) {
-    await drop();
-    throw e;
-  }
+      LEFT JOIN ${T.attributes} a ON a.sensor_id = v.sensor_id`);
 }
 
 /** a period's energy (s·10^(L/10)) from its level and covered seconds */
