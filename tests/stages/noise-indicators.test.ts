@@ -66,10 +66,10 @@ async function putReadings(dt: string, readings: Reading[], receivedAt = new Dat
   return key;
 }
 
-async function putSensors(sources: Record<string, string> = {}): Promise<void> {
+async function putSensors(sources: Record<string, string> = {}, communes: Record<string, string> = {}): Promise<void> {
   const base = { name: null, lon: 2.35, lat: 48.85, in_metropole: true, sonometer_class: '1', first_seen: new Date('2025-01-01T00:00:00Z'), last_seen: new Date('2025-12-31T00:00:00Z') };
   const rows = [
-    { ...base, sensor_id: 'road-1', commune_insee: '75056', arrondissement_insee: '75104', noise_source: sources['road-1'] ?? 'road' },
+    { ...base, sensor_id: 'road-1', commune_insee: communes['road-1'] ?? '75056', arrondissement_insee: communes['road-1'] ? null : '75104', noise_source: sources['road-1'] ?? 'road' },
     { ...base, sensor_id: 'rail-1', commune_insee: '75056', arrondissement_insee: '75111', noise_source: sources['rail-1'] ?? 'rail' },
     // other-1 is missing from the sensors file: its noise source defaults to 'unknown'
   ];
@@ -428,6 +428,17 @@ describe('noiseIndicators() after vanished readings, moved sensors, changed sett
     expect(year!['days']).toBe(3);
     const state = JSON.parse((await store.get(stateKey('noise-indicators'))).toString()) as { dts: string[] };
     expect(state.dts).toEqual(['2025-03-30', '2025-06-10', '2025-06-11']);
+  });
+
+  it('noiseIndicators() keeps a moved sensor\'s history in the commune where its readings were taken', async () => {
+    // road-1 now stands in Saint-Denis (93066); its readings were taken in Paris (their commune_insee, set at ingest)
+    await putSensors({}, { 'road-1': '93066' });
+    const summary = await noiseIndicators(ctx);
+    expect(summary.dts).toEqual(['2025-03-30', '2025-06-10', '2025-06-11']);
+    const communes = await query(`SELECT DISTINCT commune_insee FROM noise_indicators_hourly WHERE sensor_id = 'road-1'`);
+    expect(communes).toEqual([{ commune_insee: '75056' }]);
+    const [paris] = await query(`SELECT sensors FROM noise_indicators_commune_daily WHERE commune_insee = '75056' AND day = DATE '2025-06-10' AND convention = 'eu'`);
+    expect(paris).toEqual({ sensors: 2 });
   });
 
   it('noiseIndicators() recomputes the days of a sensor whose noise source changed', async () => {

@@ -352,7 +352,7 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
     // per sensor and UTC hour: energy (s·10^(L/10)), covered seconds, samples
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.hourSums} AS
       SELECT r.sensor_id, r.hk, h.hour_start, h.day, h.local_hour, r.energy, r.covered, r.samples,
-        coalesce(a.commune_insee, r.commune_insee) AS commune_insee
+        coalesce(r.commune_insee, a.commune_insee) AS commune_insee
       FROM (SELECT sensor_id, hk, sum(dur_us * pow(10, laeq / 10)) / 1e6 AS energy, sum(dur_us) / 1e6 AS covered,
               count(*) AS samples, max(commune_insee) AS commune_insee
             FROM ${T.readings} GROUP BY sensor_id, hk) r
