@@ -93,8 +93,6 @@ export interface PublishReport {
   readonly communesWithData: number;
   readonly sections: readonly string[];
   readonly hidden: readonly { readonly id: string; readonly missing: readonly string[] }[];
-  /** sections whose queries failed: left out of the site, the error logged */
-  readonly failed: readonly { readonly id: string; readonly error: string }[];
   readonly assets: 'prebuilt' | 'esbuild';
   /** per dataset read for a window of days: whether through the previous year files, and which partitions came from the lake */
   readonly windows: Readonly<Record<string, WindowRead>>;
@@ -170,7 +168,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   const aged = Boolean(previous?.fresh_until && ctx.now().toISOString() >= previous.fresh_until);
   if (changes && changes.size === 0 && !aged) {
     lap.total = Math.round(performance.now() - t0) / 1000;
-    return { rendered: false, files: Object.keys(previous!.objects).length, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], failed: [], assets: assets.origin, windows: {}, seconds: lap };
+    return { rendered: false, files: Object.keys(previous!.objects).length, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], assets: assets.origin, windows: {}, seconds: lap };
   }
 
   let t = performance.now();
@@ -187,18 +185,13 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   const hidden = candidates.filter((s) => !active.includes(s)).map((s) => ({ id: s.id, title: s.title, missing: s.requires.filter((r) => !present.get(r)) }));
 
   const communes = COMMUNES;
+  // a theme that fails fails the stage before anything is written: the previous site stays up whole and
+  // the failed execution raises the alarm (never a site with a theme silently missing)
   const sections: { section: SiteSection; output: SectionOutput }[] = [];
-  // a theme that fails is left out (and reported): the rest of the site is still published
-  const failed: { id: string; error: string }[] = [];
-  for (const section of active) {
-    try {
-      sections.push({ section, output: await section.build({ ctx, communes, has }) });
-    } catch (e) {
-      const error = (e as Error).message.split('\n')[0]!;
-      ctx.logger.error(`publish-site: section ${section.id} failed and is left out: ${error}`);
-      failed.push({ id: section.id, error });
-    }
-  }
+  for (const section of active) sections.push({ section, output: await buildSection(section, { ctx, communes, has }) });
+  const clock = await lakeClock(ctx.store, ctx.now());
+  const outlooks = await buildOutlooks({ ctx, communes, has, now: clock.now, demo: clock.demo });
+  const fresh = await freshUntil(ctx, has, clock.now, clock.demo);
   mark('queries', t);
 
   t = performance.now();
@@ -259,8 +252,6 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   mark('downloads', t);
 
   t = performance.now();
-  const clock = await lakeClock(ctx.store, ctx.now());
-  const outlooks = await buildOutlooks({ ctx, communes, has, now: clock.now, demo: clock.demo });
   const communeJson = new Map<string, CommuneJson>();
   const live = new Map<string, CommuneLiveJson>();
   for (const c of communes) {
@@ -340,7 +331,6 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   // hashed assets of the previous run stay one more run: pages cached a few minutes still name them
   const keepAssets = new Set(previous?.assets ?? []);
   const removed = await writer.removeStale((p) => keepAssets.has(p));
-  const fresh = await freshUntil(ctx, has, clock.now, clock.demo);
   await writeSiteManifest(ctx.store, { version, objects: writer.objects(), assets: assets.files.map((f) => f.path), inputs, downloads, fresh_until: fresh });
   lap.total = Math.round(performance.now() - t0) / 1000;
 
@@ -354,11 +344,20 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     communesWithData: layers[0] ? communes.filter((c) => layers[0]!.values[c.commune_insee] !== null).length : 0,
     sections: sections.map((s) => s.section.id),
     hidden: hidden.map((h) => ({ id: h.id, missing: h.missing })),
-    failed,
     assets: assets.origin,
     windows,
     seconds: lap,
   };
+}
+
+/** a theme's figures; its failure names the theme and says the previous site stays up */
+async function buildSection(section: SiteSection, input: Parameters<SiteSection['build']>[0]): Promise<SectionOutput> {
+  try {
+    return await section.build(input);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new Error(`publish-site: the theme « ${section.title.fr} » (section ${section.id}) failed: ${reason}. Nothing was published: the previous site stays up; fix the section's query or its dataset, then run publish-site again.`, { cause: e });
+  }
 }
 
 /** each arrondissement's content: its own noise section (sections' `areas`), Paris's heat and flood summary parts */
