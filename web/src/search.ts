@@ -1,5 +1,6 @@
-import type { SiteJson } from '../../functions/lib/publish/contract.ts';
+import { searchIndex, siteJson } from '../../functions/lib/publish/site-data.ts';
 import { showAsOf } from './as-of.ts';
+import { fetchData, showDataProblem, siteRoot } from './data.ts';
 import { pageLang } from './lib/format.ts';
 import { search, type SearchEntry, type SearchIndex } from './lib/search.ts';
 
@@ -9,16 +10,12 @@ import { search, type SearchEntry, type SearchIndex } from './lib/search.ts';
 // the communes. The index (data/search.json) is fetched on the first keystroke or focus.
 
 const lang = pageLang();
-const siteRoot = new URL('../', import.meta.url);
 const fr = lang === 'fr';
 const MAX = 8;
 
 let index: Promise<SearchIndex> | undefined;
 const loadIndex = () =>
-  (index ??= fetch(new URL('data/search.json', siteRoot)).then((r) => {
-    if (!r.ok) throw new Error(`search: data/search.json answered ${r.status}`);
-    return r.json() as Promise<SearchIndex>;
-  }));
+  (index ??= fetchData('data/search.json', searchIndex));
 
 const href = (e: SearchEntry) => new URL(`${fr ? '' : `${lang}/`}commune/${e.c}/`, siteRoot).href;
 
@@ -105,8 +102,9 @@ function setup(form: HTMLFormElement): void {
     if (m) location.assign(href(m));
   };
 
-  input.addEventListener('focus', () => void loadIndex().catch(() => undefined), { once: true });
-  input.addEventListener('input', () => void update().catch((e: unknown) => console.error(e)));
+  // fetched ahead on focus; a failure is said when typing asks for the index
+  input.addEventListener('focus', () => void loadIndex().catch(() => (index = undefined)), { once: true });
+  input.addEventListener('input', () => void update().catch((e: unknown) => showDataProblem(e, lang)));
   input.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowDown') {
       e.preventDefault();
@@ -149,7 +147,7 @@ document.querySelectorAll<HTMLFormElement>('form[data-search]').forEach(setup);
 
 // every page but a commune's (its own script reads the commune's live file) takes the data's times from site.json
 if (!document.querySelector('h1[data-insee]')) {
-  fetch(new URL('data/site.json', siteRoot))
-    .then(async (r) => (r.ok ? showAsOf(((await r.json()) as SiteJson).as_of_text, lang) : undefined))
-    .catch((e: unknown) => console.error(e)); // the line keeps the day the page was published with
+  fetchData('data/site.json', siteJson)
+    .then((site) => showAsOf(site.as_of_text, lang))
+    .catch((e: unknown) => showDataProblem(e, lang)); // the line keeps the day the page was published with
 }

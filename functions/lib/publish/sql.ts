@@ -16,7 +16,9 @@ export function num(v: unknown): number | null {
 }
 
 export function str(v: unknown): string | null {
-  return v === null || v === undefined ? null : String(v);
+  if (v === null || v === undefined) return null;
+  // DuckDB's values (dates, decimals…) say themselves through their own toString
+  return typeof v === 'object' ? (v as { toString(): string }).toString() : String(v as string | number | bigint | boolean);
 }
 
 export function roundTo(v: number | null, decimals: number): number | null {
