@@ -139,7 +139,9 @@ describe('publishSite() over the noise datasets only', () => {
     const road = table.rows.find((r) => r.sensor_id === 'S-PARIS-ROAD')!;
     // 9 readings of 14 × 96 in the period (the day of September is outside it)
     expect(road.qc_share).toBe(round1((100 * 9) / (14 * 96)));
-    expect(road.qc_why).toEqual({ fr: `figé ${fr1((100 * 6) / (14 * 96))} %, pic ${fr1((100 * 2) / (14 * 96))} %, dérive ${fr1((100 * 1) / (14 * 96))} %`, en: expect.stringMatching(/^stuck 0\.4 %, spike 0\.1 %, drift 0\.1 %$/) });
+    const why = road.qc_why as { fr: string; en: string };
+    expect(why.fr).toBe(`figé ${fr1((100 * 6) / (14 * 96))} %, pic ${fr1((100 * 2) / (14 * 96))} %, dérive ${fr1((100 * 1) / (14 * 96))} %`);
+    expect(why.en).toMatch(/^stuck 0\.4 %, spike 0\.1 %, drift 0\.1 %$/);
     // a sensor without counts: no share, not zero
     expect(table.rows.find((r) => r.sensor_id === 'S-PARIS-PARK')!.qc_share).toBeNull();
   });

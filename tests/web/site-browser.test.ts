@@ -433,7 +433,7 @@ describe('the published site in a browser', () => {
     const result = await page.evaluate(async () => {
       const atom = await (await fetch('alertes.atom')).text();
       const doc = new DOMParser().parseFromString(atom, 'application/xml');
-      const json = await (await fetch('alertes.json')).json();
+      const json = (await (await fetch('alertes.json')).json()) as { items: unknown[] };
       return { error: doc.querySelector('parsererror')?.textContent ?? null, root: doc.documentElement.namespaceURI, entries: doc.querySelectorAll('entry').length, items: json.items.length };
     });
     expect(result.error).toBeNull();

@@ -19,9 +19,8 @@ const loadIndex = () =>
 
 const href = (e: SearchEntry) => new URL(`${fr ? '' : `${lang}/`}commune/${e.c}/`, siteRoot).href;
 
-function setup(form: HTMLFormElement): void {
-  const input = form.querySelector<HTMLInputElement>('input[type="search"]');
-  if (!input) return;
+/** the field as an ARIA 1.2 combobox: its listbox and its status line, after the field */
+function combobox(form: HTMLFormElement, input: HTMLInputElement): { list: HTMLUListElement; status: HTMLParagraphElement; listId: string } {
   const listId = `${input.id}-liste`;
   const list = document.createElement('ul');
   list.id = listId;
@@ -32,11 +31,51 @@ function setup(form: HTMLFormElement): void {
   const status = document.createElement('p');
   status.className = 'visually-hidden';
   status.setAttribute('role', 'status');
-  form.querySelector('.search-field')!.after(list, status);
+  (form.querySelector('.search-field') ?? input).after(list, status);
   input.setAttribute('role', 'combobox');
   input.setAttribute('aria-autocomplete', 'list');
   input.setAttribute('aria-expanded', 'false');
   input.setAttribute('aria-controls', listId);
+  // mousedown, not click: the input's blur would close the list first
+  list.addEventListener('mousedown', (e) => {
+    const target = (e.target as Element).closest<HTMLElement>('[role="option"]')?.dataset.href;
+    if (!target) return;
+    e.preventDefault();
+    location.assign(target);
+  });
+  return { list, status, listId };
+}
+
+/** a match in the listbox: its name, département, postcodes, and the page it opens when not its own */
+function option(m: SearchEntry, id: string): HTMLLIElement {
+  const li = document.createElement('li');
+  li.id = id;
+  li.setAttribute('role', 'option');
+  li.setAttribute('aria-selected', 'false');
+  li.dataset.href = href(m);
+  const name = document.createElement('span');
+  name.className = 'search-name';
+  name.textContent = m.n;
+  const detail = document.createElement('span');
+  detail.className = 'search-detail';
+  const where = m.of ? (fr ? ` · page de ${m.of}` : ` · ${m.of}’s page`) : '';
+  detail.textContent = `${m.d} · ${m.p.slice(0, 3).join(', ')}${m.p.length > 3 ? '…' : ''}${where}`;
+  li.append(name, ' ', detail);
+  return li;
+}
+
+/** the status line: how many communes were found, and what to do next */
+function foundText(n: number): string {
+  if (n === 0) return fr ? 'Aucune commune trouvée.' : 'No commune found.';
+  return fr
+    ? `${n} commune${n > 1 ? 's' : ''} trouvée${n > 1 ? 's' : ''}, flèches haut et bas pour choisir, Entrée pour ouvrir.`
+    : `${n} commune${n > 1 ? 's' : ''} found, up and down arrows to choose, Enter to open.`;
+}
+
+function setup(form: HTMLFormElement): void {
+  const input = form.querySelector<HTMLInputElement>('input[type="search"]');
+  if (!input) return;
+  const { list, status, listId } = combobox(form, input);
 
   let matches: SearchEntry[] = [];
   let active = -1;
@@ -57,38 +96,14 @@ function setup(form: HTMLFormElement): void {
   };
   const render = () => {
     list.replaceChildren(
-      ...matches.map((m, i) => {
-        const li = document.createElement('li');
-        li.id = `${listId}-${i}`;
-        li.setAttribute('role', 'option');
-        li.setAttribute('aria-selected', 'false');
-        li.dataset.href = href(m);
-        const name = document.createElement('span');
-        name.className = 'search-name';
-        name.textContent = m.n;
-        const detail = document.createElement('span');
-        detail.className = 'search-detail';
-        const where = m.of ? (fr ? ` · page de ${m.of}` : ` · ${m.of}’s page`) : '';
-        detail.textContent = `${m.d} · ${m.p.slice(0, 3).join(', ')}${m.p.length > 3 ? '…' : ''}${where}`;
-        li.append(name, ' ', detail);
-        return li;
-      }),
+      ...matches.map((m, i) => option(m, `${listId}-${i}`)),
     );
     const open = matches.length > 0;
     list.hidden = !open;
     input.setAttribute('aria-expanded', String(open));
     active = -1;
     input.removeAttribute('aria-activedescendant');
-    const n = matches.length;
-    status.textContent = input.value.trim()
-      ? n === 0
-        ? fr
-          ? 'Aucune commune trouvée.'
-          : 'No commune found.'
-        : fr
-          ? `${n} commune${n > 1 ? 's' : ''} trouvée${n > 1 ? 's' : ''}, flèches haut et bas pour choisir, Entrée pour ouvrir.`
-          : `${n} commune${n > 1 ? 's' : ''} found, up and down arrows to choose, Enter to open.`
-      : '';
+    status.textContent = input.value.trim() ? foundText(matches.length) : '';
   };
   const update = async () => {
     const q = input.value;
@@ -132,13 +147,6 @@ function setup(form: HTMLFormElement): void {
       },
       () => form.submit(),
     );
-  });
-  // mousedown, not click: the input's blur would close the list first
-  list.addEventListener('mousedown', (e) => {
-    const li = (e.target as Element).closest<HTMLElement>('[role="option"]');
-    if (!li) return;
-    e.preventDefault();
-    location.assign(li.dataset.href!);
   });
   input.addEventListener('blur', () => setTimeout(close, 150));
 }

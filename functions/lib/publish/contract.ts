@@ -61,7 +61,7 @@ export interface SectionInput {
   readonly ctx: StageContext;
   readonly communes: readonly Commune[];
   /** whether a dataset is declared and holds rows (for the optional parts of a section) */
-  has(dataset: string): Promise<boolean>;
+  readonly has: (dataset: string) => Promise<boolean>;
 }
 
 export interface SectionOutput {

@@ -18,7 +18,9 @@ export function num(v: unknown): number | null {
 export function str(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   // DuckDB's values (dates, decimals…) say themselves through their own toString
-  return typeof v === 'object' ? (v as { toString(): string }).toString() : String(v as string | number | bigint | boolean);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return v.toString();
+  return (v as { toString(): string }).toString();
 }
 
 export function roundTo(v: number | null, decimals: number): number | null {

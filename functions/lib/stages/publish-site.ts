@@ -174,7 +174,7 @@ async function readThemes(ctx: StageContext, datasets: readonly DatasetDeclarati
   const clock = await lakeClock(ctx.store, ctx.now());
   const outlooks = await buildOutlooks({ ctx, communes, has, now: clock.now, demo: clock.demo });
   const fresh = await freshUntil(ctx, has, clock.now, clock.demo);
-  return { has, hidden, sections, clock, outlooks, fresh };
+  return { hidden, sections, outlooks, fresh };
 }
 
 /** what identifies the code that renders the site: a change renders it whole */
@@ -206,7 +206,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     attachInputs(ctx, datasets, { inputs, changed: changes, previous: previous?.downloads ?? [], published: (p) => previous?.objects[p] !== undefined }),
     readManifest(ctx.store),
   ]);
-  const { has, hidden, sections, clock, outlooks, fresh } = await readThemes(ctx, datasets, candidates);
+  const { hidden, sections, outlooks, fresh } = await readThemes(ctx, datasets, candidates);
   const communes = COMMUNES;
   mark('queries', t);
 
@@ -252,28 +252,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     sqlExamples: assets.sqlExamples,
   };
 
-  // the files the scripts read fit their schemas before the first page is written (publish/site-data.ts)
-  for (const [insee, json] of communeJson) checkSiteData(`data/communes/${insee}.json`, communeJsonSchema, json);
-  for (const [insee, json] of live) checkSiteData(livePath(insee), communeLiveJsonSchema, json);
-  checkSiteData('data/map.json', mapJsonSchema, mapJson);
-  for (const f of assets.files) await writer.put(f.path, f.body, f.contentType);
-  await writePages(writer, model, live);
-  // an empty feed is as recent as the day of the latest data (not the hour: the feeds would change every hour)
-  await writeSiteFiles(writer, model, frame.dataDay ? dayStartIso(frame.dataDay) : generatedAt.slice(0, 10) + 'T00:00:00.000Z');
-  await writer.putData('data/site.json', siteJsonSchema, {
-    generated_at: generatedAt,
-    data_as_of: dataAsOf,
-    as_of_by_theme: asOfByTheme,
-    as_of_text: perLang((l) => asOfText(l, dataAsOf, asOfByTheme, generatedAt)),
-    demo: frame.demo,
-    demo_notice: frame.demoNotice,
-    sections: sections.map((s) => ({ id: s.section.id, title: s.section.title, as_of: s.output.asOf })),
-    languages: [...LANGS],
-    files: { map: 'data/map.json', communes: 'data/communes/{insee}.json', live: LIVE_PATH_PATTERN, downloads: 'data/downloads.json', dictionary: 'data/dictionary.json' },
-  });
-  await writer.put('data/map.json', JSON.stringify(mapJson), CONTENT_TYPES.json);
-  await writer.put('data/downloads.json', JSON.stringify({ files: downloads }), CONTENT_TYPES.json);
-  await writer.put('data/dictionary.json', JSON.stringify(model.dictionary), CONTENT_TYPES.json);
+  await writeSite(writer, model, { live, assets: assets.files, generatedAt, asOf: { dataAsOf, asOfByTheme } });
   await writer.flush();
   mark('pages', t);
 
@@ -337,6 +316,47 @@ function themeDates(sections: readonly { section: SiteSection; output: SectionOu
   const asOfByTheme = sections.flatMap((s) => (s.section.id !== forecastSection.id && s.output.asOf !== null ? [{ title: s.section.title, as_of: s.output.asOf }] : []));
   const dataAsOf = asOfByTheme.length ? asOfByTheme.map((t) => t.as_of).reduce((a, b) => (a > b ? a : b)) : null;
   return { dataAsOf, asOfByTheme };
+}
+
+/**
+ * the site's objects: the files the scripts read checked against their schemas before the first page is
+ * written (publish/site-data.ts), then the assets, the pages, the feeds and the JSON files
+ */
+async function writeSite(
+  writer: SiteWriter,
+  model: SiteModel,
+  o: {
+    live: ReadonlyMap<string, CommuneLiveJson>;
+    assets: Awaited<ReturnType<typeof webAssets>>['files'];
+    generatedAt: string;
+    asOf: { dataAsOf: string | null; asOfByTheme: readonly ThemeAsOf[] };
+  },
+): Promise<void> {
+  const { communeJson, mapJson, frame, sections, downloads } = model;
+  const { live, generatedAt } = o;
+  const { dataAsOf, asOfByTheme } = o.asOf;
+  // the files the scripts read fit their schemas before the first page is written (publish/site-data.ts)
+  for (const [insee, json] of communeJson) checkSiteData(`data/communes/${insee}.json`, communeJsonSchema, json);
+  for (const [insee, json] of live) checkSiteData(livePath(insee), communeLiveJsonSchema, json);
+  checkSiteData('data/map.json', mapJsonSchema, mapJson);
+  for (const f of o.assets) await writer.put(f.path, f.body, f.contentType);
+  await writePages(writer, model, live);
+  // an empty feed is as recent as the day of the latest data (not the hour: the feeds would change every hour)
+  await writeSiteFiles(writer, model, frame.dataDay ? dayStartIso(frame.dataDay) : generatedAt.slice(0, 10) + 'T00:00:00.000Z');
+  await writer.putData('data/site.json', siteJsonSchema, {
+    generated_at: generatedAt,
+    data_as_of: dataAsOf,
+    as_of_by_theme: [...asOfByTheme],
+    as_of_text: perLang((l) => asOfText(l, dataAsOf, asOfByTheme, generatedAt)),
+    demo: frame.demo,
+    demo_notice: frame.demoNotice,
+    sections: sections.map((s) => ({ id: s.section.id, title: s.section.title, as_of: s.output.asOf })),
+    languages: [...LANGS],
+    files: { map: 'data/map.json', communes: 'data/communes/{insee}.json', live: LIVE_PATH_PATTERN, downloads: 'data/downloads.json', dictionary: 'data/dictionary.json' },
+  });
+  await writer.put('data/map.json', JSON.stringify(mapJson), CONTENT_TYPES.json);
+  await writer.put('data/downloads.json', JSON.stringify({ files: downloads }), CONTENT_TYPES.json);
+  await writer.put('data/dictionary.json', JSON.stringify(model.dictionary), CONTENT_TYPES.json);
 }
 
 /** every page in both languages, and each commune's JSON and live file (an arrondissement's page reads Paris's live file) */

@@ -276,7 +276,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       indicators,
       charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), profilePeriod)],
       tables: [sensorTable(here, perSensor, yearly, quality)],
-      facts: coverageFacts(period, here, perSensor, levels.get('period')?.get(insee)),
+      facts: coverageFacts(here, perSensor, levels.get('period')?.get(insee)),
     });
   }
 
@@ -292,7 +292,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
         indicators: levelIndicatorsOf(areaLevels, code),
         charts: [dailyChart(areaDaily.get(code))],
         tables: [sensorTable(here, perSensor, yearly, quality)],
-        facts: coverageFacts(period, here, perSensor, areaLevels.get('period')?.get(code)),
+        facts: coverageFacts(here, perSensor, areaLevels.get('period')?.get(code)),
       });
     }
   }
@@ -387,7 +387,9 @@ async function levelAggregates(duck: SectionInput['ctx']['lake'], w: Windows, so
        ${LEVELS.map((l) => `${energy(`c.${l}`, "c.convention = 'eu'")} AS ${l}`).join(',\n       ')},
        ${energy('c.lden', "c.convention = 'fr'")} AS lden_fr,
        count(DISTINCT c.day) FILTER (WHERE c.convention = 'eu' AND c.lden IS NOT NULL) AS days,
-       count(DISTINCT c.day) FILTER (WHERE c.convention = 'fr' AND c.lden IS NOT NULL) AS days_fr
+       count(DISTINCT c.day) FILTER (WHERE c.convention = 'fr' AND c.lden IS NOT NULL) AS days_fr,
+       min(c.day) FILTER (WHERE c.convention = 'eu' AND c.lden IS NOT NULL)::VARCHAR AS first_day,
+       max(c.day) FILTER (WHERE c.convention = 'eu' AND c.lden IS NOT NULL)::VARCHAR AS last_day
      FROM w JOIN ${source.table} c ON c.day BETWEEN w.d0 AND w.d1
      GROUP BY ALL`,
   );
@@ -690,7 +692,15 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
   };
 }
 
-function coverageFacts(period: Period | null, here: Row[], perSensor: Map<string, Row>, levels: Row | undefined): Fact[] {
+/** the area's own period: the first and last day with a value of its own in the window (never the Métropole's) */
+function areaPeriod(levels: Row | undefined): Period | null {
+  const from = str(levels?.first_day);
+  const to = str(levels?.last_day);
+  return from && to ? { from, to } : null;
+}
+
+function coverageFacts(here: Row[], perSensor: Map<string, Row>, levels: Row | undefined): Fact[] {
+  const period = areaPeriod(levels);
   const both = (f: (l: Lang) => string): Text => Object.fromEntries(LANGS.map((l) => [l, f(l)])) as unknown as Text;
   const contributing = here.filter((s) => (num(perSensor.get(String(s.sensor_id))?.days_ok) ?? 0) > 0).length;
   const sensorDays = here.map((s) => perSensor.get(String(s.sensor_id))).filter((a): a is Row => a !== undefined);
