@@ -55,6 +55,17 @@ async function open(p: string, options: { missing?: boolean } = {}): Promise<Pag
 
 const text = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();
 
+/** the arrondissements' Lden and Lnight read from the lake on its own: energy means of their daily rows over the communes' year */
+async function arrondissementLevels(): Promise<{ code: string; lden: number; lnight: number }[]> {
+  await lake.lake.attach([noiseIndicatorsArrondissementDaily]);
+  const r = await lake.lake.all(
+    `SELECT arrondissement_insee AS code, round(10 * log10(avg(pow(10, lden / 10))), 1) AS lden, round(10 * log10(avg(pow(10, lnight / 10))), 1) AS lnight
+     FROM noise_indicators_arrondissement_daily
+     WHERE convention = 'eu' AND day > (SELECT max(day) FROM noise_indicators_commune_daily WHERE lden IS NOT NULL) - 365 GROUP BY 1 ORDER BY 1`,
+  );
+  return r.rows.map((row) => ({ code: String(row.code), lden: Number(row.lden), lnight: Number(row.lnight) }));
+}
+
 /** the rel="self" link of an Atom feed (its XML is checked with the browser's parser in the alert feeds test) */
 const atomSelf = (xml: string) => /<link rel="self"[^>]*href="([^"]+)"/.exec(xml)?.[1];
 
@@ -264,13 +275,7 @@ describe('the published site in a browser', () => {
   it('gives each arrondissement of Paris its page: its figures from the lake, or plainly no sensor; Paris compares them; the communes’ ranks leave them out (issue 20)', async () => {
     // the lake, read on its own: the arrondissements' daily rows over the same year as the communes'
     await lake.lake.attach([noiseIndicatorsArrondissementDaily, sensorsDataset]);
-    const measured = (
-      await lake.lake.all(
-        `SELECT arrondissement_insee AS code, round(10 * log10(avg(pow(10, lden / 10))), 1) AS lden, round(10 * log10(avg(pow(10, lnight / 10))), 1) AS lnight
-         FROM noise_indicators_arrondissement_daily
-         WHERE convention = 'eu' AND day > (SELECT max(day) FROM noise_indicators_commune_daily WHERE lden IS NOT NULL) - 365 GROUP BY 1 ORDER BY 1`,
-      )
-    ).rows.map((r) => ({ code: String(r.code), lden: Number(r.lden), lnight: Number(r.lnight) }));
+    const measured = await arrondissementLevels();
     const sensorCount = new Map(
       (await lake.lake.all(`SELECT arrondissement_insee AS code, count(*) AS n FROM sensors WHERE in_metropole AND arrondissement_insee IS NOT NULL GROUP BY 1`)).rows.map((r) => [
         String(r.code),
@@ -310,14 +315,7 @@ describe('the published site in a browser', () => {
   });
 
   it('shows the arrondissements as a sub-layer of Paris on the map: their own values from the lake, in the layer’s classes, each a link to its page (issue 20)', async () => {
-    await lake.lake.attach([noiseIndicatorsArrondissementDaily]);
-    const measured = (
-      await lake.lake.all(
-        `SELECT arrondissement_insee AS code, round(10 * log10(avg(pow(10, lden / 10))), 1) AS lden, round(10 * log10(avg(pow(10, lnight / 10))), 1) AS lnight
-         FROM noise_indicators_arrondissement_daily
-         WHERE convention = 'eu' AND day > (SELECT max(day) FROM noise_indicators_commune_daily WHERE lden IS NOT NULL) - 365 GROUP BY 1 ORDER BY 1`,
-      )
-    ).rows.map((r) => ({ code: String(r.code), lden: Number(r.lden), lnight: Number(r.lnight) }));
+    const measured = await arrondissementLevels();
     const own = measured[0]!;
     const map = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/map.json`)).toString('utf8')) as MapJson;
     const layer = (id: string) => map.layers.find((l) => l.id === id)!;

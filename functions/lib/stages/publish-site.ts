@@ -189,7 +189,6 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   const datasets = publishedDatasets(options.datasets ?? DATASETS);
   const candidates = options.sections ?? SECTIONS;
   const siteUrl = options.siteUrl ?? (optionalEnv('OBSERVATORY_SITE_URL', z.url(), '') || undefined);
-
   const [previous, inputs, assets] = await Promise.all([readSiteManifest(ctx.store, (m) => ctx.logger.warn(m)), listInputs(ctx.store, datasets), webAssets()]);
   const version = codeVersion(assets, candidates, datasets, siteUrl);
   const full = !previous || previous.version !== version;
@@ -200,7 +199,6 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     lap.total = Math.round(performance.now() - t0) / 1000;
     return { rendered: false, files: Object.keys(previous!.objects).length, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], assets: assets.origin, windows: {}, seconds: lap };
   }
-
   let t = performance.now();
   const [windows, manifest] = await Promise.all([
     attachInputs(ctx, datasets, { inputs, changed: changes, previous: previous?.downloads ?? [], published: (p) => previous?.objects[p] !== undefined }),
@@ -209,36 +207,24 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   const { hidden, sections, outlooks, fresh } = await readThemes(ctx, datasets, candidates);
   const communes = COMMUNES;
   mark('queries', t);
-
   t = performance.now();
   const generatedAt = ctx.now().toISOString();
   const { dataAsOf, asOfByTheme } = themeDates(sections);
-  const frame: SiteFrame = {
-    dataDay: dataAsOf ? parisDate(new Date(dataAsOf)) : null,
-    demo: Boolean(manifest?.demo),
-    demoNotice: manifest?.demo ? (manifest.demo_notice ?? null) : null,
-    css: assets.entries.styles,
-    scripts: { map: assets.entries.map, commune: assets.entries.commune, search: assets.entries.search },
-    ...(siteUrl ? { siteUrl } : {}),
-  };
-
+  const frame = frameOf(dataAsOf, manifest, assets.entries, siteUrl);
   const map = communeMap(COMMUNES_GEOJSON as unknown as Parameters<typeof communeMap>[0], ARRONDISSEMENTS_GEOJSON as unknown as Parameters<typeof communeMap>[1]);
   const allLayers = sections.flatMap((s) => s.output.layers);
   const mapJson = mapJsonOf(sections, generatedAt, dataAsOf);
   const layers = mapJson.layers;
   const medians = metropolitanMedians(sections);
   mark('model', t);
-
   const writer = new SiteWriter(ctx.store, previous?.objects);
   t = performance.now();
   const specs = dedupeSpecs([{ dataset: 'communes', perCommune: false }, ...sections.flatMap((s) => s.output.downloads)]);
   const downloads = await publishDownloads(ctx, writer, { specs, datasets, inputs, changes, previous, demo: frame.demo });
   downloads.push(...(await writeGeoJson(writer, sections.flatMap((s) => s.output.points), layers, frame.demo)));
   mark('downloads', t);
-
   t = performance.now();
   const { communeJson, live } = communeFiles({ sections, medians, downloads, allLayers, outlooks, asOf: { dataAsOf, asOfByTheme } });
-
   const model: SiteModel = {
     frame,
     communes,
@@ -251,30 +237,41 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     dictionary: dictionary(datasets.filter((d) => specs.some((s) => s.dataset === d.name))),
     sqlExamples: assets.sqlExamples,
   };
-
   await writeSite(writer, model, { live, assets: assets.files, generatedAt, asOf: { dataAsOf, asOfByTheme } });
   await writer.flush();
   mark('pages', t);
-
   // hashed assets of the previous run stay one more run: pages cached a few minutes still name them
   const keepAssets = new Set(previous?.assets ?? []);
   const removed = await writer.removeStale((p) => keepAssets.has(p));
   await writeSiteManifest(ctx.store, { version, objects: writer.objects(), assets: assets.files.map((f) => f.path), inputs, downloads, fresh_until: fresh });
   lap.total = Math.round(performance.now() - t0) / 1000;
-
+  const first = layers[0];
   return {
     rendered: true,
-    files: writer.size,
-    written: writer.changed.size,
-    bytes: writer.bytesWritten,
+    ...writerFigures(writer),
     removed,
     changedInputs: changes ? [...changes.keys()].sort() : Object.keys(inputs).sort(),
-    communesWithData: layers[0] ? communes.filter((c) => layers[0]!.values[c.commune_insee] !== null).length : 0,
+    communesWithData: first ? communes.filter((c) => first.values[c.commune_insee] !== null).length : 0,
     sections: sections.map((s) => s.section.id),
     hidden: hidden.map((h) => ({ id: h.id, missing: h.missing })),
     assets: assets.origin,
     windows,
     seconds: lap,
+  };
+}
+
+/** what the writer did: the objects the site holds, those written and their bytes */
+const writerFigures = (writer: SiteWriter) => ({ files: writer.size, written: writer.changed.size, bytes: writer.bytesWritten });
+
+/** what every page shares: the day of the latest data, the demo notice, the hashed assets, the site's URL */
+function frameOf(dataAsOf: string | null, manifest: Awaited<ReturnType<typeof readManifest>>, entries: Awaited<ReturnType<typeof webAssets>>['entries'], siteUrl: string | undefined): SiteFrame {
+  return {
+    dataDay: dataAsOf ? parisDate(new Date(dataAsOf)) : null,
+    demo: Boolean(manifest?.demo),
+    demoNotice: manifest?.demo ? (manifest.demo_notice ?? null) : null,
+    css: entries.styles,
+    scripts: { map: entries.map, commune: entries.commune, search: entries.search },
+    ...(siteUrl ? { siteUrl } : {}),
   };
 }
 
