@@ -428,6 +428,22 @@ export function targetLabel(target: string, stationNames: ReadonlyMap<string, st
  * one. A Brier skill score is given against the best baseline, and not at all when the event never
  * happened in the test period.
  */
+const none = text('—', '—');
+const yesNo = (b: boolean) => (b ? text('oui', 'yes') : text('non', 'no'));
+/** the best baseline on a metric (the highest or the lowest score, by the metric) */
+const bestOf = (list: readonly Row[], metric: string) =>
+  list.filter((e) => e.is_baseline && num(e.value) !== null).sort((a, b) => (HIGHER_IS_BETTER.has(metric) ? num(b.value)! - num(a.value)! : num(a.value)! - num(b.value)!))[0];
+
+/** the Brier skill score row: the skill against the best baseline on the Brier score, nothing else; the verdict is the Brier score's decision (with its significance test) */
+function bssRow(list: readonly Row[], brier: readonly Row[], base: Readonly<Record<string, string | number | Text | null>>, noEvent: boolean): Record<string, string | number | Text | null> | undefined {
+  const best = bestOf(brier, 'brier');
+  const row = list.find((e) => !e.is_baseline && str(e.reference) === (best ? String(best.predictor) : undefined));
+  const decision = brier.find((e) => e.predictor === 'model')?.beats_baseline;
+  if (noEvent) return { ...base, score: null, baseline: best ? methodName(String(best.predictor)) : none, baseline_score: none, beats: NO_EVENT, p: null, n: num(list[0]!.n) };
+  if (row) return { ...base, score: roundTo(num(row.value), 3), baseline: methodName(String(best!.predictor)), baseline_score: none, beats: typeof decision === 'boolean' ? yesNo(decision) : none, p: null, n: num(row.n) };
+  return undefined;
+}
+
 function skillTable(evaluations: readonly Row[], stationNames: ReadonlyMap<string, string>): TableSpec {
   const out: Record<string, string | number | Text | null>[] = [];
   const key = (e: Row) => `${str(e.model)}|${str(e.version)}|${str(e.target)}`;
@@ -435,23 +451,14 @@ function skillTable(evaluations: readonly Row[], stationNames: ReadonlyMap<strin
   const dm = new Map(evaluations.filter((e) => e.metric === 'dm_p_value').map((e) => [key(e), e]));
   const scored = evaluations.filter((e) => !SIDE_METRICS.has(String(e.metric)));
   const groups = groupBy(scored, (e) => `${key(e)}|${str(e.metric)}`);
-  const none = text('—', '—');
-  const yesNo = (b: boolean) => (b ? text('oui', 'yes') : text('non', 'no'));
-  const bestOf = (list: readonly Row[], metric: string) =>
-    list.filter((e) => e.is_baseline && num(e.value) !== null).sort((a, b) => (HIGHER_IS_BETTER.has(metric) ? num(b.value)! - num(a.value)! : num(a.value)! - num(b.value)!))[0];
   for (const list of groups.values()) {
     const metric = String(list[0]!.metric);
     const k = key(list[0]!);
     const noEvent = baseRate.get(k) === 0;
     const base = { model: modelName(String(list[0]!.model)), target: targetLabel(String(list[0]!.target), stationNames), metric: METRICS[metric] ?? text(metric, metric) };
     if (metric === 'bss') {
-      // the skill against the best baseline on the Brier score, nothing else
-      const best = bestOf(groups.get(`${k}|brier`) ?? [], 'brier');
-      const row = list.find((e) => !e.is_baseline && str(e.reference) === (best ? String(best.predictor) : undefined));
-      // the verdict is the Brier score's decision (which includes the significance test), else none
-      const decision = (groups.get(`${k}|brier`) ?? []).find((e) => e.predictor === 'model')?.beats_baseline;
-      if (noEvent) out.push({ ...base, score: null, baseline: best ? methodName(String(best.predictor)) : none, baseline_score: none, beats: NO_EVENT, p: null, n: num(list[0]!.n) });
-      else if (row) out.push({ ...base, score: roundTo(num(row.value), 3), baseline: methodName(String(best!.predictor)), baseline_score: none, beats: typeof decision === 'boolean' ? yesNo(decision) : none, p: null, n: num(row.n) });
+      const row = bssRow(list, groups.get(`${k}|brier`) ?? [], base, noEvent);
+      if (row) out.push(row);
       continue;
     }
     const model = list.find((e) => !e.is_baseline && e.predictor === 'model');
