@@ -40,7 +40,7 @@ export function deriveArrondissements(source: { features: SourceFeature[] }, pop
     .map((f) => {
       const code = String(f.properties.c_arinsee);
       if (!/^751(0[1-9]|1\d|20)$/.test(code)) throw new Error(`arrondissements: feature c_arinsee ${code}: expected an INSEE code 75101–75120`);
-      if (f.geometry.type !== 'Polygon') throw new Error(`arrondissements: ${code}: expected a Polygon, found ${f.geometry.type}`);
+      if (f.geometry.type !== 'Polygon') throw new Error(`arrondissements: ${code}: expected a Polygon, found ${JSON.stringify((f.geometry as { type: unknown }).type)}`);
       return {
         type: 'Feature' as const,
         properties: { code_insee: code, numero: f.properties.c_ar, nom_officiel: f.properties.l_aroff, population_municipale: population(code) },

@@ -59,7 +59,7 @@ export async function buildWeb(): Promise<BuiltWeb> {
   const rel = (abs: string) => path.relative(outRoot, abs).split(path.sep).join('/');
   const files = result.outputFiles.map((f) => ({ path: rel(f.path), body: f.contents, contentType: CONTENT_TYPES[path.extname(f.path)] ?? 'application/octet-stream' }));
   const entries = {} as Record<Entry, string>;
-  for (const [out, meta] of Object.entries(result.metafile!.outputs)) {
+  for (const [out, meta] of Object.entries(result.metafile.outputs)) {
     if (!meta.entryPoint) continue;
     const name = (Object.keys(ENTRIES) as Entry[]).find((e) => path.resolve(WEB_DIR, meta.entryPoint!) === path.join(WEB_DIR, ENTRIES[e]));
     if (name) entries[name] = rel(path.resolve(WEB_DIR, out));

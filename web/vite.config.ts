@@ -17,25 +17,36 @@ function publishedPages(): Plugin {
   return {
     name: 'observatory-published-pages',
     configureServer(server) {
-      server.middlewares.use(async (req, res, next) => {
-        const url = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-        if (!url.endsWith('/') && !url.endsWith('.html')) return next();
-        const file = path.join(SITE, url, url.endsWith('/') ? 'index.html' : '');
-        if (!file.startsWith(SITE + path.sep)) return next();
-        let page: string;
-        try {
-          page = await readFile(file, 'utf8');
-        } catch {
-          return next();
-        }
-        page = page
-          .replace(/(?:\.\.\/)*assets\/(map|commune)-[A-Z0-9]+\.js/g, '/src/$1.ts')
-          .replace(/(?:\.\.\/)*assets\/styles-[A-Z0-9]+\.css/g, '/src/styles.css');
-        res.setHeader('content-type', 'text/html; charset=utf-8');
-        res.end(await server.transformIndexHtml(url, page));
+      server.middlewares.use((req, res, next) => {
+        servePage(req.url ?? '/', (page) => server.transformIndexHtml(req.url ?? '/', page)).then(
+          (page) => {
+            if (page === undefined) return next();
+            res.setHeader('content-type', 'text/html; charset=utf-8');
+            res.end(page);
+          },
+          (e: unknown) => next(e),
+        );
       });
     },
   };
+}
+
+/** a published page with web/src swapped in for its hashed assets; undefined when the path is not one */
+async function servePage(requested: string, transform: (page: string) => Promise<string>): Promise<string | undefined> {
+  const url = decodeURIComponent(requested.split('?')[0] ?? '/');
+  if (!url.endsWith('/') && !url.endsWith('.html')) return undefined;
+  const file = path.join(SITE, url, url.endsWith('/') ? 'index.html' : '');
+  if (!file.startsWith(SITE + path.sep)) return undefined;
+  let page: string;
+  try {
+    page = await readFile(file, 'utf8');
+  } catch {
+    return undefined; // not a published page: vite serves the path
+  }
+  page = page
+    .replace(/(?:\.\.\/)*assets\/(map|commune)-[A-Z0-9]+\.js/g, '/src/$1.ts')
+    .replace(/(?:\.\.\/)*assets\/styles-[A-Z0-9]+\.css/g, '/src/styles.css');
+  return await transform(page);
 }
 
 export default defineConfig({

@@ -68,65 +68,82 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | un
   });
 }
 
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+};
+
+/** the push endpoint: a batch of readings from a network, acknowledged once in the lake */
+async function servePush(push: NonNullable<ServeOptions['push']>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const body = req.method === 'POST' ? await readBody(req, MAX_PUSH_BYTES) : Buffer.alloc(0);
+  const reply = (status: number, payload: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...SECURITY_HEADERS }).end(JSON.stringify(payload));
+  };
+  if (body === undefined) return reply(413, { error: `payload larger than ${MAX_PUSH_BYTES} bytes; split the batch` });
+  try {
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+    const r = await handlePush(push.ctx, push.networks, { method: req.method ?? 'GET', headers, body, requestId: randomUUID() });
+    reply(r.status, r.body);
+  } catch (e) {
+    push.ctx.logger.error(`push failed: ${(e as Error).message}`);
+    reply(500, { error: 'internal error; nothing was acknowledged, send again' });
+  }
+}
+
+/** a published object of site/ (a folder's index.html for a path without extension), or the site's 404 page */
+async function serveFile(store: ObjectStore, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD', ...SECURITY_HEADERS }).end();
+    return;
+  }
+  let key = siteKey(req.url ?? '/');
+  if (!key) {
+    res.writeHead(400, SECURITY_HEADERS).end('bad path');
+    return;
+  }
+  try {
+    let info = await store.head(key);
+    if (!info && !key.endsWith('.html') && !/\.[a-z0-9]+$/i.test(key)) {
+      key = `${key}/index.html`;
+      info = await store.head(key);
+    }
+    if (!info) throw new ObjectNotFoundError(key, store.url);
+    const ext = key.slice(key.lastIndexOf('.'));
+    const body = await store.get(key);
+    res.writeHead(200, {
+      'content-type': TYPES[ext] ?? info.contentType ?? 'application/octet-stream',
+      'content-length': body.length,
+      'cache-control': ext === '.json' || ext === '.html' ? 'no-cache' : 'max-age=3600',
+      ...SECURITY_HEADERS,
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } catch (e) {
+    if (e instanceof ObjectNotFoundError) await serveNotFound(store, req, res);
+    else res.writeHead(500, SECURITY_HEADERS).end('error');
+  }
+}
+
+/** as CloudFront does: the site's own 404 page, in English under /en/ */
+async function serveNotFound(store: ObjectStore, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const page = (req.url ?? '/').startsWith('/en/') ? `${SITE_PREFIX}/en/404.html` : `${SITE_PREFIX}/404.html`;
+  const published = await store.head(page);
+  const body = published ? await store.get(page) : Buffer.from('not found');
+  res.writeHead(404, { 'content-type': published ? (TYPES['.html'] ?? 'text/html') : 'text/plain; charset=utf-8', 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
 export async function serveSite(store: ObjectStore, options: ServeOptions = {}): Promise<RunningServer> {
-  const server = http.createServer(async (req, res) => {
-    const securityHeaders = {
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
-    };
-    if (options.push && (req.url ?? '').split('?')[0] === PUSH_PATH) {
-      const body = req.method === 'POST' ? await readBody(req, MAX_PUSH_BYTES) : Buffer.alloc(0);
-      const reply = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json', ...securityHeaders }).end(JSON.stringify(payload));
-      };
-      if (body === undefined) return reply(413, { error: `payload larger than ${MAX_PUSH_BYTES} bytes; split the batch` });
-      try {
-        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
-        const r = await handlePush(options.push.ctx, options.push.networks, { method: req.method ?? 'GET', headers, body, requestId: randomUUID() });
-        return reply(r.status, r.body);
-      } catch (e) {
-        options.push.ctx.logger.error(`push failed: ${(e as Error).message}`);
-        return reply(500, { error: 'internal error; nothing was acknowledged, send again' });
-      }
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', ...securityHeaders }).end();
-      return;
-    }
-    let key = siteKey(req.url ?? '/');
-    if (!key) {
-      res.writeHead(400, securityHeaders).end('bad path');
-      return;
-    }
-    try {
-      let info = await store.head(key);
-      if (!info && !key.endsWith('.html') && !/\.[a-z0-9]+$/i.test(key)) {
-        key = `${key}/index.html`;
-        info = await store.head(key);
-      }
-      if (!info) throw new ObjectNotFoundError(key, store.url);
-      const ext = key.slice(key.lastIndexOf('.'));
-      const body = await store.get(key);
-      res.writeHead(200, {
-        'content-type': TYPES[ext] ?? info.contentType ?? 'application/octet-stream',
-        'content-length': body.length,
-        'cache-control': ext === '.json' || ext === '.html' ? 'no-cache' : 'max-age=3600',
-        ...securityHeaders,
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    } catch (e) {
-      if (e instanceof ObjectNotFoundError) {
-        // as CloudFront does: the site's own 404 page, in English under /en/
-        const page = (req.url ?? '/').startsWith('/en/') ? `${SITE_PREFIX}/en/404.html` : `${SITE_PREFIX}/404.html`;
-        const published = await store.head(page);
-        const body = published ? await store.get(page) : Buffer.from('not found');
-        res.writeHead(404, { 'content-type': published ? TYPES['.html']! : 'text/plain; charset=utf-8', 'cache-control': 'no-cache', ...securityHeaders });
-        res.end(req.method === 'HEAD' ? undefined : body);
-      } else {
-        res.writeHead(500, securityHeaders).end('error');
-      }
-    }
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (options.push && (req.url ?? '').split('?')[0] === PUSH_PATH) await servePush(options.push, req, res);
+    else await serveFile(store, req, res);
+  };
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      // a failure after the headers were sent (the client went away): the connection is closed
+      if (!res.headersSent) res.writeHead(500, SECURITY_HEADERS).end('error');
+      else res.destroy(e instanceof Error ? e : new Error(String(e)));
+    });
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

@@ -5,7 +5,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feedDemo } from '../../functions/local/demo-feed.ts';
 import { serveSite, type RunningServer } from '../../functions/local/site-server.ts';
-import type { CommuneLiveJson, MapJson } from '../../functions/lib/publish/contract.ts';
+import { classOf, type CommuneLiveJson, type MapJson, type SiteJson } from '../../functions/lib/publish/contract.ts';
+import { daysBetween } from '../../functions/lib/publish/sql.ts';
 import { predictions } from '../../functions/lib/datasets/models.ts';
 import { noiseIndicatorsArrondissementDaily, sensors as sensorsDataset } from '../../functions/lib/datasets/noise.ts';
 import { ARRONDISSEMENTS } from '../../functions/lib/domain/geo/arrondissements.ts';
@@ -13,7 +14,7 @@ import { FRESHNESS_HOURS } from '../../functions/lib/models/freshness.ts';
 import { publishSite } from '../../functions/lib/stages/publish-site.ts';
 import { HEAT } from '../../functions/lib/domain/heat/thresholds.ts';
 import { parisDate as parisDay } from '../../functions/lib/domain/time/paris.ts';
-import { formatNumber } from '../../functions/lib/publish/i18n.ts';
+import { formatDay, formatNumber } from '../../functions/lib/publish/i18n.ts';
 import { runPipeline } from '../../functions/lib/stages/pipeline.ts';
 import { SITE_PREFIX } from '../../functions/lib/lake/layout.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
@@ -54,6 +55,17 @@ async function open(p: string, options: { missing?: boolean } = {}): Promise<Pag
 
 const text = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();
 
+/** the arrondissements' Lden and Lnight read from the lake on its own: energy means of their daily rows over the communes' year */
+async function arrondissementLevels(): Promise<{ code: string; lden: number; lnight: number }[]> {
+  await lake.lake.attach([noiseIndicatorsArrondissementDaily]);
+  const r = await lake.lake.all(
+    `SELECT arrondissement_insee AS code, round(10 * log10(avg(pow(10, lden / 10))), 1) AS lden, round(10 * log10(avg(pow(10, lnight / 10))), 1) AS lnight
+     FROM noise_indicators_arrondissement_daily
+     WHERE convention = 'eu' AND day > (SELECT max(day) FROM noise_indicators_commune_daily WHERE lden IS NOT NULL) - 365 GROUP BY 1 ORDER BY 1`,
+  );
+  return r.rows.map((row) => ({ code: String(row.code), lden: Number(row.lden), lnight: Number(row.lnight) }));
+}
+
 /** the rel="self" link of an Atom feed (its XML is checked with the browser's parser in the alert feeds test) */
 const atomSelf = (xml: string) => /<link rel="self"[^>]*href="([^"]+)"/.exec(xml)?.[1];
 
@@ -74,7 +86,7 @@ describe('the published site in a browser', () => {
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
     await mkdir(ARTIFACTS, { recursive: true });
-  }, 240_000);
+  }, 600_000); // the real pipeline over the demo lake: minutes when the shared machine is loaded
 
   afterAll(async () => {
     await browser?.close();
@@ -263,13 +275,7 @@ describe('the published site in a browser', () => {
   it('gives each arrondissement of Paris its page: its figures from the lake, or plainly no sensor; Paris compares them; the communes’ ranks leave them out (issue 20)', async () => {
     // the lake, read on its own: the arrondissements' daily rows over the same year as the communes'
     await lake.lake.attach([noiseIndicatorsArrondissementDaily, sensorsDataset]);
-    const measured = (
-      await lake.lake.all(
-        `SELECT arrondissement_insee AS code, round(10 * log10(avg(pow(10, lden / 10))), 1) AS lden, round(10 * log10(avg(pow(10, lnight / 10))), 1) AS lnight
-         FROM noise_indicators_arrondissement_daily
-         WHERE convention = 'eu' AND day > (SELECT max(day) FROM noise_indicators_commune_daily WHERE lden IS NOT NULL) - 365 GROUP BY 1 ORDER BY 1`,
-      )
-    ).rows.map((r) => ({ code: String(r.code), lden: Number(r.lden), lnight: Number(r.lnight) }));
+    const measured = await arrondissementLevels();
     const sensorCount = new Map(
       (await lake.lake.all(`SELECT arrondissement_insee AS code, count(*) AS n FROM sensors WHERE in_metropole AND arrondissement_insee IS NOT NULL GROUP BY 1`)).rows.map((r) => [
         String(r.code),
@@ -306,6 +312,71 @@ describe('the published site in a browser', () => {
     const map = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/map.json`)).toString('utf8')) as MapJson;
     expect(map.communes).toHaveLength(130);
     for (const l of map.layers) expect(Object.keys(l.values).filter((k) => k.startsWith('751')), l.id).toEqual([]);
+  });
+
+  it('shows the arrondissements as a sub-layer of Paris on the map: their own values from the lake, in the layer’s classes, each a link to its page (issue 20)', async () => {
+    const measured = await arrondissementLevels();
+    const own = measured[0]!;
+    const map = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/map.json`)).toString('utf8')) as MapJson;
+    const layer = (id: string) => map.layers.find((l) => l.id === id)!;
+    const page = await open('/');
+    const area = page.locator(`svg#carte a.area[data-insee="${own.code}"]`);
+    expect(await page.locator('svg#carte a.area').count()).toBe(20);
+    expect(await area.getAttribute('href')).toBe(`commune/${own.code}/`);
+    for (const [id, value] of [
+      ['noise-lden', own.lden],
+      ['noise-lnight', own.lnight],
+    ] as const) {
+      await page.selectOption('#couche', id);
+      const l = layer(id);
+      expect(await area.getAttribute('aria-label')).toBe(`Paris ${Number(own.code.slice(3))}${own.code.endsWith('01') ? 'er' : 'e'} arrondissement : ${l.short.fr} ${formatNumber('fr', value, 1)} dB(A)`);
+      expect(await area.locator('path').getAttribute('fill')).toBe(l.classes[classOf(value, l.classes)]!.color);
+    }
+    // an arrondissement without data is hatched, not given Paris's value
+    const quiet = ARRONDISSEMENTS.find((a) => !measured.some((m) => m.code === a.arrondissement_insee))!;
+    expect(await page.locator(`a.area[data-insee="${quiet.arrondissement_insee}"] path`).getAttribute('fill')).toBe('url(#pas-de-donnees)');
+    // a layer the arrondissements do not carry (shares of nights): see-through, Paris's colour shows
+    const share = map.layers.find((l) => l.group === 'exceedance')!;
+    await page.selectOption('#couche', share.id);
+    expect(await area.locator('path').getAttribute('fill')).toBe('none');
+    // never ranked among the communes: the legend counts 130 communes
+    expect(layer('noise-lden').counts.reduce((a, b) => a + b, 0) + layer('noise-lden').missing).toBe(130);
+    await page.selectOption('#couche', 'noise-lden');
+    await area.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/commune/${own.code}/`);
+    await page.close();
+  });
+
+  it('prints honest periods: the noise period of three communes and an arrondissement is the first and last day with data in the lake; one « données au » per theme on every page (issue 20)', async () => {
+    await lake.lake.attach([noiseIndicatorsArrondissementDaily]);
+    const span = async (table: string, column: string, code: string) => {
+      const [r] = (
+        await lake.lake.all(
+          `SELECT min(day)::VARCHAR AS first, max(day)::VARCHAR AS last FROM ${table}
+           WHERE ${column} = '${code}' AND convention = 'eu' AND lden IS NOT NULL AND day > (SELECT max(day) FROM noise_indicators_commune_daily WHERE lden IS NOT NULL) - 365`,
+        )
+      ).rows;
+      return { first: String(r!.first), last: String(r!.last) };
+    };
+    const arrondissement = String((await lake.lake.all(`SELECT min(arrondissement_insee) AS code FROM noise_indicators_arrondissement_daily WHERE lden IS NOT NULL`)).rows[0]!.code);
+    const site = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/site.json`)).toString('utf8')) as SiteJson;
+    for (const [code, table, column] of [
+      ['93066', 'noise_indicators_commune_daily', 'commune_insee'],
+      ['94081', 'noise_indicators_commune_daily', 'commune_insee'],
+      ['75056', 'noise_indicators_commune_daily', 'commune_insee'],
+      [arrondissement, 'noise_indicators_arrondissement_daily', 'arrondissement_insee'],
+    ] as const) {
+      const { first, last } = await span(table, column, code);
+      const html = await (await fetch(new URL(`/commune/${code}/`, server.url))).text();
+      const printed = /<dt>Période<\/dt>\s*<dd>([^<]*)<\/dd>/.exec(html)?.[1];
+      expect(printed, code).toBe(`du ${formatDay('fr', first)} au ${formatDay('fr', last)} (les ${daysBetween(first, last).length} jours mesurés depuis le début des données)`);
+      // the live file's dates per theme are the site's
+      const live = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/live/${code.startsWith('751') ? '75056' : code}.json`)).toString('utf8')) as CommuneLiveJson;
+      expect(live.as_of_by_theme, code).toEqual(site.as_of_by_theme);
+    }
+    expect(site.as_of_by_theme.length).toBeGreaterThan(1);
+    expect(new Set(site.as_of_by_theme.map((t) => t.title.fr)).size).toBe(site.as_of_by_theme.length);
   });
 
   it('has no map layer with every commune in one class; a layer with one value everywhere is a sentence instead', async () => {
@@ -360,7 +431,7 @@ describe('the published site in a browser', () => {
     const result = await page.evaluate(async () => {
       const atom = await (await fetch('alertes.atom')).text();
       const doc = new DOMParser().parseFromString(atom, 'application/xml');
-      const json = await (await fetch('alertes.json')).json();
+      const json = (await (await fetch('alertes.json')).json()) as { items: unknown[] };
       return { error: doc.querySelector('parsererror')?.textContent ?? null, root: doc.documentElement.namespaceURI, entries: doc.querySelectorAll('entry').length, items: json.items.length };
     });
     expect(result.error).toBeNull();
@@ -671,6 +742,24 @@ describe('the published site in a browser', () => {
     // Paris's live file, which its arrondissements' pages show too, says the same
     const paris = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/live/75056.json`)).toString('utf8')) as CommuneLiveJson;
     expect(paris.outlook.items.find((i) => i.id === 'heat')).toMatchObject({ status: 'stale', days: paris.outlook.days.map((day) => ({ day, value: null })) });
+  });
+
+  it('says so on the page when a data file does not have the shape the site expects (parsed with the publisher’s schemas)', async () => {
+    const page = await context.newPage();
+    // the live file with a forecast panel that is a number, map.json cut short
+    const live = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/live/75056.json`)).toString('utf8')) as Record<string, unknown>;
+    await page.route('**/data/live/75056.json', (r) => r.fulfill({ contentType: 'application/json', body: JSON.stringify({ ...live, panel: 5 }) }));
+    await page.route('**/data/map.json', (r) => r.fulfill({ contentType: 'application/json', body: '{"layers": "none"' }));
+    await page.goto(new URL('/commune/75056/', server.url).href, { waitUntil: 'networkidle' });
+    const panel = page.locator('[data-live-panel] [role="alert"]');
+    await expect.poll(async () => text(await panel.textContent())).toContain('Les données data/live/75056.json n’ont pas la forme attendue');
+    expect(text(await panel.textContent())).toMatch(/at panel: expected object, found number 5/);
+    // the figures written in the page are still there
+    expect(await page.locator('main table').count()).toBeGreaterThan(0);
+    await page.goto(new URL('/', server.url).href, { waitUntil: 'networkidle' });
+    await expect.poll(async () => text(await page.locator('main [role="alert"]').textContent())).toContain('data/map.json');
+    expect(text(await page.locator('main [role="alert"]').textContent())).toContain('not JSON');
+    await page.close();
   });
 
   it('logs no script error and no blocked resource (CSP) on the way', () => {

@@ -68,7 +68,7 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
     spec.x.kind === 'hour'
       ? axisBottom(x as ScaleLinear<number, number>)
           .tickValues(xTicks as number[])
-          .tickFormat((h) => `${h} h`)
+          .tickFormat((h) => `${h.valueOf()} h`)
       : axisBottom(x as ScaleTime<number, number>)
           .ticks(xTicks as number)
           // instants over more than a few days read as days
@@ -133,7 +133,7 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
         .data(marks)
         .join('path')
         .attr('transform', (i) => `translate(${px(i)},${y(s.values[i]!)})`)
-        .attr('d', symbol(SYMBOLS[k % SYMBOLS.length]!, 28)())
+        .attr('d', symbol(SYMBOLS[k % SYMBOLS.length], 28)())
         .attr('fill', color);
     }
   });
@@ -153,7 +153,7 @@ function legend(spec: ChartSpec, lang: Lang): HTMLElement {
   };
   spec.series.forEach((s, k) => {
     const c = COLORS[k % COLORS.length]!;
-    item(`<line x1="0" x2="30" y1="7" y2="7" stroke="${c}" stroke-width="2"/><path transform="translate(15,7)" d="${symbol(SYMBOLS[k % SYMBOLS.length]!, 28)()}" fill="${c}"/>`, s.label[lang]);
+    item(`<line x1="0" x2="30" y1="7" y2="7" stroke="${c}" stroke-width="2"/><path transform="translate(15,7)" d="${symbol(SYMBOLS[k % SYMBOLS.length], 28)()}" fill="${c}"/>`, s.label[lang]);
   });
   (spec.bands ?? []).forEach((b, k) => item(`<rect width="30" height="14" fill="${COLORS[k % COLORS.length]}" fill-opacity="0.18"/>`, b.label[lang]));
   const kinds = [...new Set((spec.thresholds ?? []).map((t) => t.kind))];
@@ -184,7 +184,7 @@ function hover(container: HTMLElement, g: ReturnType<typeof select<SVGGElement, 
   container.append(tip);
   const xLabel = (i: number) => {
     const v = geo.xs[i]!;
-    if (spec.x.kind === 'hour') return `${v} h`;
+    if (spec.x.kind === 'hour') return `${v.valueOf()} h`;
     return spec.x.kind === 'day' ? formatDayLong(lang, v as Date) : formatInstantShort(lang, v as Date);
   };
   g.append('rect')

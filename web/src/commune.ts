@@ -1,6 +1,8 @@
-import type { ChartSpec, CommuneJson, CommuneLiveJson } from '../../functions/lib/publish/contract.ts';
+import type { ChartSpec } from '../../functions/lib/publish/contract.ts';
+import { communeJson, communeLiveJson } from '../../functions/lib/publish/site-data.ts';
 import { showAsOf } from './as-of.ts';
 import { drawChart } from './charts.ts';
+import { fetchData, showDataProblem } from './data.ts';
 import { pageLang } from './lib/format.ts';
 
 // A commune's page carries its figures and data tables already; this script fills what changes with
@@ -10,17 +12,10 @@ import { pageLang } from './lib/format.ts';
 // redraws them when the width changes.
 
 const lang = pageLang();
-const siteRoot = new URL('../', import.meta.url);
-
-async function fetchJson<T>(path: string): Promise<T> {
-  const response = await fetch(new URL(path, siteRoot));
-  if (!response.ok) throw new Error(`commune: ${path} answered ${response.status}`);
-  return (await response.json()) as T;
-}
 
 /** the forecast panel and the data's times; its charts, for drawing */
 async function showLive(insee: string): Promise<ChartSpec[]> {
-  const live = await fetchJson<CommuneLiveJson>(`data/live/${insee}.json`);
+  const live = await fetchData(`data/live/${insee}.json`, communeLiveJson);
   showAsOf(live.as_of_text, lang);
   const panel = document.querySelector<HTMLElement>('[data-live-panel]');
   // the panel is the publisher's own escaped HTML, from this site (connect-src 'self')
@@ -36,10 +31,12 @@ async function main(): Promise<void> {
   if (!insee) return;
   const [liveCharts, data] = await Promise.all([
     showLive(heading.dataset.live ?? insee).catch((e: unknown) => {
-      console.error(e); // the panel keeps its note and its link to the file
+      // the panels say what went wrong (or keep their note and their link to the file)
+      showDataProblem(e, lang, document.querySelector<HTMLElement>('[data-live-panel]'));
+      showDataProblem(e, lang, document.querySelector<HTMLElement>('[data-outlook-panel]'));
       return [] as ChartSpec[];
     }),
-    fetchJson<CommuneJson>(`data/communes/${insee}.json`),
+    fetchData(`data/communes/${insee}.json`, communeJson),
   ]);
   const canvases = [...document.querySelectorAll<HTMLElement>('.chart-canvas[data-chart]')];
   if (canvases.length === 0) return;
@@ -61,6 +58,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  // the figures keep their text alternative and data table
-  console.error(e);
+  // the figures keep their text alternative and data table; a malformed file is said at the top
+  showDataProblem(e, lang);
 });

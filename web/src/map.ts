@@ -1,4 +1,6 @@
-import type { MapJson, PublishedLayer } from '../../functions/lib/publish/contract.ts';
+import type { PublishedLayer } from '../../functions/lib/publish/contract.ts';
+import { mapJson, type Shape } from '../../functions/lib/publish/site-data.ts';
+import { fetchData, showDataProblem } from './data.ts';
 import { MISSING, pageLang, valueText } from './lib/format.ts';
 import { setupCommunesTable } from './table.ts';
 
@@ -7,21 +9,61 @@ import { setupCommunesTable } from './table.ts';
 // the keyboard focus, and the sensors toggle. It reads data/map.json (values and classes per layer).
 
 const lang = pageLang();
-const siteRoot = new URL('../', import.meta.url);
 const HASH_KEY = 'couche';
 const sep = lang === 'fr' ? ' : ' : ': ';
+
+type Figure = { readonly value: number | null; readonly k: number };
+
+/** the names on the map, and what a commune or an arrondissement shows for a layer: undefined when the layer does not carry it (see-through) */
+function mapFigures(data: Shape<typeof mapJson>) {
+  const sub = data.arrondissements;
+  const areas = new Set(sub?.names.map((n) => n.insee));
+  const names = new Map([...data.communes.map((c) => [c.insee, c.name] as const), ...(sub?.names.map((n) => [n.insee, n.name[lang]] as const) ?? [])]);
+  // Paris's arrondissements over Paris: their own value where the layer carries one, else see-through
+  const figure = (layer: PublishedLayer, insee: string): Figure | undefined => {
+    if (!areas.has(insee)) return { value: layer.values[insee] ?? null, k: layer.class_of[insee] ?? -1 };
+    const values = sub?.values[layer.id];
+    return values ? { value: values[insee] ?? null, k: sub?.class_of[layer.id]?.[insee] ?? -1 } : undefined;
+  };
+  return { names, figure };
+}
+
+/** the tooltip's lines: the name, and the value and its class when the layer carries one */
+function fillTooltip(tooltip: HTMLElement, name: string, layer: PublishedLayer, f: Figure | undefined): void {
+  tooltip.replaceChildren();
+  const title = document.createElement('strong');
+  title.textContent = name;
+  tooltip.append(title);
+  if (!f) return;
+  const line = document.createElement('div');
+  line.textContent = `${layer.short[lang]}${sep}${valueText(lang, f.value, layer.decimals, layer.unit)}`;
+  const band = document.createElement('div');
+  band.className = 'small';
+  const cls = layer.classes[f.k];
+  band.textContent = cls ? `${lang === 'fr' ? 'Classe' : 'Class'}${sep}${cls.label[lang]}` : (layer.missingLabel ?? MISSING)[lang];
+  tooltip.append(line, band);
+}
+
+/** the shape under the pointer or the focus, outlined (a halo and an edge drawn from its path) */
+function outline(highlight: SVGGElement, insee: string): void {
+  const uses = ['halo', 'edge'].map((cls) => {
+    const use = document.createElementNS('http://www.w3.org/2000/svg', 'use');
+    use.setAttribute('href', `#p-${insee}`);
+    use.setAttribute('class', cls);
+    return use;
+  });
+  highlight.replaceChildren(...uses);
+}
 
 async function main(): Promise<void> {
   const table = document.querySelector<HTMLTableElement>('table#communes-tableau');
   if (table) setupCommunesTable(table);
   const svg = document.querySelector<SVGSVGElement>('svg#carte');
   if (!svg) return;
-  const response = await fetch(new URL('data/map.json', siteRoot));
-  if (!response.ok) throw new Error(`map: data/map.json answered ${response.status}`);
-  const data = (await response.json()) as MapJson;
+  const data = await fetchData('data/map.json', mapJson);
   const layers = new Map(data.layers.map((l) => [l.id, l]));
-  const names = new Map(data.communes.map((c) => [c.insee, c.name]));
-  const links = [...svg.querySelectorAll<SVGAElement>('a.commune')];
+  const { names, figure } = mapFigures(data);
+  const links = [...svg.querySelectorAll<SVGAElement>('a.commune, a.area')];
   const select = document.querySelector<HTMLSelectElement>('#couche');
   const status = document.querySelector<HTMLElement>('#carte-statut');
   const tooltip = document.querySelector<HTMLElement>('.map-wrap .tooltip');
@@ -33,9 +75,11 @@ async function main(): Promise<void> {
     current = layer;
     for (const a of links) {
       const insee = a.dataset.insee!;
-      const k = layer.class_of[insee] ?? -1;
-      a.querySelector('path')!.setAttribute('fill', k < 0 ? 'url(#pas-de-donnees)' : layer.classes[k]!.color);
-      a.setAttribute('aria-label', `${names.get(insee) ?? insee}${sep}${layer.short[lang]} ${valueText(lang, layer.values[insee], layer.decimals, layer.unit)}`);
+      const f = figure(layer, insee);
+      const colour = f === undefined ? 'none' : (layer.classes[f.k]?.color ?? 'url(#pas-de-donnees)');
+      a.querySelector('path')?.setAttribute('fill', colour);
+      const name = names.get(insee) ?? insee;
+      a.setAttribute('aria-label', f === undefined ? name : `${name}${sep}${layer.short[lang]} ${valueText(lang, f.value, layer.decimals, layer.unit)}`);
     }
     for (const legend of document.querySelectorAll<HTMLElement>('.legend[data-layer]')) legend.hidden = legend.dataset.layer !== layer.id;
     for (const cell of document.querySelectorAll<HTMLElement>('.communes-table [data-layer]')) cell.classList.toggle('current', cell.dataset.layer === layer.id);
@@ -62,27 +106,9 @@ async function main(): Promise<void> {
 
   const show = (a: SVGAElement, at?: { x: number; y: number }) => {
     const insee = a.dataset.insee!;
-    if (highlight) {
-      const uses = ['halo', 'edge'].map((cls) => {
-        const use = document.createElementNS('http://www.w3.org/2000/svg', 'use');
-        use.setAttribute('href', `#p-${insee}`);
-        use.setAttribute('class', cls);
-        return use;
-      });
-      highlight.replaceChildren(...uses);
-    }
+    if (highlight) outline(highlight, insee);
     if (!tooltip || !current) return;
-    const value = current.values[insee];
-    const k = current.class_of[insee] ?? -1;
-    tooltip.replaceChildren();
-    const title = document.createElement('strong');
-    title.textContent = names.get(insee) ?? insee;
-    const line = document.createElement('div');
-    line.textContent = `${current.short[lang]}${sep}${valueText(lang, value, current.decimals, current.unit)}`;
-    const band = document.createElement('div');
-    band.className = 'small';
-    band.textContent = k < 0 ? (current.missingLabel ?? MISSING)[lang] : `${lang === 'fr' ? 'Classe' : 'Class'}${sep}${current.classes[k]!.label[lang]}`;
-    tooltip.append(title, line, band);
+    fillTooltip(tooltip, names.get(insee) ?? insee, current, figure(current, insee));
     tooltip.hidden = false;
     const wrap = tooltip.parentElement!.getBoundingClientRect();
     const box = a.getBoundingClientRect();
@@ -98,13 +124,13 @@ async function main(): Promise<void> {
     if (tooltip) tooltip.hidden = true;
   };
   svg.addEventListener('pointermove', (e) => {
-    const a = (e.target as Element).closest<SVGAElement>('a.commune');
+    const a = (e.target as Element).closest<SVGAElement>('a.commune, a.area');
     if (a) show(a, { x: e.clientX, y: e.clientY });
     else hide();
   });
   svg.addEventListener('pointerleave', hide);
   svg.addEventListener('focusin', (e) => {
-    const a = (e.target as Element).closest<SVGAElement>('a.commune');
+    const a = (e.target as Element).closest<SVGAElement>('a.commune, a.area');
     if (a) show(a);
   });
   svg.addEventListener('focusout', hide);
@@ -114,6 +140,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  // the pre-rendered map, legend and table stay usable
-  console.error(e);
+  // the pre-rendered map, legend and table stay usable; a malformed file is said at the top
+  showDataProblem(e, lang);
 });

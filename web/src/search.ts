@@ -1,5 +1,6 @@
-import type { SiteJson } from '../../functions/lib/publish/contract.ts';
+import { searchIndex, siteJson } from '../../functions/lib/publish/site-data.ts';
 import { showAsOf } from './as-of.ts';
+import { fetchData, showDataProblem, siteRoot } from './data.ts';
 import { pageLang } from './lib/format.ts';
 import { search, type SearchEntry, type SearchIndex } from './lib/search.ts';
 
@@ -9,22 +10,17 @@ import { search, type SearchEntry, type SearchIndex } from './lib/search.ts';
 // the communes. The index (data/search.json) is fetched on the first keystroke or focus.
 
 const lang = pageLang();
-const siteRoot = new URL('../', import.meta.url);
 const fr = lang === 'fr';
 const MAX = 8;
 
 let index: Promise<SearchIndex> | undefined;
 const loadIndex = () =>
-  (index ??= fetch(new URL('data/search.json', siteRoot)).then((r) => {
-    if (!r.ok) throw new Error(`search: data/search.json answered ${r.status}`);
-    return r.json() as Promise<SearchIndex>;
-  }));
+  (index ??= fetchData('data/search.json', searchIndex));
 
 const href = (e: SearchEntry) => new URL(`${fr ? '' : `${lang}/`}commune/${e.c}/`, siteRoot).href;
 
-function setup(form: HTMLFormElement): void {
-  const input = form.querySelector<HTMLInputElement>('input[type="search"]');
-  if (!input) return;
+/** the field as an ARIA 1.2 combobox: its listbox and its status line, after the field */
+function combobox(form: HTMLFormElement, input: HTMLInputElement): { list: HTMLUListElement; status: HTMLParagraphElement; listId: string } {
   const listId = `${input.id}-liste`;
   const list = document.createElement('ul');
   list.id = listId;
@@ -35,11 +31,51 @@ function setup(form: HTMLFormElement): void {
   const status = document.createElement('p');
   status.className = 'visually-hidden';
   status.setAttribute('role', 'status');
-  form.querySelector('.search-field')!.after(list, status);
+  (form.querySelector('.search-field') ?? input).after(list, status);
   input.setAttribute('role', 'combobox');
   input.setAttribute('aria-autocomplete', 'list');
   input.setAttribute('aria-expanded', 'false');
   input.setAttribute('aria-controls', listId);
+  // mousedown, not click: the input's blur would close the list first
+  list.addEventListener('mousedown', (e) => {
+    const target = (e.target as Element).closest<HTMLElement>('[role="option"]')?.dataset.href;
+    if (!target) return;
+    e.preventDefault();
+    location.assign(target);
+  });
+  return { list, status, listId };
+}
+
+/** a match in the listbox: its name, département, postcodes, and the page it opens when not its own */
+function option(m: SearchEntry, id: string): HTMLLIElement {
+  const li = document.createElement('li');
+  li.id = id;
+  li.setAttribute('role', 'option');
+  li.setAttribute('aria-selected', 'false');
+  li.dataset.href = href(m);
+  const name = document.createElement('span');
+  name.className = 'search-name';
+  name.textContent = m.n;
+  const detail = document.createElement('span');
+  detail.className = 'search-detail';
+  const where = m.of ? (fr ? ` · page de ${m.of}` : ` · ${m.of}’s page`) : '';
+  detail.textContent = `${m.d} · ${m.p.slice(0, 3).join(', ')}${m.p.length > 3 ? '…' : ''}${where}`;
+  li.append(name, ' ', detail);
+  return li;
+}
+
+/** the status line: how many communes were found, and what to do next */
+function foundText(n: number): string {
+  if (n === 0) return fr ? 'Aucune commune trouvée.' : 'No commune found.';
+  return fr
+    ? `${n} commune${n > 1 ? 's' : ''} trouvée${n > 1 ? 's' : ''}, flèches haut et bas pour choisir, Entrée pour ouvrir.`
+    : `${n} commune${n > 1 ? 's' : ''} found, up and down arrows to choose, Enter to open.`;
+}
+
+function setup(form: HTMLFormElement): void {
+  const input = form.querySelector<HTMLInputElement>('input[type="search"]');
+  if (!input) return;
+  const { list, status, listId } = combobox(form, input);
 
   let matches: SearchEntry[] = [];
   let active = -1;
@@ -60,38 +96,14 @@ function setup(form: HTMLFormElement): void {
   };
   const render = () => {
     list.replaceChildren(
-      ...matches.map((m, i) => {
-        const li = document.createElement('li');
-        li.id = `${listId}-${i}`;
-        li.setAttribute('role', 'option');
-        li.setAttribute('aria-selected', 'false');
-        li.dataset.href = href(m);
-        const name = document.createElement('span');
-        name.className = 'search-name';
-        name.textContent = m.n;
-        const detail = document.createElement('span');
-        detail.className = 'search-detail';
-        const where = m.of ? (fr ? ` · page de ${m.of}` : ` · ${m.of}’s page`) : '';
-        detail.textContent = `${m.d} · ${m.p.slice(0, 3).join(', ')}${m.p.length > 3 ? '…' : ''}${where}`;
-        li.append(name, ' ', detail);
-        return li;
-      }),
+      ...matches.map((m, i) => option(m, `${listId}-${i}`)),
     );
     const open = matches.length > 0;
     list.hidden = !open;
     input.setAttribute('aria-expanded', String(open));
     active = -1;
     input.removeAttribute('aria-activedescendant');
-    const n = matches.length;
-    status.textContent = input.value.trim()
-      ? n === 0
-        ? fr
-          ? 'Aucune commune trouvée.'
-          : 'No commune found.'
-        : fr
-          ? `${n} commune${n > 1 ? 's' : ''} trouvée${n > 1 ? 's' : ''}, flèches haut et bas pour choisir, Entrée pour ouvrir.`
-          : `${n} commune${n > 1 ? 's' : ''} found, up and down arrows to choose, Enter to open.`
-      : '';
+    status.textContent = input.value.trim() ? foundText(matches.length) : '';
   };
   const update = async () => {
     const q = input.value;
@@ -105,8 +117,9 @@ function setup(form: HTMLFormElement): void {
     if (m) location.assign(href(m));
   };
 
-  input.addEventListener('focus', () => void loadIndex().catch(() => undefined), { once: true });
-  input.addEventListener('input', () => void update().catch((e: unknown) => console.error(e)));
+  // fetched ahead on focus; a failure is said when typing asks for the index
+  input.addEventListener('focus', () => void loadIndex().catch(() => (index = undefined)), { once: true });
+  input.addEventListener('input', () => void update().catch((e: unknown) => showDataProblem(e, lang)));
   input.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowDown') {
       e.preventDefault();
@@ -135,13 +148,6 @@ function setup(form: HTMLFormElement): void {
       () => form.submit(),
     );
   });
-  // mousedown, not click: the input's blur would close the list first
-  list.addEventListener('mousedown', (e) => {
-    const li = (e.target as Element).closest<HTMLElement>('[role="option"]');
-    if (!li) return;
-    e.preventDefault();
-    location.assign(li.dataset.href!);
-  });
   input.addEventListener('blur', () => setTimeout(close, 150));
 }
 
@@ -149,7 +155,7 @@ document.querySelectorAll<HTMLFormElement>('form[data-search]').forEach(setup);
 
 // every page but a commune's (its own script reads the commune's live file) takes the data's times from site.json
 if (!document.querySelector('h1[data-insee]')) {
-  fetch(new URL('data/site.json', siteRoot))
-    .then(async (r) => (r.ok ? showAsOf(((await r.json()) as SiteJson).as_of_text, lang) : undefined))
-    .catch((e: unknown) => console.error(e)); // the line keeps the day the page was published with
+  fetchData('data/site.json', siteJson)
+    .then((site) => showAsOf(site.as_of_text, lang))
+    .catch((e: unknown) => showDataProblem(e, lang)); // the line keeps the day the page was published with
 }

@@ -194,7 +194,7 @@ ${footer(o.lang, root)}
 </footer>
 </body>
 </html>
-`}`;
+`.html}`;
 }
 
 function footer(lang: Lang, root: string): Raw {

@@ -18,7 +18,7 @@ export const SITE_MANIFEST_KEY = stateKey('publish-site');
  * Bumped when what the publisher writes changes without its browser code changing (page layout,
  * file formats): the next run renders everything and rewrites the download files of every year.
  */
-export const SITE_FORMAT = 4;
+export const SITE_FORMAT = 5;
 
 /** the lake's manifest (demo flag and notice) is an input too */
 export const LAKE_INPUT = LAKE_MANIFEST_KEY;

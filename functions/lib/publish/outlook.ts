@@ -9,6 +9,7 @@ import { referenceStation } from './stations.ts';
 import { addDays, num, rows, str, type Row } from './sql.ts';
 import { both, dayStartIso, iso } from './sections/common.ts';
 import { methodLabel, sectionLabel } from './words.ts';
+import type { communeOutlook, outlookDay, outlookItem, Shape } from './site-data.ts';
 
 // « Les 3 prochains jours » at the top of a commune's page (issue 20): for today and the next two
 // Paris days, the flood vigilance of the river sections along the commune (Vigicrues), the heat-wave
@@ -22,34 +23,10 @@ export const OUTLOOK_DAYS = 3;
 /** hours after a Vigicrues bulletin beyond which the vigilance is not shown as current: bulletins come twice a day */
 export const VIGILANCE_FRESH_HOURS = 36;
 
-export type OutlookStatus = 'forecast' | 'stale' | 'none';
-
-export interface OutlookDay {
-  readonly day: string;
-  /** a probability in % (heat, nights), a vigilance level 1–4 (flood); null: no value for that day */
-  readonly value: number | null;
-}
-
-export interface OutlookItem {
-  readonly id: 'flood' | 'heat' | 'noise-who' | 'noise-fr';
-  readonly title: Text;
-  readonly status: OutlookStatus;
-  readonly days: readonly OutlookDay[];
-  /** when the forecast (or the bulletin) was issued */
-  readonly issued_at: string | null;
-  /** the model or the named baseline, or the official bulletin */
-  readonly source: Text | null;
-  /** the sentence the panel shows */
-  readonly message: Text;
-}
-
-export interface CommuneOutlook {
-  /** the Paris days covered: today and the next two (by the lake's clock) */
-  readonly days: readonly string[];
-  readonly now: string;
-  readonly demo: boolean;
-  readonly items: readonly OutlookItem[];
-}
+export type OutlookStatus = OutlookItem['status'];
+export type OutlookDay = Shape<typeof outlookDay>;
+export type OutlookItem = Shape<typeof outlookItem>;
+export type CommuneOutlook = Shape<typeof communeOutlook>;
 
 export const OFFICIAL_SOURCES: readonly { readonly id: string; readonly label: Text; readonly href: string }[] = [
   { id: 'vigicrues', label: text('Vigicrues : vigilance crues en cours', 'Vigicrues: current flood vigilance'), href: 'https://www.vigicrues.gouv.fr/' },

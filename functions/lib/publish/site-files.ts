@@ -7,6 +7,7 @@ import type { SiteModel } from './model.ts';
 import { renderCommunes } from './pages/communes.ts';
 import { NOT_FOUND_PATHS, renderNotFound } from './pages/not-found.ts';
 import { SEARCH_INDEX_PATH, searchIndex } from './search.ts';
+import { searchIndex as searchIndexSchema } from './site-data.ts';
 import { CONTENT_TYPES, type SiteWriter } from './writer.ts';
 
 // What the site has besides its map, commune, data and methodology pages: the list of communes and
@@ -19,7 +20,7 @@ export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0
 export async function writeSiteFiles(writer: SiteWriter, m: SiteModel, feedsAsOf: string): Promise<void> {
   await writer.put(FAVICON, FAVICON_SVG, 'image/svg+xml');
   // every page of the site: the communes' and Paris's arrondissements'
-  await writer.put(SEARCH_INDEX_PATH, JSON.stringify(searchIndex(m.communes, new Set(m.communeJson.keys()))), CONTENT_TYPES.json);
+  await writer.putData(SEARCH_INDEX_PATH, searchIndexSchema, searchIndex(m.communes, new Set(m.communeJson.keys())));
   for (const lang of LANGS) {
     await writer.put(`${pagePath(lang, { kind: 'communes' })}index.html`, renderCommunes(lang, m), CONTENT_TYPES.html);
     await writer.put(NOT_FOUND_PATHS[lang], renderNotFound(lang, m), CONTENT_TYPES.html);

@@ -16,7 +16,11 @@ export function num(v: unknown): number | null {
 }
 
 export function str(v: unknown): string | null {
-  return v === null || v === undefined ? null : String(v);
+  if (v === null || v === undefined) return null;
+  // DuckDB's values (dates, decimals…) say themselves through their own toString
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return v.toString();
+  return (v as { toString(): string }).toString();
 }
 
 export function roundTo(v: number | null, decimals: number): number | null {

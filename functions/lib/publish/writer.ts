@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { SITE_PREFIX } from '../lake/layout.ts';
 import { listAll, type Body, type ObjectStore } from '../ports/object-store.ts';
+import type * as z from 'zod/mini';
+import { checkSiteData, type Shape } from './site-data.ts';
 
 // Writes the site through the object store (a folder here, the site bucket on AWS), a few objects at
 // a time, and only the objects whose bytes changed: the previous run's manifest (path → sha256, size)
@@ -29,7 +31,7 @@ export const sha256 = (body: Body): string => createHash('sha256').update(body).
 
 export class SiteWriter {
   private readonly inFlight = new Set<Promise<void>>();
-  private failure: unknown;
+  private failure: Error | undefined;
   /** what the site holds after this run (the manifest's objects), so far */
   private readonly current = new Map<string, SiteObject>();
   /** paths put this run (their bytes changed or they are new) */
@@ -65,6 +67,12 @@ export class SiteWriter {
       )
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
+  }
+
+  /** a JSON file the site's scripts read, checked against its schema (publish/site-data.ts) first: a misfit is an error naming the file and the field */
+  async putData<S extends z.ZodMiniType>(path: string, schema: S, value: Shape<S>): Promise<void> {
+    checkSiteData(path, schema, value);
+    await this.put(path, JSON.stringify(value), CONTENT_TYPES.json);
   }
 
   /** keeps an object the previous run published, unread and unwritten (e.g. a download of a year that did not change) */

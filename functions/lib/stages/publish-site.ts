@@ -30,8 +30,9 @@ import {
   type PublishedIndicator,
   type PublishedLayer,
   type SectionOutput,
-  type SiteJson,
   type SiteSection,
+  type ThemeAsOf,
+  type Alert,
 } from '../publish/contract.ts';
 import { writeDownloads, yearOfPartition } from '../publish/downloads.ts';
 import { changedPartitions, LAKE_INPUT, listInputs, partitionsOf, readSiteManifest, SITE_FORMAT, writeSiteManifest } from '../publish/incremental.ts';
@@ -54,10 +55,17 @@ import { dayStartIso } from '../publish/sections/common.ts';
 import { median } from '../publish/sql.ts';
 import { writeSiteFiles } from '../publish/site-files.ts';
 import { webAssets } from '../publish/web-assets.ts';
-import { buildOutlooks, freshUntil, outlookPanels } from '../publish/outlook.ts';
+import { buildOutlooks, freshUntil, outlookPanels, type CommuneOutlook } from '../publish/outlook.ts';
 import { lakeClock } from '../models/freshness.ts';
 import { attachWindow, readsThroughYearFiles, type WindowInputs, type WindowRead } from '../publish/window.ts';
 import { CONTENT_TYPES, sha256, SiteWriter } from '../publish/writer.ts';
+import {
+  checkSiteData,
+  communeJson as communeJsonSchema,
+  communeLiveJson as communeLiveJsonSchema,
+  mapJson as mapJsonSchema,
+  siteJson as siteJsonSchema,
+} from '../publish/site-data.ts';
 import type { StageContext } from './context.ts';
 
 // Publishes the public site into site/: pages pre-rendered so that their key figures read without
@@ -93,8 +101,6 @@ export interface PublishReport {
   readonly communesWithData: number;
   readonly sections: readonly string[];
   readonly hidden: readonly { readonly id: string; readonly missing: readonly string[] }[];
-  /** sections whose queries failed: left out of the site, the error logged */
-  readonly failed: readonly { readonly id: string; readonly error: string }[];
   readonly assets: 'prebuilt' | 'esbuild';
   /** per dataset read for a window of days: whether through the previous year files, and which partitions came from the lake */
   readonly windows: Readonly<Record<string, WindowRead>>;
@@ -149,6 +155,28 @@ async function attachInputs(ctx: StageContext, datasets: readonly DatasetDeclara
   return reads;
 }
 
+/**
+ * the themes whose datasets hold rows, built, and « les 3 prochains jours »: every query of the run, before
+ * anything is written. A theme that fails fails the stage: the previous site stays up whole and the
+ * failed execution raises the alarm (never a site with a theme silently missing)
+ */
+async function readThemes(ctx: StageContext, datasets: readonly DatasetDeclaration[], candidates: readonly SiteSection[]) {
+  const present = await datasetsWithRows(ctx, datasets, candidates.flatMap((s) => s.requires));
+  const has = async (name: string): Promise<boolean> => {
+    if (!present.has(name)) for (const [k, v] of await datasetsWithRows(ctx, datasets, [name])) present.set(k, v);
+    return present.get(name) ?? false;
+  };
+  const active = candidates.filter((s) => s.requires.every((r) => present.get(r)));
+  const hidden = candidates.filter((s) => !active.includes(s)).map((s) => ({ id: s.id, title: s.title, missing: s.requires.filter((r) => !present.get(r)) }));
+  const communes = COMMUNES;
+  const sections: { section: SiteSection; output: SectionOutput }[] = [];
+  for (const section of active) sections.push({ section, output: await buildSection(section, { ctx, communes, has }) });
+  const clock = await lakeClock(ctx.store, ctx.now());
+  const outlooks = await buildOutlooks({ ctx, communes, has, now: clock.now, demo: clock.demo });
+  const fresh = await freshUntil(ctx, has, clock.now, clock.demo);
+  return { hidden, sections, outlooks, fresh };
+}
+
 /** what identifies the code that renders the site: a change renders it whole */
 function codeVersion(assets: Awaited<ReturnType<typeof webAssets>>, sections: readonly SiteSection[], datasets: readonly DatasetDeclaration[], siteUrl: string | undefined): string {
   return sha256(JSON.stringify({ format: SITE_FORMAT, assets: assets.files.map((f) => f.path), sections: sections.map((s) => s.id), dictionary: dictionary(datasets), siteUrl: siteUrl ?? null }));
@@ -161,7 +189,6 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   const datasets = publishedDatasets(options.datasets ?? DATASETS);
   const candidates = options.sections ?? SECTIONS;
   const siteUrl = options.siteUrl ?? (optionalEnv('OBSERVATORY_SITE_URL', z.url(), '') || undefined);
-
   const [previous, inputs, assets] = await Promise.all([readSiteManifest(ctx.store, (m) => ctx.logger.warn(m)), listInputs(ctx.store, datasets), webAssets()]);
   const version = codeVersion(assets, candidates, datasets, siteUrl);
   const full = !previous || previous.version !== version;
@@ -170,130 +197,34 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   const aged = Boolean(previous?.fresh_until && ctx.now().toISOString() >= previous.fresh_until);
   if (changes && changes.size === 0 && !aged) {
     lap.total = Math.round(performance.now() - t0) / 1000;
-    return { rendered: false, files: Object.keys(previous!.objects).length, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], failed: [], assets: assets.origin, windows: {}, seconds: lap };
+    return { rendered: false, files: Object.keys(previous!.objects).length, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], assets: assets.origin, windows: {}, seconds: lap };
   }
-
   let t = performance.now();
   const [windows, manifest] = await Promise.all([
     attachInputs(ctx, datasets, { inputs, changed: changes, previous: previous?.downloads ?? [], published: (p) => previous?.objects[p] !== undefined }),
     readManifest(ctx.store),
   ]);
-  const present = await datasetsWithRows(ctx, datasets, candidates.flatMap((s) => s.requires));
-  const has = async (name: string) => {
-    if (!present.has(name)) for (const [k, v] of await datasetsWithRows(ctx, datasets, [name])) present.set(k, v);
-    return present.get(name)!;
-  };
-  const active = candidates.filter((s) => s.requires.every((r) => present.get(r)));
-  const hidden = candidates.filter((s) => !active.includes(s)).map((s) => ({ id: s.id, title: s.title, missing: s.requires.filter((r) => !present.get(r)) }));
-
+  const { hidden, sections, outlooks, fresh } = await readThemes(ctx, datasets, candidates);
   const communes = COMMUNES;
-  const sections: { section: SiteSection; output: SectionOutput }[] = [];
-  // a theme that fails is left out (and reported): the rest of the site is still published
-  const failed: { id: string; error: string }[] = [];
-  for (const section of active) {
-    try {
-      sections.push({ section, output: await section.build({ ctx, communes, has }) });
-    } catch (e) {
-      const error = (e as Error).message.split('\n')[0]!;
-      ctx.logger.error(`publish-site: section ${section.id} failed and is left out: ${error}`);
-      failed.push({ id: section.id, error });
-    }
-  }
   mark('queries', t);
-
   t = performance.now();
   const generatedAt = ctx.now().toISOString();
-  // a forecast's date is when it was issued, not how fresh the measurements are
-  const measured = sections.filter((s) => s.section.id !== forecastSection.id && s.output.asOf !== null);
-  const dataAsOf = measured.length ? measured.map((s) => s.output.asOf!).reduce((a, b) => (a > b ? a : b)) : null;
-  const asOfByTheme = measured.map((s) => ({ title: s.section.title, as_of: s.output.asOf! }));
-  const frame: SiteFrame = {
-    dataDay: dataAsOf ? parisDate(new Date(dataAsOf)) : null,
-    demo: Boolean(manifest?.demo),
-    demoNotice: manifest?.demo ? (manifest.demo_notice ?? null) : null,
-    css: assets.entries.styles,
-    scripts: { map: assets.entries.map, commune: assets.entries.commune, search: assets.entries.search },
-    ...(siteUrl ? { siteUrl } : {}),
-  };
-
+  const { dataAsOf, asOfByTheme } = themeDates(sections);
+  const frame = frameOf(dataAsOf, manifest, assets.entries, siteUrl);
   const map = communeMap(COMMUNES_GEOJSON as unknown as Parameters<typeof communeMap>[0], ARRONDISSEMENTS_GEOJSON as unknown as Parameters<typeof communeMap>[1]);
-  // a layer where every commune with a value has the same one colours the map in one class: a sentence says it instead
   const allLayers = sections.flatMap((s) => s.output.layers);
-  const uniform = allLayers.filter(isUniform).map((l) => ({ id: l.id, title: l.title, note: uniformNote(l) }));
-  const layers: PublishedLayer[] = sections.flatMap((s) =>
-    s.output.layers.filter((l) => !isUniform(l)).map((layer) => {
-      const l = discriminating(layer);
-      const classOfCommune = Object.fromEntries(communes.map((c) => [c.commune_insee, classOf(l.values[c.commune_insee], l.classes)]));
-      const idx = Object.values(classOfCommune);
-      return { ...l, class_of: classOfCommune, counts: l.classes.map((_, i) => idx.filter((k) => k === i).length), missing: idx.filter((k) => k < 0).length };
-    }),
-  );
-  const mapJson: MapJson = {
-    generated_at: generatedAt,
-    data_as_of: dataAsOf,
-    default_layer: layers[0]?.id ?? null,
-    groups: LAYER_GROUPS.filter((g) => layers.some((l) => l.group === g)).map((g) => ({ id: g, title: GROUP_TITLES[g] })),
-    layers,
-    uniform,
-    // the points' attributes go to the GeoJSON download, not to the map's first view
-    points: sections.flatMap((s) => s.output.points).map((g) => ({ ...g, points: g.points.map((p) => ({ ...p, properties: {} })) })),
-    communes: communes.map((c) => ({ insee: c.commune_insee, name: c.name, departement: c.departement })),
-  };
+  const mapJson = mapJsonOf(sections, generatedAt, dataAsOf);
+  const layers = mapJson.layers;
   const medians = metropolitanMedians(sections);
   mark('model', t);
-
   const writer = new SiteWriter(ctx.store, previous?.objects);
   t = performance.now();
   const specs = dedupeSpecs([{ dataset: 'communes', perCommune: false }, ...sections.flatMap((s) => s.output.downloads)]);
-  const downloads: DownloadFile[] = await writeDownloads(ctx, specs, datasets, communes.map((c) => c.commune_insee), writer, {
-    partitions: (name) => (isPartitioned(datasets.find((d) => d.name === name)!) ? partitionsOf(inputs, name) : undefined),
-    // a changed lake manifest (the demo flag) changes every file
-    changed: (name, year) => full || changes!.has(LAKE_INPUT) || [...(changes!.get(name) ?? [])].some((dt) => year === null || yearOfPartition(dt) === year),
-    // a changed demo flag changes every row: then the years are written from their partitions
-    changedPartitions: (name) => (full || changes!.has(LAKE_INPUT) ? undefined : (changes!.get(name) ?? new Set<string>())),
-    previous: previous?.downloads ?? [],
-    previousBody: (p) => ctx.store.get(`${SITE_PREFIX}/${p}`),
-    demo: frame.demo,
-  });
+  const downloads = await publishDownloads(ctx, writer, { specs, datasets, inputs, changes, previous, demo: frame.demo });
   downloads.push(...(await writeGeoJson(writer, sections.flatMap((s) => s.output.points), layers, frame.demo)));
   mark('downloads', t);
-
   t = performance.now();
-  const clock = await lakeClock(ctx.store, ctx.now());
-  const outlooks = await buildOutlooks({ ctx, communes, has, now: clock.now, demo: clock.demo });
-  const communeJson = new Map<string, CommuneJson>();
-  const live = new Map<string, CommuneLiveJson>();
-  for (const c of communes) {
-    const own = sections.map((s) => s.output.communes.get(c.commune_insee)).filter((x) => x !== undefined);
-    const withMedians = own.map((s) => ({ ...s, indicators: s.indicators.map((i): PublishedIndicator => ({ ...i, median: medians.get(i.id) ?? null })) }));
-    communeJson.set(c.commune_insee, {
-      commune: c,
-      summary: summaryTexts(c.name, summaryFacts(c.commune_insee, allLayers)),
-      // the forecasts change with every run of the models: they are in the commune's live file
-      sections: withMedians.filter((s) => s.id !== forecastSection.id),
-      alerts: sections.flatMap((s) => s.output.alerts.get(c.commune_insee) ?? []).sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : a.id < b.id ? -1 : 1)),
-      downloads: downloads.filter((d) => d.commune === c.commune_insee),
-    });
-    const forecasts = withMedians.filter((s) => s.id === forecastSection.id);
-    live.set(c.commune_insee, {
-      data_as_of: dataAsOf,
-      as_of_by_theme: asOfByTheme,
-      as_of_text: perLang((l) => asOfText(l, dataAsOf, asOfByTheme)),
-      sections: forecasts,
-      panel: perLang((l) => forecastPanel(l, forecasts)),
-      outlook: outlooks.get(c.commune_insee)!,
-      outlook_panel: outlookPanels(outlooks.get(c.commune_insee)!),
-    });
-  }
-
-  // Paris's arrondissements: pages of their own, their noise figures beside Paris's (never among the communes' ranks)
-  const paris = communeJson.get(PARIS_INSEE);
-  if (paris) {
-    const areaJson = arrondissementJson(paris, sections, medians, downloads, allLayers);
-    for (const [code, json] of areaJson) communeJson.set(code, json);
-    communeJson.set(PARIS_INSEE, { ...paris, arrondissements: ARRONDISSEMENTS.map((a) => arrondissementFigures(a.arrondissement_insee, a.number, areaJson.get(a.arrondissement_insee)!)) });
-  }
-
+  const { communeJson, live } = communeFiles({ sections, medians, downloads, allLayers, outlooks, asOf: { dataAsOf, asOfByTheme } });
   const model: SiteModel = {
     frame,
     communes,
@@ -306,59 +237,247 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
     dictionary: dictionary(datasets.filter((d) => specs.some((s) => s.dataset === d.name))),
     sqlExamples: assets.sqlExamples,
   };
+  await writeSite(writer, model, { live, assets: assets.files, generatedAt, asOf: { dataAsOf, asOfByTheme } });
+  await writer.flush();
+  mark('pages', t);
+  // hashed assets of the previous run stay one more run: pages cached a few minutes still name them
+  const keepAssets = new Set(previous?.assets ?? []);
+  const removed = await writer.removeStale((p) => keepAssets.has(p));
+  await writeSiteManifest(ctx.store, { version, objects: writer.objects(), assets: assets.files.map((f) => f.path), inputs, downloads, fresh_until: fresh });
+  lap.total = Math.round(performance.now() - t0) / 1000;
+  const first = layers[0];
+  return {
+    rendered: true,
+    ...writerFigures(writer),
+    removed,
+    changedInputs: changes ? [...changes.keys()].sort() : Object.keys(inputs).sort(),
+    communesWithData: first ? communes.filter((c) => first.values[c.commune_insee] !== null).length : 0,
+    sections: sections.map((s) => s.section.id),
+    hidden: hidden.map((h) => ({ id: h.id, missing: h.missing })),
+    assets: assets.origin,
+    windows,
+    seconds: lap,
+  };
+}
 
-  for (const f of assets.files) await writer.put(f.path, f.body, f.contentType);
-  for (const lang of LANGS) {
-    await writer.put(`${pagePath(lang, { kind: 'home' })}index.html`, renderHome(lang, model), CONTENT_TYPES.html);
-    await writer.put(`${pagePath(lang, { kind: 'data' })}index.html`, renderData(lang, model), CONTENT_TYPES.html);
-    await writer.put(`${pagePath(lang, { kind: 'methodology' })}index.html`, renderMethodology(lang, model), CONTENT_TYPES.html);
-    for (const insee of communeJson.keys()) await writer.put(`${pagePath(lang, { kind: 'commune', insee })}index.html`, renderCommune(lang, model, insee), CONTENT_TYPES.html);
-  }
-  for (const [insee, json] of communeJson) await writer.put(`data/communes/${insee}.json`, JSON.stringify(json), CONTENT_TYPES.json);
-  // an arrondissement's page reads Paris's live file
-  for (const c of communes) await writer.put(livePath(c.commune_insee), JSON.stringify(live.get(c.commune_insee)!), CONTENT_TYPES.json);
+/** what the writer did: the objects the site holds, those written and their bytes */
+const writerFigures = (writer: SiteWriter) => ({ files: writer.size, written: writer.changed.size, bytes: writer.bytesWritten });
+
+/** what every page shares: the day of the latest data, the demo notice, the hashed assets, the site's URL */
+function frameOf(dataAsOf: string | null, manifest: Awaited<ReturnType<typeof readManifest>>, entries: Awaited<ReturnType<typeof webAssets>>['entries'], siteUrl: string | undefined): SiteFrame {
+  return {
+    dataDay: dataAsOf ? parisDate(new Date(dataAsOf)) : null,
+    demo: Boolean(manifest?.demo),
+    demoNotice: manifest?.demo ? (manifest.demo_notice ?? null) : null,
+    css: entries.styles,
+    scripts: { map: entries.map, commune: entries.commune, search: entries.search },
+    ...(siteUrl ? { siteUrl } : {}),
+  };
+}
+
+/**
+ * the downloads, touching only the years whose partitions changed (all of them on a full render, or when
+ * the lake's manifest — the demo flag — changed)
+ */
+async function publishDownloads(
+  ctx: StageContext,
+  writer: SiteWriter,
+  o: {
+    specs: readonly DownloadSpec[];
+    datasets: readonly DatasetDeclaration[];
+    inputs: Parameters<typeof partitionsOf>[0];
+    /** the partitions changed per input since the previous publish; undefined: a full render */
+    changes: ReturnType<typeof changedPartitions> | undefined;
+    previous: Awaited<ReturnType<typeof readSiteManifest>>;
+    demo: boolean;
+  },
+): Promise<DownloadFile[]> {
+  const everything = o.changes === undefined || o.changes.has(LAKE_INPUT);
+  const changes = o.changes ?? new Map<string, Set<string>>();
+  return writeDownloads(ctx, o.specs, o.datasets, COMMUNES.map((c) => c.commune_insee), writer, {
+    partitions: (name) => {
+      const d = o.datasets.find((x) => x.name === name);
+      return d && isPartitioned(d) ? partitionsOf(o.inputs, name) : undefined;
+    },
+    changed: (name, year) => everything || [...(changes.get(name) ?? [])].some((dt) => year === null || yearOfPartition(dt) === year),
+    // a changed demo flag changes every row: then the years are written from their partitions
+    changedPartitions: (name) => (everything ? undefined : (changes.get(name) ?? new Set<string>())),
+    previous: o.previous?.downloads ?? [],
+    previousBody: (p) => ctx.store.get(`${SITE_PREFIX}/${p}`),
+    demo: o.demo,
+  });
+}
+
+/** « données au » per theme (its latest data), and the latest of them; a forecast's date is when it was issued, not how fresh the measurements are */
+function themeDates(sections: readonly { section: SiteSection; output: SectionOutput }[]): { dataAsOf: string | null; asOfByTheme: ThemeAsOf[] } {
+  const asOfByTheme = sections.flatMap((s) => (s.section.id !== forecastSection.id && s.output.asOf !== null ? [{ title: s.section.title, as_of: s.output.asOf }] : []));
+  const dataAsOf = asOfByTheme.length ? asOfByTheme.map((t) => t.as_of).reduce((a, b) => (a > b ? a : b)) : null;
+  return { dataAsOf, asOfByTheme };
+}
+
+/**
+ * the site's objects: the files the scripts read checked against their schemas before the first page is
+ * written (publish/site-data.ts), then the assets, the pages, the feeds and the JSON files
+ */
+async function writeSite(
+  writer: SiteWriter,
+  model: SiteModel,
+  o: {
+    live: ReadonlyMap<string, CommuneLiveJson>;
+    assets: Awaited<ReturnType<typeof webAssets>>['files'];
+    generatedAt: string;
+    asOf: { dataAsOf: string | null; asOfByTheme: readonly ThemeAsOf[] };
+  },
+): Promise<void> {
+  const { communeJson, mapJson, frame, sections, downloads } = model;
+  const { live, generatedAt } = o;
+  const { dataAsOf, asOfByTheme } = o.asOf;
+  // the files the scripts read fit their schemas before the first page is written (publish/site-data.ts)
+  for (const [insee, json] of communeJson) checkSiteData(`data/communes/${insee}.json`, communeJsonSchema, json);
+  for (const [insee, json] of live) checkSiteData(livePath(insee), communeLiveJsonSchema, json);
+  checkSiteData('data/map.json', mapJsonSchema, mapJson);
+  for (const f of o.assets) await writer.put(f.path, f.body, f.contentType);
+  await writePages(writer, model, live);
   // an empty feed is as recent as the day of the latest data (not the hour: the feeds would change every hour)
   await writeSiteFiles(writer, model, frame.dataDay ? dayStartIso(frame.dataDay) : generatedAt.slice(0, 10) + 'T00:00:00.000Z');
-  const site: SiteJson = {
+  await writer.putData('data/site.json', siteJsonSchema, {
     generated_at: generatedAt,
     data_as_of: dataAsOf,
-    as_of_by_theme: asOfByTheme,
+    as_of_by_theme: [...asOfByTheme],
     as_of_text: perLang((l) => asOfText(l, dataAsOf, asOfByTheme, generatedAt)),
     demo: frame.demo,
     demo_notice: frame.demoNotice,
     sections: sections.map((s) => ({ id: s.section.id, title: s.section.title, as_of: s.output.asOf })),
     languages: [...LANGS],
     files: { map: 'data/map.json', communes: 'data/communes/{insee}.json', live: LIVE_PATH_PATTERN, downloads: 'data/downloads.json', dictionary: 'data/dictionary.json' },
-  };
-  await writer.put('data/site.json', JSON.stringify(site), CONTENT_TYPES.json);
+  });
   await writer.put('data/map.json', JSON.stringify(mapJson), CONTENT_TYPES.json);
   await writer.put('data/downloads.json', JSON.stringify({ files: downloads }), CONTENT_TYPES.json);
   await writer.put('data/dictionary.json', JSON.stringify(model.dictionary), CONTENT_TYPES.json);
-  await writer.flush();
-  mark('pages', t);
+}
 
-  // hashed assets of the previous run stay one more run: pages cached a few minutes still name them
-  const keepAssets = new Set(previous?.assets ?? []);
-  const removed = await writer.removeStale((p) => keepAssets.has(p));
-  const fresh = await freshUntil(ctx, has, clock.now, clock.demo);
-  await writeSiteManifest(ctx.store, { version, objects: writer.objects(), assets: assets.files.map((f) => f.path), inputs, downloads, fresh_until: fresh });
-  lap.total = Math.round(performance.now() - t0) / 1000;
+/** every page in both languages, and each commune's JSON and live file (an arrondissement's page reads Paris's live file) */
+async function writePages(writer: SiteWriter, model: SiteModel, live: ReadonlyMap<string, CommuneLiveJson>): Promise<void> {
+  for (const lang of LANGS) {
+    await writer.put(`${pagePath(lang, { kind: 'home' })}index.html`, renderHome(lang, model), CONTENT_TYPES.html);
+    await writer.put(`${pagePath(lang, { kind: 'data' })}index.html`, renderData(lang, model), CONTENT_TYPES.html);
+    await writer.put(`${pagePath(lang, { kind: 'methodology' })}index.html`, renderMethodology(lang, model), CONTENT_TYPES.html);
+    for (const insee of model.communeJson.keys()) await writer.put(`${pagePath(lang, { kind: 'commune', insee })}index.html`, renderCommune(lang, model, insee), CONTENT_TYPES.html);
+  }
+  for (const [insee, json] of model.communeJson) await writer.put(`data/communes/${insee}.json`, JSON.stringify(json), CONTENT_TYPES.json);
+  for (const [insee, json] of live) await writer.put(livePath(insee), JSON.stringify(json), CONTENT_TYPES.json);
+}
 
+/** data/map.json: the layers that tell the communes apart with their classes, the uniform ones as sentences, the points, Paris's arrondissements */
+function mapJsonOf(sections: readonly { output: SectionOutput }[], generatedAt: string, dataAsOf: string | null): MapJson {
+  // a layer where every commune with a value has the same one colours the map in one class: a sentence says it instead
+  const allLayers = sections.flatMap((s) => s.output.layers);
+  const uniform = allLayers.filter(isUniform).map((l) => ({ id: l.id, title: l.title, note: uniformNote(l) }));
+  const layers: PublishedLayer[] = allLayers.filter((l) => !isUniform(l)).map((layer) => publishedLayer(discriminating(layer)));
   return {
-    rendered: true,
-    files: writer.size,
-    written: writer.changed.size,
-    bytes: writer.bytesWritten,
-    removed,
-    changedInputs: changes ? [...changes.keys()].sort() : Object.keys(inputs).sort(),
-    communesWithData: layers[0] ? communes.filter((c) => layers[0]!.values[c.commune_insee] !== null).length : 0,
-    sections: sections.map((s) => s.section.id),
-    hidden: hidden.map((h) => ({ id: h.id, missing: h.missing })),
-    failed,
-    assets: assets.origin,
-    windows,
-    seconds: lap,
+    generated_at: generatedAt,
+    data_as_of: dataAsOf,
+    default_layer: layers[0]?.id ?? null,
+    groups: LAYER_GROUPS.filter((g) => layers.some((l) => l.group === g)).map((g) => ({ id: g, title: GROUP_TITLES[g] })),
+    layers,
+    uniform,
+    // the points' attributes go to the GeoJSON download, not to the map's first view
+    points: sections.flatMap((s) => s.output.points).map((g) => ({ ...g, points: g.points.map((p) => ({ ...p, properties: {} })) })),
+    communes: COMMUNES.map((c) => ({ insee: c.commune_insee, name: c.name, departement: c.departement })),
+    ...arrondissementLayers(sections, layers),
   };
+}
+
+/** a layer with each commune's class and the communes per class (the legend's counts) */
+function publishedLayer(l: MapLayer): PublishedLayer {
+  const classOfCommune = Object.fromEntries(COMMUNES.map((c) => [c.commune_insee, classOf(l.values[c.commune_insee], l.classes)]));
+  const idx = Object.values(classOfCommune);
+  return { ...l, class_of: classOfCommune, counts: l.classes.map((_, i) => idx.filter((k) => k === i).length), missing: idx.filter((k) => k < 0).length };
+}
+
+/**
+ * Paris's arrondissements as a sub-layer of Paris on the map: for each layer whose indicator they carry
+ * (the sections' `areas`), their values and classes in the layer's own classes; never in the layer's
+ * values, counts or medians, which are the 130 communes'
+ */
+function arrondissementLayers(sections: readonly { output: SectionOutput }[], layers: readonly PublishedLayer[]): Pick<MapJson, 'arrondissements'> {
+  const areas = sections.flatMap((s) => [...(s.output.areas ?? [])]);
+  if (areas.length === 0) return {};
+  const valueOf = (code: string, id: string) => areas.filter(([c]) => c === code).flatMap(([, s]) => s.indicators).find((i) => i.id === id)?.value ?? null;
+  const values: Record<string, Record<string, number | null>> = {};
+  const classes: Record<string, Record<string, number>> = {};
+  for (const l of layers) {
+    const v = Object.fromEntries(ARRONDISSEMENTS.map((a) => [a.arrondissement_insee, valueOf(a.arrondissement_insee, l.id)]));
+    if (Object.values(v).every((x) => x === null)) continue;
+    values[l.id] = v;
+    classes[l.id] = Object.fromEntries(Object.entries(v).map(([code, x]) => [code, classOf(x, l.classes)]));
+  }
+  const names = ARRONDISSEMENTS.map((a) => ({ insee: a.arrondissement_insee, name: text(arrondissementName('fr', a.number), arrondissementName('en', a.number)) }));
+  return { arrondissements: { values, class_of: classes, names } };
+}
+
+/** each commune's data/communes/<insee>.json and data/live/<insee>.json, and each arrondissement's content */
+function communeFiles(o: {
+  sections: readonly { section: SiteSection; output: SectionOutput }[];
+  medians: ReadonlyMap<string, number | null>;
+  downloads: readonly DownloadFile[];
+  allLayers: readonly MapLayer[];
+  outlooks: ReadonlyMap<string, CommuneOutlook>;
+  asOf: { dataAsOf: string | null; asOfByTheme: readonly ThemeAsOf[] };
+}): { communeJson: Map<string, CommuneJson>; live: Map<string, CommuneLiveJson> } {
+  const { sections, medians, downloads, allLayers, outlooks } = o;
+  const { dataAsOf, asOfByTheme } = o.asOf;
+  const communeJson = new Map<string, CommuneJson>();
+  const live = new Map<string, CommuneLiveJson>();
+  for (const c of COMMUNES) {
+    const own = sections.map((s) => s.output.communes.get(c.commune_insee)).filter((x) => x !== undefined);
+    const withMedians = own.map((s) => ({ ...s, indicators: s.indicators.map((i): PublishedIndicator => ({ ...i, median: medians.get(i.id) ?? null })) }));
+    communeJson.set(c.commune_insee, {
+      commune: c,
+      summary: summaryTexts(c.name, summaryFacts(c.commune_insee, allLayers)),
+      // the forecasts change with every run of the models: they are in the commune's live file
+      sections: withMedians.filter((s) => s.id !== forecastSection.id),
+      alerts: sections.flatMap((s) => s.output.alerts.get(c.commune_insee) ?? []).sort(newestFirst),
+      downloads: downloads.filter((d) => d.commune === c.commune_insee),
+    });
+    const forecasts = withMedians.filter((s) => s.id === forecastSection.id);
+    const outlook = outlooks.get(c.commune_insee);
+    if (!outlook) throw new Error(`publish-site: no « 3 prochains jours » for commune ${c.commune_insee}: buildOutlooks gives one per commune`);
+    live.set(c.commune_insee, {
+      data_as_of: dataAsOf,
+      as_of_by_theme: asOfByTheme,
+      as_of_text: perLang((l) => asOfText(l, dataAsOf, asOfByTheme)),
+      sections: forecasts,
+      panel: perLang((l) => forecastPanel(l, forecasts)),
+      outlook,
+      outlook_panel: outlookPanels(outlook),
+    });
+  }
+  // Paris's arrondissements: pages of their own, their noise figures beside Paris's (never among the communes' ranks)
+  const paris = communeJson.get(PARIS_INSEE);
+  if (paris) {
+    const areaJson = arrondissementJson(paris, sections, medians, downloads, allLayers);
+    for (const [code, json] of areaJson) communeJson.set(code, json);
+    const figures = ARRONDISSEMENTS.flatMap((a) => {
+      const json = areaJson.get(a.arrondissement_insee);
+      return json ? [arrondissementFigures(a.arrondissement_insee, a.number, json)] : [];
+    });
+    communeJson.set(PARIS_INSEE, { ...paris, arrondissements: figures });
+  }
+  return { communeJson, live };
+}
+
+/** alerts, the most recent first (then by id, for a stable order) */
+const newestFirst = (a: Alert, b: Alert) => (a.start < b.start ? 1 : a.start > b.start ? -1 : a.id < b.id ? -1 : 1);
+
+/** a theme's figures; its failure names the theme and says the previous site stays up */
+async function buildSection(section: SiteSection, input: Parameters<SiteSection['build']>[0]): Promise<SectionOutput> {
+  try {
+    return await section.build(input);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new Error(`publish-site: the theme « ${section.title.fr} » (section ${section.id}) failed: ${reason}. Nothing was published: the previous site stays up; fix the section's query or its dataset, then run publish-site again.`, { cause: e });
+  }
 }
 
 /** each arrondissement's content: its own noise section (sections' `areas`), Paris's heat and flood summary parts */
@@ -399,7 +518,7 @@ function discriminating(layer: MapLayer): MapLayer {
   const d = discriminatingClasses(layer.classes, values, layer.decimals, layer.unit);
   if (!d.refined) return layer;
   const note = text(' Toutes les communes tombaient dans une seule classe : elle est découpée aux quantiles des valeurs.', ' Every commune fell into one class: it is cut at the quantiles of the values.');
-  return { ...layer, classes: d.classes, description: perLang((l) => `${layer.description[l]}${note[l]}`) as unknown as Text };
+  return { ...layer, classes: d.classes, description: perLang((l) => `${layer.description[l]}${note[l]}`) };
 }
 
 /** every commune with a value (at least two of them) has the same one */
@@ -423,7 +542,7 @@ function uniformNote(layer: MapLayer): Text {
     l === 'fr'
       ? `${layer.title[l]} : les ${values.length} communes concernées ont la même valeur (${label(l)})${why[l]}.`
       : `${layer.title[l]}: the ${values.length} communes concerned have the same value (${label(l)})${why[l]}.`,
-  ) as unknown as Text;
+  );
 }
 
 const perLang = (f: (l: Lang) => string) => Object.fromEntries(LANGS.map((l) => [l, f(l)])) as Record<Lang, string>;

@@ -3,26 +3,11 @@
 // « St » for « Saint »; numbers match postcodes and INSEE codes; Paris's arrondissements by « Paris 11e »,
 // « 11e arrondissement » or their postcode.
 
-export interface SearchEntry {
-  /** the INSEE code of the page the entry opens */
-  readonly c: string;
-  /** the name shown */
-  readonly n: string;
-  /** département */
-  readonly d: string;
-  /** postcodes */
-  readonly p: readonly string[];
-  /** INSEE codes that find it (its own, an arrondissement's) */
-  readonly i: readonly string[];
-  /** other names that find it, already normalized */
-  readonly k?: readonly string[];
-  /** the commune it belongs to, when it opens that commune's page (an arrondissement without a page yet) */
-  readonly of?: string;
-}
+import type { searchEntry, searchIndex, Shape } from '../../../functions/lib/publish/site-data.ts';
 
-export interface SearchIndex {
-  readonly entries: readonly SearchEntry[];
-}
+/** an entry of data/search.json (its shape: functions/lib/publish/site-data.ts) */
+export type SearchEntry = Shape<typeof searchEntry>;
+export type SearchIndex = Shape<typeof searchIndex>;
 
 const ABBREVIATIONS: Readonly<Record<string, string>> = { st: 'saint', ste: 'sainte', arr: 'arrondissement', arrt: 'arrondissement' };
 

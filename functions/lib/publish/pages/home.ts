@@ -21,6 +21,21 @@ export function fillOf(layer: PublishedLayer, insee: string): string {
   return k < 0 ? MISSING_FILL : layer.classes[k]!.color;
 }
 
+/**
+ * an arrondissement of Paris on the map, over Paris: a link to its page, coloured in the layer's classes
+ * when the layer carries its value (map.json's `arrondissements`), else see-through (Paris's colour)
+ */
+function arrondissementLink(lang: Lang, m: SiteModel, layer: PublishedLayer | undefined, code: string, d: string) {
+  const sub = m.mapJson.arrondissements;
+  const name = sub?.names.find((n) => n.insee === code)?.name[lang] ?? code;
+  const values = layer ? sub?.values[layer.id] : undefined;
+  const k = layer ? (sub?.class_of[layer.id]?.[code] ?? -1) : -1;
+  const fill = !layer || !values ? 'none' : k < 0 ? MISSING_FILL : (layer.classes[k]?.color ?? MISSING_FILL);
+  const label = layer && values ? `${name} : ${layer.short[lang]} ${valueText(lang, values[code] ?? null, layer.decimals, layer.unit)}` : name;
+  const href = pagePath(lang, { kind: 'commune', insee: code }).slice(pagePath(lang, { kind: 'home' }).length);
+  return html`<a href="${href}" class="area" data-insee="${code}" aria-label="${label}"><path id="p-${code}" d="${d}" fill="${fill}"/></a>`;
+}
+
 const SYMBOL: Record<PointGroup['kind'], (x: number, y: number) => string> = {
   'noise-sensor': (x, y) => `<circle cx="${x}" cy="${y}" r="2.6"/>`,
   'river-station': (x, y) => `<path d="M${x},${(y - 4.5).toFixed(1)}l4.5,7.8h-9z"/>`,
@@ -50,21 +65,21 @@ export function mapLabels(m: SiteModel): { insee: string; name: string; x: numbe
   return out;
 }
 
-export function renderHome(lang: Lang, m: SiteModel): string {
-  const layers = m.mapJson.layers;
-  const current = layers.find((l) => l.id === m.mapJson.default_layer);
-  const fr = lang === 'fr';
-  const sensors = m.mapJson.points.find((p) => p.kind === 'noise-sensor')?.points.length ?? 0;
-
+/** the map's points in its pixels, by group: points outside the drawing (a station beyond the Métropole's edge) are left off */
+function projectedPoints(m: SiteModel): ReadonlyMap<string, readonly [number, number][]> {
   // points outside the drawing (a station beyond the Métropole's edge) are left off the map
   const inside = ([x, y]: [number, number]) => x >= 3 && y >= 3 && x <= m.map.width - 3 && y <= m.map.height - 3;
-  const projected = new Map(
+  return new Map(
     m.mapJson.points.map((g) => [
       g.id,
       g.points.map((p) => m.map.project(p.lon, p.lat)).filter((xy): xy is [number, number] => xy !== null && inside(xy)),
     ]),
   );
-  const svg = html`<svg id="carte" class="map" viewBox="0 0 ${m.map.width} ${m.map.height}" role="group" aria-labelledby="carte-titre" aria-describedby="carte-aide">
+}
+
+/** the map: each commune a link coloured by the current layer, Paris's arrondissements over it, the points, the names where they fit */
+function mapSvg(lang: Lang, m: SiteModel, current: PublishedLayer | undefined, projected: ReadonlyMap<string, readonly [number, number][]>): Raw {
+  return html`<svg id="carte" class="map" viewBox="0 0 ${m.map.width} ${m.map.height}" role="group" aria-labelledby="carte-titre" aria-describedby="carte-aide">
 <defs><pattern id="${HATCH_ID}" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f2f2f2"/><line x1="0" y1="0" x2="0" y2="6" stroke="#6f6f6f" stroke-width="1.6"/></pattern></defs>
 <g class="communes">
 ${m.communes.map((c) => {
@@ -72,7 +87,7 @@ ${m.communes.map((c) => {
   const label = current ? layerAccessibleName(lang, c.name, current, c.commune_insee) : c.name;
   return html`<a href="${pagePath(lang, { kind: 'commune', insee: c.commune_insee }).slice(pagePath(lang, { kind: 'home' }).length)}" class="commune" data-insee="${c.commune_insee}" aria-label="${label}"><path id="p-${c.commune_insee}" d="${d}" fill="${current ? fillOf(current, c.commune_insee) : MISSING_FILL}"/></a>\n`;
 })}</g>
-<g class="arrondissements" aria-hidden="true">${[...m.map.subPaths].map(([code, d]) => html`<path data-insee="${code}" d="${d}"/>`)}</g>
+<g class="arrondissements">${[...m.map.subPaths].map(([code, d]) => arrondissementLink(lang, m, current, code, d))}</g>
 ${m.mapJson.points.map(
   (g) =>
     html`<g class="points point-${g.kind}" data-group="${g.id}" aria-hidden="true">${raw(
@@ -84,8 +99,13 @@ ${m.mapJson.points.map(
 )}<g class="labels" aria-hidden="true" font-size="${LABEL_SIZE}">${mapLabels(m).map((l) => html`<text x="${l.x}" y="${l.y}" data-insee="${l.insee}">${l.name}</text>`)}</g>
 <g class="highlight" aria-hidden="true"></g>
 </svg>`;
+}
 
-  const legends = layers.map(
+/** one legend per layer (the current one shown): its classes with their communes counts */
+function mapLegends(lang: Lang, m: SiteModel, current: PublishedLayer | undefined): Raw[] {
+  const fr = lang === 'fr';
+  const layers = m.mapJson.layers;
+  return layers.map(
     (l) => html`<div class="legend" id="legende-${l.id}" data-layer="${l.id}"${raw(l.id === current?.id ? '' : ' hidden')}>
 <h3>${l.title[lang]}${l.unit ? html` <span class="unit">(${unitIn(lang, l.unit)})</span>` : ''}</h3>
 <ul class="legend-classes">
@@ -99,14 +119,23 @@ ${l.classes.map(
 </div>
 `,
   );
+}
 
-  const pointLegend = m.mapJson.points.length
+/** the points' symbols, with how many are on the map */
+function pointsLegend(lang: Lang, m: SiteModel, projected: ReadonlyMap<string, readonly [number, number][]>): Raw | '' {
+  const fr = lang === 'fr';
+  return m.mapJson.points.length
     ? html`<ul class="legend-points">${m.mapJson.points.map(
         (g) => html`<li>${legendSymbol(g.kind)}<span>${g.title[lang]} (${formatInteger(lang, projected.get(g.id)!.length)}${projected.get(g.id)!.length < g.points.length ? (fr ? ` sur la carte, ${g.points.length} en tout` : ` on the map, ${g.points.length} in all`) : ''})</span></li>`,
       )}</ul>`
     : '';
+}
 
-  const controls = html`<div class="map-controls" hidden>
+/** the layer choice and the points' toggles (shown by the script) */
+function mapControls(lang: Lang, m: SiteModel, current: PublishedLayer | undefined): Raw {
+  const fr = lang === 'fr';
+  const layers = m.mapJson.layers;
+  return html`<div class="map-controls" hidden>
 <div class="control"><label for="couche">${fr ? 'Indicateur affiché' : 'Indicator shown'}</label>
 <select id="couche">${m.mapJson.groups.map(
     (g) =>
@@ -118,14 +147,19 @@ ${m.mapJson.points.map(
   (g) => html`<div class="control check"><input type="checkbox" id="points-${g.id}" data-group="${g.id}" checked><label for="points-${g.id}">${fr ? 'Afficher : ' : 'Show: '}${g.title[lang]}</label></div>`,
 )}
 </div>`;
+}
 
+/** the communes table, sortable by the script; the first layer of each theme shown, the others behind « plus de colonnes » */
+function communesTable(lang: Lang, m: SiteModel, current: PublishedLayer | undefined): Raw {
+  const fr = lang === 'fr';
+  const layers = m.mapJson.layers;
   // the first layer of each group is what a planner compares first; the others are behind « plus de colonnes »
   const primary = new Set(m.mapJson.groups.map((g) => layers.find((l) => l.group === g.id)?.id).filter((id): id is string => Boolean(id)));
   const extraCount = layers.filter((l) => !primary.has(l.id)).length;
   const sorted = [...m.communes].sort((a, b) => a.name.localeCompare(b.name, 'fr'));
   const caption = fr ? `Indicateurs des ${m.communes.length} communes` : `Indicators of the ${m.communes.length} communes`;
   const extra = (l: PublishedLayer) => `${primary.has(l.id) ? '' : ' extra'}${l.id === current?.id ? ' current' : ''}`;
-  const table = html`<div class="table-tools" hidden><button type="button" class="more-columns" aria-controls="communes-tableau" aria-expanded="false" data-more="${fr ? `Plus de colonnes (${extraCount})` : `More columns (${extraCount})`}" data-less="${fr ? 'Moins de colonnes' : 'Fewer columns'}">${fr ? `Plus de colonnes (${extraCount})` : `More columns (${extraCount})`}</button>
+  return html`<div class="table-tools" hidden><button type="button" class="more-columns" aria-controls="communes-tableau" aria-expanded="false" data-more="${fr ? `Plus de colonnes (${extraCount})` : `More columns (${extraCount})`}" data-less="${fr ? 'Moins de colonnes' : 'Fewer columns'}">${fr ? `Plus de colonnes (${extraCount})` : `More columns (${extraCount})`}</button>
 <p class="small">${fr ? 'Cliquez sur un en-tête de colonne pour trier le tableau.' : 'Select a column header to sort the table.'}</p></div>
 <p class="visually-hidden" role="status" id="tri-statut"></p>
 <div class="table-wrap" role="region" tabindex="0" aria-label="${caption}">
@@ -144,6 +178,18 @@ ${sorted.map(
 )}</tbody>
 </table>
 </div>`;
+}
+
+export function renderHome(lang: Lang, m: SiteModel): string {
+  const current = m.mapJson.layers.find((l) => l.id === m.mapJson.default_layer);
+  const fr = lang === 'fr';
+  const sensors = m.mapJson.points.find((p) => p.kind === 'noise-sensor')?.points.length ?? 0;
+  const projected = projectedPoints(m);
+  const svg = mapSvg(lang, m, current, projected);
+  const legends = mapLegends(lang, m, current);
+  const pointLegend = pointsLegend(lang, m, projected);
+  const controls = mapControls(lang, m, current);
+  const table = communesTable(lang, m, current);
 
   const themes = m.sections.map((s) => s.section.title[lang].toLowerCase());
   const main = html`<h1>${fr ? 'Bruit et climat dans les communes du Grand Paris' : 'Noise and climate in the communes of Grand Paris'}</h1>
@@ -157,8 +203,8 @@ ${sorted.map(
 ${controls}
 <p id="carte-aide" class="help">${
     fr
-      ? 'Chaque commune est un lien : parcourez-les avec la touche Tab, Entrée ouvre la page de la commune. Les communes hachurées n’ont pas de données. Dans Paris, les traits fins sont les limites des arrondissements, comparés sur la page de Paris.'
-      : 'Each commune is a link: tab through them, Enter opens the commune’s page. Hatched communes have no data. Within Paris, the thin lines are the arrondissements’ boundaries, compared on Paris’s page.'
+      ? 'Chaque commune est un lien : parcourez-les avec la touche Tab, Entrée ouvre la page de la commune. Les communes hachurées n’ont pas de données. Dans Paris, chaque arrondissement est un lien vers sa page, coloré selon sa propre valeur quand l’indicateur existe pour lui (les comptes de la légende et les rangs restent ceux des 130 communes).'
+      : 'Each commune is a link: tab through them, Enter opens the commune’s page. Hatched communes have no data. Within Paris, each arrondissement is a link to its page, coloured by its own value where the indicator exists for it (the legend’s counts and the ranks stay those of the 130 communes).'
   } <a class="skip-map" href="#communes-titre">${fr ? 'Passer la carte' : 'Skip the map'}</a></p>
 <div class="map-layout">
 <div class="map-wrap">

@@ -2,7 +2,7 @@ import { localDayBounds } from '../../domain/time/paris.ts';
 import { sequentialColors, type Scheme } from '../classes.ts';
 import type { LayerClass, Period } from '../contract.ts';
 import { formatNumber, LANGS, type Lang, type Text } from '../i18n.ts';
-import { addDays, daysBetween, num, roundTo, type Row } from '../sql.ts';
+import { addDays, daysBetween, num, roundTo, str, type Row } from '../sql.ts';
 
 // What several themes share: texts built per language, count classes, rolling periods, daily series.
 
@@ -14,7 +14,7 @@ export const maxDay = (a: string, b: string): string => (a > b ? a : b);
 export const dayEndIso = (day: string): string => new Date(localDayBounds(day).end).toISOString();
 export const dayStartIso = (day: string): string => new Date(localDayBounds(day).start).toISOString();
 
-export const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));
+export const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : str(v));
 
 /** the days up to `last`, at most `days` of them, starting no earlier than the first day with data */
 export function rollingPeriod(last: string, first: string | null, days: number): Period {

@@ -72,7 +72,7 @@ function howMade(l: Lang, rows: readonly Row[]): string {
       ? `indice calculé par une formule (voir la méthodologie) à partir des prévisions de ce même calcul — ${parts.join(' ; ')}`
       : `an index computed by a formula (see the methodology) from the forecasts of this same run — ${parts.join('; ')}`;
   }
-  const byVariable = groupBy(rows, (r) => `${r.variable}|${r.source}|${r.method}`);
+  const byVariable = groupBy(rows, (r) => `${str(r.variable)}|${str(r.source)}|${str(r.method)}`);
   return [...byVariable.values()]
     .map((list) => {
       const r = list[0]!;
@@ -100,7 +100,10 @@ function staleSentence(l: Lang, model: string, origin: string, now: string, demo
     ? `${name} : prévision non publiée — les dernières données datent du ${formatInstant(l, origin)}, plus de ${limit} avant le ${formatInstant(l, now)}${clock}.`
     : `${name}: forecast not published — the latest data date from ${formatInstant(l, origin)}, more than ${limit} before ${formatInstant(l, now)}${clock}.`;
 }
-const unitOf = (u: unknown, lang: 'fr' | 'en'): string => (u === null || u === undefined ? '' : (UNITS[String(u)]?.[lang] ?? String(u)));
+const unitOf = (u: unknown, lang: 'fr' | 'en'): string => {
+  const unit = str(u);
+  return unit === null ? '' : (UNITS[unit]?.[lang] ?? unit);
+};
 const thresholdLabel = words.thresholdLabel;
 const SOURCE = text('Modèles de l’observatoire (prévision publiée seulement si évaluée)', 'Observatory models (a forecast is published only with its evaluation)');
 
@@ -148,7 +151,7 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
   // river gauges by their label, weather stations by their name in the heat configuration (PARIS-MONTSOURIS → Paris-Montsouris)
   const weatherStations = Object.values(HEAT.departements).map((d) => [d.reference_station, d.reference_name.toLowerCase().replace(/(^|[-\s])\p{L}/gu, (m) => m.toUpperCase())] as const);
   const stationNames = new Map([...weatherStations, ...[...stationRows].filter(([, r]) => str(r.label)).map(([code, r]) => [code, str(r.label)!] as const)]);
-  const seriesKey = (r: Row) => `${r.model}|${r.entity_kind}|${r.entity}|${r.variable}|${str(r.threshold_name) ?? ''}`;
+  const seriesKey = (r: Row) => `${str(r.model)}|${str(r.entity_kind)}|${str(r.entity)}|${str(r.variable)}|${str(r.threshold_name) ?? ''}`;
   // river_proximity is the index's exposure factor, kept in the dataset to recompute it, not a forecast
   const series = groupBy(
     latest.filter((r) => r.variable !== 'river_proximity'),
@@ -159,7 +162,7 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
   // map layers: commune forecasts at their first target
   const layers: MapLayer[] = [];
   const communeSeries = [...series.values()].filter((l) => first(l).entity_kind === 'commune');
-  for (const [key, list] of groupBy(communeSeries, (l) => `${first(l).model}|${first(l).variable}|${str(first(l).threshold_name) ?? ''}`)) {
+  for (const [key, list] of groupBy(communeSeries, (l) => `${str(first(l).model)}|${str(first(l).variable)}|${str(first(l).threshold_name) ?? ''}`)) {
     const f = first(list[0]!);
     const variable = String(f.variable);
     const probability = f.probability !== null && f.probability !== undefined;
@@ -214,7 +217,7 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
     const staleHere = [...new Set(staleRows.filter((r) => isOwn(r) || isLocated(r)).map((r) => String(r.model)))];
     if (own.length === 0 && located.length === 0 && staleHere.length === 0) continue;
     const models = [...new Set([...own, ...located].map((l) => String(first(l).model)))];
-    const charts = groupBy(own, (l) => `${first(l).model}|${first(l).entity_kind}|${first(l).entity}|${first(l).variable}`);
+    const charts = groupBy(own, (l) => `${str(first(l).model)}|${str(first(l).entity_kind)}|${str(first(l).entity)}|${str(first(l).variable)}`);
     communeSections.set(c.commune_insee, {
       id: 'forecast',
       // the page shows it under its own « Prévisions » heading: this title names the key-figures table, a landmark of its own
@@ -293,7 +296,7 @@ function niceStep(raw: number): number {
 function probabilityIndicator(r: Row, stationNames: ReadonlyMap<string, string>): Indicator {
   const variable = String(r.variable);
   return {
-    id: `forecast-${r.model}-${r.entity_kind}-${variable}-${str(r.threshold_name) ?? ''}`,
+    id: `forecast-${str(r.model)}-${str(r.entity_kind)}-${variable}-${str(r.threshold_name) ?? ''}`,
     label: both((l) => `${l === 'fr' ? 'Probabilité de dépasser' : 'Probability of exceeding'} ${thresholdLabel(str(r.threshold_name))[l]} (${variableLabel(variable)[l]})`),
     unit: '%',
     decimals: 0,
@@ -425,30 +428,37 @@ export function targetLabel(target: string, stationNames: ReadonlyMap<string, st
  * one. A Brier skill score is given against the best baseline, and not at all when the event never
  * happened in the test period.
  */
+const none = text('—', '—');
+const yesNo = (b: boolean) => (b ? text('oui', 'yes') : text('non', 'no'));
+/** the best baseline on a metric (the highest or the lowest score, by the metric) */
+const bestOf = (list: readonly Row[], metric: string) =>
+  list.filter((e) => e.is_baseline && num(e.value) !== null).sort((a, b) => (HIGHER_IS_BETTER.has(metric) ? num(b.value)! - num(a.value)! : num(a.value)! - num(b.value)!))[0];
+
+/** the Brier skill score row: the skill against the best baseline on the Brier score, nothing else; the verdict is the Brier score's decision (with its significance test) */
+function bssRow(list: readonly Row[], brier: readonly Row[], base: Readonly<Record<string, string | number | Text | null>>, noEvent: boolean): Record<string, string | number | Text | null> | undefined {
+  const best = bestOf(brier, 'brier');
+  const row = list.find((e) => !e.is_baseline && str(e.reference) === (best ? String(best.predictor) : undefined));
+  const decision = brier.find((e) => e.predictor === 'model')?.beats_baseline;
+  if (noEvent) return { ...base, score: null, baseline: best ? methodName(String(best.predictor)) : none, baseline_score: none, beats: NO_EVENT, p: null, n: num(list[0]!.n) };
+  if (row) return { ...base, score: roundTo(num(row.value), 3), baseline: methodName(String(best!.predictor)), baseline_score: none, beats: typeof decision === 'boolean' ? yesNo(decision) : none, p: null, n: num(row.n) };
+  return undefined;
+}
+
 function skillTable(evaluations: readonly Row[], stationNames: ReadonlyMap<string, string>): TableSpec {
   const out: Record<string, string | number | Text | null>[] = [];
-  const key = (e: Row) => `${e.model}|${e.version}|${e.target}`;
+  const key = (e: Row) => `${str(e.model)}|${str(e.version)}|${str(e.target)}`;
   const baseRate = new Map(evaluations.filter((e) => e.metric === 'base_rate').map((e) => [key(e), num(e.value)]));
   const dm = new Map(evaluations.filter((e) => e.metric === 'dm_p_value').map((e) => [key(e), e]));
   const scored = evaluations.filter((e) => !SIDE_METRICS.has(String(e.metric)));
-  const groups = groupBy(scored, (e) => `${key(e)}|${e.metric}`);
-  const none = text('—', '—');
-  const yesNo = (b: boolean) => (b ? text('oui', 'yes') : text('non', 'no'));
-  const bestOf = (list: readonly Row[], metric: string) =>
-    list.filter((e) => e.is_baseline && num(e.value) !== null).sort((a, b) => (HIGHER_IS_BETTER.has(metric) ? num(b.value)! - num(a.value)! : num(a.value)! - num(b.value)!))[0];
+  const groups = groupBy(scored, (e) => `${key(e)}|${str(e.metric)}`);
   for (const list of groups.values()) {
     const metric = String(list[0]!.metric);
     const k = key(list[0]!);
     const noEvent = baseRate.get(k) === 0;
     const base = { model: modelName(String(list[0]!.model)), target: targetLabel(String(list[0]!.target), stationNames), metric: METRICS[metric] ?? text(metric, metric) };
     if (metric === 'bss') {
-      // the skill against the best baseline on the Brier score, nothing else
-      const best = bestOf(groups.get(`${k}|brier`) ?? [], 'brier');
-      const row = list.find((e) => !e.is_baseline && str(e.reference) === (best ? String(best.predictor) : undefined));
-      // the verdict is the Brier score's decision (which includes the significance test), else none
-      const decision = (groups.get(`${k}|brier`) ?? []).find((e) => e.predictor === 'model')?.beats_baseline;
-      if (noEvent) out.push({ ...base, score: null, baseline: best ? methodName(String(best.predictor)) : none, baseline_score: none, beats: NO_EVENT, p: null, n: num(list[0]!.n) });
-      else if (row) out.push({ ...base, score: roundTo(num(row.value), 3), baseline: methodName(String(best!.predictor)), baseline_score: none, beats: typeof decision === 'boolean' ? yesNo(decision) : none, p: null, n: num(row.n) });
+      const row = bssRow(list, groups.get(`${k}|brier`) ?? [], base, noEvent);
+      if (row) out.push(row);
       continue;
     }
     const model = list.find((e) => !e.is_baseline && e.predictor === 'model');

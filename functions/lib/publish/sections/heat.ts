@@ -222,7 +222,7 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
   const [asOf] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS day FROM ${t}`);
 
   return {
-    asOf: asOf?.day ? dayEndIso(String(asOf.day)) : null,
+    asOf: str(asOf?.day) === null ? null : dayEndIso(str(asOf?.day) ?? ''),
     layers,
     points,
     communes: section,

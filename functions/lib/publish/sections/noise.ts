@@ -146,10 +146,10 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       }
     : null;
 
-  const levels = windows ? await levelAggregates(ctx.lake, windows, COMMUNE_SOURCE) : new Map();
+  const levels: Aggregates = windows ? await levelAggregates(ctx.lake, windows, COMMUNE_SOURCE) : new Map<string, Map<string, Row>>();
   const withArrondissements = windows !== null && (await has(noiseIndicatorsArrondissementDaily.name));
-  const areaLevels: Aggregates = withArrondissements ? await levelAggregates(ctx.lake, windows, ARRONDISSEMENT_SOURCE) : new Map();
-  const shares = windows ? await shareAggregates(ctx.lake, windows) : new Map();
+  const areaLevels: Aggregates = withArrondissements ? await levelAggregates(ctx.lake, windows, ARRONDISSEMENT_SOURCE) : new Map<string, Map<string, Row>>();
+  const shares: Aggregates = windows ? await shareAggregates(ctx.lake, windows) : new Map<string, Map<string, Row>>();
   const sensorRows = await rows(
     duck,
     `SELECT sensor_id, name, lon, lat, commune_insee, arrondissement_insee, noise_source, sonometer_class, first_seen, last_seen
@@ -163,13 +163,13 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
   const daily = chartDays ? await dailySeries(ctx.lake, chartDays, COMMUNE_SOURCE) : new Map<string, Daily>();
   const areaDaily = chartDays && withArrondissements ? await dailySeries(ctx.lake, chartDays, ARRONDISSEMENT_SOURCE) : new Map<string, Daily>();
   const profileWindow = windows ? { from: addDays(windows.period.to, 1 - PROFILE_DAYS), to: windows.period.to } : null;
-  const profiles = profileWindow ? await hourlyProfiles(ctx.lake, profileWindow) : new Map();
+  const profiles = profileWindow ? await hourlyProfiles(ctx.lake, profileWindow) : new Map<string, Profile>();
   // the days the profile really covers: the first and last day with hourly levels in its window
   const [profileDays] = profileWindow
     ? await rows(duck, `SELECT min(dt) AS first, max(dt) AS last FROM ${noiseIndicatorsHourly.name} WHERE leq IS NOT NULL AND dt BETWEEN '${profileWindow.from}' AND '${profileWindow.to}'`)
     : [];
   const profilePeriod: Period | null = str(profileDays?.first) ? { from: str(profileDays!.first)!, to: str(profileDays!.last)! } : null;
-  const alerts = windows ? await nightAlerts(ctx.lake, addDays(windows.period.to, 1 - ALERT_DAYS)) : new Map();
+  const alerts = windows ? await nightAlerts(ctx.lake, addDays(windows.period.to, 1 - ALERT_DAYS)) : new Map<string, Alert[]>();
 
   const period = windows?.period ?? null;
   const span = spanWords(period, PERIOD_DAYS);
@@ -276,7 +276,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       indicators,
       charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), profilePeriod)],
       tables: [sensorTable(here, perSensor, yearly, quality)],
-      facts: coverageFacts(period, here, perSensor, levels.get('period')?.get(insee)),
+      facts: coverageFacts(here, perSensor, levels.get('period')?.get(insee)),
     });
   }
 
@@ -292,7 +292,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
         indicators: levelIndicatorsOf(areaLevels, code),
         charts: [dailyChart(areaDaily.get(code))],
         tables: [sensorTable(here, perSensor, yearly, quality)],
-        facts: coverageFacts(period, here, perSensor, areaLevels.get('period')?.get(code)),
+        facts: coverageFacts(here, perSensor, areaLevels.get('period')?.get(code)),
       });
     }
   }
@@ -387,7 +387,9 @@ async function levelAggregates(duck: SectionInput['ctx']['lake'], w: Windows, so
        ${LEVELS.map((l) => `${energy(`c.${l}`, "c.convention = 'eu'")} AS ${l}`).join(',\n       ')},
        ${energy('c.lden', "c.convention = 'fr'")} AS lden_fr,
        count(DISTINCT c.day) FILTER (WHERE c.convention = 'eu' AND c.lden IS NOT NULL) AS days,
-       count(DISTINCT c.day) FILTER (WHERE c.convention = 'fr' AND c.lden IS NOT NULL) AS days_fr
+       count(DISTINCT c.day) FILTER (WHERE c.convention = 'fr' AND c.lden IS NOT NULL) AS days_fr,
+       min(c.day) FILTER (WHERE c.convention = 'eu' AND c.lden IS NOT NULL)::VARCHAR AS first_day,
+       max(c.day) FILTER (WHERE c.convention = 'eu' AND c.lden IS NOT NULL)::VARCHAR AS last_day
      FROM w JOIN ${source.table} c ON c.day BETWEEN w.d0 AND w.d1
      GROUP BY ALL`,
   );
@@ -500,7 +502,7 @@ async function hourlyProfiles(duck: SectionInput['ctx']['lake'], p: Period): Pro
   const out = new Map<string, Profile>();
   for (const x of r) {
     const k = String(x.commune_insee);
-    if (!out.has(k)) out.set(k, { weekday: Array(24).fill(null), weekend: Array(24).fill(null) });
+    if (!out.has(k)) out.set(k, { weekday: Array.from({ length: 24 }, () => null), weekend: Array.from({ length: 24 }, () => null) });
     out.get(k)![x.weekend ? 'weekend' : 'weekday'][Number(x.local_hour)] = roundTo(num(x.leq), 1);
   }
   return out;
@@ -690,7 +692,15 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
   };
 }
 
-function coverageFacts(period: Period | null, here: Row[], perSensor: Map<string, Row>, levels: Row | undefined): Fact[] {
+/** the area's own period: the first and last day with a value of its own in the window (never the Métropole's) */
+function areaPeriod(levels: Row | undefined): Period | null {
+  const from = str(levels?.first_day);
+  const to = str(levels?.last_day);
+  return from && to ? { from, to } : null;
+}
+
+function coverageFacts(here: Row[], perSensor: Map<string, Row>, levels: Row | undefined): Fact[] {
+  const period = areaPeriod(levels);
   const both = (f: (l: Lang) => string): Text => Object.fromEntries(LANGS.map((l) => [l, f(l)])) as unknown as Text;
   const contributing = here.filter((s) => (num(perSensor.get(String(s.sensor_id))?.days_ok) ?? 0) > 0).length;
   const sensorDays = here.map((s) => perSensor.get(String(s.sensor_id))).filter((a): a is Row => a !== undefined);
@@ -733,7 +743,7 @@ async function nightAlerts(duck: SectionInput['ctx']['lake'], since: string): Pr
   );
   const groups = new Map<string, Row[]>();
   for (const x of r) {
-    const k = `${x.commune_insee}|${x.day}`;
+    const k = `${str(x.commune_insee)}|${str(x.day)}`;
     groups.set(k, [...(groups.get(k) ?? []), x]);
   }
   const out = new Map<string, Alert[]>();
