@@ -64,8 +64,8 @@ export async function register(ctx: StageContext, rt: TfRuntime, r: Registration
     training_window: r.report.train,
     evaluation_window: r.report.test,
     data: r.data,
-    features: r.features,
-    outputs: r.outputs,
+    features: [...r.features],
+    outputs: [...r.outputs],
     backend: rt.description,
     code_version: codeVersion(),
     architecture: r.architecture,
@@ -74,7 +74,7 @@ export async function register(ctx: StageContext, rt: TfRuntime, r: Registration
     beats_baseline: r.report.beats_baseline,
     use: r.report.use,
     best_baseline: r.report.best_baseline,
-    decisions: r.report.decisions,
+    decisions: [...r.report.decisions],
     weights_sha256: weightsSha,
   };
   if (!options.dryRun) {

@@ -134,15 +134,8 @@ export function markovClimatology(s: DailyTemperatures, event: Float64Array, fro
   return out;
 }
 
-export interface HeatPreprocessing {
-  /** markov_climatology: [k − 1][state of the origin day][day of year of the origin day] */
-  readonly markov?: number[][][];
-  readonly feature_scaler: Scaler;
-  /** climatology by day of year (0–365), from the training period */
-  readonly climatology: number[];
-  readonly ibmn_threshold: number;
-  readonly ibmx_threshold: number;
-}
+import type { HeatPreprocessing } from '../registry-schemas.ts';
+export type { HeatPreprocessing };
 
 export interface HeatTrainingResult {
   readonly model: LayersModel;
