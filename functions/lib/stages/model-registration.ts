@@ -20,7 +20,7 @@ export interface TrainSummary {
   readonly overall?: EvaluationReport['overall'];
   /** the evaluation report (also in models/<name>/<version>/metrics.json) */
   readonly report?: EvaluationReport;
-  /** river: origins with every input (used) and lacking one (dropped) */
+  /** river and heat: origins with every input (used) and lacking one (dropped) */
   readonly origins?: { readonly used: number; readonly dropped: number };
   readonly seconds: number;
 }

@@ -57,7 +57,7 @@ export async function trainHeat(ctx: StageContext, options: HeatTrainOptions = {
       data: 'lake',
     }, options);
     ctx.logger.info(`train heat: ${station}, Brier model ${result.report.overall.model['brier']} vs ${Object.entries(result.report.overall.baselines).map(([b, s]) => `${b} ${s['brier']}`).join(', ')}`);
-    return { ...summary, seconds: seconds() };
+    return { ...summary, origins: result.origins, seconds: seconds() };
   } finally {
     result.model.dispose();
   }

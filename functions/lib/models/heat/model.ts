@@ -144,6 +144,8 @@ export interface HeatTrainingResult {
   readonly fit: FitReport;
   readonly trainRows: number;
   readonly testRows: number;
+  /** days with every input (used as forecast origins) and days lacking one, e.g. a missing TN (dropped) */
+  readonly origins: { readonly used: number; readonly dropped: number };
   readonly architecture: Record<string, unknown>;
 }
 
@@ -263,6 +265,7 @@ export async function trainHeatModel(
     fit,
     trainRows: train.origins.length,
     testRows: test.origins.length,
+    origins: { used: train.origins.length + test.origins.length, dropped: s.days.length - 2 - train.origins.length - test.origins.length },
     architecture: { type: 'mlp', inputs: HEAT_FEATURES.length, hidden: [16], outputs: HEAT_HORIZON_DAYS, activation: 'relu', output: 'logits (sigmoid at prediction)', loss: 'logistic', optimizer: 'adam', learning_rate: 0.003, epochs, batch_size: 64, seed },
     preprocessing: { feature_scaler: scaler, climatology: Array.from(clim, (v) => Number(v.toFixed(6))), markov, ibmn_threshold: s.ibmnThreshold, ibmx_threshold: s.ibmxThreshold },
     report: {
