@@ -77,9 +77,9 @@ describe('the tf.io handler over the object store', () => {
     const trained = await trainOnce();
     try {
       await trained.model.save(storeIOHandler(lake.store, 'models/test/v1/'));
-      const modelJson = JSON.parse((await lake.store.get('models/test/v1/model.json')).toString('utf8'));
+      const modelJson = JSON.parse((await lake.store.get('models/test/v1/model.json')).toString('utf8')) as { weightsManifest: unknown; modelTopology: { config: { layers: { config: { name: string } }[] } } };
       expect(modelJson.weightsManifest).toEqual([{ paths: ['weights.bin'], weights: expect.any(Array) }]);
-      expect(modelJson.modelTopology.config.layers.map((l: { config: { name: string } }) => l.config.name)).toEqual(['hidden1', 'output']);
+      expect(modelJson.modelTopology.config.layers.map((l) => l.config.name)).toEqual(['hidden1', 'output']);
       const weights = await lake.store.get('models/test/v1/weights.bin');
       expect(sha256(weights)).toBe(sha256(await weightBytes(trained.model)));
 
@@ -110,7 +110,7 @@ describe('the tf.io handler over the object store', () => {
       code_version: 'test',
       architecture: trained.architecture,
       training: { rows: trained.trainRows, epochs: 3, steps: trained.fit.steps, seconds: 0, final_loss: null },
-      preprocessing: trained.preprocessing as unknown as Record<string, unknown>,
+      preprocessing: trained.preprocessing,
       beats_baseline: trained.report.beats_baseline,
       use: trained.report.use,
       best_baseline: trained.report.best_baseline,

@@ -1,6 +1,6 @@
 import { brier, brierSkillScore, finiteOrNull, mean, reliability } from '../metrics.ts';
 import type { Evidence } from '../report.ts';
-import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
+import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix } from '../nn.ts';
 import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
 import { decide, reliabilityJson, type Decision, type EvaluationReport, type ProbabilityScores } from '../report.ts';
 import type { TfRuntime } from '../runtime.ts';

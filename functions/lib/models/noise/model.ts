@@ -3,7 +3,7 @@ import { NOISE_SOURCES } from '../../datasets/noise.ts';
 import type { NoiseSource } from '../../domain/noise/thresholds.ts';
 import { HOUR_MS } from '../calendar.ts';
 import { brier, brierSkillScore, finiteOrNull, mae, mean, normalCdf, quantiles, reliability, rmse, standardDeviation } from '../metrics.ts';
-import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
+import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix } from '../nn.ts';
 import { decide, reliabilityJson, scores, TooLittleHistory, type EvaluationReport, type FoldScores, type HorizonScores, type ProbabilityScores } from '../report.ts';
 import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
 import type { TfRuntime } from '../runtime.ts';

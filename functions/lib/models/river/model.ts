@@ -1,5 +1,5 @@
 import { brier, brierSkillScore, contingency, finiteOrNull, intervalCoverage, mae, mean, nse, normalCdf, quantile, quantiles, reliability, standardDeviation } from '../metrics.ts';
-import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
+import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix } from '../nn.ts';
 import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
 import { decide, reliabilityJson, scores, type CrossingScores, type Decision, type EvaluationReport, type FoldScores, type HorizonScores, type ProbabilityScores } from '../report.ts';
 import type { TfRuntime } from '../runtime.ts';
