@@ -199,7 +199,7 @@ export function evaluateForecastDriven(s: DailyTemperatures, forecasts: Temperat
         : events === 0
           ? `no heat-wave day among ${outcome.length} test days: the forecast's skill is unknown, the best baseline (${best}) is published`
           : wins
-            ? `Brier ${fs!.toFixed(4)} < ${best} ${scores[best]!.toFixed(4)} over ${outcome.length} days (${events} heat-wave days)`
+            ? `Brier ${fs.toFixed(4)} < ${best} ${scores[best]!.toFixed(4)} over ${outcome.length} days (${events} heat-wave days)`
             : `Brier ${fs?.toFixed(4)} ≥ ${best} ${scores[best]?.toFixed(4)}: the baseline is published`,
     });
   }
@@ -266,7 +266,7 @@ export function forecastsByIssue(rows: Iterable<{ readonly issueDay: string; rea
   const out = new Map<string, Map<number, { tn: number | null; tx: number | null }>>();
   for (const r of rows) {
     let m = out.get(r.issueDay);
-    if (!m) out.set(r.issueDay, (m = new Map()));
+    if (!m) out.set(r.issueDay, (m = new Map<number, { tn: number | null; tx: number | null }>()));
     m.set(r.lead, { tn: r.tn, tx: r.tx });
   }
   return out;

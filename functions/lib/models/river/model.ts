@@ -324,7 +324,7 @@ export async function trainRiverModel(
   for (const c of [setup.target, ...setup.upstream]) {
     const v = series.columns[c]!.subarray(0, trainEnd);
     offsets[c] = setup.transform === 'log' ? Math.max(1e-3, 0.01 * quantile(v, 0.5)) : 0;
-    if (!Number.isFinite(offsets[c]!)) offsets[c] = 1e-3;
+    if (!Number.isFinite(offsets[c])) offsets[c] = 1e-3;
   }
   const x = transformed(series, setup, offsets);
   const tgt = x[setup.target]!;
