@@ -138,7 +138,7 @@ beforeAll(async () => {
     );
     await lake.lake.attach([predictions, modelEvaluations, riverStations]);
     const present = new Set<string>([predictions.name, modelEvaluations.name, riverStations.name]);
-    output = await forecastSection.build({ ctx: lake, communes: COMMUNES, has: async (name) => present.has(name) });
+    output = await forecastSection.build({ ctx: lake, communes: COMMUNES, has: (name) => Promise.resolve(present.has(name)) });
     paris = output.communes.get('75056')!;
   } finally {
     await lake.cleanup();
@@ -249,7 +249,7 @@ describe('the best baseline for a skill score', () => {
       );
       await lake.lake.attach([predictions, modelEvaluations]);
       const present = new Set<string>([predictions.name, modelEvaluations.name]);
-      const out = await forecastSection.build({ ctx: lake, communes: COMMUNES, has: async (name) => present.has(name) });
+      const out = await forecastSection.build({ ctx: lake, communes: COMMUNES, has: (name) => Promise.resolve(present.has(name)) });
       const rows = rowsOf(out.methodology[0]!.tables.find((x) => x.id === 'model-skill')!);
       expect(rows).toEqual([
         { model: 'Bruit (réseau de capteurs)', target: 'Lnight (périodes européennes) au-dessus de la recommandation OMS', metric: 'score de Brier', score: 0.08, baseline: 'moyenne par heure de la semaine', baseline_score: 0.064, beats: 'non', p: null, n: 500 },

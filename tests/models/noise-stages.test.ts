@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
-import { currentKey } from '../../functions/lib/models/registry.ts';
+import { currentKey, type CurrentPointer, type ModelMetadata } from '../../functions/lib/models/registry.ts';
 import { evaluationSummary, type EvaluationReport } from '../../functions/lib/models/report.ts';
 import { predict } from '../../functions/lib/stages/predict.ts';
 import { trainModels } from '../../functions/lib/stages/train-models.ts';
@@ -30,21 +30,21 @@ describe('train-models and predict on a lake with noise data only', () => {
     expect(lake.logs.some((l) => l.startsWith('info train river: skipped — river_observations has no H observation'))).toBe(true);
     expect(lake.logs.some((l) => l.startsWith('info train heat: skipped — '))).toBe(true);
     expect(lake.logs.some((l) => l.startsWith('error') || l.startsWith('warn'))).toBe(false);
-    const metrics = JSON.parse((await lake.store.get(`models/noise/${noise.version}/metrics.json`)).toString('utf8'));
+    const metrics = JSON.parse((await lake.store.get(`models/noise/${noise.version}/metrics.json`)).toString('utf8')) as EvaluationReport;
     expect(metrics).toMatchObject({ model: 'noise', version: noise.version, data: 'lake', target: 'laeq', primary_metric: 'mae' });
     expect(metrics.backend).toMatch(/^wasm/);
     expect(metrics.horizons).toHaveLength(48);
-    expect(Object.keys(metrics.horizons[0].baselines).sort()).toEqual(['day_type_hour_profile', 'hour_of_week_mean', 'profile_decaying_anomaly', 'same_hour_last_week']);
+    expect(Object.keys(metrics.horizons[0]!.baselines).sort()).toEqual(['day_type_hour_profile', 'hour_of_week_mean', 'profile_decaying_anomaly', 'same_hour_last_week']);
     // every baseline is scored on the same cases as the network
-    for (const h of metrics.horizons) for (const b of Object.values(h.baselines) as { mae: number | null }[]) expect(b.mae).not.toBeNull();
+    for (const h of metrics.horizons) for (const b of Object.values(h.baselines)) expect(b['mae']).not.toBeNull();
     // 12 days: 3 held out, one fold per day; intervals are checked
     expect(metrics.folds).toHaveLength(3);
-    expect(metrics.folds.reduce((n: number, f: { n: number }) => n + f.n, 0)).toBe(metrics.overall.n);
+    expect(metrics.folds.reduce((n, f) => n + f.n, 0)).toBe(metrics.overall.n);
     expect(Object.keys(metrics.coverage_90).sort()).toEqual(['day_type_hour_profile', 'hour_of_week_mean', 'model', 'profile_decaying_anomaly', 'same_hour_last_week']);
-    expect(metrics.coverage_90.model).toBeGreaterThan(0.5);
-    expect(metrics.decisions[0].dm_p_value).toEqual(expect.any(Number));
-    expect(metrics.probabilities.map((p: { target: string }) => p.target)).toEqual(['lnight_eu>who_lnight', 'ln_fr>fr_ln']);
-    const metadata = JSON.parse((await lake.store.get(`models/noise/${noise.version}/metadata.json`)).toString('utf8'));
+    expect(metrics.coverage_90['model']).toBeGreaterThan(0.5);
+    expect(metrics.decisions[0]!.dm_p_value).toEqual(expect.any(Number));
+    expect(metrics.probabilities.map((p) => p.target)).toEqual(['lnight_eu>who_lnight', 'ln_fr>fr_ln']);
+    const metadata = JSON.parse((await lake.store.get(`models/noise/${noise.version}/metadata.json`)).toString('utf8')) as ModelMetadata;
     expect(metadata.features).toHaveLength(136);
     expect(metadata.training_window.until).toBe(metrics.test.from);
     expect(metadata.code_version).toMatch(/^models-\d+/);
@@ -126,11 +126,11 @@ describe('a model that does not beat its baseline', () => {
     const [noise] = await trainModels(lake, { models: ['noise'], noise: { epochs: 3 } });
     expect(noise).toMatchObject({ model: 'noise', beats_baseline: false });
     expect(noise!.overall!.baselines['same_hour_last_week']!['mae']).toBe(0);
-    const current = JSON.parse((await lake.store.get(currentKey('noise'))).toString('utf8'));
+    const current = JSON.parse((await lake.store.get(currentKey('noise'))).toString('utf8')) as CurrentPointer;
     expect(current).toMatchObject({ use: 'baseline', beats_baseline: false });
     expect(['same_hour_last_week', 'hour_of_week_mean']).toContain(current.baseline);
     expect(current.publish['laeq']).toBe(current.baseline);
-    const metrics = JSON.parse((await lake.store.get(`models/noise/${noise!.version}/metrics.json`)).toString('utf8'));
+    const metrics = JSON.parse((await lake.store.get(`models/noise/${noise!.version}/metrics.json`)).toString('utf8')) as EvaluationReport;
     expect(metrics.notes.join(' ')).toMatch(/laeq \(mae\): the model \([\d.]+\) does not do better than (same_hour_last_week|hour_of_week_mean) \(0\); \1 is published/);
 
     await predict(lake, { models: ['noise'] });

@@ -77,9 +77,9 @@ describe('the tf.io handler over the object store', () => {
     const trained = await trainOnce();
     try {
       await trained.model.save(storeIOHandler(lake.store, 'models/test/v1/'));
-      const modelJson = JSON.parse((await lake.store.get('models/test/v1/model.json')).toString('utf8'));
+      const modelJson = JSON.parse((await lake.store.get('models/test/v1/model.json')).toString('utf8')) as { weightsManifest: unknown; modelTopology: { config: { layers: { config: { name: string } }[] } } };
       expect(modelJson.weightsManifest).toEqual([{ paths: ['weights.bin'], weights: expect.any(Array) }]);
-      expect(modelJson.modelTopology.config.layers.map((l: { config: { name: string } }) => l.config.name)).toEqual(['hidden1', 'output']);
+      expect(modelJson.modelTopology.config.layers.map((l) => l.config.name)).toEqual(['hidden1', 'output']);
       const weights = await lake.store.get('models/test/v1/weights.bin');
       expect(sha256(weights)).toBe(sha256(await weightBytes(trained.model)));
 
@@ -110,7 +110,7 @@ describe('the tf.io handler over the object store', () => {
       code_version: 'test',
       architecture: trained.architecture,
       training: { rows: trained.trainRows, epochs: 3, steps: trained.fit.steps, seconds: 0, final_loss: null },
-      preprocessing: trained.preprocessing as unknown as Record<string, unknown>,
+      preprocessing: trained.preprocessing,
       beats_baseline: trained.report.beats_baseline,
       use: trained.report.use,
       best_baseline: trained.report.best_baseline,
@@ -129,5 +129,33 @@ describe('the tf.io handler over the object store', () => {
     expect(sha256(await weightBytes(loaded!.model))).toBe(weightsSha);
     loaded!.model.dispose();
     expect(await loadCurrent(lake.store, 'river')).toBeUndefined();
+  });
+
+  it('reads metadata.json and current.json back through their schemas: a corrupt one is an error naming the file and the field, never a forecast from half a scaler', async () => {
+    const metadataKey = `${modelPrefix('noise', 'v-test')}metadata.json`;
+    const metadata = (await lake.store.get(metadataKey)).toString('utf8');
+    const current = (await lake.store.get(currentKey('noise'))).toString('utf8');
+    const failure = async () => loadCurrent(lake.store, 'noise').then(() => 'read', (e: unknown) => (e as Error).message);
+    try {
+      await lake.store.put(metadataKey, metadata.slice(0, 40));
+      expect(await failure()).toMatch(/^models\/noise\/v-test\/metadata\.json is corrupt: it is not JSON .*; train the model again/);
+      const parsed = JSON.parse(metadata) as { preprocessing: Record<string, unknown> & { feature_scaler: { std: unknown } } };
+      parsed.preprocessing.feature_scaler.std = 'unit';
+      delete parsed.preprocessing['residual_q95'];
+      await lake.store.put(metadataKey, JSON.stringify(parsed));
+      const message = await failure();
+      expect(message).toMatch(/^models\/noise\/v-test\/metadata\.json is corrupt: /);
+      expect(message).toMatch(/preprocessing\.feature_scaler\.std: .*expected array/i);
+      expect(message).toMatch(/preprocessing\.residual_q95: /);
+      await lake.store.put(metadataKey, metadata);
+      await lake.store.put(currentKey('noise'), JSON.stringify({ ...(JSON.parse(current) as object), use: 'sometimes' }));
+      expect(await failure()).toMatch(/^models\/noise\/current\.json is corrupt: use: .*; train the model again/);
+    } finally {
+      await lake.store.put(metadataKey, metadata);
+      await lake.store.put(currentKey('noise'), current);
+    }
+    const loaded = await loadCurrent(lake.store, 'noise');
+    expect(loaded?.pointer.version).toBe('v-test');
+    loaded?.model.dispose();
   });
 });

@@ -171,7 +171,7 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
       { target: 'meteofrance', kind: 'reset', times: 1, match: (u) => u.pathname.endsWith(target) },
     ]);
     const delays: number[] = [];
-    const s = await poll({ http: { sleep: async (ms) => void delays.push(ms), random: () => 0.5 }, retry: { retries: 3, baseDelayMs: 100, maxDelayMs: 1000 }, fileTimeoutMs: 300 });
+    const s = await poll({ http: { sleep: (ms) => Promise.resolve(void delays.push(ms)), random: () => 0.5 }, retry: { retries: 3, baseDelayMs: 100, maxDelayMs: 1000 }, fileTimeoutMs: 300 });
     expect(s).toMatchObject({ ingested: 12, failed: 0, retries: 4 });
     expect(delays).toHaveLength(4);
     expect(listingRequests().map((r) => r.fault ?? r.status)).toEqual(['503', 200]);
@@ -260,7 +260,7 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
         ...noSleep,
         fetch: async (url, init) => {
           const res = await fetch(url, init);
-          if (String(url).includes('/QUOT/')) expired = true;
+          if ((url instanceof Request ? url.url : url instanceof URL ? url.href : url).includes('/QUOT/')) expired = true;
           return res;
         },
       },

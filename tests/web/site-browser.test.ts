@@ -20,6 +20,8 @@ import { SITE_PREFIX } from '../../functions/lib/lake/layout.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
 import { axe, launchBrowser, recordTransfers, type TransferEntry } from '../support/browser.ts';
 import { tempLake } from '../support/lake.ts';
+import { VIGILANCE_FRESH_HOURS } from '../../functions/lib/publish/outlook.ts';
+import { referenceStation } from '../../functions/lib/publish/stations.ts';
 import { publicWordProblems } from './public-words.ts';
 import { report } from '../support/report.ts';
 
@@ -73,7 +75,9 @@ describe('the published site in a browser', () => {
   beforeAll(async () => {
     // after the demo clock (2026-06-30): readings later than the clock would be in the future
     lake = await tempLake({ now: new Date('2026-07-01T12:00:00Z') });
-    await feedDemo(lake, { days: 3, sensorsPerCommune: 1 });
+    // 11 days: the fewest with which the noise network trains (8 of history, 3 held out), so that the
+    // pages show noise-night forecasts as `npm start` does; hourly readings keep the build as light as 3 days of 15-minute ones
+    await feedDemo(lake, { days: 11, sensorsPerCommune: 1, intervalMinutes: 60 });
     server = await serveSite(lake.store, { port: 0 });
     const before = process.env.OBSERVATORY_SITE_URL;
     process.env.OBSERVATORY_SITE_URL = server.url;
@@ -270,6 +274,92 @@ describe('the published site in a browser', () => {
       if (p !== page) await p.close();
     }
     await page.close();
+  });
+
+  it('on the demo lake, every commune page and its live file show fresh forecasts at the demo clock: flood, heat, noise nights (issue 17)', async () => {
+    const manifest = JSON.parse((await lake.store.get('lake.json')).toString('utf8')) as { demo_clock: string };
+    const clock = Date.parse(manifest.demo_clock);
+    expect(Number.isNaN(clock)).toBe(false);
+    // the lake's latest run of each model: issued at the demo clock, from an origin within its freshness limit
+    await lake.lake.attach([predictions]);
+    const latest = (
+      await lake.lake.all(`SELECT model, max(run_time) AS run_time, max(origin_time) AS origin FROM predictions GROUP BY model ORDER BY model`)
+    ).rows.map((r) => ({ model: String(r.model), run: (r.run_time as Date).getTime(), age: (clock - (r.origin as Date).getTime()) / 3_600_000 }));
+    expect(latest.map((r) => r.model)).toEqual(expect.arrayContaining(['climate-risk', 'heat', 'noise', 'river']));
+    for (const r of latest) {
+      expect(r.run, r.model).toBe(clock);
+      expect(r.age, r.model).toBeGreaterThanOrEqual(0);
+      expect(r.age, r.model).toBeLessThanOrEqual(FRESHNESS_HOURS[r.model]!);
+    }
+    const pages = (await listKeys(lake.store, `${SITE_PREFIX}/commune/`)).map((o) => o.key).filter((k) => k.endsWith('/index.html'));
+    const insees = pages.map((k) => k.split('/').at(-2)!);
+    expect(insees.length).toBeGreaterThanOrEqual(130);
+    // what each commune's panel should show: the highest probability per Paris day of the latest run, by
+    // reference station (heat) and by commune and threshold (noise nights, over the commune's sensors)
+    const expected = new Map<string, Map<string, number>>();
+    const add = (key: string, target: Date, p: number) => {
+      const days = expected.get(key) ?? new Map<string, number>();
+      const day = parisDay(target);
+      days.set(day, Math.max(days.get(day) ?? 0, Math.round(p * 100)));
+      expected.set(key, days);
+    };
+    for (const r of (
+      await lake.lake.all(
+        `SELECT p.model, p.entity, p.threshold_name, s.commune_insee, p.target_time, p.probability FROM predictions p
+         LEFT JOIN ${sensorsDataset.name} s ON p.entity_kind = 'sensor' AND s.sensor_id = p.entity
+         WHERE p.model IN ('heat', 'noise') AND p.probability IS NOT NULL QUALIFY p.run_time = max(p.run_time) OVER (PARTITION BY p.model)`,
+      )
+    ).rows) {
+      const key = r.model === 'heat' ? `heat ${String(r.entity)}` : `${String(r.threshold_name)} ${String(r.commune_insee)}`;
+      add(key, r.target_time as Date, Number(r.probability));
+    }
+    const statuses = { flood: 0, heat: 0, 'noise-who': 0, 'noise-fr': 0 };
+    const thresholdOf = { 'noise-who': 'who_lnight', 'noise-fr': 'fr_ln' } as const;
+    for (const [i, key] of pages.entries()) {
+      const insee = insees[i]!;
+      const page = (await lake.store.get(key)).toString('utf8');
+      expect(page, key).not.toMatch(/pas de prévision récente/i);
+      // an arrondissement's page shows Paris's live file
+      const liveInsee = /^751(0[1-9]|1\d|20)$/.test(insee) ? '75056' : insee;
+      const live = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/live/${liveInsee}.json`)).toString('utf8')) as CommuneLiveJson;
+      expect(JSON.stringify(live), insee).not.toMatch(/pas de prévision récente|no recent forecast/i);
+      expect(Date.parse(live.outlook.now), insee).toBe(clock);
+      expect(live.outlook.demo, insee).toBe(true);
+      expect(live.outlook.days[0], insee).toBe(parisDay(new Date(clock)));
+      for (const item of live.outlook.items) {
+        expect(item.status, `${insee} ${item.id}: ${item.message.fr}`).not.toBe('stale');
+        if (item.status !== 'forecast') continue;
+        statuses[item.id]++;
+        // issued at the demo clock (models), or at most a day and a half before it (Vigicrues bulletins)
+        const issued = (clock - Date.parse(item.issued_at!)) / 3_600_000;
+        expect(issued, `${insee} ${item.id}`).toBeGreaterThanOrEqual(0);
+        expect(issued, `${insee} ${item.id}`).toBeLessThanOrEqual(item.id === 'flood' ? VIGILANCE_FRESH_HOURS : 0);
+        if (item.id === 'flood') expect(item.days[0]!.value, insee).not.toBeNull();
+      }
+      const shown = (id: string) => live.outlook.items.find((x) => x.id === id)!;
+      // every commune has a reference weather station: the heat-wave forecast is always there, as the lake says
+      const heat = expected.get(`heat ${referenceStation(liveInsee).station_id}`);
+      expect(shown('heat').status, insee).toBe('forecast');
+      expect(shown('heat').days, insee).toEqual(live.outlook.days.map((day) => ({ day, value: heat?.get(day) ?? null })));
+      // noise nights wherever the commune has a sensor with a forecast night, with the lake's probabilities
+      for (const id of ['noise-who', 'noise-fr'] as const) {
+        const nights = expected.get(`${thresholdOf[id]} ${liveInsee}`);
+        if (!nights) continue;
+        expect(shown(id).status, `${insee} ${id}`).toBe('forecast');
+        expect(shown(id).days, `${insee} ${id}`).toEqual(live.outlook.days.map((day) => ({ day, value: nights.get(day) ?? null })));
+      }
+    }
+    // the communes with a sensor and a forecast night all show it
+    const withNights = [...expected.keys()].filter((k) => k.startsWith('who_lnight ')).length;
+    expect(withNights).toBeGreaterThan(100);
+    // the flood vigilance reaches the riverside communes: some, not all
+    expect(statuses.flood).toBeGreaterThan(0);
+    expect(statuses.flood).toBeLessThan(pages.length);
+    expect(statuses['noise-who']).toBeGreaterThanOrEqual(withNights);
+    // the river forecast of the forecast section: from the demo's flood, fresh at the clock
+    const paris = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/live/75056.json`)).toString('utf8')) as CommuneLiveJson;
+    expect(JSON.stringify(paris.sections)).not.toMatch(/pas de prévision récente/i);
+    report(`demo forecasts at the clock ${manifest.demo_clock}: ${pages.length} commune pages, fresh items ${JSON.stringify(statuses)}`);
   });
 
   it('gives each arrondissement of Paris its page: its figures from the lake, or plainly no sensor; Paris compares them; the communes’ ranks leave them out (issue 20)', async () => {

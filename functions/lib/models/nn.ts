@@ -121,7 +121,7 @@ export async function fitMlp(tf: Tf, model: LayersModel, x: Matrix, y: Matrix, o
       const cost = optimizer.minimize(() => {
         const out = model.apply(xs, { training: true }) as tfTypes.Tensor;
         const perValue = lossOf(tf, options.loss, out, ys, delta);
-        return tf.div(tf.sum(tf.mul(perValue, ws)), tf.maximum(tf.sum(ws), 1)) as tfTypes.Scalar;
+        return tf.div<tfTypes.Scalar>(tf.sum(tf.mul(perValue, ws)), tf.maximum(tf.sum(ws), 1));
       }, true);
       const next = tf.add(total, cost!);
       total.dispose();

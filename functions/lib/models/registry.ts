@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { MODELS_PREFIX } from '../lake/layout.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.ts';
 import { storeIOHandler } from './io-handler.ts';
-import type { Decision, EvaluationReport } from './report.ts';
+import { readSaved } from '../saved-json.ts';
+import { currentPointerSchema, metadataSchemaFor, type CurrentPointer, type ModelMetadata } from './registry-schemas.ts';
+import type { EvaluationReport } from './report.ts';
 
 // The model registry in the lake:
 //   models/<name>/<version>/model.json, weights.bin   the network (through the tf.io handler)
@@ -21,42 +23,7 @@ export function codeVersion(): string {
   return deployed ? `${MODELS_CODE_VERSION}+${deployed}` : MODELS_CODE_VERSION;
 }
 
-export interface ModelMetadata {
-  readonly name: string;
-  readonly version: string;
-  readonly trained_at: string;
-  readonly training_window: { from: string; until: string };
-  readonly evaluation_window: { from: string; until: string };
-  readonly data: string;
-  readonly features: readonly string[];
-  readonly outputs: readonly string[];
-  /** TensorFlow.js backend used for training, e.g. "wasm (tfjs 4.22.0, simd)" */
-  readonly backend: string;
-  readonly code_version: string;
-  readonly architecture: Record<string, unknown>;
-  readonly training: { rows: number; epochs: number; steps: number; seconds: number; final_loss: number | null };
-  /** what the model needs besides its weights (scalers, residual statistics, thresholds…) */
-  readonly preprocessing: Record<string, unknown>;
-  readonly beats_baseline: boolean;
-  readonly use: 'model' | 'baseline';
-  readonly best_baseline: string;
-  /** per forecast target: publish the model's forecast or the best baseline's */
-  readonly decisions: readonly Decision[];
-  /** sha256 of weights.bin */
-  readonly weights_sha256: string;
-}
-
-export interface CurrentPointer {
-  readonly name: string;
-  readonly version: string;
-  readonly updated_at: string;
-  readonly use: 'model' | 'baseline';
-  /** the baseline the predictions publish when use = baseline */
-  readonly baseline: string | null;
-  readonly beats_baseline: boolean;
-  /** per forecast target: what the predictions publish ('model' or a baseline's name) */
-  readonly publish: Record<string, string>;
-}
+export type { CurrentPointer, ModelMetadata } from './registry-schemas.ts';
 
 export const modelPrefix = (name: string, version: string) => `${MODELS_PREFIX}/${name}/${version}/`;
 export const currentKey = (name: string) => `${MODELS_PREFIX}/${name}/current.json`;
@@ -95,27 +62,29 @@ export async function registerVersion(
   return pointer;
 }
 
-async function getJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
-  try {
-    return JSON.parse((await store.get(key)).toString('utf8')) as T;
-  } catch (e) {
-    if (e instanceof ObjectNotFoundError) return undefined;
-    throw new Error(`${key} in ${store.url}: ${(e as Error).message}`, { cause: e });
-  }
-}
+const FIX_METADATA = 'train the model again (observatory models train <model>), or point current.json at an intact version';
+const FIX_CURRENT = 'train the model again (observatory models train <model>), or write current.json again from models/<model>/<version>/metadata.json';
 
 export function readCurrent(store: ObjectStore, name: string): Promise<CurrentPointer | undefined> {
-  return getJson<CurrentPointer>(store, currentKey(name));
+  return readSaved(store, currentKey(name), currentPointerSchema, FIX_CURRENT.replaceAll('<model>', name));
 }
 
+/** a version's metadata, its preprocessing checked against the model's own schema */
 export async function readMetadata(store: ObjectStore, name: string, version: string): Promise<ModelMetadata> {
-  const m = await getJson<ModelMetadata>(store, `${modelPrefix(name, version)}metadata.json`);
-  if (!m) throw new Error(`models/${name}/${version}/metadata.json is missing in ${store.url}`);
+  const key = `${modelPrefix(name, version)}metadata.json`;
+  const m = await readSaved(store, key, metadataSchemaFor(name), FIX_METADATA.replaceAll('<model>', name));
+  if (!m) throw new Error(`${key} is missing in ${store.url}`);
   return m;
 }
 
+/** the evaluation report of a version (written by the registry, read back for the site and the CLI) */
 export async function readReport(store: ObjectStore, name: string, version: string): Promise<EvaluationReport | undefined> {
-  return getJson<EvaluationReport>(store, `${modelPrefix(name, version)}metrics.json`);
+  try {
+    return JSON.parse((await store.get(`${modelPrefix(name, version)}metrics.json`)).toString('utf8')) as EvaluationReport;
+  } catch (e) {
+    if (e instanceof ObjectNotFoundError) return undefined;
+    throw new Error(`${modelPrefix(name, version)}metrics.json in ${store.url}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 export interface LoadedModel {

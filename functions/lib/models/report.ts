@@ -146,19 +146,23 @@ export function verdict(model: number | null, baselines: Record<string, number |
   const lower = model !== null && Number.isFinite(model) && model < bestScore;
   const significant = dm === undefined || (dm.p_value !== null && dm.p_value < DM_LEVEL);
   const beats = !evidence.noEvent && lower && significant;
-  const reason = evidence.noEvent
-    ? `no event in the test window: skill cannot be measured; ${best} is published`
-    : model === null || !Number.isFinite(model)
-      ? `the model has no score; ${best} is published`
-      : !lower
-        ? `the model (${round3(model)}) does not do better than ${best} (${round3(bestScore)}); ${best} is published`
-        : !significant
-          ? `the model (${round3(model)}) is below ${best} (${round3(bestScore)}) but not significantly (Diebold–Mariano p = ${dm?.p_value ?? 'n/a'} ≥ ${DM_LEVEL}); ${best} is published`
-          : `the model (${round3(model)}) beats ${best} (${round3(bestScore)})${dm ? ` (Diebold–Mariano p = ${dm.p_value})` : ''}`;
+  const reason = verdictReason({ model, best, bestScore, lower, significant, noEvent: evidence.noEvent, dmP: dm?.p_value ?? null, tested: dm !== undefined });
   return { beats_baseline: beats, best_baseline: best, use: beats ? 'model' : 'baseline', best_baseline_score: bestScore, dm_p_value: dm?.p_value ?? null, reason };
 }
 
 const round3 = (v: number) => Number(v.toFixed(3));
+
+/** why the verdict is what it is, in the order the rule checks it */
+function verdictReason(v: { model: number | null; best: string; bestScore: number; lower: boolean; significant: boolean; noEvent?: boolean; dmP: number | null; tested: boolean }): string {
+  const { model, best, bestScore } = v;
+  if (v.noEvent) return `no event in the test window: skill cannot be measured; ${best} is published`;
+  if (model === null || !Number.isFinite(model)) return `the model has no score; ${best} is published`;
+  if (!v.lower) return `the model (${round3(model)}) does not do better than ${best} (${round3(bestScore)}); ${best} is published`;
+  if (!v.significant) {
+    return `the model (${round3(model)}) is below ${best} (${round3(bestScore)}) but not significantly (Diebold–Mariano p = ${v.dmP ?? 'n/a'} ≥ ${DM_LEVEL}); ${best} is published`;
+  }
+  return `the model (${round3(model)}) beats ${best} (${round3(bestScore)})${v.tested ? ` (Diebold–Mariano p = ${v.dmP})` : ''}`;
+}
 
 export function decide(target: string, metric: Decision['metric'], model: number | null, baselines: Record<string, number | null>, evidence: Evidence = {}): Decision {
   let v;

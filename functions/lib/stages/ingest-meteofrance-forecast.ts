@@ -96,7 +96,7 @@ export async function ingestMeteoFranceForecast(
   const source = input.source ?? (input.demo ? 'demo-derived' : 'meteofrance');
   const { rows: _rows, ...summary } = await curate<WeatherForecastRow>(ctx, {
     ...base,
-    candidates: parsed.rows.map((c) => ({ record: c.record, recordText: c.recordText, row: { ...c.row, station_id: station!, source, raw_key: raw.key, received_at: raw.receivedAt } })),
+    candidates: parsed.rows.map((c) => ({ record: c.record, recordText: c.recordText, row: { ...c.row, station_id: station, source, raw_key: raw.key, received_at: raw.receivedAt } })),
     rejections: parsed.rejections,
   });
   return summary;

@@ -20,7 +20,7 @@ export interface TrainSummary {
   readonly overall?: EvaluationReport['overall'];
   /** the evaluation report (also in models/<name>/<version>/metrics.json) */
   readonly report?: EvaluationReport;
-  /** river: origins with every input (used) and lacking one (dropped) */
+  /** river and heat: origins with every input (used) and lacking one (dropped) */
   readonly origins?: { readonly used: number; readonly dropped: number };
   readonly seconds: number;
 }
@@ -64,8 +64,8 @@ export async function register(ctx: StageContext, rt: TfRuntime, r: Registration
     training_window: r.report.train,
     evaluation_window: r.report.test,
     data: r.data,
-    features: r.features,
-    outputs: r.outputs,
+    features: [...r.features],
+    outputs: [...r.outputs],
     backend: rt.description,
     code_version: codeVersion(),
     architecture: r.architecture,
@@ -74,7 +74,7 @@ export async function register(ctx: StageContext, rt: TfRuntime, r: Registration
     beats_baseline: r.report.beats_baseline,
     use: r.report.use,
     best_baseline: r.report.best_baseline,
-    decisions: r.report.decisions,
+    decisions: [...r.report.decisions],
     weights_sha256: weightsSha,
   };
   if (!options.dryRun) {

@@ -11,7 +11,7 @@ import { predictionRow, type PredictionRow } from '../models/prediction-row.ts';
 import { loadCurrent, type LoadedModel } from '../models/registry.ts';
 import { climateRisk, communeExposures } from '../models/risk/index.ts';
 import { forecastRiver, RIVER_MODEL, type RiverPreprocessing } from '../models/river/model.ts';
-import { tfRuntime } from '../models/runtime.ts';
+import { tfRuntime, type TfRuntime } from '../models/runtime.ts';
 import type { StageContext } from './context.ts';
 import { readNoisePanel, readNoiseSources, readRiverDaily, readRiverSeries, readStationForecasts, readStationTemperatures, withBasinRain } from './model-inputs.ts';
 import { stationOfRainColumn } from '../models/river/basin-rain.ts';
@@ -135,6 +135,42 @@ function referenceStations(): string[] {
   return [...new Set(Object.values(HEAT.departements).map((d) => d.reference_station))];
 }
 
+/**
+ * one reference station's heat-wave rows: from weather forecasts where they are issued and fresh, else from
+ * the trained model (or the persistence baseline); none when stale or without data, the reason in `notes`
+ */
+async function stationHeat(ctx: StageContext, rt: TfRuntime, loaded: LoadedModel | undefined, station: string, notes: string[]): Promise<PredictionRow[]> {
+  const temperatures = await readStationTemperatures(ctx, station);
+  if (!temperatures) {
+    notes.push(`${station}: no data`);
+    return [];
+  }
+  // with weather forecasts, the forecast-driven probability (or its best baseline, as its evaluation says)
+  const fc = await readStationForecasts(ctx, station);
+  const driven = fc ? forecastDrivenHeat(temperatures, fc.forecasts, ctx.now(), station) : undefined;
+  if (fc && driven && !('skipped' in driven) && isFresh(HEAT_MODEL, driven.rows[0]!.origin_time, ctx.now())) {
+    notes.push(
+      `${station}: forecasts (${fc.sources.join(', ')}) issued ${driven.origin}; ` +
+        driven.evaluation.leads.map((l) => `D+${l.lead_days} ${l.publish} (Brier ${Object.entries(l.brier).map(([m, b]) => `${m} ${b}`).join(', ')}; ${l.events} heat-wave days in ${l.n})`).join('; '),
+    );
+    return driven.rows;
+  }
+  if (driven && 'skipped' in driven) notes.push(driven.skipped);
+  const f = await forecastHeat(
+    rt,
+    loaded
+      ? { model: loaded.model, version: loaded.pointer.version, preprocessing: loaded.metadata.preprocessing as unknown as HeatPreprocessing, publish: loaded.pointer.publish }
+      : { version: 'baseline', publish: {} },
+    temperatures,
+    ctx.now(),
+    station,
+  );
+  if ('skipped' in f) notes.push(f.skipped);
+  else if (!isFresh(HEAT_MODEL, f.rows[0]!.origin_time, ctx.now())) notes.push(`${station}: ${staleReason(HEAT_MODEL, f.rows[0]!.origin_time, ctx.now())}`);
+  else return f.rows;
+  return [];
+}
+
 export async function predictHeat(ctx: StageContext, collect: PredictionRow[], write = true): Promise<PredictSummary> {
   const elapsed = timer();
   const rt = await tfRuntime({ logger: ctx.logger });
@@ -143,37 +179,7 @@ export async function predictHeat(ctx: StageContext, collect: PredictionRow[], w
     loaded = await loadCurrent(ctx.store, HEAT_MODEL);
     const rows: PredictionRow[] = [];
     const notes: string[] = [];
-    for (const station of referenceStations()) {
-      const temperatures = await readStationTemperatures(ctx, station);
-      if (!temperatures) {
-        notes.push(`${station}: no data`);
-        continue;
-      }
-      // with weather forecasts, the forecast-driven probability (or its best baseline, as its evaluation says)
-      const fc = await readStationForecasts(ctx, station);
-      const driven = fc ? forecastDrivenHeat(temperatures, fc.forecasts, ctx.now(), station) : undefined;
-      if (driven && !('skipped' in driven) && isFresh(HEAT_MODEL, driven.rows[0]!.origin_time, ctx.now())) {
-        rows.push(...driven.rows);
-        notes.push(
-          `${station}: forecasts (${fc!.sources.join(', ')}) issued ${driven.origin}; ` +
-            driven.evaluation.leads.map((l) => `D+${l.lead_days} ${l.publish} (Brier ${Object.entries(l.brier).map(([m, b]) => `${m} ${b}`).join(', ')}; ${l.events} heat-wave days in ${l.n})`).join('; '),
-        );
-        continue;
-      }
-      if (driven && 'skipped' in driven) notes.push(driven.skipped);
-      const f = await forecastHeat(
-        rt,
-        loaded
-          ? { model: loaded.model, version: loaded.pointer.version, preprocessing: loaded.metadata.preprocessing as unknown as HeatPreprocessing, publish: loaded.pointer.publish }
-          : { version: 'baseline', publish: {} },
-        temperatures,
-        ctx.now(),
-        station,
-      );
-      if ('skipped' in f) notes.push(f.skipped);
-      else if (!isFresh(HEAT_MODEL, f.rows[0]!.origin_time, ctx.now())) notes.push(`${station}: ${staleReason(HEAT_MODEL, f.rows[0]!.origin_time, ctx.now())}`);
-      else rows.push(...f.rows);
-    }
+    for (const station of referenceStations()) rows.push(...(await stationHeat(ctx, rt, loaded, station, notes)));
     if (!rows.length) return skipped(ctx, HEAT_MODEL, `no reference station has fresh IBMn/IBMx (${notes.join('; ') || 'heat_indicators_daily is empty'})`, elapsed());
     if (write) await writePredictions(ctx, HEAT_MODEL, rows);
     collect.push(...rows);
@@ -184,6 +190,30 @@ export async function predictHeat(ctx: StageContext, collect: PredictionRow[], w
   } finally {
     loaded?.model.dispose();
   }
+}
+
+/** a commune-day's three rows: the index, the exposed population, and the proximity it used (to recompute it from the dataset) */
+function communeDayRisk(e: ReturnType<typeof communeExposures>[number], day: string, h: PredictionRow | undefined, f: PredictionRow | undefined, runTime: Date): PredictionRow[] {
+  const risk = climateRisk(h?.probability ?? 0, f?.probability ?? 0, e.proximity);
+  const parts = [h ? `heat=${h.method}` : 'heat=none', f ? `flood=${f.method}` : 'flood=none'];
+  const components = [h, f].filter((x): x is PredictionRow => x !== undefined);
+  const common = {
+    model: RISK_MODEL,
+    version: RISK_VERSION,
+    run_time: runTime,
+    origin_time: new Date(Math.max(...components.map((c) => c.origin_time.getTime()))),
+    target_time: new Date(localDayBounds(day).start),
+    target_end: new Date(localDayBounds(day).end),
+    entity_kind: 'commune' as const,
+    entity: e.commune.commune_insee,
+    source: components.every((c) => c.source === 'model') ? ('model' as const) : ('baseline' as const),
+    method: `index(${parts.join(',')})`,
+  };
+  return [
+    predictionRow({ ...common, variable: 'climate_risk_index', unit: 'index 0-100', value: risk }),
+    predictionRow({ ...common, variable: 'exposed_population', unit: 'inhabitants', value: (e.commune.population * risk) / 100 }),
+    predictionRow({ ...common, variable: 'river_proximity', unit: '1', value: e.proximity }),
+  ];
 }
 
 /**
@@ -213,25 +243,7 @@ export async function predictClimateRisk(ctx: StageContext, hazards: readonly Pr
       const f = floodByDay.get(day);
       // no hazard forecast covers this commune on this day: no index rather than a false zero
       if (!h && !f) continue;
-      const risk = climateRisk(h?.probability ?? 0, f?.probability ?? 0, e.proximity);
-      const parts = [h ? `heat=${h.method}` : 'heat=none', f ? `flood=${f.method}` : 'flood=none'];
-      const components = [h, f].filter((x): x is PredictionRow => x !== undefined);
-      const common = {
-        model: RISK_MODEL,
-        version: RISK_VERSION,
-        run_time: runTime,
-        origin_time: new Date(Math.max(...components.map((c) => c.origin_time.getTime()))),
-        target_time: new Date(localDayBounds(day).start),
-        target_end: new Date(localDayBounds(day).end),
-        entity_kind: 'commune' as const,
-        entity: e.commune.commune_insee,
-        source: components.every((c) => c.source === 'model') ? ('model' as const) : ('baseline' as const),
-        method: `index(${parts.join(',')})`,
-      };
-      rows.push(predictionRow({ ...common, variable: 'climate_risk_index', unit: 'index 0-100', value: risk }));
-      rows.push(predictionRow({ ...common, variable: 'exposed_population', unit: 'inhabitants', value: (e.commune.population * risk) / 100 }));
-      // the exposure factor, so that the index can be recomputed from the dataset alone
-      rows.push(predictionRow({ ...common, variable: 'river_proximity', unit: '1', value: e.proximity }));
+      rows.push(...communeDayRisk(e, day, h, f, runTime));
     }
   }
   await writePredictions(ctx, RISK_MODEL, rows);

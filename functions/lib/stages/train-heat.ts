@@ -53,11 +53,11 @@ export async function trainHeat(ctx: StageContext, options: HeatTrainOptions = {
       outputs: Array.from({ length: HEAT_HORIZON_DAYS }, (_, k) => `heatwave_logit_d${k + 1}`),
       architecture: result.architecture,
       training: trainingSummary(result),
-      preprocessing: { ...result.preprocessing, station } as unknown as Record<string, unknown>,
+      preprocessing: { ...result.preprocessing, station },
       data: 'lake',
     }, options);
     ctx.logger.info(`train heat: ${station}, Brier model ${result.report.overall.model['brier']} vs ${Object.entries(result.report.overall.baselines).map(([b, s]) => `${b} ${s['brier']}`).join(', ')}`);
-    return { ...summary, seconds: seconds() };
+    return { ...summary, origins: result.origins, seconds: seconds() };
   } finally {
     result.model.dispose();
   }

@@ -66,7 +66,7 @@ export async function trainNoise(ctx: StageContext, options: NoiseTrainingOption
       outputs: Array.from({ length: HORIZON_HOURS }, (_, j) => `laeq_anomaly_h${j + 1}`),
       architecture: result.architecture,
       training: trainingSummary(result),
-      preprocessing: result.preprocessing as unknown as Record<string, unknown>,
+      preprocessing: result.preprocessing,
       data: 'lake',
     }, options);
     ctx.logger.info(

@@ -193,7 +193,7 @@ function registerRiver(
       outputs: result.preprocessing.setup.horizonsHours.map((h) => `${as.outputPrefix}change_${h}h`),
       architecture: result.architecture,
       training: trainingSummary(result),
-      preprocessing: result.preprocessing as unknown as Record<string, unknown>,
+      preprocessing: result.preprocessing,
       data: as.data,
     },
     options,

@@ -145,6 +145,54 @@ export interface ForecastDrivenEvaluation {
 
 const dayOfYear = (day: string) => Math.floor((Date.parse(`${day}T00:00:00Z`) - Date.UTC(Number(day.slice(0, 4)), 0, 1)) / 86_400_000);
 
+/** the test period's scores at one lead: Brier of the forecast and of each baseline, detection and false alarms at the warning threshold, and what is published */
+function scoreLead(
+  c: { s: DailyTemperatures; forecasts: TemperatureForecasts; err: ReturnType<typeof fitErrorModel>; flags: ReturnType<typeof heatwaveFlags>; clim: Float64Array; markov: number[][][]; split: number },
+  k: number,
+): LeadScores {
+  const { s, forecasts, err, flags, clim, markov, split } = c;
+  const p: Record<string, number[]> = { [HEAT_FORECAST_METHOD]: [], climatology: [], markov_climatology: [] };
+  const outcome: number[] = [];
+  for (let d = split; d + k < s.days.length; d++) {
+    const e = flags.event[d + k]!;
+    const state = flags.event[d]!;
+    if (!Number.isFinite(e) || !Number.isFinite(state)) continue;
+    const pf = heatwaveProbability(s, forecasts, err, d, k);
+    if (pf === undefined) continue;
+    p[HEAT_FORECAST_METHOD]!.push(pf);
+    p['climatology']!.push(clim[dayOfYear(s.days[d + k]!)]!);
+    p['markov_climatology']!.push(markov[k - 1]![state]![dayOfYear(s.days[d]!)]!);
+    outcome.push(e);
+  }
+  const scores: Record<string, number | null> = Object.fromEntries(Object.entries(p).map(([m, v]) => [m, finiteOrNull(brier(v, outcome))]));
+  const f = p[HEAT_FORECAST_METHOD]!;
+  const threshold = warningThreshold(s, forecasts, err, flags.event, k, split);
+  const hits = outcome.filter((o, i) => o === 1 && f[i]! >= threshold).length;
+  const events = outcome.filter((o) => o === 1).length;
+  const warned = f.filter((x) => x >= threshold).length;
+  const best = HEAT_FORECAST_BASELINES.filter((b) => scores[b] !== null).sort((a, b) => scores[a]! - scores[b]!)[0] ?? 'markov_climatology';
+  const fs = scores[HEAT_FORECAST_METHOD] ?? null;
+  const wins = events > 0 && fs !== null && scores[best] !== null && fs < scores[best]!;
+  return {
+    lead_days: k,
+    n: outcome.length,
+    events,
+    brier: scores,
+    bss: Object.fromEntries(HEAT_FORECAST_BASELINES.map((b) => [b, fs !== null && scores[b] ? finiteOrNull(brierSkillScore(fs, scores[b])) : null])),
+    warning_threshold: threshold,
+    detection: events ? hits / events : null,
+    false_alarm_ratio: warned ? (warned - hits) / warned : null,
+    publish: wins ? HEAT_FORECAST_METHOD : best,
+    reason: !outcome.length
+      ? 'no issue with a forecast and a known outcome in the test period'
+      : events === 0
+        ? `no heat-wave day among ${outcome.length} test days: the forecast's skill is unknown, the best baseline (${best}) is published`
+        : wins
+          ? `Brier ${fs.toFixed(4)} < ${best} ${scores[best]!.toFixed(4)} over ${outcome.length} days (${events} heat-wave days)`
+          : `Brier ${fs?.toFixed(4)} ≥ ${best} ${scores[best]?.toFixed(4)}: the baseline is published`,
+  };
+}
+
 /**
  * Scores the forecast-driven probability and its baselines on the issues from `testFrom`: the error model
  * and the climatologies come from the days before it; with less than two years before it the
@@ -161,48 +209,7 @@ export function evaluateForecastDriven(s: DailyTemperatures, forecasts: Temperat
   const markov = markovClimatology(s, flags.event, 0, until, clim);
   const err = fitErrorModel(s, forecasts, testFrom);
   const leads: LeadScores[] = [];
-  for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
-    const p: Record<string, number[]> = { [HEAT_FORECAST_METHOD]: [], climatology: [], markov_climatology: [] };
-    const outcome: number[] = [];
-    for (let d = split; d + k < s.days.length; d++) {
-      const e = flags.event[d + k]!;
-      const state = flags.event[d]!;
-      if (!Number.isFinite(e) || !Number.isFinite(state)) continue;
-      const pf = heatwaveProbability(s, forecasts, err, d, k);
-      if (pf === undefined) continue;
-      p[HEAT_FORECAST_METHOD]!.push(pf);
-      p['climatology']!.push(clim[dayOfYear(s.days[d + k]!)]!);
-      p['markov_climatology']!.push(markov[k - 1]![state]![dayOfYear(s.days[d]!)]!);
-      outcome.push(e);
-    }
-    const scores: Record<string, number | null> = Object.fromEntries(Object.entries(p).map(([m, v]) => [m, finiteOrNull(brier(v, outcome))]));
-    const f = p[HEAT_FORECAST_METHOD]!;
-    const threshold = warningThreshold(s, forecasts, err, flags.event, k, split);
-    const hits = outcome.filter((o, i) => o === 1 && f[i]! >= threshold).length;
-    const events = outcome.filter((o) => o === 1).length;
-    const warned = f.filter((x) => x >= threshold).length;
-    const best = HEAT_FORECAST_BASELINES.filter((b) => scores[b] !== null).sort((a, b) => scores[a]! - scores[b]!)[0] ?? 'markov_climatology';
-    const fs = scores[HEAT_FORECAST_METHOD] ?? null;
-    const wins = events > 0 && fs !== null && scores[best] !== null && fs < scores[best]!;
-    leads.push({
-      lead_days: k,
-      n: outcome.length,
-      events,
-      brier: scores,
-      bss: Object.fromEntries(HEAT_FORECAST_BASELINES.map((b) => [b, fs !== null && scores[b] ? finiteOrNull(brierSkillScore(fs, scores[b])) : null])),
-      warning_threshold: threshold,
-      detection: events ? hits / events : null,
-      false_alarm_ratio: warned ? (warned - hits) / warned : null,
-      publish: wins ? HEAT_FORECAST_METHOD : best,
-      reason: !outcome.length
-        ? 'no issue with a forecast and a known outcome in the test period'
-        : events === 0
-          ? `no heat-wave day among ${outcome.length} test days: the forecast's skill is unknown, the best baseline (${best}) is published`
-          : wins
-            ? `Brier ${fs!.toFixed(4)} < ${best} ${scores[best]!.toFixed(4)} over ${outcome.length} days (${events} heat-wave days)`
-            : `Brier ${fs?.toFixed(4)} ≥ ${best} ${scores[best]?.toFixed(4)}: the baseline is published`,
-    });
-  }
+  for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) leads.push(scoreLead({ s, forecasts, err, flags, clim, markov, split }, k));
   const last = s.days[s.days.length - 1]!;
   return {
     method: HEAT_FORECAST_METHOD,
@@ -266,7 +273,7 @@ export function forecastsByIssue(rows: Iterable<{ readonly issueDay: string; rea
   const out = new Map<string, Map<number, { tn: number | null; tx: number | null }>>();
   for (const r of rows) {
     let m = out.get(r.issueDay);
-    if (!m) out.set(r.issueDay, (m = new Map()));
+    if (!m) out.set(r.issueDay, (m = new Map<number, { tn: number | null; tx: number | null }>()));
     m.set(r.lead, { tn: r.tn, tx: r.tx });
   }
   return out;

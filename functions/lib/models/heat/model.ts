@@ -1,6 +1,6 @@
 import { brier, brierSkillScore, finiteOrNull, mean, reliability } from '../metrics.ts';
 import type { Evidence } from '../report.ts';
-import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
+import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix } from '../nn.ts';
 import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
 import { decide, reliabilityJson, type Decision, type EvaluationReport, type ProbabilityScores } from '../report.ts';
 import type { TfRuntime } from '../runtime.ts';
@@ -134,15 +134,8 @@ export function markovClimatology(s: DailyTemperatures, event: Float64Array, fro
   return out;
 }
 
-export interface HeatPreprocessing {
-  /** markov_climatology: [k − 1][state of the origin day][day of year of the origin day] */
-  readonly markov?: number[][][];
-  readonly feature_scaler: Scaler;
-  /** climatology by day of year (0–365), from the training period */
-  readonly climatology: number[];
-  readonly ibmn_threshold: number;
-  readonly ibmx_threshold: number;
-}
+import type { HeatPreprocessing } from '../registry-schemas.ts';
+export type { HeatPreprocessing };
 
 export interface HeatTrainingResult {
   readonly model: LayersModel;
@@ -151,6 +144,8 @@ export interface HeatTrainingResult {
   readonly fit: FitReport;
   readonly trainRows: number;
   readonly testRows: number;
+  /** days with every input (used as forecast origins) and days lacking one, e.g. a missing TN (dropped) */
+  readonly origins: { readonly used: number; readonly dropped: number };
   readonly architecture: Record<string, unknown>;
 }
 
@@ -270,6 +265,7 @@ export async function trainHeatModel(
     fit,
     trainRows: train.origins.length,
     testRows: test.origins.length,
+    origins: { used: train.origins.length + test.origins.length, dropped: s.days.length - 2 - train.origins.length - test.origins.length },
     architecture: { type: 'mlp', inputs: HEAT_FEATURES.length, hidden: [16], outputs: HEAT_HORIZON_DAYS, activation: 'relu', output: 'logits (sigmoid at prediction)', loss: 'logistic', optimizer: 'adam', learning_rate: 0.003, epochs, batch_size: 64, seed },
     preprocessing: { feature_scaler: scaler, climatology: Array.from(clim, (v) => Number(v.toFixed(6))), markov, ibmn_threshold: s.ibmnThreshold, ibmx_threshold: s.ibmxThreshold },
     report: {

@@ -144,13 +144,13 @@ class History {
   profile(i: number): number {
     const h = this.calendar.localHour[i]!;
     const cell = this.calendar.dayType[i]! * 24 + h;
-    const hourMean = this.hourCount[h]! ? this.hourSum[h]! / this.hourCount[h]! : this.mean();
+    const hourMean = this.hourCount[h]! ? this.hourSum[h]! / this.hourCount[h] : this.mean();
     return (this.cellSum[cell]! + SHRINK * hourMean) / (this.cellCount[cell]! + SHRINK);
   }
 
   hourOfWeekMean(i: number): number {
     const how = this.calendar.hourOfWeek[i]!;
-    return this.howCount[how]! ? this.howSum[how]! / this.howCount[how]! : NaN;
+    return this.howCount[how]! ? this.howSum[how]! / this.howCount[how] : NaN;
   }
 }
 

@@ -3,7 +3,7 @@ import { NOISE_SOURCES } from '../../datasets/noise.ts';
 import type { NoiseSource } from '../../domain/noise/thresholds.ts';
 import { HOUR_MS } from '../calendar.ts';
 import { brier, brierSkillScore, finiteOrNull, mae, mean, normalCdf, quantiles, reliability, rmse, standardDeviation } from '../metrics.ts';
-import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
+import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix } from '../nn.ts';
 import { decide, reliabilityJson, scores, TooLittleHistory, type EvaluationReport, type FoldScores, type HorizonScores, type ProbabilityScores } from '../report.ts';
 import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
 import type { TfRuntime } from '../runtime.ts';
@@ -62,21 +62,8 @@ interface NightStats {
   readonly std: number[];
 }
 
-export interface NoisePreprocessing {
-  readonly horizon_hours: number;
-  readonly profile_window_days: number;
-  readonly feature_scaler: Scaler;
-  /** anomalies are divided by this before training (dB) */
-  readonly target_std: number;
-  /** profile_decaying_anomaly: per lead time 1…48, the share of the origin hour's anomaly still there */
-  readonly anomaly_decay: number[];
-  /** per predictor, per lead time 1…48: quantiles of observed − forecast (dB) on the training examples */
-  readonly residual_q05: Record<NoisePredictor, number[]>;
-  readonly residual_q95: Record<NoisePredictor, number[]>;
-  /** per predictor and convention, per night ordinal (first, second full night): night-level error mean and std (dB) */
-  readonly night_error: Record<NoisePredictor, Partial<Record<Convention, NightStats>>>;
-  readonly thresholds: readonly { name: string; convention: Convention; variable: string; description: string; limits: Record<string, number | null> }[];
-}
+import type { NoisePreprocessing } from '../registry-schemas.ts';
+export type { NoisePreprocessing };
 
 export interface NoiseTrainingResult {
   readonly model: LayersModel;

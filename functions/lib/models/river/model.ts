@@ -1,5 +1,5 @@
 import { brier, brierSkillScore, contingency, finiteOrNull, intervalCoverage, mae, mean, nse, normalCdf, quantile, quantiles, reliability, standardDeviation } from '../metrics.ts';
-import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix, type Scaler } from '../nn.ts';
+import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix } from '../nn.ts';
 import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
 import { decide, reliabilityJson, scores, type CrossingScores, type Decision, type EvaluationReport, type FoldScores, type HorizonScores, type ProbabilityScores } from '../report.ts';
 import type { TfRuntime } from '../runtime.ts';
@@ -65,23 +65,8 @@ export interface RiverOptions {
   readonly steps?: number;
 }
 
-export interface RiverPreprocessing {
-  /** `rain` is absent from the versions registered before basin rain was an input */
-  readonly setup: Required<Omit<RiverSetup, 'threshold' | 'thresholdSource' | 'rain'>> & { rain?: string[]; threshold: number | null; threshold_source: string | null };
-  readonly step_hours: number;
-  readonly lag_steps: number[];
-  readonly upstream_lag_steps: number[];
-  /** per column, the offset added before the log */
-  readonly offsets: Record<string, number>;
-  readonly feature_scaler: Scaler;
-  readonly target_scaler: Scaler;
-  /** per predictor and horizon: mean, std and 5 %/95 % quantiles of the transformed error (observed − forecast) on the training origins */
-  readonly residuals: Record<string, { mean: number[]; std: number[]; q05: number[]; q95: number[] }>;
-  /** linear baseline: per horizon, the intercept then one coefficient per standardised feature (transformed change) */
-  readonly linear?: number[][];
-  /** trend baseline: steps over which the recent change is measured */
-  readonly trend_steps?: number;
-}
+import type { RiverPreprocessing } from '../registry-schemas.ts';
+export type { RiverPreprocessing };
 
 /** steps the trend baseline measures the recent change over: a day, or one step when steps are longer */
 const trendSteps = (stepHours: number) => Math.max(1, Math.round(24 / stepHours));
@@ -339,7 +324,7 @@ export async function trainRiverModel(
   for (const c of [setup.target, ...setup.upstream]) {
     const v = series.columns[c]!.subarray(0, trainEnd);
     offsets[c] = setup.transform === 'log' ? Math.max(1e-3, 0.01 * quantile(v, 0.5)) : 0;
-    if (!Number.isFinite(offsets[c]!)) offsets[c] = 1e-3;
+    if (!Number.isFinite(offsets[c])) offsets[c] = 1e-3;
   }
   const x = transformed(series, setup, offsets);
   const tgt = x[setup.target]!;
