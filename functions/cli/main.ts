@@ -526,7 +526,7 @@ function addServeCommand(program: Command, globals: () => Globals): void {
       const server = await serveSite(store, { port: o.port, host: o.host, push });
       process.stdout.write(server.url + '\n');
       process.stderr.write(`serving ${path.resolve(globals().lake)}/site at ${server.url} (Ctrl-C to stop)\n`);
-      process.stderr.write(push ? `push endpoint: POST ${server.url.replace(/\/$/, '')}${PUSH_PATH} for ${networks.map((n) => n.network).join(', ')}\n` : 'push endpoint off (no --push-networks)\n');
+      process.stderr.write(push ? `push endpoint: POST ${server.url.replace(/\/$/, '')}${PUSH_PATH} for ${push.networks.map((n) => n.network).join(', ')}\n` : 'push endpoint off (no --push-networks)\n');
       await waitForever();
     });
 }

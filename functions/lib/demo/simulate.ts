@@ -47,8 +47,8 @@ function reportedSeries(plan: DemoPlan): Map<string, Series> {
     const s = out.get(plan.spikes.sensor.key)!;
     for (const i of plan.spikes.slots) {
       s.laeq[i] = uniform(r, 150.5, 185);
-      s.lamax[i] = s.laeq[i]! + uniform(r, 0, 6);
-      s.las[i] = s.laeq[i]! - uniform(r, 0, 3);
+      s.lamax[i] = s.laeq[i] + uniform(r, 0, 6);
+      s.las[i] = s.laeq[i] - uniform(r, 0, 3);
     }
   }
   if (plan.negative) {
@@ -84,7 +84,7 @@ function renderer(plan: DemoPlan): Renderer {
   const malformed = new Map<DemoSensor, Map<number, 'naive' | 'invalid-date' | 'wrong-type'>>();
   const mark = (f: { sensor: DemoSensor; slot: number } | undefined, what: 'naive' | 'invalid-date' | 'wrong-type') => {
     if (!f) return;
-    const bySlot = malformed.get(f.sensor) ?? new Map();
+    const bySlot = malformed.get(f.sensor) ?? new Map<number, typeof what>();
     bySlot.set(f.slot, what);
     malformed.set(f.sensor, bySlot);
   };
@@ -256,11 +256,11 @@ export function simulateNoiseNetwork(options: DemoOptions = {}): DemoFile[] {
       }
       case 'csv': {
         const dst = spec.grid === 'dst' && plan.dstDay !== undefined;
-        const grid = dst ? plan.dstDay!.grid : plan.grid;
+        const grid = dst ? plan.dstDay.grid : plan.grid;
         const s = dst ? sensorSeries(plan, spec.sensor, grid, 'dst-day') : series.get(spec.sensor.key)!;
         const { bytes, rows } = csvBytes(plan, spec.sensor, grid, s, spec.format, !dst);
         const layout = spec.format === 'comma' ? '`timestamp,LAeq`, decimal points' : '`datetime;LAeq`, decimal commas' + (spec.format === 'semicolon-bom-crlf' ? ', UTF-8 BOM, CRLF' : '');
-        const what = dst ? `the clock-change day ${plan.dstDay!.date} (${plan.dstDay!.change === 'spring' ? 'a local hour missing' : 'a local hour repeated'})` : `${plan.grid[0]!.date} to ${plan.grid[plan.grid.length - 1]!.date}`;
+        const what = dst ? `the clock-change day ${plan.dstDay.date} (${plan.dstDay.change === 'spring' ? 'a local hour missing' : 'a local hour repeated'})` : `${plan.grid[0]!.date} to ${plan.grid[plan.grid.length - 1]!.date}`;
         files.push({
           kind: 'noise-csv',
           name: spec.name,
