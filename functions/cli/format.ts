@@ -20,7 +20,7 @@ export function jsonValue(v: unknown, type?: string): unknown {
 }
 
 /** a plain JSON cell (see jsonValue) as text: strings as they are, numbers and booleans printed, the rest as JSON */
-function cellText(j: unknown): string {
+export function cellText(j: unknown): string {
   if (typeof j === 'string') return j;
   if (typeof j === 'number' || typeof j === 'boolean') return j.toString();
   return JSON.stringify(j);

@@ -335,7 +335,7 @@ describe('faults and malformed payloads', () => {
   it('a truncated JSON file: the first part of a batch that is then sent whole', () => {
     const truncated = fileNamed(faultOf('truncated-json').file);
     const whole = fileNamed(truncated.name.replace('-attempt1', ''));
-    expect(() => JSON.parse(truncated.bytes.toString('utf8'))).toThrow();
+    expect(() => JSON.parse(truncated.bytes.toString('utf8')) as unknown).toThrow();
     expect(whole.bytes.subarray(0, truncated.bytes.length).equals(truncated.bytes)).toBe(true);
     expect(files.indexOf(truncated)).toBe(files.indexOf(whole) - 1);
   });
@@ -419,7 +419,7 @@ describe('faults and malformed payloads', () => {
   it('CSV series in two layouts with naive local times: the autumn hour twice, the spring hour missing', () => {
     const csv = files.filter((f) => f.kind === 'noise-csv');
     expect(csv.length).toBe(4);
-    for (const f of csv) expect(f.options).toMatchObject({ sensorId: expect.stringMatching(/^urn:ngsi-ld:Device:demo-/), tz: 'Europe/Paris', lon: expect.any(Number), lat: expect.any(Number) });
+    for (const f of csv) expect(f.options).toMatchObject({ sensorId: expect.stringMatching(/^urn:ngsi-ld:Device:demo-/) as unknown, tz: 'Europe/Paris', lon: expect.any(Number) as unknown, lat: expect.any(Number) as unknown });
     const text = (f: DemoFile) => f.bytes.toString('utf8');
     const semicolon = csv.find((f) => text(f).startsWith('\ufeffdatetime;LAeq\r\n'))!;
     expect(text(semicolon)).toMatch(/^2025-10-20 00:00:00;\d+,\d\r$/m);

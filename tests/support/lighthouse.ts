@@ -51,7 +51,8 @@ export class Lighthouse {
     };
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.chrome.kill();
+    return Promise.resolve();
   }
 }
