@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { CADENCES, defineStage, STAGES, stagesOf } from '../../functions/lib/stages/registry.ts';
 import { bucketOfKey } from '../../functions/handlers/shared/buckets.ts';
-import { definitionOf, logicalId, resourcesOf, synthObservatory, text, type Resources, type SynthesizedObservatory } from './support.ts';
+import { definitionOf, logicalId, resourcesOf, synthObservatory, text, type SynthesizedObservatory } from './support.ts';
 
 const FUNCTIONS = [...STAGES.map((s) => s.name), 'ingest-push', 'ingest-file'];
 /** the logical-id prefix of a function, a role, … of a deployed function name */
