@@ -18,7 +18,7 @@ function configContext(app: App): Record<string, unknown> {
   if (raw === undefined) return {};
   if (typeof raw === 'object' && raw !== null) return raw as Record<string, unknown>;
   try {
-    const parsed: unknown = JSON.parse(String(raw));
+    const parsed: unknown = JSON.parse(typeof raw === 'string' ? raw : JSON.stringify(raw));
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
     return parsed as Record<string, unknown>;
   } catch (e) {

@@ -42,7 +42,7 @@ export function functionArtifacts(assemblyDir: string, templateFile: string): Fu
     });
     const variables = (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     out.push({
-      name: r.Metadata[FUNCTION_METADATA] as string,
+      name: r.Metadata[FUNCTION_METADATA],
       logicalId: id,
       dir: assetDir(r, id),
       handler: String(r.Properties?.Handler),

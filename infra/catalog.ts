@@ -53,7 +53,7 @@ export function glueTableInput(d: DatasetDeclaration, bucket: string) {
   const location = `s3://${bucket}/${d.prefix}/`;
   const projection: Record<string, string> = isPartitioned(d)
     ? Object.fromEntries(
-        partitionKeys.flatMap((k) => {
+        partitionKeys.flatMap((k): [string, string][] => {
           if (k.name !== 'dt') throw new Error(`dataset ${d.name}: partition projection is set up for dt only, found partition ${k.name}`);
           return [
             ['projection.dt.type', 'date'],

@@ -54,15 +54,15 @@ function makeColumns(n: number): Columns {
   const start = Date.UTC(2025, 0, 1);
   const c: Columns = {
     n,
-    sensor_id: new Array(n),
-    commune_insee: new Array(n),
+    sensor_id: new Array<string>(n),
+    commune_insee: new Array<string | null>(n),
     ts_from: new Float64Array(n),
     ts_to: new Float64Array(n),
     laeq: new Float64Array(n),
     lamax: new Float64Array(n),
-    las: new Array(n),
-    source_kind: new Array(n),
-    raw_key: new Array(n),
+    las: new Array<number | null>(n),
+    source_kind: new Array<string>(n),
+    raw_key: new Array<string>(n),
     record: new Int32Array(n),
     received_at: new Float64Array(n),
   };

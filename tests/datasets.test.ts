@@ -144,7 +144,7 @@ describe('the committed data dictionary', () => {
   it('equals the one generated from the declarations (regenerate with `observatory dictionary`)', async () => {
     const { readFile } = await import('node:fs/promises');
     const md = await readFile(new URL('../docs/data-dictionary.md', import.meta.url), 'utf8');
-    const json = JSON.parse(await readFile(new URL('../docs/data-dictionary.json', import.meta.url), 'utf8'));
+    const json: unknown = JSON.parse(await readFile(new URL('../docs/data-dictionary.json', import.meta.url), 'utf8'));
     expect(md).toBe(dictionaryMarkdown(DATASETS));
     expect(json).toEqual(dictionary(DATASETS));
   });

@@ -15,14 +15,21 @@ export function jsonValue(v: unknown, type?: string): unknown {
     return type === 'DATE' ? v.toISOString().slice(0, 10) : v.toISOString();
   }
   if (Array.isArray(v)) return v.map((x) => jsonValue(x));
-  if (typeof v === 'object') return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, jsonValue(x)]));
+  if (typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonValue(x)]));
   return v;
+}
+
+/** a plain JSON cell (see jsonValue) as text: strings as they are, numbers and booleans printed, the rest as JSON */
+export function cellText(j: unknown): string {
+  if (typeof j === 'string') return j;
+  if (typeof j === 'number' || typeof j === 'boolean') return j.toString();
+  return JSON.stringify(j);
 }
 
 function csvCell(v: unknown): string {
   const j = jsonValue(v);
   if (j === null) return '';
-  const text = typeof j === 'object' ? JSON.stringify(j) : String(j);
+  const text = cellText(j);
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
@@ -41,8 +48,7 @@ export function formatResult(result: QueryResult, format: OutputFormat): string 
 }
 
 function table(names: string[], rows: Record<string, unknown>[]): string {
-  const text = (v: unknown) => (v === null ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  const cells = rows.map((r) => names.map((n) => text(r[n])));
+  const cells = rows.map((r) => names.map((n) => (r[n] === null ? 'NULL' : cellText(r[n]))));
   const widths = names.map((n, i) => Math.max(n.length, ...cells.map((c) => c[i]!.length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join(' │ ').trimEnd();
   const out = [line(names), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...cells.map(line)];

@@ -152,7 +152,7 @@ async function withContext<T>(globals: Globals, fn: (ctx: StageContext) => Promi
 }
 
 const formatOption = () =>
-  new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS as string[]).default('table');
+  new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('table');
 
 /** below this many bytes in all, worker threads would take longer to start than the ingest */
 const JOBS_FROM_BYTES = 32 * 2 ** 20;
@@ -301,6 +301,34 @@ function buildProgram(): Command {
 
   const globals = () => program.opts<Globals>();
 
+  addIngestCommand(program, globals);
+  addRunCommand(program, globals);
+  addQueryCommand(program, globals);
+  addExportCommand(program, globals);
+  addServeCommand(program, globals);
+  addStartCommand(program, globals);
+  addQuarantineCommands(program, globals);
+  addStatusCommand(program, globals);
+  addMigrateCommand(program, globals);
+  addDictionaryCommand(program);
+  addModelsCommands(program, globals);
+
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program)) {
+    c.exitOverride().configureOutput(program.configureOutput());
+    // --lake is accepted after the command too: `observatory query "…" --lake DIR`
+    if (c !== program && c.commands.length === 0) c.option('--lake <dir>', 'lake folder (the embedded object store), or s3://bucket/prefix');
+  }
+  program.hook('preAction', (_program, action) => {
+    const lake = action.opts().lake as string | undefined;
+    if (lake) program.setOptionValue('lake', lake);
+  });
+  return program;
+}
+
+
+/** `observatory ingest`: ingest files of any kind */
+function addIngestCommand(program: Command, globals: () => Globals): void {
   program
     .command('ingest')
     .description(`store raw, validate and curate input files; kinds: ${INGEST_KINDS.join(', ')}; references: ${REFERENCE_KINDS.join(', ')}`)
@@ -338,7 +366,10 @@ function buildProgram(): Command {
       if (!isNoiseSourceKind(kind)) throw new UsageError(`unknown kind "${kind}"; expected one of ${INGEST_KINDS.join(', ')}`);
       await ingestNoiseFiles(globals(), kind, files, o);
     });
+}
 
+/** `observatory run`: run the stages */
+function addRunCommand(program: Command, globals: () => Globals): void {
   program
     .command('run')
     .description('run the stages (indicators, forecasts, site publication) over whatever the lake holds: all of them, or those AWS runs on one cadence; each stage reports the requests it made to the store')
@@ -365,7 +396,10 @@ function buildProgram(): Command {
         if (o.format === 'json') process.stdout.write(JSON.stringify({ demo, ...reports }) + '\n');
       });
     });
+}
 
+/** `observatory query`: read-only SQL over the lake */
+function addQueryCommand(program: Command, globals: () => Globals): void {
   program
     .command('query')
     .description('run a read-only SQL query over the lake’s datasets (one view per dataset)')
@@ -423,7 +457,10 @@ function buildProgram(): Command {
         process.stdout.write(formatResult(result, o.format));
       });
     });
+}
 
+/** `observatory export`: an extract of one dataset */
+function addExportCommand(program: Command, globals: () => Globals): void {
   program
     .command('export')
     .description('write an extract of one dataset for offline work (Parquet or CSV), optionally for one commune and a range of dates')
@@ -449,7 +486,7 @@ function buildProgram(): Command {
         const s = await exportDataset(ctx, request, file);
         if (toStdout) {
           try {
-            for await (const chunk of createReadStream(file)) {
+            for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
               if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
             }
           } catch (e) {
@@ -462,7 +499,10 @@ function buildProgram(): Command {
         process.stderr.write(`export: ${s.rows} rows of ${s.dataset} (${s.filters}${read}) → ${toStdout ? 'stdout' : s.file} (${s.format}, ${s.bytes} bytes)\n`);
       });
     });
+}
 
+/** `observatory serve`: serve the site (and the push endpoint) */
+function addServeCommand(program: Command, globals: () => Globals): void {
   program
     .command('serve')
     .description(`serve the published site from the lake (read-only), and the sensor push endpoint POST ${PUSH_PATH} when networks are configured`)
@@ -486,10 +526,13 @@ function buildProgram(): Command {
       const server = await serveSite(store, { port: o.port, host: o.host, push });
       process.stdout.write(server.url + '\n');
       process.stderr.write(`serving ${path.resolve(globals().lake)}/site at ${server.url} (Ctrl-C to stop)\n`);
-      process.stderr.write(push ? `push endpoint: POST ${server.url.replace(/\/$/, '')}${PUSH_PATH} for ${networks!.map((n) => n.network).join(', ')}\n` : 'push endpoint off (no --push-networks)\n');
+      process.stderr.write(push ? `push endpoint: POST ${server.url.replace(/\/$/, '')}${PUSH_PATH} for ${push.networks.map((n) => n.network).join(', ')}\n` : 'push endpoint off (no --push-networks)\n');
       await waitForever();
     });
+}
 
+/** `observatory start`: the demo pipeline, then the site */
+function addStartCommand(program: Command, globals: () => Globals): void {
   program
     .command('start')
     .description('the main job: run the whole pipeline with demo data on the embedded lake, then serve the site')
@@ -521,7 +564,10 @@ function buildProgram(): Command {
       process.stdout.write(server.url + '\n');
       await waitForever();
     });
+}
 
+/** `observatory quarantine list|replay`: what was rejected and why; replay after a fix */
+function addQuarantineCommands(program: Command, globals: () => Globals): void {
   const quarantineCommand = program.command('quarantine').description('what was rejected and why; replay after a fix');
   quarantineCommand
     .command('list')
@@ -559,7 +605,10 @@ function buildProgram(): Command {
         if (o.format === 'json') process.stdout.write(JSON.stringify(r) + '\n');
       });
     });
+}
 
+/** `observatory status`: the lake’s health */
+function addStatusCommand(program: Command, globals: () => Globals): void {
   program
     .command('status')
     .description('per source and dataset: last ingest, freshness, gaps, quarantine rate, row counts')
@@ -581,7 +630,10 @@ function buildProgram(): Command {
         process.stdout.write(`lake ${status.lake}${status.demo ? ' (DEMO DATA)' : ''}\n\nsources\n${asTable(sources)}\ndatasets\n${asTable(status.datasets)}`);
       });
     });
+}
 
+/** `observatory migrate`: move the lake to the declared partitioning */
+function addMigrateCommand(program: Command, globals: () => Globals): void {
   program
     .command('migrate')
     .description('moves the lake to each dataset’s declared partitioning (daily partitions into monthly or yearly ones); safe to run again')
@@ -594,7 +646,10 @@ function buildProgram(): Command {
         process.stdout.write(formatResult({ columns: Object.keys(rows[0] ?? { dataset: '' }).map((name) => ({ name, type: 'VARCHAR' })), rows }, o.format));
       });
     });
+}
 
+/** `observatory dictionary`: the data dictionary */
+function addDictionaryCommand(program: Command): void {
   program
     .command('dictionary')
     .description('print the data dictionary generated from the dataset declarations')
@@ -604,7 +659,10 @@ function buildProgram(): Command {
       const { dictionary, dictionaryMarkdown } = await lib.derive();
       process.stdout.write(o.format === 'json' ? JSON.stringify(dictionary(DATASETS), null, 2) + '\n' : dictionaryMarkdown(DATASETS));
     });
+}
 
+/** `observatory models train|evaluate|predict` */
+function addModelsCommands(program: Command, globals: () => Globals): void {
   const modelsCommand = program.command('models').description(`train, evaluate and run the forecasting models: ${MODEL_NAMES.join(', ')} (see docs/models.md)`);
   modelsCommand
     .command('train')
@@ -633,75 +691,7 @@ function buildProgram(): Command {
     .addOption(new Option('--transform <transform>', 'river --series: model the series in log space or as it is (default: log when every value is positive)').choices(['log', 'none']))
     .option('--unit <text>', 'river --series: the unit of the series, printed back (e.g. "m³/s", "m")')
     .option('--details', 'print the whole evaluation report instead of the per-horizon summary')
-    .action(async (model: string, o: { series?: string; target?: string; upstream?: string; trainUntil?: string; threshold?: number; transform?: 'log' | 'none'; unit?: string; details?: boolean }) => {
-      const [name] = modelNames(model, MODEL_NAMES, false);
-      const { evaluationSummary } = await lib.report();
-      const warnDropped = (origins: { used: number; dropped: number } | undefined) => {
-        if (!origins || origins.used + origins.dropped === 0) return;
-        const share = origins.dropped / (origins.used + origins.dropped);
-        if (share > 0.2) {
-          process.stderr.write(
-            `warning: ${origins.dropped} of ${origins.used + origins.dropped} origins (${(100 * share).toFixed(0)} %) were dropped because an input (a lag of the target or of an upstream column) is missing; the scores rest on the ${origins.used} complete ones\n`,
-          );
-        }
-      };
-      if (o.series) {
-        if (name !== 'river') throw new UsageError('--series is only for the river model');
-        if (!o.target) throw new UsageError('--series needs --target COLUMN');
-        if (!o.trainUntil || !isCalendarDate(o.trainUntil)) throw new UsageError(`--train-until: expected a date YYYY-MM-DD, found ${JSON.stringify(o.trainUntil ?? null)}`);
-        const text = await readFile(o.series, 'utf8').catch((e: NodeJS.ErrnoException) => {
-          throw new InputError(`--series: cannot read ${o.series}: ${e.code ?? e.message}`);
-        });
-        const { parseDailySeries } = await lib.riverSeries();
-        const { evaluateRiverSeries } = await lib.trainRiver();
-        let series;
-        try {
-          series = parseDailySeries(text, path.basename(o.series));
-        } catch (e) {
-          throw new InputError((e as Error).message);
-        }
-        await withContext(globals(), async (ctx) => {
-          let result;
-          try {
-            result = await evaluateRiverSeries(ctx, {
-              name: path.basename(o.series!),
-              series,
-              target: o.target!,
-              upstream: o.upstream?.split(',').map((c) => c.trim()).filter(Boolean),
-              trainUntil: o.trainUntil!,
-              threshold: o.threshold,
-              transform: o.transform === 'none' ? 'identity' : o.transform,
-              unit: o.unit,
-            });
-          } catch (e) {
-            throw new UsageError((e as Error).message);
-          }
-          warnDropped(result.origins);
-          const transform = result.report.notes[0]?.startsWith('log') ? 'log' : 'none';
-          process.stdout.write(JSON.stringify(o.details ? result.report : evaluationSummary(result.report, { stepHours: series.stepHours, origins: result.origins, transform })) + '\n');
-        });
-        return;
-      }
-      const { trainNoise, trainHeat, trainRiver } = await lib.trainModels();
-      await withContext(globals(), async (ctx) => {
-        const options = { dryRun: true, ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) };
-        const summary = name === 'noise' ? await trainNoise(ctx, options) : name === 'river' ? await trainRiver(ctx, options) : await trainHeat(ctx, options);
-        if (summary.skipped || !summary.report) throw new InputError(`${name}: nothing to evaluate: ${summary.skipped ?? 'no report'}`);
-        const r = summary.report;
-        warnDropped(summary.origins);
-        process.stdout.write(
-          JSON.stringify(
-            o.details
-              ? r
-              : {
-                  ...evaluationSummary(r, { stepHours: name === 'heat' ? 24 : 1, origins: summary.origins }),
-                  probabilities: r.probabilities.map(({ model: m, ...p }) => ({ ...p, model: { brier: m.brier } })),
-                  decisions: r.decisions,
-                },
-          ) + '\n',
-        );
-      });
-    });
+    .action((model: string, o: EvaluateFlags) => evaluateModel(globals, model, o));
   modelsCommand
     .command('predict')
     .description('forecast with the current version of a model (or its baseline where it did not beat it) and write the predictions dataset')
@@ -714,24 +704,101 @@ function buildProgram(): Command {
         process.stdout.write(JSON.stringify(summaries, null, 1) + '\n');
       });
     });
+}
 
-  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
-  for (const c of all(program)) {
-    c.exitOverride().configureOutput(program.configureOutput());
-    // --lake is accepted after the command too: `observatory query "…" --lake DIR`
-    if (c !== program && c.commands.length === 0) c.option('--lake <dir>', 'lake folder (the embedded object store), or s3://bucket/prefix');
+/** the flags of `observatory models evaluate` */
+interface EvaluateFlags {
+  series?: string;
+  target?: string;
+  upstream?: string;
+  trainUntil?: string;
+  threshold?: number;
+  transform?: 'log' | 'none';
+  unit?: string;
+  details?: boolean;
+}
+
+/** a warning when more than a fifth of the forecast origins were dropped for a missing input */
+function warnDropped(origins: { used: number; dropped: number } | undefined): void {
+  if (!origins || origins.used + origins.dropped === 0) return;
+  const share = origins.dropped / (origins.used + origins.dropped);
+  if (share > 0.2) {
+    process.stderr.write(
+      `warning: ${origins.dropped} of ${origins.used + origins.dropped} origins (${(100 * share).toFixed(0)} %) were dropped because an input (a lag of the target or of an upstream column) is missing; the scores rest on the ${origins.used} complete ones\n`,
+    );
   }
-  program.hook('preAction', (_program, action) => {
-    const lake = action.opts().lake as string | undefined;
-    if (lake) program.setOptionValue('lake', lake);
+}
+
+/** `observatory models evaluate`: on the lake's last days, or (river) on an external daily series */
+async function evaluateModel(globals: () => Globals, model: string, o: EvaluateFlags): Promise<void> {
+  const [name] = modelNames(model, MODEL_NAMES, false);
+  const { evaluationSummary } = await lib.report();
+  if (o.series) return evaluateOnSeries(globals, name, { ...o, series: o.series });
+  const { trainNoise, trainHeat, trainRiver } = await lib.trainModels();
+  await withContext(globals(), async (ctx) => {
+    const options = { dryRun: true, ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) };
+    const summary = name === 'noise' ? await trainNoise(ctx, options) : name === 'river' ? await trainRiver(ctx, options) : await trainHeat(ctx, options);
+    if (summary.skipped || !summary.report) throw new InputError(`${name}: nothing to evaluate: ${summary.skipped ?? 'no report'}`);
+    const r = summary.report;
+    warnDropped(summary.origins);
+    process.stdout.write(
+      JSON.stringify(
+        o.details
+          ? r
+          : {
+              ...evaluationSummary(r, { stepHours: name === 'heat' ? 24 : 1, origins: summary.origins }),
+              probabilities: r.probabilities.map(({ model: m, ...p }) => ({ ...p, model: { brier: m.brier } })),
+              decisions: r.decisions,
+            },
+      ) + '\n',
+    );
   });
-  return program;
+}
+
+/** `observatory models evaluate river --series FILE`: a backtest on a daily series file */
+async function evaluateOnSeries(globals: () => Globals, name: string | undefined, o: EvaluateFlags & { series: string }): Promise<void> {
+  const { target, trainUntil } = o;
+  if (name !== 'river') throw new UsageError('--series is only for the river model');
+  if (!target) throw new UsageError('--series needs --target COLUMN');
+  if (!trainUntil || !isCalendarDate(trainUntil)) throw new UsageError(`--train-until: expected a date YYYY-MM-DD, found ${JSON.stringify(trainUntil ?? null)}`);
+  const text = await readFile(o.series, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new InputError(`--series: cannot read ${o.series}: ${e.code ?? e.message}`);
+  });
+  const { parseDailySeries } = await lib.riverSeries();
+  const { evaluateRiverSeries } = await lib.trainRiver();
+  const { evaluationSummary } = await lib.report();
+  let series;
+  try {
+    series = parseDailySeries(text, path.basename(o.series));
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  await withContext(globals(), async (ctx) => {
+    let result;
+    try {
+      result = await evaluateRiverSeries(ctx, {
+        name: path.basename(o.series),
+        series,
+        target,
+        upstream: o.upstream?.split(',').map((c) => c.trim()).filter(Boolean),
+        trainUntil,
+        threshold: o.threshold,
+        transform: o.transform === 'none' ? 'identity' : o.transform,
+        unit: o.unit,
+      });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    warnDropped(result.origins);
+    const transform = result.report.notes[0]?.startsWith('log') ? 'log' : 'none';
+    process.stdout.write(JSON.stringify(o.details ? result.report : evaluationSummary(result.report, { stepHours: series.stepHours, origins: result.origins, transform })) + '\n');
+  });
 }
 
 /** the Athena engine; tests replace it to run against a stubbed SDK client */
 let athenaEngine = async (settings: AthenaSettings): Promise<AthenaEngine> => new (await lib.athena()).AthenaEngine(settings);
 export function setAthenaEngineFactory(factory: (settings: AthenaSettings) => AthenaEngine): void {
-  athenaEngine = async (settings) => factory(settings);
+  athenaEngine = (settings) => Promise.resolve(factory(settings));
 }
 
 /** the flags of `observatory ingest` that say how noise files are read */
@@ -759,21 +826,37 @@ function parseInterval(value: string): number {
 
 /** the parser options of a noise kind from the command line, or a usage error naming the flag */
 function noiseParseOptions(kind: string, o: NoiseIngestFlags): { csv?: NoiseCsvOptions; fiware?: FiwareOptions } {
+  checkNoiseFlagValues(o);
+  return kind === 'noise-csv' ? { csv: csvParseOptions(o) } : { fiware: fiwareParseOptions(o) };
+}
+
+/** the values every noise kind checks: a zone, a position, an interval */
+function checkNoiseFlagValues(o: NoiseIngestFlags): void {
   if (o.tz !== undefined && !isTimeZone(o.tz)) throw new UsageError(`--tz: expected a time zone of the IANA list such as Europe/Paris or UTC, found "${o.tz}"`);
   if (o.lon !== undefined && !(o.lon >= -180 && o.lon <= 180)) throw new UsageError(`--lon: expected a longitude from -180 to 180 degrees (WGS84), found ${o.lon}`);
   if (o.lat !== undefined && !(o.lat >= -90 && o.lat <= 90)) throw new UsageError(`--lat: expected a latitude from -90 to 90 degrees (WGS84), found ${o.lat}`);
   if (o.interval !== undefined && !(o.interval > 0)) throw new UsageError(`--interval: expected a length above 0, found ${o.interval}`);
-  if (kind !== 'noise-csv') {
-    const csvOnly = (['sensor', 'sensorColumn', 'lon', 'lat', 'timeColumn', 'endColumn', 'levelColumn', 'decimal', 'delimiter', 'timeFormat'] as const).filter((k) => o[k] !== undefined);
-    if (csvOnly.length) throw new UsageError(`${csvOnly.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}: only for noise-csv`);
-    if (o.intervalAnchor && o.interval === undefined) throw new UsageError('--interval-anchor needs --interval');
-    const interval = o.interval !== undefined ? { interval: { seconds: o.interval, anchor: o.intervalAnchor ?? ('end' as const) } } : {};
-    return { fiware: { ...(o.tz ? { tz: o.tz } : {}), ...interval } };
-  }
+}
+
+/** FIWARE files: a zone for naive times and an interval, no CSV flag */
+function fiwareParseOptions(o: NoiseIngestFlags): FiwareOptions {
+  const csvOnly = (['sensor', 'sensorColumn', 'lon', 'lat', 'timeColumn', 'endColumn', 'levelColumn', 'decimal', 'delimiter', 'timeFormat'] as const).filter((k) => o[k] !== undefined);
+  if (csvOnly.length) throw new UsageError(`${csvOnly.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}: only for noise-csv`);
+  if (o.intervalAnchor && o.interval === undefined) throw new UsageError('--interval-anchor needs --interval');
+  const interval = o.interval !== undefined ? { interval: { seconds: o.interval, anchor: o.intervalAnchor ?? ('end' as const) } } : {};
+  return { ...(o.tz ? { tz: o.tz } : {}), ...interval };
+}
+
+/** the sensor of a CSV file: one given (with its position) or a column naming each row's */
+function checkCsvSensorFlags(o: NoiseIngestFlags): void {
   if (!o.sensor && !o.sensorColumn) throw new UsageError('noise-csv needs --sensor ID (one sensor per file) or --sensor-column NAME');
   if (o.sensor && o.sensorColumn) throw new UsageError('--sensor and --sensor-column exclude each other: one sensor per file, or a column naming each row\'s');
   if ((o.lon === undefined) !== (o.lat === undefined)) throw new UsageError('give both --lon and --lat, or neither');
   if (o.sensorColumn && o.lon !== undefined) throw new UsageError('--lon/--lat describe the sensor of --sensor; with --sensor-column, positions come from the sensor registry (observatory ingest sensors)');
+}
+
+function csvParseOptions(o: NoiseIngestFlags): NoiseCsvOptions {
+  checkCsvSensorFlags(o);
   if (o.timeFormat !== undefined) {
     try {
       parseTimeFormat(o.timeFormat);
@@ -781,7 +864,7 @@ function noiseParseOptions(kind: string, o: NoiseIngestFlags): { csv?: NoiseCsvO
       throw new UsageError(`--time-format: ${(e as Error).message}`);
     }
   }
-  const csv: NoiseCsvOptions = {
+  return {
     ...(o.sensor ? { sensorId: o.sensor } : {}),
     ...(o.sensorColumn ? { sensorColumn: o.sensorColumn } : {}),
     lon: o.lon,
@@ -796,7 +879,6 @@ function noiseParseOptions(kind: string, o: NoiseIngestFlags): { csv?: NoiseCsvO
     ...(o.delimiter ? { delimiter: o.delimiter === 'tab' ? '\t' : o.delimiter } : {}),
     ...(o.timeFormat ? { timeFormat: o.timeFormat } : {}),
   };
-  return { csv };
 }
 
 /** an empty result: what the lake does hold (the dataset exported, or the readings), on stderr, so that a filter outside it is seen as such */

@@ -50,7 +50,6 @@ export class ObservatoryFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservatoryFunctionProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -64,34 +63,7 @@ export class ObservatoryFunction extends Construct {
     );
 
     const grants = bucketGrants(props.access, props.datasets);
-    const environment: Record<string, string> = {};
-    const kmsActions = new Set<string>();
-    for (const g of grants) {
-      const bucket = props.buckets[g.bucket];
-      environment[BUCKET_ENV[g.bucket]] = bucket.bucketName;
-      // HEAD of a missing key answers 404 (not 403) only with s3:ListBucket on the bucket; it lists key
-      // names, not contents. Every object action below stays within the prefixes.
-      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
-      const statement = (actions: string[], patterns: string[]) =>
-        patterns.length && this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: patterns.map((p) => bucket.arnForObjects(p)) }));
-      statement(['s3:GetObject'], g.objects.read);
-      statement(['s3:PutObject', 's3:AbortMultipartUpload'], g.objects.write);
-      statement(['s3:DeleteObject'], g.objects.delete);
-      if (g.bucket !== 'site') {
-        kmsActions.add('kms:Decrypt');
-        if (g.objects.write.length) kmsActions.add('kms:GenerateDataKey');
-      }
-    }
-    if (kmsActions.size) {
-      this.role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'LakeObjectsThroughS3',
-          actions: [...kmsActions].sort(),
-          resources: [props.dataKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
-        }),
-      );
-    }
+    const environment = this.grantLakeAccess(props, grants);
 
     const memoryMb = props.settings.memoryMb;
     this.function = new nodejs.NodejsFunction(this, 'Function', {
@@ -143,6 +115,39 @@ export class ObservatoryFunction extends Construct {
         .filter((x, i, a) => a.indexOf(x) === i)
         .join(', ')}).`,
     );
+  }
+
+  /** the function's buckets in its environment, and its role's S3 and KMS permissions on the prefixes of its grants */
+  private grantLakeAccess(props: ObservatoryFunctionProps, grants: ReturnType<typeof bucketGrants>): Record<string, string> {
+    const environment: Record<string, string> = {};
+    const kmsActions = new Set<string>();
+    for (const g of grants) {
+      const bucket = props.buckets[g.bucket];
+      environment[BUCKET_ENV[g.bucket]] = bucket.bucketName;
+      // HEAD of a missing key answers 404 (not 403) only with s3:ListBucket on the bucket; it lists key
+      // names, not contents. Every object action below stays within the prefixes.
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+      const statement = (actions: string[], patterns: string[]) =>
+        patterns.length && this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: patterns.map((p) => bucket.arnForObjects(p)) }));
+      statement(['s3:GetObject'], g.objects.read);
+      statement(['s3:PutObject', 's3:AbortMultipartUpload'], g.objects.write);
+      statement(['s3:DeleteObject'], g.objects.delete);
+      if (g.bucket !== 'site') {
+        kmsActions.add('kms:Decrypt');
+        if (g.objects.write.length) kmsActions.add('kms:GenerateDataKey');
+      }
+    }
+    if (kmsActions.size) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'LakeObjectsThroughS3',
+          actions: [...kmsActions].sort(),
+          resources: [props.dataKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+    return environment;
   }
 }
 

@@ -42,27 +42,7 @@ export class CatalogStack extends Stack {
     this.databaseName = `${config.project}_${config.envName}`.replaceAll('-', '_');
     this.workGroupName = `${config.project}-${config.envName}`;
 
-    // the database keeps its name (researchers' queries and the named queries use it); a deleted
-    // stack retains it, and the next deployment adopts it (adoptRetained) instead of failing on it
-    const database = config.adoptRetained
-      ? undefined
-      : new glue.CfnDatabase(this, 'Database', {
-          catalogId: this.account,
-          databaseInput: {
-            name: this.databaseName,
-            description: `Grand Paris noise and climate observatory (${config.envName}): one table per declared dataset, generated from functions/lib/datasets`,
-          },
-        });
-    database?.applyRemovalPolicy(config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
-
-    for (const d of datasets) {
-      const table = new glue.CfnTable(this, `Table-${d.name}`, {
-        catalogId: this.account,
-        databaseName: this.databaseName,
-        tableInput: glueTableInput(d, lakeBucket.bucketName),
-      });
-      if (database) table.addResourceDependency(database);
-    }
+    this.addDatabaseAndTables(config, datasets, lakeBucket);
 
     const resultsPrefix = `${this.workGroupName}/`;
     const workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
@@ -123,6 +103,31 @@ export class CatalogStack extends Stack {
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.workGroupName });
     new CfnOutput(this, 'ResearcherRoleArn', { value: this.researcherRole.roleArn, description: 'aws sts assume-role --role-arn <this> to query with Athena' });
     new CfnOutput(this, 'ResearcherPolicyArn', { value: this.researcherPolicy.managedPolicyArn, description: 'Attach to an existing user or SSO permission set instead of the role' });
+  }
+
+  /** the Glue database and one table per declared dataset (the database survives a deleted stack when data is retained) */
+  private addDatabaseAndTables(config: CatalogStackProps['config'], datasets: readonly DatasetDeclaration[], lakeBucket: CatalogStackProps['lakeBucket']): void {
+    // the database keeps its name (researchers' queries and the named queries use it); a deleted
+    // stack retains it, and the next deployment adopts it (adoptRetained) instead of failing on it
+    const database = config.adoptRetained
+      ? undefined
+      : new glue.CfnDatabase(this, 'Database', {
+          catalogId: this.account,
+          databaseInput: {
+            name: this.databaseName,
+            description: `Grand Paris noise and climate observatory (${config.envName}): one table per declared dataset, generated from functions/lib/datasets`,
+          },
+        });
+    database?.applyRemovalPolicy(config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+
+    for (const d of datasets) {
+      const table = new glue.CfnTable(this, `Table-${d.name}`, {
+        catalogId: this.account,
+        databaseName: this.databaseName,
+        tableInput: glueTableInput(d, lakeBucket.bucketName),
+      });
+      if (database) table.addResourceDependency(database);
+    }
   }
 }
 

@@ -1,4 +1,8 @@
+import { cellText, jsonValue } from '../../functions/cli/format.ts';
 import { format, line, scaleBand, scaleLinear, scaleOrdinal, scaleUtc, schemeTableau10, type ScaleLinear, type ScaleTime } from 'd3';
+
+/** a category or series name as the chart prints it: dates as ISO text, a missing one as a dash */
+const labelOf = (v: unknown): string => cellText(jsonValue(v) ?? '—');
 
 // Charts as SVG text, drawn with d3's scales and shape generators (no DOM): deterministic for the same
 // data, so an executed notebook changes only when its data does.
@@ -91,7 +95,7 @@ const noData = (x: number, y: number) => `<text x="${px(x)}" y="${px(y)}" text-a
 function barChart(spec: ChartSpec): string {
   const rows = spec.data.flatMap((d) => {
     const v = asNumber(d[spec.y]);
-    return v === undefined ? [] : [{ label: String(d[spec.x] ?? '—'), value: v }];
+    return v === undefined ? [] : [{ label: labelOf(d[spec.x]), value: v }];
   });
   const width = spec.width ?? 720;
   const left = Math.min(220, 12 + 6.2 * Math.max(8, ...rows.map((r) => r.label.length)));
@@ -129,7 +133,7 @@ function lineChart(spec: ChartSpec): string {
   const points = spec.data.flatMap((d) => {
     const xv = dates ? asDate(d[spec.x])!.getTime() : asNumber(d[spec.x]);
     const yv = asNumber(d[spec.y]);
-    return xv === undefined || yv === undefined ? [] : [{ x: xv, y: yv, series: spec.series ? String(d[spec.series] ?? '—') : '' }];
+    return xv === undefined || yv === undefined ? [] : [{ x: xv, y: yv, series: spec.series ? labelOf(d[spec.series]) : '' }];
   });
   const ys = [...points.map((p) => p.y), ...(spec.rules ?? []).map((r) => r.value), ...(spec.zero ? [0] : [])];
   const y = scaleLinear()
@@ -145,7 +149,7 @@ function lineChart(spec: ChartSpec): string {
   // whole numbers such as years print without a thousands separator
   const xTickFormat = !dates && xs.every(Number.isInteger) ? format('d') : x.tickFormat(6);
   for (const t of (x.ticks(6) as (number | Date)[]).filter((t) => dates || !xs.every(Number.isInteger) || Number.isInteger(t))) {
-    const p = px(x(t as number & Date));
+    const p = px(x(t));
     body.push(`<line x1="${p}" x2="${p}" y1="${bottom}" y2="${bottom + 4}" stroke="#333"/><text x="${p}" y="${bottom + 16}" text-anchor="middle">${xTickFormat(t as number & Date)}</text>`);
   }
   body.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${bottom}" y2="${bottom}" stroke="#333"/>`);

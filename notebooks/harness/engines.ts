@@ -29,7 +29,7 @@ export async function duckdbEngine(lakeDir: string): Promise<QueryEngine> {
 /** `client` stands in for the AWS SDK client in tests */
 export function athenaEngine(settings: AthenaSettings, client?: ConstructorParameters<typeof AthenaEngine>[1]): QueryEngine {
   const engine = new AthenaEngine(settings, client);
-  return { name: 'athena', query: (sql) => engine.query(toAthena(sql)), close: async () => undefined };
+  return { name: 'athena', query: (sql) => engine.query(toAthena(sql)), close: () => Promise.resolve() };
 }
 
 export function athenaEngineFromEnv(env: NodeJS.ProcessEnv = process.env): QueryEngine {

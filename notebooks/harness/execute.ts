@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatResult, jsonValue } from '../../functions/cli/format.ts';
+import { cellText, formatResult, jsonValue } from '../../functions/cli/format.ts';
 import { chartSvg, escapeXml, type ChartSpec } from './chart.ts';
 import type { QueryEngine } from './engines.ts';
 import { lines, readNotebook, sourceText, type Notebook, type Output } from './notebook.ts';
@@ -86,7 +86,7 @@ function columnsOf(rows: readonly Record<string, unknown>[]): { name: string; ty
 function htmlTable(columns: { name: string; type: string }[], rows: readonly Record<string, unknown>[], more: number): string {
   const cell = (v: unknown, type: string) => {
     const j = jsonValue(v, type);
-    return j === null ? '' : escapeXml(typeof j === 'object' ? JSON.stringify(j) : String(j));
+    return j === null ? '' : escapeXml(cellText(j));
   };
   const numeric = (type: string) => /INT|DOUBLE|DECIMAL|FLOAT|REAL/.test(type);
   return [
@@ -129,7 +129,7 @@ export function notebookScope(file: string, engine: QueryEngine, sinks: ScopeSin
       const columns = columnsOf(rows);
       const shown = rows.slice(0, limit);
       const more = rows.length - shown.length;
-      const plain = formatResult({ columns, rows: shown as Record<string, unknown>[] }, 'table') + (more > 0 ? `… ${more} more rows\n` : '');
+      const plain = formatResult({ columns, rows: shown }, 'table') + (more > 0 ? `… ${more} more rows\n` : '');
       sinks.emit(display({ 'text/plain': lines(plain), 'text/html': lines(htmlTable(columns, shown, more)) }));
     },
     chart(spec) {

@@ -97,8 +97,8 @@ describe('observatory run --from --to (backfill)', () => {
   it('runs noise-indicators once per chunk (a month at most), then its consumers once', () => {
     const chunks = report.plan.years.flatMap((y) => y.chunks);
     expect(chunks).toEqual([
-      { from: '2025-06-30', to: '2025-06-30', bytes: expect.any(Number) },
-      { from: '2025-07-01', to: '2025-07-01', bytes: expect.any(Number) },
+      { from: '2025-06-30', to: '2025-06-30', bytes: expect.any(Number) as unknown },
+      { from: '2025-07-01', to: '2025-07-01', bytes: expect.any(Number) as unknown },
     ]);
     const ranged = report.stages.filter((s) => s.stage === 'noise-indicators');
     expect(ranged.map((s) => s.range)).toEqual([{ from: '2025-06-30', to: '2025-06-30' }, { from: '2025-07-01', to: '2025-07-01' }]);

@@ -82,7 +82,7 @@ describe('re-ingesting the same bytes', () => {
     const metadata = (JSON.parse(await readFile(path.join(meta[0]!.parentPath, meta[0]!.name), 'utf8')) as { metadata: Record<string, string> }).metadata;
     const receipts = JSON.parse(metadata['receipts']!) as { at: string; options: { sensorId: string } }[];
     expect(receipts.map((x) => x.options.sensorId)).toEqual(['REPRO-A', 'REPRO-B']);
-    expect(JSON.parse(metadata['parse-options']!).sensorId).toBe('REPRO-B');
+    expect((JSON.parse(metadata['parse-options']!) as { sensorId: string }).sensorId).toBe('REPRO-B');
     // the correction is now the file's options: the same command again is a replay
     const again = await observatory(['--lake', lake, 'ingest', 'noise-csv', file, '--sensor', 'REPRO-B', ...MONTREUIL]);
     expect(again.code, again.stderr).toBe(0);
@@ -102,9 +102,9 @@ describe('ingest options are validated', () => {
     try {
       const f = path.join(d, 'x.csv');
       await writeFile(f, 'timestamp,LAeq\n2025-06-02T10:00:00Z,61.2\n');
-      const r = await observatory(['--lake', path.join(d, 'lake'), 'ingest', 'noise-csv', f, ...(args as string[])]);
+      const r = await observatory(['--lake', path.join(d, 'lake'), 'ingest', 'noise-csv', f, ...args]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(message as RegExp);
+      expect(r.stderr).toMatch(message);
       // nothing was stored
       await expect(readdir(path.join(d, 'lake', 'raw'))).rejects.toThrow();
     } finally {

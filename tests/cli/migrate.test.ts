@@ -67,7 +67,7 @@ async function toDailyLayout(ctx: Lake, dir: string): Promise<number> {
   for (const d of DATASETS.filter((x) => isPartitioned(x) && granularityOf(x) !== 'day')) {
     for await (const o of listAll(store, `${d.prefix}/`)) {
       const columns = fileColumns(d).map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`).join(', ');
-      const file = sqlPath(store.localPath!(o.key));
+      const file = sqlPath(store.localPath(o.key));
       const days = await ctx.lake.all(`SELECT DISTINCT CAST(${daySql(d)} AS VARCHAR) AS day FROM read_parquet('${file}') ORDER BY 1`);
       const name = o.key.slice(o.key.lastIndexOf('/') + 1);
       for (const { day } of days.rows as { day: string }[]) {

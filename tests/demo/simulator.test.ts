@@ -190,12 +190,14 @@ describe('the network', () => {
   });
 });
 
+/** the readings no planned fault touches */
+const clean = () => {
+  const faulty = new Set(manifest.faults.filter((f) => f.sensorId && f.kind !== 'offline').map((f) => f.sensorId));
+  return entities.filter((e) => e.type === 'NoiseLevelObserved' && e.from.endsWith('Z') && !e.from.includes('-02-30') && !faulty.has(e.sensor));
+};
+const roadSensors = () => new Set(plan.sensors.filter((s) => s.noiseSource === 'road' && s.delivery === 'fiware').map((s) => s.sensorId));
+
 describe('realistic levels', () => {
-  const clean = () => {
-    const faulty = new Set(manifest.faults.filter((f) => f.sensorId && f.kind !== 'offline').map((f) => f.sensorId));
-    return entities.filter((e) => e.type === 'NoiseLevelObserved' && e.from.endsWith('Z') && !e.from.includes('-02-30') && !faulty.has(e.sensor));
-  };
-  const roadSensors = () => new Set(plan.sensors.filter((s) => s.noiseSource === 'road' && s.delivery === 'fiware').map((s) => s.sensorId));
 
   it('road sensors: the night energy average is at least 8 dB below the day (EU periods, local time)', () => {
     const road = roadSensors();
@@ -335,7 +337,7 @@ describe('faults and malformed payloads', () => {
   it('a truncated JSON file: the first part of a batch that is then sent whole', () => {
     const truncated = fileNamed(faultOf('truncated-json').file);
     const whole = fileNamed(truncated.name.replace('-attempt1', ''));
-    expect(() => JSON.parse(truncated.bytes.toString('utf8'))).toThrow();
+    expect(() => JSON.parse(truncated.bytes.toString('utf8')) as unknown).toThrow();
     expect(whole.bytes.subarray(0, truncated.bytes.length).equals(truncated.bytes)).toBe(true);
     expect(files.indexOf(truncated)).toBe(files.indexOf(whole) - 1);
   });
@@ -419,7 +421,7 @@ describe('faults and malformed payloads', () => {
   it('CSV series in two layouts with naive local times: the autumn hour twice, the spring hour missing', () => {
     const csv = files.filter((f) => f.kind === 'noise-csv');
     expect(csv.length).toBe(4);
-    for (const f of csv) expect(f.options).toMatchObject({ sensorId: expect.stringMatching(/^urn:ngsi-ld:Device:demo-/), tz: 'Europe/Paris', lon: expect.any(Number), lat: expect.any(Number) });
+    for (const f of csv) expect(f.options).toMatchObject({ sensorId: expect.stringMatching(/^urn:ngsi-ld:Device:demo-/) as unknown, tz: 'Europe/Paris', lon: expect.any(Number) as unknown, lat: expect.any(Number) as unknown });
     const text = (f: DemoFile) => f.bytes.toString('utf8');
     const semicolon = csv.find((f) => text(f).startsWith('\ufeffdatetime;LAeq\r\n'))!;
     expect(text(semicolon)).toMatch(/^2025-10-20 00:00:00;\d+,\d\r$/m);

@@ -46,9 +46,10 @@ describe('Vigicrues official JSON-LD (InfoVigiCru.jsonld, TronEntVigiCru.jsonld)
   });
 
   it('quarantines a section of the tree with a level out of 1–4, keeping the others', () => {
-    const doc = JSON.parse(fixture('InfoVigiCru.TypEntVigiCru2.detail.jsonld'));
-    const seine = doc['vic:InfoVigiCru']['vic:estLaSyntheseDe'].find((t: { 'vic:porteSurLEntite': { 'vic:CdEntVigiCru': string } }) => t['vic:porteSurLEntite']['vic:CdEntVigiCru'] === '7');
-    seine['vic:estLaSyntheseDe'][0]['vic:NivInfoVigiCru'] = '9';
+    type Territory = { 'vic:porteSurLEntite': { 'vic:CdEntVigiCru': string }; 'vic:estLaSyntheseDe': { 'vic:NivInfoVigiCru': string }[] };
+    const doc = JSON.parse(fixture('InfoVigiCru.TypEntVigiCru2.detail.jsonld')) as { 'vic:InfoVigiCru': { 'vic:estLaSyntheseDe': Territory[] } };
+    const seine = doc['vic:InfoVigiCru']['vic:estLaSyntheseDe'].find((t) => t['vic:porteSurLEntite']['vic:CdEntVigiCru'] === '7')!;
+    seine['vic:estLaSyntheseDe'][0]!['vic:NivInfoVigiCru'] = '9';
     const p = parseInfoVigiCru(JSON.stringify(doc));
     expect(p.rejections).toHaveLength(1);
     expect(p.rejections[0]).toMatchObject({ field: 'vic:NivInfoVigiCru', found: '"9"' });

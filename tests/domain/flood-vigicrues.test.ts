@@ -66,7 +66,7 @@ describe('parseInfoVigiCru()', () => {
 describe('Vigicrues sections → communes of the Métropole (config/vigicrues-sections.json)', () => {
   it('each section’s communes are exactly those within buffer_m of its course (commune polygons of data/mgp-communes.json)', () => {
     for (const s of SECTIONS) {
-      expect(s.communes, s.code).toEqual(communesAlong(s.course as [number, number][][], VIGICRUES_SECTIONS.buffer_m));
+      expect(s.communes, s.code).toEqual(communesAlong(s.course, VIGICRUES_SECTIONS.buffer_m));
     }
   });
 

@@ -75,7 +75,7 @@ describe('parseMeteoFranceDaily()', () => {
     expect(p.days.every((d, i) => d.stationName === `PARIS-MONTSOURIS-${i}-ÉTÉ`)).toBe(true);
     expect(p.lines).toBe(p.days.length + p.rejections.length);
     expect(p.rejections).toHaveLength(1);
-    expect(p.rejections[0]).toMatchObject({ field: 'line', reason: expect.stringContaining('truncated') });
+    expect(p.rejections[0]).toMatchObject({ field: 'line', reason: expect.stringContaining('truncated') as unknown });
   });
 
   it('a corrupt gzip stream, an empty one or a file without the key columns is unreadable', () => {

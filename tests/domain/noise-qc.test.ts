@@ -100,7 +100,7 @@ describe('quality control of noise readings', () => {
     await ingestNoise(lake, { sourceKind: 'noise-csv', bytes: Buffer.from(rows.join('\n')), origin: 'clock.csv', csv: { sensorId: 'clocky', lon: 2.36, lat: 48.93, intervalSeconds: 60 } });
     await lake.lake.attach([noiseReadings]);
     const r = await lake.lake.all(`SELECT strftime(ts_from, '%H:%M') AS at, qc FROM noise_readings WHERE sensor_id = 'clocky' ORDER BY record`);
-    expect(r.rows.map((x) => `${x['at']} ${x['qc']}`)).toEqual(['10:00 ok', '10:01 range', '10:02 ok', '09:30 clock', '12:20 clock']);
+    expect(r.rows.map((x) => `${x['at'] as string} ${x['qc'] as string}`)).toEqual(['10:00 ok', '10:01 range', '10:02 ok', '09:30 clock', '12:20 clock']);
   });
 
   it('flags the days whose night floor moved away from the sensor’s own, once it has enough days of reference', async () => {

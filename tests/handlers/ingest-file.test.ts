@@ -47,7 +47,7 @@ describe('ingest-file handler over an SQS batch', () => {
     vi.stubEnv('LAKE_STORE', pathToFileURL(lake.dir).href);
     vi.stubEnv('AWS_REGION', 'eu-west-3');
     vi.stubEnv('METRICS_NAMESPACE', 'Observatory/test');
-    handler = (await import('../../functions/handlers/ingest-file/handler.ts')).handler as Handler;
+    handler = (await import('../../functions/handlers/ingest-file/handler.ts')).handler;
   });
   afterAll(async () => {
     vi.unstubAllEnvs();

@@ -16,7 +16,7 @@ async function handlerOf(stage: string, lakeDir: string): Promise<Handler> {
   vi.stubEnv('OBSERVATORY_STAGE', stage);
   vi.stubEnv('LAKE_STORE', pathToFileURL(lakeDir).href);
   vi.stubEnv('AWS_REGION', 'eu-west-3');
-  return (await import('../../functions/handlers/stage/handler.ts')).handler as Handler;
+  return (await import('../../functions/handlers/stage/handler.ts')).handler;
 }
 
 describe('the stage handler’s backfill requests', () => {

@@ -53,7 +53,7 @@ describe('cdk-nag AWS Solutions checks', () => {
       const { assembly, stacks } = synthObservatory(envName);
       const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: { violations?: unknown[] }[] };
       expect(report.pluginReports.flatMap((r) => r.violations ?? [])).toEqual([]);
-      for (const stack of Object.values(stacks)) {
+      for (const stack of Object.values(stacks) as Stack[]) {
         expect(Annotations.fromStack(stack).findError('*', Match.anyValue()), stack.stackName).toEqual([]);
         expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue()), stack.stackName).toEqual([]);
       }

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { CADENCES, defineStage, STAGES, stagesOf } from '../../functions/lib/stages/registry.ts';
 import { bucketOfKey } from '../../functions/handlers/shared/buckets.ts';
-import { definitionOf, logicalId, resourcesOf, synthObservatory, text, type Resources, type SynthesizedObservatory } from './support.ts';
+import { definitionOf, logicalId, resourcesOf, synthObservatory, text, type SynthesizedObservatory } from './support.ts';
 
 const FUNCTIONS = [...STAGES.map((s) => s.name), 'ingest-push', 'ingest-file'];
 /** the logical-id prefix of a function, a role, … of a deployed function name */
@@ -83,7 +83,7 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
       const layer = logicalId(dev.templates.pipeline, 'AWS::Lambda::LayerVersion', 'DuckDb');
       dev.templates.pipeline.hasResourceProperties('AWS::Lambda::LayerVersion', { CompatibleRuntimes: ['nodejs22.x'], CompatibleArchitectures: ['x86_64'] });
       for (const t of Object.values(dev.templates)) {
-        for (const [id, fn] of Object.entries(resourcesOf(t, 'AWS::Lambda::Function') as Resources)) {
+        for (const [id, fn] of Object.entries(resourcesOf(t, 'AWS::Lambda::Function'))) {
           expect(fn.Properties!.Runtime, id).toBe('nodejs22.x');
           expect(fn.Properties!.Architectures, id).toEqual(['x86_64']);
           // the push API's authorizer reads a header, no lake: no DuckDB (tests/infra/push-api.test.ts)
@@ -267,7 +267,7 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
     const schedules = () => Object.values(resourcesOf(dev.templates.pipeline, 'AWS::Scheduler::Schedule')).map((r) => r.Properties as Record<string, unknown> & { Target: { Input: string; DeadLetterConfig: unknown; RetryPolicy: unknown } });
 
     it('starts one execution per cadence that has stages, the daily one at the configured time, in Paris time', () => {
-      const byCadence = new Map(schedules().map((s) => [JSON.parse(s.Target.Input).cadence as string, s]));
+      const byCadence = new Map(schedules().map((s) => [(JSON.parse(s.Target.Input) as { cadence: string }).cadence, s]));
       const scheduled = CADENCES.filter((c) => c !== 'after-ingest' && stagesOf(c).length > 0);
       expect([...byCadence.keys()].sort()).toEqual([...scheduled].sort());
       expect(byCadence.get('daily')!.ScheduleExpression).toBe(dev.config.pipeline.schedule);
@@ -361,7 +361,7 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
       outputs: ['site'],
       cadences: ['weekly', 'hourly'],
       limits: { timeoutS: 120 },
-      run: async () => ({}),
+      run: () => Promise.resolve({}),
     });
     const stages = [...STAGES, extra];
     const grown = synthObservatory('dev', {}, { stages });
@@ -370,7 +370,7 @@ describe('pipeline: functions, state machine, schedules, queues, alarms, push AP
     expect(def.States['noise-weekly-report']?.Type).toBeDefined();
     expect(definitionOf(dev.templates.pipeline).States['noise-weekly-report']).toBeUndefined();
     // the weekly cadence had train-models alone; its schedule's description names the new stage too
-    const weekly = Object.values(resourcesOf(grown.templates.pipeline, 'AWS::Scheduler::Schedule')).find((r) => JSON.parse((r.Properties as { Target: { Input: string } }).Target.Input).cadence === 'weekly')!;
+    const weekly = Object.values(resourcesOf(grown.templates.pipeline, 'AWS::Scheduler::Schedule')).find((r) => (JSON.parse((r.Properties as { Target: { Input: string } }).Target.Input) as { cadence: string }).cadence === 'weekly')!;
     expect(String(weekly.Properties!.Description)).toContain('noise-weekly-report');
     const { statements } = (() => {
       const t = grown.templates.pipeline;

@@ -65,7 +65,7 @@ export const text = (v: unknown) => JSON.stringify(v);
 export function definitionOf(t: Template, prefix = 'PipelineStateMachine'): { StartAt: string; States: Record<string, Record<string, unknown>> } {
   const sm = resourcesOf(t, 'AWS::StepFunctions::StateMachine')[logicalId(t, 'AWS::StepFunctions::StateMachine', prefix)];
   const join = (sm!.Properties!.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-  return JSON.parse(join.map((p) => (typeof p === 'string' ? p : `<${text(p).replaceAll('"', "'")}>`)).join(''));
+  return JSON.parse(join.map((p) => (typeof p === 'string' ? p : `<${text(p).replaceAll('"', "'")}>`)).join('')) as { StartAt: string; States: Record<string, Record<string, unknown>> };
 }
 
 

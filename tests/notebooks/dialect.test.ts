@@ -161,7 +161,7 @@ describe('toAthena()', () => {
     })()!;
     expect(error.problems).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ line: 1, column: 30, construct: expect.stringMatching(/DuckDB-only type/) }),
+        expect.objectContaining({ line: 1, column: 30, construct: expect.stringMatching(/DuckDB-only type/) as unknown }),
         expect.objectContaining({ line: 3, column: 1, construct: 'QUALIFY' }),
       ]),
     );

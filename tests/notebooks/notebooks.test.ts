@@ -173,7 +173,7 @@ describe('notebooks and SQL files on a demo lake', () => {
     expect(describeFailure('broken.ipynb', run)).toMatch(/broken.ipynb: in cell 2 \(id years\): .*no_such_column/);
     const [before, failed, after] = run.notebook.cells.map((c) => (c.cell_type === 'code' ? c : undefined));
     expect(before).toMatchObject({ execution_count: 1, outputs: [{ output_type: 'display_data', data: { 'text/plain': ['1'] } }] });
-    expect(failed).toMatchObject({ execution_count: 2, outputs: [{ output_type: 'error', evalue: expect.stringMatching(/no_such_column/) }] });
+    expect(failed).toMatchObject({ execution_count: 2, outputs: [{ output_type: 'error', evalue: expect.stringMatching(/no_such_column/) as unknown }] });
     expect(after).toMatchObject({ execution_count: null, outputs: [] });
 
     await writeFile(broken, serializeNotebook({ ...nb, cells: [code('imports', "import { nothing } from './no-such-module.ts';\nshow(nothing);")] }));

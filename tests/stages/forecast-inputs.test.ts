@@ -196,7 +196,7 @@ describe('parseObsElab()', () => {
     const [a, b] = dailyRows('F700000103', FROM, 2, flow);
     const page = parseObsElab(JSON.stringify({ count: 3, first: null, prev: null, next: 'http://x/obs_elab?page=2', api_version: '2.0.1', data: [a, { ...b, grandeur_hydro_elab: 'QmJ' }, { ...b, grandeur_hydro_elab: 'QmM' }] }));
     expect(page.rows.map((r) => [r.row.quantity, r.row.value, r.row.day])).toEqual([['QmnJ', 200, FROM], ['QmJ', 201, plusDays(FROM, 1)]]);
-    expect(page.rejections).toMatchObject([{ record: '2', field: 'grandeur_hydro_elab', found: expect.stringContaining('QmM') }]);
+    expect(page.rejections).toMatchObject([{ record: '2', field: 'grandeur_hydro_elab', found: expect.stringContaining('QmM') as unknown }]);
     expect(page.next).toBe('http://x/obs_elab?page=2');
     expect(() => parseObsElab('{"message":"Paramètre invalide"}')).toThrow(/the API said: Paramètre invalide/);
   });

@@ -108,7 +108,7 @@ describe('pollHubeau() against a local Hub’Eau on a loopback port', () => {
       { target: 'observations', kind: 'reset', times: 1, after: 1 },
     ]);
     const delays: number[] = [];
-    const s = await poll({ http: { sleep: async (ms) => void delays.push(ms), random: () => 0.5 }, retry: { retries: 3, baseDelayMs: 100, maxDelayMs: 1000, timeoutMs: 300 } });
+    const s = await poll({ http: { sleep: (ms) => Promise.resolve(void delays.push(ms)), random: () => 0.5 }, retry: { retries: 3, baseDelayMs: 100, maxDelayMs: 1000, timeoutMs: 300 } });
     expect(s.series[0]).toMatchObject({ status: 'ok', records: 25, curated: 25 });
     expect(s.retries).toBe(4);
     expect(delays).toHaveLength(4);
@@ -123,7 +123,7 @@ describe('pollHubeau() against a local Hub’Eau on a loopback port', () => {
     expect(s.series[0]).toMatchObject({ status: 'ok', pages: 3, records: 25, curated: 25, quarantined: 0, unreadablePages: 1 });
     expect(s.retries).toBe(1);
     expect(await listKeys(lake.store, 'raw/hubeau/')).toHaveLength(4);
-    expect(await query("SELECT record, reason FROM quarantine")).toEqual([{ record: 'file', reason: expect.stringContaining('not JSON') }]);
+    expect(await query("SELECT record, reason FROM quarantine")).toEqual([{ record: 'file', reason: expect.stringContaining('not JSON') as unknown }]);
     expect(await query('SELECT count(*)::INT AS n FROM river_observations')).toEqual([{ n: 25 }]);
   });
 
@@ -220,7 +220,7 @@ describe('pollHubeau() against a local Hub’Eau on a loopback port', () => {
     const first = await poll({ referential: 'auto' });
     expect(first.referential).toEqual({ stations: 1, quarantined: 0 });
     const second = await poll({ referential: 'auto' });
-    expect(second.referential).toEqual({ skipped: expect.stringContaining('fetched at') });
+    expect(second.referential).toEqual({ skipped: expect.stringContaining('fetched at') as unknown });
     expect(await query('SELECT station_code, label, commune_insee FROM river_stations')).toEqual([{ station_code: 'F700000103', label: 'La Seine à Paris - Austerlitz', commune_insee: '75056' }]);
   });
 });

@@ -234,12 +234,10 @@ describe('a large FIWARE array read in parts on several threads', () => {
       get(target, name, receiver) {
         if (name === 'putIfAbsent' && failures > 0) {
           failures--;
-          return async () => {
-            throw new Error('disk full');
-          };
+          return () => Promise.reject(new Error('disk full'));
         }
         const v = Reflect.get(target, name, receiver) as unknown;
-        return typeof v === 'function' ? v.bind(target) : v;
+        return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v;
       },
     });
     const bytes = Buffer.from(JSON.stringify(batch()));

@@ -45,7 +45,8 @@ function athenaText(v: unknown, type: string): string | undefined {
     const iso = v.toISOString();
     return type === 'date' ? iso.slice(0, 10) : iso.replace('T', ' ').replace('Z', '');
   }
-  return String(v);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return v.toString();
+  return JSON.stringify(v);
 }
 
 export class AthenaStub {

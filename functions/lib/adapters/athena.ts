@@ -5,6 +5,7 @@ import {
   StartQueryExecutionCommand,
   type ColumnInfo,
   type GetQueryResultsCommandOutput,
+  type QueryExecutionStatus,
 } from '@aws-sdk/client-athena';
 import type { QueryResult } from './duckdb.ts';
 
@@ -111,18 +112,20 @@ export class AthenaEngine {
     const deadline = Date.now() + (this.settings.timeoutMs ?? 10 * 60_000);
     for (let wait = min; ; wait = Math.min(max, wait * 2)) {
       const r = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
-      const status = r.QueryExecution?.Status;
-      const state = status?.State ?? 'UNKNOWN';
+      const state = r.QueryExecution?.Status?.State ?? 'UNKNOWN';
       const stats = r.QueryExecution?.Statistics;
       if (state === 'SUCCEEDED') return { bytesScanned: stats?.DataScannedInBytes ?? 0, engineMs: stats?.EngineExecutionTimeInMillis };
-      if (state === 'FAILED' || state === 'CANCELLED') {
-        const reason = status?.StateChangeReason ?? status?.AthenaError?.ErrorMessage ?? 'no reason given';
-        throw new AthenaQueryError(`Athena query ${id} ${state.toLowerCase()}: ${reason}`, id, state);
-      }
+      if (state === 'FAILED' || state === 'CANCELLED') throw failedQuery(id, state, r.QueryExecution?.Status);
       if (Date.now() > deadline) throw new AthenaQueryError(`Athena query ${id} still ${state} after the timeout`, id, state);
       await sleep(wait);
     }
   }
+}
+
+/** a query Athena failed or cancelled, with its reason */
+function failedQuery(id: string, state: string, status: QueryExecutionStatus | undefined): AthenaQueryError {
+  const reason = status?.StateChangeReason ?? status?.AthenaError?.ErrorMessage ?? 'no reason given';
+  return new AthenaQueryError(`Athena query ${id} ${state.toLowerCase()}: ${reason}`, id, state);
 }
 
 /** Athena returns every value as text; the column type says how to read it back */

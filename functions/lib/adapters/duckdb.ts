@@ -83,7 +83,7 @@ export class Duck {
     const reader = await this.connection.runAndReadAll(sql);
     const names = reader.columnNames();
     const types = reader.columnTypes().map((t) => t.toString());
-    return { columns: names.map((name, i) => ({ name, type: types[i]! })), rows: reader.getRowObjectsJS() as Record<string, unknown>[] };
+    return { columns: names.map((name, i) => ({ name, type: types[i]! })), rows: reader.getRowObjectsJS() };
   }
 
   /** rejects anything but a read: SELECT, WITH … SELECT, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE */
@@ -105,7 +105,7 @@ export class Duck {
       const reader = await prepared.runAndReadAll();
       const names = reader.columnNames();
       const types = reader.columnTypes().map((t) => t.toString());
-      result = { columns: names.map((name, j) => ({ name, type: types[j]! })), rows: reader.getRowObjectsJS() as Record<string, unknown>[] };
+      result = { columns: names.map((name, j) => ({ name, type: types[j]! })), rows: reader.getRowObjectsJS() };
     }
     return result!;
   }
@@ -241,7 +241,7 @@ function fillTyped(vector: DuckDBIntegerVector | DuckDBDoubleVector, values: Int
   // the vector's own array (not in the typings): set item by item where a version of the library has none
   const items = (vector as unknown as { items?: unknown }).items;
   if (items instanceof values.constructor && (items as Int32Array | Float64Array).length >= count) {
-    (items as Float64Array).set(values.subarray(offset, offset + count) as Float64Array);
+    (items as Float64Array).set(values.subarray(offset, offset + count));
   } else {
     for (let i = 0; i < count; i++) vector.setItem(i, values[offset + i]!);
   }

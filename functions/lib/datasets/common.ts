@@ -2,49 +2,42 @@ import type { Column, Granularity, RecordCheck } from './declaration.ts';
 
 // columns shared by several datasets, written once
 
-export const dt: Column = {
+export const dt = {
   name: 'dt',
   type: 'string',
   partition: true,
   description: 'Partition: the Europe/Paris local calendar date (YYYY-MM-DD) of the record',
-};
+} as const satisfies Column;
 
 const PERIOD: Record<Granularity, string> = { day: 'date (YYYY-MM-DD)', month: 'month (YYYY-MM)', year: 'year (YYYY)' };
 
 /** the dt partition column of a dataset partitioned by `granularity`, placed by `of` (a column's Paris date) */
-export function dtColumn(granularity: Granularity, of: string): Column {
+export function dtColumn(granularity: Granularity, of: string) {
   return { ...dt, description: `Partition: the Europe/Paris local ${PERIOD[granularity]} of ${of}` };
 }
 
-export const communeInsee: Column = {
+export const communeInsee = {
   name: 'commune_insee',
   type: 'string',
   nullable: true,
   description: 'INSEE code of the commune of the Métropole du Grand Paris (NULL outside the Métropole or when unknown)',
-};
+} as const satisfies Column;
 
-export const sensorId: Column = {
+export const sensorId = {
   name: 'sensor_id',
   type: 'string',
   description: 'Sensor identifier: FIWARE refDevice, else refPointOfInterest, else loc:<lon>,<lat> (5 decimals)',
-};
+} as const satisfies Column;
 
-export const conventionColumn: Column = {
+export const conventionColumn = {
   name: 'convention',
   type: 'string',
   values: ['eu', 'fr'],
   description: 'Day/evening/night periods: eu = 07-19/19-23/23-07 (Directive 2002/49/EC), fr = 06-18/18-22/22-06 (arrêté du 4 avril 2006)',
-};
+} as const satisfies Column;
 
-export const level = (name: string, description: string): Column => ({
-  name,
-  type: 'double',
-  unit: 'dB(A)',
-  nullable: true,
-  min: 0,
-  max: 150,
-  description,
-});
+export const level = <const Name extends string>(name: Name, description: string) =>
+  ({ name, type: 'double', unit: 'dB(A)', nullable: true, min: 0, max: 150, description }) as const satisfies Column;
 
 export const OPEN_LICENCE = 'Licence Ouverte / Etalab 2.0';
 

@@ -21,6 +21,38 @@ export interface Column {
   readonly partition?: boolean;
 }
 
+/** the TypeScript value of each column type, as the stages hand rows to the lake (dates as `YYYY-MM-DD`) */
+interface ColumnValues {
+  string: string;
+  double: number;
+  integer: number;
+  bigint: bigint;
+  boolean: boolean;
+  timestamp: Date;
+  date: string;
+}
+
+/**
+ * the value of one declared column, `| null` when nullable. A closed list of `values` stays a `string`:
+ * the rows typed here are the candidates a stage hands to curation, which checks the list (and quarantines
+ * a value outside it, naming the field).
+ */
+type CellOf<C extends Column> = ColumnValues[C['type']] | (C['nullable'] extends true ? null : never);
+
+/**
+ * the row of a list of declared columns: a column's type is written once, in the declaration, and the
+ * row interfaces the stages build are inferred from it
+ */
+export type RowOfColumns<Cs extends readonly Column[]> = { -readonly [C in Cs[number] as C['name']]: CellOf<C> };
+
+/** the row of a dataset declaration (its stored and partition columns; derived columns aside) */
+export type RowOf<D extends { readonly columns: readonly Column[] }> = RowOfColumns<D['columns']>;
+
+/** a dataset's columns, declared apart when its record checks need the row type they define */
+export function declareColumns<const Cs extends readonly Column[]>(columns: Cs): Cs {
+  return columns;
+}
+
 /** a rule over several fields of one record; returns the failing field and why, or undefined */
 export interface RecordCheck<Row> {
   readonly name: string;

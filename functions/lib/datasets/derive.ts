@@ -102,7 +102,7 @@ export function describeValue(v: unknown): string {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'an invalid date' : v.toISOString();
   if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
   if (typeof v === 'string') return JSON.stringify(v.length > 200 ? v.slice(0, 200) + '…' : v);
-  const text = JSON.stringify(v) ?? String(v);
+  const text = JSON.stringify(v) ?? `a ${typeof v}`;
   return text.length > 200 ? text.slice(0, 200) + '…' : text;
 }
 

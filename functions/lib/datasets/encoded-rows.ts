@@ -120,7 +120,7 @@ class TextBuilder implements ColumnBuilder {
         codes[at + i] = 0;
         continue;
       }
-      const t = typeof v === 'string' ? v : String(v);
+      const t = typeof v === 'string' ? v : nonStringText(v);
       // runs of one value (a constant column, a day) skip the lookup
       if (t === this.lastText) {
         codes[at + i] = this.lastCode;
@@ -166,7 +166,13 @@ class ValueBuilder implements ColumnBuilder {
   }
 }
 
-const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const text = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'string' ? v : nonStringText(v));
+
+/** the text of a value that is not a string in a string column: a primitive printed, an object as JSON */
+function nonStringText(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return v.toString();
+  return JSON.stringify(v) ?? typeof v;
+}
 
 /** codes with their dictionary, or a constant where one value (or none) covers every row */
 function textColumn(dictionary: string[], codes: Int32Array): EncodedColumn {
@@ -181,7 +187,7 @@ export function valueAt(column: EncodedColumn, i: number): unknown {
     case 'constant':
       return column.value;
     case 'codes':
-      return column.codes[i] ? column.dictionary[column.codes[i]! - 1] : null;
+      return column.codes[i] ? column.dictionary[column.codes[i] - 1] : null;
     case 'numbers':
       return column.nulls?.[i] ? null : column.values[i];
     case 'values':

@@ -1,4 +1,4 @@
-import { declareDataset, type RecordCheck } from './declaration.ts';
+import { declareColumns, declareDataset, type RecordCheck, type RowOf, type RowOfColumns } from './declaration.ts';
 import { communeInsee, dtColumn, observationTimeCheck } from './common.ts';
 
 // Flood / GEMAPI datasets: Hub'Eau river observations and stations, Vigicrues vigilance, and the
@@ -12,23 +12,32 @@ const rawKeyColumn = { name: 'raw_key', type: 'string', description: 'Object key
 const receivedAt = { name: 'received_at', type: 'timestamp', description: 'When the raw file was first received (UTC)' } as const;
 const record = { name: 'record', type: 'integer', min: 0, description: 'Position of the record in its raw file (index in the JSON data array)' } as const;
 
-export interface RiverObservationRow {
-  site_code: string;
-  station_code: string | null;
-  quantity: 'H' | 'Q';
-  ts: Date;
-  value: number;
-  status_code: number | null;
-  status_label: string | null;
-  qualification_code: number | null;
-  qualification_label: string | null;
-  method_code: number | null;
-  continuity_code: number | null;
-  raw_key: string;
-  record: number;
-  received_at: Date;
-  dt: string;
-}
+const riverObservationColumns = declareColumns([
+  { name: 'site_code', type: 'string', description: 'Hub’Eau site code (code_site, 8 characters)' },
+  { name: 'station_code', type: 'string', nullable: true, description: 'Hub’Eau station code (code_station, 10 characters); NULL for the site-level series' },
+  { name: 'quantity', type: 'string', values: ['H', 'Q'], description: 'H = water height (stage), Q = discharge (grandeur_hydro)' },
+  { name: 'ts', type: 'timestamp', description: 'Observation time (date_obs, UTC)' },
+  {
+    name: 'value',
+    type: 'double',
+    unit: 'm | m³/s',
+    min: -1000,
+    max: 100_000,
+    description: 'The observation: stage in m above the gauge zero for H, discharge in m³/s for Q (resultat_obs ÷ 1000)',
+  },
+  { name: 'status_code', type: 'integer', nullable: true, description: 'code_statut: 4 raw, 12 pre-validated, 16 validated' },
+  { name: 'status_label', type: 'string', nullable: true, description: 'libelle_statut as received' },
+  { name: 'qualification_code', type: 'integer', nullable: true, description: 'code_qualification_obs (e.g. 16 not qualified, 20 good)' },
+  { name: 'qualification_label', type: 'string', nullable: true, description: 'libelle_qualification_obs as received' },
+  { name: 'method_code', type: 'integer', nullable: true, description: 'code_methode_obs (how the value was obtained)' },
+  { name: 'continuity_code', type: 'integer', nullable: true, description: 'code_continuite (0 continuous)' },
+  rawKeyColumn,
+  record,
+  receivedAt,
+  dtColumn('month', 'ts'),
+]);
+
+export type RiverObservationRow = RowOfColumns<typeof riverObservationColumns>;
 
 const riverChecks: readonly RecordCheck<RiverObservationRow>[] = [
   {
@@ -61,30 +70,7 @@ export const riverObservations = declareDataset({
   description:
     'Real-time water heights (H) and discharges (Q) of the gauging stations around the Métropole, one row per series and observation time. Values are converted once from the Hub’Eau units (H mm → m, Q l/s → m³/s). A NULL station_code is the site-level series Hub’Eau returns alongside the stations’ rows when queried by site: a series of its own, never merged with a station’s.',
   prefix: 'curated/river_observations',
-  columns: [
-    { name: 'site_code', type: 'string', description: 'Hub’Eau site code (code_site, 8 characters)' },
-    { name: 'station_code', type: 'string', nullable: true, description: 'Hub’Eau station code (code_station, 10 characters); NULL for the site-level series' },
-    { name: 'quantity', type: 'string', values: ['H', 'Q'], description: 'H = water height (stage), Q = discharge (grandeur_hydro)' },
-    { name: 'ts', type: 'timestamp', description: 'Observation time (date_obs, UTC)' },
-    {
-      name: 'value',
-      type: 'double',
-      unit: 'm | m³/s',
-      min: -1000,
-      max: 100_000,
-      description: 'The observation: stage in m above the gauge zero for H, discharge in m³/s for Q (resultat_obs ÷ 1000)',
-    },
-    { name: 'status_code', type: 'integer', nullable: true, description: 'code_statut: 4 raw, 12 pre-validated, 16 validated' },
-    { name: 'status_label', type: 'string', nullable: true, description: 'libelle_statut as received' },
-    { name: 'qualification_code', type: 'integer', nullable: true, description: 'code_qualification_obs (e.g. 16 not qualified, 20 good)' },
-    { name: 'qualification_label', type: 'string', nullable: true, description: 'libelle_qualification_obs as received' },
-    { name: 'method_code', type: 'integer', nullable: true, description: 'code_methode_obs (how the value was obtained)' },
-    { name: 'continuity_code', type: 'integer', nullable: true, description: 'code_continuite (0 continuous)' },
-    rawKeyColumn,
-    record,
-    receivedAt,
-    dtColumn('month', 'ts'),
-  ],
+  columns: riverObservationColumns,
   key: ['site_code', 'station_code', 'quantity', 'ts'],
   duplicateRule:
     'Among rows with the same site_code, station_code (NULL for the site series), quantity and ts, the one from the most recently received raw page wins (ties: the greatest raw_key), then the last record of the page. Re-fetched or re-ingested pages change nothing; a corrected value received later replaces the earlier one.',
@@ -152,7 +138,9 @@ export const floodVigilance = declareDataset({
   provenance: 'Vigicrues InfoVigiCru (GeoJSON or JSON list), fetched by the poll-vigicrues stage or ingested from files (`observatory ingest vigicrues`).',
 });
 
-const stage = (name: string, description: string) => ({ name, type: 'double', unit: 'm', nullable: true, description }) as const;
+export type FloodVigilanceRow = RowOf<typeof floodVigilance>;
+
+const stage = <const Name extends string>(name: Name, description: string) => ({ name, type: 'double', unit: 'm', nullable: true, description }) as const;
 
 export const floodIndicatorsDaily = declareDataset({
   name: 'flood_indicators_daily',

@@ -1,4 +1,4 @@
-import { declareDataset, type RecordCheck } from './declaration.ts';
+import { declareColumns, declareDataset, type RecordCheck, type RowOfColumns } from './declaration.ts';
 import { dtColumn, EARLIEST_OBSERVATION_DATE } from './common.ts';
 
 // The forecasts' long inputs: Hub'Eau's elaborated daily flows (decades of history for the river model)
@@ -8,25 +8,27 @@ const HUBEAU_LICENCE = 'Licence Ouverte / Etalab 2.0 — Hub’Eau (OFB, SCHAPI 
 const rawKey = { name: 'raw_key', type: 'string', description: 'Object key of the raw file the record came from (raw/…)' } as const;
 const receivedAt = { name: 'received_at', type: 'timestamp', description: 'When the raw file was first received (UTC)' } as const;
 
-export interface RiverDailyRow {
-  site_code: string;
-  station_code: string | null;
-  day: string;
-  quantity: string;
-  value: number;
-  status: number | null;
-  status_label: string | null;
-  qualification: number | null;
-  qualification_label: string | null;
-  method: number | null;
-  raw_key: string;
-  record: number;
-  received_at: Date;
-  dt: string;
-}
-
 /** the daily mean flow: `QmnJ` in Hub'Eau API v2, `QmJ` in v1 (the same series) */
 export const DAILY_MEAN_FLOW = ['QmnJ', 'QmJ'] as const;
+
+const riverDailyColumns = declareColumns([
+  { name: 'site_code', type: 'string', description: 'Hub’Eau site code (code_site, 8 characters)' },
+  { name: 'station_code', type: 'string', nullable: true, description: 'Hub’Eau station code (code_station, 10 characters); NULL for a site-level series' },
+  { name: 'day', type: 'date', description: 'The day of the mean (date_obs_elab)' },
+  { name: 'quantity', type: 'string', values: DAILY_MEAN_FLOW, description: 'grandeur_hydro_elab as received: QmnJ (API v2) or QmJ (API v1), the daily mean flow' },
+  { name: 'value', type: 'double', unit: 'm³/s', min: 0, max: 100_000, description: 'Daily mean discharge (resultat_obs_elab l/s ÷ 1000)' },
+  { name: 'status', type: 'integer', nullable: true, description: 'code_statut (4 raw, 8 corrected, 12 pre-validated, 16 validated)' },
+  { name: 'status_label', type: 'string', nullable: true, description: 'libelle_statut as received' },
+  { name: 'qualification', type: 'integer', nullable: true, description: 'code_qualification (16 not qualified, 20 good, 12 doubtful)' },
+  { name: 'qualification_label', type: 'string', nullable: true, description: 'libelle_qualification as received' },
+  { name: 'method', type: 'integer', nullable: true, description: 'code_methode (how the mean was obtained)' },
+  rawKey,
+  { name: 'record', type: 'integer', min: 0, description: 'Position of the record in its raw page (index in the JSON data array)' },
+  receivedAt,
+  dtColumn('year', 'day'),
+]);
+
+export type RiverDailyRow = RowOfColumns<typeof riverDailyColumns>;
 
 /** the elaborated series of Hub'Eau go back to 1900 for some stations (before the observations' 2000 floor) */
 export const RIVER_DAILY_HISTORY_SINCE = '1900-01-01';
@@ -55,22 +57,7 @@ export const riverDaily = declareDataset({
     'Daily mean discharge of Paris-Austerlitz and its upstream gauges over their whole record (Hub’Eau hydrométrie obs_elab), one row per series and day: the river model’s history. Values are converted once from l/s to m³/s.',
   prefix: 'curated/river_daily',
   historySince: RIVER_DAILY_HISTORY_SINCE,
-  columns: [
-    { name: 'site_code', type: 'string', description: 'Hub’Eau site code (code_site, 8 characters)' },
-    { name: 'station_code', type: 'string', nullable: true, description: 'Hub’Eau station code (code_station, 10 characters); NULL for a site-level series' },
-    { name: 'day', type: 'date', description: 'The day of the mean (date_obs_elab)' },
-    { name: 'quantity', type: 'string', values: [...DAILY_MEAN_FLOW], description: 'grandeur_hydro_elab as received: QmnJ (API v2) or QmJ (API v1), the daily mean flow' },
-    { name: 'value', type: 'double', unit: 'm³/s', min: 0, max: 100_000, description: 'Daily mean discharge (resultat_obs_elab l/s ÷ 1000)' },
-    { name: 'status', type: 'integer', nullable: true, description: 'code_statut (4 raw, 8 corrected, 12 pre-validated, 16 validated)' },
-    { name: 'status_label', type: 'string', nullable: true, description: 'libelle_statut as received' },
-    { name: 'qualification', type: 'integer', nullable: true, description: 'code_qualification (16 not qualified, 20 good, 12 doubtful)' },
-    { name: 'qualification_label', type: 'string', nullable: true, description: 'libelle_qualification as received' },
-    { name: 'method', type: 'integer', nullable: true, description: 'code_methode (how the mean was obtained)' },
-    rawKey,
-    { name: 'record', type: 'integer', min: 0, description: 'Position of the record in its raw page (index in the JSON data array)' },
-    receivedAt,
-    dtColumn('year', 'day'),
-  ],
+  columns: riverDailyColumns,
   key: ['site_code', 'station_code', 'quantity', 'day'],
   duplicateRule:
     'Among rows with the same site_code, station_code, quantity and day, the one from the most recently received page wins (ties: the greatest raw_key, then the last record): a mean revised by its producer (validated later) replaces the earlier one.',
@@ -80,19 +67,21 @@ export const riverDaily = declareDataset({
   provenance: 'Hub’Eau hydrométrie API v2 obs_elab pages (grandeur_hydro_elab=QmnJ), fetched by the poll-hubeau-daily stage or ingested from saved responses (`observatory ingest hubeau-daily`).',
 });
 
-export interface WeatherForecastRow {
-  station_id: string;
-  issued_at: Date;
-  target_day: string;
-  lead_days: number;
-  tn: number | null;
-  tx: number | null;
-  source: string;
-  raw_key: string;
-  record: number;
-  received_at: Date;
-  dt: string;
-}
+const weatherForecastColumns = declareColumns([
+  { name: 'station_id', type: 'string', description: 'Météo-France station number (NUM_POSTE) of the reference station the forecast is for' },
+  { name: 'issued_at', type: 'timestamp', description: 'When the forecast was issued (updated_on, UTC)' },
+  { name: 'target_day', type: 'date', description: 'The Europe/Paris local day forecast' },
+  { name: 'lead_days', type: 'integer', min: 0, max: 15, description: 'target_day − the local day of issued_at (0 = the day of issue)' },
+  { name: 'tn', type: 'double', unit: '°C', nullable: true, min: -40, max: 50, description: 'Forecast daily minimum temperature (T.min)' },
+  { name: 'tx', type: 'double', unit: '°C', nullable: true, min: -40, max: 50, description: 'Forecast daily maximum temperature (T.max)' },
+  { name: 'source', type: 'string', values: ['meteofrance', 'demo-derived'], description: 'meteofrance: the forecast service; demo-derived: derived from the observed series with the documented error model (demo and tests)' },
+  rawKey,
+  { name: 'record', type: 'integer', min: 0, description: 'Position of the day in daily_forecast' },
+  receivedAt,
+  dtColumn('year', 'issued_at'),
+]);
+
+export type WeatherForecastRow = RowOfColumns<typeof weatherForecastColumns>;
 
 const forecastChecks: readonly RecordCheck<WeatherForecastRow>[] = [
   {
@@ -115,19 +104,7 @@ export const weatherForecasts = declareDataset({
   description:
     'Forecast daily minimum and maximum temperatures for the days after each issue, at the heat reference stations of the Métropole (the forecast point is the station’s position): the heat-wave forecast’s input. In a demo lake they are derived from the observed series with a seeded error per lead time (see the README) and say so in `source`.',
   prefix: 'curated/weather_forecasts',
-  columns: [
-    { name: 'station_id', type: 'string', description: 'Météo-France station number (NUM_POSTE) of the reference station the forecast is for' },
-    { name: 'issued_at', type: 'timestamp', description: 'When the forecast was issued (updated_on, UTC)' },
-    { name: 'target_day', type: 'date', description: 'The Europe/Paris local day forecast' },
-    { name: 'lead_days', type: 'integer', min: 0, max: 15, description: 'target_day − the local day of issued_at (0 = the day of issue)' },
-    { name: 'tn', type: 'double', unit: '°C', nullable: true, min: -40, max: 50, description: 'Forecast daily minimum temperature (T.min)' },
-    { name: 'tx', type: 'double', unit: '°C', nullable: true, min: -40, max: 50, description: 'Forecast daily maximum temperature (T.max)' },
-    { name: 'source', type: 'string', values: ['meteofrance', 'demo-derived'], description: 'meteofrance: the forecast service; demo-derived: derived from the observed series with the documented error model (demo and tests)' },
-    rawKey,
-    { name: 'record', type: 'integer', min: 0, description: 'Position of the day in daily_forecast' },
-    receivedAt,
-    dtColumn('year', 'issued_at'),
-  ],
+  columns: weatherForecastColumns,
   key: ['station_id', 'issued_at', 'target_day'],
   duplicateRule: 'Among rows with the same station_id, issued_at and target_day, the one from the most recently received response wins (ties: the greatest raw_key, then the last record).',
   dedupOrder: ['received_at DESC', 'raw_key DESC', 'record DESC'],

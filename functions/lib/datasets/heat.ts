@@ -1,4 +1,4 @@
-import { declareDataset, type RecordCheck } from './declaration.ts';
+import { declareColumns, declareDataset, type RecordCheck, type RowOfColumns } from './declaration.ts';
 import { communeInsee, dtColumn, OPEN_LICENCE } from './common.ts';
 
 // Heat datasets: Météo-France daily climatological data and the heat indicators computed from them.
@@ -7,32 +7,34 @@ const METEOFRANCE_LICENCE = 'Licence Ouverte / Etalab 2.0 — Météo-France (do
 
 const stationId = { name: 'station_id', type: 'string', description: 'Météo-France station number (NUM_POSTE, 8 digits; the first two are the département)' } as const;
 const day = { name: 'day', type: 'date', description: 'Climatological day (AAAAMMJJ)' } as const;
-const celsius = (name: string, description: string) => ({ name, type: 'double', unit: '°C', nullable: true, min: -40, max: 50, description }) as const;
-const quality = (name: string, of: string) =>
+const celsius = <const Name extends string>(name: Name, description: string) => ({ name, type: 'double', unit: '°C', nullable: true, min: -40, max: 50, description }) as const;
+const quality = <const Name extends string>(name: Name, of: string) =>
   ({ name, type: 'integer', nullable: true, min: 0, max: 9, description: `Quality code of ${of}: 9 filtered, 0 protected, 1 validated, 2 doubtful (being checked)` }) as const;
 
-export interface WeatherDailyRow {
-  station_id: string;
-  station_name: string | null;
-  departement: string;
-  lat: number | null;
-  lon: number | null;
-  alti: number | null;
-  day: string;
-  rr: number | null;
-  q_rr: number | null;
-  tn: number | null;
-  q_tn: number | null;
-  tx: number | null;
-  q_tx: number | null;
-  tm: number | null;
-  q_tm: number | null;
-  doubtful: boolean;
-  raw_key: string;
-  record: number;
-  received_at: Date;
-  dt: string;
-}
+const weatherDailyColumns = declareColumns([
+  stationId,
+  { name: 'station_name', type: 'string', nullable: true, description: 'NOM_USUEL (decoded from UTF-8 or Latin-1)' },
+  { name: 'departement', type: 'string', values: ['75', '91', '92', '93', '94', '95'], description: 'Département of the station' },
+  { name: 'lat', type: 'double', unit: '°', nullable: true, min: -90, max: 90, description: 'Latitude (WGS84)' },
+  { name: 'lon', type: 'double', unit: '°', nullable: true, min: -180, max: 180, description: 'Longitude (WGS84)' },
+  { name: 'alti', type: 'double', unit: 'm', nullable: true, min: -100, max: 5000, description: 'Altitude of the shelter' },
+  day,
+  { name: 'rr', type: 'double', unit: 'mm', nullable: true, min: 0, max: 500, description: 'Precipitation from 06 UTC on day to 06 UTC the next day (RR)' },
+  quality('q_rr', 'RR'),
+  celsius('tn', 'Daily minimum temperature under shelter (TN)'),
+  quality('q_tn', 'TN'),
+  celsius('tx', 'Daily maximum temperature under shelter (TX)'),
+  quality('q_tx', 'TX'),
+  celsius('tm', 'Daily mean of the hourly temperatures (TM)'),
+  quality('q_tm', 'TM'),
+  { name: 'doubtful', type: 'boolean', description: 'At least one of RR, TN, TX, TM has quality code 2 (doubtful)' },
+  { name: 'raw_key', type: 'string', description: 'Object key of the raw file the line came from (raw/…)' },
+  { name: 'record', type: 'integer', min: 1, description: 'Line number in the (decompressed) file' },
+  { name: 'received_at', type: 'timestamp', description: 'When the raw file was first received (UTC)' },
+  dtColumn('year', 'day (the climatological day)'),
+]);
+
+export type WeatherDailyRow = RowOfColumns<typeof weatherDailyColumns>;
 
 const weatherChecks: readonly RecordCheck<WeatherDailyRow>[] = [
   {
@@ -70,28 +72,7 @@ export const weatherDaily = declareDataset({
     'Daily climatological values of the Météo-France stations of the Métropole’s départements (75, 91, 92, 93, 94, 95): precipitation and temperatures with their quality codes. Doubtful values (quality 2) are kept and flagged; the indicators leave them out.',
   prefix: 'curated/weather_daily',
   historySince: METEOFRANCE_HISTORY_SINCE,
-  columns: [
-    stationId,
-    { name: 'station_name', type: 'string', nullable: true, description: 'NOM_USUEL (decoded from UTF-8 or Latin-1)' },
-    { name: 'departement', type: 'string', values: ['75', '91', '92', '93', '94', '95'], description: 'Département of the station' },
-    { name: 'lat', type: 'double', unit: '°', nullable: true, min: -90, max: 90, description: 'Latitude (WGS84)' },
-    { name: 'lon', type: 'double', unit: '°', nullable: true, min: -180, max: 180, description: 'Longitude (WGS84)' },
-    { name: 'alti', type: 'double', unit: 'm', nullable: true, min: -100, max: 5000, description: 'Altitude of the shelter' },
-    day,
-    { name: 'rr', type: 'double', unit: 'mm', nullable: true, min: 0, max: 500, description: 'Precipitation from 06 UTC on day to 06 UTC the next day (RR)' },
-    quality('q_rr', 'RR'),
-    celsius('tn', 'Daily minimum temperature under shelter (TN)'),
-    quality('q_tn', 'TN'),
-    celsius('tx', 'Daily maximum temperature under shelter (TX)'),
-    quality('q_tx', 'TX'),
-    celsius('tm', 'Daily mean of the hourly temperatures (TM)'),
-    quality('q_tm', 'TM'),
-    { name: 'doubtful', type: 'boolean', description: 'At least one of RR, TN, TX, TM has quality code 2 (doubtful)' },
-    { name: 'raw_key', type: 'string', description: 'Object key of the raw file the line came from (raw/…)' },
-    { name: 'record', type: 'integer', min: 1, description: 'Line number in the (decompressed) file' },
-    { name: 'received_at', type: 'timestamp', description: 'When the raw file was first received (UTC)' },
-    dtColumn('year', 'day (the climatological day)'),
-  ],
+  columns: weatherDailyColumns,
   key: ['station_id', 'day'],
   duplicateRule:
     'Météo-France “latest” and “previous” files overlap: among rows with the same station_id and day, the one from the most recently received file wins (ties: the greatest raw_key, then the last line), as for noise readings. Re-ingesting the same file changes nothing.',

@@ -1,24 +1,26 @@
 import { QC_FLAGS, qualityFlagsSql } from '../domain/noise/qc.ts';
-import { declareDataset, type Column, type RecordCheck } from './declaration.ts';
+import { declareColumns, declareDataset, type Column, type RecordCheck, type RowOfColumns } from './declaration.ts';
 import { communeInsee, conventionColumn, dt, dtColumn, level, observationTimeCheck, OPEN_LICENCE, sensorId } from './common.ts';
 
 export const NOISE_SOURCE_KINDS = ['noise-fiware', 'noise-csv'] as const;
 export const NOISE_SOURCES = ['road', 'rail', 'air', 'industry', 'mixed', 'unknown'] as const;
 
-export interface NoiseReadingRow {
-  sensor_id: string;
-  commune_insee: string | null;
-  ts_from: Date;
-  ts_to: Date;
-  laeq: number | null;
-  lamax: number | null;
-  las: number | null;
-  source_kind: string;
-  raw_key: string;
-  record: number;
-  received_at: Date;
-  dt: string;
-}
+const noiseReadingColumns = declareColumns([
+  sensorId,
+  communeInsee,
+  { name: 'ts_from', type: 'timestamp', description: 'Start of the observation interval (UTC)' },
+  { name: 'ts_to', type: 'timestamp', description: 'End of the observation interval (UTC), after ts_from' },
+  level('laeq', 'A-weighted equivalent continuous sound level over the interval'),
+  level('lamax', 'Maximum A-weighted level over the interval'),
+  level('las', 'A-weighted level with slow time weighting'),
+  { name: 'source_kind', type: 'string', values: NOISE_SOURCE_KINDS, description: 'Ingestion format the record arrived in' },
+  { name: 'raw_key', type: 'string', description: 'Object key of the raw file the record came from (raw/…)' },
+  { name: 'record', type: 'integer', min: 0, description: 'Position of the record in its raw file (entity index, or CSV line number)' },
+  { name: 'received_at', type: 'timestamp', description: 'When the raw file was first received (UTC)' },
+  dt,
+]);
+
+export type NoiseReadingRow = RowOfColumns<typeof noiseReadingColumns>;
 
 const noiseReadingChecks: readonly RecordCheck<NoiseReadingRow>[] = [
   {
@@ -43,20 +45,7 @@ export const noiseReadings = declareDataset({
   title: 'Noise readings',
   description: 'Curated acoustic measurements, one row per sensor and observation interval.',
   prefix: 'curated/noise_readings',
-  columns: [
-    sensorId,
-    communeInsee,
-    { name: 'ts_from', type: 'timestamp', description: 'Start of the observation interval (UTC)' },
-    { name: 'ts_to', type: 'timestamp', description: 'End of the observation interval (UTC), after ts_from' },
-    level('laeq', 'A-weighted equivalent continuous sound level over the interval'),
-    level('lamax', 'Maximum A-weighted level over the interval'),
-    level('las', 'A-weighted level with slow time weighting'),
-    { name: 'source_kind', type: 'string', values: NOISE_SOURCE_KINDS, description: 'Ingestion format the record arrived in' },
-    { name: 'raw_key', type: 'string', description: 'Object key of the raw file the record came from (raw/…)' },
-    { name: 'record', type: 'integer', min: 0, description: 'Position of the record in its raw file (entity index, or CSV line number)' },
-    { name: 'received_at', type: 'timestamp', description: 'When the raw file was first received (UTC)' },
-    dt,
-  ],
+  columns: noiseReadingColumns,
   key: ['sensor_id', 'ts_from', 'ts_to'],
   duplicateRule:
     'Among rows with the same sensor_id, ts_from and ts_to, the one from the most recently received raw file wins (ties: the greatest raw_key); within one file, the last record wins (a sensor re-sending a corrected value replaces the earlier one). Re-ingesting the same bytes changes nothing.',

@@ -47,8 +47,8 @@ function reportedSeries(plan: DemoPlan): Map<string, Series> {
     const s = out.get(plan.spikes.sensor.key)!;
     for (const i of plan.spikes.slots) {
       s.laeq[i] = uniform(r, 150.5, 185);
-      s.lamax[i] = s.laeq[i]! + uniform(r, 0, 6);
-      s.las[i] = s.laeq[i]! - uniform(r, 0, 3);
+      s.lamax[i] = s.laeq[i] + uniform(r, 0, 6);
+      s.las[i] = s.laeq[i] - uniform(r, 0, 3);
     }
   }
   if (plan.negative) {
@@ -84,7 +84,7 @@ function renderer(plan: DemoPlan): Renderer {
   const malformed = new Map<DemoSensor, Map<number, 'naive' | 'invalid-date' | 'wrong-type'>>();
   const mark = (f: { sensor: DemoSensor; slot: number } | undefined, what: 'naive' | 'invalid-date' | 'wrong-type') => {
     if (!f) return;
-    const bySlot = malformed.get(f.sensor) ?? new Map();
+    const bySlot = malformed.get(f.sensor) ?? new Map<number, typeof what>();
     bySlot.set(f.slot, what);
     malformed.set(f.sensor, bySlot);
   };
@@ -167,6 +167,55 @@ const ENCODING_LABEL: Readonly<Record<Encoding | 'per-sensor', string>> = {
   'per-sensor': 'mixed (each sensor its vendor encoding)',
 };
 
+/** the corrected re-send: a sensor's readings over a few hours again, lower by the planned delta */
+function correctionsFile(plan: DemoPlan, r: Renderer, name: string): DemoFile {
+  const c = plan.corrected!;
+  const entities = new EntityArray();
+  for (let i = c.start; i < c.end; i++) {
+    const sent = reading(r, c.sensor, i);
+    entities.push({ ...sent, laeq: sent.laeq - c.delta, lamax: sent.lamax - c.delta, las: sent.las - c.delta }, c.sensor.encoding);
+  }
+  return {
+    kind: 'noise-fiware',
+    name,
+    bytes: entities.toBuffer(),
+    description: `Corrected re-send: ${entities.count} entities of ${c.sensor.sensorId}, ${range(plan, c.start, c.end)}, values ${c.delta} dB lower than first sent`,
+  };
+}
+
+/** the late file: a day of some sensors' readings, held back by their gateway and sent last */
+function lateFile(plan: DemoPlan, r: Renderer, name: string): DemoFile {
+  const late = plan.late!;
+  const entities = new EntityArray();
+  plan.grid.forEach((slot, i) => {
+    if (slot.day !== late.day) return;
+    for (const sensor of late.sensors) if (isOnline(plan, sensor, i)) entities.push(reading(r, sensor, i), sensor.encoding);
+  });
+  return {
+    kind: 'noise-fiware',
+    name,
+    bytes: entities.toBuffer(),
+    description: `Late data: ${entities.count} entities of ${late.sensors.length} sensors for the local day ${late.date}, held back by their gateway and sent last`,
+  };
+}
+
+/** a sensor's LAeq CSV series, over the demo period or the clock-change day, in the planned layout */
+function csvFile(plan: DemoPlan, series: Renderer['series'], spec: Extract<FileSpec, { type: 'csv' }>): DemoFile {
+  const dst = spec.grid === 'dst' && plan.dstDay !== undefined;
+  const grid = dst ? plan.dstDay.grid : plan.grid;
+  const s = dst ? sensorSeries(plan, spec.sensor, grid, 'dst-day') : series.get(spec.sensor.key)!;
+  const { bytes, rows } = csvBytes(plan, spec.sensor, grid, s, spec.format, !dst);
+  const layout = spec.format === 'comma' ? '`timestamp,LAeq`, decimal points' : '`datetime;LAeq`, decimal commas' + (spec.format === 'semicolon-bom-crlf' ? ', UTF-8 BOM, CRLF' : '');
+  const what = dst ? `the clock-change day ${plan.dstDay.date} (${plan.dstDay.change === 'spring' ? 'a local hour missing' : 'a local hour repeated'})` : `${plan.grid[0]!.date} to ${plan.grid[plan.grid.length - 1]!.date}`;
+  return {
+    kind: 'noise-csv',
+    name: spec.name,
+    bytes,
+    options: { sensorId: spec.sensor.sensorId, lon: spec.sensor.lon, lat: spec.sensor.lat, tz: 'Europe/Paris' },
+    description: `LAeq CSV series of ${spec.sensor.sensorId} (${spec.sensor.name}, ${spec.sensor.noiseSource}): ${rows} rows of ${plan.options.intervalMinutes}-minute LAeq, ${what}; ${layout}; naive Europe/Paris local interval starts`,
+  };
+}
+
 /**
  * Simulate the demo noise network and return the files it delivers, in arrival order: FIWARE
  * NoiseLevelObserved batches (mixed encodings) and LAeq CSV series, with the planned faults.
@@ -224,52 +273,15 @@ export function simulateNoiseNetwork(options: DemoOptions = {}): DemoFile[] {
         files.push({ kind: 'noise-fiware', name: spec.name, bytes, description: describeBatch(spec, 'Re-sent, byte for byte: ') });
         break;
       }
-      case 'corrections': {
-        const c = plan.corrected!;
-        const entities = new EntityArray();
-        for (let i = c.start; i < c.end; i++) {
-          const sent = reading(r, c.sensor, i);
-          entities.push({ ...sent, laeq: sent.laeq - c.delta, lamax: sent.lamax - c.delta, las: sent.las - c.delta }, c.sensor.encoding);
-        }
-        files.push({
-          kind: 'noise-fiware',
-          name: spec.name,
-          bytes: entities.toBuffer(),
-          description: `Corrected re-send: ${entities.count} entities of ${c.sensor.sensorId}, ${range(plan, c.start, c.end)}, values ${c.delta} dB lower than first sent`,
-        });
+      case 'corrections':
+        files.push(correctionsFile(plan, r, spec.name));
         break;
-      }
-      case 'late': {
-        const late = plan.late!;
-        const entities = new EntityArray();
-        plan.grid.forEach((slot, i) => {
-          if (slot.day !== late.day) return;
-          for (const sensor of late.sensors) if (isOnline(plan, sensor, i)) entities.push(reading(r, sensor, i), sensor.encoding);
-        });
-        files.push({
-          kind: 'noise-fiware',
-          name: spec.name,
-          bytes: entities.toBuffer(),
-          description: `Late data: ${entities.count} entities of ${late.sensors.length} sensors for the local day ${late.date}, held back by their gateway and sent last`,
-        });
+      case 'late':
+        files.push(lateFile(plan, r, spec.name));
         break;
-      }
-      case 'csv': {
-        const dst = spec.grid === 'dst' && plan.dstDay !== undefined;
-        const grid = dst ? plan.dstDay!.grid : plan.grid;
-        const s = dst ? sensorSeries(plan, spec.sensor, grid, 'dst-day') : series.get(spec.sensor.key)!;
-        const { bytes, rows } = csvBytes(plan, spec.sensor, grid, s, spec.format, !dst);
-        const layout = spec.format === 'comma' ? '`timestamp,LAeq`, decimal points' : '`datetime;LAeq`, decimal commas' + (spec.format === 'semicolon-bom-crlf' ? ', UTF-8 BOM, CRLF' : '');
-        const what = dst ? `the clock-change day ${plan.dstDay!.date} (${plan.dstDay!.change === 'spring' ? 'a local hour missing' : 'a local hour repeated'})` : `${plan.grid[0]!.date} to ${plan.grid[plan.grid.length - 1]!.date}`;
-        files.push({
-          kind: 'noise-csv',
-          name: spec.name,
-          bytes,
-          options: { sensorId: spec.sensor.sensorId, lon: spec.sensor.lon, lat: spec.sensor.lat, tz: 'Europe/Paris' },
-          description: `LAeq CSV series of ${spec.sensor.sensorId} (${spec.sensor.name}, ${spec.sensor.noiseSource}): ${rows} rows of ${plan.options.intervalMinutes}-minute LAeq, ${what}; ${layout}; naive Europe/Paris local interval starts`,
-        });
+      case 'csv':
+        files.push(csvFile(plan, series, spec));
         break;
-      }
     }
   }
   return files;

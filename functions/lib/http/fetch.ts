@@ -83,43 +83,46 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
 
 export async function getWithRetry(url: string, options: GetOptions = {}): Promise<HttpResponse> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
-  const doFetch = options.deps?.fetch ?? globalThis.fetch;
   const sleep = options.deps?.sleep ?? sleepReal;
   const random = options.deps?.random ?? Math.random;
-  let lastStatus: number | undefined;
-  let lastReason: string;
   for (let attempt = 0; ; attempt++) {
-    let wait: number | undefined;
-    try {
-      const signal = AbortSignal.timeout(policy.timeoutMs);
-      const res = await doFetch(url, { headers: { accept: 'application/json', ...options.headers }, signal, redirect: 'follow' });
-      lastStatus = res.status;
-      const body = Buffer.from(await res.arrayBuffer());
-      if (options.accept?.includes(res.status)) return { url, status: res.status, headers: res.headers, body, attempts: attempt + 1 };
-      if (res.status >= 200 && res.status < 300) {
-        const response: HttpResponse = { url, status: res.status, headers: res.headers, body, attempts: attempt + 1 };
-        const problem = options.check ? await options.check(response) : undefined;
-        if (!problem) return response;
-        lastReason = `HTTP ${res.status} but ${problem}`;
-      } else if (isRetryableStatus(res.status)) {
-        lastReason = `HTTP ${res.status}`;
-        wait = retryAfterMs(res.headers.get('retry-after'));
-      } else {
-        const text = body.toString('utf8').slice(0, 200);
-        throw new HttpError(url, res.status, attempt + 1, false, `GET ${url}: HTTP ${res.status} (not retried)${text ? `: ${text}` : ''}`);
-      }
-    } catch (e) {
-      if (e instanceof HttpError) throw e;
-      const err = e as Error;
-      lastStatus = undefined;
-      lastReason = err.name === 'TimeoutError' || err.name === 'AbortError' ? `timed out after ${policy.timeoutMs} ms` : `network error: ${causeOf(err)}`;
-    }
+    const outcome = await attemptGet(url, options, policy, attempt);
+    if ('response' in outcome) return outcome.response;
+    const { reason, status, waitMs } = outcome.retry;
     if (attempt >= policy.retries) {
-      throw new HttpError(url, lastStatus, attempt + 1, true, `GET ${url}: gave up after ${attempt + 1} attempts; last: ${lastReason}`);
+      throw new HttpError(url, status, attempt + 1, true, `GET ${url}: gave up after ${attempt + 1} attempts; last: ${reason}`);
     }
-    const delayMs = Math.min(policy.maxDelayMs, Math.max(backoffDelay(attempt, policy, random), wait ?? 0));
-    options.onRetry?.({ url, attempt: attempt + 1, delayMs, reason: lastReason });
+    const delayMs = Math.min(policy.maxDelayMs, Math.max(backoffDelay(attempt, policy, random), waitMs ?? 0));
+    options.onRetry?.({ url, attempt: attempt + 1, delayMs, reason });
     await sleep(delayMs);
+  }
+}
+
+/** one GET: the response, or why to try again (the status, and how long the server asked to wait); an HttpError when retrying is pointless */
+async function attemptGet(
+  url: string,
+  options: GetOptions,
+  policy: RetryPolicy,
+  attempt: number,
+): Promise<{ response: HttpResponse } | { retry: { reason: string; status?: number; waitMs?: number } }> {
+  const doFetch = options.deps?.fetch ?? globalThis.fetch;
+  try {
+    const signal = AbortSignal.timeout(policy.timeoutMs);
+    const res = await doFetch(url, { headers: { accept: 'application/json', ...options.headers }, signal, redirect: 'follow' });
+    const body = Buffer.from(await res.arrayBuffer());
+    const response: HttpResponse = { url, status: res.status, headers: res.headers, body, attempts: attempt + 1 };
+    if (options.accept?.includes(res.status)) return { response };
+    if (res.status >= 200 && res.status < 300) {
+      const problem = options.check ? await options.check(response) : undefined;
+      return problem ? { retry: { reason: `HTTP ${res.status} but ${problem}`, status: res.status } } : { response };
+    }
+    if (isRetryableStatus(res.status)) return { retry: { reason: `HTTP ${res.status}`, status: res.status, waitMs: retryAfterMs(res.headers.get('retry-after')) } };
+    const text = body.toString('utf8').slice(0, 200);
+    throw new HttpError(url, res.status, attempt + 1, false, `GET ${url}: HTTP ${res.status} (not retried)${text ? `: ${text}` : ''}`);
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    const err = e as Error;
+    return { retry: { reason: err.name === 'TimeoutError' || err.name === 'AbortError' ? `timed out after ${policy.timeoutMs} ms` : `network error: ${causeOf(err)}` } };
   }
 }
 

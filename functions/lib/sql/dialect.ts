@@ -204,31 +204,40 @@ function chainStart(tokens: readonly Token[], j: number): number {
   }
 }
 
+/** the start of `f(…)` (a call, the function's name and what it is chained to) or of a parenthesised group ending at j */
+function callOrGroupStart(tokens: readonly Token[], j: number): number {
+  const open = opening(tokens, j);
+  const p = previous(tokens, open);
+  if (isWord(tokens[p]) && !NOT_A_FUNCTION.has(lower(tokens[p]))) return chainStart(tokens, p);
+  return open;
+}
+
+/** the start of `x[…]` (a subscript of the operand before it) or of a list literal ending at j */
+function subscriptStart(tokens: readonly Token[], j: number): number {
+  const open = opening(tokens, j);
+  const p = previous(tokens, open);
+  const before = tokens[p];
+  const subscript = before && (before.kind === 'quoted' || isSymbol(before, ')') || isSymbol(before, ']') || (before.kind === 'word' && !NOT_A_FUNCTION.has(lower(before))));
+  return subscript ? operandStart(tokens, p) : open;
+}
+
+/** the CASE of the END at j (nested CASEs counted), or -1 */
+function caseStart(tokens: readonly Token[], j: number): number {
+  let depth = 0;
+  for (let k = j; k >= 0; k--) {
+    if (isWord(tokens[k], 'end')) depth++;
+    else if (isWord(tokens[k], 'case') && --depth === 0) return k;
+  }
+  return -1;
+}
+
 /** the index where the operand ending at j starts, or -1 */
 function operandStart(tokens: readonly Token[], j: number): number {
   const t = tokens[j];
   if (!t) return -1;
-  if (isSymbol(t, ')')) {
-    const open = opening(tokens, j);
-    const p = previous(tokens, open);
-    if (isWord(tokens[p]) && !NOT_A_FUNCTION.has(lower(tokens[p]))) return chainStart(tokens, p);
-    return open;
-  }
-  if (isSymbol(t, ']')) {
-    const open = opening(tokens, j);
-    const p = previous(tokens, open);
-    const before = tokens[p];
-    const subscript = before && (before.kind === 'quoted' || isSymbol(before, ')') || isSymbol(before, ']') || (before.kind === 'word' && !NOT_A_FUNCTION.has(lower(before))));
-    return subscript ? operandStart(tokens, p) : open;
-  }
-  if (isWord(t, 'end')) {
-    let depth = 0;
-    for (let k = j; k >= 0; k--) {
-      if (isWord(tokens[k], 'end')) depth++;
-      else if (isWord(tokens[k], 'case') && --depth === 0) return k;
-    }
-    return -1;
-  }
+  if (isSymbol(t, ')')) return callOrGroupStart(tokens, j);
+  if (isSymbol(t, ']')) return subscriptStart(tokens, j);
+  if (isWord(t, 'end')) return caseStart(tokens, j);
   if (t.kind === 'word' || t.kind === 'quoted') return chainStart(tokens, j);
   if (t.kind === 'string') {
     const p = previous(tokens, j);
@@ -369,7 +378,7 @@ const stringAgg: DialectRule = {
 // literals and statements
 
 const INTERVAL_UNITS: Readonly<Record<string, { unit: string; times: number }>> = Object.fromEntries(
-  (['year', 'month', 'day', 'hour', 'minute', 'second'] as const).flatMap((u) => [
+  (['year', 'month', 'day', 'hour', 'minute', 'second'] as const).flatMap((u): [string, { unit: string; times: number }][] => [
     [u, { unit: u.toUpperCase(), times: 1 }],
     [u + 's', { unit: u.toUpperCase(), times: 1 }],
   ]).concat([

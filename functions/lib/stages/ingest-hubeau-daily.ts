@@ -1,5 +1,7 @@
 import { DAILY_MEAN_FLOW, partitionOf, riverDaily, type RiverDailyRow } from '../datasets/index.ts';
+import { problem, seriesCodes, strOrNull, type RowProblem } from '../domain/flood/hubeau.ts';
 import { rejection, UnreadableInputError, type RecordRejection } from '../domain/flood/records.ts';
+import { isObject } from '../domain/json.ts';
 import type { StageContext } from './context.ts';
 import { curate } from './curate.ts';
 import { storeRaw, type IngestSummary } from './ingest-noise.ts';
@@ -21,9 +23,7 @@ export interface ObsElabPage {
   readonly rejections: RecordRejection[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const intOrNull = (v: unknown): number | null | undefined => (v === null || v === undefined ? null : typeof v === 'number' && Number.isInteger(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
-const strOrNull = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const DAY = /^(\d{4}-\d{2}-\d{2})(T00:00:00(\.0+)?Z?)?$/;
 
 /** parses an obs_elab page; throws UnreadableInputError when it is not one */
@@ -41,52 +41,49 @@ export function parseObsElab(text: string): ObsElabPage {
   const rows: ObsElabPage['rows'][number][] = [];
   const rejections: RecordRejection[] = [];
   doc.data.forEach((row: unknown, i: number) => {
-    const text = JSON.stringify(row) ?? String(row);
-    const reject = (field: string, expected: string, found: unknown, reason: string) => rejections.push(rejection(i, field, expected, found, reason, text));
-    if (!isObject(row)) return reject('data', 'an obs_elab object', row, 'row is not an object');
-    const site = row.code_site;
-    if (typeof site !== 'string' || !/^[A-Z0-9]{8}$/.test(site)) return reject('code_site', 'a site code of 8 characters', site, 'code_site missing or malformed');
-    const station = row.code_station;
-    if (station !== null && station !== undefined && (typeof station !== 'string' || !/^[A-Z0-9]{10}$/.test(station) || !station.startsWith(site))) {
-      return reject('code_station', `null or a station code of 10 characters starting with ${site}`, station, 'code_station malformed or not a station of code_site');
-    }
-    const quantity = row.grandeur_hydro_elab;
-    if (!DAILY_MEAN_FLOW.includes(quantity as (typeof DAILY_MEAN_FLOW)[number])) {
-      return reject('grandeur_hydro_elab', 'QmnJ (or QmJ in API v1): the daily mean flow', quantity, 'not a daily mean flow (ask grandeur_hydro_elab=QmnJ)');
-    }
-    const day = typeof row.date_obs_elab === 'string' ? DAY.exec(row.date_obs_elab)?.[1] : undefined;
-    if (!day || Number.isNaN(Date.parse(`${day}T00:00:00Z`)) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
-      return reject('date_obs_elab', 'a calendar day YYYY-MM-DD', row.date_obs_elab, 'date_obs_elab missing or not a real day');
-    }
-    const value = row.resultat_obs_elab;
-    if (typeof value !== 'number' || !Number.isFinite(value)) return reject('resultat_obs_elab', 'a number (l/s)', value, 'resultat_obs_elab missing or not a number');
-    const status = intOrNull(row.code_statut);
-    const qualification = intOrNull(row.code_qualification);
-    const method = intOrNull(row.code_methode);
-    const bad = status === undefined ? 'code_statut' : qualification === undefined ? 'code_qualification' : method === undefined ? 'code_methode' : undefined;
-    if (bad) return reject(bad, 'an integer code or null', row[bad], `${bad} not an integer`);
-    rows.push({
-      record: i,
-      recordText: text,
-      row: {
-        site_code: site,
-        station_code: typeof station === 'string' ? station : null,
-        day,
-        quantity: quantity as string,
-        // l/s → m³/s, once, here
-        value: value / 1000,
-        status: status ?? null,
-        status_label: strOrNull(row.libelle_statut),
-        qualification: qualification ?? null,
-        qualification_label: strOrNull(row.libelle_qualification),
-        method: method ?? null,
-        record: i,
-        dt: partitionOf(riverDaily, day),
-      },
-    });
+    const text = JSON.stringify(row) ?? 'undefined';
+    const parsed = parseObsElabRow(row, i);
+    if ('problem' in parsed) rejections.push(rejection(i, ...parsed.problem, text));
+    else rows.push({ record: i, recordText: text, row: parsed });
   });
   const url = (v: unknown) => (typeof v === 'string' && v ? v : null);
   return { next: url(doc.next), count: typeof doc.count === 'number' ? doc.count : null, rows, rejections };
+}
+
+/** one daily mean: its series, day and value (l/s → m³/s, once, here) and codes */
+function parseObsElabRow(row: unknown, i: number): ObsElabPage['rows'][number]['row'] | RowProblem {
+  if (!isObject(row)) return problem('data', 'an obs_elab object', row, 'row is not an object');
+  const series = seriesCodes(row, 'null');
+  if ('problem' in series) return series;
+  const quantity = row.grandeur_hydro_elab;
+  if (!DAILY_MEAN_FLOW.includes(quantity as (typeof DAILY_MEAN_FLOW)[number])) {
+    return problem('grandeur_hydro_elab', 'QmnJ (or QmJ in API v1): the daily mean flow', quantity, 'not a daily mean flow (ask grandeur_hydro_elab=QmnJ)');
+  }
+  const day = typeof row.date_obs_elab === 'string' ? DAY.exec(row.date_obs_elab)?.[1] : undefined;
+  if (!day || Number.isNaN(Date.parse(`${day}T00:00:00Z`)) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
+    return problem('date_obs_elab', 'a calendar day YYYY-MM-DD', row.date_obs_elab, 'date_obs_elab missing or not a real day');
+  }
+  const value = row.resultat_obs_elab;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return problem('resultat_obs_elab', 'a number (l/s)', value, 'resultat_obs_elab missing or not a number');
+  const status = intOrNull(row.code_statut);
+  const qualification = intOrNull(row.code_qualification);
+  const method = intOrNull(row.code_methode);
+  const bad = status === undefined ? 'code_statut' : qualification === undefined ? 'code_qualification' : method === undefined ? 'code_methode' : undefined;
+  if (bad) return problem(bad, 'an integer code or null', row[bad], `${bad} not an integer`);
+  return {
+    site_code: series.site,
+    station_code: series.station,
+    day,
+    quantity: quantity as string,
+    value: value / 1000,
+    status: status ?? null,
+    status_label: strOrNull(row.libelle_statut),
+    qualification: qualification ?? null,
+    qualification_label: strOrNull(row.libelle_qualification),
+    method: method ?? null,
+    record: i,
+    dt: partitionOf(riverDaily, day),
+  };
 }
 
 export interface HubeauDailyIngestSummary extends IngestSummary {

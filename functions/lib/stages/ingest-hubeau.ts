@@ -1,10 +1,10 @@
 import { partitionOf, riverObservations, riverStations, type RiverObservationRow } from '../datasets/index.ts';
 import { curatedValue } from '../domain/flood/units.ts';
-import { parseHubeau, type HubeauEnvelope, type HubeauPayload } from '../domain/flood/hubeau.ts';
+import { parseHubeau, type HubeauEnvelope, type HubeauPayload, type RiverObservationRecord, type StationRecord } from '../domain/flood/hubeau.ts';
 import { UnreadableInputError } from '../domain/noise/observation.ts';
 import { parisDate } from '../domain/time/paris.ts';
 import type { StageContext } from './context.ts';
-import { curate } from './curate.ts';
+import { curate, type Candidate } from './curate.ts';
 import { storeRaw, type IngestSummary } from './ingest-noise.ts';
 import { CLIMATE_SOURCE_FORMATS } from './source-kinds.ts';
 
@@ -70,28 +70,7 @@ export async function ingestHubeauPage(ctx: StageContext, input: HubeauIngestInp
       sourceKind: HUBEAU_SOURCE_KIND,
       raw,
       origin: input.origin,
-      candidates: payload.stations.map((st) => ({
-        record: st.record,
-        recordText: st.recordText,
-        row: {
-          station_code: st.stationCode,
-          site_code: st.siteCode,
-          label: st.label,
-          site_label: st.siteLabel,
-          river: st.river,
-          commune_insee: st.communeInsee,
-          commune_name: st.communeName,
-          departement: st.departement,
-          lon: st.lon,
-          lat: st.lat,
-          altitude_ref_m: st.altitudeRefM,
-          in_service: st.inService,
-          updated_at: st.updatedAt,
-          raw_key: raw.key,
-          record: st.record,
-          received_at: raw.receivedAt,
-        },
-      })),
+      candidates: stationCandidates(payload.stations, raw),
       rejections: payload.rejections,
     });
     const { rows: _rows, ...summary } = s;
@@ -103,33 +82,70 @@ export async function ingestHubeauPage(ctx: StageContext, input: HubeauIngestInp
     sourceKind: HUBEAU_SOURCE_KIND,
     raw,
     origin: input.origin,
-    candidates: payload.observations.map((o) => ({
-      record: o.record,
-      get recordText() {
-        return o.recordText;
-      },
-      row: {
-        site_code: o.siteCode,
-        station_code: o.stationCode,
-        quantity: o.quantity,
-        ts: o.ts,
-        value: curatedValue(o.quantity, o.resultatObs),
-        status_code: o.statusCode,
-        status_label: o.statusLabel,
-        qualification_code: o.qualificationCode,
-        qualification_label: o.qualificationLabel,
-        method_code: o.methodCode,
-        continuity_code: o.continuityCode,
-        raw_key: raw.key,
-        record: o.record,
-        received_at: raw.receivedAt,
-        dt: partitionOf(riverObservations, parisDate(o.ts)),
-      },
-    })),
+    candidates: observationCandidates(payload.observations, raw),
     rejections: payload.rejections,
   });
   const { rows, ...summary } = s;
   return { summary: { ...summary, payload: 'observations', next: payload.envelope.next, count: payload.envelope.count }, envelope: payload.envelope, observations: rows };
+}
+
+/** where the rows of a page come from: its raw file and when it was received */
+interface RawReceipt {
+  readonly key: string;
+  readonly receivedAt: Date;
+}
+
+/** the river_stations rows of a referential page */
+function stationCandidates(stations: readonly StationRecord[], raw: RawReceipt) {
+  return stations.map((st) => ({
+    record: st.record,
+    recordText: st.recordText,
+    row: {
+      station_code: st.stationCode,
+      site_code: st.siteCode,
+      label: st.label,
+      site_label: st.siteLabel,
+      river: st.river,
+      commune_insee: st.communeInsee,
+      commune_name: st.communeName,
+      departement: st.departement,
+      lon: st.lon,
+      lat: st.lat,
+      altitude_ref_m: st.altitudeRefM,
+      in_service: st.inService,
+      updated_at: st.updatedAt,
+      raw_key: raw.key,
+      record: st.record,
+      received_at: raw.receivedAt,
+    },
+  }));
+}
+
+/** the river_observations rows of an observations page (values converted to m and m³/s) */
+function observationCandidates(observations: readonly RiverObservationRecord[], raw: RawReceipt): Candidate<RiverObservationRow>[] {
+  return observations.map((o) => ({
+    record: o.record,
+    get recordText() {
+      return o.recordText;
+    },
+    row: {
+      site_code: o.siteCode,
+      station_code: o.stationCode,
+      quantity: o.quantity,
+      ts: o.ts,
+      value: curatedValue(o.quantity, o.resultatObs),
+      status_code: o.statusCode,
+      status_label: o.statusLabel,
+      qualification_code: o.qualificationCode,
+      qualification_label: o.qualificationLabel,
+      method_code: o.methodCode,
+      continuity_code: o.continuityCode,
+      raw_key: raw.key,
+      record: o.record,
+      received_at: raw.receivedAt,
+      dt: partitionOf(riverObservations, parisDate(o.ts)),
+    },
+  }));
 }
 
 /** ingests a saved Hub'Eau response (observations_tr or referentiel/stations) */

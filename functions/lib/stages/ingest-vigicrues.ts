@@ -1,4 +1,5 @@
 import { floodVigilance, partitionOf } from '../datasets/index.ts';
+import type { FloodVigilanceRow } from '../datasets/flood.ts';
 import { SECTION_COMMUNES } from '../domain/flood/sections.ts';
 import { parseInfoVigiCru, VIGILANCE_LEVELS, type VigilanceParse } from '../domain/flood/vigicrues.ts';
 import { UnreadableInputError } from '../domain/noise/observation.ts';
@@ -27,21 +28,6 @@ export interface VigicruesIngestSummary extends IngestSummary {
   readonly bulletinAt: string | null;
   /** configured sections of the Métropole found in the document, with their level */
   readonly metropoleSections: Record<string, number>;
-}
-
-interface FloodVigilanceRow {
-  section_code: string;
-  section_label: string | null;
-  level: number;
-  level_label: string;
-  bulletin_at: Date;
-  bulletin_time_source: 'bulletin' | 'received';
-  in_metropole: boolean;
-  source_kind: 'vigicrues';
-  raw_key: string;
-  record: number;
-  received_at: Date;
-  dt: string;
 }
 
 export async function ingestVigicrues(ctx: StageContext, input: VigicruesIngestInput): Promise<VigicruesIngestSummary> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { RIVER_DAILY_HISTORY_SINCE } from '../datasets/index.ts';
 import { plusDays } from '../domain/time/holidays.ts';
 import { parisDate } from '../domain/time/paris.ts';
-import { getWithRetry, type HttpDeps, type RetryPolicy } from '../http/fetch.ts';
+import { getWithRetry, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http/fetch.ts';
 import { stateKey } from '../lake/layout.ts';
 import { DAILY_GAUGES } from '../models/river/gauges.ts';
 import { readSaved } from '../saved-json.ts';
@@ -114,47 +114,9 @@ export async function pollHubeauDaily(ctx: StageContext, options: PollHubeauDail
       check: completeJson((res) => ingestHubeauDaily(ctx, { bytes: res.body, origin: url, demo: options.demo })),
     });
 
+  const run: DailyRun = { ctx, options, state, windowDays, pageSize, until, save, fetchPage };
   const reports: GaugeReport[] = [];
-  for (const gauge of options.gauges ?? DAILY_GAUGES) {
-    let s: GaugeState = state.gauges[gauge] ?? { through: null, pending: null };
-    const resumedFrom: GaugeReport['resumedFrom'] = s.pending ? 'page' : s.through ? 'through' : 'start';
-    const totals = { pages: 0, records: 0, curated: 0, quarantined: 0 };
-    const set = (next: GaugeState) => (state.gauges[gauge] = s = next);
-    let status: GaugeReport['status'] = 'ok';
-    let error: string | undefined;
-    try {
-      let start = s.through ? plusDays(s.through, 1 - (options.overlapDays ?? 60)) : (options.since ?? RIVER_DAILY_HISTORY_SINCE);
-      while (s.pending || start <= until) {
-        const windowEnd = s.pending?.windowEnd ?? minDay(plusDays(start, windowDays - 1), until);
-        let url: string | null = s.pending?.next ?? obsElabUrl(options.baseUrl, gauge, start, windowEnd, pageSize);
-        while (url) {
-          if (totals.pages >= (options.maxPages ?? 200)) {
-            status = 'partial';
-            throw new Error(`more than ${options.maxPages ?? 200} pages in one run; the rest resumes next run`);
-          }
-          const res = await fetchPage(url);
-          const page = await ingestHubeauDaily(ctx, { bytes: res.body, origin: url, demo: options.demo, contentType: res.headers.get('content-type') ?? undefined });
-          totals.pages++;
-          totals.records += page.records;
-          totals.curated += page.curated;
-          totals.quarantined += page.quarantined;
-          if (page.unreadable) throw new Error(`an obs_elab page could not be read: ${page.unreadable}`);
-          url = page.next;
-          set({ ...s, pending: url ? { next: url, windowEnd } : null });
-          await save();
-        }
-        set({ ...s, through: windowEnd, pending: null });
-        await save();
-        start = plusDays(windowEnd, 1);
-      }
-    } catch (e) {
-      error = (e as Error).message;
-      if (status === 'ok') status = 'failed';
-      ctx.logger[status === 'partial' ? 'warn' : 'error'](`poll-hubeau-daily: ${gauge}: ${error}`);
-    }
-    set({ ...s, lastRun: ctx.now().toISOString(), lastStatus: status, ...(error ? { lastError: error.slice(0, 500) } : { lastError: undefined }) });
-    reports.push({ gauge, status, resumedFrom, ...totals, through: s.through, ...(error ? { error } : {}) });
-  }
+  for (const gauge of options.gauges ?? DAILY_GAUGES) reports.push(await pollGauge(run, gauge));
   await save();
   const sum = (k: 'pages' | 'records' | 'curated' | 'quarantined') => reports.reduce((t, r) => t + r[k], 0);
   const summary = { gauges: reports, pages: sum('pages'), records: sum('records'), curated: sum('curated'), quarantined: sum('quarantined'), retries, failed: reports.filter((r) => r.status === 'failed').length };
@@ -163,6 +125,69 @@ export async function pollHubeauDaily(ctx: StageContext, options: PollHubeauDail
       (summary.failed ? `; ${summary.failed} gauge(s) failed (they resume next run)` : ''),
   );
   return summary;
+}
+
+/** what one run of the poller shares across its gauges */
+interface DailyRun {
+  readonly ctx: StageContext;
+  readonly options: PollHubeauDailyOptions;
+  readonly state: PollHubeauDailyState;
+  readonly windowDays: number;
+  readonly pageSize: number;
+  readonly until: string;
+  readonly save: () => Promise<unknown>;
+  readonly fetchPage: (url: string) => Promise<HttpResponse>;
+}
+
+/** the run's page budget is spent: the gauge resumes from its saved page next run */
+class PageBudgetSpent extends Error {}
+
+/** one gauge: its windows fetched from where it stopped, its state saved after every page, a failure kept to the gauge */
+async function pollGauge(run: DailyRun, gauge: string): Promise<GaugeReport> {
+  const { ctx, state } = run;
+  const before: GaugeState = state.gauges[gauge] ?? { through: null, pending: null };
+  const resumedFrom: GaugeReport['resumedFrom'] = before.pending ? 'page' : before.through ? 'through' : 'start';
+  const totals = { pages: 0, records: 0, curated: 0, quarantined: 0 };
+  let status: GaugeReport['status'] = 'ok';
+  let error: string | undefined;
+  try {
+    await fetchGaugeWindows(run, gauge, totals);
+  } catch (e) {
+    error = (e as Error).message;
+    status = e instanceof PageBudgetSpent ? 'partial' : 'failed';
+    ctx.logger[status === 'partial' ? 'warn' : 'error'](`poll-hubeau-daily: ${gauge}: ${error}`);
+  }
+  const s = state.gauges[gauge] ?? before;
+  state.gauges[gauge] = { ...s, lastRun: ctx.now().toISOString(), lastStatus: status, ...(error ? { lastError: error.slice(0, 500) } : { lastError: undefined }) };
+  return { gauge, status, resumedFrom, ...totals, through: s.through, ...(error ? { error } : {}) };
+}
+
+/** the gauge's windows from its last day (less the overlap) to `until`, page after page */
+async function fetchGaugeWindows(run: DailyRun, gauge: string, totals: { pages: number; records: number; curated: number; quarantined: number }): Promise<void> {
+  const { ctx, options, state } = run;
+  let s: GaugeState = state.gauges[gauge] ?? { through: null, pending: null };
+  const set = (next: GaugeState) => (state.gauges[gauge] = s = next);
+  let start = s.through ? plusDays(s.through, 1 - (options.overlapDays ?? 60)) : (options.since ?? RIVER_DAILY_HISTORY_SINCE);
+  while (s.pending || start <= run.until) {
+    const windowEnd = s.pending?.windowEnd ?? minDay(plusDays(start, run.windowDays - 1), run.until);
+    let url: string | null = s.pending?.next ?? obsElabUrl(options.baseUrl, gauge, start, windowEnd, run.pageSize);
+    while (url) {
+      if (totals.pages >= (options.maxPages ?? 200)) throw new PageBudgetSpent(`more than ${options.maxPages ?? 200} pages in one run; the rest resumes next run`);
+      const res = await run.fetchPage(url);
+      const page = await ingestHubeauDaily(ctx, { bytes: res.body, origin: url, demo: options.demo, contentType: res.headers.get('content-type') ?? undefined });
+      totals.pages++;
+      totals.records += page.records;
+      totals.curated += page.curated;
+      totals.quarantined += page.quarantined;
+      if (page.unreadable) throw new Error(`an obs_elab page could not be read: ${page.unreadable}`);
+      url = page.next;
+      set({ ...s, pending: url ? { next: url, windowEnd } : null });
+      await run.save();
+    }
+    set({ ...s, through: windowEnd, pending: null });
+    await run.save();
+    start = plusDays(windowEnd, 1);
+  }
 }
 
 const minDay = (a: string, b: string) => (a < b ? a : b);

@@ -190,10 +190,7 @@ async function pollSeries(ctx: StageContext, job: SeriesJob): Promise<SeriesRepo
   const startOf = (watermark: string | null) =>
     watermark ? new Date(Date.parse(watermark) + 1000 - overlapMs) : (options.since ?? new Date(now.getTime() - (options.lookbackDays ?? 30) * 86_400_000));
   let s = job.series;
-  let resumedFrom: SeriesReport['resumedFrom'] = s.pending ? 'cursor' : s.watermark ? 'watermark' : 'start';
-  let since: Date | null = s.pending ? null : startOf(s.watermark);
-  let url = s.pending?.next ?? observationsUrl(options.baseUrl, job.entity, job.quantity, since!, job.pageSize);
-  let maxTs = s.pending?.maxTs ?? null;
+  let { resumedFrom, since, url, maxTs } = resumePass(job, startOf);
   let pages = 0;
   const totals = { records: 0, curated: 0, quarantined: 0, duplicates: 0 };
   const unreadable = { count: 0 };
@@ -204,8 +201,7 @@ async function pollSeries(ctx: StageContext, job: SeriesJob): Promise<SeriesRepo
   };
   try {
     for (;;) {
-      if (cursors.has(url)) throw new Error(`the API sent the same page URL twice (cursor loop): ${url}`);
-      if (pages >= (options.maxPages ?? 1000)) throw new Error(`more than ${options.maxPages ?? 1000} pages in one run; the rest is left for the next run`);
+      checkPageBudget(url, cursors, pages, options.maxPages ?? 1000);
       cursors.add(url);
       let page: HubeauPageResult;
       let status: number;
@@ -215,7 +211,7 @@ async function pollSeries(ctx: StageContext, job: SeriesJob): Promise<SeriesRepo
         page = await ingestHubeauPage(ctx, { bytes: res.body, origin: url, demo: options.demo, contentType: res.headers.get('content-type') ?? undefined });
       } catch (e) {
         // a pending cursor the API refuses (expired): start the pass again from the watermark
-        if (e instanceof HttpError && !e.retryable && resumedFrom === 'cursor' && pages === 0) {
+        if (isRefusedCursor(e, resumedFrom, pages)) {
           ctx.logger.warn(`poll-hubeau: ${job.id}: the saved cursor was refused (HTTP ${e.status}); restarting from the watermark`);
           resumedFrom = s.watermark ? 'watermark' : 'start';
           since = startOf(s.watermark);
@@ -228,20 +224,8 @@ async function pollSeries(ctx: StageContext, job: SeriesJob): Promise<SeriesRepo
         throw e;
       }
       pages++;
-      totals.records += page.summary.records;
-      totals.curated += page.summary.curated;
-      totals.quarantined += page.summary.quarantined;
-      for (const row of page.observations) {
-        const k = riverKey(row);
-        if (job.seen.has(k)) totals.duplicates++;
-        else job.seen.add(k);
-        if (row.quantity === job.quantity) maxTs = laterOf(maxTs, row);
-      }
-      if (page.summary.payload !== 'observations') throw new Error(`expected an observations_tr page, got ${page.summary.payload} (${page.summary.unreadable ?? ''})`);
-      const next = page.envelope?.next ?? null;
-      if ((status === 206) !== (next !== null)) {
-        ctx.logger.warn(`poll-hubeau: ${job.id}: HTTP ${status} with ${next ? 'a' : 'no'} next page; following the envelope`);
-      }
+      maxTs = tallyPage(job, page, totals, maxTs);
+      const next = nextPageOf(ctx, job, page, status);
       if (!next) break;
       s = { ...s, pending: { next, maxTs, pages: (s.pending?.pages ?? 0) + 1 } };
       job.set(s);
@@ -256,12 +240,56 @@ async function pollSeries(ctx: StageContext, job: SeriesJob): Promise<SeriesRepo
   }
   const empty = maxTs === null;
   s = {
-    watermark: maxTs && (!s.watermark || maxTs > s.watermark) ? maxTs : s.watermark,
+    watermark: maxTs !== null && (!s.watermark || maxTs > s.watermark) ? maxTs : s.watermark,
     pending: null,
     lastRun: now.toISOString(),
     lastStatus: empty ? 'empty' : 'ok',
   };
   return finish(empty ? 'empty' : 'ok');
+}
+
+/** where a series' pass starts: the saved cursor of an unfinished pass, else its watermark (less the overlap), else the lookback */
+function resumePass(job: SeriesJob, startOf: (watermark: string | null) => Date): { resumedFrom: SeriesReport['resumedFrom']; since: Date | null; url: string; maxTs: string | null } {
+  const { pending, watermark } = job.series;
+  if (pending) return { resumedFrom: 'cursor', since: null, url: pending.next, maxTs: pending.maxTs };
+  const since = startOf(watermark);
+  return { resumedFrom: watermark ? 'watermark' : 'start', since, url: observationsUrl(job.options.baseUrl, job.entity, job.quantity, since, job.pageSize), maxTs: null };
+}
+
+/** a page beyond the run's budget, or a cursor seen before (a loop), stops the series */
+function checkPageBudget(url: string, cursors: ReadonlySet<string>, pages: number, maxPages: number): void {
+  if (cursors.has(url)) throw new Error(`the API sent the same page URL twice (cursor loop): ${url}`);
+  if (pages >= maxPages) throw new Error(`more than ${maxPages} pages in one run; the rest is left for the next run`);
+}
+
+/** a saved cursor the API refuses on the first page (expired): the pass starts again from the watermark */
+function isRefusedCursor(e: unknown, resumedFrom: SeriesReport['resumedFrom'], pages: number): e is HttpError {
+  return e instanceof HttpError && !e.retryable && resumedFrom === 'cursor' && pages === 0;
+}
+
+/** adds a page's counts to the totals (rows seen before in the run are duplicates); the series' latest time so far */
+function tallyPage(job: SeriesJob, page: HubeauPageResult, totals: { records: number; curated: number; quarantined: number; duplicates: number }, maxTs: string | null): string | null {
+  totals.records += page.summary.records;
+  totals.curated += page.summary.curated;
+  totals.quarantined += page.summary.quarantined;
+  let latest = maxTs;
+  for (const row of page.observations) {
+    const k = riverKey(row);
+    if (job.seen.has(k)) totals.duplicates++;
+    else job.seen.add(k);
+    if (row.quantity === job.quantity) latest = laterOf(latest, row);
+  }
+  return latest;
+}
+
+/** the next page's URL by the envelope (an HTTP status disagreeing with it is logged), or null at the last page */
+function nextPageOf(ctx: StageContext, job: SeriesJob, page: HubeauPageResult, status: number): string | null {
+  if (page.summary.payload !== 'observations') throw new Error(`expected an observations_tr page, got ${page.summary.payload} (${page.summary.unreadable ?? ''})`);
+  const next = page.envelope?.next ?? null;
+  if ((status === 206) !== (next !== null)) {
+    ctx.logger.warn(`poll-hubeau: ${job.id}: HTTP ${status} with ${next ? 'a' : 'no'} next page; following the envelope`);
+  }
+  return next;
 }
 
 function laterOf(current: string | null, row: RiverObservationRow): string {

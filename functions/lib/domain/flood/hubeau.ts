@@ -1,3 +1,4 @@
+import { isObject } from '../json.ts';
 import type { Quantity } from './config.ts';
 import { parseInstant, rejection, UnreadableInputError, type RecordRejection } from './records.ts';
 
@@ -55,7 +56,6 @@ export type HubeauPayload =
   | { readonly kind: 'observations'; readonly envelope: HubeauEnvelope; readonly observations: RiverObservationRecord[]; readonly rejections: RecordRejection[] }
   | { readonly kind: 'stations'; readonly envelope: HubeauEnvelope; readonly stations: StationRecord[]; readonly rejections: RecordRejection[] };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function parseJson(text: string): unknown {
   try {
@@ -85,7 +85,7 @@ function fromGeoJson(doc: unknown): unknown {
   if (!isObject(doc) || doc.type !== 'FeatureCollection' || !Array.isArray(doc.features)) return doc;
   const data = doc.features.map((f: unknown) => {
     if (!isObject(f) || !isObject(f.properties)) return f;
-    const point = isObject(f.geometry) && f.geometry.type === 'Point' && Array.isArray(f.geometry.coordinates) ? f.geometry.coordinates : undefined;
+    const point: readonly unknown[] | undefined = isObject(f.geometry) && f.geometry.type === 'Point' && Array.isArray(f.geometry.coordinates) ? f.geometry.coordinates : undefined;
     const position = point ? { longitude_station: point[0], latitude_station: point[1] } : {};
     return { ...position, ...f.properties };
   });
@@ -115,74 +115,84 @@ export function parseHubeau(text: string): HubeauPayload {
 const SITE_CODE = /^[A-Z0-9]{8}$/;
 const STATION_CODE = /^[A-Z0-9]{10}$/;
 
+/**
+ * the series a Hub'Eau row belongs to: its site (code_site) and station (code_station, null for the
+ * site-level series); `noStation` says what a null station means in the endpoint read
+ */
+export function seriesCodes(row: Record<string, unknown>, noStation: string): { site: string; station: string | null } | RowProblem {
+  const site = row.code_site;
+  if (typeof site !== 'string' || !SITE_CODE.test(site)) return problem('code_site', 'a site code of 8 characters', site, 'code_site missing or malformed');
+  const station = row.code_station;
+  if (station === null || station === undefined) return { site, station: null };
+  if (typeof station !== 'string' || !STATION_CODE.test(station) || !station.startsWith(site)) {
+    return problem('code_station', `${noStation} or a station code of 10 characters starting with ${site}`, station, 'code_station malformed or not a station of code_site');
+  }
+  return { site, station };
+}
+
 const intOrNull = (v: unknown): number | null | undefined => (v === null || v === undefined ? null : typeof v === 'number' && Number.isInteger(v) ? v : undefined);
-const strOrNull = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+export const strOrNull = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/** why one row is rejected: the field, what was expected, what was found and the reason */
+export interface RowProblem {
+  readonly problem: readonly [field: string, expected: string, found: unknown, reason: string];
+}
+export const problem = (field: string, expected: string, found: unknown, reason: string): RowProblem => ({ problem: [field, expected, found, reason] });
 
 function parseObservationRows(rows: readonly unknown[]): { observations: RiverObservationRecord[]; rejections: RecordRejection[] } {
   const observations: RiverObservationRecord[] = [];
   const rejections: RecordRejection[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    const reject = (field: string, expected: string, found: unknown, reason: string) => rejections.push(rejection(i, field, expected, found, reason, JSON.stringify(row) ?? String(row)));
-    if (!isObject(row)) {
-      reject('data', 'an observation object', row, 'row is not an object');
-      continue;
-    }
-    const site = row.code_site;
-    if (typeof site !== 'string' || !SITE_CODE.test(site)) {
-      reject('code_site', 'a site code of 8 characters', site, 'code_site missing or malformed');
-      continue;
-    }
-    const station = row.code_station;
-    if (station !== null && station !== undefined && (typeof station !== 'string' || !STATION_CODE.test(station) || !station.startsWith(site))) {
-      reject('code_station', `null (the site-level series) or a station code of 10 characters starting with ${site}`, station, 'code_station malformed or not a station of code_site');
-      continue;
-    }
-    const quantity = row.grandeur_hydro;
-    if (quantity !== 'H' && quantity !== 'Q') {
-      reject('grandeur_hydro', 'H (water height) or Q (discharge)', quantity, 'unknown grandeur_hydro');
-      continue;
-    }
-    const ts = parseInstant(row.date_obs);
-    if (!ts) {
-      reject('date_obs', 'an ISO 8601 UTC instant such as 2026-01-29T08:00:00Z, on a real calendar date', row.date_obs, 'date_obs missing, without offset, or not a real date');
-      continue;
-    }
-    const value = row.resultat_obs;
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      reject('resultat_obs', quantity === 'H' ? 'a number (mm)' : 'a number (l/s)', value, 'resultat_obs missing or not a number');
-      continue;
-    }
-    // API v1 gives the series' status (statut_serie, same codes) where v2 gives the observation's
-    const statusCode = intOrNull(row.code_statut ?? row.statut_serie);
-    const qualificationCode = intOrNull(row.code_qualification_obs);
-    const methodCode = intOrNull(row.code_methode_obs);
-    const continuityCode = intOrNull(row.code_continuite);
-    const bad = statusCode === undefined ? ('code_statut' in row ? 'code_statut' : 'statut_serie') : qualificationCode === undefined ? 'code_qualification_obs' : methodCode === undefined ? 'code_methode_obs' : continuityCode === undefined ? 'code_continuite' : undefined;
-    if (bad) {
-      reject(bad, 'an integer code or null', row[bad], `${bad} not an integer`);
-      continue;
-    }
-    observations.push({
-      record: i,
-      // the text is only needed when the record is rejected later: made on demand
-      get recordText() {
-        return JSON.stringify(row);
-      },
-      siteCode: site,
-      stationCode: typeof station === 'string' ? station : null,
-      quantity,
-      ts,
-      resultatObs: value,
-      statusCode: statusCode ?? null,
-      statusLabel: strOrNull(row.libelle_statut),
-      qualificationCode: qualificationCode ?? null,
-      qualificationLabel: strOrNull(row.libelle_qualification_obs),
-      methodCode: methodCode ?? null,
-      continuityCode: continuityCode ?? null,
-    });
-  }
+  rows.forEach((row, i) => {
+    const parsed = parseObservationRow(row, i);
+    if ('problem' in parsed) rejections.push(rejection(i, ...parsed.problem, JSON.stringify(row) ?? 'undefined'));
+    else observations.push(parsed);
+  });
   return { observations, rejections };
+}
+
+/** one Hub'Eau observation: the series and time it belongs to, its value and its codes */
+function parseObservationRow(row: unknown, i: number): RiverObservationRecord | RowProblem {
+  if (!isObject(row)) return problem('data', 'an observation object', row, 'row is not an object');
+  const series = seriesCodes(row, 'null (the site-level series)');
+  if ('problem' in series) return series;
+  const { site, station } = series;
+  const quantity = row.grandeur_hydro;
+  if (quantity !== 'H' && quantity !== 'Q') return problem('grandeur_hydro', 'H (water height) or Q (discharge)', quantity, 'unknown grandeur_hydro');
+  const ts = parseInstant(row.date_obs);
+  if (!ts) return problem('date_obs', 'an ISO 8601 UTC instant such as 2026-01-29T08:00:00Z, on a real calendar date', row.date_obs, 'date_obs missing, without offset, or not a real date');
+  const value = row.resultat_obs;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return problem('resultat_obs', quantity === 'H' ? 'a number (mm)' : 'a number (l/s)', value, 'resultat_obs missing or not a number');
+  const codes = observationCodes(row);
+  if ('problem' in codes) return codes;
+  return {
+    record: i,
+    // the text is only needed when the record is rejected later: made on demand
+    get recordText() {
+      return JSON.stringify(row);
+    },
+    siteCode: site,
+    stationCode: station,
+    quantity,
+    ts,
+    resultatObs: value,
+    statusLabel: strOrNull(row.libelle_statut),
+    qualificationLabel: strOrNull(row.libelle_qualification_obs),
+    ...codes,
+  };
+}
+
+type ObservationCodes = Pick<RiverObservationRecord, 'statusCode' | 'qualificationCode' | 'methodCode' | 'continuityCode'>;
+
+/** the integer codes of an observation (null when absent), or the first that is not an integer */
+function observationCodes(row: Record<string, unknown>): ObservationCodes | RowProblem {
+  // API v1 gives the series' status (statut_serie, same codes) where v2 gives the observation's
+  const statusCode = intOrNull(row.code_statut ?? row.statut_serie);
+  const qualificationCode = intOrNull(row.code_qualification_obs);
+  const methodCode = intOrNull(row.code_methode_obs);
+  const continuityCode = intOrNull(row.code_continuite);
+  const bad = statusCode === undefined ? ('code_statut' in row ? 'code_statut' : 'statut_serie') : qualificationCode === undefined ? 'code_qualification_obs' : methodCode === undefined ? 'code_methode_obs' : continuityCode === undefined ? 'code_continuite' : undefined;
+  if (bad) return problem(bad, 'an integer code or null', row[bad], `${bad} not an integer`);
+  return { statusCode: statusCode ?? null, qualificationCode: qualificationCode ?? null, methodCode: methodCode ?? null, continuityCode: continuityCode ?? null };
 }
 
 function parseStationRows(rows: readonly unknown[]): { stations: StationRecord[]; rejections: RecordRejection[] } {

@@ -1,3 +1,4 @@
+import { isObject } from '../json.ts';
 import { parseInstant, rejection, UnreadableInputError, type RecordRejection } from './records.ts';
 
 // Vigicrues flood vigilance per river section (tronçon), in the forms the service publishes:
@@ -32,7 +33,6 @@ export interface VigilanceParse {
   readonly rejections: RecordRejection[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** a property by any of its names, case-insensitive, with or without a `vic:`/`vic` prefix */
 function prop(o: Record<string, unknown>, ...names: string[]): unknown {
@@ -61,7 +61,7 @@ export function parseInfoVigiCru(text: string, origin = ''): VigilanceParse {
   if (isObject(doc) && Array.isArray(doc.features)) {
     form = 'geojson';
     root = doc;
-    items = doc.features.map((f) => (isObject(f) && isObject(f.properties) ? f.properties : f));
+    items = doc.features.map((f: unknown) => (isObject(f) && isObject(f.properties) ? f.properties : f));
   } else if (isObject(doc) && Array.isArray(prop(doc, 'ListEntVigiCru'))) {
     form = 'list';
     root = doc;
@@ -138,7 +138,7 @@ function parseJsonLd(info: Record<string, unknown>, origin: string): VigilancePa
   const sections: VigilanceRecord[] = [];
   const rejections: RecordRejection[] = [];
   found.forEach(({ item, code, level: raw, at: time }, i) => {
-    const recordText = JSON.stringify(item === info ? { ...info, 'vic:estLaSyntheseDe': undefined } : item) ?? String(item);
+    const recordText = JSON.stringify(item === info ? { ...info, 'vic:estLaSyntheseDe': undefined } : item) ?? 'undefined';
     if (typeof code !== 'string' || code.trim() === '') {
       return rejections.push(rejection(i, 'vic:CdEntVigiCru', 'a section code in vic:porteSurLEntite (or CdEntVigiCru in the request)', code, 'section code missing', recordText));
     }

@@ -39,7 +39,7 @@ const shapes = features.map((f) => {
   const { rings, bbox } = shapeOf([f.geometry.coordinates]);
   const n = f.properties.numero;
   return {
-    arrondissement: { arrondissement_insee: f.properties.code_insee, number: n, name: arrondissementName('fr', n), officialName: f.properties.nom_officiel, population: f.properties.population_municipale } as Arrondissement,
+    arrondissement: { arrondissement_insee: f.properties.code_insee, number: n, name: arrondissementName('fr', n), officialName: f.properties.nom_officiel, population: f.properties.population_municipale },
     rings,
     bbox,
     centre: [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2] as const,

@@ -209,9 +209,45 @@ export function parseMeteoFranceDaily(bytes: Uint8Array): MeteoFranceParse {
   return { gzip: file.gzip, encoding: file.encoding, truncated: file.truncated, days, rejections, lines: file.dataLines.length + (file.tailRejection ? 1 : 0) };
 }
 
+type Reject = (field: string, expected: string, found: unknown, reason: string) => RecordRejection;
+
+/** the position and the measures of a line (empty → null), or the first field that is not a decimal number */
+function readDecimals(at: (name: string) => string, reject: Reject): { values: Record<string, number | null> } | RecordRejection {
+  const values: Record<string, number | null> = {};
+  for (const name of ['LAT', 'LON', 'ALTI', ...MEASURES.map(([v]) => v)]) {
+    const raw = at(name);
+    if (raw === '') {
+      values[name] = null;
+      continue;
+    }
+    const n = Number(raw.replace(',', '.'));
+    if (!/^-?\d+([.,]\d+)?$/.test(raw) || !Number.isFinite(n)) return reject(name, 'a decimal number or empty', raw, `${name} is not a number`);
+    values[name] = n;
+  }
+  return { values };
+}
+
+/** the quality codes of the measures (empty → null), or the first that is not a Météo-France code */
+function readQualityCodes(at: (name: string) => string, reject: Reject): { values: Record<string, number | null> } | RecordRejection {
+  const values: Record<string, number | null> = {};
+  for (const [, q] of MEASURES) {
+    const raw = at(q);
+    if (raw === '') {
+      values[q] = null;
+      continue;
+    }
+    const n = Number(raw);
+    if (!(QUALITY_CODES as readonly number[]).includes(n) || !/^\d$/.test(raw)) {
+      return reject(q, 'a quality code 0, 1, 2 or 9, or empty', raw, `${q} is not a Météo-France quality code`);
+    }
+    values[q] = n;
+  }
+  return { values };
+}
+
 function parseLine({ fields, line: lineNumber, text: line }: CsvRecord, width: number, col: (name: string) => number): WeatherDayRecord | RecordRejection {
   const f = fields.map((x) => x.trim());
-  const reject = (field: string, expected: string, found: unknown, reason: string) => rejection(lineNumber, field, expected, found, reason, line);
+  const reject: Reject = (field, expected, found, reason) => rejection(lineNumber, field, expected, found, reason, line);
   if (f.length < width) return reject('line', `${width} ;-separated fields, as in the header`, `${f.length} fields`, 'line has fewer fields than the header');
   const at = (name: string) => (col(name) >= 0 ? f[col(name)]! : '');
   const station = at('NUM_POSTE');
@@ -223,30 +259,11 @@ function parseLine({ fields, line: lineNumber, text: line }: CsvRecord, width: n
   const date = at('AAAAMMJJ');
   const day = /^\d{8}$/.test(date) ? `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}` : '';
   if (!isCalendarDate(day)) return reject('AAAAMMJJ', 'a real calendar date YYYYMMDD', date, 'date malformed or not a real date');
-  const numbers: Record<string, number | null> = {};
-  for (const name of ['LAT', 'LON', 'ALTI', ...MEASURES.map(([v]) => v)]) {
-    const raw = at(name);
-    if (raw === '') {
-      numbers[name] = null;
-      continue;
-    }
-    const n = Number(raw.replace(',', '.'));
-    if (!/^-?\d+([.,]\d+)?$/.test(raw) || !Number.isFinite(n)) return reject(name, 'a decimal number or empty', raw, `${name} is not a number`);
-    numbers[name] = n;
-  }
-  const quality: Record<string, number | null> = {};
-  for (const [, q] of MEASURES) {
-    const raw = at(q);
-    if (raw === '') {
-      quality[q] = null;
-      continue;
-    }
-    const n = Number(raw);
-    if (!(QUALITY_CODES as readonly number[]).includes(n) || !/^\d$/.test(raw)) {
-      return reject(q, 'a quality code 0, 1, 2 or 9, or empty', raw, `${q} is not a Météo-France quality code`);
-    }
-    quality[q] = n;
-  }
+  const decimals = readDecimals(at, reject);
+  if (!('values' in decimals)) return decimals;
+  const codes = readQualityCodes(at, reject);
+  if (!('values' in codes)) return codes;
+  const [numbers, quality] = [decimals.values, codes.values];
   const name = at('NOM_USUEL');
   return {
     record: lineNumber,
