@@ -78,7 +78,7 @@ describe('the tf.io handler over the object store', () => {
     try {
       await trained.model.save(storeIOHandler(lake.store, 'models/test/v1/'));
       const modelJson = JSON.parse((await lake.store.get('models/test/v1/model.json')).toString('utf8')) as { weightsManifest: unknown; modelTopology: { config: { layers: { config: { name: string } }[] } } };
-      expect(modelJson.weightsManifest).toEqual([{ paths: ['weights.bin'], weights: expect.any(Array) }]);
+      expect(modelJson.weightsManifest).toEqual([{ paths: ['weights.bin'], weights: expect.any(Array) as unknown }]);
       expect(modelJson.modelTopology.config.layers.map((l) => l.config.name)).toEqual(['hidden1', 'output']);
       const weights = await lake.store.get('models/test/v1/weights.bin');
       expect(sha256(weights)).toBe(sha256(await weightBytes(trained.model)));
@@ -122,7 +122,7 @@ describe('the tf.io handler over the object store', () => {
     trained.model.dispose();
     expect(pointer.version).toBe('v-test');
     for (const f of ['model.json', 'weights.bin', 'metadata.json', 'metrics.json']) expect(await lake.store.head(`${modelPrefix('noise', 'v-test')}${f}`)).toBeDefined();
-    expect(JSON.parse((await lake.store.get(currentKey('noise'))).toString('utf8'))).toMatchObject({ name: 'noise', version: 'v-test', publish: expect.any(Object) });
+    expect(JSON.parse((await lake.store.get(currentKey('noise'))).toString('utf8'))).toMatchObject({ name: 'noise', version: 'v-test', publish: expect.any(Object) as unknown });
     const loaded = await loadCurrent(lake.store, 'noise');
     expect(loaded?.metadata.weights_sha256).toBe(weightsSha);
     expect(loaded?.metadata.backend).toBe(rt.description);

@@ -234,7 +234,7 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
     await serve(dailyFiles(), [{ target: 'meteofrance', kind: '503', times: 4, match: (u) => u.pathname.endsWith(target) }]);
     const first = await poll({ retry: { retries: 2, timeoutMs: 2000 } });
     expect(first).toMatchObject({ ingested: 11, failed: 1 });
-    expect(first.files.find((f) => f.name === target)).toMatchObject({ status: 'failed', httpStatus: 503, error: expect.stringContaining('gave up after 3 attempts') });
+    expect(first.files.find((f) => f.name === target)).toMatchObject({ status: 'failed', httpStatus: 503, error: expect.stringContaining('gave up after 3 attempts') as unknown });
     expect((await readMeteoFranceState(lake)).files[`${fake!.url}${FAKE_METEOFRANCE_FILES_PATH}${target}`]).toMatchObject({ lastStatus: 'failed', complete: false });
     const mark = fake!.requests.length;
     const second = await poll({ retry: { retries: 2, timeoutMs: 2000 } });

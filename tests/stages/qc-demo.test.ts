@@ -91,7 +91,7 @@ describe('quality control over the demo network plus a stuck, a spiking and a dr
   it('shows the flags in noise_readings: the stuck run, each spike, the drifted days', async () => {
     await lake.lake.attach([noiseReadings]);
     const flagged = await query(`SELECT sensor_id, qc, count(*) AS n, min(ts_from) AS first FROM noise_readings WHERE sensor_id LIKE 'qc-%' AND qc <> 'ok' GROUP BY ALL ORDER BY sensor_id, qc`);
-    const by = Object.fromEntries(flagged.map((r) => [`${r['sensor_id']} ${r['qc']}`, r]));
+    const by = Object.fromEntries(flagged.map((r) => [`${String(r['sensor_id'])} ${String(r['qc'])}`, r]));
     // the 36 h run is cut by local midnight into runs of 16 h and 20 h: every reading of both is flagged
     expect(Number(by['qc-stuck stuck']!['n'])).toBe((36 * 3600) / STEP_S);
     expect(by['qc-stuck stuck']!['first']).toEqual(new Date(STUCK_FROM));
@@ -108,8 +108,8 @@ describe('quality control over the demo network plus a stuck, a spiking and a dr
       WHERE r.laeq IS NOT NULL GROUP BY r.sensor_id, r.dt ORDER BY 1, 2`);
     expect(days.length).toBeGreaterThan(DAYS * 5);
     for (const d of days) {
-      if (Number(d['ok']) === 0) expect(d['samples'], `${d['sensor_id']} ${d['dt']}`).toBeNull();
-      else expect(Number(d['samples']), `${d['sensor_id']} ${d['dt']}`).toBe(Number(d['ok']));
+      if (Number(d['ok']) === 0) expect(d['samples'], `${String(d['sensor_id'])} ${String(d['dt'])}`).toBeNull();
+      else expect(Number(d['samples']), `${String(d['sensor_id'])} ${String(d['dt'])}`).toBe(Number(d['ok']));
     }
     // the faulty sensors' nights stay under the guideline with their ok readings only…
     const nights = await query(`SELECT sensor_id, max(lnight) AS worst FROM noise_indicators_daily WHERE sensor_id LIKE 'qc-%' AND convention = 'eu' GROUP BY 1 ORDER BY 1`);

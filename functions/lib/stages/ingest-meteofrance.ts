@@ -145,7 +145,7 @@ export async function ingestMeteoFrance(ctx: StageContext, input: MeteoFranceIng
     const valid: Candidate<WeatherDailyRow>[] = [];
     for (const d of parsed.days) {
       const c = candidateOf(d, raw);
-      if (validateRow(weatherDaily, c.row as unknown as Record<string, unknown>, { now: raw.receivedAt }).length) invalid.push(c);
+      if (validateRow(weatherDaily, c.row, { now: raw.receivedAt }).length) invalid.push(c);
       else if (!done) valid.push(c);
     }
     if (done) continue;

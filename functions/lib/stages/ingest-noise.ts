@@ -535,7 +535,7 @@ export class NoiseShardBuilder {
     for (let i = 0, j = 0; i < candidates.length && j < rows.length; i++) {
       if (candidates[i]!.row === rows[j]) noteSighting(this.sightings, candidates[i]!.observation, rows[j++]!, candidates[i]!.position);
     }
-    this.encoder.add(rows as unknown as Record<string, unknown>[]);
+    this.encoder.add(rows);
     for (const r of parsed.rejections) this.unread.push(r);
     for (const r of unplaced) this.rejected.push(r);
     for (const r of rejections) this.rejected.push(r);

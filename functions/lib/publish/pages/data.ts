@@ -1,3 +1,4 @@
+import { PARIS_INSEE } from '../../domain/geo/arrondissements.ts';
 import type { DownloadFile } from '../contract.ts';
 import { formatBytes, formatInteger, type Lang, same, text } from '../i18n.ts';
 import { html, page, pagePath, raw, type Raw, rootPrefix, SITE_NAME } from '../html.ts';
@@ -29,7 +30,7 @@ export function renderData(lang: Lang, m: SiteModel): string {
     perCommune.set(d.dataset, e);
   }
   const dictionaryByName = new Map(m.dictionary.map((d) => [d.name, d]));
-  const sample = m.communes.find((c) => c.commune_insee === '75056') ?? m.communes[0];
+  const sample = m.communes.find((c) => c.commune_insee === PARIS_INSEE) ?? m.communes[0];
 
   const downloadsTable = html`<div class="table-wrap" role="region" tabindex="0" aria-label="${fr ? 'Fichiers à télécharger' : 'Files to download'}">
 <table class="downloads-table">
