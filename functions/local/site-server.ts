@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { SITE_PREFIX } from '../lib/lake/layout.ts';
 import type { PushNetworks } from '../lib/push/networks.ts';
 import { MAX_PUSH_BYTES, PUSH_PATH } from '../lib/push/constants.ts';
@@ -29,7 +30,7 @@ const TYPES: Record<string, string> = {
 export function siteKey(urlPath: string): string | undefined {
   let p: string;
   try {
-    p = decodeURIComponent(urlPath.split('?')[0]!);
+    p = decodeURIComponent(urlPath.split('?')[0] ?? '');
   } catch {
     return undefined;
   }
@@ -110,11 +111,14 @@ async function serveFile(store: ObjectStore, req: http.IncomingMessage, res: htt
     }
     if (!info) throw new ObjectNotFoundError(key, store.url);
     const ext = key.slice(key.lastIndexOf('.'));
-    const body = await store.get(key);
+    const type = TYPES[ext] ?? info.contentType ?? 'application/octet-stream';
+    const { body, encoding } = asServed(await store.get(key), type, req.headers['accept-encoding']);
     res.writeHead(200, {
-      'content-type': TYPES[ext] ?? info.contentType ?? 'application/octet-stream',
+      'content-type': type,
       'content-length': body.length,
       'cache-control': ext === '.json' || ext === '.html' ? 'no-cache' : 'max-age=3600',
+      vary: 'accept-encoding',
+      ...(encoding ? { 'content-encoding': encoding } : {}),
       ...SECURITY_HEADERS,
     });
     res.end(req.method === 'HEAD' ? undefined : body);
@@ -122,6 +126,18 @@ async function serveFile(store: ObjectStore, req: http.IncomingMessage, res: htt
     if (e instanceof ObjectNotFoundError) await serveNotFound(store, req, res);
     else res.writeHead(500, SECURITY_HEADERS).end('error');
   }
+}
+
+// CloudFront's automatic compression (`compress: true` in infra/stacks/site-stack.ts): text types of 1 000 bytes
+// to 10 MB, gzip when the browser accepts it. Serving them uncompressed here would make the local figures
+// (Lighthouse's simulated slow 4G) those of a site nobody gets.
+const COMPRESSIBLE = /^(text\/|application\/(json|javascript)|image\/svg\+xml)/;
+
+export function asServed(body: Buffer, type: string, acceptEncoding: string | string[] | undefined): { body: Buffer; encoding?: 'gzip' } {
+  const offers = [acceptEncoding ?? ''].flat().join(',').split(',').map((e) => e.trim().split(/\s*;\s*q=/));
+  const gzip = offers.some(([name, q]) => name === 'gzip' && (q === undefined || Number(q) > 0));
+  if (!gzip || !COMPRESSIBLE.test(type) || body.length < 1000 || body.length > 10_000_000) return { body };
+  return { body: gzipSync(body), encoding: 'gzip' };
 }
 
 /** as CloudFront does: the site's own 404 page, in English under /en/ */
