@@ -40,8 +40,9 @@ import { stageSensorSightings, type SensorSighting } from '../stages/sensors.ts'
 // the dataset's key de-duplicates (views, compaction).
 
 /** accepts a push: raw file stored and marked queued, the answer computed, nothing curated yet */
-export async function acceptPush(ctx: StageContext, input: IngestInput): Promise<IngestSummary> {
-  const { sightings: _sightings, ...batch } = curatedBatchOf(await readNoise(ctx, input, { queued: true }));
+export async function acceptPush(ctx: StageContext, input: IngestInput, registry?: RegistryCache): Promise<IngestSummary> {
+  const read = await readNoise(ctx, input, { queued: true, registry: registry && (() => registry.registry(ctx.store)) });
+  const { sightings: _sightings, ...batch } = curatedBatchOf(read);
   return summaryOf(batch);
 }
 
@@ -50,7 +51,7 @@ export async function acceptPush(ctx: StageContext, input: IngestInput): Promise
  * `registry`'s TTL (registry-cache.ts), not once per push
  */
 export function acceptPushes(registry: RegistryCache = new RegistryCache()): PushIngest {
-  return (ctx, input) => acceptPush({ ...ctx, store: registry.over(ctx.store) }, input);
+  return (ctx, input) => acceptPush(ctx, input, registry);
 }
 
 /** what ingestQueuedPushes did */

@@ -186,8 +186,12 @@ export interface Placement {
 }
 
 /** the parser options with the registry's integration intervals, and the placement of positionless readings */
-async function withRegistry(ctx: StageContext, input: IngestInput): Promise<{ parsing: IngestInput; placement: Placement }> {
-  const registry = await loadRegistry(ctx.store);
+async function withRegistry(
+  ctx: StageContext,
+  input: IngestInput,
+  registered?: () => Promise<readonly RegisteredSensor[]>,
+): Promise<{ parsing: IngestInput; placement: Placement }> {
+  const registry = await (registered ?? (() => loadRegistry(ctx.store)))();
   const placement = { registry, requirePosition: !(input.sourceKind === 'noise-csv' && input.csv?.sensorId) };
   const sensorIntervals = registeredIntervals(registry);
   if (Object.keys(sensorIntervals).length === 0) return { parsing: input, placement };
@@ -217,9 +221,14 @@ export interface NoiseRead {
  * Stores the raw bytes (first receipt wins) and reads them against that receipt. `queued`: the raw
  * file is marked for the queued curation (the push API on AWS: functions/lib/push/queued.ts).
  */
-export async function readNoise(ctx: StageContext, input: IngestInput, options: { queued?: boolean } = {}): Promise<NoiseRead> {
+/** @param options.registry where the sensor registry comes from (default: the store, read afresh) */
+export async function readNoise(
+  ctx: StageContext,
+  input: IngestInput,
+  options: { queued?: boolean; registry?: () => Promise<readonly RegisteredSensor[]> } = {},
+): Promise<NoiseRead> {
   const format = NOISE_SOURCE_FORMATS[input.sourceKind];
-  const { parsing, placement } = await withRegistry(ctx, input);
+  const { parsing, placement } = await withRegistry(ctx, input, options.registry);
   const now = ctx.now();
   // the raw file's key at once (hashed here: ~12 ms for 15 MB); the file is written while the bytes are read
   const sha256 = sha256HexSync(input.bytes);
@@ -332,14 +341,20 @@ async function replaceEarlier(
 function readingsBySensor(rows: EncodedRows): { sensors: Map<string, { n: number; communes: Set<string> }>; days: string[] } {
   const sensors = new Map<string, { n: number; communes: Set<string> }>();
   const days = new Set<string>();
+  const column = (name: string) => {
+    const c = rows.columns[name];
+    if (!c) throw new Error(`encoded noise readings without a ${name} column`);
+    return c;
+  };
+  const [ids, communes, dts] = [column('sensor_id'), column('commune_insee'), column('dt')];
   for (let i = 0; i < rows.count; i++) {
-    const id = String(valueAt(rows.columns.sensor_id!, i));
+    const id = String(valueAt(ids, i));
     const s = sensors.get(id) ?? { n: 0, communes: new Set<string>() };
     s.n++;
-    const commune = valueAt(rows.columns.commune_insee!, i);
+    const commune = valueAt(communes, i);
     s.communes.add(typeof commune === 'string' ? commune : 'no commune');
     sensors.set(id, s);
-    days.add(String(valueAt(rows.columns.dt!, i)));
+    days.add(String(valueAt(dts, i)));
   }
   return { sensors, days: [...days].sort() };
 }
@@ -400,7 +415,8 @@ async function readParts(
     if (!cut) break;
     cuts.push(cut);
   }
-  const reading = cuts.map((cut, j) => readers!.read({ sourceKind, options, placement, text: partOf(bytes, body, cut.next, cuts[j + 1]?.end ?? span.to) }, raw));
+  // cuts only when there are readers (parts > 1)
+  const reading = readers ? cuts.map((cut, j) => readers.read({ sourceKind, options, placement, text: partOf(bytes, body, cut.next, cuts[j + 1]?.end ?? span.to) }, raw)) : [];
   for (const r of reading) r.catch(() => {}); // awaited below (Promise.all): a reader's failure meanwhile is not "unhandled"
   const first = await readChunks(new FiwareArrayReader(body, span.from, cuts[0]?.end ?? span.to, 0, options), new NoiseShardBuilder(sourceKind, raw, placement));
   const others = await Promise.all(reading);
@@ -533,7 +549,12 @@ export class NoiseShardBuilder {
     const { rows, rejections } = validateCandidates<NoiseReadingRow, (typeof candidates)[number]>(noiseReadings, candidates, raw.receivedAt, (c) => c.observation.recordText);
     // the rows are the candidates that passed, in order: walk both to find each row's observation
     for (let i = 0, j = 0; i < candidates.length && j < rows.length; i++) {
-      if (candidates[i]!.row === rows[j]) noteSighting(this.sightings, candidates[i]!.observation, rows[j++]!, candidates[i]!.position);
+      const candidate = candidates[i];
+      const row = rows[j];
+      if (candidate && row && candidate.row === row) {
+        noteSighting(this.sightings, candidate.observation, row, candidate.position);
+        j++;
+      }
     }
     this.encoder.add(rows);
     for (const r of parsed.rejections) this.unread.push(r);
@@ -550,7 +571,7 @@ export class NoiseShardBuilder {
 
 /** the sightings of consecutive parts as one: a sensor keeps what its first row said, and spans them all */
 export function mergeSightings(parts: readonly SensorSighting[][]): SensorSighting[] {
-  if (parts.length === 1) return parts[0]!;
+  if (parts.length === 1 && parts[0]) return parts[0];
   const merged = new Map<string, SensorSighting>();
   for (const part of parts) {
     for (const s of part) {
