@@ -65,7 +65,9 @@ export class DuckLake implements Lake {
   async attachObjects(view: string, d: DatasetDeclaration, keys: readonly string[]): Promise<void> {
     const infos = keys.map((key) => ({ key, etag: '', size: 0, lastModified: new Date(0) }));
     const files = await this.localFiles(infos);
-    const columns = fileColumns(d).map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`).join(', ');
+    // files written before a column was declared (e.g. noise_readings' arrondissement_insee): NULL there
+    const absent = await this.absentColumns(d, files);
+    const columns = fileColumns(d).map((c) => `CAST(${absent.has(c.name) ? 'NULL' : c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`).join(', ');
     await this.duck.run(
       `CREATE OR REPLACE TEMP VIEW ${view} AS SELECT ${columns} FROM read_parquet([${files.map((f) => sqlString(f)).join(', ')}], hive_partitioning = false, union_by_name = true)`,
     );
@@ -185,7 +187,7 @@ export class DuckLake implements Lake {
     const file = this.duck.scratch(`${d.name}.parquet`);
     try {
       await this.duck.run(`COPY (${sql}) TO '${sqlPath(file)}' (${PARQUET_OPTIONS})`);
-      const rows = Number((await this.duck.all(`SELECT count(*) AS n FROM read_parquet('${sqlPath(file)}')`)).rows[0]!.n);
+      const rows = Number((await this.duck.all(`SELECT count(*) AS n FROM read_parquet('${sqlPath(file)}')`)).rows[0]?.['n'] ?? 0);
       await this.store.put(key, await readFile(file), { contentType: PARQUET_CONTENT_TYPE });
       return rows;
     } finally {
@@ -194,7 +196,7 @@ export class DuckLake implements Lake {
   }
 
   async writePartitions(d: DatasetDeclaration, spec: PartitionSpec): Promise<PartitionWriteSummary> {
-    const rows = Number((await this.duck.all(`SELECT count(*) AS n FROM ${spec.table}`)).rows[0]!['n']);
+    const rows = Number((await this.duck.all(`SELECT count(*) AS n FROM ${spec.table}`)).rows[0]?.['n'] ?? 0);
     const dir = this.duck.scratch(d.name);
     const wanted = new Set(spec.partitions);
     const columns = fileColumns(d).map((c) => `CAST(${c.name} AS ${DUCKDB_TYPE[c.type]}) AS ${c.name}`);
@@ -299,7 +301,8 @@ export class DuckLake implements Lake {
    */
   private async oneFile(dir: string, order: readonly string[]): Promise<string> {
     const files = (await readdir(dir)).sort().map((n) => path.join(dir, n));
-    if (files.length === 1) return files[0]!;
+    const [only] = files;
+    if (files.length === 1 && only !== undefined) return only;
     const merged = `${dir}.merged.parquet`;
     await this.duck.run(
       `COPY (SELECT * FROM read_parquet([${files.map(sqlString).join(', ')}]) ${order.length ? `ORDER BY ${order.join(', ')}` : ''}) TO '${sqlPath(merged)}' (${PARQUET_OPTIONS})`,
@@ -315,11 +318,12 @@ export class DuckLake implements Lake {
   }
 
   private async localFiles(objects: readonly ObjectInfo[]): Promise<string[]> {
-    if (this.store.localPath) return objects.map((o) => this.store.localPath!(o.key));
+    const localPath = this.store.localPath?.bind(this.store);
+    if (localPath) return objects.map((o) => localPath(o.key));
     const mirror = path.join(this.duck.scratchRoot, 'mirror');
-    const out = objects.map((o) => path.join(mirror, ...o.key.split('/')));
+    const local = objects.map((o) => ({ o, file: path.join(mirror, ...o.key.split('/')) }));
     await forEachLimited(
-      objects.map((o, i) => ({ o, file: out[i]! })),
+      local,
       FETCH_CONCURRENCY,
       async ({ o, file }) => {
         if (o.etag && this.fetched.get(o.key) === o.etag) return;
@@ -328,7 +332,7 @@ export class DuckLake implements Lake {
         if (o.etag) this.fetched.set(o.key, o.etag);
       },
     );
-    return out;
+    return local.map((l) => l.file);
   }
 }
 
@@ -348,7 +352,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
+    for (let item = items[next++]; item !== undefined; item = items[next++]) await fn(item);
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
 }

@@ -8,6 +8,13 @@ export const NOISE_SOURCES = ['road', 'rail', 'air', 'industry', 'mixed', 'unkno
 const noiseReadingColumns = declareColumns([
   sensorId,
   communeInsee,
+  {
+    name: 'arrondissement_insee',
+    type: 'string',
+    nullable: true,
+    description:
+      'INSEE code of the Paris arrondissement (75101–75120) where the reading was taken, set at ingest as commune_insee is (its own position, else its sensor’s registered position at that time); NULL outside Paris or when the position is unknown',
+  },
   { name: 'ts_from', type: 'timestamp', description: 'Start of the observation interval (UTC)' },
   { name: 'ts_to', type: 'timestamp', description: 'End of the observation interval (UTC), after ts_from' },
   level('laeq', 'A-weighted equivalent continuous sound level over the interval'),
@@ -193,7 +200,7 @@ export const noiseIndicatorsArrondissementDaily = declareDataset({
   columns: areaDailyColumns({ name: 'arrondissement_insee', type: 'string', description: 'INSEE code of the Paris arrondissement (75101–75120)' }),
   key: ['arrondissement_insee', 'day', 'convention'],
   licence: `${OPEN_LICENCE}; arrondissement boundaries: ODbL 1.0, Ville de Paris – opendata.paris.fr`,
-  provenance: 'Computed by the noise-indicators stage from noise_indicators_daily and sensors.arrondissement_insee.',
+  provenance: 'Computed by the noise-indicators stage from noise_readings.arrondissement_insee (where each reading was taken; for rows written before that column, the sensor’s current sensors.arrondissement_insee).',
 });
 
 export const noiseIndicatorsHourly = declareDataset({

@@ -1,5 +1,6 @@
 import { noiseReadings, type NoiseReadingRow } from '../datasets/index.ts';
 import { communeAt } from '../domain/geo/communes.ts';
+import { arrondissementOf } from '../domain/geo/arrondissements.ts';
 import { parseNoiseCsv, type NoiseCsvOptions } from '../domain/noise/csv.ts';
 import { arraySpan, FiwareArrayReader, nextElementCut, parseFiware, withoutBom, type FiwareOptions } from '../domain/noise/fiware.ts';
 import { concatEncoded, encodeRows, RowEncoder, valueAt, type EncodedRows } from '../datasets/encoded-rows.ts';
@@ -476,8 +477,12 @@ function renumbered(shard: NoiseShard, offset: number): NoiseShard {
   };
 }
 
+/** where a reading was taken: its commune of the Métropole and, in Paris, its arrondissement */
+type Place = Pick<NoiseReadingRow, 'commune_insee' | 'arrondissement_insee'>;
+const NOWHERE: Place = { commune_insee: null, arrondissement_insee: null };
+
 /**
- * Observations → rows with their commune → checked against noise_readings → encoded, a batch of
+ * Observations → rows with their commune and arrondissement → checked against noise_readings → encoded, a batch of
  * observations at a time; the sightings of the rows are kept. The rows are not: a large input is held
  * as typed arrays.
  */
@@ -487,8 +492,8 @@ export class NoiseShardBuilder {
   private readonly rejected: RecordRejection[] = [];
   private readonly sightings = new Map<string, SensorSighting>();
   private readonly encoder = new RowEncoder(encodedColumns(noiseReadings));
-  /** the commune of each position met: a file's readings come from a few sensors, each at one place */
-  private readonly communes = new Map<string, string | null>();
+  /** the commune and arrondissement of each position met: a file's readings come from a few sensors, each at one place */
+  private readonly places = new Map<string, Place>();
 
   constructor(
     private readonly sourceKind: NoiseSourceKind,
@@ -504,14 +509,16 @@ export class NoiseShardBuilder {
     return this.placement?.requirePosition ? undefined : null;
   }
 
-  private communeOf(position: { lon: number; lat: number }): string | null {
+  private placeOf(position: { lon: number; lat: number } | null): Place {
+    if (!position) return NOWHERE;
     const key = `${position.lon} ${position.lat}`;
-    let commune = this.communes.get(key);
-    if (commune === undefined) {
-      commune = communeAt(position.lon, position.lat)?.commune_insee ?? null;
-      this.communes.set(key, commune);
+    let place = this.places.get(key);
+    if (place === undefined) {
+      const commune = communeAt(position.lon, position.lat)?.commune_insee ?? null;
+      place = { commune_insee: commune, arrondissement_insee: arrondissementOf(commune, position.lon, position.lat) };
+      this.places.set(key, place);
     }
-    return commune;
+    return place;
   }
 
   add(parsed: ParseResult): this {
@@ -532,7 +539,7 @@ export class NoiseShardBuilder {
       }
       const row: NoiseReadingRow = {
         sensor_id: o.sensorId,
-        commune_insee: position ? this.communeOf(position) : null,
+        ...this.placeOf(position),
         ts_from: o.tsFrom,
         ts_to: o.tsTo,
         laeq: o.laeq,

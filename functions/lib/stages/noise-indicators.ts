@@ -16,6 +16,7 @@ import { CONVENTIONS, PERIOD_CONVENTIONS, PERIODS } from '../domain/noise/conven
 import { LDEN_PENALTY, periodOf } from '../domain/noise/levels.ts';
 import { QC_THRESHOLDS, qualityDailySql } from '../domain/noise/qc.ts';
 import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, WHO_2018, type NoiseSource } from '../domain/noise/thresholds.ts';
+import { PARIS_INSEE } from '../domain/geo/arrondissements.ts';
 import { PARIS_TZ } from '../domain/time/paris.ts';
 import { datasetFileKey, stateKey } from '../lake/layout.ts';
 import { CHANGE_LOG_RETENTION_DAYS, changeLogCovers, type ChangeWatermark, type Lake } from '../ports/lake.ts';
@@ -339,22 +340,24 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
     // the view holds the partitions to recompute (attached for that window only); the quality control
     // flags each reading once, for the quality rows and for the readings the indicators keep
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.flagged} AS
-      SELECT sensor_id, commune_insee, dt, ts_from, ts_to, laeq, qc FROM noise_readings WHERE dt IN (SELECT dt FROM ${T.todo})`);
+      SELECT sensor_id, commune_insee, arrondissement_insee, dt, ts_from, ts_to, laeq, qc FROM noise_readings WHERE dt IN (SELECT dt FROM ${T.todo})`);
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.quality} AS
       SELECT *, strftime(day, '%Y-%m-%d') AS dt FROM (${qualityDailySql(T.flagged)})`);
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.readings} AS
-      SELECT sensor_id, commune_insee, dt, epoch_us(ts_from) // ${US_PER_HOUR} AS hk, epoch_us(ts_to) - epoch_us(ts_from) AS dur_us, laeq
+      SELECT sensor_id, commune_insee, arrondissement_insee, dt, epoch_us(ts_from) // ${US_PER_HOUR} AS hk, epoch_us(ts_to) - epoch_us(ts_from) AS dur_us, laeq
       FROM ${T.flagged}
       WHERE laeq IS NOT NULL AND ts_to > ts_from AND qc = 'ok'`);
     await duck.run(`DROP TABLE ${T.flagged}`);
-    const readings = Number((await duck.all(`SELECT count(*) AS n FROM ${T.readings}`)).rows[0]!['n']);
+    const readings = Number((await duck.all(`SELECT count(*) AS n FROM ${T.readings}`)).rows[0]?.['n'] ?? 0);
 
-    // per sensor and UTC hour: energy (s·10^(L/10)), covered seconds, samples
+    // per sensor and UTC hour: energy (s·10^(L/10)), covered seconds, samples, and where the readings were
+    // taken (the sensor's current place for rows written before the readings carried it: NULL columns)
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.hourSums} AS
       SELECT r.sensor_id, r.hk, h.hour_start, h.day, h.local_hour, r.energy, r.covered, r.samples,
-        coalesce(r.commune_insee, a.commune_insee) AS commune_insee
+        coalesce(r.commune_insee, a.commune_insee) AS commune_insee,
+        CASE WHEN coalesce(r.commune_insee, a.commune_insee) = '${PARIS_INSEE}' THEN coalesce(r.arrondissement_insee, a.arrondissement_insee) END AS arrondissement_insee
       FROM (SELECT sensor_id, hk, sum(dur_us * pow(10, laeq / 10)) / 1e6 AS energy, sum(dur_us) / 1e6 AS covered,
-              count(*) AS samples, max(commune_insee) AS commune_insee
+              count(*) AS samples, max(commune_insee) AS commune_insee, max(arrondissement_insee) AS arrondissement_insee
             FROM ${T.readings} GROUP BY sensor_id, hk) r
       JOIN ${T.hours} h USING (hk)
       LEFT JOIN ${T.attributes} a USING (sensor_id)`);
@@ -371,9 +374,14 @@ async function computeIndicators(duck: Lake, job: { years: readonly number[]; dt
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.daily} AS ${dailySql(job.threshold)}`);
 
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.communeDaily} AS ${areaDailySql('commune_insee', T.daily)}`);
-    // Paris's arrondissements: the same average over the sensors of each arrondissement
+    // Paris's arrondissements: the same average over the sensors of each arrondissement, each sensor-day in
+    // the arrondissement its readings were taken in (a sensor that moved keeps its earlier days where they were)
     await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.arrondissementDaily} AS
-      ${areaDailySql('arrondissement_insee', `(SELECT d.*, a.arrondissement_insee FROM ${T.daily} d JOIN ${T.attributes} a USING (sensor_id))`)}`);
+      ${areaDailySql(
+        'arrondissement_insee',
+        `(SELECT d.*, p.arrondissement_insee FROM ${T.daily} d
+          JOIN (SELECT sensor_id, day, max(arrondissement_insee) AS arrondissement_insee FROM ${T.hourSums} GROUP BY sensor_id, day) p USING (sensor_id, day))`,
+      )}`);
 
     await computeMonthsAndYears(duck, job);
 
@@ -493,8 +501,8 @@ function areaDailySql(area: string, days: string): string {
 }
 
 async function createLookups(duck: Lake, job: { years: readonly number[]; dts: readonly string[] }): Promise<void> {
-  const first = job.years[0]!;
-  const last = job.years[job.years.length - 1]!;
+  const first = Math.min(...job.years);
+  const last = Math.max(...job.years);
   // every UTC hour of the local years [first, last]: its local day and clock hour (DST-aware, via ICU)
   await duck.run(`CREATE OR REPLACE TEMP TABLE ${T.hours} AS
     SELECT epoch_us(u) // ${US_PER_HOUR} AS hk, u AS hour_start, CAST(l AS DATE) AS day, CAST(hour(l) AS INTEGER) AS local_hour

@@ -46,9 +46,13 @@ export const QC_THRESHOLDS = {
   nightHours: { from: 22, to: 6 },
 } as const;
 
+/** the spike threshold of the longest readings */
+const LONGEST_SPIKE_STEP = QC_THRESHOLDS.spikeJumpDb[2]; // the tuple's last (its type fails to compile if the list shrinks)
+
 /** the spike threshold for a reading of `seconds` */
 export function spikeJumpDb(seconds: number): number {
-  return QC_THRESHOLDS.spikeJumpDb.find((s) => seconds <= s.seconds)!.db;
+  // the last step's seconds are infinite: every reading finds its step
+  return (QC_THRESHOLDS.spikeJumpDb.find((s) => seconds <= s.seconds) ?? LONGEST_SPIKE_STEP).db;
 }
 
 const T = QC_THRESHOLDS;
@@ -56,7 +60,7 @@ const T = QC_THRESHOLDS;
 /** SQL: the spike threshold for a reading of `secondsExpr` */
 function spikeJumpSql(secondsExpr: string): string {
   const cases = T.spikeJumpDb.filter((s) => Number.isFinite(s.seconds)).map((s) => `WHEN ${secondsExpr} <= ${s.seconds} THEN ${s.db}`);
-  return `CASE ${cases.join(' ')} ELSE ${T.spikeJumpDb.at(-1)!.db} END`;
+  return `CASE ${cases.join(' ')} ELSE ${LONGEST_SPIKE_STEP.db} END`;
 }
 
 const outOfRange = (c: string) => `(${c} IS NOT NULL AND (${c} < ${T.rangeDb.min} OR ${c} > ${T.rangeDb.max}))`;
