@@ -27,8 +27,13 @@ import { report } from '../support/report.ts';
 // generator: the seed is printed, and OBSERVATORY_CRASH_SEED=<seed> replays the same kills.
 
 const CHILD = fileURLToPath(new URL('../support/crash-child.ts', import.meta.url));
-/** kill points per store, drawn among every (operation, k) the clean run has (OBSERVATORY_CRASH_KILLS: more, up to all) */
-const KILLS_PER_STORE = Number(process.env.OBSERVATORY_CRASH_KILLS ?? 21);
+/**
+ * distinct kill points, drawn among every (operation, k) the clean run has (OBSERVATORY_CRASH_KILLS: more,
+ * up to all), at least MIN_KILLS_PER_OPERATION of each operation; each runs on the folder lake, and every
+ * third kill of each operation on the S3 server too (an S3 trial costs most: copying the lake into a bucket)
+ */
+const KILLS = Number(process.env.OBSERVATORY_CRASH_KILLS ?? 21);
+const MIN_KILLS_PER_OPERATION = 3;
 /** trials at once (children killed and runs again), each with its own engine */
 const TRIALS_AT_ONCE = 3;
 const SEED = Number(process.env.OBSERVATORY_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -42,10 +47,17 @@ const temp: string[] = [];
 const before = new Map<Operation, string>();
 const writesOf = new Map<Operation, number>();
 let clean: Tables;
-let kills: { op: Operation; k: number }[];
+let kills: { op: Operation; k: number; stores: StoreLabel[] }[];
 
 function context(store: ObjectStore, engine: Duck = duck): StageContext {
   return { store, lake: new DuckLake(engine, store), logger: memoryLogger(), now: () => NOW };
+}
+
+/** the folder of the lake before `op` (the clean run made it) */
+function lakeBefore(op: Operation): string {
+  const dir = before.get(op);
+  if (!dir) throw new Error(`no lake before ${op}: the clean run did not reach it`);
+  return dir;
 }
 
 async function tempDir(label: string): Promise<string> {
@@ -83,6 +95,26 @@ function runChild(at: StoreLocation, op: Operation, killAfter: number): Promise<
   });
 }
 
+/**
+ * KILLS distinct kill points in a seeded order: MIN_KILLS_PER_OPERATION of each operation first, then
+ * the next ones of the shuffle; all on the folder lake, every third of each operation on the S3 server too
+ */
+function drawKills(all: readonly { op: Operation; k: number }[], random: () => number): { op: Operation; k: number; stores: StoreLabel[] }[] {
+  const shuffled = [...all];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j] ?? shuffled[i], shuffled[i] ?? shuffled[j]] as [{ op: Operation; k: number }, { op: Operation; k: number }];
+  }
+  const first = OPERATIONS.flatMap((op) => shuffled.filter((x) => x.op === op).slice(0, MIN_KILLS_PER_OPERATION));
+  const drawn = [...first, ...shuffled.filter((x) => !first.includes(x))].slice(0, KILLS);
+  const seen = new Map<Operation, number>();
+  return drawn.map((x) => {
+    const n = seen.get(x.op) ?? 0;
+    seen.set(x.op, n + 1);
+    return { ...x, stores: n % 3 === 2 ? [FOLDER, S3] : [FOLDER] };
+  });
+}
+
 beforeAll(async () => {
   report(`crash test seed: ${SEED} (OBSERVATORY_CRASH_SEED=${SEED} replays these kills)`);
   duck = await Duck.open({ threads: 1 });
@@ -105,15 +137,10 @@ beforeAll(async () => {
   }
   clean = await tables(context(new FsObjectStore(dir)));
   // the kill points: a seeded draw among every write of every operation
-  const all = OPERATIONS.flatMap((op) => Array.from({ length: writesOf.get(op)! }, (_, i) => ({ op, k: i + 1 })));
-  const random = mulberry32(SEED);
-  for (let i = all.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [all[i], all[j]] = [all[j]!, all[i]!];
-  }
-  if (all.length < KILLS_PER_STORE) throw new Error(`the operations make ${all.length} writes in all: fewer than the ${KILLS_PER_STORE} kill points asked for`);
-  kills = all.slice(0, KILLS_PER_STORE);
-  report(`writes per operation: ${OPERATIONS.map((op) => `${op} ${writesOf.get(op)}`).join(', ')}; kills: ${kills.map((x) => `${x.op}@${x.k}`).join(' ')}`);
+  const all = OPERATIONS.flatMap((op) => Array.from({ length: writesOf.get(op) ?? 0 }, (_, i) => ({ op, k: i + 1 })));
+  if (all.length < KILLS) throw new Error(`the operations make ${all.length} writes in all: fewer than the ${KILLS} kill points asked for`);
+  kills = drawKills(all, mulberry32(SEED));
+  report(`writes per operation: ${OPERATIONS.map((op) => `${op} ${writesOf.get(op)}`).join(', ')}; kills: ${kills.map((x) => `${x.op}@${x.k}${x.stores.includes(S3) ? ' (+S3)' : ''}`).join(' ')}`);
 }, 300_000);
 
 afterAll(async () => {
@@ -131,31 +158,34 @@ describe('the clean run', () => {
     expect(clean.noise_readings).toHaveLength(distinct.size);
     expect(clean.noise_indicators_daily.length).toBeGreaterThan(0);
     expect(clean.noise_indicators_yearly.length).toBeGreaterThan(0);
-    expect(kills.length).toBe(KILLS_PER_STORE);
-    expect(new Set(kills.map((x) => `${x.op}@${x.k}`)).size).toBe(KILLS_PER_STORE);
-    // the draw covers the three operations
-    expect(new Set(kills.map((x) => x.op)).size).toBe(3);
+    expect(kills.length).toBe(KILLS);
+    expect(new Set(kills.map((x) => `${x.op}@${x.k}`)).size).toBe(KILLS);
+    // the draw covers the three operations on each store
+    for (const [label] of stores) expect(new Set(kills.filter((x) => x.stores.includes(label)).map((x) => x.op)).size, label).toBe(3);
   });
 });
 
 type Prepare = (trial: number, op: Operation) => Promise<StoreLocation>;
-const stores: [string, Prepare][] = [
+const FOLDER = 'the folder lake';
+const S3 = 'the S3 server (Swift)';
+type StoreLabel = typeof FOLDER | typeof S3;
+const stores: [StoreLabel, Prepare][] = [
   [
-    'the folder lake',
+    FOLDER,
     async (trial, op) => {
       const dir = await tempDir(`trial-${trial}`);
-      await cp(before.get(op)!, dir, { recursive: true });
+      await cp(lakeBefore(op), dir, { recursive: true });
       return { kind: 'fs', dir };
     },
   ],
   [
-    'the S3 server (Swift)',
+    S3,
     async (trial, op) => {
       const endpoint = inject('s3Endpoint') ?? process.env[S3_ENDPOINT_ENV];
       if (!endpoint) throw new Error('no S3 test server (see tests/support/global-setup.ts)');
       const client = swiftClient(endpoint);
       const at = { kind: 's3', endpoint, bucket: await createTestBucket(client, `crash-${trial}`), prefix: 'lake' } as const;
-      await copyLake(before.get(op)!, openStore(at));
+      await copyLake(lakeBefore(op), openStore(at));
       return at;
     },
   ],
@@ -174,7 +204,7 @@ async function trial(n: number, prepare: Prepare, op: Operation, k: number, engi
 
 describe('killed after the k-th write, on the folder lake and on the S3 server (Swift)', () => {
   it('a run again after each kill ends with the clean run’s readings and indicators, row by row', async () => {
-    const queue = stores.flatMap(([label, prepare]) => kills.map(({ op, k }) => ({ label, prepare, op, k })));
+    const queue = stores.flatMap(([label, prepare]) => kills.filter((x) => x.stores.includes(label)).map(({ op, k }) => ({ label, prepare, op, k })));
     const results: { label: string; op: Operation; k: number; failure?: string; tables?: Tables }[] = [];
     let n = 0;
     await Promise.all(
@@ -187,11 +217,11 @@ describe('killed after the k-th write, on the folder lake and on the S3 server (
         }
       }),
     );
-    expect(results).toHaveLength(stores.length * KILLS_PER_STORE);
+    expect(results).toHaveLength(kills.reduce((n, x) => n + x.stores.length, 0));
     for (const r of results) {
       const where = `${r.label}: ${r.op} killed after write ${r.k} (seed ${SEED})`;
       expect(r.failure, where).toBeUndefined();
-      for (const t of TABLES) expect(r.tables![t], `${t}, ${where}`).toEqual(clean[t]);
+      for (const t of TABLES) expect(r.tables?.[t], `${t}, ${where}`).toEqual(clean[t]);
     }
   }, 900_000);
 });
