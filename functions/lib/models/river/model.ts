@@ -34,6 +34,11 @@ export interface RiverOptions {
   readonly learningRate?: number;
   /** target number of optimiser steps (epochs adapt to the data size) */
   readonly steps?: number;
+  /**
+   * what the model forecasts: the network's change (default), or the mean of the network's and the linear
+   * baseline's (two fits of the same inputs whose errors are not the same: averaging cuts the variance)
+   */
+  readonly combination?: 'network' | 'network_linear_mean';
 }
 
 export interface RiverTrainingResult {
@@ -78,7 +83,7 @@ export async function trainRiverModel(
   const d = riverData(series, setup, window);
   if ('skipped' in d) return d;
   const nn = await fitRiverNetwork(rt, d, options);
-  const p = await riverPredictors(rt, d, nn);
+  const p = await riverPredictors(rt, d, nn, options.combination ?? 'network');
   const residuals = residualStats(d, p.trainF);
   const threshold = thresholdOf(d);
   const scored = scoreRiver({
@@ -104,7 +109,7 @@ export async function trainRiverModel(
     origins: originCounts(d),
     architecture: { type: 'mlp', inputs: nn.xs.cols, hidden: nn.hidden, outputs: d.hSteps.length, activation: 'relu', loss: 'mse', optimizer: 'adam', learning_rate: options.learningRate ?? 0.002, epochs: nn.epochs, batch_size: nn.batchSize, seed: nn.seed, early_stopping: 'last 15 % of the training origins' },
     preprocessing: riverPreprocessing(d, nn, p, residuals, threshold),
-    report: riverReport(d, nn, scored, threshold),
+    report: riverReport(d, nn, scored, threshold, p.combination),
   };
 }
 
@@ -168,17 +173,17 @@ async function fitRiverNetwork(rt: TfRuntime, d: RiverData, options: RiverOption
 type FittedNetwork = Awaited<ReturnType<typeof fitRiverNetwork>>;
 
 /** each predictor's forecasts on the training and held-out origins, and the linear baseline's coefficients */
-async function riverPredictors(rt: TfRuntime, d: RiverData, nn: FittedNetwork) {
+async function riverPredictors(rt: TfRuntime, d: RiverData, nn: FittedNetwork, combination: NonNullable<RiverOptions['combination']>) {
+  const linear = fitRidge(nn.xs, nn.y, nn.w, RIDGE_LAMBDA);
+  const linearChanges = (ex: Examples) => ridgePredict(linear, applyScaler({ ...ex.x, data: ex.x.data.slice() }, nn.featureScaler));
   const predictChanges = async (ex: Examples): Promise<Matrix> => {
     const out = await predictRows(rt.tf, nn.net, applyScaler({ ...ex.x, data: ex.x.data.slice() }, nn.featureScaler));
     for (let i = 0; i < out.data.length; i++) {
       const k = i % out.cols;
       out.data[i] = (out.data[i] ?? NaN) * (nn.targetScaler.std[k] ?? NaN) + (nn.targetScaler.mean[k] ?? NaN);
     }
-    return out;
+    return combination === 'network' ? out : meanOf(out, linearChanges(ex));
   };
-  const linear = fitRidge(nn.xs, nn.y, nn.w, RIDGE_LAMBDA);
-  const linearChanges = (ex: Examples) => ridgePredict(linear, applyScaler({ ...ex.x, data: ex.x.data.slice() }, nn.featureScaler));
   const steps = trendSteps(d.series.stepHours);
   const forecastOf =
     (ex: Examples, netChanges: Matrix, linChanges: Matrix): ForecastOf =>
@@ -195,6 +200,7 @@ async function riverPredictors(rt: TfRuntime, d: RiverData, nn: FittedNetwork) {
     testF: forecastOf(d.test, await predictChanges(d.test), linearChanges(d.test)),
     linear,
     steps,
+    combination,
   };
 }
 type Predictors = Awaited<ReturnType<typeof riverPredictors>>;
@@ -251,10 +257,11 @@ function riverPreprocessing(d: RiverData, nn: FittedNetwork, p: Predictors, resi
     residuals,
     linear: p.linear.map((beta) => beta.map((v) => Number(v.toPrecision(8)))),
     trend_steps: p.steps,
+    ...(p.combination === 'network' ? {} : { model_combination: p.combination }),
   };
 }
 
-function riverReport(d: RiverData, nn: FittedNetwork, s: RiverScores, threshold: { value: number; source: string }): RiverTrainingResult['report'] {
+function riverReport(d: RiverData, nn: FittedNetwork, s: RiverScores, threshold: { value: number; source: string }, combination: Predictors['combination']): RiverTrainingResult['report'] {
   const { setup, series } = d;
   const iso = (i: number) => instantOf(series, i).toISOString();
   const notes = [
@@ -263,6 +270,7 @@ function riverReport(d: RiverData, nn: FittedNetwork, s: RiverScores, threshold:
     `${s.folds.length} ${series.stepHours >= 24 ? 'yearly' : 'daily'} folds in the held-out period (scored separately in \`folds\`); a "model" verdict needs a Diebold–Mariano test at 5 % on the per-origin loss differences against the best baseline`,
     `crossings: origins below ${Number(threshold.value.toFixed(3))} ${setup.unit} (${threshold.source}); hit_rate = hits / observed crossings, false_alarm_ratio = false alarms / forecast crossings`,
     `early stopping kept epoch ${nn.fit.bestEpoch} of ${nn.fit.epochs}`,
+    ...(combination === 'network' ? [] : ['the model’s forecast is the mean of the network’s and the linear baseline’s changes']),
     `${setup.variable} (mae): ${s.decision.reason}`,
   ];
   return {
@@ -283,6 +291,13 @@ function riverReport(d: RiverData, nn: FittedNetwork, s: RiverScores, threshold:
     decisions: [s.decision],
     notes,
   };
+}
+
+/** the cell-by-cell mean of two matrices of the same shape */
+function meanOf(a: Matrix, b: Matrix): Matrix {
+  const out = { ...a, data: a.data.slice() };
+  for (let i = 0; i < out.data.length; i++) out.data[i] = ((a.data[i] ?? NaN) + (b.data[i] ?? NaN)) / 2;
+  return out;
 }
 
 const round = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(6)) : NaN);
@@ -366,11 +381,13 @@ async function changeOf(
 ): Promise<(k: number, hours: number) => number> {
   const pre = input.preprocessing;
   const scaled = applyScaler({ ...ex.x, data: ex.x.data.slice() }, pre.feature_scaler);
+  const linear = (k: number) => ridgePredict([pre.linear?.[k] ?? []], scaled).data[0] ?? NaN;
   if (predictor === 'model') {
     const out = await predictRows(rt.tf, input.model, scaled);
-    return (k) => (out.data[k] ?? NaN) * (pre.target_scaler.std[k] ?? NaN) + (pre.target_scaler.mean[k] ?? NaN);
+    const network = (k: number) => (out.data[k] ?? NaN) * (pre.target_scaler.std[k] ?? NaN) + (pre.target_scaler.mean[k] ?? NaN);
+    return pre.model_combination === 'network_linear_mean' ? (k) => (network(k) + linear(k)) / 2 : network;
   }
-  if (predictor === 'linear') return (k) => ridgePredict([pre.linear?.[k] ?? []], scaled).data[0] ?? NaN;
+  if (predictor === 'linear') return linear;
   if (predictor === 'trend') return (_, hours) => trendChange(at.tgt, at.origin, Math.round(hours / at.stepHours), pre.trend_steps ?? 1);
   return () => 0;
 }
