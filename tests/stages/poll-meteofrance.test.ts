@@ -268,7 +268,8 @@ describe('pollMeteoFrance(): the basin rain départements, a failed file, the de
     expect(fileRequests(latestName(served))).toHaveLength(1);
     expect(fileRequests(previousName(served))).toHaveLength(1);
     expect(s.files.filter((f) => f.departement === served).map((f) => f.status)).toEqual(['ingested', 'ingested']);
-    expect(s.missing).toEqual(unserved.flatMap((departement) => [{ departement, period: 'previous' }, { departement, period: 'latest' }]));
+    expect(s.missing).toEqual([]);
+    expect(s.basinMissing).toEqual(unserved.flatMap((departement) => [{ departement, period: 'previous' }, { departement, period: 'latest' }]));
     for (const d of unserved) {
       expect(lake.logs).toContain(`info poll-meteofrance: no latest file for basin rain département ${d} in the listing`);
       expect(lake.logs.some((l) => l.startsWith('warn') && l.includes(`département ${d} `))).toBe(false);

@@ -133,8 +133,10 @@ export interface PollMeteoFranceSummary {
   /** the resource listing: pages read and resources listed, or why it failed (the known files are polled anyway) */
   readonly discovery: { readonly pages: number; readonly resources: number; readonly superseded: string[]; readonly invalid: number } | { readonly error: string };
   readonly files: FileReport[];
-  /** départements and periods without a file in the listing */
+  /** the Métropole's départements and periods without a file in the listing (warned: the heat indicators need them) */
   readonly missing: { readonly departement: string; readonly period: DailyFilePeriod }[];
+  /** the same for the basin rain départements (said at info level: basin rain is an optional input of the river model) */
+  readonly basinMissing: { readonly departement: string; readonly period: DailyFilePeriod }[];
   readonly ingested: number;
   readonly unchanged: number;
   readonly partial: number;
@@ -263,14 +265,14 @@ export async function pollMeteoFrance(ctx: StageContext, options: PollMeteoFranc
 
   // 1. which files exist today
   const { discovery, files } = await discoverFiles(ctx, options, departements, state, onRetry);
-  const missing = departements.flatMap((departement) =>
+  const absent = departements.flatMap((departement) =>
     DAILY_FILE_PERIODS.filter((period) => !files.some((f) => f.departement === departement && f.period === period)).map((period) => ({ departement, period })),
   );
   // the heat indicators need the Métropole's files; a basin département's rain is an optional input of the river model
-  for (const m of missing) {
-    if (isMetropole(m.departement)) ctx.logger.warn(`poll-meteofrance: no ${m.period} file for département ${m.departement} in the listing`);
-    else ctx.logger.info(`poll-meteofrance: no ${m.period} file for basin rain département ${m.departement} in the listing`);
-  }
+  const missing = absent.filter((m) => isMetropole(m.departement));
+  const basinMissing = absent.filter((m) => !isMetropole(m.departement));
+  for (const m of missing) ctx.logger.warn(`poll-meteofrance: no ${m.period} file for département ${m.departement} in the listing`);
+  for (const m of basinMissing) ctx.logger.info(`poll-meteofrance: no ${m.period} file for basin rain département ${m.departement} in the listing`);
 
   // 2. each file, département by département, "previous" before "latest"
   const order = (f: DailyFileResource) => [departements.indexOf(f.departement), DAILY_FILE_PERIODS.indexOf(f.period)] as const;
@@ -303,6 +305,7 @@ export async function pollMeteoFrance(ctx: StageContext, options: PollMeteoFranc
     discovery,
     files: reports,
     missing,
+    basinMissing,
     ingested: count('ingested'),
     unchanged: count('unchanged'),
     partial: count('partial'),
