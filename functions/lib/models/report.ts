@@ -1,4 +1,4 @@
-import { dieboldMariano, finiteOrNull, type ReliabilityBin } from './metrics.ts';
+import { brier, brierSkillScore, dieboldMariano, finiteOrNull, mean, reliability, type ReliabilityBin } from './metrics.ts';
 
 // The evaluation report of a model version: the model's scores next to its baselines', per horizon,
 // on a held-out period after the training window. Written to models/<name>/<version>/metrics.json and,
@@ -328,4 +328,21 @@ export function evaluationRows(r: EvaluationReport): EvaluationRow[] {
     }
   }
   return rows;
+}
+
+/** a probability target's Brier scores (model and each baseline), base rate, reliability and skill (none when no event happened) */
+export function probabilityScores(target: string, horizon: number | null, model: readonly number[], baselines: Readonly<Record<string, readonly number[]>>, outcome: readonly number[]): ProbabilityScores {
+  const bm = brier(model, outcome);
+  const bb = Object.fromEntries(Object.entries(baselines).map(([k, v]) => [k, brier(v, outcome)]));
+  const noEvent = !outcome.includes(1);
+  return {
+    target,
+    horizon_hours: horizon,
+    n: outcome.length,
+    base_rate: finiteOrNull(mean(outcome)),
+    no_event: noEvent,
+    model: { brier: finiteOrNull(bm), reliability: reliabilityJson(reliability(model, outcome)) },
+    baselines: Object.fromEntries(Object.entries(bb).map(([k, v]) => [k, { brier: finiteOrNull(v) }])),
+    bss: noEvent ? {} : Object.fromEntries(Object.entries(bb).map(([k, v]) => [k, finiteOrNull(brierSkillScore(bm, v))])),
+  };
 }

@@ -1,6 +1,6 @@
-import { brier, brierSkillScore, contingency, finiteOrNull, intervalCoverage, mae, mean, normalCdf, nse, reliability } from '../metrics.ts';
+import { contingency, finiteOrNull, intervalCoverage, mae, normalCdf, nse } from '../metrics.ts';
 import type { RiverPreprocessing } from '../registry-schemas.ts';
-import { decide, reliabilityJson, scores, type CrossingScores, type Decision, type FoldScores, type HorizonScores, type ProbabilityScores } from '../report.ts';
+import { decide, probabilityScores, scores, type CrossingScores, type Decision, type FoldScores, type HorizonScores, type ProbabilityScores } from '../report.ts';
 import { ScoreTally } from '../tally.ts';
 import { inverse, type RiverSetup } from './features.ts';
 import { instantOf, type RegularSeries } from './series.ts';
@@ -153,7 +153,7 @@ function scoreHorizon(h: HeldOut, k: number, pooled: Pooled): { horizon: Horizon
   return {
     horizon: { horizon_hours: hours, n: obs.length, model: of('model'), baselines: Object.fromEntries(RIVER_BASELINES.map((b) => [b, of(b)])) },
     crossing: crossingScores(hours, h.threshold, eventF, eventObs),
-    probability: probabilityScores(`${h.setup.variable}+${hours}h>=${Number(h.threshold.toFixed(4))}`, hours, pr, exceeded),
+    probability: probabilityScores(`${h.setup.variable}+${hours}h>=${Number(h.threshold.toFixed(4))}`, hours, pr.model, Object.fromEntries(RIVER_BASELINES.map((b) => [b, pr[b]])), exceeded),
   };
 }
 
@@ -163,21 +163,6 @@ function crossingScores(hours: number, threshold: number, eventF: PerPredictor, 
     return scores({ hit_rate: c.hitRate, false_alarm_ratio: c.falseAlarmRatio, false_alarm_rate: c.falseAlarmRate });
   };
   return { horizon_hours: hours, threshold: Number(threshold.toFixed(4)), n: eventObs.length, model: crossing('model'), baselines: Object.fromEntries(RIVER_BASELINES.map((b) => [b, crossing(b)])) };
-}
-
-function probabilityScores(target: string, hours: number, pr: PerPredictor, exceeded: number[]): ProbabilityScores {
-  const bs = Object.fromEntries(RIVER_PREDICTORS.map((p) => [p, brier(pr[p], exceeded)])) as Record<RiverPredictor, number>;
-  const noEvent = !exceeded.includes(1);
-  return {
-    target,
-    horizon_hours: hours,
-    n: exceeded.length,
-    base_rate: finiteOrNull(mean(exceeded)),
-    no_event: noEvent,
-    model: { brier: finiteOrNull(bs.model), reliability: reliabilityJson(reliability(pr.model, exceeded)) },
-    baselines: Object.fromEntries(RIVER_BASELINES.map((b) => [b, { brier: finiteOrNull(bs[b]) }])),
-    bss: noEvent ? {} : Object.fromEntries(RIVER_BASELINES.map((b) => [b, finiteOrNull(brierSkillScore(bs.model, bs[b]))])),
-  };
 }
 
 /**
