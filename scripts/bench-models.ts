@@ -42,7 +42,7 @@ export const SEINE_SERIES: URL = (() => {
     new URL(`../../shared/${name}`, import.meta.url),
     new URL(`file:///work/shared/${name}`),
   ];
-  return candidates.find((u) => existsSync(u)) ?? candidates[0]!;
+  return candidates.find((u) => existsSync(u)) ?? candidates[0] ?? new URL(`file:///work/shared/${name}`);
 })();
 
 function networkAndRows(rt: TfRuntime, rows: number) {
