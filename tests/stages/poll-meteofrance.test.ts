@@ -5,7 +5,8 @@ import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { METROPOLE_DEPARTEMENTS } from '../../functions/lib/domain/heat/thresholds.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
 import { MAX_DAYS_PER_WRITE } from '../../functions/lib/stages/ingest-meteofrance.ts';
-import { pollMeteoFrance, readMeteoFranceState, selectDailyFiles, type PollMeteoFranceOptions } from '../../functions/lib/stages/poll-meteofrance.ts';
+import { BASIN_RAIN_STATIONS } from '../../functions/lib/models/river/basin-rain.ts';
+import { POLLED_DEPARTEMENTS, pollMeteoFrance, readMeteoFranceState, selectDailyFiles, type PollMeteoFranceOptions } from '../../functions/lib/stages/poll-meteofrance.ts';
 import { FAKE_METEOFRANCE_FILES_PATH, startFakeSources, type FakeSources, type Fault, type MeteoFranceFile } from '../../functions/local/fake-sources.ts';
 import { tempLake } from '../support/lake.ts';
 
@@ -66,9 +67,11 @@ const DECOYS: MeteoFranceFile[] = [
 
 const noSleep = { sleep: async () => {}, random: () => 0.5 };
 
-describe('pollMeteoFrance() against a local data.gouv.fr and file server on a loopback port', () => {
-  let lake: Lake;
-  let fake: FakeSources | undefined;
+// one lake and one fake per test (useLake), shared by the describe blocks below
+let lake: Lake;
+let fake: FakeSources | undefined;
+/** a fresh lake per test, and the fake sources closed after it */
+function useLake(): void {
   beforeEach(async () => {
     lake = await tempLake({ now: NOW });
   });
@@ -77,30 +80,45 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
     fake = undefined;
     await lake.cleanup();
   });
+}
 
-  const serve = async (files: MeteoFranceFile[], faults: Fault[] = [], maxPageSize = 50) => (fake = await startFakeSources({ meteofrance: { files, maxPageSize }, faults }));
-  const poll = (over: Partial<PollMeteoFranceOptions> = {}, ctx: Lake = lake) =>
-    pollMeteoFrance(ctx, { baseUrl: fake!.url, http: noSleep, retry: { retries: 3, timeoutMs: 2000 }, fileTimeoutMs: 2000, ...over });
-  const query = async (sql: string) => {
-    await lake.lake.attach(DATASETS);
-    return (await lake.lake.all(sql)).rows;
-  };
-  /** every row of every curated weather_daily file, duplicates included */
-  const physical = async () => {
-    const keys = (await listKeys(lake.store, 'curated/weather_daily/')).map((o) => lake.store.localPath!(o.key));
-    if (!keys.length) return 0;
-    return Number((await lake.lake.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]!.n);
-  };
-  /** the curated rows (duplicates included) of one raw file */
-  const physicalOf = async (rawKey: string) => {
-    await lake.lake.attach(DATASETS);
-    const keys = (await listKeys(lake.store, 'curated/weather_daily/')).filter((o) => o.key.includes(rawKey.split('/').pop()!.split('.')[0]!)).map((o) => lake.store.localPath!(o.key));
-    return keys.length ? Number((await lake.lake.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]!.n) : 0;
-  };
-  const fileRequests = (name?: string) => fake!.requests.filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH) && (!name || r.path.endsWith(`/${name}`)));
-  const listingRequests = () => fake!.requests.filter((r) => r.path.startsWith('/api/2/datasets/'));
-  const rawKeys = async () => (await listKeys(lake.store, 'raw/meteofrance/')).map((o) => o.key);
+const serve = async (files: MeteoFranceFile[], faults: Fault[] = [], maxPageSize = 50) => (fake = await startFakeSources({ meteofrance: { files, maxPageSize }, faults }));
+/** the served sources of the running test */
+const sources = (): FakeSources => {
+  if (!fake) throw new Error('no fake sources: serve() first');
+  return fake;
+};
+/** a poll of the Métropole's départements unless `over` says otherwise (undefined: the default, with the basin rain départements) */
+const poll = (over: Partial<PollMeteoFranceOptions> = {}, ctx: Lake = lake) =>
+  pollMeteoFrance(ctx, { baseUrl: sources().url, http: noSleep, retry: { retries: 3, timeoutMs: 2000 }, fileTimeoutMs: 2000, departements: METROPOLE_DEPARTEMENTS, ...over });
+const query = async (sql: string) => {
+  await lake.lake.attach(DATASETS);
+  return (await lake.lake.all(sql)).rows;
+};
+/** the file of a key of the lake's local store */
+const localPath = (key: string): string => {
+  const path = lake.store.localPath?.(key);
+  if (path === undefined) throw new Error(`the test lake's store has no local path for ${key}`);
+  return path;
+};
+/** every row of every curated weather_daily file, duplicates included */
+const physical = async () => {
+  const keys = (await listKeys(lake.store, 'curated/weather_daily/')).map((o) => localPath(o.key));
+  if (!keys.length) return 0;
+  return Number((await lake.lake.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]?.n);
+};
+/** the curated rows (duplicates included) of one raw file */
+const physicalOf = async (rawKey: string) => {
+  await lake.lake.attach(DATASETS);
+  const keys = (await listKeys(lake.store, 'curated/weather_daily/')).filter((o) => o.key.includes(rawKey.split('/').pop()?.split('.')[0] ?? rawKey)).map((o) => localPath(o.key));
+  return keys.length ? Number((await lake.lake.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]?.n) : 0;
+};
+const fileRequests = (name?: string) => sources().requests.filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH) && (!name || r.path.endsWith(`/${name}`)));
+const listingRequests = () => sources().requests.filter((r) => r.path.startsWith('/api/2/datasets/'));
+const rawKeys = async () => (await listKeys(lake.store, 'raw/meteofrance/')).map((o) => o.key);
 
+describe('pollMeteoFrance() against a local data.gouv.fr and file server on a loopback port', () => {
+  useLake();
   it('finds the latest and previous files of the six départements across the listing’s pages, and ingests them: one row per station and day, the latest file winning the overlap', async () => {
     await serve([...dailyFiles(), ...DECOYS], [], 5);
     const s = await poll({ pageSize: 100 });
@@ -129,29 +147,29 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
   it('skips unchanged files without a request, asks a changed file only, and does not download again bytes it has ingested', async () => {
     await serve(dailyFiles());
     await poll();
-    const afterFirst = fake!.requests.length;
+    const afterFirst = sources().requests.length;
     const rawBefore = await rawKeys();
 
     // nothing changed: the listing, and no file request
     const second = await poll();
     expect(second).toMatchObject({ ingested: 0, unchanged: 12, records: 0 });
     expect(second.files.every((f) => f.fetched === 'none')).toBe(true);
-    expect(fake!.requests.slice(afterFirst).map((r) => r.path)).toEqual([listingRequests()[0]!.path]);
+    expect(sources().requests.slice(afterFirst).map((r) => r.path)).toEqual([listingRequests()[0]?.path]);
 
     // the latest file of 93 changes: only it is downloaded, with the validators of the last download
-    const mark = fake!.requests.length;
-    fake!.publish({ name: latestName('93'), bytes: weatherFile('93', LATEST.from, LATEST.days + 2, LATEST.tx) });
+    const mark = sources().requests.length;
+    sources().publish({ name: latestName('93'), bytes: weatherFile('93', LATEST.from, LATEST.days + 2, LATEST.tx) });
     const third = await poll();
     expect(third).toMatchObject({ ingested: 1, unchanged: 11, records: LATEST.days + 2 });
-    expect(fake!.requests.slice(mark).filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH)).map((r) => [r.path.split('/').pop(), r.status])).toEqual([[latestName('93'), 200]]);
+    expect(sources().requests.slice(mark).filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH)).map((r) => [r.path.split('/').pop(), r.status])).toEqual([[latestName('93'), 200]]);
     expect(third.files.find((f) => f.name === latestName('93'))).toMatchObject({ status: 'ingested', fetched: 'conditional' });
 
     // data.gouv.fr says the previous files changed, but their bytes did not: a conditional GET each, 304, nothing downloaded
-    const mark2 = fake!.requests.length;
-    for (const dep of METROPOLE_DEPARTEMENTS) fake!.publish({ name: previousName(dep), bytes: weatherFile(dep, PREVIOUS.from, PREVIOUS.days, PREVIOUS.tx), modified: new Date(Date.now() + 60_000) });
+    const mark2 = sources().requests.length;
+    for (const dep of METROPOLE_DEPARTEMENTS) sources().publish({ name: previousName(dep), bytes: weatherFile(dep, PREVIOUS.from, PREVIOUS.days, PREVIOUS.tx), modified: new Date(Date.now() + 60_000) });
     const fourth = await poll();
     expect(fourth).toMatchObject({ ingested: 0, unchanged: 12 });
-    expect(fake!.requests.slice(mark2).filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH)).map((r) => r.status)).toEqual(Array(6).fill(304));
+    expect(sources().requests.slice(mark2).filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH)).map((r) => r.status)).toEqual(Array(6).fill(304));
     expect(await rawKeys()).toHaveLength(rawBefore.length + 1);
 
     // the state lost: every file is downloaded again, and the same bytes change nothing
@@ -162,6 +180,10 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
     expect(await query('SELECT count(*)::INT AS n FROM weather_daily')).toEqual([{ n: 6 * PER_DEPARTEMENT.rows + 2 }]);
   });
 
+});
+
+describe('pollMeteoFrance(): faults of the transport', () => {
+  useLake();
   it('retries the listing and the files on 5xx, timeouts and reset connections, then gets everything', async () => {
     const target = latestName('91');
     await serve(dailyFiles(), [
@@ -191,13 +213,14 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
     // the cut bytes, as received, next to the whole file
     const raws = await rawKeys();
     expect(raws).toHaveLength(13);
-    const cut = (await Promise.all(raws.map(async (k) => ({ k, bytes: await lake.store.get(k) })))).find((r) => r.bytes.length === Math.floor(whole.length / 2))!;
+    const cut = (await Promise.all(raws.map(async (k) => ({ k, bytes: await lake.store.get(k) })))).find((r) => r.bytes.length === Math.floor(whole.length / 2));
+    if (!cut) throw new Error('no raw copy of the cut download');
     expect(Buffer.compare(cut.bytes, Buffer.from(whole).subarray(0, cut.bytes.length))).toBe(0);
     // its complete lines were curated, the cut line and the file quarantined with the reason
     const q = await query(`SELECT record, reason FROM quarantine WHERE raw_key = '${cut.k}' ORDER BY record`);
     expect(q).toHaveLength(2);
-    expect(q.find((r) => r.record === 'file')!.reason).toBe('gzip stream truncated: the lines before the cut were read');
-    expect(q.find((r) => r.record !== 'file')!.reason).toBe('gzip stream truncated: the last line is incomplete');
+    expect(q.find((r) => r.record === 'file')?.reason).toBe('gzip stream truncated: the lines before the cut were read');
+    expect(q.find((r) => r.record !== 'file')?.reason).toBe('gzip stream truncated: the last line is incomplete');
     const cutLines = await physicalOf(cut.k);
     expect(cutLines).toBeGreaterThan(10);
     expect(cutLines).toBeLessThan(200);
@@ -206,7 +229,10 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
     expect(await query('SELECT count(*)::INT AS n, count(DISTINCT (station_id, day))::INT AS d FROM weather_daily')).toEqual([{ n: rows, d: rows }]);
     expect(await query(`SELECT count(*)::INT AS n FROM weather_daily WHERE raw_key = '${cut.k}'`)).toEqual([{ n: 0 }]);
   });
+});
 
+describe('pollMeteoFrance(): missing files, failures, deadlines, and the basin rain départements', () => {
+  useLake();
   it('takes a file the HTTP client decompressed (served with Content-Encoding: gzip) as the CSV it is', async () => {
     fake = await startFakeSources({ meteofrance: { files: dailyFiles(['75']), contentEncodingGzip: true } });
     const s = await poll({ departements: ['75'] });
@@ -228,6 +254,31 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
     ]);
   });
 
+});
+
+describe('pollMeteoFrance(): the basin rain départements, a failed file, the deadline', () => {
+  useLake();
+  it('by default also fetches the départements of the river model’s basin rain stations (config/basin-rain-stations.json); one missing is said at info level', async () => {
+    const basin = [...new Set(BASIN_RAIN_STATIONS.stations.map((s) => s.departement))].filter((d) => !(METROPOLE_DEPARTEMENTS as readonly string[]).includes(d));
+    expect(basin.length).toBeGreaterThan(1);
+    const [served, ...unserved] = basin as [string, ...string[]];
+    await serve(dailyFiles([...METROPOLE_DEPARTEMENTS, served]));
+    const s = await poll({ departements: undefined });
+    expect(POLLED_DEPARTEMENTS).toEqual([...METROPOLE_DEPARTEMENTS, ...basin]);
+    expect(fileRequests(latestName(served))).toHaveLength(1);
+    expect(fileRequests(previousName(served))).toHaveLength(1);
+    expect(s.files.filter((f) => f.departement === served).map((f) => f.status)).toEqual(['ingested', 'ingested']);
+    expect(s.missing).toEqual([]);
+    expect(s.basinMissing).toEqual(unserved.flatMap((departement) => [{ departement, period: 'previous' }, { departement, period: 'latest' }]));
+    for (const d of unserved) {
+      expect(lake.logs).toContain(`info poll-meteofrance: no latest file for basin rain département ${d} in the listing`);
+      expect(lake.logs.some((l) => l.startsWith('warn') && l.includes(`département ${d} `))).toBe(false);
+    }
+    // this file's one station is not a declared basin station: its lines are quarantined with the reason, none lost
+    const file = s.files.find((f) => f.departement === served && f.period === 'latest');
+    expect(file).toMatchObject({ records: LATEST.days, curated: 0, quarantined: LATEST.days });
+  });
+
   it('goes on after a file that fails, and the next run asks for that file only', async () => {
     const target = latestName('93');
     // more 503s than attempts: the file fails in this run
@@ -235,11 +286,11 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
     const first = await poll({ retry: { retries: 2, timeoutMs: 2000 } });
     expect(first).toMatchObject({ ingested: 11, failed: 1 });
     expect(first.files.find((f) => f.name === target)).toMatchObject({ status: 'failed', httpStatus: 503, error: expect.stringContaining('gave up after 3 attempts') as unknown });
-    expect((await readMeteoFranceState(lake)).files[`${fake!.url}${FAKE_METEOFRANCE_FILES_PATH}${target}`]).toMatchObject({ lastStatus: 'failed', complete: false });
-    const mark = fake!.requests.length;
+    expect((await readMeteoFranceState(lake)).files[`${sources().url}${FAKE_METEOFRANCE_FILES_PATH}${target}`]).toMatchObject({ lastStatus: 'failed', complete: false });
+    const mark = sources().requests.length;
     const second = await poll({ retry: { retries: 2, timeoutMs: 2000 } });
     expect(second).toMatchObject({ ingested: 1, unchanged: 11, failed: 0 });
-    expect(fake!.requests.slice(mark).filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH)).map((r) => [r.path.split('/').pop(), r.fault ?? r.status])).toEqual([
+    expect(sources().requests.slice(mark).filter((r) => r.path.startsWith(FAKE_METEOFRANCE_FILES_PATH)).map((r) => [r.path.split('/').pop(), r.fault ?? r.status])).toEqual([
       [target, '503'],
       [target, 200],
     ]);
@@ -278,12 +329,12 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
     expect(Object.values((await readMeteoFranceState(lake)).files)).toEqual([expect.objectContaining({ name: long.name, complete: false, through: firstThrough, lastStatus: 'partial' })]);
     expect(fileRequests()).toHaveLength(1);
 
-    const mark = fake!.requests.length;
+    const mark = sources().requests.length;
     const t = await poll();
     expect(t.files[0]).toMatchObject({ name: long.name, status: 'ingested', fetched: 'raw', curated: 800 - firstDays, through: dayAfter('2024-09-01', 799) });
     expect(t.ingested).toBe(4);
     // the long file was not downloaded again
-    expect(fake!.requests.slice(mark).filter((r) => r.path.endsWith(long.name))).toHaveLength(0);
+    expect(sources().requests.slice(mark).filter((r) => r.path.endsWith(long.name))).toHaveLength(0);
     expect(await rawKeys()).toHaveLength(4);
     // every line written once; the long previous file ends on 9 November 2026, overlapping Paris's latest file on 1–9 November
     const overlap = 9;
@@ -293,7 +344,7 @@ describe('pollMeteoFrance() against a local data.gouv.fr and file server on a lo
 });
 
 describe('selectDailyFiles()', () => {
-  const resource = (url: string, title = url.split('/').pop()!) => ({ id: title, title, url, last_modified: '2026-11-01T00:00:00Z', checksum: null, filesize: 10 });
+  const resource = (url: string, title = url.split('/').pop() ?? url) => ({ id: title, title, url, last_modified: '2026-11-01T00:00:00Z', checksum: null, filesize: 10 });
   const BASE = 'https://object.files.data.gouv.fr/meteofrance/data/synchro_ftp/BASE/QUOT/';
 
   it('recognises a file by its URL, else by its title, takes the latest years per département and period, and leaves the rest', () => {

@@ -62,6 +62,8 @@ export const riverPreprocessingSchema = z.object({
   linear: z.array(numbers).optional(),
   /** trend baseline: steps over which the recent change is measured */
   trend_steps: z.number().int().positive().optional(),
+  /** the model's change: the network's (absent: the versions before the option), or the mean of the network's and the linear baseline's */
+  model_combination: z.enum(['network', 'network_linear_mean']).optional(),
 });
 export type RiverPreprocessing = z.infer<typeof riverPreprocessingSchema>;
 

@@ -1,4 +1,4 @@
-import { dieboldMariano, finiteOrNull, type ReliabilityBin } from './metrics.ts';
+import { brier, brierSkillScore, dieboldMariano, finiteOrNull, mean, reliability, type ReliabilityBin } from './metrics.ts';
 
 // The evaluation report of a model version: the model's scores next to its baselines', per horizon,
 // on a held-out period after the training window. Written to models/<name>/<version>/metrics.json and,
@@ -33,9 +33,17 @@ export interface ProbabilityScores {
 export interface FoldScores {
   readonly from: string;
   readonly until: string;
+  /** rolling origins: the fold's model was trained on data before this instant (absent: one fit for every fold, trained before the first) */
+  readonly train_until?: string;
   readonly n: number;
   readonly model: Scores;
   readonly baselines: Record<string, Scores>;
+  /** the fold's own best baseline (lowest MAE) */
+  readonly best_baseline?: string | null;
+  /** Diebold–Mariano p-value of the model against the fold's best baseline */
+  readonly dm_p_value?: number | null;
+  /** share of the fold's observations inside the model's 90 % interval */
+  readonly coverage_90?: number | null;
 }
 
 export interface ReliabilityBinJson {
@@ -140,7 +148,7 @@ export function verdict(model: number | null, baselines: Record<string, number |
   const entries = Object.entries(baselines).filter((e): e is [string, number] => e[1] !== null && Number.isFinite(e[1]));
   if (!entries.length) throw new TooLittleHistory('no baseline could be scored on the held-out period (too little history)');
   entries.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
-  const [best, bestScore] = entries[0]!;
+  const [best, bestScore] = entries[0] ?? ['', NaN];
   const differences = evidence.differences?.[best];
   const dm = differences ? dieboldMariano(differences, evidence.lag ?? 0) : undefined;
   const lower = model !== null && Number.isFinite(model) && model < bestScore;
@@ -203,8 +211,8 @@ export function evaluationSummary(
     ...(extra.origins ? { origins_used: extra.origins.used, origins_dropped: extra.origins.dropped } : {}),
     metric,
     horizons: horizonRows(report).map((h) => {
-      const entries = Object.entries(h.baselines).filter(([, s]) => s[metric] !== null && s[metric] !== undefined) as [string, Record<string, number>][];
-      const best = entries.sort((a, b) => a[1][metric]! - b[1][metric]!)[0];
+      const entries = Object.entries(h.baselines).flatMap(([b, s]) => (typeof s[metric] === 'number' ? [[b, s[metric]] as const] : []));
+      const best = entries.sort((a, b) => a[1] - b[1])[0];
       const model = h.model[metric];
       return {
         ...(daily ? { horizon_days: h.horizon_hours / 24 } : { horizon_hours: h.horizon_hours }),
@@ -212,7 +220,7 @@ export function evaluationSummary(
         model: h.model,
         baselines: h.baselines,
         best_baseline: best?.[0] ?? null,
-        verdict: best && model !== null && model !== undefined && model < best[1][metric]! ? 'model' : (best?.[0] ?? null),
+        verdict: best && model !== null && model !== undefined && model < best[1] ? 'model' : (best?.[0] ?? null),
       };
     }),
     decision: primary ? { verdict: primary.use === 'model' ? 'model' : primary.best_baseline, best_baseline: primary.best_baseline, dm_p_value: primary.dm_p_value, reason: primary.reason } : null,
@@ -225,8 +233,8 @@ export function evaluationSummary(
 function horizonRows(report: Pick<EvaluationReport, 'horizons' | 'probabilities'>): HorizonScores[] {
   if (report.horizons.length) return report.horizons;
   return report.probabilities
-    .filter((p) => p.horizon_hours !== null)
-    .map((p) => ({ horizon_hours: p.horizon_hours!, n: p.n, model: { brier: p.model.brier }, baselines: Object.fromEntries(Object.entries(p.baselines).map(([b, v]) => [b, { brier: v.brier }])) }));
+    .flatMap((p) => (p.horizon_hours === null ? [] : [{ ...p, horizon_hours: p.horizon_hours }]))
+    .map((p) => ({ horizon_hours: p.horizon_hours, n: p.n, model: { brier: p.model.brier }, baselines: Object.fromEntries(Object.entries(p.baselines).map(([b, v]) => [b, { brier: v.brier }])) }));
 }
 
 export function reliabilityJson(bins: readonly ReliabilityBin[]): ReliabilityBinJson[] {
@@ -320,4 +328,21 @@ export function evaluationRows(r: EvaluationReport): EvaluationRow[] {
     }
   }
   return rows;
+}
+
+/** a probability target's Brier scores (model and each baseline), base rate, reliability and skill (none when no event happened) */
+export function probabilityScores(target: string, horizon: number | null, model: readonly number[], baselines: Readonly<Record<string, readonly number[]>>, outcome: readonly number[]): ProbabilityScores {
+  const bm = brier(model, outcome);
+  const bb = Object.fromEntries(Object.entries(baselines).map(([k, v]) => [k, brier(v, outcome)]));
+  const noEvent = !outcome.includes(1);
+  return {
+    target,
+    horizon_hours: horizon,
+    n: outcome.length,
+    base_rate: finiteOrNull(mean(outcome)),
+    no_event: noEvent,
+    model: { brier: finiteOrNull(bm), reliability: reliabilityJson(reliability(model, outcome)) },
+    baselines: Object.fromEntries(Object.entries(bb).map(([k, v]) => [k, { brier: finiteOrNull(v) }])),
+    bss: noEvent ? {} : Object.fromEntries(Object.entries(bb).map(([k, v]) => [k, finiteOrNull(brierSkillScore(bm, v))])),
+  };
 }

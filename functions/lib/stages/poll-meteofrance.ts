@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { sha256Hex } from '../hash.ts';
 import { DAILY_FILE_PERIODS, gzipIntegrity, parseDailyFileName, type DailyFileName, type DailyFilePeriod } from '../domain/heat/meteofrance.ts';
 import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
+import { BASIN_RAIN_STATIONS } from '../models/river/basin-rain.ts';
 import { getWithRetry, HttpError, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http/fetch.ts';
 import { stateKey } from '../lake/layout.ts';
 import { issuesText, readSaved } from '../saved-json.ts';
@@ -43,6 +44,13 @@ export const resourcesPath = (dataset: string) => `/api/2/datasets/${encodeURICo
 export const RESOURCES_PAGE_SIZE = 100;
 
 const STATE_KEY = stateKey('poll-meteofrance');
+
+/**
+ * the départements polled by default: the Métropole's (heat indicators), then those of the river model's
+ * basin rain stations upstream of Paris (config/basin-rain-stations.json, the one declaration)
+ */
+export const POLLED_DEPARTEMENTS: readonly string[] = [...new Set([...METROPOLE_DEPARTEMENTS, ...BASIN_RAIN_STATIONS.stations.map((s) => s.departement)])];
+const isMetropole = (departement: string) => (METROPOLE_DEPARTEMENTS as readonly string[]).includes(departement);
 
 export interface PollMeteoFranceOptions {
   /** scheme, host and optional path prefix of the data.gouv.fr API, e.g. https://www.data.gouv.fr */
@@ -125,8 +133,10 @@ export interface PollMeteoFranceSummary {
   /** the resource listing: pages read and resources listed, or why it failed (the known files are polled anyway) */
   readonly discovery: { readonly pages: number; readonly resources: number; readonly superseded: string[]; readonly invalid: number } | { readonly error: string };
   readonly files: FileReport[];
-  /** départements and periods without a file in the listing */
+  /** the Métropole's départements and periods without a file in the listing (warned: the heat indicators need them) */
   readonly missing: { readonly departement: string; readonly period: DailyFilePeriod }[];
+  /** the same for the basin rain départements (said at info level: basin rain is an optional input of the river model) */
+  readonly basinMissing: { readonly departement: string; readonly period: DailyFilePeriod }[];
   readonly ingested: number;
   readonly unchanged: number;
   readonly partial: number;
@@ -243,7 +253,7 @@ function describeResource(item: unknown): string {
 
 export async function pollMeteoFrance(ctx: StageContext, options: PollMeteoFranceOptions): Promise<PollMeteoFranceSummary> {
   const started = performance.now();
-  const departements = options.departements ?? METROPOLE_DEPARTEMENTS;
+  const departements = options.departements ?? POLLED_DEPARTEMENTS;
   const state = await readMeteoFranceState(ctx);
   let retries = 0;
   const onRetry = (e: { url: string; attempt: number; delayMs: number; reason: string }) => {
@@ -254,30 +264,15 @@ export async function pollMeteoFrance(ctx: StageContext, options: PollMeteoFranc
   const pastDeadline = () => options.deadline !== undefined && clock() >= options.deadline;
 
   // 1. which files exist today
-  let discovery: PollMeteoFranceSummary['discovery'];
-  let files: DailyFileResource[];
-  try {
-    const listing = await listResources(options, onRetry);
-    const selected = selectDailyFiles(listing.resources, departements);
-    files = selected.files;
-    discovery = { pages: listing.pages, resources: listing.resources.length, superseded: selected.superseded, invalid: selected.invalid.length };
-    if (selected.invalid.length) {
-      const shown = selected.invalid.slice(0, 5).map((i) => `#${i.index} ${i.resource}: ${i.reason}`);
-      ctx.logger.warn(`poll-meteofrance: ${selected.invalid.length} resource(s) of the listing cannot be fetched and were passed over: ${shown.join('; ')}`);
-    }
-  } catch (e) {
-    // without the listing, the files known from earlier runs are still worth a (conditional) GET
-    const message = (e as Error).message;
-    ctx.logger.error(`poll-meteofrance: the resource listing failed (${message}); polling the ${Object.keys(state.files).length} file(s) known from earlier runs`);
-    discovery = { error: message };
-    files = Object.entries(state.files)
-      .filter(([, s]) => departements.includes(s.departement))
-      .map(([url, s]) => ({ ...parseDailyFileName(s.name)!, url, id: s.resource.id, lastModified: null, checksum: null, filesize: null }));
-  }
-  const missing = departements.flatMap((departement) =>
+  const { discovery, files } = await discoverFiles(ctx, options, departements, state, onRetry);
+  const absent = departements.flatMap((departement) =>
     DAILY_FILE_PERIODS.filter((period) => !files.some((f) => f.departement === departement && f.period === period)).map((period) => ({ departement, period })),
   );
+  // the heat indicators need the Métropole's files; a basin département's rain is an optional input of the river model
+  const missing = absent.filter((m) => isMetropole(m.departement));
+  const basinMissing = absent.filter((m) => !isMetropole(m.departement));
   for (const m of missing) ctx.logger.warn(`poll-meteofrance: no ${m.period} file for département ${m.departement} in the listing`);
+  for (const m of basinMissing) ctx.logger.info(`poll-meteofrance: no ${m.period} file for basin rain département ${m.departement} in the listing`);
 
   // 2. each file, département by département, "previous" before "latest"
   const order = (f: DailyFileResource) => [departements.indexOf(f.departement), DAILY_FILE_PERIODS.indexOf(f.period)] as const;
@@ -310,6 +305,7 @@ export async function pollMeteoFrance(ctx: StageContext, options: PollMeteoFranc
     discovery,
     files: reports,
     missing,
+    basinMissing,
     ingested: count('ingested'),
     unchanged: count('unchanged'),
     partial: count('partial'),
@@ -328,6 +324,36 @@ export async function pollMeteoFrance(ctx: StageContext, options: PollMeteoFranc
       `; ${summary.records} lines → ${summary.curated} curated + ${summary.quarantined} quarantined`,
   );
   return summary;
+}
+
+/** the files of the départements in today's listing; without the listing, the files known from earlier runs */
+async function discoverFiles(
+  ctx: StageContext,
+  options: PollMeteoFranceOptions,
+  departements: readonly string[],
+  state: PollMeteoFranceState,
+  onRetry: (e: { url: string; attempt: number; delayMs: number; reason: string }) => void,
+): Promise<{ discovery: PollMeteoFranceSummary['discovery']; files: DailyFileResource[] }> {
+  try {
+    const listing = await listResources(options, onRetry);
+    const selected = selectDailyFiles(listing.resources, departements);
+    if (selected.invalid.length) {
+      const shown = selected.invalid.slice(0, 5).map((i) => `#${i.index} ${i.resource}: ${i.reason}`);
+      ctx.logger.warn(`poll-meteofrance: ${selected.invalid.length} resource(s) of the listing cannot be fetched and were passed over: ${shown.join('; ')}`);
+    }
+    return { files: selected.files, discovery: { pages: listing.pages, resources: listing.resources.length, superseded: selected.superseded, invalid: selected.invalid.length } };
+  } catch (e) {
+    // without the listing, the files known from earlier runs are still worth a (conditional) GET
+    const message = (e as Error).message;
+    ctx.logger.error(`poll-meteofrance: the resource listing failed (${message}); polling the ${Object.keys(state.files).length} file(s) known from earlier runs`);
+    const files = Object.entries(state.files)
+      .filter(([, s]) => departements.includes(s.departement))
+      .flatMap(([url, s]) => {
+        const name = parseDailyFileName(s.name);
+        return name ? [{ ...name, url, id: s.resource.id, lastModified: null, checksum: null, filesize: null }] : [];
+      });
+    return { discovery: { error: message }, files };
+  }
 }
 
 async function listResources(options: PollMeteoFranceOptions, onRetry: (e: { url: string; attempt: number; delayMs: number; reason: string }) => void): Promise<{ resources: unknown[]; pages: number }> {
@@ -351,8 +377,7 @@ async function listResources(options: PollMeteoFranceOptions, onRetry: (e: { url
     });
     const page = pageSchema.safeParse(JSON.parse(res.body.toString('utf8')));
     if (!page.success) {
-      const issue = page.error.issues[0]!;
-      throw new Error(`${url}: not a data.gouv.fr resource page: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw new Error(`${url}: not a data.gouv.fr resource page: ${issuesText(page.error)}`);
     }
     pages++;
     resources.push(...page.data.data);
@@ -393,17 +418,47 @@ const sameResource = (s: FileState, f: DailyFileResource) =>
   f.lastModified !== null && s.resource.lastModified === f.lastModified && s.resource.checksum === f.checksum && s.resource.filesize === f.filesize;
 
 async function pollFile(ctx: StageContext, job: FileJob): Promise<FileReport> {
-  const { file, options } = job;
+  const { file } = job;
   const now = ctx.now();
   const previous = job.state.files[file.url];
-  const recheckMs = (options.recheckDays ?? 7) * 86_400_000;
-  const metadataUnchanged = previous !== undefined && sameResource(previous, file);
-  const resource = { id: file.id, lastModified: file.lastModified, checksum: file.checksum, filesize: file.filesize };
-  const base: FileState = previous ?? {
+  const base: FileState = previous ?? newFileState(file, now);
+  const set = (s: FileState) => (job.state.files[file.url] = s);
+  // unchanged per data.gouv.fr, completely ingested and checked recently: no request
+  if (previous && checkedRecently(previous, file, now, job.options.recheckDays ?? 7)) {
+    set({ ...previous, lastRun: now.toISOString(), lastStatus: 'unchanged', lastError: undefined });
+    return emptyReport(file, 'unchanged', previous);
+  }
+  const fetch: Fetch = { fetched: 'none', unreadable: 0 };
+  try {
+    const got = await fileBytes(ctx, job, base, fetch);
+    if ('unchanged' in got) {
+      set(got.unchanged);
+      return emptyReport(file, 'unchanged', previous, { fetched: fetch.fetched, httpStatus: fetch.httpStatus, unreadableResponses: fetch.unreadable });
+    }
+    return await ingestFile(ctx, job, got, fetch);
+  } catch (e) {
+    const message = (e as Error).message;
+    ctx.logger.error(`poll-meteofrance: ${file.name} failed: ${message}`);
+    const failed: FileState = { ...(job.state.files[file.url] ?? base), lastRun: now.toISOString(), lastStatus: 'failed', lastError: message.slice(0, 500) };
+    set(failed);
+    await job.save();
+    return emptyReport(file, 'failed', failed, { fetched: fetch.fetched, ...(e instanceof HttpError && e.status !== undefined ? { httpStatus: e.status } : {}), unreadableResponses: fetch.unreadable, error: message });
+  }
+}
+
+/** how a file was fetched this run (filled in as it goes, so that a failure still reports it) */
+interface Fetch {
+  fetched: FileReport['fetched'];
+  httpStatus?: number;
+  unreadable: number;
+}
+
+function newFileState(file: DailyFileResource, now: Date): FileState {
+  return {
     departement: file.departement,
     period: file.period,
     name: file.name,
-    resource,
+    resource: resourceOf(file),
     etag: null,
     httpLastModified: null,
     sha256: null,
@@ -414,81 +469,77 @@ async function pollFile(ctx: StageContext, job: FileJob): Promise<FileReport> {
     lastRun: now.toISOString(),
     lastStatus: 'failed',
   };
-  const set = (s: FileState) => (job.state.files[file.url] = s);
+}
 
-  // unchanged per data.gouv.fr, completely ingested and checked recently: no request
-  if (previous?.complete && metadataUnchanged && previous.checkedAt && now.getTime() - Date.parse(previous.checkedAt) < recheckMs) {
-    set({ ...previous, lastRun: now.toISOString(), lastStatus: 'unchanged', lastError: undefined });
-    return emptyReport(file, 'unchanged', previous);
+const resourceOf = (file: DailyFileResource): FileState['resource'] => ({ id: file.id, lastModified: file.lastModified, checksum: file.checksum, filesize: file.filesize });
+
+function checkedRecently(previous: FileState, file: DailyFileResource, now: Date, recheckDays: number): boolean {
+  return previous.complete && sameResource(previous, file) && previous.checkedAt !== null && now.getTime() - Date.parse(previous.checkedAt) < recheckDays * 86_400_000;
+}
+
+/**
+ * the bytes to ingest and the state they start from: an interrupted ingest of bytes unchanged since resumes
+ * from the copy in raw/; otherwise a (conditional) GET, whose 304 or already-ingested bytes mean unchanged
+ */
+async function fileBytes(ctx: StageContext, job: FileJob, base: FileState, fetch: Fetch): Promise<{ bytes: Uint8Array; state: FileState } | { unchanged: FileState }> {
+  const { file } = job;
+  const now = ctx.now().toISOString();
+  const previous = job.state.files[file.url];
+  if (previous && !previous.complete && previous.rawKey && sameResource(previous, file)) {
+    fetch.fetched = 'raw';
+    return { bytes: await ctx.store.get(previous.rawKey), state: previous };
   }
-
+  const conditional = previous?.complete ? { ...(previous.etag ? { 'if-none-match': previous.etag } : {}), ...(previous.httpLastModified ? { 'if-modified-since': previous.httpLastModified } : {}) } : {};
+  fetch.fetched = Object.keys(conditional).length ? 'conditional' : 'full';
   const unreadable = { count: 0 };
-  let fetched: FileReport['fetched'] = 'none';
-  let httpStatus: number | undefined;
-  try {
-    let bytes: Uint8Array;
-    let s: FileState;
-    if (previous && !previous.complete && previous.rawKey && metadataUnchanged) {
-      // an interrupted ingest of bytes that have not changed since: resume from the copy in raw/
-      fetched = 'raw';
-      bytes = await ctx.store.get(previous.rawKey);
-      s = previous;
-    } else {
-      const conditional = previous?.complete ? { ...(previous.etag ? { 'if-none-match': previous.etag } : {}), ...(previous.httpLastModified ? { 'if-modified-since': previous.httpLastModified } : {}) } : {};
-      fetched = Object.keys(conditional).length ? 'conditional' : 'full';
-      const res = await download(ctx, job, conditional, unreadable);
-      httpStatus = res.status;
-      const server = { etag: res.headers.get('etag'), httpLastModified: res.headers.get('last-modified'), checkedAt: now.toISOString() };
-      if (res.status === 304) {
-        set({ ...base, ...server, etag: server.etag ?? base.etag, httpLastModified: server.httpLastModified ?? base.httpLastModified, resource, lastRun: now.toISOString(), lastStatus: 'unchanged', lastError: undefined });
-        return emptyReport(file, 'unchanged', previous, { fetched, httpStatus, unreadableResponses: unreadable.count });
-      }
-      bytes = res.body;
-      const sha256 = await sha256Hex(bytes);
-      if (previous?.complete && previous.sha256 === sha256) {
-        set({ ...previous, ...server, resource, lastRun: now.toISOString(), lastStatus: 'unchanged', lastError: undefined });
-        return emptyReport(file, 'unchanged', previous, { fetched, httpStatus, unreadableResponses: unreadable.count });
-      }
-      // the same bytes as an interrupted ingest resume where it stopped; new bytes start over
-      const resume = previous && previous.sha256 === sha256 ? previous.through : null;
-      s = { ...base, ...server, resource, sha256, rawKey: null, through: resume, complete: false };
-    }
-    set(s);
-    const summary: MeteoFranceIngestSummary = await ingestMeteoFrance(
-      job.receiptContext(),
-      { bytes, origin: file.url, demo: options.demo },
-      {
-        after: s.through,
-        stop: job.pastDeadline,
-        // the progress is saved after every chunk: a run killed in the middle resumes at the last one
-        stored: async (through) => {
-          s = { ...s, through };
-          set(s);
-          await job.save();
-        },
-      },
-    );
-    s = { ...s, rawKey: summary.rawKey, through: summary.through, complete: summary.complete, lastRun: now.toISOString(), lastStatus: summary.complete ? 'ingested' : 'partial', lastError: undefined };
-    set(s);
-    await job.save();
-    if (!summary.complete) ctx.logger.warn(`poll-meteofrance: ${file.name}: stopped at the deadline after ${summary.through}; resumes next run`);
-    return {
-      ...emptyReport(file, summary.complete ? 'ingested' : 'partial', s),
-      fetched,
-      ...(httpStatus !== undefined ? { httpStatus } : {}),
-      records: summary.records,
-      curated: summary.curated,
-      quarantined: summary.quarantined,
-      unreadableResponses: unreadable.count,
-    };
-  } catch (e) {
-    const message = (e as Error).message;
-    ctx.logger.error(`poll-meteofrance: ${file.name} failed: ${message}`);
-    const failed: FileState = { ...(job.state.files[file.url] ?? base), lastRun: now.toISOString(), lastStatus: 'failed', lastError: message.slice(0, 500) };
-    set(failed);
-    await job.save();
-    return emptyReport(file, 'failed', failed, { fetched, ...(e instanceof HttpError && e.status !== undefined ? { httpStatus: e.status } : {}), unreadableResponses: unreadable.count, error: message });
+  const res = await download(ctx, job, conditional, unreadable).finally(() => (fetch.unreadable = unreadable.count));
+  fetch.httpStatus = res.status;
+  const server = { etag: res.headers.get('etag'), httpLastModified: res.headers.get('last-modified'), checkedAt: now };
+  const resource = resourceOf(file);
+  if (res.status === 304) {
+    return { unchanged: { ...base, ...server, etag: server.etag ?? base.etag, httpLastModified: server.httpLastModified ?? base.httpLastModified, resource, lastRun: now, lastStatus: 'unchanged', lastError: undefined } };
   }
+  const sha256 = await sha256Hex(res.body);
+  if (previous?.complete && previous.sha256 === sha256) return { unchanged: { ...previous, ...server, resource, lastRun: now, lastStatus: 'unchanged', lastError: undefined } };
+  // the same bytes as an interrupted ingest resume where it stopped; new bytes start over
+  const resume = previous && previous.sha256 === sha256 ? previous.through : null;
+  return { bytes: res.body, state: { ...base, ...server, resource, sha256, rawKey: null, through: resume, complete: false } };
+}
+
+/** ingests the bytes in chunks of days, saving the progress after each, and reports */
+async function ingestFile(ctx: StageContext, job: FileJob, got: { bytes: Uint8Array; state: FileState }, fetch: Fetch): Promise<FileReport> {
+  const { file, options } = job;
+  const now = ctx.now().toISOString();
+  const set = (s: FileState) => (job.state.files[file.url] = s);
+  let s = got.state;
+  set(s);
+  const summary: MeteoFranceIngestSummary = await ingestMeteoFrance(
+    job.receiptContext(),
+    { bytes: got.bytes, origin: file.url, demo: options.demo },
+    {
+      after: s.through,
+      stop: job.pastDeadline,
+      // the progress is saved after every chunk: a run killed in the middle resumes at the last one
+      stored: async (through) => {
+        s = { ...s, through };
+        set(s);
+        await job.save();
+      },
+    },
+  );
+  s = { ...s, rawKey: summary.rawKey, through: summary.through, complete: summary.complete, lastRun: now, lastStatus: summary.complete ? 'ingested' : 'partial', lastError: undefined };
+  set(s);
+  await job.save();
+  if (!summary.complete) ctx.logger.warn(`poll-meteofrance: ${file.name}: stopped at the deadline after ${summary.through ?? 'no day'}; resumes next run`);
+  return {
+    ...emptyReport(file, summary.complete ? 'ingested' : 'partial', s),
+    fetched: fetch.fetched,
+    ...(fetch.httpStatus !== undefined ? { httpStatus: fetch.httpStatus } : {}),
+    records: summary.records,
+    curated: summary.curated,
+    quarantined: summary.quarantined,
+    unreadableResponses: fetch.unreadable,
+  };
 }
 
 /** GET of a file: a body that is not a complete gzip stream is kept in raw/ and quarantined, then asked again */

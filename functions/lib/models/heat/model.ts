@@ -1,8 +1,8 @@
-import { brier, brierSkillScore, finiteOrNull, mean, reliability } from '../metrics.ts';
+import { brier, finiteOrNull } from '../metrics.ts';
 import type { Evidence } from '../report.ts';
 import { applyScaler, buildMlp, fitMlp, fitScaler, matrix, predictRows, type FitReport, type LayersModel, type Matrix } from '../nn.ts';
 import { predictionRow, sourceOf, type PredictionRow } from '../prediction-row.ts';
-import { decide, reliabilityJson, type Decision, type EvaluationReport, type ProbabilityScores } from '../report.ts';
+import { decide, probabilityScores, type Decision, type EvaluationReport, type ProbabilityScores } from '../report.ts';
 import type { TfRuntime } from '../runtime.ts';
 import { plusDays } from '../../domain/time/holidays.ts';
 import { localDayBounds } from '../../domain/time/paris.ts';
@@ -53,9 +53,9 @@ export function heatwaveFlags(s: DailyTemperatures): { ibmn: Float64Array; ibmx:
   const ibmx = new Float64Array(n).fill(NaN);
   const event = new Float64Array(n).fill(NaN);
   for (let d = 2; d < n; d++) {
-    ibmn[d] = (s.tn[d]! + s.tn[d - 1]! + s.tn[d - 2]!) / 3;
-    ibmx[d] = (s.tx[d]! + s.tx[d - 1]! + s.tx[d - 2]!) / 3;
-    if (Number.isFinite(ibmn[d]!) && Number.isFinite(ibmx[d]!)) event[d] = ibmn[d]! >= s.ibmnThreshold && ibmx[d]! >= s.ibmxThreshold ? 1 : 0;
+    ibmn[d] = ((s.tn[d] ?? NaN) + (s.tn[d - 1] ?? NaN) + (s.tn[d - 2] ?? NaN)) / 3;
+    ibmx[d] = ((s.tx[d] ?? NaN) + (s.tx[d - 1] ?? NaN) + (s.tx[d - 2] ?? NaN)) / 3;
+    if (Number.isFinite((ibmn[d] ?? NaN)) && Number.isFinite((ibmx[d] ?? NaN))) event[d] = (ibmn[d] ?? NaN) >= s.ibmnThreshold && (ibmx[d] ?? NaN) >= s.ibmxThreshold ? 1 : 0;
   }
   return { ibmn, ibmx, event };
 }
@@ -66,10 +66,10 @@ const dayOfYear = (day: string) => (Date.parse(`${day}T00:00:00Z`) - Date.UTC(Nu
 export function heatFeatures(s: DailyTemperatures, flags: ReturnType<typeof heatwaveFlags>, d: number): number[] | undefined {
   if (d < LAGS - 1) return undefined;
   const row: number[] = [];
-  for (let k = 0; k < LAGS; k++) row.push(s.tn[d - k]! - s.ibmnThreshold);
-  for (let k = 0; k < LAGS; k++) row.push(s.tx[d - k]! - s.ibmxThreshold);
-  row.push(flags.ibmn[d]! - s.ibmnThreshold, flags.ibmx[d]! - s.ibmxThreshold, flags.event[d]!);
-  const angle = (2 * Math.PI * dayOfYear(s.days[d]!)) / 365.25;
+  for (let k = 0; k < LAGS; k++) row.push((s.tn[d - k] ?? NaN) - s.ibmnThreshold);
+  for (let k = 0; k < LAGS; k++) row.push((s.tx[d - k] ?? NaN) - s.ibmxThreshold);
+  row.push((flags.ibmn[d] ?? NaN) - s.ibmnThreshold, (flags.ibmx[d] ?? NaN) - s.ibmxThreshold, (flags.event[d] ?? NaN));
+  const angle = (2 * Math.PI * dayOfYear((s.days[d] ?? ''))) / 365.25;
   row.push(Math.sin(angle), Math.cos(angle));
   return row.every(Number.isFinite) ? row : undefined;
 }
@@ -79,11 +79,11 @@ export function climatology(s: DailyTemperatures, event: Float64Array, from: num
   const hits = new Float64Array(366);
   const counts = new Float64Array(366);
   for (let d = from; d < until; d++) {
-    const e = event[d]!;
+    const e = (event[d] ?? NaN);
     if (!Number.isFinite(e)) continue;
-    const doy = Math.floor(dayOfYear(s.days[d]!));
-    hits[doy]! += e;
-    counts[doy]!++;
+    const doy = Math.floor(dayOfYear((s.days[d] ?? '')));
+    hits[doy] = (hits[doy] ?? 0) + e;
+    counts[doy] = (counts[doy] ?? 0) + 1;
   }
   const out = new Float64Array(366);
   for (let doy = 0; doy < 366; doy++) {
@@ -91,8 +91,8 @@ export function climatology(s: DailyTemperatures, event: Float64Array, from: num
     let c = 0;
     for (let k = -CLIMATOLOGY_HALF_WINDOW; k <= CLIMATOLOGY_HALF_WINDOW; k++) {
       const j = (doy + k + 366) % 366;
-      h += hits[j]!;
-      c += counts[j]!;
+      h += (hits[j] ?? NaN);
+      c += (counts[j] ?? NaN);
     }
     out[doy] = c ? h / c : 0;
   }
@@ -106,15 +106,16 @@ export function climatology(s: DailyTemperatures, event: Float64Array, from: num
 export function markovClimatology(s: DailyTemperatures, event: Float64Array, from: number, until: number, clim: Float64Array): number[][][] {
   const out: number[][][] = [];
   for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
-    const hits = [new Float64Array(366), new Float64Array(366)];
-    const counts = [new Float64Array(366), new Float64Array(366)];
+    const hits: [Float64Array, Float64Array] = [new Float64Array(366), new Float64Array(366)];
+    const counts: [Float64Array, Float64Array] = [new Float64Array(366), new Float64Array(366)];
     for (let d = from; d + k < until; d++) {
-      const e0 = event[d]!;
-      const ek = event[d + k]!;
+      const e0 = (event[d] ?? NaN);
+      const ek = (event[d + k] ?? NaN);
       if (!Number.isFinite(e0) || !Number.isFinite(ek)) continue;
-      const doy = Math.floor(dayOfYear(s.days[d]!));
-      hits[e0]![doy]! += ek;
-      counts[e0]![doy]!++;
+      const doy = Math.floor(dayOfYear((s.days[d] ?? '')));
+      if (e0 !== 0 && e0 !== 1) continue;
+      hits[e0][doy] = (hits[e0][doy] ?? 0) + ek;
+      counts[e0][doy] = (counts[e0][doy] ?? 0) + 1;
     }
     out.push(
       [0, 1].map((state) =>
@@ -123,10 +124,10 @@ export function markovClimatology(s: DailyTemperatures, event: Float64Array, fro
           let c = 0;
           for (let j = -CLIMATOLOGY_HALF_WINDOW; j <= CLIMATOLOGY_HALF_WINDOW; j++) {
             const i = (doy + j + 366) % 366;
-            h += hits[state]![i]!;
-            c += counts[state]![i]!;
+            h += hits[state]?.[i] ?? 0;
+            c += counts[state]?.[i] ?? 0;
           }
-          return Number((c ? h / c : clim[(doy + k) % 366]!).toFixed(6));
+          return Number((c ? h / c : (clim[(doy + k) % 366] ?? NaN)).toFixed(6));
         }),
       ),
     );
@@ -164,7 +165,7 @@ function examplesAt(s: DailyTemperatures, flags: ReturnType<typeof heatwaveFlags
     origins.push(d);
     x.push(...f);
     for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
-      const e = d + k < targetsUntil ? flags.event[d + k]! : NaN;
+      const e = d + k < targetsUntil ? (flags.event[d + k] ?? NaN) : NaN;
       y.push(Number.isFinite(e) ? e : 0);
       w.push(Number.isFinite(e) ? 1 : 0);
     }
@@ -212,54 +213,13 @@ export async function trainHeatModel(
   const markov = markovClimatology(s, flags.event, 0, split, clim);
   const probs = await predictRows(rt.tf, net, applyScaler({ ...test.x, data: test.x.data.slice() }, scaler), { sigmoid: true });
 
-  const probabilities: ProbabilityScores[] = [];
-  const decisions: Decision[] = [];
-  const pooled = { model: [] as number[], climatology: [] as number[], markov_climatology: [] as number[], persistence: [] as number[], outcome: [] as number[] };
-  const brierByOrigin = new Map<number, number[]>();
-  for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
-    const pm: number[] = [];
-    const pc: number[] = [];
-    const pk: number[] = [];
-    const pp: number[] = [];
-    const outcome: number[] = [];
-    test.origins.forEach((d, r) => {
-      const e = flags.event[d + k];
-      if (e === undefined || !Number.isFinite(e)) return;
-      const p = [probs.data[r * HEAT_HORIZON_DAYS + k - 1]!, clim[Math.floor(dayOfYear(s.days[d + k]!))]!, markov[k - 1]![flags.event[d]!]![Math.floor(dayOfYear(s.days[d]!))]!, flags.event[d]!];
-      pm.push(p[0]!);
-      pc.push(p[1]!);
-      pk.push(p[2]!);
-      pp.push(p[3]!);
-      outcome.push(e);
-      let v = brierByOrigin.get(d);
-      if (!v) brierByOrigin.set(d, (v = [0, 0, 0]));
-      for (let j = 0; j < 3; j++) v[j]! += (p[0]! - e) ** 2 - (p[j + 1]! - e) ** 2;
-    });
-    pooled.model.push(...pm);
-    pooled.climatology.push(...pc);
-    pooled.markov_climatology.push(...pk);
-    pooled.persistence.push(...pp);
-    pooled.outcome.push(...outcome);
-    const entry = probabilityScores(`heatwave+${k}d`, k * 24, pm, { climatology: pc, markov_climatology: pk, persistence: pp }, outcome);
-    probabilities.push(entry);
-    decisions.push(decide(entry.target, 'brier', entry.model.brier, briers(entry), { noEvent: entry.no_event }));
-  }
-  const all = probabilityScores('heatwave', null, pooled.model, { climatology: pooled.climatology, markov_climatology: pooled.markov_climatology, persistence: pooled.persistence }, pooled.outcome);
-  probabilities.unshift(all);
-  const days = [...brierByOrigin.keys()].sort((a, b) => a - b);
-  const evidence: Evidence = {
-    differences: Object.fromEntries(HEAT_BASELINES.map((b, j) => [b, days.map((d) => brierByOrigin.get(d)![j]!)])),
-    lag: HEAT_HORIZON_DAYS - 1,
-    noEvent: all.no_event,
-  };
-  const primary = decide('heatwave', 'brier', all.model.brier, briers(all), evidence);
-  decisions.unshift(primary);
+  const { probabilities, decisions, all, primary } = scoreHeat(s, test.origins, probs, { flags, clim, markov });
   const notes = [
     `heat-wave criteria: IBMn ≥ ${s.ibmnThreshold} °C and IBMx ≥ ${s.ibmxThreshold} °C (3-day means ending on the day)`,
     `${events} heat-wave day(s) in the training period; early stopping kept epoch ${fit.bestEpoch} of ${fit.epochs}`,
   ];
   for (const d of decisions) notes.push(`${d.target} (brier): ${d.reason}`);
-  const dayIso = (i: number) => new Date(`${s.days[Math.min(i, s.days.length - 1)]!}T00:00:00Z`).toISOString();
+  const dayIso = (i: number) => new Date(`${(s.days[Math.min(i, s.days.length - 1)] ?? '')}T00:00:00Z`).toISOString();
   return {
     model: net,
     fit,
@@ -272,7 +232,7 @@ export async function trainHeatModel(
       target: 'heatwave',
       unit: '1',
       train: { from: dayIso(0), until: dayIso(split) },
-      test: { from: dayIso(split), until: new Date(Date.parse(`${s.days[s.days.length - 1]!}T00:00:00Z`) + 86_400_000).toISOString() },
+      test: { from: dayIso(split), until: new Date(Date.parse(`${(s.days[s.days.length - 1] ?? '')}T00:00:00Z`) + 86_400_000).toISOString() },
       primary_metric: 'brier',
       overall: { n: all.n, model: { brier: all.model.brier }, baselines: Object.fromEntries(Object.entries(all.baselines).map(([b, v]) => [b, { brier: v.brier }])) },
       horizons: [],
@@ -289,15 +249,64 @@ export async function trainHeatModel(
   };
 }
 
+/** per horizon and pooled: the network's and the baselines' Brier scores on the held-out days, and the decisions */
+function scoreHeat(s: DailyTemperatures, origins: readonly number[], probs: Matrix, c: { flags: ReturnType<typeof heatwaveFlags>; clim: Float64Array; markov: number[][][] }) {
+  const { flags, clim, markov } = c;
+  const test = { origins };
+  const probabilities: ProbabilityScores[] = [];
+  const decisions: Decision[] = [];
+  const pooled = { model: [] as number[], climatology: [] as number[], markov_climatology: [] as number[], persistence: [] as number[], outcome: [] as number[] };
+  const brierByOrigin = new Map<number, number[]>();
+  for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
+    const pm: number[] = [];
+    const pc: number[] = [];
+    const pk: number[] = [];
+    const pp: number[] = [];
+    const outcome: number[] = [];
+    test.origins.forEach((d, r) => {
+      const e = flags.event[d + k];
+      if (e === undefined || !Number.isFinite(e)) return;
+      const p = [(probs.data[r * HEAT_HORIZON_DAYS + k - 1] ?? NaN), (clim[Math.floor(dayOfYear(s.days[d + k] ?? ''))] ?? NaN), markovAt(markov, k, flags.event[d], s.days[d]), (flags.event[d] ?? NaN)];
+      pm.push((p[0] ?? NaN));
+      pc.push((p[1] ?? NaN));
+      pk.push((p[2] ?? NaN));
+      pp.push((p[3] ?? NaN));
+      outcome.push(e);
+      let v = brierByOrigin.get(d);
+      if (!v) brierByOrigin.set(d, (v = [0, 0, 0]));
+      for (let j = 0; j < 3; j++) v[j] = (v[j] ?? 0) + ((p[0] ?? NaN) - e) ** 2 - ((p[j + 1] ?? NaN) - e) ** 2;
+    });
+    pooled.model.push(...pm);
+    pooled.climatology.push(...pc);
+    pooled.markov_climatology.push(...pk);
+    pooled.persistence.push(...pp);
+    pooled.outcome.push(...outcome);
+    const entry = probabilityScores(`heatwave+${k}d`, k * 24, pm, { climatology: pc, markov_climatology: pk, persistence: pp }, outcome);
+    probabilities.push(entry);
+    decisions.push(decide(entry.target, 'brier', entry.model.brier, briers(entry), { noEvent: entry.no_event }));
+  }
+  const all = probabilityScores('heatwave', null, pooled.model, { climatology: pooled.climatology, markov_climatology: pooled.markov_climatology, persistence: pooled.persistence }, pooled.outcome);
+  probabilities.unshift(all);
+  const days = [...brierByOrigin.keys()].sort((a, b) => a - b);
+  const evidence: Evidence = {
+    differences: Object.fromEntries(HEAT_BASELINES.map((b, j) => [b, days.map((d) => brierByOrigin.get(d)?.[j] ?? NaN)])),
+    lag: HEAT_HORIZON_DAYS - 1,
+    noEvent: all.no_event,
+  };
+  const primary = decide('heatwave', 'brier', all.model.brier, briers(all), evidence);
+  decisions.unshift(primary);
+  return { probabilities, decisions, all, primary };
+}
+
 const briers = (p: ProbabilityScores) => Object.fromEntries(Object.entries(p.baselines).map(([b, v]) => [b, v.brier]));
 
 /** per test origin and horizon: the baselines' probabilities and the outcome */
 function pooledByOrigin(origins: readonly number[], flags: ReturnType<typeof heatwaveFlags>, clim: Float64Array, markov: number[][][], s: DailyTemperatures) {
   return (r: number, k: number) => {
-    const d = origins[r]!;
+    const d = origins[r] ?? -1;
     const e = flags.event[d + k];
     if (e === undefined || !Number.isFinite(e)) return undefined;
-    return { outcome: e, climatology: clim[Math.floor(dayOfYear(s.days[d + k]!))]!, markov_climatology: markov[k - 1]![flags.event[d]!]![Math.floor(dayOfYear(s.days[d]!))]!, persistence: flags.event[d]! };
+    return { outcome: e, climatology: (clim[Math.floor(dayOfYear(s.days[d + k] ?? ''))] ?? NaN), markov_climatology: markovAt(markov, k, flags.event[d], s.days[d]), persistence: (flags.event[d] ?? NaN) };
   };
 }
 
@@ -308,15 +317,15 @@ function monthlyFolds(s: DailyTemperatures, origins: readonly number[], probs: M
     for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
       const c = at(r, k);
       if (!c) continue;
-      const key = s.days[d]!.slice(0, 7);
+      const key = (s.days[d] ?? '').slice(0, 7);
       let m = months.get(key);
-      if (!m) months.set(key, (m = { model: [], outcome: [], b: { climatology: [], markov_climatology: [], persistence: [] }, from: s.days[d]!, until: s.days[d]! }));
-      m.until = s.days[d]!;
-      m.model.push(probs.data[r * HEAT_HORIZON_DAYS + k - 1]!);
+      if (!m) months.set(key, (m = { model: [], outcome: [], b: { climatology: [], markov_climatology: [], persistence: [] }, from: (s.days[d] ?? ''), until: (s.days[d] ?? '') }));
+      m.until = (s.days[d] ?? '');
+      m.model.push((probs.data[r * HEAT_HORIZON_DAYS + k - 1] ?? NaN));
       m.outcome.push(c.outcome);
-      m.b['climatology']!.push(c.climatology);
-      m.b['markov_climatology']!.push(c.markov_climatology);
-      m.b['persistence']!.push(c.persistence);
+      m.b['climatology']?.push(c.climatology);
+      m.b['markov_climatology']?.push(c.markov_climatology);
+      m.b['persistence']?.push(c.persistence);
     }
   });
   return [...months.values()].map((m) => ({
@@ -326,22 +335,6 @@ function monthlyFolds(s: DailyTemperatures, origins: readonly number[], probs: M
     model: { brier: finiteOrNull(brier(m.model, m.outcome)) },
     baselines: Object.fromEntries(Object.entries(m.b).map(([b, v]) => [b, { brier: finiteOrNull(brier(v, m.outcome)) }])),
   }));
-}
-
-function probabilityScores(target: string, horizon: number | null, model: number[], baselines: Record<string, number[]>, outcome: number[]): ProbabilityScores {
-  const bm = brier(model, outcome);
-  const bb = Object.fromEntries(Object.entries(baselines).map(([k, v]) => [k, brier(v, outcome)]));
-  const noEvent = !outcome.includes(1);
-  return {
-    target,
-    horizon_hours: horizon,
-    n: outcome.length,
-    base_rate: finiteOrNull(mean(outcome)),
-    no_event: noEvent,
-    model: { brier: finiteOrNull(bm), reliability: reliabilityJson(reliability(model, outcome)) },
-    baselines: Object.fromEntries(Object.entries(bb).map(([k, v]) => [k, { brier: finiteOrNull(v) }])),
-    bss: noEvent ? {} : Object.fromEntries(Object.entries(bb).map(([k, v]) => [k, finiteOrNull(brierSkillScore(bm, v))])),
-  };
 }
 
 export interface HeatForecastInput {
@@ -366,7 +359,7 @@ export async function forecastHeat(
 ): Promise<{ rows: PredictionRow[]; origin: string } | { skipped: string }> {
   const flags = heatwaveFlags(s);
   let d = s.days.length - 1;
-  while (d >= 0 && !Number.isFinite(flags.event[d]!)) d--;
+  while (d >= 0 && !Number.isFinite((flags.event[d] ?? NaN))) d--;
   if (d < 0 || d < s.days.length - 3) return { skipped: `no IBMn/IBMx in the last 3 days at ${station}` };
   const features = heatFeatures(s, flags, d);
   let probs: Float32Array | undefined;
@@ -376,25 +369,37 @@ export async function forecastHeat(
     probs = (await predictRows(rt.tf, input.model, applyScaler(x, input.preprocessing.feature_scaler), { sigmoid: true })).data;
   }
   // days are Europe/Paris local days: the forecast knows day d up to its local end
-  const originTime = new Date(localDayBounds(s.days[d]!).end);
+  const originTime = new Date(localDayBounds((s.days[d] ?? '')).end);
   const rows: PredictionRow[] = [];
   for (let k = 1; k <= HEAT_HORIZON_DAYS; k++) {
-    const target = `heatwave+${k}d`;
-    let predictor = input.publish[target] ?? input.publish['heatwave'] ?? (probs ? 'model' : 'persistence');
-    if (predictor === 'model' && !probs) predictor = 'persistence';
-    if ((predictor === 'climatology' && !input.preprocessing) || (predictor === 'markov_climatology' && !input.preprocessing?.markov)) predictor = 'persistence';
-    const day = plusDays(s.days[d]!, k);
-    const p =
-      predictor === 'model'
-        ? probs![k - 1]!
-        : predictor === 'climatology'
-          ? input.preprocessing!.climatology[Math.floor(dayOfYear(day))]!
-          : predictor === 'markov_climatology'
-            ? input.preprocessing!.markov![k - 1]![flags.event[d]!]![Math.floor(dayOfYear(s.days[d]!))]!
-            : flags.event[d]!;
-    rows.push(heatwaveRow({ version: input.version, runTime, originTime, day, station, probability: p, ...sourceOf(predictor) }));
+    const predictor = publishedHeatPredictor(input, k, probs !== undefined);
+    const day = plusDays(s.days[d] ?? '', k);
+    const probability = heatProbability(predictor, { k, day, probs, pre: input.preprocessing, state: flags.event[d], originDay: s.days[d] });
+    rows.push(heatwaveRow({ version: input.version, runTime, originTime, day, station, probability, ...sourceOf(predictor) }));
   }
-  return { rows, origin: s.days[d]! };
+  return { rows, origin: (s.days[d] ?? '') };
+}
+
+/** what is published at lead k: the decision's choice, falling back on persistence where its inputs are missing */
+function publishedHeatPredictor(input: HeatForecastInput, k: number, hasModel: boolean): string {
+  const predictor = input.publish[`heatwave+${k}d`] ?? input.publish['heatwave'] ?? (hasModel ? 'model' : 'persistence');
+  if (predictor === 'model' && !hasModel) return 'persistence';
+  if ((predictor === 'climatology' && !input.preprocessing) || (predictor === 'markov_climatology' && !input.preprocessing?.markov)) return 'persistence';
+  return predictor;
+}
+
+/** the published predictor's probability of a heat wave on `day`, k days after the origin day */
+function heatProbability(predictor: string, c: { k: number; day: string; probs: Float32Array | undefined; pre: HeatPreprocessing | undefined; state: number | undefined; originDay: string | undefined }): number {
+  if (predictor === 'model') return c.probs?.[c.k - 1] ?? NaN;
+  if (predictor === 'climatology') return c.pre?.climatology[Math.floor(dayOfYear(c.day))] ?? NaN;
+  if (predictor === 'markov_climatology') return markovAt(c.pre?.markov ?? [], c.k, c.state, c.originDay);
+  return c.state ?? NaN;
+}
+
+/** P(heat wave k days after a day in `state`) near the origin day's day of year */
+function markovAt(markov: readonly (readonly (readonly number[])[])[], k: number, state: number | undefined, originDay: string | undefined): number {
+  if (state !== 0 && state !== 1) return NaN;
+  return markov[k - 1]?.[state]?.[Math.floor(dayOfYear(originDay ?? ''))] ?? NaN;
 }
 
 /**
