@@ -3,7 +3,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { feedDemo } from '../../functions/local/demo-feed.ts';
 import { serveSite, type RunningServer } from '../../functions/local/site-server.ts';
 import { classOf, type CommuneLiveJson, type MapJson, type SiteJson } from '../../functions/lib/publish/contract.ts';
 import { daysBetween } from '../../functions/lib/publish/sql.ts';
@@ -15,27 +14,26 @@ import { publishSite } from '../../functions/lib/stages/publish-site.ts';
 import { HEAT } from '../../functions/lib/domain/heat/thresholds.ts';
 import { parisDate as parisDay } from '../../functions/lib/domain/time/paris.ts';
 import { formatDay, formatNumber } from '../../functions/lib/publish/i18n.ts';
-import { runPipeline } from '../../functions/lib/stages/pipeline.ts';
 import { SITE_PREFIX } from '../../functions/lib/lake/layout.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
 import { axe, launchBrowser, recordTransfers, type TransferEntry } from '../support/browser.ts';
-import { tempLake } from '../support/lake.ts';
 import { VIGILANCE_FRESH_HOURS } from '../../functions/lib/publish/outlook.ts';
 import { referenceStation } from '../../functions/lib/publish/stations.ts';
 import { publicWordProblems } from './public-words.ts';
 import { report } from '../support/report.ts';
+import { DEMO_SITE_URL, demoLake } from './demo-site.ts';
 
 // The published site in headless Chromium, over a small demo lake built by the real pipeline: the
 // map, the layer choice, keyboard and pointer navigation, the search, the table's sorting, the figures
 // against the lake, the public words of every page, phones (390 px), axe-core on every page type, the
-// first view's weight, the feeds, and screenshots in test-artifacts/. The site is published with the
-// URL it is served at (OBSERVATORY_SITE_URL), as on AWS, so its feeds carry absolute links.
+// first view's weight, the feeds, and screenshots in test-artifacts/. The site is published with a
+// public URL (OBSERVATORY_SITE_URL), as on AWS, so its feeds carry absolute links (./demo-site.ts).
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts');
 /** first view of the map (HTML, JS, CSS, geometry, data), gzip-compressed */
 const BUDGET_BYTES = 300 * 1024;
 
-type Lake = Awaited<ReturnType<typeof tempLake>>;
+type Lake = Awaited<ReturnType<typeof demoLake>>;
 
 let lake: Lake;
 let server: RunningServer;
@@ -71,26 +69,89 @@ async function arrondissementLevels(): Promise<{ code: string; lden: number; lni
 /** the rel="self" link of an Atom feed (its XML is checked with the browser's parser in the alert feeds test) */
 const atomSelf = (xml: string) => /<link rel="self"[^>]*href="([^"]+)"/.exec(xml)?.[1];
 
+/** the lake's dataset behind each theme of the map, and the column that says a day has a value */
+const LAYER_SOURCES: Readonly<Record<string, { table: string; value: string }>> = {
+  noise: { table: 'noise_indicators_commune_daily', value: 'lden' },
+  exceedance: { table: 'noise_indicators_commune_daily', value: 'lden' },
+  heat: { table: 'heat_indicators_commune_daily', value: 'day' },
+  flood: { table: 'flood_vigilance_commune_daily', value: 'day' },
+};
+
+/** a period as the pages print it, from its days (the words of issue 20's period audit) */
+function printedPeriod(lang: 'fr' | 'en', p: { from: string; to: string }): string {
+  if (p.from === p.to) return lang === 'fr' ? `le ${formatDay(lang, p.from)}` : formatDay(lang, p.from);
+  return lang === 'fr' ? `du ${formatDay(lang, p.from)} au ${formatDay(lang, p.to)}` : `${formatDay(lang, p.from)} to ${formatDay(lang, p.to)}`;
+}
+
+/** the page's text as a reader sees it (tags out, entities and spaces as one) */
+const readable = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;|\u00a0|\u202f/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+
+/**
+ * issue 20 on the home, methodology and data pages and the feeds (FR and EN): each map layer's period is
+ * the first and last day with data in the lake (or its latest day for a « dernier jour » layer), printed
+ * so in the legends and the methodology's class table; « 12 mois glissants » only over a full year; one
+ * « données au » day on every page, that of data/site.json; the feeds' times no later than the data
+ */
+async function checkSitePeriods(lake: Awaited<ReturnType<typeof demoLake>>, url: string): Promise<void> {
+  const map = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/map.json`)).toString('utf8')) as MapJson;
+  const site = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/site.json`)).toString('utf8')) as SiteJson;
+  const get = async (p: string) => readable(await (await fetch(new URL(p, url))).text());
+  const pages = { fr: ['/', '/methodologie/', '/donnees/'], en: ['/en/', '/en/methodology/', '/en/data/'] } as const;
+  const text = Object.fromEntries(await Promise.all([...pages.fr, ...pages.en].map(async (p) => [p, await get(p)] as const)));
+  for (const layer of map.layers) {
+    const source = LAYER_SOURCES[layer.group];
+    expect(source, `${layer.id}: a theme the audit does not know (${layer.group})`).toBeDefined();
+    const [r] = (
+      await lake.lake.all(
+        `SELECT CAST(min(day) FILTER (WHERE day > max_day - 365) AS VARCHAR) AS first, CAST(max(day) AS VARCHAR) AS last
+         FROM (SELECT day, max(day) OVER () AS max_day FROM ${source!.table} WHERE ${source!.value} IS NOT NULL)`,
+      )
+    ).rows;
+    const last = String(r!.last);
+    const latestDay = /dernier jour/.test(layer.title.fr);
+    expect(layer.period, layer.id).toEqual({ from: latestDay ? last : String(r!.first), to: last });
+    const period = layer.period!;
+    for (const lang of ['fr', 'en'] as const) {
+      const [home, methodology] = pages[lang];
+      expect(text[home], `${layer.id} ${lang}`).toContain(`${lang === 'fr' ? 'Période :' : 'Period:'} ${printedPeriod(lang, period)}.`);
+      expect(text[methodology], `${layer.id} ${lang}`).toContain(printedPeriod(lang, period));
+      const year = daysBetween(period.from, period.to).length >= 365;
+      if (!year) expect(layer.description[lang], layer.id).not.toMatch(/12 mois glissants|rolling 12 months/);
+    }
+  }
+  // one « données au » day on every page: the latest theme's, as data/site.json says it
+  const day = parisDay(new Date(site.data_as_of!));
+  for (const lang of ['fr', 'en'] as const) {
+    for (const p of pages[lang]) expect(text[p], p).toContain(`${lang === 'fr' ? 'Données au' : 'Data as of'} ${formatDay(lang, day)}`);
+    // the methodology says which days the noise figures cover
+    const noise = map.layers.find((l) => l.id === 'noise-lden')?.period;
+    expect(noise, 'the noise layer').toBeTruthy();
+    expect(text[pages[lang][1]], lang).toContain(`${lang === 'fr' ? 'les chiffres publiés couvrent' : 'the published figures cover'} ${printedPeriod(lang, noise!)},`);
+  }
+  // the feeds: nothing dated after the data (an empty feed says the start of the data's day)
+  for (const feed of ['/alertes.atom', '/en/alerts.atom']) {
+    const xml = await (await fetch(new URL(feed, url))).text();
+    const updated = /<updated>([^<]+)<\/updated>/.exec(xml)?.[1];
+    expect(Date.parse(updated ?? ''), feed).toBeLessThanOrEqual(Date.parse(site.data_as_of!));
+  }
+}
+
 describe('the published site in a browser', () => {
   beforeAll(async () => {
-    // after the demo clock (2026-06-30): readings later than the clock would be in the future
-    lake = await tempLake({ now: new Date('2026-07-01T12:00:00Z') });
-    // 11 days: the fewest with which the noise network trains (8 of history, 3 held out), so that the
-    // pages show noise-night forecasts as `npm start` does; hourly readings keep the build as light as 3 days of 15-minute ones
-    await feedDemo(lake, { days: 11, sensorsPerCommune: 1, intervalMinutes: 60 });
+    // the demo site of this code (built by the real pipeline, or copied from the last build of the same code)
+    lake = await demoLake();
     server = await serveSite(lake.store, { port: 0 });
-    const before = process.env.OBSERVATORY_SITE_URL;
-    process.env.OBSERVATORY_SITE_URL = server.url;
-    try {
-      await runPipeline(lake);
-    } finally {
-      if (before === undefined) delete process.env.OBSERVATORY_SITE_URL;
-      else process.env.OBSERVATORY_SITE_URL = before;
-    }
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
     await mkdir(ARTIFACTS, { recursive: true });
-  }, 600_000); // the real pipeline over the demo lake: minutes when the shared machine is loaded
+  }, 600_000); // the real pipeline over the demo lake when this code has not been built yet: minutes when the shared machine is loaded
 
   afterAll(async () => {
     await browser?.close();
@@ -467,6 +528,7 @@ describe('the published site in a browser', () => {
     }
     expect(site.as_of_by_theme.length).toBeGreaterThan(1);
     expect(new Set(site.as_of_by_theme.map((t) => t.title.fr)).size).toBe(site.as_of_by_theme.length);
+    await checkSitePeriods(lake, server.url);
   });
 
   it('has no map layer with every commune in one class; a layer with one value everywhere is a sentence instead', async () => {
@@ -768,21 +830,22 @@ describe('the published site in a browser', () => {
       return r.text();
     };
     const atom = await read('/alertes.atom');
-    expect(atomSelf(atom)).toBe(new URL('alertes.atom', server.url).href);
+    // absolute links from the site's configured URL (OBSERVATORY_SITE_URL), not from where the test serves it
+    expect(atomSelf(atom)).toBe(new URL('alertes.atom', DEMO_SITE_URL).href);
     const json = JSON.parse(await read('/alertes.json')) as { feed_url: string; home_page_url: string; language: string; items: { url: string; title: string }[] };
-    expect(json.feed_url).toBe(new URL('alertes.json', server.url).href);
-    expect(json.home_page_url).toBe(server.url);
+    expect(json.feed_url).toBe(new URL('alertes.json', DEMO_SITE_URL).href);
+    expect(json.home_page_url).toBe(DEMO_SITE_URL);
     expect(json.language).toBe('fr');
     const en = JSON.parse(await read('/en/alerts.json')) as typeof json;
     expect(en.language).toBe('en');
-    expect(en.feed_url).toBe(new URL('en/alerts.json', server.url).href);
+    expect(en.feed_url).toBe(new URL('en/alerts.json', DEMO_SITE_URL).href);
     const communeEn = JSON.parse(await read('/en/commune/75056/alerts.json')) as typeof json;
-    expect(communeEn.home_page_url).toBe(new URL('en/commune/75056/', server.url).href);
-    expect(atomSelf(await read('/en/commune/75056/alerts.atom'))).toBe(new URL('en/commune/75056/alerts.atom', server.url).href);
+    expect(communeEn.home_page_url).toBe(new URL('en/commune/75056/', DEMO_SITE_URL).href);
+    expect(atomSelf(await read('/en/commune/75056/alerts.atom'))).toBe(new URL('en/commune/75056/alerts.atom', DEMO_SITE_URL).href);
     // every item's link opens a page of the site, in the feed's language
     for (const item of [...json.items.slice(0, 3), ...en.items.slice(0, 3), ...communeEn.items.slice(0, 3)]) {
-      expect(item.url.startsWith(server.url)).toBe(true);
-      expect((await fetch(item.url.split('#')[0]!)).status).toBe(200);
+      expect(item.url.startsWith(DEMO_SITE_URL)).toBe(true);
+      expect((await fetch(new URL(new URL(item.url).pathname, server.url))).status).toBe(200);
     }
     expect(en.items.every((i) => !/ le | du | au-dessus /.test(i.title))).toBe(true);
     // the home page names the Métropole's feeds, in its language
@@ -821,7 +884,7 @@ describe('the published site in a browser', () => {
     const later = new Date((latest!.origin as Date).getTime() + (FRESHNESS_HOURS.heat! + 24) * 3_600_000);
     expect(later.getTime()).toBeGreaterThan(Date.parse(manifest.demo_clock));
     await lake.store.put('lake.json', JSON.stringify({ ...manifest, demo_clock: later.toISOString() }), { contentType: 'application/json' });
-    expect((await publishSite(lake, { siteUrl: server.url })).rendered).toBe(true);
+    expect((await publishSite(lake, { siteUrl: DEMO_SITE_URL })).rendered).toBe(true);
     const page = await open('/commune/93066/');
     const row = page.locator('[data-outlook-panel] tr[data-outlook="heat"]');
     await expect.poll(() => row.getAttribute('data-status')).toBe('stale');

@@ -11,7 +11,7 @@ import { SECTIONS as VIGICRUES_SECTIONS } from '../../domain/flood/sections.ts';
 import type { Alert, ChartSpec, CommuneSection, LayerClass, MapLayer, MethodBlock, SectionInput, SectionOutput, SiteSection, TableSpec } from '../contract.ts';
 import { formatDay, formatNumber, text, type Text } from '../i18n.ts';
 import { addDays, dateLiteral, daysBetween, num, roundTo, rows, str, type Row } from '../sql.ts';
-import { both, countClasses, dailyByCommune, type DailySeries, dayEndIso, dayStartIso, groupBy, iso, rollingPeriod } from './common.ts';
+import { both, countClasses, dailyByCommune, type DailySeries, dayEndIso, dayStartIso, groupBy, iso, rollingPeriod, spanWords } from './common.ts';
 
 // The flood themes. « flood »: the Vigicrues vigilance level in force on each commune's river sections
 // (map, daily chart, alerts when orange or red starts). « river »: the gauging stations (map points,
@@ -55,6 +55,8 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
   const [bounds] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS last, CAST(min(day) FILTER (WHERE day > (SELECT max(day) FROM ${t}) - ${FLOOD_PERIOD_DAYS}) AS VARCHAR) AS first FROM ${t}`);
   const last = str(bounds?.last)!;
   const period = rollingPeriod(last, str(bounds?.first), FLOOD_PERIOD_DAYS);
+  // the words of the period actually covered (« 12 mois glissants » only when the data fill it)
+  const span = spanWords(period, FLOOD_PERIOD_DAYS);
   const latest = new Map(
     (
       await rows(
@@ -117,7 +119,7 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
       short: text('Jours orange ou rouge', 'Orange or red days'),
       unit: DAYS.fr,
       decimals: 0,
-      description: text('Jours où un tronçon bordant la commune était en vigilance orange ou rouge, sur 12 mois glissants.', 'Days when a section along the commune was at orange or red vigilance, over a rolling 12 months.'),
+      description: both((l) => (l === 'fr' ? `Jours où un tronçon bordant la commune était en vigilance orange ou rouge, sur ${span.fr}.` : `Days when a section along the commune was at orange or red vigilance, over ${span.en}.`)),
       source: VIGICRUES,
       period,
       classes: countClasses([1, 3, 7, 15], 'blues', DAYS),
@@ -155,7 +157,7 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
           decimals: 0,
           value: num(tot?.orange_days),
           trend: null,
-          note: text('12 mois glissants', 'rolling 12 months'),
+          note: span,
         },
         {
           id: 'flood-yellow-days',
@@ -164,7 +166,7 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
           decimals: 0,
           value: num(tot?.yellow_days),
           trend: null,
-          note: text('12 mois glissants', 'rolling 12 months'),
+          note: span,
         },
       ],
       charts: [vigilanceChart(daily.get(k))],

@@ -4,7 +4,7 @@ import { bandClasses } from '../classes.ts';
 import type { Alert, ChartSpec, CommuneSection, Indicator, MapLayer, MapPoint, MethodBlock, SectionInput, SectionOutput, SiteSection } from '../contract.ts';
 import { formatDay, formatNumber, text, type Text } from '../i18n.ts';
 import { addDays, dateLiteral, num, roundTo, rows, str, type Row } from '../sql.ts';
-import { both, countClasses, dailyByCommune, type DailySeries, dayEndIso, dayStartIso, rollingPeriod } from './common.ts';
+import { both, countClasses, dailyByCommune, type DailySeries, dayEndIso, dayStartIso, rollingPeriod, spanWords } from './common.ts';
 
 // The heat theme, from the heat-indicators stage: heat-wave days (IBMn and IBMx at or above the
 // département's SACS thresholds), tropical nights, hot days, the latest IBMn/IBMx against the
@@ -81,7 +81,9 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
     return a === null || b === null || ta === null || tb === null ? null : Math.min(a - ta, b - tb);
   };
   const values = (f: (insee: string) => number | null) => Object.fromEntries(communes.map((c) => [c.commune_insee, f(c.commune_insee)]));
-  const periodNote = both((l) => (l === 'fr' ? `12 mois glissants jusqu’au ${formatDay(l, last)}` : `rolling 12 months up to ${formatDay(l, last)}`));
+  // the words of the period actually covered (« 12 mois glissants » only when the data fill it)
+  const span = spanWords(period, HEAT_PERIOD_DAYS);
+  const periodNote = both((l) => (l === 'fr' ? `${span.fr} jusqu’au ${formatDay(l, last)}` : `${span.en} up to ${formatDay(l, last)}`));
 
   const layers: MapLayer[] = [
     {
@@ -92,8 +94,8 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
       unit: DAYS.fr,
       decimals: 0,
       description: text(
-        'Jours où les indicateurs biométéorologiques IBMn et IBMx (moyennes sur 3 jours des températures minimale et maximale) atteignent tous deux les seuils d’alerte du département, sur 12 mois glissants.',
-        'Days when the biometeorological indicators IBMn and IBMx (3-day means of the minimum and maximum temperatures) both reach the département’s alert thresholds, over a rolling 12 months.',
+        `Jours où les indicateurs biométéorologiques IBMn et IBMx (moyennes sur 3 jours des températures minimale et maximale) atteignent tous deux les seuils d’alerte du département, sur ${span.fr}.`,
+        `Days when the biometeorological indicators IBMn and IBMx (3-day means of the minimum and maximum temperatures) both reach the département’s alert thresholds, over ${span.en}.`,
       ),
       source: SOURCE,
       period,
@@ -108,8 +110,8 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
       unit: DAYS.fr,
       decimals: 0,
       description: text(
-        `Nuits où la température minimale reste à ${HEAT.tropical_night_tn} °C ou plus, sur 12 mois glissants.`,
-        `Nights when the minimum temperature stays at ${HEAT.tropical_night_tn} °C or above, over a rolling 12 months.`,
+        `Nuits où la température minimale reste à ${HEAT.tropical_night_tn} °C ou plus, sur ${span.fr}.`,
+        `Nights when the minimum temperature stays at ${HEAT.tropical_night_tn} °C or above, over ${span.en}.`,
       ),
       source: SOURCE,
       period,

@@ -31,7 +31,7 @@ import type {
 import { formatDay, formatNumber, LANGS, type Lang, text, type Text } from '../i18n.ts';
 import { addDays, dateLiteral, daysBetween, num, roundTo, rows, str, type Row } from '../sql.ts';
 import { sensorName } from '../words.ts';
-import { iso, spanWords } from './common.ts';
+import { both, iso, spanWords } from './common.ts';
 
 // The noise theme: commune levels (Lden, Lnight…) over the last twelve months, shares of sensor-days
 // over the WHO guidelines and the French limit values, daily series, hourly profiles, the sensors, and
@@ -275,7 +275,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       title: text('Bruit', 'Noise'),
       indicators,
       charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), profilePeriod)],
-      tables: [sensorTable(here, perSensor, yearly, quality)],
+      tables: [sensorTable(here, perSensor, yearly, quality, span)],
       facts: coverageFacts(here, perSensor, levels.get('period')?.get(insee)),
     });
   }
@@ -291,7 +291,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
         title: text('Bruit', 'Noise'),
         indicators: levelIndicatorsOf(areaLevels, code),
         charts: [dailyChart(areaDaily.get(code))],
-        tables: [sensorTable(here, perSensor, yearly, quality)],
+        tables: [sensorTable(here, perSensor, yearly, quality, span)],
         facts: coverageFacts(here, perSensor, areaLevels.get('period')?.get(code)),
       });
     }
@@ -354,7 +354,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       { dataset: noiseIndicatorsYearly.name, perCommune: false },
       { dataset: noiseIndicatorsHourly.name, perCommune: true },
     ],
-    methodology: noiseMethodology(),
+    methodology: noiseMethodology(period),
   };
 }
 
@@ -644,7 +644,7 @@ export function qualityShare(q: Row | undefined): { share: number | null; why: T
   };
 }
 
-function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<string, Row>, quality: Map<string, Row>): TableSpec {
+function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<string, Row>, quality: Map<string, Row>, span: Text): TableSpec {
   return {
     id: 'noise-sensors',
     title: text('Capteurs utilisés', 'Sensors used'),
@@ -685,8 +685,8 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
       };
     }),
     note: text(
-      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur 12 mois glissants, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible). Les mesures que le contrôle qualité écarte (figé, pic, hors plage, horloge, dérive) n’entrent dans aucun indicateur ; « Relevés écartés » en donne la part sur la même période, et ses motifs.`,
-      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over a rolling 12 months, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial). Readings the quality control sets aside (stuck, spike, out of range, clock, drift) enter no indicator; “Readings set aside” gives their share over the same period, and why.`,
+      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur ${span.fr}, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible). Les mesures que le contrôle qualité écarte (figé, pic, hors plage, horloge, dérive) n’entrent dans aucun indicateur ; « Relevés écartés » en donne la part sur la même période, et ses motifs.`,
+      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over ${span.en}, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial). Readings the quality control sets aside (stuck, spike, out of range, clock, drift) enter no indicator; “Readings set aside” gives their share over the same period, and why.`,
     ),
     empty: text('Aucun capteur de bruit dans cette commune.', 'No noise sensor in this commune.'),
   };
@@ -781,7 +781,10 @@ async function nightAlerts(duck: SectionInput['ctx']['lake'], since: string): Pr
   return out;
 }
 
-function noiseMethodology(): MethodBlock[] {
+/** the method, with the period the published figures cover (issue 20: periods from the data actually used) */
+function noiseMethodology(period: Period | null): MethodBlock[] {
+  const span = spanWords(period, PERIOD_DAYS);
+  const covered = period ? both((l) => (l === 'fr' ? `du ${formatDay(l, period.from)} au ${formatDay(l, period.to)}, ${span.fr}` : `${formatDay(l, period.from)} to ${formatDay(l, period.to)}, ${span.en}`)) : span;
   const sources = ['road', 'rail', 'air', 'industry', 'mixed', 'unknown'] as const;
   return [
     {
@@ -801,8 +804,8 @@ function noiseMethodology(): MethodBlock[] {
           `Quality control: before any computation, each reading is checked against its sensor's day. Set aside (kept in the data, but left out of indicators, alerts, the map and forecasts): stuck values (the same LAeq, LAmax and LAS for at least ${QC_THRESHOLDS.stuckSeconds / 60} min), isolated spikes no street can make (a jump of more than ${spikeJumpDb(60)} dB within 1 min, or LAmax below LAeq), levels outside ${QC_THRESHOLDS.rangeDb.min}–${QC_THRESHOLDS.rangeDb.max} dB(A), clock errors (readings from the future or going back in time) and drift (night background more than ${QC_THRESHOLDS.driftDb} dB away from the sensor's own over the ${QC_THRESHOLDS.driftReferenceDays} days before). Coverage counts only the readings kept; the sensors table shows the share set aside and why.`,
         ),
         text(
-          `Carte et chiffres clés : moyenne énergétique des valeurs journalières sur 12 mois glissants (${PERIOD_DAYS} jours jusqu’au dernier jour mesuré). Tendance : écart entre les ${TREND_DAYS} derniers jours et les ${TREND_DAYS} précédents, calculée lorsque chaque fenêtre compte au moins ${TREND_MIN_DAYS} jours avec une valeur. Médiane métropolitaine : médiane des communes ayant une valeur. Une commune sans donnée est affichée « pas de données », jamais zéro.`,
-          `Map and key figures: energy average of the daily values over a rolling 12 months (${PERIOD_DAYS} days up to the latest measured day). Trend: difference between the last ${TREND_DAYS} days and the ${TREND_DAYS} before, computed when each window has at least ${TREND_MIN_DAYS} days with a value. Metropolitan median: median of the communes with a value. A commune without data shows “no data”, never zero.`,
+          `Carte et chiffres clés : moyenne énergétique des valeurs journalières sur 12 mois glissants (${PERIOD_DAYS} jours jusqu’au dernier jour mesuré) quand les données les couvrent ; les chiffres publiés couvrent ${covered.fr}. Tendance : écart entre les ${TREND_DAYS} derniers jours et les mêmes jours de la semaine un an plus tôt quand les données remontent à un an, sinon les ${TREND_DAYS} jours précédents (la tendance dit laquelle), calculée lorsque chaque fenêtre compte au moins ${TREND_MIN_DAYS} jours avec une valeur. Médiane métropolitaine : médiane des communes ayant une valeur. Une commune sans donnée est affichée « pas de données », jamais zéro.`,
+          `Map and key figures: energy average of the daily values over a rolling 12 months (${PERIOD_DAYS} days up to the latest measured day) where the data cover them; the published figures cover ${covered.en}. Trend: difference between the last ${TREND_DAYS} days and the same weekdays a year earlier where the data go back a year, else the ${TREND_DAYS} days before (the trend says which), computed when each window has at least ${TREND_MIN_DAYS} days with a value. Metropolitan median: median of the communes with a value. A commune without data shows “no data”, never zero.`,
         ),
       ],
       formulas: [
