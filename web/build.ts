@@ -67,7 +67,7 @@ export async function buildWeb(): Promise<BuiltWeb> {
   const entries = {} as Record<Entry, string>;
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
     if (!meta.entryPoint) continue;
-    const name = (Object.keys(ENTRIES) as Entry[]).find((e) => path.resolve(WEB_DIR, meta.entryPoint!) === path.join(WEB_DIR, ENTRIES[e]));
+    const name = (Object.keys(ENTRIES) as Entry[]).find((e) => path.resolve(WEB_DIR, meta.entryPoint ?? '') === path.join(WEB_DIR, ENTRIES[e]));
     if (name) entries[name] = rel(path.resolve(WEB_DIR, out));
   }
   for (const e of Object.keys(ENTRIES) as Entry[]) {

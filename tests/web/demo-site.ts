@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,8 @@ export const DEMO_NOW = new Date('2026-07-01T12:00:00Z');
  */
 export const DEMO_SITE_URL = 'https://observatoire.example/';
 const BUILD_MINUTES = 15;
+/** a build of other code not used for this long is removed when a new one is made (about 100 MB each) */
+const UNUSED_HOURS = 6;
 
 type Lake = Awaited<ReturnType<typeof tempLake>>;
 
@@ -69,6 +71,16 @@ async function buildDemo(dir: string): Promise<void> {
 const exists = (p: string) => stat(p).then(() => true, () => false);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** the builds of other code (other versions, other worktrees) not used for UNUSED_HOURS */
+async function pruneUnused(base: string, keep: string): Promise<void> {
+  for (const e of await readdir(base, { withFileTypes: true })) {
+    const dir = path.join(base, e.name);
+    if (!e.isDirectory() || dir === keep || !/^[0-9a-f]{16}$/.test(e.name)) continue;
+    const used = await stat(path.join(dir, 'READY')).then((s) => s.mtimeMs, () => undefined);
+    if (used !== undefined && Date.now() - used > UNUSED_HOURS * 3_600_000) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** the built demo lake for this code: built here under a lock, or waited for while another file builds it */
 async function builtDemo(): Promise<string> {
   const base = path.join(os.tmpdir(), 'observatory-demo-site');
@@ -76,7 +88,11 @@ async function builtDemo(): Promise<string> {
   const dir = path.join(base, await codeHash());
   const lock = `${dir}.lock`;
   for (;;) {
-    if (await exists(path.join(dir, 'READY'))) return dir;
+    if (await exists(path.join(dir, 'READY'))) {
+      const now = new Date();
+      await utimes(path.join(dir, 'READY'), now, now);
+      return dir;
+    }
     const locked = await mkdir(lock).then(() => true, () => false);
     if (locked) {
       try {
@@ -86,6 +102,7 @@ async function builtDemo(): Promise<string> {
         await buildDemo(building);
         await writeFile(path.join(building, 'READY'), new Date().toISOString());
         await rename(building, dir);
+        await pruneUnused(base, dir);
         return dir;
       } finally {
         await rm(lock, { recursive: true, force: true });

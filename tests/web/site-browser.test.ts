@@ -69,6 +69,12 @@ async function arrondissementLevels(): Promise<{ code: string; lden: number; lni
 /** the rel="self" link of an Atom feed (its XML is checked with the browser's parser in the alert feeds test) */
 const atomSelf = (xml: string) => /<link rel="self"[^>]*href="([^"]+)"/.exec(xml)?.[1];
 
+/** the value, or the test fails saying what was missing */
+function present<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`${what}: missing`);
+  return value;
+}
+
 /** the lake's dataset behind each theme of the map, and the column that says a day has a value */
 const LAYER_SOURCES: Readonly<Record<string, { table: string; value: string }>> = {
   noise: { table: 'noise_indicators_commune_daily', value: 'lden' },
@@ -111,13 +117,13 @@ async function checkSitePeriods(lake: Awaited<ReturnType<typeof demoLake>>, url:
     const [r] = (
       await lake.lake.all(
         `SELECT CAST(min(day) FILTER (WHERE day > max_day - 365) AS VARCHAR) AS first, CAST(max(day) AS VARCHAR) AS last
-         FROM (SELECT day, max(day) OVER () AS max_day FROM ${source!.table} WHERE ${source!.value} IS NOT NULL)`,
+         FROM (SELECT day, max(day) OVER () AS max_day FROM ${present(source, layer.group).table} WHERE ${present(source, layer.group).value} IS NOT NULL)`,
       )
     ).rows;
-    const last = String(r!.last);
+    const last = String(r?.last);
     const latestDay = /dernier jour/.test(layer.title.fr);
-    expect(layer.period, layer.id).toEqual({ from: latestDay ? last : String(r!.first), to: last });
-    const period = layer.period!;
+    expect(layer.period, layer.id).toEqual({ from: latestDay ? last : String(r?.first), to: last });
+    const period = present(layer.period, `${layer.id}: its period`);
     for (const lang of ['fr', 'en'] as const) {
       const [home, methodology] = pages[lang];
       expect(text[home], `${layer.id} ${lang}`).toContain(`${lang === 'fr' ? 'Période :' : 'Period:'} ${printedPeriod(lang, period)}.`);
@@ -127,19 +133,20 @@ async function checkSitePeriods(lake: Awaited<ReturnType<typeof demoLake>>, url:
     }
   }
   // one « données au » day on every page: the latest theme's, as data/site.json says it
-  const day = parisDay(new Date(site.data_as_of!));
+  const asOf = present(site.data_as_of, 'site.json: data_as_of');
+  const day = parisDay(new Date(asOf));
   for (const lang of ['fr', 'en'] as const) {
     for (const p of pages[lang]) expect(text[p], p).toContain(`${lang === 'fr' ? 'Données au' : 'Data as of'} ${formatDay(lang, day)}`);
     // the methodology says which days the noise figures cover
     const noise = map.layers.find((l) => l.id === 'noise-lden')?.period;
     expect(noise, 'the noise layer').toBeTruthy();
-    expect(text[pages[lang][1]], lang).toContain(`${lang === 'fr' ? 'les chiffres publiés couvrent' : 'the published figures cover'} ${printedPeriod(lang, noise!)},`);
+    expect(text[pages[lang][1]], lang).toContain(`${lang === 'fr' ? 'les chiffres publiés couvrent' : 'the published figures cover'} ${printedPeriod(lang, present(noise, 'the noise layer'))},`);
   }
   // the feeds: nothing dated after the data (an empty feed says the start of the data's day)
   for (const feed of ['/alertes.atom', '/en/alerts.atom']) {
     const xml = await (await fetch(new URL(feed, url))).text();
     const updated = /<updated>([^<]+)<\/updated>/.exec(xml)?.[1];
-    expect(Date.parse(updated ?? ''), feed).toBeLessThanOrEqual(Date.parse(site.data_as_of!));
+    expect(Date.parse(updated ?? ''), feed).toBeLessThanOrEqual(Date.parse(asOf));
   }
 }
 
@@ -207,7 +214,7 @@ describe('the published site in a browser', () => {
     let focused = '';
     for (let i = 0; i < 60 && !focused; i++) {
       await page.keyboard.press('Tab');
-      focused = await page.evaluate(() => (document.activeElement?.matches('a.commune') ? (document.activeElement as HTMLElement).dataset.insee! : ''));
+      focused = await page.evaluate(() => (document.activeElement?.matches('a.commune') ? ((document.activeElement as HTMLElement).dataset.insee ?? '') : ''));
     }
     expect(focused).toMatch(/^\d{5}$/);
     expect(await page.locator('.map-wrap .tooltip').isVisible()).toBe(true);
@@ -224,7 +231,7 @@ describe('the published site in a browser', () => {
   });
 
   it('shows the figures the lake holds, and draws the charts', async () => {
-    const q = async (sql: string) => (await lake.lake.all(sql)).rows[0]!;
+    const q = async (sql: string) => present((await lake.lake.all(sql)).rows[0], sql);
     const window = `day > (SELECT max(day) FROM noise_indicators_commune_daily WHERE lden IS NOT NULL) - 365`;
     const expected = await q(
       `SELECT round(10 * log10(avg(pow(10, lden / 10))), 1) AS lden, round(10 * log10(avg(pow(10, lnight / 10))), 1) AS lnight
@@ -260,7 +267,7 @@ describe('the published site in a browser', () => {
     expect(live.as_of_text.fr).toMatch(/^Données au \d{1,2} \S+ \d{4}, \d{2}:\d{2}/);
     // the panel shows what the live file says: the forecasts' first heading, or the sentence that there is none
     const panel = page.locator('[data-live-panel]');
-    const expected = live.sections.length ? live.sections[0]!.tables[0]?.title.fr ?? live.sections[0]!.title.fr : 'Pas encore de prévision';
+    const expected = live.sections.length ? live.sections[0]?.tables[0]?.title.fr ?? live.sections[0]?.title.fr : 'Pas encore de prévision';
     await expect.poll(async () => text(await panel.textContent())).toContain(expected);
     expect(text(await panel.textContent())).not.toContain('s’affichent ici avec JavaScript');
     // its charts are drawn like the others
@@ -279,7 +286,7 @@ describe('the published site in a browser', () => {
     const today = parisDay(clock);
     const days = [0, 1, 2].map((i) => new Date(Date.parse(`${today}T12:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
     // Saint-Denis (93) takes its département's reference station, as its heat indicators do
-    const station = HEAT.departements['93']!.reference_station;
+    const station = present(HEAT.departements['93'], 'the heat thresholds of 93').reference_station;
     await lake.lake.attach([predictions]);
     const rows = (
       await lake.lake.all(
@@ -326,11 +333,11 @@ describe('the published site in a browser', () => {
     for (const insee of ['93066', '94081', '75056']) {
       const p = insee === '93066' ? page : await open(`/commune/${insee}/`);
       const summary = text(await p.locator('[data-commune-summary]').textContent());
-      const mine = lnight.get(insee)!;
+      const mine = present(lnight.get(insee), `${insee}: its Lnight`);
       const others = [...lnight].filter(([k]) => k !== insee).map(([, v]) => v);
       const share = Math.round((100 * others.filter((v) => v < mine).length) / others.length);
       expect(summary, insee).toContain(`nuits plus bruyantes que ${share} % des ${others.length} autres communes mesurées`);
-      if (vigilance.has(insee)) expect(summary, insee).toContain(`crues : vigilance ${colour[vigilance.get(insee)! - 1]}`);
+      if (vigilance.has(insee)) expect(summary, insee).toContain(`crues : vigilance ${colour[(vigilance.get(insee) ?? 0) - 1]}`);
       else expect(summary, insee).not.toContain('crues');
       if (p !== page) await p.close();
     }
@@ -350,10 +357,10 @@ describe('the published site in a browser', () => {
     for (const r of latest) {
       expect(r.run, r.model).toBe(clock);
       expect(r.age, r.model).toBeGreaterThanOrEqual(0);
-      expect(r.age, r.model).toBeLessThanOrEqual(FRESHNESS_HOURS[r.model]!);
+      expect(r.age, r.model).toBeLessThanOrEqual(present(FRESHNESS_HOURS[r.model], `${r.model}: its freshness limit`));
     }
     const pages = (await listKeys(lake.store, `${SITE_PREFIX}/commune/`)).map((o) => o.key).filter((k) => k.endsWith('/index.html'));
-    const insees = pages.map((k) => k.split('/').at(-2)!);
+    const insees = pages.map((k) => k.split('/').at(-2) ?? k);
     expect(insees.length).toBeGreaterThanOrEqual(130);
     // what each commune's panel should show: the highest probability per Paris day of the latest run, by
     // reference station (heat) and by commune and threshold (noise nights, over the commune's sensors)
@@ -377,7 +384,7 @@ describe('the published site in a browser', () => {
     const statuses = { flood: 0, heat: 0, 'noise-who': 0, 'noise-fr': 0 };
     const thresholdOf = { 'noise-who': 'who_lnight', 'noise-fr': 'fr_ln' } as const;
     for (const [i, key] of pages.entries()) {
-      const insee = insees[i]!;
+      const insee = present(insees[i], `page ${i}`);
       const page = (await lake.store.get(key)).toString('utf8');
       expect(page, key).not.toMatch(/pas de prévision récente/i);
       // an arrondissement's page shows Paris's live file
@@ -392,12 +399,12 @@ describe('the published site in a browser', () => {
         if (item.status !== 'forecast') continue;
         statuses[item.id]++;
         // issued at the demo clock (models), or at most a day and a half before it (Vigicrues bulletins)
-        const issued = (clock - Date.parse(item.issued_at!)) / 3_600_000;
+        const issued = (clock - Date.parse(present(item.issued_at, `${insee} ${item.id}: issued_at`))) / 3_600_000;
         expect(issued, `${insee} ${item.id}`).toBeGreaterThanOrEqual(0);
         expect(issued, `${insee} ${item.id}`).toBeLessThanOrEqual(item.id === 'flood' ? VIGILANCE_FRESH_HOURS : 0);
-        if (item.id === 'flood') expect(item.days[0]!.value, insee).not.toBeNull();
+        if (item.id === 'flood') expect(item.days[0]?.value, insee).not.toBeNull();
       }
-      const shown = (id: string) => live.outlook.items.find((x) => x.id === id)!;
+      const shown = (id: string) => present(live.outlook.items.find((x) => x.id === id), `outlook item ${id}`);
       // every commune has a reference weather station: the heat-wave forecast is always there, as the lake says
       const heat = expected.get(`heat ${referenceStation(liveInsee).station_id}`);
       expect(shown('heat').status, insee).toBe('forecast');
@@ -435,7 +442,7 @@ describe('the published site in a browser', () => {
     );
     expect(measured.length).toBeGreaterThan(0);
     const db = (v: number) => `${formatNumber('fr', v, 1)} dB(A)`;
-    const own = measured[0]!;
+    const own = present(measured[0], 'a measured arrondissement');
     const page = await open(`/commune/${own.code}/`);
     expect(await page.locator('h1').getAttribute('data-insee')).toBe(own.code);
     expect(text(await page.locator('h1').textContent())).toMatch(new RegExp(`^Paris ${Number(own.code.slice(3))}(er|e) arrondissement code INSEE ${own.code}$`));
@@ -449,7 +456,10 @@ describe('the published site in a browser', () => {
     expect(text(await page.locator('[data-commune-summary]').textContent())).toContain(`Lnight moyen ${db(own.lnight)}`);
     await page.close();
     // an arrondissement without a measured sensor says so, with no figure
-    const quiet = ARRONDISSEMENTS.find((a) => !measured.some((m) => m.code === a.arrondissement_insee) && !sensorCount.has(a.arrondissement_insee))!;
+    const quiet = present(
+      ARRONDISSEMENTS.find((a) => !measured.some((m) => m.code === a.arrondissement_insee) && !sensorCount.has(a.arrondissement_insee)),
+      'an arrondissement without sensor',
+    );
     const quietHtml = await (await fetch(new URL(`/commune/${quiet.arrondissement_insee}/`, server.url))).text();
     expect(quietHtml).toContain('aucun capteur de bruit mesuré dans l’arrondissement');
     expect(quietHtml).not.toMatch(/data-indicator="noise-lden"[^]*?<td class="value">\d/);
@@ -467,9 +477,9 @@ describe('the published site in a browser', () => {
 
   it('shows the arrondissements as a sub-layer of Paris on the map: their own values from the lake, in the layer’s classes, each a link to its page (issue 20)', async () => {
     const measured = await arrondissementLevels();
-    const own = measured[0]!;
+    const own = present(measured[0], 'a measured arrondissement');
     const map = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/map.json`)).toString('utf8')) as MapJson;
-    const layer = (id: string) => map.layers.find((l) => l.id === id)!;
+    const layer = (id: string) => present(map.layers.find((l) => l.id === id), `layer ${id}`);
     const page = await open('/');
     const area = page.locator(`svg#carte a.area[data-insee="${own.code}"]`);
     expect(await page.locator('svg#carte a.area').count()).toBe(20);
@@ -481,13 +491,13 @@ describe('the published site in a browser', () => {
       await page.selectOption('#couche', id);
       const l = layer(id);
       expect(await area.getAttribute('aria-label')).toBe(`Paris ${Number(own.code.slice(3))}${own.code.endsWith('01') ? 'er' : 'e'} arrondissement : ${l.short.fr} ${formatNumber('fr', value, 1)} dB(A)`);
-      expect(await area.locator('path').getAttribute('fill')).toBe(l.classes[classOf(value, l.classes)]!.color);
+      expect(await area.locator('path').getAttribute('fill')).toBe(l.classes[classOf(value, l.classes)]?.color);
     }
     // an arrondissement without data is hatched, not given Paris's value
-    const quiet = ARRONDISSEMENTS.find((a) => !measured.some((m) => m.code === a.arrondissement_insee))!;
+    const quiet = present(ARRONDISSEMENTS.find((a) => !measured.some((m) => m.code === a.arrondissement_insee)), 'an arrondissement without data');
     expect(await page.locator(`a.area[data-insee="${quiet.arrondissement_insee}"] path`).getAttribute('fill')).toBe('url(#pas-de-donnees)');
     // a layer the arrondissements do not carry (shares of nights): see-through, Paris's colour shows
-    const share = map.layers.find((l) => l.group === 'exceedance')!;
+    const share = present(map.layers.find((l) => l.group === 'exceedance'), 'an exceedance layer');
     await page.selectOption('#couche', share.id);
     expect(await area.locator('path').getAttribute('fill')).toBe('none');
     // never ranked among the communes: the legend counts 130 communes
@@ -508,9 +518,9 @@ describe('the published site in a browser', () => {
            WHERE ${column} = '${code}' AND convention = 'eu' AND lden IS NOT NULL AND day > (SELECT max(day) FROM noise_indicators_commune_daily WHERE lden IS NOT NULL) - 365`,
         )
       ).rows;
-      return { first: String(r!.first), last: String(r!.last) };
+      return { first: String(r?.first), last: String(r?.last) };
     };
-    const arrondissement = String((await lake.lake.all(`SELECT min(arrondissement_insee) AS code FROM noise_indicators_arrondissement_daily WHERE lden IS NOT NULL`)).rows[0]!.code);
+    const arrondissement = String((await lake.lake.all(`SELECT min(arrondissement_insee) AS code FROM noise_indicators_arrondissement_daily WHERE lden IS NOT NULL`)).rows[0]?.code);
     const site = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/site.json`)).toString('utf8')) as SiteJson;
     for (const [code, table, column] of [
       ['93066', 'noise_indicators_commune_daily', 'commune_insee'],
@@ -548,12 +558,12 @@ describe('the published site in a browser', () => {
     for (const key of keys) {
       if (key.endsWith('.csv')) {
         const [header, ...rows] = (await lake.store.get(key)).toString('utf8').trimEnd().split('\n');
-        expect(header!.split(',').at(-1), key).toBe('demo');
+        expect(header?.split(',').at(-1), key).toBe('demo');
         expect(rows.every((r) => r.endsWith(',true')), key).toBe(true);
       } else if (key.endsWith('.parquet')) {
         const file = path.join(lake.dir, key).replaceAll("'", "''");
         const [column] = (await lake.lake.all(`SELECT count(*) AS n, count(*) FILTER (WHERE demo) AS demo, any_value(typeof(demo)) AS type FROM read_parquet('${file}')`)).rows;
-        expect(column, key).toMatchObject({ n: column!.demo, type: 'BOOLEAN' });
+        expect(column, key).toMatchObject({ n: column?.demo, type: 'BOOLEAN' });
         const kv = (await lake.lake.all(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${file}')`)).rows;
         expect(kv, key).toContainEqual({ k: 'demo', v: 'true' });
       } else if (key.endsWith('.geojson')) {
@@ -720,9 +730,11 @@ describe('the published site in a browser', () => {
     // every name sits inside its own commune
     const outside = await page.$$eval('svg#carte g.labels text', (ts) =>
       ts.filter((t) => {
-        const path = document.querySelector<SVGPathElement>(`#p-${(t as SVGTextElement).dataset.insee}`)!;
+        const path = document.querySelector<SVGPathElement>(`#p-${(t as SVGTextElement).dataset.insee}`);
         const box = (t as SVGTextElement).getBBox();
-        const svg = path.ownerSVGElement!;
+        const svg = path?.ownerSVGElement;
+        // a name without its commune's shape is not inside it
+        if (!path || !svg) return true;
         const pt = svg.createSVGPoint();
         pt.x = box.x + box.width / 2;
         pt.y = box.y + box.height / 2;
@@ -789,7 +801,7 @@ describe('the published site in a browser', () => {
           const card = page.locator('table.indicators tbody tr').first();
           // the trend and the median are on screen, inside the card, not cut off by a scrolling region
           for (const cell of await card.locator('td').all()) {
-            const box = (await cell.boundingBox())!;
+            const box = present(await cell.boundingBox(), 'a key figure cell on screen');
             expect(box.x + box.width).toBeLessThanOrEqual(390);
           }
         }
@@ -813,7 +825,7 @@ describe('the published site in a browser', () => {
     expect(await en.text()).toContain('Page not found');
     const page = await open('/commune/00000/', { missing: true });
     // its links start from the site's root: the stylesheet, the icon and the search work at any depth
-    expect(await page.evaluate(() => getComputedStyle(document.querySelector('.site-header')!).backgroundColor)).toBe('rgb(11, 58, 92)');
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('.site-header') ?? document.body).backgroundColor)).toBe('rgb(11, 58, 92)');
     expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.svg');
     const icon = await fetch(new URL('/favicon.svg', server.url));
     expect(icon.status).toBe(200);
@@ -881,7 +893,7 @@ describe('the published site in a browser', () => {
     await lake.lake.attach([predictions]);
     const [latest] = (await lake.lake.all(`SELECT max(origin_time) AS origin FROM predictions WHERE model = 'heat'`)).rows;
     // the clock a day past the limit, with no new forecast since
-    const later = new Date((latest!.origin as Date).getTime() + (FRESHNESS_HOURS.heat! + 24) * 3_600_000);
+    const later = new Date((latest?.origin as Date).getTime() + (present(FRESHNESS_HOURS.heat, 'the heat forecast freshness') + 24) * 3_600_000);
     expect(later.getTime()).toBeGreaterThan(Date.parse(manifest.demo_clock));
     await lake.store.put('lake.json', JSON.stringify({ ...manifest, demo_clock: later.toISOString() }), { contentType: 'application/json' });
     expect((await publishSite(lake, { siteUrl: DEMO_SITE_URL })).rendered).toBe(true);

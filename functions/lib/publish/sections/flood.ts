@@ -53,7 +53,7 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
   const duck = ctx.lake;
   const t = floodVigilanceCommuneDaily.name;
   const [bounds] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS last, CAST(min(day) FILTER (WHERE day > (SELECT max(day) FROM ${t}) - ${FLOOD_PERIOD_DAYS}) AS VARCHAR) AS first FROM ${t}`);
-  const last = str(bounds?.last)!;
+  const last = str(bounds?.last) ?? '';
   const period = rollingPeriod(last, str(bounds?.first), FLOOD_PERIOD_DAYS);
   // the words of the period actually covered (« 12 mois glissants » only when the data fill it)
   const span = spanWords(period, FLOOD_PERIOD_DAYS);
@@ -182,10 +182,10 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
     let previousDay: string | null = null;
     for (const r of list) {
       const day = String(r.day);
-      const level = num(r.level_max)!;
+      const level = num(r.level_max) ?? 0;
       const continuous = previousDay !== null && addDays(previousDay, 1) === day;
       if (level >= 3 && day >= chartFrom && (!continuous || (previous ?? 0) < level)) {
-        const name = LEVEL_NAMES[level]!;
+        const name = LEVEL_NAMES[level] ?? text(String(level), String(level));
         const alert: Alert = {
           id: `urn:observatoire-grand-paris:alerte:vigilance-crues:${k}:${day}:${level}`,
           kind: 'flood-vigilance',
@@ -237,8 +237,8 @@ function vigilanceChart(series: DailySeries | undefined): ChartSpec {
         ? text('Aucun niveau de vigilance connu sur la période.', 'No known vigilance level over the period.')
         : both((l) =>
             l === 'fr'
-              ? `Du ${formatDay(l, days[0]!)} au ${formatDay(l, days[days.length - 1]!)}, niveau le plus élevé : ${Math.max(...known)} (${LEVEL_NAMES[Math.max(...known)]!.fr}) ; ${orange} jour${orange > 1 ? 's' : ''} en orange ou rouge.`
-              : `From ${formatDay(l, days[0]!)} to ${formatDay(l, days[days.length - 1]!)}, highest level: ${Math.max(...known)} (${LEVEL_NAMES[Math.max(...known)]!.en}); ${orange} day${orange > 1 ? 's' : ''} at orange or red.`,
+              ? `Du ${formatDay(l, (days[0] ?? ''))} au ${formatDay(l, (days.at(-1) ?? ''))}, niveau le plus élevé : ${Math.max(...known)} (${LEVEL_NAMES[Math.max(...known)]?.fr ?? ''}) ; ${orange} jour${orange > 1 ? 's' : ''} en orange ou rouge.`
+              : `From ${formatDay(l, (days[0] ?? ''))} to ${formatDay(l, (days.at(-1) ?? ''))}, highest level: ${Math.max(...known)} (${LEVEL_NAMES[Math.max(...known)]?.en ?? ''}); ${orange} day${orange > 1 ? 's' : ''} at orange or red.`,
           ),
     x: { kind: 'day', label: text('Jour', 'Day'), values: days },
     y: { label: text('Niveau de vigilance', 'Vigilance level'), unit: '', decimals: 0, domain: [1, 4] },
@@ -328,7 +328,10 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
     await rows(duck, `SELECT station_code, CAST(day AS VARCHAR) AS day, h_max, q_max FROM ${floodIndicatorsDaily.name} WHERE station_code IS NOT NULL AND day >= ${dateLiteral(chartFrom)} ORDER BY day`),
     (r) => String(r.station_code),
   );
-  const metres = (l: 'fr' | 'en', v: unknown) => (num(v) === null ? '—' : `${formatNumber(l, num(v)!, 2)} m`);
+  const metres = (l: 'fr' | 'en', v: unknown) => {
+    const m = num(v);
+    return m === null ? '—' : `${formatNumber(l, m, 2)} m`;
+  };
 
   const points = [
     {
@@ -343,8 +346,8 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
           return {
             id: String(s.station_code),
             name: str(s.label),
-            lon: num(s.lon)!,
-            lat: num(s.lat)!,
+            lon: num(s.lon) ?? NaN,
+            lat: num(s.lat) ?? NaN,
             commune_insee: str(s.commune_insee),
             label: both(
               (l) =>
@@ -385,7 +388,7 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
           trend: null,
           note: both((l) =>
             r
-              ? `${l === 'fr' ? 'le' : 'on'} ${formatDay(l, String(r.day))}${num(r.ratio_1910) === null ? '' : ` · ${formatNumber(l, num(r.ratio_1910)! * 100, 0)} % ${l === 'fr' ? 'de la crue de 1910' : 'of the 1910 flood'} (${formatNumber(l, STAGE_1910_M, 2)} m)`}`
+              ? `${l === 'fr' ? 'le' : 'on'} ${formatDay(l, String(r.day))}${num(r.ratio_1910) === null ? '' : ` · ${formatNumber(l, (num(r.ratio_1910) ?? 0) * 100, 0)} % ${l === 'fr' ? 'de la crue de 1910' : 'of the 1910 flood'} (${formatNumber(l, STAGE_1910_M, 2)} m)`}`
               : '—',
           ),
         };
@@ -440,7 +443,7 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
 function stationChart(station: Row, history: readonly Row[], last: string | null): ChartSpec {
   const code = String(station.station_code);
   const byDay = new Map(history.map((r) => [String(r.day), r]));
-  const days = history.length && last ? daysBetween(String(history[0]!.day), last) : [];
+  const days = history.length && last ? daysBetween(String(history[0]?.day), last) : [];
   const h = days.map((d) => roundTo(num(byDay.get(d)?.h_max), 2));
   const known = h.filter((v): v is number => v !== null);
   const reference = code === REFERENCE_FLOODS.station;
@@ -453,8 +456,8 @@ function stationChart(station: Row, history: readonly Row[], last: string | null
         ? text('Aucune hauteur sur la période.', 'No stage over the period.')
         : both((l) =>
             l === 'fr'
-              ? `Du ${formatDay(l, days[0]!)} au ${formatDay(l, days[days.length - 1]!)}, hauteur maximale de ${formatNumber(l, Math.min(...known), 2)} à ${formatNumber(l, Math.max(...known), 2)} m.${reference ? ` Crue de 1910 : ${formatNumber(l, STAGE_1910_M, 2)} m.` : ''}`
-              : `From ${formatDay(l, days[0]!)} to ${formatDay(l, days[days.length - 1]!)}, highest stage from ${formatNumber(l, Math.min(...known), 2)} to ${formatNumber(l, Math.max(...known), 2)} m.${reference ? ` 1910 flood: ${formatNumber(l, STAGE_1910_M, 2)} m.` : ''}`,
+              ? `Du ${formatDay(l, (days[0] ?? ''))} au ${formatDay(l, (days.at(-1) ?? ''))}, hauteur maximale de ${formatNumber(l, Math.min(...known), 2)} à ${formatNumber(l, Math.max(...known), 2)} m.${reference ? ` Crue de 1910 : ${formatNumber(l, STAGE_1910_M, 2)} m.` : ''}`
+              : `From ${formatDay(l, (days[0] ?? ''))} to ${formatDay(l, (days.at(-1) ?? ''))}, highest stage from ${formatNumber(l, Math.min(...known), 2)} to ${formatNumber(l, Math.max(...known), 2)} m.${reference ? ` 1910 flood: ${formatNumber(l, STAGE_1910_M, 2)} m.` : ''}`,
           ),
     x: { kind: 'day', label: text('Jour', 'Day'), values: days },
     y: { label: text('Hauteur', 'Stage'), unit: 'm', decimals: 2 },
