@@ -3,15 +3,21 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
-// Builds the site's browser code with esbuild: one module per page type (map, commune) sharing
-// chunks, and the stylesheet, named after their content hash so CloudFront can cache /assets/* for a
+// Builds the site's browser code with esbuild: one entry per page type (map, commune) and the search,
+// sharing chunks, and the stylesheet, named after their content hash so CloudFront can cache /assets/* for a
 // year. In memory, about 0.2 s: the publish stage calls it when no prebuilt copy is given.
 //
 //   npx tsx web/build.ts <dir>   writes the assets, the SQL examples and manifest.json into <dir>
 //                                (OBSERVATORY_WEB_ASSETS=<dir>: the publish stage then uses them as is)
 
 export const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
-export const ENTRIES = { map: 'src/map.ts', commune: 'src/commune.ts', search: 'src/search.ts', styles: 'src/styles.css' } as const;
+/**
+ * the map's and the search's entries load their module once the page is painted (web/src/entries/:
+ * Lighthouse's slow-4G first paint no longer waits for their download); the commune page's script
+ * fills panels at the top of the page (« les 3 prochains jours »), which would then appear after the
+ * first paint and become its largest paint, one download later: it stays a module run before the paint
+ */
+export const ENTRIES = { map: 'src/entries/map.ts', commune: 'src/commune.ts', search: 'src/entries/search.ts', styles: 'src/styles.css' } as const;
 export type Entry = keyof typeof ENTRIES;
 
 export interface BuiltFile {
@@ -61,7 +67,7 @@ export async function buildWeb(): Promise<BuiltWeb> {
   const entries = {} as Record<Entry, string>;
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
     if (!meta.entryPoint) continue;
-    const name = (Object.keys(ENTRIES) as Entry[]).find((e) => path.resolve(WEB_DIR, meta.entryPoint!) === path.join(WEB_DIR, ENTRIES[e]));
+    const name = (Object.keys(ENTRIES) as Entry[]).find((e) => path.resolve(WEB_DIR, meta.entryPoint ?? '') === path.join(WEB_DIR, ENTRIES[e]));
     if (name) entries[name] = rel(path.resolve(WEB_DIR, out));
   }
   for (const e of Object.keys(ENTRIES) as Entry[]) {

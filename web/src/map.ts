@@ -2,7 +2,7 @@ import type { PublishedLayer } from '../../functions/lib/publish/contract.ts';
 import { mapJson, type Shape } from '../../functions/lib/publish/site-data.ts';
 import { fetchData, showDataProblem } from './data.ts';
 import { MISSING, pageLang, valueText } from './lib/format.ts';
-import { setupCommunesTable } from './table.ts';
+import { drawCommunesTable, setupCommunesTable } from './table.ts';
 
 // The home page's map is in the HTML already (one link per commune, coloured by the default layer).
 // This script adds the layer choice, the tooltip, the highlight of the commune under the pointer or
@@ -56,11 +56,11 @@ function outline(highlight: SVGGElement, insee: string): void {
 }
 
 async function main(): Promise<void> {
-  const table = document.querySelector<HTMLTableElement>('table#communes-tableau');
-  if (table) setupCommunesTable(table);
   const svg = document.querySelector<SVGSVGElement>('svg#carte');
   if (!svg) return;
   const data = await fetchData('data/map.json', mapJson);
+  const region = document.querySelector<HTMLElement>('[data-communes-table]');
+  if (region) setupCommunesTable(drawCommunesTable(region, data));
   const layers = new Map(data.layers.map((l) => [l.id, l]));
   const { names, figure } = mapFigures(data);
   const links = [...svg.querySelectorAll<SVGAElement>('a.commune, a.area')];
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const apply = (layer: PublishedLayer, announce: boolean) => {
     current = layer;
     for (const a of links) {
-      const insee = a.dataset.insee!;
+      const insee = a.dataset.insee ?? '';
       const f = figure(layer, insee);
       const colour = f === undefined ? 'none' : (layer.classes[f.k]?.color ?? 'url(#pas-de-donnees)');
       a.querySelector('path')?.setAttribute('fill', colour);
@@ -89,7 +89,8 @@ async function main(): Promise<void> {
 
   const fromHash = new URLSearchParams(location.hash.slice(1)).get(HASH_KEY);
   // the page is drawn with the default layer already: only another one asked for in the URL is applied
-  if (fromHash && layers.has(fromHash) && fromHash !== current?.id) apply(layers.get(fromHash)!, false);
+  const asked = fromHash ? layers.get(fromHash) : undefined;
+  if (asked && asked.id !== current?.id) apply(asked, false);
 
   if (controls) controls.hidden = false;
   select?.addEventListener('change', () => {
@@ -100,17 +101,17 @@ async function main(): Promise<void> {
   });
   for (const box of document.querySelectorAll<HTMLInputElement>('.map-controls input[data-group]')) {
     box.addEventListener('change', () => {
-      svg.querySelector<SVGGElement>(`g.points[data-group="${CSS.escape(box.dataset.group!)}"]`)?.toggleAttribute('hidden', !box.checked);
+      svg.querySelector<SVGGElement>(`g.points[data-group="${CSS.escape(box.dataset.group ?? '')}"]`)?.toggleAttribute('hidden', !box.checked);
     });
   }
 
   const show = (a: SVGAElement, at?: { x: number; y: number }) => {
-    const insee = a.dataset.insee!;
+    const insee = a.dataset.insee ?? '';
     if (highlight) outline(highlight, insee);
-    if (!tooltip || !current) return;
+    if (!tooltip?.parentElement || !current) return;
     fillTooltip(tooltip, names.get(insee) ?? insee, current, figure(current, insee));
     tooltip.hidden = false;
-    const wrap = tooltip.parentElement!.getBoundingClientRect();
+    const wrap = tooltip.parentElement.getBoundingClientRect();
     const box = a.getBoundingClientRect();
     const x = at ? at.x - wrap.left : box.left + box.width / 2 - wrap.left;
     const y = at ? at.y - wrap.top : box.top - wrap.top;

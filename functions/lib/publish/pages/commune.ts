@@ -35,27 +35,40 @@ ${s.facts.length ? factsHtml(lang, s.facts) : ''}`,
   );
 }
 
-export function renderCommune(lang: Lang, m: SiteModel, insee: string): string {
+/** what a commune's or an arrondissement's page is about: its names, paths, feeds and live file */
+interface PageSubject {
+  readonly lang: Lang;
+  readonly c: CommuneJson;
+  readonly root: string;
+  /** the name in the h1: the commune's, or « Paris 11e arrondissement » */
+  readonly name: string;
+  /** the page of the commune (Paris's for an arrondissement) */
+  readonly communePage: string;
+  readonly feeds: { atom: string; json: string };
+  readonly live: string;
+}
+
+function subjectOf(lang: Lang, m: SiteModel, insee: string): PageSubject {
   const c = m.communeJson.get(insee);
   if (!c) throw new Error(`commune ${insee}: no published content`);
-  const fr = lang === 'fr';
-  const here = pagePath(lang, { kind: 'commune', insee });
-  const root = rootPrefix(here);
+  const root = rootPrefix(pagePath(lang, { kind: 'commune', insee }));
   const com = c.commune;
-  const arr = c.arrondissement;
   // an arrondissement's live panels, feeds and weather station are Paris's
-  const feeds = alertsFeedPaths(lang, com.commune_insee);
-  const live = livePath(com.commune_insee);
-  const themes = c.sections;
-  const station = referenceStation(com.commune_insee);
-  const name = arr ? arrondissementName(lang, arr.number) : com.name;
-  const parisPage = `${root}${pagePath(lang, { kind: 'commune', insee: com.commune_insee })}`;
+  return {
+    lang,
+    c,
+    root,
+    name: c.arrondissement ? arrondissementName(lang, c.arrondissement.number) : com.name,
+    communePage: `${root}${pagePath(lang, { kind: 'commune', insee: com.commune_insee })}`,
+    feeds: alertsFeedPaths(lang, com.commune_insee),
+    live: livePath(com.commune_insee),
+  };
+}
 
-  const keyFigures = themes.map((s) =>
-    s.indicators.length ? indicatorsTable(lang, `${s.title[lang]} — ${fr ? 'chiffres clés' : 'key figures'}`, s.indicators) : '',
-  );
-
-  const themeBlocks = themes.map(
+/** one block per theme: its charts, tables and data coverage */
+function themeBlocks(lang: Lang, themes: readonly CommuneJson['sections'][number][]): Raw[] {
+  const fr = lang === 'fr';
+  return themes.map(
     (s) => html`<section class="theme" id="theme-${s.id}" aria-labelledby="theme-${s.id}-titre">
 <h2 id="theme-${s.id}-titre">${s.title[lang]}</h2>
 ${s.charts.map((ch) => chartFigure(lang, ch, 3))}
@@ -63,9 +76,12 @@ ${s.tables.map((t) => html`<h3 id="${t.id}-titre">${t.title[lang]}</h3>${tableHt
 ${s.facts.length ? html`<h3>${fr ? 'Couverture des données' : 'Data coverage'}</h3>${factsHtml(lang, s.facts)}` : ''}
 </section>`,
   );
+}
 
-  // the forecasts change with every run of the models: the page fetches them (data/live/<insee>.json)
-  const forecastBlock = html`<section class="theme" id="previsions" aria-labelledby="previsions-titre">
+/** the forecasts change with every run of the models: the page fetches them (data/live/<insee>.json) */
+function forecastBlock({ lang, root, live }: PageSubject): Raw {
+  const fr = lang === 'fr';
+  return html`<section class="theme" id="previsions" aria-labelledby="previsions-titre">
 <h2 id="previsions-titre">${fr ? 'Prévisions' : 'Forecasts'}</h2>
 <div class="live-panel" data-live-panel aria-live="polite"><p class="note">${
     fr
@@ -73,54 +89,84 @@ ${s.facts.length ? html`<h3>${fr ? 'Couverture des données' : 'Data coverage'}<
       : html`The forecasts, updated at each run of the models, show here with JavaScript. They are also in <a href="${root}${live}">${live}</a>.`
   }</p></div>
 </section>`;
+}
 
-  // « les 3 prochains jours » change with every bulletin and every run of the models: from the live file too
-  const outlookBlock = html`<section class="theme outlook-block" id="prochains-jours" aria-labelledby="prochains-jours-titre">
+/** « les 3 prochains jours » change with every bulletin and every run of the models: from the live file too */
+function outlookBlock({ lang, c, root, live, feeds }: PageSubject): Raw {
+  const fr = lang === 'fr';
+  return html`<section class="theme outlook-block" id="prochains-jours" aria-labelledby="prochains-jours-titre">
 <h2 id="prochains-jours-titre">${fr ? 'Les 3 prochains jours' : 'The next 3 days'}</h2>
 <div data-outlook-panel aria-live="polite"><p class="note">${
     fr
       ? html`Vigilance crues, probabilité de canicule et de nuits bruyantes, mises à jour à chaque bulletin et à chaque calcul : elles s’affichent ici avec JavaScript, et sont dans <a href="${root}${live}">${live}</a> ; les alertes passées sont dans le <a href="${root}${feeds.atom}">flux de la commune</a>.`
       : html`Flood vigilance, heat-wave and noisy-night probabilities, updated with every bulletin and every run: they show here with JavaScript, and are in <a href="${root}${live}">${live}</a>; past alerts are in the <a href="${root}${feeds.atom}">commune’s feed</a>.`
-  }</p></div>${arr ? html`<p class="note">${fr ? 'Ce sont ceux de Paris : même station météo de référence et mêmes tronçons de la Seine.' : 'They are those of Paris: the same reference weather station and the same sections of the Seine.'}</p>` : ''}
+  }</p></div>${c.arrondissement ? html`<p class="note">${fr ? 'Ce sont ceux de Paris : même station météo de référence et mêmes tronçons de la Seine.' : 'They are those of Paris: the same reference weather station and the same sections of the Seine.'}</p>` : ''}
 </section>`;
+}
 
-  const alerts = arr ? parisThemesBlock(lang, parisPage) : alertsBlock(lang, c, root, feeds);
-  const downloads = downloadsBlock(lang, c, root);
-
-  const main = html`<nav class="breadcrumb" aria-label="${fr ? 'Fil d’Ariane' : 'Breadcrumb'}"><ol><li><a href="${root}${pagePath(lang, { kind: 'home' }) || './'}">${fr ? 'Carte des communes' : 'Map of the communes'}</a></li>${
-    arr ? html`<li><a href="${parisPage}">${com.name}</a></li>` : ''
+/** the breadcrumb, the h1, who the place is, its reference station and its plain-language summary */
+function introBlock({ lang, c, root, name, communePage }: PageSubject): Raw {
+  const fr = lang === 'fr';
+  const com = c.commune;
+  const arr = c.arrondissement;
+  const station = referenceStation(com.commune_insee);
+  const inhabitants = formatInteger(lang, arr ? arr.population : com.population);
+  const who = arr
+    ? fr
+      ? `Arrondissement de Paris (commune ${com.commune_insee}) · ${arr.officialName} · ${inhabitants} habitants`
+      : `Arrondissement of Paris (commune ${com.commune_insee}) · ${arr.officialName} · ${inhabitants} inhabitants`
+    : fr
+      ? `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${inhabitants} habitants`
+      : `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${inhabitants} inhabitants`;
+  return html`<nav class="breadcrumb" aria-label="${fr ? 'Fil d’Ariane' : 'Breadcrumb'}"><ol><li><a href="${root}${pagePath(lang, { kind: 'home' }) || './'}">${fr ? 'Carte des communes' : 'Map of the communes'}</a></li>${
+    arr ? html`<li><a href="${communePage}">${com.name}</a></li>` : ''
   }<li><span aria-current="page">${name}</span></li></ol></nav>
 <h1 data-insee="${arr?.arrondissement_insee ?? com.commune_insee}"${arr ? html` data-live="${com.commune_insee}"` : ''}>${name} <span class="insee">${fr ? 'code INSEE' : 'INSEE code'} ${arr?.arrondissement_insee ?? com.commune_insee}</span></h1>
-<p class="lead">${
-    arr
-      ? fr
-        ? `Arrondissement de Paris (commune ${com.commune_insee}) · ${arr.officialName} · ${formatInteger(lang, arr.population)} habitants`
-        : `Arrondissement of Paris (commune ${com.commune_insee}) · ${arr.officialName} · ${formatInteger(lang, arr.population)} inhabitants`
-      : fr
-        ? `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} habitants`
-        : `Département ${com.departement} · ${com.ept_name} (${com.ept}) · ${formatInteger(lang, com.population)} inhabitants`
-  }</p>
+<p class="lead">${who}</p>
 <p class="note station">${fr ? 'Station météo de référence :' : 'Reference weather station:'} ${station.name} (${fr ? 'station de référence canicule du département, pour les indicateurs de chaleur comme pour les prévisions de canicule' : 'the département’s heat-wave reference station, for the heat indicators and the heat-wave forecasts alike'})</p>
-<p class="summary" data-commune-summary>${c.summary[lang]}</p>
-${outlookBlock}
-<nav class="toc" aria-label="${fr ? 'Sur cette page' : 'On this page'}"><ul>
+<p class="summary" data-commune-summary>${c.summary[lang]}</p>`;
+}
+
+/** the page's table of contents */
+function tocBlock({ lang, c }: PageSubject): Raw {
+  const fr = lang === 'fr';
+  const arr = c.arrondissement;
+  return html`<nav class="toc" aria-label="${fr ? 'Sur cette page' : 'On this page'}"><ul>
 <li><a href="#prochains-jours">${fr ? 'Les 3 prochains jours' : 'The next 3 days'}</a></li>
 <li><a href="#chiffres-cles">${fr ? 'Chiffres clés' : 'Key figures'}</a></li>
 ${c.arrondissements?.length ? html`<li><a href="#arrondissements">${fr ? 'Les arrondissements' : 'The arrondissements'}</a></li>` : ''}
-${themes.map((s) => html`<li><a href="#theme-${s.id}">${s.title[lang]}</a></li>`)}
+${c.sections.map((s) => html`<li><a href="#theme-${s.id}">${s.title[lang]}</a></li>`)}
 ${arr ? '' : html`<li><a href="#previsions">${fr ? 'Prévisions' : 'Forecasts'}</a></li>`}
 <li><a href="#alertes">${arr ? (fr ? 'Chaleur, crues, prévisions et alertes' : 'Heat, floods, forecasts and alerts') : fr ? 'Alertes' : 'Alerts'}</a></li>
 <li><a href="#telechargements">${fr ? 'Télécharger' : 'Download'}</a></li>
-</ul></nav>
-<section id="chiffres-cles" aria-labelledby="chiffres-cles-titre">
+</ul></nav>`;
+}
+
+/** each theme's key figures, with trend and the metropolitan median */
+function keyFiguresBlock({ lang, c }: PageSubject): Raw {
+  const fr = lang === 'fr';
+  const tables = c.sections.map((s) => (s.indicators.length ? indicatorsTable(lang, `${s.title[lang]} — ${fr ? 'chiffres clés' : 'key figures'}`, s.indicators) : ''));
+  return html`<section id="chiffres-cles" aria-labelledby="chiffres-cles-titre">
 <h2 id="chiffres-cles-titre">${fr ? 'Chiffres clés' : 'Key figures'}</h2>
-${themes.length ? keyFigures : html`<p class="empty">${fr ? 'Aucune mesure publiée ici.' : 'No measurement published here.'}</p>`}
-</section>
+${c.sections.length ? tables : html`<p class="empty">${fr ? 'Aucune mesure publiée ici.' : 'No measurement published here.'}</p>`}
+</section>`;
+}
+
+export function renderCommune(lang: Lang, m: SiteModel, insee: string): string {
+  const subject = subjectOf(lang, m, insee);
+  const { c, root, name, feeds } = subject;
+  const fr = lang === 'fr';
+  const com = c.commune;
+  const arr = c.arrondissement;
+  const main = html`${introBlock(subject)}
+${outlookBlock(subject)}
+${tocBlock(subject)}
+${keyFiguresBlock(subject)}
 ${c.arrondissements?.length ? arrondissementsBlock(lang, root, c.arrondissements) : ''}
-${themeBlocks}
-${arr ? '' : forecastBlock}
-${alerts}
-${downloads}`;
+${themeBlocks(lang, c.sections)}
+${arr ? '' : forecastBlock(subject)}
+${arr ? parisThemesBlock(lang, subject.communePage) : alertsBlock(lang, c, root, feeds)}
+${downloadsBlock(lang, c, root)}`;
 
   return page({
     lang,

@@ -1,6 +1,6 @@
 import type { PointGroup, PublishedLayer } from '../contract.ts';
 import { formatInteger, type Lang, MISSING, unitIn } from '../i18n.ts';
-import { html, page, pagePath, periodText, raw, type Raw, SITE_NAME, valueHtml, valueText } from '../html.ts';
+import { html, page, pagePath, periodText, raw, type Raw, SITE_NAME, valueText } from '../html.ts';
 import type { SiteModel } from '../model.ts';
 import { feedPaths } from '../feeds.ts';
 
@@ -18,7 +18,7 @@ const communesCount = (lang: Lang, n: number) => `${formatInteger(lang, n)}\u00a
 
 export function fillOf(layer: PublishedLayer, insee: string): string {
   const k = layer.class_of[insee] ?? -1;
-  return k < 0 ? MISSING_FILL : layer.classes[k]!.color;
+  return layer.classes[k]?.color ?? MISSING_FILL;
 }
 
 /**
@@ -91,10 +91,7 @@ ${m.communes.map((c) => {
 ${m.mapJson.points.map(
   (g) =>
     html`<g class="points point-${g.kind}" data-group="${g.id}" aria-hidden="true">${raw(
-      projected
-        .get(g.id)!
-        .map(([x, y]) => SYMBOL[g.kind](x, y))
-        .join(''),
+      (projected.get(g.id) ?? []).map(([x, y]) => SYMBOL[g.kind](x, y)).join(''),
     )}</g>\n`,
 )}<g class="labels" aria-hidden="true" font-size="${LABEL_SIZE}">${mapLabels(m).map((l) => html`<text x="${l.x}" y="${l.y}" data-insee="${l.insee}">${l.name}</text>`)}</g>
 <g class="highlight" aria-hidden="true"></g>
@@ -115,7 +112,7 @@ ${l.classes.map(
 )}<li><svg class="swatch" width="26" height="16" aria-hidden="true"><rect width="26" height="16" fill="${MISSING_FILL}"/></svg><span class="legend-label">${(l.missingLabel ?? MISSING)[lang]}</span> <span class="count">${communesCount(lang, l.missing)}</span></li>
 </ul>
 <p class="legend-desc">${l.description[lang]}</p>
-<p class="legend-source">${fr ? 'Source' : 'Source'} : ${l.source[lang]}. ${fr ? 'Période' : 'Period'} : ${periodText(lang, l.period)}.</p>
+<p class="legend-source">${fr ? 'Source :' : 'Source:'} ${l.source[lang]}. ${fr ? 'Période :' : 'Period:'} ${periodText(lang, l.period)}.</p>
 </div>
 `,
   );
@@ -126,7 +123,10 @@ function pointsLegend(lang: Lang, m: SiteModel, projected: ReadonlyMap<string, r
   const fr = lang === 'fr';
   return m.mapJson.points.length
     ? html`<ul class="legend-points">${m.mapJson.points.map(
-        (g) => html`<li>${legendSymbol(g.kind)}<span>${g.title[lang]} (${formatInteger(lang, projected.get(g.id)!.length)}${projected.get(g.id)!.length < g.points.length ? (fr ? ` sur la carte, ${g.points.length} en tout` : ` on the map, ${g.points.length} in all`) : ''})</span></li>`,
+        (g) => {
+          const shown = projected.get(g.id)?.length ?? 0;
+          return html`<li>${legendSymbol(g.kind)}<span>${g.title[lang]} (${formatInteger(lang, shown)}${shown < g.points.length ? (fr ? ` sur la carte, ${g.points.length} en tout` : ` on the map, ${g.points.length} in all`) : ''})</span></li>`;
+        },
       )}</ul>`
     : '';
 }
@@ -149,34 +149,26 @@ ${m.mapJson.points.map(
 </div>`;
 }
 
-/** the communes table, sortable by the script; the first layer of each theme shown, the others behind « plus de colonnes » */
-function communesTable(lang: Lang, m: SiteModel, current: PublishedLayer | undefined): Raw {
+/**
+ * the communes table's place: the script draws it from data/map.json, which the map reads anyway (130
+ * rows of every layer would be most of the page's weight); without JavaScript, the list of communes
+ * leads to each commune's figures, and the downloads hold them all
+ */
+function communesTable(lang: Lang, m: SiteModel): Raw {
   const fr = lang === 'fr';
-  const layers = m.mapJson.layers;
-  // the first layer of each group is what a planner compares first; the others are behind « plus de colonnes »
-  const primary = new Set(m.mapJson.groups.map((g) => layers.find((l) => l.group === g.id)?.id).filter((id): id is string => Boolean(id)));
-  const extraCount = layers.filter((l) => !primary.has(l.id)).length;
-  const sorted = [...m.communes].sort((a, b) => a.name.localeCompare(b.name, 'fr'));
   const caption = fr ? `Indicateurs des ${m.communes.length} communes` : `Indicators of the ${m.communes.length} communes`;
-  const extra = (l: PublishedLayer) => `${primary.has(l.id) ? '' : ' extra'}${l.id === current?.id ? ' current' : ''}`;
-  return html`<div class="table-tools" hidden><button type="button" class="more-columns" aria-controls="communes-tableau" aria-expanded="false" data-more="${fr ? `Plus de colonnes (${extraCount})` : `More columns (${extraCount})`}" data-less="${fr ? 'Moins de colonnes' : 'Fewer columns'}">${fr ? `Plus de colonnes (${extraCount})` : `More columns (${extraCount})`}</button>
+  const more = fr ? 'Plus de colonnes' : 'More columns';
+  const list = pagePath(lang, { kind: 'communes' }).slice(pagePath(lang, { kind: 'home' }).length);
+  const data = pagePath(lang, { kind: 'data' }).slice(pagePath(lang, { kind: 'home' }).length);
+  return html`<div class="table-tools" hidden><button type="button" class="more-columns" aria-controls="communes-tableau" aria-expanded="false" data-more="${more}" data-less="${fr ? 'Moins de colonnes' : 'Fewer columns'}">${more}</button>
 <p class="small">${fr ? 'Cliquez sur un en-tête de colonne pour trier le tableau.' : 'Select a column header to sort the table.'}</p></div>
 <p class="visually-hidden" role="status" id="tri-statut"></p>
-<div class="table-wrap" role="region" tabindex="0" aria-label="${caption}">
-<table id="communes-tableau" class="communes-table sortable">
-<caption>${caption}<span class="sort-note">${fr ? ', par ordre alphabétique' : ', in alphabetical order'}</span></caption>
-<thead><tr><th scope="col" data-sort="text" aria-sort="ascending">${fr ? 'Commune' : 'Commune'}</th><th scope="col" data-sort="text">${fr ? 'Dép.' : 'Dep.'}</th>${layers.map(
-    (l) => html`<th scope="col" class="num${extra(l)}" data-layer="${l.id}" data-sort="number">${l.short[lang]}${l.unit ? html` <span class="unit">(${unitIn(lang, l.unit)})</span>` : ''}</th>`,
-  )}</tr></thead>
-<tbody>
-${sorted.map(
-  (c) =>
-    html`<tr data-insee="${c.commune_insee}"><th scope="row"><a href="${pagePath(lang, { kind: 'commune', insee: c.commune_insee }).slice(pagePath(lang, { kind: 'home' }).length)}">${c.name}</a></th><td>${c.departement}</td>${layers.map((l) => {
-      const v = l.values[c.commune_insee] ?? null;
-      return html`<td class="num${extra(l)}" data-layer="${l.id}"${raw(v === null ? '' : ` data-v="${v}"`)}>${valueHtml(lang, v, l.decimals, '')}</td>`;
-    })}</tr>\n`,
-)}</tbody>
-</table>
+<div class="table-wrap" role="region" tabindex="0" aria-label="${caption}" data-communes-table>
+<p class="note">${
+    fr
+      ? html`Le tableau des communes s’affiche avec JavaScript. Sans lui, la <a href="${list}">liste des communes</a> mène à la page de chacune, avec ses chiffres, et toutes les valeurs sont dans les <a href="${data}">données à télécharger</a>.`
+      : html`The table of the communes shows with JavaScript. Without it, the <a href="${list}">list of the communes</a> leads to each one’s page, with its figures, and every value is in the <a href="${data}">data downloads</a>.`
+  }</p>
 </div>`;
 }
 
@@ -189,7 +181,7 @@ export function renderHome(lang: Lang, m: SiteModel): string {
   const legends = mapLegends(lang, m, current);
   const pointLegend = pointsLegend(lang, m, projected);
   const controls = mapControls(lang, m, current);
-  const table = communesTable(lang, m, current);
+  const table = communesTable(lang, m);
 
   const themes = m.sections.map((s) => s.section.title[lang].toLowerCase());
   const main = html`<h1>${fr ? 'Bruit et climat dans les communes du Grand Paris' : 'Noise and climate in the communes of Grand Paris'}</h1>

@@ -11,7 +11,7 @@ import { SECTIONS as VIGICRUES_SECTIONS } from '../../domain/flood/sections.ts';
 import type { Alert, ChartSpec, CommuneSection, LayerClass, MapLayer, MethodBlock, SectionInput, SectionOutput, SiteSection, TableSpec } from '../contract.ts';
 import { formatDay, formatNumber, text, type Text } from '../i18n.ts';
 import { addDays, dateLiteral, daysBetween, num, roundTo, rows, str, type Row } from '../sql.ts';
-import { both, countClasses, dailyByCommune, type DailySeries, dayEndIso, dayStartIso, groupBy, iso, rollingPeriod } from './common.ts';
+import { both, countClasses, dailyByCommune, type DailySeries, dayEndIso, dayStartIso, groupBy, iso, rollingPeriod, spanWords } from './common.ts';
 
 // The flood themes. « flood »: the Vigicrues vigilance level in force on each commune's river sections
 // (map, daily chart, alerts when orange or red starts). « river »: the gauging stations (map points,
@@ -53,8 +53,10 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
   const duck = ctx.lake;
   const t = floodVigilanceCommuneDaily.name;
   const [bounds] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS last, CAST(min(day) FILTER (WHERE day > (SELECT max(day) FROM ${t}) - ${FLOOD_PERIOD_DAYS}) AS VARCHAR) AS first FROM ${t}`);
-  const last = str(bounds?.last)!;
+  const last = str(bounds?.last) ?? '';
   const period = rollingPeriod(last, str(bounds?.first), FLOOD_PERIOD_DAYS);
+  // the words of the period actually covered (« 12 mois glissants » only when the data fill it)
+  const span = spanWords(period, FLOOD_PERIOD_DAYS);
   const latest = new Map(
     (
       await rows(
@@ -117,7 +119,7 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
       short: text('Jours orange ou rouge', 'Orange or red days'),
       unit: DAYS.fr,
       decimals: 0,
-      description: text('Jours où un tronçon bordant la commune était en vigilance orange ou rouge, sur 12 mois glissants.', 'Days when a section along the commune was at orange or red vigilance, over a rolling 12 months.'),
+      description: both((l) => (l === 'fr' ? `Jours où un tronçon bordant la commune était en vigilance orange ou rouge, sur ${span.fr}.` : `Days when a section along the commune was at orange or red vigilance, over ${span.en}.`)),
       source: VIGICRUES,
       period,
       classes: countClasses([1, 3, 7, 15], 'blues', DAYS),
@@ -155,7 +157,7 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
           decimals: 0,
           value: num(tot?.orange_days),
           trend: null,
-          note: text('12 mois glissants', 'rolling 12 months'),
+          note: span,
         },
         {
           id: 'flood-yellow-days',
@@ -164,7 +166,7 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
           decimals: 0,
           value: num(tot?.yellow_days),
           trend: null,
-          note: text('12 mois glissants', 'rolling 12 months'),
+          note: span,
         },
       ],
       charts: [vigilanceChart(daily.get(k))],
@@ -180,10 +182,10 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
     let previousDay: string | null = null;
     for (const r of list) {
       const day = String(r.day);
-      const level = num(r.level_max)!;
+      const level = num(r.level_max) ?? 0;
       const continuous = previousDay !== null && addDays(previousDay, 1) === day;
       if (level >= 3 && day >= chartFrom && (!continuous || (previous ?? 0) < level)) {
-        const name = LEVEL_NAMES[level]!;
+        const name = LEVEL_NAMES[level] ?? text(String(level), String(level));
         const alert: Alert = {
           id: `urn:observatoire-grand-paris:alerte:vigilance-crues:${k}:${day}:${level}`,
           kind: 'flood-vigilance',
@@ -235,8 +237,8 @@ function vigilanceChart(series: DailySeries | undefined): ChartSpec {
         ? text('Aucun niveau de vigilance connu sur la période.', 'No known vigilance level over the period.')
         : both((l) =>
             l === 'fr'
-              ? `Du ${formatDay(l, days[0]!)} au ${formatDay(l, days[days.length - 1]!)}, niveau le plus élevé : ${Math.max(...known)} (${LEVEL_NAMES[Math.max(...known)]!.fr}) ; ${orange} jour${orange > 1 ? 's' : ''} en orange ou rouge.`
-              : `From ${formatDay(l, days[0]!)} to ${formatDay(l, days[days.length - 1]!)}, highest level: ${Math.max(...known)} (${LEVEL_NAMES[Math.max(...known)]!.en}); ${orange} day${orange > 1 ? 's' : ''} at orange or red.`,
+              ? `Du ${formatDay(l, (days[0] ?? ''))} au ${formatDay(l, (days.at(-1) ?? ''))}, niveau le plus élevé : ${Math.max(...known)} (${LEVEL_NAMES[Math.max(...known)]?.fr ?? ''}) ; ${orange} jour${orange > 1 ? 's' : ''} en orange ou rouge.`
+              : `From ${formatDay(l, (days[0] ?? ''))} to ${formatDay(l, (days.at(-1) ?? ''))}, highest level: ${Math.max(...known)} (${LEVEL_NAMES[Math.max(...known)]?.en ?? ''}); ${orange} day${orange > 1 ? 's' : ''} at orange or red.`,
           ),
     x: { kind: 'day', label: text('Jour', 'Day'), values: days },
     y: { label: text('Niveau de vigilance', 'Vigilance level'), unit: '', decimals: 0, domain: [1, 4] },
@@ -326,7 +328,10 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
     await rows(duck, `SELECT station_code, CAST(day AS VARCHAR) AS day, h_max, q_max FROM ${floodIndicatorsDaily.name} WHERE station_code IS NOT NULL AND day >= ${dateLiteral(chartFrom)} ORDER BY day`),
     (r) => String(r.station_code),
   );
-  const metres = (l: 'fr' | 'en', v: unknown) => (num(v) === null ? '—' : `${formatNumber(l, num(v)!, 2)} m`);
+  const metres = (l: 'fr' | 'en', v: unknown) => {
+    const m = num(v);
+    return m === null ? '—' : `${formatNumber(l, m, 2)} m`;
+  };
 
   const points = [
     {
@@ -341,8 +346,8 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
           return {
             id: String(s.station_code),
             name: str(s.label),
-            lon: num(s.lon)!,
-            lat: num(s.lat)!,
+            lon: num(s.lon) ?? NaN,
+            lat: num(s.lat) ?? NaN,
             commune_insee: str(s.commune_insee),
             label: both(
               (l) =>
@@ -383,7 +388,7 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
           trend: null,
           note: both((l) =>
             r
-              ? `${l === 'fr' ? 'le' : 'on'} ${formatDay(l, String(r.day))}${num(r.ratio_1910) === null ? '' : ` · ${formatNumber(l, num(r.ratio_1910)! * 100, 0)} % ${l === 'fr' ? 'de la crue de 1910' : 'of the 1910 flood'} (${formatNumber(l, STAGE_1910_M, 2)} m)`}`
+              ? `${l === 'fr' ? 'le' : 'on'} ${formatDay(l, String(r.day))}${num(r.ratio_1910) === null ? '' : ` · ${formatNumber(l, (num(r.ratio_1910) ?? 0) * 100, 0)} % ${l === 'fr' ? 'de la crue de 1910' : 'of the 1910 flood'} (${formatNumber(l, STAGE_1910_M, 2)} m)`}`
               : '—',
           ),
         };
@@ -438,7 +443,7 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
 function stationChart(station: Row, history: readonly Row[], last: string | null): ChartSpec {
   const code = String(station.station_code);
   const byDay = new Map(history.map((r) => [String(r.day), r]));
-  const days = history.length && last ? daysBetween(String(history[0]!.day), last) : [];
+  const days = history.length && last ? daysBetween(String(history[0]?.day), last) : [];
   const h = days.map((d) => roundTo(num(byDay.get(d)?.h_max), 2));
   const known = h.filter((v): v is number => v !== null);
   const reference = code === REFERENCE_FLOODS.station;
@@ -451,8 +456,8 @@ function stationChart(station: Row, history: readonly Row[], last: string | null
         ? text('Aucune hauteur sur la période.', 'No stage over the period.')
         : both((l) =>
             l === 'fr'
-              ? `Du ${formatDay(l, days[0]!)} au ${formatDay(l, days[days.length - 1]!)}, hauteur maximale de ${formatNumber(l, Math.min(...known), 2)} à ${formatNumber(l, Math.max(...known), 2)} m.${reference ? ` Crue de 1910 : ${formatNumber(l, STAGE_1910_M, 2)} m.` : ''}`
-              : `From ${formatDay(l, days[0]!)} to ${formatDay(l, days[days.length - 1]!)}, highest stage from ${formatNumber(l, Math.min(...known), 2)} to ${formatNumber(l, Math.max(...known), 2)} m.${reference ? ` 1910 flood: ${formatNumber(l, STAGE_1910_M, 2)} m.` : ''}`,
+              ? `Du ${formatDay(l, (days[0] ?? ''))} au ${formatDay(l, (days.at(-1) ?? ''))}, hauteur maximale de ${formatNumber(l, Math.min(...known), 2)} à ${formatNumber(l, Math.max(...known), 2)} m.${reference ? ` Crue de 1910 : ${formatNumber(l, STAGE_1910_M, 2)} m.` : ''}`
+              : `From ${formatDay(l, (days[0] ?? ''))} to ${formatDay(l, (days.at(-1) ?? ''))}, highest stage from ${formatNumber(l, Math.min(...known), 2)} to ${formatNumber(l, Math.max(...known), 2)} m.${reference ? ` 1910 flood: ${formatNumber(l, STAGE_1910_M, 2)} m.` : ''}`,
           ),
     x: { kind: 'day', label: text('Jour', 'Day'), values: days },
     y: { label: text('Hauteur', 'Stage'), unit: 'm', decimals: 2 },

@@ -4,7 +4,7 @@ import { bandClasses } from '../classes.ts';
 import type { Alert, ChartSpec, CommuneSection, Indicator, MapLayer, MapPoint, MethodBlock, SectionInput, SectionOutput, SiteSection } from '../contract.ts';
 import { formatDay, formatNumber, text, type Text } from '../i18n.ts';
 import { addDays, dateLiteral, num, roundTo, rows, str, type Row } from '../sql.ts';
-import { both, countClasses, dailyByCommune, type DailySeries, dayEndIso, dayStartIso, rollingPeriod } from './common.ts';
+import { both, countClasses, dailyByCommune, type DailySeries, dayEndIso, dayStartIso, rollingPeriod, spanWords } from './common.ts';
 
 // The heat theme, from the heat-indicators stage: heat-wave days (IBMn and IBMx at or above the
 // département's SACS thresholds), tropical nights, hot days, the latest IBMn/IBMx against the
@@ -32,7 +32,7 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
   const duck = ctx.lake;
   const t = heatIndicatorsCommuneDaily.name;
   const [bounds] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS last, CAST(min(day) FILTER (WHERE day > (SELECT max(day) FROM ${t}) - ${HEAT_PERIOD_DAYS}) AS VARCHAR) AS first FROM ${t}`);
-  const last = str(bounds?.last)!;
+  const last = str(bounds?.last) ?? '';
   const period = rollingPeriod(last, str(bounds?.first), HEAT_PERIOD_DAYS);
   const inPeriod = `day BETWEEN ${dateLiteral(period.from)} AND ${dateLiteral(period.to)}`;
   const count = (flag: string) => `CASE WHEN count(${flag}) = 0 THEN NULL ELSE count(*) FILTER (WHERE ${flag}) END`;
@@ -81,7 +81,9 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
     return a === null || b === null || ta === null || tb === null ? null : Math.min(a - ta, b - tb);
   };
   const values = (f: (insee: string) => number | null) => Object.fromEntries(communes.map((c) => [c.commune_insee, f(c.commune_insee)]));
-  const periodNote = both((l) => (l === 'fr' ? `12 mois glissants jusqu’au ${formatDay(l, last)}` : `rolling 12 months up to ${formatDay(l, last)}`));
+  // the words of the period actually covered (« 12 mois glissants » only when the data fill it)
+  const span = spanWords(period, HEAT_PERIOD_DAYS);
+  const periodNote = both((l) => (l === 'fr' ? `${span.fr} jusqu’au ${formatDay(l, last)}` : `${span.en} up to ${formatDay(l, last)}`));
 
   const layers: MapLayer[] = [
     {
@@ -92,8 +94,8 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
       unit: DAYS.fr,
       decimals: 0,
       description: text(
-        'Jours où les indicateurs biométéorologiques IBMn et IBMx (moyennes sur 3 jours des températures minimale et maximale) atteignent tous deux les seuils d’alerte du département, sur 12 mois glissants.',
-        'Days when the biometeorological indicators IBMn and IBMx (3-day means of the minimum and maximum temperatures) both reach the département’s alert thresholds, over a rolling 12 months.',
+        `Jours où les indicateurs biométéorologiques IBMn et IBMx (moyennes sur 3 jours des températures minimale et maximale) atteignent tous deux les seuils d’alerte du département, sur ${span.fr}.`,
+        `Days when the biometeorological indicators IBMn and IBMx (3-day means of the minimum and maximum temperatures) both reach the département’s alert thresholds, over ${span.en}.`,
       ),
       source: SOURCE,
       period,
@@ -108,8 +110,8 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
       unit: DAYS.fr,
       decimals: 0,
       description: text(
-        `Nuits où la température minimale reste à ${HEAT.tropical_night_tn} °C ou plus, sur 12 mois glissants.`,
-        `Nights when the minimum temperature stays at ${HEAT.tropical_night_tn} °C or above, over a rolling 12 months.`,
+        `Nuits où la température minimale reste à ${HEAT.tropical_night_tn} °C ou plus, sur ${span.fr}.`,
+        `Nights when the minimum temperature stays at ${HEAT.tropical_night_tn} °C or above, over ${span.en}.`,
       ),
       source: SOURCE,
       period,
@@ -155,7 +157,7 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
         trend:
           v !== null && before !== null
             ? {
-                delta: roundTo(v - before, 1)!,
+                delta: roundTo(v - before, 1) ?? 0,
                 window:
                   yearBefore !== null
                     ? text('même jour l’an dernier', 'same day last year')
@@ -257,8 +259,8 @@ function heatChart(series: DailySeries | undefined, latest: Row | undefined): Ch
         : both((l) => {
             const f = (v: number) => formatNumber(l, v, 1);
             return l === 'fr'
-              ? `Du ${formatDay(l, days[0]!)} au ${formatDay(l, days[days.length - 1]!)} : maximales de ${f(Math.min(...tx))} à ${f(Math.max(...tx))} °C, minimales de ${f(Math.min(...tn))} à ${f(Math.max(...tn))} °C. Les seuils d’alerte canicule (IBMn ${thresholdN ?? '—'} °C, IBMx ${thresholdX ?? '—'} °C) sont tracés.`
-              : `From ${formatDay(l, days[0]!)} to ${formatDay(l, days[days.length - 1]!)}: maxima from ${f(Math.min(...tx))} to ${f(Math.max(...tx))} °C, minima from ${f(Math.min(...tn))} to ${f(Math.max(...tn))} °C. The heat-wave alert thresholds (IBMn ${thresholdN ?? '—'} °C, IBMx ${thresholdX ?? '—'} °C) are drawn.`;
+              ? `Du ${formatDay(l, (days[0] ?? ''))} au ${formatDay(l, (days.at(-1) ?? ''))} : maximales de ${f(Math.min(...tx))} à ${f(Math.max(...tx))} °C, minimales de ${f(Math.min(...tn))} à ${f(Math.max(...tn))} °C. Les seuils d’alerte canicule (IBMn ${thresholdN ?? '—'} °C, IBMx ${thresholdX ?? '—'} °C) sont tracés.`
+              : `From ${formatDay(l, (days[0] ?? ''))} to ${formatDay(l, (days.at(-1) ?? ''))}: maxima from ${f(Math.min(...tx))} to ${f(Math.max(...tx))} °C, minima from ${f(Math.min(...tn))} to ${f(Math.max(...tn))} °C. The heat-wave alert thresholds (IBMn ${thresholdN ?? '—'} °C, IBMx ${thresholdX ?? '—'} °C) are drawn.`;
           }),
     x: { kind: 'day', label: text('Jour', 'Day'), values: days },
     y: { label: text('Température', 'Temperature'), unit: C, decimals: 1 },
@@ -287,10 +289,10 @@ async function weatherStations(duck: SectionInput['ctx']['lake']) {
   const points: MapPoint[] = r.map((s) => ({
     id: String(s.station_id),
     name: str(s.station_name),
-    lon: num(s.lon)!,
-    lat: num(s.lat)!,
+    lon: num(s.lon) ?? NaN,
+    lat: num(s.lat) ?? NaN,
     commune_insee: null,
-    label: both((l) => `${str(s.station_name) ?? String(s.station_id)} · TX ${num(s.tx) === null ? '—' : formatNumber(l, num(s.tx)!, 1)} °C (${formatDay(l, String(s.day))})`),
+    label: both((l) => `${str(s.station_name) ?? String(s.station_id)} · TX ${num(s.tx) === null ? '—' : formatNumber(l, num(s.tx) ?? 0, 1)} °C (${formatDay(l, String(s.day))})`),
     properties: { station_id: String(s.station_id), name: str(s.station_name), departement: str(s.departement), latest_day: str(s.day), tn: num(s.tn), tx: num(s.tx) },
   }));
   return { id: 'weather-stations', kind: 'weather-station' as const, title: text('Stations météo', 'Weather stations'), points };
@@ -322,8 +324,9 @@ function heatMethodology(): MethodBlock {
           { id: 'ibmx', label: text('Seuil IBMx', 'IBMx threshold'), kind: 'number', decimals: 0 },
           { id: 'status', label: text('Statut', 'Status'), kind: 'text' },
         ],
-        rows: METROPOLE_DEPARTEMENTS.map((d) => {
-          const t = HEAT.departements[d]!;
+        rows: METROPOLE_DEPARTEMENTS.flatMap((d) => {
+          const t = HEAT.departements[d];
+          if (!t) throw new Error(`heat thresholds: département ${d} of the Métropole missing from config/heat-thresholds.json; add its reference station and IBMn/IBMx thresholds`);
           return {
             dep: d,
             station: `${t.reference_name} (${t.reference_station})`,

@@ -8,7 +8,7 @@ import {
   sensors as sensorsDataset,
 } from '../../datasets/index.ts';
 import { PERIOD_CONVENTIONS } from '../../domain/noise/conventions.ts';
-import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, isNoiseSource, WHO_2018 } from '../../domain/noise/thresholds.ts';
+import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, isNoiseSource, type NoiseSource, WHO_2018 } from '../../domain/noise/thresholds.ts';
 import { QC_FLAGS, QC_THRESHOLDS, spikeJumpDb } from '../../domain/noise/qc.ts';
 import { localDayBounds, parisDate } from '../../domain/time/paris.ts';
 import { ARRONDISSEMENTS } from '../../domain/geo/arrondissements.ts';
@@ -31,7 +31,7 @@ import type {
 import { formatDay, formatNumber, LANGS, type Lang, text, type Text } from '../i18n.ts';
 import { addDays, dateLiteral, daysBetween, num, roundTo, rows, str, type Row } from '../sql.ts';
 import { sensorName } from '../words.ts';
-import { iso, spanWords } from './common.ts';
+import { both, iso, spanWords } from './common.ts';
 
 // The noise theme: commune levels (Lden, Lnight…) over the last twelve months, shares of sensor-days
 // over the WHO guidelines and the French limit values, daily series, hourly profiles, the sensors, and
@@ -69,6 +69,16 @@ const SOURCE = text(
 // road values stand for a commune: road traffic is the dominant source of exposure in the Métropole
 const WHO_ROAD = WHO_2018.road;
 const FR_ROAD = FR_LIMITS_2006.road;
+
+/** a reference value the noise pages draw and count against: declared in the domain's thresholds */
+function referenceValue(v: number | null | undefined, what: string): number {
+  if (v === null || v === undefined) throw new Error(`noise thresholds: ${what} missing from functions/lib/domain/noise/thresholds.ts; the site draws and counts against it`);
+  return v;
+}
+const WHO_LDEN = referenceValue(WHO_ROAD.lden, 'WHO 2018 road Lden');
+const WHO_LNIGHT = referenceValue(WHO_ROAD.lnight, 'WHO 2018 road Lnight');
+const FR_LDEN = referenceValue(FR_ROAD.lden, 'French 2006 road Lden limit');
+const FR_LNIGHT = referenceValue(FR_ROAD.lnight, 'French 2006 road Ln limit');
 
 const LEVELS = ['lden', 'lnight', 'lday', 'levening'] as const;
 type Level = (typeof LEVELS)[number];
@@ -168,7 +178,8 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
   const [profileDays] = profileWindow
     ? await rows(duck, `SELECT min(dt) AS first, max(dt) AS last FROM ${noiseIndicatorsHourly.name} WHERE leq IS NOT NULL AND dt BETWEEN '${profileWindow.from}' AND '${profileWindow.to}'`)
     : [];
-  const profilePeriod: Period | null = str(profileDays?.first) ? { from: str(profileDays!.first)!, to: str(profileDays!.last)! } : null;
+  const [profileFirst, profileLast] = [str(profileDays?.first), str(profileDays?.last)];
+  const profilePeriod: Period | null = profileFirst && profileLast ? { from: profileFirst, to: profileLast } : null;
   const alerts = windows ? await nightAlerts(ctx.lake, addDays(windows.period.to, 1 - ALERT_DAYS)) : new Map<string, Alert[]>();
 
   const period = windows?.period ?? null;
@@ -176,12 +187,13 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
   const value = (agg: Aggregates, w: keyof Windows, insee: string, column: string) => num(agg.get(w)?.get(insee)?.[column]);
   // against the same days last year when they hold enough data, else against the days before, saying which
   const trendOf = (agg: Aggregates, insee: string, column: string, daysColumn: string): Trend | null => {
-    const r = agg.get('recent')?.get(insee);
-    const enough = (x: Row | undefined) => x !== undefined && (num(x[daysColumn]) ?? 0) >= TREND_MIN_DAYS && num(x[column]) !== null;
-    if (!enough(r)) return null;
-    const against = (['lastYear', 'previous'] as const).find((w) => enough(agg.get(w)?.get(insee)));
-    if (!against) return null;
-    return { delta: roundTo(num(r![column])! - num(agg.get(against)!.get(insee)![column])!, 1)!, window: TREND_WINDOWS[against] };
+    const enough = (x: Row | undefined) => (x !== undefined && (num(x[daysColumn]) ?? 0) >= TREND_MIN_DAYS ? num(x[column]) : null);
+    const recent = enough(agg.get('recent')?.get(insee));
+    if (recent === null) return null;
+    const against = (['lastYear', 'previous'] as const).find((w) => enough(agg.get(w)?.get(insee)) !== null);
+    const before = against ? enough(agg.get(against)?.get(insee)) : null;
+    if (!against || before === null) return null;
+    return { delta: roundTo(recent - before, 1) ?? 0, window: TREND_WINDOWS[against] };
   };
   const levelIndicatorsOf = (agg: Aggregates, insee: string): Indicator[] => [
     ...LEVELS.map((l) => levelIndicator(agg, insee, l, l, EU_NOTE)),
@@ -275,7 +287,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       title: text('Bruit', 'Noise'),
       indicators,
       charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), profilePeriod)],
-      tables: [sensorTable(here, perSensor, yearly, quality)],
+      tables: [sensorTable(here, perSensor, yearly, quality, span)],
       facts: coverageFacts(here, perSensor, levels.get('period')?.get(insee)),
     });
   }
@@ -291,7 +303,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
         title: text('Bruit', 'Noise'),
         indicators: levelIndicatorsOf(areaLevels, code),
         charts: [dailyChart(areaDaily.get(code))],
-        tables: [sensorTable(here, perSensor, yearly, quality)],
+        tables: [sensorTable(here, perSensor, yearly, quality, span)],
         facts: coverageFacts(here, perSensor, areaLevels.get('period')?.get(code)),
       });
     }
@@ -311,8 +323,8 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
           return {
             id: String(s.sensor_id),
             name: str(s.name),
-            lon: num(s.lon)!,
-            lat: num(s.lat)!,
+            lon: num(s.lon) ?? NaN,
+            lat: num(s.lat) ?? NaN,
             commune_insee: str(s.commune_insee),
             label: Object.fromEntries(
               LANGS.map((l) => [l, `${sensorName(name)[l]} · Lden ${lden === null ? (l === 'fr' ? 'pas de données' : 'no data') : `${formatNumber(l, lden, 1)} dB(A)`}`]),
@@ -354,7 +366,7 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       { dataset: noiseIndicatorsYearly.name, perCommune: false },
       { dataset: noiseIndicatorsHourly.name, perCommune: true },
     ],
-    methodology: noiseMethodology(),
+    methodology: noiseMethodology(period),
   };
 }
 
@@ -420,8 +432,9 @@ function byWindow(r: Row[]): Aggregates {
   const out: Aggregates = new Map();
   for (const row of r) {
     const w = String(row.name);
-    if (!out.has(w)) out.set(w, new Map());
-    out.get(w)!.set(String(row.area), row);
+    const area = out.get(w) ?? new Map<string, Row>();
+    out.set(w, area);
+    area.set(String(row.area), row);
   }
   return out;
 }
@@ -468,13 +481,14 @@ async function dailySeries(duck: SectionInput['ctx']['lake'], p: Period, source:
   const byCommune = new Map<string, Map<string, Row>>();
   for (const x of r) {
     const k = String(x.area);
-    if (!byCommune.has(k)) byCommune.set(k, new Map());
-    byCommune.get(k)!.set(String(x.day), x);
+    const byDay = byCommune.get(k) ?? new Map<string, Row>();
+    byCommune.set(k, byDay);
+    byDay.set(String(x.day), x);
   }
   const out = new Map<string, Daily>();
   for (const [insee, byDay] of byCommune) {
     // the chart starts at the commune's first day in the window: no empty months before it
-    const first = [...byDay.keys()].sort()[0]!;
+    const first = [...byDay.keys()].sort()[0] ?? p.to;
     const days = daysBetween(first, p.to);
     out.set(insee, {
       days,
@@ -502,8 +516,9 @@ async function hourlyProfiles(duck: SectionInput['ctx']['lake'], p: Period): Pro
   const out = new Map<string, Profile>();
   for (const x of r) {
     const k = String(x.commune_insee);
-    if (!out.has(k)) out.set(k, { weekday: Array.from({ length: 24 }, () => null), weekend: Array.from({ length: 24 }, () => null) });
-    out.get(k)![x.weekend ? 'weekend' : 'weekday'][Number(x.local_hour)] = roundTo(num(x.leq), 1);
+    const profile = out.get(k) ?? { weekday: Array.from({ length: 24 }, () => null), weekend: Array.from({ length: 24 }, () => null) };
+    out.set(k, profile);
+    profile[x.weekend ? 'weekend' : 'weekday'][Number(x.local_hour)] = roundTo(num(x.leq), 1);
   }
   return out;
 }
@@ -520,13 +535,13 @@ function dailyChart(d: Daily | undefined): ChartSpec {
       : Object.fromEntries(
           LANGS.map((l) => {
             const f = (x: number) => formatNumber(l, x, 1);
-            const from = formatDay(l, days[0]!);
-            const to = formatDay(l, days[days.length - 1]!);
+            const from = formatDay(l, (days[0] ?? ''));
+            const to = formatDay(l, (days.at(-1) ?? ''));
             return [
               l,
               l === 'fr'
-                ? `Du ${from} au ${to}, ${ld.length} jours avec une valeur : Lden journalier de ${f(Math.min(...ld))} à ${f(Math.max(...ld))} dB(A), Lnight de ${f(Math.min(...ln))} à ${f(Math.max(...ln))} dB(A). Lnight au-dessus de la recommandation OMS (${WHO_ROAD.lnight} dB(A)) ${over(d?.lnight, WHO_ROAD.lnight!)} nuits, au-dessus de la valeur limite française (${FR_ROAD.lnight} dB(A)) ${over(d?.lnight, FR_ROAD.lnight!)} nuits.`
-                : `From ${from} to ${to}, ${ld.length} days with a value: daily Lden from ${f(Math.min(...ld))} to ${f(Math.max(...ld))} dB(A), Lnight from ${f(Math.min(...ln))} to ${f(Math.max(...ln))} dB(A). Lnight above the WHO guideline (${WHO_ROAD.lnight} dB(A)) on ${over(d?.lnight, WHO_ROAD.lnight!)} nights, above the French limit value (${FR_ROAD.lnight} dB(A)) on ${over(d?.lnight, FR_ROAD.lnight!)} nights.`,
+                ? `Du ${from} au ${to}, ${ld.length} jours avec une valeur : Lden journalier de ${f(Math.min(...ld))} à ${f(Math.max(...ld))} dB(A), Lnight de ${f(Math.min(...ln))} à ${f(Math.max(...ln))} dB(A). Lnight au-dessus de la recommandation OMS (${WHO_ROAD.lnight} dB(A)) ${over(d?.lnight, WHO_LNIGHT)} nuits, au-dessus de la valeur limite française (${FR_ROAD.lnight} dB(A)) ${over(d?.lnight, FR_LNIGHT)} nuits.`
+                : `From ${from} to ${to}, ${ld.length} days with a value: daily Lden from ${f(Math.min(...ld))} to ${f(Math.max(...ld))} dB(A), Lnight from ${f(Math.min(...ln))} to ${f(Math.max(...ln))} dB(A). Lnight above the WHO guideline (${WHO_ROAD.lnight} dB(A)) on ${over(d?.lnight, WHO_LNIGHT)} nights, above the French limit value (${FR_ROAD.lnight} dB(A)) on ${over(d?.lnight, FR_LNIGHT)} nights.`,
             ];
           }),
         ) as unknown as Text;
@@ -541,10 +556,10 @@ function dailyChart(d: Daily | undefined): ChartSpec {
       { id: 'lnight', label: text('Lnight', 'Lnight'), values: d?.lnight ?? [] },
     ],
     thresholds: [
-      { value: WHO_ROAD.lden!, kind: 'who', label: text(`OMS Lden ${WHO_ROAD.lden}`, `WHO Lden ${WHO_ROAD.lden}`) },
-      { value: WHO_ROAD.lnight!, kind: 'who', label: text(`OMS Lnight ${WHO_ROAD.lnight}`, `WHO Lnight ${WHO_ROAD.lnight}`) },
-      { value: FR_ROAD.lden!, kind: 'fr', label: text(`Valeur limite Lden ${FR_ROAD.lden}`, `Limit value Lden ${FR_ROAD.lden}`) },
-      { value: FR_ROAD.lnight!, kind: 'fr', label: text(`Valeur limite Ln ${FR_ROAD.lnight}`, `Limit value Ln ${FR_ROAD.lnight}`) },
+      { value: WHO_LDEN, kind: 'who', label: text(`OMS Lden ${WHO_ROAD.lden}`, `WHO Lden ${WHO_ROAD.lden}`) },
+      { value: WHO_LNIGHT, kind: 'who', label: text(`OMS Lnight ${WHO_ROAD.lnight}`, `WHO Lnight ${WHO_ROAD.lnight}`) },
+      { value: FR_LDEN, kind: 'fr', label: text(`Valeur limite Lden ${FR_ROAD.lden}`, `Limit value Lden ${FR_ROAD.lden}`) },
+      { value: FR_LNIGHT, kind: 'fr', label: text(`Valeur limite Ln ${FR_ROAD.lnight}`, `Limit value Ln ${FR_ROAD.lnight}`) },
     ],
     source: text(
       `Indicateurs journaliers de la commune, ${EU_NOTE.fr}. Seuils pour le bruit routier : OMS 2018 et arrêté du 4 avril 2006.`,
@@ -553,31 +568,31 @@ function dailyChart(d: Daily | undefined): ChartSpec {
   };
 }
 
+const percentOf = (share: number | null): number | null => (share === null ? null : share * 100);
+
+/** the hour whose level beats every other's (the loudest, the quietest), -1 when none has one */
+function extremeHour(v: readonly (number | null)[] | undefined, beats: (x: number, best: number) => boolean): number {
+  let best = -1;
+  let level = 0;
+  (v ?? []).forEach((x, h) => {
+    if (x !== null && (best < 0 || beats(x, level))) [best, level] = [h, x];
+  });
+  return best;
+}
+
 function profileChart(p: Profile | undefined, span: Period | null): ChartSpec {
   const hours = Array.from({ length: 24 }, (_, h) => h);
   const all = [...(p?.weekday ?? []), ...(p?.weekend ?? [])].filter((x): x is number => x !== null);
-  const loudest = (v: (number | null)[] | undefined) => {
-    let best = -1;
-    (v ?? []).forEach((x, h) => {
-      if (x !== null && (best < 0 || x > v![best]!)) best = h;
-    });
-    return best;
-  };
+  const loudest = (v: (number | null)[] | undefined) => extremeHour(v, (x, best) => x > best);
   const hw = loudest(p?.weekday);
-  const quiet = (v: (number | null)[] | undefined) => {
-    let best = -1;
-    (v ?? []).forEach((x, h) => {
-      if (x !== null && (best < 0 || x < v![best]!)) best = h;
-    });
-    return best;
-  };
+  const quiet = (v: (number | null)[] | undefined) => extremeHour(v, (x, best) => x < best);
   const qw = quiet(p?.weekday);
   const summary: Text =
     all.length === 0
       ? text('Aucun niveau horaire pour cette commune sur la période.', 'No hourly level for this commune over the period.')
       : text(
-          `LAeq horaire moyen selon l’heure locale, en semaine et le week-end${span ? `, du ${formatDay('fr', span.from)} au ${formatDay('fr', span.to)}` : ''}.${hw >= 0 ? ` En semaine, l’heure la plus bruyante est ${hw} h (${formatNumber('fr', p!.weekday[hw]!, 1)} dB(A)), la plus calme ${qw} h (${formatNumber('fr', p!.weekday[qw]!, 1)} dB(A)).` : ''}`,
-          `Mean hourly LAeq by local hour, on weekdays and at weekends${span ? `, from ${formatDay('en', span.from)} to ${formatDay('en', span.to)}` : ''}.${hw >= 0 ? ` On weekdays the loudest hour is ${hw}:00 (${formatNumber('en', p!.weekday[hw]!, 1)} dB(A)), the quietest ${qw}:00 (${formatNumber('en', p!.weekday[qw]!, 1)} dB(A)).` : ''}`,
+          `LAeq horaire moyen selon l’heure locale, en semaine et le week-end${span ? `, du ${formatDay('fr', span.from)} au ${formatDay('fr', span.to)}` : ''}.${hw >= 0 ? ` En semaine, l’heure la plus bruyante est ${hw} h (${formatNumber('fr', p?.weekday[hw] ?? 0, 1)} dB(A)), la plus calme ${qw} h (${formatNumber('fr', p?.weekday[qw] ?? 0, 1)} dB(A)).` : ''}`,
+          `Mean hourly LAeq by local hour, on weekdays and at weekends${span ? `, from ${formatDay('en', span.from)} to ${formatDay('en', span.to)}` : ''}.${hw >= 0 ? ` On weekdays the loudest hour is ${hw}:00 (${formatNumber('en', p?.weekday[hw] ?? 0, 1)} dB(A)), the quietest ${qw}:00 (${formatNumber('en', p?.weekday[qw] ?? 0, 1)} dB(A)).` : ''}`,
         );
   return {
     id: 'noise-hourly-profile',
@@ -598,7 +613,7 @@ function profileChart(p: Profile | undefined, span: Period | null): ChartSpec {
   };
 }
 
-const SOURCE_LABEL: Record<string, Text> = {
+const SOURCE_LABEL: Readonly<Record<NoiseSource, Text>> = {
   road: text('routier', 'road'),
   rail: text('ferroviaire', 'rail'),
   air: text('aérien', 'aircraft'),
@@ -608,7 +623,7 @@ const SOURCE_LABEL: Record<string, Text> = {
 };
 
 export function noiseSourceLabel(source: string, lang: Lang): string {
-  return SOURCE_LABEL[source]?.[lang] ?? source;
+  return isNoiseSource(source) ? SOURCE_LABEL[source][lang] : source;
 }
 
 /** per sensor over the period: readings, and readings per quality-control flag */
@@ -639,12 +654,12 @@ export function qualityShare(q: Row | undefined): { share: number | null; why: T
   return {
     share: roundTo(pct(set), 1),
     why: flagged.length
-      ? Object.fromEntries(LANGS.map((l) => [l, flagged.map((x) => `${QC_LABEL[x.f][l]} ${formatNumber(l, roundTo(pct(x.n), 1)!, 1)} %`).join(', ')])) as unknown as Text
+      ? Object.fromEntries(LANGS.map((l) => [l, flagged.map((x) => `${QC_LABEL[x.f][l]} ${formatNumber(l, roundTo(pct(x.n), 1) ?? 0, 1)} %`).join(', ')])) as unknown as Text
       : text('aucune', 'none'),
   };
 }
 
-function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<string, Row>, quality: Map<string, Row>): TableSpec {
+function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<string, Row>, quality: Map<string, Row>, span: Text): TableSpec {
   return {
     id: 'noise-sensors',
     title: text('Capteurs utilisés', 'Sensors used'),
@@ -671,13 +686,13 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
       return {
         name: sensorName(str(s.name) ?? String(s.sensor_id)),
         sensor_id: String(s.sensor_id),
-        source: SOURCE_LABEL[isNoiseSource(source) ? source : 'unknown']!,
+        source: SOURCE_LABEL[isNoiseSource(source) ? source : 'unknown'],
         class: str(s.sonometer_class),
         lden: roundTo(num(a?.lden), 1),
         lnight: roundTo(num(a?.lnight), 1),
         l50: roundTo(num(a?.l50), 1),
         days_ok: num(a?.days_ok),
-        coverage: roundTo(num(a?.coverage) === null ? null : num(a?.coverage)! * 100, 0),
+        coverage: roundTo(percentOf(num(a?.coverage)), 0),
         qc_share: qc.share,
         qc_why: qc.why,
         year_lden: roundTo(num(y?.lden), 1),
@@ -685,8 +700,8 @@ function sensorTable(here: Row[], perSensor: Map<string, Row>, yearly: Map<strin
       };
     }),
     note: text(
-      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur 12 mois glissants, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible). Les mesures que le contrôle qualité écarte (figé, pic, hors plage, horloge, dérive) n’entrent dans aucun indicateur ; « Relevés écartés » en donne la part sur la même période, et ses motifs.`,
-      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over a rolling 12 months, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial). Readings the quality control sets aside (stuck, spike, out of range, clock, drift) enter no indicator; “Readings set aside” gives their share over the same period, and why.`,
+      `Lden, Lnight et L50 : jours dont la couverture atteint ${DEFAULT_COVERAGE_THRESHOLD * 100} % sur ${span.fr}, ${EU_NOTE.fr}. Lden annuel : dernière année civile mesurée, indicateur légal (couverture partielle possible). Les mesures que le contrôle qualité écarte (figé, pic, hors plage, horloge, dérive) n’entrent dans aucun indicateur ; « Relevés écartés » en donne la part sur la même période, et ses motifs.`,
+      `Lden, Lnight and L50: days with at least ${DEFAULT_COVERAGE_THRESHOLD * 100} % coverage over ${span.en}, ${EU_NOTE.en}. Yearly Lden: latest calendar year measured, the legal indicator (coverage may be partial). Readings the quality control sets aside (stuck, spike, out of range, clock, drift) enter no indicator; “Readings set aside” gives their share over the same period, and why.`,
     ),
     empty: text('Aucun capteur de bruit dans cette commune.', 'No noise sensor in this commune.'),
   };
@@ -781,7 +796,10 @@ async function nightAlerts(duck: SectionInput['ctx']['lake'], since: string): Pr
   return out;
 }
 
-function noiseMethodology(): MethodBlock[] {
+/** the method, with the period the published figures cover (issue 20: periods from the data actually used) */
+function noiseMethodology(period: Period | null): MethodBlock[] {
+  const span = spanWords(period, PERIOD_DAYS);
+  const covered = period ? both((l) => (l === 'fr' ? `du ${formatDay(l, period.from)} au ${formatDay(l, period.to)}, ${span.fr}` : `${formatDay(l, period.from)} to ${formatDay(l, period.to)}, ${span.en}`)) : span;
   const sources = ['road', 'rail', 'air', 'industry', 'mixed', 'unknown'] as const;
   return [
     {
@@ -801,8 +819,8 @@ function noiseMethodology(): MethodBlock[] {
           `Quality control: before any computation, each reading is checked against its sensor's day. Set aside (kept in the data, but left out of indicators, alerts, the map and forecasts): stuck values (the same LAeq, LAmax and LAS for at least ${QC_THRESHOLDS.stuckSeconds / 60} min), isolated spikes no street can make (a jump of more than ${spikeJumpDb(60)} dB within 1 min, or LAmax below LAeq), levels outside ${QC_THRESHOLDS.rangeDb.min}–${QC_THRESHOLDS.rangeDb.max} dB(A), clock errors (readings from the future or going back in time) and drift (night background more than ${QC_THRESHOLDS.driftDb} dB away from the sensor's own over the ${QC_THRESHOLDS.driftReferenceDays} days before). Coverage counts only the readings kept; the sensors table shows the share set aside and why.`,
         ),
         text(
-          `Carte et chiffres clés : moyenne énergétique des valeurs journalières sur 12 mois glissants (${PERIOD_DAYS} jours jusqu’au dernier jour mesuré). Tendance : écart entre les ${TREND_DAYS} derniers jours et les ${TREND_DAYS} précédents, calculée lorsque chaque fenêtre compte au moins ${TREND_MIN_DAYS} jours avec une valeur. Médiane métropolitaine : médiane des communes ayant une valeur. Une commune sans donnée est affichée « pas de données », jamais zéro.`,
-          `Map and key figures: energy average of the daily values over a rolling 12 months (${PERIOD_DAYS} days up to the latest measured day). Trend: difference between the last ${TREND_DAYS} days and the ${TREND_DAYS} before, computed when each window has at least ${TREND_MIN_DAYS} days with a value. Metropolitan median: median of the communes with a value. A commune without data shows “no data”, never zero.`,
+          `Carte et chiffres clés : moyenne énergétique des valeurs journalières sur 12 mois glissants (${PERIOD_DAYS} jours jusqu’au dernier jour mesuré) quand les données les couvrent ; les chiffres publiés couvrent ${covered.fr}. Tendance : écart entre les ${TREND_DAYS} derniers jours et les mêmes jours de la semaine un an plus tôt quand les données remontent à un an, sinon les ${TREND_DAYS} jours précédents (la tendance dit laquelle), calculée lorsque chaque fenêtre compte au moins ${TREND_MIN_DAYS} jours avec une valeur. Médiane métropolitaine : médiane des communes ayant une valeur. Une commune sans donnée est affichée « pas de données », jamais zéro.`,
+          `Map and key figures: energy average of the daily values over a rolling 12 months (${PERIOD_DAYS} days up to the latest measured day) where the data cover them; the published figures cover ${covered.en}. Trend: difference between the last ${TREND_DAYS} days and the same weekdays a year earlier where the data go back a year, else the ${TREND_DAYS} days before (the trend says which), computed when each window has at least ${TREND_MIN_DAYS} days with a value. Metropolitan median: median of the communes with a value. A commune without data shows “no data”, never zero.`,
         ),
       ],
       formulas: [
@@ -857,7 +875,7 @@ function noiseMethodology(): MethodBlock[] {
             { id: 'fr_ln', label: text('Valeur limite Ln', 'Limit value Ln'), kind: 'number', decimals: 0 },
           ],
           rows: sources.map((s) => ({
-            source: SOURCE_LABEL[s]!,
+            source: SOURCE_LABEL[s],
             who_lden: WHO_2018[s].lden ?? NO_VALUE,
             who_lnight: WHO_2018[s].lnight ?? NO_VALUE,
             fr_lden: FR_LIMITS_2006[s].lden ?? NO_VALUE,
