@@ -54,7 +54,7 @@ function sourcePlugin(workers: Map<string, string>, rewritten: Set<string>): Plu
   return {
     name: 'observatory-sources',
     setup(b) {
-      // our TypeScript, and bin/cli-bundle.mjs (the package version, read from the root)
+      // our TypeScript, and functions/cli/version.mjs (the package version, read from the root)
       b.onLoad({ filter: /\.m?[tj]s$/ }, async (args) => {
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         let text = await readFile(args.path, 'utf8');
