@@ -7,5 +7,3 @@ export declare function bundleDir(): string;
 export declare function sourcesHash(files: readonly string[]): string;
 export declare function fileStamp(file: string): string;
 export declare function freshBundle(dir?: string): { entry: string; stale?: undefined } | { entry?: undefined; stale: string };
-export declare function packageVersion(): string;
-export declare function asksVersionOnly(args: readonly string[]): boolean;

@@ -13,16 +13,6 @@ export const BUNDLE_DIR_ENV = 'OBSERVATORY_CLI_BUNDLE';
 export const TRACE_ENV = 'OBSERVATORY_CLI_TRACE';
 export const MANIFEST = 'manifest.json';
 
-/** the version in package.json (read, not imported: a bundle stays valid when package.json changes) */
-export function packageVersion() {
-  return JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
-}
-
-/** `observatory --version` alone: answered before anything else loads (no bundle check, no command line) */
-export function asksVersionOnly(args) {
-  return args.length === 1 && (args[0] === '--version' || args[0] === '-V');
-}
-
 export function bundleDir() {
   const configured = process.env[BUNDLE_DIR_ENV];
   return configured ? path.resolve(configured) : path.join(ROOT, 'dist', 'cli');

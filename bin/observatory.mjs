@@ -3,7 +3,8 @@
 // built from the sources as they are now, else the TypeScript sources through tsx, so that no one ever
 // runs code older than the tree. `observatory --version` alone is answered here, before anything loads.
 import { pathToFileURL } from 'node:url';
-import { asksVersionOnly, freshBundle, packageVersion, TRACE_ENV } from './cli-bundle.mjs';
+import { asksVersionOnly, packageVersion } from '../functions/cli/version.mjs';
+import { freshBundle, TRACE_ENV } from './cli-bundle.mjs';
 
 const args = process.argv.slice(2);
 const trace = (line) => process.env[TRACE_ENV] && process.stderr.write(`observatory: ${line}\n`);

@@ -54,7 +54,7 @@ function sourcePlugin(workers: Map<string, string>, rewritten: Set<string>): Plu
   return {
     name: 'observatory-sources',
     setup(b) {
-      // our TypeScript, and bin/cli-bundle.mjs (the package version, read from the root)
+      // our TypeScript, and functions/cli/version.mjs (the package version, read from the root)
       b.onLoad({ filter: /\.m?[tj]s$/ }, async (args) => {
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         let text = await readFile(args.path, 'utf8');
@@ -124,7 +124,9 @@ export async function buildCli(outDir = path.join(ROOT, 'dist', 'cli')): Promise
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
-  const out = args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1]!) : undefined;
+  const outArg = args.includes('--out') ? args[args.indexOf('--out') + 1] : undefined;
+  if (args.includes('--out') && outArg === undefined) throw new Error('--out needs a folder: npx tsx scripts/build-cli.ts --out DIR');
+  const out = outArg === undefined ? undefined : path.resolve(outArg);
   try {
     const b = await buildCli(out);
     console.error(`cli: bundled ${b.sources} sources into ${path.relative(process.cwd(), b.dir) || b.dir} (${(b.bytes / 2 ** 20).toFixed(1)} MiB) in ${b.seconds.toFixed(1)} s`);

@@ -13,7 +13,7 @@ import type { IngestSummary } from '../lib/stages/ingest-noise.ts';
 import { PUSH_PATH } from '../lib/push/constants.ts';
 import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS, type NoiseSourceKind } from '../lib/stages/source-kinds.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
-import { packageVersion } from '../../bin/cli-bundle.mjs';
+import { packageVersion } from './version.mjs';
 import { isCalendarDate } from '../lib/domain/time/calendar.ts';
 import { parseIntervalSeconds, parseTimeFormat } from '../lib/domain/time/formats.ts';
 import type { FiwareOptions } from '../lib/domain/noise/fiware.ts';
@@ -132,12 +132,12 @@ export function isS3Lake(lake: string): boolean {
  */
 async function lakeStore(lake: string): Promise<ObjectStore> {
   if (isS3Lake(lake)) {
-    const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(lake);
-    if (!m) throw new UsageError(`--lake: expected s3://bucket[/prefix], found "${lake}"`);
+    const m = /^s3:\/\/(?<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(?<prefix>.*))?$/.exec(lake)?.groups;
+    if (!m?.bucket) throw new UsageError(`--lake: expected s3://bucket[/prefix], found "${lake}"`);
     const { S3ObjectStore, createS3Client } = await lib.s3Store();
     const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
-    const prefix = (m[2] ?? '').replace(/\/+$/, '');
-    return new S3ObjectStore({ bucket: m[1]!, prefix: prefix ? `${prefix}/` : '', client: createS3Client(endpoint ? { endpoint } : {}) });
+    const prefix = (m.prefix ?? '').replace(/\/+$/, '');
+    return new S3ObjectStore({ bucket: m.bucket, prefix: prefix ? `${prefix}/` : '', client: createS3Client(endpoint ? { endpoint } : {}) });
   }
   const { FsObjectStore } = await lib.fsStore();
   return new FsObjectStore(path.resolve(lake));
@@ -220,13 +220,14 @@ async function ingestFiles(
     }
     return ingestOne(bytes, path.basename(file));
   };
-  for (let next = 0, done = 0; done < files.length; done++) {
-    while (next < files.length && next - done < concurrency) {
-      const ingest = start(files[next++]!);
+  for (let done = 0; done < files.length; done++) {
+    // up to `concurrency` files read and ingested ahead of the one awaited
+    for (const file of files.slice(started.length, done + concurrency)) {
+      const ingest = start(file);
       ingest.catch(() => {}); // awaited in order below; a failure meanwhile is not "unhandled"
       started.push(ingest);
     }
-    const summary = await started[done]!;
+    const summary = await (started[done] ?? Promise.reject(new Error(`file ${done + 1} of ${files.length} was never started`)));
     if (typeof summary === 'string') {
       failures.push(summary);
       continue;
@@ -417,7 +418,7 @@ function addQueryCommand(program: Command, globals: () => Globals): void {
         ? await readFile(o.file, 'utf8').catch((e: NodeJS.ErrnoException) => {
             throw new UsageError(`--file: cannot read ${o.file}: ${e.code ?? e.message}`);
           })
-        : text!;
+        : (text ?? '');
       if (!(await lib.confine()).statementKinds(sql).length) throw new UsageError('empty SQL: give a SELECT query as an argument or with --file FILE');
       await withContext({ ...globals(), quiet: true }, async (ctx) => {
         let result;

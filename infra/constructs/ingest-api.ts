@@ -87,13 +87,23 @@ export class IngestApi extends Construct {
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
     const { config } = props;
-    const stack = Stack.of(this);
+    this.api = this.restApi(config);
+    this.answerRefusals();
+    this.authorizer = this.authorizerFunction(config);
+    const { method, otherMethods } = this.pushMethods(props.handler);
+    this.networksByKeyId = Stack.of(this).toJsonString(this.networkKeys(config));
+    this.firewall(config);
+    this.acknowledgeMethods(method, otherMethods);
+  }
+
+  /** the REST API and its stage: access logs, errors logged, the stage throttled at every network's limits at once */
+  private restApi(config: ObservatoryConfig): apigw.RestApi {
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: config.functions.logRetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const limits = config.ingest.pushNetworks.map(pushLimits);
-    this.api = new apigw.RestApi(this, 'Api', {
+    return new apigw.RestApi(this, 'Api', {
       restApiName: `${config.project}-${config.envName}-push`,
       description: 'Sensor networks push FIWARE NoiseLevelObserved readings (one API key per network)',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
@@ -111,6 +121,10 @@ export class IngestApi extends Construct {
         throttlingBurstLimit: limits.reduce((t, l) => t + l.burstLimit, 0),
       },
     });
+  }
+
+  /** API Gateway's own refusals answered with the push service's statuses and bodies */
+  private answerRefusals(): void {
     for (const r of pushGatewayResponses()) {
       this.api.addGatewayResponse(`Response-${r.type.responseType}`, {
         type: r.type,
@@ -119,8 +133,10 @@ export class IngestApi extends Construct {
         templates: { 'application/json': JSON.stringify({ error: r.error }) },
       });
     }
+  }
 
-    this.authorizer = this.authorizerFunction(config);
+  /** POST (key required, checked by the authorizer) to the push function; any other method 405 from a mock */
+  private pushMethods(handler: lambda.IFunction): { method: apigw.Method; otherMethods: apigw.Method } {
     const authorizer = new apigw.RequestAuthorizer(this, 'KeyAuthorizer', {
       handler: this.authorizer,
       // either header may carry the key: no identity source (API Gateway would refuse a request
@@ -128,9 +144,8 @@ export class IngestApi extends Construct {
       identitySources: [],
       resultsCacheTtl: Duration.seconds(0),
     });
-
     const resource = this.api.root.resourceForPath(PUSH_PATH);
-    const method = resource.addMethod('POST', new apigw.LambdaIntegration(props.handler, { proxy: true }), {
+    const method = resource.addMethod('POST', new apigw.LambdaIntegration(handler, { proxy: true }), {
       apiKeyRequired: true,
       authorizer,
     });
@@ -154,7 +169,11 @@ export class IngestApi extends Construct {
         methodResponses: [{ statusCode: '405', responseParameters: { 'method.response.header.Allow': true, 'method.response.header.Cache-Control': true } }],
       },
     );
+    return { method, otherMethods };
+  }
 
+  /** one API key and usage plan per network; returns API key id → network id */
+  private networkKeys(config: ObservatoryConfig): Record<string, string> {
     const keyIds: Record<string, string> = {};
     for (const network of config.ingest.pushNetworks) {
       // a standalone key: RestApi.addApiKey() would tie it to the stage, and the function's
@@ -174,37 +193,43 @@ export class IngestApi extends Construct {
       plan.addApiKey(key);
       keyIds[key.keyId] = network.id;
     }
-    this.networksByKeyId = stack.toJsonString(keyIds);
+    return keyIds;
+  }
 
-    if (config.ingest.waf) {
-      const acl = new wafv2.CfnWebACL(this, 'WebAcl', {
-        scope: 'REGIONAL',
-        defaultAction: { allow: {} },
-        visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'PushApi', sampledRequestsEnabled: true },
-        rules: [
-          {
-            name: 'aws-ip-reputation',
-            priority: 0,
-            overrideAction: { none: {} },
-            statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesAmazonIpReputationList' } },
-            visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'IpReputation', sampledRequestsEnabled: true },
-          },
-          {
-            name: 'rate-per-ip',
-            priority: 1,
-            action: { block: {} },
-            statement: { rateBasedStatement: { aggregateKeyType: 'IP', limit: 3000 } },
-            visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'RatePerIp', sampledRequestsEnabled: true },
-          },
-        ],
-      });
-      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', { resourceArn: this.api.deploymentStage.stageArn, webAclArn: acl.attrArn });
-    } else {
+  /** the WAF web ACL when ingest.waf is set (IP reputation, a rate per IP), else why there is none */
+  private firewall(config: ObservatoryConfig): void {
+    if (!config.ingest.waf) {
       acknowledge(this.api.deploymentStage, {
         id: 'AwsSolutions-APIG3',
         reason: `ingest.waf is false for ${config.envName}: the API is protected by per-network API keys, usage-plan throttling and quotas; the WAF (~6 USD/month) is enabled in prod.`,
       });
+      return;
     }
+    const acl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'PushApi', sampledRequestsEnabled: true },
+      rules: [
+        {
+          name: 'aws-ip-reputation',
+          priority: 0,
+          overrideAction: { none: {} },
+          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesAmazonIpReputationList' } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'IpReputation', sampledRequestsEnabled: true },
+        },
+        {
+          name: 'rate-per-ip',
+          priority: 1,
+          action: { block: {} },
+          statement: { rateBasedStatement: { aggregateKeyType: 'IP', limit: 3000 } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'RatePerIp', sampledRequestsEnabled: true },
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', { resourceArn: this.api.deploymentStage.stageArn, webAclArn: acl.attrArn });
+  }
+
+  private acknowledgeMethods(method: apigw.Method, otherMethods: apigw.Method): void {
     acknowledge(method, {
       id: 'AwsSolutions-COG4',
       reason: 'No Cognito user pool: machine-to-machine pushes authenticated by per-network API keys (a Lambda authorizer reads them from x-api-key or Authorization, API Gateway matches them to the usage plans); Cognito tokens are beyond what embedded sensor gateways can do.',

@@ -43,6 +43,23 @@ export const SITE_CSP = [
   'upgrade-insecure-requests',
 ].join('; ');
 
+/** CloudFront's price class of the configured one */
+const PRICE_CLASSES: Record<ObservatoryConfig['site']['priceClass'], cloudfront.PriceClass> = {
+  PriceClass_100: cloudfront.PriceClass.PRICE_CLASS_100,
+  PriceClass_200: cloudfront.PriceClass.PRICE_CLASS_200,
+  PriceClass_All: cloudfront.PriceClass.PRICE_CLASS_ALL,
+};
+
+/** the three caches of the site: pages, data files, hashed assets */
+interface SiteCaches {
+  readonly pages: cloudfront.ICachePolicy;
+  readonly data: cloudfront.ICachePolicy;
+  readonly assets: cloudfront.ICachePolicy;
+}
+
+/** the distribution's custom domain, when one is configured (else CloudFront's *.cloudfront.net) */
+type CustomDomain = Pick<cloudfront.DistributionProps, 'domainNames' | 'certificate' | 'minimumProtocolVersion'>;
+
 export class SiteStack extends Stack {
   readonly siteBucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
@@ -57,41 +74,20 @@ export class SiteStack extends Stack {
       retain: config.retainData,
       accessLogs: { bucket: props.accessLogsBucket, prefix: 's3/site/' },
     }).bucket;
+    const custom = this.customDomain(config);
+    this.distribution = this.siteDistribution(config, props.accessLogsBucket, custom);
+    this.acknowledgeDistribution(custom);
 
-    const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
-      comment: 'Observatory site: CSP, HSTS, nosniff, no framing, strict referrer',
-      securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: SITE_CSP, override: true },
-        strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, preload: true, override: true },
-        contentTypeOptions: { override: true },
-        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
-        xssProtection: { protection: true, modeBlock: true, override: true },
-      },
-      customHeadersBehavior: {
-        customHeaders: [
-          { header: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), interest-cohort=()', override: true },
-          { header: 'Cross-Origin-Opener-Policy', value: 'same-origin', override: true },
-        ],
-      },
-    });
+    this.siteUrl = `https://${config.site.domainName ?? this.distribution.distributionDomainName}/`;
+    new CfnOutput(this, 'SiteUrl', { value: this.siteUrl });
+    new CfnOutput(this, 'SiteBucketName', { value: this.siteBucket.bucketName });
+    new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId });
+  }
 
-    const cachePolicy = (name: string, ttl: Duration, maxTtl: Duration, comment: string) =>
-      new cloudfront.CachePolicy(this, name, {
-        comment,
-        defaultTtl: ttl,
-        minTtl: Duration.seconds(0),
-        maxTtl,
-        enableAcceptEncodingGzip: true,
-        enableAcceptEncodingBrotli: true,
-        queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
-        headerBehavior: cloudfront.CacheHeaderBehavior.none(),
-        cookieBehavior: cloudfront.CacheCookieBehavior.none(),
-      });
-    const pages = cachePolicy('PageCache', Duration.seconds(config.site.pageTtlSeconds), Duration.seconds(Math.max(config.site.pageTtlSeconds, 3600)), 'Pages: a few minutes');
-    const data = cachePolicy('DataCache', Duration.seconds(config.site.dataTtlSeconds), Duration.seconds(Math.max(config.site.dataTtlSeconds, 300)), 'Data files (/data/*): rewritten after each indicator run');
-    const assets = cachePolicy('AssetCache', Duration.days(365), Duration.days(365), 'Hashed assets (/assets/*): immutable');
-
+  /** the distribution: pages (folders mapped to their index.html), data and assets, 403/404 as the site's 404 page */
+  private siteDistribution(config: ObservatoryConfig, accessLogsBucket: s3.IBucket, custom: CustomDomain): cloudfront.Distribution {
+    const headers = this.securityHeaders();
+    const caches = this.caches(config);
     const origin = origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket, {
       originAccessLevels: [cloudfront.AccessLevel.READ],
     });
@@ -110,20 +106,12 @@ export class SiteStack extends Stack {
       responseHeadersPolicy: headers,
       functionAssociations: functions,
     });
-
-    const custom = config.site.domainName && config.site.certificateArn
-      ? {
-          domainNames: [config.site.domainName],
-          certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', config.site.certificateArn),
-          minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-        }
-      : {};
-    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+    return new cloudfront.Distribution(this, 'Distribution', {
       comment: `${config.project} ${config.envName} public site`,
       defaultRootObject: 'index.html',
-      priceClass: cloudfront.PriceClass[config.site.priceClass === 'PriceClass_100' ? 'PRICE_CLASS_100' : config.site.priceClass === 'PriceClass_200' ? 'PRICE_CLASS_200' : 'PRICE_CLASS_ALL'],
+      priceClass: PRICE_CLASSES[config.site.priceClass],
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-      defaultBehavior: behavior(pages, [{ function: pageIndex, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }]),
+      defaultBehavior: behavior(caches.pages, [{ function: pageIndex, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }]),
       // S3 answers 403 to a missing key (OAC without s3:ListBucket), 404 with it: both are "not found"
       errorResponses: [403, 404].map((httpStatus) => ({
         httpStatus,
@@ -131,13 +119,67 @@ export class SiteStack extends Stack {
         responsePagePath: NOT_FOUND_PAGE,
         ttl: Duration.seconds(NOT_FOUND_CACHE_SECONDS),
       })),
-      additionalBehaviors: { '/data/*': behavior(data), '/assets/*': behavior(assets) },
+      additionalBehaviors: { '/data/*': behavior(caches.data), '/assets/*': behavior(caches.assets) },
       enableLogging: true,
-      logBucket: props.accessLogsBucket,
+      logBucket: accessLogsBucket,
       logFilePrefix: 'cloudfront/site/',
       ...custom,
     });
+  }
 
+  /** the security headers of every response */
+  private securityHeaders(): cloudfront.ResponseHeadersPolicy {
+    return new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Observatory site: CSP, HSTS, nosniff, no framing, strict referrer',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: SITE_CSP, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, preload: true, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        xssProtection: { protection: true, modeBlock: true, override: true },
+      },
+      customHeadersBehavior: {
+        customHeaders: [
+          { header: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), interest-cohort=()', override: true },
+          { header: 'Cross-Origin-Opener-Policy', value: 'same-origin', override: true },
+        ],
+      },
+    });
+  }
+
+  /** short TTLs on pages and on /data/* (rewritten after every indicator run), a year on /assets/* */
+  private caches(config: ObservatoryConfig): SiteCaches {
+    const cachePolicy = (name: string, ttl: Duration, maxTtl: Duration, comment: string) =>
+      new cloudfront.CachePolicy(this, name, {
+        comment,
+        defaultTtl: ttl,
+        minTtl: Duration.seconds(0),
+        maxTtl,
+        enableAcceptEncodingGzip: true,
+        enableAcceptEncodingBrotli: true,
+        queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+        headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+        cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      });
+    const { pageTtlSeconds, dataTtlSeconds } = config.site;
+    return {
+      pages: cachePolicy('PageCache', Duration.seconds(pageTtlSeconds), Duration.seconds(Math.max(pageTtlSeconds, 3600)), 'Pages: a few minutes'),
+      data: cachePolicy('DataCache', Duration.seconds(dataTtlSeconds), Duration.seconds(Math.max(dataTtlSeconds, 300)), 'Data files (/data/*): rewritten after each indicator run'),
+      assets: cachePolicy('AssetCache', Duration.days(365), Duration.days(365), 'Hashed assets (/assets/*): immutable'),
+    };
+  }
+
+  private customDomain(config: ObservatoryConfig): CustomDomain {
+    if (!config.site.domainName || !config.site.certificateArn) return {};
+    return {
+      domainNames: [config.site.domainName],
+      certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', config.site.certificateArn),
+      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+    };
+  }
+
+  private acknowledgeDistribution(custom: CustomDomain): void {
     const suppressions = [
       { id: 'AwsSolutions-CFR1', reason: 'Open data for everyone: no geographic restriction on the public site.' },
       {
@@ -146,18 +188,11 @@ export class SiteStack extends Stack {
       },
     ];
     if (!custom.domainNames) {
-      suppressions.push(
-        {
-          id: 'AwsSolutions-CFR4',
-          reason: 'No custom domain configured: the default *.cloudfront.net certificate, for which CloudFront fixes the TLS policy; set site.domainName and site.certificateArn to get TLSv1.2_2021.',
-        },
-      );
+      suppressions.push({
+        id: 'AwsSolutions-CFR4',
+        reason: 'No custom domain configured: the default *.cloudfront.net certificate, for which CloudFront fixes the TLS policy; set site.domainName and site.certificateArn to get TLSv1.2_2021.',
+      });
     }
     acknowledge(this.distribution, ...suppressions);
-
-    this.siteUrl = `https://${config.site.domainName ?? this.distribution.distributionDomainName}/`;
-    new CfnOutput(this, 'SiteUrl', { value: this.siteUrl });
-    new CfnOutput(this, 'SiteBucketName', { value: this.siteBucket.bucketName });
-    new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId });
   }
 }

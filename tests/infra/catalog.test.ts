@@ -13,7 +13,7 @@ import { loadConfig } from '../../infra/config.ts';
 import { cdkJsonContext } from '../../infra/observatory.ts';
 import { CatalogStack, prefixFamilies } from '../../infra/stacks/catalog-stack.ts';
 import { StorageStack } from '../../infra/stacks/storage-stack.ts';
-import { logicalId, policySize, resourcesOf, synthObservatory, text, type SynthesizedObservatory } from './support.ts';
+import { defined, logicalId, policySize, resourcesOf, synthObservatory, text, type SynthesizedObservatory } from './support.ts';
 
 const PARIS_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
 const parisDate = (d: Date) => PARIS_DAY.format(d);
@@ -25,29 +25,30 @@ interface TableInput {
   StorageDescriptor: { Columns: unknown[]; Location: unknown; SerdeInfo: { SerializationLibrary: string }; InputFormat: string };
 }
 
-describe('catalog: Glue tables from the dataset declarations, Athena, researchers', () => {
-  let dev: SynthesizedObservatory;
-  let tables: Map<string, TableInput>;
-  beforeAll(() => {
-    dev = synthObservatory('dev');
-    tables = new Map(
-      Object.values(resourcesOf(dev.templates.catalog, 'AWS::Glue::Table')).map((r) => {
-        const input = r.Properties!.TableInput as TableInput;
-        return [input.Name, input];
-      }),
-    );
-  });
+// set up once for every describe of this file
+let dev: SynthesizedObservatory;
+let tables: Map<string, TableInput>;
+beforeAll(() => {
+  dev = synthObservatory('dev');
+  tables = new Map(
+    Object.values(resourcesOf(dev.templates.catalog, 'AWS::Glue::Table')).map((r) => {
+      const input = r.Properties?.TableInput as TableInput;
+      return [input.Name, input];
+    }),
+  );
+});
 
+describe('catalog: Glue tables from the dataset declarations', () => {
   it('has one table per declared dataset, in the observatory database', () => {
     expect([...tables.keys()].sort()).toEqual(DATASETS.map((d) => d.name).sort());
     dev.templates.catalog.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'observatory_dev' } });
-    for (const r of Object.values(resourcesOf(dev.templates.catalog, 'AWS::Glue::Table'))) expect(r.Properties!.DatabaseName).toBe('observatory_dev');
+    for (const r of Object.values(resourcesOf(dev.templates.catalog, 'AWS::Glue::Table'))) expect(r.Properties?.DatabaseName).toBe('observatory_dev');
   });
 
   it('gives each table exactly the columns and partition keys glueColumns() derives from its declaration', () => {
     const upper = (cs: { name: string; type: string; comment: string }[]) => cs.map((c) => ({ Name: c.name, Type: c.type, Comment: c.comment }));
     for (const d of DATASETS) {
-      const t = tables.get(d.name)!;
+      const t = defined(tables.get(d.name), `the table of ${d.name}`);
       const expected = glueColumns(d);
       expect(t.StorageDescriptor.Columns, d.name).toEqual(upper(expected.columns));
       expect(t.PartitionKeys ?? [], d.name).toEqual(upper(expected.partitionKeys));
@@ -57,7 +58,7 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
   it('reads Parquet with the Hive Parquet SerDe, at the dataset prefix in the lake bucket', () => {
     const lake = logicalId(dev.templates.storage, 'AWS::S3::Bucket', 'Lake');
     for (const d of DATASETS) {
-      const t = tables.get(d.name)!;
+      const t = defined(tables.get(d.name), `the table of ${d.name}`);
       expect(t.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
       expect(t.StorageDescriptor.InputFormat).toBe('org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat');
       expect(t.Parameters.classification).toBe('parquet');
@@ -73,6 +74,9 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
   // and each dataset's partition size (by day for readings, by month or year for small daily series, as
   // issue 14 sets them), in Athena's date projection terms (docs.aws.amazon.com/athena/latest/ug/
   // partition-projection-supported-types.html: a Java date format, an interval unit of DAYS, MONTHS or YEARS)
+});
+
+describe('catalog: partition projection', () => {
   const DAY = { format: 'yyyy-MM-dd', unit: 'DAYS' };
   const MONTH = { format: 'yyyy-MM', unit: 'MONTHS' };
   const YEAR = { format: 'yyyy', unit: 'YEARS' };
@@ -103,8 +107,8 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
   });
 
   it.each(DATASETS.filter(isPartitioned).map((d) => [d.name, d] as const))('%s: projects dt (a date of its partition size) from its first accepted day to NOW+2DAYS', (name, d) => {
-    const p = tables.get(name)!.Parameters;
-    const expected = PROJECTED[name]!;
+    const p = defined(tables.get(name), `the table of ${name}`).Parameters;
+    const expected = defined(PROJECTED[name], `the expected projection of ${name}`);
     expect(p).toMatchObject({
       'projection.enabled': 'true',
       'projection.dt.type': 'date',
@@ -118,7 +122,7 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
 
   it('projects nothing for unpartitioned datasets', () => {
     for (const d of DATASETS.filter((x) => !isPartitioned(x))) {
-      expect(Object.keys(tables.get(d.name)!.Parameters).filter((k) => k.startsWith('projection.')), d.name).toEqual([]);
+      expect(Object.keys(tables.get(d.name)?.Parameters ?? {}).filter((k) => k.startsWith('projection.')), d.name).toEqual([]);
     }
   });
 
@@ -128,14 +132,14 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
     expect(check.check({ ts: new Date('2000-01-01T00:00:00Z') }, now)).toBeUndefined();
     expect(check.check({ ts: new Date('1999-12-31T23:59:59Z') }, now)).toBeDefined();
     // the Paris date of the first accepted instant is the projection's first day
-    expect(parisDate(new Date('2000-01-01T00:00:00Z'))).toBe(PROJECTED.noise_readings!.first);
+    expect(parisDate(new Date('2000-01-01T00:00:00Z'))).toBe(PROJECTED.noise_readings?.first);
   });
 
   it('reaches far enough past Athena’s NOW (UTC) for every Paris dt an observation accepted now can have', () => {
     // Athena's date projection: NOW[+-]<n>DAYS, evaluated in UTC
-    const end = /^NOW\+(\d+)DAYS$/.exec(tables.get('noise_readings')!.Parameters['projection.dt.range']!.split(',')[1]!);
+    const end = /^NOW\+(\d+)DAYS$/.exec(tables.get('noise_readings')?.Parameters['projection.dt.range']?.split(',')[1] ?? '');
     expect(end).not.toBeNull();
-    const days = Number(end![1]);
+    const days = Number(end?.[1]);
     // every half hour of a year with both DST changes, and the Paris date of the latest observation accepted then
     const instants: { utcToday: number; latestDt: string }[] = [];
     for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 1_800_000) {
@@ -150,15 +154,17 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
   });
 
   it('fails the synth, naming the column, when a Glue comment would exceed 255 characters', () => {
-    const d = DATASETS[0]!;
+    const d = defined(DATASETS[0], 'a dataset');
     const long = { ...d, columns: d.columns.map((c, i) => (i === 0 ? { ...c, description: 'x'.repeat(300) } : c)) };
-    expect(() => glueTableInput(long, 'bucket')).toThrow(new RegExp(`dataset ${d.name}, column ${d.columns[0]!.name}: .*255`));
+    expect(() => glueTableInput(long, 'bucket')).toThrow(new RegExp(`dataset ${d.name}, column ${d.columns[0]?.name}: .*255`));
   });
+});
 
+describe('catalog: Athena workgroup and named queries', () => {
   it('runs queries in a workgroup that enforces its settings, encrypts results with KMS and caps the bytes scanned', () => {
     const key = logicalId(dev.templates.storage, 'AWS::KMS::Key', 'DataKey');
     const [wg] = Object.values(resourcesOf(dev.templates.catalog, 'AWS::Athena::WorkGroup'));
-    const c = wg!.Properties!.WorkGroupConfiguration as Record<string, unknown> & { ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: string; KmsKey: unknown }; OutputLocation: unknown } };
+    const c = wg?.Properties?.WorkGroupConfiguration as Record<string, unknown> & { ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: string; KmsKey: unknown }; OutputLocation: unknown } };
     expect(c.EnforceWorkGroupConfiguration).toBe(true);
     expect(c.BytesScannedCutoffPerQuery).toBe(dev.config.athena.bytesScannedCutoffPerQuery);
     expect(c.PublishCloudWatchMetricsEnabled).toBe(true);
@@ -172,7 +178,7 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
     const files = sqlFileQueries();
     expect(files.map((q) => q.name)).toContain('commune_lden_by_month');
     expect(named.map((q) => q.Name).sort()).toEqual([...files, ...dedupQueries(DATASETS)].map((q) => q.name).sort());
-    for (const q of files) expect(named.find((n) => n.Name === q.name)!.QueryString).toBe(q.sql);
+    for (const q of files) expect(named.find((n) => n.Name === q.name)?.QueryString).toBe(q.sql);
     for (const q of named) expect(q.WorkGroup).toBe('observatory-dev');
   });
 
@@ -188,26 +194,28 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
     expect(sqlFileQueries(path.join(dir, 'missing'))).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
   });
+});
 
+describe('catalog: researchers', () => {
   describe('the researcher policy', () => {
     let statements: { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown }[];
     beforeAll(() => {
       const [policy] = Object.values(resourcesOf(dev.templates.catalog, 'AWS::IAM::ManagedPolicy'));
-      statements = (policy!.Properties!.PolicyDocument as { Statement: typeof statements }).Statement;
+      statements = (policy?.Properties?.PolicyDocument as { Statement: typeof statements }).Statement;
     });
     const actions = () => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
     it('only reads data and the catalog, and only writes query results', () => {
       const writes = actions().filter((a) => /^(s3:(Put|Delete)|glue:(Create|Update|Delete|Batch(Create|Delete|Update))|athena:(Create|Delete|Update))/.test(a));
       expect(writes).toEqual(['s3:PutObject']);
-      const put = statements.find((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('s3:PutObject'))!;
+      const put = defined(statements.find((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('s3:PutObject')), 'the put statement');
       expect(text(put.Resource)).toContain(logicalId(dev.templates.storage, 'AWS::S3::Bucket', 'AthenaResults'));
       expect(text(put.Resource)).toContain('/observatory-dev/*');
       expect(actions().some((a) => a.endsWith(':*'))).toBe(false);
     });
 
     it('reads the declared datasets through one grant per prefix family (curated/, quarantine/), never the whole bucket or the other areas', () => {
-      const read = statements.find((s) => s.Sid === 'ReadTheDatasets')!;
+      const read = defined(statements.find((s) => s.Sid === 'ReadTheDatasets'), 'the read statement');
       const resources = (read.Resource as unknown[]).map(text);
       expect(resources).toHaveLength(2);
       expect(resources[0]).toContain('/curated/*');
@@ -219,17 +227,17 @@ describe('catalog: Glue tables from the dataset declarations, Athena, researcher
     });
 
     it('lets the Athena console browse: the data catalog, the database list (with `default`), the tables’ metadata', () => {
-      const browse = statements.find((s) => s.Sid === 'BrowseTheCatalogInTheConsole')!;
+      const browse = defined(statements.find((s) => s.Sid === 'BrowseTheCatalogInTheConsole'), 'the browse statement');
       expect(browse.Action).toEqual(expect.arrayContaining(['athena:ListDatabases', 'athena:GetTableMetadata', 'athena:ListTableMetadata']));
       expect(text(browse.Resource)).toContain(':datacatalog/AwsDataCatalog');
-      const glue = statements.find((s) => s.Sid === 'ReadTheCatalog')!;
+      const glue = defined(statements.find((s) => s.Sid === 'ReadTheCatalog'), 'the glue statement');
       expect(glue.Action).toEqual(expect.arrayContaining(['glue:GetDatabases', 'glue:GetTables', 'glue:GetPartitions']));
       expect(text(glue.Resource)).toContain(':database/default');
       expect(text(glue.Resource)).toContain(':database/observatory_dev');
     });
 
     it('queries through the observatory workgroup only', () => {
-      const q = statements.find((s) => s.Sid === 'QueryThroughTheWorkGroup')!;
+      const q = defined(statements.find((s) => s.Sid === 'QueryThroughTheWorkGroup'), 'the q statement');
       expect(text(q.Resource)).toContain(':workgroup/observatory-dev');
     });
 
@@ -272,11 +280,11 @@ describe('redeploying after cdk destroy', () => {
   it('retains the Glue database under its fixed name, and adopts it (creates none, puts the tables in it) with adoptRetained', () => {
     const fresh = synthObservatory('dev');
     const [db] = Object.values(resourcesOf(fresh.templates.catalog, 'AWS::Glue::Database'));
-    expect(db!.DeletionPolicy).toBe('Retain');
+    expect(db?.DeletionPolicy).toBe('Retain');
     const adopted = synthObservatory('dev', { adoptRetained: true });
     expect(resourcesOf(adopted.templates.catalog, 'AWS::Glue::Database')).toEqual({});
     const tables = Object.values(resourcesOf(adopted.templates.catalog, 'AWS::Glue::Table'));
     expect(tables).toHaveLength(DATASETS.length);
-    for (const t of tables) expect(t.Properties!.DatabaseName).toBe('observatory_dev');
+    for (const t of tables) expect(t.Properties?.DatabaseName).toBe('observatory_dev');
   });
 });

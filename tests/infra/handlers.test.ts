@@ -13,7 +13,7 @@ import { apiKeyIdOf, proxyResult, pushRequestFromEvent } from '../../functions/h
 import { IncomingFileError, incomingFileInput, incomingKeysFromEvent, isClimateFileInput, isSqsBatch } from '../../functions/handlers/ingest-file/file-request.ts';
 import { HANDLERS_DIR } from '../../infra/bundling.ts';
 import { areaPrefix, bucketGrants, climateIngestWrites, compactPrefixes, ingestAccess, pushAccess, stageAccess, type LakeAccess } from '../../infra/lake-access.ts';
-import { twiceTheDatasets } from './support.ts';
+import { defined, twiceTheDatasets } from './support.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 
 describe('requiredEnv()', () => {
@@ -172,7 +172,7 @@ describe('lake access derived from the stage list and the declarations', () => {
   });
 
   it('gives each stage its inputs to read, its outputs and state file to write', () => {
-    const s = stageAccess(STAGES.find((x) => x.name === 'noise-indicators')!);
+    const s = stageAccess(defined(STAGES.find((x) => x.name === 'noise-indicators'), 'the noise-indicators stage'));
     expect(s.writes).toEqual([
       'curated/noise_indicators_hourly/',
       'curated/noise_indicators_daily/',
@@ -232,14 +232,16 @@ describe('lake access derived from the stage list and the declarations', () => {
     expect(ingestAccess({ incoming: true }).writes.filter((w) => w.startsWith('raw/'))).toEqual(['raw/']);
     expect(ingestAccess({ incoming: false }).writes).not.toContain('curated/weather_daily/');
   });
+});
 
+describe('lake access as bucket patterns', () => {
   it('turns access into per-bucket object patterns', () => {
     const grants = bucketGrants(ingestAccess({ incoming: true }));
     expect(grants.map((g) => g.bucket).sort()).toEqual(['lake', 'raw']);
-    const raw = grants.find((g) => g.bucket === 'raw')!;
+    const raw = defined(grants.find((g) => g.bucket === 'raw'), 'the raw bucket grant');
     expect(raw.objects.write).toEqual(['raw/*']);
     expect(raw.objects.read.sort()).toEqual(['incoming/*', 'raw/*']);
-    expect(bucketGrants(stageAccess(STAGES.find((x) => x.name === 'publish-site')!)).find((g) => g.bucket === 'site')!.objects.write).toEqual(['*']);
+    expect(bucketGrants(stageAccess(defined(STAGES.find((x) => x.name === 'publish-site'), 'the publish-site stage'))).find((g) => g.bucket === 'site')?.objects.write).toEqual(['*']);
   });
 
   it('writes each family of dataset prefixes granted whole once: river_* for the three river datasets, noise_indicators_* for the six', () => {

@@ -3,17 +3,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANGE_LOG_RETENTION_DAYS } from '../../functions/lib/ports/lake.ts';
 import { logicalId, resourcesOf, synthObservatory, text, type SynthesizedObservatory } from './support.ts';
 
-describe('storage: the buckets and their secure defaults', () => {
-  let dev: SynthesizedObservatory;
-  beforeAll(() => {
-    dev = synthObservatory('dev');
-  });
+// set up once for every describe of this file
+let dev: SynthesizedObservatory;
+beforeAll(() => {
+  dev = synthObservatory('dev');
+});
 
-  const allBuckets = () => ({
-    ...resourcesOf(dev.templates.storage, 'AWS::S3::Bucket'),
-    ...resourcesOf(dev.templates.site, 'AWS::S3::Bucket'),
-  });
+const allBuckets = () => ({
+  ...resourcesOf(dev.templates.storage, 'AWS::S3::Bucket'),
+  ...resourcesOf(dev.templates.site, 'AWS::S3::Bucket'),
+});
 
+describe('storage: the buckets', () => {
   it('creates the raw, lake, query-result and access-log buckets, and the site bucket', () => {
     expect(Object.keys(resourcesOf(dev.templates.storage, 'AWS::S3::Bucket')).map((id) => id.replace(/Bucket[0-9A-F]{8}$/, '')).sort()).toEqual([
       'AccessLogs',
@@ -23,12 +24,14 @@ describe('storage: the buckets and their secure defaults', () => {
     ]);
     expect(Object.keys(resourcesOf(dev.templates.site, 'AWS::S3::Bucket'))).toHaveLength(1);
   });
+});
 
+describe('storage: encryption, public access and TLS', () => {
   it('encrypts every bucket: the data buckets with the rotated KMS key (bucket keys on), logs and site with SSE-S3', () => {
     const key = logicalId(dev.templates.storage, 'AWS::KMS::Key', 'DataKey');
     dev.templates.storage.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     for (const [id, b] of Object.entries(allBuckets())) {
-      const rule = (b.Properties!.BucketEncryption as { ServerSideEncryptionConfiguration: Record<string, unknown>[] }).ServerSideEncryptionConfiguration[0]!;
+      const rule = (b.Properties?.BucketEncryption as { ServerSideEncryptionConfiguration: Record<string, unknown>[] }).ServerSideEncryptionConfiguration[0];
       if (/^(Raw|Lake|AthenaResults)/.test(id)) {
         expect(rule, id).toEqual({
           BucketKeyEnabled: true,
@@ -42,7 +45,7 @@ describe('storage: the buckets and their secure defaults', () => {
 
   it('blocks every form of public access on every bucket', () => {
     for (const [id, b] of Object.entries(allBuckets())) {
-      expect(b.Properties!.PublicAccessBlockConfiguration, id).toEqual({
+      expect(b.Properties?.PublicAccessBlockConfiguration, id).toEqual({
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
         IgnorePublicAcls: true,
@@ -57,7 +60,7 @@ describe('storage: the buckets and their secure defaults', () => {
       const buckets = Object.keys(resourcesOf(t, 'AWS::S3::Bucket'));
       expect(Object.keys(policies)).toHaveLength(buckets.length);
       for (const [id, p] of Object.entries(policies)) {
-        const statements = (p.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+        const statements = (p.Properties?.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
         expect(statements, id).toEqual(
           expect.arrayContaining([
             expect.objectContaining({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -67,10 +70,12 @@ describe('storage: the buckets and their secure defaults', () => {
       }
     }
   });
+});
 
+describe('storage: versions, tiers and expiry', () => {
   it('versions the raw bucket only', () => {
     for (const [id, b] of Object.entries(resourcesOf(dev.templates.storage, 'AWS::S3::Bucket'))) {
-      expect(b.Properties!.VersioningConfiguration, id).toEqual(id.startsWith('Raw') ? { Status: 'Enabled' } : undefined);
+      expect(b.Properties?.VersioningConfiguration, id).toEqual(id.startsWith('Raw') ? { Status: 'Enabled' } : undefined);
     }
   });
 
@@ -98,7 +103,7 @@ describe('storage: the buckets and their secure defaults', () => {
 
   it('aborts incomplete multipart uploads everywhere and expires logs and query results', () => {
     for (const [id, b] of Object.entries(allBuckets())) {
-      expect(text(b.Properties!.LifecycleConfiguration), id).toContain('"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7}');
+      expect(text(b.Properties?.LifecycleConfiguration), id).toContain('"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7}');
     }
     dev.templates.storage.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-results', ExpirationInDays: dev.config.storage.athenaResultsExpireDays })]) },
@@ -108,19 +113,21 @@ describe('storage: the buckets and their secure defaults', () => {
   it('expires the lake’s change log after the retention its readers assume', () => {
     const lake = Object.entries(resourcesOf(dev.templates.storage, 'AWS::S3::Bucket')).filter(([id]) => id.startsWith('Lake'));
     expect(lake).toHaveLength(1);
-    const rules = (lake[0]![1].Properties!.LifecycleConfiguration as { Rules: { Id: string; Prefix?: string; ExpirationInDays?: number }[] }).Rules;
+    const rules = (lake[0]?.[1].Properties?.LifecycleConfiguration as { Rules: { Id: string; Prefix?: string; ExpirationInDays?: number }[] }).Rules;
     expect(rules.find((r) => r.Id === 'change-log-expiry')).toMatchObject({ Prefix: 'changes/', ExpirationInDays: CHANGE_LOG_RETENTION_DAYS });
   });
+});
 
+describe('storage: access logs, retention on delete, events', () => {
   it('logs server access of every bucket but the log bucket into the log bucket, under a prefix per bucket', () => {
     const logs = logicalId(dev.templates.storage, 'AWS::S3::Bucket', 'AccessLogs');
     const prefixes: string[] = [];
     for (const [id, b] of Object.entries(allBuckets())) {
       if (id.startsWith('AccessLogs')) {
-        expect(b.Properties!.LoggingConfiguration).toBeUndefined();
+        expect(b.Properties?.LoggingConfiguration).toBeUndefined();
         continue;
       }
-      const logging = b.Properties!.LoggingConfiguration as { DestinationBucketName: unknown; LogFilePrefix: string };
+      const logging = b.Properties?.LoggingConfiguration as { DestinationBucketName: unknown; LogFilePrefix: string };
       expect(logging, id).toBeDefined();
       expect(text(logging.DestinationBucketName), id).toContain(logs);
       prefixes.push(logging.LogFilePrefix);

@@ -54,8 +54,9 @@ export function resourcesOf(template: Template, type: string): Resources {
 /** the logical id of the one resource of `type` whose id starts with `prefix` */
 export function logicalId(template: Template, type: string, prefix: string): string {
   const ids = Object.keys(resourcesOf(template, type)).filter((id) => id.startsWith(prefix));
-  if (ids.length !== 1) throw new Error(`expected one ${type} starting with ${prefix}, found ${ids.join(', ') || 'none'}`);
-  return ids[0]!;
+  const [id] = ids;
+  if (ids.length !== 1 || id === undefined) throw new Error(`expected one ${type} starting with ${prefix}, found ${ids.join(', ') || 'none'}`);
+  return id;
 }
 
 /** JSON text of a value, for "does this policy mention X" checks */
@@ -64,7 +65,7 @@ export const text = (v: unknown) => JSON.stringify(v);
 /** the state machine definition with the intrinsic parts replaced by placeholders */
 export function definitionOf(t: Template, prefix = 'PipelineStateMachine'): { StartAt: string; States: Record<string, Record<string, unknown>> } {
   const sm = resourcesOf(t, 'AWS::StepFunctions::StateMachine')[logicalId(t, 'AWS::StepFunctions::StateMachine', prefix)];
-  const join = (sm!.Properties!.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  const join = (defined(sm?.Properties, `${prefix} properties`).DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
   return JSON.parse(join.map((p) => (typeof p === 'string' ? p : `<${text(p).replaceAll('"', "'")}>`)).join('')) as { StartAt: string; States: Record<string, Record<string, unknown>> };
 }
 
@@ -101,4 +102,10 @@ export function policySize(document: unknown): number {
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
   };
   return JSON.stringify(resolve(document)).replace(/\s/g, '').length;
+}
+
+/** the value, or a failure naming what was expected (where a test would otherwise assert it non-null) */
+export function defined<T>(value: T | null | undefined, what: string): T {
+  if (value === undefined || value === null) throw new Error(`expected ${what}, found ${String(value)}`);
+  return value;
 }

@@ -16,33 +16,34 @@ import { observatoryInProcess } from './in-process.ts';
 
 const cli = observatoryInProcess;
 
-describe('observatory query is read-only and confined to the lake', () => {
-  let lake: Awaited<ReturnType<typeof tempLake>>;
-  let outside: string;
-  const query = (sql: string, ...more: string[]) => cli(['--lake', lake.dir, 'query', sql, '--format', 'json', ...more]);
+// set up once for every describe of this file
+let lake: Awaited<ReturnType<typeof tempLake>>;
+let outside: string;
+const query = (sql: string, ...more: string[]) => cli(['--lake', lake.dir, 'query', sql, '--format', 'json', ...more]);
 
-  beforeAll(async () => {
-    lake = await tempLake();
-    const rows = Array.from({ length: 30 }, (_, i) => ({
-      sensor_id: `s${i % 3}`,
-      commune_insee: '75056',
-      ts_from: new Date(Date.UTC(2025, 5, 2, 0, i)),
-      ts_to: new Date(Date.UTC(2025, 5, 2, 0, i + 1)),
-      laeq: 50 + i / 10,
-      lamax: null,
-      las: null,
-      source_kind: 'noise-fiware',
-      raw_key: 'raw/x',
-      record: i,
-      received_at: new Date('2025-06-03T00:00:00Z'),
-    }));
-    await writeDataset(lake, noiseReadings, rows, datasetFileKey(noiseReadings, 'a', '2025-06-02'));
-    // a readable file right next to the lake, outside it
-    outside = `${lake.dir}-outside.csv`;
-    await writeFile(outside, 'secret\n42\n');
-  });
-  afterAll(async () => lake.cleanup());
+beforeAll(async () => {
+  lake = await tempLake();
+  const rows = Array.from({ length: 30 }, (_, i) => ({
+    sensor_id: `s${i % 3}`,
+    commune_insee: '75056',
+    ts_from: new Date(Date.UTC(2025, 5, 2, 0, i)),
+    ts_to: new Date(Date.UTC(2025, 5, 2, 0, i + 1)),
+    laeq: 50 + i / 10,
+    lamax: null,
+    las: null,
+    source_kind: 'noise-fiware',
+    raw_key: 'raw/x',
+    record: i,
+    received_at: new Date('2025-06-03T00:00:00Z'),
+  }));
+  await writeDataset(lake, noiseReadings, rows, datasetFileKey(noiseReadings, 'a', '2025-06-02'));
+  // a readable file right next to the lake, outside it
+  outside = `${lake.dir}-outside.csv`;
+  await writeFile(outside, 'secret\n42\n');
+});
+afterAll(async () => lake.cleanup());
 
+describe('observatory query: no writes, no files outside the lake', () => {
   it.each([
     ['a write in second position', 'SELECT 1; CREATE TABLE t AS SELECT 1', /statement 2 is CREATE/],
     ['CREATE', 'CREATE TABLE t AS SELECT 1', /statement 1 is CREATE/],
@@ -120,7 +121,9 @@ describe('observatory query is read-only and confined to the lake', () => {
       "SELECT * FROM read_csv('/abs.csv', delim = ',') , read_csv('s3://b/k.csv'), read_text('/lake/it''s.txt')",
     );
   });
+});
 
+describe('observatory query: reads, row limit, --file, Athena', () => {
   it('runs reads: SELECT, WITH, EXPLAIN, DESCRIBE, and the configuration it runs under is locked', async () => {
     for (const sql of ['WITH s AS (SELECT sensor_id FROM noise_readings) SELECT count(*) FROM s', 'EXPLAIN SELECT * FROM noise_readings', 'DESCRIBE noise_readings']) {
       expect((await query(sql)).code, sql).toBe(0);
@@ -165,7 +168,7 @@ describe('observatory query is read-only and confined to the lake', () => {
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual([{ n: 30 }]);
       expect(r.stderr).toMatch(/777 bytes scanned/);
-      expect(stub.calls.find((c) => c.command === 'StartQueryExecutionCommand')!.input.QueryString).toBe('SELECT CAST(count(*) AS INTEGER) AS n FROM noise_readings');
+      expect(stub.calls.find((c) => c.command === 'StartQueryExecutionCommand')?.input.QueryString).toBe('SELECT CAST(count(*) AS INTEGER) AS n FROM noise_readings');
     });
 
     it('refuses what Athena cannot run, naming the line and what to write instead, before sending anything', async () => {

@@ -36,17 +36,18 @@ const page = (rows: unknown[]) => Buffer.from(JSON.stringify({ count: rows.lengt
 const bulletin = (at: string, levels: Record<string, number>) =>
   Buffer.from(JSON.stringify({ type: 'FeatureCollection', DtHrInfoVigiCru: at, features: Object.entries(levels).map(([CdEntCru, NivInfViCr]) => ({ type: 'Feature', properties: { CdEntCru, NivInfViCr } })) }));
 
-describe('floodIndicators()', () => {
-  let lake: Lake;
-  beforeEach(async () => {
-    lake = await tempLake({ now: new Date('2026-02-02T00:00:00Z') });
-  });
-  afterEach(async () => lake.cleanup());
-  const query = async (sql: string) => {
-    await lake.lake.attach(DATASETS);
-    return (await lake.lake.all(sql)).rows;
-  };
+// set up once for every describe of this file
+let lake: Lake;
+beforeEach(async () => {
+  lake = await tempLake({ now: new Date('2026-02-02T00:00:00Z') });
+});
+afterEach(async () => lake.cleanup());
+const query = async (sql: string) => {
+  await lake.lake.attach(DATASETS);
+  return (await lake.lake.all(sql)).rows;
+};
 
+describe('floodIndicators(): per series, per commune', () => {
   it('the configured reference floods are the ones of the source CSV', () => {
     expect(REFERENCE_FLOODS.peaks.map((p) => p.stage_m)).toEqual(PEAKS);
   });
@@ -122,7 +123,9 @@ describe('floodIndicators()', () => {
     expect((await commune('94002'))[1]).toEqual(['2026-01-28', 3, 'orange', 'IF5', 6]);
     expect(await commune('93048')).toEqual([]); // Montreuil: no section
   });
+});
 
+describe('floodIndicators(): incremental runs and the poller’s files', () => {
   it('runs again only when its inputs change, and then rewrites only the changed partitions', async () => {
     await ingestHubeau(lake, { origin: 'a.json', bytes: page([obs('F7000001', 'F700000103', 'H', '2026-01-28T12:00:00Z', 5000)]) });
     await ingestVigicrues(lake, { origin: 'b.json', bytes: bulletin('2026-01-28T09:00:00Z', { 'IF5': 2 }) });

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { heatIndicators } from '../../functions/lib/stages/heat-indicators.ts';
@@ -49,21 +50,22 @@ function ibm(days: Day[], day: string, pick: (d: Day) => number | null): number 
 const tnOf = (d: Day) => d[1];
 const txOf = (d: Day) => (d[3] === 2 ? null : d[2]);
 
-describe('heatIndicators()', () => {
-  let lake: Lake;
-  beforeEach(async () => {
-    lake = await tempLake({ now: new Date('2026-08-01T06:00:00Z') });
-    const bytes = Buffer.from([HEADER, ...lines('75114001', PARIS), ...lines('91027002', ORLY), ...lines('92048001', PARIS.slice(0, 3))].join('\n'));
-    const s = await ingestMeteoFrance(lake, { bytes, origin: 'Q.csv' });
-    expect(s.curated).toBe(PARIS.length + ORLY.length + 3);
-    await heatIndicators(lake);
-  });
-  afterEach(async () => lake.cleanup());
-  const query = async (sql: string) => {
-    await lake.lake.attach(DATASETS);
-    return (await lake.lake.all(sql)).rows;
-  };
+// set up once for every describe of this file
+let lake: Lake;
+beforeEach(async () => {
+  lake = await tempLake({ now: new Date('2026-08-01T06:00:00Z') });
+  const bytes = Buffer.from([HEADER, ...lines('75114001', PARIS), ...lines('91027002', ORLY), ...lines('92048001', PARIS.slice(0, 3))].join('\n'));
+  const s = await ingestMeteoFrance(lake, { bytes, origin: 'Q.csv' });
+  expect(s.curated).toBe(PARIS.length + ORLY.length + 3);
+  await heatIndicators(lake);
+});
+afterEach(async () => lake.cleanup());
+const query = async (sql: string) => {
+  await lake.lake.attach(DATASETS);
+  return (await lake.lake.all(sql)).rows;
+};
 
+describe('heatIndicators(): indices, heat waves, hot days and nights', () => {
   it('IBMn/IBMx are the 3-day means, NULL when a day is missing or doubtful', async () => {
     const rows = await query("SELECT strftime(day, '%Y-%m-%d') AS day, ibmn, ibmx FROM heat_indicators_daily WHERE station_id = '75114001' ORDER BY day");
     expect(rows).toEqual(PARIS.map(([day]) => ({ day, ibmn: ibm(PARIS, day, tnOf), ibmx: ibm(PARIS, day, txOf) })));
@@ -101,14 +103,17 @@ describe('heatIndicators()', () => {
       "SELECT strftime(day, '%Y-%m-%d') AS day, tn, tx, tx_doubtful, tropical_night, hot_day, very_hot_day FROM heat_indicators_daily WHERE station_id = '75114001' ORDER BY day",
     );
     for (const r of rows) {
-      const d = PARIS.find((x) => x[0] === r.day)!;
+      const d = PARIS.find((x) => x[0] === r.day);
+      assert(d, `a day ${String(r.day)} of the input`);
       const tx = txOf(d);
-      expect(r, String(r.day)).toEqual({ day: d[0], tn: d[1], tx: d[2], tx_doubtful: d[3] === 2, tropical_night: d[1]! >= 20, hot_day: tx === null ? null : tx >= 30, very_hot_day: tx === null ? null : tx >= 35 });
+      expect(r, String(r.day)).toEqual({ day: d[0], tn: d[1], tx: d[2], tx_doubtful: d[3] === 2, tropical_night: d[1] !== null && d[1] >= 20, hot_day: tx === null ? null : tx >= 30, very_hot_day: tx === null ? null : tx >= 35 });
     }
     expect(rows.filter((r) => r.very_hot_day).map((r) => r.day)).toEqual(['2026-07-06', '2026-07-07']);
     expect(rows.find((r) => r.day === '2026-07-11')).toMatchObject({ tx: 34, tx_doubtful: true, hot_day: null });
   });
+});
 
+describe('heatIndicators(): per commune, incremental runs', () => {
   it('per commune: the département’s reference station, against the département’s thresholds', async () => {
     const boulogne = await query("SELECT strftime(day, '%Y-%m-%d') AS day, station_id, station_verified, heatwave, heatwave_episode FROM heat_indicators_commune_daily WHERE commune_insee = '92012' ORDER BY day");
     // Hauts-de-Seine: Paris-Montsouris (to verify), not the Meudon station that is in the département

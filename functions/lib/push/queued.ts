@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { concatEncoded } from '../datasets/encoded-rows.ts';
 import { noiseReadings } from '../datasets/index.ts';
-import { registeredIntervals } from '../domain/noise/registry.ts';
 import { writeDataset } from '../lake/write.ts';
 import { datasetFileKey } from '../lake/layout.ts';
 import { PUSHED_RAW_PREFIX } from './constants.ts';
@@ -19,6 +18,7 @@ import {
   type IngestInput,
   type IngestSummary,
   type StoredRaw,
+  withRegistry,
 } from '../stages/ingest-noise.ts';
 import { loadRegistry } from '../stages/sensor-registry.ts';
 import { stageSensorSightings, type SensorSighting } from '../stages/sensors.ts';
@@ -68,8 +68,6 @@ export interface QueuedPushesSummary {
 /** curates the raw files of a batch of accepted pushes (keys from their creation events) */
 export async function ingestQueuedPushes(ctx: StageContext, keys: readonly string[]): Promise<QueuedPushesSummary> {
   const registry = await loadRegistry(ctx.store);
-  const sensorIntervals = registeredIntervals(registry);
-  const placement = { registry, requirePosition: true };
   const batches: (ReturnType<typeof curatedBatchOf> & { raw: StoredRaw })[] = [];
   let skipped = 0;
   for (const key of [...new Set(keys)].sort()) {
@@ -78,8 +76,8 @@ export async function ingestQueuedPushes(ctx: StageContext, keys: readonly strin
       skipped++;
       continue;
     }
-    // the registry's integration intervals, as the push was read with (withRegistry in ingest-noise.ts)
-    const parsing: IngestInput = Object.keys(sensorIntervals).length ? { ...input.input, fiware: { ...input.input.fiware, sensorIntervals } } : input.input;
+    // read as the push was read: with the registry's integration intervals and placement
+    const { parsing, placement } = await withRegistry(ctx, input.input, () => Promise.resolve(registry));
     const shards = await readStored(ctx.noiseShards, { parsing, text: input.text, raw: input.raw, placement });
     batches.push({ ...curatedBatchOf({ input: input.input, raw: input.raw, shards }), raw: input.raw });
   }

@@ -4,8 +4,8 @@ import { rejection, UnreadableInputError, type RecordRejection } from '../domain
 import { isObject } from '../domain/json.ts';
 import type { StageContext } from './context.ts';
 import { curate } from './curate.ts';
-import { storeRaw, type IngestSummary } from './ingest-noise.ts';
-import { CLIMATE_SOURCE_FORMATS } from './source-kinds.ts';
+import { storeClimateRaw } from './climate-raw.ts';
+import type { IngestSummary } from './ingest-noise.ts';
 
 // Hub'Eau hydrométrie `obs_elab` pages (the elaborated daily and monthly series, over the stations'
 // whole record) in, curated `river_daily` rows and quarantined records out. The envelope is the one of
@@ -94,12 +94,7 @@ export interface HubeauDailyIngestSummary extends IngestSummary {
 }
 
 export async function ingestHubeauDaily(ctx: StageContext, input: { bytes: Uint8Array; origin: string; contentType?: string; demo?: boolean }): Promise<HubeauDailyIngestSummary> {
-  const format = CLIMATE_SOURCE_FORMATS['hubeau-daily'];
-  const raw = await storeRaw(
-    ctx.store,
-    { sourceKind: HUBEAU_DAILY_SOURCE_KIND, bytes: input.bytes, origin: input.origin, contentType: input.contentType ?? format.contentType, demo: input.demo, extension: format.extension },
-    ctx.now(),
-  );
+  const raw = await storeClimateRaw(ctx, HUBEAU_DAILY_SOURCE_KIND, input);
   let page: ObsElabPage;
   try {
     page = parseObsElab(Buffer.from(input.bytes).toString('utf8'));

@@ -5,8 +5,8 @@ import { UnreadableInputError } from '../domain/noise/observation.ts';
 import { parisDate } from '../domain/time/paris.ts';
 import type { StageContext } from './context.ts';
 import { curate, type Candidate } from './curate.ts';
-import { storeRaw, type IngestSummary } from './ingest-noise.ts';
-import { CLIMATE_SOURCE_FORMATS } from './source-kinds.ts';
+import { storeClimateRaw } from './climate-raw.ts';
+import type { IngestSummary } from './ingest-noise.ts';
 
 // Hub'Eau hydrométrie pages in, curated river observations (or station referential rows) and
 // quarantined records out — the same path as the noise ingest. The poller calls it once per page it
@@ -40,12 +40,7 @@ export const riverKey = (r: Pick<RiverObservationRow, 'site_code' | 'station_cod
   `${r.site_code}|${r.station_code ?? ''}|${r.quantity}|${r.ts.getTime()}`;
 
 export async function ingestHubeauPage(ctx: StageContext, input: HubeauIngestInput): Promise<HubeauPageResult> {
-  const format = CLIMATE_SOURCE_FORMATS.hubeau;
-  const raw = await storeRaw(
-    ctx.store,
-    { sourceKind: HUBEAU_SOURCE_KIND, bytes: input.bytes, origin: input.origin, contentType: input.contentType ?? format.contentType, demo: input.demo, extension: format.extension },
-    ctx.now(),
-  );
+  const raw = await storeClimateRaw(ctx, HUBEAU_SOURCE_KIND, input);
   let payload: HubeauPayload;
   try {
     payload = parseHubeau(Buffer.from(input.bytes).toString('utf8'));

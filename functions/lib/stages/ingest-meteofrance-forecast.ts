@@ -1,11 +1,12 @@
 import { partitionOf, weatherForecasts, type WeatherForecastRow } from '../datasets/index.ts';
 import { rejection, UnreadableInputError, type RecordRejection } from '../domain/flood/records.ts';
+import { isObject } from '../domain/json.ts';
 import { plusDays } from '../domain/time/holidays.ts';
 import { parisDate } from '../domain/time/paris.ts';
 import type { StageContext } from './context.ts';
 import { curate } from './curate.ts';
-import { storeRaw, type IngestSummary } from './ingest-noise.ts';
-import { CLIMATE_SOURCE_FORMATS } from './source-kinds.ts';
+import { storeClimateRaw } from './climate-raw.ts';
+import type { IngestSummary } from './ingest-noise.ts';
 
 // Météo-France point forecasts in, `weather_forecasts` rows out. The response is the one of Météo-France's
 // forecast web service (the `forecast?lat=&lon=` operation its apps use; the fields as the maintained
@@ -18,7 +19,6 @@ import { CLIMATE_SOURCE_FORMATS } from './source-kinds.ts';
 
 export const METEOFRANCE_FORECAST_SOURCE_KIND = 'meteofrance-forecast';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const tempOrNull = (v: unknown): number | null | undefined => (v === null || v === undefined ? null : typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 export interface ForecastResponse {
@@ -75,12 +75,7 @@ export async function ingestMeteoFranceForecast(
   ctx: StageContext,
   input: { bytes: Uint8Array; origin: string; contentType?: string; demo?: boolean; station?: string; source?: WeatherForecastRow['source'] },
 ): Promise<IngestSummary> {
-  const format = CLIMATE_SOURCE_FORMATS['meteofrance-forecast'];
-  const raw = await storeRaw(
-    ctx.store,
-    { sourceKind: METEOFRANCE_FORECAST_SOURCE_KIND, bytes: input.bytes, origin: input.origin, contentType: input.contentType ?? format.contentType, demo: input.demo, extension: format.extension },
-    ctx.now(),
-  );
+  const raw = await storeClimateRaw(ctx, METEOFRANCE_FORECAST_SOURCE_KIND, input);
   const station = input.station ?? stationOfOrigin(input.origin);
   const base = { dataset: weatherForecasts, sourceKind: METEOFRANCE_FORECAST_SOURCE_KIND, raw, origin: input.origin };
   let parsed: ForecastResponse;

@@ -186,8 +186,12 @@ export interface Placement {
   readonly requirePosition: boolean;
 }
 
-/** the parser options with the registry's integration intervals, and the placement of positionless readings */
-async function withRegistry(
+/**
+ * the parser options with the registry's integration intervals, and the placement of positionless readings
+ * (`registered`: where the registry comes from, default the store read afresh; the queued pushes' curation
+ * reads it once per batch)
+ */
+export async function withRegistry(
   ctx: StageContext,
   input: IngestInput,
   registered?: () => Promise<readonly RegisteredSensor[]>,

@@ -10,6 +10,7 @@ import {
   UnreadableInputError,
   truncateRecord,
 } from './observation.ts';
+import { isObject } from '../json.ts';
 import { COLON, COMMA } from '../time/iso.ts';
 import { isoDurationMillis, LocalClock } from '../time/local-clock.ts';
 
@@ -123,6 +124,11 @@ class FiwareObservation implements NoiseObservation {
   }
 }
 
+/** the fields of a chunk of RecordTexts */
+const START = 0;
+const END = 1;
+const FIRST_INDEX = 2;
+
 /** the text of each element of a chunked array, found (by scanning its chunk) only when asked for */
 class RecordTexts {
   /** per chunk: start, end (character offsets) and the index of its first element */
@@ -141,13 +147,18 @@ class RecordTexts {
     let high = this.chunks.length / 3 - 1;
     while (low < high) {
       const middle = (low + high + 1) >> 1;
-      if (this.chunks[3 * middle + 2]! <= record) low = middle;
+      if (this.field(middle, FIRST_INDEX) <= record) low = middle;
       else high = middle - 1;
     }
     const chunk = low;
-    if (this.cached?.chunk !== chunk) this.cached = { chunk, bounds: elementsWithin(this.body, this.chunks[3 * chunk]!, this.chunks[3 * chunk + 1]!) };
-    const i = record - this.chunks[3 * chunk + 2]!;
+    if (this.cached?.chunk !== chunk) this.cached = { chunk, bounds: elementsWithin(this.body, this.field(chunk, START), this.field(chunk, END)) };
+    const i = record - this.field(chunk, FIRST_INDEX);
     return truncateRecord(this.body.slice(this.cached.bounds[2 * i], this.cached.bounds[2 * i + 1]));
+  }
+
+  /** a field of a chunk (every chunk has its three) */
+  private field(chunk: number, field: typeof START | typeof END | typeof FIRST_INDEX): number {
+    return this.chunks[3 * chunk + field] ?? 0;
   }
 }
 
@@ -302,7 +313,7 @@ function arrayElementBounds(body: string): number[] | undefined {
   const open = firstNonSpace(body);
   if (body.charCodeAt(open) !== OPEN_BRACKET) return undefined;
   const bounds = elementBounds(body, open);
-  const close = firstNonSpace(body, bounds.length ? bounds[bounds.length - 1]! : open + 1);
+  const close = firstNonSpace(body, bounds[bounds.length - 1] ?? open + 1);
   if (body.charCodeAt(close) !== CLOSE_BRACKET || firstNonSpace(body, close + 1) !== body.length) return undefined;
   return bounds;
 }
@@ -475,7 +486,8 @@ function readPeriod(reading: Reading, attributes: Attributes, sensorId: string):
   if (parts.length !== 2) {
     return new FieldProblem('dateObserved', 'an ISO 8601 interval "start/end" or "start/duration"', clip(observed), 'dateObserved is not a start/end interval');
   }
-  return intervalPeriod(reading, parts[0]!, parts[1]!, observed);
+  const [first = '', second = ''] = parts;
+  return intervalPeriod(reading, first, second, observed);
 }
 
 function intervalPeriod(reading: Reading, first: string, second: string, text: string): [number, number] | FieldProblem {
@@ -601,10 +613,6 @@ function unwrap(value: unknown): unknown {
   else if ((typeof type === 'string' || type === undefined) && Object.hasOwn(value, 'value')) inner = value.value;
   else if (type === undefined && Object.hasOwn(value, 'object')) inner = value.object;
   return isObject(inner) && Object.hasOwn(inner, '@value') ? inner['@value'] : inner;
-}
-
-function isObject(value: unknown): value is Attributes {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isFiniteNumber(value: unknown): value is number {

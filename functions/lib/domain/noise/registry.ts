@@ -3,6 +3,7 @@
 // from the geometry) or NGSI Device entities (id, location, name; interval_s and interval_anchor when
 // the network adds them). Times without offset are Europe/Paris local times; a date alone is its
 // local midnight.
+import { isObject } from '../json.ts';
 import { columnKey, readCsv } from '../csv/reader.ts';
 import { LocalClock } from '../time/local-clock.ts';
 import type { IntegrationInterval } from './fiware.ts';
@@ -37,10 +38,11 @@ export function parseSensorRegistry(text: string): RegistryParse {
 
 function fromCsv(text: string): RegistryParse {
   const { records, unterminated } = readCsv(text);
-  const header = records[0]!.fields.map(columnKey);
+  const [first] = records;
+  const header = first?.fields.map(columnKey) ?? [];
   for (const needed of ['sensorid', 'lon', 'lat']) {
     if (!header.includes(needed)) {
-      throw new UnreadableInputError(`registry CSV without a ${needed === 'sensorid' ? 'sensor_id' : needed} column`, 'a header sensor_id,lon,lat[,name,network,interval_s,interval_anchor,valid_from,valid_to]', `header ${JSON.stringify(truncateRecord(records[0]!.text, 200))}`);
+      throw new UnreadableInputError(`registry CSV without a ${needed === 'sensorid' ? 'sensor_id' : needed} column`, 'a header sensor_id,lon,lat[,name,network,interval_s,interval_anchor,valid_from,valid_to]', `header ${JSON.stringify(truncateRecord(first?.text ?? '', 200))}`);
     }
   }
   const sensors: RegisteredSensor[] = [];
@@ -188,10 +190,6 @@ function unwrap(value: unknown): unknown {
   if ('value' in value) return value.value;
   if ('object' in value) return value.object;
   return value;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function problem(record: string | number, field: string, expected: string, found: string, reason: string, recordText: string): RecordRejection {
