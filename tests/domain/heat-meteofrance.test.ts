@@ -15,7 +15,7 @@ const montsouris = (day: string, over: Record<string, string> = {}) =>
   line({ NUM_POSTE: '75114001', NOM_USUEL: 'PARIS-MONTSOURIS', LAT: '48.821667', LON: '2.337833', ALTI: '75', AAAAMMJJ: day, RR: '0.0', QRR: '1', TN: '22.6', QTN: '1', TX: '35.2', QTX: '1', TM: '28.4', QTM: '9', ...over });
 const csv = (...lines: string[]) => Buffer.from([header, ...lines].join('\n') + '\n');
 
-describe('parseMeteoFranceDaily()', () => {
+describe('parseMeteoFranceDaily(): columns, values and rejected lines', () => {
   it('reads the columns by their header names, values and quality codes', () => {
     const p = parseMeteoFranceDaily(csv(montsouris('20260722'), montsouris('20260723', { TN: '23.1', TX: '36.4', QTX: '2', RR: '' })));
     expect(p).toMatchObject({ gzip: false, encoding: 'utf-8', truncated: false, lines: 2, rejections: [] });
@@ -41,51 +41,6 @@ describe('parseMeteoFranceDaily()', () => {
     expect(p.days[1]).toMatchObject({ day: '2026-07-23', tx: 36.4, qtx: 2, rr: null });
   });
 
-  it('recognises gzip by its magic bytes, whatever the file is called', () => {
-    const plain = csv(montsouris('20260722'));
-    const gz = gzipSync(plain);
-    expect(isGzip(gz)).toBe(true);
-    expect(isGzip(plain)).toBe(false);
-    const p = parseMeteoFranceDaily(gz);
-    expect(p.gzip).toBe(true);
-    expect(p.days).toEqual(parseMeteoFranceDaily(plain).days);
-  });
-
-  it('decodes Latin-1 station names (and keeps UTF-8 ones)', () => {
-    const text = [header, line({ NUM_POSTE: '94068001', NOM_USUEL: 'SAINT-MAUR-DES-FOSSÉS', AAAAMMJJ: '20260722', TN: '21.5', QTN: '1' })].join('\r\n');
-    const latin = parseMeteoFranceDaily(gzipSync(Buffer.from(text, 'latin1')));
-    expect(latin.encoding).toBe('latin-1');
-    expect(latin.days[0]!.stationName).toBe('SAINT-MAUR-DES-FOSSÉS');
-    const utf8 = parseMeteoFranceDaily(Buffer.from(text, 'utf8'));
-    expect(utf8.encoding).toBe('utf-8');
-    expect(utf8.days[0]!.stationName).toBe('SAINT-MAUR-DES-FOSSÉS');
-    expect(decodeText(Buffer.from('é', 'latin1')).text).toBe('é');
-  });
-
-  it('reads a truncated gzip stream up to the cut and rejects the cut line', () => {
-    const day = (i: number) => new Date(Date.UTC(2025, 0, 1 + i)).toISOString().slice(0, 10).replaceAll('-', '');
-    const lines = Array.from({ length: 400 }, (_, i) => montsouris(day(i), { NOM_USUEL: `PARIS-MONTSOURIS-${i}-ÉTÉ` }));
-    const full = gzipSync(csv(...lines));
-    const cut = full.subarray(0, Math.floor(full.length * 0.6));
-    const p = parseMeteoFranceDaily(cut);
-    expect(p.truncated).toBe(true);
-    expect(p.encoding).toBe('utf-8'); // a cut inside a multi-byte character does not turn the file into Latin-1
-    expect(p.days.length).toBeGreaterThan(50);
-    expect(p.days.length).toBeLessThan(400);
-    expect(p.days.every((d, i) => d.stationName === `PARIS-MONTSOURIS-${i}-ÉTÉ`)).toBe(true);
-    expect(p.lines).toBe(p.days.length + p.rejections.length);
-    expect(p.rejections).toHaveLength(1);
-    expect(p.rejections[0]).toMatchObject({ field: 'line', reason: expect.stringContaining('truncated') as unknown });
-  });
-
-  it('a corrupt gzip stream, an empty one or a file without the key columns is unreadable', () => {
-    const gz = Buffer.from(gzipSync(csv(montsouris('20260722'))));
-    gz[gz.length - 6]! ^= 0xff; // the CRC
-    expect(() => parseMeteoFranceDaily(gz)).toThrow(UnreadableInputError);
-    expect(() => parseMeteoFranceDaily(gzipSync(Buffer.alloc(0)).subarray(0, 12))).toThrow(UnreadableInputError);
-    expect(() => parseMeteoFranceDaily(Buffer.from('POSTE;DATE;TN\n75114001;20260722;20.1\n'))).toThrow(/no NUM_POSTE column/);
-  });
-
   it('rejects malformed lines, naming the field', () => {
     const p = parseMeteoFranceDaily(
       csv(
@@ -107,8 +62,56 @@ describe('parseMeteoFranceDaily()', () => {
       ['6', 'QTN'],
       ['7', 'line'],
     ]);
-    expect(p.rejections[1]!.reason).toContain('département 77, outside the Métropole');
+    expect(p.rejections[1]?.reason).toContain('département 77, outside the Métropole');
     expect(p.lines).toBe(7);
+  });
+});
+
+describe('parseMeteoFranceDaily(): gzip, encodings, truncated and corrupt files', () => {
+  it('recognises gzip by its magic bytes, whatever the file is called', () => {
+    const plain = csv(montsouris('20260722'));
+    const gz = gzipSync(plain);
+    expect(isGzip(gz)).toBe(true);
+    expect(isGzip(plain)).toBe(false);
+    const p = parseMeteoFranceDaily(gz);
+    expect(p.gzip).toBe(true);
+    expect(p.days).toEqual(parseMeteoFranceDaily(plain).days);
+  });
+
+  it('decodes Latin-1 station names (and keeps UTF-8 ones)', () => {
+    const text = [header, line({ NUM_POSTE: '94068001', NOM_USUEL: 'SAINT-MAUR-DES-FOSSÉS', AAAAMMJJ: '20260722', TN: '21.5', QTN: '1' })].join('\r\n');
+    const latin = parseMeteoFranceDaily(gzipSync(Buffer.from(text, 'latin1')));
+    expect(latin.encoding).toBe('latin-1');
+    expect(latin.days[0]?.stationName).toBe('SAINT-MAUR-DES-FOSSÉS');
+    const utf8 = parseMeteoFranceDaily(Buffer.from(text, 'utf8'));
+    expect(utf8.encoding).toBe('utf-8');
+    expect(utf8.days[0]?.stationName).toBe('SAINT-MAUR-DES-FOSSÉS');
+    expect(decodeText(Buffer.from('é', 'latin1')).text).toBe('é');
+  });
+
+  it('reads a truncated gzip stream up to the cut and rejects the cut line', () => {
+    const day = (i: number) => new Date(Date.UTC(2025, 0, 1 + i)).toISOString().slice(0, 10).replaceAll('-', '');
+    const lines = Array.from({ length: 400 }, (_, i) => montsouris(day(i), { NOM_USUEL: `PARIS-MONTSOURIS-${i}-ÉTÉ` }));
+    const full = gzipSync(csv(...lines));
+    const cut = full.subarray(0, Math.floor(full.length * 0.6));
+    const p = parseMeteoFranceDaily(cut);
+    expect(p.truncated).toBe(true);
+    expect(p.encoding).toBe('utf-8'); // a cut inside a multi-byte character does not turn the file into Latin-1
+    expect(p.days.length).toBeGreaterThan(50);
+    expect(p.days.length).toBeLessThan(400);
+    expect(p.days.every((d, i) => d.stationName === `PARIS-MONTSOURIS-${i}-ÉTÉ`)).toBe(true);
+    expect(p.lines).toBe(p.days.length + p.rejections.length);
+    expect(p.rejections).toHaveLength(1);
+    expect(p.rejections[0]).toMatchObject({ field: 'line', reason: expect.stringContaining('truncated') as unknown });
+  });
+
+  it('a corrupt gzip stream, an empty one or a file without the key columns is unreadable', () => {
+    const gz = Buffer.from(gzipSync(csv(montsouris('20260722'))));
+    const crc = gz.length - 6;
+    gz[crc] = (gz[crc] ?? 0) ^ 0xff; // the CRC
+    expect(() => parseMeteoFranceDaily(gz)).toThrow(UnreadableInputError);
+    expect(() => parseMeteoFranceDaily(gzipSync(Buffer.alloc(0)).subarray(0, 12))).toThrow(UnreadableInputError);
+    expect(() => parseMeteoFranceDaily(Buffer.from('POSTE;DATE;TN\n75114001;20260722;20.1\n'))).toThrow(/no NUM_POSTE column/);
   });
 });
 
@@ -117,10 +120,10 @@ describe('reading a daily file a part at a time', () => {
     const f = readMeteoFranceDaily(gzipSync(csv(montsouris('20260722'), '', montsouris('20260723'), montsouris('2026-07-24'))));
     expect(f.dataLines).toHaveLength(3);
     expect(f.dataLines.map((i) => f.dateOf(i))).toEqual(['20260722', '20260723', '2026-07-24']);
-    const p = f.parse([f.dataLines[1]!]);
+    const p = f.parse(f.dataLines.slice(1, 2));
     // records keep their physical line numbers (the empty line 3 counts)
     expect(p.days.map((d) => [d.record, d.day])).toEqual([[4, '2026-07-23']]);
-    expect(f.parse([f.dataLines[2]!]).rejections.map((r) => [r.record, r.field])).toEqual([['5', 'AAAAMMJJ']]);
+    expect(f.parse(f.dataLines.slice(2, 3)).rejections.map((r) => [r.record, r.field])).toEqual([['5', 'AAAAMMJJ']]);
   });
 
   it('says a gzip stream cut before the end of the header is truncated, not empty', () => {

@@ -37,10 +37,10 @@ describe('metrics', () => {
     expect(bins).toHaveLength(2);
     expect(bins[0]).toEqual({ from: 0, to: 0.5, n: 2, meanForecast: 0.25, observedFrequency: 0.5 });
     // p = 1 falls in the last bin
-    expect(bins[1]!.n).toBe(3);
-    expect(bins[1]!.meanForecast).toBeCloseTo((0.6 + 0.9 + 1) / 3, 12);
-    expect(bins[1]!.observedFrequency).toBeCloseTo(2 / 3, 12);
-    expect(Number.isNaN(reliability([0.1], [0], 2)[1]!.observedFrequency)).toBe(true);
+    expect(bins[1]?.n).toBe(3);
+    expect(bins[1]?.meanForecast).toBeCloseTo((0.6 + 0.9 + 1) / 3, 12);
+    expect(bins[1]?.observedFrequency).toBeCloseTo(2 / 3, 12);
+    expect(Number.isNaN(reliability([0.1], [0], 2)[1]?.observedFrequency)).toBe(true);
   });
 
   it('contingency() counts hits, misses and false alarms and derives the rates', () => {
@@ -117,7 +117,9 @@ describe('the honesty switch', () => {
     // no event in the test window: never "model"
     expect(verdict(0.001, { b: 0.01 }, { noEvent: true })).toMatchObject({ beats_baseline: false, use: 'baseline', reason: expect.stringMatching(/^no event in the test window/) as unknown });
   });
+});
 
+describe('metrics comparing forecasts: the Diebold–Mariano test, interval coverage', () => {
   it('dieboldMariano() gives the textbook statistic on a small series (lag 0: mean / (sd/√n), population variance)', () => {
     const d = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((x) => x - 3);
     const m = 2.5;
@@ -127,48 +129,51 @@ describe('the honesty switch', () => {
     expect(r.statistic).toBeCloseTo(t, 5);
     expect(r.p_value).toBeCloseTo(2 * (1 - normalCdf(t)), 5);
     // a positive autocorrelation at lag 1 widens the variance: a smaller statistic
-    expect(Math.abs(dieboldMariano([1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2], 1).statistic!)).toBeLessThan(Math.abs(dieboldMariano([1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2], 0).statistic!));
+    expect(Math.abs(dieboldMariano([1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2], 1).statistic ?? NaN)).toBeLessThan(Math.abs(dieboldMariano([1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2], 0).statistic ?? NaN));
     expect(dieboldMariano([1, 2, 3], 0)).toMatchObject({ n: 3, statistic: null, p_value: null });
   });
 
   it('intervalCoverage() counts observations inside [lower, upper], bounds included, missing pairs left out', () => {
     expect(intervalCoverage([0, 0, 0, 0, NaN], [1, 1, 1, 1, 1], [0, 1, 1.5, -0.1, 0.5])).toBe(0.5);
   });
+});
 
-  const report = (over: Partial<EvaluationReport>): EvaluationReport => {
-    const decision = decide('level', 'mae', 5, { persistence: 4, trend: 4.5 });
-    return {
-      model: 'river',
-      version: 'v1',
-      evaluated_at: '2026-01-01T00:00:00.000Z',
-      data: 'lake',
-      backend: 'cpu',
-      target: 'F700000103',
-      unit: 'm',
-      train: { from: '2025-01-01T00:00:00.000Z', until: '2025-06-01T00:00:00.000Z' },
-      test: { from: '2025-06-01T00:00:00.000Z', until: '2025-07-01T00:00:00.000Z' },
-      primary_metric: 'mae',
-      overall: { n: 10, model: { mae: 5, nse: 0.5 }, baselines: { persistence: { mae: 4, nse: 0.6 }, trend: { mae: 4.5, nse: 0.55 } } },
-      horizons: [{ horizon_hours: 24, n: 10, model: { mae: 5, nse: 0.5 }, baselines: { persistence: { mae: 4, nse: 0.6 }, trend: { mae: 4.5, nse: 0.55 } } }],
-      probabilities: [],
-      crossings: [],
-      folds: [],
-      coverage_90: { model: 0.88, persistence: 0.7 },
-      beats_baseline: decision.beats_baseline,
-      best_baseline: decision.best_baseline,
-      use: decision.use,
-      decisions: [decision],
-      notes: [],
-      ...over,
-    };
+/** a river report whose model lost to persistence, with `over` replaced */
+const report = (over: Partial<EvaluationReport>): EvaluationReport => {
+  const decision = decide('level', 'mae', 5, { persistence: 4, trend: 4.5 });
+  return {
+    model: 'river',
+    version: 'v1',
+    evaluated_at: '2026-01-01T00:00:00.000Z',
+    data: 'lake',
+    backend: 'cpu',
+    target: 'F700000103',
+    unit: 'm',
+    train: { from: '2025-01-01T00:00:00.000Z', until: '2025-06-01T00:00:00.000Z' },
+    test: { from: '2025-06-01T00:00:00.000Z', until: '2025-07-01T00:00:00.000Z' },
+    primary_metric: 'mae',
+    overall: { n: 10, model: { mae: 5, nse: 0.5 }, baselines: { persistence: { mae: 4, nse: 0.6 }, trend: { mae: 4.5, nse: 0.55 } } },
+    horizons: [{ horizon_hours: 24, n: 10, model: { mae: 5, nse: 0.5 }, baselines: { persistence: { mae: 4, nse: 0.6 }, trend: { mae: 4.5, nse: 0.55 } } }],
+    probabilities: [],
+    crossings: [],
+    folds: [],
+    coverage_90: { model: 0.88, persistence: 0.7 },
+    beats_baseline: decision.beats_baseline,
+    best_baseline: decision.best_baseline,
+    use: decision.use,
+    decisions: [decision],
+    notes: [],
+    ...over,
   };
+};
 
+describe('evaluationRows(): the report as rows of the evaluation dataset', () => {
   it('evaluationRows(): a river report (decision on "level", rows on the station code) flags its pooled primary row with the verdict', () => {
     const rows = evaluationRows(report({}));
-    const pooledMae = rows.find((r) => r.predictor === 'model' && r.metric === 'mae' && r.horizon_hours === null)!;
+    const pooledMae = rows.find((r) => r.predictor === 'model' && r.metric === 'mae' && r.horizon_hours === null);
     expect(pooledMae).toMatchObject({ target: 'F700000103', value: 5, beats_baseline: false, is_baseline: false, n: 10 });
     expect(rows.filter((r) => r.beats_baseline !== null)).toHaveLength(1);
-    expect(rows.find((r) => r.predictor === 'trend' && r.horizon_hours === 24 && r.metric === 'nse')!.value).toBe(0.55);
+    expect(rows.find((r) => r.predictor === 'trend' && r.horizon_hours === 24 && r.metric === 'nse')?.value).toBe(0.55);
     expect(rows.filter((r) => r.metric === 'coverage_90').map((r) => [r.predictor, r.value, r.is_baseline])).toEqual([
       ['model', 0.88, false],
       ['persistence', 0.7, true],

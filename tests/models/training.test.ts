@@ -66,6 +66,30 @@ describe('deterministic training', () => {
   });
 });
 
+/** what train-models records beside a noise model trained here, under version v-test */
+function registeredMetadata(trained: NoiseTrainingResult, weightsSha256: string): ModelMetadata {
+  return {
+    name: 'noise',
+    version: 'v-test',
+    trained_at: '2026-01-15T12:00:00.000Z',
+    training_window: trained.report.train,
+    evaluation_window: trained.report.test,
+    data: 'lake',
+    features: ['f'],
+    outputs: ['o'],
+    backend: rt.description,
+    code_version: 'test',
+    architecture: trained.architecture,
+    training: { rows: trained.trainRows, epochs: 3, steps: trained.fit.steps, seconds: 0, final_loss: null },
+    preprocessing: trained.preprocessing,
+    beats_baseline: trained.report.beats_baseline,
+    use: trained.report.use,
+    best_baseline: trained.report.best_baseline,
+    decisions: trained.report.decisions,
+    weights_sha256: weightsSha256,
+  };
+}
+
 describe('the tf.io handler over the object store', () => {
   let lake: Awaited<ReturnType<typeof tempLake>>;
   beforeAll(async () => {
@@ -97,26 +121,7 @@ describe('the tf.io handler over the object store', () => {
   it('registerVersion() writes the version then current.json; loadCurrent() reads it back', async () => {
     const trained = await trainOnce();
     const weightsSha = sha256(await weightBytes(trained.model));
-    const metadata: ModelMetadata = {
-      name: 'noise',
-      version: 'v-test',
-      trained_at: '2026-01-15T12:00:00.000Z',
-      training_window: trained.report.train,
-      evaluation_window: trained.report.test,
-      data: 'lake',
-      features: ['f'],
-      outputs: ['o'],
-      backend: rt.description,
-      code_version: 'test',
-      architecture: trained.architecture,
-      training: { rows: trained.trainRows, epochs: 3, steps: trained.fit.steps, seconds: 0, final_loss: null },
-      preprocessing: trained.preprocessing,
-      beats_baseline: trained.report.beats_baseline,
-      use: trained.report.use,
-      best_baseline: trained.report.best_baseline,
-      decisions: trained.report.decisions,
-      weights_sha256: weightsSha,
-    };
+    const metadata = registeredMetadata(trained, weightsSha);
     const report = { ...trained.report, model: 'noise', version: 'v-test', evaluated_at: metadata.trained_at, data: 'lake', backend: rt.description };
     const pointer = await registerVersion(lake.store, { model: trained.model, metadata, report, now: lake.now() });
     trained.model.dispose();
@@ -126,8 +131,9 @@ describe('the tf.io handler over the object store', () => {
     const loaded = await loadCurrent(lake.store, 'noise');
     expect(loaded?.metadata.weights_sha256).toBe(weightsSha);
     expect(loaded?.metadata.backend).toBe(rt.description);
-    expect(sha256(await weightBytes(loaded!.model))).toBe(weightsSha);
-    loaded!.model.dispose();
+    if (!loaded) throw new Error('loadCurrent() found no noise model');
+    expect(sha256(await weightBytes(loaded.model))).toBe(weightsSha);
+    loaded.model.dispose();
     expect(await loadCurrent(lake.store, 'river')).toBeUndefined();
   });
 

@@ -18,29 +18,31 @@ const line = (station: string, day: string, v: Record<string, string> = {}) =>
   columns.map((c) => ({ NUM_POSTE: station, NOM_USUEL: `STATION ${station}`, AAAAMMJJ: day, TN: '18.0', QTN: '1', TX: '28.0', QTX: '1', RR: '0.0', QRR: '1', ...v })[c] ?? '').join(';');
 const file = (...lines: string[]) => Buffer.from([header, ...lines].join('\n') + '\n');
 
-describe('ingestMeteoFrance()', () => {
+/** the lake with its clock at `iso` */
+const at = (lake: Lake, iso: string) => ({ ...lake, now: () => new Date(iso) });
+const query = async (lake: Lake, sql: string) => {
+  await lake.lake.attach(DATASETS);
+  return (await lake.lake.all(sql)).rows;
+};
+
+describe('ingestMeteoFrance(): the rows of weather_daily and the quarantine', () => {
   let lake: Lake;
   beforeEach(async () => {
     lake = await tempLake({ now: new Date('2026-08-01T06:00:00Z') });
   });
   afterEach(async () => lake.cleanup());
-  const at = (iso: string) => ({ ...lake, now: () => new Date(iso) });
-  const query = async (sql: string) => {
-    await lake.lake.attach(DATASETS);
-    return (await lake.lake.all(sql)).rows;
-  };
 
   it('“latest” and “previous” files overlap: one row per station and day, the latest received wins, a replay does not', async () => {
     const previous = gzipSync(file(line('75114001', '20260701', { TX: '29.0' }), line('75114001', '20260702', { TX: '30.0' }), line('75114001', '20260703', { TX: '31.0' })));
     const latest = gzipSync(file(line('75114001', '20260702', { TX: '30.5' }), line('75114001', '20260703', { TX: '31.0' }), line('75114001', '20260704', { TX: '32.0' })));
     await ingestMeteoFrance(lake, { bytes: previous, origin: 'Q_75_previous-1950-2024_RR-T-Vent.csv.gz' });
-    const later = at('2026-08-01T07:00:00Z');
+    const later = at(lake, '2026-08-01T07:00:00Z');
     await ingestMeteoFrance(later, { bytes: latest, origin: 'Q_75_latest-2025-2026_RR-T-Vent.csv.gz' });
     // the previous file again, received later: the same bytes keep their first receive time
-    const replay = at('2026-08-02T07:00:00Z');
+    const replay = at(lake, '2026-08-02T07:00:00Z');
     const r = await ingestMeteoFrance(replay, { bytes: previous, origin: 'again.csv.gz' });
     expect(r.newRaw).toBe(false);
-    expect(await query("SELECT strftime(day, '%Y-%m-%d') AS day, tx FROM weather_daily ORDER BY day")).toEqual([
+    expect(await query(lake, "SELECT strftime(day, '%Y-%m-%d') AS day, tx FROM weather_daily ORDER BY day")).toEqual([
       { day: '2026-07-01', tx: 29 },
       { day: '2026-07-02', tx: 30.5 },
       { day: '2026-07-03', tx: 31 },
@@ -51,7 +53,7 @@ describe('ingestMeteoFrance()', () => {
   it('keeps doubtful values with their quality code and flags the row', async () => {
     const s = await ingestMeteoFrance(lake, { bytes: file(line('75114001', '20260722', { TX: '38.9', QTX: '2' }), line('75114001', '20260723')), origin: 'q.csv' });
     expect(s).toMatchObject({ records: 2, curated: 2, quarantined: 0, doubtful: 1, gzip: false, encoding: 'utf-8' });
-    expect(await query("SELECT strftime(day, '%Y-%m-%d') AS day, tx, q_tx, doubtful FROM weather_daily ORDER BY day")).toEqual([
+    expect(await query(lake, "SELECT strftime(day, '%Y-%m-%d') AS day, tx, q_tx, doubtful FROM weather_daily ORDER BY day")).toEqual([
       { day: '2026-07-22', tx: 38.9, q_tx: 2, doubtful: true },
       { day: '2026-07-23', tx: 28, q_tx: 1, doubtful: false },
     ]);
@@ -73,7 +75,7 @@ describe('ingestMeteoFrance()', () => {
     expect(s.records).toBe(7);
     expect(s.curated + s.quarantined).toBe(s.records);
     expect(s.curated).toBe(1);
-    expect((await query('SELECT record, field FROM quarantine ORDER BY record')).map((r) => [r.record, r.field])).toEqual([
+    expect((await query(lake, 'SELECT record, field FROM quarantine ORDER BY record')).map((r) => [r.record, r.field])).toEqual([
       ['3', 'NUM_POSTE'],
       ['4', 'tx'],
       ['5', 'tn'],
@@ -82,6 +84,15 @@ describe('ingestMeteoFrance()', () => {
       ['8', 'QRR'],
     ]);
   });
+
+});
+
+describe('ingestMeteoFrance(): long, gzip, Latin-1 and truncated files', () => {
+  let lake: Lake;
+  beforeEach(async () => {
+    lake = await tempLake({ now: new Date('2026-08-01T06:00:00Z') });
+  });
+  afterEach(async () => lake.cleanup());
 
   it('stores a long file in chunks of days, quarantines every rejected line with the last chunk, and resumes after the last day stored', async () => {
     const day = (i: number) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10);
@@ -102,12 +113,12 @@ describe('ingestMeteoFrance()', () => {
     expect(chunks).toEqual([day(365), day(730), day(799)]);
     expect(first.curated + rest.curated).toBe(800 - 2);
     expect(rest.quarantined).toBe(3);
-    expect((await query('SELECT record, field FROM quarantine ORDER BY record')).map((r) => [r.record, r.field])).toEqual([
+    expect((await query(lake, 'SELECT record, field FROM quarantine ORDER BY record')).map((r) => [r.record, r.field])).toEqual([
       ['501', 'QRR'],
       ['6', 'tx'],
       ['802', 'NUM_POSTE'],
     ]);
-    expect(await query('SELECT count(*)::INT AS n, count(DISTINCT day)::INT AS days, count(DISTINCT dt)::INT AS years FROM weather_daily')).toEqual([{ n: 798, days: 798, years: 3 }]);
+    expect(await query(lake, 'SELECT count(*)::INT AS n, count(DISTINCT day)::INT AS days, count(DISTINCT dt)::INT AS years FROM weather_daily')).toEqual([{ n: 798, days: 798, years: 3 }]);
     // one file per year (the raw file's), never written twice
     expect(await listKeys(lake.store, 'curated/weather_daily/')).toHaveLength(3);
   });
@@ -117,7 +128,7 @@ describe('ingestMeteoFrance()', () => {
     const gz = gzipSync(Buffer.from([header, ...lines].join('\n') + '\n', 'latin1'));
     const whole = await ingestMeteoFrance(lake, { bytes: gz, origin: 'Q_94_latest.csv.gz' });
     expect(whole).toMatchObject({ gzip: true, encoding: 'latin-1', truncated: false, records: 150, curated: 150, stations: 1 });
-    expect(await query('SELECT DISTINCT station_name FROM weather_daily')).toEqual([{ station_name: 'SAINT-MAUR-DES-FOSSÉS' }]);
+    expect(await query(lake, 'SELECT DISTINCT station_name FROM weather_daily')).toEqual([{ station_name: 'SAINT-MAUR-DES-FOSSÉS' }]);
     expect(whole.rawKey).toMatch(/\.csv\.gz$/);
     expect((await lake.store.head(whole.rawKey))?.contentType).toBe('application/gzip');
 
@@ -127,9 +138,9 @@ describe('ingestMeteoFrance()', () => {
     expect(cut.curated).toBeLessThan(150);
     expect(cut.curated + cut.quarantined).toBe(cut.records);
     expect(cut.unreadable).toBeUndefined();
-    const q = await query(`SELECT record, field, reason FROM quarantine WHERE raw_key = '${cut.rawKey}' ORDER BY record`);
+    const q = await query(lake, `SELECT record, field, reason FROM quarantine WHERE raw_key = '${cut.rawKey}' ORDER BY record`);
     expect(q.map((r) => r.record)).toEqual([expect.stringMatching(/^\d+$/), 'file']);
-    expect(String(q[1]!.reason)).toContain('gzip stream truncated');
+    expect(String(q[1]?.reason)).toContain('gzip stream truncated');
   });
 });
 

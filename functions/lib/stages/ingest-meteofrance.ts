@@ -4,7 +4,7 @@ import { DOUBTFUL, isGzip, readMeteoFranceDaily, type MeteoFranceLines, type Met
 import { rejection, type RecordRejection } from '../domain/flood/records.ts';
 import { UnreadableInputError } from '../domain/noise/observation.ts';
 import type { StageContext } from './context.ts';
-import { curate, type Candidate } from './curate.ts';
+import { curate, type Candidate, type CurateInput, type CurateResult } from './curate.ts';
 import { storeRaw, type IngestSummary } from './ingest-noise.ts';
 import { CLIMATE_SOURCE_FORMATS } from './source-kinds.ts';
 
@@ -89,8 +89,41 @@ function candidateOf(d: WeatherDayRecord, raw: { readonly key: string; readonly 
 
 export async function ingestMeteoFrance(ctx: StageContext, input: MeteoFranceIngestInput, progress: MeteoFranceIngestProgress = {}): Promise<MeteoFranceIngestSummary> {
   const gzip = isGzip(input.bytes);
+  const raw = await storeMeteoFranceRaw(ctx, input, gzip);
+  const read = readFile(input.bytes);
+  const lines = datedLines(read.file);
+  const tally = new Tally();
+  // lines rejected by the parser or by the dataset's checks wait for the last chunk, which writes the quarantine
+  const held: HeldBack = { rejected: [], invalid: [] };
+  const end: ChunksEnd = { through: progress.after ?? null, complete: false, rejections: [] };
+  for (const [i, chunk] of lines.chunks.entries()) {
+    const final = i === lines.chunks.length - 1;
+    const valid = parseChunk(read.file, lines, chunk, final, raw, held);
+    // a chunk stored by an earlier ingest of these bytes is only parsed again, for its rejections
+    if (!final && storedBefore(chunk, progress.after)) continue;
+    const s = await curate<WeatherDailyRow>(ctx, chunkCuration(input, raw, read, final ? { valid, held } : { valid }));
+    tally.add(s);
+    if (final) {
+      end.complete = true;
+      end.rejections = s.rejections;
+    }
+    const last = chunk.at(-1);
+    if (last !== undefined) {
+      end.through = isoDay(last);
+      await progress.stored?.(end.through);
+    }
+    if (!final && progress.stop?.()) break;
+  }
+  if (read.file?.truncated) ctx.logger.warn(`${input.origin}: gzip stream truncated; ${tally.curated} complete lines curated, the cut line quarantined`);
+  return summaryOf(input, raw, gzip, read, tally, end);
+}
+
+type RawFile = Awaited<ReturnType<typeof storeRaw>>;
+
+/** the bytes as received, in raw/ (gzip kept as it came) */
+function storeMeteoFranceRaw(ctx: StageContext, input: MeteoFranceIngestInput, gzip: boolean): Promise<RawFile> {
   const format = CLIMATE_SOURCE_FORMATS.meteofrance;
-  const raw = await storeRaw(
+  return storeRaw(
     ctx.store,
     {
       sourceKind: METEOFRANCE_SOURCE_KIND,
@@ -102,19 +135,36 @@ export async function ingestMeteoFrance(ctx: StageContext, input: MeteoFranceIng
     },
     ctx.now(),
   );
-  let file: MeteoFranceLines | undefined;
-  let unreadable: { message: string; expected: string; found: string } | undefined;
+}
+
+/** the file's lines, or why it could not be read at all */
+interface ReadFile {
+  readonly file?: MeteoFranceLines;
+  readonly unreadable?: { message: string; expected: string; found: string };
+}
+
+function readFile(bytes: Uint8Array): ReadFile {
   try {
-    file = readMeteoFranceDaily(input.bytes);
+    return { file: readMeteoFranceDaily(bytes) };
   } catch (e) {
     if (!(e instanceof UnreadableInputError)) throw e;
-    unreadable = { message: e.message, expected: e.expected, found: e.found };
+    return { unreadable: { message: e.message, expected: e.expected, found: e.found } };
   }
-  // the data lines by their date as written; the lines without one are parsed (and rejected) with the last chunk
+}
+
+/** the data lines by their date as written, the dates in chunks (at least one, maybe empty) */
+interface DatedLines {
+  readonly byDate: ReadonlyMap<string, readonly number[]>;
+  /** the lines without a date: parsed (and rejected) with the last chunk */
+  readonly undated: readonly number[];
+  readonly chunks: readonly (readonly string[])[];
+}
+
+function datedLines(file: MeteoFranceLines | undefined): DatedLines {
   const byDate = new Map<string, number[]>();
   const undated: number[] = [];
   for (const i of file?.dataLines ?? []) {
-    const date = file!.dateOf(i);
+    const date = file?.dateOf(i) ?? '';
     if (!/^\d{8}$/.test(date)) {
       undated.push(i);
       continue;
@@ -123,93 +173,120 @@ export async function ingestMeteoFrance(ctx: StageContext, input: MeteoFranceIng
     if (!list) byDate.set(date, (list = []));
     list.push(i);
   }
-  const dates = [...byDate.keys()].sort();
-  const chunks = chunksOfWholePartitions(dates);
+  const chunks = chunksOfWholePartitions([...byDate.keys()].sort());
   if (chunks.length === 0) chunks.push([]);
+  return { byDate, undated, chunks };
+}
 
-  const totals = { records: 0, curated: 0, quarantined: 0, duplicatesInFile: 0, writes: 0, doubtful: 0 };
-  const written = new Set<string>();
-  const stations = new Set<string>();
-  let through = progress.after ?? null;
-  let complete = false;
-  let rejections: IngestSummary['rejections'] = [];
-  // lines rejected by the parser or by the dataset's checks wait for the last chunk, which writes the quarantine
-  const rejected: RecordRejection[] = [];
-  const invalid: Candidate<WeatherDailyRow>[] = [];
-  for (const [i, chunk] of chunks.entries()) {
-    const final = i === chunks.length - 1;
-    // a chunk stored by an earlier ingest of these bytes is only parsed again, for its rejections
-    const done = !final && !!progress.after && isoDay(chunk.at(-1)!) <= progress.after;
-    const parsed = file?.parse([...chunk.flatMap((date) => byDate.get(date)!), ...(final ? undated : [])]) ?? { days: [], rejections: [] };
-    rejected.push(...parsed.rejections);
-    const valid: Candidate<WeatherDailyRow>[] = [];
-    for (const d of parsed.days) {
-      const c = candidateOf(d, raw);
-      if (validateRow(weatherDaily, c.row, { now: raw.receivedAt }).length) invalid.push(c);
-      else if (!done) valid.push(c);
-    }
-    if (done) continue;
-    const s = await curate<WeatherDailyRow>(ctx, {
-      dataset: weatherDaily,
-      sourceKind: METEOFRANCE_SOURCE_KIND,
-      raw,
-      origin: input.origin,
-      candidates: final ? [...valid, ...invalid] : valid,
-      rejections: final ? [...rejected, ...(file?.tailRejection ? [file.tailRejection] : [])] : [],
-      unreadable: final ? unreadable : undefined,
-      fileNotes:
-        final && file?.truncated
-          ? [rejection('file', 'file', 'a complete gzip stream', `${input.bytes.length} bytes, cut`, 'gzip stream truncated: the lines before the cut were read', '')]
-          : [],
-    });
-    totals.records += s.records;
-    totals.curated += s.curated;
-    totals.quarantined += s.quarantined;
-    totals.duplicatesInFile += s.duplicatesInFile;
-    totals.writes++;
-    for (const day of s.days) written.add(day);
-    for (const r of s.rows) {
-      stations.add(r.station_id);
-      if (r.doubtful) totals.doubtful++;
-    }
-    if (final) {
-      complete = true;
-      rejections = s.rejections;
-    }
-    if (chunk.length) {
-      through = isoDay(chunk.at(-1)!);
-      await progress.stored?.(through);
-    }
-    if (!final && progress.stop?.()) break;
+/** what waits for the last chunk, which writes the quarantine: the parser's rejections and the rows failing the dataset's checks */
+interface HeldBack {
+  readonly rejected: RecordRejection[];
+  readonly invalid: Candidate<WeatherDailyRow>[];
+}
+
+/** parses a chunk's lines (the last chunk also takes the undated ones): returns the valid candidates, holds back the others */
+function parseChunk(file: MeteoFranceLines | undefined, lines: DatedLines, chunk: readonly string[], final: boolean, raw: RawFile, held: HeldBack): Candidate<WeatherDailyRow>[] {
+  const indices = [...chunk.flatMap((date) => lines.byDate.get(date) ?? []), ...(final ? lines.undated : [])];
+  const parsed = file?.parse(indices) ?? { days: [], rejections: [] };
+  held.rejected.push(...parsed.rejections);
+  const valid: Candidate<WeatherDailyRow>[] = [];
+  for (const d of parsed.days) {
+    const c = candidateOf(d, raw);
+    if (validateRow(weatherDaily, c.row, { now: raw.receivedAt }).length) held.invalid.push(c);
+    else valid.push(c);
   }
-  if (file?.truncated) ctx.logger.warn(`${input.origin}: gzip stream truncated; ${totals.curated} complete lines curated, the cut line quarantined`);
+  return valid;
+}
+
+/** the chunk's days were all stored by an earlier, interrupted ingest of the same bytes */
+function storedBefore(chunk: readonly string[], after: string | null | undefined): boolean {
+  const last = chunk.at(-1);
+  return !!after && last !== undefined && isoDay(last) <= after;
+}
+
+/** one chunk's curation; the last one (given what was held back) also writes the quarantine and the file's notes */
+function chunkCuration(input: MeteoFranceIngestInput, raw: RawFile, read: ReadFile, chunk: { valid: Candidate<WeatherDailyRow>[]; held?: HeldBack }): CurateInput<WeatherDailyRow> {
+  const base = { dataset: weatherDaily, sourceKind: METEOFRANCE_SOURCE_KIND, raw, origin: input.origin };
+  const { file } = read;
+  const held = chunk.held;
+  if (!held) return { ...base, candidates: chunk.valid, rejections: [], unreadable: undefined, fileNotes: [] };
+  return {
+    ...base,
+    candidates: [...chunk.valid, ...held.invalid],
+    rejections: [...held.rejected, ...(file?.tailRejection ? [file.tailRejection] : [])],
+    unreadable: read.unreadable,
+    fileNotes: file?.truncated
+      ? [rejection('file', 'file', 'a complete gzip stream', `${input.bytes.length} bytes, cut`, 'gzip stream truncated: the lines before the cut were read', '')]
+      : [],
+  };
+}
+
+/** what this call's writes add up to */
+class Tally {
+  records = 0;
+  curated = 0;
+  quarantined = 0;
+  duplicatesInFile = 0;
+  writes = 0;
+  doubtful = 0;
+  readonly days = new Set<string>();
+  readonly stations = new Set<string>();
+
+  add(s: CurateResult<WeatherDailyRow>): void {
+    this.records += s.records;
+    this.curated += s.curated;
+    this.quarantined += s.quarantined;
+    this.duplicatesInFile += s.duplicatesInFile;
+    this.writes++;
+    for (const day of s.days) this.days.add(day);
+    for (const r of s.rows) {
+      this.stations.add(r.station_id);
+      if (r.doubtful) this.doubtful++;
+    }
+  }
+}
+
+/** where the chunks ended: the last day stored, whether the last chunk was, and its rejections */
+interface ChunksEnd {
+  through: string | null;
+  complete: boolean;
+  rejections: IngestSummary['rejections'];
+}
+
+function summaryOf(input: MeteoFranceIngestInput, raw: RawFile, gzip: boolean, read: ReadFile, tally: Tally, end: ChunksEnd): MeteoFranceIngestSummary {
   return {
     rawKey: raw.key,
     origin: input.origin,
     newRaw: raw.created,
     receivedAt: raw.receivedAt.toISOString(),
-    ...totals,
-    unreadable: unreadable?.message,
-    days: [...written].sort(),
-    rejections,
-    complete,
-    through,
+    records: tally.records,
+    curated: tally.curated,
+    quarantined: tally.quarantined,
+    duplicatesInFile: tally.duplicatesInFile,
+    writes: tally.writes,
+    doubtful: tally.doubtful,
+    unreadable: read.unreadable?.message,
+    days: [...tally.days].sort(),
+    rejections: end.rejections,
+    complete: end.complete,
+    through: end.through,
     gzip,
-    encoding: file?.encoding ?? null,
-    truncated: file?.truncated ?? false,
-    stations: stations.size,
+    encoding: read.file?.encoding ?? null,
+    truncated: read.file?.truncated ?? false,
+    stations: tally.stations.size,
   };
 }
 
 /** sorted AAAAMMJJ dates in chunks of whole partitions, up to MAX_DAYS_PER_WRITE days each (one partition may exceed it) */
 function chunksOfWholePartitions(dates: readonly string[]): string[][] {
+  const partitionAt = (k: number) => partitionOf(weatherDaily, isoDay(dates[k] ?? ''));
   const chunks: string[][] = [];
   let chunk: string[] = [];
   let i = 0;
   while (i < dates.length) {
-    const partition = partitionOf(weatherDaily, isoDay(dates[i]!));
+    const partition = partitionAt(i);
     let end = i;
-    while (end < dates.length && partitionOf(weatherDaily, isoDay(dates[end]!)) === partition) end++;
+    while (end < dates.length && partitionAt(end) === partition) end++;
     if (chunk.length && chunk.length + (end - i) > MAX_DAYS_PER_WRITE) {
       chunks.push(chunk);
       chunk = [];

@@ -94,7 +94,8 @@ export function noisePanel(rows: readonly HourlyLevel[], range?: { start: number
       sensors.push(r.sensor_id);
       levels.push(new Float32Array(hours).fill(NaN));
     }
-    levels[s]![r.hour - start] = r.leq;
+    const row = levels[s];
+    if (row) row[r.hour - start] = r.leq;
   }
   return { start, hours, sensors, levels, calendar: hourCalendar(start, hours + HORIZON_HOURS) };
 }
@@ -116,17 +117,17 @@ class History {
   ) {}
 
   update(i: number, sign: 1 | -1): void {
-    const v = this.levels[i]!;
+    const v = this.levels[i] ?? NaN;
     if (!Number.isFinite(v)) return;
-    const h = this.calendar.localHour[i]!;
-    const cell = this.calendar.dayType[i]! * 24 + h;
-    const how = this.calendar.hourOfWeek[i]!;
-    this.cellSum[cell]! += sign * v;
-    this.cellCount[cell]! += sign;
-    this.hourSum[h]! += sign * v;
-    this.hourCount[h]! += sign;
-    this.howSum[how]! += sign * v;
-    this.howCount[how]! += sign;
+    const h = this.calendar.localHour[i] ?? 0;
+    const cell = (this.calendar.dayType[i] ?? 0) * 24 + h;
+    const how = this.calendar.hourOfWeek[i] ?? 0;
+    this.cellSum[cell] = (this.cellSum[cell] ?? 0) + sign * v;
+    this.cellCount[cell] = (this.cellCount[cell] ?? 0) + sign;
+    this.hourSum[h] = (this.hourSum[h] ?? 0) + sign * v;
+    this.hourCount[h] = (this.hourCount[h] ?? 0) + sign;
+    this.howSum[how] = (this.howSum[how] ?? 0) + sign * v;
+    this.howCount[how] = (this.howCount[how] ?? 0) + sign;
     this.sum += sign * v;
     this.count += sign;
   }
@@ -142,15 +143,17 @@ class History {
    * noisier than the day-type cell.)
    */
   profile(i: number): number {
-    const h = this.calendar.localHour[i]!;
-    const cell = this.calendar.dayType[i]! * 24 + h;
-    const hourMean = this.hourCount[h]! ? this.hourSum[h]! / this.hourCount[h] : this.mean();
-    return (this.cellSum[cell]! + SHRINK * hourMean) / (this.cellCount[cell]! + SHRINK);
+    const h = this.calendar.localHour[i] ?? 0;
+    const cell = (this.calendar.dayType[i] ?? 0) * 24 + h;
+    const hourCount = this.hourCount[h] ?? 0;
+    const hourMean = hourCount ? (this.hourSum[h] ?? 0) / hourCount : this.mean();
+    return ((this.cellSum[cell] ?? 0) + SHRINK * hourMean) / ((this.cellCount[cell] ?? 0) + SHRINK);
   }
 
   hourOfWeekMean(i: number): number {
-    const how = this.calendar.hourOfWeek[i]!;
-    return this.howCount[how]! ? this.howSum[how]! / this.howCount[how] : NaN;
+    const how = this.calendar.hourOfWeek[i] ?? 0;
+    const count = this.howCount[how] ?? 0;
+    return count ? (this.howSum[how] ?? 0) / count : NaN;
   }
 }
 
@@ -184,89 +187,176 @@ export interface ExampleOptions {
 export function noiseExamples(panel: NoisePanel, options: ExampleOptions): NoiseExamples {
   const origins = [...options.origins].sort((a, b) => a - b);
   const sensors = options.sensors ?? panel.sensors.map((_, i) => i);
-  const until = options.targetsUntil ?? panel.hours;
-  const capacity = sensors.length * origins.length;
-  const cols = NOISE_FEATURES.length;
-  const feats = new Float32Array(capacity * cols);
-  const prof = new Float32Array(capacity * HORIZON_HOURS);
-  const obs = new Float32Array(capacity * HORIZON_HOURS);
-  const lastWeek = new Float32Array(capacity * HORIZON_HOURS);
-  const howMean = new Float32Array(capacity * HORIZON_HOURS);
-  const sensorOf = new Uint32Array(capacity);
-  const originOf = new Uint32Array(capacity);
-  const cal = panel.calendar;
-  let n = 0;
-  for (const s of sensors) {
-    const levels = panel.levels[s]!;
-    const history = new History(levels, cal);
-    let lo = 0; // window is [lo, hi]
-    let hi = -1;
-    for (const o of origins) {
-      if (o < 0 || o >= panel.hours) continue;
-      while (hi < o) history.update(++hi, 1);
-      while (lo < o - WINDOW + 1) history.update(lo++, -1);
-      let recentCount = 0;
-      for (let k = 0; k < RECENT_HOURS; k++) if (o - k >= 0 && Number.isFinite(levels[o - k]!)) recentCount++;
-      if (recentCount === 0 || history.count === 0) continue;
-      const f = feats.subarray(n * cols, (n + 1) * cols);
-      const m = history.mean();
-      let c = 0;
-      let anomalySum = 0;
-      for (let k = 0; k < RECENT_HOURS; k++) {
-        const i = o - k;
-        const v = i >= 0 ? levels[i]! : NaN;
-        const a = Number.isFinite(v) ? v - history.profile(i) : NaN;
-        if (Number.isFinite(a)) anomalySum += a;
-        f[c++] = Number.isFinite(a) ? a : 0;
-      }
-      f[c++] = 1 - recentCount / RECENT_HOURS;
-      f[c++] = anomalySum / recentCount;
-      const base = n * HORIZON_HOURS;
-      for (let j = 1; j <= HORIZON_HOURS; j++) {
-        const t = o + j;
-        const p = history.profile(t);
-        prof[base + j - 1] = p;
-        obs[base + j - 1] = t < until && t < panel.hours ? levels[t]! : NaN;
-        howMean[base + j - 1] = history.hourOfWeekMean(t);
-        const w = t - WEEK; // ≤ o − 120: known at the origin
-        lastWeek[base + j - 1] = w >= 0 ? levels[w]! : NaN;
-        f[c++] = p - m;
-      }
-      let lastWeekMissing = 0;
-      for (let j = 0; j < HORIZON_HOURS; j++) {
-        const v = lastWeek[base + j]!;
-        if (!Number.isFinite(v)) lastWeekMissing++;
-        f[c++] = Number.isFinite(v) ? v - prof[base + j]! : 0;
-      }
-      f[c++] = lastWeekMissing / HORIZON_HOURS;
-      const angle = (2 * Math.PI * cal.hourOfWeek[o]!) / WEEK;
-      f[c++] = Math.sin(angle);
-      f[c++] = Math.cos(angle);
-      // the three local dates the targets fall on: the date of o+1 and the next two
-      const firstDay = cal.dayIndex[o + 1]!;
-      for (let d = 0; d < 3; d++) {
-        const t = firstHourOfDay(cal, firstDay + d, o + 1);
-        f[c++] = t === undefined ? 0 : cal.dayType[t] === 1 ? 1 : 0;
-        f[c++] = t === undefined ? 0 : cal.dayType[t] === 2 ? 1 : 0;
-        f[c++] = t === undefined ? 0 : cal.holiday[t]!;
-      }
-      f[c++] = m;
-      f[c] = history.count / 24;
-      sensorOf[n] = s;
-      originOf[n] = o;
-      n++;
-    }
+  const out = new ExampleRows(sensors.length * origins.length);
+  for (const s of sensors) sensorExamples(panel, s, origins, options.targetsUntil ?? panel.hours, out);
+  return out.examples();
+}
+
+const COLS = NOISE_FEATURES.length;
+
+/** the 48 target hours of one example: the arrays the scoring reads beside the features */
+interface TargetHours {
+  readonly profile: Float32Array;
+  readonly observed: Float32Array;
+  readonly lastWeek: Float32Array;
+  readonly hourOfWeekMean: Float32Array;
+}
+
+/** the examples' arrays, sized for every (sensor, origin), filled one row at a time */
+class ExampleRows {
+  private readonly features: Float32Array;
+  private readonly profile: Float32Array;
+  private readonly observed: Float32Array;
+  private readonly lastWeek: Float32Array;
+  private readonly hourOfWeekMean: Float32Array;
+  private readonly sensor: Uint32Array;
+  private readonly origin: Uint32Array;
+  private rows = 0;
+
+  constructor(capacity: number) {
+    this.features = new Float32Array(capacity * COLS);
+    this.profile = new Float32Array(capacity * HORIZON_HOURS);
+    this.observed = new Float32Array(capacity * HORIZON_HOURS);
+    this.lastWeek = new Float32Array(capacity * HORIZON_HOURS);
+    this.hourOfWeekMean = new Float32Array(capacity * HORIZON_HOURS);
+    this.sensor = new Uint32Array(capacity);
+    this.origin = new Uint32Array(capacity);
   }
-  const cut = (a: Float32Array, width: number): Matrix => ({ rows: n, cols: width, data: a.slice(0, n * width) });
-  return {
-    rows: n,
-    sensor: sensorOf.slice(0, n),
-    origin: originOf.slice(0, n),
-    features: cut(feats, cols),
-    profile: cut(prof, HORIZON_HOURS),
-    observed: cut(obs, HORIZON_HOURS),
-    baselines: { same_hour_last_week: cut(lastWeek, HORIZON_HOURS), hour_of_week_mean: cut(howMean, HORIZON_HOURS) },
-  };
+
+  /** the next row's feature vector and target hours (views on the arrays) */
+  next(): { features: Float32Array; targets: TargetHours } {
+    const n = this.rows;
+    const targets = (a: Float32Array) => a.subarray(n * HORIZON_HOURS, (n + 1) * HORIZON_HOURS);
+    return {
+      features: this.features.subarray(n * COLS, (n + 1) * COLS),
+      targets: { profile: targets(this.profile), observed: targets(this.observed), lastWeek: targets(this.lastWeek), hourOfWeekMean: targets(this.hourOfWeekMean) },
+    };
+  }
+
+  /** keeps the row last filled through `next()` */
+  keep(sensor: number, origin: number): void {
+    this.sensor[this.rows] = sensor;
+    this.origin[this.rows] = origin;
+    this.rows++;
+  }
+
+  examples(): NoiseExamples {
+    const n = this.rows;
+    const cut = (a: Float32Array, width: number): Matrix => ({ rows: n, cols: width, data: a.slice(0, n * width) });
+    return {
+      rows: n,
+      sensor: this.sensor.slice(0, n),
+      origin: this.origin.slice(0, n),
+      features: cut(this.features, COLS),
+      profile: cut(this.profile, HORIZON_HOURS),
+      observed: cut(this.observed, HORIZON_HOURS),
+      baselines: { same_hour_last_week: cut(this.lastWeek, HORIZON_HOURS), hour_of_week_mean: cut(this.hourOfWeekMean, HORIZON_HOURS) },
+    };
+  }
+}
+
+/** one sensor at one origin: its levels, and its history's window ending at the origin */
+interface SensorAtOrigin {
+  readonly levels: Float32Array;
+  readonly history: History;
+  readonly calendar: HourCalendar;
+  /** origin (hour index relative to panel.start) */
+  readonly o: number;
+}
+
+/** one sensor's examples, its history's window sliding along the (ascending) origins */
+function sensorExamples(panel: NoisePanel, s: number, origins: readonly number[], until: number, out: ExampleRows): void {
+  const levels = panel.levels[s];
+  if (!levels) throw new RangeError(`noiseExamples: no sensor ${s} in the panel`);
+  const history = new History(levels, panel.calendar);
+  let lo = 0; // window is [lo, hi]
+  let hi = -1;
+  for (const o of origins) {
+    if (o < 0 || o >= panel.hours) continue;
+    while (hi < o) history.update(++hi, 1);
+    while (lo < o - WINDOW + 1) history.update(lo++, -1);
+    const recentCount = knownRecentHours(levels, o);
+    if (recentCount === 0 || history.count === 0) continue;
+    const x: SensorAtOrigin = { levels, history, calendar: panel.calendar, o };
+    const { features, targets } = out.next();
+    let c = recentAnomalyFeatures(features, x, recentCount);
+    c = targetHourFeatures(features, c, x, targets, Math.min(until, panel.hours));
+    c = lastWeekFeatures(features, c, targets);
+    c = calendarFeatures(features, c, x.calendar, o);
+    features[c++] = history.mean();
+    features[c] = history.count / 24;
+    out.keep(s, o);
+  }
+}
+
+/** levels known in the RECENT_HOURS up to the origin */
+function knownRecentHours(levels: Float32Array, o: number): number {
+  let count = 0;
+  for (let k = 0; k < RECENT_HOURS; k++) if (o - k >= 0 && Number.isFinite(levels[o - k] ?? NaN)) count++;
+  return count;
+}
+
+/** the anomalies of the RECENT_HOURS up to the origin (0 where missing), the missing share and the mean anomaly; returns the next column */
+function recentAnomalyFeatures(f: Float32Array, x: SensorAtOrigin, recentCount: number): number {
+  let c = 0;
+  let anomalySum = 0;
+  for (let k = 0; k < RECENT_HOURS; k++) {
+    const i = x.o - k;
+    const v = i >= 0 ? (x.levels[i] ?? NaN) : NaN;
+    const a = Number.isFinite(v) ? v - x.history.profile(i) : NaN;
+    if (Number.isFinite(a)) anomalySum += a;
+    f[c++] = Number.isFinite(a) ? a : 0;
+  }
+  f[c++] = 1 - recentCount / RECENT_HOURS;
+  f[c++] = anomalySum / recentCount;
+  return c;
+}
+
+/**
+ * per target hour o+1 … o+48: its profile, its observed level (hidden from `observedUntil` on), the
+ * baselines' levels, and the feature profile − sensor mean; returns the next column
+ */
+function targetHourFeatures(f: Float32Array, c: number, x: SensorAtOrigin, targets: TargetHours, observedUntil: number): number {
+  const m = x.history.mean();
+  for (let j = 1; j <= HORIZON_HOURS; j++) {
+    const t = x.o + j;
+    const p = x.history.profile(t);
+    targets.profile[j - 1] = p;
+    targets.observed[j - 1] = t < observedUntil ? (x.levels[t] ?? NaN) : NaN;
+    targets.hourOfWeekMean[j - 1] = x.history.hourOfWeekMean(t);
+    const w = t - WEEK; // ≤ o − 120: known at the origin
+    targets.lastWeek[j - 1] = w >= 0 ? (x.levels[w] ?? NaN) : NaN;
+    f[c++] = p - m;
+  }
+  return c;
+}
+
+/** the anomalies of the same hours a week before the targets (0 where missing) and the missing share; returns the next column */
+function lastWeekFeatures(f: Float32Array, c: number, targets: TargetHours): number {
+  let missing = 0;
+  for (let j = 0; j < HORIZON_HOURS; j++) {
+    const v = targets.lastWeek[j] ?? NaN;
+    if (!Number.isFinite(v)) missing++;
+    f[c++] = Number.isFinite(v) ? v - (targets.profile[j] ?? NaN) : 0;
+  }
+  f[c++] = missing / HORIZON_HOURS;
+  return c;
+}
+
+/** the origin's hour of the week, and the day types of the three local dates the targets fall on; returns the next column */
+function calendarFeatures(f: Float32Array, c: number, cal: HourCalendar, o: number): number {
+  const angle = (2 * Math.PI * (cal.hourOfWeek[o] ?? 0)) / WEEK;
+  f[c++] = Math.sin(angle);
+  f[c++] = Math.cos(angle);
+  // the three local dates the targets fall on: the date of o+1 and the next two
+  const firstDay = cal.dayIndex[o + 1] ?? 0;
+  for (let d = 0; d < 3; d++) {
+    const t = firstHourOfDay(cal, firstDay + d, o + 1);
+    f[c++] = t === undefined ? 0 : cal.dayType[t] === 1 ? 1 : 0;
+    f[c++] = t === undefined ? 0 : cal.dayType[t] === 2 ? 1 : 0;
+    f[c++] = t === undefined ? 0 : (cal.holiday[t] ?? 0);
+  }
+  return c;
 }
 
 function firstHourOfDay(cal: HourCalendar, day: number, from: number): number | undefined {
@@ -279,7 +369,7 @@ export function anomalyTargets(x: NoiseExamples): { y: Matrix; weights: Matrix }
   const y = matrix(x.rows, HORIZON_HOURS);
   const weights = matrix(x.rows, HORIZON_HOURS);
   for (let i = 0; i < y.data.length; i++) {
-    const v = x.observed.data[i]! - x.profile.data[i]!;
+    const v = (x.observed.data[i] ?? NaN) - (x.profile.data[i] ?? NaN);
     const ok = Number.isFinite(v);
     y.data[i] = ok ? v : 0;
     weights.data[i] = ok ? 1 : 0;
