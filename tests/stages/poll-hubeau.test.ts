@@ -44,17 +44,19 @@ const ENTITY_H = [{ code_entite: 'F700000103', quantities: ['H' as const] }];
 
 const noSleep = { sleep: async () => {}, random: () => 0.5 };
 
-// set up once for every describe of this file
+// the pollHubeau() describes: a fresh lake for each test, and the fake Hub'Eau it served closed after it
 let lake: Lake;
 let fake: FakeSources | undefined;
-beforeEach(async () => {
-  lake = await tempLake({ now: new Date('2026-01-21T12:00:00Z') });
-});
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-  await lake.cleanup();
-});
+function freshLakeForEachPoll(): void {
+  beforeEach(async () => {
+    lake = await tempLake({ now: new Date('2026-01-21T12:00:00Z') });
+  });
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+    await lake.cleanup();
+  });
+}
 
 const serve = async (source: HubeauSource, faults: Fault[] = []) => (fake = await startFakeSources({ hubeau: source, faults }));
 /** the fake Hub'Eau serve() started */
@@ -74,6 +76,8 @@ const physical = async () => {
 const observationRequests = () => served().requests.filter((r) => r.path.endsWith('/observations_tr'));
 
 describe('pollHubeau(): cursor pages and the watermark', () => {
+  freshLakeForEachPoll();
+
   it('follows the cursor pages (206 … 206, 200), stores each page raw, curates every row once, and sets the watermark', async () => {
     await serve({ observations: austerlitzH(35) });
     const s = await poll();
@@ -106,6 +110,8 @@ describe('pollHubeau(): cursor pages and the watermark', () => {
 });
 
 describe('pollHubeau(): a source that fails: retries, truncated pages, runs cut short, refused cursors', () => {
+  freshLakeForEachPoll();
+
   it('retries 503, 429, timeouts and reset connections with backoff, then gets every page', async () => {
     await serve({ observations: austerlitzH(25) }, [
       { target: 'observations', kind: '503', times: 1 },
@@ -170,6 +176,8 @@ describe('pollHubeau(): a source that fails: retries, truncated pages, runs cut 
 });
 
 describe('pollHubeau(): the rows as they come: out of order, missing, malformed, in other units, by site', () => {
+  freshLakeForEachPoll();
+
   it('rows out of order: the watermark is the latest time of a complete pass, never of a partial one', async () => {
     await serve({ observations: austerlitzH(30), order: 'shuffled' }, [{ target: 'observations', kind: '500', times: 4, after: 2 }]);
     const failed = await poll();
@@ -231,12 +239,6 @@ describe('pollHubeau(): the rows as they come: out of order, missing, malformed,
     expect(second.referential).toEqual({ skipped: expect.stringContaining('fetched at') as unknown });
     expect(await query('SELECT station_code, label, commune_insee FROM river_stations')).toEqual([{ station_code: 'F700000103', label: 'La Seine à Paris - Austerlitz', commune_insee: '75056' }]);
   });
-});
-
-describe('getWithRetry()', () => {
-});
-
-describe('HTTP retries: backoff, Retry-After, giving up', () => {
 });
 
 describe('getWithRetry()', () => {
