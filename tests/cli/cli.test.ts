@@ -9,17 +9,18 @@ const entities = [
   { id: 'n2', type: 'NoiseLevelObserved', refDevice: 'dev-a', dateObservedFrom: '2025-06-02T10:15:00Z', dateObservedTo: '2025-06-02T10:30:00Z', location: { type: 'Point', coordinates: [2.3522, 48.8566] }, LAeq: 'loud' },
 ];
 
-describe('observatory CLI', () => {
-  let dir: string;
-  let lake: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'observatory-cli-'));
-    lake = path.join(dir, 'lake');
-    await writeFile(path.join(dir, 'batch.json'), JSON.stringify(entities));
-    await writeFile(path.join(dir, 'broken.json'), '[{"id": ');
-  });
-  afterAll(async () => rm(dir, { recursive: true, force: true }));
+// set up once for every describe of this file
+let dir: string;
+let lake: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'observatory-cli-'));
+  lake = path.join(dir, 'lake');
+  await writeFile(path.join(dir, 'batch.json'), JSON.stringify(entities));
+  await writeFile(path.join(dir, 'broken.json'), '[{"id": ');
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
 
+describe('observatory CLI: help and usage errors', () => {
   it('prints help for every command and exits 0', async () => {
     for (const args of [['--help'], ['ingest', '--help'], ['run', '--help'], ['query', '--help'], ['serve', '--help'], ['start', '--help'], ['dictionary', '--help']]) {
       const r = await observatory(args);
@@ -38,7 +39,9 @@ describe('observatory CLI', () => {
     expect(jobs.code).toBe(2);
     expect(jobs.stderr).toContain('--jobs must be a whole number ≥ 1, got "0"');
   });
+});
 
+describe('observatory ingest: exit codes and summaries', () => {
   it('ingest: exit 0 with records in quarantine, the summary on stderr and nothing on stdout', async () => {
     const r = await observatory(['--lake', lake, 'ingest', 'noise-fiware', path.join(dir, 'batch.json')]);
     expect(r.code).toBe(0);
@@ -56,7 +59,9 @@ describe('observatory CLI', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope.json');
   });
+});
 
+describe('observatory ingest in parallel: worker threads and large arrays', () => {
   it('ingest --jobs 2: worker threads curate exactly what one process does, summaries in file order', async () => {
     // five files, one of them unreadable and one missing, overlapping readings between two of them
     const files: string[] = [];
@@ -69,8 +74,9 @@ describe('observatory CLI', () => {
         dateObservedTo: new Date(Date.UTC(2025, 5, 2) + ((f === 2 ? i : f * 300 + i) + 1) * 60_000).toISOString(),
         LAeq: i % 50 === 0 ? 'loud' : 40 + (i % 30) + f / 10,
       }));
-      files.push(path.join(dir, `jobs-${f}.json`));
-      await writeFile(files.at(-1)!, JSON.stringify(batch));
+      const file = path.join(dir, `jobs-${f}.json`);
+      files.push(file);
+      await writeFile(file, JSON.stringify(batch));
     }
     files.splice(1, 0, path.join(dir, 'broken.json'));
     files.push(path.join(dir, 'nope.json'));
@@ -120,7 +126,9 @@ describe('observatory CLI', () => {
     const laeq = batch.slice(0, 1999).reduce((a, e) => a + (e.LAeq as number), 0);
     expect(JSON.parse(rows.stdout)).toEqual([{ n: 1999, last: 1998, s: laeq }]);
   });
+});
 
+describe('observatory query', () => {
   it('query --format csv: a header line, dot decimals, no trailing blank line', async () => {
     const r = await observatory(['--lake', lake, 'query', 'SELECT sensor_id, laeq, ts_from FROM noise_readings', '--format', 'csv']);
     expect(r.code).toBe(0);

@@ -18,58 +18,64 @@ const SENSORS = [
   { sensor_id: 'saint-denis-1', commune_insee: '93066' },
 ];
 
-describe('observatory export', () => {
-  let lake: Awaited<ReturnType<typeof tempLake>>;
-  let cwd: string;
-  const run = (args: string[]) => observatory(['--lake', lake.dir, 'export', ...args], { cwd });
+// set up once for every describe of this file
+let lake: Awaited<ReturnType<typeof tempLake>>;
+let cwd: string;
+const run = (args: string[]) => observatory(['--lake', lake.dir, 'export', ...args], { cwd });
 
-  /** the view's rows for the same filters, as the extract should hold them */
-  async function expected(d: DatasetDeclaration, where: string): Promise<Record<string, unknown>[]> {
-    return (await lake.lake.all(`SELECT * FROM ${d.name} ${where} ORDER BY ${d.key!.join(', ')}`)).rows;
+/** the dataset's key columns, to order rows by */
+function keyColumns(d: DatasetDeclaration): string {
+  if (!d.key) throw new Error(`dataset ${d.name} declares no key to order its rows by`);
+  return d.key.join(', ');
+}
+/** the view's rows for the same filters, as the extract should hold them */
+async function expected(d: DatasetDeclaration, where: string): Promise<Record<string, unknown>[]> {
+  return (await lake.lake.all(`SELECT * FROM ${d.name} ${where} ORDER BY ${keyColumns(d)}`)).rows;
+}
+async function reread(d: DatasetDeclaration, file: string, format: 'parquet' | 'csv'): Promise<Record<string, unknown>[]> {
+  const columns = `{${d.columns.map((c) => `'${c.name}': '${DUCKDB_TYPE[c.type]}'`).join(', ')}}`;
+  const source = format === 'parquet' ? `read_parquet('${sqlPath(file)}')` : `read_csv('${sqlPath(file)}', header = true, columns = ${columns})`;
+  return (await lake.lake.all(`SELECT * FROM ${source} ORDER BY ${keyColumns(d)}`)).rows;
+}
+
+beforeAll(async () => {
+  lake = await tempLake();
+  cwd = path.join(lake.dir, 'work');
+  await mkdir(cwd);
+  for (const day of DAYS) {
+    const readings = SENSORS.flatMap((s, k) =>
+      Array.from({ length: 24 }, (_, h) => ({
+        ...s,
+        ts_from: new Date(`${day}T${String(h).padStart(2, '0')}:00:00+02:00`),
+        ts_to: new Date(`${day}T${String(h).padStart(2, '0')}:15:00+02:00`),
+        laeq: 45 + k * 10 + h / 7,
+        lamax: 70.5,
+        las: null,
+        source_kind: 'noise-fiware',
+        raw_key: `raw/noise-fiware/aa/first-${day}.json`,
+        record: h,
+        received_at: new Date(`${day}T23:00:00Z`),
+      })),
+    );
+    await writeDataset(lake, noiseReadings, readings, datasetFileKey(noiseReadings, 'first', day));
+    // a later file corrects the first six hours of the day: the view keeps the corrections
+    const corrected = readings.filter((r) => r.ts_from.getUTCHours() < 6 || r.ts_from.getUTCHours() >= 22).map((r) => ({ ...r, laeq: r.laeq + 3, raw_key: `raw/noise-fiware/bb/second-${day}.json`, received_at: new Date(`${day}T23:30:00Z`) }));
+    await writeDataset(lake, noiseReadings, corrected, datasetFileKey(noiseReadings, 'second', day));
+    const daily = SENSORS.flatMap((s, k) =>
+      (['eu', 'fr'] as const).map((convention) => ({
+        ...s, day, convention, leq: 60 + k, lday: 62 + k, levening: 58 + k, lnight: 46 + k, lden: 64 + k, l10: 65, l50: 59, l90: 50,
+        samples: 24, coverage: 0.25, coverage_ok: false, noise_source: 'road',
+        who_lden_exceeded: true, who_lnight_exceeded: k > 0, fr_lden_exceeded: false, fr_ln_exceeded: false,
+      })),
+    );
+    // the daily indicators are partitioned by month: one file per day in the month's partition
+    await writeDataset(lake, noiseIndicatorsDaily, daily, datasetFileKey(noiseIndicatorsDaily, `a-${day}`, day.slice(0, 7)));
   }
-  async function reread(d: DatasetDeclaration, file: string, format: 'parquet' | 'csv'): Promise<Record<string, unknown>[]> {
-    const columns = `{${d.columns.map((c) => `'${c.name}': '${DUCKDB_TYPE[c.type]}'`).join(', ')}}`;
-    const source = format === 'parquet' ? `read_parquet('${sqlPath(file)}')` : `read_csv('${sqlPath(file)}', header = true, columns = ${columns})`;
-    return (await lake.lake.all(`SELECT * FROM ${source} ORDER BY ${d.key!.join(', ')}`)).rows;
-  }
+  await lake.lake.attach(DATASETS);
+});
+afterAll(async () => lake.cleanup());
 
-  beforeAll(async () => {
-    lake = await tempLake();
-    cwd = path.join(lake.dir, 'work');
-    await mkdir(cwd);
-    for (const day of DAYS) {
-      const readings = SENSORS.flatMap((s, k) =>
-        Array.from({ length: 24 }, (_, h) => ({
-          ...s,
-          ts_from: new Date(`${day}T${String(h).padStart(2, '0')}:00:00+02:00`),
-          ts_to: new Date(`${day}T${String(h).padStart(2, '0')}:15:00+02:00`),
-          laeq: 45 + k * 10 + h / 7,
-          lamax: 70.5,
-          las: null,
-          source_kind: 'noise-fiware',
-          raw_key: `raw/noise-fiware/aa/first-${day}.json`,
-          record: h,
-          received_at: new Date(`${day}T23:00:00Z`),
-        })),
-      );
-      await writeDataset(lake, noiseReadings, readings, datasetFileKey(noiseReadings, 'first', day));
-      // a later file corrects the first six hours of the day: the view keeps the corrections
-      const corrected = readings.filter((r) => r.ts_from.getUTCHours() < 6 || r.ts_from.getUTCHours() >= 22).map((r) => ({ ...r, laeq: r.laeq + 3, raw_key: `raw/noise-fiware/bb/second-${day}.json`, received_at: new Date(`${day}T23:30:00Z`) }));
-      await writeDataset(lake, noiseReadings, corrected, datasetFileKey(noiseReadings, 'second', day));
-      const daily = SENSORS.flatMap((s, k) =>
-        (['eu', 'fr'] as const).map((convention) => ({
-          ...s, day, convention, leq: 60 + k, lday: 62 + k, levening: 58 + k, lnight: 46 + k, lden: 64 + k, l10: 65, l50: 59, l90: 50,
-          samples: 24, coverage: 0.25, coverage_ok: false, noise_source: 'road',
-          who_lden_exceeded: true, who_lnight_exceeded: k > 0, fr_lden_exceeded: false, fr_ln_exceeded: false,
-        })),
-      );
-      // the daily indicators are partitioned by month: one file per day in the month's partition
-      await writeDataset(lake, noiseIndicatorsDaily, daily, datasetFileKey(noiseIndicatorsDaily, `a-${day}`, day.slice(0, 7)));
-    }
-    await lake.lake.attach(DATASETS);
-  });
-  afterAll(async () => lake.cleanup());
-
+describe('observatory export: the extract holds the filtered view', () => {
   it('writes a Parquet extract, named after the dataset and filters, that DuckDB reads back as the filtered view', async () => {
     const r = await run(['noise_readings', '--commune', '75056', '--from', '2025-06-01', '--to', '2025-06-02', '--format', 'parquet']);
     expect(r.code, r.stderr).toBe(0);
@@ -99,7 +105,9 @@ describe('observatory export', () => {
     expect(await reread(noiseReadings, path.join(cwd, 'noise_readings.parquet'), 'parquet')).toEqual(await expected(noiseReadings, ''));
     expect(r.stderr).toMatch(/144 rows of noise_readings \(no filter\)/);
   });
+});
 
+describe('observatory export: where it writes, and what it warns of', () => {
   it('with --out -, writes the data alone on stdout and the summary on stderr', async () => {
     const csv = await run(['noise_indicators_daily', '--commune', '93066', '--format', 'csv', '--out', '-']);
     expect(csv.code).toBe(0);
@@ -140,7 +148,9 @@ describe('observatory export', () => {
       await rm(path.dirname(broken), { recursive: true, force: true });
     }
   });
+});
 
+describe('observatory export: usage errors and default file names', () => {
   it.each([
     [['nope', '--format', 'csv'], /unknown dataset "nope"; declared: noise_readings, /],
     [['noise_readings'], /required option '--format <format>'/],

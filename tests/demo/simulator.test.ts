@@ -15,9 +15,12 @@ import {
   type DemoFile,
   type DemoManifest,
   type DemoPlan,
+  type Encoding,
+  type SiteType,
 } from '../../functions/lib/demo/index.ts';
 import { COMMUNES, communeAt, pointInCommune } from '../../functions/lib/domain/geo/communes.ts';
 import { localHour } from '../../functions/lib/domain/time/paris.ts';
+import { defined } from '../support/defined.ts';
 
 // a minimal reader of the simulator's output for these tests (not the project's parser)
 interface Decoded {
@@ -113,8 +116,8 @@ beforeAll(() => {
   manifest = demoManifest();
 });
 
-const fileNamed = (name: string | undefined) => files.find((f) => f.name === name)!;
-const faultOf = (kind: string) => manifest.faults.find((f) => f.kind === kind)!;
+const fileNamed = (name: string | undefined) => defined(files.find((f) => f.name === name), `a file named ${name}`);
+const faultOf = (kind: string) => defined(manifest.faults.find((f) => f.kind === kind), `a ${kind} fault`);
 
 describe('simulateNoiseNetwork() determinism', () => {
   it('the same seed gives byte-identical files', async ({ annotate }) => {
@@ -130,7 +133,7 @@ describe('simulateNoiseNetwork() determinism', () => {
     const b = simulateNoiseNetwork({ seed: 2, days: 2 });
     const c = simulateNoiseNetwork({ seed: 1, days: 2 });
     expect(a.map((f) => sha(f.bytes))).toEqual(c.map((f) => sha(f.bytes)));
-    expect(sha(a[0]!.bytes)).not.toBe(sha(b[0]!.bytes));
+    expect(sha(defined(a[0], 'a file of seed 1').bytes)).not.toBe(sha(defined(b[0], 'a file of seed 2').bytes));
     expect(demoPlan({ seed: 1 }).sensors.map((s) => s.lon)).not.toEqual(demoPlan({ seed: 2 }).sensors.map((s) => s.lon));
   });
 
@@ -163,7 +166,7 @@ describe('the network', () => {
 
   it('mixes noise sources and site types, with aircraft near the airports', () => {
     expect(Object.keys(manifest.sensors.bySource).sort()).toEqual(['air', 'industry', 'mixed', 'rail', 'road']);
-    expect(manifest.sensors.bySource.road! / manifest.sensors.total).toBeGreaterThan(0.6);
+    expect(defined(manifest.sensors.bySource.road, 'a count of road sensors') / manifest.sensors.total).toBeGreaterThan(0.6);
     expect(Object.keys(manifest.sensors.bySite).sort()).toEqual(['loud', 'moderate', 'quiet']);
     const air = plan.sensors.filter((s) => s.noiseSource === 'air').map((s) => s.communeInsee);
     expect(air).toEqual(expect.arrayContaining(['94054', '93013', '93073', '95527']));
@@ -222,42 +225,42 @@ describe('realistic levels', () => {
 
   it('Sunday and holiday mornings are quieter than weekday mornings; weekend small hours are livelier', () => {
     const road = roadSensors();
-    const morning: Record<string, number[]> = { weekday: [], sunday: [], holiday: [] };
-    const smallHours: Record<string, number[]> = { weekday: [], weekend: [] };
+    const morning = { weekday: [] as number[], sunday: [] as number[], holiday: [] as number[] };
+    const smallHours = { weekday: [] as number[], weekend: [] as number[] };
     for (const e of clean()) {
       if (!road.has(e.sensor)) continue;
       const { date, hour } = localHour(Date.parse(e.from));
       const wd = new Date(`${date}T12:00:00Z`).getUTCDay();
       const holiday = frenchPublicHoliday(date) !== undefined;
       if (hour >= 7 && hour < 10) {
-        if (holiday) morning.holiday!.push(e.laeq);
-        else if (wd === 0) morning.sunday!.push(e.laeq);
-        else if (wd >= 1 && wd <= 5) morning.weekday!.push(e.laeq);
+        if (holiday) morning.holiday.push(e.laeq);
+        else if (wd === 0) morning.sunday.push(e.laeq);
+        else if (wd >= 1 && wd <= 5) morning.weekday.push(e.laeq);
       }
-      if (hour < 3 && !holiday) (wd === 0 || wd === 6 ? smallHours.weekend! : wd >= 2 && wd <= 5 ? smallHours.weekday! : []).push(e.laeq);
+      if (hour < 3 && !holiday) (wd === 0 || wd === 6 ? smallHours.weekend : wd >= 2 && wd <= 5 ? smallHours.weekday : []).push(e.laeq);
     }
-    expect(energyMean(morning.sunday!)).toBeLessThan(energyMean(morning.weekday!) - 3);
+    expect(energyMean(morning.sunday)).toBeLessThan(energyMean(morning.weekday) - 3);
     // 2025-11-01 (Toussaint) is a Saturday in the default period, simulated like a Sunday
-    expect(morning.holiday!.length).toBeGreaterThan(1000);
-    expect(energyMean(morning.holiday!)).toBeLessThan(energyMean(morning.weekday!) - 3);
-    expect(energyMean(smallHours.weekend!)).toBeGreaterThan(energyMean(smallHours.weekday!) + 1);
+    expect(morning.holiday.length).toBeGreaterThan(1000);
+    expect(energyMean(morning.holiday)).toBeLessThan(energyMean(morning.weekday) - 3);
+    expect(energyMean(smallHours.weekend)).toBeGreaterThan(energyMean(smallHours.weekday) + 1);
   });
 
   it('site types sit at their levels: parks 45–50, residential streets 55–60, boulevards 70–75 dB(A) by day', () => {
     const bySite = new Map(plan.sensors.filter((s) => s.noiseSource === 'road').map((s) => [s.sensorId, s.site]));
-    const day: Record<string, number[]> = { quiet: [], moderate: [], loud: [] };
+    const day: Record<SiteType, number[]> = { quiet: [], moderate: [], loud: [] };
     for (const e of clean()) {
       const site = bySite.get(e.sensor);
       const { date, hour } = localHour(Date.parse(e.from));
       const wd = new Date(`${date}T12:00:00Z`).getUTCDay();
-      if (site && hour >= 7 && hour < 19 && wd >= 1 && wd <= 5) day[site]!.push(e.laeq);
+      if (site && hour >= 7 && hour < 19 && wd >= 1 && wd <= 5) day[site].push(e.laeq);
     }
-    expect(energyMean(day.quiet!)).toBeGreaterThan(44);
-    expect(energyMean(day.quiet!)).toBeLessThan(52);
-    expect(energyMean(day.moderate!)).toBeGreaterThan(54);
-    expect(energyMean(day.moderate!)).toBeLessThan(62);
-    expect(energyMean(day.loud!)).toBeGreaterThan(69);
-    expect(energyMean(day.loud!)).toBeLessThan(77);
+    expect(energyMean(day.quiet)).toBeGreaterThan(44);
+    expect(energyMean(day.quiet)).toBeLessThan(52);
+    expect(energyMean(day.moderate)).toBeGreaterThan(54);
+    expect(energyMean(day.moderate)).toBeLessThan(62);
+    expect(energyMean(day.loud)).toBeGreaterThan(69);
+    expect(energyMean(day.loud)).toBeLessThan(77);
   });
 
   it('LAmax is above LAeq, with occasional loud events', () => {
@@ -283,7 +286,7 @@ describe('realistic levels', () => {
 
 const EXAMPLES = 'NoiseLevelObserved examples (tests/fixtures/noise)';
 const exampleDir = new URL('../fixtures/noise/', import.meta.url);
-const EXAMPLE_FILES: Record<string, string> = {
+const EXAMPLE_FILES: Record<Encoding, string> = {
   'ngsi-v2-keyvalues': 'NoiseLevelObserved.example.json',
   'ngsi-v2-normalized': 'NoiseLevelObserved.example-normalized.json',
   'ngsi-ld-keyvalues': 'NoiseLevelObserved.example.jsonld',
@@ -299,8 +302,8 @@ function skeleton(x: unknown, key = ''): unknown {
 }
 
 describe('FIWARE encodings', () => {
-  const sensors = () => ['device', 'point-of-interest', 'none'].map((ref) => plan.sensors.find((s) => s.reference === ref && s.delivery === 'fiware')!);
-  const reading = (i: number) => ({ sensor: sensors()[i % 3]!, from: '2025-10-20T06:00:00Z', to: '2025-10-20T06:15:00Z', laeq: 61.04, lamax: 78.96, las: -0 });
+  const sensors = () => ['device', 'point-of-interest', 'none'].map((ref) => defined(plan.sensors.find((s) => s.reference === ref && s.delivery === 'fiware'), `a FIWARE sensor named by ${ref}`));
+  const reading = (i: number) => ({ sensor: defined(sensors()[i % 3], 'a FIWARE sensor'), from: '2025-10-20T06:00:00Z', to: '2025-10-20T06:15:00Z', laeq: 61.04, lamax: 78.96, las: -0 });
 
   it('entityJson() writes exactly JSON.stringify(encodeEntity())', () => {
     ENCODINGS.forEach((encoding, i) => expect(entityJson(reading(i), encoding)).toBe(JSON.stringify(encodeEntity(reading(i), encoding))));
@@ -308,7 +311,7 @@ describe('FIWARE encodings', () => {
 
   it(`encodeEntity() copies the shapes of the ${EXAMPLES}`, () => {
     for (const encoding of ENCODINGS) {
-      const example = JSON.parse(readFileSync(new URL(EXAMPLE_FILES[encoding]!, exampleDir), 'utf8')) as Record<string, unknown>;
+      const example = JSON.parse(readFileSync(new URL(EXAMPLE_FILES[encoding], exampleDir), 'utf8')) as Record<string, unknown>;
       const ours = skeleton(encodeEntity(reading(0), encoding)) as Record<string, unknown>;
       const theirs = skeleton(example) as Record<string, unknown>;
       const body = (e: Record<string, unknown>) => (encoding === 'geojson-feature' ? (e.properties as Record<string, unknown>) : e);
@@ -333,7 +336,7 @@ describe('French public holidays', () => {
   });
 });
 
-describe('faults and malformed payloads', () => {
+describe('faults: files truncated, resent, corrected or late', () => {
   it('a truncated JSON file: the first part of a batch that is then sent whole', () => {
     const truncated = fileNamed(faultOf('truncated-json').file);
     const whole = fileNamed(truncated.name.replace('-attempt1', ''));
@@ -354,7 +357,7 @@ describe('faults and malformed payloads', () => {
     const corrections = entities.filter((e) => e.file === fault.file);
     expect(corrections.length).toBeGreaterThan(0);
     for (const c of corrections) {
-      const first = entities.find((e) => e.id === c.id && e.file !== fault.file)!;
+      const first = defined(entities.find((e) => e.id === c.id && e.file !== fault.file), `the first send of ${c.id}`);
       expect(first.sensor).toBe(c.sensor);
       expect([first.from, first.to]).toEqual([c.from, c.to]);
       expect(first.laeq - c.laeq).toBeCloseTo(2.5, 1);
@@ -364,25 +367,28 @@ describe('faults and malformed payloads', () => {
 
   it('late data: an old day delivered in the last file, missing from the regular batches', () => {
     const fault = faultOf('late-data');
-    expect(files[files.length - 1]!.name).toBe(fault.file);
+    expect(files.at(-1)?.name).toBe(fault.file);
     const late = entities.filter((e) => e.file === fault.file);
     expect(late.length).toBe(4 * 96);
     const ids = new Set(late.map((e) => e.id));
     expect(entities.filter((e) => ids.has(e.id))).toHaveLength(late.length);
     expect(late.every((e) => localHour(Date.parse(e.from)).date === '2025-10-21')).toBe(true);
   });
+});
 
+describe('faults: malformed entities, faulty and offline sensors', () => {
   it('one entity of the wrong type, one with a naive timestamp, one dated February 30', () => {
     const wrong = entities.filter((e) => e.type !== 'NoiseLevelObserved');
     expect(wrong).toHaveLength(1);
     expect(wrong[0]).toMatchObject({ type: 'NoisePollution', file: faultOf('wrong-entity-type').file });
     const naive = entities.filter((e) => !/(Z|[+-]\d\d:\d\d)$/.test(e.from));
     expect(naive).toHaveLength(1);
-    expect(naive[0]!.from).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
-    expect(naive[0]!.file).toBe(faultOf('naive-timestamp').file);
+    const naiveEntity = defined(naive[0], 'an entity with a naive timestamp');
+    expect(naiveEntity.from).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    expect(naiveEntity.file).toBe(faultOf('naive-timestamp').file);
     const invalid = entities.filter((e) => e.from.slice(5, 10) === '02-30');
     expect(invalid).toHaveLength(1);
-    expect(invalid[0]!.file).toBe(faultOf('invalid-date').file);
+    expect(invalid[0]?.file).toBe(faultOf('invalid-date').file);
   });
 
   it('faulty sensors: a stuck value for 36 hours, spikes above 150 dB(A), negative values', () => {
@@ -402,11 +408,14 @@ describe('faults and malformed payloads', () => {
   it('offline sensors leave gaps of hours', () => {
     const offline = manifest.faults.filter((f) => f.kind === 'offline');
     expect(offline.length).toBeGreaterThan(20);
-    const f = offline[0]!;
-    const inGap = entities.filter((e) => e.sensor === f.sensorId && e.from >= f.from! && e.to <= f.to!);
+    const f = defined(offline[0], 'an offline fault');
+    const [from, to] = [defined(f.from, 'the start of the offline gap'), defined(f.to, 'the end of the offline gap')];
+    const inGap = entities.filter((e) => e.sensor === f.sensorId && e.from >= from && e.to <= to);
     expect(inGap).toHaveLength(0);
   });
+});
 
+describe('malformed payloads: mixed encodings and CSV layouts with daylight-saving changes', () => {
   it('mixes the five encodings across and within batches, and the three ways of naming a sensor', () => {
     expect(new Set(entities.map((e) => e.encoding))).toEqual(new Set(ENCODINGS));
     const perFile = new Map<string, Set<string>>();
@@ -423,10 +432,10 @@ describe('faults and malformed payloads', () => {
     expect(csv.length).toBe(4);
     for (const f of csv) expect(f.options).toMatchObject({ sensorId: expect.stringMatching(/^urn:ngsi-ld:Device:demo-/) as unknown, tz: 'Europe/Paris', lon: expect.any(Number) as unknown, lat: expect.any(Number) as unknown });
     const text = (f: DemoFile) => f.bytes.toString('utf8');
-    const semicolon = csv.find((f) => text(f).startsWith('\ufeffdatetime;LAeq\r\n'))!;
+    const semicolon = defined(csv.find((f) => text(f).startsWith('\ufeffdatetime;LAeq\r\n')), 'a semicolon CSV series');
     expect(text(semicolon)).toMatch(/^2025-10-20 00:00:00;\d+,\d\r$/m);
     expect(csv.some((f) => /^timestamp,LAeq\n2025-10-20 00:00:00,\d+\.\d\n/.test(text(f)))).toBe(true);
-    const autumn = fileNamed(manifest.faults.find((f) => f.kind === 'dst-ambiguous-hour')!.file);
+    const autumn = fileNamed(faultOf('dst-ambiguous-hour').file);
     expect(text(autumn).match(/^2025-10-26 02:15:00;/gm)).toHaveLength(2);
     const spring = fileNamed(faultOf('dst-missing-hour').file);
     expect(text(spring)).not.toMatch(/^2025-03-30 02:/m);

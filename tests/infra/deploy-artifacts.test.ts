@@ -13,6 +13,7 @@ import { startFakeSources } from '../../functions/local/fake-sources.ts';
 import { functionArtifacts, type FunctionArtifact } from '../../infra/artifacts.ts';
 import { REPO_ROOT } from '../../infra/catalog.ts';
 import { invokeBundle } from './invoke.ts';
+import { defined } from './support.ts';
 
 // `npx cdk synth` as an operator runs it (the CLI, cdk.json, offline), then every function BUNDLE it
 // produced, run locally against a filesystem lake, in the order the pipeline runs them.
@@ -41,34 +42,38 @@ function weatherFile(days: readonly string[], station = '75114001'): Buffer {
   return gzipSync([header, ...lines].join('\n') + '\n');
 }
 
-describe('cdk synth (CLI) and the function bundles it produces', () => {
-  let outdir: string;
-  let synth: ReturnType<typeof spawnSync>;
-  let fns: Map<string, FunctionArtifact>;
-  let lakeDir: string;
-  let lake: FsObjectStore;
-  let env: Record<string, string>;
+// set up once for every describe of this file
+let outdir: string;
+let synth: ReturnType<typeof spawnSync>;
+let fns: Map<string, FunctionArtifact>;
+let lakeDir: string;
+let lake: FsObjectStore;
+let env: Record<string, string>;
 
-  beforeAll(() => {
-    outdir = mkdtempSync(path.join(os.tmpdir(), 'observatory-cdk-out-'));
-    synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-c', 'env=dev', '-o', outdir], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      // bundling 16 functions and the site: 4.5 minutes measured on a 2-core machine under load 18
-      timeout: 600_000,
-      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CI: 'true' },
-    });
-    if (synth.status !== 0) return;
-    fns = new Map(functionArtifacts(outdir, 'Observatory-dev-Pipeline.template.json').map((f) => [f.name, f]));
-    lakeDir = mkdtempSync(path.join(os.tmpdir(), 'observatory-bundle-lake-'));
-    lake = new FsObjectStore(lakeDir);
-    env = { LAKE_STORE: pathToFileURL(lakeDir).href };
-  }, 600_000);
-
-  afterAll(() => {
-    for (const dir of [outdir, lakeDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  outdir = mkdtempSync(path.join(os.tmpdir(), 'observatory-cdk-out-'));
+  synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-c', 'env=dev', '-o', outdir], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    // bundling 16 functions and the site: 4.5 minutes measured on a 2-core machine under load 18
+    timeout: 600_000,
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CI: 'true' },
   });
+  if (synth.status !== 0) return;
+  fns = new Map(functionArtifacts(outdir, 'Observatory-dev-Pipeline.template.json').map((f) => [f.name, f]));
+  lakeDir = mkdtempSync(path.join(os.tmpdir(), 'observatory-bundle-lake-'));
+  lake = new FsObjectStore(lakeDir);
+  env = { LAKE_STORE: pathToFileURL(lakeDir).href };
+}, 600_000);
 
+/** the bundle synthesized for a function, or a failure naming the one missing */
+const bundle = (name: string): FunctionArtifact => defined(fns.get(name), `a bundle for the function ${name}`);
+
+afterAll(() => {
+  for (const dir of [outdir, lakeDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('cdk synth (CLI): the templates, the layer and the function bundles', () => {
   it('exits 0 and writes the four templates, the layer and a bundle per function', () => {
     expect(synth.status, String(synth.stderr)).toBe(0);
     for (const s of STACKS) expect(existsSync(path.join(outdir, `${s}.template.json`)), s).toBe(true);
@@ -76,7 +81,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     for (const f of fns.values()) {
       expect(existsSync(path.join(f.dir, 'index.js')), f.name).toBe(true);
       expect(f.layers).toHaveLength(1);
-      expect(existsSync(path.join(f.layers[0]!, 'nodejs', 'node_modules', '@duckdb', 'node-bindings-linux-x64', 'duckdb.node'))).toBe(true);
+      expect(existsSync(path.join(defined(f.layers[0], `${f.name}'s layer`), 'nodejs', 'node_modules', '@duckdb', 'node-bindings-linux-x64', 'duckdb.node'))).toBe(true);
     }
   });
 
@@ -85,7 +90,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     expect(modelStages.sort()).toEqual(['predict', 'train-models']);
     const template = JSON.parse(readFileSync(path.join(outdir, 'Observatory-dev-Pipeline.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties?: { Environment?: { Variables?: Record<string, unknown> }; Description?: string } }> };
     for (const name of modelStages) {
-      const f = fns.get(name)!;
+      const f = bundle(name);
       expect(existsSync(path.join(f.dir, 'tfjs-wasm', 'tfjs-backend-wasm-simd.wasm')), name).toBe(true);
       const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Description?.startsWith(`Stage ${name}:`));
       expect(fn?.Properties?.Environment?.Variables?.OBSERVATORY_TF_WASM_DIR, name).toBe('/var/task/tfjs-wasm/');
@@ -95,14 +100,16 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
   it('bundles everything but DuckDB, which comes from the layer', () => {
     for (const f of fns.values()) {
       const code = readFileSync(path.join(f.dir, 'index.js'), 'utf8');
-      const external = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!).filter((m) => !m.startsWith('node:') && !builtinModules.includes(m));
+      const external = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => defined(m[1], 'a required module name')).filter((m) => !m.startsWith('node:') && !builtinModules.includes(m));
       // optional requires inside try/catch: the SDK's CRT signer, node-fetch's legacy encodings
       expect([...new Set(external)].filter((m) => !OPTIONAL_REQUIRES.includes(m)).sort(), f.name).toEqual(['@duckdb/node-api']);
     }
   });
+});
 
+describe('function bundles: the ingest handlers, run locally', () => {
   it('ingest-push: takes a FIWARE batch from a network key, ingest-file curates it from the queue; refuses an unknown key', async () => {
-    const fn = fns.get('ingest-push')!;
+    const fn = bundle('ingest-push');
     const readings = fiwareReadings('bundle-sensor-1', new Date(Date.now() - 2 * 86_400_000), 24);
     const event = (apiKeyId: string) => ({
       httpMethod: 'POST',
@@ -121,7 +128,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     expect(ok.stdout).toContain('"ReadingsAccepted":24');
     // the raw file's creation event, through the pushed-raw queue, to ingest-file: the curation
     const created = { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'raw' }, object: { key: body.raw_key } } };
-    const curated = await invokeBundle(fns.get('ingest-file')!, { Records: [{ messageId: 'p-1', eventSource: 'aws:sqs', body: JSON.stringify(created) }] }, env);
+    const curated = await invokeBundle(bundle('ingest-file'), { Records: [{ messageId: 'p-1', eventSource: 'aws:sqs', body: JSON.stringify(created) }] }, env);
     expect(curated.status, curated.stderr).toBe(0);
     expect(curated.result).toEqual({ batchItemFailures: [] });
     expect(curated.stdout).toContain('"ReadingsCurated":24');
@@ -131,7 +138,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
   });
 
   it('ingest-push: fails on a missing environment variable, naming it', async () => {
-    const run = await invokeBundle(fns.get('ingest-push')!, { httpMethod: 'POST', body: '[]' }, env);
+    const run = await invokeBundle(bundle('ingest-push'), { httpMethod: 'POST', body: '[]' }, env);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('environment variable PUSH_NETWORKS is required but is not set');
   });
@@ -141,7 +148,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     const csv = gunzipSync(readFileSync(path.join(REPO_ROOT, 'tests/fixtures/series/laeq-1min-11-days.csv.gz'))).toString('utf8').split('\n').slice(0, 1441).join('\n');
     await lake.put(key, csv, { contentType: 'text/csv', metadata: { lon: '2.2945', lat: '48.8584', tz: 'Europe/Paris' } });
     const message = { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'raw' }, object: { key } } };
-    const run = await invokeBundle(fns.get('ingest-file')!, { Records: [{ messageId: 'm-1', eventSource: 'aws:sqs', body: JSON.stringify(message) }] }, env);
+    const run = await invokeBundle(bundle('ingest-file'), { Records: [{ messageId: 'm-1', eventSource: 'aws:sqs', body: JSON.stringify(message) }] }, env);
     expect(run.status, run.stderr).toBe(0);
     expect(run.result).toEqual({ batchItemFailures: [] });
     expect(run.stdout).toContain('"FilesIngested":1');
@@ -152,7 +159,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     const key = 'incoming/meteofrance/Q_75_latest-2025-2026_RR-T-Vent.csv.gz';
     await lake.put(key, weatherFile(['20260720', '20260721', '20260722']), { contentType: 'application/gzip' });
     const message = { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'raw' }, object: { key } } };
-    const run = await invokeBundle(fns.get('ingest-file')!, { Records: [{ messageId: 'm-2', eventSource: 'aws:sqs', body: JSON.stringify(message) }] }, env);
+    const run = await invokeBundle(bundle('ingest-file'), { Records: [{ messageId: 'm-2', eventSource: 'aws:sqs', body: JSON.stringify(message) }] }, env);
     expect(run.status, run.stderr).toBe(0);
     expect(run.result).toEqual({ batchItemFailures: [] });
     expect(run.stdout).toContain('"ClimateRecordsCurated":3');
@@ -160,7 +167,9 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     // weather_daily is partitioned by year: the three days are one file of 2026
     expect((await listKeys(lake, 'curated/weather_daily/')).map((o) => o.key.split('/')[2])).toEqual(['dt=2026']);
   });
+});
 
+describe('function bundles: every stage, in the order of the pipeline', () => {
   it('runs every stage bundle (the one stage handler, named by OBSERVATORY_STAGE), in the order of the registry, the pollers against the fake sources, and publishes the site', async () => {
     const hubeau = JSON.parse(readFileSync(path.join(REPO_ROOT, 'tests/fixtures/flood/observations_tr_K447001001_H.json'), 'utf8')) as { data: object[] };
     const bulletin = { DtHrInfoVigiCru: new Date().toISOString(), ListEntVigiCru: [{ CdEntVigiCru: 'IF5', NivInfoVigiCru: 1 }] };
@@ -172,7 +181,7 @@ describe('cdk synth (CLI) and the function bundles it produces', () => {
     try {
       const sources = { OBSERVATORY_HUBEAU_URL: fake.url, OBSERVATORY_VIGICRUES_URL: fake.url, OBSERVATORY_METEOFRANCE_URL: fake.url };
       for (const stage of STAGES) {
-        const run = await invokeBundle(fns.get(stage.name)!, { stage: stage.name, execution: 'local', input: { trigger: 'test' } }, { ...env, ...sources, OBSERVATORY_STAGE: stage.name });
+        const run = await invokeBundle(bundle(stage.name), { stage: stage.name, execution: 'local', input: { trigger: 'test' } }, { ...env, ...sources, OBSERVATORY_STAGE: stage.name });
         expect(run.status, `${stage.name}: ${run.stderr.slice(-3000)}`).toBe(0);
         expect(run.result, stage.name).toMatchObject({ stage: stage.name });
       }

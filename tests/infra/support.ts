@@ -9,6 +9,10 @@ import { buildObservatory, cdkJsonContext, type ObservatoryStacks } from '../../
 import type { DatasetDeclaration } from '../../functions/lib/datasets/declaration.ts';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { STAGES, type StageDefinition } from '../../functions/lib/stages/registry.ts';
+import { defined } from '../support/defined.ts';
+
+// the value, or a failure naming what was expected: shared with the other tests
+export { defined };
 
 // one folder for the cloud assemblies of this test process, removed when it exits
 const ASSEMBLIES = mkdtempSync(path.join(os.tmpdir(), 'observatory-cdk-'));
@@ -102,10 +106,4 @@ export function policySize(document: unknown): number {
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
   };
   return JSON.stringify(resolve(document)).replace(/\s/g, '').length;
-}
-
-/** the value, or a failure naming what was expected (where a test would otherwise assert it non-null) */
-export function defined<T>(value: T | null | undefined, what: string): T {
-  if (value === undefined || value === null) throw new Error(`expected ${what}, found ${String(value)}`);
-  return value;
 }

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Duck } from '../../functions/lib/adapters/duckdb.ts';
 import { DialectError, REFUSALS, RULES, toAthena } from '../../functions/lib/sql/dialect.ts';
@@ -90,7 +91,7 @@ const REFUSED: Readonly<Record<string, string>> = {
   'more than one statement': 'SELECT 1; SELECT 2',
 };
 
-describe('toAthena()', () => {
+describe('toAthena(): a rule for every rewrite, a message for every refusal', () => {
   it('has a hand-written case for every rewrite rule and every refusal', () => {
     expect([...new Set(REWRITES.map((c) => c.rule))].sort()).toEqual(RULES.map((r) => r.name).sort());
     expect(Object.keys(REFUSED).sort()).toEqual(REFUSALS.map((r) => r.construct).sort());
@@ -107,9 +108,11 @@ describe('toAthena()', () => {
   });
 
   it.each(REFUSALS.map((r) => [r.construct, r] as const))('refuses %s, saying what to write instead', (name, r) => {
+    const sql = REFUSED[name];
+    assert(sql !== undefined, `a refused example for ${name}`);
     const error = (() => {
       try {
-        toAthena(REFUSED[name]!);
+        toAthena(sql);
       } catch (e) {
         return e;
       }
@@ -118,7 +121,9 @@ describe('toAthena()', () => {
     expect((error as DialectError).problems.map((p) => p.construct)).toContain(r.construct);
     expect((error as Error).message).toContain(r.instead);
   });
+});
 
+describe('toAthena(): what it writes, character by character, and what it gives on DuckDB', () => {
   it('delimits the operand of a :: cast: columns, calls, parentheses, CASE, typed literals, subscripts, chains', () => {
     expect(toAthena('SELECT (a + b)::DOUBLE, f(g(x))::BIGINT, t.col::TEXT, x::INT::VARCHAR FROM t')).toBe(
       'SELECT CAST((a + b) AS DOUBLE), CAST(f(g(x)) AS BIGINT), CAST(t.col AS VARCHAR), CAST(CAST(x AS INTEGER) AS VARCHAR) FROM t',
@@ -156,9 +161,10 @@ describe('toAthena()', () => {
       try {
         toAthena("SELECT strftime(d, '%U'), x::HUGEINT\nFROM t\nQUALIFY x = 1");
       } catch (e) {
-        return e as DialectError;
+        return e;
       }
-    })()!;
+    })();
+    assert(error instanceof DialectError, 'toAthena() throws a DialectError');
     expect(error.problems).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ line: 1, column: 30, construct: expect.stringMatching(/DuckDB-only type/) as unknown }),

@@ -16,6 +16,7 @@ import { installKernel, KERNEL_NAME } from '../../notebooks/harness/kernel.ts';
 import { cleanNotebook, parseNotebook, serializeNotebook, type Output } from '../../notebooks/harness/notebook.ts';
 import { AthenaStub, TRINO_FUNCTIONS_ON_DUCKDB } from '../support/athena-stub.ts';
 import { trinoSyntaxErrors } from '../support/trino.ts';
+import { defined } from '../support/defined.ts';
 import { notebookFiles, notebookLake, sqlFiles } from './support.ts';
 
 // Every shared SQL file and every notebook, run against one demo lake on DuckDB and through the
@@ -24,34 +25,39 @@ import { notebookFiles, notebookLake, sqlFiles } from './support.ts';
 /** the types the Athena stub can hand back; a query returning others would be typed differently on Athena */
 const PORTABLE_TYPES = ['INTEGER', 'BIGINT', 'DOUBLE', 'BOOLEAN', 'DATE', 'VARCHAR', 'TIMESTAMP WITH TIME ZONE'];
 
-describe('notebooks and SQL files on a demo lake', () => {
-  let lake: Awaited<ReturnType<typeof notebookLake>>;
-  let duckdb: QueryEngine;
-  let stubDuck: Duck;
-  let athena: QueryEngine;
-  let stub: AthenaStub;
-  const ran: string[] = [];
+// set up once for every describe of this file
+let lake: Awaited<ReturnType<typeof notebookLake>>;
+let duckdb: QueryEngine;
+let stubDuck: Duck;
+let athena: QueryEngine;
+let stub: AthenaStub;
+const ran: string[] = [];
 
-  beforeAll(async () => {
-    lake = await notebookLake();
-    duckdb = await duckdbEngine(lake.dir);
-    // the stand-in for Athena: a Trino grammar first (it fails what Trino cannot parse), then the same
-    // lake on another engine, with the Trino functions toAthena() introduces emulated as macros
-    stubDuck = await Duck.open({ threads: 2 });
-    await new DuckLake(stubDuck, lake.store).attach(DATASETS);
-    for (const macro of TRINO_FUNCTIONS_ON_DUCKDB) await stubDuck.run(macro);
-    stub = new AthenaStub(stubDuck, { pollsBeforeDone: 1, pageSize: 50, bytesScanned: 4242 });
-    athena = athenaEngine({ workgroup: 'researchers', database: 'observatory', pollMinMs: 1, pollMaxMs: 1 }, stub);
-  });
-  afterAll(async () => {
-    await duckdb?.close();
-    await stubDuck?.close();
-    await lake?.cleanup();
-  });
+beforeAll(async () => {
+  lake = await notebookLake();
+  duckdb = await duckdbEngine(lake.dir);
+  // the stand-in for Athena: a Trino grammar first (it fails what Trino cannot parse), then the same
+  // lake on another engine, with the Trino functions toAthena() introduces emulated as macros
+  stubDuck = await Duck.open({ threads: 2 });
+  await new DuckLake(stubDuck, lake.store).attach(DATASETS);
+  for (const macro of TRINO_FUNCTIONS_ON_DUCKDB) await stubDuck.run(macro);
+  stub = new AthenaStub(stubDuck, { pollsBeforeDone: 1, pageSize: 50, bytesScanned: 4242 });
+  athena = athenaEngine({ workgroup: 'researchers', database: 'observatory', pollMinMs: 1, pollMaxMs: 1 }, stub);
+});
+afterAll(async () => {
+  await duckdb?.close();
+  await stubDuck?.close();
+  await lake?.cleanup();
+});
 
-  const files = sqlFiles();
-  const runnable = files.filter((f) => f.waitingFor.length === 0);
+const files = sqlFiles();
+const runnable = files.filter((f) => f.waitingFor.length === 0);
+const notebooks = notebookFiles();
+/** each notebook's runs on both engines, for the checks of its executed copy */
+const runs = new Map<string, { duckdb: NotebookRun; athena: NotebookRun }>();
+const harnessRun = (name: string) => defined(runs.get(name), `a harness run of ${name}`).duckdb;
 
+describe('SQL files on DuckDB and through the Athena engine', () => {
   it('finds every SQL file runnable: each names only declared datasets', () => {
     const waiting = files.filter((f) => f.waitingFor.length > 0).map((f) => `${f.file} (waits for ${f.waitingFor.join(', ')})`);
     expect(waiting).toEqual([]);
@@ -86,14 +92,12 @@ describe('notebooks and SQL files on a demo lake', () => {
     const sent = stub.calls.filter((c) => c.command === 'StartQueryExecutionCommand').map((c) => c.input.QueryString);
     for (const f of runnable) expect(sent, f.file).toContain(f.sql);
   });
+});
 
-  const notebooks = notebookFiles();
-
+describe('notebooks on DuckDB and through the Athena engine', () => {
   it('finds the three notebooks', () => {
     expect(notebooks.map((f) => path.basename(f))).toEqual(['heat-waves-and-tropical-nights.ipynb', 'nights-above-who-limit.ipynb', 'seine-vs-1910.ipynb']);
   });
-
-  const runs = new Map<string, { duckdb: NotebookRun; athena: NotebookRun }>();
 
   it.each(notebooks.map((f) => [path.basename(f), f] as const))('%s runs every cell on DuckDB, and on Athena to the same outputs', async (name, file) => {
     const local = await executeNotebook(file, { engine: duckdb });
@@ -118,16 +122,18 @@ describe('notebooks and SQL files on a demo lake', () => {
     expect(sent.length).toBeGreaterThan(runnable.length);
     for (const sql of sent) expect(trinoSyntaxErrors(sql), sql).toEqual([]);
   });
+});
 
+describe('notebooks: the executed copy, Jupyter, and a failing cell', () => {
   it('writes the executed copy (outputs, charts) apart from the committed notebook, which stays clean', async () => {
     const out = path.join(lake.dir, 'notebooks-out');
     for (const file of notebooks) {
       const name = path.basename(file, '.ipynb');
-      const run = runs.get(`${name}.ipynb`)!.duckdb;
+      const run = harnessRun(`${name}.ipynb`);
       const written = await writeRun(run, name, out);
       const executed = parseNotebook(await readFile(written, 'utf8'), written);
       expect(executed.cells.some((c) => c.cell_type === 'code' && c.outputs.some((o) => o.output_type === 'display_data' && 'image/svg+xml' in o.data))).toBe(true);
-      const svg = await readFile(path.join(out, name, run.charts[0]!.name), 'utf8');
+      const svg = await readFile(path.join(out, name, defined(run.charts[0], `a chart of ${name}`).name), 'utf8');
       expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       const committed = await readFile(file, 'utf8');
       expect(serializeNotebook(cleanNotebook(executed)), `${name}: the executed copy minus its outputs is the committed notebook`).toBe(committed);
@@ -151,7 +157,7 @@ describe('notebooks and SQL files on a demo lake', () => {
       for (const file of notebooks) {
         const name = path.basename(file);
         const executed = parseNotebook(await readFile(path.join(out, name), 'utf8'), name);
-        const harness = runs.get(name)!.duckdb.notebook;
+        const harness = harnessRun(name).notebook;
         const shown = (outputs: Output[]) => outputs.map(displayed);
         const inJupyter = executed.cells.map((c) => (c.cell_type === 'code' ? shown(c.outputs) : []));
         expect(inJupyter.flat().length, `${name}: Jupyter showed outputs`).toBeGreaterThan(0);
@@ -164,7 +170,8 @@ describe('notebooks and SQL files on a demo lake', () => {
 
   it('records a failing cell as an error output, names it, and leaves the cells after it unrun', async () => {
     const code = (id: string, source: string) => ({ cell_type: 'code' as const, id, metadata: {}, source: [source], outputs: [], execution_count: null });
-    const nb = parseNotebook(await readFile(notebooks[0]!, 'utf8'), notebooks[0]!);
+    const first = defined(notebooks[0], 'a notebook');
+    const nb = parseNotebook(await readFile(first, 'utf8'), first);
     const broken = path.join(lake.dir, 'broken.ipynb');
     const helpers = 'const { sql, show } = (globalThis as any).observatory;\n';
     await writeFile(broken, serializeNotebook({ ...nb, cells: [code('before', `${helpers}show(1);`), code('years', "const rows = await sql('SELECT no_such_column FROM heat_indicators_daily');"), code('after', 'show(rows);')] }));

@@ -4,6 +4,7 @@ import { backoffDelay, getWithRetry, HttpError, retryAfterMs } from '../../funct
 import { startFakeSources, type Fault, type FakeSources, type HubeauSource } from '../../functions/local/fake-sources.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
 import { pollHubeau, readPollState, type PollHubeauOptions } from '../../functions/lib/stages/poll-hubeau.ts';
+import { defined } from '../support/defined.ts';
 import { tempLake } from '../support/lake.ts';
 
 type Lake = Awaited<ReturnType<typeof tempLake>>;
@@ -43,9 +44,10 @@ const ENTITY_H = [{ code_entite: 'F700000103', quantities: ['H' as const] }];
 
 const noSleep = { sleep: async () => {}, random: () => 0.5 };
 
-describe('pollHubeau() against a local Hub’Eau on a loopback port', () => {
-  let lake: Lake;
-  let fake: FakeSources | undefined;
+// the pollHubeau() describes: a fresh lake for each test, and the fake Hub'Eau it served closed after it
+let lake: Lake;
+let fake: FakeSources | undefined;
+function freshLakeForEachPoll(): void {
   beforeEach(async () => {
     lake = await tempLake({ now: new Date('2026-01-21T12:00:00Z') });
   });
@@ -54,21 +56,27 @@ describe('pollHubeau() against a local Hub’Eau on a loopback port', () => {
     fake = undefined;
     await lake.cleanup();
   });
+}
 
-  const serve = async (source: HubeauSource, faults: Fault[] = []) => (fake = await startFakeSources({ hubeau: source, faults }));
-  const poll = (over: Partial<PollHubeauOptions> = {}) =>
-    pollHubeau(lake, { baseUrl: fake!.url, entities: ENTITY_H, since: new Date(T0), pageSize: 10, referential: 'never', http: noSleep, retry: { retries: 3, timeoutMs: 2000 }, ...over });
-  const query = async (sql: string) => {
-    await lake.lake.attach(DATASETS);
-    return (await lake.lake.all(sql)).rows;
-  };
-  /** every row of every curated Parquet file, duplicates included */
-  const physical = async () => {
-    const keys = (await listKeys(lake.store, 'curated/river_observations/')).map((o) => lake.store.localPath!(o.key));
-    if (!keys.length) return 0;
-    return Number((await lake.lake.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0]!.n);
-  };
-  const observationRequests = () => fake!.requests.filter((r) => r.path.endsWith('/observations_tr'));
+const serve = async (source: HubeauSource, faults: Fault[] = []) => (fake = await startFakeSources({ hubeau: source, faults }));
+/** the fake Hub'Eau serve() started */
+const served = () => defined(fake, 'a fake Hub’Eau started by serve()');
+const poll = (over: Partial<PollHubeauOptions> = {}) =>
+  pollHubeau(lake, { baseUrl: served().url, entities: ENTITY_H, since: new Date(T0), pageSize: 10, referential: 'never', http: noSleep, retry: { retries: 3, timeoutMs: 2000 }, ...over });
+const query = async (sql: string) => {
+  await lake.lake.attach(DATASETS);
+  return (await lake.lake.all(sql)).rows;
+};
+/** every row of every curated Parquet file, duplicates included */
+const physical = async () => {
+  const keys = (await listKeys(lake.store, 'curated/river_observations/')).map((o) => defined(lake.store.localPath?.(o.key), `a local path for ${o.key}`));
+  if (!keys.length) return 0;
+  return Number(defined((await lake.lake.all(`SELECT count(*) AS n FROM read_parquet([${keys.map((k) => `'${k}'`).join(', ')}])`)).rows[0], 'a row count').n);
+};
+const observationRequests = () => served().requests.filter((r) => r.path.endsWith('/observations_tr'));
+
+describe('pollHubeau(): cursor pages and the watermark', () => {
+  freshLakeForEachPoll();
 
   it('follows the cursor pages (206 … 206, 200), stores each page raw, curates every row once, and sets the watermark', async () => {
     await serve({ observations: austerlitzH(35) });
@@ -91,7 +99,7 @@ describe('pollHubeau() against a local Hub’Eau on a loopback port', () => {
     await poll();
     const again = await poll();
     expect(again.series[0]).toMatchObject({ status: 'empty', resumedFrom: 'watermark', pages: 1, records: 0 });
-    const since = new URLSearchParams(observationRequests().at(-1)!.query).get('date_debut_obs');
+    const since = new URLSearchParams(defined(observationRequests().at(-1), 'an observations request').query).get('date_debut_obs');
     expect(since).toBe(new Date(T0 + 11 * STEP + 1000).toISOString().replace('.000Z', 'Z'));
     rows.push(...austerlitzH(3, 12));
     const third = await poll();
@@ -99,6 +107,10 @@ describe('pollHubeau() against a local Hub’Eau on a loopback port', () => {
     expect(await physical()).toBe(15);
     expect(await query('SELECT count(*)::INT AS n FROM river_observations')).toEqual([{ n: 15 }]);
   });
+});
+
+describe('pollHubeau(): a source that fails: retries, truncated pages, runs cut short, refused cursors', () => {
+  freshLakeForEachPoll();
 
   it('retries 503, 429, timeouts and reset connections with backoff, then gets every page', async () => {
     await serve({ observations: austerlitzH(25) }, [
@@ -131,15 +143,15 @@ describe('pollHubeau() against a local Hub’Eau on a loopback port', () => {
     await serve({ observations: austerlitzH(45) }, [{ target: 'observations', kind: '503', times: 4, after: 2 }]);
     const failed = await poll();
     expect(failed.series[0]).toMatchObject({ status: 'failed', pages: 2, records: 20, watermark: null });
-    expect(failed.series[0]!.error).toContain('gave up after 4 attempts; last: HTTP 503');
-    const state = (await readPollState(lake)).series['F700000103/H']!;
+    expect(defined(failed.series[0], 'a polled series').error).toContain('gave up after 4 attempts; last: HTTP 503');
+    const state = defined((await readPollState(lake)).series['F700000103/H'], 'the poll state of F700000103/H');
     expect(state).toMatchObject({ watermark: null, lastStatus: 'failed', pending: { maxTs: new Date(T0 + 19 * STEP).toISOString() } });
     expect(await query('SELECT count(*)::INT AS n FROM river_observations')).toEqual([{ n: 20 }]);
 
     const before = observationRequests().length;
     const resumed = await poll();
     expect(resumed.series[0]).toMatchObject({ status: 'ok', resumedFrom: 'cursor', pages: 3, records: 25, watermark: new Date(T0 + 44 * STEP).toISOString() });
-    expect(observationRequests()[before]!.query).toContain('cursor=');
+    expect(defined(observationRequests()[before], 'the resumed run\'s first request').query).toContain('cursor=');
     expect(await query('SELECT count(*)::INT AS n, count(DISTINCT ts)::INT AS d FROM river_observations')).toEqual([{ n: 45, d: 45 }]);
     expect(await physical()).toBe(45);
   });
@@ -147,7 +159,7 @@ describe('pollHubeau() against a local Hub’Eau on a loopback port', () => {
   it('a saved cursor the API refuses restarts the pass from the watermark; pages fetched again change nothing', async () => {
     await serve({ observations: austerlitzH(30) }, [{ target: 'observations', kind: '503', times: 4, after: 1 }]);
     await poll();
-    fake!.inject({ target: 'observations', kind: '410', times: 1 });
+    served().inject({ target: 'observations', kind: '410', times: 1 });
     const s = await poll();
     expect(s.series[0]).toMatchObject({ status: 'ok', resumedFrom: 'start', records: 30 });
     expect(await query('SELECT count(*)::INT AS n FROM river_observations')).toEqual([{ n: 30 }]);
@@ -161,6 +173,10 @@ describe('pollHubeau() against a local Hub’Eau on a loopback port', () => {
     expect(s.series[0]).toMatchObject({ status: 'ok', pages: 4, records: 40, curated: 40, duplicates: 10 });
     expect(await query('SELECT count(*)::INT AS n, count(DISTINCT ts)::INT AS d FROM river_observations')).toEqual([{ n: 30, d: 30 }]);
   });
+});
+
+describe('pollHubeau(): the rows as they come: out of order, missing, malformed, in other units, by site', () => {
+  freshLakeForEachPoll();
 
   it('rows out of order: the watermark is the latest time of a complete pass, never of a partial one', async () => {
     await serve({ observations: austerlitzH(30), order: 'shuffled' }, [{ target: 'observations', kind: '500', times: 4, after: 2 }]);
@@ -192,7 +208,7 @@ describe('pollHubeau() against a local Hub’Eau on a loopback port', () => {
     expect(s.curated).toBe(3);
     const q = await query('SELECT field, reason FROM quarantine ORDER BY field');
     expect(q.map((r) => r.field)).toEqual(['grandeur_hydro', 'resultat_obs', 'value']);
-    expect(String(q[2]!.reason)).toContain('unit');
+    expect(String(defined(q[2], 'a third quarantined row').reason)).toContain('unit');
   });
 
   it('converts units once: a 10 m Seine arrives as 10 000 mm, 2 400 m³/s as 2 400 000 l/s', async () => {

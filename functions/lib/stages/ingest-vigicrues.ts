@@ -4,10 +4,10 @@ import { SECTION_COMMUNES } from '../domain/flood/sections.ts';
 import { parseInfoVigiCru, VIGILANCE_LEVELS, type VigilanceParse } from '../domain/flood/vigicrues.ts';
 import { UnreadableInputError } from '../domain/noise/observation.ts';
 import { parisDate } from '../domain/time/paris.ts';
+import { storeClimateRaw } from './climate-raw.ts';
 import type { StageContext } from './context.ts';
 import { curate } from './curate.ts';
-import { storeRaw, type IngestSummary } from './ingest-noise.ts';
-import { CLIMATE_SOURCE_FORMATS } from './source-kinds.ts';
+import type { IngestSummary } from './ingest-noise.ts';
 import { checkSectionMapping } from './vigicrues-sections.ts';
 
 // Vigicrues InfoVigiCru documents in, one flood_vigilance row per section and bulletin out. The
@@ -33,12 +33,7 @@ export interface VigicruesIngestSummary extends IngestSummary {
 export async function ingestVigicrues(ctx: StageContext, input: VigicruesIngestInput): Promise<VigicruesIngestSummary> {
   // the mapping to communes must name sections Vigicrues knows (when a referential is stored)
   await checkSectionMapping(ctx);
-  const format = CLIMATE_SOURCE_FORMATS.vigicrues;
-  const raw = await storeRaw(
-    ctx.store,
-    { sourceKind: VIGICRUES_SOURCE_KIND, bytes: input.bytes, origin: input.origin, contentType: input.contentType ?? format.contentType, demo: input.demo, extension: format.extension },
-    ctx.now(),
-  );
+  const raw = await storeClimateRaw(ctx, VIGICRUES_SOURCE_KIND, input);
   let parsed: VigilanceParse | undefined;
   let unreadable: { message: string; expected: string; found: string } | undefined;
   try {
