@@ -88,7 +88,7 @@ describe('the registry', () => {
         if (writes && !reads) expect(i, `${cadence}: ${stage.name} writes before compact`).toBeLessThan(at);
       }
     }
-    expect(STAGES.find((s) => s.name === 'compact')!.inputs.map((i) => i.dataset)).toEqual(['noise_readings', 'river_observations', 'flood_vigilance', 'weather_daily', 'quarantine']);
+    expect(STAGES.find((s) => s.name === 'compact')?.inputs.map((i) => i.dataset)).toEqual(['noise_readings', 'river_observations', 'flood_vigilance', 'weather_daily', 'quarantine']);
   });
 
   it('merges small files into one more compacted file while the limit allows, everything otherwise', () => {
@@ -102,107 +102,138 @@ describe('the registry', () => {
   });
 });
 
-describe.each(stores)('compaction with ingests interleaved, on %s', (_label, make) => {
-  let lake: Awaited<ReturnType<typeof tempLake>>;
-  let commands: Map<string, number> | undefined;
-  let ingested = 0;
-  const limit = COMPACTION_LIMITS.find((l) => l.dataset === 'noise_readings')!.maxFilesPerPartition;
+/** one lake under test: its store's command counts (S3), the batches ingested so far */
+class CompactionSubject {
+  ingested = 0;
+  readonly limit: number;
 
-  beforeAll(async () => {
-    const subject = await make();
-    commands = subject.commands;
-    lake = await tempLake({ now: new Date('2025-06-04T00:00:00Z'), store: subject.store });
-  });
-  afterAll(async () => lake?.cleanup());
+  constructor(
+    readonly lake: Awaited<ReturnType<typeof tempLake>>,
+    readonly commands: Map<string, number> | undefined,
+  ) {
+    const declared = COMPACTION_LIMITS.find((l) => l.dataset === 'noise_readings');
+    if (!declared) throw new Error('noise_readings has no compaction limit');
+    this.limit = declared.maxFilesPerPartition;
+  }
 
-  const ingest = (i: number) => ingestNoise({ ...lake, now: () => new Date(Date.UTC(2025, 5, 4, 0, 0, i)) }, { sourceKind: 'noise-fiware', bytes: Buffer.from(JSON.stringify(batch(i).entities)), origin: `b${i}.json` });
+  ingest(i: number): Promise<unknown> {
+    return ingestNoise(
+      { ...this.lake, now: () => new Date(Date.UTC(2025, 5, 4, 0, 0, i)) },
+      { sourceKind: 'noise-fiware', bytes: Buffer.from(JSON.stringify(batch(i).entities)), origin: `b${i}.json` },
+    );
+  }
 
-  async function readings(): Promise<{ rows: { key: string; laeq: number }[]; files: Map<string, number> }> {
-    await lake.lake.attach(DATASETS);
+  async readings(): Promise<{ rows: { key: string; laeq: number }[]; files: Map<string, number> }> {
+    const { lake } = this.lake;
+    await lake.attach(DATASETS);
     const rows = (
-      await lake.lake.all(
+      await lake.all(
         `SELECT sensor_id || '|' || CAST(date_diff('minute', TIMESTAMPTZ '2025-06-02 06:00:00+00', ts_from) AS VARCHAR) AS key, laeq FROM noise_readings ORDER BY key`,
       )
     ).rows as { key: string; laeq: number }[];
     const files = new Map<string, number>();
-    for (const p of await lake.lake.partitions(noiseReadings)) files.set(p.dt, p.files);
+    for (const p of await lake.partitions(noiseReadings)) files.set(p.dt, p.files);
     return { rows, files };
   }
+}
 
-  function expectExactlyOnce(rows: { key: string; laeq: number }[], expected: Map<string, number>): void {
-    expect(rows.length).toBe(new Set(rows.map((r) => r.key)).size);
-    expect(new Map(rows.map((r) => [r.key, r.laeq]))).toEqual(expected);
+function expectExactlyOnce(rows: { key: string; laeq: number }[], expected: Map<string, number>): void {
+  expect(rows.length).toBe(new Set(rows.map((r) => r.key)).size);
+  expect(new Map(rows.map((r) => [r.key, r.laeq]))).toEqual(expected);
+}
+
+async function ingestsDuringCompactions(subject: CompactionSubject): Promise<void> {
+  const { lake, limit } = subject;
+  const jobs: Promise<unknown>[] = [];
+  for (let i = 0; i < 18; i++) {
+    jobs.push(subject.ingest(i));
+    // compactions start while ingests are in flight
+    if (i % 3 === 2) jobs.push(compactLake(lake, COMPACTION_LIMITS));
   }
+  await Promise.all(jobs);
+  subject.ingested = 18;
+  expectExactlyOnce((await subject.readings()).rows, expectedAfter(subject.ingested));
+  await compactLake(lake, COMPACTION_LIMITS);
+  const after = await subject.readings();
+  expectExactlyOnce(after.rows, expectedAfter(subject.ingested));
+  expect([...after.files.keys()]).toEqual(['2025-06-02', '2025-06-03']);
+  for (const [dt, files] of after.files) expect(files, dt).toBeLessThanOrEqual(limit);
+}
 
-  it('ingests running while the compact stage runs lose nothing and count nothing twice; the stage then holds each day to its limit', async () => {
-    const jobs: Promise<unknown>[] = [];
-    for (let i = 0; i < 18; i++) {
-      jobs.push(ingest(i));
-      // compactions start while ingests are in flight
-      if (i % 3 === 2) jobs.push(compactLake(lake, COMPACTION_LIMITS));
-    }
-    await Promise.all(jobs);
-    ingested = 18;
-    expectExactlyOnce((await readings()).rows, expectedAfter(ingested));
-    await compactLake(lake, COMPACTION_LIMITS);
-    const after = await readings();
-    expectExactlyOnce(after.rows, expectedAfter(ingested));
-    expect([...after.files.keys()]).toEqual(['2025-06-02', '2025-06-03']);
-    for (const [dt, files] of after.files) expect(files, dt).toBeLessThanOrEqual(limit);
+/** one hour: a new batch, then a compaction counted; whether it merged */
+async function oneHourCompacted(subject: CompactionSubject, hour: number): Promise<boolean> {
+  const { lake, limit, commands } = subject;
+  await subject.ingest(subject.ingested++);
+  const filesBefore = (await subject.readings()).files;
+  const counting = new CountingObjectStore(lake.store);
+  const sent = commands ? new Map(commands) : undefined;
+  const summary = (await compactLake({ ...lake, store: counting, lake: lake.lake.withStore(counting) }, COMPACTION_LIMITS)).noise_readings;
+  if (!summary) throw new Error('compact wrote no summary for noise_readings');
+  const over = [...filesBefore.values()].filter((n) => n > limit).length;
+  expect(summary.partitions, `hour ${hour}`).toBe(over);
+  // the merged files of the run go in one DeleteObjects, none one by one
+  expect(counting.counters.deletes).toBe(summary.partitions ? 1 : 0);
+  if (commands && sent) {
+    expect((commands.get('DeleteObjectsCommand') ?? 0) - (sent.get('DeleteObjectsCommand') ?? 0)).toBe(summary.partitions ? 1 : 0);
+    expect((commands.get('DeleteObjectCommand') ?? 0) - (sent.get('DeleteObjectCommand') ?? 0)).toBe(0);
+  }
+  const now = await subject.readings();
+  expectExactlyOnce(now.rows, expectedAfter(subject.ingested));
+  for (const [dt, files] of now.files) {
+    expect(files, dt).toBeLessThanOrEqual(limit);
+    // a day over the limit is brought under it by one more compacted file, not rewritten into one
+    const before = filesBefore.get(dt) ?? 0;
+    if (before > limit && before < 2 * limit) expect(files, dt).toBeGreaterThan(1);
+  }
+  return summary.partitions > 0;
+}
+
+async function sightingsMerged(subject: CompactionSubject): Promise<void> {
+  const { lake } = subject;
+  const first = await refreshSensors(lake);
+  expect(first.staged).toBeGreaterThan(1);
+  await lake.lake.attach(DATASETS);
+  const sensorsAfterFirst = (await lake.lake.all('SELECT * FROM sensors ORDER BY sensor_id')).rows;
+  expect(sensorsAfterFirst.map((s) => s.sensor_id)).toEqual(['s0', 's1', 's2', 's3']);
+  expect(await listKeys(lake.store, SIGHTINGS_PREFIX)).toHaveLength(1);
+
+  await subject.ingest(subject.ingested++);
+  await subject.ingest(subject.ingested++);
+  const counting = new CountingObjectStore(lake.store);
+  const second = await refreshSensors({ ...lake, store: counting, lake: lake.lake.withStore(counting) });
+  // the merge and the two new files; one batch deletes them
+  expect(second).toMatchObject({ staged: 3, merged: 3 });
+  expect(counting.counters.objects_read).toBe(3);
+  expect(counting.counters.deletes).toBe(1);
+  await lake.lake.attach(DATASETS);
+  const sensorsNow = (await lake.lake.all('SELECT sensor_id, first_seen, last_seen FROM sensors ORDER BY sensor_id')).rows;
+  const span = (await lake.lake.all('SELECT sensor_id, min(ts_from) AS first_seen, max(ts_to) AS last_seen FROM noise_readings GROUP BY 1 ORDER BY 1')).rows;
+  expect(sensorsNow).toEqual(span);
+}
+
+describe.each(stores)('compaction with ingests interleaved, on %s', (_label, make) => {
+  let subject: CompactionSubject;
+
+  beforeAll(async () => {
+    const made = await make();
+    subject = new CompactionSubject(await tempLake({ now: new Date('2025-06-04T00:00:00Z'), store: made.store }), made.commands);
   });
+  afterAll(async () => subject?.lake.cleanup());
+
+  it('ingests running while the compact stage runs lose nothing and count nothing twice; the stage then holds each day to its limit', () =>
+    ingestsDuringCompactions(subject));
 
   it('hour after hour, a day stays within its limit, merging the new files rather than rewriting the day, deleting in one batch', async () => {
     let merges = 0;
-    for (let hour = 0; hour < 8; hour++) {
-      await ingest(ingested++);
-      const filesBefore = (await readings()).files;
-      const counting = new CountingObjectStore(lake.store);
-      const sent = commands ? new Map(commands) : undefined;
-      const summary = (await compactLake({ ...lake, store: counting, lake: lake.lake.withStore(counting) }, COMPACTION_LIMITS)).noise_readings!;
-      const over = [...filesBefore.values()].filter((n) => n > limit).length;
-      expect(summary.partitions, `hour ${hour}`).toBe(over);
-      if (summary.partitions) merges++;
-      // the merged files of the run go in one DeleteObjects, none one by one
-      expect(counting.counters.deletes).toBe(summary.partitions ? 1 : 0);
-      if (commands && sent) {
-        expect((commands.get('DeleteObjectsCommand') ?? 0) - (sent.get('DeleteObjectsCommand') ?? 0)).toBe(summary.partitions ? 1 : 0);
-        expect((commands.get('DeleteObjectCommand') ?? 0) - (sent.get('DeleteObjectCommand') ?? 0)).toBe(0);
-      }
-      const now = await readings();
-      expectExactlyOnce(now.rows, expectedAfter(ingested));
-      for (const [dt, files] of now.files) {
-        expect(files, dt).toBeLessThanOrEqual(limit);
-        // a day over the limit is brought under it by one more compacted file, not rewritten into one
-        if ((filesBefore.get(dt) ?? 0) > limit && filesBefore.get(dt)! < 2 * limit) expect(files, dt).toBeGreaterThan(1);
-      }
-    }
+    for (let hour = 0; hour < 8; hour++) if (await oneHourCompacted(subject, hour)) merges++;
     expect(merges).toBeGreaterThanOrEqual(2);
   });
 
   it('a second run with nothing new looks at no partition', async () => {
-    const summary = await compactLake(lake, COMPACTION_LIMITS);
+    const summary = await compactLake(subject.lake, COMPACTION_LIMITS);
     expect(summary.noise_readings).toMatchObject({ partitionsChecked: 0, filesMerged: 0 });
   });
 
-  it('the sensors stage merges the staged sightings and deletes them, so its next run reads the merge and what came since', async () => {
-    const first = await refreshSensors(lake);
-    expect(first.staged).toBeGreaterThan(1);
-    await lake.lake.attach(DATASETS);
-    const sensorsAfterFirst = (await lake.lake.all('SELECT * FROM sensors ORDER BY sensor_id')).rows;
-    expect(sensorsAfterFirst.map((s) => s.sensor_id)).toEqual(['s0', 's1', 's2', 's3']);
-    expect(await listKeys(lake.store, SIGHTINGS_PREFIX)).toHaveLength(1);
-
-    await ingest(ingested++);
-    await ingest(ingested++);
-    const counting = new CountingObjectStore(lake.store);
-    const second = await refreshSensors({ ...lake, store: counting, lake: lake.lake.withStore(counting) });
-    // the merge and the two new files; one batch deletes them
-    expect(second).toMatchObject({ staged: 3, merged: 3 });
-    expect(counting.counters.objects_read).toBe(3);
-    expect(counting.counters.deletes).toBe(1);
-    await lake.lake.attach(DATASETS);
-    const sensorsNow = (await lake.lake.all('SELECT sensor_id, first_seen, last_seen FROM sensors ORDER BY sensor_id')).rows;
-    const span = (await lake.lake.all('SELECT sensor_id, min(ts_from) AS first_seen, max(ts_to) AS last_seen FROM noise_readings GROUP BY 1 ORDER BY 1')).rows;
-    expect(sensorsNow).toEqual(span);
-  });
+  it('the sensors stage merges the staged sightings and deletes them, so its next run reads the merge and what came since', () =>
+    sightingsMerged(subject));
 });
