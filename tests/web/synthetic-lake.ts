@@ -84,9 +84,15 @@ export async function writeNoiseLake(ctx: StageContext): Promise<void> {
       { sensor_id: 'S-OUTSIDE', name: 'Outside', lon: 1.9, lat: 48.6, commune_insee: null, in_metropole: false, noise_source: 'road', sonometer_class: null, first_seen: NOW, last_seen: NOW },
     ],
   );
+  await writeNoiseLevels(ctx);
+  await writeNoiseDetail(ctx);
+}
+
+/** the communes' and the sensors' daily levels */
+async function writeNoiseLevels(ctx: StageContext): Promise<void> {
   const communeDaily = DAYS.flatMap((day, i) =>
     (['eu', 'fr'] as const).flatMap((convention) => [
-      { commune_insee: '75056', day, convention, lden: PARIS_LDEN[i]! + (convention === 'fr' ? 0.5 : 0), lnight: PARIS_LNIGHT[i], lday: 58, levening: 55, leq: 57, sensors: 2, dt: day },
+      { commune_insee: '75056', day, convention, lden: (PARIS_LDEN[i] ?? NaN) + (convention === 'fr' ? 0.5 : 0), lnight: PARIS_LNIGHT[i], lday: 58, levening: 55, leq: 57, sensors: 2, dt: day },
       { commune_insee: '93066', day, convention, lden: SAINT_DENIS_LDEN[i], lnight: SAINT_DENIS_LNIGHT[i], lday: 68, levening: 66, leq: 67, sensors: 1, dt: day },
     ]),
   );
@@ -114,16 +120,20 @@ export async function writeNoiseLake(ctx: StageContext): Promise<void> {
           coverage: ok ? 1 : 0.3,
           coverage_ok: ok,
           noise_source: s.noise_source,
-          who_lden_exceeded: s.lden > who.lden!,
-          who_lnight_exceeded: s.lnight > who.lnight!,
-          fr_lden_exceeded: s.lden > fr.lden!,
-          fr_ln_exceeded: s.lnight > fr.lnight!,
+          who_lden_exceeded: s.lden > (who.lden ?? Infinity),
+          who_lnight_exceeded: s.lnight > (who.lnight ?? Infinity),
+          fr_lden_exceeded: s.lden > (fr.lden ?? Infinity),
+          fr_ln_exceeded: s.lnight > (fr.lnight ?? Infinity),
           dt: day,
         };
       }),
     ),
   );
   await write(ctx, noiseIndicatorsDaily, daily);
+}
+
+/** the sensors' yearly levels, Paris's hourly levels over the last 3 days, the quality control's counts, one reading */
+async function writeNoiseDetail(ctx: StageContext): Promise<void> {
   await write(
     ctx,
     noiseIndicatorsYearly,
@@ -161,6 +171,13 @@ export async function writeNoiseLake(ctx: StageContext): Promise<void> {
 
 /** Paris: heat with a heat-wave episode starting on the 10th day, flood vigilance orange on the 12th, a gauging station, forecasts */
 export async function writeClimateAndForecasts(ctx: StageContext): Promise<void> {
+  await writeHeat(ctx);
+  await writeFlood(ctx);
+  await writeForecasts(ctx);
+}
+
+/** a heat-wave episode from the 10th to the 12th day */
+async function writeHeat(ctx: StageContext): Promise<void> {
   await write(
     ctx,
     heatIndicatorsCommuneDaily,
@@ -192,6 +209,10 @@ export async function writeClimateAndForecasts(ctx: StageContext): Promise<void>
       };
     }),
   );
+}
+
+/** flood vigilance yellow from the 10th day, orange on the 12th and 13th; the Austerlitz gauge rising */
+async function writeFlood(ctx: StageContext): Promise<void> {
   await write(
     ctx,
     floodVigilanceCommuneDaily,
@@ -216,6 +237,10 @@ export async function writeClimateAndForecasts(ctx: StageContext): Promise<void>
     floodIndicatorsDaily,
     DAYS.map((day, i) => ({ site_code: 'F7000001', station_code: 'F700000103', day, h_max: 2 + i / 10, h_max_at: new Date(`${day}T10:00:00Z`), h_samples: 96, q_samples: 0, ratio_1910: (2 + i / 10) / 8.62, flood_rank: 8, reference_floods: 7, dt: day })),
   );
+}
+
+/** noise-night forecasts for the next 3 nights, and the model's evaluation against its baseline */
+async function writeForecasts(ctx: StageContext): Promise<void> {
   // an hour before the clock: within the noise forecast's freshness limit (6 h)
   const run = new Date(NOW.getTime() - 3_600_000);
   await write(

@@ -21,16 +21,50 @@ const decimalsOf = (step: number) => (String(+step.toPrecision(6)).split('.')[1]
 /** the tick spacing d3 will choose over a domain, for the tick labels' decimals */
 const niceTick = (a: number, b: number) => {
   const t = scaleLinear().domain([a, b]).ticks(6);
-  return t.length > 1 ? t[1]! - t[0]! : 1;
+  return t.length > 1 ? at(t, 1) - at(t, 0) : 1;
 };
 const MARGIN = { top: 26, right: 150, bottom: 34, left: 46 };
 
 type X = ScaleTime<number, number> | ScaleLinear<number, number>;
 
+/** a chart's frame: its size, its margins, and the scales from the spec's values to the plot */
+interface Frame extends Geometry {
+  x: X;
+  y: ScaleLinear<number, number>;
+  narrow: boolean;
+  runs: (defined: (i: number) => boolean) => number[][];
+}
+type G = ReturnType<typeof select<SVGGElement, unknown>>;
+
+const colorOf = (k: number): string => COLORS[k % COLORS.length] ?? '#0072b2';
+/** a value the runs only take where it is defined */
+const at = (values: readonly (number | null | undefined)[], i: number): number => values[i] ?? NaN;
+
 export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, ids: { title: string; summary: string }): void {
   const extent = yExtent(spec);
   container.replaceChildren();
   if (!extent) return;
+  const f = frame(container, spec, extent);
+
+  container.append(legend(spec, lang));
+  const svg = select(container)
+    .append('svg')
+    .attr('viewBox', `0 0 ${f.width} ${HEIGHT}`)
+    .attr('width', '100%')
+    .attr('role', 'img')
+    .attr('aria-labelledby', `${ids.title} ${ids.summary}`)
+    .attr('class', 'chart-svg');
+  const g = svg.append('g').attr('transform', `translate(${f.margin.left},${f.margin.top})`);
+
+  drawAxes(g, spec, lang, f);
+  drawBands(g, spec, f);
+  drawThresholds(g, spec, lang, f);
+  drawSeries(g, spec, f);
+
+  hover(container, g, spec, lang, { xs: f.xs, px: f.px, innerW: f.innerW, innerH: f.innerH, margin: f.margin, width: f.width });
+}
+
+function frame(container: HTMLElement, spec: ChartSpec, extent: [number, number]): Frame {
   const width = Math.max(320, Math.round(container.clientWidth || 640));
   const narrow = width < 520;
   const margin = { ...MARGIN, right: narrow ? 92 : MARGIN.right };
@@ -38,31 +72,25 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
   const innerH = HEIGHT - margin.top - margin.bottom;
 
   const xs = xValues(spec);
+  const first = +(xs[0] ?? NaN);
   const x: X =
     spec.x.kind === 'hour'
       ? scaleLinear().domain([0, 23]).range([0, innerW])
       : scaleUtc()
-          .domain(xs.length > 1 ? [xs[0] as Date, xs[xs.length - 1] as Date] : [new Date(+xs[0]! - 43_200_000), new Date(+xs[0]! + 43_200_000)])
+          .domain(xs.length > 1 ? [xs[0] as Date, xs[xs.length - 1] as Date] : [new Date(first - 43_200_000), new Date(first + 43_200_000)])
           .range([0, innerW]);
   const y = scaleLinear()
     .domain(spec.y.domain ? [...spec.y.domain] : paddedDomain(extent))
     .range([innerH, 0]);
-  const [y0, y1] = y.domain() as [number, number];
   const xNumbers = xs.map((v) => +v);
-  const integerTicks = spec.y.decimals === 0 && y1 - y0 <= 10;
   const runs = (defined: (i: number) => boolean) => lineRuns(xNumbers, xs.map((_, i) => defined(i)), spec.x.kind === 'hour' ? Infinity : 3);
-  const px = (i: number) => (x as (v: Date | number) => number)(xs[i]!);
+  const px = (i: number) => (x as (v: Date | number) => number)(xs[i] ?? NaN);
+  return { xs, px, innerW, innerH, margin, width, x, y, narrow, runs };
+}
 
-  container.append(legend(spec, lang));
-  const svg = select(container)
-    .append('svg')
-    .attr('viewBox', `0 0 ${width} ${HEIGHT}`)
-    .attr('width', '100%')
-    .attr('role', 'img')
-    .attr('aria-labelledby', `${ids.title} ${ids.summary}`)
-    .attr('class', 'chart-svg');
-  const g = svg.append('g').attr('transform', `translate(${margin.left},${margin.top})`);
-
+function drawAxes(g: G, spec: ChartSpec, lang: Lang, { x, y, xs, innerW, innerH, margin }: Frame): void {
+  const [y0, y1] = y.domain() as [number, number];
+  const integerTicks = spec.y.decimals === 0 && y1 - y0 <= 10;
   const xTicks = spec.x.kind === 'hour' ? [0, 3, 6, 9, 12, 15, 18, 21] : Math.max(2, Math.floor(innerW / 90));
   const xAxis =
     spec.x.kind === 'hour'
@@ -72,7 +100,7 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
       : axisBottom(x as ScaleTime<number, number>)
           .ticks(xTicks as number)
           // instants over more than a few days read as days
-          .tickFormat((d) => (spec.x.kind === 'day' || +xs[xs.length - 1]! - +xs[0]! > 3 * 86_400_000 ? formatDayShort(lang, d as Date) : formatInstantShort(lang, d as Date)));
+          .tickFormat((d) => (spec.x.kind === 'day' || +(xs[xs.length - 1] ?? NaN) - +(xs[0] ?? NaN) > 3 * 86_400_000 ? formatDayShort(lang, d as Date) : formatInstantShort(lang, d as Date)));
   g.append('g').attr('class', 'axis axis-x').attr('transform', `translate(0,${innerH})`).call(xAxis);
   g.append('g')
     .attr('class', 'axis axis-y')
@@ -86,17 +114,23 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
     )
     .call((a) => a.select('.domain').remove());
   g.append('text').attr('class', 'axis-unit').attr('x', -margin.left + 2).attr('y', -14).text(unitIn(lang, spec.y.unit));
+}
 
+/** the uncertainty bands, one area per run of defined bounds */
+function drawBands(g: G, spec: ChartSpec, { px, y, runs }: Frame): void {
   for (const [k, b] of (spec.bands ?? []).entries()) {
     const band = area<number>()
       .x(px)
-      .y0((i) => y(b.lower[i]!))
-      .y1((i) => y(b.upper[i]!));
+      .y0((i) => y(at(b.lower, i)))
+      .y1((i) => y(at(b.upper, i)));
     for (const run of runs((i) => b.lower[i] != null && b.upper[i] != null)) {
-      g.append('path').attr('class', 'band').attr('fill', COLORS[k % COLORS.length]!).attr('fill-opacity', 0.18).attr('d', band(run.length > 1 ? run : [run[0]!, run[0]!]));
+      g.append('path').attr('class', 'band').attr('fill', colorOf(k)).attr('fill-opacity', 0.18).attr('d', band(run.length > 1 ? run : [at(run, 0), at(run, 0)]));
     }
   }
+}
 
+/** the reference values: a line each, labelled at the right without overlapping */
+function drawThresholds(g: G, spec: ChartSpec, lang: Lang, { y, innerW, innerH, narrow }: Frame): void {
   const thresholds = spec.thresholds ?? [];
   const labelY = spreadLabels(
     thresholds.map((t) => y(t.value)),
@@ -110,17 +144,20 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
     g.append('text')
       .attr('class', 'threshold-label')
       .attr('x', innerW + 6)
-      .attr('y', labelY[i]! + 4)
+      .attr('y', at(labelY, i) + 4)
       .attr('fill', style.color)
       .text(narrow ? formatNumber(lang, t.value, 0) : t.label[lang]);
   });
+}
 
+/** the series: lines with gaps where a value is missing, and a marker per value when they are few */
+function drawSeries(g: G, spec: ChartSpec, { xs, px, y, runs }: Frame): void {
   spec.series.forEach((s, k) => {
-    const color = COLORS[k % COLORS.length]!;
+    const color = colorOf(k);
     const path = line<number>()
       .curve(spec.step ? curveStep : curveLinear)
       .x(px)
-      .y((i) => y(s.values[i]!));
+      .y((i) => y(at(s.values, i)));
     const series = g.append('g').attr('class', 'series-runs');
     for (const run of runs((i) => s.values[i] != null)) {
       if (run.length > 1) series.append('path').attr('class', 'series').attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2).attr('d', path(run));
@@ -132,13 +169,11 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, lang: Lang, i
         .selectAll('path')
         .data(marks)
         .join('path')
-        .attr('transform', (i) => `translate(${px(i)},${y(s.values[i]!)})`)
+        .attr('transform', (i) => `translate(${px(i)},${y(at(s.values, i))})`)
         .attr('d', symbol(SYMBOLS[k % SYMBOLS.length], 28)())
         .attr('fill', color);
     }
   });
-
-  hover(container, g, spec, lang, { xs, px, innerW, innerH, margin, width });
 }
 
 function legend(spec: ChartSpec, lang: Lang): HTMLElement {
@@ -152,7 +187,7 @@ function legend(spec: ChartSpec, lang: Lang): HTMLElement {
     ul.append(li);
   };
   spec.series.forEach((s, k) => {
-    const c = COLORS[k % COLORS.length]!;
+    const c = colorOf(k);
     item(`<line x1="0" x2="30" y1="7" y2="7" stroke="${c}" stroke-width="2"/><path transform="translate(15,7)" d="${symbol(SYMBOLS[k % SYMBOLS.length], 28)()}" fill="${c}"/>`, s.label[lang]);
   });
   (spec.bands ?? []).forEach((b, k) => item(`<rect width="30" height="14" fill="${COLORS[k % COLORS.length]}" fill-opacity="0.18"/>`, b.label[lang]));
@@ -162,7 +197,7 @@ function legend(spec: ChartSpec, lang: Lang): HTMLElement {
     fr: { fr: 'Valeur limite française', en: 'French limit value' },
     ref: { fr: 'Référence', en: 'Reference' },
   };
-  for (const k of kinds) item(`<line x1="0" x2="30" y1="7" y2="7" stroke="${THRESHOLD[k].color}" stroke-width="1.5" stroke-dasharray="${THRESHOLD[k].dash}"/>`, names[k]![lang]);
+  for (const k of kinds) item(`<line x1="0" x2="30" y1="7" y2="7" stroke="${THRESHOLD[k].color}" stroke-width="1.5" stroke-dasharray="${THRESHOLD[k].dash}"/>`, (names[k] ?? { fr: k, en: k })[lang]);
   return ul;
 }
 
@@ -183,7 +218,7 @@ function hover(container: HTMLElement, g: ReturnType<typeof select<SVGGElement, 
   tip.setAttribute('aria-hidden', 'true');
   container.append(tip);
   const xLabel = (i: number) => {
-    const v = geo.xs[i]!;
+    const v = geo.xs[i] ?? NaN;
     if (spec.x.kind === 'hour') return `${v.valueOf()} h`;
     return spec.x.kind === 'day' ? formatDayLong(lang, v as Date) : formatInstantShort(lang, v as Date);
   };
@@ -193,14 +228,15 @@ function hover(container: HTMLElement, g: ReturnType<typeof select<SVGGElement, 
     .attr('height', geo.innerH)
     .attr('fill', 'transparent')
     .on('pointermove', (event: PointerEvent) => {
-      const svg = container.querySelector('svg')!;
+      const svg = container.querySelector('svg');
+      if (!svg) return;
       const box = svg.getBoundingClientRect();
       const scale = geo.width / box.width;
       const xIn = (event.clientX - box.left) * scale - geo.margin.left;
       const positions = geo.xs.map((_, i) => geo.px(i));
       const i = nearestIndex(positions, xIn);
       if (i < 0) return;
-      rule.attr('x1', positions[i]!).attr('x2', positions[i]!).attr('visibility', 'visible');
+      rule.attr('x1', at(positions, i)).attr('x2', at(positions, i)).attr('visibility', 'visible');
       tip.replaceChildren();
       const head = document.createElement('strong');
       head.textContent = xLabel(i);
@@ -216,7 +252,7 @@ function hover(container: HTMLElement, g: ReturnType<typeof select<SVGGElement, 
         tip.append(row);
       }
       tip.hidden = false;
-      const left = (positions[i]! + geo.margin.left) / scale;
+      const left = (at(positions, i) + geo.margin.left) / scale;
       tip.style.left = `${Math.min(left + 12, box.width - tip.offsetWidth - 4)}px`;
       tip.style.top = `${(geo.margin.top + 8) / scale + (container.querySelector('.chart-legend')?.clientHeight ?? 0)}px`;
     })

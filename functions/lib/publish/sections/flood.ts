@@ -49,8 +49,43 @@ export const floodSection: SiteSection = {
   build: buildFlood,
 };
 
+interface FloodData {
+  last: string;
+  period: { from: string; to: string };
+  span: Text;
+  latest: Map<string, Row>;
+  totals: Map<string, Row>;
+  chartFrom: string;
+  history: Row[];
+  daily: Map<string, DailySeries>;
+}
+
 async function buildFlood({ ctx, communes, has }: SectionInput): Promise<SectionOutput> {
-  const duck = ctx.lake;
+  const data = await readFlood(ctx.lake);
+  const { sectionInfo, asOf } = await readBulletins(ctx.lake, has, data.last);
+  const communeSections = new Map<string, CommuneSection>();
+  for (const c of communes) {
+    const section = floodCommuneSection(c.commune_insee, data, sectionInfo);
+    if (section) communeSections.set(c.commune_insee, section);
+  }
+  return {
+    asOf,
+    layers: floodLayers(communes, data),
+    points: [],
+    communes: communeSections,
+    alerts: floodAlerts(data.history, data.chartFrom),
+    downloads: [
+      { dataset: floodVigilanceCommuneDaily.name, perCommune: false },
+      ...((await has(floodVigilance.name))
+        ? [{ dataset: floodVigilance.name, perCommune: false, csvColumns: ['section_code', 'section_label', 'level', 'level_label', 'bulletin_at', 'bulletin_time_source', 'in_metropole', 'dt'] }]
+        : []),
+    ],
+    methodology: [floodMethodology()],
+  };
+}
+
+/** the communes' daily levels: the latest day, the totals over the period, the chart's days */
+async function readFlood(duck: SectionInput['ctx']['lake']): Promise<FloodData> {
   const t = floodVigilanceCommuneDaily.name;
   const [bounds] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS last, CAST(min(day) FILTER (WHERE day > (SELECT max(day) FROM ${t}) - ${FLOOD_PERIOD_DAYS}) AS VARCHAR) AS first FROM ${t}`);
   const last = str(bounds?.last) ?? '';
@@ -78,8 +113,11 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
   const chartFrom = addDays(last, 1 - FLOOD_CHART_DAYS);
   const history = await rows(duck, `SELECT commune_insee, CAST(day AS VARCHAR) AS day, level_max FROM ${t} WHERE day >= ${dateLiteral(addDays(chartFrom, -1))} ORDER BY commune_insee, day`);
   const daily = dailyByCommune(history.filter((r) => String(r.day) >= chartFrom), ['level_max'], last, 0);
+  return { last, period, span, latest, totals, chartFrom, history, daily };
+}
 
-  // the sections' names and latest bulletins, when the bulletins are in the lake
+/** the sections' names and latest bulletins, when the bulletins are in the lake */
+async function readBulletins(duck: SectionInput['ctx']['lake'], has: SectionInput['has'], last: string): Promise<{ sectionInfo: Map<string, Row>; asOf: string | null }> {
   const sectionInfo = new Map<string, Row>();
   let asOf: string | null = dayEndIso(last);
   if (await has(floodVigilance.name)) {
@@ -92,9 +130,12 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
     const [b] = await rows(duck, `SELECT max(bulletin_at) AS t FROM ${floodVigilance.name} WHERE in_metropole`);
     asOf = iso(b?.t) ?? asOf;
   }
+  return { sectionInfo, asOf };
+}
 
+function floodLayers(communes: SectionInput['communes'], { last, period, span, latest, totals }: FloodData): MapLayer[] {
   const values = (f: (insee: string) => number | null) => Object.fromEntries(communes.map((c) => [c.commune_insee, f(c.commune_insee)]));
-  const layers: MapLayer[] = [
+  return [
     {
       id: 'flood-vigilance',
       group: 'flood',
@@ -127,55 +168,55 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
       missingLabel: NOT_CONCERNED,
     },
   ];
+}
 
-  const communeSections = new Map<string, CommuneSection>();
-  for (const c of communes) {
-    const k = c.commune_insee;
-    const lat = latest.get(k);
-    const tot = totals.get(k);
-    if (!lat && !tot) continue;
-    const level = num(lat?.level_max);
-    const codes = (str(lat?.sections) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const configured = VIGICRUES_SECTIONS.filter((s) => s.communes.includes(k));
-    communeSections.set(k, {
-      id: 'flood',
-      title: text('Crues', 'Floods'),
-      indicators: [
-        {
-          id: 'flood-level',
-          label: text('Vigilance crues (1 vert … 4 rouge)', 'Flood vigilance (1 green … 4 red)'),
-          unit: '',
-          decimals: 0,
-          value: level,
-          trend: null,
-          note: both((l) => (lat ? `${l === 'fr' ? 'le' : 'on'} ${formatDay(l, String(lat.day))}${level ? ` : ${LEVEL_NAMES[level]?.[l] ?? ''}` : ''}` : '—')),
-        },
-        {
-          id: 'flood-orange-days',
-          label: text('Jours en vigilance orange ou rouge', 'Days at orange or red vigilance'),
-          unit: DAYS.fr,
-          decimals: 0,
-          value: num(tot?.orange_days),
-          trend: null,
-          note: span,
-        },
-        {
-          id: 'flood-yellow-days',
-          label: text('Jours en vigilance jaune ou plus', 'Days at yellow vigilance or above'),
-          unit: DAYS.fr,
-          decimals: 0,
-          value: num(tot?.yellow_days),
-          trend: null,
-          note: span,
-        },
-      ],
-      charts: [vigilanceChart(daily.get(k))],
-      tables: [sectionsTable(configured.map((s) => s.code), codes, sectionInfo)],
-      facts: [{ label: text('Jours avec un niveau connu', 'Days with a known level'), value: both((l) => formatNumber(l, num(tot?.days) ?? 0, 0)) }],
-    });
-  }
+function floodCommuneSection(k: string, { latest, totals, span, daily }: FloodData, sectionInfo: ReadonlyMap<string, Row>): CommuneSection | null {
+  const lat = latest.get(k);
+  const tot = totals.get(k);
+  if (!lat && !tot) return null;
+  const level = num(lat?.level_max);
+  const codes = (str(lat?.sections) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const configured = VIGICRUES_SECTIONS.filter((s) => s.communes.includes(k));
+  return {
+    id: 'flood',
+    title: text('Crues', 'Floods'),
+    indicators: [
+      {
+        id: 'flood-level',
+        label: text('Vigilance crues (1 vert … 4 rouge)', 'Flood vigilance (1 green … 4 red)'),
+        unit: '',
+        decimals: 0,
+        value: level,
+        trend: null,
+        note: both((l) => (lat ? `${l === 'fr' ? 'le' : 'on'} ${formatDay(l, String(lat.day))}${level ? ` : ${LEVEL_NAMES[level]?.[l] ?? ''}` : ''}` : '—')),
+      },
+      {
+        id: 'flood-orange-days',
+        label: text('Jours en vigilance orange ou rouge', 'Days at orange or red vigilance'),
+        unit: DAYS.fr,
+        decimals: 0,
+        value: num(tot?.orange_days),
+        trend: null,
+        note: span,
+      },
+      {
+        id: 'flood-yellow-days',
+        label: text('Jours en vigilance jaune ou plus', 'Days at yellow vigilance or above'),
+        unit: DAYS.fr,
+        decimals: 0,
+        value: num(tot?.yellow_days),
+        trend: null,
+        note: span,
+      },
+    ],
+    charts: [vigilanceChart(daily.get(k))],
+    tables: [sectionsTable(configured.map((s) => s.code), codes, sectionInfo)],
+    facts: [{ label: text('Jours avec un niveau connu', 'Days with a known level'), value: both((l) => formatNumber(l, num(tot?.days) ?? 0, 0)) }],
+  };
+}
 
-  // an alert when a commune enters orange or red, or goes from orange to red
+/** an alert when a commune enters orange or red, or goes from orange to red */
+function floodAlerts(history: readonly Row[], chartFrom: string): Map<string, Alert[]> {
   const alerts = new Map<string, Alert[]>();
   for (const [k, list] of groupBy(history, (r) => String(r.commune_insee))) {
     let previous: number | null = null;
@@ -207,21 +248,7 @@ async function buildFlood({ ctx, communes, has }: SectionInput): Promise<Section
       previousDay = day;
     }
   }
-
-  return {
-    asOf,
-    layers,
-    points: [],
-    communes: communeSections,
-    alerts,
-    downloads: [
-      { dataset: floodVigilanceCommuneDaily.name, perCommune: false },
-      ...((await has(floodVigilance.name))
-        ? [{ dataset: floodVigilance.name, perCommune: false, csvColumns: ['section_code', 'section_label', 'level', 'level_label', 'bulletin_at', 'bulletin_time_source', 'in_metropole', 'dt'] }]
-        : []),
-    ],
-    methodology: [floodMethodology()],
-  };
+  return alerts;
 }
 
 function vigilanceChart(series: DailySeries | undefined): ChartSpec {
@@ -328,12 +355,35 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
     await rows(duck, `SELECT station_code, CAST(day AS VARCHAR) AS day, h_max, q_max FROM ${floodIndicatorsDaily.name} WHERE station_code IS NOT NULL AND day >= ${dateLiteral(chartFrom)} ORDER BY day`),
     (r) => String(r.station_code),
   );
+  const byCommune = groupBy(stations, (s) => String(s.commune_insee));
+  const communeSections = new Map<string, CommuneSection>();
+  for (const c of communes) {
+    const here = byCommune.get(c.commune_insee) ?? [];
+    if (here.length === 0) continue;
+    communeSections.set(c.commune_insee, riverCommuneSection(here, latest, history, last));
+  }
+
+  return {
+    asOf: iso(bounds?.at),
+    layers: [],
+    points: riverPoints(stations, latest),
+    communes: communeSections,
+    alerts: new Map(),
+    downloads: [
+      { dataset: floodIndicatorsDaily.name, perCommune: false },
+      { dataset: riverStations.name, perCommune: false },
+    ],
+    methodology: [riverMethodology()],
+  };
+}
+
+/** the map's gauging stations, each with its latest highest stage */
+function riverPoints(stations: readonly Row[], latest: ReadonlyMap<string, Row>) {
   const metres = (l: 'fr' | 'en', v: unknown) => {
     const m = num(v);
     return m === null ? '—' : `${formatNumber(l, m, 2)} m`;
   };
-
-  const points = [
+  return [
     {
       id: 'river-stations',
       kind: 'river-station' as const,
@@ -368,75 +418,60 @@ async function buildRiver({ ctx, communes }: SectionInput): Promise<SectionOutpu
         }),
     },
   ];
+}
 
-  const byCommune = groupBy(stations, (s) => String(s.commune_insee));
-  const communeSections = new Map<string, CommuneSection>();
-  for (const c of communes) {
-    const here = byCommune.get(c.commune_insee) ?? [];
-    if (here.length === 0) continue;
-    communeSections.set(c.commune_insee, {
-      id: 'river',
-      title: text('Cours d’eau', 'Rivers'),
-      indicators: here.map((s) => {
-        const r = latest.get(String(s.station_code));
-        return {
-          id: `river-h-max-${String(s.station_code)}`,
-          label: both((l) => `${l === 'fr' ? 'Hauteur maximale du jour' : 'Highest stage of the day'} — ${str(s.label) ?? String(s.station_code)}`),
-          unit: 'm',
-          decimals: 2,
-          value: roundTo(num(r?.h_max), 2),
-          trend: null,
-          note: both((l) =>
-            r
-              ? `${l === 'fr' ? 'le' : 'on'} ${formatDay(l, String(r.day))}${num(r.ratio_1910) === null ? '' : ` · ${formatNumber(l, (num(r.ratio_1910) ?? 0) * 100, 0)} % ${l === 'fr' ? 'de la crue de 1910' : 'of the 1910 flood'} (${formatNumber(l, STAGE_1910_M, 2)} m)`}`
-              : '—',
-          ),
-        };
-      }),
-      charts: here.map((s) => stationChart(s, history.get(String(s.station_code)) ?? [], last)),
-      tables: [
-        {
-          id: 'river-stations',
-          title: text('Stations hydrométriques de la commune', 'Gauging stations of the commune'),
-          columns: [
-            { id: 'label', label: text('Station', 'Station'), kind: 'text' },
-            { id: 'river', label: text('Cours d’eau', 'River'), kind: 'text' },
-            { id: 'h_max', label: text('Hauteur max.', 'Highest stage'), kind: 'number', unit: 'm', decimals: 2 },
-            { id: 'q_max', label: text('Débit max.', 'Highest discharge'), kind: 'number', unit: 'm³/s', decimals: 0 },
-            { id: 'day', label: text('Jour', 'Day'), kind: 'day' },
-            { id: 'rank', label: text('Par rapport aux crues de référence', 'Compared with the reference floods'), kind: 'text' },
-            { id: 'code', label: text('Code', 'Code'), kind: 'code' },
-          ],
-          rows: here.map((s) => {
-            const r = latest.get(String(s.station_code));
-            return {
-              label: str(s.label) ?? String(s.station_code),
-              river: str(s.river),
-              h_max: roundTo(num(r?.h_max), 2),
-              q_max: roundTo(num(r?.q_max), 0),
-              day: str(r?.day),
-              rank: rankText(num(r?.flood_rank), num(r?.reference_floods)),
-              code: String(s.station_code),
-            };
-          }),
-          empty: text('Aucune station.', 'No station.'),
-        },
-      ],
-      facts: [],
-    });
-  }
-
+function riverCommuneSection(here: readonly Row[], latest: ReadonlyMap<string, Row>, history: ReadonlyMap<string, Row[]>, last: string | null): CommuneSection {
   return {
-    asOf: iso(bounds?.at),
-    layers: [],
-    points,
-    communes: communeSections,
-    alerts: new Map(),
-    downloads: [
-      { dataset: floodIndicatorsDaily.name, perCommune: false },
-      { dataset: riverStations.name, perCommune: false },
+    id: 'river',
+    title: text('Cours d’eau', 'Rivers'),
+    indicators: here.map((s) => {
+      const r = latest.get(String(s.station_code));
+      return {
+        id: `river-h-max-${String(s.station_code)}`,
+        label: both((l) => `${l === 'fr' ? 'Hauteur maximale du jour' : 'Highest stage of the day'} — ${str(s.label) ?? String(s.station_code)}`),
+        unit: 'm',
+        decimals: 2,
+        value: roundTo(num(r?.h_max), 2),
+        trend: null,
+        note: both((l) =>
+          r
+            ? `${l === 'fr' ? 'le' : 'on'} ${formatDay(l, String(r.day))}${num(r.ratio_1910) === null ? '' : ` · ${formatNumber(l, (num(r.ratio_1910) ?? 0) * 100, 0)} % ${l === 'fr' ? 'de la crue de 1910' : 'of the 1910 flood'} (${formatNumber(l, STAGE_1910_M, 2)} m)`}`
+            : '—',
+        ),
+      };
+    }),
+    charts: here.map((s) => stationChart(s, history.get(String(s.station_code)) ?? [], last)),
+    tables: [riverStationsTable(here, latest)],
+    facts: [],
+  };
+}
+
+function riverStationsTable(here: readonly Row[], latest: ReadonlyMap<string, Row>): TableSpec {
+  return {
+    id: 'river-stations',
+    title: text('Stations hydrométriques de la commune', 'Gauging stations of the commune'),
+    columns: [
+      { id: 'label', label: text('Station', 'Station'), kind: 'text' },
+      { id: 'river', label: text('Cours d’eau', 'River'), kind: 'text' },
+      { id: 'h_max', label: text('Hauteur max.', 'Highest stage'), kind: 'number', unit: 'm', decimals: 2 },
+      { id: 'q_max', label: text('Débit max.', 'Highest discharge'), kind: 'number', unit: 'm³/s', decimals: 0 },
+      { id: 'day', label: text('Jour', 'Day'), kind: 'day' },
+      { id: 'rank', label: text('Par rapport aux crues de référence', 'Compared with the reference floods'), kind: 'text' },
+      { id: 'code', label: text('Code', 'Code'), kind: 'code' },
     ],
-    methodology: [riverMethodology()],
+    rows: here.map((s) => {
+      const r = latest.get(String(s.station_code));
+      return {
+        label: str(s.label) ?? String(s.station_code),
+        river: str(s.river),
+        h_max: roundTo(num(r?.h_max), 2),
+        q_max: roundTo(num(r?.q_max), 0),
+        day: str(r?.day),
+        rank: rankText(num(r?.flood_rank), num(r?.reference_floods)),
+        code: String(s.station_code),
+      };
+    }),
+    empty: text('Aucune station.', 'No station.'),
   };
 }
 

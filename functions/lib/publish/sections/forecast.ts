@@ -56,12 +56,12 @@ export function riskComponents(method: string): { hazard: string; method: string
     .split(',')
     .map((p) => p.split('='))
     .filter((p) => p.length === 2)
-    .map(([hazard, m]) => ({ hazard: hazard!, method: m === 'none' ? null : m! }));
+    .map(([hazard, m]) => ({ hazard: must(hazard, 'hazard'), method: m === 'none' ? null : must(m, 'method') }));
 }
 
 /** how a model's published forecast was made, in a sentence */
 function howMade(l: Lang, rows: readonly Row[]): string {
-  const f = rows[0]!;
+  const f = first(rows);
   if (f.model === 'climate-risk') {
     const parts = riskComponents(String(f.method)).map(({ hazard, method }) => {
       const name = (HAZARDS[hazard] ?? text(hazard, hazard))[l];
@@ -75,7 +75,7 @@ function howMade(l: Lang, rows: readonly Row[]): string {
   const byVariable = groupBy(rows, (r) => `${str(r.variable)}|${str(r.source)}|${str(r.method)}`);
   return [...byVariable.values()]
     .map((list) => {
-      const r = list[0]!;
+      const r = first(list);
       const what = variableLabel(String(r.variable))[l];
       const method = methodName(String(r.method))[l];
       if (r.source === 'model') return l === 'fr' ? `${what} : ${method}, meilleure que la meilleure référence sur la période de test` : `${what}: ${method}, better than the best baseline on the test period`;
@@ -114,7 +114,64 @@ export const forecastSection: SiteSection = {
   build: buildForecast,
 };
 
+interface ForecastData {
+  clock: Awaited<ReturnType<typeof lakeClock>>;
+  nowIso: string;
+  /** every model's latest run, and those of them fresh enough to show */
+  runs: Row[];
+  latest: Row[];
+  /** the stale models, with their latest origin */
+  stale: Map<string, string>;
+  evaluations: Row[];
+  sensorNames: Map<string, Row>;
+  stationRows: Map<string, Row>;
+  stationNames: Map<string, string>;
+  /** the fresh runs by model, entity, variable and threshold */
+  series: Map<string, Row[]>;
+}
+
+/** a value the data always hold, checked: the first row of a group, the time of a prediction */
+function must<T>(v: T | null | undefined, what: string): T {
+  if (v === null || v === undefined) throw new Error(`forecast section: no ${what}`);
+  return v;
+}
+const first = (list: readonly Row[]): Row => must(list[0], 'row in a group');
+const instant = (v: unknown, what: string): string => must(iso(v), what);
+
 async function buildForecast({ ctx, communes, has }: SectionInput): Promise<SectionOutput> {
+  const data = await readForecast(ctx, has);
+  const { runs, latest, stale, evaluations, stationNames, nowIso, clock } = data;
+  const communeSections = new Map<string, CommuneSection>();
+  for (const c of communes) {
+    const section = forecastCommuneSection(c, data);
+    if (section) communeSections.set(c.commune_insee, section);
+  }
+
+  const asOf = latest.length ? latest.map((r) => instant(r.run_time, 'run time')).reduce((a, b) => (a > b ? a : b)) : null;
+  const shown = [...new Set(latest.map((r) => String(r.model)))];
+  return {
+    asOf,
+    layers: forecastLayers(communes, data.series),
+    points: [],
+    communes: communeSections,
+    alerts: new Map(),
+    downloads: [{ dataset: PREDICTIONS, perCommune: false }, ...((await has(MODEL_EVALUATIONS)) ? [{ dataset: MODEL_EVALUATIONS, perCommune: false }] : [])],
+    methodology: [
+      modelsMethodology(
+        [
+          evaluationTable(data, [...new Set(runs.map((r) => String(r.model)))]),
+          coverageTable(evaluations),
+          reliabilityTable(evaluations, stationNames),
+        ],
+        [...stale].map(([m, o]) => both((l) => staleSentence(l, m, o, nowIso, clock.demo))),
+        shown,
+      ),
+    ],
+  };
+}
+
+/** the models' latest runs, which of them are stale, their evaluations, and the names of the sensors and stations they forecast */
+async function readForecast(ctx: SectionInput['ctx'], has: SectionInput['has']): Promise<ForecastData> {
   const duck = ctx.lake;
   const clock = await lakeClock(ctx.store, ctx.now());
   const nowIso = clock.now.toISOString();
@@ -125,14 +182,7 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
      FROM ${PREDICTIONS} QUALIFY run_time = max(run_time) OVER (PARTITION BY model)
      ORDER BY model, entity_kind, entity, variable, threshold_name, target_time`,
   );
-  // a model's latest run is shown only while its origin is within the model's freshness limit
-  const originOf = new Map<string, string>();
-  for (const r of runs) {
-    const o = iso(r.origin_time)!;
-    if ((originOf.get(String(r.model)) ?? '') < o) originOf.set(String(r.model), o);
-  }
-  const stale = new Map([...originOf].filter(([m, o]) => (clock.now.getTime() - Date.parse(o)) / 3_600_000 > limitHours(m)));
-  const latest = runs.filter((r) => !stale.has(String(r.model)));
+  const { stale, latest } = freshRuns(runs, clock.now);
   const evaluations = (await has(MODEL_EVALUATIONS))
     ? await rows(
         duck,
@@ -148,134 +198,146 @@ async function buildForecast({ ctx, communes, has }: SectionInput): Promise<Sect
     ? new Map((await rows(duck, `SELECT station_code, label, commune_insee FROM ${riverStations.name}`)).map((r) => [String(r.station_code), r]))
     : new Map<string, Row>();
 
-  // river gauges by their label, weather stations by their name in the heat configuration (PARIS-MONTSOURIS → Paris-Montsouris)
-  const weatherStations = Object.values(HEAT.departements).map((d) => [d.reference_station, d.reference_name.toLowerCase().replace(/(^|[-\s])\p{L}/gu, (m) => m.toUpperCase())] as const);
-  const stationNames = new Map([...weatherStations, ...[...stationRows].filter(([, r]) => str(r.label)).map(([code, r]) => [code, str(r.label)!] as const)]);
+  const stationNames = namesOfStations(stationRows);
   const seriesKey = (r: Row) => `${str(r.model)}|${str(r.entity_kind)}|${str(r.entity)}|${str(r.variable)}|${str(r.threshold_name) ?? ''}`;
   // river_proximity is the index's exposure factor, kept in the dataset to recompute it, not a forecast
   const series = groupBy(
     latest.filter((r) => r.variable !== 'river_proximity'),
     seriesKey,
   );
-  const first = (list: readonly Row[]) => list[0]!;
+  return { clock, nowIso, runs, latest, stale, evaluations, sensorNames, stationRows, stationNames, series };
+}
 
-  // map layers: commune forecasts at their first target
-  const layers: MapLayer[] = [];
-  const communeSeries = [...series.values()].filter((l) => first(l).entity_kind === 'commune');
-  for (const [key, list] of groupBy(communeSeries, (l) => `${str(first(l).model)}|${str(first(l).variable)}|${str(first(l).threshold_name) ?? ''}`)) {
-    const f = first(list[0]!);
-    const variable = String(f.variable);
-    const probability = f.probability !== null && f.probability !== undefined;
-    const byCommune = new Map(list.map((l) => [String(first(l).entity), first(l)]));
-    const values = Object.fromEntries(
-      communes.map((c) => {
-        const r = byCommune.get(c.commune_insee);
-        return [c.commune_insee, r ? roundTo(probability ? (num(r.probability) === null ? null : num(r.probability)! * 100) : num(r.value), 1) : null];
-      }),
-    );
-    const group: LayerGroup = RISK_VARIABLES.has(variable) ? 'risk' : 'forecast';
-    const range = Object.values(values).filter((v): v is number => v !== null);
-    const target = iso(f.target_time)!;
-    layers.push({
-      id: `forecast-${key.replaceAll('|', '-').replace(/-$/, '').replace(/[^\w-]/g, '_')}`,
-      group,
-      title: probability
-        ? both((l) => `${l === 'fr' ? 'Probabilité de dépasser' : 'Probability of exceeding'} ${thresholdLabel(str(f.threshold_name))[l]} : ${variableLabel(variable)[l]}`)
-        : both((l) => (group === 'risk' ? variableLabel(variable)[l] : `${l === 'fr' ? 'Prévision' : 'Forecast'} : ${variableLabel(variable)[l]}`)),
-      short: probability ? both((l) => `${l === 'fr' ? 'Probabilité' : 'Probability'} ${variableLabel(variable)[l]}`) : variableLabel(variable),
-      unit: probability ? '%' : unitOf(f.unit, 'fr'),
-      decimals: probability ? 0 : 1,
-      description: both((l) =>
-        l === 'fr'
-          ? `${modelName(String(f.model))[l]} : ${howMade(l, list.map(first))}. Échéance ${formatInstant(l, target)}, émise le ${formatInstant(l, iso(f.run_time)!)}.`
-          : `${modelName(String(f.model))[l]}: ${howMade(l, list.map(first))}. Target ${formatInstant(l, target)}, issued ${formatInstant(l, iso(f.run_time)!)}.`,
-      ),
-      source: SOURCE,
-      period: { from: target.slice(0, 10), to: (iso(f.target_end) ?? target).slice(0, 10) },
-      classes: probability ? shareClasses([10, 25, 50, 75], 'ylorrd') : variable === 'climate_risk_index' ? bandClasses([20, 40, 60, 80], 'ylorrd', '') : equalBands(range),
-      values,
-    });
+/** a model's latest run is shown only while its origin is within the model's freshness limit */
+function freshRuns(runs: Row[], now: Date): { stale: Map<string, string>; latest: Row[] } {
+  const originOf = new Map<string, string>();
+  for (const r of runs) {
+    const o = instant(r.origin_time, 'origin time');
+    if ((originOf.get(String(r.model)) ?? '') < o) originOf.set(String(r.model), o);
   }
+  const stale = new Map([...originOf].filter(([m, o]) => (now.getTime() - Date.parse(o)) / 3_600_000 > limitHours(m)));
+  return { stale, latest: runs.filter((r) => !stale.has(String(r.model))) };
+}
 
-  const evaluationTable = (models: readonly string[]): TableSpec => skillTable(evaluations.filter((e) => models.includes(String(e.model))), stationNames);
+/** river gauges by their label, weather stations by their name in the heat configuration (PARIS-MONTSOURIS → Paris-Montsouris) */
+function namesOfStations(stationRows: ReadonlyMap<string, Row>): Map<string, string> {
+  const weatherStations = Object.values(HEAT.departements).map((d) => [d.reference_station, d.reference_name.toLowerCase().replace(/(^|[-\s])\p{L}/gu, (m) => m.toUpperCase())] as const);
+  const gauges = [...stationRows].flatMap(([code, r]) => {
+    const label = str(r.label);
+    return label ? [[code, label] as const] : [];
+  });
+  return new Map([...weatherStations, ...gauges]);
+}
 
-  const communeSections = new Map<string, CommuneSection>();
-  const staleRows = runs.filter((r) => stale.has(String(r.model)));
-  for (const c of communes) {
-    const heatStation = HEAT.departements[c.departement]?.reference_station;
-    const isOwn = (f: Row) => {
-      const entity = String(f.entity);
-      if (f.entity_kind === 'commune') return entity === c.commune_insee;
-      if (f.entity_kind === 'departement') return entity === c.departement;
-      // a river gauge in the commune, or the weather station the commune's heat indicators come from
-      if (f.entity_kind === 'station') return str(stationRows.get(entity)?.commune_insee) === c.commune_insee || (!stationRows.has(entity) && entity === heatStation);
-      return false;
-    };
-    const isLocated = (f: Row) => f.entity_kind === 'sensor' && str(sensorNames.get(String(f.entity))?.commune_insee) === c.commune_insee;
-    const own = [...series.values()].filter((l) => isOwn(first(l)));
-    const located = [...series.values()].filter((l) => isLocated(first(l)));
-    const staleHere = [...new Set(staleRows.filter((r) => isOwn(r) || isLocated(r)).map((r) => String(r.model)))];
-    if (own.length === 0 && located.length === 0 && staleHere.length === 0) continue;
-    const models = [...new Set([...own, ...located].map((l) => String(first(l).model)))];
-    const charts = groupBy(own, (l) => `${str(first(l).model)}|${str(first(l).entity_kind)}|${str(first(l).entity)}|${str(first(l).variable)}`);
-    communeSections.set(c.commune_insee, {
-      id: 'forecast',
-      // the page shows it under its own « Prévisions » heading: this title names the key-figures table, a landmark of its own
-      title: text('Prévisions — probabilités', 'Forecasts — probabilities'),
-      indicators: own.filter((l) => first(l).probability !== null && first(l).probability !== undefined).map((l) => probabilityIndicator(first(l), stationNames)),
-      charts: [...charts.values()].map((group) => forecastChart(group, stationNames)),
-      tables: [...(located.length ? [entityTable(located.map(first), sensorNames)] : []), ...(models.length ? [evaluationTable(models)] : [])],
-      facts: [
-        ...(clock.demo
-          ? [
-              {
-                label: text('Données de démonstration', 'Demo data'),
-                value: both((l) =>
-                  l === 'fr'
-                    ? `données de démonstration au ${formatInstant(l, nowIso)} : les prévisions sont émises et jugées fraîches à cette date`
-                    : `demo data as of ${formatInstant(l, nowIso)}: forecasts are issued and judged fresh at that time`,
-                ),
-              },
-            ]
-          : []),
-        ...models.map((m) => {
-          const mine = latest.filter((r) => r.model === m && (isOwn(r) || isLocated(r)));
-          const f = first(mine);
-          return {
-            label: modelName(m),
+function evaluationTable({ evaluations, stationNames }: ForecastData, models: readonly string[]): TableSpec {
+  return skillTable(evaluations.filter((e) => models.includes(String(e.model))), stationNames);
+}
+
+/** map layers: commune forecasts at their first target */
+function forecastLayers(communes: SectionInput['communes'], series: ReadonlyMap<string, Row[]>): MapLayer[] {
+  const communeSeries = [...series.values()].filter((l) => first(l).entity_kind === 'commune');
+  return [...groupBy(communeSeries, (l) => `${str(first(l).model)}|${str(first(l).variable)}|${str(first(l).threshold_name) ?? ''}`)].map(([key, list]) => forecastLayer(communes, key, list));
+}
+
+function forecastLayer(communes: SectionInput['communes'], key: string, list: Row[][]): MapLayer {
+  const f = first(must(list[0], 'series'));
+  const variable = String(f.variable);
+  const probability = f.probability !== null && f.probability !== undefined;
+  const byCommune = new Map(list.map((l) => [String(first(l).entity), first(l)]));
+  const values = Object.fromEntries(
+    communes.map((c) => {
+      const r = byCommune.get(c.commune_insee);
+      return [c.commune_insee, r ? roundTo(probability ? percent(num(r.probability)) : num(r.value), 1) : null];
+    }),
+  );
+  const group: LayerGroup = RISK_VARIABLES.has(variable) ? 'risk' : 'forecast';
+  const range = Object.values(values).filter((v): v is number => v !== null);
+  const target = instant(f.target_time, 'target time');
+  const issued = instant(f.run_time, 'run time');
+  return {
+    id: `forecast-${key.replaceAll('|', '-').replace(/-$/, '').replace(/[^\w-]/g, '_')}`,
+    group,
+    title: probability
+      ? both((l) => `${l === 'fr' ? 'Probabilité de dépasser' : 'Probability of exceeding'} ${thresholdLabel(str(f.threshold_name))[l]} : ${variableLabel(variable)[l]}`)
+      : both((l) => (group === 'risk' ? variableLabel(variable)[l] : `${l === 'fr' ? 'Prévision' : 'Forecast'} : ${variableLabel(variable)[l]}`)),
+    short: probability ? both((l) => `${l === 'fr' ? 'Probabilité' : 'Probability'} ${variableLabel(variable)[l]}`) : variableLabel(variable),
+    unit: probability ? '%' : unitOf(f.unit, 'fr'),
+    decimals: probability ? 0 : 1,
+    description: both((l) =>
+      l === 'fr'
+        ? `${modelName(String(f.model))[l]} : ${howMade(l, list.map(first))}. Échéance ${formatInstant(l, target)}, émise le ${formatInstant(l, issued)}.`
+        : `${modelName(String(f.model))[l]}: ${howMade(l, list.map(first))}. Target ${formatInstant(l, target)}, issued ${formatInstant(l, issued)}.`,
+    ),
+    source: SOURCE,
+    period: { from: target.slice(0, 10), to: (iso(f.target_end) ?? target).slice(0, 10) },
+    classes: probability ? shareClasses([10, 25, 50, 75], 'ylorrd') : variable === 'climate_risk_index' ? bandClasses([20, 40, 60, 80], 'ylorrd', '') : equalBands(range),
+    values,
+  };
+}
+
+const percent = (p: number | null): number | null => (p === null ? null : p * 100);
+
+/** the forecasts of a commune: its own (commune, département, stations) and those of the sensors in it */
+function forecastCommuneSection(c: SectionInput['communes'][number], data: ForecastData): CommuneSection | null {
+  const { runs, series, stale, sensorNames, stationRows, stationNames } = data;
+  const heatStation = HEAT.departements[c.departement]?.reference_station;
+  const isOwn = (f: Row) => {
+    const entity = String(f.entity);
+    if (f.entity_kind === 'commune') return entity === c.commune_insee;
+    if (f.entity_kind === 'departement') return entity === c.departement;
+    // a river gauge in the commune, or the weather station the commune's heat indicators come from
+    if (f.entity_kind === 'station') return str(stationRows.get(entity)?.commune_insee) === c.commune_insee || (!stationRows.has(entity) && entity === heatStation);
+    return false;
+  };
+  const isLocated = (f: Row) => f.entity_kind === 'sensor' && str(sensorNames.get(String(f.entity))?.commune_insee) === c.commune_insee;
+  const own = [...series.values()].filter((l) => isOwn(first(l)));
+  const located = [...series.values()].filter((l) => isLocated(first(l)));
+  const staleHere = [...new Set(runs.filter((r) => stale.has(String(r.model))).filter((r) => isOwn(r) || isLocated(r)).map((r) => String(r.model)))];
+  if (own.length === 0 && located.length === 0 && staleHere.length === 0) return null;
+  const models = [...new Set([...own, ...located].map((l) => String(first(l).model)))];
+  const charts = groupBy(own, (l) => `${str(first(l).model)}|${str(first(l).entity_kind)}|${str(first(l).entity)}|${str(first(l).variable)}`);
+  return {
+    id: 'forecast',
+    // the page shows it under its own « Prévisions » heading: this title names the key-figures table, a landmark of its own
+    title: text('Prévisions — probabilités', 'Forecasts — probabilities'),
+    indicators: own.filter((l) => first(l).probability !== null && first(l).probability !== undefined).map((l) => probabilityIndicator(first(l), stationNames)),
+    charts: [...charts.values()].map((group) => forecastChart(group, stationNames)),
+    tables: [...(located.length ? [entityTable(located.map(first), sensorNames)] : []), ...(models.length ? [evaluationTable(data, models)] : [])],
+    facts: forecastFacts(data, models, staleHere, (r) => isOwn(r) || isLocated(r)),
+  };
+}
+
+/** the facts under a commune's forecasts: the demo clock, when and how each model's forecast was made, why a stale one is not shown */
+function forecastFacts({ clock, nowIso, latest, stale }: ForecastData, models: readonly string[], staleHere: readonly string[], isHere: (r: Row) => boolean) {
+  return [
+    ...(clock.demo
+      ? [
+          {
+            label: text('Données de démonstration', 'Demo data'),
             value: both((l) =>
               l === 'fr'
-                ? `émise le ${formatInstant(l, iso(f.run_time)!)} avec les données jusqu’au ${formatInstant(l, iso(f.origin_time)!)} ; ${howMade(l, mine)}`
-                : `issued ${formatInstant(l, iso(f.run_time)!)} with data up to ${formatInstant(l, iso(f.origin_time)!)}; ${howMade(l, mine)}`,
+                ? `données de démonstration au ${formatInstant(l, nowIso)} : les prévisions sont émises et jugées fraîches à cette date`
+                : `demo data as of ${formatInstant(l, nowIso)}: forecasts are issued and judged fresh at that time`,
             ),
-          };
-        }),
-        ...staleHere.map((m) => ({ label: modelName(m), value: both((l) => staleSentence(l, m, stale.get(m)!, nowIso, clock.demo)) })),
-      ],
-    });
-  }
-
-  const asOf = latest.length ? latest.map((r) => iso(r.run_time)!).reduce((a, b) => (a > b ? a : b)) : null;
-  const shown = [...new Set(latest.map((r) => String(r.model)))];
-  return {
-    asOf,
-    layers,
-    points: [],
-    communes: communeSections,
-    alerts: new Map(),
-    downloads: [{ dataset: PREDICTIONS, perCommune: false }, ...((await has(MODEL_EVALUATIONS)) ? [{ dataset: MODEL_EVALUATIONS, perCommune: false }] : [])],
-    methodology: [
-      modelsMethodology(
-        [
-          evaluationTable([...new Set(runs.map((r) => String(r.model)))]),
-          coverageTable(evaluations),
-          reliabilityTable(evaluations, stationNames),
-        ],
-        [...stale].map(([m, o]) => both((l) => staleSentence(l, m, o, nowIso, clock.demo))),
-        shown,
-      ),
-    ],
-  };
+          },
+        ]
+      : []),
+    ...models.map((m) => {
+      const mine = latest.filter((r) => r.model === m && isHere(r));
+      const f = first(mine);
+      const run = instant(f.run_time, 'run time');
+      const origin = instant(f.origin_time, 'origin time');
+      return {
+        label: modelName(m),
+        value: both((l) =>
+          l === 'fr'
+            ? `émise le ${formatInstant(l, run)} avec les données jusqu’au ${formatInstant(l, origin)} ; ${howMade(l, mine)}`
+            : `issued ${formatInstant(l, run)} with data up to ${formatInstant(l, origin)}; ${howMade(l, mine)}`,
+        ),
+      };
+    }),
+    ...staleHere.map((m) => ({ label: modelName(m), value: both((l) => staleSentence(l, m, must(stale.get(m), 'stale origin'), nowIso, clock.demo)) })),
+  ];
 }
 
 /** five equal classes over the values' range, on round numbers */
@@ -285,7 +347,7 @@ function equalBands(values: readonly number[]) {
   const hi = Math.max(...values);
   const step = niceStep((hi - lo) / 5 || 1);
   const start = Math.floor(lo / step) * step;
-  return bandClasses([1, 2, 3, 4].map((i) => roundTo(start + i * step, 6)!), 'ylorrd', '', step < 1 ? 1 : 0);
+  return bandClasses([1, 2, 3, 4].map((i) => must(roundTo(start + i * step, 6), 'class break')), 'ylorrd', '', step < 1 ? 1 : 0);
 }
 
 function niceStep(raw: number): number {
@@ -300,9 +362,9 @@ function probabilityIndicator(r: Row, stationNames: ReadonlyMap<string, string>)
     label: both((l) => `${l === 'fr' ? 'Probabilité de dépasser' : 'Probability of exceeding'} ${thresholdLabel(str(r.threshold_name))[l]} (${variableLabel(variable)[l]})`),
     unit: '%',
     decimals: 0,
-    value: num(r.probability) === null ? null : roundTo(num(r.probability)! * 100, 0),
+    value: num(r.probability) === null ? null : roundTo(must(num(r.probability), 'probability') * 100, 0),
     trend: null,
-    note: both((l) => `${l === 'fr' ? 'échéance' : 'target'} ${formatInstant(l, iso(r.target_time)!)}${entityName(r, stationNames)[l] ? ` (${entityName(r, stationNames)[l]})` : ''}`),
+    note: both((l) => `${l === 'fr' ? 'échéance' : 'target'} ${formatInstant(l, instant(r.target_time, 'target time'))}${entityName(r, stationNames)[l] ? ` (${entityName(r, stationNames)[l]})` : ''}`),
   };
 }
 
@@ -318,11 +380,11 @@ function entityName(r: Row, stationNames: ReadonlyMap<string, string>): Text {
 }
 
 function forecastChart(group: readonly (readonly Row[])[], stationNames: ReadonlyMap<string, string>): ChartSpec {
-  const f = group[0]![0]!;
+  const f = first(must(group[0], 'series'));
   const variable = String(f.variable);
-  const targets = [...new Set(group.flatMap((l) => l.map((r) => iso(r.target_time)!)))].sort();
+  const targets = [...new Set(group.flatMap((l) => l.map((r) => instant(r.target_time, 'target time'))))].sort();
   // the point forecast and interval do not depend on the threshold: take them from the first series
-  const main = new Map(group[0]!.map((r) => [iso(r.target_time)!, r]));
+  const main = new Map(must(group[0], 'series').map((r) => [instant(r.target_time, 'target time'), r]));
   // bands stay within physical limits: no negative river level, flow or sound level, no probability outside 0–1
   const floor = NON_NEGATIVE.has(variable) ? 0 : -Infinity;
   const pick = (column: string, scale = 1) =>
@@ -348,8 +410,8 @@ function forecastChart(group: readonly (readonly Row[])[], stationNames: Readonl
       const u = probabilityOnly ? '%' : unitOf(f.unit, l);
       const range = `${formatNumber(l, Math.min(...v), 1)} – ${formatNumber(l, Math.max(...v), 1)}${u ? ` ${u}` : ''}`;
       return l === 'fr'
-        ? `${targets.length} échéance${targets.length > 1 ? 's' : ''} du ${formatInstant(l, targets[0]!)} au ${formatInstant(l, targets[targets.length - 1]!)} ; ${probabilityOnly ? 'probabilité' : 'valeur prévue'} de ${range}${probabilityOnly ? '' : ', avec un intervalle de prévision à 90 %'}.`
-        : `${targets.length} target${targets.length > 1 ? 's' : ''} from ${formatInstant(l, targets[0]!)} to ${formatInstant(l, targets[targets.length - 1]!)}; ${probabilityOnly ? 'probability' : 'forecast'} from ${range}${probabilityOnly ? '' : ', with a 90 % forecast interval'}.`;
+        ? `${targets.length} échéance${targets.length > 1 ? 's' : ''} du ${formatInstant(l, must(targets[0], 'target'))} au ${formatInstant(l, must(targets.at(-1), 'target'))} ; ${probabilityOnly ? 'probabilité' : 'valeur prévue'} de ${range}${probabilityOnly ? '' : ', avec un intervalle de prévision à 90 %'}.`
+        : `${targets.length} target${targets.length > 1 ? 's' : ''} from ${formatInstant(l, must(targets[0], 'target'))} to ${formatInstant(l, must(targets.at(-1), 'target'))}; ${probabilityOnly ? 'probability' : 'forecast'} from ${range}${probabilityOnly ? '' : ', with a 90 % forecast interval'}.`;
     }),
     x: { kind: 'instant', label: text('Échéance', 'Target time'), values: targets },
     y: { label: probabilityOnly ? text('Probabilité', 'Probability') : variableLabel(variable), unit, decimals: 1, ...(probabilityOnly ? { domain: [0, 100] as const } : {}) },
@@ -358,9 +420,9 @@ function forecastChart(group: readonly (readonly Row[])[], stationNames: Readonl
     thresholds: thresholds.map((r) => {
       const name = str(r.threshold_name) ?? '';
       return {
-        value: num(r.threshold)!,
+        value: must(num(r.threshold), 'threshold'),
         kind: name.startsWith('who') ? ('who' as const) : name.startsWith('fr') ? ('fr' as const) : ('ref' as const),
-        label: both((l) => `${thresholdLabel(name)[l]} ${formatNumber(l, num(r.threshold)!, num(r.threshold)! % 1 ? 2 : 0)}`),
+        label: both((l) => `${thresholdLabel(name)[l]} ${formatNumber(l, must(num(r.threshold), 'threshold'), must(num(r.threshold), 'threshold') % 1 ? 2 : 0)}`),
       };
     }),
     source: SOURCE,
@@ -394,7 +456,7 @@ function entityTable(firsts: readonly Row[], sensors: ReadonlyMap<string, Row>):
         value: value === null ? null : both((l) => withUnit(l, value)),
         interval: lo === null || hi === null ? null : both((l) => `${formatNumber(l, lo, 1)} – ${withUnit(l, hi)}`),
         threshold: r.threshold_name ? both((l) => `${thresholdLabel(str(r.threshold_name))[l]}${t === null ? '' : ` (${withUnit(l, t)})`}`) : noThreshold,
-        probability: num(r.probability) === null ? (r.threshold_name ? null : noThreshold) : roundTo(num(r.probability)! * 100, 0),
+        probability: num(r.probability) === null ? (r.threshold_name ? null : noThreshold) : roundTo(must(num(r.probability), 'probability') * 100, 0),
       };
     }),
     note: text('Lorsqu’un modèle ne bat pas sa référence pour une grandeur, la prévision publiée est celle de la référence (voir la performance ci-dessous).', 'When a model does not beat its baseline for a quantity, the published forecast is the baseline’s (see the skill below).'),
@@ -410,13 +472,13 @@ const HIGHER_IS_BETTER = new Set(['nse', 'bss', 'hit_rate']);
 /** a scored target in public words: laeq, lnight_eu>who_lnight, heatwave+2d, level+24h>=5.84, a station code */
 export function targetLabel(target: string, stationNames: ReadonlyMap<string, string>): Text {
   const threshold = /^(\w+)>([a-z_]+)$/.exec(target);
-  if (threshold) return both((l) => `${variableLabel(threshold[1]!)[l]} ${l === 'fr' ? 'au-dessus de la' : 'above the'} ${thresholdLabel(threshold[2]!)[l]}`);
+  if (threshold) return both((l) => `${variableLabel(must(threshold[1], 'match'))[l]} ${l === 'fr' ? 'au-dessus de la' : 'above the'} ${thresholdLabel(must(threshold[2], 'match'))[l]}`);
   const days = /^(\w+)\+(\d+)d$/.exec(target);
-  if (days) return both((l) => `${variableLabel(days[1]!)[l]} ${l === 'fr' ? `à J+${days[2]}` : `on day +${days[2]}`}`);
+  if (days) return both((l) => `${variableLabel(must(days[1], 'match'))[l]} ${l === 'fr' ? `à J+${days[2]}` : `on day +${days[2]}`}`);
   const hours = /^(\w+)\+(\d+)h>=([\d.]+)$/.exec(target);
-  if (hours) return both((l) => `${variableLabel(hours[1]!)[l]} ${l === 'fr' ? `à +${hours[2]} h, au moins` : `at +${hours[2]} h, at least`} ${formatNumber(l, Number(hours[3]), 2)}`);
+  if (hours) return both((l) => `${variableLabel(must(hours[1], 'match'))[l]} ${l === 'fr' ? `à +${hours[2]} h, au moins` : `at +${hours[2]} h, at least`} ${formatNumber(l, Number(hours[3]), 2)}`);
   const crossing = /^(.+)>=([\d.]+)$/.exec(target);
-  if (crossing) return both((l) => `${targetLabel(crossing[1]!, stationNames)[l]} : ${l === 'fr' ? 'franchissement de' : 'crossing'} ${formatNumber(l, Number(crossing[2]), 2)}`);
+  if (crossing) return both((l) => `${targetLabel(must(crossing[1], 'match'), stationNames)[l]} : ${l === 'fr' ? 'franchissement de' : 'crossing'} ${formatNumber(l, Number(crossing[2]), 2)}`);
   const station = stationNames.get(target);
   if (station) return text(station, station);
   return variableLabel(target);
@@ -432,15 +494,15 @@ const none = text('—', '—');
 const yesNo = (b: boolean) => (b ? text('oui', 'yes') : text('non', 'no'));
 /** the best baseline on a metric (the highest or the lowest score, by the metric) */
 const bestOf = (list: readonly Row[], metric: string) =>
-  list.filter((e) => e.is_baseline && num(e.value) !== null).sort((a, b) => (HIGHER_IS_BETTER.has(metric) ? num(b.value)! - num(a.value)! : num(a.value)! - num(b.value)!))[0];
+  list.filter((e) => e.is_baseline && num(e.value) !== null).sort((a, b) => (HIGHER_IS_BETTER.has(metric) ? must(num(b.value), 'value') - must(num(a.value), 'value') : must(num(a.value), 'value') - must(num(b.value), 'value')))[0];
 
 /** the Brier skill score row: the skill against the best baseline on the Brier score, nothing else; the verdict is the Brier score's decision (with its significance test) */
 function bssRow(list: readonly Row[], brier: readonly Row[], base: Readonly<Record<string, string | number | Text | null>>, noEvent: boolean): Record<string, string | number | Text | null> | undefined {
   const best = bestOf(brier, 'brier');
   const row = list.find((e) => !e.is_baseline && str(e.reference) === (best ? String(best.predictor) : undefined));
   const decision = brier.find((e) => e.predictor === 'model')?.beats_baseline;
-  if (noEvent) return { ...base, score: null, baseline: best ? methodName(String(best.predictor)) : none, baseline_score: none, beats: NO_EVENT, p: null, n: num(list[0]!.n) };
-  if (row) return { ...base, score: roundTo(num(row.value), 3), baseline: methodName(String(best!.predictor)), baseline_score: none, beats: typeof decision === 'boolean' ? yesNo(decision) : none, p: null, n: num(row.n) };
+  if (noEvent) return { ...base, score: null, baseline: best ? methodName(String(best.predictor)) : none, baseline_score: none, beats: NO_EVENT, p: null, n: num(first(list).n) };
+  if (row) return { ...base, score: roundTo(num(row.value), 3), baseline: methodName(String(must(best, 'baseline').predictor)), baseline_score: none, beats: typeof decision === 'boolean' ? yesNo(decision) : none, p: null, n: num(row.n) };
   return undefined;
 }
 
@@ -452,10 +514,10 @@ function skillTable(evaluations: readonly Row[], stationNames: ReadonlyMap<strin
   const scored = evaluations.filter((e) => !SIDE_METRICS.has(String(e.metric)));
   const groups = groupBy(scored, (e) => `${key(e)}|${str(e.metric)}`);
   for (const list of groups.values()) {
-    const metric = String(list[0]!.metric);
-    const k = key(list[0]!);
+    const metric = String(first(list).metric);
+    const k = key(first(list));
     const noEvent = baseRate.get(k) === 0;
-    const base = { model: modelName(String(list[0]!.model)), target: targetLabel(String(list[0]!.target), stationNames), metric: METRICS[metric] ?? text(metric, metric) };
+    const base = { model: modelName(String(first(list).model)), target: targetLabel(String(first(list).target), stationNames), metric: METRICS[metric] ?? text(metric, metric) };
     if (metric === 'bss') {
       const row = bssRow(list, groups.get(`${k}|brier`) ?? [], base, noEvent);
       if (row) out.push(row);
@@ -515,7 +577,7 @@ function coverageTable(evaluations: readonly Row[]): TableSpec {
     ],
     rows: evaluations
       .filter((e) => e.metric === 'coverage_90')
-      .map((e) => ({ model: modelName(String(e.model)), predictor: methodName(String(e.predictor)), coverage: num(e.value) === null ? null : roundTo(num(e.value)! * 100, 1), n: num(e.n) })),
+      .map((e) => ({ model: modelName(String(e.model)), predictor: methodName(String(e.predictor)), coverage: num(e.value) === null ? null : roundTo(must(num(e.value), 'value') * 100, 1), n: num(e.n) })),
     note: text('Un intervalle à 90 % bien calibré contient environ 90 % des observations de la période de test.', 'A well-calibrated 90 % interval holds about 90 % of the test period’s observations.'),
     empty: text('Pas d’intervalle évalué.', 'No interval evaluated.'),
   };
@@ -534,12 +596,12 @@ function reliabilityTable(evaluations: readonly Row[], stationNames: ReadonlyMap
       { id: 'n', label: text('Cas', 'Cases'), kind: 'number', decimals: 0 },
     ],
     rows: evaluations
-      .filter((e) => e.metric === 'reliability' && e.predictor === 'model' && num(e.n)! > 0)
+      .filter((e) => e.metric === 'reliability' && e.predictor === 'model' && (num(e.n) ?? 0) > 0)
       .map((e) => ({
         model: modelName(String(e.model)),
         target: targetLabel(String(e.target), stationNames),
-        bin: both((l) => `${formatNumber(l, num(e.bin_from)! * 100, 0)} – ${formatNumber(l, num(e.bin_to)! * 100, 0)} %`),
-        observed: num(e.value) === null ? null : roundTo(num(e.value)! * 100, 0),
+        bin: both((l) => `${formatNumber(l, must(num(e.bin_from), 'bin_from') * 100, 0)} – ${formatNumber(l, must(num(e.bin_to), 'bin_to') * 100, 0)} %`),
+        observed: num(e.value) === null ? null : roundTo(must(num(e.value), 'value') * 100, 0),
         n: num(e.n),
       })),
     note: text('Des probabilités fiables se réalisent aussi souvent qu’elles l’annoncent : 30 % de probabilité, 30 % de cas observés.', 'Reliable probabilities come true as often as they say: 30 % probability, 30 % of cases observed.'),

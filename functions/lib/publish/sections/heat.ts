@@ -28,8 +28,51 @@ export const heatSection: SiteSection = {
   build: buildHeat,
 };
 
+interface HeatData {
+  last: string;
+  period: { from: string; to: string };
+  span: Text;
+  periodNote: Text;
+  totals: Map<string, Row>;
+  latest: Map<string, Row>;
+  daily: Map<string, DailySeries>;
+  starts: Row[];
+}
+
 async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionOutput> {
   const duck = ctx.lake;
+  const t = heatIndicatorsCommuneDaily.name;
+  const data = await readHeat(duck);
+  const section = new Map<string, CommuneSection>();
+  for (const c of communes) section.set(c.commune_insee, heatCommuneSection(c.commune_insee, data));
+  const layers = heatLayers(communes, data);
+  const alerts = heatAlerts(data.starts);
+
+  const points = (await has(weatherDaily.name)) ? [await weatherStations(ctx.lake)] : [];
+  const [asOf] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS day FROM ${t}`);
+
+  return {
+    asOf: str(asOf?.day) === null ? null : dayEndIso(str(asOf?.day) ?? ''),
+    layers,
+    points,
+    communes: section,
+    alerts,
+    downloads: [
+      // a commune takes its département's reference station: per-commune files would repeat the same rows
+      { dataset: heatIndicatorsCommuneDaily.name, perCommune: false },
+      { dataset: heatIndicatorsDaily.name, perCommune: false },
+      {
+        dataset: weatherDaily.name,
+        perCommune: false,
+        csvColumns: ['station_id', 'station_name', 'departement', 'lat', 'lon', 'alti', 'day', 'rr', 'q_rr', 'tn', 'q_tn', 'tx', 'q_tx', 'tm', 'q_tm', 'doubtful', 'dt'],
+      },
+    ],
+    methodology: [heatMethodology()],
+  };
+}
+
+/** the communes' heat days over the period, their latest day, the chart's days and the episodes' starts */
+async function readHeat(duck: SectionInput['ctx']['lake']): Promise<HeatData> {
   const t = heatIndicatorsCommuneDaily.name;
   const [bounds] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS last, CAST(min(day) FILTER (WHERE day > (SELECT max(day) FROM ${t}) - ${HEAT_PERIOD_DAYS}) AS VARCHAR) AS first FROM ${t}`);
   const last = str(bounds?.last) ?? '';
@@ -72,20 +115,24 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
     `SELECT commune_insee, CAST(day AS VARCHAR) AS day, heatwave_episode, heatwave_days, ibmn, ibmx, ibmn_threshold, ibmx_threshold, station_id
      FROM ${t} WHERE heatwave_day = 1 AND day >= ${dateLiteral(addDays(last, 1 - HEAT_ALERT_DAYS))}`,
   );
-
-  const margin = (r: Row | undefined): number | null => {
-    const a = num(r?.ibmn);
-    const b = num(r?.ibmx);
-    const ta = num(r?.ibmn_threshold);
-    const tb = num(r?.ibmx_threshold);
-    return a === null || b === null || ta === null || tb === null ? null : Math.min(a - ta, b - tb);
-  };
-  const values = (f: (insee: string) => number | null) => Object.fromEntries(communes.map((c) => [c.commune_insee, f(c.commune_insee)]));
   // the words of the period actually covered (« 12 mois glissants » only when the data fill it)
   const span = spanWords(period, HEAT_PERIOD_DAYS);
   const periodNote = both((l) => (l === 'fr' ? `${span.fr} jusqu’au ${formatDay(l, last)}` : `${span.en} up to ${formatDay(l, last)}`));
+  return { last, period, span, periodNote, totals, latest, daily, starts };
+}
 
-  const layers: MapLayer[] = [
+/** the smaller of the gaps IBMn − threshold and IBMx − threshold */
+function ibmMargin(r: Row | undefined): number | null {
+  const a = num(r?.ibmn);
+  const b = num(r?.ibmx);
+  const ta = num(r?.ibmn_threshold);
+  const tb = num(r?.ibmx_threshold);
+  return a === null || b === null || ta === null || tb === null ? null : Math.min(a - ta, b - tb);
+}
+
+function heatLayers(communes: SectionInput['communes'], { last, period, span, totals, latest }: HeatData): MapLayer[] {
+  const values = (f: (insee: string) => number | null) => Object.fromEntries(communes.map((c) => [c.commune_insee, f(c.commune_insee)]));
+  return [
     {
       id: 'heat-heatwave-days',
       group: 'heat',
@@ -132,69 +179,71 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
       source: SOURCE,
       period: { from: last, to: last },
       classes: bandClasses([-9, -6, -3, 0], 'orrd', '', 0),
-      values: values((k) => roundTo(margin(latest.get(k)), 1)),
+      values: values((k) => roundTo(ibmMargin(latest.get(k)), 1)),
     },
   ];
+}
 
-  const section = new Map<string, CommuneSection>();
-  for (const c of communes) {
-    const k = c.commune_insee;
-    const tot = totals.get(k);
-    const lat = latest.get(k);
-    const count = (id: string, label: Text, column: string, note: Text): Indicator => ({ id, label, unit: DAYS.fr, decimals: 0, value: num(tot?.[column]), trend: null, note });
-    const ibm = (id: 'ibmn' | 'ibmx', label: Text): Indicator => {
-      const v = roundTo(num(lat?.[id]), 1);
-      const yearBefore = num(lat?.[`${id}_year_before`]);
-      const before = yearBefore ?? num(lat?.[`${id}_week_before`]);
-      const threshold = num(lat?.[`${id}_threshold`]);
-      const day = str(lat?.day);
-      return {
-        id: `heat-${id}`,
-        label,
-        unit: C,
-        decimals: 1,
-        value: v,
-        trend:
-          v !== null && before !== null
-            ? {
-                delta: roundTo(v - before, 1) ?? 0,
-                window:
-                  yearBefore !== null
-                    ? text('même jour l’an dernier', 'same day last year')
-                    : text('7 jours plus tôt (moins d’un an de données)', '7 days earlier (less than a year of data)'),
-              }
-            : null,
-        note: both((l) =>
-          day
-            ? l === 'fr'
-              ? `le ${formatDay(l, day)}, seuil d’alerte ${threshold === null ? '—' : formatNumber(l, threshold, 0)} °C`
-              : `on ${formatDay(l, day)}, alert threshold ${threshold === null ? '—' : formatNumber(l, threshold, 0)} °C`
-            : '—',
-        ),
-      };
-    };
-    const series = daily.get(k);
-    section.set(k, {
-      id: 'heat',
-      title: text('Chaleur', 'Heat'),
-      indicators: [
-        count('heat-heatwave-days', text('Jours de canicule', 'Heat-wave days'), 'heatwave_days', periodNote),
-        count('heat-tropical-nights', text(`Nuits tropicales (TN ≥ ${HEAT.tropical_night_tn} °C)`, `Tropical nights (TN ≥ ${HEAT.tropical_night_tn} °C)`), 'tropical_nights', periodNote),
-        count('heat-hot-days', text(`Jours chauds (TX ≥ ${HEAT.hot_day_tx} °C)`, `Hot days (TX ≥ ${HEAT.hot_day_tx} °C)`), 'hot_days', periodNote),
-        count('heat-very-hot-days', text(`Jours très chauds (TX ≥ ${HEAT.very_hot_day_tx} °C)`, `Very hot days (TX ≥ ${HEAT.very_hot_day_tx} °C)`), 'very_hot_days', periodNote),
-        ibm('ibmn', text('IBMn (moyenne sur 3 jours des minimales)', 'IBMn (3-day mean of the minima)')),
-        ibm('ibmx', text('IBMx (moyenne sur 3 jours des maximales)', 'IBMx (3-day mean of the maxima)')),
-      ],
-      charts: [heatChart(series, lat)],
-      tables: [],
-      facts: [
-        { label: text('Station de référence', 'Reference station'), value: both((l) => (lat ? `${stationName(str(lat.station_id))}${lat.station_verified ? '' : l === 'fr' ? ' (provisoire)' : ' (provisional)'}` : l === 'fr' ? 'pas de données' : 'no data')) },
-        { label: text('Seuils d’alerte', 'Alert thresholds'), value: both((l) => (lat ? `IBMn ${formatNumber(l, num(lat.ibmn_threshold) ?? NaN, 0)} °C / IBMx ${formatNumber(l, num(lat.ibmx_threshold) ?? NaN, 0)} °C${lat.thresholds_verified ? '' : l === 'fr' ? ' (provisoires)' : ' (provisional)'}` : '—')) },
-        { label: text('Jours avec des données', 'Days with data'), value: both((l) => formatNumber(l, num(tot?.days) ?? 0, 0)) },
-      ],
-    });
-  }
+function heatCommuneSection(k: string, { totals, latest, daily, periodNote }: HeatData): CommuneSection {
+  const tot = totals.get(k);
+  const lat = latest.get(k);
+  const count = (id: string, label: Text, column: string, note: Text): Indicator => ({ id, label, unit: DAYS.fr, decimals: 0, value: num(tot?.[column]), trend: null, note });
+  const series = daily.get(k);
+  return {
+    id: 'heat',
+    title: text('Chaleur', 'Heat'),
+    indicators: [
+      count('heat-heatwave-days', text('Jours de canicule', 'Heat-wave days'), 'heatwave_days', periodNote),
+      count('heat-tropical-nights', text(`Nuits tropicales (TN ≥ ${HEAT.tropical_night_tn} °C)`, `Tropical nights (TN ≥ ${HEAT.tropical_night_tn} °C)`), 'tropical_nights', periodNote),
+      count('heat-hot-days', text(`Jours chauds (TX ≥ ${HEAT.hot_day_tx} °C)`, `Hot days (TX ≥ ${HEAT.hot_day_tx} °C)`), 'hot_days', periodNote),
+      count('heat-very-hot-days', text(`Jours très chauds (TX ≥ ${HEAT.very_hot_day_tx} °C)`, `Very hot days (TX ≥ ${HEAT.very_hot_day_tx} °C)`), 'very_hot_days', periodNote),
+      ibmIndicator('ibmn', text('IBMn (moyenne sur 3 jours des minimales)', 'IBMn (3-day mean of the minima)'), lat),
+      ibmIndicator('ibmx', text('IBMx (moyenne sur 3 jours des maximales)', 'IBMx (3-day mean of the maxima)'), lat),
+    ],
+    charts: [heatChart(series, lat)],
+    tables: [],
+    facts: [
+      { label: text('Station de référence', 'Reference station'), value: both((l) => (lat ? `${stationName(str(lat.station_id))}${lat.station_verified ? '' : l === 'fr' ? ' (provisoire)' : ' (provisional)'}` : l === 'fr' ? 'pas de données' : 'no data')) },
+      { label: text('Seuils d’alerte', 'Alert thresholds'), value: both((l) => (lat ? `IBMn ${formatNumber(l, num(lat.ibmn_threshold) ?? NaN, 0)} °C / IBMx ${formatNumber(l, num(lat.ibmx_threshold) ?? NaN, 0)} °C${lat.thresholds_verified ? '' : l === 'fr' ? ' (provisoires)' : ' (provisional)'}` : '—')) },
+      { label: text('Jours avec des données', 'Days with data'), value: both((l) => formatNumber(l, num(tot?.days) ?? 0, 0)) },
+    ],
+  };
+}
 
+function ibmIndicator(id: 'ibmn' | 'ibmx', label: Text, lat: Row | undefined): Indicator {
+  const v = roundTo(num(lat?.[id]), 1);
+  const yearBefore = num(lat?.[`${id}_year_before`]);
+  const before = yearBefore ?? num(lat?.[`${id}_week_before`]);
+  const threshold = num(lat?.[`${id}_threshold`]);
+  const day = str(lat?.day);
+  return {
+    id: `heat-${id}`,
+    label,
+    unit: C,
+    decimals: 1,
+    value: v,
+    trend:
+      v !== null && before !== null
+        ? {
+            delta: roundTo(v - before, 1) ?? 0,
+            window:
+              yearBefore !== null
+                ? text('même jour l’an dernier', 'same day last year')
+                : text('7 jours plus tôt (moins d’un an de données)', '7 days earlier (less than a year of data)'),
+          }
+        : null,
+    note: both((l) =>
+      day
+        ? l === 'fr'
+          ? `le ${formatDay(l, day)}, seuil d’alerte ${threshold === null ? '—' : formatNumber(l, threshold, 0)} °C`
+          : `on ${formatDay(l, day)}, alert threshold ${threshold === null ? '—' : formatNumber(l, threshold, 0)} °C`
+        : '—',
+    ),
+  };
+}
+
+/** an alert when a heat-wave episode starts */
+function heatAlerts(starts: readonly Row[]): Map<string, Alert[]> {
   const alerts = new Map<string, Alert[]>();
   for (const r of starts) {
     const k = String(r.commune_insee);
@@ -219,28 +268,7 @@ async function buildHeat({ ctx, communes, has }: SectionInput): Promise<SectionO
     };
     alerts.set(k, [...(alerts.get(k) ?? []), alert]);
   }
-
-  const points = (await has(weatherDaily.name)) ? [await weatherStations(ctx.lake)] : [];
-  const [asOf] = await rows(duck, `SELECT CAST(max(day) AS VARCHAR) AS day FROM ${t}`);
-
-  return {
-    asOf: str(asOf?.day) === null ? null : dayEndIso(str(asOf?.day) ?? ''),
-    layers,
-    points,
-    communes: section,
-    alerts,
-    downloads: [
-      // a commune takes its département's reference station: per-commune files would repeat the same rows
-      { dataset: heatIndicatorsCommuneDaily.name, perCommune: false },
-      { dataset: heatIndicatorsDaily.name, perCommune: false },
-      {
-        dataset: weatherDaily.name,
-        perCommune: false,
-        csvColumns: ['station_id', 'station_name', 'departement', 'lat', 'lon', 'alti', 'day', 'rr', 'q_rr', 'tn', 'q_tn', 'tx', 'q_tx', 'tm', 'q_tm', 'doubtful', 'dt'],
-      },
-    ],
-    methodology: [heatMethodology()],
-  };
+  return alerts;
 }
 
 function heatChart(series: DailySeries | undefined, latest: Row | undefined): ChartSpec {

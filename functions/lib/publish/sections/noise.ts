@@ -137,82 +137,166 @@ export const noiseSection: SiteSection = {
   build: buildNoise,
 };
 
+interface NoiseData {
+  windows: Windows | null;
+  withArrondissements: boolean;
+  levels: Aggregates;
+  areaLevels: Aggregates;
+  shares: Aggregates;
+  sensorRows: Row[];
+  perSensor: Map<string, Row>;
+  yearly: Map<string, Row>;
+  quality: Map<string, Row>;
+  daily: Map<string, Daily>;
+  areaDaily: Map<string, Daily>;
+  profiles: Map<string, Profile>;
+  profilePeriod: Period | null;
+  span: Text;
+}
+
 async function buildNoise({ ctx, communes, has }: SectionInput): Promise<SectionOutput> {
   const duck = ctx.lake;
+  // how fresh the measurements are: the end of the latest hour of levels (the site never reads the readings)
+  const asOf = (await has(noiseIndicatorsHourly.name)) ? iso((await rows(duck, `SELECT max(hour_start) + INTERVAL 1 HOUR AS t FROM ${noiseIndicatorsHourly.name}`))[0]?.t) : null;
+  const data = await readNoise(duck, has);
+  const { windows, withArrondissements, sensorRows } = data;
+  const alerts = windows ? await nightAlerts(ctx.lake, addDays(windows.period.to, 1 - ALERT_DAYS)) : new Map<string, Alert[]>();
+  const period = windows?.period ?? null;
+
+  const sensorsByCommune = new Map<string, Row[]>();
+  for (const s of sensorRows) {
+    const k = String(s.commune_insee);
+    sensorsByCommune.set(k, [...(sensorsByCommune.get(k) ?? []), s]);
+  }
+  const communeSections = new Map<string, CommuneSection>();
+  for (const c of communes) communeSections.set(c.commune_insee, noiseCommuneSection(c.commune_insee, sensorsByCommune.get(c.commune_insee) ?? [], data));
+
+  return {
+    asOf,
+    layers: noiseLayers(communes, data.levels, data.shares, period, data.span),
+    points: sensorPoints(sensorRows, data.perSensor, windows),
+    communes: communeSections,
+    areas: arrondissementSections(data),
+    alerts,
+    downloads: [
+      { dataset: sensorsDataset.name, perCommune: false },
+      { dataset: noiseIndicatorsCommuneDaily.name, perCommune: true },
+      ...(withArrondissements ? [{ dataset: noiseIndicatorsArrondissementDaily.name, perCommune: false }] : []),
+      { dataset: noiseIndicatorsDaily.name, perCommune: true },
+      { dataset: noiseIndicatorsYearly.name, perCommune: false },
+      { dataset: noiseIndicatorsHourly.name, perCommune: true },
+    ],
+    methodology: noiseMethodology(period),
+  };
+}
+
+/** the three windows of the levels (the period, the trend's recent days and the two it compares them with) after the latest day */
+async function noiseWindows(duck: SectionInput['ctx']['lake']): Promise<Windows | null> {
   const [last] = await rows(
     duck,
     `SELECT CAST(max(day) AS VARCHAR) AS day, CAST(min(day) FILTER (WHERE day > max_day - ${PERIOD_DAYS}) AS VARCHAR) AS first
      FROM (SELECT day, max(day) OVER () AS max_day FROM ${noiseIndicatorsCommuneDaily.name} WHERE lden IS NOT NULL)`,
   );
-  // how fresh the measurements are: the end of the latest hour of levels (the site never reads the readings)
-  const asOf = (await has(noiseIndicatorsHourly.name)) ? iso((await rows(duck, `SELECT max(hour_start) + INTERVAL 1 HOUR AS t FROM ${noiseIndicatorsHourly.name}`))[0]?.t) : null;
   const lastDay = str(last?.day);
-  const windows: Windows | null = lastDay
-    ? {
-        period: { from: maxDay(addDays(lastDay, 1 - PERIOD_DAYS), str(last?.first) ?? lastDay), to: lastDay },
-        recent: { from: addDays(lastDay, 1 - TREND_DAYS), to: lastDay },
-        previous: { from: addDays(lastDay, 1 - 2 * TREND_DAYS), to: addDays(lastDay, -TREND_DAYS) },
-        lastYear: { from: addDays(lastDay, 1 - TREND_DAYS - YEAR_DAYS), to: addDays(lastDay, -YEAR_DAYS) },
-      }
-    : null;
+  if (!lastDay) return null;
+  return {
+    period: { from: maxDay(addDays(lastDay, 1 - PERIOD_DAYS), str(last?.first) ?? lastDay), to: lastDay },
+    recent: { from: addDays(lastDay, 1 - TREND_DAYS), to: lastDay },
+    previous: { from: addDays(lastDay, 1 - 2 * TREND_DAYS), to: addDays(lastDay, -TREND_DAYS) },
+    lastYear: { from: addDays(lastDay, 1 - TREND_DAYS - YEAR_DAYS), to: addDays(lastDay, -YEAR_DAYS) },
+  };
+}
 
-  const levels: Aggregates = windows ? await levelAggregates(ctx.lake, windows, COMMUNE_SOURCE) : new Map<string, Map<string, Row>>();
+/** everything the noise theme reads: the aggregates over the windows, the sensors, the daily series and hourly profiles */
+async function readNoise(duck: SectionInput['ctx']['lake'], has: SectionInput['has']): Promise<NoiseData> {
+  const windows = await noiseWindows(duck);
   const withArrondissements = windows !== null && (await has(noiseIndicatorsArrondissementDaily.name));
-  const areaLevels: Aggregates = withArrondissements ? await levelAggregates(ctx.lake, windows, ARRONDISSEMENT_SOURCE) : new Map<string, Map<string, Row>>();
-  const shares: Aggregates = windows ? await shareAggregates(ctx.lake, windows) : new Map<string, Map<string, Row>>();
   const sensorRows = await rows(
     duck,
     `SELECT sensor_id, name, lon, lat, commune_insee, arrondissement_insee, noise_source, sonometer_class, first_seen, last_seen
      FROM ${sensorsDataset.name} WHERE in_metropole AND commune_insee IS NOT NULL ORDER BY commune_insee, sensor_id`,
   );
-  const perSensor = windows ? await sensorAggregates(ctx.lake, windows.period) : new Map<string, Row>();
-  const yearly = await yearlyBySensor(ctx.lake);
-  // the quality control's counts per sensor over the period (stored per day: the site reads no readings)
-  const quality = windows && (await has(noiseQualityDaily.name)) ? await qualityBySensor(ctx.lake, windows.period) : new Map<string, Row>();
-  const chartDays = windows ? { from: addDays(windows.period.to, 1 - CHART_DAYS), to: windows.period.to } : null;
-  const daily = chartDays ? await dailySeries(ctx.lake, chartDays, COMMUNE_SOURCE) : new Map<string, Daily>();
-  const areaDaily = chartDays && withArrondissements ? await dailySeries(ctx.lake, chartDays, ARRONDISSEMENT_SOURCE) : new Map<string, Daily>();
-  const profileWindow = windows ? { from: addDays(windows.period.to, 1 - PROFILE_DAYS), to: windows.period.to } : null;
-  const profiles = profileWindow ? await hourlyProfiles(ctx.lake, profileWindow) : new Map<string, Profile>();
-  // the days the profile really covers: the first and last day with hourly levels in its window
-  const [profileDays] = profileWindow
-    ? await rows(duck, `SELECT min(dt) AS first, max(dt) AS last FROM ${noiseIndicatorsHourly.name} WHERE leq IS NOT NULL AND dt BETWEEN '${profileWindow.from}' AND '${profileWindow.to}'`)
-    : [];
-  const [profileFirst, profileLast] = [str(profileDays?.first), str(profileDays?.last)];
-  const profilePeriod: Period | null = profileFirst && profileLast ? { from: profileFirst, to: profileLast } : null;
-  const alerts = windows ? await nightAlerts(ctx.lake, addDays(windows.period.to, 1 - ALERT_DAYS)) : new Map<string, Alert[]>();
-
-  const period = windows?.period ?? null;
-  const span = spanWords(period, PERIOD_DAYS);
-  const value = (agg: Aggregates, w: keyof Windows, insee: string, column: string) => num(agg.get(w)?.get(insee)?.[column]);
-  // against the same days last year when they hold enough data, else against the days before, saying which
-  const trendOf = (agg: Aggregates, insee: string, column: string, daysColumn: string): Trend | null => {
-    const enough = (x: Row | undefined) => (x !== undefined && (num(x[daysColumn]) ?? 0) >= TREND_MIN_DAYS ? num(x[column]) : null);
-    const recent = enough(agg.get('recent')?.get(insee));
-    if (recent === null) return null;
-    const against = (['lastYear', 'previous'] as const).find((w) => enough(agg.get(w)?.get(insee)) !== null);
-    const before = against ? enough(agg.get(against)?.get(insee)) : null;
-    if (!against || before === null) return null;
-    return { delta: roundTo(recent - before, 1) ?? 0, window: TREND_WINDOWS[against] };
+  const yearly = await yearlyBySensor(duck);
+  const span = spanWords(windows?.period ?? null, PERIOD_DAYS);
+  if (!windows) {
+    const none = <K, V>() => new Map<K, V>();
+    return { windows, withArrondissements, levels: none(), areaLevels: none(), shares: none(), sensorRows, perSensor: none(), yearly, quality: none(), daily: none(), areaDaily: none(), profiles: none(), profilePeriod: null, span };
+  }
+  const chartDays = { from: addDays(windows.period.to, 1 - CHART_DAYS), to: windows.period.to };
+  return {
+    windows,
+    withArrondissements,
+    levels: await levelAggregates(duck, windows, COMMUNE_SOURCE),
+    areaLevels: withArrondissements ? await levelAggregates(duck, windows, ARRONDISSEMENT_SOURCE) : new Map<string, Map<string, Row>>(),
+    shares: await shareAggregates(duck, windows),
+    sensorRows,
+    perSensor: await sensorAggregates(duck, windows.period),
+    yearly,
+    // the quality control's counts per sensor over the period (stored per day: the site reads no readings)
+    quality: (await has(noiseQualityDaily.name)) ? await qualityBySensor(duck, windows.period) : new Map<string, Row>(),
+    daily: await dailySeries(duck, chartDays, COMMUNE_SOURCE),
+    areaDaily: withArrondissements ? await dailySeries(duck, chartDays, ARRONDISSEMENT_SOURCE) : new Map<string, Daily>(),
+    ...(await readProfiles(duck, windows.period.to)),
+    span,
   };
-  const levelIndicatorsOf = (agg: Aggregates, insee: string): Indicator[] => [
-    ...LEVELS.map((l) => levelIndicator(agg, insee, l, l, EU_NOTE)),
-    levelIndicator(agg, insee, 'lden_fr', 'lden_fr', FR_NOTE),
-  ];
-  const levelIndicator = (agg: Aggregates, insee: string, id: Level | 'lden_fr', column: string, note: Text): Indicator => ({
+}
+
+/** the hourly profiles over their window, and the days they really cover: the first and last day with hourly levels */
+async function readProfiles(duck: SectionInput['ctx']['lake'], to: string): Promise<{ profiles: Map<string, Profile>; profilePeriod: Period | null }> {
+  const profileWindow = { from: addDays(to, 1 - PROFILE_DAYS), to };
+  const profiles = await hourlyProfiles(duck, profileWindow);
+  const [profileDays] = await rows(duck, `SELECT min(dt) AS first, max(dt) AS last FROM ${noiseIndicatorsHourly.name} WHERE leq IS NOT NULL AND dt BETWEEN '${profileWindow.from}' AND '${profileWindow.to}'`);
+  const [profileFirst, profileLast] = [str(profileDays?.first), str(profileDays?.last)];
+  return { profiles, profilePeriod: profileFirst && profileLast ? { from: profileFirst, to: profileLast } : null };
+}
+
+function aggValue(agg: Aggregates, w: keyof Windows, insee: string, column: string): number | null {
+  return num(agg.get(w)?.get(insee)?.[column]);
+}
+
+/** against the same days last year when they hold enough data, else against the days before, saying which */
+function trendOf(agg: Aggregates, insee: string, column: string, daysColumn: string): Trend | null {
+  const enough = (x: Row | undefined) => (x !== undefined && (num(x[daysColumn]) ?? 0) >= TREND_MIN_DAYS ? num(x[column]) : null);
+  const recent = enough(agg.get('recent')?.get(insee));
+  if (recent === null) return null;
+  const against = (['lastYear', 'previous'] as const).find((w) => enough(agg.get(w)?.get(insee)) !== null);
+  const before = against ? enough(agg.get(against)?.get(insee)) : null;
+  if (!against || before === null) return null;
+  return { delta: roundTo(recent - before, 1) ?? 0, window: TREND_WINDOWS[against] };
+}
+
+function levelIndicators(agg: Aggregates, insee: string): Indicator[] {
+  return [...LEVELS.map((l) => levelIndicator(agg, insee, l, l, EU_NOTE)), levelIndicator(agg, insee, 'lden_fr', 'lden_fr', FR_NOTE)];
+}
+
+function levelIndicator(agg: Aggregates, insee: string, id: Level | 'lden_fr', column: string, note: Text): Indicator {
+  return {
     id: `noise-${id.replace('_', '-')}`,
     label: LEVEL_LABEL[id],
     unit: 'dB(A)',
     decimals: 1,
-    value: roundTo(value(agg, 'period', insee, column), 1),
+    value: roundTo(aggValue(agg, 'period', insee, column), 1),
     trend: trendOf(agg, insee, column, id === 'lden_fr' ? 'days_fr' : 'days'),
     note,
-  });
+  };
+}
 
+function shareIndicator(shares: Aggregates, insee: string, s: Share): Indicator {
+  return {
+    id: `noise-${s.replace('_', '-')}-share`,
+    label: SHARE_LABEL[s],
+    unit: '%',
+    decimals: 1,
+    value: roundTo(aggValue(shares, 'period', insee, s), 1),
+    trend: trendOf(shares, insee, s, `${s.startsWith('who') ? 'days_eu' : 'days_fr'}`),
+    note: s.startsWith('who') ? EU_NOTE : FR_NOTE,
+  };
+}
+
+function noiseLayers(communes: SectionInput['communes'], levels: Aggregates, shares: Aggregates, period: Period | null, span: Text): MapLayer[] {
   const layerValues = (agg: Aggregates, column: string, decimals: number) =>
-    Object.fromEntries(communes.map((c) => [c.commune_insee, roundTo(value(agg, 'period', c.commune_insee, column), decimals)]));
-
-  const layers: MapLayer[] = [
+    Object.fromEntries(communes.map((c) => [c.commune_insee, roundTo(aggValue(agg, 'period', c.commune_insee, column), decimals)]));
+  return [
     {
       id: 'noise-lden',
       group: 'noise',
@@ -261,55 +345,41 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
       }),
     ),
   ];
+}
 
-  const sensorsByCommune = new Map<string, Row[]>();
-  for (const s of sensorRows) {
-    const k = String(s.commune_insee);
-    sensorsByCommune.set(k, [...(sensorsByCommune.get(k) ?? []), s]);
-  }
+function noiseCommuneSection(insee: string, here: Row[], { levels, shares, daily, profiles, profilePeriod, perSensor, yearly, quality, span }: NoiseData): CommuneSection {
+  return {
+    id: 'noise',
+    title: text('Bruit', 'Noise'),
+    indicators: [...levelIndicators(levels, insee), ...SHARES.map((s) => shareIndicator(shares, insee, s))],
+    charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), profilePeriod)],
+    tables: [sensorTable(here, perSensor, yearly, quality, span)],
+    facts: coverageFacts(here, perSensor, levels.get('period')?.get(insee)),
+  };
+}
 
-  const communeSections = new Map<string, CommuneSection>();
-  for (const c of communes) {
-    const insee = c.commune_insee;
-    const shareIndicator = (s: Share): Indicator => ({
-      id: `noise-${s.replace('_', '-')}-share`,
-      label: SHARE_LABEL[s],
-      unit: '%',
-      decimals: 1,
-      value: roundTo(value(shares, 'period', insee, s), 1),
-      trend: trendOf(shares, insee, s, `${s.startsWith('who') ? 'days_eu' : 'days_fr'}`),
-      note: s.startsWith('who') ? EU_NOTE : FR_NOTE,
-    });
-    const indicators: Indicator[] = [...levelIndicatorsOf(levels, insee), ...SHARES.map(shareIndicator)];
-    const here = sensorsByCommune.get(insee) ?? [];
-    communeSections.set(insee, {
+/** Paris's arrondissements: their levels and sensors, on pages of their own (never among the communes' layers) */
+function arrondissementSections({ withArrondissements, sensorRows, areaLevels, areaDaily, perSensor, yearly, quality, span }: NoiseData): Map<string, CommuneSection> {
+  const areas = new Map<string, CommuneSection>();
+  if (!withArrondissements) return areas;
+  for (const a of ARRONDISSEMENTS) {
+    const code = a.arrondissement_insee;
+    const here = sensorRows.filter((s) => s.arrondissement_insee === code);
+    areas.set(code, {
       id: 'noise',
       title: text('Bruit', 'Noise'),
-      indicators,
-      charts: [dailyChart(daily.get(insee)), profileChart(profiles.get(insee), profilePeriod)],
+      indicators: levelIndicators(areaLevels, code),
+      charts: [dailyChart(areaDaily.get(code))],
       tables: [sensorTable(here, perSensor, yearly, quality, span)],
-      facts: coverageFacts(here, perSensor, levels.get('period')?.get(insee)),
+      facts: coverageFacts(here, perSensor, areaLevels.get('period')?.get(code)),
     });
   }
+  return areas;
+}
 
-  // Paris's arrondissements: their levels and sensors, on pages of their own (never among the communes' layers)
-  const areas = new Map<string, CommuneSection>();
-  if (withArrondissements) {
-    for (const a of ARRONDISSEMENTS) {
-      const code = a.arrondissement_insee;
-      const here = sensorRows.filter((s) => s.arrondissement_insee === code);
-      areas.set(code, {
-        id: 'noise',
-        title: text('Bruit', 'Noise'),
-        indicators: levelIndicatorsOf(areaLevels, code),
-        charts: [dailyChart(areaDaily.get(code))],
-        tables: [sensorTable(here, perSensor, yearly, quality, span)],
-        facts: coverageFacts(here, perSensor, areaLevels.get('period')?.get(code)),
-      });
-    }
-  }
-
-  const points = [
+/** the map's sensors, each with its levels over the period */
+function sensorPoints(sensorRows: readonly Row[], perSensor: ReadonlyMap<string, Row>, windows: Windows | null) {
+  return [
     {
       id: 'noise-sensors',
       kind: 'noise-sensor' as const,
@@ -350,24 +420,6 @@ async function buildNoise({ ctx, communes, has }: SectionInput): Promise<Section
         }),
     },
   ];
-
-  return {
-    asOf,
-    layers,
-    points,
-    communes: communeSections,
-    areas,
-    alerts,
-    downloads: [
-      { dataset: sensorsDataset.name, perCommune: false },
-      { dataset: noiseIndicatorsCommuneDaily.name, perCommune: true },
-      ...(withArrondissements ? [{ dataset: noiseIndicatorsArrondissementDaily.name, perCommune: false }] : []),
-      { dataset: noiseIndicatorsDaily.name, perCommune: true },
-      { dataset: noiseIndicatorsYearly.name, perCommune: false },
-      { dataset: noiseIndicatorsHourly.name, perCommune: true },
-    ],
-    methodology: noiseMethodology(period),
-  };
 }
 
 function shareDescription(s: Share, span: Text): Text {
@@ -580,20 +632,24 @@ function extremeHour(v: readonly (number | null)[] | undefined, beats: (x: numbe
   return best;
 }
 
-function profileChart(p: Profile | undefined, span: Period | null): ChartSpec {
-  const hours = Array.from({ length: 24 }, (_, h) => h);
+/** the profile's words: the days it covers, and on weekdays the loudest and the quietest hour */
+function profileSummary(p: Profile | undefined, span: Period | null): Text {
   const all = [...(p?.weekday ?? []), ...(p?.weekend ?? [])].filter((x): x is number => x !== null);
   const loudest = (v: (number | null)[] | undefined) => extremeHour(v, (x, best) => x > best);
   const hw = loudest(p?.weekday);
   const quiet = (v: (number | null)[] | undefined) => extremeHour(v, (x, best) => x < best);
   const qw = quiet(p?.weekday);
-  const summary: Text =
-    all.length === 0
+  return all.length === 0
       ? text('Aucun niveau horaire pour cette commune sur la période.', 'No hourly level for this commune over the period.')
       : text(
           `LAeq horaire moyen selon l’heure locale, en semaine et le week-end${span ? `, du ${formatDay('fr', span.from)} au ${formatDay('fr', span.to)}` : ''}.${hw >= 0 ? ` En semaine, l’heure la plus bruyante est ${hw} h (${formatNumber('fr', p?.weekday[hw] ?? 0, 1)} dB(A)), la plus calme ${qw} h (${formatNumber('fr', p?.weekday[qw] ?? 0, 1)} dB(A)).` : ''}`,
           `Mean hourly LAeq by local hour, on weekdays and at weekends${span ? `, from ${formatDay('en', span.from)} to ${formatDay('en', span.to)}` : ''}.${hw >= 0 ? ` On weekdays the loudest hour is ${hw}:00 (${formatNumber('en', p?.weekday[hw] ?? 0, 1)} dB(A)), the quietest ${qw}:00 (${formatNumber('en', p?.weekday[qw] ?? 0, 1)} dB(A)).` : ''}`,
         );
+}
+
+function profileChart(p: Profile | undefined, span: Period | null): ChartSpec {
+  const hours = Array.from({ length: 24 }, (_, h) => h);
+  const summary = profileSummary(p, span);
   return {
     id: 'noise-hourly-profile',
     title: span
@@ -800,7 +856,6 @@ async function nightAlerts(duck: SectionInput['ctx']['lake'], since: string): Pr
 function noiseMethodology(period: Period | null): MethodBlock[] {
   const span = spanWords(period, PERIOD_DAYS);
   const covered = period ? both((l) => (l === 'fr' ? `du ${formatDay(l, period.from)} au ${formatDay(l, period.to)}, ${span.fr}` : `${formatDay(l, period.from)} to ${formatDay(l, period.to)}, ${span.en}`)) : span;
-  const sources = ['road', 'rail', 'air', 'industry', 'mixed', 'unknown'] as const;
   return [
     {
       id: 'noise-indicators',
@@ -838,56 +893,67 @@ function noiseMethodology(period: Period | null): MethodBlock[] {
         },
       ],
       tables: [
-        {
-          id: 'noise-periods',
-          title: text('Périodes jour / soirée / nuit (heure locale)', 'Day / evening / night periods (local time)'),
-          columns: [
-            { id: 'convention', label: text('Convention', 'Convention'), kind: 'text' },
-            { id: 'day', label: text('Jour', 'Day'), kind: 'text' },
-            { id: 'evening', label: text('Soirée', 'Evening'), kind: 'text' },
-            { id: 'night', label: text('Nuit', 'Night'), kind: 'text' },
-            { id: 'source', label: text('Texte', 'Legal text'), kind: 'text' },
-          ],
-          rows: [EU, FR].map((c) => ({
-            convention: c.name === 'eu' ? text('européenne (eu)', 'European (eu)') : text('française (fr)', 'French (fr)'),
-            day: hours(c.dayStart, c.eveningStart),
-            evening: hours(c.eveningStart, c.nightStart),
-            night: hours(c.nightStart, c.dayStart),
-            // the legal texts' titles in the reader's language (the conventions name them in their own)
-            source:
-              c.name === 'eu'
-                ? text('Directive 2002/49/CE, annexe I (périodes par défaut 07–19, 19–23, 23–07)', 'Directive 2002/49/EC, Annex I (default periods 07–19, 19–23, 23–07)')
-                : text(
-                    'Arrêté du 4 avril 2006 relatif à l’établissement des cartes de bruit et des plans de prévention du bruit dans l’environnement (06–18, 18–22, 22–06)',
-                    'French order of 4 April 2006 on noise maps and environmental noise prevention plans (06–18, 18–22, 22–06)',
-                  ),
-          })),
-          empty: text('—', '—'),
-        },
-        {
-          id: 'noise-thresholds',
-          title: text('Valeurs de référence par source de bruit, en dB(A)', 'Reference values by noise source, in dB(A)'),
-          columns: [
-            { id: 'source', label: text('Source de bruit', 'Noise source'), kind: 'text' },
-            { id: 'who_lden', label: text('OMS Lden', 'WHO Lden'), kind: 'number', decimals: 0 },
-            { id: 'who_lnight', label: text('OMS Lnight', 'WHO Lnight'), kind: 'number', decimals: 0 },
-            { id: 'fr_lden', label: text('Valeur limite Lden', 'Limit value Lden'), kind: 'number', decimals: 0 },
-            { id: 'fr_ln', label: text('Valeur limite Ln', 'Limit value Ln'), kind: 'number', decimals: 0 },
-          ],
-          rows: sources.map((s) => ({
-            source: SOURCE_LABEL[s],
-            who_lden: WHO_2018[s].lden ?? NO_VALUE,
-            who_lnight: WHO_2018[s].lnight ?? NO_VALUE,
-            fr_lden: FR_LIMITS_2006[s].lden ?? NO_VALUE,
-            fr_ln: FR_LIMITS_2006[s].lnight ?? NO_VALUE,
-          })),
-          note: text(
-            'OMS : Lignes directrices relatives au bruit dans l’environnement pour la Région européenne (2018), recommandations fortes. Valeurs limites : arrêté du 4 avril 2006 (art. 7), pris pour l’article R. 572-5 du Code de l’environnement ; le ferroviaire prend les valeurs des lignes conventionnelles, l’aérien n’a pas de valeur Ln. Sources « mixte » et « inconnue » : valeurs du bruit routier, source dominante dans la Métropole. « aucune » : le texte ne fixe pas de valeur. Un niveau dépasse une valeur lorsqu’il lui est strictement supérieur.',
-            'WHO: Environmental Noise Guidelines for the European Region (2018), strong recommendations. Limit values: arrêté of 4 April 2006 (art. 7), under article R. 572-5 of the Code de l’environnement; rail takes the values of conventional lines, aircraft noise has no Ln value. “Mixed” and “unknown” sources: road traffic values, the dominant source in the Métropole. “none”: the text sets no value. A level exceeds a value when it is strictly above it.',
-          ),
-          empty: text('—', '—'),
-        },
+        noisePeriodsTable(),
+        noiseThresholdsTable(),
       ],
     },
   ];
+}
+
+/** the day, evening and night periods of the two conventions */
+function noisePeriodsTable(): TableSpec {
+  return {
+    id: 'noise-periods',
+    title: text('Périodes jour / soirée / nuit (heure locale)', 'Day / evening / night periods (local time)'),
+    columns: [
+      { id: 'convention', label: text('Convention', 'Convention'), kind: 'text' },
+      { id: 'day', label: text('Jour', 'Day'), kind: 'text' },
+      { id: 'evening', label: text('Soirée', 'Evening'), kind: 'text' },
+      { id: 'night', label: text('Nuit', 'Night'), kind: 'text' },
+      { id: 'source', label: text('Texte', 'Legal text'), kind: 'text' },
+    ],
+    rows: [EU, FR].map((c) => ({
+      convention: c.name === 'eu' ? text('européenne (eu)', 'European (eu)') : text('française (fr)', 'French (fr)'),
+      day: hours(c.dayStart, c.eveningStart),
+      evening: hours(c.eveningStart, c.nightStart),
+      night: hours(c.nightStart, c.dayStart),
+      // the legal texts' titles in the reader's language (the conventions name them in their own)
+      source:
+        c.name === 'eu'
+          ? text('Directive 2002/49/CE, annexe I (périodes par défaut 07–19, 19–23, 23–07)', 'Directive 2002/49/EC, Annex I (default periods 07–19, 19–23, 23–07)')
+          : text(
+              'Arrêté du 4 avril 2006 relatif à l’établissement des cartes de bruit et des plans de prévention du bruit dans l’environnement (06–18, 18–22, 22–06)',
+              'French order of 4 April 2006 on noise maps and environmental noise prevention plans (06–18, 18–22, 22–06)',
+            ),
+    })),
+    empty: text('—', '—'),
+  };
+}
+
+/** the WHO's and the French limit values, per noise source */
+function noiseThresholdsTable(): TableSpec {
+  const sources = ['road', 'rail', 'air', 'industry', 'mixed', 'unknown'] as const;
+  return {
+    id: 'noise-thresholds',
+    title: text('Valeurs de référence par source de bruit, en dB(A)', 'Reference values by noise source, in dB(A)'),
+    columns: [
+      { id: 'source', label: text('Source de bruit', 'Noise source'), kind: 'text' },
+      { id: 'who_lden', label: text('OMS Lden', 'WHO Lden'), kind: 'number', decimals: 0 },
+      { id: 'who_lnight', label: text('OMS Lnight', 'WHO Lnight'), kind: 'number', decimals: 0 },
+      { id: 'fr_lden', label: text('Valeur limite Lden', 'Limit value Lden'), kind: 'number', decimals: 0 },
+      { id: 'fr_ln', label: text('Valeur limite Ln', 'Limit value Ln'), kind: 'number', decimals: 0 },
+    ],
+    rows: sources.map((s) => ({
+      source: SOURCE_LABEL[s],
+      who_lden: WHO_2018[s].lden ?? NO_VALUE,
+      who_lnight: WHO_2018[s].lnight ?? NO_VALUE,
+      fr_lden: FR_LIMITS_2006[s].lden ?? NO_VALUE,
+      fr_ln: FR_LIMITS_2006[s].lnight ?? NO_VALUE,
+    })),
+    note: text(
+      'OMS : Lignes directrices relatives au bruit dans l’environnement pour la Région européenne (2018), recommandations fortes. Valeurs limites : arrêté du 4 avril 2006 (art. 7), pris pour l’article R. 572-5 du Code de l’environnement ; le ferroviaire prend les valeurs des lignes conventionnelles, l’aérien n’a pas de valeur Ln. Sources « mixte » et « inconnue » : valeurs du bruit routier, source dominante dans la Métropole. « aucune » : le texte ne fixe pas de valeur. Un niveau dépasse une valeur lorsqu’il lui est strictement supérieur.',
+      'WHO: Environmental Noise Guidelines for the European Region (2018), strong recommendations. Limit values: arrêté of 4 April 2006 (art. 7), under article R. 572-5 of the Code de l’environnement; rail takes the values of conventional lines, aircraft noise has no Ln value. “Mixed” and “unknown” sources: road traffic values, the dominant source in the Métropole. “none”: the text sets no value. A level exceeds a value when it is strictly above it.',
+    ),
+    empty: text('—', '—'),
+  };
 }
