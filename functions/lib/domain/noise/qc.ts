@@ -68,7 +68,8 @@ const outOfRange = (c: string) => `(${c} IS NOT NULL AND (${c} < ${T.rangeDb.min
 const US_PER_HOUR = 3_600_000_000;
 /** SQL: the UTC hour of a timestamp, as a number (Paris offsets change on whole UTC hours only) */
 const hourKeySql = (ts: string) => `epoch_us(${ts}) // ${US_PER_HOUR}`;
-const localHourSql = (hourKey: string) => `hour(timezone('${PARIS_TZ}', make_timestamp(${hourKey} * ${US_PER_HOUR})))`;
+/** SQL: the local hour in Paris of an hourKeySql number (to_timestamp gives an instant; make_timestamp's naive time would be read as Paris time) */
+const localHourSql = (hourKey: string) => `hour(timezone('${PARIS_TZ}', to_timestamp(${hourKey} * 3600)))`;
 
 /**
  * SQL: the UTC hours (as hourKeySql numbers) of `rows`' ts_from, each with whether it lies in the local
