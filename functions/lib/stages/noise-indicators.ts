@@ -14,7 +14,7 @@ import {
 } from '../datasets/index.ts';
 import { CONVENTIONS, PERIOD_CONVENTIONS, PERIODS } from '../domain/noise/conventions.ts';
 import { LDEN_PENALTY, periodOf } from '../domain/noise/levels.ts';
-import { QC_THRESHOLDS, qualityDailySql } from '../domain/noise/qc.ts';
+import { QC_THRESHOLDS, qualityDailySql, US_PER_HOUR } from '../domain/noise/qc.ts';
 import { DEFAULT_COVERAGE_THRESHOLD, FR_LIMITS_2006, WHO_2018, type NoiseSource } from '../domain/noise/thresholds.ts';
 import { PARIS_INSEE } from '../domain/geo/arrondissements.ts';
 import { PARIS_TZ } from '../domain/time/paris.ts';
@@ -89,7 +89,6 @@ const STATE_KEY = stateKey('noise-indicators');
 /** bump when the computation changes, so that the next run recomputes everything */
 const ALGORITHM_VERSION = 4;
 const PART_NAME = 'part-0';
-const US_PER_HOUR = 3_600_000_000;
 
 const OUTPUTS = [noiseIndicatorsHourly, noiseIndicatorsDaily, noiseIndicatorsCommuneDaily, noiseIndicatorsArrondissementDaily, noiseQualityDaily, noiseIndicatorsMonthly, noiseIndicatorsYearly] as const;
 /** the outputs with a row per day, written for the days recomputed */

@@ -65,7 +65,8 @@ function spikeJumpSql(secondsExpr: string): string {
 
 const outOfRange = (c: string) => `(${c} IS NOT NULL AND (${c} < ${T.rangeDb.min} OR ${c} > ${T.rangeDb.max}))`;
 
-const US_PER_HOUR = 3_600_000_000;
+/** microseconds in an hour: the hour keys of the QC and of the indicators (epoch_us(ts) // US_PER_HOUR) */
+export const US_PER_HOUR = 3_600_000_000;
 /** SQL: the UTC hour of a timestamp, as a number (Paris offsets change on whole UTC hours only) */
 const hourKeySql = (ts: string) => `epoch_us(${ts}) // ${US_PER_HOUR}`;
 /** SQL: the local hour in Paris of an hourKeySql number (to_timestamp gives an instant; make_timestamp's naive time would be read as Paris time) */
