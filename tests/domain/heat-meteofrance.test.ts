@@ -41,11 +41,12 @@ describe('parseMeteoFranceDaily(): columns, values and rejected lines', () => {
     expect(p.days[1]).toMatchObject({ day: '2026-07-23', tx: 36.4, qtx: 2, rr: null });
   });
 
-  it('rejects malformed lines, naming the field', () => {
+  it('rejects malformed lines and stations outside the Métropole’s and the basin rain stations’ départements, naming the field; takes a basin station', () => {
     const p = parseMeteoFranceDaily(
       csv(
         montsouris('20260722', { NUM_POSTE: '7511400' }),
-        montsouris('20260722', { NUM_POSTE: '77186002' }),
+        montsouris('20260722', { NUM_POSTE: '45055001' }),
+        montsouris('20260725', { NUM_POSTE: '58062001', NOM_USUEL: 'CHATEAU-CHINON', RR: '12.4' }),
         montsouris('20260230'),
         montsouris('20260722', { TN: 'abc' }),
         montsouris('20260722', { QTN: '5' }),
@@ -53,17 +54,23 @@ describe('parseMeteoFranceDaily(): columns, values and rejected lines', () => {
         montsouris('20260724'),
       ),
     );
-    expect(p.days.map((d) => d.day)).toEqual(['2026-07-24']);
+    expect(p.days.map((d) => [d.stationId, d.departement, d.day, d.rr])).toEqual([
+      ['58062001', '58', '2026-07-25', 12.4],
+      ['75114001', '75', '2026-07-24', 0],
+    ]);
     expect(p.rejections.map((r) => [r.record, r.field])).toEqual([
       ['2', 'NUM_POSTE'],
       ['3', 'NUM_POSTE'],
-      ['4', 'AAAAMMJJ'],
-      ['5', 'TN'],
-      ['6', 'QTN'],
-      ['7', 'line'],
+      ['5', 'AAAAMMJJ'],
+      ['6', 'TN'],
+      ['7', 'QTN'],
+      ['8', 'line'],
     ]);
-    expect(p.rejections[1]?.reason).toContain('département 77, outside the Métropole');
-    expect(p.lines).toBe(7);
+    expect(p.rejections[1]).toMatchObject({
+      expected: "a station of the Métropole's départements (75, 91, 92, 93, 94, 95) or of the basin rain stations' (58, 89, 10, 52, 77)",
+      reason: "station in département 45, neither the Métropole's nor a basin rain station's (config/basin-rain-stations.json)",
+    });
+    expect(p.lines).toBe(8);
   });
 });
 

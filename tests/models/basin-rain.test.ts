@@ -1,26 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import stationsJson from '../../config/basin-rain-stations.json' with { type: 'json' };
+import { weatherDaily } from '../../functions/lib/datasets/index.ts';
+import { BASIN_RAIN_DEPARTEMENTS, WEATHER_DEPARTEMENTS } from '../../functions/lib/domain/heat/basin-rain-stations.ts';
 import { BASIN_RAIN_STATIONS, loadBasinRainStations, rainColumn, stationOfRainColumn } from '../../functions/lib/models/river/basin-rain.ts';
 import { basinRain, riverFeatureNames, riverFeatureRow } from '../../functions/lib/models/river/model.ts';
 import type { RegularSeries } from '../../functions/lib/models/river/series.ts';
 import { evaluateRiverSeries } from '../../functions/lib/stages/train-river.ts';
+import { defined } from '../support/defined.ts';
 import { tempLake } from '../support/lake.ts';
 import { syntheticRainRiver } from './synthetic.ts';
 
 // config/basin-rain-stations.json and the basin-rain inputs of the river model.
 
 describe('config/basin-rain-stations.json', () => {
-  it('loads, each station with why it matters; one is already ingested by the Météo-France poller', () => {
+  it('loads, each station with why it matters; its départements outside the Métropole are the ones weather_daily adds to the Métropole’s', () => {
     expect(BASIN_RAIN_STATIONS.stations.length).toBeGreaterThanOrEqual(5);
-    expect(BASIN_RAIN_STATIONS.stations.filter((s) => s.ingested_by_poller).map((s) => s.departement)).toEqual(['91']);
+    expect(BASIN_RAIN_DEPARTEMENTS).toEqual(['58', '89', '10', '52', '77']);
+    expect(WEATHER_DEPARTEMENTS).toEqual(['75', '91', '92', '93', '94', '95', '58', '89', '10', '52', '77']);
+    expect(weatherDaily.columns.find((c) => c.name === 'departement')?.values).toEqual(WEATHER_DEPARTEMENTS);
     expect(stationOfRainColumn(rainColumn('89024001'))).toBe('89024001');
   });
 
   it('refuses a malformed station number or one outside its département, naming the file, the station and what was expected', () => {
-    const bad = structuredClone(stationsJson) as { stations: { station_id: string }[] };
-    bad.stations[1]!.station_id = '8902400';
-    expect(() => loadBasinRainStations(bad)).toThrow('config/basin-rain-stations.json: stations.1.station_id: an 8-digit Météo-France station number (NUM_POSTE)');
-    bad.stations[1]!.station_id = '77024001';
+    const withAuxerre = (station_id: string) => ({ ...stationsJson, stations: stationsJson.stations.map((s, i) => (i === 1 ? { ...s, station_id } : s)) });
+    expect(() => loadBasinRainStations(withAuxerre('8902400'))).toThrow('config/basin-rain-stations.json: stations.1.station_id: an 8-digit Météo-France station number (NUM_POSTE)');
+    const bad = withAuxerre('77024001');
     expect(() => loadBasinRainStations(bad)).toThrow('config/basin-rain-stations.json: station 77024001 (Auxerre): its number starts with its département, expected 89, found 77');
   });
 });
@@ -43,8 +47,8 @@ describe('basin rain features', () => {
 
   it('sums the days before the origin’s: the origin day’s rain (measured until 06 UTC the next morning) is never an input', () => {
     const names = riverFeatureNames(setup, 24);
-    const row = riverFeatureRow(series, setup, { Q: 1 }, 40)!;
-    const at = (n: string) => row[names.indexOf(n)]!;
+    const row = defined(riverFeatureRow(series, setup, { Q: 1 }, 40), 'a feature row at day 40');
+    const at = (n: string) => row[names.indexOf(n)];
     // day 39: (0 + 2) / 2; days 37-39: 1 + 1 + 1; days 33-39: 6 + 6 × 1 (day 35 has 10 at A)
     expect(at('basin_rain_1d')).toBe(1);
     expect(at('basin_rain_3d')).toBe(3);
@@ -68,7 +72,7 @@ describe('evaluateRiverSeries() with a rain column', () => {
     const lake = await tempLake();
     try {
       const s = syntheticRainRiver({ days: 900, seed: 9 });
-      const series = { ...s, columns: { Q: s.columns['RAIN_FLOW']!, 'rain:X': s.columns['RAIN']! } };
+      const series = { ...s, columns: { Q: defined(s.columns['RAIN_FLOW'], 'the flow column'), 'rain:X': defined(s.columns['RAIN'], 'the rain column') } };
       const r = await evaluateRiverSeries(lake, { name: 'rain.tsv', series, target: 'Q', trainUntil: '1992-01-01', steps: 200, dryRun: true });
       expect(r.report.notes[0]).toContain('basin rain (mean of rain:X)');
       expect(r.report.notes[0]).not.toContain('upstream');

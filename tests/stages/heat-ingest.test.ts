@@ -64,7 +64,7 @@ describe('ingestMeteoFrance(): the rows of weather_daily and the quarantine', ()
       origin: 'mixed.csv',
       bytes: file(
         line('75114001', '20260701'),
-        line('77186002', '20260701'), // Seine-et-Marne: outside the Métropole
+        line('45055001', '20260701'), // Loiret: neither the Métropole nor a basin rain station's département
         line('75114001', '20260702', { TN: '25.0', TX: '21.0' }), // TX below TN
         line('75114001', '20260703', { TN: '61.5' }),
         line('75114001', '20260905'), // after the receive date
@@ -99,7 +99,7 @@ describe('ingestMeteoFrance(): long, gzip, Latin-1 and truncated files', () => {
     const lines = Array.from({ length: 800 }, (_, i) => line('75114001', day(i).replaceAll('-', '')));
     lines[4] = line('75114001', day(4).replaceAll('-', ''), { TN: '25.0', TX: '21.0' }); // chunk 1: TX below TN (the dataset's check)
     lines[499] = line('75114001', day(499).replaceAll('-', ''), { QRR: '7' }); // chunk 2: not a quality code (the parser)
-    lines.push(line('77186002', '20240105')); // a station outside the Métropole, on a day of chunk 1
+    lines.push(line('45055001', '20240105')); // a station of neither the Métropole's nor the basin's départements, on a day of chunk 1
     const bytes = gzipSync(file(...lines));
     const chunks: string[] = [];
     const first = await ingestMeteoFrance(lake, { bytes, origin: 'Q_75_previous.csv.gz' }, { stop: () => true, stored: (d) => void chunks.push(d) });

@@ -1,11 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { METROPOLE_DEPARTEMENTS } from '../../functions/lib/domain/heat/thresholds.ts';
 import { listKeys } from '../../functions/lib/ports/object-store.ts';
 import { MAX_DAYS_PER_WRITE } from '../../functions/lib/stages/ingest-meteofrance.ts';
-import { BASIN_RAIN_STATIONS } from '../../functions/lib/models/river/basin-rain.ts';
+import { BASIN_RAIN_DEPARTEMENTS, isMetropoleDepartement } from '../../functions/lib/domain/heat/basin-rain-stations.ts';
+import { BASIN_RAIN_STATION_IDS, BASIN_RAIN_STATIONS, rainColumn } from '../../functions/lib/models/river/basin-rain.ts';
+import { basinRain } from '../../functions/lib/models/river/features.ts';
+import type { RegularSeries } from '../../functions/lib/models/river/series.ts';
+import { heatIndicators } from '../../functions/lib/stages/heat-indicators.ts';
+import { withBasinRain } from '../../functions/lib/stages/model-inputs.ts';
+import { defined } from '../support/defined.ts';
 import { POLLED_DEPARTEMENTS, pollMeteoFrance, readMeteoFranceState, selectDailyFiles, type PollMeteoFranceOptions } from '../../functions/lib/stages/poll-meteofrance.ts';
 import { FAKE_METEOFRANCE_FILES_PATH, startFakeSources, type FakeSources, type Fault, type MeteoFranceFile } from '../../functions/local/fake-sources.ts';
 import { tempLake } from '../support/lake.ts';
@@ -20,17 +26,20 @@ const dayAfter = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:0
 /** the station of a département in these tests: 75114001 (Paris-Montsouris), 92001001, … */
 const stationOf = (dep: string) => (dep === '75' ? '75114001' : `${dep}001001`);
 
-/** a Météo-France daily file (the real header, `;`, gzip): one line per day of one station, TX = base + day index */
-function weatherFile(dep: string, from: string, days: number, txBase: number): Uint8Array {
+/** the rain of day i of a test file (mm): dry most days, a wet spell every week */
+const rainOf = (i: number) => (i % 7 < 2 ? 3.5 + i / 10 : 0);
+
+/** a Météo-France daily file (the real header, `;`, gzip): one line per day of one station, TX = base + day index, RR = rainOf(day index) */
+function weatherFile(dep: string, from: string, days: number, txBase: number, station = stationOf(dep)): Uint8Array {
   const lines = Array.from({ length: days }, (_, i) => {
     const values: Record<string, string> = {
-      NUM_POSTE: stationOf(dep),
+      NUM_POSTE: station,
       NOM_USUEL: `STATION ${dep}`,
       LAT: '48.8',
       LON: '2.4',
       ALTI: '50',
       AAAAMMJJ: dayAfter(from, i).replaceAll('-', ''),
-      RR: '0.0',
+      RR: rainOf(i).toFixed(1),
       QRR: '1',
       TN: '5.0',
       QTN: '1',
@@ -56,7 +65,7 @@ function dailyFiles(departements: readonly string[] = METROPOLE_DEPARTEMENTS): M
   ]);
 }
 
-/** what the dataset lists besides: other parameters, the 1852-1949 files, a département outside the Métropole, last year's name */
+/** what the dataset lists besides: other parameters, the 1852-1949 files, a département not asked for (77 is a basin one), last year's name */
 const DECOYS: MeteoFranceFile[] = [
   { name: 'Q_75_latest-2025-2026_autres-parametres.csv.gz', bytes: gzipSync('x') },
   { name: 'Q_75_1852-1949_RR-T-Vent.csv.gz', bytes: gzipSync('x') },
@@ -256,15 +265,14 @@ describe('pollMeteoFrance(): missing files, failures, deadlines, and the basin r
 
 });
 
-describe('pollMeteoFrance(): the basin rain départements, a failed file, the deadline', () => {
+describe('pollMeteoFrance(): the basin rain départements', () => {
   useLake();
   it('by default also fetches the départements of the river model’s basin rain stations (config/basin-rain-stations.json); one missing is said at info level', async () => {
-    const basin = [...new Set(BASIN_RAIN_STATIONS.stations.map((s) => s.departement))].filter((d) => !(METROPOLE_DEPARTEMENTS as readonly string[]).includes(d));
-    expect(basin.length).toBeGreaterThan(1);
-    const [served, ...unserved] = basin as [string, ...string[]];
+    expect(BASIN_RAIN_DEPARTEMENTS.length).toBeGreaterThan(1);
+    const [served, ...unserved] = BASIN_RAIN_DEPARTEMENTS as [string, ...string[]];
     await serve(dailyFiles([...METROPOLE_DEPARTEMENTS, served]));
     const s = await poll({ departements: undefined });
-    expect(POLLED_DEPARTEMENTS).toEqual([...METROPOLE_DEPARTEMENTS, ...basin]);
+    expect(POLLED_DEPARTEMENTS).toEqual([...METROPOLE_DEPARTEMENTS, ...BASIN_RAIN_DEPARTEMENTS]);
     expect(fileRequests(latestName(served))).toHaveLength(1);
     expect(fileRequests(previousName(served))).toHaveLength(1);
     expect(s.files.filter((f) => f.departement === served).map((f) => f.status)).toEqual(['ingested', 'ingested']);
@@ -274,11 +282,50 @@ describe('pollMeteoFrance(): the basin rain départements, a failed file, the de
       expect(lake.logs).toContain(`info poll-meteofrance: no latest file for basin rain département ${d} in the listing`);
       expect(lake.logs.some((l) => l.startsWith('warn') && l.includes(`département ${d} `))).toBe(false);
     }
-    // this file's one station is not a declared basin station: its lines are quarantined with the reason, none lost
-    const file = s.files.find((f) => f.departement === served && f.period === 'latest');
-    expect(file).toMatchObject({ records: LATEST.days, curated: 0, quarantined: LATEST.days });
+    // a station of a basin département is curated like one of the Métropole's, none quarantined
+    expect(s.files.find((f) => f.departement === served && f.period === 'latest')).toMatchObject({ records: LATEST.days, curated: LATEST.days, quarantined: 0 });
   });
 
+  it('takes a declared basin station’s rain (RR) into weather_daily and the river model’s basin rain input, not into the heat indicators', async () => {
+    const basin = defined(BASIN_RAIN_STATIONS.stations.find((x) => !isMetropoleDepartement(x.departement)), 'a basin rain station outside the Métropole');
+    const dep = basin.departement;
+    // the basin file also holds a station the river model does not use (its département's other stations are kept too)
+    const other = `${dep}999001`;
+    const latest = weatherFile(dep, LATEST.from, LATEST.days, LATEST.tx, basin.station_id);
+    const otherLatest = weatherFile(dep, LATEST.from, 3, LATEST.tx, other);
+    await serve([
+      ...dailyFiles(),
+      { name: latestName(dep), bytes: gzipSync(Buffer.concat([gunzipSync(latest), gunzipSync(otherLatest).subarray(header.length + 1)])) },
+      { name: previousName(dep), bytes: weatherFile(dep, PREVIOUS.from, PREVIOUS.days, PREVIOUS.tx, basin.station_id) },
+    ]);
+    const s = await poll({ departements: undefined });
+    expect(s.files.filter((f) => f.departement === dep)).toMatchObject([
+      { period: 'previous', status: 'ingested', records: PREVIOUS.days, curated: PREVIOUS.days, quarantined: 0 },
+      { period: 'latest', status: 'ingested', records: LATEST.days + 3, curated: LATEST.days + 3, quarantined: 0 },
+    ]);
+    const rows = await query(`SELECT strftime(day, '%Y-%m-%d') AS day, rr, departement FROM weather_daily WHERE station_id = '${basin.station_id}' ORDER BY day`);
+    // 22 October – 20 November: the previous file's days up to 31 October, then the latest file's (it wins the overlap)
+    const firstLatest = Math.round((Date.parse(LATEST.from) - Date.parse(PREVIOUS.from)) / 86_400_000);
+    const expected = Array.from({ length: PER_DEPARTEMENT.rows }, (_, k) => ({ day: dayAfter(PREVIOUS.from, k), rr: Number(rainOf(k < firstLatest ? k : k - firstLatest).toFixed(1)), departement: dep }));
+    expect(rows).toEqual(expected);
+
+    // the river model's input: the station's rain column on a daily series of those days, and the basin mean
+    const start = Date.parse(`${PREVIOUS.from}T00:00:00Z`);
+    const flows: RegularSeries = { start, stepHours: 24, length: PER_DEPARTEMENT.rows, columns: { flow: new Float64Array(PER_DEPARTEMENT.rows).fill(300) } };
+    const series = await withBasinRain(lake, flows, BASIN_RAIN_STATION_IDS);
+    expect(Array.from(defined(series.columns[rainColumn(basin.station_id)], 'the basin station’s rain column'))).toEqual(rows.map((r) => r['rr']));
+    // the other basin stations have no file here: the basin mean is this station's rain
+    expect(Array.from(basinRain(series, BASIN_RAIN_STATION_IDS.map(rainColumn)))).toEqual(rows.map((r) => r['rr']));
+
+    // the heat indicators stay the Métropole's: the basin stations have no heat-wave thresholds
+    await heatIndicators(lake);
+    expect(await query(`SELECT DISTINCT departement FROM heat_indicators_daily ORDER BY 1`)).toEqual(METROPOLE_DEPARTEMENTS.map((departement) => ({ departement })));
+  });
+
+});
+
+describe('pollMeteoFrance(): a failed file, the deadline', () => {
+  useLake();
   it('goes on after a file that fails, and the next run asks for that file only', async () => {
     const target = latestName('93');
     // more 503s than attempts: the file fails in this run

@@ -1,5 +1,7 @@
 import { declareColumns, declareDataset, type RecordCheck, type RowOfColumns } from './declaration.ts';
 import { communeInsee, dtColumn, OPEN_LICENCE } from './common.ts';
+import { BASIN_RAIN_DEPARTEMENTS, WEATHER_DEPARTEMENTS } from '../domain/heat/basin-rain-stations.ts';
+import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
 
 // Heat datasets: Météo-France daily climatological data and the heat indicators computed from them.
 
@@ -14,7 +16,7 @@ const quality = <const Name extends string>(name: Name, of: string) =>
 const weatherDailyColumns = declareColumns([
   stationId,
   { name: 'station_name', type: 'string', nullable: true, description: 'NOM_USUEL (decoded from UTF-8 or Latin-1)' },
-  { name: 'departement', type: 'string', values: ['75', '91', '92', '93', '94', '95'], description: 'Département of the station' },
+  { name: 'departement', type: 'string', values: WEATHER_DEPARTEMENTS, description: 'Département of the station' },
   { name: 'lat', type: 'double', unit: '°', nullable: true, min: -90, max: 90, description: 'Latitude (WGS84)' },
   { name: 'lon', type: 'double', unit: '°', nullable: true, min: -180, max: 180, description: 'Longitude (WGS84)' },
   { name: 'alti', type: 'double', unit: 'm', nullable: true, min: -100, max: 5000, description: 'Altitude of the shelter' },
@@ -69,7 +71,7 @@ export const weatherDaily = declareDataset({
   dayColumn: 'day',
   title: 'Daily weather per station (Météo-France)',
   description:
-    'Daily climatological values of the Météo-France stations of the Métropole’s départements (75, 91, 92, 93, 94, 95): precipitation and temperatures with their quality codes. Doubtful values (quality 2) are kept and flagged; the indicators leave them out.',
+    `Daily climatological values of the Météo-France stations of the Métropole’s départements (${METROPOLE_DEPARTEMENTS.join(', ')}; the heat indicators) and of the départements of the river model’s basin rain stations upstream of Paris (${BASIN_RAIN_DEPARTEMENTS.join(', ')}; config/basin-rain-stations.json): precipitation and temperatures with their quality codes. Doubtful values (quality 2) are kept and flagged; the indicators leave them out.`,
   prefix: 'curated/weather_daily',
   historySince: METEOFRANCE_HISTORY_SINCE,
   columns: weatherDailyColumns,
@@ -107,7 +109,7 @@ export const heatIndicatorsDaily = declareDataset({
   dayColumn: 'day',
   title: 'Daily heat indicators per station',
   description:
-    'Per Météo-France station and day: TN, TX, the heat-wave biometeorological indicators IBMn/IBMx (3-day means), the heat-wave flag against the département’s thresholds (SACS), heat-wave episodes, tropical nights, hot and very hot days. Doubtful values never enter an indicator.',
+    'Per Météo-France station of the Métropole’s départements and day: TN, TX, the heat-wave biometeorological indicators IBMn/IBMx (3-day means), the heat-wave flag against the département’s thresholds (SACS), heat-wave episodes, tropical nights, hot and very hot days. Doubtful values never enter an indicator.',
   prefix: 'curated/heat_indicators_daily',
   historySince: METEOFRANCE_HISTORY_SINCE,
   columns: [stationId, { name: 'departement', type: 'string', description: 'Département of the station' }, day, ...heatColumns, dtColumn('year', 'day')],

@@ -1,5 +1,7 @@
 import { text, type Text } from './i18n.ts';
 import { both } from './sections/common.ts';
+import { BASIN_RAIN_DEPARTEMENTS } from '../domain/heat/basin-rain-stations.ts';
+import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
 
 // The public wording of what the data and the models name with keys: forecast methods and baselines,
 // models, evaluation targets, river sections, sensors' descriptions. Pages never show a key: an
@@ -34,7 +36,7 @@ export function methodLabel(key: string | null | undefined): Text {
   // a composite index: index(heat=none,flood=persistence)
   const index = /^index\((.*)\)$/.exec(key);
   if (index) {
-    const parts = index[1]!.split(',').map((p) => p.split('=') as [string, string | undefined]);
+    const parts = (index[1] ?? '').split(',').map((p) => p.split('=') as [string, string | undefined]);
     return both((l) => {
       const list = parts.map(([k, v]) => `${INDEX_PARTS[k]?.[l] ?? (l === 'fr' ? 'composante' : 'component')}${l === 'fr' ? ' : ' : ': '}${methodLabel(v ?? null)[l]}`);
       return l === 'fr' ? `indice composite (${list.join(' ; ')})` : `composite index (${list.join('; ')})`;
@@ -162,11 +164,11 @@ export const DATASETS_FR: Readonly<Record<string, { readonly title: string; read
   },
   weather_daily: {
     title: 'Météo journalière par station (Météo-France)',
-    description: 'Valeurs climatologiques journalières des stations Météo-France des départements de la Métropole (75, 91, 92, 93, 94, 95) : précipitations et températures avec leurs codes qualité. Les valeurs douteuses sont gardées et signalées ; les indicateurs les écartent.',
+    description: `Valeurs climatologiques journalières des stations Météo-France des départements de la Métropole (${METROPOLE_DEPARTEMENTS.join(', ')} ; les indicateurs de chaleur) et des départements des stations de pluie du bassin en amont de Paris (${BASIN_RAIN_DEPARTEMENTS.join(', ')} ; le modèle de la Seine) : précipitations et températures avec leurs codes qualité. Les valeurs douteuses sont gardées et signalées ; les indicateurs les écartent.`,
   },
   heat_indicators_daily: {
     title: 'Indicateurs de chaleur journaliers par station',
-    description: 'Par station Météo-France et par jour : TN, TX, les indicateurs biométéorologiques IBMn et IBMx (moyennes sur 3 jours), la canicule au regard des seuils du département, les épisodes de canicule, nuits tropicales, jours chauds et très chauds.',
+    description: 'Par station Météo-France des départements de la Métropole et par jour : TN, TX, les indicateurs biométéorologiques IBMn et IBMx (moyennes sur 3 jours), la canicule au regard des seuils du département, les épisodes de canicule, nuits tropicales, jours chauds et très chauds.',
   },
   heat_indicators_commune_daily: {
     title: 'Indicateurs de chaleur journaliers par commune',

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { heatIndicatorsCommuneDaily, heatIndicatorsDaily, partitionSql, weatherDaily, type DatasetDeclaration } from '../datasets/index.ts';
 import { COMMUNES } from '../domain/geo/communes.ts';
 import { DOUBTFUL } from '../domain/heat/meteofrance.ts';
-import { HEAT } from '../domain/heat/thresholds.ts';
+import { HEAT, METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
 import type { StageContext } from './context.ts';
 import { inputFingerprint, readIndicatorState, valuesTable, writeChangedPartitions, writeIndicatorState } from './partition-output.ts';
 
-// Heat indicators, in DuckDB SQL over the weather_daily view, per station and day:
+// Heat indicators, in DuckDB SQL over the weather_daily view, per station of the Métropole's
+// départements and day (weather_daily also holds the river model's basin rain stations, which have no
+// heat-wave thresholds):
 // - a value enters an indicator only when present and not doubtful (quality code 2);
 // - IBMn / IBMx: means of TN / TX over the day and the two calendar days before it, NULL unless all
 //   three are usable; rounded to 0.01 °C (the data have 0.1 °C steps, so a mean of three is a
@@ -80,7 +82,7 @@ async function computeHeatTables(ctx: StageContext): Promise<void> {
         CASE WHEN tn IS NULL THEN NULL ELSE coalesce(q_tn, -1) = ${DOUBTFUL} END AS tn_doubtful,
         CASE WHEN tx IS NULL THEN NULL ELSE coalesce(q_tx, -1) = ${DOUBTFUL} END AS tx_doubtful,
         ${usable('tn', 'q_tn')} AS tn_ok, ${usable('tx', 'q_tx')} AS tx_ok
-      FROM weather_daily),
+      FROM weather_daily WHERE departement IN (${METROPOLE_DEPARTEMENTS.map((d) => `'${d}'`).join(', ')})),
     w AS (
       SELECT v.*,
         count(tn_ok) OVER win AS n_tn, avg(tn_ok) OVER win AS avg_tn,

@@ -9,8 +9,8 @@ import { storeRaw, type IngestSummary } from './ingest-noise.ts';
 import { CLIMATE_SOURCE_FORMATS } from './source-kinds.ts';
 
 // Météo-France daily files in (plain or gzip, UTF-8 or Latin-1), weather_daily rows out. Stations
-// outside the Métropole's départements are quarantined with the reason, so every line is accounted
-// for. Doubtful values (quality 2) are curated with their quality code and the row's `doubtful` flag.
+// outside the Métropole's départements and the basin rain stations' (domain/heat/basin-rain-stations.ts)
+// are quarantined with the reason, so every line is accounted for. Doubtful values (quality 2) are curated with their quality code and the row's `doubtful` flag.
 //
 // weather_daily has one partition per day, and a "previous" file spans 75 years: one write of all
 // its days would open ~27 000 partitions at once (DuckDB ran out of 18 GiB on 10 stations × 75 years).

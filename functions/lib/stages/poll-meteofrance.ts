@@ -2,8 +2,7 @@ import { SOURCE_DEFAULT_URL } from './source-endpoints.ts';
 import { z } from 'zod';
 import { sha256Hex } from '../hash.ts';
 import { DAILY_FILE_PERIODS, gzipIntegrity, parseDailyFileName, type DailyFileName, type DailyFilePeriod } from '../domain/heat/meteofrance.ts';
-import { METROPOLE_DEPARTEMENTS } from '../domain/heat/thresholds.ts';
-import { BASIN_RAIN_STATIONS } from '../models/river/basin-rain.ts';
+import { isMetropoleDepartement, WEATHER_DEPARTEMENTS } from '../domain/heat/basin-rain-stations.ts';
 import { getWithRetry, HttpError, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http/fetch.ts';
 import { stateKey } from '../lake/layout.ts';
 import { issuesText, readSaved } from '../saved-json.ts';
@@ -12,7 +11,8 @@ import type { StageContext } from './context.ts';
 import { ingestMeteoFrance, type MeteoFranceIngestSummary } from './ingest-meteofrance.ts';
 
 // The Météo-France poller (a scheduled stage, daily): the "données climatologiques de base
-// quotidiennes" (RR-T-Vent) of the Métropole's départements, the "latest" file of each (this year and
+// quotidiennes" (RR-T-Vent) of the Métropole's départements and of the river model's basin rain
+// stations (config/basin-rain-stations.json), the "latest" file of each (this year and
 // last, updated daily) and its "previous" file (1950 to two years ago, updated rarely). Their names
 // carry year ranges that move every January, so each run first lists the dataset's resources on
 // data.gouv.fr (API v2, paged) and takes, per département and period, the file with the latest years.
@@ -49,8 +49,7 @@ const STATE_KEY = stateKey('poll-meteofrance');
  * the départements polled by default: the Métropole's (heat indicators), then those of the river model's
  * basin rain stations upstream of Paris (config/basin-rain-stations.json, the one declaration)
  */
-export const POLLED_DEPARTEMENTS: readonly string[] = [...new Set([...METROPOLE_DEPARTEMENTS, ...BASIN_RAIN_STATIONS.stations.map((s) => s.departement)])];
-const isMetropole = (departement: string) => (METROPOLE_DEPARTEMENTS as readonly string[]).includes(departement);
+export const POLLED_DEPARTEMENTS: readonly string[] = WEATHER_DEPARTEMENTS;
 
 export interface PollMeteoFranceOptions {
   /** scheme, host and optional path prefix of the data.gouv.fr API, e.g. https://www.data.gouv.fr */
@@ -269,8 +268,8 @@ export async function pollMeteoFrance(ctx: StageContext, options: PollMeteoFranc
     DAILY_FILE_PERIODS.filter((period) => !files.some((f) => f.departement === departement && f.period === period)).map((period) => ({ departement, period })),
   );
   // the heat indicators need the Métropole's files; a basin département's rain is an optional input of the river model
-  const missing = absent.filter((m) => isMetropole(m.departement));
-  const basinMissing = absent.filter((m) => !isMetropole(m.departement));
+  const missing = absent.filter((m) => isMetropoleDepartement(m.departement));
+  const basinMissing = absent.filter((m) => !isMetropoleDepartement(m.departement));
   for (const m of missing) ctx.logger.warn(`poll-meteofrance: no ${m.period} file for département ${m.departement} in the listing`);
   for (const m of basinMissing) ctx.logger.info(`poll-meteofrance: no ${m.period} file for basin rain département ${m.departement} in the listing`);
 

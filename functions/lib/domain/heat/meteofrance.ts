@@ -1,6 +1,7 @@
 import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import { isCalendarDate } from '../time/calendar.ts';
 import { rejection, UnreadableInputError, type RecordRejection } from '../flood/records.ts';
+import { BASIN_RAIN_DEPARTEMENTS, WEATHER_DEPARTEMENTS } from './basin-rain-stations.ts';
 import { METROPOLE_DEPARTEMENTS } from './thresholds.ts';
 import { readCsv, type CsvRecord } from '../csv/reader.ts';
 
@@ -89,7 +90,8 @@ export interface DailyFileName {
 export function parseDailyFileName(name: string): DailyFileName | undefined {
   const m = /^Q_(\d{2,3}|2[AB])_(latest|previous)-(\d{4})-(\d{4})_RR-T-Vent\.csv\.gz$/.exec(name);
   if (!m) return undefined;
-  return { name, departement: m[1]!, period: m[2] as DailyFilePeriod, fromYear: Number(m[3]), toYear: Number(m[4]) };
+  const [, departement = '', period, fromYear, toYear] = m;
+  return { name, departement, period: period as DailyFilePeriod, fromYear: Number(fromYear), toYear: Number(toYear) };
 }
 
 /** the file's bytes, gunzipped when they are gzip; `truncated` when the gzip stream ends early */
@@ -119,6 +121,8 @@ export function decodeText(data: Uint8Array): { text: string; encoding: 'utf-8' 
 }
 
 const REQUIRED = ['NUM_POSTE', 'AAAAMMJJ'] as const;
+/** the stations a daily file's lines may come from */
+const WEATHER_SCOPE = `a station of the Métropole's départements (${METROPOLE_DEPARTEMENTS.join(', ')}) or of the basin rain stations' (${BASIN_RAIN_DEPARTEMENTS.join(', ')})`;
 const MEASURES = [
   ['RR', 'QRR', 'rr', 'qrr'],
   ['TN', 'QTN', 'tn', 'qtn'],
@@ -153,11 +157,11 @@ export function readMeteoFranceDaily(bytes: Uint8Array): MeteoFranceLines {
   const tail = truncated ? decodeText(data.subarray(cut)).text : '';
   const { records, unterminated } = readCsv(text, { delimiter: ';' });
   const headerIndex = records.findIndex((r) => r.text.trim() !== '');
-  if (headerIndex < 0) {
+  const headerRecord = records[headerIndex];
+  if (headerIndex < 0 || !headerRecord) {
     if (truncated) throw new UnreadableInputError('gzip stream truncated before the end of the first line', 'a complete gzip stream', `${bytes.length} bytes, cut`);
     throw new UnreadableInputError('empty file', 'a header line NUM_POSTE;NOM_USUEL;…;AAAAMMJJ;RR;QRR;TN;QTN;…', 'no line');
   }
-  const headerRecord = records[headerIndex]!;
   const header = headerRecord.fields.map((x) => x.trim());
   const col = (name: string) => header.indexOf(name);
   for (const name of REQUIRED) {
@@ -173,7 +177,7 @@ export function readMeteoFranceDaily(bytes: Uint8Array): MeteoFranceLines {
     throw new UnreadableInputError('no RR, TN, TX or TM column in the header', 'at least one of RR, TN, TX, TM', JSON.stringify(headerRecord.text.slice(0, 120)));
   }
   const dataLines: number[] = [];
-  for (let i = headerIndex + 1; i < records.length; i++) if (records[i]!.text.trim() !== '') dataLines.push(i);
+  for (let i = headerIndex + 1; i < records.length; i++) if ((records[i]?.text.trim() ?? '') !== '') dataLines.push(i);
   const dateColumn = col('AAAAMMJJ');
   const lastLine = records.at(-1)?.line ?? 0;
   const tailRejection =
@@ -187,12 +191,14 @@ export function readMeteoFranceDaily(bytes: Uint8Array): MeteoFranceLines {
     encoding,
     truncated,
     dataLines,
-    dateOf: (i) => (records[i]!.fields[dateColumn] ?? '').trim(),
+    dateOf: (i) => (records[i]?.fields[dateColumn] ?? '').trim(),
     parse(indices) {
       const days: WeatherDayRecord[] = [];
       const rejections: RecordRejection[] = [];
       for (const i of indices) {
-        const parsed = parseLine(records[i]!, header.length, col);
+        const record = records[i];
+        if (!record) throw new RangeError(`no data line at index ${i} (${records.length} records)`);
+        const parsed = parseLine(record, header.length, col);
         if ('reason' in parsed) rejections.push(parsed);
         else days.push(parsed);
       }
@@ -249,12 +255,12 @@ function parseLine({ fields, line: lineNumber, text: line }: CsvRecord, width: n
   const f = fields.map((x) => x.trim());
   const reject: Reject = (field, expected, found, reason) => rejection(lineNumber, field, expected, found, reason, line);
   if (f.length < width) return reject('line', `${width} ;-separated fields, as in the header`, `${f.length} fields`, 'line has fewer fields than the header');
-  const at = (name: string) => (col(name) >= 0 ? f[col(name)]! : '');
+  const at = (name: string) => f[col(name)] ?? '';
   const station = at('NUM_POSTE');
   if (!/^\d{8}$/.test(station)) return reject('NUM_POSTE', 'an 8-digit Météo-France station number', station, 'station number malformed');
   const departement = station.slice(0, 2);
-  if (!(METROPOLE_DEPARTEMENTS as readonly string[]).includes(departement)) {
-    return reject('NUM_POSTE', `a station of the Métropole's départements (${METROPOLE_DEPARTEMENTS.join(', ')})`, station, `station in département ${departement}, outside the Métropole`);
+  if (!WEATHER_DEPARTEMENTS.includes(departement)) {
+    return reject('NUM_POSTE', WEATHER_SCOPE, station, `station in département ${departement}, neither the Métropole's nor a basin rain station's (config/basin-rain-stations.json)`);
   }
   const date = at('AAAAMMJJ');
   const day = /^\d{8}$/.test(date) ? `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}` : '';
