@@ -186,7 +186,7 @@ async function benchNoiseTarget(rt: TfRuntime, record: Record_): Promise<void> {
 function recordHeat(record: Record_, label: string, ev: ForecastDrivenEvaluation, seconds: number): void {
   const [d1, , d3] = ev.leads;
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  const note = ev.leads.map((l) => `D+${l.lead_days}: ${l.publish}, Brier ${JSON.stringify(l.brier)}, detection ${fmt(l.detection)}, FAR ${fmt(l.false_alarm_ratio)}, threshold ${l.warning_threshold}, ${l.events} heat-wave days of ${l.n}`).join('; ');
+  const note = ev.leads.map((l) => `D+${l.lead_days}: ${l.publish}, Brier ${JSON.stringify(l.brier)}, detection ${fmt(l.detection)}, FAR ${fmt(l.false_alarm_ratio)}, threshold ${l.warning_threshold} (${l.warning_threshold_source}), ${l.events} heat-wave days of ${l.n}`).join('; ');
   record({ name: `${label}: D+1 probability of detection (target ≥ 0.9: ${met((d1?.detection ?? 0) >= 0.9)})`, value: d1?.detection ?? NaN, unit: '1', note: `${seconds.toFixed(1)} s; ${note}${ev.notes.length ? `; ${ev.notes.join('; ')}` : ''}` });
   record({ name: `${label}: D+1 false-alarm ratio (target ≤ 0.3: ${met((d1?.false_alarm_ratio ?? 1) <= 0.3)})`, value: d1?.false_alarm_ratio ?? NaN, unit: '1' });
   record({ name: `${label}: D+3 Brier skill against conditional climatology (target ≥ 0.3: ${met((d3?.bss['markov_climatology'] ?? -1) >= 0.3)})`, value: d3?.bss['markov_climatology'] ?? NaN, unit: '1', note: `against climatology ${fmt(d3?.bss['climatology'])}` });
