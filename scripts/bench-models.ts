@@ -6,8 +6,7 @@
 // Seine 1852–2008 series with yearly folds (evaluation only: the series is not in the repository and
 // the weights trained on it are never kept in it).
 // `npx tsx scripts/bench-models.ts` prints a table; scripts/bench.ts calls benchModels();
-// BENCH_MODELS_PARTS=noise,heat,rain,seine (comma-separated) runs only those parts; seine-selection runs the
-// Seine form selection on 1971–1980 alone.
+// BENCH_MODELS_PARTS=noise,heat,rain,seine (comma-separated) runs only those parts.
 import { existsSync, readFileSync } from 'node:fs';
 import { noisePanel } from '../functions/lib/models/noise/features.ts';
 import { trainNoiseModel } from '../functions/lib/models/noise/model.ts';
@@ -96,8 +95,6 @@ export async function benchModels(options: { log?: (f: Figure) => void } = {}): 
   if (PARTS.has('heat')) benchHeat(record);
   if (PARTS.has('rain')) await benchRainBasin(rt, record);
   if (PARTS.has('seine') && existsSync(SEINE_SERIES)) await benchSeine(rt, record);
-  // the form's selection on the validation decade alone (1971–1980), without the test decades
-  else if (PARTS.has('seine-selection') && existsSync(SEINE_SERIES)) await selectSeineForm(rt, parseDailySeries(readFileSync(SEINE_SERIES, 'utf8'), 'seine-daily-flow-1852-2008.tsv'), record);
   return figures;
 }
 
@@ -289,7 +286,6 @@ async function selectSeineForm(rt: TfRuntime, series: RegularSeries, record: Rec
   const candidates: RiverOptions[] = [
     { steps: 12000, combination: 'network' },
     { steps: 12000, combination: 'network_linear_mean' },
-    { steps: 12000, combination: 'network', flowWeighted: true },
   ];
   const validation: number[] = [];
   for (const options of candidates) {
@@ -300,7 +296,7 @@ async function selectSeineForm(rt: TfRuntime, series: RegularSeries, record: Rec
     const ratios = r.report.horizons.map((h) => (h.model['mae'] ?? NaN) / Math.min(...Object.values(h.baselines).map((b) => b['mae'] ?? Infinity)));
     validation.push(ratios.reduce((a, b) => a + b, 0) / ratios.length);
     record({
-      name: `Seine selection: ${options.combination}${options.flowWeighted ? ', flow-weighted loss' : ''}, ${options.steps} steps, trained to 1970, scored 1971–1980: mean model / best-baseline MAE ratio at 1–3 d`,
+      name: `Seine selection: ${options.combination}, ${options.steps} steps, trained to 1970, scored 1971–1980: mean model / best-baseline MAE ratio at 1–3 d`,
       value: validation.at(-1) ?? NaN,
       unit: '×',
       note: `${((performance.now() - t) / 1000).toFixed(0)} s; ratios ${ratios.map((x) => x.toFixed(3)).join(' / ')}; best epoch ${r.fit.bestEpoch} of ${r.fit.epochs}`,

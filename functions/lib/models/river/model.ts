@@ -39,12 +39,6 @@ export interface RiverOptions {
    * baseline's (two fits of the same inputs whose errors are not the same: averaging cuts the variance)
    */
   readonly combination?: 'network' | 'network_linear_mean';
-  /**
-   * weight each training origin by its flow (over the training mean) in the network's loss: with a log
-   * transform, an error in the log-change costs about flow × that error in m³/s, the unit of the MAE it is
-   * scored on, so high flows should weigh more than the log-space loss gives them (the baselines are unchanged)
-   */
-  readonly flowWeighted?: boolean;
 }
 
 export interface RiverTrainingResult {
@@ -113,7 +107,7 @@ export async function trainRiverModel(
     trainRows: d.train.x.rows,
     testRows: d.test.x.rows,
     origins: originCounts(d),
-    architecture: { type: 'mlp', inputs: nn.xs.cols, hidden: nn.hidden, outputs: d.hSteps.length, activation: 'relu', loss: 'mse', optimizer: 'adam', learning_rate: options.learningRate ?? 0.002, epochs: nn.epochs, batch_size: nn.batchSize, seed: nn.seed, early_stopping: 'last 15 % of the training origins', ...(options.flowWeighted ? { loss_weights: 'flow at the origin / mean flow' } : {}) },
+    architecture: { type: 'mlp', inputs: nn.xs.cols, hidden: nn.hidden, outputs: d.hSteps.length, activation: 'relu', loss: 'mse', optimizer: 'adam', learning_rate: options.learningRate ?? 0.002, epochs: nn.epochs, batch_size: nn.batchSize, seed: nn.seed, early_stopping: 'last 15 % of the training origins' },
     preprocessing: riverPreprocessing(d, nn, p, residuals, threshold),
     report: riverReport(d, nn, scored, threshold, p.combination),
   };
@@ -159,7 +153,6 @@ async function fitRiverNetwork(rt: TfRuntime, d: RiverData, options: RiverOption
   const targetScaler = fitScaler(y, w);
   const ys = applyScaler({ ...y, data: y.data.slice() }, targetScaler);
   for (let i = 0; i < ys.data.length; i++) if (w.data[i] === 0) ys.data[i] = 0;
-  const lossWeights = options.flowWeighted && d.setup.transform === 'log' ? flowWeights(d.train, w) : w;
   const xs = applyScaler({ ...d.train.x, data: d.train.x.data.slice() }, featureScaler);
   const cut = Math.floor(d.train.x.rows * 0.85);
   const batchSize = cut > 20_000 ? 256 : cut > 2_000 ? 128 : 32;
@@ -172,21 +165,12 @@ async function fitRiverNetwork(rt: TfRuntime, d: RiverData, options: RiverOption
     learningRate: options.learningRate ?? 0.002,
     seed,
     loss: 'mse',
-    weights: part(lossWeights, 0, cut),
-    validation: { x: part(xs, cut, xs.rows), y: part(ys, cut, ys.rows), weights: part(lossWeights, cut, w.rows) },
+    weights: part(w, 0, cut),
+    validation: { x: part(xs, cut, xs.rows), y: part(ys, cut, ys.rows), weights: part(w, cut, w.rows) },
   });
   return { net, fit, featureScaler, targetScaler, xs, y, w, epochs, batchSize, hidden, seed };
 }
 type FittedNetwork = Awaited<ReturnType<typeof fitRiverNetwork>>;
-
-/** the weights times each origin's flow (the log target back in its unit) over the mean flow of the origins */
-function flowWeights(ex: Examples, w: Matrix): Matrix {
-  const flows = Array.from(ex.base, Math.exp);
-  const meanFlow = flows.reduce((a, b) => a + b, 0) / Math.max(1, flows.length);
-  const out = { ...w, data: w.data.slice() };
-  for (let i = 0; i < out.data.length; i++) out.data[i] = (out.data[i] ?? 0) * ((flows[Math.floor(i / w.cols)] ?? meanFlow) / meanFlow);
-  return out;
-}
 
 /** each predictor's forecasts on the training and held-out origins, and the linear baseline's coefficients */
 async function riverPredictors(rt: TfRuntime, d: RiverData, nn: FittedNetwork, combination: NonNullable<RiverOptions['combination']>) {
