@@ -95,7 +95,6 @@ export async function benchModels(options: { log?: (f: Figure) => void } = {}): 
   if (PARTS.has('heat')) benchHeat(record);
   if (PARTS.has('rain')) await benchRainBasin(rt, record);
   if (PARTS.has('seine') && existsSync(SEINE_SERIES)) await benchSeine(rt, record);
-  else if (PARTS.has('seine-selection') && existsSync(SEINE_SERIES)) await selectSeineForm(rt, parseDailySeries(readFileSync(SEINE_SERIES, 'utf8'), 'seine-daily-flow-1852-2008.tsv'), record);
   return figures;
 }
 
@@ -287,7 +286,6 @@ async function selectSeineForm(rt: TfRuntime, series: RegularSeries, record: Rec
   const candidates: RiverOptions[] = [
     { steps: 12000, combination: 'network' },
     { steps: 12000, combination: 'network_linear_mean' },
-    { steps: 12000, combination: 'network', ensemble: 3 },
   ];
   const validation: number[] = [];
   for (const options of candidates) {
@@ -298,7 +296,7 @@ async function selectSeineForm(rt: TfRuntime, series: RegularSeries, record: Rec
     const ratios = r.report.horizons.map((h) => (h.model['mae'] ?? NaN) / Math.min(...Object.values(h.baselines).map((b) => b['mae'] ?? Infinity)));
     validation.push(ratios.reduce((a, b) => a + b, 0) / ratios.length);
     record({
-      name: `Seine selection: ${options.combination}${options.ensemble ? `, ensemble of ${options.ensemble}` : ''}, ${options.steps} steps, trained to 1970, scored 1971–1980: mean model / best-baseline MAE ratio at 1–3 d`,
+      name: `Seine selection: ${options.combination}, ${options.steps} steps, trained to 1970, scored 1971–1980: mean model / best-baseline MAE ratio at 1–3 d`,
       value: validation.at(-1) ?? NaN,
       unit: '×',
       note: `${((performance.now() - t) / 1000).toFixed(0)} s; ratios ${ratios.map((x) => x.toFixed(3)).join(' / ')}; best epoch ${r.fit.bestEpoch} of ${r.fit.epochs}`,

@@ -39,8 +39,6 @@ export interface RiverOptions {
    * baseline's (two fits of the same inputs whose errors are not the same: averaging cuts the variance)
    */
   readonly combination?: 'network' | 'network_linear_mean';
-  /** EXPERIMENT (bench only, not saved): networks of different seeds whose changes are averaged */
-  readonly ensemble?: number;
 }
 
 export interface RiverTrainingResult {
@@ -160,24 +158,17 @@ async function fitRiverNetwork(rt: TfRuntime, d: RiverData, options: RiverOption
   const batchSize = cut > 20_000 ? 256 : cut > 2_000 ? 128 : 32;
   const epochs = Math.max(10, Math.min(80, Math.ceil((options.steps ?? 3000) / Math.ceil(cut / batchSize))));
   const hidden = options.hidden ?? [32, 16];
-  const members: LayersModel[] = [];
-  let fit: FitReport | undefined;
-  for (let m = 0; m < (options.ensemble ?? 1); m++) {
-    const net = buildMlp(rt.tf, { inputs: xs.cols, hidden, outputs: d.hSteps.length, seed: seed + 100 * m });
-    const f = await fitMlp(rt.tf, net, part(xs, 0, cut), part(ys, 0, cut), {
-      epochs,
-      batchSize,
-      learningRate: options.learningRate ?? 0.002,
-      seed: seed + 100 * m,
-      loss: 'mse',
-      weights: part(w, 0, cut),
-      validation: { x: part(xs, cut, xs.rows), y: part(ys, cut, ys.rows), weights: part(w, cut, w.rows) },
-    });
-    fit ??= f;
-    members.push(net);
-  }
-  const net = members[0] as LayersModel;
-  return { net, members, fit: fit as FitReport, featureScaler, targetScaler, xs, y, w, epochs, batchSize, hidden, seed };
+  const net = buildMlp(rt.tf, { inputs: xs.cols, hidden, outputs: d.hSteps.length, seed });
+  const fit = await fitMlp(rt.tf, net, part(xs, 0, cut), part(ys, 0, cut), {
+    epochs,
+    batchSize,
+    learningRate: options.learningRate ?? 0.002,
+    seed,
+    loss: 'mse',
+    weights: part(w, 0, cut),
+    validation: { x: part(xs, cut, xs.rows), y: part(ys, cut, ys.rows), weights: part(w, cut, w.rows) },
+  });
+  return { net, fit, featureScaler, targetScaler, xs, y, w, epochs, batchSize, hidden, seed };
 }
 type FittedNetwork = Awaited<ReturnType<typeof fitRiverNetwork>>;
 
@@ -186,10 +177,7 @@ async function riverPredictors(rt: TfRuntime, d: RiverData, nn: FittedNetwork, c
   const linear = fitRidge(nn.xs, nn.y, nn.w, RIDGE_LAMBDA);
   const linearChanges = (ex: Examples) => ridgePredict(linear, applyScaler({ ...ex.x, data: ex.x.data.slice() }, nn.featureScaler));
   const predictChanges = async (ex: Examples): Promise<Matrix> => {
-    const scaled = applyScaler({ ...ex.x, data: ex.x.data.slice() }, nn.featureScaler);
-    const outs = await Promise.all(nn.members.map((m) => predictRows(rt.tf, m, scaled)));
-    const out = outs[0] as Matrix;
-    for (let i = 0; i < out.data.length; i++) out.data[i] = outs.reduce((t, o) => t + (o.data[i] ?? NaN), 0) / outs.length;
+    const out = await predictRows(rt.tf, nn.net, applyScaler({ ...ex.x, data: ex.x.data.slice() }, nn.featureScaler));
     for (let i = 0; i < out.data.length; i++) {
       const k = i % out.cols;
       out.data[i] = (out.data[i] ?? NaN) * (nn.targetScaler.std[k] ?? NaN) + (nn.targetScaler.mean[k] ?? NaN);
