@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS, isPartitioned, noiseIndicatorsDaily, noiseIndicatorsHourly, noiseReadings, riverObservations } from '../../functions/lib/datasets/index.ts';
 import { SITE_PREFIX } from '../../functions/lib/lake/layout.ts';
+import { markDemo } from '../../functions/lib/lake/manifest.ts';
 import { CountingObjectStore } from '../../functions/lib/ports/counting-store.ts';
 import { listKeys, type ObjectStore } from '../../functions/lib/ports/object-store.ts';
 import { SITE_MANIFEST_KEY } from '../../functions/lib/publish/incremental.ts';
@@ -37,6 +38,12 @@ async function snapshot(store: ObjectStore): Promise<Map<string, string>> {
 }
 
 type Lake = Awaited<ReturnType<typeof tempLake>>;
+
+/** the value, or the test fails saying what was missing */
+function present<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`${what}: missing`);
+  return value;
+}
 
 async function countedPublish(ctx: Lake): Promise<{ report: PublishReport; store: CountingObjectStore; puts: string[]; deletes: string[] }> {
   const store = new CountingObjectStore(ctx.store);
@@ -105,13 +112,13 @@ describe('publish-site, incrementally', () => {
       // a file of a year of partitions is this year's; any other is of a dataset without partitions
       const year = /\/([a-z_]+)\/(\d{4})\.(csv|parquet)$/.exec(k);
       if (year) expect(year[2], k).toBe('2026');
-      else expect(isPartitioned(DATASETS.find((d) => k.endsWith(`/${d.name}.csv`) || k.endsWith(`/${d.name}.parquet`))!), k).toBe(false);
+      else expect(isPartitioned(present(DATASETS.find((d) => k.endsWith(`/${d.name}.csv`) || k.endsWith(`/${d.name}.parquet`)), k)), k).toBe(false);
     }
     expect(update.store.keysRead.filter((k) => k.startsWith(`${noiseReadings.prefix}/`) || k.startsWith(`${riverObservations.prefix}/`))).toEqual([]);
   });
 
   it('after one new hour: reads the days its sections show from the previous year files and the changed partitions (issue 14)', () => {
-    const hourly = update.report.windows[noiseIndicatorsHourly.name]!;
+    const hourly = present(update.report.windows[noiseIndicatorsHourly.name], 'the hourly window');
     expect(hourly.from).toBe('year-files');
     expect(hourly.partitions).toEqual([...HISTORY_DAYS, '2026-05-04']);
     expect(hourly.read).toEqual(['2026-05-04']);
@@ -131,4 +138,23 @@ describe('publish-site, incrementally', () => {
     expect([...again.keys()].sort()).toEqual([...after.keys()].sort());
     for (const [k, v] of again) expect(v === after.get(k), k).toBe(true);
   });
+
+  // last: it marks the lake as a demo
+  it('rewrites every download file when the lake becomes a demo (its demo column), none when only the demo clock moves', () => demoFlagAndClock(ctx));
 });
+
+/** the lake marked as a demo, then its demo clock moved: which download files each publish writes */
+async function demoFlagAndClock(ctx: Lake): Promise<void> {
+  const downloads = (keys: readonly string[]) => keys.filter((k) => k.startsWith(`${SITE_PREFIX}/data/downloads/`) && /\.(csv|parquet)$/.test(k)).sort();
+  const published = downloads((await listKeys(ctx.store, `${SITE_PREFIX}/data/downloads/`)).map((o) => o.key));
+  expect(published.length).toBeGreaterThan(10);
+  await markDemo(ctx.store, 'simulated', {}, new Date('2026-05-04T10:40:00Z'), new Date('2026-05-04T10:00:00Z'));
+  const marked = await countedPublish(ctx);
+  expect(downloads(marked.puts)).toEqual(published);
+  // the demo's clock moves (as `observatory demo` runs do): the lake's manifest changed, not its rows
+  await markDemo(ctx.store, 'simulated', {}, new Date('2026-05-04T10:50:00Z'), new Date('2026-05-04T10:30:00Z'));
+  const moved = await countedPublish(ctx);
+  expect(moved.report.rendered).toBe(true);
+  expect(moved.report.changedInputs).toEqual(['lake.json']);
+  expect(downloads(moved.puts)).toEqual([]);
+}

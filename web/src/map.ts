@@ -45,6 +45,19 @@ function fillTooltip(tooltip: HTMLElement, name: string, layer: PublishedLayer, 
 }
 
 /** the shape under the pointer or the focus, outlined (a halo and an edge drawn from its path) */
+/** the communes table, its column of the layer shown on the map marked */
+function showTable(data: Shape<typeof mapJson>, layerId: string | undefined): void {
+  const region = document.querySelector<HTMLElement>('[data-communes-table]');
+  if (!region) return;
+  setupCommunesTable(drawCommunesTable(region, data));
+  if (layerId) markColumn(layerId);
+}
+
+/** the communes table's column of the layer shown on the map */
+function markColumn(layerId: string): void {
+  for (const cell of document.querySelectorAll<HTMLElement>('.communes-table [data-layer]')) cell.classList.toggle('current', cell.dataset.layer === layerId);
+}
+
 function outline(highlight: SVGGElement, insee: string): void {
   const uses = ['halo', 'edge'].map((cls) => {
     const use = document.createElementNS('http://www.w3.org/2000/svg', 'use');
@@ -59,8 +72,6 @@ async function main(): Promise<void> {
   const svg = document.querySelector<SVGSVGElement>('svg#carte');
   if (!svg) return;
   const data = await fetchData('data/map.json', mapJson);
-  const region = document.querySelector<HTMLElement>('[data-communes-table]');
-  if (region) setupCommunesTable(drawCommunesTable(region, data));
   const layers = new Map(data.layers.map((l) => [l.id, l]));
   const { names, figure } = mapFigures(data);
   const links = [...svg.querySelectorAll<SVGAElement>('a.commune, a.area')];
@@ -82,7 +93,7 @@ async function main(): Promise<void> {
       a.setAttribute('aria-label', f === undefined ? name : `${name}${sep}${layer.short[lang]} ${valueText(lang, f.value, layer.decimals, layer.unit)}`);
     }
     for (const legend of document.querySelectorAll<HTMLElement>('.legend[data-layer]')) legend.hidden = legend.dataset.layer !== layer.id;
-    for (const cell of document.querySelectorAll<HTMLElement>('.communes-table [data-layer]')) cell.classList.toggle('current', cell.dataset.layer === layer.id);
+    markColumn(layer.id);
     if (select) select.value = layer.id;
     if (announce && status) status.textContent = `${lang === 'fr' ? 'Carte' : 'Map'}${sep}${layer.title[lang]}`;
   };
@@ -93,6 +104,8 @@ async function main(): Promise<void> {
   if (asked && asked.id !== current?.id) apply(asked, false);
 
   if (controls) controls.hidden = false;
+  // the table in a task of its own once the map answers: its 130 rows of every layer are the page's longest work
+  setTimeout(() => showTable(data, current?.id));
   select?.addEventListener('change', () => {
     const layer = layers.get(select.value);
     if (!layer) return;

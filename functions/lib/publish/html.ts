@@ -25,8 +25,8 @@ function render(p: Part): string {
 }
 
 export function html(strings: TemplateStringsArray, ...values: Part[]): Raw {
-  let out = strings[0]!;
-  values.forEach((v, i) => (out += render(v) + strings[i + 1]!));
+  let out = strings[0] ?? '';
+  values.forEach((v, i) => (out += render(v) + (strings[i + 1] ?? '')));
   return new Raw(out);
 }
 
@@ -88,6 +88,11 @@ export interface PageOptions {
   /** <link rel="alternate"> feeds, relative to the site root */
   readonly feeds?: readonly { readonly href: string; readonly type: string; readonly title: string }[];
   readonly main: Raw;
+  /**
+   * the page's main places the « data as of » line itself (the home page: after its lead paragraph, so that
+   * the line growing when the script puts each theme's hour in it moves nothing on a phone's first screen)
+   */
+  readonly asOfInMain?: boolean;
   /**
    * the prefix to the site root; by default relative to the page's path. The 404 page is served at any
    * path, so its links start from the site's own root ('/', or the public URL's path).
@@ -184,7 +189,7 @@ ${demoBanner(o.lang, o.frame)}
 <div class="search-bar"><div class="wrap">${searchForm(o.lang, root)}</div></div>
 </header>
 <main id="contenu" class="wrap" tabindex="-1">
-${o.page.kind === 'notFound' ? '' : asOfStamp(o.lang, o.frame)}
+${o.page.kind === 'notFound' || o.asOfInMain ? '' : asOfStamp(o.lang, o.frame)}
 ${o.main}
 </main>
 <footer class="site-footer">

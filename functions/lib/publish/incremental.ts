@@ -43,6 +43,8 @@ const manifestSchema = z.object({
   downloads: z.array(downloadFileSchema),
   /** when a forecast shown turns stale: from then on the site is rendered even with no new input */
   fresh_until: z.string().nullable().optional(),
+  /** whether the downloads were written as a demo lake's (a demo column, demo=true metadata) */
+  demo: z.boolean().optional(),
 });
 
 export interface SiteManifest {
@@ -52,6 +54,7 @@ export interface SiteManifest {
   readonly inputs: Inputs;
   readonly downloads: readonly DownloadFile[];
   readonly fresh_until?: string | null;
+  readonly demo?: boolean;
 }
 
 /** input → object key → etag */

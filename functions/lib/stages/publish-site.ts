@@ -197,7 +197,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   const aged = Boolean(previous?.fresh_until && ctx.now().toISOString() >= previous.fresh_until);
   if (changes && changes.size === 0 && !aged) {
     lap.total = Math.round(performance.now() - t0) / 1000;
-    return { rendered: false, files: Object.keys(previous!.objects).length, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], assets: assets.origin, windows: {}, seconds: lap };
+    return notRendered(previous, assets.origin, lap);
   }
   let t = performance.now();
   const [windows, manifest] = await Promise.all([
@@ -243,7 +243,7 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
   // hashed assets of the previous run stay one more run: pages cached a few minutes still name them
   const keepAssets = new Set(previous?.assets ?? []);
   const removed = await writer.removeStale((p) => keepAssets.has(p));
-  await writeSiteManifest(ctx.store, { version, objects: writer.objects(), assets: assets.files.map((f) => f.path), inputs, downloads, fresh_until: fresh });
+  await writeSiteManifest(ctx.store, { version, objects: writer.objects(), assets: assets.files.map((f) => f.path), inputs, downloads, fresh_until: fresh, demo: frame.demo });
   lap.total = Math.round(performance.now() - t0) / 1000;
   const first = layers[0];
   return {
@@ -261,6 +261,12 @@ export async function publishSite(ctx: StageContext, options: PublishOptions = {
 }
 
 /** what the writer did: the objects the site holds, those written and their bytes */
+/** the report of a run with nothing new to render: the site stays as the previous run left it */
+function notRendered(previous: Awaited<ReturnType<typeof readSiteManifest>>, assets: PublishReport['assets'], seconds: Record<string, number>): PublishReport {
+  const files = Object.keys(previous?.objects ?? {}).length;
+  return { rendered: false, files, written: 0, bytes: 0, removed: 0, changedInputs: [], communesWithData: 0, sections: [], hidden: [], assets, windows: {}, seconds };
+}
+
 const writerFigures = (writer: SiteWriter) => ({ files: writer.size, written: writer.changed.size, bytes: writer.bytesWritten });
 
 /** what every page shares: the day of the latest data, the demo notice, the hashed assets, the site's URL */
@@ -292,7 +298,8 @@ async function publishDownloads(
     demo: boolean;
   },
 ): Promise<DownloadFile[]> {
-  const everything = o.changes === undefined || o.changes.has(LAKE_INPUT);
+  // the lake's manifest changes with the demo clock too: the files are rewritten only when the demo flag changed
+  const everything = o.changes === undefined || (o.changes.has(LAKE_INPUT) && o.previous?.demo !== o.demo);
   const changes = o.changes ?? new Map<string, Set<string>>();
   return writeDownloads(ctx, o.specs, o.datasets, COMMUNES.map((c) => c.commune_insee), writer, {
     partitions: (name) => {
@@ -530,10 +537,11 @@ function isUniform(layer: MapLayer): boolean {
 /** the sentence that replaces a uniform layer, with why when the reason is known */
 function uniformNote(layer: MapLayer): Text {
   const values = Object.values(layer.values).filter((v): v is number => v !== null);
-  const value = values[0]!;
+  const value = values[0];
+  if (value === undefined) throw new Error(`${layer.id}: a uniform layer without a value`);
   // a named class (« vert : pas de vigilance particulière ») says more than the number; a band says less
   const named = (l: Lang) => layer.classes[classOf(value, layer.classes)]?.label[l];
-  const label = (l: Lang) => (/\p{L}{3}/u.test(named(l) ?? '') ? named(l)! : `${formatNumber(l, value, layer.decimals)}${layer.unit ? ` ${layer.unit}` : ''}`);
+  const label = (l: Lang) => (/\p{L}{3}/u.test(named(l) ?? '') ? (named(l) ?? '') : `${formatNumber(l, value, layer.decimals)}${layer.unit ? ` ${layer.unit}` : ''}`);
   const why =
     layer.group === 'heat'
       ? text(' : les communes d’un même département partagent la même station météo de référence', ': the communes of a département share the same reference weather station')
@@ -579,7 +587,8 @@ async function writeGeoJson(writer: SiteWriter, pointGroups: readonly PointGroup
     type: 'FeatureCollection',
     ...(demo ? { demo: true } : {}),
     features: fc.features.map((f) => {
-      const c = byCode.get(f.properties.code_insee)!;
+      const c = byCode.get(f.properties.code_insee);
+      if (!c) throw new Error(`communes.geojson: ${f.properties.code_insee} is not one of the 130 communes`);
       return {
         type: 'Feature',
         id: c.commune_insee,

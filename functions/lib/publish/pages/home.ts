@@ -1,6 +1,6 @@
 import type { PointGroup, PublishedLayer } from '../contract.ts';
 import { formatInteger, type Lang, MISSING, unitIn } from '../i18n.ts';
-import { html, page, pagePath, periodText, raw, type Raw, SITE_NAME, valueText } from '../html.ts';
+import { asOfStamp, html, page, pagePath, periodText, raw, type Raw, SITE_NAME, valueText } from '../html.ts';
 import type { SiteModel } from '../model.ts';
 import { feedPaths } from '../feeds.ts';
 
@@ -190,6 +190,7 @@ export function renderHome(lang: Lang, m: SiteModel): string {
       ? `Les ${m.communes.length} communes de la Métropole du Grand Paris, leurs niveaux de bruit mesurés par ${formatInteger(lang, sensors)} capteurs et les dépassements des valeurs de l’OMS et de la réglementation française${themes.length > 1 ? ` ; thèmes publiés : ${themes.join(', ')}` : ''}. Choisissez un indicateur, survolez ou parcourez les communes, ouvrez la page d’une commune pour ses chiffres détaillés.`
       : `The ${m.communes.length} communes of the Métropole du Grand Paris, their noise levels measured by ${formatInteger(lang, sensors)} sensors and the exceedances of the WHO and French reference values${themes.length > 1 ? `; themes published: ${themes.join(', ')}` : ''}. Choose an indicator, hover over or tab through the communes, open a commune's page for its detailed figures.`
   }</p>
+${asOfStamp(lang, m.frame)}
 <section class="map-section" aria-labelledby="carte-titre">
 <h2 id="carte-titre">${fr ? `Carte des ${m.communes.length} communes` : `Map of the ${m.communes.length} communes`}</h2>
 ${controls}
@@ -224,6 +225,7 @@ ${table}
       : 'Map and noise and climate indicators of the 130 communes of the Métropole du Grand Paris: Lden, Lnight, WHO and limit-value exceedances.',
     frame: m.frame,
     script: 'map',
+    asOfInMain: true,
     feeds: [
       { href: feedPaths(lang).atom, type: 'application/atom+xml', title: fr ? 'Alertes — Métropole du Grand Paris' : 'Alerts — Métropole du Grand Paris' },
       { href: feedPaths(lang).json, type: 'application/feed+json', title: fr ? 'Alertes (JSON Feed) — Métropole du Grand Paris' : 'Alerts (JSON Feed) — Métropole du Grand Paris' },
