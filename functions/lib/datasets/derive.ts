@@ -227,25 +227,23 @@ export function duckdbViewSql(d: DatasetDeclaration, glob: string | readonly str
 }
 
 /**
- * SQL: `base` with one row per key, the first by `order` (the duplicate rule). Only the keys seen more
- * than once go through the window: DuckDB pays a window partition per key, and a key is rarely
- * repeated, so a GROUP BY finds the repeated ones and the others pass through a hash join (about a
- * third of the window's cost over every reading; issue 14's backfill). The rows are read once per
- * branch, not materialised, so a filter on a partition column still reaches the files below.
+ * SQL: `base` with one row per key, the first by `order` (the duplicate rule). Only the rows whose key
+ * is seen more than once go through the window: DuckDB pays a window partition per key, and a key is
+ * rarely repeated. A GROUP BY over a hash of the key finds them (one number per row, not the key's
+ * strings); keys that merely share a hash go through the window too, which sorts them out by the key
+ * itself, so a collision costs a little time, never a row. About a third of the window's cost over
+ * every reading (issue 14's backfill). The rows are read once per branch, not materialised, so a
+ * filter on a partition column still reaches the files below.
  */
 function deduplicatedSql(d: DatasetDeclaration, key: readonly string[], order: readonly string[], base: string): string {
   // partition columns join the key: they derive from it (dt from ts_from), so the verdict is the same,
   // and a filter on dt can then reach the files below the GROUP BY and the window (partition pruning)
   const columns = [...key, ...d.columns.filter((c) => c.partition && !key.includes(c.name)).map((c) => c.name)].join(', ');
-  const same = columns
-    .split(', ')
-    .map((c) => `r.${c} IS NOT DISTINCT FROM k.${c}`)
-    .join(' AND ');
-  return `WITH dedup_rows AS NOT MATERIALIZED (${base}),
-    dedup_repeated AS (SELECT ${columns} FROM dedup_rows GROUP BY ${columns} HAVING count(*) > 1)
-  SELECT r.* FROM dedup_rows r ANTI JOIN dedup_repeated k ON ${same}
+  return `WITH dedup_rows AS NOT MATERIALIZED (SELECT *, hash(${columns}) AS dedup_hash FROM (${base})),
+    dedup_repeated AS (SELECT dedup_hash FROM dedup_rows GROUP BY dedup_hash HAVING count(*) > 1)
+  SELECT * EXCLUDE (dedup_hash) FROM dedup_rows ANTI JOIN dedup_repeated USING (dedup_hash)
   UNION ALL
-  SELECT * FROM (SELECT r.* FROM dedup_rows r SEMI JOIN dedup_repeated k ON ${same})
+  SELECT * EXCLUDE (dedup_hash) FROM (SELECT * FROM dedup_rows SEMI JOIN dedup_repeated USING (dedup_hash))
   QUALIFY row_number() OVER (PARTITION BY ${columns} ORDER BY ${order.join(', ')}) = 1`;
 }
 
