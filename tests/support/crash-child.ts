@@ -9,7 +9,7 @@ import { KillAfterWrites, NOW, openStore, runOperation, type Operation, type Sto
 // usage: node --import tsx tests/support/crash-child.ts '{"store": {...}, "operation": "compact", "killAfter": 3}'
 
 const { store: at, operation, killAfter } = JSON.parse(process.argv[2] ?? '{}') as { store: StoreLocation; operation: Operation; killAfter: number };
-const store = new KillAfterWrites(openStore(at), killAfter);
+const store = new KillAfterWrites(await openStore(at), killAfter);
 const duck = await Duck.open({ threads: 1 });
 await runOperation({ store, lake: new DuckLake(duck, store), logger: memoryLogger(), now: () => NOW }, operation);
 await duck.close();

@@ -1,17 +1,12 @@
 import type { Readable } from 'node:stream';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
-import { S3ObjectStore } from '../../functions/lib/adapters/s3-store.ts';
 import type { Body, ListOptions, ListPage, ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../../functions/lib/ports/object-store.ts';
 import type { StageContext } from '../../functions/lib/stages/context.ts';
-import { compactLake } from '../../functions/lib/stages/compact.ts';
-import { ingestNoise } from '../../functions/lib/stages/ingest-noise.ts';
-import { noiseIndicators } from '../../functions/lib/stages/noise-indicators.ts';
-import { COMPACTION_LIMITS } from '../../functions/lib/stages/registry.ts';
-import { refreshSensors } from '../../functions/lib/stages/sensors.ts';
-import { swiftClient } from './swift.ts';
 
 // What the crash test (tests/crash/) runs, shared by the test and the child process it kills
 // (crash-child.ts): the operations, the data they ingest, and a store that kills its own process.
+// The stages and the S3 client are imported when used: a child loads only its operation's modules,
+// and the AWS SDK only for a lake on the S3 server (each child pays its imports; there are dozens).
 
 /** the operations a crash is injected into, in the order an hourly run does them */
 export const OPERATIONS = ['ingest', 'compact', 'indicators'] as const;
@@ -48,11 +43,14 @@ export const HISTORY_BATCHES = 4;
 /** runs one operation: the ingest of the next batch (and the sensors merge after it), a compaction, the noise indicators */
 export async function runOperation(ctx: StageContext, op: Operation): Promise<void> {
   if (op === 'ingest') {
+    const [{ ingestNoise }, { refreshSensors }] = await Promise.all([import('../../functions/lib/stages/ingest-noise.ts'), import('../../functions/lib/stages/sensors.ts')]);
     await ingestNoise(ctx, { sourceKind: 'noise-fiware', bytes: noiseBatch(HISTORY_BATCHES), origin: `batch-${HISTORY_BATCHES}.json` });
     await refreshSensors(ctx);
   } else if (op === 'compact') {
+    const [{ compactLake }, { COMPACTION_LIMITS }] = await Promise.all([import('../../functions/lib/stages/compact.ts'), import('../../functions/lib/stages/registry.ts')]);
     await compactLake(ctx, COMPACTION_LIMITS);
   } else {
+    const { noiseIndicators } = await import('../../functions/lib/stages/noise-indicators.ts');
     await noiseIndicators(ctx);
   }
 }
@@ -60,8 +58,9 @@ export async function runOperation(ctx: StageContext, op: Operation): Promise<vo
 /** where a child's lake is: a folder, or a prefix of a bucket on the S3 test server */
 export type StoreLocation = { readonly kind: 'fs'; readonly dir: string } | { readonly kind: 's3'; readonly endpoint: string; readonly bucket: string; readonly prefix: string };
 
-export function openStore(at: StoreLocation): ObjectStore {
+export async function openStore(at: StoreLocation): Promise<ObjectStore> {
   if (at.kind === 'fs') return new FsObjectStore(at.dir);
+  const [{ S3ObjectStore }, { swiftClient }] = await Promise.all([import('../../functions/lib/adapters/s3-store.ts'), import('./swift.ts')]);
   // a killed child must not wait on retries: the parent checks what was stored
   return new S3ObjectStore({ client: swiftClient(at.endpoint, { maxAttempts: 2, retryBaseDelayMs: 20 }), bucket: at.bucket, prefix: at.prefix });
 }
@@ -78,7 +77,8 @@ export class KillAfterWrites implements ObjectStore {
     private readonly inner: ObjectStore,
     private readonly killAfter: number,
   ) {
-    if (inner.localPath) this.localPath = (key) => inner.localPath!(key);
+    const localPath = inner.localPath?.bind(inner);
+    if (localPath) this.localPath = (key) => localPath(key);
   }
 
   get url(): string {
