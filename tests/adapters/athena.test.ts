@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AthenaEngine, AthenaQueryError, athenaSettingsFromEnv } from '../../functions/lib/adapters/athena.ts';
-import { DATASETS, noiseReadings } from '../../functions/lib/datasets/index.ts';
-import { datasetFileKey } from '../../functions/lib/lake/layout.ts';
-import { writeDataset } from '../../functions/lib/lake/write.ts';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { AthenaStub } from '../support/athena-stub.ts';
-import { tempLake } from '../support/lake.ts';
+import { tempLake, writeNoiseMinutes } from '../support/lake.ts';
 import { main, setAthenaEngineFactory } from '../../functions/cli/main.ts';
 
 const SQL = `SELECT sensor_id, commune_insee, ts_from, laeq, lamax, record, CAST(dt AS DATE) AS day
@@ -14,20 +12,12 @@ describe('AthenaEngine', () => {
   let lake: Awaited<ReturnType<typeof tempLake>>;
   beforeAll(async () => {
     lake = await tempLake();
-    const rows = Array.from({ length: 2500 }, (_, i) => ({
+    await writeNoiseMinutes(lake, 2500, (i) => ({
       sensor_id: `s${i % 7}`,
       commune_insee: i % 5 === 0 ? null : '75056',
-      ts_from: new Date(Date.UTC(2025, 5, 2, 0, i)),
-      ts_to: new Date(Date.UTC(2025, 5, 2, 0, i + 1)),
       laeq: 40 + (i % 300) / 10,
       lamax: i % 3 === 0 ? null : 70.25,
-      las: null,
-      source_kind: 'noise-fiware',
-      raw_key: 'raw/x',
-      record: i,
-      received_at: new Date('2025-06-03T00:00:00Z'),
     }));
-    await writeDataset(lake, noiseReadings, rows, datasetFileKey(noiseReadings, 'a', '2025-06-02'));
     await lake.lake.attach(DATASETS);
   });
   afterAll(async () => lake.cleanup());
@@ -42,7 +32,7 @@ describe('AthenaEngine', () => {
     expect(athena.bytesScanned).toBe(987654);
     expect(stub.calls.filter((c) => c.command === 'GetQueryResultsCommand')).toHaveLength(3);
     expect(stub.calls.filter((c) => c.command === 'GetQueryExecutionCommand')).toHaveLength(4);
-    expect(stub.calls[0]!.input).toMatchObject({ WorkGroup: 'researchers', QueryExecutionContext: { Database: 'observatory' }, ResultConfiguration: { OutputLocation: 's3://results/' } });
+    expect(stub.calls[0]?.input).toMatchObject({ WorkGroup: 'researchers', QueryExecutionContext: { Database: 'observatory' }, ResultConfiguration: { OutputLocation: 's3://results/' } });
   });
 
   it("query() surfaces Athena's error text when the query fails", async () => {

@@ -52,7 +52,8 @@ let env: Record<string, string>;
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'observatory-cdk-out-'));
-  synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-c', 'env=dev', '-o', outdir], {
+  // without the CloudFormation validation (~10 s of CPU): the same templates are validated in nag.test.ts
+  synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--no-validation', '-c', 'env=dev', '-o', outdir], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     // bundling 16 functions and the site: 4.5 minutes measured on a 2-core machine under load 18
@@ -170,7 +171,8 @@ describe('function bundles: the ingest handlers, run locally', () => {
 });
 
 describe('function bundles: every stage, in the order of the pipeline', () => {
-  it('runs every stage bundle (the one stage handler, named by OBSERVATORY_STAGE), in the order of the registry, the pollers against the fake sources, and publishes the site', async () => {
+  // a process per stage, one after the other: ~45 s under load 10
+  it('runs every stage bundle (the one stage handler, named by OBSERVATORY_STAGE), in the order of the registry, the pollers against the fake sources, and publishes the site', { timeout: 300_000 }, async () => {
     const hubeau = JSON.parse(readFileSync(path.join(REPO_ROOT, 'tests/fixtures/flood/observations_tr_K447001001_H.json'), 'utf8')) as { data: object[] };
     const bulletin = { DtHrInfoVigiCru: new Date().toISOString(), ListEntVigiCru: [{ CdEntVigiCru: 'IF5', NivInfoVigiCru: 1 }] };
     const fake = await startFakeSources({

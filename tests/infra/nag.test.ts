@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.ts';
 import { FINDINGS_METADATA, ObservatoryNagChecks, type FindingsAcknowledgment } from '../../infra/nag.ts';
 import { buildObservatory, cdkJsonContext } from '../../infra/observatory.ts';
-import { synthObservatory } from './support.ts';
+import { CUSTOM_DOMAIN, synthObservatory, synthValidated } from './support.ts';
 
 /** every acknowledgment in the tree: exact rule ids and finding patterns, with where and why */
 function acknowledgments(root: IConstruct): { rule: string; path: string; reason: string }[] {
@@ -46,19 +46,32 @@ const REVIEWED_RULES = [
   'AwsSolutions-IAM5',
 ];
 
+/** the configurations operators deploy: each environment, prod redeployed after `cdk destroy` (docs/deploy.md), a custom domain */
+const DEPLOYABLE: readonly [string, 'dev' | 'prod', Record<string, unknown>][] = [
+  ['dev', 'dev', {}],
+  ['prod', 'prod', {}],
+  ['prod redeployed with -c adopt=true', 'prod', { adoptRetained: true }],
+  ['dev with a custom domain', 'dev', CUSTOM_DOMAIN],
+];
+
 describe('cdk-nag AWS Solutions checks', () => {
-  for (const envName of ['dev', 'prod'] as const) {
-    // a synth of the whole app: over a minute on a loaded machine
-    it(`leaves no unacknowledged finding on any ${envName} stack, after synthesis`, { timeout: 240_000 }, () => {
-      const { assembly, stacks } = synthObservatory(envName);
-      const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: { violations?: unknown[] }[] };
-      expect(report.pluginReports.flatMap((r) => r.violations ?? [])).toEqual([]);
-      for (const stack of Object.values(stacks) as Stack[]) {
-        expect(Annotations.fromStack(stack).findError('*', Match.anyValue()), stack.stackName).toEqual([]);
-        expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue()), stack.stackName).toEqual([]);
-      }
-    });
-  }
+  // the synths where CloudFormation's validation runs too (the other tests synthesize without it)
+  it.each(DEPLOYABLE)('leaves no unacknowledged finding, nor any CloudFormation validation finding, on any stack of %s, after synthesis', { timeout: 240_000 }, (_label, envName, overrides) => {
+    const { assembly, stacks } = synthValidated(envName, overrides);
+    const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: { violations?: unknown[] }[] };
+    expect(report.pluginReports.flatMap((r) => r.violations ?? [])).toEqual([]);
+    for (const stack of Object.values(stacks) as Stack[]) {
+      expect(Annotations.fromStack(stack).findError('*', Match.anyValue()), stack.stackName).toEqual([]);
+      expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue()), stack.stackName).toEqual([]);
+    }
+  });
+
+  it('the CloudFormation validation is a real check under cdk.json\'s flags: a template error fails the synth', () => {
+    const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: true });
+    const stack = new Stack(app, 'Careless', { env: { region: 'eu-west-3' } });
+    new CfnResource(stack, 'Bucket', { type: 'AWS::S3::Bucket', properties: { BucketName: ['not', 'a', 'string'] } });
+    expect(() => app.synth()).toThrow(/BucketName: .* is not of type 'string'/);
+  });
 
   it('leaves no finding on the construct tree either (before synthesis)', () => {
     const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true } });

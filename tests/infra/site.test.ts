@@ -3,7 +3,7 @@ import vm from 'node:vm';
 import { Linter } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NOT_FOUND_CACHE_SECONDS, NOT_FOUND_PAGE, PAGE_INDEX_FUNCTION, SITE_CSP } from '../../infra/stacks/site-stack.ts';
-import { logicalId, resourcesOf, synthObservatory, text, type SynthesizedObservatory } from './support.ts';
+import { CUSTOM_DOMAIN, defined, logicalId, resourcesOf, synthObservatory, text, type SynthesizedObservatory } from './support.ts';
 
 interface Behavior {
   PathPattern?: string;
@@ -20,20 +20,20 @@ describe('site: S3 behind CloudFront', () => {
   let config: { DefaultCacheBehavior: Behavior; CacheBehaviors: Behavior[]; Origins: Record<string, unknown>[]; Logging: unknown; DefaultRootObject: string; CustomErrorResponses?: Record<string, unknown>[] };
   const ttlOf = (b: Behavior) => {
     const id = (b.CachePolicyId as { Ref: string }).Ref;
-    return (resourcesOf(dev.templates.site, 'AWS::CloudFront::CachePolicy')[id]!.Properties!.CachePolicyConfig as { DefaultTTL: number; MaxTTL: number; ParametersInCacheKeyAndForwardedToOrigin: Record<string, unknown> });
+    return (defined(resourcesOf(dev.templates.site, 'AWS::CloudFront::CachePolicy')[id]?.Properties, `cache policy ${id}`).CachePolicyConfig as { DefaultTTL: number; MaxTTL: number; ParametersInCacheKeyAndForwardedToOrigin: Record<string, unknown> });
   };
   beforeAll(() => {
     dev = synthObservatory('dev');
     const [d] = Object.values(resourcesOf(dev.templates.site, 'AWS::CloudFront::Distribution'));
-    config = d!.Properties!.DistributionConfig as typeof config;
+    config = defined(d?.Properties, 'the distribution').DistributionConfig as typeof config;
   });
 
   it('reads the private site bucket through origin access control, never a public bucket or website endpoint', () => {
     const oac = logicalId(dev.templates.site, 'AWS::CloudFront::OriginAccessControl', '');
-    expect(text(config.Origins[0]!.OriginAccessControlId)).toContain(oac);
+    expect(text(config.Origins[0]?.OriginAccessControlId)).toContain(oac);
     dev.templates.site.hasResourceProperties('AWS::CloudFront::OriginAccessControl', { OriginAccessControlConfig: { SigningBehavior: 'always', SigningProtocol: 'sigv4' } });
     const [policy] = Object.values(resourcesOf(dev.templates.site, 'AWS::S3::BucketPolicy'));
-    const grant = text(policy!.Properties!.PolicyDocument);
+    const grant = text(defined(policy?.Properties, 'the site bucket policy').PolicyDocument);
     expect(grant).toContain('cloudfront.amazonaws.com');
     expect(grant).toContain('AWS:SourceArn');
   });
@@ -65,10 +65,10 @@ describe('site: S3 behind CloudFront', () => {
   });
 
   it('caches /data/* briefly and /assets/* for a year, with gzip and brotli', () => {
-    const byPath: Record<string, ReturnType<typeof ttlOf>> = Object.fromEntries(config.CacheBehaviors.map((b) => [b.PathPattern!, ttlOf(b)]));
-    expect(byPath['/data/*']!.DefaultTTL).toBe(dev.config.site.dataTtlSeconds);
-    expect(byPath['/data/*']!.MaxTTL).toBeLessThanOrEqual(300);
-    expect(byPath['/assets/*']!.DefaultTTL).toBe(365 * 86400);
+    const byPath: Record<string, ReturnType<typeof ttlOf>> = Object.fromEntries(config.CacheBehaviors.map((b) => [defined(b.PathPattern, 'a behavior path'), ttlOf(b)]));
+    expect(byPath['/data/*']?.DefaultTTL).toBe(dev.config.site.dataTtlSeconds);
+    expect(defined(byPath['/data/*'], 'the /data/* behavior').MaxTTL).toBeLessThanOrEqual(300);
+    expect(byPath['/assets/*']?.DefaultTTL).toBe(365 * 86400);
     expect(ttlOf(config.DefaultCacheBehavior).DefaultTTL).toBe(dev.config.site.pageTtlSeconds);
     for (const p of [...Object.values(byPath), ttlOf(config.DefaultCacheBehavior)]) {
       expect(p.ParametersInCacheKeyAndForwardedToOrigin).toMatchObject({ EnableAcceptEncodingGzip: true, EnableAcceptEncodingBrotli: true });
@@ -80,9 +80,9 @@ describe('site: S3 behind CloudFront', () => {
   });
 
   it('uses TLS 1.2 (2021 policy) once a custom domain is configured', () => {
-    const custom = synthObservatory('dev', { site: { domainName: 'bruit.example.org', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' } });
+    const custom = synthObservatory('dev', CUSTOM_DOMAIN);
     custom.templates.site.hasResourceProperties('AWS::CloudFront::Distribution', {
-      DistributionConfig: { Aliases: ['bruit.example.org'], ViewerCertificate: { MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' } },
+      DistributionConfig: { Aliases: [CUSTOM_DOMAIN.site.domainName], ViewerCertificate: { MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' } },
     });
   });
 });
@@ -120,7 +120,7 @@ describe('site: the pages\u2019 viewer-request function (run in Node, held to wh
   ] as const)('redirects %s (a folder without its slash) to %s with 301, so relative links resolve', (uri, location, query) => {
     const r = run(uri, query);
     expect(r.statusCode).toBe(301);
-    expect(r.headers!.location!.value).toBe(location);
+    expect(r.headers?.location?.value).toBe(location);
     expect(r.uri).toBeUndefined();
   });
 
@@ -143,9 +143,9 @@ describe('site: the pages\u2019 viewer-request function (run in Node, held to wh
   it('is deployed as written, on cloudfront-js-2.0, on the pages only, and missing keys get the 404 page with status 404', () => {
     const dev = synthObservatory('dev');
     const [fn] = Object.values(resourcesOf(dev.templates.site, 'AWS::CloudFront::Function'));
-    expect(fn!.Properties).toMatchObject({ AutoPublish: true, FunctionCode: code, FunctionConfig: { Runtime: 'cloudfront-js-2.0' } });
+    expect(fn?.Properties).toMatchObject({ AutoPublish: true, FunctionCode: code, FunctionConfig: { Runtime: 'cloudfront-js-2.0' } });
     const [d] = Object.values(resourcesOf(dev.templates.site, 'AWS::CloudFront::Distribution'));
-    const config = d!.Properties!.DistributionConfig as { DefaultCacheBehavior: Behavior; CacheBehaviors: Behavior[]; CustomErrorResponses: Record<string, unknown>[] };
+    const config = defined(d?.Properties, 'the distribution').DistributionConfig as { DefaultCacheBehavior: Behavior; CacheBehaviors: Behavior[]; CustomErrorResponses: Record<string, unknown>[] };
     const fnId = logicalId(dev.templates.site, 'AWS::CloudFront::Function', 'PageIndex');
     expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [fnId, 'FunctionARN'] } }]);
     for (const b of config.CacheBehaviors) expect(b.FunctionAssociations ?? [], b.PathPattern).toEqual([]);

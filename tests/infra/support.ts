@@ -28,13 +28,25 @@ export interface SynthesizedObservatory {
 
 /**
  * The whole app synthesized in process with cdk.json's feature flags, without bundling the functions
- * (their code is a placeholder) and without copying assets: the templates, fast.
+ * (their code is a placeholder) and without copying assets: the templates, fast. Without the CDK's
+ * built-in CloudFormation validation either (a wasm engine: ~10 s of CPU to start in each test file):
+ * synthValidated() runs it, over every deployable configuration, in tests/infra/nag.test.ts.
  */
 export function synthObservatory(envName: 'dev' | 'prod' = 'dev', overrides: Record<string, unknown> = {}, options: Parameters<typeof buildObservatory>[2] = {}): SynthesizedObservatory {
+  return synthesize(envName, overrides, options, false);
+}
+
+/** synthObservatory() as `cdk synth` does it: the templates validated against CloudFormation's rules (a finding fails the synth) */
+export function synthValidated(envName: 'dev' | 'prod', overrides: Record<string, unknown> = {}): SynthesizedObservatory {
+  return synthesize(envName, overrides, {}, true);
+}
+
+function synthesize(envName: 'dev' | 'prod', overrides: Record<string, unknown>, options: Parameters<typeof buildObservatory>[2], validate: boolean): SynthesizedObservatory {
   const outdir = mkdtempSync(path.join(ASSEMBLIES, `${envName}-`));
   const app = new App({
     outdir,
     context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true },
+    builtinCloudFormationValidation: validate,
   });
   const config = loadConfig(envName, overrides);
   const stacks = buildObservatory(app, config, options);
@@ -48,6 +60,9 @@ export function synthObservatory(envName: 'dev' | 'prod' = 'dev', overrides: Rec
     templates: { storage: template('storage'), catalog: template('catalog'), site: template('site'), pipeline: template('pipeline') },
   };
 }
+
+/** a custom domain for the site (its certificate in us-east-1, as CloudFront wants): a configuration operators deploy */
+export const CUSTOM_DOMAIN = { site: { domainName: 'bruit.example.org', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' } } as const;
 
 export type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
 

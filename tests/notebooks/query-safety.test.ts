@@ -4,12 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setAthenaEngineFactory } from '../../functions/cli/main.ts';
 import { AthenaEngine } from '../../functions/lib/adapters/athena.ts';
-import { DATASETS, noiseReadings } from '../../functions/lib/datasets/index.ts';
-import { datasetFileKey } from '../../functions/lib/lake/layout.ts';
-import { writeDataset } from '../../functions/lib/lake/write.ts';
+import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { resolveRelativePaths } from '../../functions/lib/sql/confine.ts';
 import { AthenaStub } from '../support/athena-stub.ts';
-import { tempLake } from '../support/lake.ts';
+import { tempLake, writeNoiseMinutes } from '../support/lake.ts';
 import { observatoryInProcess } from './in-process.ts';
 
 // What `observatory query` lets a researcher do to the local lake: read it, and nothing else.
@@ -23,20 +21,7 @@ const query = (sql: string, ...more: string[]) => cli(['--lake', lake.dir, 'quer
 
 beforeAll(async () => {
   lake = await tempLake();
-  const rows = Array.from({ length: 30 }, (_, i) => ({
-    sensor_id: `s${i % 3}`,
-    commune_insee: '75056',
-    ts_from: new Date(Date.UTC(2025, 5, 2, 0, i)),
-    ts_to: new Date(Date.UTC(2025, 5, 2, 0, i + 1)),
-    laeq: 50 + i / 10,
-    lamax: null,
-    las: null,
-    source_kind: 'noise-fiware',
-    raw_key: 'raw/x',
-    record: i,
-    received_at: new Date('2025-06-03T00:00:00Z'),
-  }));
-  await writeDataset(lake, noiseReadings, rows, datasetFileKey(noiseReadings, 'a', '2025-06-02'));
+  await writeNoiseMinutes(lake, 30, (i) => ({ sensor_id: `s${i % 3}`, commune_insee: '75056', laeq: 50 + i / 10, lamax: null }));
   // a readable file right next to the lake, outside it
   outside = `${lake.dir}-outside.csv`;
   await writeFile(outside, 'secret\n42\n');

@@ -4,6 +4,10 @@ import path from 'node:path';
 import { DuckLake } from '../../functions/lib/adapters/duck-lake.ts';
 import { Duck } from '../../functions/lib/adapters/duckdb.ts';
 import { FsObjectStore } from '../../functions/lib/adapters/fs-store.ts';
+import { noiseReadings } from '../../functions/lib/datasets/index.ts';
+import type { NoiseReadingRow } from '../../functions/lib/datasets/noise.ts';
+import { datasetFileKey } from '../../functions/lib/lake/layout.ts';
+import { writeDataset } from '../../functions/lib/lake/write.ts';
 import { memoryLogger } from '../../functions/lib/ports/logger.ts';
 import type { ObjectStore } from '../../functions/lib/ports/object-store.ts';
 import type { StageContext } from '../../functions/lib/stages/context.ts';
@@ -27,4 +31,26 @@ export async function tempLake(options: { now?: Date; store?: ObjectStore } = {}
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** what varies between the minute readings of writeNoiseMinutes() */
+export type NoiseMinute = Pick<NoiseReadingRow, 'sensor_id' | 'commune_insee' | 'laeq' | 'lamax'>;
+
+/**
+ * `count` one-minute noise readings from 2025-06-02 00:00 UTC (reading i at minute i, record i), written
+ * as one noise_readings file of that day; `vary(i)` gives the sensor, commune and levels of reading i
+ */
+export async function writeNoiseMinutes(context: Pick<StageContext, 'lake'>, count: number, vary: (i: number) => NoiseMinute): Promise<void> {
+  // arrondissement_insee left out (NULL); dt from the file's partition
+  const rows: Omit<NoiseReadingRow, 'arrondissement_insee' | 'dt'>[] = Array.from({ length: count }, (_, i) => ({
+    ...vary(i),
+    ts_from: new Date(Date.UTC(2025, 5, 2, 0, i)),
+    ts_to: new Date(Date.UTC(2025, 5, 2, 0, i + 1)),
+    las: null,
+    source_kind: 'noise-fiware',
+    raw_key: 'raw/x',
+    record: i,
+    received_at: new Date('2025-06-03T00:00:00Z'),
+  }));
+  await writeDataset(context, noiseReadings, rows, datasetFileKey(noiseReadings, 'a', '2025-06-02'));
 }
