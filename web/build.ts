@@ -17,7 +17,7 @@ export const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
  * fills panels at the top of the page (« les 3 prochains jours »), which would then appear after the
  * first paint and become its largest paint, one download later: it stays a module run before the paint
  */
-export const ENTRIES = { map: 'src/entries/map.ts', commune: 'src/commune.ts', search: 'src/entries/search.ts', styles: 'src/styles.css' } as const;
+export const ENTRIES = { map: 'src/entries/map.ts', commune: 'src/entries/commune.ts', search: 'src/entries/search.ts', styles: 'src/styles.css' } as const;
 export type Entry = keyof typeof ENTRIES;
 
 export interface BuiltFile {
