@@ -40,12 +40,13 @@ export function loadBasinRainStations(value: unknown = stationsJson): BasinRainS
 
 export const BASIN_RAIN_STATIONS: BasinRainStations = loadBasinRainStations();
 
+export const isMetropoleDepartement = (departement: string): boolean => (METROPOLE_DEPARTEMENTS as readonly string[]).includes(departement);
+
 /** the départements of the basin rain stations outside the Métropole's, in the file's order */
 export const BASIN_RAIN_DEPARTEMENTS: readonly string[] = [...new Set(BASIN_RAIN_STATIONS.stations.map((s) => s.departement))].filter(
-  (d) => !(METROPOLE_DEPARTEMENTS as readonly string[]).includes(d),
+  (d) => !isMetropoleDepartement(d),
 );
 
 /** the départements whose stations weather_daily holds: the Métropole's (heat), then the basin rain stations' (river) */
 export const WEATHER_DEPARTEMENTS: readonly string[] = [...METROPOLE_DEPARTEMENTS, ...BASIN_RAIN_DEPARTEMENTS];
 
-export const isMetropoleDepartement = (departement: string): boolean => (METROPOLE_DEPARTEMENTS as readonly string[]).includes(departement);
