@@ -238,6 +238,8 @@ interface HourSteps {
   push(ctx: StageContext, sensor: number, start: number): Promise<{ body: Record<string, unknown> }>;
   curate(ctx: StageContext, rawKeys: string[]): Promise<void>;
   rawKeyOf(answer: { body: Record<string, unknown> }): string;
+  /** moves the lake's clock to the end of the interval being pushed */
+  tick(endOfInterval: number): void;
 }
 
 /** an hour of the fleet's pushes and their queued curation, each through a counting store: the counts per push and per interval */
@@ -253,6 +255,7 @@ async function measureHour(ctx: StageContext, steps: HourSteps, hour: { sensors:
   let curationSeconds = 0;
   let intervalCount = 0;
   for (let t = hour.from; t < hour.from + 3_600_000; t += hour.intervalMs) {
+    steps.tick(t + hour.intervalMs);
     const keys: string[] = [];
     for (let s = 0; s < hour.sensors; s++) {
       const c = counted();
@@ -287,11 +290,16 @@ export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: s
   const dir = await mkdtemp(path.join(os.tmpdir(), 'observatory-cost-'));
   await mkdir(path.join(dir, 'scratch'));
   const day = Date.parse('2026-06-01T00:00:00Z');
-  const HISTORY_HOURS = 2;
+  // a day of history and two hours: the site shows a theme once its data cover most of a Paris day
+  // (a 2-hour lake published no noise theme, so its hourly publish rewrote 17 objects where a lake in
+  // operation rewrites ~270: every commune's live file, the changed communes' pages and downloads)
+  const HISTORY_HOURS = 26;
   const hour = day + HISTORY_HOURS * 3_600_000;
-  const now = new Date(hour + 3_600_000 + 600_000);
+  // the lake's clock moves as in operation: each interval's curation and runs see the end of that
+  // interval, so what depends on « now » (freshness, the outlook's days) changes run to run as it would
+  let clock = day;
   try {
-    return await withOpenContext({ store: new FsObjectStore(path.join(dir, 'lake')), logger: silentLogger, scratchDir: path.join(dir, 'scratch'), now: () => now }, async (ctx) => {
+    return await withOpenContext({ store: new FsObjectStore(path.join(dir, 'lake')), logger: silentLogger, scratchDir: path.join(dir, 'scratch'), now: () => new Date(clock) }, async (ctx) => {
       const key = 'cost-measure-key';
       const networks = [{ network: 'measure', key_sha256: keyHash(key) }];
       // the pushes go through one warm function, as ingest-push runs them: the registry read once per TTL
@@ -323,13 +331,16 @@ export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: s
       log(`history: ${scenario.sensors} sensors, ${HISTORY_HOURS} h`);
       for (let t = day; t < hour; t += intervalMs) {
         const keys: string[] = [];
+        clock = t + intervalMs;
         for (let s = 0; s < scenario.sensors; s++) keys.push(rawKeyOf(await push(ctx, s, t)));
         await curate(ctx, keys);
         if ((t + intervalMs - day) % 3_600_000 === 0) await runPipeline(ctx, { cadence: 'hourly' });
       }
       await runPipeline(ctx, { cadence: 'daily' });
       // the measured hour: every push counted
-      const measured = await measureHour(ctx, { push, curate, rawKeyOf }, { sensors: scenario.sensors, from: hour, intervalMs });
+      const measured = await measureHour(ctx, { push, curate, rawKeyOf, tick: (t) => (clock = t) }, { sensors: scenario.sensors, from: hour, intervalMs });
+      // the cadences run ten minutes after the measured hour, as the hourly schedule does
+      clock = hour + 3_600_000 + 600_000;
       const cadences: CostCounts['cadences'] = {};
       for (const cadence of CADENCES) {
         if (cadence === 'after-ingest') continue;
@@ -342,7 +353,7 @@ export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: s
       const pageBytes = site.length ? site.reduce((t, o) => t + o.size, 0) / site.length : 0;
       const lakeBytes = (await listKeys(ctx.store, '')).filter((o) => !o.key.startsWith('site/')).reduce((t, o) => t + o.size, 0);
       return {
-        measured: `measured ${new Date().toISOString().slice(0, 10)} by scripts/cost.ts --measure on a generated lake (${scenario.sensors} sensors, 2 hours of history then an hour of pushes, each quarter hour's curated from the queue in ${QUEUE.batchesPerInterval} batches; seconds on a shared 2-core machine)`,
+        measured: `measured ${new Date().toISOString().slice(0, 10)} by scripts/cost.ts --measure on a generated lake (${scenario.sensors} sensors, ${HISTORY_HOURS} hours of history then an hour of pushes, each quarter hour's curated from the queue in ${QUEUE.batchesPerInterval} batches; seconds on a shared 2-core machine)`,
         sensors: scenario.sensors,
         push: measured.push,
         pushCuration: { ...measured.curation, batches: QUEUE.batchesPerInterval },

@@ -69,12 +69,21 @@ interface OutlookInput {
  * does not move): a publish with no new input still renders from then on, so that a forecast is
  * withdrawn when it ages, not only when new data come
  */
+/** an instant its column guarantees (declared non-null), as ISO text: an error naming it when it is not */
+function instant(v: unknown, column: string): string {
+  const t = iso(v);
+  if (t === null) throw new Error(`outlook: ${column} is NULL, which its declaration forbids`);
+  return t;
+}
+
+const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 export async function freshUntil(ctx: StageContext, has: (d: string) => Promise<boolean>, now: Date, demo: boolean): Promise<string | null> {
   if (demo) return null;
   const limits: number[] = [];
   if (await has('predictions')) {
     for (const r of await rows(ctx.lake, `SELECT model, max(origin_time) AS origin FROM predictions GROUP BY model`)) {
-      limits.push(Date.parse(iso(r.origin)!) + (FRESHNESS_HOURS[String(r.model)] ?? 24) * 3_600_000);
+      limits.push(Date.parse(instant(r.origin, 'predictions.origin_time')) + (FRESHNESS_HOURS[String(r.model)] ?? 24) * 3_600_000);
     }
   }
   for (const v of (await latestVigilance(ctx, has)).values()) if (v.bulletin_at) limits.push(Date.parse(v.bulletin_at) + VIGILANCE_FRESH_HOURS * 3_600_000);
@@ -169,7 +178,8 @@ function floodItem(days: readonly string[], v: Vigilance | undefined, now: Date)
       message: text('Commune non riveraine d’un tronçon surveillé par Vigicrues.', 'The commune is not along a river section Vigicrues monitors.'),
     };
   }
-  const fresh = v.bulletin_at !== null && (now.getTime() - Date.parse(v.bulletin_at)) / 3_600_000 <= VIGILANCE_FRESH_HOURS;
+  const bulletinAt = v.bulletin_at;
+  const fresh = bulletinAt !== null && (now.getTime() - Date.parse(bulletinAt)) / 3_600_000 <= VIGILANCE_FRESH_HOURS;
   const sections = (l: Lang) => v.sections.map((s) => s[l]).join(', ');
   // a Vigicrues bulletin covers the next 24 hours: it is shown for today only
   return {
@@ -179,13 +189,14 @@ function floodItem(days: readonly string[], v: Vigilance | undefined, now: Date)
     days: days.map((day, i) => ({ day, value: fresh && i === 0 ? v.level : null })),
     issued_at: v.bulletin_at,
     source: text('Vigicrues (bulletin officiel)', 'Vigicrues (official bulletin)'),
-    message: fresh
-      ? both((l) =>
-          l === 'fr'
-            ? `Vigilance ${vigilanceWord(v.level, l)}${v.sections.length ? ` sur ${sections(l)}` : ''} (bulletin du ${formatInstant(l, v.bulletin_at!)}, valable 24 h).`
-            : `${vigilanceWord(v.level, l)[0]!.toUpperCase()}${vigilanceWord(v.level, l).slice(1)} vigilance${v.sections.length ? ` on ${sections(l)}` : ''} (bulletin of ${formatInstant(l, v.bulletin_at!)}, valid 24 h).`,
-        )
-      : staleMessage(v.bulletin_at),
+    message:
+      fresh && bulletinAt !== null
+        ? both((l) =>
+            l === 'fr'
+              ? `Vigilance ${vigilanceWord(v.level, l)}${v.sections.length ? ` sur ${sections(l)}` : ''} (bulletin du ${formatInstant(l, bulletinAt)}, valable 24 h).`
+              : `${capitalised(vigilanceWord(v.level, l))} vigilance${v.sections.length ? ` on ${sections(l)}` : ''} (bulletin of ${formatInstant(l, bulletinAt)}, valid 24 h).`,
+          )
+        : staleMessage(v.bulletin_at),
   };
 }
 
@@ -206,7 +217,8 @@ function sourceOf(r: Row): Text {
 
 function forecastItem(id: OutlookItem['id'], model: string, days: readonly string[], list: readonly Row[], now: Date): OutlookItem {
   const title = TITLES[id];
-  if (list.length === 0) {
+  const [first] = list;
+  if (first === undefined) {
     return {
       id,
       title,
@@ -220,16 +232,16 @@ function forecastItem(id: OutlookItem['id'], model: string, days: readonly strin
           : text('Pas de prévision de bruit nocturne pour cette commune (pas de capteur, ou pas encore assez d’historique).', 'No night-noise forecast for this commune (no sensor, or not enough history yet).'),
     };
   }
-  const origin = list.map((r) => iso(r.origin_time)!).reduce((a, b) => (a > b ? a : b));
-  const issued = list.map((r) => iso(r.run_time)!).reduce((a, b) => (a > b ? a : b));
+  const origin = list.map((r) => instant(r.origin_time, 'predictions.origin_time')).reduce((a, b) => (a > b ? a : b));
+  const issued = list.map((r) => instant(r.run_time, 'predictions.run_time')).reduce((a, b) => (a > b ? a : b));
   const fresh = (now.getTime() - Date.parse(origin)) / 3_600_000 <= (FRESHNESS_HOURS[model] ?? 24);
-  if (!fresh) return { id, title, status: 'stale', days: days.map((day) => ({ day, value: null })), issued_at: issued, source: sourceOf(list[0]!), message: staleMessage(issued) };
+  if (!fresh) return { id, title, status: 'stale', days: days.map((day) => ({ day, value: null })), issued_at: issued, source: sourceOf(first), message: staleMessage(issued) };
   // a target counts for the Paris day it starts on (a night, for the evening it begins); the highest probability of the day
   const byDay = new Map<string, number>();
   for (const r of list) {
     const p = num(r.probability);
     if (p === null) continue;
-    const day = parisDate(new Date(iso(r.target_time)!));
+    const day = parisDate(new Date(instant(r.target_time, 'predictions.target_time')));
     byDay.set(day, Math.max(byDay.get(day) ?? 0, Math.round(p * 100)));
   }
   const values = days.map((day) => ({ day, value: byDay.get(day) ?? null }));
@@ -241,14 +253,15 @@ function forecastItem(id: OutlookItem['id'], model: string, days: readonly strin
     status: 'forecast',
     days: values,
     issued_at: issued,
-    source: sourceOf(list[0]!),
+    source: sourceOf(first),
     message: both((l) => {
       if (shown.length === 0) return l === 'fr' ? 'Aucune échéance de cette prévision ne tombe dans les 3 prochains jours.' : 'No target of this forecast falls in the next 3 days.';
-      const top = shown.reduce((a, b) => (b.value! > a.value! ? b : a));
-      if (top.value === 0) return l === 'fr' ? `Probabilité nulle sur les jours prévus (${what(l)}).` : `Zero probability on the forecast days (${what(l)}).`;
+      const top = shown.reduce((a, b) => ((b.value ?? 0) > (a.value ?? 0) ? b : a));
+      const highest = top.value ?? 0;
+      if (highest === 0) return l === 'fr' ? `Probabilité nulle sur les jours prévus (${what(l)}).` : `Zero probability on the forecast days (${what(l)}).`;
       return l === 'fr'
-        ? `Probabilité la plus haute : ${formatNumber(l, top.value!, 0)} % (${what(l)}) le ${formatDay(l, top.day)}.`
-        : `Highest probability: ${formatNumber(l, top.value!, 0)} % (${what(l)}) on ${formatDay(l, top.day)}.`;
+        ? `Probabilité la plus haute : ${formatNumber(l, highest, 0)} % (${what(l)}) le ${formatDay(l, top.day)}.`
+        : `Highest probability: ${formatNumber(l, highest, 0)} % (${what(l)}) on ${formatDay(l, top.day)}.`;
     }),
   };
 }
