@@ -207,6 +207,7 @@ async function ingestFiles(
   format: OutputFormat | undefined,
   ingestOne: (bytes: Buffer, origin: string) => Promise<IngestSummary>,
   concurrency = 1,
+  read: (file: string) => Promise<Buffer> = readFile,
 ): Promise<IngestSummary[]> {
   const summaries: IngestSummary[] = [];
   const failures: string[] = [];
@@ -214,7 +215,7 @@ async function ingestFiles(
   const start = async (file: string): Promise<IngestSummary | string> => {
     let bytes: Buffer;
     try {
-      bytes = await readFile(file);
+      bytes = await read(file);
     } catch (e) {
       return `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
     }
@@ -261,7 +262,8 @@ async function ingestNoiseFiles(g: Globals, kind: NoiseSourceKind, files: string
   const { SHARDED_READ_MIN_BYTES } = await lib.ingest();
   const sharded = jobs === 1 && kind === 'noise-fiware' && os.availableParallelism() > 1 && Math.max(0, ...sizes) >= SHARDED_READ_MIN_BYTES;
   const logger = (await lib.logger()).stderrLogger({ quiet: g.quiet });
-  const readers = sharded ? (await lib.shardReaders()).startShardReaders({ logger }) : undefined;
+  const shards = sharded ? await lib.shardReaders() : undefined;
+  const readers = shards?.startShardReaders({ logger });
   try {
     await withContext(g, async (ctx) => {
       try {
@@ -278,7 +280,9 @@ async function ingestNoiseFiles(g: Globals, kind: NoiseSourceKind, files: string
         } else {
           if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
           const c = readers ? { ...ctx, noiseShards: readers } : ctx;
-          await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }));
+          // with readers, each file read into shared memory: the readers read their parts where they are
+          const read = shards?.readFileShared ?? readFile;
+          await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }), 1, read);
         }
       } finally {
         // the sensors seen in the files that did go through are merged even when another file failed

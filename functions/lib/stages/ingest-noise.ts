@@ -2,7 +2,7 @@ import { noiseReadings, type NoiseReadingRow } from '../datasets/index.ts';
 import { communeAt } from '../domain/geo/communes.ts';
 import { arrondissementOf } from '../domain/geo/arrondissements.ts';
 import { parseNoiseCsv, type NoiseCsvOptions } from '../domain/noise/csv.ts';
-import { arraySpan, FiwareArrayReader, nextElementCut, parseFiware, withoutBom, type FiwareOptions } from '../domain/noise/fiware.ts';
+import { arraySpan, AsciiChars, charsOf, FiwareArrayReader, nextElementCut, parseFiware, textOf, withoutBom, type FiwareOptions, type JsonChars } from '../domain/noise/fiware.ts';
 import { concatEncoded, encodeRows, RowEncoder, valueAt, type EncodedRows } from '../datasets/encoded-rows.ts';
 import {
   UnreadableInputError,
@@ -154,8 +154,8 @@ export interface NoiseShardPart {
   readonly options?: FiwareOptions;
   readonly placement?: Placement;
   /**
-   * the part's elements as a JSON array (numbered from 0 in the shard): its text, or its UTF-8 bytes
-   * (moved to a reader's thread, not cloned; see partOf)
+   * the part's elements, numbered from 0 in the shard, without the array's brackets: their text, or
+   * their bytes when all ASCII (shared with the reader's thread or moved there, not cloned; see partOf)
    */
   readonly text: string | Uint8Array;
 }
@@ -215,7 +215,8 @@ export interface StoredRaw extends RawReceipt {
 export interface NoiseRead {
   readonly input: IngestInput;
   readonly raw: StoredRaw;
-  readonly text: string;
+  /** the input's characters (charsOf its bytes) */
+  readonly chars: JsonChars;
   readonly placement: Placement;
   readonly shards: NoiseShard[] | { readonly unreadable: UnreadableInputError };
   /** the earlier parse options of the same bytes (a correction, with replace) */
@@ -245,20 +246,20 @@ export async function readNoise(
   storing.catch(() => {}); // awaited below; this only keeps a failed write from being reported as unhandled meanwhile
   // the rows are checked as they are read, against the receipt of new bytes: received now
   const receipt: RawReceipt = { key: rawKey(input.sourceKind, sha256, format.extension), receivedAt: now };
-  const text = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength).toString('utf8');
-  let shards = (await readArray(ctx.noiseShards, parsing, text, receipt, placement)) ?? readWhole(parsing, text, receipt, placement);
+  const chars = charsOf(input.bytes);
+  let shards = (await readArray(ctx.noiseShards, parsing, chars, receipt, placement)) ?? readWhole(parsing, chars, receipt, placement);
   const raw = await storing;
   const earlier = raw.created ? undefined : correctionOf(input, raw);
   // bytes received before (a replay, or the same file ingested at the same time): read again, checked
   // against their first receipt
-  if (raw.receivedAt.getTime() !== now.getTime()) shards = await readStored(ctx.noiseShards, { parsing, text, raw, placement });
-  return { input, raw, text, placement, shards, ...(earlier ? { earlier } : {}) };
+  if (raw.receivedAt.getTime() !== now.getTime()) shards = await readStored(ctx.noiseShards, { parsing, text: chars, raw, placement });
+  return { input, raw, chars, placement, shards, ...(earlier ? { earlier } : {}) };
 }
 
 /** the bytes of a stored raw file read against its receipt, with the parser options the registry completes */
 export async function readStored(
   readers: NoiseShardReaders | undefined,
-  job: { parsing: IngestInput; text: string; raw: RawReceipt; placement: Placement },
+  job: { parsing: IngestInput; text: JsonChars; raw: RawReceipt; placement: Placement },
 ): Promise<NoiseShard[] | { unreadable: UnreadableInputError }> {
   return (await readArray(readers, job.parsing, job.text, job.raw, job.placement)) ?? readWhole(job.parsing, job.text, job.raw, job.placement);
 }
@@ -285,7 +286,7 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   const read = await readNoise(ctx, input);
   const { sightings, ...batch } = curatedBatchOf(read);
   if (batch.unreadable) return storeCurated(ctx, batch);
-  const correction = read.earlier ? await replaceEarlier(ctx, { input, text: read.text, raw: read.raw, placement: read.placement, earlier: read.earlier, rows: batch.rows }) : undefined;
+  const correction = read.earlier ? await replaceEarlier(ctx, { input, text: read.chars, raw: read.raw, placement: read.placement, earlier: read.earlier, rows: batch.rows }) : undefined;
   const summary = await storeCurated(ctx, batch);
   if (sightings.length) await stageSensorSightings(ctx.store, rawSha(read.raw.key), read.raw.receivedAt, sightings);
   return correction ? { ...summary, correction } : summary;
@@ -315,7 +316,7 @@ function correctionOf(input: IngestInput, raw: { key: string; receivedAt: Date; 
  */
 async function replaceEarlier(
   ctx: StageContext,
-  job: { input: IngestInput; text: string; raw: { key: string; receivedAt: Date; metadata: Record<string, string> }; placement: Placement; earlier: object; rows: EncodedRows },
+  job: { input: IngestInput; text: JsonChars; raw: { key: string; receivedAt: Date; metadata: Record<string, string> }; placement: Placement; earlier: object; rows: EncodedRows },
 ): Promise<string> {
   const { input, raw } = job;
   const before = input.sourceKind === 'noise-csv' ? { ...input, csv: job.earlier as NoiseCsvOptions } : { ...input, fiware: job.earlier as FiwareOptions };
@@ -371,10 +372,10 @@ function describeReadings(sensors: Map<string, { n: number; communes: Set<string
     .join(', ');
 }
 
-function readWhole(input: IngestInput, text: string, raw: RawReceipt, placement?: Placement): NoiseShard[] | { unreadable: UnreadableInputError } {
+function readWhole(input: IngestInput, chars: JsonChars, raw: RawReceipt, placement?: Placement): NoiseShard[] | { unreadable: UnreadableInputError } {
   let parsed: ParseResult;
   try {
-    parsed = parseText(input, text);
+    parsed = parseText(input, textOf(chars));
   } catch (e) {
     if (!(e instanceof UnreadableInputError)) throw e;
     return { unreadable: e };
@@ -389,9 +390,9 @@ function readWhole(input: IngestInput, text: string, raw: RawReceipt, placement?
  * readers' threads at the same time, cut between elements. Undefined (read the text whole, for the
  * verdict) when the input is not such an array or a part is not valid JSON.
  */
-async function readArray(readers: NoiseShardReaders | undefined, input: IngestInput, text: string, raw: RawReceipt, placement?: Placement): Promise<NoiseShard[] | undefined> {
+async function readArray(readers: NoiseShardReaders | undefined, input: IngestInput, chars: JsonChars, raw: RawReceipt, placement?: Placement): Promise<NoiseShard[] | undefined> {
   if (input.sourceKind !== 'noise-fiware') return undefined;
-  const body = withoutBom(text);
+  const body = typeof chars === 'string' ? withoutBom(chars) : chars;
   const span = arraySpan(body);
   if (!span) return undefined;
   const parts = readers?.count && input.bytes.byteLength >= SHARDED_READ_MIN_BYTES ? readers.count + 1 : 1;
@@ -403,8 +404,8 @@ async function readArray(readers: NoiseShardReaders | undefined, input: IngestIn
 
 async function readParts(
   readers: NoiseShardReaders | undefined,
-  { sourceKind, fiware: options, bytes }: IngestInput,
-  body: string,
+  { sourceKind, fiware: options }: IngestInput,
+  body: JsonChars,
   span: { from: number; to: number },
   parts: number,
   raw: RawReceipt,
@@ -421,7 +422,7 @@ async function readParts(
     cuts.push(cut);
   }
   // cuts only when there are readers (parts > 1)
-  const reading = readers ? cuts.map((cut, j) => readers.read({ sourceKind, options, placement, text: partOf(bytes, body, cut.next, cuts[j + 1]?.end ?? span.to) }, raw)) : [];
+  const reading = readers ? cuts.map((cut, j) => readers.read({ sourceKind, options, placement, text: partOf(body, cut.next, cuts[j + 1]?.end ?? span.to) }, raw)) : [];
   for (const r of reading) r.catch(() => {}); // awaited below (Promise.all): a reader's failure meanwhile is not "unhandled"
   const first = await readChunks(new FiwareArrayReader(body, span.from, cuts[0]?.end ?? span.to, 0, options), new NoiseShardBuilder(sourceKind, raw, placement));
   const others = await Promise.all(reading);
@@ -437,18 +438,15 @@ async function readParts(
 }
 
 /**
- * The elements body[from, to) as a JSON array: as bytes when the input's bytes sit at the offsets of
- * its characters (as many bytes as characters: each byte is a character, ASCII), so that the part
- * moves to a reader's thread in one copy instead of a structured clone of its text (~3× the CPU in
- * all, on both threads); as text otherwise.
+ * The elements body[from, to): as bytes when the input is ASCII (each byte a character at its offset),
+ * where they are when the input's bytes are in shared memory (the command line reads a large file
+ * there), else in one copy moved to the reader's thread; either way no structured clone of a text
+ * (~3× the CPU in all, on both threads). As text otherwise.
  */
-function partOf(bytes: Uint8Array, body: string, from: number, to: number): string | Uint8Array {
-  if (bytes.byteLength !== body.length) return `[${body.slice(from, to)}]`;
-  const part = new Uint8Array(to - from + 2);
-  part[0] = 0x5b; // [
-  part.set(bytes.subarray(from, to), 1);
-  part[part.length - 1] = 0x5d; // ]
-  return part;
+function partOf(body: JsonChars, from: number, to: number): string | Uint8Array {
+  if (!(body instanceof AsciiChars)) return body.slice(from, to);
+  const part = body.bytes.subarray(from, to);
+  return part.buffer instanceof SharedArrayBuffer ? part : new Uint8Array(part);
 }
 
 /** the share of a sharded array read on the ingest's own thread: with 0.58 it seldom waits for the reader on 2 cores */
