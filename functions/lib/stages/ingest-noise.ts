@@ -494,8 +494,11 @@ export class NoiseShardBuilder {
   private readonly rejected: RecordRejection[] = [];
   private readonly sightings = new Map<string, SensorSighting>();
   private readonly encoder = new RowEncoder(encodedColumns(noiseReadings));
-  /** the commune and arrondissement of each position met: a file's readings come from a few sensors, each at one place */
-  private readonly places = new Map<string, Place>();
+  /**
+   * the commune and arrondissement of each position met (by longitude, then latitude: no key text made
+   * per reading): a file's readings come from a few sensors, each at one place
+   */
+  private readonly places = new Map<number, Map<number, Place>>();
 
   constructor(
     private readonly sourceKind: NoiseSourceKind,
@@ -513,12 +516,14 @@ export class NoiseShardBuilder {
 
   private placeOf(position: { lon: number; lat: number } | null): Place {
     if (!position) return NOWHERE;
-    const key = `${position.lon} ${position.lat}`;
-    let place = this.places.get(key);
+    const { lon, lat } = position;
+    let atLon = this.places.get(lon);
+    if (atLon === undefined) this.places.set(lon, (atLon = new Map<number, Place>()));
+    let place = atLon.get(lat);
     if (place === undefined) {
-      const commune = communeAt(position.lon, position.lat)?.commune_insee ?? null;
-      place = { commune_insee: commune, arrondissement_insee: arrondissementOf(commune, position.lon, position.lat) };
-      this.places.set(key, place);
+      const commune = communeAt(lon, lat)?.commune_insee ?? null;
+      place = { commune_insee: commune, arrondissement_insee: arrondissementOf(commune, lon, lat) };
+      atLon.set(lat, place);
     }
     return place;
   }
@@ -526,7 +531,8 @@ export class NoiseShardBuilder {
   add(parsed: ParseResult): this {
     const { raw, sourceKind } = this;
     const unplaced: RecordRejection[] = [];
-    const candidates = parsed.observations.flatMap((o) => {
+    const candidates: { record: number; observation: NoiseObservation; row: NoiseReadingRow; position: { lon: number; lat: number } | null }[] = [];
+    for (const o of parsed.observations) {
       const position = this.positionOf(o);
       if (position === undefined) {
         unplaced.push({
@@ -537,11 +543,13 @@ export class NoiseShardBuilder {
           reason: `unknown position for sensor ${o.sensorId}: register it with \`observatory ingest sensors FILE\` (then \`observatory quarantine replay\`)`,
           recordText: o.recordText,
         });
-        return [];
+        continue;
       }
+      const place = this.placeOf(position);
       const row: NoiseReadingRow = {
         sensor_id: o.sensorId,
-        ...this.placeOf(position),
+        commune_insee: place.commune_insee,
+        arrondissement_insee: place.arrondissement_insee,
         ts_from: o.tsFrom,
         ts_to: o.tsTo,
         laeq: o.laeq,
@@ -553,8 +561,8 @@ export class NoiseShardBuilder {
         received_at: raw.receivedAt,
         dt: Number.isFinite(o.tsFrom.getTime()) ? parisDate(o.tsFrom) : '',
       };
-      return [{ record: o.record, observation: o, row, position }];
-    });
+      candidates.push({ record: o.record, observation: o, row, position });
+    }
     const { rows, rejections } = validateCandidates<NoiseReadingRow, (typeof candidates)[number]>(noiseReadings, candidates, raw.receivedAt, (c) => c.observation.recordText);
     // the rows are the candidates that passed, in order: walk both to find each row's observation
     for (let i = 0, j = 0; i < candidates.length && j < rows.length; i++) {
