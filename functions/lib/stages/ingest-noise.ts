@@ -16,7 +16,7 @@ import { datasetFileKey, rawKey, rawSha } from '../lake/layout.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { StageContext } from './context.ts';
 import { encodedColumns, storeCurated, validateCandidates, type CuratedBatch } from './curate.ts';
-import { NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
+import { NOISE_SOURCE_FORMATS, SHARDED_READ_MIN_BYTES, type NoiseSourceKind } from './source-kinds.ts';
 import { stageSensorSightings, type SensorSighting } from './sensors.ts';
 import { registeredAt, registeredIntervals, type RegisteredSensor } from '../domain/noise/registry.ts';
 import { loadRegistry } from './sensor-registry.ts';
@@ -33,7 +33,7 @@ import { loadRegistry } from './sensor-registry.ts';
 // several threads when the stage is given shard readers (the local command line). Either way the
 // lake ends up byte for byte the same (tests/stages/sharded-ingest.test.ts).
 
-export { isNoiseSourceKind, NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
+export { isNoiseSourceKind, NOISE_SOURCE_FORMATS, SHARDED_READ_MIN_BYTES, type NoiseSourceKind } from './source-kinds.ts';
 
 export type { NoiseCsvOptions } from '../domain/noise/csv.ts';
 export type { FiwareOptions } from '../domain/noise/fiware.ts';
@@ -172,9 +172,6 @@ export interface NoiseShard {
   /** per sensor, in order of first appearance among the rows */
   readonly sightings: SensorSighting[];
 }
-
-/** FIWARE arrays at least this large are read in parts on the shard readers' threads (a third faster from 300 kB on 2 cores) */
-export const SHARDED_READ_MIN_BYTES = 256 * 1024;
 
 /**
  * Where readings without a position are placed: at their sensor's registered position valid at the
