@@ -8,8 +8,9 @@ import { type PROBE, startPool } from './threads.ts';
 
 // Shard readers: threads that read parts of a large FIWARE array while the ingest's own thread reads
 // the first part (ingest-noise.ts), so that one file at a time uses the machine's cores, as DuckDB's
-// read_json does. Each part goes to a thread as text; its rows come back as typed arrays (moved, not
-// copied: row objects would cost more to clone than to parse again).
+// read_json does. Each part goes to a thread as ASCII bytes (shared, or moved; as text when the input
+// is not ASCII); its rows come back as typed arrays (moved, not copied: row objects would cost more to
+// clone than to parse again).
 
 export class ShardReaders implements NoiseShardReaders {
   private constructor(
