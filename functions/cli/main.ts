@@ -11,7 +11,7 @@ import type { StageContext } from '../lib/stages/context.ts';
 import type { DatasetDeclaration } from '../lib/datasets/declaration.ts';
 import type { IngestSummary } from '../lib/stages/ingest-noise.ts';
 import { PUSH_PATH } from '../lib/push/constants.ts';
-import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS, type NoiseSourceKind } from '../lib/stages/source-kinds.ts';
+import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS, SHARDED_READ_MIN_BYTES, type NoiseSourceKind } from '../lib/stages/source-kinds.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
 import { packageVersion } from './version.mjs';
 import { isCalendarDate } from '../lib/domain/time/calendar.ts';
@@ -31,7 +31,6 @@ const lib = {
   datasets: () => import('../lib/datasets/index.ts'),
   derive: () => import('../lib/datasets/derive.ts'),
   logger: () => import('../lib/ports/logger.ts'),
-  ingest: () => import('../lib/stages/ingest-noise.ts'),
   ingestPool: () => import('../local/ingest-workers/pool.ts'),
   shardReaders: () => import('../local/ingest-workers/shard-readers.ts'),
   quarantine: () => import('../lib/stages/quarantine.ts'),
@@ -207,6 +206,7 @@ async function ingestFiles(
   format: OutputFormat | undefined,
   ingestOne: (bytes: Buffer, origin: string) => Promise<IngestSummary>,
   concurrency = 1,
+  read: (file: string) => Promise<Buffer> = readFile,
 ): Promise<IngestSummary[]> {
   const summaries: IngestSummary[] = [];
   const failures: string[] = [];
@@ -214,7 +214,7 @@ async function ingestFiles(
   const start = async (file: string): Promise<IngestSummary | string> => {
     let bytes: Buffer;
     try {
-      bytes = await readFile(file);
+      bytes = await read(file);
     } catch (e) {
       return `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
     }
@@ -250,19 +250,32 @@ async function ingestFiles(
   return summaries;
 }
 
+/** `read`, the first file's bytes being read at once (awaited by the first call for it) */
+function readAhead(files: readonly string[], read: (file: string) => Promise<Buffer>): (file: string) => Promise<Buffer> {
+  let ahead = files[0] === undefined ? undefined : { file: files[0], bytes: read(files[0]) };
+  ahead?.bytes.catch(() => {}); // awaited by ingestFiles, which reports a file it cannot read
+  return (file) => {
+    const taken = ahead?.file === file ? ahead.bytes : undefined;
+    ahead = undefined;
+    return taken ?? read(file);
+  };
+}
+
 /** ingests noise files: side by side in worker threads (`--jobs`), or one at a time with a large FIWARE array read in parts on the other cores */
 async function ingestNoiseFiles(g: Globals, kind: NoiseSourceKind, files: string[], o: NoiseIngestFlags & { jobs?: number; format?: OutputFormat; replace?: boolean }): Promise<void> {
-  const { afterIngest, ingestFile } = await lib.ingestService();
   const { csv, fiware } = noiseParseOptions(kind, o);
   const sizes = await fileSizes(files);
   const jobs = Math.min(files.length, o.jobs ?? (!isS3Lake(g.lake) && sizes.reduce((a, b) => a + b, 0) >= JOBS_FROM_BYTES ? os.availableParallelism() : 1));
   // one file at a time: a large FIWARE array is read in parts on the other cores too; the reader
-  // threads start while the lake opens and the file is read (their modules load meanwhile)
-  const { SHARDED_READ_MIN_BYTES } = await lib.ingest();
+  // threads start, and the first file is read, while the stages' modules load and the lake opens
   const sharded = jobs === 1 && kind === 'noise-fiware' && os.availableParallelism() > 1 && Math.max(0, ...sizes) >= SHARDED_READ_MIN_BYTES;
   const logger = (await lib.logger()).stderrLogger({ quiet: g.quiet });
-  const readers = sharded ? (await lib.shardReaders()).startShardReaders({ logger }) : undefined;
+  const shards = sharded ? await lib.shardReaders() : undefined;
+  const readers = shards?.startShardReaders({ logger });
+  // with readers, a file of a folder lake is read into shared memory: the readers read their parts where they are
+  const read = jobs === 1 ? readAhead(files, shards && !isS3Lake(g.lake) ? shards.readFileShared : readFile) : readFile;
   try {
+    const { afterIngest, ingestFile } = await lib.ingestService();
     await withContext(g, async (ctx) => {
       try {
         if (jobs > 1) {
@@ -278,7 +291,7 @@ async function ingestNoiseFiles(g: Globals, kind: NoiseSourceKind, files: string
         } else {
           if (readers) ctx.logger.info(`large FIWARE arrays read on ${readers.count + 1} threads`);
           const c = readers ? { ...ctx, noiseShards: readers } : ctx;
-          await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }));
+          await ingestFiles(c, files, o.format, (bytes, origin) => ingestFile(c, { sourceKind: kind, bytes, origin, csv, fiware, replace: o.replace }), 1, read);
         }
       } finally {
         // the sensors seen in the files that did go through are merged even when another file failed

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { arraySpan, FiwareArrayReader, nextElementCut, parseFiware } from '../../functions/lib/domain/noise/fiware.ts';
+import { arraySpan, AsciiChars, charsOf, FiwareArrayReader, nextElementCut, parseFiware } from '../../functions/lib/domain/noise/fiware.ts';
 import type { ParseResult } from '../../functions/lib/domain/noise/observation.ts';
 import { UnreadableInputError } from '../../functions/lib/domain/noise/observation.ts';
 
@@ -46,13 +46,19 @@ const keyValues = (extra: Record<string, unknown> = {}) => ({
 const one = (entity: unknown) => parseFiware(JSON.stringify(entity));
 
 /** observations as plain objects, their record text included (it is looked up on demand) */
+/** the value, which the test expects to be there */
+function defined<T>(value: T | null | undefined): T {
+  if (value === null || value === undefined) throw new Error('expected a value');
+  return value;
+}
+
 const plain = (r: ParseResult) => ({ observations: r.observations.map((o) => ({ ...o, recordText: o.recordText })), rejections: r.rejections });
 
 const rejectionOf = (entity: unknown) => {
   const result = one(entity);
   expect(result.observations).toHaveLength(0);
   expect(result.rejections).toHaveLength(1);
-  return result.rejections[0]!;
+  return defined(result.rejections[0]);
 };
 
 const unreadable = (text: string): UnreadableInputError => {
@@ -78,7 +84,7 @@ describe('parseFiware()', () => {
   it('parseFiware() keeps each entity as received in recordText', () => {
     for (const name of ENCODINGS) {
       const [observation] = parseFiware(fixture(name)).observations;
-      expect(JSON.parse(observation!.recordText)).toEqual(JSON.parse(fixture(name)));
+      expect(JSON.parse(defined(observation).recordText)).toEqual(JSON.parse(fixture(name)));
     }
   });
 
@@ -99,9 +105,9 @@ describe('parseFiware()', () => {
       [0, 67.8],
       [1, 70],
     ]);
-    expect((JSON.parse(observations[1]!.recordText) as GeoJsonFeature).properties.LAeq).toBe(70);
+    expect((JSON.parse(defined(observations[1]).recordText) as GeoJsonFeature).properties.LAeq).toBe(70);
     const decoy = `{"metadata":{"features":[1,2]},"fea\\u0074ures":[${JSON.stringify(feature)}],"type":"FeatureCollection"}`;
-    expect(JSON.parse(parseFiware(decoy).observations[0]!.recordText)).toEqual(feature);
+    expect(JSON.parse(defined(parseFiware(decoy).observations[0]).recordText)).toEqual(feature);
   });
 
   it('parseFiware() takes the location of a Feature from its geometry when properties have none', () => {
@@ -272,7 +278,7 @@ describe('parseFiware(): hostile input', () => {
     const { observations, rejections } = parseFiware(text);
     expect(observations).toHaveLength(1);
     expect(rejections[0]).toMatchObject({ record: '0', field: 'type' });
-    expect(rejections[0]!.recordText!.length).toBeLessThanOrEqual(4097);
+    expect(defined(defined(rejections[0]).recordText).length).toBeLessThanOrEqual(4097);
     const deepAttribute = JSON.stringify(keyValues({ LAeq: 'x' })).replace('{', `{"deep":${'['.repeat(depth)}${']'.repeat(depth)},`);
     expect(parseFiware(deepAttribute).rejections[0]).toMatchObject({ field: 'LAeq', found: '"x"' });
   });
@@ -280,9 +286,9 @@ describe('parseFiware(): hostile input', () => {
   it('parseFiware() clips huge strings in what it reports', () => {
     const huge = 'x'.repeat(1_000_000);
     const rejection = rejectionOf(keyValues({ LAeq: huge }));
-    expect(rejection.found!.length).toBeLessThanOrEqual(201);
-    expect(rejection.recordText!.length).toBeLessThanOrEqual(4097);
-    expect(rejectionOf(keyValues({ dateObservedFrom: huge })).found!.length).toBeLessThanOrEqual(201);
+    expect(defined(rejection.found).length).toBeLessThanOrEqual(201);
+    expect(defined(rejection.recordText).length).toBeLessThanOrEqual(4097);
+    expect(defined(rejectionOf(keyValues({ dateObservedFrom: huge })).found).length).toBeLessThanOrEqual(201);
   });
 
   it('parseFiware() reads __proto__ keys as plain data, never as the prototype', () => {
@@ -370,7 +376,7 @@ describe('FiwareArrayReader and large arrays', () => {
       const whole = plain(parseFiware(`{"subscriptionId": "s", "data": ${text}}`));
       expect(whole.observations.length + whole.rejections.length).toBe(entities.length);
       for (let chunk = 1; chunk <= text.length; chunk += 7) {
-        const span = arraySpan(text)!;
+        const span = defined(arraySpan(text));
         const reader = new FiwareArrayReader(text, span.from, span.to, 0, {}, chunk);
         expect(reader.read(Infinity), `${chunk}`).toBe('done');
         expect(plain(reader.take()), `${chunk}`).toEqual(whole);
@@ -379,7 +385,7 @@ describe('FiwareArrayReader and large arrays', () => {
     }
     // a guessed cut inside an element
     const inside = JSON.stringify(entities);
-    const guess = nextElementCut(inside, inside.indexOf('"extra"'), inside.length)!;
+    const guess = defined(nextElementCut(inside, inside.indexOf('"extra"'), inside.length));
     expect(inside.slice(guess.end - 6, guess.next + 6)).toBe('"a":1},{"b":2');
     // not JSON: "invalid" at every chunk size
     for (const text of ['[1,]', '[{"a":1},]', '[{"a":1},,{"b":2}]', '[{"a":1}{"b":2}]', '[{"a":1},{"b":}]', '[{"a":1}, {"b":2}] x', '[{"a":"},{"}, {"b":2]']) {
@@ -403,5 +409,54 @@ describe('FiwareArrayReader and large arrays', () => {
     expect(observations).toHaveLength(20_000);
     expect(observations.map((o) => o.record)).toEqual(entities.map((_, i) => i));
     expect(observations[19_999]).toMatchObject({ record: 19_999, sensorId: 'urn:ngsi-ld:Device:49' });
+  });
+});
+
+describe('the array reader over ASCII bytes', () => {
+  it('AsciiChars: the reader over ASCII bytes gives what it gives over their text, at every chunk size; charsOf keeps other bytes as their UTF-8 text', () => {
+    const normalized = JSON.parse(fixture('NoiseLevelObserved.example-normalized.json')) as unknown;
+    const entities = [
+      keyValues(),
+      normalized,
+      keyValues({ LAeq: 'loud' }), // rejected: its record text is cut from the bytes
+      keyValues({ refDevice: ['urn:a', 'urn:b'], extra: [{ a: 1 }, { b: 2 }] }),
+      42,
+      keyValues({ name: 'no cut here: },{ inside a string, and a \\"quote\\"' }),
+    ];
+    // (a character beyond ASCII escaped in the JSON text: the text is still ASCII)
+    const escaped = `${JSON.stringify(entities).slice(0, -1)},${JSON.stringify(keyValues({ refDevice: 'dev' })).replace('"dev"', '"d\\u00e9v"')}]`;
+    for (const text of [escaped, `[ ${entities.map((e) => JSON.stringify(e, null, 1)).join(' ,\n\t')} ]\n`]) {
+      const bytes = Buffer.from(text);
+      const chars = charsOf(bytes);
+      expect(chars).toBeInstanceOf(AsciiChars);
+      expect(chars.length).toBe(text.length);
+      expect(arraySpan(chars)).toEqual(arraySpan(text));
+      const span = defined(arraySpan(text));
+      for (let chunk = 1; chunk <= text.length; chunk += 5) {
+        const fromText = new FiwareArrayReader(text, span.from, span.to, 0, {}, chunk);
+        const fromBytes = new FiwareArrayReader(chars, span.from, span.to, 0, {}, chunk);
+        expect(fromBytes.read(Infinity), `${chunk}`).toBe(fromText.read(Infinity));
+        expect(plain(fromBytes.take()), `${chunk}`).toEqual(plain(fromText.take()));
+      }
+      // a rejected record's text, cut from the bytes as received
+      const reader = new FiwareArrayReader(chars, span.from, span.to, 0, {}, 64);
+      expect(reader.read(Infinity)).toBe('done');
+      const loud = reader.take().rejections.find((r) => r.record === '2');
+      expect(loud?.recordText).toBe(text.startsWith('[ ') ? JSON.stringify(entities[2], null, 1) : JSON.stringify(entities[2]));
+      for (let at = 0; at < text.length; at += 97) {
+        expect(nextElementCut(chars, at, text.length), `${at}`).toEqual(nextElementCut(text, at, text.length));
+        expect(chars.charCodeAt(at)).toBe(text.charCodeAt(at));
+      }
+      expect(chars.charCodeAt(text.length)).toBeNaN();
+    }
+    // not JSON: "invalid" over the bytes as over the text
+    for (const text of ['[{"a":1},]', '[{"a":1},,{"b":2}]', '[{"a":1}{"b":2}]', '[{"a":"},{"}, {"b":2]']) {
+      const span = defined(arraySpan(text));
+      for (let chunk = 1; chunk <= text.length; chunk++) expect(new FiwareArrayReader(charsOf(Buffer.from(text)), span.from, span.to, 0, {}, chunk).read(Infinity), `${text} / ${chunk}`).toBe('invalid');
+    }
+    // bytes that are not all ASCII: their text, decoded as UTF-8 (a byte-order mark and invalid bytes included)
+    for (const bytes of [Buffer.from('[{"name":"Hôtel-de-Ville"}]'), Buffer.from('\ufeff[1]'), Buffer.from([0x5b, 0xff, 0x5d])]) {
+      expect(charsOf(bytes)).toBe(bytes.toString('utf8'));
+    }
   });
 });

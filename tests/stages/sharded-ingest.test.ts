@@ -1,9 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../functions/lib/datasets/index.ts';
 import { listKeys, type ObjectStore } from '../../functions/lib/ports/object-store.ts';
 import { ingestNoise, SHARDED_READ_MIN_BYTES, SHARE_READ_HERE, type IngestSummary, type NoiseShardReaders } from '../../functions/lib/stages/ingest-noise.ts';
-import { ShardReaders } from '../../functions/local/ingest-workers/shard-readers.ts';
+import { readFileShared, ShardReaders } from '../../functions/local/ingest-workers/shard-readers.ts';
 import { tempLake } from '../support/lake.ts';
 
 // A large FIWARE array is read in parts, on the ingest's thread and on shard reader threads
@@ -162,6 +165,38 @@ async function bytesOrText(subject: ShardedSubject): Promise<void> {
   await subject.compare(Buffer.from(JSON.stringify(accented)), true);
 }
 
+async function sharedBytes(subject: ShardedSubject): Promise<void> {
+  const bytes = Buffer.from(JSON.stringify(batch()));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'observatory-shared-'));
+  try {
+    // the command line's read: the file's bytes in shared memory
+    await writeFile(path.join(dir, 'big.json'), bytes);
+    const shared = await readFileShared(path.join(dir, 'big.json'));
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.equals(bytes)).toBe(true);
+    await writeFile(path.join(dir, 'empty.json'), '');
+    expect((await readFileShared(path.join(dir, 'empty.json'))).length).toBe(0);
+    // the readers get views of it (no copy, nothing moved away from the ingest), and the lake is the same
+    const forms: string[] = [];
+    const readers: NoiseShardReaders = {
+      count: subject.two.count,
+      read: (part, raw) => {
+        forms.push(typeof part.text === 'string' ? 'text' : part.text.buffer === shared.buffer ? 'shared' : 'copy');
+        return subject.two.read(part, raw);
+      },
+    };
+    const l = await subject.lake();
+    const summary = await ingestNoise({ ...l, noiseShards: readers }, { sourceKind: 'noise-fiware', bytes: shared, origin: 'big.json' });
+    expect(forms).toEqual(['shared', 'shared']);
+    expect(shared.equals(bytes)).toBe(true);
+    const { expected, whole } = await subject.compare(bytes, true);
+    expect(summary).toEqual(expected);
+    expect(await snapshot(l.store)).toEqual(await snapshot(whole.store));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function cutInsideAnElement(subject: ShardedSubject): Promise<void> {
   // every entity in the middle ends with "},{" in a text, where the cut is looked for
   const entities = batch().map((e, i) => (i > 2500 && i < 4000 ? { ...(e as object), note: `},{ ${i}` } : e));
@@ -257,6 +292,8 @@ describe('a large FIWARE array read in parts on several threads', () => {
   it('a replay received later keeps the first receipt: the same objects, checked against the first receive time', () => replayKeepsFirstReceipt(subject));
 
   it('an ASCII array goes to the readers as bytes, one with other characters as text: the same lake either way', () => bytesOrText(subject));
+
+  it('bytes in shared memory (the command line reads a large file there): the readers read their parts where they are, the same lake', () => sharedBytes(subject));
 
   it('with a byte-order mark, and with pretty-printed JSON', async () => {
     await subject.compare(Buffer.from('\ufeff' + JSON.stringify(batch())), true);

@@ -83,7 +83,7 @@ export class Duck {
     const reader = await this.connection.runAndReadAll(sql);
     const names = reader.columnNames();
     const types = reader.columnTypes().map((t) => t.toString());
-    return { columns: names.map((name, i) => ({ name, type: types[i]! })), rows: reader.getRowObjectsJS() };
+    return { columns: names.map((name, i) => ({ name, type: types[i] ?? '' })), rows: reader.getRowObjectsJS() };
   }
 
   /** rejects anything but a read: SELECT, WITH … SELECT, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE */
@@ -105,9 +105,10 @@ export class Duck {
       const reader = await prepared.runAndReadAll();
       const names = reader.columnNames();
       const types = reader.columnTypes().map((t) => t.toString());
-      result = { columns: names.map((name, j) => ({ name, type: types[j]! })), rows: reader.getRowObjectsJS() };
+      result = { columns: names.map((name, j) => ({ name, type: types[j] ?? '' })), rows: reader.getRowObjectsJS() };
     }
-    return result!;
+    if (!result) throw new Error('empty query');
+    return result;
   }
 
   /** a fresh file path in this engine's scratch folder */
@@ -142,20 +143,26 @@ export class Duck {
     const columns = fileColumns(d);
     const encoded = Array.isArray(rows) ? encodeRows(columns, rows) : (rows as EncodedRows);
     const encodings = columns.map((c) => encodingOf(c.name, c.type, encoded.columns[c.name] ?? { kind: 'constant', value: null }));
-    const loadedColumns = encodings.filter((e) => e.load);
+    const loadedColumns = encodings.flatMap((e) => (e.load ? [{ name: e.name, ...e.load }] : []));
     const table = `tmp_${d.name}_${++tableCounter}`;
     await connection.run(
-      `CREATE TABLE ${table} (${loadedColumns.length ? loadedColumns.map((e) => `${e.name} ${e.load!.sqlType}`).join(', ') : 'unused INTEGER'})`,
+      `CREATE TABLE ${table} (${loadedColumns.length ? loadedColumns.map((e) => `${e.name} ${e.sqlType}`).join(', ') : 'unused INTEGER'})`,
     );
     const appender = await connection.createAppender(table);
-    const types = loadedColumns.length ? loadedColumns.map((e) => e.load!.duckType) : [INTEGER];
+    const types = loadedColumns.length ? loadedColumns.map((e) => e.duckType) : [INTEGER];
+    // one chunk and its vectors for all the rows (the appender copies what it is given): a vector
+    // made costs a native copy of its data, ~1/3 of the load when made afresh for every chunk
+    const chunk = DuckDBDataChunk.create(types, Math.min(CHUNK_ROWS, encoded.count));
+    /** per loaded column, whether its vector holds nulls from the chunk before */
+    const withNulls = loadedColumns.map(() => false);
     for (let offset = 0; offset < encoded.count; offset += CHUNK_ROWS) {
       const count = Math.min(CHUNK_ROWS, encoded.count - offset);
-      const chunk = DuckDBDataChunk.create(types, count);
+      // the last, shorter chunk: its vectors made afresh, over the same native ones (nulls included)
+      if (chunk.rowCount !== count) chunk.rowCount = count;
       if (!loadedColumns.length) chunk.setColumnValues(0, new Array<null>(count).fill(null));
-      for (let j = 0; j < loadedColumns.length; j++) {
+      for (const [j, column] of loadedColumns.entries()) {
         const vector = chunk.getColumnVector(j);
-        loadedColumns[j]!.load!.fill(vector, offset, count);
+        withNulls[j] = column.fill(vector, offset, count, withNulls[j] === true);
         vector.flush();
       }
       appender.appendDataChunk(chunk);
@@ -193,14 +200,19 @@ interface ColumnEncoding {
   readonly load?: {
     readonly sqlType: string;
     readonly duckType: DuckDBType;
-    /** sets rows offset … offset + count - 1 into the vector (one loop per kind of column: no value boxed on the way) */
-    readonly fill: (vector: DuckDBVector, offset: number, count: number) => void;
+    /**
+     * sets rows offset … offset + count - 1 into the vector (one loop per kind of column: no value boxed
+     * on the way); `hadNulls`: the vector holds null items of an earlier fill. Returns whether it now does.
+     */
+    readonly fill: Fill;
   };
 }
 
+type Fill = (vector: DuckDBVector, offset: number, count: number, hadNulls: boolean) => boolean;
+
 /** how an encoded column is loaded and read back */
 function encodingOf(name: string, type: ColumnType, column: EncodedColumn): ColumnEncoding {
-  const loaded = (sqlType: string, duckType: DuckDBType, fill: (vector: DuckDBVector, offset: number, count: number) => void, select = name): ColumnEncoding => ({
+  const loaded = (sqlType: string, duckType: DuckDBType, fill: Fill, select = name): ColumnEncoding => ({
     name,
     type,
     select,
@@ -211,22 +223,26 @@ function encodingOf(name: string, type: ColumnType, column: EncodedColumn): Colu
       return { name, type, select: column.value === null ? 'NULL' : sqlString(column.value) };
     case 'codes': {
       const { codes } = column;
-      return loaded('INTEGER', INTEGER, (vector, offset, count) => fillTyped(vector as DuckDBIntegerVector, codes, null, offset, count), `([${column.dictionary.map(sqlString).join(', ')}])[${name}]`);
+      return loaded('INTEGER', INTEGER, (vector, offset, count, hadNulls) => fillTyped(vector as DuckDBIntegerVector, codes, null, { offset, count, hadNulls }), `([${column.dictionary.map(sqlString).join(', ')}])[${name}]`);
     }
     case 'numbers': {
       const { values, nulls } = column;
       // epoch milliseconds as a double (exact for dates): a typed-array copy instead of a BigInt per value
       const select = type === 'timestamp' ? `make_timestamptz(CAST(${name} AS BIGINT) * 1000)` : name;
-      return loaded('DOUBLE', DOUBLE, (vector, offset, count) => fillTyped(vector as DuckDBDoubleVector, values, nulls, offset, count), select);
+      return loaded('DOUBLE', DOUBLE, (vector, offset, count, hadNulls) => fillTyped(vector as DuckDBDoubleVector, values, nulls, { offset, count, hadNulls }), select);
     }
     case 'values': {
       const convert = VALUE_CONVERSION[type];
       const { values } = column;
+      // every item set, valid or null: nothing of an earlier fill remains
       return loaded(type === 'string' ? 'VARCHAR' : DUCKDB_TYPE[type], DUCK_TYPE[type], (vector, offset, count) => {
+        let nulls = false;
         for (let i = 0; i < count; i++) {
           const v = values[offset + i];
+          nulls ||= v === null || v === undefined;
           vector.setItem(i, v === null || v === undefined ? null : convert(v));
         }
+        return nulls;
       });
     }
   }
@@ -234,22 +250,29 @@ function encodingOf(name: string, type: ColumnType, column: EncodedColumn): Colu
 
 /**
  * Copies a slice of typed values into a vector at once; only the null rows are set one by one (null
- * codes are 0). Each setItem would otherwise also touch the validity mask, with BigInt arithmetic once
- * the mask exists.
+ * codes are 0), and, in a vector that held nulls before (`hadNulls`), the valid ones too. Each setItem
+ * would otherwise also touch the validity mask, with BigInt arithmetic once the mask exists. Returns
+ * whether the slice has nulls.
  */
-function fillTyped(vector: DuckDBIntegerVector | DuckDBDoubleVector, values: Int32Array | Float64Array, nulls: Uint8Array | null, offset: number, count: number): void {
+function fillTyped(
+  vector: DuckDBIntegerVector | DuckDBDoubleVector,
+  values: Int32Array | Float64Array,
+  nulls: Uint8Array | null,
+  { offset, count, hadNulls }: { offset: number; count: number; hadNulls: boolean },
+): boolean {
   // the vector's own array (not in the typings): set item by item where a version of the library has none
   const items = (vector as unknown as { items?: unknown }).items;
-  if (items instanceof values.constructor && (items as Int32Array | Float64Array).length >= count) {
-    (items as Float64Array).set(values.subarray(offset, offset + count));
-  } else {
-    for (let i = 0; i < count; i++) vector.setItem(i, values[offset + i]!);
+  const copied = items instanceof values.constructor && (items as Int32Array | Float64Array).length >= count;
+  if (copied) (items as Float64Array).set(values.subarray(offset, offset + count));
+  const codes = !nulls && values instanceof Int32Array;
+  let any = false;
+  for (let i = 0; i < count; i++) {
+    const isNull = nulls ? nulls[offset + i] === 1 : codes && values[offset + i] === 0;
+    any ||= isNull;
+    if (isNull) vector.setItem(i, null);
+    else if (!copied || hadNulls) vector.setItem(i, values[offset + i] ?? 0);
   }
-  if (nulls) {
-    for (let i = 0; i < count; i++) if (nulls[offset + i]) vector.setItem(i, null);
-  } else if (values instanceof Int32Array) {
-    for (let i = 0; i < count; i++) if (values[offset + i] === 0) vector.setItem(i, null);
-  }
+  return any;
 }
 
 const VALUE_CONVERSION: Record<ColumnType, (v: unknown) => DuckDBValue> = {

@@ -2,7 +2,7 @@ import { noiseReadings, type NoiseReadingRow } from '../datasets/index.ts';
 import { communeAt } from '../domain/geo/communes.ts';
 import { arrondissementOf } from '../domain/geo/arrondissements.ts';
 import { parseNoiseCsv, type NoiseCsvOptions } from '../domain/noise/csv.ts';
-import { arraySpan, FiwareArrayReader, nextElementCut, parseFiware, withoutBom, type FiwareOptions } from '../domain/noise/fiware.ts';
+import { arraySpan, AsciiChars, charsOf, FiwareArrayReader, nextElementCut, parseFiware, textOf, withoutBom, type FiwareOptions, type JsonChars } from '../domain/noise/fiware.ts';
 import { concatEncoded, encodeRows, RowEncoder, valueAt, type EncodedRows } from '../datasets/encoded-rows.ts';
 import {
   UnreadableInputError,
@@ -16,7 +16,7 @@ import { datasetFileKey, rawKey, rawSha } from '../lake/layout.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { StageContext } from './context.ts';
 import { encodedColumns, storeCurated, validateCandidates, type CuratedBatch } from './curate.ts';
-import { NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
+import { NOISE_SOURCE_FORMATS, SHARDED_READ_MIN_BYTES, type NoiseSourceKind } from './source-kinds.ts';
 import { stageSensorSightings, type SensorSighting } from './sensors.ts';
 import { registeredAt, registeredIntervals, type RegisteredSensor } from '../domain/noise/registry.ts';
 import { loadRegistry } from './sensor-registry.ts';
@@ -33,7 +33,7 @@ import { loadRegistry } from './sensor-registry.ts';
 // several threads when the stage is given shard readers (the local command line). Either way the
 // lake ends up byte for byte the same (tests/stages/sharded-ingest.test.ts).
 
-export { isNoiseSourceKind, NOISE_SOURCE_FORMATS, type NoiseSourceKind } from './source-kinds.ts';
+export { isNoiseSourceKind, NOISE_SOURCE_FORMATS, SHARDED_READ_MIN_BYTES, type NoiseSourceKind } from './source-kinds.ts';
 
 export type { NoiseCsvOptions } from '../domain/noise/csv.ts';
 export type { FiwareOptions } from '../domain/noise/fiware.ts';
@@ -154,8 +154,8 @@ export interface NoiseShardPart {
   readonly options?: FiwareOptions;
   readonly placement?: Placement;
   /**
-   * the part's elements as a JSON array (numbered from 0 in the shard): its text, or its UTF-8 bytes
-   * (moved to a reader's thread, not cloned; see partOf)
+   * the part's elements, numbered from 0 in the shard, without the array's brackets: their text, or
+   * their bytes when all ASCII (shared with the reader's thread or moved there, not cloned; see partOf)
    */
   readonly text: string | Uint8Array;
 }
@@ -172,9 +172,6 @@ export interface NoiseShard {
   /** per sensor, in order of first appearance among the rows */
   readonly sightings: SensorSighting[];
 }
-
-/** FIWARE arrays at least this large are read in parts on the shard readers' threads (a third faster from 300 kB on 2 cores) */
-export const SHARDED_READ_MIN_BYTES = 256 * 1024;
 
 /**
  * Where readings without a position are placed: at their sensor's registered position valid at the
@@ -215,7 +212,8 @@ export interface StoredRaw extends RawReceipt {
 export interface NoiseRead {
   readonly input: IngestInput;
   readonly raw: StoredRaw;
-  readonly text: string;
+  /** the input's characters (charsOf its bytes) */
+  readonly chars: JsonChars;
   readonly placement: Placement;
   readonly shards: NoiseShard[] | { readonly unreadable: UnreadableInputError };
   /** the earlier parse options of the same bytes (a correction, with replace) */
@@ -245,20 +243,20 @@ export async function readNoise(
   storing.catch(() => {}); // awaited below; this only keeps a failed write from being reported as unhandled meanwhile
   // the rows are checked as they are read, against the receipt of new bytes: received now
   const receipt: RawReceipt = { key: rawKey(input.sourceKind, sha256, format.extension), receivedAt: now };
-  const text = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength).toString('utf8');
-  let shards = (await readArray(ctx.noiseShards, parsing, text, receipt, placement)) ?? readWhole(parsing, text, receipt, placement);
+  const chars = charsOf(input.bytes);
+  let shards = (await readArray(ctx.noiseShards, parsing, chars, receipt, placement)) ?? readWhole(parsing, chars, receipt, placement);
   const raw = await storing;
   const earlier = raw.created ? undefined : correctionOf(input, raw);
   // bytes received before (a replay, or the same file ingested at the same time): read again, checked
   // against their first receipt
-  if (raw.receivedAt.getTime() !== now.getTime()) shards = await readStored(ctx.noiseShards, { parsing, text, raw, placement });
-  return { input, raw, text, placement, shards, ...(earlier ? { earlier } : {}) };
+  if (raw.receivedAt.getTime() !== now.getTime()) shards = await readStored(ctx.noiseShards, { parsing, text: chars, raw, placement });
+  return { input, raw, chars, placement, shards, ...(earlier ? { earlier } : {}) };
 }
 
 /** the bytes of a stored raw file read against its receipt, with the parser options the registry completes */
 export async function readStored(
   readers: NoiseShardReaders | undefined,
-  job: { parsing: IngestInput; text: string; raw: RawReceipt; placement: Placement },
+  job: { parsing: IngestInput; text: JsonChars; raw: RawReceipt; placement: Placement },
 ): Promise<NoiseShard[] | { unreadable: UnreadableInputError }> {
   return (await readArray(readers, job.parsing, job.text, job.raw, job.placement)) ?? readWhole(job.parsing, job.text, job.raw, job.placement);
 }
@@ -285,7 +283,7 @@ export async function ingestNoise(ctx: StageContext, input: IngestInput): Promis
   const read = await readNoise(ctx, input);
   const { sightings, ...batch } = curatedBatchOf(read);
   if (batch.unreadable) return storeCurated(ctx, batch);
-  const correction = read.earlier ? await replaceEarlier(ctx, { input, text: read.text, raw: read.raw, placement: read.placement, earlier: read.earlier, rows: batch.rows }) : undefined;
+  const correction = read.earlier ? await replaceEarlier(ctx, { input, text: read.chars, raw: read.raw, placement: read.placement, earlier: read.earlier, rows: batch.rows }) : undefined;
   const summary = await storeCurated(ctx, batch);
   if (sightings.length) await stageSensorSightings(ctx.store, rawSha(read.raw.key), read.raw.receivedAt, sightings);
   return correction ? { ...summary, correction } : summary;
@@ -315,7 +313,7 @@ function correctionOf(input: IngestInput, raw: { key: string; receivedAt: Date; 
  */
 async function replaceEarlier(
   ctx: StageContext,
-  job: { input: IngestInput; text: string; raw: { key: string; receivedAt: Date; metadata: Record<string, string> }; placement: Placement; earlier: object; rows: EncodedRows },
+  job: { input: IngestInput; text: JsonChars; raw: { key: string; receivedAt: Date; metadata: Record<string, string> }; placement: Placement; earlier: object; rows: EncodedRows },
 ): Promise<string> {
   const { input, raw } = job;
   const before = input.sourceKind === 'noise-csv' ? { ...input, csv: job.earlier as NoiseCsvOptions } : { ...input, fiware: job.earlier as FiwareOptions };
@@ -371,10 +369,10 @@ function describeReadings(sensors: Map<string, { n: number; communes: Set<string
     .join(', ');
 }
 
-function readWhole(input: IngestInput, text: string, raw: RawReceipt, placement?: Placement): NoiseShard[] | { unreadable: UnreadableInputError } {
+function readWhole(input: IngestInput, chars: JsonChars, raw: RawReceipt, placement?: Placement): NoiseShard[] | { unreadable: UnreadableInputError } {
   let parsed: ParseResult;
   try {
-    parsed = parseText(input, text);
+    parsed = parseText(input, textOf(chars));
   } catch (e) {
     if (!(e instanceof UnreadableInputError)) throw e;
     return { unreadable: e };
@@ -389,9 +387,9 @@ function readWhole(input: IngestInput, text: string, raw: RawReceipt, placement?
  * readers' threads at the same time, cut between elements. Undefined (read the text whole, for the
  * verdict) when the input is not such an array or a part is not valid JSON.
  */
-async function readArray(readers: NoiseShardReaders | undefined, input: IngestInput, text: string, raw: RawReceipt, placement?: Placement): Promise<NoiseShard[] | undefined> {
+async function readArray(readers: NoiseShardReaders | undefined, input: IngestInput, chars: JsonChars, raw: RawReceipt, placement?: Placement): Promise<NoiseShard[] | undefined> {
   if (input.sourceKind !== 'noise-fiware') return undefined;
-  const body = withoutBom(text);
+  const body = typeof chars === 'string' ? withoutBom(chars) : chars;
   const span = arraySpan(body);
   if (!span) return undefined;
   const parts = readers?.count && input.bytes.byteLength >= SHARDED_READ_MIN_BYTES ? readers.count + 1 : 1;
@@ -403,8 +401,8 @@ async function readArray(readers: NoiseShardReaders | undefined, input: IngestIn
 
 async function readParts(
   readers: NoiseShardReaders | undefined,
-  { sourceKind, fiware: options, bytes }: IngestInput,
-  body: string,
+  { sourceKind, fiware: options }: IngestInput,
+  body: JsonChars,
   span: { from: number; to: number },
   parts: number,
   raw: RawReceipt,
@@ -421,7 +419,7 @@ async function readParts(
     cuts.push(cut);
   }
   // cuts only when there are readers (parts > 1)
-  const reading = readers ? cuts.map((cut, j) => readers.read({ sourceKind, options, placement, text: partOf(bytes, body, cut.next, cuts[j + 1]?.end ?? span.to) }, raw)) : [];
+  const reading = readers ? cuts.map((cut, j) => readers.read({ sourceKind, options, placement, text: partOf(body, cut.next, cuts[j + 1]?.end ?? span.to) }, raw)) : [];
   for (const r of reading) r.catch(() => {}); // awaited below (Promise.all): a reader's failure meanwhile is not "unhandled"
   const first = await readChunks(new FiwareArrayReader(body, span.from, cuts[0]?.end ?? span.to, 0, options), new NoiseShardBuilder(sourceKind, raw, placement));
   const others = await Promise.all(reading);
@@ -437,18 +435,15 @@ async function readParts(
 }
 
 /**
- * The elements body[from, to) as a JSON array: as bytes when the input's bytes sit at the offsets of
- * its characters (as many bytes as characters: each byte is a character, ASCII), so that the part
- * moves to a reader's thread in one copy instead of a structured clone of its text (~3× the CPU in
- * all, on both threads); as text otherwise.
+ * The elements body[from, to): as bytes when the input is ASCII (each byte a character at its offset),
+ * where they are when the input's bytes are in shared memory (the command line reads a large file
+ * there), else in one copy moved to the reader's thread; either way no structured clone of a text
+ * (~3× the CPU in all, on both threads). As text otherwise.
  */
-function partOf(bytes: Uint8Array, body: string, from: number, to: number): string | Uint8Array {
-  if (bytes.byteLength !== body.length) return `[${body.slice(from, to)}]`;
-  const part = new Uint8Array(to - from + 2);
-  part[0] = 0x5b; // [
-  part.set(bytes.subarray(from, to), 1);
-  part[part.length - 1] = 0x5d; // ]
-  return part;
+function partOf(body: JsonChars, from: number, to: number): string | Uint8Array {
+  if (!(body instanceof AsciiChars)) return body.slice(from, to);
+  const part = body.bytes.subarray(from, to);
+  return part.buffer instanceof SharedArrayBuffer ? part : new Uint8Array(part);
 }
 
 /** the share of a sharded array read on the ingest's own thread: with 0.58 it seldom waits for the reader on 2 cores */
@@ -496,8 +491,11 @@ export class NoiseShardBuilder {
   private readonly rejected: RecordRejection[] = [];
   private readonly sightings = new Map<string, SensorSighting>();
   private readonly encoder = new RowEncoder(encodedColumns(noiseReadings));
-  /** the commune and arrondissement of each position met: a file's readings come from a few sensors, each at one place */
-  private readonly places = new Map<string, Place>();
+  /**
+   * the commune and arrondissement of each position met (by longitude, then latitude: no key text made
+   * per reading): a file's readings come from a few sensors, each at one place
+   */
+  private readonly places = new Map<number, Map<number, Place>>();
 
   constructor(
     private readonly sourceKind: NoiseSourceKind,
@@ -515,12 +513,14 @@ export class NoiseShardBuilder {
 
   private placeOf(position: { lon: number; lat: number } | null): Place {
     if (!position) return NOWHERE;
-    const key = `${position.lon} ${position.lat}`;
-    let place = this.places.get(key);
+    const { lon, lat } = position;
+    let atLon = this.places.get(lon);
+    if (atLon === undefined) this.places.set(lon, (atLon = new Map<number, Place>()));
+    let place = atLon.get(lat);
     if (place === undefined) {
-      const commune = communeAt(position.lon, position.lat)?.commune_insee ?? null;
-      place = { commune_insee: commune, arrondissement_insee: arrondissementOf(commune, position.lon, position.lat) };
-      this.places.set(key, place);
+      const commune = communeAt(lon, lat)?.commune_insee ?? null;
+      place = { commune_insee: commune, arrondissement_insee: arrondissementOf(commune, lon, lat) };
+      atLon.set(lat, place);
     }
     return place;
   }
@@ -528,7 +528,8 @@ export class NoiseShardBuilder {
   add(parsed: ParseResult): this {
     const { raw, sourceKind } = this;
     const unplaced: RecordRejection[] = [];
-    const candidates = parsed.observations.flatMap((o) => {
+    const candidates: { record: number; observation: NoiseObservation; row: NoiseReadingRow; position: { lon: number; lat: number } | null }[] = [];
+    for (const o of parsed.observations) {
       const position = this.positionOf(o);
       if (position === undefined) {
         unplaced.push({
@@ -539,11 +540,13 @@ export class NoiseShardBuilder {
           reason: `unknown position for sensor ${o.sensorId}: register it with \`observatory ingest sensors FILE\` (then \`observatory quarantine replay\`)`,
           recordText: o.recordText,
         });
-        return [];
+        continue;
       }
+      const place = this.placeOf(position);
       const row: NoiseReadingRow = {
         sensor_id: o.sensorId,
-        ...this.placeOf(position),
+        commune_insee: place.commune_insee,
+        arrondissement_insee: place.arrondissement_insee,
         ts_from: o.tsFrom,
         ts_to: o.tsTo,
         laeq: o.laeq,
@@ -555,8 +558,8 @@ export class NoiseShardBuilder {
         received_at: raw.receivedAt,
         dt: Number.isFinite(o.tsFrom.getTime()) ? parisDate(o.tsFrom) : '',
       };
-      return [{ record: o.record, observation: o, row, position }];
-    });
+      candidates.push({ record: o.record, observation: o, row, position });
+    }
     const { rows, rejections } = validateCandidates<NoiseReadingRow, (typeof candidates)[number]>(noiseReadings, candidates, raw.receivedAt, (c) => c.observation.recordText);
     // the rows are the candidates that passed, in order: walk both to find each row's observation
     for (let i = 0, j = 0; i < candidates.length && j < rows.length; i++) {

@@ -10,6 +10,6 @@ export interface ShardRequest {
 
 export type ShardReply =
   | { readonly shard: NoiseShard }
-  /** the part is not a JSON array of at least one element: the stage reads the whole text instead */
+  /** the part is not the elements of a JSON array, at least one: the stage reads the whole input instead */
   | { readonly invalid: true }
   | { readonly error: { readonly name: string; readonly message: string } };

@@ -1,6 +1,6 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { transferablesOf } from '../../lib/datasets/encoded-rows.ts';
-import { arraySpan, FiwareArrayReader } from '../../lib/domain/noise/fiware.ts';
+import { AsciiChars, FiwareArrayReader } from '../../lib/domain/noise/fiware.ts';
 import { NoiseShardBuilder, readChunks } from '../../lib/stages/ingest-noise.ts';
 import type { ShardReply, ShardRequest } from './shard-messages.ts';
 import { PROBE } from './threads.ts';
@@ -10,11 +10,11 @@ import { PROBE } from './threads.ts';
 // DuckDB: the stage's thread writes.
 
 async function read({ part, raw }: ShardRequest): Promise<ShardReply> {
-  const text = typeof part.text === 'string' ? part.text : Buffer.from(part.text.buffer, part.text.byteOffset, part.text.byteLength).toString('utf8');
-  const span = arraySpan(text);
+  // the part's elements, cut between elements of the whole array (ingest-noise.ts): ASCII bytes read where they are
+  const chars = typeof part.text === 'string' ? part.text : new AsciiChars(part.text);
   // at least one element: the part follows a comma of the whole array
-  if (!span || span.from >= span.to) return { invalid: true };
-  const reader = new FiwareArrayReader(text, span.from, span.to, 0, part.options);
+  if (chars.length === 0) return { invalid: true };
+  const reader = new FiwareArrayReader(chars, 0, chars.length, 0, part.options);
   const shard = await readChunks(reader, new NoiseShardBuilder(part.sourceKind, { key: raw.key, receivedAt: new Date(raw.receivedAt) }, part.placement), false);
   return shard ? { shard } : { invalid: true };
 }

@@ -1,3 +1,4 @@
+import { open, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Piscina } from 'piscina';
 import type { Logger } from '../../lib/ports/logger.ts';
@@ -7,8 +8,9 @@ import { type PROBE, startPool } from './threads.ts';
 
 // Shard readers: threads that read parts of a large FIWARE array while the ingest's own thread reads
 // the first part (ingest-noise.ts), so that one file at a time uses the machine's cores, as DuckDB's
-// read_json does. Each part goes to a thread as text; its rows come back as typed arrays (moved, not
-// copied: row objects would cost more to clone than to parse again).
+// read_json does. Each part goes to a thread as ASCII bytes (shared, or moved; as text when the input
+// is not ASCII); its rows come back as typed arrays (moved, not copied: row objects would cost more to
+// clone than to parse again).
 
 export class ShardReaders implements NoiseShardReaders {
   private constructor(
@@ -41,8 +43,9 @@ export class ShardReaders implements NoiseShardReaders {
     const request: ShardRequest = { part, raw: { key: raw.key, receivedAt: raw.receivedAt.toISOString() } };
     let reply: ShardReply | typeof PROBE;
     try {
-      // a part's bytes move to the thread (the stage made them for it)
-      reply = await this.pool.run(request, { transferList: typeof part.text === 'string' ? [] : [part.text.buffer as ArrayBuffer] });
+      // a part's bytes move to the thread (the stage copied them for it), or are shared with it
+      const moved = typeof part.text !== 'string' && part.text.buffer instanceof ArrayBuffer ? [part.text.buffer] : [];
+      reply = await this.pool.run(request, { transferList: moved });
     } catch (e) {
       // a thread that dies (out of memory, killed): its part is read again on the ingest's thread
       // (undefined: the stage reads the whole text), and piscina starts another thread
@@ -81,4 +84,27 @@ export function startShardReaders(options: { threads?: number; logger?: Logger }
     read: async (part, raw) => (await opening).read(part, raw),
     close: () => opening.then((r) => r.close(), () => undefined),
   };
+}
+
+/**
+ * A file's bytes in shared memory: the shard readers read their parts of a large FIWARE array where
+ * they are, instead of a copy of each part moved to their thread (ingest-noise.ts, partOf).
+ */
+export async function readFileShared(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    // a file whose size is not known beforehand (a pipe, /proc): read as usual
+    if (size === 0) return await readFile(handle);
+    const bytes = Buffer.from(new SharedArrayBuffer(size));
+    let at = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(bytes, at, size - at, at);
+      if (bytesRead === 0 || (at += bytesRead) === size) break;
+    }
+    // a file cut short while it was read: the bytes there were
+    return at === size ? bytes : bytes.subarray(0, at);
+  } finally {
+    await handle.close();
+  }
 }

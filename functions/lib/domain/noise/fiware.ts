@@ -1,6 +1,7 @@
 // FIWARE Smart Data Models NoiseLevelObserved (schema 0.2.1) → noise observations.
 // Every attribute is unwrapped by its own shape, so NGSI-v2 / NGSI-LD, keyValues / normalized and the
 // GeoJSON Feature form are all read, and one batch (even one entity) may mix them.
+import { isAscii } from 'node:buffer';
 import { NOISE_SOURCES } from '../../datasets/noise.ts';
 import {
   FieldProblem,
@@ -75,6 +76,58 @@ export function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/**
+ * The characters of a JSON text as the array reader reads them (what it asks of a string): a string,
+ * or AsciiChars.
+ */
+export interface JsonChars {
+  readonly length: number;
+  charCodeAt(index: number): number;
+  indexOf(search: string, from: number): number;
+  slice(from: number, to: number): string;
+}
+
+/**
+ * Bytes that are all ASCII read as characters, each byte one character at its own offset: the reader
+ * decodes each chunk as it reads it, and no text of the whole input is made (a large input's text
+ * costs as much as its bytes to make, in fresh memory).
+ */
+export class AsciiChars implements JsonChars {
+  readonly bytes: Buffer;
+
+  /** `bytes` must be all ASCII (charsOf checks it) */
+  constructor(bytes: Uint8Array) {
+    this.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  charCodeAt(index: number): number {
+    return this.bytes[index] ?? NaN;
+  }
+
+  indexOf(search: string, from: number): number {
+    return this.bytes.indexOf(search, from, 'latin1');
+  }
+
+  slice(from: number, to: number): string {
+    return this.bytes.toString('latin1', from, to);
+  }
+}
+
+/** the characters of UTF-8 bytes: AsciiChars when they are all ASCII, else their decoded text */
+export function charsOf(bytes: Uint8Array): JsonChars {
+  if (isAscii(bytes)) return new AsciiChars(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/** the whole text of characters */
+export function textOf(chars: JsonChars): string {
+  return typeof chars === 'string' ? chars : chars.slice(0, chars.length);
+}
+
 function readBatch(reading: Reading, { entities, bounds }: Batch, body: string): ParseResult {
   const observations: NoiseObservation[] = [];
   const rejections: RecordRejection[] = [];
@@ -135,7 +188,7 @@ class RecordTexts {
   private readonly chunks: number[] = [];
   private cached?: { chunk: number; bounds: number[] };
 
-  constructor(private readonly body: string) {}
+  constructor(private readonly body: JsonChars) {}
 
   add(start: number, end: number, firstIndex: number): void {
     this.chunks.push(start, end, firstIndex);
@@ -153,7 +206,7 @@ class RecordTexts {
     const chunk = low;
     if (this.cached?.chunk !== chunk) this.cached = { chunk, bounds: elementsWithin(this.body, this.field(chunk, START), this.field(chunk, END)) };
     const i = record - this.field(chunk, FIRST_INDEX);
-    return truncateRecord(this.body.slice(this.cached.bounds[2 * i], this.cached.bounds[2 * i + 1]));
+    return truncateRecord(this.body.slice(this.cached.bounds[2 * i] ?? 0, this.cached.bounds[2 * i + 1] ?? this.body.length));
   }
 
   /** a field of a chunk (every chunk has its three) */
@@ -163,7 +216,7 @@ class RecordTexts {
 }
 
 /** where the elements of a JSON array text lie (`from` … `to`, between the brackets and their white space); undefined when the text is not `[` … `]` */
-export function arraySpan(body: string): { from: number; to: number } | undefined {
+export function arraySpan(body: JsonChars): { from: number; to: number } | undefined {
   const open = firstNonSpace(body);
   let close = body.length - 1;
   while (close > open && isSpace(body.charCodeAt(close))) close--;
@@ -180,7 +233,7 @@ export function arraySpan(body: string): { from: number; to: number } | undefine
  * array): the reader checks it, as JSON.parse of the pieces only succeeds when every cut is between
  * elements.
  */
-export function nextElementCut(body: string, from: number, to: number): { end: number; next: number } | undefined {
+export function nextElementCut(body: JsonChars, from: number, to: number): { end: number; next: number } | undefined {
   for (let i = from; ; ) {
     const at = body.indexOf('},', i);
     if (at < 0 || at + 2 >= to) return undefined;
@@ -211,7 +264,7 @@ export class FiwareArrayReader {
   private readonly reading: Reading;
 
   constructor(
-    private readonly body: string,
+    private readonly body: JsonChars,
     from: number,
     private readonly to: number,
     private readonly firstIndex: number,
@@ -274,7 +327,7 @@ export class FiwareArrayReader {
  * (the chunk then runs to the end). On text that is not JSON the answer means nothing, and JSON.parse
  * of the chunk says so.
  */
-function exactElementCut(text: string, from: number, until: number, to: number): { end: number; next: number } | undefined {
+function exactElementCut(text: JsonChars, from: number, until: number, to: number): { end: number; next: number } | undefined {
   let i = from;
   while (i < to) {
     const end = skipValue(text, i);
@@ -288,7 +341,7 @@ function exactElementCut(text: string, from: number, until: number, to: number):
 }
 
 /** start, end… of the elements from `start` (an element's start) to `end` (after the last one) */
-function elementsWithin(text: string, start: number, end: number): number[] {
+function elementsWithin(text: JsonChars, start: number, end: number): number[] {
   const bounds: number[] = [];
   let i = start;
   while (i < end) {
@@ -650,13 +703,13 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
 
-function firstNonSpace(text: string, from = 0): number {
+function firstNonSpace(text: JsonChars, from = 0): number {
   let i = from;
   while (i < text.length && isSpace(text.charCodeAt(i))) i++;
   return i;
 }
 
-function skipString(text: string, open: number): number {
+function skipString(text: JsonChars, open: number): number {
   let from = open + 1;
   for (;;) {
     const quote = text.indexOf('"', from);
@@ -668,7 +721,7 @@ function skipString(text: string, open: number): number {
   }
 }
 
-function skipValue(text: string, start: number): number {
+function skipValue(text: JsonChars, start: number): number {
   const first = text.charCodeAt(start);
   if (first === QUOTE) return skipString(text, start);
   let i = start;
