@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** a folder holding another bundle than dist/cli (tests build theirs elsewhere) */
 export const BUNDLE_DIR_ENV = 'OBSERVATORY_CLI_BUNDLE';
-/** set to say on stderr whether the bundle or the sources run, and why */
-export const TRACE_ENV = 'OBSERVATORY_CLI_TRACE';
+/** set to say on stderr whether the bundle or the sources run, and why (its home: functions/cli/version.cjs) */
+export { TRACE_ENV } from '../functions/cli/version.cjs';
 export const MANIFEST = 'manifest.json';
 
 export function bundleDir() {

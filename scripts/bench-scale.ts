@@ -28,7 +28,7 @@ import { createTestBucket, startSwift, SWIFT_CREDENTIALS, swiftClient, swiftInst
 import type { Figure } from './bench.ts';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const BIN = path.join(REPO, 'bin', 'observatory.mjs');
+const BIN = path.join(REPO, 'bin', 'observatory.cjs');
 export const LAST_DAY = '2026-11-30';
 /** the new hours, one per round, on the day after the history (UTC) */
 const newHour = (round: number) => new Date(Date.parse(`${LAST_DAY}T23:00:00Z`) + (round + 1) * 3_600_000);

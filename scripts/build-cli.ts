@@ -1,5 +1,5 @@
 // Bundles the command line with esbuild into dist/cli, so that `observatory` transpiles no TypeScript
-// per call. `npm ci` runs it (the `prepare` script); bin/observatory.mjs runs the bundle only while its
+// per call. `npm ci` runs it (the `prepare` script); bin/observatory.cjs runs the bundle only while its
 // recorded source hash matches the sources, and the sources through tsx otherwise.
 //
 //   npx tsx scripts/build-cli.ts [--out DIR] [--at-install]
@@ -54,8 +54,8 @@ function sourcePlugin(workers: Map<string, string>, rewritten: Set<string>): Plu
   return {
     name: 'observatory-sources',
     setup(b) {
-      // our TypeScript, and functions/cli/version.mjs (the package version, read from the root)
-      b.onLoad({ filter: /\.m?[tj]s$/ }, async (args) => {
+      // our TypeScript, and functions/cli/version.cjs (the package version, read from the root)
+      b.onLoad({ filter: /\.[cm]?[tj]s$/ }, async (args) => {
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         let text = await readFile(args.path, 'utf8');
         const rel = path.relative(ROOT, args.path).split(path.sep).join('/');
@@ -68,7 +68,9 @@ function sourcePlugin(workers: Map<string, string>, rewritten: Set<string>): Plu
           text = text.replace(c.written, `await import(${JSON.stringify(path.join(ROOT, c.module))})`);
           rewritten.add(c.file);
         }
+        // where a source finds files beside it: its own place, not the bundle's
         text = text.replace(/\bimport\.meta\b/g, `({ url: ${JSON.stringify(pathToFileURL(args.path).href)} })`).replaceAll(BUNDLE_URL, 'import.meta.url');
+        if (args.path.endsWith('.cjs')) text = text.replace(/\b__dirname\b/g, JSON.stringify(path.dirname(args.path)));
         return { contents: text, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
       });
     },

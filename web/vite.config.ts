@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
 // A development server for the site's browser code, over a lake the pipeline has published:
-//   node bin/observatory.mjs --lake /tmp/site-lake start --no-serve
+//   node bin/observatory.cjs --lake /tmp/site-lake start --no-serve
 //   OBSERVATORY_LAKE=/tmp/site-lake npx vite --config web/vite.config.ts
 // Pages and data come from the lake's site/ folder; in each page the hashed scripts and stylesheet
 // are swapped for web/src, so that an edit reloads at once. The production build is web/build.ts

@@ -13,7 +13,7 @@ import type { IngestSummary } from '../lib/stages/ingest-noise.ts';
 import { PUSH_PATH } from '../lib/push/constants.ts';
 import { CLIMATE_SOURCE_FORMATS, isClimateSourceKind, isNoiseSourceKind, NOISE_SOURCE_FORMATS, SHARDED_READ_MIN_BYTES, type NoiseSourceKind } from '../lib/stages/source-kinds.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
-import { packageVersion } from './version.mjs';
+import { packageVersion } from './version.cjs';
 import { isCalendarDate } from '../lib/domain/time/calendar.ts';
 import { parseIntervalSeconds, parseTimeFormat } from '../lib/domain/time/formats.ts';
 import type { FiwareOptions } from '../lib/domain/noise/fiware.ts';

@@ -6,7 +6,7 @@ import { BUNDLE_DIR_ENV, MANIFEST, ROOT, TRACE_ENV } from '../../bin/cli-bundle.
 import { buildCli } from '../../scripts/build-cli.ts';
 import { observatory } from '../support/cli.ts';
 
-// The pre-built command line (scripts/build-cli.ts, run by `npm ci`): bin/observatory.mjs runs it only
+// The pre-built command line (scripts/build-cli.ts, run by `npm ci`): bin/observatory.cjs runs it only
 // while it was built from the sources as they are, and the sources through tsx otherwise.
 
 const version = async () => (JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -67,15 +67,16 @@ describe('the command line bundle', () => {
         LAeq: i === 0 ? 'loud' : 40 + (i % 30),
         note: 'x'.repeat(150),
       }));
-      files.push(path.join(dir, `f${f}.json`));
-      await writeFile(files.at(-1)!, JSON.stringify(batch));
+      const file = path.join(dir, `f${f}.json`);
+      files.push(file);
+      await writeFile(file, JSON.stringify(batch));
     }
     const jobs = await run(['--lake', path.join(dir, 'lake-jobs'), 'ingest', 'noise-fiware', ...files, '--jobs', '2']);
     expect(jobs.code, jobs.stderr).toBe(0);
     expect(jobs.stderr).toContain('running the bundle');
     expect(jobs.stderr).toContain('with 2 worker threads');
     expect(jobs.stderr).toContain('total: 2 files, 3000 records → 2998 curated + 2 quarantined');
-    const one = await run(['--lake', path.join(dir, 'lake-shards'), 'ingest', 'noise-fiware', files[0]!, '--jobs', '1']);
+    const one = await run(['--lake', path.join(dir, 'lake-shards'), 'ingest', 'noise-fiware', ...files.slice(0, 1), '--jobs', '1']);
     expect(one.code, one.stderr).toBe(0);
     if (os.availableParallelism() > 1) expect(one.stderr).toContain(`large FIWARE arrays read on ${os.availableParallelism()} threads`);
     expect(one.stderr).toContain('1500 records → 1499 curated, 1 quarantined');

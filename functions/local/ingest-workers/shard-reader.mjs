@@ -1,5 +1,5 @@
 // Thread entry of a shard reader (see shard-readers.ts): registers the TypeScript loader, then runs
-// the worker in TypeScript, as bin/observatory.mjs does for the CLI.
+// the worker in TypeScript, as bin/observatory.cjs does for the CLI.
 import { register } from 'tsx/esm/api';
 
 register();
