@@ -292,7 +292,7 @@ export async function measureCounts(scenario: Scenario = SCENARIO, log: (line: s
   const day = Date.parse('2026-06-01T00:00:00Z');
   // a day of history and two hours: the site shows a theme once its data cover most of a Paris day
   // (a 2-hour lake published no noise theme, so its hourly publish rewrote 17 objects where a lake in
-  // operation rewrites ~270: every commune's live file, the changed communes' pages and downloads)
+  // operation rewrites ~265: every commune's live file, the changed communes' pages and downloads)
   const HISTORY_HOURS = 26;
   const hour = day + HISTORY_HOURS * 3_600_000;
   // the lake's clock moves as in operation: each interval's curation and runs see the end of that
