@@ -24,6 +24,7 @@ import { ingestFile } from '../functions/lib/stages/ingest-service.ts';
 import { noiseIndicators } from '../functions/lib/stages/noise-indicators.ts';
 import { runPipeline } from '../functions/lib/stages/pipeline.ts';
 import { median } from '../functions/lib/publish/sql.ts';
+import { defined } from '../tests/support/defined.ts';
 import { createTestBucket, startSwift, SWIFT_CREDENTIALS, swiftClient, swiftInstalled } from '../tests/support/swift.ts';
 import type { Figure } from './bench.ts';
 
@@ -151,12 +152,6 @@ async function settle(subjects: readonly Subject[], sensors: number, builtAt: nu
   }
 }
 
-/** a value the benchmark cannot go on without: an error naming what is missing */
-function required<T>(value: T | undefined | null, what: string): T {
-  if (value === undefined || value === null) throw new Error(`scale: ${what}`);
-  return value;
-}
-
 async function measure(subjects: readonly Subject[], sensors: number, rounds: number, record: (f: Figure) => void): Promise<void> {
   const runs = subjects.map(() => [] as { seconds: number; counters: StoreCounters }[]);
   for (let round = 1; round <= rounds; round++) {
@@ -167,7 +162,7 @@ async function measure(subjects: readonly Subject[], sensors: number, rounds: nu
       process.stderr.write(`scale: round ${round}, ${s.days} days (${s.label}): ${run.seconds.toFixed(1)} s, ${COUNTER_NAMES.map((c) => `${c} ${run.counters[c]}`).join(', ')}\n`);
     }
   }
-  const medianSeconds = (i: number) => required(median((runs[i] ?? []).map((x) => x.seconds)), `no run of ${subjects[i]?.label ?? i}`);
+  const medianSeconds = (i: number) => defined(median((runs[i] ?? []).map((x) => x.seconds)), `a run of ${subjects[i]?.label ?? i}`);
   for (const [i, s] of subjects.entries()) {
     // the reference: the shortest history on the same store
     const reference = subjects.reduce((best, t, j) => (t.label === s.label && t.days < (subjects[best]?.days ?? Infinity) ? j : best), i);
@@ -214,7 +209,7 @@ export async function benchScale(): Promise<Figure[]> {
         const bucket = await createTestBucket(client, `scale-${days}`);
         const ctx = open(new S3ObjectStore({ client, bucket, prefix: 'lake/' }));
         const t = performance.now();
-        const folder = required(subjects.find((s) => s.label === 'folder lake' && s.days === days), `no folder lake of ${days} days`);
+        const folder = defined(subjects.find((s) => s.label === 'folder lake' && s.days === days), `a folder lake of ${days} days`);
         const copied = await copyLake(folder.ctx.store, ctx.store);
         process.stderr.write(`scale: S3 lake with ${days} days (${copied} objects of the folder lake) copied in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
         subjects.push({
@@ -238,7 +233,7 @@ export async function benchScale(): Promise<Figure[]> {
     record({ name: 'scale: projected S3 requests a month, 500 sensors', value: total, unit: 'requests', note: `PUT ${Math.round(monthly.put)}, GET ${Math.round(monthly.get)}, LIST ${Math.round(monthly.list)}, DELETE ${Math.round(monthly.delete)} (scripts/cost-counts.json)` });
 
     // a backfill through the noise indicators: every day of the longest folder lake recomputed
-    const longest = required(subjects.filter((s) => s.label === 'folder lake').sort((a, b) => b.days - a.days)[0], 'no folder lake');
+    const longest = defined(subjects.filter((s) => s.label === 'folder lake').sort((a, b) => b.days - a.days)[0], 'a folder lake');
     const threads = Number((await duck.all("SELECT current_setting('threads') AS t")).rows[0]?.['t'] ?? 1);
     const full = await noiseIndicators(longest.ctx, { full: true });
     record({ name: 'scale: backfill through the noise indicators', value: full.readings / full.seconds / threads, unit: 'readings/s per DuckDB thread', note: `${full.readings} readings of ${longest.days} days in ${full.seconds.toFixed(1)} s on ${threads} threads` });

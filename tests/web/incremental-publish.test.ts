@@ -12,6 +12,7 @@ import { stageNamed, stagesOf } from '../../functions/lib/stages/registry.ts';
 import { tempLake } from '../support/lake.ts';
 import { fiwareBatch } from '../support/fiware-batch.ts';
 import { report } from '../support/report.ts';
+import { defined } from '../support/defined.ts';
 
 // Incremental publishing over a lake built by the real ingest and stages: a publish with no new input
 // reads the site manifest and lists its inputs, and writes nothing; after one new hour of readings and
@@ -38,12 +39,6 @@ async function snapshot(store: ObjectStore): Promise<Map<string, string>> {
 }
 
 type Lake = Awaited<ReturnType<typeof tempLake>>;
-
-/** the value, or the test fails saying what was missing */
-function present<T>(value: T | null | undefined, what: string): T {
-  if (value === null || value === undefined) throw new Error(`${what}: missing`);
-  return value;
-}
 
 async function countedPublish(ctx: Lake): Promise<{ report: PublishReport; store: CountingObjectStore; puts: string[]; deletes: string[] }> {
   const store = new CountingObjectStore(ctx.store);
@@ -112,13 +107,13 @@ describe('publish-site, incrementally', () => {
       // a file of a year of partitions is this year's; any other is of a dataset without partitions
       const year = /\/([a-z_]+)\/(\d{4})\.(csv|parquet)$/.exec(k);
       if (year) expect(year[2], k).toBe('2026');
-      else expect(isPartitioned(present(DATASETS.find((d) => k.endsWith(`/${d.name}.csv`) || k.endsWith(`/${d.name}.parquet`)), k)), k).toBe(false);
+      else expect(isPartitioned(defined(DATASETS.find((d) => k.endsWith(`/${d.name}.csv`) || k.endsWith(`/${d.name}.parquet`)), k)), k).toBe(false);
     }
     expect(update.store.keysRead.filter((k) => k.startsWith(`${noiseReadings.prefix}/`) || k.startsWith(`${riverObservations.prefix}/`))).toEqual([]);
   });
 
   it('after one new hour: reads the days its sections show from the previous year files and the changed partitions (issue 14)', () => {
-    const hourly = present(update.report.windows[noiseIndicatorsHourly.name], 'the hourly window');
+    const hourly = defined(update.report.windows[noiseIndicatorsHourly.name], 'the hourly window');
     expect(hourly.from).toBe('year-files');
     expect(hourly.partitions).toEqual([...HISTORY_DAYS, '2026-05-04']);
     expect(hourly.read).toEqual(['2026-05-04']);

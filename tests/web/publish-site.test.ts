@@ -13,6 +13,7 @@ import { publishSite, type PublishReport } from '../../functions/lib/stages/publ
 import { tempLake } from '../support/lake.ts';
 import { DAYS, energyMean, LAST_DAY, NOW, PARIS_LDEN, PARIS_LNIGHT, SAINT_DENIS_LNIGHT, writeClimateAndForecasts, writeNoiseLake } from './synthetic-lake.ts';
 import { xmlProblems, xmlTexts } from './xml.ts';
+import { defined } from '../support/defined.ts';
 
 // The publish stage over a lake written row by row: every figure the site shows is known here.
 
@@ -26,13 +27,7 @@ const fr1 = (v: number) => formatNumber('fr', v, 1);
 const LAST_HOUR_END = new Date(Date.parse(`${LAST_DAY}T23:00:00Z`) + 3_600_000).toISOString();
 const LAST_HOUR_DAY = '2025-10-15';
 
-/** the value, or the test fails saying what was missing */
-function present<T>(value: T | null | undefined, what: string): T {
-  if (value === null || value === undefined) throw new Error(`${what}: missing`);
-  return value;
-}
-
-const byId = <T extends { id: string }>(items: readonly T[], id: string): T => present(items.find((i) => i.id === id), id);
+const byId = <T extends { id: string }>(items: readonly T[], id: string): T => defined(items.find((i) => i.id === id), id);
 
 /** every theme's datasets declared, the forecasts' too where the registry does not list them yet */
 const ALL_DATASETS = DATASETS.some((d) => d.name === predictions.name) ? DATASETS : [...DATASETS, predictions, modelEvaluations];
@@ -132,11 +127,11 @@ async function mapJsonNoise({ lake }: PublishedLake): Promise<void> {
   expect(who.values['92012']).toBeNull();
   // no sensor-day over the French Lden limit in either commune: one value everywhere, said in a sentence, not mapped
   expect(m.layers.find((l) => l.id === 'noise-fr-lden-share')).toBeUndefined();
-  expect(byId(present(m.uniform, 'uniform layers'), 'noise-fr-lden-share').note.fr).toBe(
+  expect(byId(defined(m.uniform, 'uniform layers'), 'noise-fr-lden-share').note.fr).toBe(
     'Jours-capteurs au-dessus de la valeur limite française (Lden) : les 2 communes concernées ont la même valeur (0,0 %).',
   );
   expect(await site(lake, 'index.html')).toContain('data-uniform="noise-fr-lden-share"');
-  expect(present(m.points[0], 'a point group').points.map((p) => p.id).sort()).toEqual(['S-PARIS-PARK', 'S-PARIS-ROAD', 'S-SD-RAIL']);
+  expect(defined(m.points[0], 'a point group').points.map((p) => p.id).sort()).toEqual(['S-PARIS-PARK', 'S-PARIS-ROAD', 'S-SD-RAIL']);
   expect(m.communes).toHaveLength(130);
 }
 
@@ -153,24 +148,24 @@ async function communeJson({ lake }: PublishedLake): Promise<void> {
   expect(daily.x.values).toEqual(DAYS);
   expect(byId(daily.series, 'lnight').values).toEqual(PARIS_LNIGHT);
   expect(daily.thresholds?.map((t) => t.value)).toEqual(expect.arrayContaining([WHO_2018.road.lden, WHO_2018.road.lnight]));
-  expect(present(noise.tables[0], 'the sensors table').rows.map((r) => (r.name as { fr: string }).fr)).toEqual(['Paris — parc', 'Paris — boulevard']);
+  expect(defined(noise.tables[0], 'the sensors table').rows.map((r) => (r.name as { fr: string }).fr)).toEqual(['Paris — parc', 'Paris — boulevard']);
   // nights over the WHO guideline: the road sensor, every night
   expect(c.alerts).toHaveLength(14);
-  expect(present(c.alerts[0], 'an alert').id).toBe(`urn:observatoire-grand-paris:alerte:bruit-nuit-oms:75056:${LAST_DAY}`);
+  expect(defined(c.alerts[0], 'an alert').id).toBe(`urn:observatoire-grand-paris:alerte:bruit-nuit-oms:75056:${LAST_DAY}`);
   expect(c.downloads.map((d) => d.path)).toContain('data/downloads/communes/75056/noise_indicators_commune_daily/2025.csv');
 }
 
 async function sensorsQcShare({ lake }: PublishedLake): Promise<void> {
   const c = await json<CommuneJson>(lake, 'data/communes/75056.json');
-  const table = byId(present(c.sections[0], 'the noise section').tables, 'noise-sensors');
-  const road = present(table.rows.find((r) => r.sensor_id === 'S-PARIS-ROAD'), 'S-PARIS-ROAD');
+  const table = byId(defined(c.sections[0], 'the noise section').tables, 'noise-sensors');
+  const road = defined(table.rows.find((r) => r.sensor_id === 'S-PARIS-ROAD'), 'S-PARIS-ROAD');
   // 9 readings of 14 × 96 in the period (the day of September is outside it)
   expect(road.qc_share).toBe(round1((100 * 9) / (14 * 96)));
   const why = road.qc_why as { fr: string; en: string };
   expect(why.fr).toBe(`figé ${fr1((100 * 6) / (14 * 96))} %, pic ${fr1((100 * 2) / (14 * 96))} %, dérive ${fr1((100 * 1) / (14 * 96))} %`);
   expect(why.en).toMatch(/^stuck 0\.4 %, spike 0\.1 %, drift 0\.1 %$/);
   // a sensor without counts: no share, not zero
-  expect(present(table.rows.find((r) => r.sensor_id === 'S-PARIS-PARK'), 'S-PARIS-PARK').qc_share).toBeNull();
+  expect(defined(table.rows.find((r) => r.sensor_id === 'S-PARIS-PARK'), 'S-PARIS-PARK').qc_share).toBeNull();
 }
 
 async function communeWithoutData({ lake }: PublishedLake): Promise<void> {
@@ -221,10 +216,10 @@ async function homeLinks({ lake }: PublishedLake): Promise<void> {
   const page = await site(lake, 'index.html');
   const links = [...page.matchAll(/<a href="commune\/(\d{5})\/" class="commune" data-insee="\d{5}" aria-label="([^"]+)"><path id="p-\d{5}" d="M[^"]+" fill="([^"]+)"\/><\/a>/g)];
   expect(links).toHaveLength(130);
-  const paris = present(links.find((l) => l[1] === '75056'), 'the link to Paris');
+  const paris = defined(links.find((l) => l[1] === '75056'), 'the link to Paris');
   expect(paris[2]).toBe(`Paris : Lden ${fr1(round1(energyMean(PARIS_LDEN)))} dB(A)`);
   expect(paris[3]).toMatch(/^#[0-9a-f]{6}$/);
-  const other = present(links.find((l) => l[1] === '94028'), 'the link to 94028');
+  const other = defined(links.find((l) => l[1] === '94028'), 'the link to 94028');
   expect(other[2]).toContain('pas de données');
   expect(other[3]).toBe('url(#pas-de-donnees)');
 }
@@ -248,9 +243,9 @@ async function feedsWellFormed({ lake }: PublishedLake): Promise<void> {
 
 async function downloadsNoise({ lake, keys }: PublishedLake): Promise<void> {
   const whole = await site(lake, 'data/downloads/noise_indicators_commune_daily/2025.csv');
-  const header = present(whole.split('\n')[0], 'the CSV header').split(',');
+  const header = defined(whole.split('\n')[0], 'the CSV header').split(',');
   // a demo lake's files say so in a last column
-  expect(header).toEqual([...present(DATASETS.find((d) => d.name === 'noise_indicators_commune_daily'), 'its declaration').columns.map((c) => c.name), 'demo']);
+  expect(header).toEqual([...defined(DATASETS.find((d) => d.name === 'noise_indicators_commune_daily'), 'its declaration').columns.map((c) => c.name), 'demo']);
   expect(whole.trim().split('\n')).toHaveLength(1 + 2 * 2 * DAYS.length);
   const paris = await site(lake, 'data/downloads/communes/75056/noise_indicators_commune_daily/2025.csv');
   const rows = paris.trim().split('\n').slice(1);
@@ -262,7 +257,7 @@ async function downloadsNoise({ lake, keys }: PublishedLake): Promise<void> {
   const sensors = await site(lake, 'data/downloads/sensors.csv');
   expect(sensors).toContain(',2025-10-14T22:00:00.000Z');
   const index = await json<{ files: { path: string; bytes: number }[] }>(lake, 'data/downloads.json');
-  expect(present(index.files.find((f) => f.path === 'data/downloads/sensors.csv'), 'sensors.csv in downloads.json').bytes).toBe(Buffer.byteLength(sensors));
+  expect(defined(index.files.find((f) => f.path === 'data/downloads/sensors.csv'), 'sensors.csv in downloads.json').bytes).toBe(Buffer.byteLength(sensors));
   const geo = await json<{ features: { id: string; properties: Record<string, unknown> }[] }>(lake, 'data/downloads/communes.geojson');
   expect(geo.features).toHaveLength(130);
   expect(byId(geo.features, '94028').properties.noise_lden).toBeNull();
@@ -319,7 +314,7 @@ async function themeLayersAndPoints({ lake }: PublishedLake): Promise<void> {
   expect(byId(m.layers, 'heat-heatwave-days').values['75056']).toBe(3);
   expect(byId(m.layers, 'heat-heatwave-days').values['93066']).toBeNull();
   expect(byId(m.layers, 'flood-vigilance').values['75056']).toBe(2);
-  const forecast = present(m.layers.find((l) => l.group === 'forecast'), 'a forecast layer');
+  const forecast = defined(m.layers.find((l) => l.group === 'forecast'), 'a forecast layer');
   expect(forecast.unit).toBe('%');
   expect(forecast.values['75056']).toBe(70);
   expect(m.groups.map((g) => g.id)).toEqual(['noise', 'exceedance', 'heat', 'flood', 'forecast']);
@@ -331,8 +326,8 @@ async function themeSections({ lake }: PublishedLake): Promise<void> {
   expect(c.sections.map((s) => s.id)).toEqual(['noise', 'heat', 'flood', 'river']);
   const live = await json<CommuneLiveJson>(lake, 'data/live/75056.json');
   expect(live.sections.map((s) => s.id)).toEqual(['forecast']);
-  const f = present(live.sections[0], 'the forecast section');
-  expect(present(present(f.charts[0], 'a forecast chart').bands?.[0], 'its interval').lower).toEqual([46, 47, 48]);
+  const f = defined(live.sections[0], 'the forecast section');
+  expect(defined(defined(f.charts[0], 'a forecast chart').bands?.[0], 'its interval').lower).toEqual([46, 47, 48]);
   expect(byId(f.tables, 'model-skill').rows[0]).toMatchObject({ score: 1.8, baseline: { fr: 'même heure la semaine précédente', en: 'same hour last week' }, baseline_score: 2.6 });
   expect(live.panel.fr).not.toContain('Pas encore de prévision');
   expect(live.panel.fr).toContain('Performance mesurée sur une période mise de côté');
@@ -340,7 +335,7 @@ async function themeSections({ lake }: PublishedLake): Promise<void> {
   // the page itself does not carry the forecast: a new forecast does not rewrite it
   expect(await site(lake, 'commune/75056/index.html')).not.toContain('Performance mesurée sur une période mise de côté');
   const river = byId(c.sections, 'river');
-  expect(present(present(river.charts[0], 'the river chart').thresholds, 'its reference floods').map((t) => t.value)).toContain(8.62);
+  expect(defined(defined(river.charts[0], 'the river chart').thresholds, 'its reference floods').map((t) => t.value)).toContain(8.62);
 }
 
 async function themeAlerts({ lake }: PublishedLake): Promise<void> {
@@ -348,7 +343,7 @@ async function themeAlerts({ lake }: PublishedLake): Promise<void> {
   const kinds = c.alerts.map((a) => a.kind);
   expect(kinds.filter((k) => k === 'heat-wave-start')).toHaveLength(1);
   expect(kinds.filter((k) => k === 'flood-vigilance')).toHaveLength(1);
-  expect(present(c.alerts.find((a) => a.kind === 'flood-vigilance'), 'a flood alert').id).toBe(`urn:observatoire-grand-paris:alerte:vigilance-crues:75056:${DAYS[11]}:3`);
+  expect(defined(c.alerts.find((a) => a.kind === 'flood-vigilance'), 'a flood alert').id).toBe(`urn:observatoire-grand-paris:alerte:vigilance-crues:75056:${DAYS[11]}:3`);
   const atom = await site(lake, 'commune/75056/alertes.atom');
   expect(xmlProblems(atom)).toEqual([]);
   expect(atom).toContain('Début d’un épisode de canicule');
@@ -377,7 +372,7 @@ async function outlookNoiseNights({ lake }: PublishedLake): Promise<void> {
   const who = byId(live.outlook.items, 'noise-who');
   expect(who).toMatchObject({ status: 'forecast', issued_at: new Date(NOW.getTime() - 3_600_000).toISOString() });
   expect(who.days.map((d) => d.value)).toEqual([70, 80, 90]);
-  expect(present(who.source, 'the forecast source').fr).toContain('modèle de l’observatoire');
+  expect(defined(who.source, 'the forecast source').fr).toContain('modèle de l’observatoire');
   // no French-limit forecast in the run, no heat forecast for Paris's station: said so, not zero
   expect(live.outlook.items.find((i) => i.id === 'noise-fr')).toMatchObject({ status: 'none', issued_at: null });
   expect(byId(live.outlook.items, 'heat').status).toBe('none');

@@ -22,6 +22,7 @@ import { referenceStation } from '../../functions/lib/publish/stations.ts';
 import { publicWordProblems } from './public-words.ts';
 import { report } from '../support/report.ts';
 import { DEMO_SITE_URL, demoLake } from './demo-site.ts';
+import { defined } from '../support/defined.ts';
 
 // The published site in headless Chromium, over a small demo lake built by the real pipeline: the
 // map, the layer choice, keyboard and pointer navigation, the search, the table's sorting, the figures
@@ -91,12 +92,6 @@ async function arrondissementLevels(lake: Lake): Promise<{ code: string; lden: n
 /** the rel="self" link of an Atom feed (its XML is checked with the browser's parser in the alert feeds test) */
 const atomSelf = (xml: string) => /<link rel="self"[^>]*href="([^"]+)"/.exec(xml)?.[1];
 
-/** the value, or the test fails saying what was missing */
-function present<T>(value: T | null | undefined, what: string): T {
-  if (value === null || value === undefined) throw new Error(`${what}: missing`);
-  return value;
-}
-
 /** the lake's dataset behind each theme of the map, and the column that says a day has a value */
 const LAYER_SOURCES: Readonly<Record<string, { table: string; value: string }>> = {
   noise: { table: 'noise_indicators_commune_daily', value: 'lden' },
@@ -139,13 +134,13 @@ async function checkSitePeriods(lake: Awaited<ReturnType<typeof demoLake>>, url:
     const [r] = (
       await lake.lake.all(
         `SELECT CAST(min(day) FILTER (WHERE day > max_day - 365) AS VARCHAR) AS first, CAST(max(day) AS VARCHAR) AS last
-         FROM (SELECT day, max(day) OVER () AS max_day FROM ${present(source, layer.group).table} WHERE ${present(source, layer.group).value} IS NOT NULL)`,
+         FROM (SELECT day, max(day) OVER () AS max_day FROM ${defined(source, layer.group).table} WHERE ${defined(source, layer.group).value} IS NOT NULL)`,
       )
     ).rows;
     const last = String(r?.last);
     const latestDay = /dernier jour/.test(layer.title.fr);
     expect(layer.period, layer.id).toEqual({ from: latestDay ? last : String(r?.first), to: last });
-    const period = present(layer.period, `${layer.id}: its period`);
+    const period = defined(layer.period, `${layer.id}: its period`);
     for (const lang of ['fr', 'en'] as const) {
       const [home, methodology] = pages[lang];
       expect(text[home], `${layer.id} ${lang}`).toContain(`${lang === 'fr' ? 'Période :' : 'Period:'} ${printedPeriod(lang, period)}.`);
@@ -155,14 +150,14 @@ async function checkSitePeriods(lake: Awaited<ReturnType<typeof demoLake>>, url:
     }
   }
   // one « données au » day on every page: the latest theme's, as data/site.json says it
-  const asOf = present(site.data_as_of, 'site.json: data_as_of');
+  const asOf = defined(site.data_as_of, 'site.json: data_as_of');
   const day = parisDay(new Date(asOf));
   for (const lang of ['fr', 'en'] as const) {
     for (const p of pages[lang]) expect(text[p], p).toContain(`${lang === 'fr' ? 'Données au' : 'Data as of'} ${formatDay(lang, day)}`);
     // the methodology says which days the noise figures cover
     const noise = map.layers.find((l) => l.id === 'noise-lden')?.period;
     expect(noise, 'the noise layer').toBeTruthy();
-    expect(text[pages[lang][1]], lang).toContain(`${lang === 'fr' ? 'les chiffres publiés couvrent' : 'the published figures cover'} ${printedPeriod(lang, present(noise, 'the noise layer'))},`);
+    expect(text[pages[lang][1]], lang).toContain(`${lang === 'fr' ? 'les chiffres publiés couvrent' : 'the published figures cover'} ${printedPeriod(lang, defined(noise, 'the noise layer'))},`);
   }
   // the feeds: nothing dated after the data (an empty feed says the start of the data's day)
   for (const feed of ['/alertes.atom', '/en/alerts.atom']) {
@@ -259,7 +254,7 @@ async function clickToCommune({ open }: BrowserSite): Promise<void> {
 }
 
 async function figuresOfTheLake({ lake, server, open }: BrowserSite): Promise<void> {
-  const q = async (sql: string) => present((await lake.lake.all(sql)).rows[0], sql);
+  const q = async (sql: string) => defined((await lake.lake.all(sql)).rows[0], sql);
   const window = `day > (SELECT max(day) FROM noise_indicators_commune_daily WHERE lden IS NOT NULL) - 365`;
   const expected = await q(
     `SELECT round(10 * log10(avg(pow(10, lden / 10))), 1) AS lden, round(10 * log10(avg(pow(10, lnight / 10))), 1) AS lnight
@@ -314,7 +309,7 @@ async function outlookHeat({ lake, open }: BrowserSite): Promise<void> {
   const today = parisDay(clock);
   const days = [0, 1, 2].map((i) => new Date(Date.parse(`${today}T12:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
   // Saint-Denis (93) takes its département's reference station, as its heat indicators do
-  const station = present(HEAT.departements['93'], 'the heat thresholds of 93').reference_station;
+  const station = defined(HEAT.departements['93'], 'the heat thresholds of 93').reference_station;
   await lake.lake.attach([predictions]);
   const rows = (
     await lake.lake.all(
@@ -361,7 +356,7 @@ async function outlookHeat({ lake, open }: BrowserSite): Promise<void> {
   for (const insee of ['93066', '94081', '75056']) {
     const p = insee === '93066' ? page : await open(`/commune/${insee}/`);
     const summary = text(await p.locator('[data-commune-summary]').textContent());
-    const mine = present(lnight.get(insee), `${insee}: its Lnight`);
+    const mine = defined(lnight.get(insee), `${insee}: its Lnight`);
     const others = [...lnight].filter(([k]) => k !== insee).map(([, v]) => v);
     const share = Math.round((100 * others.filter((v) => v < mine).length) / others.length);
     expect(summary, insee).toContain(`nuits plus bruyantes que ${share} % des ${others.length} autres communes mesurées`);
@@ -385,7 +380,7 @@ async function freshForecastsEverywhere({ lake }: BrowserSite): Promise<void> {
   for (const r of latest) {
     expect(r.run, r.model).toBe(clock);
     expect(r.age, r.model).toBeGreaterThanOrEqual(0);
-    expect(r.age, r.model).toBeLessThanOrEqual(present(FRESHNESS_HOURS[r.model], `${r.model}: its freshness limit`));
+    expect(r.age, r.model).toBeLessThanOrEqual(defined(FRESHNESS_HOURS[r.model], `${r.model}: its freshness limit`));
   }
   const pages = (await listKeys(lake.store, `${SITE_PREFIX}/commune/`)).map((o) => o.key).filter((k) => k.endsWith('/index.html'));
   const insees = pages.map((k) => k.split('/').at(-2) ?? k);
@@ -412,7 +407,7 @@ async function freshForecastsEverywhere({ lake }: BrowserSite): Promise<void> {
   const statuses = { flood: 0, heat: 0, 'noise-who': 0, 'noise-fr': 0 };
   const thresholdOf = { 'noise-who': 'who_lnight', 'noise-fr': 'fr_ln' } as const;
   for (const [i, key] of pages.entries()) {
-    const insee = present(insees[i], `page ${i}`);
+    const insee = defined(insees[i], `page ${i}`);
     const page = (await lake.store.get(key)).toString('utf8');
     expect(page, key).not.toMatch(/pas de prévision récente/i);
     // an arrondissement's page shows Paris's live file
@@ -427,12 +422,12 @@ async function freshForecastsEverywhere({ lake }: BrowserSite): Promise<void> {
       if (item.status !== 'forecast') continue;
       statuses[item.id]++;
       // issued at the demo clock (models), or at most a day and a half before it (Vigicrues bulletins)
-      const issued = (clock - Date.parse(present(item.issued_at, `${insee} ${item.id}: issued_at`))) / 3_600_000;
+      const issued = (clock - Date.parse(defined(item.issued_at, `${insee} ${item.id}: issued_at`))) / 3_600_000;
       expect(issued, `${insee} ${item.id}`).toBeGreaterThanOrEqual(0);
       expect(issued, `${insee} ${item.id}`).toBeLessThanOrEqual(item.id === 'flood' ? VIGILANCE_FRESH_HOURS : 0);
       if (item.id === 'flood') expect(item.days[0]?.value, insee).not.toBeNull();
     }
-    const shown = (id: string) => present(live.outlook.items.find((x) => x.id === id), `outlook item ${id}`);
+    const shown = (id: string) => defined(live.outlook.items.find((x) => x.id === id), `outlook item ${id}`);
     // every commune has a reference weather station: the heat-wave forecast is always there, as the lake says
     const heat = expected.get(`heat ${referenceStation(liveInsee).station_id}`);
     expect(shown('heat').status, insee).toBe('forecast');
@@ -470,7 +465,7 @@ async function arrondissementPages({ lake, server, open }: BrowserSite): Promise
   );
   expect(measured.length).toBeGreaterThan(0);
   const db = (v: number) => `${formatNumber('fr', v, 1)} dB(A)`;
-  const own = present(measured[0], 'a measured arrondissement');
+  const own = defined(measured[0], 'a measured arrondissement');
   const page = await open(`/commune/${own.code}/`);
   expect(await page.locator('h1').getAttribute('data-insee')).toBe(own.code);
   expect(text(await page.locator('h1').textContent())).toMatch(new RegExp(`^Paris ${Number(own.code.slice(3))}(er|e) arrondissement code INSEE ${own.code}$`));
@@ -484,7 +479,7 @@ async function arrondissementPages({ lake, server, open }: BrowserSite): Promise
   expect(text(await page.locator('[data-commune-summary]').textContent())).toContain(`Lnight moyen ${db(own.lnight)}`);
   await page.close();
   // an arrondissement without a measured sensor says so, with no figure
-  const quiet = present(
+  const quiet = defined(
     ARRONDISSEMENTS.find((a) => !measured.some((m) => m.code === a.arrondissement_insee) && !sensorCount.has(a.arrondissement_insee)),
     'an arrondissement without sensor',
   );
@@ -505,9 +500,9 @@ async function arrondissementPages({ lake, server, open }: BrowserSite): Promise
 
 async function arrondissementsOnMap({ lake, open }: BrowserSite): Promise<void> {
   const measured = await arrondissementLevels(lake);
-  const own = present(measured[0], 'a measured arrondissement');
+  const own = defined(measured[0], 'a measured arrondissement');
   const map = JSON.parse((await lake.store.get(`${SITE_PREFIX}/data/map.json`)).toString('utf8')) as MapJson;
-  const layer = (id: string) => present(map.layers.find((l) => l.id === id), `layer ${id}`);
+  const layer = (id: string) => defined(map.layers.find((l) => l.id === id), `layer ${id}`);
   const page = await open('/');
   const area = page.locator(`svg#carte a.area[data-insee="${own.code}"]`);
   expect(await page.locator('svg#carte a.area').count()).toBe(20);
@@ -522,10 +517,10 @@ async function arrondissementsOnMap({ lake, open }: BrowserSite): Promise<void> 
     expect(await area.locator('path').getAttribute('fill')).toBe(l.classes[classOf(value, l.classes)]?.color);
   }
   // an arrondissement without data is hatched, not given Paris's value
-  const quiet = present(ARRONDISSEMENTS.find((a) => !measured.some((m) => m.code === a.arrondissement_insee)), 'an arrondissement without data');
+  const quiet = defined(ARRONDISSEMENTS.find((a) => !measured.some((m) => m.code === a.arrondissement_insee)), 'an arrondissement without data');
   expect(await page.locator(`a.area[data-insee="${quiet.arrondissement_insee}"] path`).getAttribute('fill')).toBe('url(#pas-de-donnees)');
   // a layer the arrondissements do not carry (shares of nights): see-through, Paris's colour shows
-  const share = present(map.layers.find((l) => l.group === 'exceedance'), 'an exceedance layer');
+  const share = defined(map.layers.find((l) => l.group === 'exceedance'), 'an exceedance layer');
   await page.selectOption('#couche', share.id);
   expect(await area.locator('path').getAttribute('fill')).toBe('none');
   // never ranked among the communes: the legend counts 130 communes
@@ -805,7 +800,7 @@ async function phoneLayouts({ server, browser, problems }: BrowserSite): Promise
       const card = page.locator('table.indicators tbody tr').first();
       // the trend and the median are on screen, inside the card, not cut off by a scrolling region
       for (const cell of await card.locator('td').all()) {
-        const box = present(await cell.boundingBox(), 'a key figure cell on screen');
+        const box = defined(await cell.boundingBox(), 'a key figure cell on screen');
         expect(box.x + box.width).toBeLessThanOrEqual(390);
       }
     }
@@ -876,7 +871,7 @@ async function staleHeatForecast({ lake, open }: BrowserSite): Promise<void> {
   await lake.lake.attach([predictions]);
   const [latest] = (await lake.lake.all(`SELECT max(origin_time) AS origin FROM predictions WHERE model = 'heat'`)).rows;
   // the clock a day past the limit, with no new forecast since
-  const later = new Date((latest?.origin as Date).getTime() + (present(FRESHNESS_HOURS.heat, 'the heat forecast freshness') + 24) * 3_600_000);
+  const later = new Date((latest?.origin as Date).getTime() + (defined(FRESHNESS_HOURS.heat, 'the heat forecast freshness') + 24) * 3_600_000);
   expect(later.getTime()).toBeGreaterThan(Date.parse(manifest.demo_clock));
   await lake.store.put('lake.json', JSON.stringify({ ...manifest, demo_clock: later.toISOString() }), { contentType: 'application/json' });
   expect((await publishSite(lake, { siteUrl: DEMO_SITE_URL })).rendered).toBe(true);
